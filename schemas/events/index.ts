@@ -1,0 +1,231 @@
+/**
+ * The event contract of downradar: every Kafka message and every HTTP body.
+ *
+ * One source of truth: these TypeBox definitions are JSON Schema objects at run time (fastify
+ * validates bodies with them, consumers check messages with them) and TypeScript types at
+ * compile time (`Static<typeof X>`). `npm run schemas` writes them out as plain JSON Schema
+ * files (schemas/events/json/*.schema.json) for users in other languages; a unit test checks
+ * those files are up to date.
+ *
+ * Times inside messages are UTC milliseconds since the epoch. Service ids are catalog slugs.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+export const SLUG_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
+const Slug = (description: string) => Type.String({ pattern: SLUG_PATTERN, description });
+const EpochMs = (description: string) =>
+  Type.Integer({ minimum: 0, maximum: 8_640_000_000_000_000, description });
+const EventId = (description: string) =>
+  Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$', description });
+
+/** The problem categories every report and post is mapped to (Downdetector's "indicators", folded). */
+export const PROBLEM_CATEGORIES = ['login', 'app', 'server_connection', 'messaging', 'website', 'other'] as const;
+export type ProblemCategory = (typeof PROBLEM_CATEGORIES)[number];
+export const ProblemCategorySchema = Type.Union(PROBLEM_CATEGORIES.map((p) => Type.Literal(p)), {
+  description: 'problem category',
+});
+
+/** Levels as in the Downdetector API: no problems, possible problems, problems detected. */
+export const LEVELS = ['ok', 'warning', 'danger'] as const;
+export type Level = (typeof LEVELS)[number];
+export const LevelSchema = Type.Union(LEVELS.map((l) => Type.Literal(l)));
+
+export const Country = Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2, upper case' });
+
+// ---------------------------------------------------------------------------------------------
+// HTTP bodies (ingest)
+
+/** POST /v1/reports: the public "I have a problem" button. */
+export const ReportInput = Type.Object(
+  {
+    id: Type.Optional(EventId('client-chosen report id; the same id sent twice is stored once')),
+    serviceId: Slug('catalog service id'),
+    problem: ProblemCategorySchema,
+    text: Type.Optional(Type.String({ maxLength: 500 })),
+    country: Type.Optional(Country),
+    at: Type.Optional(EpochMs('event time; default now; at most 5 min ahead, 7 days back')),
+    reporterId: Type.String({ minLength: 1, maxLength: 200, description: 'opaque reporter id; hashed before storage' }),
+  },
+  { additionalProperties: false, $id: 'ReportInput' },
+);
+export type ReportInput = Static<typeof ReportInput>;
+
+/** POST /v1/posts: one social post. */
+export const PostInput = Type.Object(
+  {
+    id: EventId('post id from its source; the same id sent twice is stored once'),
+    at: EpochMs('time the post was published'),
+    text: Type.String({ minLength: 1, maxLength: 5000 }),
+    lang: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$' })),
+    source: Type.String({ pattern: '^[a-z0-9_-]{1,32}$', description: 'twitter, mastodon, reddit, replay, ...' }),
+    authorHash: Type.String({ minLength: 1, maxLength: 128 }),
+    country: Type.Optional(Country),
+    replyTo: Type.Optional(EventId('id of the post this replies to')),
+    repostOf: Type.Optional(EventId('id of the post this reposts')),
+  },
+  { additionalProperties: false, $id: 'PostInput' },
+);
+export type PostInput = Static<typeof PostInput>;
+
+// ---------------------------------------------------------------------------------------------
+// Kafka messages
+
+/** downradar.reports, keyed by serviceId. */
+export const ReportEvent = Type.Object(
+  {
+    id: EventId('report id'),
+    serviceId: Slug('catalog service id'),
+    problem: ProblemCategorySchema,
+    text: Type.Optional(Type.String({ maxLength: 500 })),
+    country: Type.Optional(Country),
+    at: EpochMs('event time'),
+    receivedAt: EpochMs('time ingest accepted it'),
+    reporterHash: Type.String({ minLength: 1, maxLength: 128, description: 'salted hash of the reporter id' }),
+    source: Type.String({ pattern: '^[a-z0-9_-]{1,32}$', description: 'web, api, replay' }),
+  },
+  { additionalProperties: false, $id: 'ReportEvent' },
+);
+export type ReportEvent = Static<typeof ReportEvent>;
+
+/** downradar.posts, keyed by post id. */
+export const PostEvent = Type.Object(
+  {
+    ...PostInput.properties,
+    receivedAt: EpochMs('time ingest accepted it'),
+  },
+  { additionalProperties: false, $id: 'PostEvent' },
+);
+export type PostEvent = Static<typeof PostEvent>;
+
+export const SIGNAL_KINDS = ['report', 'hashtag', 'mention'] as const;
+export type SignalKind = (typeof SIGNAL_KINDS)[number];
+
+/** downradar.signals, keyed by serviceId: what the detector counts. */
+export const SignalEvent = Type.Object(
+  {
+    id: EventId('unique signal id: "<report id>" or "<post id>:<service id>"'),
+    sourceId: EventId('the report or post this came from'),
+    serviceId: Slug('catalog service id'),
+    kind: Type.Union(SIGNAL_KINDS.map((k) => Type.Literal(k))),
+    at: EpochMs('event time'),
+    receivedAt: EpochMs('time ingest accepted the source'),
+    outage: Type.Boolean({ description: 'true when the source says the service is not working' }),
+    problem: ProblemCategorySchema,
+    confidence: Type.Number({ minimum: 0, maximum: 1 }),
+    country: Type.Optional(Country),
+    reporterHash: Type.Optional(Type.String({ maxLength: 128, description: 'reporter (reports) or author (posts) hash, for the first-report-per-reporter rule' })),
+    hashtags: Type.Array(Type.String({ maxLength: 140 }), { maxItems: 50, description: 'normalised (lower case, no #) hashtags of the source' }),
+    evidence: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 10 })),
+  },
+  { additionalProperties: false, $id: 'SignalEvent' },
+);
+export type SignalEvent = Static<typeof SignalEvent>;
+
+const KeyCount = Type.Object({ key: Type.String(), count: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
+
+/** downradar.scores, keyed by serviceId: one per service per closed window. */
+export const ScoreEvent = Type.Object(
+  {
+    serviceId: Slug('catalog service id'),
+    windowStart: EpochMs('window start (inclusive)'),
+    windowEnd: EpochMs('window end (exclusive)'),
+    count: Type.Integer({ minimum: 0, description: 'counted reports + outage signals in the window (first per reporter per 15 min)' }),
+    rawCount: Type.Integer({ minimum: 0, description: 'every signal in the window, duplicates included' }),
+    expected: Type.Number({ minimum: 0, description: 'baseline for this time of day and day of week' }),
+    upper: Type.Number({ minimum: 0, description: 'upper band: counts above it are unusual' }),
+    score: Type.Number({ minimum: 0, maximum: 1, description: 'how unlikely the count is under the baseline' }),
+    level: LevelSchema,
+    evidence: Type.Object(
+      {
+        problems: Type.Array(KeyCount),
+        countries: Type.Array(KeyCount),
+        hashtags: Type.Array(KeyCount),
+        samplePostIds: Type.Array(Type.String()),
+      },
+      { additionalProperties: false },
+    ),
+    computedAt: EpochMs('processing time the score was computed'),
+  },
+  { additionalProperties: false, $id: 'ScoreEvent' },
+);
+export type ScoreEvent = Static<typeof ScoreEvent>;
+
+export const INCIDENT_EVENT_TYPES = ['opened', 'updated', 'resolved'] as const;
+export const IncidentService = Type.Object(
+  {
+    serviceId: Slug('catalog service id'),
+    role: Type.Union([Type.Literal('primary'), Type.Literal('collateral')]),
+    level: LevelSchema,
+    firstWarningAt: Type.Optional(EpochMs('window start at which it first reached warning')),
+    firstDangerAt: Type.Optional(EpochMs('window start at which it first reached danger')),
+    peakScore: Type.Number({ minimum: 0, maximum: 1 }),
+    peakCount: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type IncidentService = Static<typeof IncidentService>;
+
+/** downradar.alerts, keyed by incidentId (all events of one incident are ordered). */
+export const IncidentEvent = Type.Object(
+  {
+    eventId: EventId('"<incidentId>:<seq>": unique, the idempotency key for consumers'),
+    incidentId: EventId('stable incident id'),
+    seq: Type.Integer({ minimum: 1, description: '1 for opened, then +1 per event of this incident' }),
+    type: Type.Union(INCIDENT_EVENT_TYPES.map((t) => Type.Literal(t))),
+    at: EpochMs('event time (window end) at which this happened'),
+    emittedAt: EpochMs('processing time it was emitted'),
+    level: LevelSchema,
+    startedAt: EpochMs('window start of the first unusual window'),
+    resolvedAt: Type.Optional(EpochMs('set on resolved')),
+    family: Type.Optional(Type.String()),
+    provider: Type.Optional(Type.String()),
+    services: Type.Array(IncidentService, { minItems: 1 }),
+    summary: Type.String({ maxLength: 1000 }),
+  },
+  { additionalProperties: false, $id: 'IncidentEvent' },
+);
+export type IncidentEvent = Static<typeof IncidentEvent>;
+
+/** downradar.trends, keyed by hashtag. */
+export const TrendEvent = Type.Object(
+  {
+    hashtag: Type.String({ minLength: 1, maxLength: 140, description: 'normalised: lower case, no #' }),
+    windowStart: EpochMs('window start'),
+    windowEnd: EpochMs('window end'),
+    count: Type.Integer({ minimum: 0 }),
+    expected: Type.Number({ minimum: 0 }),
+    burst: Type.Number({ minimum: 0, maximum: 1, description: 'burst score against its own baseline' }),
+    trending: Type.Boolean(),
+    serviceId: Type.Optional(Slug('service the hashtag is about, when known')),
+    outage: Type.Optional(Type.Boolean({ description: 'whether the hashtag says "down"' })),
+  },
+  { additionalProperties: false, $id: 'TrendEvent' },
+);
+export type TrendEvent = Static<typeof TrendEvent>;
+
+/** downradar.dlq: anything that could not be processed, with the reason. Nothing is dropped silently. */
+export const DlqRecord = Type.Object(
+  {
+    id: EventId('dlq record id'),
+    at: EpochMs('when it was dead-lettered'),
+    origin: Type.String({ maxLength: 200, description: 'topic or route it came from, and the service that gave up' }),
+    code: Type.String({ pattern: '^[A-Z][A-Z0-9_]{1,63}$', description: 'machine-readable reason code' }),
+    reason: Type.String({ maxLength: 2000 }),
+    payload: Type.String({ maxLength: 65536, description: 'the original message, possibly truncated' }),
+  },
+  { additionalProperties: false, $id: 'DlqRecord' },
+);
+export type DlqRecord = Static<typeof DlqRecord>;
+
+/** Every schema by name: used by write-json.ts and by the fixtures test. */
+export const EVENT_SCHEMAS: Record<string, TSchema> = {
+  ReportInput,
+  PostInput,
+  ReportEvent,
+  PostEvent,
+  SignalEvent,
+  ScoreEvent,
+  IncidentEvent,
+  TrendEvent,
+  DlqRecord,
+};
