@@ -1,0 +1,146 @@
+# shellcheck shell=bash
+# Shared helpers for the infra scripts. Sourced, never run.
+#
+# Paths: DR_ROOT is the repository root (computed from this file's location),
+# DR_DATA the data root: $DOWNRADAR_DATA_DIR if set, else $DR_ROOT/.data.
+
+DR_INFRA="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+DR_ROOT="$(cd "$DR_INFRA/.." && pwd)"
+if [[ -n "${DOWNRADAR_DATA_DIR:-}" ]]; then
+  case "$DOWNRADAR_DATA_DIR" in
+    /*) DR_DATA="$DOWNRADAR_DATA_DIR" ;;
+    *) DR_DATA="$PWD/$DOWNRADAR_DATA_DIR" ;;
+  esac
+else
+  DR_DATA="$DR_ROOT/.data"
+fi
+export DR_INFRA DR_ROOT DR_DATA
+
+dr_die() { echo "${DR_NAME:-infra}: error: $*" >&2; exit 1; }
+dr_say() { echo "${DR_NAME:-infra}: $*"; }
+
+# Milliseconds since the epoch, and "12.3" seconds since a start in ms.
+dr_now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+dr_since() {
+  local ms=$(( $(dr_now_ms) - $1 ))
+  printf '%d.%d' $(( ms / 1000 )) $(( (ms % 1000) / 100 ))
+}
+
+dr_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null && [[ -r "/proc/$1/cmdline" ]] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+
+# dr_cmdline PID: the command line with spaces between arguments.
+dr_cmdline() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null; }
+
+# dr_find_pid PIDFILE MARKER: prints the pid of our process, or nothing.
+# The pid file is trusted only if that process's command line contains MARKER
+# (a path inside our data dir), which rules out recycled pids. Without a valid
+# pid file, the process table is searched for MARKER, so a lost pid file
+# does not lead to a second server.
+dr_find_pid() {
+  local pidfile="$1" marker="$2" pid p
+  if [[ -f "$pidfile" ]]; then
+    pid="$(cat "$pidfile" 2>/dev/null || true)"
+    if [[ "$pid" =~ ^[0-9]+$ ]] && dr_alive "$pid" && dr_cmdline "$pid" | grep -qF -- "$marker"; then
+      echo "$pid"; return 0
+    fi
+  fi
+  for p in /proc/[0-9]*; do
+    p="${p#/proc/}"
+    [[ "$p" == "$$" ]] && continue
+    if dr_cmdline "$p" | grep -qF -- "$marker" && dr_alive "$p"; then
+      # skip our own shells/greps: only the server itself exec's the marker as an argument of java/clickhouse
+      case "$(cat "/proc/$p/comm" 2>/dev/null)" in
+        java|clickhouse*|ClickHouse*) echo "$p"; return 0 ;;
+      esac
+    fi
+  done
+  return 0
+}
+
+dr_rss_mb() {
+  local kb
+  kb="$(awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null)"
+  [[ -n "$kb" ]] && echo $(( kb / 1024 )) || echo "?"
+}
+
+# dr_port_listening PORT: true if some socket listens on TCP PORT (any address).
+dr_port_listening() {
+  local hex
+  hex="$(printf '%04X' "$1")"
+  awk -v h=":$hex" 'NR > 1 && $4 == "0A" && substr($2, length($2) - 4) == h { found = 1 } END { exit !found }' \
+    /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# dr_port_owner PORT: "pid 123 (java)" for the process listening on PORT, if it can be found.
+dr_port_owner() {
+  local hex inodes inode fd pid
+  hex="$(printf '%04X' "$1")"
+  inodes="$(awk -v h=":$hex" 'NR > 1 && $4 == "0A" && substr($2, length($2) - 4) == h { print $10 }' /proc/net/tcp /proc/net/tcp6 2>/dev/null)"
+  for inode in $inodes; do
+    for fd in /proc/[0-9]*/fd/*; do
+      if [[ "$(readlink "$fd" 2>/dev/null)" == "socket:[$inode]" ]]; then
+        pid="${fd#/proc/}"; pid="${pid%%/*}"
+        echo "pid $pid ($(cat "/proc/$pid/comm" 2>/dev/null): $(dr_cmdline "$pid" | cut -c1-160))"
+        return 0
+      fi
+    done
+  done
+  echo "an unknown process"
+}
+
+# dr_port_accepts PORT: true if a TCP connection to 127.0.0.1:PORT succeeds.
+dr_port_accepts() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+
+# dr_check_ports_free PORT...: dies naming the owner of the first port in use.
+dr_check_ports_free() {
+  local port
+  for port in "$@"; do
+    if dr_port_listening "$port"; then
+      dr_die "port $port is already in use by $(dr_port_owner "$port"); stop it or choose other ports (see infra/README.md)"
+    fi
+  done
+}
+
+# dr_spawn PIDFILE LOGFILE CMD...: starts CMD detached (own session, no stdin,
+# immune to SIGHUP), stdout+stderr appended to LOGFILE; the pid is written by
+# the child itself just before exec, so it is exactly the server's pid.
+dr_spawn() {
+  local pidfile="$1" logfile="$2"; shift 2
+  rm -f "$pidfile"
+  nohup setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" >>"$logfile" 2>&1 </dev/null &
+  disown 2>/dev/null || true
+  local i
+  for i in $(seq 1 50); do [[ -s "$pidfile" ]] && break; sleep 0.1; done
+  [[ -s "$pidfile" ]] || dr_die "could not start: $*"
+}
+
+# dr_stop PID TIMEOUT_S: SIGTERM, wait, then SIGKILL. Prints what happened.
+dr_stop() {
+  local pid="$1" timeout_s="$2" start
+  start="$(dr_now_ms)"
+  kill -TERM "$pid" 2>/dev/null || true
+  while dr_alive "$pid"; do
+    if (( $(dr_now_ms) - start > timeout_s * 1000 )); then
+      dr_say "still running after ${timeout_s} s, sending SIGKILL to pid $pid"
+      kill -KILL "$pid" 2>/dev/null || true
+      local i
+      for i in $(seq 1 50); do dr_alive "$pid" || break; sleep 0.1; done
+      break
+    fi
+    sleep 0.2
+  done
+  dr_alive "$pid" && dr_die "pid $pid did not stop"
+  return 0
+}
+
+# dr_lock NAME: serialises up/down of one component across processes
+# (parallel test runs calling `stack.sh up` at once).
+dr_lock() {
+  mkdir -p "$DR_DATA"
+  exec 9>"$DR_DATA/.$1.lock"
+  flock -w 600 9 || dr_die "timed out waiting for the lock $DR_DATA/.$1.lock"
+}
+
+dr_need_root_for() {
+  [[ "$(id -u)" == 0 ]] || dr_die "$1 requires root (apt-get); run as root or install it yourself: apt-get install -y --no-install-recommends $2"
+}
