@@ -1,0 +1,26 @@
+import { InfraError } from '../kafka/errors';
+
+/**
+ * ClickHouse error codes where a retry can help: the server is overloaded, out of memory for
+ * the moment, too many parts, or timing out. Everything else (syntax, unknown table, cannot
+ * parse) will fail the same way again and must go to a DLQ or stop the process.
+ */
+const RETRIABLE_CODES = new Set(['159', '160', '202', '203', '209', '210', '241', '252', '285', '319', '425', '999']);
+const RETRIABLE_NET = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|socket hang up|Timeout error|timeout|other side closed|ENOTFOUND|EAI_AGAIN/i;
+
+export class ClickHouseError extends InfraError {
+  constructor(message: string, retriable: boolean, code: string, options?: { cause?: unknown }) {
+    super(message, retriable, code, options);
+    this.name = 'ClickHouseError';
+  }
+}
+
+export function clickhouseError(err: unknown, what: string): ClickHouseError {
+  if (err instanceof ClickHouseError) return err;
+  const e = err as { code?: string | number; type?: string; message?: string };
+  const message = e?.message ?? String(err);
+  const code = e?.code !== undefined ? String(e.code) : (/Code: (\d+)/.exec(message)?.[1] ?? 'NETWORK');
+  const retriable =
+    RETRIABLE_CODES.has(code) || code === 'NETWORK' || /^E[A-Z]+$/.test(code) || RETRIABLE_NET.test(message);
+  return new ClickHouseError(`${what}: ${message}`, retriable, code, { cause: err });
+}

@@ -1,0 +1,123 @@
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from '../logger';
+import { kafkaError } from './errors';
+
+export interface ConsumedBatch {
+  topic: string;
+  partition: number;
+  messages: KafkaMessage[];
+  /** Keep the group membership alive during long work. */
+  heartbeat(): Promise<void>;
+}
+
+export interface ConsumerRunnerOptions {
+  kafka: Kafka;
+  groupId: string;
+  topics: string[];
+  logger?: Logger;
+  fromBeginning?: boolean;
+  /** How many partitions are handled at once. */
+  concurrency?: number;
+  /**
+   * Handles one partition's batch. Offsets are committed only after this promise resolves,
+   * i.e. after the handler's writes were acknowledged. A rejection is retried with backoff
+   * while the partition is paused: nothing is skipped.
+   */
+  handleBatch(batch: ConsumedBatch): Promise<void>;
+  /** Max messages handed to handleBatch at once (a kafkajs batch is split into chunks). */
+  maxChunk?: number;
+  sessionTimeoutMs?: number;
+  onRetry?(err: unknown, attempt: number): void;
+  /** Called when partitions are revoked or assigned (for state checkpoints). */
+  onAssign?(assignment: Record<string, number[]>): void;
+}
+
+export interface ConsumerRunner {
+  readonly consumer: Consumer;
+  readonly stats: { batches: number; messages: number; retries: number; committed: number };
+  /** Stops fetching, lets the batch in hand finish (and commit), then leaves the group. */
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The one consumer loop of downradar (after PostHog's): at-least-once, offsets resolved and
+ * committed only after the handler's work is acknowledged, per-partition pause as the
+ * backpressure valve while a downstream (ClickHouse, Kafka) refuses, drain on shutdown.
+ * Duplicates after a crash are possible by design; every sink dedupes on the event id.
+ */
+export async function runConsumer(opts: ConsumerRunnerOptions): Promise<ConsumerRunner> {
+  const consumer = opts.kafka.consumer({
+    groupId: opts.groupId,
+    sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: 3000,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+    maxWaitTimeInMs: 100,
+    allowAutoTopicCreation: false,
+    retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
+  });
+  const stats = { batches: 0, messages: 0, retries: 0, committed: 0 };
+  let stopping = false;
+  const maxChunk = opts.maxChunk ?? 5000;
+
+  if (opts.onAssign) {
+    consumer.on(consumer.events.GROUP_JOIN, (e) => opts.onAssign!(e.payload.memberAssignment));
+  }
+
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning ?? true });
+  } catch (err) {
+    await consumer.disconnect().catch(() => undefined);
+    throw kafkaError(err, `consumer ${opts.groupId} subscribe`);
+  }
+
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: opts.concurrency ?? 1,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, pause, isRunning, isStale }) => {
+      const { topic, partition } = batch;
+      for (let i = 0; i < batch.messages.length; i += maxChunk) {
+        if (stopping || !isRunning() || isStale()) return;
+        const messages = batch.messages.slice(i, i + maxChunk);
+        let attempt = 0;
+        let resume: (() => void) | null = null;
+        for (;;) {
+          try {
+            await opts.handleBatch({ topic, partition, messages, heartbeat });
+            break;
+          } catch (err) {
+            attempt++;
+            stats.retries++;
+            opts.onRetry?.(err, attempt);
+            opts.logger?.warn({ topic, partition, attempt, err: (err as Error)?.message }, 'batch failed, partition paused, retrying');
+            resume ??= pause();
+            if (stopping || !isRunning() || isStale()) return; // not committed: redelivered later
+            await sleep(Math.min(10_000, 100 * 2 ** Math.min(attempt, 7)));
+            await heartbeat().catch(() => undefined);
+          }
+        }
+        if (resume) resume();
+        const last = messages[messages.length - 1]!;
+        resolveOffset(last.offset);
+        await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+        stats.batches++;
+        stats.messages += messages.length;
+        stats.committed = Number(last.offset) + 1;
+        await heartbeat().catch(() => undefined);
+      }
+    },
+  });
+
+  return {
+    consumer,
+    stats,
+    async stop() {
+      stopping = true;
+      await consumer.stop().catch(() => undefined);
+      await consumer.disconnect().catch(() => undefined);
+    },
+  };
+}
