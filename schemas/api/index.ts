@@ -1,0 +1,181 @@
+/**
+ * The read API contract (services/api, consumed by dashboards/web). TypeBox: JSON Schema for
+ * fastify's validation, serialisation and the OpenAPI document at /docs, and the TypeScript
+ * types the dashboard imports. Times are epoch milliseconds (UTC).
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { IncidentEvent, IncidentService, LevelSchema, ProblemCategorySchema, SLUG_PATTERN } from '../events/index';
+
+const Ms = Type.Integer({ minimum: 0, description: 'epoch milliseconds, UTC' });
+const Slug = Type.String({ pattern: SLUG_PATTERN });
+
+/** Common query: a bounded time range. Defaults: the last 24 hours. to - from ≤ 31 days. */
+export const RangeQuery = Type.Object(
+  {
+    from: Type.Optional(Type.Integer({ minimum: 0, description: 'range start, epoch ms (default: to - 24 h)' })),
+    to: Type.Optional(Type.Integer({ minimum: 0, description: 'range end, epoch ms (default: now)' })),
+  },
+  { additionalProperties: false },
+);
+export type RangeQuery = Static<typeof RangeQuery>;
+
+export const CurveQuery = Type.Object(
+  {
+    ...RangeQuery.properties,
+    step: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(5), Type.Literal(15)], { description: 'bucket minutes (default 15)' })),
+  },
+  { additionalProperties: false },
+);
+export type CurveQuery = Static<typeof CurveQuery>;
+
+export const ServiceParams = Type.Object({ id: Slug }, { additionalProperties: false });
+
+export const ServiceSummary = Type.Object({
+  id: Slug,
+  name: Type.String(),
+  category: Type.String(),
+  family: Type.Union([Type.String(), Type.Null()]),
+  provider: Type.Union([Type.String(), Type.Null()]),
+  level: LevelSchema,
+  score: Type.Number(),
+  /** reports in the last scored window */
+  count: Type.Integer(),
+  /** baseline for that window */
+  expected: Type.Number(),
+  /** window start of the last score, or null when never scored */
+  updatedAt: Type.Union([Ms, Type.Null()]),
+  /** 96 counts: the last 24 h in 15-minute buckets, oldest first (0 for an empty bucket) */
+  sparkline: Type.Array(Type.Integer()),
+  openIncidentId: Type.Union([Type.String(), Type.Null()]),
+});
+export type ServiceSummary = Static<typeof ServiceSummary>;
+
+export const ServicesResponse = Type.Object({ at: Ms, services: Type.Array(ServiceSummary) });
+export type ServicesResponse = Static<typeof ServicesResponse>;
+
+export const CurvePoint = Type.Object({
+  /** bucket start */
+  t: Ms,
+  /** counted reports in the bucket (0 when none) */
+  reports: Type.Integer(),
+  /** baseline summed over the bucket; null where the detector has not scored (a gap, not 0) */
+  baseline: Type.Union([Type.Number(), Type.Null()]),
+  upper: Type.Union([Type.Number(), Type.Null()]),
+  score: Type.Union([Type.Number(), Type.Null()]),
+  level: Type.Union([LevelSchema, Type.Null()]),
+});
+export type CurvePoint = Static<typeof CurvePoint>;
+
+export const CurveResponse = Type.Object({
+  serviceId: Slug,
+  from: Ms,
+  to: Ms,
+  step: Type.Integer(),
+  points: Type.Array(CurvePoint),
+});
+export type CurveResponse = Static<typeof CurveResponse>;
+
+const Share = Type.Object({ key: Type.String(), count: Type.Integer(), pct: Type.Number() });
+export const BreakdownResponse = Type.Object({
+  serviceId: Slug,
+  from: Ms,
+  to: Ms,
+  total: Type.Integer(),
+  problems: Type.Array(Share),
+  countries: Type.Array(Share),
+  sources: Type.Array(Share),
+});
+export type BreakdownResponse = Static<typeof BreakdownResponse>;
+
+export const PostsQuery = Type.Object(
+  { ...RangeQuery.properties, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) },
+  { additionalProperties: false },
+);
+export const PostsResponse = Type.Object({
+  serviceId: Slug,
+  posts: Type.Array(
+    Type.Object({ id: Type.String(), at: Ms, text: Type.String(), source: Type.String(), outage: Type.Boolean(), problem: ProblemCategorySchema }),
+  ),
+});
+export type PostsResponse = Static<typeof PostsResponse>;
+
+export const HashtagsResponse = Type.Object({
+  serviceId: Slug,
+  hashtags: Type.Array(Type.Object({ hashtag: Type.String(), count: Type.Integer() })),
+});
+export type HashtagsResponse = Static<typeof HashtagsResponse>;
+
+export const IncidentsQuery = Type.Object(
+  {
+    ...RangeQuery.properties,
+    serviceId: Type.Optional(Slug),
+    status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved')])),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+  },
+  { additionalProperties: false },
+);
+export const IncidentSummary = Type.Object({
+  incidentId: Type.String(),
+  status: Type.Union([Type.Literal('open'), Type.Literal('resolved')]),
+  level: LevelSchema,
+  startedAt: Ms,
+  resolvedAt: Type.Union([Ms, Type.Null()]),
+  lastEventAt: Ms,
+  family: Type.Union([Type.String(), Type.Null()]),
+  provider: Type.Union([Type.String(), Type.Null()]),
+  services: Type.Array(IncidentService),
+  summary: Type.String(),
+});
+export type IncidentSummary = Static<typeof IncidentSummary>;
+export const IncidentsResponse = Type.Object({ incidents: Type.Array(IncidentSummary) });
+export type IncidentsResponse = Static<typeof IncidentsResponse>;
+
+export const IncidentParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' }) }, { additionalProperties: false });
+export const IncidentResponse = Type.Object({
+  incident: IncidentSummary,
+  timeline: Type.Array(IncidentEvent),
+  evidence: Type.Object({
+    problems: Type.Array(Share),
+    countries: Type.Array(Share),
+    hashtags: Type.Array(Type.Object({ hashtag: Type.String(), count: Type.Integer() })),
+  }),
+});
+export type IncidentResponse = Static<typeof IncidentResponse>;
+
+export const TrendsQuery = Type.Object(
+  { ...RangeQuery.properties, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) },
+  { additionalProperties: false },
+);
+export const TrendSummary = Type.Object({
+  hashtag: Type.String(),
+  serviceId: Type.Union([Slug, Type.Null()]),
+  outage: Type.Union([Type.Boolean(), Type.Null()]),
+  count: Type.Integer(),
+  burst: Type.Number(),
+  trending: Type.Boolean(),
+  lastWindowStart: Ms,
+  /** counts per window over the range, oldest first */
+  sparkline: Type.Array(Type.Integer()),
+});
+export type TrendSummary = Static<typeof TrendSummary>;
+export const TrendsResponse = Type.Object({ from: Ms, to: Ms, trends: Type.Array(TrendSummary) });
+export type TrendsResponse = Static<typeof TrendsResponse>;
+
+/** Every 4xx/5xx body. */
+export const ErrorResponse = Type.Object({
+  statusCode: Type.Integer(),
+  code: Type.String({ description: 'machine-readable, e.g. BAD_PARAMETER, NOT_FOUND, UNAUTHORIZED' }),
+  error: Type.String(),
+  message: Type.String({ description: 'names the field or parameter and the reason' }),
+  field: Type.Optional(Type.String()),
+});
+export type ErrorResponse = Static<typeof ErrorResponse>;
+
+/**
+ * GET /v1/stream: server-sent events. Event names and their data:
+ *   score     ScoreEvent
+ *   incident  IncidentEvent
+ *   trend     TrendEvent
+ *   ping      { at } every 15 s (keeps proxies from closing the stream)
+ */
+export const STREAM_EVENTS = ['score', 'incident', 'trend', 'ping'] as const;
