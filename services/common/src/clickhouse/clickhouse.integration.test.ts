@@ -1,0 +1,107 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBatchWriter } from './batch-writer';
+import { queryRows } from './client';
+import { migrate, MigrationError } from './migrations';
+import { clickhouseError } from './errors';
+import { testClickHouse, testDatabase } from '../testing/index';
+
+const ch = testClickHouse();
+const db = testDatabase('common_ch');
+
+beforeAll(async () => {
+  await ch.command({ query: `CREATE DATABASE ${db}` });
+});
+afterAll(async () => {
+  await ch.command({ query: `DROP DATABASE IF EXISTS ${db}` });
+  await ch.close();
+});
+
+describe('batch writer', () => {
+  it('inserts a batch that a SELECT counts, flushing on size and on interval', async () => {
+    await ch.command({ query: `CREATE TABLE ${db}.rows (id UInt32, service_id String) ENGINE = MergeTree() ORDER BY id` });
+    const writer = createBatchWriter<{ id: number; service_id: string }>({ client: ch, table: `${db}.rows`, maxRows: 1000, flushIntervalMs: 50 });
+    const bySize = writer.write(Array.from({ length: 1000 }, (_, i) => ({ id: i, service_id: 'facebook' })));
+    await bySize;
+    const byInterval = writer.write([{ id: 5000, service_id: 'whatsapp' }]);
+    await byInterval;
+    const [row] = await queryRows<{ n: string }>(ch, `SELECT count() AS n FROM ${db}.rows`);
+    expect(Number(row!.n)).toBe(1001);
+    expect(writer.stats.inserts).toBe(2);
+    await writer.close();
+  });
+
+  it('rejects with a non-retriable typed error for an unknown table', async () => {
+    const writer = createBatchWriter<{ id: number }>({ client: ch, table: `${db}.missing`, maxRows: 1 });
+    const err = await writer.write([{ id: 1 }]).catch((e) => e);
+    expect(err.name).toBe('ClickHouseError');
+    expect(err.retriable).toBe(false);
+    expect(err.code).toBe('60');
+  });
+
+  it('classifies a refused connection as retriable', async () => {
+    const e = clickhouseError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), 'insert');
+    expect(e.retriable).toBe(true);
+  });
+});
+
+describe('analyst user', () => {
+  it('can SELECT but cannot INSERT (read-only profile)', async () => {
+    await ch.command({ query: `CREATE TABLE ${db}.ro (a UInt8) ENGINE = MergeTree() ORDER BY a` });
+    const select = spawnSync('clickhouse-client', ['--user', 'analyst', '--query', `SELECT count() FROM ${db}.ro`], { encoding: 'utf8' });
+    expect(select.status, select.stderr).toBe(0);
+    expect(select.stdout.trim()).toBe('0');
+    const insert = spawnSync('clickhouse-client', ['--user', 'analyst', '--query', `INSERT INTO ${db}.ro VALUES (1)`], { encoding: 'utf8' });
+    expect(insert.status).not.toBe(0);
+    expect(insert.stderr).toMatch(/Code: 164|readonly/i);
+    const drop = spawnSync('clickhouse-client', ['--user', 'analyst', '--query', `DROP TABLE ${db}.ro`], { encoding: 'utf8' });
+    expect(drop.status).not.toBe(0);
+  });
+});
+
+describe('migrations', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'migrations-'));
+  writeFileSync(join(dir, '0001_first.sql'), `-- a table\nCREATE TABLE \${DB}.a (x UInt8) ENGINE = MergeTree() ORDER BY x;\nCREATE TABLE \${DB}.b (y UInt8) ENGINE = MergeTree() ORDER BY y;\n`);
+  writeFileSync(join(dir, '0002_second.sql'), `INSERT INTO \${DB}.a VALUES (7)\n`);
+
+  it('applies in order, and applying twice changes nothing', async () => {
+    const mdb = `${db}_m`;
+    const first = await migrate(ch, { dir, database: mdb });
+    expect(first.applied).toEqual(['0001_first.sql', '0002_second.sql']);
+    const second = await migrate(ch, { dir, database: mdb });
+    expect(second.applied).toEqual([]);
+    expect(second.alreadyApplied).toEqual(['0001_first.sql', '0002_second.sql']);
+    const rows = await queryRows<{ x: number }>(ch, `SELECT x FROM ${mdb}.a`);
+    expect(rows).toEqual([{ x: 7 }]);
+    await ch.command({ query: `DROP DATABASE ${mdb}` });
+  });
+
+  it('refuses to run when an applied file has changed', async () => {
+    const mdb = `${db}_c`;
+    const cdir = mkdtempSync(join(tmpdir(), 'migrations-'));
+    writeFileSync(join(cdir, '0001_first.sql'), `CREATE TABLE \${DB}.a (x UInt8) ENGINE = MergeTree() ORDER BY x\n`);
+    await migrate(ch, { dir: cdir, database: mdb });
+    appendFileSync(join(cdir, '0001_first.sql'), `-- edited\n`);
+    writeFileSync(join(cdir, '0002_more.sql'), `CREATE TABLE \${DB}.z (x UInt8) ENGINE = MergeTree() ORDER BY x\n`);
+    const err = await migrate(ch, { dir: cdir, database: mdb }).catch((e) => e);
+    expect(err).toBeInstanceOf(MigrationError);
+    expect(err.message).toMatch(/0001_first\.sql was changed after it was applied/);
+    // Nothing after the refusal ran.
+    const tables = await queryRows<{ name: string }>(ch, `SELECT name FROM system.tables WHERE database = '${mdb}' ORDER BY name`);
+    expect(tables.map((t) => t.name)).toEqual(['a', 'schema_migrations']);
+    await ch.command({ query: `DROP DATABASE ${mdb}` });
+  });
+
+  it('applies the shipped schemas/clickhouse migrations to an empty database', async () => {
+    const mdb = `${db}_shipped`;
+    const root = execFileSync('git', ['rev-parse', '--show-toplevel'], { encoding: 'utf8' }).trim();
+    const r = await migrate(ch, { dir: `${root}/schemas/clickhouse`, database: mdb });
+    expect(r.serverVersion).toMatch(/^\d+\.\d+/);
+    const again = await migrate(ch, { dir: `${root}/schemas/clickhouse`, database: mdb });
+    expect(again.applied).toEqual([]);
+    await ch.command({ query: `DROP DATABASE ${mdb}` });
+  });
+});

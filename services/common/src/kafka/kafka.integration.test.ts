@@ -1,0 +1,134 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProducer } from './producer';
+import { runConsumer } from './consumer';
+import { ensureTopics, deleteTopicsWithPrefix } from './admin';
+import { topicNames } from './topics';
+import { createKafka } from './client';
+import { eventually, randomSuffix, readTopic, testClickHouse, testDatabase, testKafka, testPrefix } from '../testing/index';
+import { queryRows } from '../clickhouse/client';
+import { repoRoot } from '../lifecycle';
+
+const kafka = testKafka();
+const prefix = testPrefix('common');
+const topics = topicNames(prefix);
+const db = testDatabase('common_kafka');
+const ch = testClickHouse();
+
+beforeAll(async () => {
+  await ensureTopics(kafka, { prefix, partitions: 2, only: ['reports', 'signals', 'detectorState'] });
+  await ch.command({ query: `CREATE DATABASE ${db}` });
+  await ch.command({ query: `CREATE TABLE ${db}.handled (id String, attempt String) ENGINE = MergeTree() ORDER BY id` });
+});
+afterAll(async () => {
+  await deleteTopicsWithPrefix(kafka, prefix);
+  await ch.command({ query: `DROP DATABASE IF EXISTS ${db}` });
+  await ch.close();
+});
+
+describe('topics', () => {
+  it('creates the compacted state topic with cleanup.policy=compact and is idempotent', async () => {
+    const again = await ensureTopics(kafka, { prefix, partitions: 2, only: ['reports', 'detectorState'] });
+    expect(again.created).toEqual([]);
+    const admin = kafka.admin();
+    await admin.connect();
+    const cfg = await admin.describeConfigs({ resources: [{ type: 2, name: topics.detectorState, configNames: ['cleanup.policy'] }], includeSynonyms: false });
+    await admin.disconnect();
+    expect(cfg.resources[0]!.configEntries[0]!.configValue).toBe('compact');
+  });
+});
+
+describe('producer and consumer runner', () => {
+  it('delivers what the producer factory sent to the consumer runner, after acks', async () => {
+    const producer = createProducer({ kafka });
+    const ids = Array.from({ length: 50 }, (_, i) => `m-${i}`);
+    await Promise.all(ids.map((id) => producer.send([{ topic: topics.reports, key: `svc-${id.length % 3}`, value: JSON.stringify({ id }) }])));
+    expect(producer.stats.sentMessages).toBe(50);
+    // Coalescing: 50 concurrent sends went out in far fewer requests.
+    expect(producer.stats.sentBatches).toBeLessThan(50);
+    await producer.close();
+
+    const seen = new Set<string>();
+    const runner = await runConsumer({
+      kafka,
+      groupId: `g-${randomSuffix()}`,
+      topics: [topics.reports],
+      handleBatch: async ({ messages }) => {
+        for (const m of messages) seen.add(JSON.parse(m.value!.toString()).id);
+      },
+    });
+    await eventually(async () => (seen.size === 50 ? true : undefined), 30_000, '50 messages');
+    await runner.stop();
+    expect([...seen].sort()).toEqual([...ids].sort());
+  });
+
+  it('commits only after the handler write is acknowledged: a consumer killed between write and commit gets the message again', async () => {
+    const groupId = `g-kill-${randomSuffix()}`;
+    const producer = createProducer({ kafka });
+    await producer.send([{ topic: topics.signals, key: 'facebook', value: JSON.stringify({ id: 'only-one' }) }]);
+    await producer.close();
+
+    // A child process runs the consumer runner; its handler writes to ClickHouse and then the
+    // process is killed with SIGKILL before the runner can commit.
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', `${repoRoot}/services/common/src/testing/fixtures/kill-after-write.ts`],
+      { env: { ...process.env, GROUP: groupId, TOPIC: topics.signals, DB: db }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exit = await new Promise<{ code: number | null; signal: string | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+    expect(exit.signal, stderr).toBe('SIGKILL');
+    const first = await queryRows<{ id: string; attempt: string }>(ch, `SELECT id, attempt FROM ${db}.handled`);
+    expect(first).toEqual([{ id: 'only-one', attempt: 'killed' }]);
+
+    // The same group again: the message was not committed, so it is delivered again.
+    const again: string[] = [];
+    const runner = await runConsumer({
+      kafka,
+      groupId,
+      topics: [topics.signals],
+      handleBatch: async ({ messages }) => {
+        for (const m of messages) again.push(JSON.parse(m.value!.toString()).id);
+      },
+    });
+    await eventually(async () => (again.length > 0 ? true : undefined), 30_000, 'redelivery');
+    await runner.stop();
+    expect(again).toEqual(['only-one']);
+  });
+
+  it('retries a failing handler with the partition paused, and skips nothing', async () => {
+    const producer = createProducer({ kafka });
+    await producer.send([1, 2, 3].map((n) => ({ topic: topics.signals, key: 'x', value: JSON.stringify({ id: `r-${n}` }) })));
+    await producer.close();
+    let failures = 0;
+    const got: string[] = [];
+    const runner = await runConsumer({
+      kafka,
+      groupId: `g-retry-${randomSuffix()}`,
+      topics: [topics.signals],
+      handleBatch: async ({ messages }) => {
+        const ids = messages.map((m) => JSON.parse(m.value!.toString()).id as string).filter((i) => i.startsWith('r-'));
+        if (ids.length && failures < 2) {
+          failures++;
+          throw new Error('downstream refused');
+        }
+        got.push(...ids);
+      },
+    });
+    await eventually(async () => (got.length >= 3 ? true : undefined), 30_000, 'retried batch');
+    await runner.stop();
+    expect(failures).toBe(2);
+    expect(got.sort()).toEqual(['r-1', 'r-2', 'r-3']);
+    expect(runner.stats.retries).toBe(2);
+  });
+
+  it('rejects sends with a retriable error when the broker cannot be reached', async () => {
+    const deadKafka = createKafka({ brokers: ['127.0.0.1:1'], clientId: 'dead', config: { retry: { retries: 1, initialRetryTime: 50 } } });
+    const producer = createProducer({ kafka: deadKafka, retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 100 } });
+    await expect(producer.send([{ topic: topics.reports, key: null, value: '{}' }])).rejects.toMatchObject({ name: 'InfraError' });
+    await producer.close();
+    const n = await readTopic(kafka, topics.reports, 1000, 3000);
+    expect(n.every((m) => m.value!.toString() !== '{}')).toBe(true);
+  });
+});
