@@ -1,0 +1,175 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cors from '@fastify/cors';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import type { Kafka } from 'kafkajs';
+import { createMetricsRegistry, type ClickHouseClient, type Logger, type Registry } from '@downradar/common';
+import type { ApiCatalog } from './catalog';
+import type { ApiConfig } from './config';
+import { createReader, type Reader } from './clickhouse';
+import { errorBody, installErrorHandlers } from './errors';
+import { createApiMetrics, type ApiMetrics } from './metrics';
+import { StreamHub } from './stream/hub';
+import { startStreamConsumer, type StreamConsumer } from './stream/stream.consumer';
+import { healthRoutes } from './routes/health.route';
+import { servicesRoutes } from './routes/services.route';
+import { incidentsRoutes } from './routes/incidents.route';
+import { trendsRoutes } from './routes/trends.route';
+import { streamRoutes } from './routes/stream.route';
+import { docsRoutes } from './routes/docs.route';
+
+export interface AppDeps {
+  config: ApiConfig;
+  clickhouse: ClickHouseClient;
+  catalog: ApiCatalog;
+  /** pino logger; omitted = silent */
+  logger?: Logger;
+  /** When given, a Kafka consumer feeds /v1/stream; without it the stream only pings. */
+  kafka?: Kafka;
+  /** Clock (tests pin it). */
+  now?: () => number;
+  /** Extra fastify options (main.ts sets the server timeouts). */
+  fastify?: Partial<FastifyServerOptions>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: ApiConfig;
+    clickhouse: ClickHouseClient;
+    reader: Reader;
+    catalog: ApiCatalog;
+    hub: StreamHub;
+    streamConsumer: StreamConsumer | null;
+    metrics: ApiMetrics;
+    registry: Registry;
+    now: () => number;
+  }
+}
+
+export const DASHBOARD_NOT_BUILT =
+  '<!doctype html><html><head><meta charset="utf-8"><title>downradar</title></head><body>' +
+  '<h1>downradar</h1><p>dashboard not built: npm run build --workspace dashboards/web</p>' +
+  '<p>The API is up: <a href="/v1/services">/v1/services</a>, <a href="/docs">/docs</a>.</p></body></html>';
+
+/**
+ * The read API as a fastify instance: decorators for the shared resources, routes as plugins,
+ * one error handler. main.ts listens; tests call `inject` or listen on port 0.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    // Per-request lines would drown the log at dashboard rates: failures are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Unknown query parameters are an error (400 naming them), not silently dropped.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    ...deps.fastify,
+  });
+
+  const registry = createMetricsRegistry('api');
+  const metrics = createApiMetrics(registry, () => hub.size);
+  const hub = new StreamHub({
+    maxBufferBytes: config.streamClientBufferBytes,
+    maxClients: config.streamMaxClients,
+    pingMs: config.streamPingMs,
+    ...(deps.now ? { now: deps.now } : {}),
+    onDrop: (client, buffered) => {
+      metrics.streamDropped.inc();
+      app.log.warn({ client: client.id, bufferedBytes: buffered }, 'dropped a slow stream client');
+    },
+  });
+
+  app.decorate('config', config);
+  app.decorate('clickhouse', deps.clickhouse);
+  app.decorate('reader', createReader(deps.clickhouse, config.clickhouseDatabase, config.apiQueryTimeoutMs));
+  app.decorate('catalog', deps.catalog);
+  app.decorate('hub', hub);
+  app.decorate('streamConsumer', null);
+  app.decorate('metrics', metrics);
+  app.decorate('registry', registry);
+  app.decorate('now', deps.now ?? Date.now);
+
+  installErrorHandlers(app);
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requestDuration.observe({ route, method: request.method, status_code: String(reply.statusCode) }, reply.elapsedTime);
+  });
+
+  await app.register(cors, { origin: config.corsOrigin, methods: ['GET', 'HEAD', 'OPTIONS'] });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'downradar read API',
+        description:
+          'Report-volume curves, breakdowns, incidents, hashtag trends and live updates (SSE) of downradar. ' +
+          'Times are epoch milliseconds, UTC. Every 4xx body names the parameter at fault.',
+        version: '1.0.0',
+      },
+      tags: [
+        { name: 'services', description: 'tracked services, their curves and breakdowns' },
+        { name: 'incidents', description: 'detected incidents' },
+        { name: 'trends', description: 'hashtag trends' },
+        { name: 'stream', description: 'live updates (server-sent events)' },
+        { name: 'ops', description: 'health, readiness, metrics' },
+      ],
+    },
+  });
+
+  await app.register(healthRoutes);
+  await app.register(servicesRoutes);
+  await app.register(incidentsRoutes);
+  await app.register(trendsRoutes);
+  await app.register(streamRoutes);
+  await app.register(docsRoutes);
+
+  const dashboard = existsSync(join(config.dashboardDir, 'index.html'));
+  if (dashboard) {
+    await app.register(fastifyStatic, {
+      root: config.dashboardDir,
+      prefix: '/',
+      // Vite puts content hashes into asset names: those never change.
+      setHeaders: (res, path) =>
+        res.setHeader('cache-control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache'),
+    });
+  }
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const isApi = path === '/v1' || path.startsWith('/v1/') || path.startsWith('/docs');
+    if (isApi || (request.method !== 'GET' && request.method !== 'HEAD')) {
+      return reply.code(404).send(errorBody(404, 'NOT_FOUND', `no route ${request.method} ${path}`));
+    }
+    // The dashboard is a single-page app: its client-side routes all load index.html.
+    if (dashboard) return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    return reply
+      .code(path === '/' ? 200 : 404)
+      .type('text/html; charset=utf-8')
+      .send(DASHBOARD_NOT_BUILT);
+  });
+
+  if (deps.kafka) {
+    const kafka = deps.kafka;
+    app.addHook('onReady', async () => {
+      app.streamConsumer = startStreamConsumer({
+        kafka,
+        topicPrefix: config.topicPrefix,
+        partitions: config.kafkaPartitions,
+        hub,
+        logger: app.log as Logger,
+        onInvalid: (topic) => metrics.streamInvalid.inc({ topic }),
+      });
+    });
+  }
+  app.addHook('preClose', async () => {
+    hub.close();
+  });
+  app.addHook('onClose', async () => {
+    await app.streamConsumer?.stop();
+  });
+
+  return app;
+}

@@ -1,0 +1,40 @@
+import { clickhouseError, sqlIdent, sqlInt, type ClickHouseClient } from '@downradar/common';
+import { ApiError } from './errors';
+
+/**
+ * Read access for the routes. Every query runs with 64-bit integers as JSON numbers (counts come
+ * back as UInt64) and a per-query time limit; a storage failure becomes a 503 without details.
+ */
+export interface Reader {
+  readonly database: string;
+  /** `db.table`, the identifier checked. */
+  table(name: string): string;
+  rows<T>(query: string): Promise<T[]>;
+}
+
+export function createReader(client: ClickHouseClient, database: string, timeoutMs: number): Reader {
+  const db = sqlIdent(database);
+  const maxSeconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+  return {
+    database: db,
+    table: (name) => `${db}.${sqlIdent(name)}`,
+    async rows<T>(query: string): Promise<T[]> {
+      try {
+        const rs = await client.query({
+          query,
+          format: 'JSONEachRow',
+          clickhouse_settings: { output_format_json_quote_64bit_integers: 0, max_execution_time: maxSeconds },
+        });
+        return (await rs.json()) as T[];
+      } catch (err) {
+        const e = clickhouseError(err, 'api query');
+        throw Object.assign(new ApiError(503, 'UNAVAILABLE', 'storage is unavailable or too slow; retry later'), { cause: e });
+      }
+    },
+  };
+}
+
+/** An epoch-ms bound as a DateTime: `at >= since(ms)` includes the second `ms` falls in. */
+export const since = (ms: number) => `toDateTime(${sqlInt(Math.floor(ms / 1000))})`;
+/** An exclusive epoch-ms bound: `at < until(ms)` keeps every whole second that starts before `ms`. */
+export const until = (ms: number) => `toDateTime(${sqlInt(Math.ceil(ms / 1000))})`;

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from './errors';
+import { bucketsFor, cacheControlFor, DAY_MS, MINUTE_MS, resolveRange } from './time-range';
+
+const NOW = Date.UTC(2021, 9, 4, 16, 7, 30);
+
+function errorOf(fn: () => unknown): ApiError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ApiError) return err;
+    throw err;
+  }
+  throw new Error('expected an ApiError');
+}
+
+describe('resolveRange', () => {
+  it('defaults to the last 24 hours', () => {
+    expect(resolveRange({}, NOW)).toEqual({ from: NOW - DAY_MS, to: NOW });
+  });
+  it('takes 24 hours after from when only from is given, but not beyond now', () => {
+    expect(resolveRange({ from: NOW - 2 * DAY_MS }, NOW)).toEqual({ from: NOW - 2 * DAY_MS, to: NOW - DAY_MS });
+    expect(resolveRange({ from: NOW - 3_600_000 }, NOW)).toEqual({ from: NOW - 3_600_000, to: NOW });
+  });
+  it('refuses to <= from, naming to', () => {
+    const e = errorOf(() => resolveRange({ from: 10, to: 10 }, NOW));
+    expect(e.statusCode).toBe(400);
+    expect(e.field).toBe('to');
+    expect(e.message).toMatch(/querystring\.to must be greater than from/);
+  });
+  it('refuses more than 31 days, naming from', () => {
+    expect(resolveRange({ from: NOW - 31 * DAY_MS, to: NOW }, NOW).from).toBe(NOW - 31 * DAY_MS);
+    const e = errorOf(() => resolveRange({ from: NOW - 31 * DAY_MS - 1, to: NOW }, NOW));
+    expect(e.field).toBe('from');
+    expect(e.message).toMatch(/at most 31 days/);
+  });
+});
+
+describe('bucketsFor', () => {
+  it('floors from to the step and covers to', () => {
+    const b = bucketsFor({ from: Date.UTC(2021, 9, 4, 15, 7), to: Date.UTC(2021, 9, 4, 16, 0) }, 15);
+    expect(b.start).toBe(Date.UTC(2021, 9, 4, 15, 0));
+    expect(b.count).toBe(4);
+    expect(b.stepMs).toBe(15 * MINUTE_MS);
+  });
+  it('gives 97 buckets of 15 minutes for an unaligned 24 hours (the partial last one included)', () => {
+    expect(bucketsFor({ from: NOW - DAY_MS, to: NOW }, 15).count).toBe(97);
+    expect(bucketsFor({ from: Date.UTC(2021, 9, 4), to: Date.UTC(2021, 9, 5) }, 15).count).toBe(96);
+  });
+  it('refuses more than 10,000 points, naming step', () => {
+    expect(bucketsFor({ from: 0, to: 10_000 * MINUTE_MS }, 1).count).toBe(10_000);
+    const e = errorOf(() => bucketsFor({ from: 0, to: 10_001 * MINUTE_MS }, 1));
+    expect(e.field).toBe('step');
+    expect(e.message).toMatch(/10001 points/);
+  });
+});
+
+describe('cacheControlFor', () => {
+  it('caches settled ranges for an hour and live ones for 5 s', () => {
+    expect(cacheControlFor(NOW - 11 * MINUTE_MS, NOW)).toBe('public, max-age=3600');
+    expect(cacheControlFor(NOW - 9 * MINUTE_MS, NOW)).toBe('public, max-age=5');
+    expect(cacheControlFor(NOW + DAY_MS, NOW)).toBe('public, max-age=5');
+  });
+});
