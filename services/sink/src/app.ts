@@ -1,0 +1,120 @@
+/**
+ * The sink, built from config: Kafka (every topic except the detector's state) -> ClickHouse.
+ * main.ts starts it; tests and the benchmark build it with their own topic prefix and database.
+ */
+import type { Registry } from 'prom-client';
+import {
+  createClickHouse,
+  createKafka,
+  createLogger,
+  createMetricsRegistry,
+  createProducer,
+  migrate,
+  repoRoot,
+  runConsumer,
+  topicNames,
+  type ClickHouseClient,
+  type ConsumerRunner,
+  type Logger,
+  type Producer,
+} from '@downradar/common';
+import { createBatchHandler, type SinkStats } from './batch-handler';
+import type { SinkConfig } from './config';
+import { startHttp } from './http';
+import { SINK_TOPICS } from './rows';
+
+export interface Sink {
+  /** Migrate (if configured), join the consumer group, serve /metrics and /healthz. */
+  start(): Promise<void>;
+  /** Drain: stop fetching, let the batch in hand finish and commit, then close every client. */
+  stop(): Promise<void>;
+  readonly stats: SinkStats;
+  readonly registry: Registry;
+  /** The HTTP port actually bound (after start; useful with sinkPort 0). */
+  readonly port: number;
+  readonly topics: string[];
+}
+
+export interface SinkOverrides {
+  logger?: Logger;
+  registry?: Registry;
+  clientId?: string;
+}
+
+export function buildSink(config: SinkConfig, overrides: SinkOverrides = {}): Sink {
+  const logger = overrides.logger ?? createLogger('sink', config.logLevel);
+  const registry = overrides.registry ?? createMetricsRegistry('sink');
+  const names = topicNames(config.topicPrefix);
+  const topics = SINK_TOPICS.map((k) => names[k]);
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: overrides.clientId ?? 'downradar-sink', logger });
+  const clickhouse: ClickHouseClient = createClickHouse({
+    url: config.clickhouseUrl,
+    username: config.clickhouseUser,
+    password: config.clickhousePassword,
+    requestTimeoutMs: config.sinkInsertTimeoutMs,
+  });
+  // Dead letters are published with acks=all before the offsets move; short retries, the batch
+  // retry of the consumer runner is the outer loop.
+  const producer: Producer = createProducer({ kafka, logger, retry: { initialRetryTime: 100, retries: 3, maxRetryTime: 2000 } });
+  const handler = createBatchHandler({ clickhouse, database: config.clickhouseDatabase, producer, topics: names, logger, registry });
+  let runner: ConsumerRunner | null = null;
+  let http: Awaited<ReturnType<typeof startHttp>> | null = null;
+  let stopped = false;
+
+  return {
+    stats: handler.stats,
+    registry,
+    topics,
+    get port() {
+      return http?.port ?? config.sinkPort;
+    },
+    async start() {
+      if (config.sinkMigrate) {
+        const r = await migrate(clickhouse, {
+          dir: `${repoRoot}/schemas/clickhouse`,
+          database: config.clickhouseDatabase,
+          log: (line) => logger.info(`migrate: ${line}`),
+        });
+        logger.info({ applied: r.applied.length, server: r.serverVersion }, 'schema up to date');
+      }
+      http = await startHttp({
+        host: config.sinkHost,
+        port: config.sinkPort,
+        registry,
+        health: () => ({
+          ok: runner !== null && !stopped,
+          status: stopped ? 'stopped' : runner ? (handler.stats.failing ? 'waiting for clickhouse' : 'ok') : 'starting',
+          batches: handler.stats.batches,
+          messages: handler.stats.messages,
+          lastBatchAt: handler.stats.lastBatchAt || null,
+        }),
+        ready: () => ({
+          ok: runner !== null && !stopped && !handler.stats.failing,
+          failing: handler.stats.failing,
+          lastError: handler.stats.lastError,
+        }),
+      });
+      await producer.connect();
+      runner = await runConsumer({
+        kafka,
+        groupId: config.sinkGroupId,
+        topics,
+        logger,
+        fromBeginning: true,
+        concurrency: config.sinkConcurrency,
+        maxChunk: config.sinkMaxChunk,
+        handleBatch: handler.handleBatch,
+      });
+      logger.info({ topics, group: config.sinkGroupId, database: config.clickhouseDatabase, port: http.port }, 'sink started');
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await runner?.stop();
+      await producer.close();
+      await clickhouse.close();
+      await http?.close();
+      logger.info({ batches: handler.stats.batches, messages: handler.stats.messages }, 'sink stopped');
+    },
+  };
+}

@@ -1,0 +1,14 @@
+import { baseConfig, bool, defineConfig, int, str, type ConfigOf } from '@downradar/common';
+
+export const sinkConfigSpec = defineConfig({
+  ...baseConfig,
+  sinkHost: str('address of the sink\'s /metrics and /healthz', '127.0.0.1'),
+  sinkPort: int('port of the sink\'s /metrics and /healthz (0 = any free port)', 8082, 0, 65535),
+  sinkGroupId: str('Kafka consumer group of the sink', 'downradar-sink', { pattern: /^[A-Za-z0-9._-]{1,200}$/ }),
+  sinkConcurrency: int('partitions handled at once (each batch is its own inserts)', 4, 1, 256),
+  sinkMaxChunk: int('most messages in one batch handed to ClickHouse', 20_000, 1, 1_000_000),
+  sinkMigrate: bool('apply schemas/clickhouse migrations at start (idempotent)', true),
+  sinkInsertTimeoutMs: int('give up on one ClickHouse request after this long (then retry)', 30_000, 100, 600_000),
+});
+
+export type SinkConfig = ConfigOf<typeof sinkConfigSpec>;

@@ -1,0 +1,269 @@
+import { describe, expect, it } from 'vitest';
+import type { IncidentEvent, PostEvent, ReportEvent, ScoreEvent, SignalEvent, TrendEvent } from '../../../schemas/events/index';
+import { dlqIdFor, mapBatch, mapMessage, toSeconds, topicKeyOf, type MessageOrigin } from './rows';
+import { topicNames } from '@downradar/common';
+
+const NOW = Date.UTC(2021, 9, 4, 16, 0, 0);
+const origin = (topicKey: MessageOrigin['topicKey'], offset = '7'): MessageOrigin => ({
+  topicKey,
+  topic: `downradar.${topicKey}`,
+  partition: 2,
+  offset,
+});
+const at = Date.UTC(2021, 9, 4, 15, 41, 12) + 345; // 15:41:12.345
+
+const report: ReportEvent = {
+  id: 'r-1',
+  serviceId: 'facebook',
+  problem: 'login',
+  country: 'US',
+  at,
+  receivedAt: at + 1000,
+  reporterHash: 'abc123',
+  source: 'web',
+};
+
+describe('mapMessage', () => {
+  it('maps a report, flooring ms to seconds and keeping the ms', () => {
+    const r = mapMessage(origin('reports'), JSON.stringify(report), NOW);
+    expect(r).toEqual({
+      kind: 'row',
+      table: 'reports',
+      row: {
+        id: 'r-1',
+        service_id: 'facebook',
+        at: Math.floor(at / 1000),
+        at_ms: at,
+        received_at: Math.floor((at + 1000) / 1000),
+        problem: 'login',
+        source: 'web',
+        country: 'US',
+        reporter_hash: 'abc123',
+        text: '',
+      },
+    });
+  });
+
+  it('maps optional fields to empty strings', () => {
+    const { country: _c, ...noCountry } = report;
+    const r = mapMessage(origin('reports'), Buffer.from(JSON.stringify({ ...noCountry, text: 'cannot log in' })), NOW);
+    expect(r.kind === 'row' && r.row).toMatchObject({ country: '', text: 'cannot log in' });
+  });
+
+  it('maps a post', () => {
+    const post: PostEvent = { id: 'p-1', at, receivedAt: at, text: 'is facebook down?? #facebookdown', source: 'twitter', authorHash: 'h', replyTo: 'p-0' };
+    const r = mapMessage(origin('posts'), JSON.stringify(post), NOW);
+    expect(r).toEqual({
+      kind: 'row',
+      table: 'posts',
+      row: {
+        id: 'p-1',
+        at: Math.floor(at / 1000),
+        at_ms: at,
+        received_at: Math.floor(at / 1000),
+        source: 'twitter',
+        lang: '',
+        country: '',
+        author_hash: 'h',
+        reply_to: 'p-0',
+        repost_of: '',
+        text: 'is facebook down?? #facebookdown',
+      },
+    });
+  });
+
+  it('maps a signal with booleans as 0/1 and arrays kept', () => {
+    const signal: SignalEvent = {
+      id: 'p-1:facebook',
+      sourceId: 'p-1',
+      serviceId: 'facebook',
+      kind: 'hashtag',
+      at,
+      receivedAt: at,
+      outage: true,
+      problem: 'other',
+      confidence: 0.75,
+      hashtags: ['facebookdown'],
+    };
+    const r = mapMessage(origin('signals'), JSON.stringify(signal), NOW);
+    expect(r.kind === 'row' && r.row).toEqual({
+      id: 'p-1:facebook',
+      source_id: 'p-1',
+      service_id: 'facebook',
+      kind: 'hashtag',
+      at: Math.floor(at / 1000),
+      at_ms: at,
+      received_at: Math.floor(at / 1000),
+      outage: 1,
+      problem: 'other',
+      confidence: 0.75,
+      country: '',
+      reporter_hash: '',
+      hashtags: ['facebookdown'],
+      evidence: [],
+    });
+  });
+
+  it('maps a score with its evidence as parallel arrays', () => {
+    const score: ScoreEvent = {
+      serviceId: 'whatsapp',
+      windowStart: Date.UTC(2021, 9, 4, 15, 41),
+      windowEnd: Date.UTC(2021, 9, 4, 15, 42),
+      count: 120,
+      rawCount: 130,
+      expected: 3.5,
+      upper: 9,
+      score: 0.99,
+      level: 'danger',
+      evidence: {
+        problems: [{ key: 'messaging', count: 80 }, { key: 'app', count: 40 }],
+        countries: [{ key: 'BR', count: 70 }],
+        hashtags: [],
+        samplePostIds: ['p-9'],
+      },
+      computedAt: Date.UTC(2021, 9, 4, 15, 42, 5),
+    };
+    const r = mapMessage(origin('scores'), JSON.stringify(score), NOW);
+    expect(r.kind === 'row' && r.row).toMatchObject({
+      service_id: 'whatsapp',
+      window_start: Date.UTC(2021, 9, 4, 15, 41) / 1000,
+      window_end: Date.UTC(2021, 9, 4, 15, 42) / 1000,
+      level: 'danger',
+      evidence_problems: ['messaging', 'app'],
+      evidence_problem_counts: [80, 40],
+      evidence_countries: ['BR'],
+      evidence_country_counts: [70],
+      evidence_hashtags: [],
+      evidence_hashtag_counts: [],
+      sample_post_ids: ['p-9'],
+      computed_at_ms: Date.UTC(2021, 9, 4, 15, 42, 5),
+    });
+  });
+
+  it('maps an incident event: services as parallel arrays, absent times as 0, resolvedAt null when open', () => {
+    const e: IncidentEvent = {
+      eventId: 'inc-1:1',
+      incidentId: 'inc-1',
+      seq: 1,
+      type: 'opened',
+      at: Date.UTC(2021, 9, 4, 15, 43),
+      emittedAt: Date.UTC(2021, 9, 4, 15, 43, 2),
+      level: 'warning',
+      startedAt: Date.UTC(2021, 9, 4, 15, 41),
+      family: 'meta',
+      services: [
+        { serviceId: 'facebook', role: 'primary', level: 'warning', firstWarningAt: Date.UTC(2021, 9, 4, 15, 41), peakScore: 0.97, peakCount: 300 },
+        { serviceId: 'telegram', role: 'collateral', level: 'ok', peakScore: 0.5, peakCount: 12 },
+      ],
+      summary: 'facebook, instagram down',
+    };
+    const r = mapMessage(origin('alerts'), JSON.stringify(e), NOW);
+    expect(r.kind).toBe('row');
+    if (r.kind !== 'row') return;
+    expect(r.table).toBe('incident_events');
+    expect(r.row).toMatchObject({
+      event_id: 'inc-1:1',
+      incident_id: 'inc-1',
+      seq: 1,
+      resolved_at: null,
+      family: 'meta',
+      provider: '',
+      service_ids: ['facebook', 'telegram'],
+      service_roles: ['primary', 'collateral'],
+      service_levels: ['warning', 'ok'],
+      service_first_warning_at: [Date.UTC(2021, 9, 4, 15, 41) / 1000, 0],
+      service_first_danger_at: [0, 0],
+      service_peak_scores: [0.97, 0.5],
+      service_peak_counts: [300, 12],
+    });
+    expect(JSON.parse((r.row as { services_json: string }).services_json)).toEqual(e.services);
+  });
+
+  it('maps a trend, outage null when unknown', () => {
+    const t: TrendEvent = { hashtag: 'facebookdown', windowStart: at, windowEnd: at + 60_000, count: 50, expected: 1, burst: 0.9, trending: true };
+    const r = mapMessage(origin('trends'), JSON.stringify(t), NOW);
+    expect(r.kind === 'row' && r.row).toMatchObject({ hashtag: 'facebookdown', trending: 1, service_id: '', outage: null });
+  });
+
+  it('sends a message that is not JSON to the dlq, with a stable id and the payload', () => {
+    const r = mapMessage(origin('reports', '42'), 'not json{', NOW);
+    expect(r).toEqual({
+      kind: 'dlq',
+      publish: true,
+      record: {
+        id: 'sink:downradar.reports:2:42',
+        at: NOW,
+        origin: 'downradar.reports (sink)',
+        code: 'NOT_JSON',
+        reason: expect.stringMatching(/^reports: not JSON/),
+        payload: 'not json{',
+      },
+    });
+  });
+
+  it('sends an invalid message to the dlq naming the field', () => {
+    const r = mapMessage(origin('reports'), JSON.stringify({ ...report, serviceId: 'Not A Slug' }), NOW);
+    expect(r.kind).toBe('dlq');
+    if (r.kind !== 'dlq') return;
+    expect(r.record.code).toBe('INVALID_MESSAGE');
+    expect(r.record.reason).toMatch(/^reports: serviceId /);
+  });
+
+  it('sends an empty message to the dlq', () => {
+    const r = mapMessage(origin('posts'), null, NOW);
+    expect(r.kind === 'dlq' && r.record.code).toBe('EMPTY_MESSAGE');
+  });
+
+  it('sends a time beyond DateTime (year 2106) to the dlq as OUT_OF_RANGE', () => {
+    const r = mapMessage(origin('reports'), JSON.stringify({ ...report, at: 5_000_000_000_000 }), NOW);
+    expect(r.kind === 'dlq' && r.record).toMatchObject({ code: 'OUT_OF_RANGE', reason: expect.stringContaining('at 5000000000000') });
+  });
+
+  it('stores a valid DlqRecord from the dlq topic as a row, and an unreadable one without republishing', () => {
+    const rec = { id: 'ingest:1', at: NOW, origin: 'POST /v1/reports', code: 'LATE', reason: 'too old', payload: '{}' };
+    expect(mapMessage(origin('dlq'), JSON.stringify(rec), NOW)).toEqual({
+      kind: 'row',
+      table: 'dlq',
+      row: { id: 'ingest:1', at: NOW / 1000, at_ms: NOW, origin: 'POST /v1/reports', code: 'LATE', reason: 'too old', payload: '{}' },
+    });
+    const bad = mapMessage(origin('webhookDlq'), '{"x":1}', NOW);
+    expect(bad).toMatchObject({ kind: 'dlq', publish: false, record: { code: 'UNREADABLE_DLQ_RECORD' } });
+  });
+
+  it('truncates a huge payload to 64 KiB', () => {
+    const r = mapMessage(origin('posts'), 'x'.repeat(100_000), NOW);
+    expect(r.kind === 'dlq' && r.record.payload.length).toBe(65_536);
+  });
+});
+
+describe('mapBatch', () => {
+  it('groups rows by table and collects dead letters', () => {
+    const b = mapBatch({ topicKey: 'reports', topic: 'downradar.reports', partition: 0 }, [
+      { offset: '0', value: Buffer.from(JSON.stringify(report)) },
+      { offset: '1', value: Buffer.from('{') },
+      { offset: '2', value: Buffer.from(JSON.stringify({ ...report, id: 'r-2' })) },
+    ], NOW);
+    expect(b.rows.get('reports')?.map((r) => (r as { id: string }).id)).toEqual(['r-1', 'r-2']);
+    expect(b.deadLetters.map((d) => d.id)).toEqual(['sink:downradar.reports:0:1']);
+    expect(b.publish).toEqual(b.deadLetters);
+  });
+});
+
+describe('helpers', () => {
+  it('toSeconds floors and refuses what DateTime cannot hold', () => {
+    expect(toSeconds(1999, 'at')).toBe(1);
+    expect(() => toSeconds(-1, 'at')).toThrow(/outside/);
+    expect(() => toSeconds(4_294_967_296_000, 'at')).toThrow(/outside/);
+  });
+  it('dlqIdFor hashes topic names that would make an id too long', () => {
+    const id = dlqIdFor({ topic: 'p'.repeat(120) + '.reports', partition: 3, offset: '99' });
+    expect(id.length).toBeLessThanOrEqual(128);
+    expect(id).toMatch(/^sink:[0-9a-f]{32}:3:99$/);
+  });
+  it('topicKeyOf finds the key of a prefixed topic', () => {
+    const names = topicNames('t-x');
+    expect(topicKeyOf(names, 't-x.alerts')).toBe('alerts');
+    expect(topicKeyOf(names, 't-x.webhooks-dlq')).toBe('webhookDlq');
+    expect(topicKeyOf(names, 't-x.detector-state')).toBeUndefined();
+  });
+});

@@ -1,0 +1,412 @@
+/**
+ * Kafka message -> ClickHouse row, one pure step per topic. No I/O: the sink feeds it a message
+ * and gets back either the row for its table or the DLQ record that says why it cannot be stored.
+ *
+ * Times: Kafka carries epoch milliseconds, ClickHouse 18.16 has DateTime (whole seconds, UInt32
+ * from 1970 to 2106). The ms are floored to seconds; the exact value stays in *_ms columns.
+ * A time that does not fit a DateTime goes to the DLQ (OUT_OF_RANGE) instead of wrapping.
+ */
+import { createHash } from 'node:crypto';
+import type { KafkaMessage } from 'kafkajs';
+import { compileValidator, parseMessage, type Checked, type TopicKey } from '@downradar/common';
+import {
+  DlqRecord,
+  IncidentEvent,
+  PostEvent,
+  ReportEvent,
+  ScoreEvent,
+  SignalEvent,
+  TrendEvent,
+} from '../../../schemas/events/index';
+
+export const TABLES = ['reports', 'posts', 'signals', 'scores', 'incident_events', 'trends', 'dlq'] as const;
+export type Table = (typeof TABLES)[number];
+
+/** Every topic the sink reads, and the table it lands in. detectorState is internal detector state. */
+export const SINK_TOPICS = ['reports', 'posts', 'signals', 'scores', 'alerts', 'trends', 'dlq', 'webhookDlq'] as const satisfies readonly TopicKey[];
+export type SinkTopic = (typeof SINK_TOPICS)[number];
+
+export const TOPIC_TABLE: Record<SinkTopic, Table> = {
+  reports: 'reports',
+  posts: 'posts',
+  signals: 'signals',
+  scores: 'scores',
+  alerts: 'incident_events',
+  trends: 'trends',
+  dlq: 'dlq',
+  webhookDlq: 'dlq',
+};
+
+/** DateTime is UInt32 seconds. */
+const MAX_DATETIME_S = 4_294_967_295;
+const MAX_PAYLOAD = 65_536;
+const MAX_REASON = 2000;
+
+export class OutOfRange extends Error {
+  constructor(readonly field: string, value: number) {
+    super(`${field} ${value} is outside the DateTime range (1970-01-01 to 2106-02-07)`);
+  }
+}
+
+/** Epoch ms -> DateTime seconds (floored), or OutOfRange. */
+export function toSeconds(ms: number, field: string): number {
+  const s = Math.floor(ms / 1000);
+  if (!Number.isFinite(s) || s < 0 || s > MAX_DATETIME_S) throw new OutOfRange(field, ms);
+  return s;
+}
+
+export interface ReportRow {
+  id: string;
+  service_id: string;
+  at: number;
+  at_ms: number;
+  received_at: number;
+  problem: string;
+  source: string;
+  country: string;
+  reporter_hash: string;
+  text: string;
+}
+export function reportRow(e: ReportEvent): ReportRow {
+  return {
+    id: e.id,
+    service_id: e.serviceId,
+    at: toSeconds(e.at, 'at'),
+    at_ms: e.at,
+    received_at: toSeconds(e.receivedAt, 'receivedAt'),
+    problem: e.problem,
+    source: e.source,
+    country: e.country ?? '',
+    reporter_hash: e.reporterHash,
+    text: e.text ?? '',
+  };
+}
+
+export interface PostRow {
+  id: string;
+  at: number;
+  at_ms: number;
+  received_at: number;
+  source: string;
+  lang: string;
+  country: string;
+  author_hash: string;
+  reply_to: string;
+  repost_of: string;
+  text: string;
+}
+export function postRow(e: PostEvent): PostRow {
+  return {
+    id: e.id,
+    at: toSeconds(e.at, 'at'),
+    at_ms: e.at,
+    received_at: toSeconds(e.receivedAt, 'receivedAt'),
+    source: e.source,
+    lang: e.lang ?? '',
+    country: e.country ?? '',
+    author_hash: e.authorHash,
+    reply_to: e.replyTo ?? '',
+    repost_of: e.repostOf ?? '',
+    text: e.text,
+  };
+}
+
+export interface SignalRow {
+  id: string;
+  source_id: string;
+  service_id: string;
+  kind: string;
+  at: number;
+  at_ms: number;
+  received_at: number;
+  outage: 0 | 1;
+  problem: string;
+  confidence: number;
+  country: string;
+  reporter_hash: string;
+  hashtags: string[];
+  evidence: string[];
+}
+export function signalRow(e: SignalEvent): SignalRow {
+  return {
+    id: e.id,
+    source_id: e.sourceId,
+    service_id: e.serviceId,
+    kind: e.kind,
+    at: toSeconds(e.at, 'at'),
+    at_ms: e.at,
+    received_at: toSeconds(e.receivedAt, 'receivedAt'),
+    outage: e.outage ? 1 : 0,
+    problem: e.problem,
+    confidence: e.confidence,
+    country: e.country ?? '',
+    reporter_hash: e.reporterHash ?? '',
+    hashtags: e.hashtags,
+    evidence: e.evidence ?? [],
+  };
+}
+
+export interface ScoreRow {
+  service_id: string;
+  window_start: number;
+  window_end: number;
+  window_start_ms: number;
+  count: number;
+  raw_count: number;
+  expected: number;
+  upper: number;
+  score: number;
+  level: string;
+  evidence_problems: string[];
+  evidence_problem_counts: number[];
+  evidence_countries: string[];
+  evidence_country_counts: number[];
+  evidence_hashtags: string[];
+  evidence_hashtag_counts: number[];
+  sample_post_ids: string[];
+  computed_at: number;
+  computed_at_ms: number;
+}
+export function scoreRow(e: ScoreEvent): ScoreRow {
+  return {
+    service_id: e.serviceId,
+    window_start: toSeconds(e.windowStart, 'windowStart'),
+    window_end: toSeconds(e.windowEnd, 'windowEnd'),
+    window_start_ms: e.windowStart,
+    count: e.count,
+    raw_count: e.rawCount,
+    expected: e.expected,
+    upper: e.upper,
+    score: e.score,
+    level: e.level,
+    evidence_problems: e.evidence.problems.map((p) => p.key),
+    evidence_problem_counts: e.evidence.problems.map((p) => p.count),
+    evidence_countries: e.evidence.countries.map((p) => p.key),
+    evidence_country_counts: e.evidence.countries.map((p) => p.count),
+    evidence_hashtags: e.evidence.hashtags.map((p) => p.key),
+    evidence_hashtag_counts: e.evidence.hashtags.map((p) => p.count),
+    sample_post_ids: e.evidence.samplePostIds,
+    computed_at: toSeconds(e.computedAt, 'computedAt'),
+    computed_at_ms: e.computedAt,
+  };
+}
+
+export interface IncidentEventRow {
+  event_id: string;
+  incident_id: string;
+  seq: number;
+  type: string;
+  at: number;
+  at_ms: number;
+  emitted_at: number;
+  emitted_at_ms: number;
+  level: string;
+  started_at: number;
+  resolved_at: number | null;
+  family: string;
+  provider: string;
+  service_ids: string[];
+  service_roles: string[];
+  service_levels: string[];
+  service_first_warning_at: number[];
+  service_first_danger_at: number[];
+  service_peak_scores: number[];
+  service_peak_counts: number[];
+  services_json: string;
+  summary: string;
+}
+export function incidentEventRow(e: IncidentEvent): IncidentEventRow {
+  return {
+    event_id: e.eventId,
+    incident_id: e.incidentId,
+    seq: e.seq,
+    type: e.type,
+    at: toSeconds(e.at, 'at'),
+    at_ms: e.at,
+    emitted_at: toSeconds(e.emittedAt, 'emittedAt'),
+    emitted_at_ms: e.emittedAt,
+    level: e.level,
+    started_at: toSeconds(e.startedAt, 'startedAt'),
+    resolved_at: e.resolvedAt === undefined ? null : toSeconds(e.resolvedAt, 'resolvedAt'),
+    family: e.family ?? '',
+    provider: e.provider ?? '',
+    service_ids: e.services.map((s) => s.serviceId),
+    service_roles: e.services.map((s) => s.role),
+    service_levels: e.services.map((s) => s.level),
+    // 0 (1970-01-01 00:00:00) stands for "never reached" inside an Array(DateTime).
+    service_first_warning_at: e.services.map((s, i) => (s.firstWarningAt === undefined ? 0 : toSeconds(s.firstWarningAt, `services.${i}.firstWarningAt`))),
+    service_first_danger_at: e.services.map((s, i) => (s.firstDangerAt === undefined ? 0 : toSeconds(s.firstDangerAt, `services.${i}.firstDangerAt`))),
+    service_peak_scores: e.services.map((s) => s.peakScore),
+    service_peak_counts: e.services.map((s) => s.peakCount),
+    services_json: JSON.stringify(e.services),
+    summary: e.summary,
+  };
+}
+
+export interface TrendRow {
+  hashtag: string;
+  window_start: number;
+  window_end: number;
+  window_start_ms: number;
+  count: number;
+  expected: number;
+  burst: number;
+  trending: 0 | 1;
+  service_id: string;
+  outage: 0 | 1 | null;
+}
+export function trendRow(e: TrendEvent): TrendRow {
+  return {
+    hashtag: e.hashtag,
+    window_start: toSeconds(e.windowStart, 'windowStart'),
+    window_end: toSeconds(e.windowEnd, 'windowEnd'),
+    window_start_ms: e.windowStart,
+    count: e.count,
+    expected: e.expected,
+    burst: e.burst,
+    trending: e.trending ? 1 : 0,
+    service_id: e.serviceId ?? '',
+    outage: e.outage === undefined ? null : e.outage ? 1 : 0,
+  };
+}
+
+export interface DlqRow {
+  id: string;
+  at: number;
+  at_ms: number;
+  origin: string;
+  code: string;
+  reason: string;
+  payload: string;
+}
+export function dlqRow(e: DlqRecord): DlqRow {
+  return {
+    id: e.id,
+    at: toSeconds(e.at, 'at'),
+    at_ms: e.at,
+    origin: e.origin,
+    code: e.code,
+    reason: e.reason,
+    payload: e.payload,
+  };
+}
+
+export type Row = ReportRow | PostRow | SignalRow | ScoreRow | IncidentEventRow | TrendRow | DlqRow;
+
+interface TopicMapping {
+  check(value: unknown): Checked<unknown>;
+  toRow(value: never): Row;
+}
+const MAPPINGS: Record<SinkTopic, TopicMapping> = {
+  reports: { check: compileValidator(ReportEvent), toRow: reportRow },
+  posts: { check: compileValidator(PostEvent), toRow: postRow },
+  signals: { check: compileValidator(SignalEvent), toRow: signalRow },
+  scores: { check: compileValidator(ScoreEvent), toRow: scoreRow },
+  alerts: { check: compileValidator(IncidentEvent), toRow: incidentEventRow },
+  trends: { check: compileValidator(TrendEvent), toRow: trendRow },
+  dlq: { check: compileValidator(DlqRecord), toRow: dlqRow },
+  webhookDlq: { check: compileValidator(DlqRecord), toRow: dlqRow },
+};
+
+/** Where a message came from: enough to name it in a DLQ record, and to make that id stable. */
+export interface MessageOrigin {
+  topicKey: SinkTopic;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export type Mapped =
+  | { kind: 'row'; table: Table; row: Row }
+  /** Cannot be stored as its table's row: `record` goes to the dlq table (and topic, see `publish`). */
+  | { kind: 'dlq'; record: DlqRecord; publish: boolean };
+
+const EVENT_ID_MAX = 128;
+
+/**
+ * The DLQ record id of an unreadable message: its position in Kafka, so a redelivery of the same
+ * message (and the copy the sink reads back from the dlq topic) dedupes to one row.
+ */
+export function dlqIdFor(o: Pick<MessageOrigin, 'topic' | 'partition' | 'offset'>): string {
+  const id = `sink:${o.topic}:${o.partition}:${o.offset}`;
+  if (id.length <= EVENT_ID_MAX && /^[A-Za-z0-9._:-]+$/.test(id)) return id;
+  return `sink:${createHash('sha256').update(o.topic).digest('hex').slice(0, 32)}:${o.partition}:${o.offset}`;
+}
+
+export function deadLetter(o: MessageOrigin, code: string, reason: string, payload: Buffer | string | null, nowMs: number): DlqRecord {
+  const text = payload === null ? '' : typeof payload === 'string' ? payload : payload.toString('utf8');
+  return {
+    id: dlqIdFor(o),
+    at: nowMs,
+    origin: `${o.topic} (sink)`,
+    code,
+    reason: reason.slice(0, MAX_REASON),
+    payload: text.length > MAX_PAYLOAD ? text.slice(0, MAX_PAYLOAD) : text,
+  };
+}
+
+function failureCode(field: string, reason: string): string {
+  if (field === '(message)' && reason.startsWith('not JSON')) return 'NOT_JSON';
+  if (field === '(message)' && reason.startsWith('empty')) return 'EMPTY_MESSAGE';
+  return 'INVALID_MESSAGE';
+}
+
+/**
+ * Parse, validate and map one message. Never throws: anything that cannot become its table's
+ * row becomes a DLQ record with a code and a reason that names the field.
+ * Messages of the dlq topics that are not DlqRecords are stored as dead letters themselves but
+ * not published again (that would loop).
+ */
+export function mapMessage(o: MessageOrigin, value: Buffer | string | null, nowMs: number): Mapped {
+  const mapping = MAPPINGS[o.topicKey];
+  const isDlqTopic = TOPIC_TABLE[o.topicKey] === 'dlq';
+  const checked = parseMessage(mapping.check as never, value) as Checked<unknown>;
+  if (!checked.ok) {
+    const code = isDlqTopic ? 'UNREADABLE_DLQ_RECORD' : failureCode(checked.field, checked.reason);
+    const reason = checked.field === '(message)' ? checked.reason : `${checked.field} ${checked.reason}`;
+    return { kind: 'dlq', record: deadLetter(o, code, `${o.topicKey}: ${reason}`, value, nowMs), publish: !isDlqTopic };
+  }
+  try {
+    return { kind: 'row', table: TOPIC_TABLE[o.topicKey], row: mapping.toRow(checked.value as never) };
+  } catch (err) {
+    if (!(err instanceof OutOfRange)) throw err;
+    return { kind: 'dlq', record: deadLetter(o, 'OUT_OF_RANGE', `${o.topicKey}: ${err.message}`, value, nowMs), publish: !isDlqTopic };
+  }
+}
+
+/** The rows of one consumed batch, grouped by table, and the dead letters among them. */
+export interface MappedBatch {
+  rows: Map<Table, Row[]>;
+  /** Rows for the dlq table made from unreadable messages. */
+  deadLetters: DlqRecord[];
+  /** The subset of deadLetters to publish on the dlq topic. */
+  publish: DlqRecord[];
+}
+
+export function mapBatch(
+  origin: Omit<MessageOrigin, 'offset'>,
+  messages: Pick<KafkaMessage, 'value' | 'offset'>[],
+  nowMs: number,
+): MappedBatch {
+  const rows = new Map<Table, Row[]>();
+  const deadLetters: DlqRecord[] = [];
+  const publish: DlqRecord[] = [];
+  for (const m of messages) {
+    const r = mapMessage({ ...origin, offset: m.offset }, m.value, nowMs);
+    if (r.kind === 'row') {
+      let list = rows.get(r.table);
+      if (!list) rows.set(r.table, (list = []));
+      list.push(r.row);
+    } else {
+      deadLetters.push(r.record);
+      if (r.publish) publish.push(r.record);
+    }
+  }
+  return { rows, deadLetters, publish };
+}
+
+/** topic name -> topic key, for the topics the sink reads under a prefix. */
+export function topicKeyOf(topicNames: Record<SinkTopic, string>, topic: string): SinkTopic | undefined {
+  for (const k of SINK_TOPICS) if (topicNames[k] === topic) return k;
+  return undefined;
+}
