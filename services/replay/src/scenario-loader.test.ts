@@ -72,9 +72,9 @@ describe('shipped scenarios', () => {
   });
 
   // The catalog is written by a teammate; this checks the scenarios against it once it exists.
-  it.skipIf(!existsSync(CATALOG))('name only services of the catalog, and provider groups match its provider field', () => {
+  it.skipIf(!existsSync(CATALOG))('name only services of the catalog, with problem types it lists, and groups match its provider/family', () => {
     const catalog = JSON.parse(readFileSync(CATALOG, 'utf8')) as unknown;
-    const list: { id: string; provider?: string; family?: string }[] = Array.isArray(catalog)
+    const list: { id: string; provider?: string; family?: string; problems?: string[] }[] = Array.isArray(catalog)
       ? catalog
       : Array.isArray((catalog as { services?: unknown }).services)
         ? (catalog as { services: { id: string }[] }).services
@@ -84,6 +84,20 @@ describe('shipped scenarios', () => {
       const s = loadScenario(id);
       const missing = s.services.map((x) => x.id).filter((x) => !byId.has(x));
       expect(missing, `${id}: services not in the catalog`).toEqual([]);
+      // ingest rejects a report whose problem the catalog does not list for the service
+      const mixes: [string, string, Record<string, number | undefined>][] = [];
+      for (const svc of s.services) mixes.push([svc.id, 'normal', svc.problems ?? s.defaults.problems]);
+      for (const inc of s.incidents)
+        for (const x of inc.services) {
+          const svc = s.services.find((v) => v.id === x.serviceId)!;
+          mixes.push([x.serviceId, inc.id, x.problems ?? svc.problems ?? s.defaults.problems]);
+        }
+      for (const [serviceId, where, mix] of mixes) {
+        const allowed = byId.get(serviceId)?.problems;
+        if (!allowed) continue;
+        const bad = Object.entries(mix).filter(([p, w]) => (w ?? 0) > 0 && p !== 'other' && !allowed.includes(p));
+        expect(bad.map(([p]) => p), `${id}: ${serviceId} (${where}) problems not in the catalog`).toEqual([]);
+      }
       for (const inc of s.incidents) {
         const primaries = inc.services.filter((x) => x.role === 'primary');
         if (inc.provider && !inc.family)
