@@ -107,7 +107,8 @@ dr_check_ports_free() {
 dr_spawn() {
   local pidfile="$1" logfile="$2"; shift 2
   rm -f "$pidfile"
-  nohup setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" >>"$logfile" 2>&1 </dev/null &
+  # 9>&-: the server must not inherit the up/down lock (see dr_lock).
+  nohup setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" >>"$logfile" 2>&1 </dev/null 9>&- &
   disown 2>/dev/null || true
   local i
   for i in $(seq 1 50); do [[ -s "$pidfile" ]] && break; sleep 0.1; done
@@ -137,8 +138,11 @@ dr_stop() {
 # (parallel test runs calling `stack.sh up` at once).
 dr_lock() {
   mkdir -p "$DR_DATA"
-  exec 9>"$DR_DATA/.$1.lock"
-  flock -w 600 9 || dr_die "timed out waiting for the lock $DR_DATA/.$1.lock"
+  exec 9>"$DR_DATA/.$1.updown.lock"
+  if ! flock -n 9; then
+    dr_say "waiting for another up/down of $1 to finish (lock $DR_DATA/.$1.updown.lock)"
+    flock -w 600 9 || dr_die "timed out waiting for the lock $DR_DATA/.$1.updown.lock; held by: $(fuser "$DR_DATA/.$1.updown.lock" 2>/dev/null || echo '?')"
+  fi
 }
 
 dr_need_root_for() {

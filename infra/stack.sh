@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The whole local stack: the Kafka broker and the ClickHouse server.
+#
+#   stack.sh up       start both (in parallel), then create the topics and run the
+#                     ClickHouse migrations if the services' CLIs exist yet
+#   stack.sh down     stop both
+#   stack.sh status   both statuses; exit 0 when both run, 3 otherwise
+#
+# npm run stack:up / stack:down / stack:status call this.
+set -uo pipefail
+DR_NAME=stack
+# shellcheck source=lib.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
+
+KAFKA="$DR_INFRA/kafka/kafka.sh"
+CLICKHOUSE="$DR_INFRA/clickhouse/clickhouse.sh"
+
+# run_prefixed NAME CMD...: runs CMD with each output line prefixed "NAME | ",
+# keeps CMD's exit code.
+run_prefixed() {
+  local name="$1"; shift
+  "$@" 2>&1 | sed -u "s/^/$name | /"
+  return "${PIPESTATUS[0]}"
+}
+
+cmd_up() {
+  local start k_pid c_pid k_rc c_rc
+  start="$(dr_now_ms)"
+  # Each script prefixes its own lines ("kafka: started in 4.2 s").
+  bash "$KAFKA" up & k_pid=$!
+  bash "$CLICKHOUSE" up & c_pid=$!
+  wait "$k_pid"; k_rc=$?
+  wait "$c_pid"; c_rc=$?
+  if (( k_rc != 0 || c_rc != 0 )); then
+    (( k_rc != 0 )) && echo "stack: kafka failed to start (exit $k_rc)" >&2
+    (( c_rc != 0 )) && echo "stack: clickhouse failed to start (exit $c_rc)" >&2
+    exit 1
+  fi
+
+  # Topics and migrations belong to services/common; they run here once they exist.
+  # tsx straight from node_modules when there (npx adds a second or two and npm's chatter).
+  local TSX=(npx --no-install tsx)
+  [[ -x "$DR_ROOT/node_modules/.bin/tsx" ]] && TSX=("$DR_ROOT/node_modules/.bin/tsx")
+  local cli
+  for cli in topics migrate; do
+    local f="services/common/src/cli/$cli.ts"
+    if [[ -f "$DR_ROOT/$f" ]]; then
+      local t; t="$(dr_now_ms)"
+      if ! (cd "$DR_ROOT" && run_prefixed "$cli" "${TSX[@]}" "$f"); then
+        echo "stack: $f failed" >&2
+        exit 1
+      fi
+      echo "stack: $cli done in $(dr_since "$t") s"
+    else
+      echo "stack: $f not there yet, skipped"
+    fi
+  done
+  echo "stack: up in $(dr_since "$start") s (Kafka 127.0.0.1:${DOWNRADAR_KAFKA_PORT:-9092}, ClickHouse http://127.0.0.1:${DOWNRADAR_CLICKHOUSE_HTTP_PORT:-8123})"
+}
+
+cmd_down() {
+  local k_pid c_pid k_rc c_rc
+  bash "$KAFKA" down & k_pid=$!
+  bash "$CLICKHOUSE" down & c_pid=$!
+  wait "$k_pid"; k_rc=$?
+  wait "$c_pid"; c_rc=$?
+  (( k_rc == 0 && c_rc == 0 )) || exit 1
+}
+
+cmd_status() {
+  local rc=0
+  bash "$KAFKA" status || rc=3
+  bash "$CLICKHOUSE" status || rc=3
+  return "$rc"
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac
