@@ -1,0 +1,114 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHttpTarget, retryAfterMs } from './http-target';
+import type { ReplayReport } from './generator';
+import { ReplayTargetError } from './target';
+
+interface Seen {
+  path: string;
+  headers: IncomingMessage['headers'];
+  lines: unknown[];
+}
+
+let server: Server | null = null;
+afterEach(async () => {
+  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  server = null;
+});
+
+/** A local HTTP server answering each request with the next scripted answer. */
+async function ingestStub(script: { status: number; headers?: Record<string, string>; body?: unknown }[]): Promise<{ url: string; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  let i = 0;
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const lines = body.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      seen.push({ path: req.url ?? '', headers: req.headers, lines });
+      const answer = script[Math.min(i++, script.length - 1)]!;
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+      res.end(JSON.stringify(answer.body ?? { accepted: lines.length, duplicates: 0, rejected: 0, rejections: [] }));
+    });
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}`, seen };
+}
+
+const report = (i: number): ReplayReport => ({ id: `r${i}`, serviceId: 'facebook', problem: 'website', at: 1633362240000 + i, reporterId: `u${i}`, country: 'US' });
+
+describe('http target', () => {
+  it('posts NDJSON with the API key and the replay header', async () => {
+    const { url, seen } = await ingestStub([{ status: 202 }]);
+    const t = createHttpTarget({ ingestUrl: url + '/', apiKey: 'drk_test' });
+    await t.send([report(1), report(2)], []);
+    expect(seen).toHaveLength(1); // no request for an empty post batch
+    expect(seen[0]!.path).toBe('/v1/reports/batch');
+    expect(seen[0]!.headers['content-type']).toBe('application/x-ndjson');
+    expect(seen[0]!.headers['x-api-key']).toBe('drk_test');
+    expect(seen[0]!.headers['x-downradar-replay']).toBe('1');
+    expect(seen[0]!.lines).toEqual([report(1), report(2)]);
+    expect(t.stats).toMatchObject({ accepted: 2, retries: 0 });
+  });
+
+  it('retries 503 and 429, honouring Retry-After, then succeeds', async () => {
+    const { url, seen } = await ingestStub([
+      { status: 503, headers: { 'retry-after': '0' }, body: { code: 'OVERLOADED' } },
+      { status: 429, headers: { 'retry-after': '1' }, body: { code: 'RATE_LIMITED' } },
+      { status: 202, body: { accepted: 1, duplicates: 0, rejected: 0, rejections: [] } },
+    ]);
+    const waits: number[] = [];
+    const t = createHttpTarget({ ingestUrl: url, baseDelayMs: 5, sleep: async (ms) => void waits.push(ms) });
+    await t.send([report(1)], []);
+    expect(seen).toHaveLength(3);
+    expect(waits).toEqual([5, 1000]); // Retry-After 0 -> the floor, 1 -> 1 s
+    expect(t.stats).toMatchObject({ retries: 2, accepted: 1 });
+  });
+
+  it('gives up after maxAttempts with a retriable error', async () => {
+    const { url } = await ingestStub([{ status: 503 }]);
+    const t = createHttpTarget({ ingestUrl: url, maxAttempts: 3, sleep: async () => {} });
+    const err = await t.send([report(1)], []).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReplayTargetError);
+    expect((err as ReplayTargetError).retriable).toBe(true);
+    expect((err as Error).message).toMatch(/failed 3 times/);
+  });
+
+  it('does not retry other refusals and says what the receiver said', async () => {
+    const { url, seen } = await ingestStub([{ status: 401, body: { code: 'UNAUTHORIZED', message: 'a valid API key is required' } }]);
+    const t = createHttpTarget({ ingestUrl: url, sleep: async () => {} });
+    const err = (await t.send([report(1)], []).catch((e: unknown) => e)) as ReplayTargetError;
+    expect(seen).toHaveLength(1);
+    expect(err.retriable).toBe(false);
+    expect(err.status).toBe(401);
+    expect(err.message).toMatch(/UNAUTHORIZED.*--api-key/s);
+  });
+
+  it('retries a refused connection', async () => {
+    const t = createHttpTarget({ ingestUrl: 'http://127.0.0.1:1', maxAttempts: 2, sleep: async () => {} });
+    const err = (await t.send([report(1)], []).catch((e: unknown) => e)) as ReplayTargetError;
+    expect(err.retriable).toBe(true);
+    expect(t.stats.retries).toBe(1);
+  });
+
+  it('keeps the first rejections as notes', async () => {
+    const { url } = await ingestStub([
+      { status: 202, body: { accepted: 1, duplicates: 0, rejected: 1, rejections: [{ line: 2, code: 'UNKNOWN_SERVICE', field: 'serviceId', reason: 'is not in the catalog' }] } },
+    ]);
+    const t = createHttpTarget({ ingestUrl: url });
+    await t.send([report(1), report(2)], []);
+    expect(t.stats).toMatchObject({ accepted: 1, rejected: 1 });
+    expect(t.notes[0]).toMatch(/UNKNOWN_SERVICE serviceId/);
+  });
+});
+
+describe('retryAfterMs', () => {
+  it('reads seconds and HTTP dates', () => {
+    expect(retryAfterMs('5')).toBe(5000);
+    expect(retryAfterMs(null)).toBeUndefined();
+    expect(retryAfterMs('soon')).toBeUndefined();
+    const now = Date.parse('2024-01-01T00:00:00Z');
+    expect(retryAfterMs('Mon, 01 Jan 2024 00:00:10 GMT', now)).toBe(10_000);
+  });
+});

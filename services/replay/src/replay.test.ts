@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import type { PostInput } from '../../../schemas/events/index';
+import { generateEvents, type ReplayReport } from './generator';
+import { runReplay } from './replay';
+import { loadScenario } from './scenario-loader';
+import { ReplayTargetError, type ReplayTarget } from './target';
+
+const BLIP = loadScenario('blip-6min');
+const SLICE = { from: '2024-03-12T19:30:00Z', to: '2024-03-12T20:00:00Z' };
+
+/** A target that records every batch and the (virtual) time it was sent. */
+function recorder(clock?: { t: number }, failAfter = Infinity) {
+  const batches: { at: number; reports: ReplayReport[]; posts: PostInput[] }[] = [];
+  let closed = false;
+  const target: ReplayTarget = {
+    name: 'recorder',
+    stats: {},
+    notes: [],
+    async send(reports, posts) {
+      if (batches.length >= failAfter) throw new ReplayTargetError('broker gone', true);
+      batches.push({ at: clock?.t ?? 0, reports, posts });
+    },
+    async close() {
+      closed = true;
+    },
+  };
+  return { target, batches, isClosed: () => closed };
+}
+
+describe('runReplay', () => {
+  it('at max speed delivers exactly the generated events, in emission order', async () => {
+    const rec = recorder();
+    const summary = await runReplay({ scenario: BLIP, target: rec.target, speed: 'max', scale: 1, ...SLICE, batchSize: 100 });
+    const expected = [...generateEvents(BLIP, { scale: 1, ...SLICE })];
+    // batches split reports from posts, so compare each kind in order
+    expect(rec.batches.flatMap((b) => b.reports)).toEqual(expected.flatMap((e) => (e.kind === 'report' ? [e.report] : [])));
+    expect(rec.batches.flatMap((b) => b.posts)).toEqual(expected.flatMap((e) => (e.kind === 'post' ? [e.post] : [])));
+    expect(summary).toMatchObject({ scenarioId: 'blip-6min', sent: expected.length, stopped: false, speed: 'max' });
+    expect(summary.reports + summary.posts).toBe(expected.length);
+    expect(rec.batches.every((b) => b.reports.length + b.posts.length <= 100)).toBe(true);
+    expect(rec.isClosed()).toBe(true);
+  });
+
+  it('paces by emitAt: at speed 60 thirty minutes of event time take thirty seconds, nothing is sent early', async () => {
+    const clock = { t: 0 };
+    const rec = recorder(clock);
+    const from = Date.parse(SLICE.from);
+    const summary = await runReplay({
+      scenario: BLIP,
+      target: rec.target,
+      speed: 60,
+      scale: 1,
+      ...SLICE,
+      lingerMs: 250,
+      now: () => clock.t,
+      sleep: async (ms) => {
+        clock.t += Math.max(0, ms);
+      },
+    });
+    expect(summary.durationMs).toBeGreaterThan(29_000);
+    expect(summary.durationMs).toBeLessThan(31_000);
+    for (const b of rec.batches) {
+      for (const e of [...b.reports, ...b.posts]) {
+        // due at (at - from) / 60 at the latest; an event may go out up to lingerMs early with its batch
+        expect(b.at).toBeGreaterThanOrEqual((e.at - from) / 60 - 250);
+      }
+    }
+    expect(rec.batches.length).toBeGreaterThan(60); // many small batches, not one big one
+  });
+
+  it('stops cleanly on abort: sends what was generated, closes the target, says stopped', async () => {
+    const controller = new AbortController();
+    const rec = recorder();
+    const target: ReplayTarget = {
+      ...rec.target,
+      async send(r, p) {
+        await rec.target.send(r, p);
+        if (rec.batches.length === 3) controller.abort();
+      },
+    };
+    const summary = await runReplay({ scenario: BLIP, target, speed: 'max', scale: 1, batchSize: 500, maxInFlight: 1, signal: controller.signal });
+    expect(summary.stopped).toBe(true);
+    expect(summary.sent).toBe(summary.reports + summary.posts);
+    expect(summary.sent).toBeLessThan(5 * 500);
+    expect(rec.isClosed()).toBe(true);
+  });
+
+  it('a target failure stops the replay, closes the target and rejects with the error', async () => {
+    const rec = recorder(undefined, 2);
+    await expect(runReplay({ scenario: BLIP, target: rec.target, speed: 'max', batchSize: 200 })).rejects.toThrow(/broker gone/);
+    expect(rec.isClosed()).toBe(true);
+  });
+
+  it('reports progress with event time, rate and totals', async () => {
+    const seen: number[] = [];
+    let last = { reports: 0, posts: 0, fraction: 0 };
+    await runReplay({
+      scenario: BLIP,
+      target: 'none',
+      speed: 'max',
+      scale: 1,
+      progressIntervalMs: 0,
+      onProgress: (p) => {
+        seen.push(p.eventTime);
+        last = p;
+      },
+    });
+    expect(seen.length).toBeGreaterThan(10);
+    expect(last.fraction).toBe(1);
+    expect(last.reports).toBeGreaterThan(1000);
+  });
+
+  it('rejects a bad speed', async () => {
+    await expect(runReplay({ scenario: BLIP, target: 'none', speed: 0 })).rejects.toThrow(/speed/);
+  });
+});

@@ -1,0 +1,272 @@
+/**
+ * runReplay: generate a scenario's events and deliver them to a target, paced by emitAt.
+ *
+ * Pacing: event time `from` is mapped to the wall clock at the start; an event is due at
+ * start + (emitAt - from) / speed. Events due within the next `lingerMs` are gathered into one
+ * batch; then the replay sends the batch and sleeps until the next event is due. `speed: 'max'`
+ * never sleeps and sends full batches. Up to `maxInFlight` batches are in flight at once.
+ *
+ * Stopping: an AbortSignal stops generation; what was generated is still sent, in-flight batches
+ * are awaited, the target is closed, and the summary says `stopped: true`. A target error stops
+ * the replay the same way and is rethrown after the cleanup.
+ */
+import type { PostInput } from '../../../schemas/events/index';
+import type { Scenario } from '../../../schemas/scenario/index';
+import { generateFromPlan, type ReplayReport } from './generator';
+import { createHttpTarget } from './http-target';
+import { createKafkaTarget, loadSignalMaker, type SignalMaker } from './kafka-target';
+import { compilePlan, type Plan } from './plan';
+import { loadScenario } from './scenario-loader';
+import { createNullTarget, type ReplayTarget } from './target';
+
+export type Speed = number | 'max';
+
+export interface ReplayOptions {
+  /** a shipped scenario id, a file path, or a loaded scenario */
+  scenario: string | Scenario;
+  /** 'http' (ingest API), 'kafka' (straight to the topics), 'none' (generate and pace only), or a target */
+  target: 'http' | 'kafka' | 'none' | ReplayTarget;
+  /** 1 = real time, 60 = an hour per minute, 'max' = as fast as the target takes it (default 'max') */
+  speed?: Speed;
+  scale?: number;
+  from?: number | string;
+  to?: number | string;
+  seed?: number;
+  idPrefix?: string;
+  /** events per batch (default 2000; ingest takes up to 10,000 lines) */
+  batchSize?: number;
+  /** batches in flight at once (default 4) */
+  maxInFlight?: number;
+  /** paced replays gather events due within this many ms into one batch (default 250) */
+  lingerMs?: number;
+  ingestUrl?: string;
+  apiKey?: string;
+  brokers?: string[];
+  topicPrefix?: string;
+  /** kafka target: 'auto' writes signals when @downradar/nlp provides them, 'on' requires it, 'off' never (default 'auto') */
+  signals?: 'auto' | 'on' | 'off' | SignalMaker;
+  signal?: AbortSignal;
+  onProgress?: (p: ReplayProgress) => void;
+  progressIntervalMs?: number;
+  /** notes for the operator (retries, disabled signals) */
+  onNote?: (line: string) => void;
+  /** injectable clock for tests */
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export interface ReplayProgress {
+  scenarioId: string;
+  /** emitAt of the last event handed to the target (ms) */
+  eventTime: number;
+  /** 0..1 of the event-time span */
+  fraction: number;
+  reports: number;
+  posts: number;
+  late: number;
+  /** acknowledged by the target */
+  sent: number;
+  /** events per wall second since the last progress call */
+  rate: number;
+  elapsedMs: number;
+}
+
+export interface ReplaySummary {
+  scenarioId: string;
+  target: string;
+  scale: number;
+  speed: Speed;
+  seed: number;
+  from: string;
+  to: string;
+  /** events generated and handed to the target */
+  reports: number;
+  posts: number;
+  late: number;
+  /** events the target acknowledged */
+  sent: number;
+  batches: number;
+  durationMs: number;
+  eventsPerSecond: number;
+  /** event time reached (ms) */
+  eventTime: number;
+  stopped: boolean;
+  targetStats: Readonly<Record<string, number>>;
+  notes: string[];
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+async function resolveTarget(opts: ReplayOptions, notes: string[]): Promise<ReplayTarget> {
+  if (typeof opts.target === 'object') return opts.target;
+  if (opts.target === 'none') return createNullTarget();
+  if (opts.target === 'http') {
+    return createHttpTarget({
+      ingestUrl: opts.ingestUrl ?? 'http://127.0.0.1:8081',
+      ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
+      onRetry: (r) => opts.onNote?.(`retrying ${r.path} in ${r.delayMs} ms (attempt ${r.attempt}: ${r.reason.slice(0, 120)})`),
+    });
+  }
+  let maker: SignalMaker | null = null;
+  const mode = opts.signals ?? 'auto';
+  if (typeof mode === 'object') maker = mode;
+  else if (mode !== 'off') {
+    const loaded = await loadSignalMaker();
+    if (!loaded.maker) {
+      if (mode === 'on') throw new Error(`--signals on: ${loaded.reason}`);
+      notes.push(`signals not written: ${loaded.reason}`);
+    }
+    maker = loaded.maker;
+  }
+  return createKafkaTarget({
+    brokers: opts.brokers ?? ['127.0.0.1:9092'],
+    ...(opts.topicPrefix ? { topicPrefix: opts.topicPrefix } : {}),
+    toSignals: maker,
+  });
+}
+
+export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
+  const scenario = typeof opts.scenario === 'string' ? loadScenario(opts.scenario) : opts.scenario;
+  const plan: Plan = compilePlan(scenario, {
+    ...(opts.scale !== undefined ? { scale: opts.scale } : {}),
+    ...(opts.from !== undefined ? { from: opts.from } : {}),
+    ...(opts.to !== undefined ? { to: opts.to } : {}),
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...(opts.idPrefix !== undefined ? { idPrefix: opts.idPrefix } : {}),
+  });
+  const speed: Speed = opts.speed ?? 'max';
+  if (speed !== 'max' && !(speed > 0)) throw new RangeError(`speed must be a positive number or 'max', got ${speed}`);
+  const batchSize = opts.batchSize ?? 2000;
+  const maxInFlight = opts.maxInFlight ?? 4;
+  const lingerMs = opts.lingerMs ?? 250;
+  const now = opts.now ?? (() => performance.now());
+  const sleep = opts.sleep ?? abortableSleep;
+  const signal = opts.signal;
+  const notes: string[] = [];
+  const target = await resolveTarget(opts, notes);
+  for (const n of notes) opts.onNote?.(n);
+
+  const span = plan.to - plan.from;
+  const counts = { reports: 0, posts: 0, late: 0, sent: 0, batches: 0 };
+  let eventTime = plan.from;
+  let reports: ReplayReport[] = [];
+  let posts: PostInput[] = [];
+  let batchOpenedAt = 0;
+  const inFlight: Promise<void>[] = [];
+  let failure: unknown = null;
+  const started = now();
+  let lastProgress = { at: started, handed: 0 };
+  const progressEvery = opts.progressIntervalMs ?? 1000;
+
+  const progress = (force = false) => {
+    if (!opts.onProgress) return;
+    const t = now();
+    if (!force && t - lastProgress.at < progressEvery) return;
+    const handed = counts.reports + counts.posts;
+    const dt = (t - lastProgress.at) / 1000;
+    opts.onProgress({
+      scenarioId: scenario.id,
+      eventTime,
+      fraction: Math.min(1, Math.max(0, (eventTime - plan.from) / span)),
+      reports: counts.reports,
+      posts: counts.posts,
+      late: counts.late,
+      sent: counts.sent,
+      rate: dt > 0 ? (handed - lastProgress.handed) / dt : 0,
+      elapsedMs: t - started,
+    });
+    lastProgress = { at: t, handed };
+  };
+
+  const flush = async () => {
+    if (reports.length === 0 && posts.length === 0) return;
+    const r = reports;
+    const p = posts;
+    reports = [];
+    posts = [];
+    counts.batches++;
+    const sending = target.send(r, p).then(
+      () => {
+        counts.sent += r.length + p.length;
+      },
+      (err: unknown) => {
+        failure ??= err;
+      },
+    );
+    inFlight.push(sending);
+    void sending.finally(() => inFlight.splice(inFlight.indexOf(sending), 1));
+    while (inFlight.length >= maxInFlight) await inFlight[0];
+  };
+
+  try {
+    for (const e of generateFromPlan(plan)) {
+      if (signal?.aborted || failure) break;
+      if (speed !== 'max') {
+        const due = started + (e.emitAt - plan.from) / speed;
+        const wait = due - now();
+        if (wait > lingerMs || (reports.length + posts.length > 0 && now() - batchOpenedAt > lingerMs)) {
+          await flush();
+          progress();
+          await sleep(due - now(), signal);
+          if (signal?.aborted || failure) break;
+        }
+      }
+      if (reports.length + posts.length === 0) batchOpenedAt = now();
+      if (e.kind === 'report') {
+        reports.push(e.report);
+        counts.reports++;
+        if (e.emitAt > e.report.at) counts.late++;
+      } else {
+        posts.push(e.post);
+        counts.posts++;
+        if (e.emitAt > e.post.at) counts.late++;
+      }
+      eventTime = e.emitAt;
+      if (reports.length + posts.length >= batchSize) {
+        await flush();
+        progress();
+      }
+    }
+    if (!failure) await flush();
+  } finally {
+    await Promise.all([...inFlight]);
+    progress(true);
+    await target.close().catch((err: unknown) => {
+      failure ??= err;
+    });
+  }
+  if (failure) throw failure;
+
+  const durationMs = now() - started;
+  return {
+    scenarioId: scenario.id,
+    target: target.name,
+    scale: plan.scale,
+    speed,
+    seed: plan.seed,
+    from: new Date(plan.from).toISOString(),
+    to: new Date(plan.to).toISOString(),
+    reports: counts.reports,
+    posts: counts.posts,
+    late: counts.late,
+    sent: counts.sent,
+    batches: counts.batches,
+    durationMs,
+    eventsPerSecond: durationMs > 0 ? (counts.sent / durationMs) * 1000 : 0,
+    eventTime,
+    stopped: Boolean(signal?.aborted),
+    targetStats: { ...target.stats },
+    notes: [...notes, ...target.notes],
+  };
+}
