@@ -1,0 +1,302 @@
+/**
+ * The detector's tunables, their defaults and why they are what they are.
+ *
+ * Every duration is in milliseconds of EVENT time; every count threshold is stated per minute
+ * and scaled to the window length, so that changing the window from 1 minute to 10 s or 15 min
+ * keeps the same meaning. `resolveDetectorConfig` validates and fills in a partial config; a wrong
+ * value fails loudly with the field's path, because a silently clamped threshold would make an
+ * evaluation meaningless.
+ */
+import { DAY_MS, MINUTE_MS } from './time';
+
+export interface BaselineConfig {
+  /** Reports per minute assumed for a service the catalog gives no `baselinePerMinute` for. */
+  defaultPriorPerMinute: number;
+  /** Multiplies every prior: a replay at 1/100 of full volume runs with priorScale 0.01. */
+  priorScale: number;
+  /** How many minutes of observations the prior is worth (Bayesian shrinkage towards it). */
+  priorStrengthMinutes: number;
+  /** How much of the prior's guess we doubt, as a relative standard deviation: widens the band while the prior dominates. */
+  priorRelativeSd: number;
+  /** Minutes of data an hour-of-day slot is worth before it outweighs the service mean. */
+  daySlotShrinkMinutes: number;
+  /** Minutes of data an hour-of-week slot is worth before it outweighs the hour-of-day slot. */
+  weekSlotShrinkMinutes: number;
+  /** How little we trust an unlearnt time-of-day shape, as a relative standard deviation. */
+  shapeRelativeSd: number;
+  /** Memory of the service-wide mean. */
+  meanMemoryMinutes: number;
+  /** Memory of the 24 hour-of-day slots, in days. */
+  dayMemoryDays: number;
+  /** Memory of the 168 hour-of-week slots, in weeks (Downdetector uses months of history). */
+  weekMemoryWeeks: number;
+  /** Horizon of the recent-level factor (a short EWMA of observed / seasonal). */
+  levelHorizonMinutes: number;
+  /** Pseudo-counts that keep the level factor at 1 for services too small to estimate it. */
+  levelPseudoCount: number;
+  levelMin: number;
+  levelMax: number;
+  /** Over-dispersion φ (variance = μ + φμ²): prior, clamp, learning horizon and prior weight. */
+  dispersionPrior: number;
+  dispersionMin: number;
+  dispersionMax: number;
+  dispersionHorizonMinutes: number;
+  dispersionPriorMinutes: number;
+  /** Floor of the expected count per window: a baseline of exactly 0 would make any report infinitely unlikely. */
+  minExpectedPerWindow: number;
+  /** Weight of a window's (clipped) count in the baselines while the service is not ok. */
+  anomalousUpdateWeight: number;
+}
+
+export interface LevelConfig {
+  /** Upper band = the (1 - 10^-upperBandLog10) quantile: counts above it are unusual (3 = 99.9 %). */
+  upperBandLog10: number;
+  /** score = min(1, -log10 p / scoreSaturationLog10): 0.3 = 1-in-1000 window, 1 = 1e-10 or rarer. */
+  scoreSaturationLog10: number;
+  /** A window is unusual when p <= 10^-unusualLog10 and its count reaches the minimum. */
+  unusualLog10: number;
+  /** Warning when a run of consecutive unusual windows has accumulated this much evidence (sum of -log10 p). */
+  warningLog10: number;
+  /** Danger needs a run this strong, at least dangerMinWindows long, and a count dangerMinRatio times the expected. */
+  dangerLog10: number;
+  dangerMinWindows: number;
+  dangerMinRatio: number;
+  /** Once in danger, a window keeps it while unusual and at least this ratio above expected. */
+  dangerStayRatio: number;
+  /**
+   * Scan statistic: the sum of the last k windows (k = 2 .. scanMs / windowMs) is also tested
+   * against the summed baseline, so a sustained moderate rise (a 6-minute blip at x5) that no
+   * single window proves is still caught. Warning when its evidence >= warningLog10 + log10(k max).
+   */
+  scanMs: number;
+  /** Minimum counted reports per minute (scaled by sqrt of the window length in minutes) for a window to be unusual. */
+  minCountPerMinute: number;
+  /** Minimum counted reports per minute (same scaling) for danger. */
+  dangerMinCountPerMinute: number;
+  /** Hysteresis: a service returns to ok only after this long without an unusual window. */
+  resolveAfterMs: number;
+  /** Hysteresis: danger drops to warning only after this long without a danger-high window. */
+  dangerDowngradeAfterMs: number;
+}
+
+export interface EvidenceConfig {
+  /** Entries per list (problems, countries, hashtags) in a ScoreEvent. */
+  topK: number;
+  samplePostIds: number;
+  /** Space-Saving capacity of the per-service, per-window hashtag counter. */
+  hashtagCapacity: number;
+}
+
+export interface IncidentConfig {
+  /** Related services (provider, dependency) join an incident when they spike within this of its latest primary onset. */
+  correlationWindowMs: number;
+  /** An unchanged open incident is re-announced with its peaks at most this often. */
+  updateEveryMs: number;
+  /** An unrelated spike is collateral while an incident with at least this many primaries is open. */
+  collateralMinPrimaries: number;
+  /** Categories whose spikes during a big incident are collateral (users blaming their connection). */
+  collateralCategories: string[];
+}
+
+export interface TrendConfig {
+  /** Space-Saving capacity per open window: the memory bound of trend counting. */
+  topK: number;
+  /** At most this many TrendEvents per window (the largest counts). */
+  maxPerWindow: number;
+  /** A hashtag needs this many (guaranteed) posts per minute, scaled by sqrt(window minutes), to be reported. */
+  minCountPerMinute: number;
+  /** trending = burst >= this (burst is the score of the count against the hashtag's own baseline). */
+  trendingScore: number;
+  /** Bounded LRU of per-hashtag baselines. */
+  baselineCapacity: number;
+  /** Prior rate of an unseen hashtag, posts per minute. */
+  priorPerMinute: number;
+  /** Windows of history a hashtag baseline is worth before it outweighs the prior, in minutes. */
+  priorStrengthMinutes: number;
+  /** EWMA horizon of a hashtag's baseline. */
+  horizonMinutes: number;
+  /** Over-dispersion of hashtag counts (bursty by nature). */
+  dispersion: number;
+  /** Only hashtags with at least this guaranteed count in a window update (or create) a baseline. */
+  baselineMinCount: number;
+  /** How many recent source ids are remembered so that one post's hashtags count once, however many services it names. */
+  sourceMemory: number;
+}
+
+export interface DetectorConfig {
+  windowMs: number;
+  /** Watermark = max event time seen - allowedLatenessMs; later events go to the DLQ as LATE_EVENT. */
+  allowedLatenessMs: number;
+  /** With no signal at all for this long (processing time), event time is assumed to keep pace with the clock; 0 = never. */
+  idleTimeoutMs: number;
+  /** Signals claiming to be this far ahead of their receivedAt go to the DLQ as FUTURE_EVENT. */
+  maxFutureSkewMs: number;
+  /** Only the first report per reporter per service per this long counts. */
+  dedupeMs: number;
+  /** Posts count toward the outage count only when outage = true and confidence >= this. Reports always count. */
+  minOutageConfidence: number;
+  baseline: BaselineConfig;
+  levels: LevelConfig;
+  evidence: EvidenceConfig;
+  incidents: IncidentConfig;
+  trends: TrendConfig;
+}
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends (infer U)[] ? U[] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+/**
+ * Defaults. The ones that matter most:
+ * - windowMs 1 min: the 2-minute detection target leaves room for two windows, and duration
+ *   is what separates an outage from noise.
+ * - allowedLatenessMs 15 s: ingest to Kafka to detector takes well under a second, social APIs a
+ *   few seconds; 15 s keeps the live alert at most window + 15 s behind the events, while an event
+ *   later than that is still never lost (DLQ with the reason).
+ * - warningLog10 9 / unusualLog10 2: on 40 services for a week (400,000 windows) a perfectly
+ *   calibrated model gives about 0.03 false warnings; the learnt over-dispersion covers the rest.
+ */
+export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
+  windowMs: MINUTE_MS,
+  allowedLatenessMs: 15_000,
+  idleTimeoutMs: 60_000,
+  maxFutureSkewMs: 5 * MINUTE_MS,
+  dedupeMs: 15 * MINUTE_MS,
+  minOutageConfidence: 0,
+  baseline: {
+    defaultPriorPerMinute: 0.2,
+    priorScale: 1,
+    priorStrengthMinutes: 120,
+    priorRelativeSd: 1,
+    daySlotShrinkMinutes: 30,
+    weekSlotShrinkMinutes: 60,
+    shapeRelativeSd: 0.5,
+    meanMemoryMinutes: 7 * 24 * 60,
+    dayMemoryDays: 14,
+    weekMemoryWeeks: 4,
+    levelHorizonMinutes: 60,
+    levelPseudoCount: 5,
+    levelMin: 1 / 3,
+    levelMax: 3,
+    dispersionPrior: 0.05,
+    dispersionMin: 0.01,
+    dispersionMax: 1,
+    dispersionHorizonMinutes: 24 * 60,
+    dispersionPriorMinutes: 240,
+    minExpectedPerWindow: 0.01,
+    anomalousUpdateWeight: 0.25,
+  },
+  levels: {
+    upperBandLog10: 3,
+    scoreSaturationLog10: 10,
+    unusualLog10: 2,
+    warningLog10: 9,
+    dangerLog10: 10,
+    dangerMinWindows: 2,
+    dangerMinRatio: 3,
+    dangerStayRatio: 2,
+    scanMs: 6 * MINUTE_MS,
+    minCountPerMinute: 6,
+    dangerMinCountPerMinute: 15,
+    resolveAfterMs: 15 * MINUTE_MS,
+    dangerDowngradeAfterMs: 5 * MINUTE_MS,
+  },
+  evidence: { topK: 5, samplePostIds: 5, hashtagCapacity: 16 },
+  incidents: {
+    correlationWindowMs: 10 * MINUTE_MS,
+    updateEveryMs: 15 * MINUTE_MS,
+    collateralMinPrimaries: 2,
+    collateralCategories: ['telecom', 'isp', 'mobile'],
+  },
+  trends: {
+    topK: 4096,
+    maxPerWindow: 50,
+    minCountPerMinute: 10,
+    trendingScore: 0.6,
+    baselineCapacity: 50_000,
+    priorPerMinute: 0.5,
+    priorStrengthMinutes: 60,
+    horizonMinutes: 6 * 60,
+    dispersion: 0.2,
+    baselineMinCount: 2,
+    sourceMemory: 16_384,
+  },
+};
+
+export class DetectorConfigError extends Error {
+  override readonly name = 'DetectorConfigError';
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function merge<T>(base: T, patch: unknown, path: string): T {
+  if (patch === undefined) return structuredClone(base);
+  if (!isPlainObject(base)) return patch as T;
+  if (!isPlainObject(patch)) throw new DetectorConfigError(`detector config: ${path || '(root)'} must be an object`);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(patch)) {
+    if (!(key in base)) throw new DetectorConfigError(`detector config: unknown field ${path ? `${path}.` : ''}${key}`);
+  }
+  for (const [key, value] of Object.entries(base)) {
+    out[key] = merge(value, patch[key], path ? `${path}.${key}` : key);
+  }
+  return out as T;
+}
+
+function check(ok: boolean, path: string, rule: string, value: unknown): void {
+  if (!ok) throw new DetectorConfigError(`detector config: ${path} must be ${rule}, got ${JSON.stringify(value)}`);
+}
+
+const positive = (v: number) => Number.isFinite(v) && v > 0;
+const nonNegative = (v: number) => Number.isFinite(v) && v >= 0;
+
+/** Fills in defaults and validates; throws DetectorConfigError naming the field. */
+export function resolveDetectorConfig(partial: DeepPartial<DetectorConfig> = {}): DetectorConfig {
+  const c = merge(DEFAULT_DETECTOR_CONFIG, partial, '');
+  check(
+    Number.isInteger(c.windowMs) && c.windowMs >= 10_000 && c.windowMs <= 15 * MINUTE_MS && c.windowMs % 1000 === 0 && DAY_MS % c.windowMs === 0,
+    'windowMs',
+    'whole seconds between 10 s and 15 min that divide a day (windows align to the clock)',
+    c.windowMs,
+  );
+  check(nonNegative(c.allowedLatenessMs) && c.allowedLatenessMs <= DAY_MS, 'allowedLatenessMs', 'between 0 and one day', c.allowedLatenessMs);
+  check(nonNegative(c.idleTimeoutMs), 'idleTimeoutMs', '>= 0', c.idleTimeoutMs);
+  check(positive(c.maxFutureSkewMs), 'maxFutureSkewMs', '> 0', c.maxFutureSkewMs);
+  check(positive(c.dedupeMs), 'dedupeMs', '> 0', c.dedupeMs);
+  check(c.minOutageConfidence >= 0 && c.minOutageConfidence <= 1, 'minOutageConfidence', 'in [0, 1]', c.minOutageConfidence);
+  const b = c.baseline;
+  for (const k of ['defaultPriorPerMinute', 'priorScale', 'meanMemoryMinutes', 'dayMemoryDays', 'weekMemoryWeeks', 'levelHorizonMinutes', 'dispersionHorizonMinutes', 'minExpectedPerWindow'] as const) {
+    check(positive(b[k]), `baseline.${k}`, '> 0', b[k]);
+  }
+  for (const k of ['priorStrengthMinutes', 'priorRelativeSd', 'daySlotShrinkMinutes', 'weekSlotShrinkMinutes', 'shapeRelativeSd', 'levelPseudoCount', 'dispersionPriorMinutes'] as const) {
+    check(nonNegative(b[k]), `baseline.${k}`, '>= 0', b[k]);
+  }
+  check(positive(b.levelMin) && b.levelMin <= 1 && b.levelMax >= 1, 'baseline.levelMin/levelMax', 'levelMin in (0, 1] and levelMax >= 1', [b.levelMin, b.levelMax]);
+  check(nonNegative(b.dispersionMin) && b.dispersionMin <= b.dispersionPrior && b.dispersionPrior <= b.dispersionMax, 'baseline.dispersion*', 'dispersionMin <= dispersionPrior <= dispersionMax, all >= 0', [b.dispersionMin, b.dispersionPrior, b.dispersionMax]);
+  check(b.anomalousUpdateWeight >= 0 && b.anomalousUpdateWeight <= 1, 'baseline.anomalousUpdateWeight', 'in [0, 1]', b.anomalousUpdateWeight);
+  const l = c.levels;
+  for (const k of ['upperBandLog10', 'scoreSaturationLog10', 'unusualLog10', 'warningLog10', 'dangerLog10', 'dangerMinRatio', 'dangerStayRatio', 'scanMs', 'resolveAfterMs', 'dangerDowngradeAfterMs'] as const) {
+    check(positive(l[k]), `levels.${k}`, '> 0', l[k]);
+  }
+  check(l.unusualLog10 <= l.warningLog10 && l.warningLog10 <= l.dangerLog10, 'levels.unusualLog10/warningLog10/dangerLog10', 'increasing', [l.unusualLog10, l.warningLog10, l.dangerLog10]);
+  check(Number.isInteger(l.dangerMinWindows) && l.dangerMinWindows >= 1, 'levels.dangerMinWindows', 'an integer >= 1', l.dangerMinWindows);
+  check(nonNegative(l.minCountPerMinute) && nonNegative(l.dangerMinCountPerMinute), 'levels.minCountPerMinute', '>= 0', l.minCountPerMinute);
+  const e = c.evidence;
+  for (const k of ['topK', 'samplePostIds', 'hashtagCapacity'] as const) check(Number.isInteger(e[k]) && e[k] >= 1 && e[k] <= 1000, `evidence.${k}`, 'an integer in [1, 1000]', e[k]);
+  const i = c.incidents;
+  check(positive(i.correlationWindowMs), 'incidents.correlationWindowMs', '> 0', i.correlationWindowMs);
+  check(positive(i.updateEveryMs), 'incidents.updateEveryMs', '> 0', i.updateEveryMs);
+  check(Number.isInteger(i.collateralMinPrimaries) && i.collateralMinPrimaries >= 1, 'incidents.collateralMinPrimaries', 'an integer >= 1', i.collateralMinPrimaries);
+  check(Array.isArray(i.collateralCategories) && i.collateralCategories.every((x) => typeof x === 'string'), 'incidents.collateralCategories', 'a list of strings', i.collateralCategories);
+  const t = c.trends;
+  for (const k of ['topK', 'maxPerWindow', 'baselineCapacity', 'sourceMemory'] as const) check(Number.isInteger(t[k]) && t[k] >= 1, `trends.${k}`, 'an integer >= 1', t[k]);
+  for (const k of ['minCountPerMinute', 'priorPerMinute', 'horizonMinutes'] as const) check(positive(t[k]), `trends.${k}`, '> 0', t[k]);
+  for (const k of ['priorStrengthMinutes', 'dispersion', 'baselineMinCount'] as const) check(nonNegative(t[k]), `trends.${k}`, '>= 0', t[k]);
+  check(t.trendingScore > 0 && t.trendingScore <= 1, 'trends.trendingScore', 'in (0, 1]', t.trendingScore);
+  return c;
+}
+
+/** Minimum count per window for a per-minute threshold: noise grows like the square root of the window. */
+export function minCountForWindow(perMinute: number, windowMs: number): number {
+  return Math.max(perMinute > 0 ? 3 : 0, Math.ceil(perMinute * Math.sqrt(windowMs / MINUTE_MS)));
+}
