@@ -39,6 +39,9 @@ cmd_up() {
 
   # Topics and migrations belong to services/common; they run here once they exist.
   # tsx straight from node_modules when there (npx adds a second or two and npm's chatter).
+  # They find the servers this script started, also on non-default ports.
+  export DOWNRADAR_KAFKA_BROKERS="${DOWNRADAR_KAFKA_BROKERS:-127.0.0.1:${DOWNRADAR_KAFKA_PORT:-9092}}"
+  export DOWNRADAR_CLICKHOUSE_URL="${DOWNRADAR_CLICKHOUSE_URL:-http://127.0.0.1:${DOWNRADAR_CLICKHOUSE_HTTP_PORT:-8123}}"
   local TSX=(npx --no-install tsx)
   [[ -x "$DR_ROOT/node_modules/.bin/tsx" ]] && TSX=("$DR_ROOT/node_modules/.bin/tsx")
   local cli
