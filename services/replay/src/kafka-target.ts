@@ -97,7 +97,8 @@ export async function createKafkaTarget(opts: KafkaTargetOptions): Promise<Repla
   const now = opts.now ?? Date.now;
   const maker = opts.toSignals ?? null;
   const stats = { reports: 0, posts: 0, signals: 0 };
-  const notes: string[] = maker ? [] : ['signals not written (no signal maker): the detector sees nothing from this replay'];
+  // toSignals: null means "decided: no signals" (the caller says why); absent means nobody thought of it
+  const notes: string[] = opts.toSignals === undefined ? ['signals not written (no signal maker): the detector sees nothing from this replay'] : [];
 
   return {
     name: 'kafka',

@@ -121,7 +121,8 @@ async function resolveTarget(opts: ReplayOptions, notes: string[]): Promise<Repl
   let maker: SignalMaker | null = null;
   const mode = opts.signals ?? 'auto';
   if (typeof mode === 'object') maker = mode;
-  else if (mode !== 'off') {
+  else if (mode === 'off') notes.push('signals not written (--signals off): the detector sees nothing from this replay');
+  else {
     const loaded = await loadSignalMaker();
     if (!loaded.maker) {
       if (mode === 'on') throw new Error(`--signals on: ${loaded.reason}`);
