@@ -131,6 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(fastifyStatic, {
       root: config.dashboardDir,
       prefix: '/',
+      cacheControl: false,
       // Vite puts content hashes into asset names: those never change.
       setHeaders: (res, path) =>
         res.setHeader('cache-control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache'),

@@ -27,8 +27,13 @@ export function createReader(client: ClickHouseClient, database: string, timeout
         });
         return (await rs.json()) as T[];
       } catch (err) {
+        // Retriable (down, overloaded, timing out): 503 so clients retry. Anything else is a bug
+        // or a schema mismatch: 500. Either way the body says nothing about the SQL.
         const e = clickhouseError(err, 'api query');
-        throw Object.assign(new ApiError(503, 'UNAVAILABLE', 'storage is unavailable or too slow; retry later'), { cause: e });
+        const apiError = e.retriable
+          ? new ApiError(503, 'UNAVAILABLE', 'storage is unavailable or too slow; retry later')
+          : new ApiError(500, 'INTERNAL', 'internal error');
+        throw Object.assign(apiError, { cause: e });
       }
     },
   };

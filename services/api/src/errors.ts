@@ -103,7 +103,10 @@ export function describeValidation(context: string, issues: readonly ValidationI
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | ApiError, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof ApiError) {
-      if (err.statusCode >= 500) request.log.error({ err }, 'request failed');
+      if (err.statusCode >= 500) {
+        request.log.error({ err, cause: err.cause }, 'request failed');
+        return reply.code(err.statusCode).send(errorBody(err.statusCode, err.code, `${err.message} (request ${request.id})`));
+      }
       return reply.code(err.statusCode).send(errorBody(err.statusCode, err.code, err.message, err.field));
     }
     const fe = err as FastifyError;

@@ -1,6 +1,5 @@
 /** Starts the read API: `npm run start --workspace services/api`. The wiring lives in app.ts. */
-import { createClickHouse, createKafka, createLogger, exitOnConfigError, loadConfig, onShutdown } from '@downradar/common';
-import { loadCatalog } from '../../common/src/catalog';
+import { createClickHouse, createKafka, createLogger, exitOnConfigError, loadCatalog, loadConfig, onShutdown } from '@downradar/common';
 import { buildApp } from './app';
 import { apiCatalog } from './catalog';
 import { apiConfigSpec } from './config';

@@ -43,7 +43,7 @@ export function fetchCurve(r: Reader, serviceId: string, b: Buckets): Promise<[R
 
 export interface LatestScoreRow {
   service_id: string;
-  window_start: number;
+  last_window_s: number;
   score: number;
   level: string;
   count: number;
@@ -56,7 +56,8 @@ export interface LatestScoreRow {
  */
 export function latestScoresSql(r: Reader): string {
   const scores = r.table('scores');
-  return `SELECT service_id, toUInt32(max(window_start)) AS window_start,
+  // Aliases differ from column names: ClickHouse aliases are visible inside the other aggregates.
+  return `SELECT service_id, toUInt32(max(window_start)) AS last_window_s,
   argMax(score, (window_start, computed_at_ms)) AS score, argMax(level, (window_start, computed_at_ms)) AS level,
   argMax(count, (window_start, computed_at_ms)) AS count, argMax(expected, (window_start, computed_at_ms)) AS expected
 FROM ${scores}

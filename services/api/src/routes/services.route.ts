@@ -94,7 +94,7 @@ export async function servicesRoutes(app: FastifyInstance): Promise<void> {
           score: l ? Number(l.score) : 0,
           count: l ? Number(l.count) : 0,
           expected: l ? Number(l.expected) : 0,
-          updatedAt: l ? l.window_start * 1000 : null,
+          updatedAt: l ? l.last_window_s * 1000 : null,
           sparkline: sparkBy.get(s.id) ?? new Array<number>(96).fill(0),
           openIncidentId: incidentBy.get(s.id) ?? null,
         };

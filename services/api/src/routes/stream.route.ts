@@ -64,7 +64,9 @@ export async function streamRoutes(app: FastifyInstance): Promise<void> {
       res.socket?.setTimeout(0);
       const client = app.hub.add(res, filter);
       request.log.debug({ client: client.id, services: request.query.services }, 'stream client connected');
-      res.on('close', () => app.hub.remove(client));
+      const gone = () => app.hub.remove(client);
+      res.on('close', gone);
+      res.socket?.on('close', gone);
     },
   );
 }

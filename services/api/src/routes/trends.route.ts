@@ -12,27 +12,28 @@ interface TrendRow {
   hashtag: string;
   service_id: string;
   outage: number | null;
-  count: number;
-  burst: number;
-  trending: number;
+  total: number;
+  max_burst: number;
+  any_trending: number;
   last_s: number;
   window_s: number[];
   counts: number[];
 }
 
 /**
+ * (Aliases differ from column names: ClickHouse aliases are visible inside the other aggregates.)
  * Hashtags with windows in the range, trending ones first, then by burst and volume. A
  * re-emitted window (detector replay) counts once (FINAL on the ReplacingMergeTree).
  */
 export function trendsSql(r: Reader, range: TimeRange, limit: number): string {
   return `SELECT hashtag,
   argMax(service_id, window_start) AS service_id, argMax(outage, window_start) AS outage,
-  sum(count) AS count, max(burst) AS burst, max(trending) AS trending, toUInt32(max(window_start)) AS last_s,
+  sum(count) AS total, max(burst) AS max_burst, max(trending) AS any_trending, toUInt32(max(window_start)) AS last_s,
   groupArray(toUInt32(window_start)) AS window_s, groupArray(count) AS counts
 FROM ${r.table('trends')} FINAL
 WHERE window_start >= ${since(range.from)} AND window_start < ${until(range.to)}
 GROUP BY hashtag
-ORDER BY trending DESC, burst DESC, count DESC, hashtag
+ORDER BY any_trending DESC, max_burst DESC, total DESC, hashtag
 LIMIT ${sqlInt(limit)}`;
 }
 
@@ -71,9 +72,9 @@ export async function trendsRoutes(app: FastifyInstance): Promise<void> {
         hashtag: t.hashtag,
         serviceId: t.service_id === '' ? null : t.service_id,
         outage: t.outage === null ? null : Number(t.outage) === 1,
-        count: Number(t.count),
-        burst: Number(t.burst),
-        trending: Number(t.trending) === 1,
+        count: Number(t.total),
+        burst: Number(t.max_burst),
+        trending: Number(t.any_trending) === 1,
         lastWindowStart: t.last_s * 1000,
         sparkline: trendSparkline(range, t.window_s, t.counts),
       }));
