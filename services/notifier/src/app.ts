@@ -1,0 +1,206 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import {
+  createKafka,
+  createLogger,
+  createMetricsRegistry,
+  createProducer,
+  ensureTopics,
+  InfraError,
+  kafkaError,
+  loadApiKeys,
+  topicNames,
+  type ApiKeyStore,
+  type Logger,
+  type Producer,
+  type Registry,
+} from '@downradar/common';
+import { startAlertConsumers, type AlertConsumers } from './alerts.consumer';
+import { loadCatalogLookup, type CatalogLookup } from './catalog-lookup';
+import type { NotifierConfig } from './config';
+import { createDeliveryEngine, type DeliveryEngine } from './delivery-engine';
+import { webhookRetryTopic } from './retry-record';
+import { SubscriptionStore } from './subscription-store';
+import { subscriptionRoutes } from './subscriptions.route';
+
+export interface HttpAppOptions {
+  store: SubscriptionStore;
+  apiKeys: ApiKeyStore;
+  registry: Registry;
+  logger?: Logger;
+  isReady?: () => boolean;
+}
+
+/** The small HTTP side: subscriptions API, health, metrics. Tests drive it with app.inject. */
+export function buildHttpApp(o: HttpAppOptions): FastifyInstance {
+  const app = Fastify({
+    ...(o.logger ? { loggerInstance: o.logger as FastifyBaseLogger } : { logger: false }),
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 64 * 1024,
+    // Unknown fields are an error (a misspelt filter must not silently match everything).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err.validation) {
+      return reply.code(400).send({ error: 'INVALID_REQUEST', message: `${err.validationContext ?? 'request'}${err.message.replace(/^(body|params|querystring)/, '')}` });
+    }
+    const status = err.statusCode ?? 500;
+    if (status < 500) return reply.code(status).send({ error: err.code ?? 'BAD_REQUEST', message: err.message });
+    req.log.error({ err: err.message }, 'request failed');
+    return reply.code(500).send({ error: 'INTERNAL', message: 'internal error' });
+  });
+
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_req, reply) => {
+    const ready = o.isReady?.() ?? true;
+    return reply.code(ready ? 200 : 503).send({ ready });
+  });
+  app.get('/metrics', async (_req, reply) => reply.type(o.registry.contentType).send(await o.registry.metrics()));
+  app.register(subscriptionRoutes, { store: o.store, apiKeys: o.apiKeys });
+  return app;
+}
+
+export interface Notifier {
+  readonly http: FastifyInstance;
+  readonly store: SubscriptionStore;
+  readonly engine: DeliveryEngine;
+  readonly registry: Registry;
+  readonly topics: { alerts: string; retry: string; webhookDlq: string; dlq: string };
+  /** Creates the topics it needs, connects the producer, joins both consumer groups. */
+  start(): Promise<void>;
+  /** Stops consuming (in-hand batches finish and commit), stops the jobs, closes the producer and the HTTP server. */
+  close(): Promise<void>;
+}
+
+export interface NotifierDeps {
+  logger?: Logger;
+  registry?: Registry;
+  store?: SubscriptionStore;
+  apiKeys?: ApiKeyStore;
+  catalog?: CatalogLookup;
+}
+
+export function buildNotifier(config: NotifierConfig, deps: NotifierDeps = {}): Notifier {
+  const logger = deps.logger ?? createLogger('notifier', config.logLevel);
+  const registry = deps.registry ?? createMetricsRegistry('notifier');
+  const store = deps.store ?? SubscriptionStore.load(config.notifierSubscriptionsFile);
+  const apiKeys = deps.apiKeys ?? loadApiKeys({ hashes: config.apiKeyHashes, file: config.apiKeysFile });
+  const catalog = deps.catalog ?? loadCatalogLookup(config.catalogFile);
+  const names = topicNames(config.topicPrefix);
+  const retryTopic = webhookRetryTopic(config.topicPrefix);
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'downradar-notifier', logger });
+  const producer: Producer = createProducer({ kafka, logger });
+
+  const engine = createDeliveryEngine({
+    store,
+    policy: {
+      baseMs: config.webhookRetryBaseMs,
+      maxMs: config.webhookRetryMaxMs,
+      maxAttempts: config.webhookMaxAttempts,
+      horizonMs: config.webhookRetryHorizonMs,
+      requestTimeoutMs: config.webhookTimeoutMs,
+      concurrencyPerSubscription: config.webhookConcurrency,
+    },
+    deadLetter: (record, subscriptionId) => producer.send([{ topic: names.webhookDlq, key: subscriptionId, value: JSON.stringify(record) }]),
+    logger,
+    registry,
+    nameOf: catalog.nameOf,
+    deliveredSetSize: config.notifierDeliveredSetSize,
+  });
+
+  let consumers: AlertConsumers | undefined;
+  let ready = false;
+  const http = buildHttpApp({ store, apiKeys, registry, logger, isReady: () => ready });
+  if (apiKeys.size === 0) logger.warn('no API key configured: the subscriptions API refuses every request (set DOWNRADAR_API_KEY_HASHES)');
+
+  return {
+    http,
+    store,
+    engine,
+    registry,
+    topics: { alerts: names.alerts, retry: retryTopic, webhookDlq: names.webhookDlq, dlq: names.dlq },
+
+    async start() {
+      await retryingInfra(logger, 'create topics', async () => {
+        await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions, only: ['alerts', 'webhookDlq', 'dlq'] });
+        await ensureRetryTopic(kafka, retryTopic, config.kafkaPartitions);
+      });
+      await producer.connect();
+      consumers = await startAlertConsumers({
+        kafka,
+        topics: names,
+        retryTopic,
+        groupId: config.notifierGroupId ?? `${config.topicPrefix}.notifier`,
+        fromBeginning: config.notifierFromBeginning,
+        partitions: config.kafkaPartitions,
+        store,
+        engine,
+        producer,
+        familyOf: catalog.familyOf,
+        alertPatienceMs: config.notifierAlertPatienceMs,
+        retryPatienceMs: config.notifierRetryPatienceMs,
+        logger,
+        registry,
+      });
+      ready = true;
+      logger.info({ subscriptions: store.size, alerts: names.alerts, retry: retryTopic }, 'notifier consuming alerts');
+    },
+
+    async close() {
+      ready = false;
+      engine.drain(); // in-hand batches checkpoint their pending deliveries and commit now
+      await consumers?.stop();
+      engine.close();
+      await producer.close();
+      await http.close();
+    },
+  };
+}
+
+/** A broker busy creating or deleting other topics answers some admin calls with retriable errors for a moment. */
+async function retryingInfra(logger: Logger, what: string, fn: () => Promise<void>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const retriable = err instanceof InfraError && err.retriable;
+      if (!retriable || Date.now() > deadline) throw err;
+      logger.warn({ attempt, err: (err as Error).message }, `${what} failed, retrying`);
+      await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** Math.min(attempt, 5))));
+    }
+  }
+}
+
+/**
+ * The retry topic is the notifier's own and not (yet) in services/common's topic table, so it
+ * is created here, with the same partitions and a retention well beyond any retry horizon.
+ */
+async function ensureRetryTopic(kafka: ReturnType<typeof createKafka>, topic: string, partitions: number): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const existing = new Set(await admin.listTopics());
+    if (!existing.has(topic)) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        timeout: 30_000,
+        topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: String(7 * 86_400_000) }] }],
+      });
+    }
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        await admin.fetchTopicMetadata({ topics: [topic] });
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  } catch (err) {
+    throw kafkaError(err, `create ${topic}`);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
