@@ -195,7 +195,7 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
     dangerStayRatio: 2,
     scanMs: 6 * MINUTE_MS,
     minCountPerMinute: 6,
-    dangerMinCountPerMinute: 15,
+    dangerMinCountPerMinute: 10,
     resolveAfterMs: 15 * MINUTE_MS,
     dangerDowngradeAfterMs: 5 * MINUTE_MS,
   },

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { SeasonalBaseline } from './baseline';
+import { DEFAULT_DETECTOR_CONFIG } from './config';
+import { diurnal } from './simulate';
+
+const W = 60_000;
+const cfg = DEFAULT_DETECTOR_CONFIG.baseline;
+const MONDAY = Date.UTC(2021, 8, 6); // Monday 6 September 2021
+
+/** Feeds exact (noise-free) per-minute rates so that what is learnt can be checked exactly. */
+function train(b: SeasonalBaseline, from: number, days: number, rate: (t: number) => number): void {
+  for (let t = from; t < from + days * 86_400_000; t += W) {
+    const p = b.predict(t, W);
+    b.update(t, W, rate(t), 1, p);
+  }
+}
+
+describe('SeasonalBaseline', () => {
+  it('starts from the prior, with wide uncertainty', () => {
+    const b = new SeasonalBaseline({ windowMs: W, priorPerMinute: 2, config: cfg });
+    const p = b.predict(MONDAY, W)!;
+    expect(p.expected).toBeCloseTo(2, 10);
+    // The prior is a guess: its relative error enters the variance (φ >= priorRelativeSd²).
+    expect(p.structuralDispersion).toBeGreaterThanOrEqual(cfg.priorRelativeSd ** 2 - 1e-9);
+    expect(p.variance).toBeGreaterThan(2 + 4 * 0.9);
+  });
+
+  it('has no opinion without prior and data (batch CLI), then learns from the first row', () => {
+    const b = new SeasonalBaseline({ windowMs: W, priorPerMinute: undefined, config: cfg });
+    expect(b.predict(MONDAY, W)).toBeUndefined();
+    b.update(MONDAY, W, 40, 1, undefined);
+    expect(b.predict(MONDAY + W, W)!.expected).toBeCloseTo(40, 6);
+  });
+
+  it('learns the time of day: evening expected above night', () => {
+    const b = new SeasonalBaseline({ windowMs: W, priorPerMinute: 3, config: cfg });
+    const weekdayShape = (t: number) => diurnal(Date.UTC(2021, 8, 6) + (t % 86_400_000)); // every day a Monday
+    const rate = (t: number) => 3 * weekdayShape(t);
+    train(b, MONDAY, 14, rate);
+    for (const hour of [4, 10, 16, 20, 23]) {
+      const t = MONDAY + 14 * 86_400_000 + hour * 3_600_000;
+      const p = b.predict(t, W)!;
+      expect(Math.abs(p.expected / rate(t + W / 2) - 1)).toBeLessThan(0.08);
+    }
+    expect(b.predict(MONDAY + 14 * 86_400_000 + 20 * 3_600_000, W)!.expected).toBeGreaterThan(2.5 * b.predict(MONDAY + 14 * 86_400_000 + 4 * 3_600_000, W)!.expected);
+  });
+
+  it('learns the day of week on top of the time of day (weekend uplift)', () => {
+    const b = new SeasonalBaseline({ windowMs: W, priorPerMinute: 3, config: cfg });
+    train(b, MONDAY, 28, (t) => 3 * diurnal(t));
+    const sat = MONDAY + 33 * 86_400_000 + 15 * 3_600_000;
+    const wed = MONDAY + 30 * 86_400_000 + 15 * 3_600_000;
+    expect(b.predict(sat, W)!.seasonal / b.predict(wed, W)!.seasonal).toBeGreaterThan(1.08);
+  });
+
+  it('learns the day of week from the hour-of-week slots', () => {
+    const b = new SeasonalBaseline({ windowMs: W, priorPerMinute: 2, config: cfg });
+    const rate = (t: number) => (Math.floor(t / 86_400_000 + 3) % 7 >= 5 ? 4 : 2); // weekends double
+    train(b, MONDAY, 28, rate);
+    const mondayNoon = MONDAY + 28 * 86_400_000 + 12 * 3_600_000;
+    const saturdayNoon = mondayNoon + 5 * 86_400_000;
+    expect(b.predict(saturdayNoon, W)!.expected / b.predict(mondayNoon, W)!.expected).toBeGreaterThan(1.6);
+  });
+
+  it('follows a service that is busier today through the level factor, within its clamp', () => {
+    const b = new SeasonalBaseline({ windowMs: W, priorPerMinute: 10, config: cfg });
+    train(b, MONDAY, 7, () => 10);
+    const today = MONDAY + 7 * 86_400_000;
+    train(b, today, 2 / 24, () => 15); // two hours at +50 %
+    const p = b.predict(today + 2 * 3_600_000, W)!;
+    expect(p.level).toBeGreaterThan(1.3);
+    expect(p.expected).toBeGreaterThan(13);
+  });
+
+  it('shrinks its structural uncertainty as history grows', () => {
+    const b = new SeasonalBaseline({ windowMs: W, priorPerMinute: 1, config: cfg });
+    const first = b.predict(MONDAY, W)!.structuralDispersion;
+    train(b, MONDAY, 3, () => 1);
+    const later = b.predict(MONDAY + 3 * 86_400_000, W)!.structuralDispersion;
+    expect(later).toBeLessThan(first / 20);
+  });
+
+  it('restores exactly from its JSON', () => {
+    const b = new SeasonalBaseline({ windowMs: W, priorPerMinute: 3, config: cfg });
+    train(b, MONDAY, 2, (t) => 3 * diurnal(t));
+    const copy = SeasonalBaseline.fromJSON({ windowMs: W, priorPerMinute: 3, config: cfg }, JSON.parse(JSON.stringify(b.toJSON())));
+    for (let t = MONDAY + 2 * 86_400_000; t < MONDAY + 3 * 86_400_000; t += 7 * W) {
+      expect(copy.predict(t, W)).toEqual(b.predict(t, W));
+      b.update(t, W, 5, 1, b.predict(t, W));
+      copy.update(t, W, 5, 1, copy.predict(t, W));
+    }
+  });
+});

@@ -1,0 +1,256 @@
+/**
+ * The typical volume of one service at a given time of week, learned online.
+ *
+ * Downdetector compares reports with "the average number of reports for that given time of
+ * day"; we add the day of week and make every estimate honest about how much data is behind
+ * it. Four components, from slow to fast:
+ *
+ * 1. the service mean (one week of memory), shrunk towards the catalog prior while history is short;
+ * 2. 24 hour-of-day slots, each shrunk towards the service mean;
+ * 3. 168 hour-of-week slots, each shrunk towards its hour-of-day slot (so a week of data is
+ *    not needed before Tuesday evening looks like an evening);
+ * 4. a level factor: observed / seasonal over the last hour (short EWMA, clamped), which follows
+ *    a service that is busier than usual today without waiting for the slots to learn it.
+ *
+ * Slots are evaluated at the window's midpoint and linearly interpolated between slot centres,
+ * so an evening ramp is a ramp and not a staircase. Slots are running means whose weight is
+ * capped (an EWMA with a floor), which gives both fast learning when new and a fixed memory.
+ *
+ * Robustness to outages: the caller clips the count at the window's upper band and, while the
+ * service is not ok, updates with a reduced weight; so seven hours of ×1000 move the profile by
+ * a bounded amount and the next Monday at 16:00 is not mistaken for normal.
+ *
+ * The prediction carries a variance: Poisson noise, the estimation error of the mean, the learnt
+ * over-dispersion φ, and extra relative uncertainty while the prior or an unlearnt time-of-day
+ * shape dominates. That is what keeps the first day of a new service quiet without a warm-up
+ * switch that would also blind it to a real outage.
+ */
+import type { BaselineConfig } from './config';
+import { minuteOfWeek, MINUTE_MS } from './time';
+
+export interface Prediction {
+  /** Expected count in the window (seasonal × level, floored at minExpectedPerWindow). */
+  expected: number;
+  /** Predictive variance of the count. */
+  variance: number;
+  /** Seasonal expectation for the window before the level factor. */
+  seasonal: number;
+  /** Current level factor (observed / seasonal over the recent past). */
+  level: number;
+  /** Effective over-dispersion φ used in the variance: learnt + structural. */
+  dispersion: number;
+  /**
+   * The part of `dispersion` that comes from not knowing the baseline yet (prior, unlearnt
+   * time-of-day shape). It persists from window to window, so sums over several windows treat it
+   * as fully correlated; the learnt part is treated as independent noise.
+   */
+  structuralDispersion: number;
+  /** Effective number of windows behind the service mean. */
+  history: number;
+}
+
+export interface BaselineParams {
+  windowMs: number;
+  /** Prior rate per minute, or undefined for no prior (the batch CLI learns from the data alone). */
+  priorPerMinute: number | undefined;
+  config: BaselineConfig;
+}
+
+export interface BaselineState {
+  week: number[];
+  day: number[];
+  mean: [number, number];
+  level: [number, number];
+  disp: [number, number, number];
+}
+
+const WEEK_SLOTS = 168;
+const DAY_SLOTS = 24;
+
+export class SeasonalBaseline {
+  /** [mean, weight] per hour-of-week slot, rates per minute. */
+  private readonly week = new Float64Array(WEEK_SLOTS * 2);
+  /** [mean, weight] per hour-of-day slot, rates per minute. */
+  private readonly day = new Float64Array(DAY_SLOTS * 2);
+  private meanRate = 0;
+  private meanWeight = 0;
+  private levelObs = 0;
+  private levelExp = 0;
+  private dispNum = 0;
+  private dispDen = 0;
+  private dispWeight = 0;
+
+  private readonly windowMinutes: number;
+  private readonly prior: number;
+  private readonly priorWeight: number;
+  private readonly daySlotShrink: number;
+  private readonly weekSlotShrink: number;
+  private readonly meanCap: number;
+  private readonly dayCap: number;
+  private readonly weekCap: number;
+  private readonly levelHorizon: number;
+  private readonly dispAlpha: number;
+  private readonly dispPriorWeight: number;
+  private readonly cfg: BaselineConfig;
+
+  // Scratch for slot interpolation (no allocation per window).
+  private i0 = 0;
+  private i1 = 0;
+  private w1 = 0;
+
+  constructor(params: BaselineParams) {
+    const c = params.config;
+    this.cfg = c;
+    const wm = params.windowMs / MINUTE_MS;
+    this.windowMinutes = wm;
+    this.prior = params.priorPerMinute ?? 0;
+    this.priorWeight = params.priorPerMinute === undefined ? 0 : c.priorStrengthMinutes / wm;
+    this.daySlotShrink = Math.max(1, c.daySlotShrinkMinutes / wm);
+    this.weekSlotShrink = Math.max(1, c.weekSlotShrinkMinutes / wm);
+    const slotObsPerDay = Math.max(1, 60 / wm);
+    this.meanCap = Math.max(2, c.meanMemoryMinutes / wm);
+    this.dayCap = Math.max(2, c.dayMemoryDays * slotObsPerDay);
+    this.weekCap = Math.max(2, c.weekMemoryWeeks * slotObsPerDay);
+    this.levelHorizon = Math.max(3, c.levelHorizonMinutes / wm);
+    this.dispAlpha = 1 / Math.max(20, c.dispersionHorizonMinutes / wm);
+    this.dispPriorWeight = c.dispersionPriorMinutes / wm;
+  }
+
+  /** Windows of history behind the service mean (decayed; capped at its memory). */
+  get history(): number {
+    return this.meanWeight;
+  }
+
+  private locate(minuteOfWeekMid: number): void {
+    const pos = minuteOfWeekMid / 60 - 0.5;
+    const f = Math.floor(pos);
+    this.w1 = pos - f;
+    this.i0 = (f + WEEK_SLOTS) % WEEK_SLOTS;
+    this.i1 = (this.i0 + 1) % WEEK_SLOTS;
+  }
+
+  /** Per-minute seasonal rate at the located position; also returns the share of unlearnt shape via `shapeShare`. */
+  private shapeShare = 0;
+  private seasonalRate(serviceMean: number): number {
+    let rate = 0;
+    let shape = 0;
+    for (let k = 0; k < 2; k++) {
+      const wi = k === 0 ? this.i0 : this.i1;
+      const w = k === 0 ? 1 - this.w1 : this.w1;
+      if (w === 0) continue;
+      const di = wi % DAY_SLOTS;
+      const dm = this.day[di * 2]!;
+      const dn = this.day[di * 2 + 1]!;
+      const dayRate = (dn * dm + this.daySlotShrink * serviceMean) / (dn + this.daySlotShrink);
+      const wmn = this.week[wi * 2]!;
+      const wn = this.week[wi * 2 + 1]!;
+      rate += w * ((wn * wmn + this.weekSlotShrink * dayRate) / (wn + this.weekSlotShrink));
+      shape += w * (this.daySlotShrink / (dn + this.daySlotShrink));
+    }
+    this.shapeShare = shape;
+    return rate;
+  }
+
+  private levelFactor(): number {
+    const c = this.cfg;
+    const l = (this.levelObs * this.levelHorizon + c.levelPseudoCount) / (this.levelExp * this.levelHorizon + c.levelPseudoCount);
+    return l < c.levelMin ? c.levelMin : l > c.levelMax ? c.levelMax : l;
+  }
+
+  private learntDispersion(): number {
+    const c = this.cfg;
+    let phi = c.dispersionPrior;
+    if (this.dispWeight > 0 && this.dispDen > 0) {
+      const raw = this.dispNum / this.dispDen;
+      const learnt = raw < c.dispersionMin ? c.dispersionMin : raw > c.dispersionMax ? c.dispersionMax : raw;
+      phi = (this.dispWeight * learnt + this.dispPriorWeight * c.dispersionPrior) / (this.dispWeight + this.dispPriorWeight);
+    }
+    return phi;
+  }
+
+  /** Prediction for the window starting at `windowStart`; undefined only with no prior and no data yet. */
+  predict(windowStart: number, windowMs: number): Prediction | undefined {
+    return this.predictAt(minuteOfWeek(windowStart + windowMs / 2));
+  }
+
+  /** Prediction for a window centred on the given minute of week (Monday 00:00 UTC = 0). */
+  predictAt(minuteOfWeekMid: number): Prediction | undefined {
+    const totalWeight = this.meanWeight + this.priorWeight;
+    if (totalWeight <= 0) return undefined;
+    const c = this.cfg;
+    const serviceMean = (this.meanWeight * this.meanRate + this.priorWeight * this.prior) / totalWeight;
+    this.locate(minuteOfWeekMid);
+    const seasonal = this.seasonalRate(serviceMean) * this.windowMinutes;
+    const level = this.levelFactor();
+    const raw = seasonal * level;
+    const expected = raw > c.minExpectedPerWindow ? raw : c.minExpectedPerWindow;
+    const priorShare = this.priorWeight / totalWeight;
+    // A relative error σ in a component that carries share w of the estimate is a relative error
+    // w·σ of the estimate, i.e. (w·σ)² of over-dispersion.
+    const priorPart = priorShare * c.priorRelativeSd;
+    const shapePart = this.shapeShare * c.shapeRelativeSd;
+    const structuralDispersion = priorPart * priorPart + shapePart * shapePart;
+    const dispersion = this.learntDispersion() + structuralDispersion;
+    const history = totalWeight;
+    const variance = expected * (1 + 1 / (1 + history)) + dispersion * expected * expected;
+    return { expected, variance, seasonal, level, dispersion, structuralDispersion, history };
+  }
+
+  /**
+   * Learn from a closed window. `count` should already be clipped at the upper band by the caller;
+   * `weight` is 1 for ordinary windows and less while the service is in trouble.
+   */
+  update(windowStart: number, windowMs: number, count: number, weight: number, prediction: Prediction | undefined): void {
+    if (!(weight > 0)) return;
+    const rate = count / this.windowMinutes;
+    this.meanWeight = Math.min(this.meanWeight + weight, this.meanCap);
+    this.meanRate += (weight / this.meanWeight) * (rate - this.meanRate);
+    this.locate(minuteOfWeek(windowStart + windowMs / 2));
+    for (let k = 0; k < 2; k++) {
+      const wi = k === 0 ? this.i0 : this.i1;
+      const w = weight * (k === 0 ? 1 - this.w1 : this.w1);
+      if (w === 0) continue;
+      const di = wi % DAY_SLOTS;
+      const dn = Math.min(this.day[di * 2 + 1]! + w, this.dayCap);
+      this.day[di * 2 + 1] = dn;
+      this.day[di * 2] = this.day[di * 2]! + (w / dn) * (rate - this.day[di * 2]!);
+      const wn = Math.min(this.week[wi * 2 + 1]! + w, this.weekCap);
+      this.week[wi * 2 + 1] = wn;
+      this.week[wi * 2] = this.week[wi * 2]! + (w / wn) * (rate - this.week[wi * 2]!);
+    }
+    if (prediction === undefined) return;
+    const a = weight / this.levelHorizon;
+    this.levelObs += a * (count - this.levelObs);
+    this.levelExp += a * (prediction.seasonal - this.levelExp);
+    if (weight >= 1) {
+      // Over-dispersion: excess of the squared error over what Poisson noise and estimation error explain.
+      const mu = prediction.expected;
+      const err = count - mu;
+      const excess = err * err - mu * (1 + 1 / (1 + prediction.history));
+      this.dispNum += this.dispAlpha * (excess - this.dispNum);
+      this.dispDen += this.dispAlpha * (mu * mu - this.dispDen);
+      this.dispWeight = Math.min(this.dispWeight + 1, 1 / this.dispAlpha);
+    }
+  }
+
+  toJSON(): BaselineState {
+    return {
+      week: Array.from(this.week),
+      day: Array.from(this.day),
+      mean: [this.meanRate, this.meanWeight],
+      level: [this.levelObs, this.levelExp],
+      disp: [this.dispNum, this.dispDen, this.dispWeight],
+    };
+  }
+
+  static fromJSON(params: BaselineParams, s: BaselineState): SeasonalBaseline {
+    const b = new SeasonalBaseline(params);
+    if (s.week.length !== WEEK_SLOTS * 2 || s.day.length !== DAY_SLOTS * 2) throw new Error('baseline snapshot: wrong slot count');
+    b.week.set(s.week);
+    b.day.set(s.day);
+    [b.meanRate, b.meanWeight] = s.mean;
+    [b.levelObs, b.levelExp] = s.level;
+    [b.dispNum, b.dispDen, b.dispWeight] = s.disp;
+    return b;
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * The statistical acceptance tests of the per-service scorer, on synthetic counts: a quiet week
+ * of 40 services with evening peaks raises nothing; a Facebook-2021-like onset reaches danger
+ * within two 1-minute windows; a 6-minute blip is caught; and the scorer is causal and restorable.
+ */
+import { describe, expect, it } from 'vitest';
+import { resolveDetectorConfig } from './config';
+import { ServiceScorer } from './scorer';
+import { diurnal, FORTY_SERVICE_RATES, noiseFactor, poisson, seededRandom } from './simulate';
+
+const W = 60_000;
+const cfg = resolveDetectorConfig();
+const WEEK_START = Date.UTC(2021, 8, 27); // Monday 27 September 2021
+const ONSET = Date.UTC(2021, 9, 4, 15, 44); // Monday 4 October 2021, 15:44 UTC
+
+function scorer(prior: number) {
+  return new ServiceScorer({ windowMs: W, priorPerMinute: prior, config: cfg });
+}
+
+describe('ServiceScorer on a quiet week', () => {
+  it('40 services, 7 days, evening peaks, over-dispersed noise, fresh start: no window leaves ok', () => {
+    let nonOk = 0;
+    let maxScore = 0;
+    FORTY_SERVICE_RATES.forEach((rate, i) => {
+      const rand = seededRandom(1000 + i);
+      // The prior is off by up to 2x either way, as a catalog guess would be.
+      const s = scorer(rate * [0.5, 1, 2][i % 3]!);
+      for (let t = WEEK_START; t < WEEK_START + 7 * 86_400_000; t += W) {
+        const v = s.scoreWindow(t, poisson(rand, rate * diurnal(t + W / 2) * noiseFactor(rand, 0.2)));
+        if (v.level !== 'ok') nonOk++;
+        maxScore = Math.max(maxScore, v.score);
+      }
+    });
+    expect(nonOk).toBe(0);
+    // 400,000 windows: the largest is about what chance gives (~1e-6), far from the warning line.
+    expect(maxScore).toBeLessThan(0.75);
+  });
+});
+
+/** Runs `days` of ordinary traffic, then the anomaly from `onset`; returns delays (s, window end - onset). */
+function detect(rate: number, multiplier: (minutesSinceOnset: number) => number, onset: number, seed: number, days = 2) {
+  const rand = seededRandom(seed);
+  const s = scorer(rate);
+  let warning: number | undefined;
+  let danger: number | undefined;
+  for (let t = onset - days * 86_400_000; t < onset + 30 * W; t += W) {
+    const m = t >= onset ? multiplier((t - onset) / W) : 1;
+    const v = s.scoreWindow(t, poisson(rand, rate * diurnal(t + W / 2) * noiseFactor(rand, 0.15) * m));
+    if (t < onset) {
+      expect(v.level).toBe('ok');
+      continue;
+    }
+    if (warning === undefined && v.level !== 'ok') warning = (v.windowEnd - onset) / 1000;
+    if (danger === undefined && v.level === 'danger') danger = (v.windowEnd - onset) / 1000;
+  }
+  return { warning, danger };
+}
+
+describe('ServiceScorer on an outage', () => {
+  // Facebook-2021-like: reports from 15:44, a steep ramp to x100+ within the first quarter hour.
+  const steep = (m: number) => Math.min(300, 10 * Math.pow(1.5, m));
+
+  it.each([
+    ['facebook', 5],
+    ['instagram', 4],
+    ['whatsapp', 4],
+    ['messenger', 1.5],
+  ])('%s (%d/min) reaches danger within 120 s of the onset', (_name, rate) => {
+    for (const seed of [1, 2, 3]) {
+      const r = detect(rate, steep, ONSET, seed);
+      expect(r.danger).toBeLessThanOrEqual(120);
+      expect(r.warning).toBeLessThanOrEqual(120);
+    }
+  });
+
+  it('reaches danger within 120 s even three hours after a cold start', () => {
+    expect(detect(5, steep, ONSET, 7, 0.125).danger).toBeLessThanOrEqual(120);
+  });
+
+  it('catches a 6-minute blip (x8) as at least a warning', () => {
+    const blip = (m: number) => (m < 6 ? 8 : 1);
+    for (const [rate, seed] of [[1, 11], [3, 12], [0.8, 13], [5, 14]] as const) {
+      const r = detect(rate, blip, ONSET + 3 * 3_600_000, seed);
+      expect(r.warning).toBeDefined();
+      expect(r.warning!).toBeLessThanOrEqual(6 * 60);
+    }
+  });
+});
+
+describe('ServiceScorer mechanics', () => {
+  it('is causal and restorable: a copy made mid-stream scores the rest identically', () => {
+    const rand = seededRandom(5);
+    const counts = Array.from({ length: 3000 }, (_, i) => poisson(rand, 2 * diurnal(WEEK_START + i * W) * (i > 2500 && i < 2520 ? 10 : 1)));
+    const a = scorer(2);
+    const full = counts.map((c, i) => a.scoreWindow(WEEK_START + i * W, c));
+    const b = scorer(2);
+    counts.slice(0, 1700).forEach((c, i) => b.scoreWindow(WEEK_START + i * W, c));
+    const c2 = new ServiceScorer({ windowMs: W, priorPerMinute: 2, config: cfg }, JSON.parse(JSON.stringify(b.toJSON())));
+    const rest = counts.slice(1700).map((c, i) => c2.scoreWindow(WEEK_START + (1700 + i) * W, c));
+    expect(rest).toEqual(full.slice(1700));
+    expect(full.some((v) => v.level !== 'ok')).toBe(true);
+  });
+
+  it('explains every window: expected, upper band, score in [0, 1], upper above expected', () => {
+    const s = scorer(3);
+    for (let i = 0; i < 200; i++) {
+      const v = s.scoreWindow(WEEK_START + i * W, i === 150 ? 90 : 3);
+      expect(v.score).toBeGreaterThanOrEqual(0);
+      expect(v.score).toBeLessThanOrEqual(1);
+      expect(v.upper).toBeGreaterThanOrEqual(v.expected);
+      if (i === 150) expect(v.score).toBe(1);
+    }
+  });
+
+  it('an outage does not teach the baseline: the same hour next week is judged against normal', () => {
+    const s = scorer(5);
+    const rand = seededRandom(9);
+    const start = ONSET - 7 * 86_400_000;
+    let before = 0;
+    for (let t = start; t < ONSET + 7 * 86_400_000 + 60 * W; t += W) {
+      const inOutage = t >= ONSET && t < ONSET + 7 * 3_600_000;
+      const v = s.scoreWindow(t, poisson(rand, 5 * diurnal(t + W / 2) * (inOutage ? 200 : 1)));
+      if (t === ONSET - 7 * 86_400_000 + 30 * 60_000) before = v.expected;
+      if (t === ONSET + 7 * 86_400_000 + 30 * 60_000) expect(v.expected / before).toBeLessThan(1.6);
+    }
+  });
+});
