@@ -213,7 +213,7 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
     trendingScore: 0.6,
     baselineCapacity: 50_000,
     priorPerMinute: 0.5,
-    priorStrengthMinutes: 60,
+    priorStrengthMinutes: 30,
     horizonMinutes: 6 * 60,
     dispersion: 0.2,
     baselineMinCount: 2,
