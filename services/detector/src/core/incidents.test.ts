@@ -1,0 +1,193 @@
+import { Value } from '@sinclair/typebox/value';
+import { describe, expect, it } from 'vitest';
+import { IncidentEvent, type Level, type ScoreEvent } from '../../../../schemas/events/index';
+import { DEFAULT_DETECTOR_CONFIG } from './config';
+import { serviceInfoFrom, type ServiceInfo } from './facts';
+import { IncidentManager } from './incidents';
+
+const W = 60_000;
+const T0 = Date.UTC(2021, 9, 4, 15, 40);
+
+export const TEST_CATALOG: ServiceInfo[] = [
+  { id: 'facebook', family: 'meta', provider: 'meta', category: 'social', dependsOn: [] },
+  { id: 'instagram', family: 'meta', provider: 'meta', category: 'social', dependsOn: ['facebook'] },
+  { id: 'whatsapp', family: 'meta', provider: 'meta', category: 'messaging', dependsOn: ['facebook'] },
+  { id: 'messenger', family: 'meta', provider: 'meta', category: 'messaging', dependsOn: ['facebook'] },
+  { id: 'tinder', family: null, provider: 'aws', category: 'social', dependsOn: ['facebook', 'aws'] },
+  { id: 'twitter', family: null, provider: 'twitter', category: 'social', dependsOn: [] },
+  { id: 'telegram', family: null, provider: 'telegram', category: 'messaging', dependsOn: [] },
+  { id: 'signal', family: null, provider: 'aws', category: 'messaging', dependsOn: ['aws'] },
+  { id: 'vodafone-ie', family: null, provider: 'vodafone-ie', category: 'telecom', dependsOn: [] },
+  { id: 'aws', family: 'amazon', provider: 'aws', category: 'cloud', dependsOn: [] },
+  { id: 'netflix', family: null, provider: 'aws', category: 'streaming', dependsOn: ['aws'] },
+  { id: 'slack', family: null, provider: 'aws', category: 'productivity', dependsOn: ['aws'] },
+  { id: 'youtube', family: 'google', provider: 'google', category: 'streaming', dependsOn: [] },
+];
+
+const ALL = TEST_CATALOG.map((s) => s.id);
+
+function manager() {
+  const l = DEFAULT_DETECTOR_CONFIG.levels;
+  return new IncidentManager({ config: DEFAULT_DETECTOR_CONFIG.incidents, serviceInfo: serviceInfoFrom(TEST_CATALOG), unusualScore: l.unusualLog10 / l.scoreSaturationLog10 });
+}
+
+function score(serviceId: string, windowStart: number, level: Level, count = level === 'ok' ? 2 : level === 'warning' ? 40 : 400): ScoreEvent {
+  const s = level === 'ok' ? 0.05 : level === 'warning' ? 0.9 : 1;
+  return {
+    serviceId,
+    windowStart,
+    windowEnd: windowStart + W,
+    count,
+    rawCount: count,
+    expected: 2,
+    upper: 8,
+    score: s,
+    level,
+    evidence: { problems: [], countries: [], hashtags: [], samplePostIds: [] },
+    computedAt: windowStart + W + 1000,
+  };
+}
+
+/** Drives windows i = 0.. with the levels given per window (services not named are ok). */
+function drive(m: IncidentManager, windows: Record<string, Level>[], from = 0): IncidentEvent[] {
+  const out: IncidentEvent[] = [];
+  windows.forEach((levels, k) => {
+    const ws = T0 + (from + k) * W;
+    out.push(...m.processWindow(ws, ws + W, ALL.map((id) => score(id, ws, levels[id] ?? 'ok')), ws + W + 500));
+  });
+  return out;
+}
+
+const repeat = <T>(n: number, x: T): T[] => Array.from({ length: n }, () => x);
+
+describe('IncidentManager', () => {
+  it('groups a family into one incident with a stable id; refugees and telecom are collateral', () => {
+    const m = manager();
+    const events = drive(m, [
+      {},
+      { facebook: 'warning' },
+      { facebook: 'danger', instagram: 'warning', whatsapp: 'warning' },
+      { facebook: 'danger', instagram: 'danger', whatsapp: 'danger', messenger: 'warning', twitter: 'warning' },
+      { facebook: 'danger', instagram: 'danger', whatsapp: 'danger', messenger: 'danger', twitter: 'warning', 'vodafone-ie': 'warning' },
+      ...repeat(3, { facebook: 'danger', instagram: 'danger', whatsapp: 'danger', messenger: 'danger', twitter: 'warning', 'vodafone-ie': 'warning' } as Record<string, Level>),
+    ]);
+    for (const e of events) expect(Value.Check(IncidentEvent, e)).toBe(true);
+    const ids = new Set(events.map((e) => e.incidentId));
+    expect(ids).toEqual(new Set(['inc-meta-202110041541']));
+    expect(events[0]).toMatchObject({ type: 'opened', seq: 1, eventId: 'inc-meta-202110041541:1', family: 'meta', provider: 'meta', level: 'warning', at: T0 + 2 * W });
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    const last = events.at(-1)!;
+    expect(last.level).toBe('danger');
+    const roles = Object.fromEntries(last.services.map((s) => [s.serviceId, s.role]));
+    expect(roles).toEqual({ facebook: 'primary', instagram: 'primary', whatsapp: 'primary', messenger: 'primary', twitter: 'collateral', 'vodafone-ie': 'collateral' });
+    const fb = last.services.find((s) => s.serviceId === 'facebook')!;
+    expect(fb.firstWarningAt).toBe(T0 + W);
+    expect(fb.firstDangerAt).toBe(T0 + 2 * W);
+    expect(last.summary).toContain('collateral: twitter (warning), vodafone-ie (warning)');
+    // no event for windows where nothing changed
+    expect(events.filter((e) => e.at > T0 + 5 * W)).toEqual([]);
+  });
+
+  it('a service that depends on the failing one joins as primary', () => {
+    const m = manager();
+    const events = drive(m, [{ facebook: 'warning' }, { facebook: 'danger', tinder: 'warning' }]);
+    const roles = Object.fromEntries(events.at(-1)!.services.map((s) => [s.serviceId, s.role]));
+    expect(roles).toEqual({ facebook: 'primary', tinder: 'primary' });
+  });
+
+  it('a provider outage takes the services on it together, even a late one that depends on it', () => {
+    const m = manager();
+    const events = drive(m, [
+      { netflix: 'warning' },
+      { netflix: 'danger', slack: 'warning', aws: 'warning' },
+      ...repeat(30, { netflix: 'danger', slack: 'danger', aws: 'danger' } as Record<string, Level>),
+      { netflix: 'danger', slack: 'danger', aws: 'danger', signal: 'warning' },
+    ]);
+    expect(new Set(events.map((e) => e.incidentId))).toEqual(new Set(['inc-netflix-202110041540']));
+    const last = events.at(-1)!;
+    expect(last.provider).toBe('aws');
+    expect(last.services.map((s) => [s.serviceId, s.role])).toEqual([
+      ['aws', 'primary'],
+      ['netflix', 'primary'],
+      ['signal', 'primary'],
+      ['slack', 'primary'],
+    ]);
+  });
+
+  it('only shares a provider: joins within the correlation window, later it is its own incident (not collateral)', () => {
+    const m = manager();
+    const events = drive(m, [
+      { netflix: 'warning', slack: 'warning' },
+      ...repeat(30, { netflix: 'danger', slack: 'danger' } as Record<string, Level>),
+      { netflix: 'danger', slack: 'danger', signal: 'warning' },
+    ]);
+    expect(new Set(events.map((e) => e.incidentId))).toEqual(new Set(['inc-netflix-202110041540', 'inc-signal-202110041611']));
+    expect(events.at(-1)!.services).toEqual([expect.objectContaining({ serviceId: 'signal', role: 'primary' })]);
+  });
+
+  it('an ISP spike with no big incident open is its own incident', () => {
+    const m = manager();
+    const events = drive(m, [{ 'vodafone-ie': 'warning' }]);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.services).toEqual([expect.objectContaining({ serviceId: 'vodafone-ie', role: 'primary' })]);
+  });
+
+  it('a refugee that spikes before the family has two primaries is merged as collateral', () => {
+    const m = manager();
+    const events = drive(m, [{ facebook: 'warning', twitter: 'warning' }, { facebook: 'danger', twitter: 'warning' }, { facebook: 'danger', instagram: 'warning', twitter: 'warning' }]);
+    const tw = events.filter((e) => e.incidentId.startsWith('inc-twitter'));
+    expect(tw.map((e) => e.type)).toEqual(['opened', 'resolved']);
+    expect(tw[1]!.summary).toContain('merged into inc-meta-202110041540 as collateral');
+    const meta = events.filter((e) => e.incidentId.startsWith('inc-meta')).at(-1)!;
+    expect(meta.services.find((s) => s.serviceId === 'twitter')!.role).toBe('collateral');
+  });
+
+  it('resolves when every primary is ok; a collateral still high does not open an orphan incident', () => {
+    const m = manager();
+    const events = drive(m, [
+      { facebook: 'danger', instagram: 'danger' },
+      { facebook: 'danger', instagram: 'danger', telegram: 'warning' },
+      { facebook: 'warning', instagram: 'ok', telegram: 'warning' },
+      { telegram: 'warning' },
+      { telegram: 'warning' },
+      {},
+      { telegram: 'warning' },
+    ]);
+    const meta = events.filter((e) => e.incidentId.startsWith('inc-meta'));
+    expect(meta.map((e) => e.type)).toEqual(['opened', 'updated', 'updated', 'resolved']);
+    expect(meta.at(-1)).toMatchObject({ level: 'ok', resolvedAt: T0 + 4 * W });
+    // telegram was suppressed until it went ok; its next spike is a new incident of its own
+    const tg = events.filter((e) => e.incidentId.startsWith('inc-telegram'));
+    expect(tg.map((e) => [e.type, e.startedAt])).toEqual([['opened', T0 + 6 * W]]);
+  });
+
+  it('re-announces a long incident at most every 15 minutes while its peak grows', () => {
+    const m = manager();
+    const windows: ScoreEvent[][] = [];
+    for (let i = 0; i < 60; i++) {
+      const ws = T0 + i * W;
+      windows.push([score('youtube', ws, 'danger', 100 + i)]);
+    }
+    const events = windows.flatMap((batch, i) => m.processWindow(T0 + i * W, T0 + (i + 1) * W, batch, 0));
+    expect(events.map((e) => e.type)).toEqual(['opened', 'updated', 'updated', 'updated']);
+    expect(events.map((e) => (e.at - T0) / W)).toEqual([1, 16, 31, 46]);
+    expect(events.at(-1)!.services[0]!.peakCount).toBe(145);
+  });
+
+  it('is deterministic and restorable: a restored manager continues with the same ids and seqs', () => {
+    const plan: Record<string, Level>[] = [
+      { facebook: 'warning' },
+      { facebook: 'danger', whatsapp: 'warning', twitter: 'warning' },
+      ...repeat(5, { facebook: 'danger', whatsapp: 'danger', twitter: 'warning' } as Record<string, Level>),
+      ...repeat(20, {} as Record<string, Level>),
+    ];
+    const full = drive(manager(), plan);
+    const a = manager();
+    const first = drive(a, plan.slice(0, 4));
+    const b = manager();
+    b.restore(JSON.parse(JSON.stringify(a.toJSON())));
+    const rest = drive(b, plan.slice(4), 4);
+    expect([...first, ...rest]).toEqual(full);
+    expect(full.at(-1)!.type).toBe('resolved');
+  });
+});
