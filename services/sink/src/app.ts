@@ -57,7 +57,7 @@ export function buildSink(config: SinkConfig, overrides: SinkOverrides = {}): Si
   // retry of the consumer runner is the outer loop.
   const producer: Producer = createProducer({ kafka, logger, retry: { initialRetryTime: 100, retries: 3, maxRetryTime: 2000 } });
   const handler = createBatchHandler({ clickhouse, database: config.clickhouseDatabase, producer, topics: names, logger, registry });
-  let runner: ConsumerRunner | null = null;
+  let runners: ConsumerRunner[] = [];
   let http: Awaited<ReturnType<typeof startHttp>> | null = null;
   let stopped = false;
 
@@ -82,35 +82,43 @@ export function buildSink(config: SinkConfig, overrides: SinkOverrides = {}): Si
         port: config.sinkPort,
         registry,
         health: () => ({
-          ok: runner !== null && !stopped,
-          status: stopped ? 'stopped' : runner ? (handler.stats.failing ? 'waiting for clickhouse' : 'ok') : 'starting',
+          ok: runners.length > 0 && !stopped,
+          status: stopped ? 'stopped' : runners.length > 0 ? (handler.stats.failing ? 'waiting for clickhouse' : 'ok') : 'starting',
           batches: handler.stats.batches,
           messages: handler.stats.messages,
           lastBatchAt: handler.stats.lastBatchAt || null,
         }),
         ready: () => ({
-          ok: runner !== null && !stopped && !handler.stats.failing,
+          ok: runners.length > 0 && !stopped && !handler.stats.failing,
           failing: handler.stats.failing,
           lastError: handler.stats.lastError,
         }),
       });
       await producer.connect();
-      runner = await runConsumer({
-        kafka,
-        groupId: config.sinkGroupId,
-        topics,
-        logger,
-        fromBeginning: true,
-        concurrency: config.sinkConcurrency,
-        maxChunk: config.sinkMaxChunk,
-        handleBatch: handler.handleBatch,
-      });
+      // Several members of the group in one process share one handler, so their rows still go
+      // in as one insert at a time; what they add is overlap: one member fetches and maps the
+      // next batches while the other's are being inserted (a kafkajs member waits for its
+      // batches before it fetches again).
+      runners = await Promise.all(
+        Array.from({ length: config.sinkConsumers }, () =>
+          runConsumer({
+            kafka,
+            groupId: config.sinkGroupId,
+            topics,
+            logger,
+            fromBeginning: true,
+            concurrency: config.sinkConcurrency,
+            maxChunk: config.sinkMaxChunk,
+            handleBatch: handler.handleBatch,
+          }),
+        ),
+      );
       logger.info({ topics, group: config.sinkGroupId, database: config.clickhouseDatabase, port: http.port }, 'sink started');
     },
     async stop() {
       if (stopped) return;
       stopped = true;
-      await runner?.stop();
+      await Promise.all(runners.map((r) => r.stop()));
       await producer.close();
       await clickhouse.close();
       await http?.close();

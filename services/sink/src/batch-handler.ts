@@ -1,12 +1,18 @@
 /**
- * The sink's batch step: one consumed Kafka batch in, one JSONEachRow insert per table out.
+ * The sink's batch step: consumed Kafka batches in, JSONEachRow inserts out.
  *
- * The consumer runner commits the batch's offsets only after handleBatch resolves, so every
+ * The consumer runner commits a batch's offsets only after handleBatch resolves, so every
  * promise here settles only when ClickHouse (and, for dead letters, the dlq topic) acknowledged.
  * A retriable failure (ClickHouse down, overloaded, timing out) rejects: the runner pauses the
  * partition and hands the same batch again with backoff. Re-inserting rows that did land the
  * first time is harmless: raw tables are ReplacingMergeTree on the event id and the rollups
  * count uniqExact(id).
+ *
+ * Group insert: the runner hands several partitions' batches at once (one Kafka fetch). Their
+ * rows are inserted together, one request per table; while a group is in flight the next one
+ * collects whatever arrives. Fewer, larger inserts mean fewer parts for ClickHouse to merge and no
+ * inserts competing with each other; each batch still resolves only when the insert carrying its
+ * rows was acknowledged, and fails with it.
  */
 import { createHash } from 'node:crypto';
 import type { Registry } from 'prom-client';
@@ -34,12 +40,16 @@ export interface BatchHandlerDeps {
   logger: Logger;
   registry: Registry;
   now?: () => number;
+  /** A group is sealed (inserted as soon as the previous one is acknowledged) at this many rows. */
+  maxGroupRows?: number;
 }
 
 export interface SinkStats {
   batches: number;
   messages: number;
+  /** Rows acknowledged by ClickHouse per table (a retried batch counts again). */
   rows: Record<Table, number>;
+  inserts: number;
   deadLetters: number;
   failedInserts: number;
   /** Epoch ms of the last batch that was fully acknowledged, 0 before the first. */
@@ -61,13 +71,20 @@ export interface BatchHandler {
  */
 const BAD_DATA_CODES = new Set(['6', '26', '27', '38', '41', '53', '69', '70', '72', '117', '131']);
 
+interface Waiter {
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
 export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   const now = deps.now ?? Date.now;
+  const maxGroupRows = deps.maxGroupRows ?? 200_000;
   const sinkTopics = deps.topics as Record<SinkTopic, string>;
   const stats: SinkStats = {
     batches: 0,
     messages: 0,
     rows: Object.fromEntries(TABLES.map((t) => [t, 0])) as Record<Table, number>,
+    inserts: 0,
     deadLetters: 0,
     failedInserts: 0,
     lastBatchAt: 0,
@@ -83,7 +100,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   });
   const batchDuration = new Histogram({
     name: 'sink_batch_duration_ms',
-    help: 'time from receiving a batch to ClickHouse acknowledging all of its inserts (successful attempts)',
+    help: 'time from receiving a batch to ClickHouse acknowledging its rows (successful attempts)',
     buckets: [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000],
     registers: [deps.registry],
   });
@@ -99,6 +116,12 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     labelNames: ['table', 'retriable'],
     registers: [deps.registry],
   });
+  const insertRows = new Histogram({
+    name: 'sink_insert_rows',
+    help: 'rows per insert request',
+    buckets: [1, 10, 100, 1000, 5000, 20_000, 50_000, 100_000, 200_000],
+    registers: [deps.registry],
+  });
   const consumed = new Counter({
     name: 'sink_messages_consumed_total',
     help: 'messages handled, by topic (counted once the batch is acknowledged)',
@@ -112,6 +135,8 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     try {
       await deps.clickhouse.insert({ table: `${deps.database}.${table}`, values: rows, format: 'JSONEachRow' });
       stats.failing = false;
+      stats.inserts++;
+      insertRows.observe(rows.length);
     } catch (err) {
       const e = clickhouseError(err, `insert into ${deps.database}.${table}`);
       stats.failedInserts++;
@@ -150,51 +175,93 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     }
   }
 
+  /** One group: every table's rows go in one request each; dead letters to the dlq table and topic. */
+  async function insertGroup(rows: Map<Table, Row[]>, deadLetters: DlqRecord[], publish: DlqRecord[]): Promise<void> {
+    const rejected = (await Promise.all([...rows].map(([table, list]) => insertIsolating(table, list)))).flat();
+    const allDead = [...deadLetters, ...rejected];
+    if (allDead.length > 0) {
+      // Both copies before the offsets move: the row for SQL users, the record for consumers of
+      // the dlq topic. The sink reads its own records back; the stable id makes that one row.
+      const toPublish = [...publish, ...rejected];
+      await Promise.all([
+        insertOnce('dlq', allDead.map(dlqRow)),
+        toPublish.length === 0
+          ? Promise.resolve()
+          : deps.producer.send(toPublish.map((r): OutMessage => ({ topic: deps.topics.dlq, key: r.origin, value: JSON.stringify(r) }))),
+      ]);
+    }
+    for (const [table, list] of rows) {
+      const written = list.length - rejected.filter((r) => r.origin === `${table} (sink insert)`).length;
+      rowsWritten.labels(table).inc(written);
+      stats.rows[table] += written;
+    }
+    if (allDead.length > 0) {
+      rowsWritten.labels('dlq').inc(allDead.length);
+      stats.rows.dlq += allDead.length;
+      for (const r of allDead) dlqTotal.labels(r.code).inc();
+      stats.deadLetters += allDead.length;
+      deps.logger.warn({ deadLetters: allDead.length, first: allDead[0]?.reason }, 'messages sent to the dlq');
+    }
+  }
+
+  // --- group insert state -------------------------------------------------------------------
+  let group = newGroup();
+  let inFlight = false;
+  let sealScheduled = false;
+
+  function newGroup() {
+    return { rows: new Map<Table, Row[]>(), count: 0, deadLetters: [] as DlqRecord[], publish: [] as DlqRecord[], waiters: [] as Waiter[] };
+  }
+
+  /** Start inserting the waiting group, unless one is in flight (its end starts the next). */
+  function seal(): void {
+    sealScheduled = false;
+    if (inFlight || group.waiters.length === 0) return;
+    const g = group;
+    group = newGroup();
+    inFlight = true;
+    insertGroup(g.rows, g.deadLetters, g.publish)
+      .then(
+        () => g.waiters.forEach((w) => w.resolve()),
+        (err: unknown) => g.waiters.forEach((w) => w.reject(err)),
+      )
+      .finally(() => {
+        inFlight = false;
+        // What arrived meanwhile goes in as the next group: inserts never compete, and the
+        // busier ClickHouse is, the larger the groups get.
+        if (group.waiters.length > 0) scheduleSeal();
+      });
+  }
+
+  function scheduleSeal(): void {
+    if (sealScheduled) return;
+    sealScheduled = true;
+    // setImmediate: the other batches of the same fetch are handed over before it runs.
+    setImmediate(seal);
+  }
+
+  function submit(rows: Map<Table, Row[]>, deadLetters: DlqRecord[], publish: DlqRecord[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      for (const [table, list] of rows) {
+        const into = group.rows.get(table);
+        if (into) for (const r of list) into.push(r);
+        else group.rows.set(table, list);
+        group.count += list.length;
+      }
+      for (const d of deadLetters) group.deadLetters.push(d);
+      for (const d of publish) group.publish.push(d);
+      group.waiters.push({ resolve, reject });
+      if (group.count >= maxGroupRows && !inFlight) seal();
+      else scheduleSeal();
+    });
+  }
+
   async function handleBatch(batch: Pick<ConsumedBatch, 'topic' | 'partition' | 'messages'>): Promise<void> {
     const started = now();
     const topicKey = topicKeyOf(sinkTopics, batch.topic);
     if (!topicKey) throw new Error(`sink: not subscribed to topic ${batch.topic}`);
     const mapped = mapBatch({ topicKey, topic: batch.topic, partition: batch.partition }, batch.messages, started);
-
-    // Table inserts run side by side; each is one JSONEachRow request.
-    const rejected = (
-      await Promise.all([...mapped.rows].map(async ([table, rows]) => {
-        const refused = await insertIsolating(table, rows);
-        return refused;
-      }))
-    ).flat();
-
-    const deadLetters = [...mapped.deadLetters, ...rejected];
-    const publish = [...mapped.publish, ...rejected];
-    if (deadLetters.length > 0) {
-      // Both copies before the offsets move: the row for SQL users, the record for consumers of
-      // the dlq topic. The sink reads its own records back; the stable id makes that one row.
-      await Promise.all([
-        insertOnce('dlq', deadLetters.map(dlqRow)),
-        deps.producer.send(
-          publish.map(
-            (r): OutMessage => ({ topic: deps.topics.dlq, key: r.origin, value: JSON.stringify(r) }),
-          ),
-        ),
-      ]);
-    }
-
-    // Only now is the batch acknowledged; count it.
-    for (const [table, rows] of mapped.rows) {
-      const written = rows.length - rejected.filter((r) => r.origin.startsWith(`${table} `)).length;
-      rowsWritten.labels(table).inc(written);
-      stats.rows[table] += written;
-    }
-    if (deadLetters.length > 0) {
-      rowsWritten.labels('dlq').inc(deadLetters.length);
-      stats.rows.dlq += deadLetters.length;
-      for (const r of deadLetters) dlqTotal.labels(r.code).inc();
-      stats.deadLetters += deadLetters.length;
-      deps.logger.warn(
-        { topic: batch.topic, partition: batch.partition, deadLetters: deadLetters.length, first: deadLetters[0]?.reason },
-        'messages sent to the dlq',
-      );
-    }
+    await submit(mapped.rows, mapped.deadLetters, mapped.publish);
     consumed.labels(topicKey).inc(batch.messages.length);
     stats.batches++;
     stats.messages += batch.messages.length;

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { Registry, createLogger, topicNames, type ClickHouseClient, type OutMessage } from '@downradar/common';
+import { createBatchHandler } from './batch-handler';
+
+const topics = topicNames('t');
+const T = Date.UTC(2021, 9, 4, 15, 41);
+const report = (id: string, extra: Record<string, unknown> = {}) =>
+  Buffer.from(JSON.stringify({ id, serviceId: 'facebook', problem: 'login', at: T, receivedAt: T, reporterHash: 'h', source: 'web', ...extra }));
+
+function fakeClickHouse(fail: (table: string, rows: Array<Record<string, unknown>>) => Error | null = () => null) {
+  const inserts: Array<{ table: string; rows: Array<Record<string, unknown>> }> = [];
+  const client = {
+    async insert({ table, values }: { table: string; values: Array<Record<string, unknown>> }) {
+      await new Promise((r) => setTimeout(r, 5));
+      const err = fail(table, values);
+      if (err) throw err;
+      inserts.push({ table, rows: values });
+    },
+  } as unknown as ClickHouseClient;
+  return { client, inserts };
+}
+
+function handlerWith(ch: ReturnType<typeof fakeClickHouse>) {
+  const sent: OutMessage[] = [];
+  const handler = createBatchHandler({
+    clickhouse: ch.client,
+    database: 'db',
+    producer: { send: async (m) => void sent.push(...m) },
+    topics,
+    logger: createLogger('test', 'silent'),
+    registry: new Registry(),
+  });
+  return { handler, sent };
+}
+
+const batch = (partition: number, ids: string[]) => ({
+  topic: topics.reports,
+  partition,
+  messages: ids.map((id, i) => ({ offset: String(i), value: report(id) })) as never,
+});
+
+describe('batch handler', () => {
+  it('inserts the batches handed over together as one insert per table', async () => {
+    const ch = fakeClickHouse();
+    const { handler } = handlerWith(ch);
+    await Promise.all([handler.handleBatch(batch(0, ['a', 'b'])), handler.handleBatch(batch(1, ['c'])), handler.handleBatch(batch(2, ['d']))]);
+    expect(ch.inserts).toHaveLength(1);
+    expect(ch.inserts[0]!.table).toBe('db.reports');
+    expect(ch.inserts[0]!.rows.map((r) => r.id)).toEqual(['a', 'b', 'c', 'd']);
+    expect(handler.stats).toMatchObject({ batches: 3, messages: 4, inserts: 1 });
+    expect(handler.stats.rows.reports).toBe(4);
+  });
+
+  it('rejects every batch of a group whose insert failed, and resolves nothing early', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' });
+    const ch = fakeClickHouse(() => refused);
+    const { handler } = handlerWith(ch);
+    const results = await Promise.allSettled([handler.handleBatch(batch(0, ['a'])), handler.handleBatch(batch(1, ['b']))]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect((results[0] as PromiseRejectedResult).reason).toMatchObject({ name: 'ClickHouseError', retriable: true });
+    expect(handler.stats).toMatchObject({ batches: 0, failing: true });
+  });
+
+  it('sends bad messages to the dlq table and topic, and stores the good ones', async () => {
+    const ch = fakeClickHouse();
+    const { handler, sent } = handlerWith(ch);
+    await handler.handleBatch({
+      topic: topics.reports,
+      partition: 4,
+      messages: [
+        { offset: '10', value: report('ok-1') },
+        { offset: '11', value: Buffer.from('{nope') },
+      ] as never,
+    });
+    expect(ch.inserts.find((i) => i.table === 'db.reports')!.rows.map((r) => r.id)).toEqual(['ok-1']);
+    expect(ch.inserts.find((i) => i.table === 'db.dlq')!.rows).toMatchObject([{ id: 'sink:t.reports:4:11', code: 'NOT_JSON', payload: '{nope' }]);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.topic).toBe(topics.dlq);
+    expect(JSON.parse(sent[0]!.value)).toMatchObject({ id: 'sink:t.reports:4:11', code: 'NOT_JSON' });
+    expect(handler.stats.deadLetters).toBe(1);
+  });
+
+  it('isolates a row ClickHouse refuses as data (not retriable) and dead-letters only that row', async () => {
+    const ch = fakeClickHouse((table, rows) =>
+      table === 'db.reports' && rows.some((r) => r.id === 'poison')
+        ? Object.assign(new Error('Code: 27. DB::Exception: Cannot parse input'), { code: '27' })
+        : null,
+    );
+    const { handler, sent } = handlerWith(ch);
+    await handler.handleBatch(batch(0, ['a', 'b', 'poison', 'c']));
+    const stored = ch.inserts.filter((i) => i.table === 'db.reports').flatMap((i) => i.rows.map((r) => r.id));
+    expect(stored.sort()).toEqual(['a', 'b', 'c']);
+    const dead = ch.inserts.find((i) => i.table === 'db.dlq')!.rows;
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ code: 'CLICKHOUSE_REJECTED', origin: 'reports (sink insert)' });
+    expect(JSON.parse(dead[0]!.payload as string)).toMatchObject({ id: 'poison' });
+    expect(sent).toHaveLength(1);
+    expect(handler.stats.rows.reports).toBe(3);
+  });
+
+  it('does not isolate on an error that is not about the data (unknown table): the batch fails', async () => {
+    const ch = fakeClickHouse(() => Object.assign(new Error('Code: 60. Table db.reports does not exist'), { code: '60' }));
+    const { handler } = handlerWith(ch);
+    await expect(handler.handleBatch(batch(0, ['a', 'b']))).rejects.toMatchObject({ code: '60', retriable: false });
+  });
+});
