@@ -19,7 +19,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
         tags: ['incidents'],
         summary: 'incidents active during the range, newest first',
         querystring: IncidentsQuery,
-        response: { 200: IncidentsResponse, 400: ErrorResponse, 503: ErrorResponse },
+        response: { 200: IncidentsResponse, 400: ErrorResponse, 500: ErrorResponse, 503: ErrorResponse },
       },
     },
     async (request, reply) => {
@@ -46,7 +46,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
         tags: ['incidents'],
         summary: 'one incident with its timeline (every event) and evidence (problems, countries, hashtags)',
         params: IncidentParams,
-        response: { 200: IncidentResponse, 400: ErrorResponse, 404: ErrorResponse, 503: ErrorResponse },
+        response: { 200: IncidentResponse, 400: ErrorResponse, 404: ErrorResponse, 500: ErrorResponse, 503: ErrorResponse },
       },
     },
     async (request, reply) => {

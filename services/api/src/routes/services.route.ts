@@ -39,13 +39,15 @@ export const HashtagsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const errors = { 400: ErrorResponse, 404: ErrorResponse, 503: ErrorResponse };
+const errors = { 400: ErrorResponse, 404: ErrorResponse, 500: ErrorResponse, 503: ErrorResponse };
 const SPARK_STEP_MS = 15 * 60_000;
+const SERVICES_TTL_MS = 1000;
 
 type Params = Static<typeof ServiceParams>;
 
 export async function servicesRoutes(app: FastifyInstance): Promise<void> {
   const { reader } = app;
+  let servicesCache: { at: number; value: Promise<ServicesResponse> } | null = null;
 
   const knownService = (id: string) => {
     const service = app.catalog.get(id);
@@ -60,51 +62,61 @@ export async function servicesRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags: ['services'],
         summary: 'every tracked service with its current level, last score and a 24-hour sparkline',
-        response: { 200: ServicesResponse, 503: ErrorResponse },
+        response: { 200: ServicesResponse, 500: ErrorResponse, 503: ErrorResponse },
       },
     },
     async (_request, reply) => {
-      const now = app.now();
-      // 96 buckets of 15 minutes, the last one being the current (partial) quarter hour.
-      const sparkEnd = Math.floor(now / SPARK_STEP_MS) * SPARK_STEP_MS + SPARK_STEP_MS;
-      const sparkRange = { from: sparkEnd - DAY_MS, to: sparkEnd };
-      const [latest, sparks, open] = await Promise.all([
-        reader.rows<LatestScoreRow>(latestScoresSql(reader)),
-        reader.rows<SparkRow>(sparklinesSql(reader, { from: sparkRange.from, to: now + 1 })),
-        reader.rows<OpenIncidentRow>(openIncidentsSql(reader)),
-      ]);
-      const latestBy = new Map(latest.map((l) => [l.service_id, l]));
-      const sparkBy = new Map<string, number[]>();
-      for (const s of sparks) {
-        const i = Math.floor((s.t * 1000 - sparkRange.from) / SPARK_STEP_MS);
-        if (i < 0 || i >= 96) continue;
-        let line = sparkBy.get(s.service_id);
-        if (!line) sparkBy.set(s.service_id, (line = new Array<number>(96).fill(0)));
-        line[i] = Number(s.n);
+      // Every open dashboard polls this list: one computation serves all requests of a second.
+      if (!servicesCache || performance.now() - servicesCache.at > SERVICES_TTL_MS) {
+        const value = listServices();
+        servicesCache = { at: performance.now(), value };
+        value.catch(() => (servicesCache = null));
       }
-      const incidentBy = new Map<string, string>();
-      // Ordered by start: a service in two open incidents shows the most recent one.
-      for (const inc of open) for (const id of inc.service_ids) incidentBy.set(id, inc.incident_id);
-
-      const services: ServiceSummary[] = app.catalog.services.map((s) => {
-        const l = latestBy.get(s.id);
-        return {
-          ...s,
-          level: (l && l.level in LEVEL_RANK ? l.level : 'ok') as Level,
-          score: l ? Number(l.score) : 0,
-          count: l ? Number(l.count) : 0,
-          expected: l ? Number(l.expected) : 0,
-          updatedAt: l ? l.last_window_s * 1000 : null,
-          sparkline: sparkBy.get(s.id) ?? new Array<number>(96).fill(0),
-          openIncidentId: incidentBy.get(s.id) ?? null,
-        };
-      });
-      // Services in trouble first, then by score, then by name.
-      services.sort((a, b) => LEVEL_RANK[b.level] - LEVEL_RANK[a.level] || b.score - a.score || a.name.localeCompare(b.name));
       reply.header('cache-control', 'public, max-age=5');
-      return { at: now, services };
+      return servicesCache.value;
     },
   );
+
+  async function listServices(): Promise<ServicesResponse> {
+    const now = app.now();
+    // 96 buckets of 15 minutes, the last one being the current (partial) quarter hour.
+    const sparkEnd = Math.floor(now / SPARK_STEP_MS) * SPARK_STEP_MS + SPARK_STEP_MS;
+    const sparkRange = { from: sparkEnd - DAY_MS, to: sparkEnd };
+    const [latest, sparks, open] = await Promise.all([
+      reader.rows<LatestScoreRow>(latestScoresSql(reader)),
+      reader.rows<SparkRow>(sparklinesSql(reader, { from: sparkRange.from, to: now + 1 })),
+      reader.rows<OpenIncidentRow>(openIncidentsSql(reader)),
+    ]);
+    const latestBy = new Map(latest.map((l) => [l.service_id, l]));
+    const sparkBy = new Map<string, number[]>();
+    for (const s of sparks) {
+      const i = Math.floor((s.t * 1000 - sparkRange.from) / SPARK_STEP_MS);
+      if (i < 0 || i >= 96) continue;
+      let line = sparkBy.get(s.service_id);
+      if (!line) sparkBy.set(s.service_id, (line = new Array<number>(96).fill(0)));
+      line[i] = Number(s.n);
+    }
+    const incidentBy = new Map<string, string>();
+    // Ordered by start: a service in two open incidents shows the most recent one.
+    for (const inc of open) for (const id of inc.service_ids) incidentBy.set(id, inc.incident_id);
+
+    const services: ServiceSummary[] = app.catalog.services.map((s) => {
+      const l = latestBy.get(s.id);
+      return {
+        ...s,
+        level: (l && l.level in LEVEL_RANK ? l.level : 'ok') as Level,
+        score: l ? Number(l.score) : 0,
+        count: l ? Number(l.count) : 0,
+        expected: l ? Number(l.expected) : 0,
+        updatedAt: l ? l.last_window_s * 1000 : null,
+        sparkline: sparkBy.get(s.id) ?? new Array<number>(96).fill(0),
+        openIncidentId: incidentBy.get(s.id) ?? null,
+      };
+    });
+    // Services in trouble first, then by score, then by name.
+    services.sort((a, b) => LEVEL_RANK[b.level] - LEVEL_RANK[a.level] || b.score - a.score || a.name.localeCompare(b.name));
+    return { at: now, services };
+  }
 
   app.get<{ Params: Params; Querystring: Static<typeof CurveQuery> }>(
     '/v1/services/:id/curve',

@@ -62,7 +62,7 @@ export async function trendsRoutes(app: FastifyInstance): Promise<void> {
         tags: ['trends'],
         summary: `hashtag trends over the range (sparkline: counts in at most ${TREND_SPARK_POINTS} equal buckets)`,
         querystring: TrendsQuery,
-        response: { 200: TrendsResponse, 400: ErrorResponse, 503: ErrorResponse },
+        response: { 200: TrendsResponse, 400: ErrorResponse, 500: ErrorResponse, 503: ErrorResponse },
       },
     },
     async (request, reply) => {
