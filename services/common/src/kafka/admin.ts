@@ -11,6 +11,23 @@ export async function ensureTopics(
   kafka: Kafka,
   opts: { prefix?: string; partitions?: number; only?: TopicKey[]; timeoutMs?: number } = {},
 ): Promise<{ created: string[]; existing: string[] }> {
+  // While other topics are created or deleted, a KRaft broker briefly answers
+  // "does not host this topic-partition": retry the whole step until the deadline.
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ensureTopicsOnce(kafka, opts);
+    } catch (err) {
+      if (Date.now() > deadline || !(err as { retriable?: boolean }).retriable) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
+    }
+  }
+}
+
+async function ensureTopicsOnce(
+  kafka: Kafka,
+  opts: { prefix?: string; partitions?: number; only?: TopicKey[]; timeoutMs?: number },
+): Promise<{ created: string[]; existing: string[] }> {
   const names = topicNames(opts.prefix);
   const partitions = opts.partitions ?? 6;
   const keys = opts.only ?? (Object.keys(TOPIC_DEFINITIONS) as TopicKey[]);
@@ -21,6 +38,7 @@ export async function ensureTopics(
     const wanted = keys.map((k) => ({ key: k, name: names[k], def: TOPIC_DEFINITIONS[k] }));
     const missing = wanted.filter((w) => !existing.has(w.name));
     if (missing.length > 0) {
+      // createTopics answers false (not an error) when a concurrent creator won the race.
       await admin.createTopics({
         waitForLeaders: true,
         timeout: opts.timeoutMs ?? 30_000,

@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteTopicsWithPrefix, hashApiKey, loadConfig, topicNames } from '@downradar/common';
+import { readTopic, testKafka, testPrefix } from '@downradar/common/testing';
+import { ingestConfigSpec } from './config';
+import { createIngest } from './wiring';
+
+const KEY = 'test-key-ingest-0123456789';
+const prefix = testPrefix('ingest');
+const topics = topicNames(prefix);
+const kafka = testKafka();
+const env = { DOWNRADAR_TOPIC_PREFIX: prefix, DOWNRADAR_KAFKA_PARTITIONS: '2', DOWNRADAR_API_KEY_HASHES: hashApiKey(KEY), DOWNRADAR_LOG_LEVEL: 'silent', DOWNRADAR_REPORTER_SALT: 'test-salt' };
+let ingest: Awaited<ReturnType<typeof createIngest>>;
+
+beforeAll(async () => {
+  ingest = await createIngest(loadConfig(ingestConfigSpec, env));
+});
+afterAll(async () => {
+  await ingest.app.close();
+  await deleteTopicsWithPrefix(kafka, prefix);
+});
+
+describe('ingest against the real broker', () => {
+  it('stores a posted report in Kafka before answering 202, with the reporter hashed, and its signal keyed by service', async () => {
+    const res = await ingest.app.inject({
+      method: 'POST',
+      url: '/v1/reports',
+      payload: { id: 'rep-1', serviceId: 'whatsapp', problem: 'messaging', reporterId: 'alice@example.com', country: 'GB' },
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    expect(res.json()).toEqual({ id: 'rep-1', status: 'accepted' });
+    const [report] = await readTopic(kafka, topics.reports, 1);
+    const ev = JSON.parse(report!.value!.toString());
+    expect(ev).toMatchObject({ id: 'rep-1', serviceId: 'whatsapp', problem: 'messaging', country: 'GB', source: 'web' });
+    expect(ev.reporterHash).toMatch(/^[0-9a-f]{32}$/);
+    expect(JSON.stringify(ev)).not.toContain('alice');
+    expect(report!.key!.toString()).toBe('whatsapp');
+    const [signal] = await readTopic(kafka, topics.signals, 1);
+    expect(signal!.key!.toString()).toBe('whatsapp');
+    expect(JSON.parse(signal!.value!.toString())).toMatchObject({ id: 'rep-1', kind: 'report', serviceId: 'whatsapp', outage: true });
+  });
+
+  it('stores the same report id once', async () => {
+    const payload = { id: 'rep-dup', serviceId: 'facebook', problem: 'website', reporterId: 'bob' };
+    const a = await ingest.app.inject({ method: 'POST', url: '/v1/reports', payload });
+    const b = await ingest.app.inject({ method: 'POST', url: '/v1/reports', payload });
+    expect(a.json().status).toBe('accepted');
+    expect(b.json().status).toBe('duplicate');
+    const all = await readTopic(kafka, topics.reports, 100, 4000);
+    expect(all.filter((m) => JSON.parse(m.value!.toString()).id === 'rep-dup')).toHaveLength(1);
+  });
+
+  it('needs an API key for posts and batches', async () => {
+    const post = { id: 'p-1', at: Date.now(), text: 'is facebook down?? #facebookdown', source: 'twitter', authorHash: 'a1' };
+    expect((await ingest.app.inject({ method: 'POST', url: '/v1/posts', payload: post })).statusCode).toBe(401);
+    const ok = await ingest.app.inject({ method: 'POST', url: '/v1/posts', payload: post, headers: { 'x-api-key': KEY } });
+    expect(ok.statusCode, ok.body).toBe(202);
+    const batch = await ingest.app.inject({ method: 'POST', url: '/v1/reports/batch', payload: '{}', headers: { 'content-type': 'application/x-ndjson' } });
+    expect(batch.statusCode).toBe(401);
+    expect(batch.json()).toMatchObject({ code: 'UNAUTHORIZED', field: 'x-api-key' });
+  });
+
+  it('accepts an NDJSON batch line by line: good lines stored, bad lines answered with number and reason', async () => {
+    const now = Date.now();
+    const lines = [
+      JSON.stringify({ id: 'b-1', serviceId: 'instagram', problem: 'app', reporterId: 'u1', at: now }),
+      '{not json',
+      JSON.stringify({ serviceId: 'nosuchservice', problem: 'app', reporterId: 'u2' }),
+      JSON.stringify({ id: 'b-2', serviceId: 'instagram', problem: 'website', reporterId: 'u3', at: now }),
+      JSON.stringify({ serviceId: 'instagram', problem: 'app' }),
+    ];
+    const res = await ingest.app.inject({
+      method: 'POST',
+      url: '/v1/reports/batch',
+      payload: lines.join('\n') + '\n',
+      headers: { 'content-type': 'application/x-ndjson', 'x-api-key': KEY },
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    const body = res.json();
+    expect(body.accepted).toBe(2);
+    expect(body.rejections).toEqual([
+      expect.objectContaining({ line: 2, code: 'BAD_JSON' }),
+      expect.objectContaining({ line: 3, code: 'UNKNOWN_SERVICE', field: 'serviceId' }),
+      expect.objectContaining({ line: 5, code: 'BAD_FIELD', field: 'reporterId' }),
+    ]);
+    const all = await readTopic(kafka, topics.reports, 100, 4000);
+    const ids = all.map((m) => JSON.parse(m.value!.toString()).id);
+    expect(ids).toEqual(expect.arrayContaining(['b-1', 'b-2']));
+  });
+
+  it('turns a post into signals for the services it is about', async () => {
+    const post = { id: 'p-sig', at: Date.now(), text: 'whatsapp and instagram not working #whatsappdown', source: 'twitter', authorHash: 'a9' };
+    const res = await ingest.app.inject({ method: 'POST', url: '/v1/posts', payload: post, headers: { 'x-api-key': KEY } });
+    expect(res.statusCode).toBe(202);
+    const signals = (await readTopic(kafka, topics.signals, 100, 4000)).map((m) => JSON.parse(m.value!.toString()));
+    const mine = signals.filter((s) => s.sourceId === 'p-sig');
+    expect(mine.map((s) => s.serviceId).sort()).toEqual(['instagram', 'whatsapp']);
+    expect(mine.every((s) => s.outage)).toBe(true);
+  });
+
+  it('answers 503 with Retry-After and acknowledges nothing when the broker cannot be reached', async () => {
+    // A broker address where nothing listens. (Killing the real broker under load is a fault drill.)
+    const dead = await createIngest(
+      loadConfig(ingestConfigSpec, { ...env, DOWNRADAR_KAFKA_BROKERS: '127.0.0.1:1', DOWNRADAR_PRODUCE_TIMEOUT_MS: '3000' }),
+      { waitForKafka: false },
+    );
+    const res = await dead.app.inject({ method: 'POST', url: '/v1/reports', payload: { id: 'never', serviceId: 'facebook', problem: 'website', reporterId: 'z' } });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.json()).toMatchObject({ code: 'KAFKA_UNAVAILABLE' });
+    const ready = await dead.app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(503);
+    await dead.app.close();
+    const all = await readTopic(kafka, topics.reports, 100, 3000);
+    expect(all.some((m) => JSON.parse(m.value!.toString()).id === 'never')).toBe(false);
+  });
+});

@@ -1,0 +1,82 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { PostEvent, PostInput, ReportEvent, ReportInput } from '../../../schemas/events/index';
+
+/**
+ * The write path as small pure steps, each returning a result instead of throwing on bad data
+ * (after PostHog's pipelines): `ok` with the event, or `reject` with a code, the field and the
+ * reason. HTTP routes turn a reject into a 4xx; batch routes into a per-line rejection.
+ */
+export type StepResult<T> = { ok: true; value: T } | { ok: false; code: string; field: string; reason: string };
+
+export const reject = (code: string, field: string, reason: string): StepResult<never> => ({ ok: false, code, field, reason });
+
+export interface ServiceLookup {
+  /** Problem categories a service's report button offers, or undefined for an unknown service. */
+  problemsOf(serviceId: string): readonly string[] | undefined;
+}
+
+export interface ReportContext {
+  now: number;
+  services: ServiceLookup;
+  hashReporter(id: string): string;
+  source: string;
+  replay?: boolean;
+}
+
+const MAX_AHEAD_MS = 5 * 60_000;
+const MAX_BACK_MS = 7 * 86_400_000;
+
+/** Control characters other than tab and newline have no business in text fields. */
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
+/**
+ * Event times may be at most 5 minutes ahead and 7 days back. `replay` (API-key holders replaying
+ * a historical scenario, header x-downradar-replay) lifts the lower bound only.
+ */
+export function checkTime(at: number | undefined, now: number, field: string, replay = false): StepResult<number> {
+  if (at === undefined) return { ok: true, value: now };
+  if (at > now + MAX_AHEAD_MS) return reject('TIME_IN_FUTURE', field, 'is more than 5 minutes in the future');
+  if (!replay && at < now - MAX_BACK_MS) return reject('TIME_TOO_OLD', field, 'is more than 7 days in the past (historical replays send x-downradar-replay: 1 with an API key)');
+  return { ok: true, value: at };
+}
+
+/** A stable id for a report sent without one: a retried identical report maps to the same id. */
+export function derivedReportId(input: ReportInput, at: number): string {
+  const h = createHash('sha256')
+    .update(`${input.serviceId}\u0001${input.reporterId}\u0001${input.problem}\u0001${at}\u0001${input.text ?? ''}\u0001${input.country ?? ''}`)
+    .digest('base64url');
+  return `r-${h.slice(0, 24)}`;
+}
+
+export function toReportEvent(input: ReportInput, ctx: ReportContext): StepResult<ReportEvent> {
+  const problems = ctx.services.problemsOf(input.serviceId);
+  if (!problems) return reject('UNKNOWN_SERVICE', 'serviceId', `"${input.serviceId}" is not a service in the catalog`);
+  if (input.problem !== 'other' && !problems.includes(input.problem))
+    return reject('UNKNOWN_PROBLEM', 'problem', `"${input.problem}" is not a problem type of ${input.serviceId} (one of ${[...problems, 'other'].join(', ')})`);
+  if (input.text !== undefined && CONTROL.test(input.text)) return reject('BAD_TEXT', 'text', 'contains control characters');
+  if (CONTROL.test(input.reporterId)) return reject('BAD_TEXT', 'reporterId', 'contains control characters');
+  const at = checkTime(input.at, ctx.now, 'at', ctx.replay);
+  if (!at.ok) return at;
+  const event: ReportEvent = {
+    id: input.id ?? derivedReportId(input, at.value),
+    serviceId: input.serviceId,
+    problem: input.problem,
+    at: at.value,
+    receivedAt: ctx.now,
+    reporterHash: ctx.hashReporter(input.reporterId),
+    source: ctx.source,
+  };
+  if (input.text !== undefined) event.text = input.text;
+  if (input.country !== undefined) event.country = input.country;
+  return { ok: true, value: event };
+}
+
+export function toPostEvent(input: PostInput, now: number, replay = false): StepResult<PostEvent> {
+  if (CONTROL.test(input.text)) return reject('BAD_TEXT', 'text', 'contains control characters');
+  if (CONTROL.test(input.authorHash)) return reject('BAD_TEXT', 'authorHash', 'contains control characters');
+  const at = checkTime(input.at, now, 'at', replay);
+  if (!at.ok) return at;
+  return { ok: true, value: { ...input, receivedAt: now } };
+}
+
+export const newId = () => randomUUID();

@@ -1,0 +1,52 @@
+import { dataDir, loadCatalog, createKafka, createLogger, createMetricsRegistry, createProducer, ensureTopics, loadApiKeys, loadConfig, topicNames, type ConfigOf } from '@downradar/common';
+import { createUnderstanding } from '@downradar/nlp';
+import { buildApp, type Understanding } from './app';
+import { ingestConfigSpec } from './config';
+import { loadOrCreateSalt, reporterHasher } from './reporter-hash';
+
+export type IngestConfig = ConfigOf<typeof ingestConfigSpec>;
+
+/** Build the whole ingest service (app + producer) from configuration. Used by main.ts and tests. */
+export async function createIngest(config: IngestConfig = loadConfig(ingestConfigSpec), opts: { waitForKafka?: boolean } = {}) {
+  const waitForKafka = opts.waitForKafka ?? true;
+  const logger = createLogger('ingest', config.logLevel);
+  const registry = createMetricsRegistry('ingest');
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'downradar-ingest', logger });
+  const topics = topicNames(config.topicPrefix);
+  if (waitForKafka) await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions, only: ['reports', 'posts', 'signals', 'dlq'] });
+  // Short producer retries: a caller is waiting, and a 503 it can retry beats a hung request.
+  const producer = createProducer({ kafka, logger, lingerMs: config.producerLingerMs, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 } });
+  if (waitForKafka) await producer.connect();
+  const catalog = loadCatalog();
+  const nlp = createUnderstanding({ catalog });
+  const understanding: Understanding = {
+    signalForReport: (r) => nlp.signalForReport(r),
+    signalsForPost: (p) => nlp.signalsForPost(p, p.receivedAt),
+  };
+  const admin = kafka.admin();
+  let adminConnected = false;
+  const app = await buildApp({
+    options: config,
+    producer,
+    topics,
+    understanding,
+    services: { problemsOf: (id) => catalog.get(id)?.problems },
+    hashReporter: reporterHasher(loadOrCreateSalt(config.reporterSalt, `${dataDir}/reporter-salt`)),
+    apiKeys: loadApiKeys({ hashes: config.apiKeyHashes, file: config.apiKeysFile ?? `${dataDir}/api-keys` }),
+    logger,
+    registry,
+    kafkaReady: async () => {
+      if (!adminConnected) {
+        await admin.connect();
+        adminConnected = true;
+      }
+      const d = await admin.describeCluster();
+      return d.brokers.length > 0;
+    },
+  });
+  app.addHook('onClose', async () => {
+    await producer.close();
+    if (adminConnected) await admin.disconnect().catch(() => undefined);
+  });
+  return { app, producer, logger, config };
+}
