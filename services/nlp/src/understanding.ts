@@ -1,0 +1,504 @@
+/**
+ * Text understanding: a post in, the services it is about out, each with whether the author
+ * says it is down, what kind of problem, how sure we are, and the words that made us think so.
+ *
+ * The steps, in order, each cheap enough for 20,000 posts per second on one core:
+ *  1. tokenise (text-tokens.ts);
+ *  2. read hashtags: a catalog or derived hashtag names a service, and may say "down" itself;
+ *  3. find outage and working cues per clause (outage-cues.ts); cue words are then off limits
+ *     to service matching ("no signal" is not the Signal app);
+ *  4. find service names in the remaining words: longest catalog phrase first, then handles,
+ *     then fuzzy matching of unknown words (service-index.ts);
+ *  5. give each service the polarity of the nearest cue in its clause; a clause with cues and no
+ *     service speaks about the previous clause's services ("whatsapp was down. works again now"),
+ *     and a recovery there overrides;
+ *  6. keep ambiguous names ("x", "signal", "teams", "steam") only with a cue right next to them,
+ *     a hashtag of the same service, or as a proper noun after "on"/"to"/"from" or in a list of
+ *     other services;
+ *  7. classify the kind of problem (problem-classifier.ts), limited to what that service offers.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Catalog, CatalogService } from '@downradar/common/catalog';
+import { loadCatalog } from '@downradar/common/catalog';
+import type { PostEvent, ProblemCategory, ReportEvent, SignalEvent } from '../../../schemas/events/index';
+import { analyseCues, CUE_VOCABULARY, LANGUAGE_COUNTRIES, type Cue, type CueLanguage } from './outage-cues';
+import { loadLabelledSet, splitLabelledSet, type LabelledExample } from './labelled-set';
+import { problemFeatures, restoreProblemModel, trainProblemModel, type ProblemModel, type ProblemScores, type SerializedProblemModel } from './problem-classifier';
+import { buildServiceIndex, type NameCertainty, type ServiceIndex } from './service-index';
+import { tokenise, type Token } from './text-tokens';
+
+/** The least a post needs to be understood; PostInput and PostEvent both fit. */
+export interface PostText {
+  readonly id: string;
+  readonly text: string;
+  readonly at?: number;
+  /** ISO alpha-2: tells apart services that share a name (Vodafone UK, Ireland, Germany). */
+  readonly country?: string;
+  readonly lang?: string;
+}
+
+export type MentionKind = 'hashtag' | 'mention';
+
+export interface ServiceReading {
+  readonly serviceId: string;
+  /** 'hashtag' when one of the post's hashtags names the service, else 'mention'. */
+  readonly kind: MentionKind;
+  /** The author says (or asks whether) this service is not working. */
+  readonly outage: boolean;
+  readonly problem: ProblemCategory;
+  /** 0..1: how sure we are of both the service and the outage reading. */
+  readonly confidence: number;
+  /** What matched, human-readable: 'hashtag #facebookdown', 'alias "fb"', 'cue "not working"'. */
+  readonly evidence: readonly string[];
+}
+
+export interface Understood {
+  readonly postId: string;
+  /** Normalised hashtags of the post (see TokenisedText.hashtags). */
+  readonly hashtags: readonly string[];
+  /** Some service of the post is said to be down. */
+  readonly outage: boolean;
+  /** The post's kind of problem; 'other' when it reports no outage. */
+  readonly problem: ProblemCategory;
+  readonly services: readonly ServiceReading[];
+}
+
+export interface Understanding {
+  understandPost(post: PostText): Understood;
+  /** Zero or more signals, one per service the post is about; ids are `${post.id}:${serviceId}`. */
+  signalsForPost(post: PostText & Partial<Pick<PostEvent, 'authorHash' | 'receivedAt'>>, receivedAt?: number): SignalEvent[];
+  /** A problem report is already understood: one `report` signal, outage true, confidence 1. */
+  signalForReport(report: ReportEvent): SignalEvent;
+  readonly catalog: Catalog;
+  readonly problemModel: ProblemModel;
+}
+
+export interface UnderstandingOptions {
+  catalog?: Catalog;
+  /**
+   * Train the problem classifier on these, now. Default: the model shipped in
+   * data/problem-model.json, itself trained on the training part of data/labelled.jsonl.
+   */
+  trainingExamples?: readonly LabelledExample[];
+}
+
+export const PROBLEM_MODEL_PATH = fileURLToPath(new URL('../data/problem-model.json', import.meta.url));
+
+function loadShippedProblemModel(): ProblemModel | undefined {
+  if (!existsSync(PROBLEM_MODEL_PATH)) return undefined;
+  return restoreProblemModel(JSON.parse(readFileSync(PROBLEM_MODEL_PATH, 'utf8')) as SerializedProblemModel);
+}
+
+/** One place in the post where a service is named. */
+interface Mention {
+  readonly service: CatalogService;
+  readonly start: number;
+  readonly end: number;
+  readonly via: 'hashtag' | 'alias' | 'handle' | 'fuzzy';
+  readonly certainty: NameCertainty;
+  readonly hashtagSaysDown: boolean;
+  readonly attribution: number;
+  readonly evidence: string;
+  counted: boolean;
+  polarity: 'outage' | 'working' | null;
+  polarityFrom: Cue | null;
+  /** The polarity came from a clause without services of its own, which is a weaker link. */
+  polarityFromOrphan: boolean;
+  cueDistance: number;
+}
+
+/** Between a name and its cue these words do not count: "facebook is just totally down", "chase app login not working". */
+const TRANSPARENT_WORDS = new Set([
+  'is', 'are', 'was', 'were', 'be', 'been', 'being', 'just', 'still', 'all', 'both', 'again', 'totally', 'completely',
+  'really', 'also', 'too', 'now', 'rn', 'currently', 'seems', 'seem', 'literally', 'actually', 'so', 'very', 'the', 'my',
+  'it', "it's", 'app', 'apps', 'website', 'site', 'web', 'servers', 'server', 'login', 'account', 'feed', 'page', 'com',
+  'keeps', 'even', 'fully', 'officially', 'kinda', 'like', 'el', 'la', 'o', 'a', 'le', 'ist', 'est', 'esta', 'ta', 'tá',
+  'está', 'mi', 'meu', 'minha', 'mon', 'ma', 'mein', 'meine', 'de', 'do', 'da', 'the', 'whole', 'entire', 'network',
+  'internet', 'broadband', 'wifi', 'sign', 'in', 'log', 'on',
+]);
+/** Before an ambiguous name, these make it a place you go to: "on Teams", "to Signal", "from WhatsApp". */
+const PLATFORM_PREPOSITIONS = new Set(['on', 'to', 'from', 'via', 'using', 'into', 'onto', 'en', 'no', 'na', 'auf', 'sur', 'por']);
+/**
+ * How far (in words that carry meaning) a cue may sit from an ambiguous name: "Steam is down",
+ * "signal messages stuck" count; "prime time tv is dead" does not.
+ */
+const AMBIGUOUS_MAX_CUE_DISTANCE = 1;
+/** Words that may open a clause that speaks about the previous clause's service: "nope, works for me", "but works again". */
+const BACK_REFERENCE_WORDS = new Set([
+  'but', 'so', 'though', 'although', 'however', 'and', 'no', 'nope', 'nah', 'yes', 'yeah', 'yep', 'ok', 'okay', 'lol',
+  'lmao', 'well', 'oh', 'ah', 'it', "it's", 'its', 'they', "they're", 'that', 'this', 'now', 'all', 'seems', 'still',
+  'everything', 'update', 'edit', 'and', 'ya', 'ja', 'si', 'oui', 'mas', 'mais', 'pero', 'aber', 'just', 'is', 'are',
+  'was', 'again', 'finally', 'enfin', 'already', 'totally', 'completely', 'also', 'too', 'ca', 'es', 'est', 'e',
+]);
+/** "whatsapp too", "instagram also", "e o insta também": the same state as the clause before. */
+const ALSO_WORDS = new Set(['too', 'also', 'aswell', 'same', 'tambien', 'tambem', 'aussi', 'auch', 'ebenfalls']);
+const LIST_WORDS = new Set(['and', 'or', '&', ',', 'y', 'e', 'et', 'und', 'ou', 'o']);
+
+const MAX_EVIDENCE = 10;
+const MAX_EVIDENCE_LENGTH = 200;
+const MAX_HASHTAGS = 50;
+const MAX_EVENT_ID = 128;
+
+function effectiveDistance(tokens: readonly Token[], from: number, to: number): number {
+  // Words strictly between the two spans that carry meaning.
+  let count = 0;
+  for (let i = from; i < to; i++) {
+    const t = tokens[i]!;
+    if (t.kind === 'word' && !TRANSPARENT_WORDS.has(t.key)) count++;
+  }
+  return count;
+}
+
+function distanceBetween(tokens: readonly Token[], mention: { start: number; end: number }, cue: Cue): number {
+  return cue.start >= mention.end ? effectiveDistance(tokens, mention.end, cue.start) : effectiveDistance(tokens, cue.end, mention.start);
+}
+
+/** Deterministic, short: FNV-1a, for event ids that would otherwise exceed the contract's 128 characters. */
+function shortHash(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
+/** `${postId}:${serviceId}`, shortened with a hash of the post id when it would not fit the contract. */
+export function signalIdFor(postId: string, serviceId: string): string {
+  const id = `${postId}:${serviceId}`;
+  if (id.length <= MAX_EVENT_ID) return id;
+  const keep = MAX_EVENT_ID - serviceId.length - 1 - 9;
+  return `${postId.slice(0, keep)}.${shortHash(postId)}:${serviceId}`;
+}
+
+function clip(text: string): string {
+  return text.length <= MAX_EVIDENCE_LENGTH ? text : `${text.slice(0, MAX_EVIDENCE_LENGTH - 1)}…`;
+}
+
+export function createUnderstanding(options: UnderstandingOptions = {}): Understanding {
+  const catalog = options.catalog ?? loadCatalog();
+  const index = buildServiceIndex(catalog);
+
+  /** Steps 1-6, shared by training (which needs the features) and by understandPost. */
+  const read = (post: PostText) => {
+    const { tokens, hashtags } = tokenise(post.text);
+    const hashtagTokens = new Uint8Array(tokens.length);
+    const mentions: Mention[] = [];
+
+    tokens.forEach((t, i) => {
+      if (t.kind !== 'hashtag') return;
+      const reading = index.readHashtag(t.key);
+      if (!reading) return;
+      hashtagTokens[i] = 1;
+      mentions.push(newMention(reading.service, i, i + 1, 'hashtag', 'plain', reading.saysDown, reading.viaCatalog ? 0.95 : 0.9, `hashtag #${t.raw.toLowerCase()}`));
+    });
+
+    const cues = analyseCues(tokens, hashtagTokens);
+    const likelyCountries = likelyCountriesOf(post.lang, cues.languages);
+    const taken = new Uint8Array(tokens.length);
+    for (let i = 0; i < tokens.length; i++) taken[i] = cues.consumed[i]! | hashtagTokens[i]!;
+
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      if (taken[i]) continue;
+      if (t.kind === 'handle') {
+        const target = index.readHandle(t.key);
+        if (target) mentions.push(newMention(target.service, i, i + 1, 'handle', 'plain', false, 0.9, `handle @${t.raw}`));
+        continue;
+      }
+      if (t.kind !== 'word') continue;
+      const longest = index.longestPhraseFrom.get(t.key);
+      let matched = false;
+      if (longest !== undefined) {
+        for (let n = Math.min(longest, tokens.length - i); n >= 1 && !matched; n--) {
+          let key = t.key;
+          let ok = true;
+          for (let k = 1; k < n; k++) {
+            const next = tokens[i + k]!;
+            if (next.kind !== 'word' || taken[i + k]) {
+              ok = false;
+              break;
+            }
+            key += ` ${next.key}`;
+          }
+          if (!ok) continue;
+          const targets = index.phrases.get(key);
+          if (!targets) continue;
+          const { target, shared } = index.resolveShared(targets, post.country, likelyCountries);
+          const base = target.certainty === 'misspelling' ? 0.85 : target.certainty === 'ambiguous' ? 0.65 : n > 1 ? 0.95 : 0.9;
+          const label = target.certainty === 'misspelling' ? 'misspelling' : target.certainty === 'ambiguous' ? 'ambiguous name' : 'name';
+          mentions.push(newMention(target.service, i, i + n, 'alias', target.certainty, false, shared ? base * 0.8 : base, `${label} "${key}"${shared ? ' (shared name, guessed)' : ''}`));
+          i += n - 1;
+          matched = true;
+        }
+      }
+      if (!matched && !CUE_VOCABULARY.has(t.key)) {
+        const hit = index.fuzzy(t.key);
+        if (hit) {
+          const attribution = Math.min(0.85, 0.5 + (0.35 * (hit.similarity - 0.88)) / 0.12);
+          mentions.push(newMention(hit.service, i, i + 1, 'fuzzy', 'misspelling', false, attribution, `fuzzy "${t.key}" ~ "${hit.phrase}" (${hit.similarity.toFixed(2)})`));
+        }
+      }
+    }
+
+    assignPolarity(tokens, cues, mentions);
+    decideAmbiguous(tokens, mentions);
+    return { tokens, hashtags, mentions, cues, serviceTokens: markServiceTokens(tokens.length, mentions) };
+  };
+
+  const trainOn = (examples: readonly LabelledExample[]) =>
+    trainProblemModel(
+      examples
+        .filter((e) => e.outage)
+        .map((e) => {
+          const r = read({ id: 'training', text: e.text });
+          return { features: problemFeatures(r.tokens, r.serviceTokens), problem: e.problem };
+        }),
+    );
+  const problemModel = options.trainingExamples
+    ? trainOn(options.trainingExamples)
+    : (loadShippedProblemModel() ?? trainOn(splitLabelledSet(loadLabelledSet()).training));
+
+  const understandPost = (post: PostText): Understood => {
+    const { tokens, hashtags, mentions, serviceTokens } = read(post);
+    const counted = mentions.filter((m) => m.counted);
+    const byService = new Map<string, Mention[]>();
+    for (const m of counted) {
+      const list = byService.get(m.service.id) ?? [];
+      list.push(m);
+      byService.set(m.service.id, list);
+    }
+
+    // Scored once per post, and only when something in it is down: most posts name no service.
+    let scores: ProblemScores | undefined;
+    const services: ServiceReading[] = [];
+    let anyOutage = false;
+    for (const [serviceId, list] of byService) {
+      const service = list[0]!.service;
+      const said = combinePolarity(list);
+      const outage = said.polarity === 'outage';
+      if (outage && scores === undefined) scores = problemModel.score(problemFeatures(tokens, serviceTokens));
+      const problem = outage ? problemModel.best(scores!, service.problems) : 'other';
+      const attribution = Math.max(...list.map((m) => m.attribution));
+      const confidence = Math.round(attribution * said.intentConfidence * 100) / 100;
+      const evidence = [...new Set(list.map((m) => m.evidence))];
+      if (said.cue) evidence.push(`${said.cue.polarity === 'outage' ? 'outage cue' : 'working cue'} "${said.cue.phrase}"`);
+      services.push({
+        serviceId,
+        kind: list.some((m) => m.via === 'hashtag') ? 'hashtag' : 'mention',
+        outage,
+        problem,
+        confidence,
+        evidence: evidence.slice(0, MAX_EVIDENCE).map(clip),
+      });
+      anyOutage ||= outage;
+    }
+    return { postId: post.id, hashtags, outage: anyOutage, problem: scores ? problemModel.best(scores) : 'other', services };
+  };
+
+  return {
+    catalog,
+    problemModel,
+    understandPost,
+    signalsForPost(post, receivedAt) {
+      const understood = understandPost(post);
+      const received = receivedAt ?? post.receivedAt ?? Date.now();
+      const hashtags = understood.hashtags.slice(0, MAX_HASHTAGS);
+      return understood.services.map((s) => ({
+        id: signalIdFor(post.id, s.serviceId),
+        sourceId: post.id,
+        serviceId: s.serviceId,
+        kind: s.kind,
+        at: post.at ?? received,
+        receivedAt: received,
+        outage: s.outage,
+        problem: s.problem,
+        confidence: s.confidence,
+        ...(post.country ? { country: post.country } : {}),
+        ...(post.authorHash ? { reporterHash: post.authorHash } : {}),
+        hashtags,
+        evidence: [...s.evidence],
+      }));
+    },
+    signalForReport(report) {
+      return {
+        id: report.id,
+        sourceId: report.id,
+        serviceId: report.serviceId,
+        kind: 'report',
+        at: report.at,
+        receivedAt: report.receivedAt,
+        outage: true,
+        problem: report.problem,
+        confidence: 1,
+        ...(report.country ? { country: report.country } : {}),
+        reporterHash: report.reporterHash,
+        hashtags: report.text ? tokenise(report.text).hashtags.slice(0, MAX_HASHTAGS) : [],
+        evidence: [`report button: ${report.problem}`],
+      };
+    },
+  };
+}
+
+/** Countries the post probably comes from, by its declared language or the language of its cue words. */
+function likelyCountriesOf(lang: string | undefined, cueLanguages: ReadonlySet<CueLanguage>): readonly string[] {
+  const declared = lang?.slice(0, 2).toLowerCase();
+  if (declared && declared in LANGUAGE_COUNTRIES) return LANGUAGE_COUNTRIES[declared as CueLanguage];
+  if (cueLanguages.size === 1) return LANGUAGE_COUNTRIES[[...cueLanguages][0]!];
+  return [];
+}
+
+function newMention(
+  service: CatalogService,
+  start: number,
+  end: number,
+  via: Mention['via'],
+  certainty: NameCertainty,
+  hashtagSaysDown: boolean,
+  attribution: number,
+  evidence: string,
+): Mention {
+  return {
+    service, start, end, via, certainty, hashtagSaysDown, attribution, evidence,
+    counted: certainty !== 'ambiguous',
+    polarity: null,
+    polarityFrom: null,
+    polarityFromOrphan: false,
+    cueDistance: Infinity,
+  };
+}
+
+function markServiceTokens(length: number, mentions: readonly Mention[]): Uint8Array {
+  const marks = new Uint8Array(length);
+  for (const m of mentions) if (m.counted) for (let i = m.start; i < m.end; i++) marks[i] = 1;
+  return marks;
+}
+
+/** Step 5: nearest cue in the clause, then clauses that speak about the previous clause's services. */
+function assignPolarity(tokens: readonly Token[], analysis: ReturnType<typeof analyseCues>, mentions: Mention[]): void {
+  const mentionsByClause = new Map<number, Mention[]>();
+  for (const m of mentions) {
+    const clause = analysis.clauseOf[m.start]!;
+    const list = mentionsByClause.get(clause) ?? [];
+    list.push(m);
+    mentionsByClause.set(clause, list);
+    let best: Cue | null = null;
+    let bestDistance = Infinity;
+    for (const cue of analysis.clauses[clause]?.cues ?? []) {
+      const d = distanceBetween(tokens, m, cue);
+      // Ties go to the later cue: "X is down" puts the state after the subject.
+      if (d < bestDistance || (d === bestDistance && best !== null && cue.start > best.start)) {
+        best = cue;
+        bestDistance = d;
+      }
+    }
+    if (best) {
+      m.polarity = best.polarity;
+      m.polarityFrom = best;
+      m.cueDistance = bestDistance;
+    }
+  }
+  // "is facebook down? whatsapp too": a clause that only adds services takes the previous clause's state.
+  analysis.clauses.forEach((clause, c) => {
+    const added = mentionsByClause.get(c);
+    if (clause.cues.length > 0 || !added || added.some((m) => m.polarity !== null)) return;
+    let sharesState = false;
+    for (let i = clause.start; i < clause.end && !sharesState; i++) sharesState = ALSO_WORDS.has(tokens[i]!.key);
+    if (!sharesState) return;
+    for (let k = c - 1; k >= 0; k--) {
+      const earlier = mentionsByClause.get(k)?.find((m) => m.polarity !== null);
+      if (!earlier) continue;
+      for (const m of added) {
+        m.polarity = earlier.polarity;
+        m.polarityFrom = earlier.polarityFrom;
+        m.polarityFromOrphan = true;
+        m.cueDistance = 3;
+      }
+      return;
+    }
+  });
+  analysis.clauses.forEach((clause, c) => {
+    if (clause.cues.length === 0 || (mentionsByClause.get(c)?.length ?? 0) > 0) return;
+    // "my wifi is fine" has a subject of its own; only a clause without one refers back.
+    const firstCue = clause.cues[0]!.start;
+    for (let i = clause.start; i < firstCue; i++) {
+      const t = tokens[i]!;
+      if ((t.kind === 'word' || t.kind === 'hashtag') && !BACK_REFERENCE_WORDS.has(t.key)) return;
+    }
+    // An orphan clause ("works again now", "won't load."): it speaks about the nearest earlier clause with services.
+    let target: Mention[] | undefined;
+    for (let k = c - 1; k >= 0 && !target; k--) target = mentionsByClause.get(k);
+    for (let k = c + 1; k < analysis.clauses.length && !target; k++) target = mentionsByClause.get(k);
+    if (!target) return;
+    const working = clause.cues.find((q) => q.polarity === 'working');
+    for (const m of target) {
+      if (working) {
+        // "was down for an hour but works again", "is facebook down? nope, works for me": the later word wins.
+        m.polarity = 'working';
+        m.polarityFrom = working;
+        m.polarityFromOrphan = true;
+      } else if (m.polarity === null) {
+        m.polarity = 'outage';
+        m.polarityFrom = clause.cues[0]!;
+        m.polarityFromOrphan = true;
+        m.cueDistance = 3;
+      }
+    }
+  });
+}
+
+/** Step 6: which ambiguous names stand for their service. */
+function decideAmbiguous(tokens: readonly Token[], mentions: Mention[]): void {
+  const hashtagServices = new Set(mentions.filter((m) => m.via === 'hashtag').map((m) => m.service.id));
+  const hasCertainOther = (m: Mention) => mentions.some((o) => o !== m && o.certainty !== 'ambiguous' && o.service.id !== m.service.id);
+  for (const m of mentions) {
+    if (m.certainty !== 'ambiguous') continue;
+    const first = tokens[m.start]!;
+    const before = tokens[m.start - 1];
+    const asPlatform = before !== undefined && before.kind === 'word' && PLATFORM_PREPOSITIONS.has(before.key) && ((first.capitalised && !first.sentenceStart) || hasCertainOther(m));
+    m.counted =
+      hashtagServices.has(m.service.id) ||
+      (m.polarity !== null && !m.polarityFromOrphan && m.cueDistance <= AMBIGUOUS_MAX_CUE_DISTANCE) ||
+      asPlatform;
+  }
+  // Lists: "outlook and teams both dead" - a name listed beside a counted one is counted too.
+  for (let pass = 0; pass < 2; pass++) {
+    for (const m of mentions) {
+      if (m.counted || m.certainty !== 'ambiguous') continue;
+      m.counted = mentions.some((o) => o.counted && o !== m && listedTogether(tokens, o, m));
+    }
+  }
+  for (const m of mentions) {
+    if (m.certainty === 'ambiguous' && !m.counted) {
+      m.polarity = null;
+    }
+  }
+}
+
+function listedTogether(tokens: readonly Token[], a: Mention, b: Mention): boolean {
+  const [left, right] = a.start < b.start ? [a, b] : [b, a];
+  const between = tokens.slice(left.end, right.start);
+  return between.length >= 1 && between.length <= 2 && between.every((t) => LIST_WORDS.has(t.key));
+}
+
+/** Step 5, per service: recovery or "works" beats "down"; a down-hashtag counts unless the text says it is back. */
+function combinePolarity(list: readonly Mention[]): { polarity: 'outage' | 'working' | null; cue: Cue | null; intentConfidence: number } {
+  const working = list.find((m) => m.polarity === 'working');
+  // "#facebookdown, whatsapp works fine": the hashtag stands unless the text says the service is back.
+  if (working && (!list.some((m) => m.hashtagSaysDown) || working.polarityFrom?.recovery)) {
+    return { polarity: 'working', cue: working.polarityFrom, intentConfidence: 1 };
+  }
+  const textual = list.filter((m) => m.polarity === 'outage').sort((a, b) => a.cueDistance - b.cueDistance)[0];
+  const hashtag = list.some((m) => m.hashtagSaysDown);
+  if (textual || hashtag) {
+    let intent = hashtag ? 1 : 0.9;
+    if (!hashtag && textual) {
+      if (textual.polarityFrom?.weak) intent = 0.75;
+      else if (textual.polarityFromOrphan || textual.cueDistance > 3) intent = 0.8;
+    }
+    return { polarity: 'outage', cue: textual?.polarityFrom ?? null, intentConfidence: intent };
+  }
+  // Named without saying anything about its state: a plain mention.
+  return { polarity: null, cue: null, intentConfidence: 0.9 };
+}
