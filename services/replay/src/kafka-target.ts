@@ -78,6 +78,13 @@ export async function loadSignalMaker(): Promise<{ maker: SignalMaker | null; re
   }
 }
 
+/**
+ * Messages per produce request. The broker refuses a partition's record batch above
+ * message.max.bytes (1 MB by default); replay messages are 250-450 bytes and a batch keyed by
+ * service id can land on one partition, so requests stay well under that.
+ */
+export const MAX_MESSAGES_PER_REQUEST = 1500;
+
 export async function createKafkaTarget(opts: KafkaTargetOptions): Promise<ReplayTarget> {
   const prefix = opts.topicPrefix ?? 'downradar';
   const topics = topicNames(prefix);
@@ -90,7 +97,7 @@ export async function createKafkaTarget(opts: KafkaTargetOptions): Promise<Repla
       cause: err,
     });
   }
-  const producer = createProducer({ kafka, lingerMs: 0, maxBatchMessages: 20_000 });
+  const producer = createProducer({ kafka, lingerMs: 0, maxBatchMessages: MAX_MESSAGES_PER_REQUEST });
   await producer.connect();
   const salt = reporterSalt(opts.reporterSalt);
   const hash = (id: string) => createHmac('sha256', salt).update(id, 'utf8').digest('hex').slice(0, 32);
@@ -127,7 +134,11 @@ export async function createKafkaTarget(opts: KafkaTargetOptions): Promise<Repla
           }
       }
       try {
-        await producer.send(messages);
+        // the producer coalesces chunks into requests of at most MAX_MESSAGES_PER_REQUEST
+        const chunks: Promise<void>[] = [];
+        for (let i = 0; i < messages.length; i += MAX_MESSAGES_PER_REQUEST)
+          chunks.push(producer.send(messages.slice(i, i + MAX_MESSAGES_PER_REQUEST)));
+        await Promise.all(chunks);
       } catch (err) {
         throw new ReplayTargetError(`producing to Kafka failed: ${(err as Error).message}`, true, undefined, { cause: err });
       }
