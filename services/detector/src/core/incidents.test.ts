@@ -2,27 +2,14 @@ import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
 import { IncidentEvent, type Level, type ScoreEvent } from '../../../../schemas/events/index';
 import { DEFAULT_DETECTOR_CONFIG } from './config';
-import { serviceInfoFrom, type ServiceInfo } from './facts';
+import { serviceInfoFrom } from './facts';
 import { IncidentManager } from './incidents';
+import { SAMPLE_CATALOG } from './simulate';
 
 const W = 60_000;
 const T0 = Date.UTC(2021, 9, 4, 15, 40);
 
-export const TEST_CATALOG: ServiceInfo[] = [
-  { id: 'facebook', family: 'meta', provider: 'meta', category: 'social', dependsOn: [] },
-  { id: 'instagram', family: 'meta', provider: 'meta', category: 'social', dependsOn: ['facebook'] },
-  { id: 'whatsapp', family: 'meta', provider: 'meta', category: 'messaging', dependsOn: ['facebook'] },
-  { id: 'messenger', family: 'meta', provider: 'meta', category: 'messaging', dependsOn: ['facebook'] },
-  { id: 'tinder', family: null, provider: 'aws', category: 'social', dependsOn: ['facebook', 'aws'] },
-  { id: 'twitter', family: null, provider: 'twitter', category: 'social', dependsOn: [] },
-  { id: 'telegram', family: null, provider: 'telegram', category: 'messaging', dependsOn: [] },
-  { id: 'signal', family: null, provider: 'aws', category: 'messaging', dependsOn: ['aws'] },
-  { id: 'vodafone-ie', family: null, provider: 'vodafone-ie', category: 'telecom', dependsOn: [] },
-  { id: 'aws', family: 'amazon', provider: 'aws', category: 'cloud', dependsOn: [] },
-  { id: 'netflix', family: null, provider: 'aws', category: 'streaming', dependsOn: ['aws'] },
-  { id: 'slack', family: null, provider: 'aws', category: 'productivity', dependsOn: ['aws'] },
-  { id: 'youtube', family: 'google', provider: 'google', category: 'streaming', dependsOn: [] },
-];
+const TEST_CATALOG = SAMPLE_CATALOG;
 
 const ALL = TEST_CATALOG.map((s) => s.id);
 

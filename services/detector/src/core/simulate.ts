@@ -5,6 +5,7 @@
  * check the statistics: non-homogeneous Poisson counts, over-dispersion, repeat reporters.
  */
 import type { ProblemCategory, SignalEvent } from '../../../../schemas/events/index';
+import type { ServiceInfo } from './facts';
 
 /** mulberry32: small, fast, deterministic for a seed. */
 export function seededRandom(seed: number): () => number {
@@ -140,4 +141,95 @@ export function generateSignals(o: SignalStreamOptions): SignalEvent[] {
     out[i] = signal;
   }
   return out;
+}
+
+/** A slice of the catalog (same families, providers, categories and priors) for tests and benchmarks. */
+export const SAMPLE_CATALOG: ServiceInfo[] = [
+  { id: 'facebook', family: 'meta', provider: 'meta', category: 'social', dependsOn: [], baselinePerMinute: 5 },
+  { id: 'instagram', family: 'meta', provider: 'meta', category: 'social', dependsOn: ['facebook'], baselinePerMinute: 4 },
+  { id: 'whatsapp', family: 'meta', provider: 'meta', category: 'messaging', dependsOn: ['facebook'], baselinePerMinute: 4 },
+  { id: 'messenger', family: 'meta', provider: 'meta', category: 'messaging', dependsOn: ['facebook'], baselinePerMinute: 1.5 },
+  { id: 'tinder', family: null, provider: 'aws', category: 'social', dependsOn: ['facebook', 'aws'], baselinePerMinute: 0.3 },
+  { id: 'twitter', family: null, provider: 'twitter', category: 'social', dependsOn: [], baselinePerMinute: 3 },
+  { id: 'telegram', family: null, provider: 'telegram', category: 'messaging', dependsOn: [], baselinePerMinute: 1.2 },
+  { id: 'signal', family: null, provider: 'aws', category: 'messaging', dependsOn: ['aws'], baselinePerMinute: 0.3 },
+  { id: 'vodafone-ie', family: null, provider: 'vodafone-ie', category: 'telecom', dependsOn: [], baselinePerMinute: 0.3 },
+  { id: 'aws', family: 'amazon', provider: 'aws', category: 'cloud', dependsOn: [], baselinePerMinute: 0.5 },
+  { id: 'netflix', family: null, provider: 'aws', category: 'streaming', dependsOn: ['aws'], baselinePerMinute: 2 },
+  { id: 'slack', family: null, provider: 'aws', category: 'productivity', dependsOn: ['aws'], baselinePerMinute: 0.5 },
+  { id: 'youtube', family: 'google', provider: 'google', category: 'streaming', dependsOn: [], baselinePerMinute: 3 },
+];
+
+export interface ServiceTraffic {
+  serviceId: string;
+  /** Expected outage signals per minute at event time t (the caller multiplies baseline × diurnal × incident). */
+  perMinute: (t: number) => number;
+  /** Hashtags its posts carry (one picked per post). */
+  hashtags?: string[];
+}
+
+export interface TrafficOptions {
+  seed: number;
+  from: number;
+  to: number;
+  services: ServiceTraffic[];
+  /** Share of signals that are posts rather than reports. */
+  postShare?: number;
+  /** Share of counted signals followed by a repeat from the same reporter a few minutes later. */
+  repeatShare?: number;
+  /** Non-outage chatter posts per minute per service (not counted, hashtags still trend). */
+  chatterPerMinute?: number;
+  /** Arrival = event time + up to this much delay: out-of-order delivery. */
+  maxDelayMs?: number;
+  /** Gamma-mixed noise on each minute's rate. */
+  noiseCv?: number;
+}
+
+/**
+ * Signals minute by minute (non-homogeneous Poisson, uniform inside the minute), in ARRIVAL order:
+ * each event is delayed by up to maxDelayMs, so event times are out of order the way a stream is.
+ */
+export function generateTraffic(o: TrafficOptions): SignalEvent[] {
+  const rand = seededRandom(o.seed);
+  const out: { arrival: number; s: SignalEvent }[] = [];
+  const postShare = o.postShare ?? 0.3;
+  const repeatShare = o.repeatShare ?? 0.05;
+  const chatter = o.chatterPerMinute ?? 0;
+  let seq = 0;
+  for (let m = o.from; m < o.to; m += 60_000) {
+    for (const svc of o.services) {
+      const n = poisson(rand, svc.perMinute(m + 30_000) * noiseFactor(rand, o.noiseCv ?? 0.1));
+      const c = poisson(rand, chatter);
+      for (let i = 0; i < n + c; i++) {
+        const outage = i < n;
+        const at = m + Math.floor(rand() * 60_000);
+        const isPost = !outage || rand() < postShare;
+        const id = `e${(seq++).toString(36)}`;
+        const reporter = `${svc.serviceId}-r${Math.floor(rand() * 1e9).toString(36)}`;
+        const tags = isPost && svc.hashtags?.length && rand() < 0.7 ? [svc.hashtags[Math.floor(rand() * svc.hashtags.length)]!] : [];
+        const signal: SignalEvent = {
+          id,
+          sourceId: id,
+          serviceId: svc.serviceId,
+          kind: isPost ? (tags.length ? 'hashtag' : 'mention') : 'report',
+          at,
+          receivedAt: at + 100,
+          outage,
+          problem: PROBLEMS[Math.floor(rand() * 3) + (outage ? 0 : 3)]!,
+          confidence: outage ? 0.9 : 0.2,
+          country: COUNTRIES[Math.floor(rand() * rand() * COUNTRIES.length)]!,
+          reporterHash: reporter,
+          hashtags: tags,
+        };
+        out.push({ arrival: at + Math.floor(rand() * (o.maxDelayMs ?? 0)), s: signal });
+        if (outage && rand() < repeatShare) {
+          const again = at + Math.floor(rand() * 5 * 60_000);
+          const rid = `e${(seq++).toString(36)}`;
+          out.push({ arrival: again + Math.floor(rand() * (o.maxDelayMs ?? 0)), s: { ...signal, id: rid, sourceId: rid, at: again, receivedAt: again + 100 } });
+        }
+      }
+    }
+  }
+  out.sort((a, b) => a.arrival - b.arrival);
+  return out.map((x) => x.s);
 }
