@@ -9,6 +9,7 @@ import {
   createLogger,
   createMetricsRegistry,
   createProducer,
+  ensureTopics,
   migrate,
   repoRoot,
   runConsumer,
@@ -94,6 +95,8 @@ export function buildSink(config: SinkConfig, overrides: SinkOverrides = {}): Si
           lastError: handler.stats.lastError,
         }),
       });
+      // Subscribing to a topic the broker does not have fails: create what is missing (idempotent).
+      await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions });
       await producer.connect();
       // Several members of the group in one process share one handler, so their rows still go
       // in as one insert at a time; what they add is overlap: one member fetches and maps the
