@@ -9,8 +9,11 @@ import { listScenarios, loadScenario, parseScenario, pointerToPath, provenanceGa
 const CATALOG = fileURLToPath(new URL('../../../schemas/catalog/services.json', import.meta.url));
 const fbRaw = () => JSON.parse(readFileSync(scenarioFile('fb-2021-10-04'), 'utf8'));
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests break arbitrary paths of a parsed JSON document
+type Doc = any;
+
 /** Parse a mutated copy of fb-2021-10-04 and return the error. */
-function errorOf(mutate: (s: any) => void): ScenarioError {
+function errorOf(mutate: (s: Doc) => void): ScenarioError {
   const s = fbRaw();
   mutate(s);
   try {
@@ -110,7 +113,7 @@ describe('shipped scenarios', () => {
 });
 
 describe('parseScenario rejects broken scenarios with a message naming the field', () => {
-  it.each<[string, (s: any) => void, string, RegExp]>([
+  it.each<[string, (s: Doc) => void, string, RegExp]>([
     ['a missing required field', (s) => delete s.seed, 'seed', /required/i],
     ['a wrong type deep inside', (s) => (s.incidents[0].services[1].lagMinutes = 'soon'), 'incidents[0].services[1].lagMinutes', /number/i],
     ['an unknown field', (s) => (s.incidents[0].rampMinutes = 5), 'incidents[0].rampMinutes', /unexpected/i],
