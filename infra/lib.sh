@@ -14,6 +14,8 @@ if [[ -n "${DOWNRADAR_DATA_DIR:-}" ]]; then
 else
   DR_DATA="$DR_ROOT/.data"
 fi
+# One spelling per directory: the data dir's paths identify our servers' processes.
+DR_DATA="$(realpath -m "$DR_DATA")"
 export DR_INFRA DR_ROOT DR_DATA
 
 dr_die() { echo "${DR_NAME:-infra}: error: $*" >&2; exit 1; }
@@ -29,7 +31,7 @@ dr_since() {
 dr_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null && [[ -r "/proc/$1/cmdline" ]] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 
 # dr_cmdline PID: the command line with spaces between arguments.
-dr_cmdline() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null; }
+dr_cmdline() { tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline"; }
 
 # dr_find_pid PIDFILE MARKER: prints the pid of our process, or nothing.
 # The pid file is trusted only if that process's command line contains MARKER
@@ -44,15 +46,16 @@ dr_find_pid() {
       echo "$pid"; return 0
     fi
   fi
-  for p in /proc/[0-9]*; do
-    p="${p#/proc/}"
+  # One grep over every command line (NUL-separated arguments, so the marker,
+  # itself one argument, matches as a plain substring).
+  local f
+  for f in $(grep -lF -- "$marker" /proc/[0-9]*/cmdline 2>/dev/null); do
+    p="${f#/proc/}"; p="${p%/cmdline}"
     [[ "$p" == "$$" ]] && continue
-    if dr_cmdline "$p" | grep -qF -- "$marker" && dr_alive "$p"; then
-      # skip our own shells/greps: only the server itself exec's the marker as an argument of java/clickhouse
-      case "$(cat "/proc/$p/comm" 2>/dev/null)" in
-        java|clickhouse*|ClickHouse*) echo "$p"; return 0 ;;
-      esac
-    fi
+    # only the server itself (java / clickhouse), not a shell or grep that mentions the path
+    case "$(cat 2>/dev/null "/proc/$p/comm")" in
+      java|clickhouse*|ClickHouse*) dr_alive "$p" && { echo "$p"; return 0; } ;;
+    esac
   done
   return 0
 }

@@ -210,13 +210,24 @@ log_tail() {
   echo "----" >&2
 }
 
+# A running server keeps the ports it was started with, whatever the env says now.
+use_running_ports() {
+  local h t
+  h="$(sed -n 's#.*<http_port>\([0-9]*\)</http_port>.*#\1#p' "$CONFIG" 2>/dev/null)"
+  t="$(sed -n 's#.*<tcp_port>\([0-9]*\)</tcp_port>.*#\1#p' "$CONFIG" 2>/dev/null)"
+  [[ -n "$h" ]] && HTTP_PORT="$h"
+  [[ -n "$t" ]] && TCP_PORT="$t"
+  return 0
+}
+
 cmd_up() {
-  local start pid bin
+  local start pid bin wait_start
   start="$(dr_now_ms)"
   dr_lock clickhouse
   pid="$(dr_find_pid "$PIDFILE" "$MARKER")"
   if [[ -n "$pid" ]]; then
     echo "$pid" >"$PIDFILE"
+    use_running_ports
     write_users
     if http_ping; then
       dr_say "already running (pid $pid, ClickHouse $(server_version), http 127.0.0.1:$HTTP_PORT)"
@@ -235,6 +246,8 @@ cmd_up() {
     ( cd "$CH_DIR" && dr_spawn "$PIDFILE" "$STDOUT_LOG" "$bin" "$MARKER" )
     pid="$(cat "$PIDFILE")"
   fi
+  # The start timeout covers the server's own start, not downloads or formatting.
+  wait_start="$(dr_now_ms)"
   while :; do
     if ! dr_alive "$pid"; then
       log_tail
@@ -242,7 +255,7 @@ cmd_up() {
       dr_die "the server (pid $pid) exited during start-up (logs under $CH_DIR)"
     fi
     http_ping && break
-    if (( $(dr_now_ms) - start > START_TIMEOUT_S * 1000 )); then
+    if (( $(dr_now_ms) - wait_start > START_TIMEOUT_S * 1000 )); then
       log_tail
       dr_die "not answering /ping after ${START_TIMEOUT_S} s (pid $pid still running; DOWNRADAR_CLICKHOUSE_START_TIMEOUT_S raises the limit)"
     fi
@@ -273,6 +286,7 @@ cmd_status() {
     echo "clickhouse: stopped (http 127.0.0.1:$HTTP_PORT, data $CH_DIR)"
     return 3
   fi
+  use_running_ports
   version="$(server_version)"
   echo "clickhouse: running, ${version:+ready }(ClickHouse ${version:-not answering}, pid $pid, http 127.0.0.1:$HTTP_PORT, native 127.0.0.1:$TCP_PORT, RSS $(dr_rss_mb "$pid") MB, data $CH_DIR)"
 }
