@@ -178,7 +178,7 @@ const RECOVERY_PHRASES = new Set([
 /** Phrases that look like cues but are idioms; matched so that their words are not read as cues. */
 const IDIOM_PHRASES = [
   'caiu a ficha', 'broke up', 'dead serious', 'to die for', 'fix my', 'fixed income', 'out now', 'is out now', 'works out',
-  'working out', 'work out', 'is working on', 'working on', 'crash course', 'no data collection',
+  'working out', 'work out', 'is working on', 'working on', 'crash course', 'no data collection', 'slow down', 'slowed down',
 ];
 
 /** Words that end a clause's subject: a cue after them is about something else. */

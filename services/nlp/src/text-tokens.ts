@@ -46,7 +46,7 @@ export interface TokenisedText {
 const TOKEN_PATTERN = /[#@]?[\p{L}\p{N}_]+(?:['’][\p{L}\p{N}]+)*|[.!?;\n]+(?=\s|$)|[?!]+|[,%]/gu;
 const tokenizer = new RegexpTokenizer({ pattern: TOKEN_PATTERN, gaps: false });
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[^\u0020-\u007e]/;
 const COMBINING_MARKS = /\p{M}+/gu;
 
 /** Lower case without diacritics: the form every lexicon and index is keyed by. */

@@ -9,17 +9,24 @@ import { loadLabelledSet } from './labelled-set';
 import { createUnderstanding, type PostText, type Understanding } from './understanding';
 
 export interface ThroughputResult {
+  /**
+   * Posts per second of CPU time of this process: what one core does, whatever else the machine
+   * is running. This is the figure to compare with the 20,000 posts/s target.
+   */
   readonly postsPerSecond: number;
+  /** Posts per second of wall-clock time: lower than postsPerSecond when other processes take the core. */
+  readonly postsPerWallSecond: number;
   readonly posts: number;
+  readonly cpuMs: number;
   readonly elapsedMs: number;
   /** Signals per post on the mix: how much of it named a service. */
   readonly signalsPerPost: number;
-  /** Time to build the understanding (catalog indexes, classifier training). */
+  /** Time to build the understanding (catalog indexes, shipped classifier). */
   readonly loadMs: number;
 }
 
 export interface ThroughputOptions {
-  /** Measure for at least this long (after a warm-up of a tenth of it). Default 2000 ms. */
+  /** Measure for this much CPU time (after a warm-up of a tenth of it). Default 2000 ms. */
   durationMs?: number;
   understanding?: Understanding;
 }
@@ -68,18 +75,29 @@ export function measureNlpThroughput(options: ThroughputOptions = {}): Throughpu
 
   let processed = 0;
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
+  const cpuMsSince = () => {
+    const used = process.cpuUsage(cpuStart);
+    return (used.user + used.system) / 1000;
+  };
+  // Stop on CPU time used, so a busy machine makes the run longer, not the figure smaller; give up
+  // on wall time only when the machine is starved.
+  let cpuMs = 0;
   let elapsed = 0;
-  while (elapsed < durationMs) {
-    // Check the clock every 1,000 posts: reading it per post would be part of what we measure.
+  while (cpuMs < durationMs && elapsed < durationMs * 20) {
+    // Read the clocks every 1,000 posts: reading them per post would be part of what we measure.
     for (let k = 0; k < 1000; k++) {
       signals += understanding.understandPost(posts[processed % posts.length]!).services.length;
       processed++;
     }
+    cpuMs = cpuMsSince();
     elapsed = performance.now() - start;
   }
   return {
-    postsPerSecond: Math.round(processed / (elapsed / 1000)),
+    postsPerSecond: Math.round(processed / (cpuMs / 1000)),
+    postsPerWallSecond: Math.round(processed / (elapsed / 1000)),
     posts: processed,
+    cpuMs: Math.round(cpuMs),
     elapsedMs: Math.round(elapsed),
     signalsPerPost: Math.round((signals / processed) * 100) / 100,
     loadMs: Math.round(loadMs),

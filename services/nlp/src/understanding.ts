@@ -25,7 +25,7 @@ import type { PostEvent, ProblemCategory, ReportEvent, SignalEvent } from '../..
 import { analyseCues, CUE_VOCABULARY, LANGUAGE_COUNTRIES, type Cue, type CueLanguage } from './outage-cues';
 import { loadLabelledSet, splitLabelledSet, type LabelledExample } from './labelled-set';
 import { problemFeatures, restoreProblemModel, trainProblemModel, type ProblemModel, type ProblemScores, type SerializedProblemModel } from './problem-classifier';
-import { buildServiceIndex, type NameCertainty, type ServiceIndex } from './service-index';
+import { buildServiceIndex, type NameCertainty } from './service-index';
 import { tokenise, type Token } from './text-tokens';
 
 /** The least a post needs to be understood; PostInput and PostEvent both fit. */
