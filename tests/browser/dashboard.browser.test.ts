@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { IncidentsResponse, IncidentResponse, ServicesResponse } from '../../schemas/api/index';
+import type { CurveResponse, IncidentsResponse, IncidentResponse, ServicesResponse } from '../../schemas/api/index';
 import type { IncidentEvent, ScoreEvent } from '../../schemas/events/index';
 import { REPO_ROOT, startHarness, type Harness } from './harness';
 
@@ -35,6 +35,17 @@ async function api<T>(path: string): Promise<T> {
   const res = await fetch(`${h.baseUrl}${path}`);
   if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
+}
+
+let replayChecked: Promise<void> | null = null;
+/** The pages about 4 Oct 2021 need the replayed outage; say so plainly when it is missing. */
+function requireOutageData(): Promise<void> {
+  replayChecked ??= (async () => {
+    const curve = await api<CurveResponse>(`/v1/services/facebook/curve?from=${OUTAGE_FROM}&to=${OUTAGE_TO}&step=15`);
+    const total = curve.points.reduce((s, p) => s + p.reports, 0);
+    if (total === 0) throw new Error(`${h.baseUrl} has no facebook reports for 2021-10-04 15:00-23:59 UTC: replay the fb-2021-10-04 scenario through the stack first`);
+  })();
+  return replayChecked;
 }
 
 async function attr(page: Page, selector: string, name: string): Promise<string> {
@@ -151,6 +162,12 @@ describe('board', () => {
       })();
       try {
         await page.waitForFunction(`document.querySelector('[data-testid=board]')?.getAttribute('data-last-live-service')`, undefined, { timeout });
+      } catch (err) {
+        throw new Error(
+          `no score event reached the board over /v1/stream within ${timeout} ms: are the detector and services/api running with reports flowing? ` +
+            `(set DOWNRADAR_BROWSER_INGEST_URL to let the test post reports${ingest ? `; it posted to ${ingest}` : ''})`,
+          { cause: err },
+        );
       } finally {
         posting = false;
         await traffic;
@@ -167,6 +184,7 @@ describe('board', () => {
 
 describe('service page', () => {
   it('draws the 4 Oct 2021 facebook curve: onset near 15:44 UTC, peak far above the typical band', async () => {
+    await requireOutageData();
     const page = await h.newPage();
     await page.goto(`/service/facebook${OUTAGE_QUERY}`);
     const chart = page.locator('[data-testid=curve-chart][data-ready=true]');
@@ -213,6 +231,7 @@ describe('service page', () => {
   });
 
   it('reads and writes times in UTC or in the viewer zone, and remembers the choice', async () => {
+    await requireOutageData();
     const page = await h.newPage({ timezoneId: 'America/New_York', storage: { 'downradar.time': 'local' } });
     await page.goto(`/service/facebook${OUTAGE_QUERY}`);
     const chart = page.locator('[data-testid=curve-chart][data-ready=true]');
@@ -237,6 +256,7 @@ describe('service page', () => {
   });
 
   it('has presets, including the 4 Oct 2021 outage, and finer buckets', async () => {
+    await requireOutageData();
     const page = await h.newPage();
     await page.goto('/service/facebook');
     await page.getByRole('heading', { name: 'Reports in the last 24 hours' }).waitFor();
@@ -270,6 +290,7 @@ describe('incident and trends pages', () => {
   }
 
   it('tells the story of the 4 Oct 2021 incident: curves on one axis, levels per service, evidence, timeline', async () => {
+    await requireOutageData();
     const id = await outageIncidentId();
     const detail = await api<IncidentResponse>(`/v1/incidents/${encodeURIComponent(id)}`);
     const page = await h.newPage();
@@ -299,6 +320,7 @@ describe('incident and trends pages', () => {
   });
 
   it('lists rising hashtags with sparklines, linked to their service', async () => {
+    await requireOutageData();
     const page = await h.newPage();
     // Real mode: the replayed hashtags are in 2021; fixtures answer any range.
     await page.goto(h.mode === 'real' ? `/trends${OUTAGE_QUERY}` : '/trends');
@@ -322,6 +344,7 @@ describe('incident and trends pages', () => {
 
 describe('layout, themes and keyboard', () => {
   it('fits a 390 px phone without sideways scrolling', async () => {
+    await requireOutageData();
     const page = await h.newPage({ width: 390, height: 844 });
     await page.goto('/');
     await page.getByTestId('service-card').first().waitFor();
@@ -335,6 +358,7 @@ describe('layout, themes and keyboard', () => {
   });
 
   it('follows the system dark theme and switches with the toggle', async () => {
+    await requireOutageData();
     const page = await h.newPage({ colorScheme: 'dark' });
     await page.goto(`/service/facebook${OUTAGE_QUERY}`);
     await page.locator('[data-testid=curve-chart][data-ready=true]').waitFor({ timeout: 30_000 });

@@ -204,21 +204,26 @@ function LevelStrip({ curve, timeZone }: { curve: PreparedCurve; timeZone: strin
   const span = Math.max(1, curve.to - curve.from);
   if (curve.levelRuns.length === 0) return null;
   return (
-    <div className="level-strip" style={{ marginLeft: Y_AXIS_WIDTH + MARGIN.left, marginRight: MARGIN.right }} aria-label="Detector level over time" role="list">
-      {curve.levelRuns.map((r) => {
-        const left = ((r.from - curve.from) / span) * 100;
-        const width = ((r.to - r.from) / span) * 100;
-        return (
-          <span
-            key={r.from}
-            role="listitem"
-            className={`level-strip-run level-bg-${r.level}`}
-            style={{ left: `${left}%`, width: `${width}%` }}
-            title={`${LEVEL_TEXT[r.level]} ${formatTime(r.from, timeZone)}–${formatTime(r.to, timeZone)}`}
-            aria-label={`${LEVEL_TEXT[r.level]} from ${formatTime(r.from, timeZone)} to ${formatTime(r.to, timeZone)}`}
-          />
-        );
-      })}
+    <div className="level-strip-row" style={{ gridTemplateColumns: `${Y_AXIS_WIDTH + MARGIN.left}px 1fr`, marginRight: MARGIN.right }}>
+      <span className="level-strip-label" aria-hidden="true">
+        Level
+      </span>
+      <div className="level-strip" aria-label="Detector level over time" role="list">
+        {curve.levelRuns.map((r) => {
+          const left = ((r.from - curve.from) / span) * 100;
+          const width = ((r.to - r.from) / span) * 100;
+          return (
+            <span
+              key={r.from}
+              role="listitem"
+              className={`level-strip-run level-bg-${r.level}`}
+              style={{ left: `${left}%`, width: `${width}%` }}
+              title={`${LEVEL_TEXT[r.level]} ${formatTime(r.from, timeZone)}–${formatTime(r.to, timeZone)}`}
+              aria-label={`${LEVEL_TEXT[r.level]} from ${formatTime(r.from, timeZone)} to ${formatTime(r.to, timeZone)}`}
+            />
+          );
+        })}
+      </div>
     </div>
   );
 }

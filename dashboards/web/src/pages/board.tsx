@@ -9,7 +9,7 @@ import { Link, paths } from '../app/router';
 import { useSettings } from '../app/settings';
 import { applyIncidentEvent, describeVolume, filterServices, mergeLiveScores, sortServicesByTrouble } from '../charts/board';
 import { formatTime, zoneName } from '../charts/time';
-import { LevelBadge } from '../components/level';
+import { LEVEL_TEXT, LevelBadge } from '../components/level';
 import { Sparkline } from '../components/sparkline';
 import { Empty, ErrorState, Loading } from '../components/states';
 
@@ -46,6 +46,8 @@ export function BoardPage() {
   }, [state.data, live, incidentPatches]);
   const shown = useMemo(() => filterServices(services, query), [services, query]);
   const inTrouble = services.filter((s) => s.level !== 'ok').length;
+  const trouble = shown.filter((s) => s.level !== 'ok');
+  const calm = shown.filter((s) => s.level === 'ok');
 
   return (
     <div className="page" data-testid="board" data-last-live-service={lastLive?.serviceId ?? ''} data-last-live-window={lastLive?.windowStart ?? ''}>
@@ -86,50 +88,92 @@ export function BoardPage() {
       {state.data && services.length === 0 && <Empty height={200}>No services are tracked yet. Once the catalog is loaded and reports arrive, they appear here.</Empty>}
       {state.data && services.length > 0 && shown.length === 0 && <Empty height={160}>No service matches “{query}”.</Empty>}
       {shown.length > 0 && (
-        <ul className="card-grid" aria-label="Services" data-testid="service-list">
-          {shown.map((s) => (
-            <li key={s.id}>
-              <ServiceCard service={s} timeZone={timeZone} />
-            </li>
-          ))}
-        </ul>
+        <div className="board-sections" data-testid="service-list">
+          {trouble.length > 0 && (
+            <section aria-labelledby="trouble-title" className="board-section">
+              <h2 id="trouble-title" className="section-title">
+                Problems <span className="count">{trouble.length}</span>
+              </h2>
+              <ul className="card-grid" aria-label="Services with problems">
+                {trouble.map((s) => (
+                  <li key={s.id}>
+                    <ServiceCard service={s} timeZone={timeZone} />
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
+          {calm.length > 0 && (
+            <section aria-labelledby="calm-title" className="board-section">
+              <h2 id="calm-title" className="section-title">
+                No problems <span className="count">{calm.length}</span>
+              </h2>
+              <ul className="card-grid card-grid-compact" aria-label="Services without problems">
+                {calm.map((s) => (
+                  <li key={s.id}>
+                    <ServiceCard service={s} timeZone={timeZone} compact />
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
+        </div>
       )}
     </div>
   );
 }
 
-function ServiceCard({ service: s, timeZone }: { service: ServiceSummary; timeZone: string }) {
+function ServiceCard({ service: s, timeZone, compact = false }: { service: ServiceSummary; timeZone: string; compact?: boolean }) {
   const v = describeVolume(s.count, s.expected);
   const sparkMax = s.sparkline.reduce((m, x) => Math.max(m, x), 0);
+  const tone = s.level === 'ok' ? 'reports' : s.level;
+  const sparkLabel = `Reports over the last 24 hours, up to ${sparkMax} per 15 minutes`;
   return (
     <Link
       href={paths.service(s.id)}
-      className={`card service-card level-edge-${s.level}`}
+      className={`card service-card level-edge-${s.level}${compact ? ' compact' : ''}`}
       data-testid="service-card"
       data-service-id={s.id}
       data-level={s.level}
       data-score={s.score}
       data-count={s.count}
       data-updated-at={s.updatedAt ?? ''}
-      aria-label={`${s.name}: ${s.level === 'ok' ? 'no problems' : s.level === 'warning' ? 'possible problems' : 'problems detected'}, ${v.count} reports against ${v.expected} typical`}
+      aria-label={`${s.name}: ${LEVEL_TEXT[s.level].toLowerCase()}, ${v.count} reports against ${v.expected} typical`}
     >
-      <div className="card-top">
-        <span className="card-name">{s.name}</span>
-        <span className="card-meta">{[s.category, s.family].filter(Boolean).join(' · ')}</span>
-      </div>
-      <div className="card-status">
-        <LevelBadge level={s.level} />
-        {s.level !== 'ok' && v.ratio && <span className={`ratio level-text-${s.level}`}>{v.ratio}</span>}
-      </div>
-      <div className="card-spark">
-        <Sparkline values={s.sparkline} label={`Reports over the last 24 hours, up to ${sparkMax} per 15 minutes`} height={40} tone={s.level === 'ok' ? 'reports' : s.level} />
-      </div>
-      <div className="card-bottom">
-        <span>
-          <strong className="num">{v.count}</strong> <span className="muted">reports vs {v.expected} typical</span>
-        </span>
-        {s.openIncidentId ? <span className="tag tag-incident">Incident open</span> : <span className="muted small">{s.updatedAt !== null ? formatTime(s.updatedAt, timeZone) : 'not scored'}</span>}
-      </div>
+      {compact ? (
+        <>
+          <span className="card-name">{s.name}</span>
+          <div className="card-spark card-spark-compact">
+            <Sparkline values={s.sparkline} label={sparkLabel} height={24} tone={tone} />
+          </div>
+          <div className="card-bottom small" title={s.updatedAt !== null ? `last scored ${formatTime(s.updatedAt, timeZone)}` : 'not scored yet'}>
+            <LevelBadge level={s.level} className="level-badge-quiet" />
+            <span>
+              <strong className="num">{v.count}</strong> <span className="muted">vs {v.expected}</span>
+            </span>
+          </div>
+        </>
+      ) : (
+        <>
+          <div className="card-top">
+            <span className="card-name">{s.name}</span>
+            <span className="card-meta">{[s.category, s.family].filter(Boolean).join(' · ')}</span>
+          </div>
+          <div className="card-status">
+            <LevelBadge level={s.level} />
+            {v.ratio && <span className={`ratio level-text-${s.level}`}>{v.ratio}</span>}
+          </div>
+          <div className="card-spark">
+            <Sparkline values={s.sparkline} label={sparkLabel} height={40} tone={tone} />
+          </div>
+          <div className="card-bottom">
+            <span>
+              <strong className="num">{v.count}</strong> <span className="muted">reports vs {v.expected} typical</span>
+            </span>
+            {s.openIncidentId ? <span className="tag tag-incident">Incident open</span> : <span className="muted small">{s.updatedAt !== null ? formatTime(s.updatedAt, timeZone) : 'not scored'}</span>}
+          </div>
+        </>
+      )}
     </Link>
   );
 }

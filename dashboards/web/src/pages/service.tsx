@@ -109,6 +109,7 @@ export function ServicePage({ id }: { id: string }) {
         </div>
         {summary && (
           <div className="service-status">
+            <span className="now-label">Now</span>
             <LevelBadge level={summary.level} className="level-badge-large" />
             {summary.openIncidentId && (
               <Link className="button button-small" href={paths.incident(summary.openIncidentId)}>
