@@ -157,11 +157,15 @@ function modelFrom(classifier: BayesClassifier): ProblemModel {
     score(features) {
       const scores = Float64Array.from(logPrior);
       let informed = false;
-      // natural counts a feature once however often it occurs; so do we (features are short lists).
+      // natural counts a feature once however often it occurs; so do we. indexOf is the cheapest
+      // check on the short lists of real posts; a Set takes over for long ones.
+      const seen = features.length > 64 ? new Set<string>() : undefined;
       for (let i = 0; i < features.length; i++) {
         const f = features[i]!;
         const logProbabilities = featureLogProbabilities.get(f);
-        if (!logProbabilities || features.indexOf(f) !== i) continue;
+        if (!logProbabilities) continue;
+        if (seen ? seen.has(f) : features.indexOf(f) !== i) continue;
+        seen?.add(f);
         informed = true;
         for (let k = 0; k < labels.length; k++) scores[k]! += logProbabilities[k]!;
       }

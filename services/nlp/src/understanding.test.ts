@@ -1,6 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SignalEvent, type ReportEvent } from '../../../schemas/events/index';
+import { loadLabelledSet } from './labelled-set';
 import { createUnderstanding, signalIdFor, type Understanding, type Understood } from './understanding';
 
 let understanding: Understanding;
@@ -287,5 +288,46 @@ describe('signals', () => {
     expect(hashtag).toBeLessThanOrEqual(1);
     expect(fuzzy).toBeGreaterThan(0);
     expect(hashtag).toBeGreaterThan(fuzzy);
+  });
+});
+
+describe('any input', () => {
+  const hostile = [
+    '',
+    ' ',
+    '😭😭😭',
+    '\u0000\u0001 facebook \u0000 down',
+    '#',
+    '@',
+    '#_',
+    '#' + 'a'.repeat(300),
+    'facebook down '.repeat(350),
+    'x '.repeat(2500),
+    'whatsapp, '.repeat(500) + 'all down',
+    '#facebookdown '.repeat(400),
+    '\u202Ewhatsapp down\u202C',
+    'ＷｈａｔｓＡｐｐ　ｄｏｗｎ',
+    'İnstagram çöktü mü?',
+    'FACEBOOK'.repeat(600),
+    '__proto__ constructor prototype down',
+    'a\ud800b facebook down',
+  ];
+
+  it.each(hostile.map((t) => [t.slice(0, 40), t]))('%s: valid signals, quickly', (_label, text) => {
+    const start = performance.now();
+    const signals = understanding.signalsForPost({ id: 'h1', text }, 1);
+    expect(performance.now() - start).toBeLessThan(1000);
+    for (const s of signals) expect(Value.Check(SignalEvent, s), JSON.stringify([...Value.Errors(SignalEvent, s)].slice(0, 3))).toBe(true);
+  });
+
+  it('gives valid signals for every labelled post', () => {
+    let signals = 0;
+    for (const text of ['is facebook down?', ...loadLabelledSet().map((e) => e.text)]) {
+      for (const s of understanding.signalsForPost({ id: 'l1', text, at: 5, authorHash: 'a' }, 6)) {
+        signals++;
+        expect(Value.Check(SignalEvent, s), text).toBe(true);
+      }
+    }
+    expect(signals).toBeGreaterThan(700);
   });
 });

@@ -140,18 +140,25 @@ const MAX_EVIDENCE_LENGTH = 200;
 const MAX_HASHTAGS = 50;
 const MAX_EVENT_ID = 128;
 
-function effectiveDistance(tokens: readonly Token[], from: number, to: number): number {
-  // Words strictly between the two spans that carry meaning.
-  let count = 0;
-  for (let i = from; i < to; i++) {
+/**
+ * meaningfulBefore[i] = how many words that carry meaning come before token i, so that the
+ * distance between a name and a cue is one subtraction: a 5,000-character post with hundreds of
+ * names and cues in one clause stays linear-ish instead of quadratic in its length.
+ */
+function meaningfulWordCounts(tokens: readonly Token[]): Int32Array {
+  const counts = new Int32Array(tokens.length + 1);
+  for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
-    if (t.kind === 'word' && !TRANSPARENT_WORDS.has(t.key)) count++;
+    counts[i + 1] = counts[i]! + (t.kind === 'word' && !TRANSPARENT_WORDS.has(t.key) ? 1 : 0);
   }
-  return count;
+  return counts;
 }
 
-function distanceBetween(tokens: readonly Token[], mention: { start: number; end: number }, cue: Cue): number {
-  return cue.start >= mention.end ? effectiveDistance(tokens, mention.end, cue.start) : effectiveDistance(tokens, cue.end, mention.start);
+/** Words that carry meaning strictly between a name and a cue. */
+function distanceBetween(meaningfulBefore: Int32Array, mention: { start: number; end: number }, cue: Cue): number {
+  return cue.start >= mention.end
+    ? meaningfulBefore[cue.start]! - meaningfulBefore[mention.end]!
+    : meaningfulBefore[mention.start]! - meaningfulBefore[cue.end]!;
 }
 
 /** Deterministic, short: FNV-1a, for event ids that would otherwise exceed the contract's 128 characters. */
@@ -377,6 +384,7 @@ function markServiceTokens(length: number, mentions: readonly Mention[]): Uint8A
 
 /** Step 5: nearest cue in the clause, then clauses that speak about the previous clause's services. */
 function assignPolarity(tokens: readonly Token[], analysis: ReturnType<typeof analyseCues>, mentions: Mention[]): void {
+  const meaningfulBefore = meaningfulWordCounts(tokens);
   const mentionsByClause = new Map<number, Mention[]>();
   for (const m of mentions) {
     const clause = analysis.clauseOf[m.start]!;
@@ -386,7 +394,7 @@ function assignPolarity(tokens: readonly Token[], analysis: ReturnType<typeof an
     let best: Cue | null = null;
     let bestDistance = Infinity;
     for (const cue of analysis.clauses[clause]?.cues ?? []) {
-      const d = distanceBetween(tokens, m, cue);
+      const d = distanceBetween(meaningfulBefore, m, cue);
       // Ties go to the later cue: "X is down" puts the state after the subject.
       if (d < bestDistance || (d === bestDistance && best !== null && cue.start > best.start)) {
         best = cue;
@@ -450,8 +458,10 @@ function assignPolarity(tokens: readonly Token[], analysis: ReturnType<typeof an
 
 /** Step 6: which ambiguous names stand for their service. */
 function decideAmbiguous(tokens: readonly Token[], mentions: Mention[]): void {
+  if (!mentions.some((m) => m.certainty === 'ambiguous')) return;
   const hashtagServices = new Set(mentions.filter((m) => m.via === 'hashtag').map((m) => m.service.id));
-  const hasCertainOther = (m: Mention) => mentions.some((o) => o !== m && o.certainty !== 'ambiguous' && o.service.id !== m.service.id);
+  const certainServices = new Set(mentions.filter((m) => m.certainty !== 'ambiguous').map((m) => m.service.id));
+  const hasCertainOther = (m: Mention) => certainServices.size > 1 || (certainServices.size === 1 && !certainServices.has(m.service.id));
   for (const m of mentions) {
     if (m.certainty !== 'ambiguous') continue;
     const first = tokens[m.start]!;
@@ -463,23 +473,27 @@ function decideAmbiguous(tokens: readonly Token[], mentions: Mention[]): void {
       asPlatform;
   }
   // Lists: "outlook and teams both dead" - a name listed beside a counted one is counted too.
+  // Only neighbours in text order can be listed together, so each name looks left and right.
+  const inOrder = [...mentions].sort((a, b) => a.start - b.start);
   for (let pass = 0; pass < 2; pass++) {
-    for (const m of mentions) {
+    for (let k = 0; k < inOrder.length; k++) {
+      const m = inOrder[k]!;
       if (m.counted || m.certainty !== 'ambiguous') continue;
-      m.counted = mentions.some((o) => o.counted && o !== m && listedTogether(tokens, o, m));
+      const left = inOrder[k - 1];
+      const right = inOrder[k + 1];
+      m.counted = (left !== undefined && left.counted && listedTogether(tokens, left, m)) || (right !== undefined && right.counted && listedTogether(tokens, m, right));
     }
   }
   for (const m of mentions) {
-    if (m.certainty === 'ambiguous' && !m.counted) {
-      m.polarity = null;
-    }
+    if (m.certainty === 'ambiguous' && !m.counted) m.polarity = null;
   }
 }
 
-function listedTogether(tokens: readonly Token[], a: Mention, b: Mention): boolean {
-  const [left, right] = a.start < b.start ? [a, b] : [b, a];
-  const between = tokens.slice(left.end, right.start);
-  return between.length >= 1 && between.length <= 2 && between.every((t) => LIST_WORDS.has(t.key));
+function listedTogether(tokens: readonly Token[], left: Mention, right: Mention): boolean {
+  const gap = right.start - left.end;
+  if (gap < 1 || gap > 2) return false;
+  for (let i = left.end; i < right.start; i++) if (!LIST_WORDS.has(tokens[i]!.key)) return false;
+  return true;
 }
 
 /** Step 5, per service: recovery or "works" beats "down"; a down-hashtag counts unless the text says it is back. */
