@@ -13,6 +13,6 @@ export const ingestConfigSpec = defineConfig({
   batchMaxBytes: int('largest NDJSON batch body in bytes', 5 * 1024 * 1024, 1024, 512 * 1024 * 1024),
   producerLingerMs: int('how long the producer waits to coalesce sends', 1, 0, 1000),
   produceTimeoutMs: int('give up on Kafka (503) after this long', 5000, 100, 120_000),
-  maxEventLoopDelayMs: int('shed load (503) when the event loop lags more than this', 1000, 10, 60_000),
+  maxEventLoopDelayMs: int('shed load (503) when the event loop lags more than this', 2000, 10, 60_000),
   trustProxy: bool('trust X-Forwarded-For for the client address', false),
 });

@@ -1,5 +1,5 @@
 import type { Kafka, Message, Producer as KafkaProducer, RetryOptions } from 'kafkajs';
-import { CompressionTypes } from 'kafkajs';
+import { CompressionTypes, Partitioners } from 'kafkajs';
 import type { Logger } from '../logger';
 import { kafkaError } from './errors';
 
@@ -26,6 +26,12 @@ export interface ProducerOptions {
   lingerMs?: number;
   /** Upper bound of messages in one broker request. */
   maxBatchMessages?: number;
+  /**
+   * Upper bound of bytes in one broker request. kafkajs writes one record batch per partition
+   * and the broker refuses batches over message.max.bytes (1 MiB by default), so larger sends
+   * are split into several requests; the caller's promise settles when all of them did.
+   */
+  maxBatchBytes?: number;
   /** kafkajs retry for one request. Keep it short where a caller waits (HTTP 503 quickly). */
   retry?: RetryOptions;
   compression?: 'none' | 'gzip';
@@ -33,9 +39,12 @@ export interface ProducerOptions {
 
 interface Pending {
   messages: OutMessage[];
+  bytes: number;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
+
+const sizeOf = (m: OutMessage) => m.value.length + (m.key?.length ?? 0) + 70;
 
 /**
  * An idempotent producer (acks=all, one request in flight, so retries never reorder or
@@ -46,12 +55,16 @@ interface Pending {
 export function createProducer(opts: ProducerOptions): Producer {
   const lingerMs = opts.lingerMs ?? 0;
   const maxBatch = opts.maxBatchMessages ?? 20_000;
-  const producer: KafkaProducer = opts.kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    retry: opts.retry ?? { initialRetryTime: 100, retries: 5, maxRetryTime: 2000 },
-  });
+  const maxBytes = opts.maxBatchBytes ?? 900_000;
+  const newKafkaProducer = (): KafkaProducer =>
+    opts.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: opts.retry ?? { initialRetryTime: 100, retries: 5, maxRetryTime: 2000 },
+    });
+  let producer: KafkaProducer = newKafkaProducer();
   const compression = opts.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   let queue: Pending[] = [];
   let queued = 0;
@@ -86,9 +99,11 @@ export function createProducer(opts: ProducerOptions): Producer {
   function takeBatch(): Pending[] {
     const taken: Pending[] = [];
     let n = 0;
-    while (queue.length > 0 && (n === 0 || n + queue[0]!.messages.length <= maxBatch)) {
+    let bytes = 0;
+    while (queue.length > 0 && (n === 0 || (n + queue[0]!.messages.length <= maxBatch && bytes + queue[0]!.bytes <= maxBytes))) {
       const p = queue.shift()!;
       n += p.messages.length;
+      bytes += p.bytes;
       taken.push(p);
     }
     queued -= n;
@@ -124,6 +139,14 @@ export function createProducer(opts: ProducerOptions): Producer {
         const e = kafkaError(err, 'produce');
         opts.logger?.warn({ err: e.message, messages: count }, 'produce failed');
         for (const p of batch) p.reject(e);
+        // kafkajs' idempotent producer can leave its sequence numbers out of step with the
+        // broker after a failed request ("out of order sequence number" on every later send).
+        // A fresh producer gets a new producer id and starts clean; callers retry the failed
+        // messages (they were not acknowledged, so nothing acknowledged is lost).
+        const old = producer;
+        producer = newKafkaProducer();
+        connected = false;
+        void old.disconnect().catch(() => undefined);
       }
     })().finally(() => {
       inFlight = null;
@@ -136,15 +159,34 @@ export function createProducer(opts: ProducerOptions): Producer {
     connect,
     send(messages) {
       if (messages.length === 0) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        queue.push({ messages, resolve, reject });
-        queued += messages.length;
-        if (queued >= maxBatch && !inFlight) {
-          if (timer) clearTimeout(timer);
-          timer = null;
-          flush();
-        } else schedule();
-      });
+      // Split into parts that fit one request each.
+      const parts: { messages: OutMessage[]; bytes: number }[] = [];
+      let cur: OutMessage[] = [];
+      let curBytes = 0;
+      for (const m of messages) {
+        const b = sizeOf(m);
+        if (cur.length > 0 && (curBytes + b > maxBytes || cur.length >= maxBatch)) {
+          parts.push({ messages: cur, bytes: curBytes });
+          cur = [];
+          curBytes = 0;
+        }
+        cur.push(m);
+        curBytes += b;
+      }
+      parts.push({ messages: cur, bytes: curBytes });
+      const promises = parts.map(
+        (part) =>
+          new Promise<void>((resolve, reject) => {
+            queue.push({ ...part, resolve, reject });
+            queued += part.messages.length;
+          }),
+      );
+      if (queued >= maxBatch && !inFlight) {
+        if (timer) clearTimeout(timer);
+        timer = null;
+        flush();
+      } else schedule();
+      return promises.length === 1 ? promises[0]! : Promise.all(promises).then(() => undefined);
     },
     async close() {
       if (timer) {
