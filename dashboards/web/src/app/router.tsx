@@ -3,41 +3,11 @@
  * every route can be reloaded and shared.
  */
 import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
+import { parseRoute, paths, type Route } from './routes';
 
-export type Route =
-  | { page: 'board' }
-  | { page: 'service'; id: string }
-  | { page: 'incident'; id: string }
-  | { page: 'trends' }
-  | { page: 'not-found'; path: string };
+export { parseRoute, paths, type Route };
 
 const NAVIGATE = 'downradar:navigate';
-
-export function parseRoute(pathname: string): Route {
-  const path = pathname.replace(/\/+$/, '') || '/';
-  if (path === '/') return { page: 'board' };
-  if (path === '/trends') return { page: 'trends' };
-  const service = /^\/service\/([^/]+)$/.exec(path);
-  if (service) return { page: 'service', id: safeDecode(service[1]!) };
-  const incident = /^\/incident\/([^/]+)$/.exec(path);
-  if (incident) return { page: 'incident', id: safeDecode(incident[1]!) };
-  return { page: 'not-found', path };
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
-export const paths = {
-  board: () => '/',
-  service: (id: string, search = '') => `/service/${encodeURIComponent(id)}${search}`,
-  incident: (id: string) => `/incident/${encodeURIComponent(id)}`,
-  trends: () => '/trends',
-};
 
 function subscribe(onChange: () => void): () => void {
   window.addEventListener('popstate', onChange);
