@@ -60,14 +60,17 @@ export function useApi<T>(url: string | null, options: { refreshMs?: number; vie
   return { state, refreshing, reload };
 }
 
-/** Several urls at once (one per service of an incident), settled together. */
+/**
+ * Several urls at once (one per service of an incident), settled together. Once loaded, the data
+ * stays on screen while a new set of urls (an open incident's window growing) loads.
+ */
 export function useApiAll<T>(urls: readonly string[] | null): ApiState<T[]> {
   const key = urls ? urls.join('\n') : null;
   const [state, setState] = useState<ApiState<T[]>>({ status: 'loading', data: undefined, error: undefined });
   useEffect(() => {
     if (key === null) return;
     const controller = new AbortController();
-    setState({ status: 'loading', data: undefined, error: undefined });
+    setState((prev) => (prev.status === 'ok' ? prev : { status: 'loading', data: undefined, error: undefined }));
     Promise.all(key.split('\n').filter(Boolean).map((u) => fetchJson<T>(u, controller.signal)))
       .then((data) => {
         if (!controller.signal.aborted) setState({ status: 'ok', data, error: undefined });
