@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CatalogError, DEFAULT_CATALOG_PATH, loadCatalog, parseCatalog } from './catalog';
+import { CatalogError, catalogSchemaProblems, DEFAULT_CATALOG_PATH, loadCatalog, parseCatalog } from './catalog';
 import { PROBLEM_CATEGORIES, SLUG_PATTERN } from '../../../schemas/events/index';
 
 /** A fresh, mutable copy of the shipped file, for the tests that break it on purpose. */
@@ -20,6 +20,10 @@ function errorOf(fn: () => unknown): CatalogError {
 
 describe('shipped catalog', () => {
   const catalog = loadCatalog();
+
+  it('has a schema that is itself valid JSON Schema 2020-12', () => {
+    expect(catalogSchemaProblems()).toEqual([]);
+  });
 
   it('validates and holds at least 60 services', () => {
     expect(catalog.services.length).toBeGreaterThanOrEqual(60);

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ProblemCategory } from '../../../schemas/events/index';
-import { PROBLEM_CATEGORIES } from '../../../schemas/events/index';
+import { PROBLEM_CATEGORY_LIST as PROBLEM_CATEGORIES } from './problem-categories';
 
 export const LABELLED_SET_PATH = fileURLToPath(new URL('../data/labelled.jsonl', import.meta.url));
 export const HELD_OUT_EVERY = 5;

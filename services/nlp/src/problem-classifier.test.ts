@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PROBLEM_CATEGORIES } from '../../../schemas/events/index';
 import { loadLabelledSet, splitLabelledSet } from './labelled-set';
 import { trainShippedProblemModel } from './problem-model.build';
+import { PROBLEM_CATEGORY_LIST } from './problem-categories';
 import { problemFeatures, restoreProblemModel, trainProblemModel } from './problem-classifier';
 import { tokenise } from './text-tokens';
 import { createUnderstanding, PROBLEM_MODEL_PATH } from './understanding';
@@ -13,6 +14,10 @@ const featuresOf = (text: string) => {
 };
 
 describe('problem classifier', () => {
+  it('uses exactly the contract categories', () => {
+    expect([...PROBLEM_CATEGORY_LIST]).toEqual([...PROBLEM_CATEGORIES]);
+  });
+
   it('scores exactly as natural classifies', () => {
     const model = createUnderstanding().problemModel;
     const { heldOut } = splitLabelledSet(loadLabelledSet());

@@ -21,7 +21,7 @@
  * were made by 5-fold cross-validation on the training part only.
  */
 import type { ProblemCategory } from '../../../schemas/events/index';
-import { PROBLEM_CATEGORIES } from '../../../schemas/events/index';
+import { PROBLEM_CATEGORY_LIST as PROBLEM_CATEGORIES } from './problem-categories';
 import { BayesClassifier, PorterStemmer } from './natural-parts';
 import type { Token } from './text-tokens';
 
