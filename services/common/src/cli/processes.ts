@@ -8,17 +8,27 @@ import { repoRoot } from '../lifecycle';
 
 export interface ServiceSpec {
   name: string;
-  /** URL that answers 200 once the service is ready, if it has one. */
-  health?: string;
+  /** The variable that sets its HTTP port, and the default. */
+  portVar: string;
+  defaultPort: number;
+  /** Path that answers 200 once the service is ready. */
+  healthPath: string;
 }
 
 export const SERVICES: ServiceSpec[] = [
-  { name: 'ingest', health: 'http://127.0.0.1:8081/readyz' },
-  { name: 'detector', health: 'http://127.0.0.1:8084/healthz' },
-  { name: 'sink', health: 'http://127.0.0.1:8082/healthz' },
-  { name: 'api', health: 'http://127.0.0.1:8080/healthz' },
-  { name: 'notifier', health: 'http://127.0.0.1:8083/healthz' },
+  { name: 'ingest', portVar: 'DOWNRADAR_INGEST_PORT', defaultPort: 8081, healthPath: '/readyz' },
+  { name: 'detector', portVar: 'DOWNRADAR_DETECTOR_PORT', defaultPort: 8084, healthPath: '/healthz' },
+  { name: 'sink', portVar: 'DOWNRADAR_SINK_PORT', defaultPort: 8082, healthPath: '/healthz' },
+  { name: 'api', portVar: 'DOWNRADAR_API_PORT', defaultPort: 8080, healthPath: '/healthz' },
+  { name: 'notifier', portVar: 'DOWNRADAR_NOTIFIER_PORT', defaultPort: 8083, healthPath: '/healthz' },
 ];
+
+/** Where a service listens, given the environment it is started with. */
+export function serviceUrl(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const spec = SERVICES.find((s) => s.name === name);
+  if (!spec) throw new Error(`unknown service ${name}`);
+  return `http://127.0.0.1:${env[spec.portVar] ?? spec.defaultPort}`;
+}
 
 export interface Running {
   name: string;
@@ -76,18 +86,18 @@ export async function startServices(opts: StartOptions = {}): Promise<Running[]>
   await Promise.all(
     running.map(async (r) => {
       const spec = wanted.find((w) => w.name === r.name)!;
-      if (!spec.health) return;
+      const health = serviceUrl(spec.name, { ...process.env, ...opts.env }) + spec.healthPath;
       let exitCode: number | null | undefined;
       void r.exited.then((c) => (exitCode = c));
       for (;;) {
         if (exitCode !== undefined) throw new Error(`${r.name} exited with code ${exitCode} before it was ready (see its output above)`);
         try {
-          const res = await fetch(spec.health, { signal: AbortSignal.timeout(2000) });
+          const res = await fetch(health, { signal: AbortSignal.timeout(2000) });
           if (res.ok) return;
         } catch {
           // not up yet
         }
-        if (Date.now() > deadline) throw new Error(`${r.name} did not become ready at ${spec.health}`);
+        if (Date.now() > deadline) throw new Error(`${r.name} did not become ready at ${health}`);
         await new Promise((res) => setTimeout(res, 250));
       }
     }),
