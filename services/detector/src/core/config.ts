@@ -119,7 +119,7 @@ export interface TrendConfig {
   dispersion: number;
   /** Only hashtags with at least this guaranteed count in a window update (or create) a baseline. */
   baselineMinCount: number;
-  /** How many recent source ids are remembered so that one post's hashtags count once, however many services it names. */
+  /** Slots of the recent-source cache that makes one post's hashtags count once, however many services it names. */
   sourceMemory: number;
 }
 
@@ -217,7 +217,7 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
     horizonMinutes: 6 * 60,
     dispersion: 0.2,
     baselineMinCount: 2,
-    sourceMemory: 16_384,
+    sourceMemory: 8_192,
   },
 };
 

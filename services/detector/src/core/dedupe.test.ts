@@ -23,11 +23,14 @@ describe('ReporterDedupe', () => {
     expect(d.admit('a', T0 + 9 * MIN)).toBe(false);
   });
 
-  it('remembers across a generation rotation', () => {
+  it('remembers across a compaction what an acceptable event could still match', () => {
     const d = new ReporterDedupe(DEDUPE, GEN);
     expect(d.admit('a', T0)).toBe(true);
-    expect(d.admit('z', T0 + GEN)).toBe(true); // rotates: 'a' now in the previous generation
-    expect(d.admit('a', T0 + 14 * MIN)).toBe(false);
+    expect(d.admit('b', T0 + GEN - 1)).toBe(true);
+    expect(d.admit('z', T0 + GEN + 2 * MIN)).toBe(true); // compacts: 'a' is older than the horizon, 'b' is kept
+    expect(d.size).toBe(2);
+    expect(d.admit('b', T0 + GEN + 5 * MIN)).toBe(false);
+    expect(d.admit('a', T0 + GEN + 5 * MIN)).toBe(true);
   });
 
   it('keeps memory bounded by the last two generations of traffic', () => {
@@ -39,6 +42,7 @@ describe('ReporterDedupe', () => {
       if (d.size > max) max = d.size;
     }
     expect(max).toBeLessThanOrEqual(Math.ceil((2 * GEN) / 60) + 1);
+    expect(d.size).toBeGreaterThanOrEqual(Math.floor(GEN / 60));
   });
 
   it('restores exactly', () => {

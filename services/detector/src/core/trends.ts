@@ -5,7 +5,8 @@
  * - Counting: one Space-Saving counter of fixed capacity per open window (there are only one
  *   or two open windows at a time: the current one and the one still inside the allowed lateness).
  *   A post that names three services arrives as three signals carrying the same hashtags; a
- *   bounded memory of recent source ids makes its hashtags count once.
+ *   direct-mapped cache of recent source ids (typed arrays, no allocation) makes its hashtags count
+ *   once. A collision can evict a source early and let a post count twice; it cannot merge two posts.
  * - Baselines: an LRU map of at most baselineCapacity hashtags, each a running mean with a capped
  *   weight (an EWMA), decayed lazily for the windows in which the hashtag was absent. A hashtag
  *   without a baseline borrows a prior rate, so a brand-new #somethingdown bursts at once.
@@ -18,6 +19,7 @@
  */
 import type { TrendEvent } from '../../../../schemas/events/index';
 import { minCountForWindow, type TrendConfig } from './config';
+import { hash53 } from './dedupe';
 import { evidenceLog10, upperQuantile } from './distributions';
 import type { HashtagLookup } from './facts';
 import { scoreFromEvidence } from './scorer';
@@ -35,7 +37,8 @@ interface TagBaseline {
 
 export interface TrendsMeta {
   windows: { start: number; ss: SpaceSavingState }[];
-  sources: string[];
+  /** Occupied slots of the source cache: [slot, hash, slot, hash, ...]. */
+  sources: number[];
   baselineChunks: number;
 }
 
@@ -46,9 +49,8 @@ const BASELINE_CHUNK = 5000;
 export class HashtagTrends {
   private readonly open = new Map<number, SpaceSaving>();
   private readonly baselines = new Map<string, TagBaseline>();
-  private readonly sourceSet = new Set<string>();
-  private sourceRing: string[] = [];
-  private sourceHead = 0;
+  private readonly sourceCache: Float64Array;
+  private readonly sourceMask: number;
   private readonly windowMinutes: number;
   private readonly minCount: number;
   private readonly prior: number;
@@ -67,37 +69,30 @@ export class HashtagTrends {
     this.prior = cfg.priorPerMinute * this.windowMinutes;
     this.priorWeight = cfg.priorStrengthMinutes / this.windowMinutes;
     this.cap = Math.max(2, cfg.horizonMinutes / this.windowMinutes);
+    const slots = 1 << Math.ceil(Math.log2(Math.max(16, cfg.sourceMemory)));
+    this.sourceCache = new Float64Array(slots);
+    this.sourceMask = slots - 1;
   }
 
   /** Sizes of every structure, for the memory-bound test and for metrics. */
   sizes(): { openWindows: number; countersPerWindow: number; baselines: number; sources: number } {
     let counters = 0;
     for (const ss of this.open.values()) counters = Math.max(counters, ss.size);
-    return { openWindows: this.open.size, countersPerWindow: counters, baselines: this.baselines.size, sources: this.sourceSet.size };
+    return { openWindows: this.open.size, countersPerWindow: counters, baselines: this.baselines.size, sources: this.sourceCache.length };
   }
 
   /** Counts the hashtags of one signal (once per source id). */
   add(hashtags: readonly string[], sourceId: string, serviceId: string, windowStart: number): void {
-    if (this.sourceSet.has(sourceId)) return;
-    this.rememberSource(sourceId);
+    const h = hash53(sourceId);
+    const slot = (h % 4294967296) & this.sourceMask;
+    if (this.sourceCache[slot] === h) return;
+    this.sourceCache[slot] = h;
     let ss = this.open.get(windowStart);
     if (ss === undefined) {
       ss = new SpaceSaving(this.cfg.topK);
       this.open.set(windowStart, ss);
     }
     for (let i = 0; i < hashtags.length; i++) ss.add(hashtags[i]!, serviceId);
-  }
-
-  private rememberSource(id: string): void {
-    const capacity = this.cfg.sourceMemory;
-    if (this.sourceRing.length < capacity) {
-      this.sourceRing.push(id);
-    } else {
-      this.sourceSet.delete(this.sourceRing[this.sourceHead]!);
-      this.sourceRing[this.sourceHead] = id;
-      this.sourceHead = (this.sourceHead + 1) % capacity;
-    }
-    this.sourceSet.add(id);
   }
 
   /** Decayed baseline for `tag` as of window `start` (absent windows count as zeros). */
@@ -186,8 +181,8 @@ export class HashtagTrends {
 
   snapshot(): { meta: TrendsMeta; chunks: TrendBaselineChunk[] } {
     const windows = this.openWindowStarts().map((start) => ({ start, ss: this.open.get(start)!.toJSON() }));
-    const sources =
-      this.sourceRing.length < this.cfg.sourceMemory ? this.sourceRing.slice() : [...this.sourceRing.slice(this.sourceHead), ...this.sourceRing.slice(0, this.sourceHead)];
+    const sources: number[] = [];
+    for (let i = 0; i < this.sourceCache.length; i++) if (this.sourceCache[i] !== 0) sources.push(i, this.sourceCache[i]!);
     const chunks: TrendBaselineChunk[] = [];
     let chunk: TrendBaselineChunk = [];
     for (const [tag, b] of this.baselines) {
@@ -204,10 +199,8 @@ export class HashtagTrends {
   restore(meta: TrendsMeta, chunks: TrendBaselineChunk[]): void {
     this.open.clear();
     for (const w of meta.windows) this.open.set(w.start, SpaceSaving.fromJSON(this.cfg.topK, w.ss));
-    this.sourceSet.clear();
-    this.sourceRing = [];
-    this.sourceHead = 0;
-    for (const id of meta.sources.slice(-this.cfg.sourceMemory)) this.rememberSource(id);
+    this.sourceCache.fill(0);
+    for (let i = 0; i + 1 < meta.sources.length; i += 2) this.sourceCache[meta.sources[i]!] = meta.sources[i + 1]!;
     this.baselines.clear();
     for (const chunk of chunks) {
       for (let i = 0; i + 3 < chunk.length; i += 4) {
