@@ -1,0 +1,127 @@
+/**
+ * A whole downradar system for system and browser tests: every service as its own process,
+ * against the real Kafka and ClickHouse, with its own topic prefix, its own ClickHouse database,
+ * its own consumer groups and its own ports, so it runs beside the demo and beside other tests
+ * without touching them. stop() tears it all down.
+ */
+import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
+import { deleteTopicsWithPrefix, ensureTopics, hashApiKey, migrate, newApiKey, repoRoot } from '@downradar/common';
+import { testClickHouse, testDatabase, testKafka, testPrefix } from '@downradar/common/testing';
+import { serviceUrl, startServices, stopServices, type Running } from '../../services/common/src/cli/processes';
+
+export interface TestSystem {
+  name: string;
+  prefix: string;
+  database: string;
+  apiKey: string;
+  env: NodeJS.ProcessEnv;
+  url(service: 'ingest' | 'api' | 'sink' | 'detector' | 'notifier'): string;
+  /** Lines the services printed (for failure messages and the secret-in-logs check). */
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startSystem(
+  name: string,
+  opts: { services?: string[]; env?: NodeJS.ProcessEnv; keep?: boolean } = {},
+): Promise<TestSystem> {
+  const prefix = testPrefix(name);
+  const database = testDatabase(name);
+  const apiKey = newApiKey();
+  const ports = {
+    DOWNRADAR_INGEST_PORT: String(await freePort()),
+    DOWNRADAR_API_PORT: String(await freePort()),
+    DOWNRADAR_SINK_PORT: String(await freePort()),
+    DOWNRADAR_DETECTOR_PORT: String(await freePort()),
+    DOWNRADAR_NOTIFIER_PORT: String(await freePort()),
+  };
+  const env: NodeJS.ProcessEnv = {
+    ...ports,
+    DOWNRADAR_TOPIC_PREFIX: prefix,
+    DOWNRADAR_KAFKA_PARTITIONS: '3',
+    DOWNRADAR_CLICKHOUSE_DATABASE: database,
+    DOWNRADAR_API_KEY_HASHES: hashApiKey(apiKey),
+    DOWNRADAR_SINK_GROUP_ID: `${prefix}-sink`,
+    DOWNRADAR_DETECTOR_GROUP_ID: `${prefix}-detector`,
+    DOWNRADAR_DETECTOR_INCIDENTS_GROUP_ID: `${prefix}-incidents`,
+    DOWNRADAR_DETECTOR_INSTANCE: `${prefix}-1`,
+    DOWNRADAR_NOTIFIER_GROUP_ID: `${prefix}.notifier`,
+    DOWNRADAR_NOTIFIER_SUBSCRIPTIONS_FILE: `/tmp/${prefix}-subscriptions.json`,
+    DOWNRADAR_CORS_ORIGIN: `http://127.0.0.1:${ports.DOWNRADAR_API_PORT}`,
+    DOWNRADAR_REPORTER_SALT: `salt-${prefix}`,
+    DOWNRADAR_LOG_LEVEL: 'info',
+    ...opts.env,
+  };
+  const kafka = testKafka();
+  await ensureTopics(kafka, { prefix, partitions: 3 });
+  const ch = testClickHouse();
+  await migrate(ch, { dir: `${repoRoot}/schemas/clickhouse`, database });
+  await ch.close();
+
+  const logs: string[] = [];
+  let running: Running[] = [];
+  try {
+    running = await startServices({
+      ...(opts.services ? { only: opts.services } : {}),
+      env,
+      onLine: (s, l) => {
+        logs.push(`[${s}] ${l}`);
+        if (logs.length > 20_000) logs.splice(0, 5_000);
+      },
+      healthTimeoutMs: 120_000,
+    });
+  } catch (err) {
+    await stopServices(running);
+    throw new Error(`${(err as Error).message}\n--- last service output ---\n${logs.slice(-40).join('\n')}`);
+  }
+  return {
+    name,
+    prefix,
+    database,
+    apiKey,
+    env,
+    logs,
+    url: (service) => serviceUrl(service, env),
+    async stop() {
+      await stopServices(running);
+      if (opts.keep) return;
+      await deleteTopicsWithPrefix(kafka, prefix).catch(() => undefined);
+      const c = testClickHouse();
+      await c.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
+      await c.close();
+    },
+  };
+}
+
+/** Run the replayer CLI against a system's ingest API; resolves with its summary output. */
+export async function replayInto(
+  system: TestSystem,
+  args: string[],
+  timeoutMs = 600_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', `${repoRoot}/services/replay/src/cli.ts`, '--target', 'http', '--ingest-url', system.url('ingest'), ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, ...system.env, DOWNRADAR_API_KEY: system.apiKey },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-20_000)));
+  const timer = setTimeout(() => child.kill('SIGINT'), timeoutMs);
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
