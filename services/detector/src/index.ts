@@ -1,0 +1,26 @@
+/**
+ * @downradar/detector: the public API of the detector's pure core.
+ *
+ * The consumer (Kafka wiring, checkpoints) and the evaluation build on these; nothing here does
+ * I/O or reads a clock. See core/detector.ts for how windows, watermark, scoring, incidents,
+ * trends and checkpoints fit together.
+ */
+export { createDetector } from './core/detector';
+export type { BaselineView, Detector, DetectorOutput, DetectorSnapshot, DetectorStats } from './core/detector';
+export { DEFAULT_DETECTOR_CONFIG, DetectorConfigError, resolveDetectorConfig, minCountForWindow } from './core/config';
+export type { BaselineConfig, DeepPartial, DetectorConfig, EvidenceConfig, IncidentConfig, LevelConfig, TrendConfig } from './core/config';
+export { noHashtagInfo, noServiceInfo, serviceInfoFrom } from './core/facts';
+export type { HashtagInfo, HashtagLookup, ServiceInfo, ServiceInfoLookup } from './core/facts';
+export { ServiceScorer, scoreFromEvidence } from './core/scorer';
+export type { ServiceScorerParams, ServiceScorerState, WindowVerdict } from './core/scorer';
+export { SeasonalBaseline } from './core/baseline';
+export type { Prediction } from './core/baseline';
+export { IncidentManager } from './core/incidents';
+export type { IncidentManagerOptions, IncidentManagerState, IncidentView } from './core/incidents';
+export { HashtagTrends } from './core/trends';
+export { evidenceLog10, lnUpperTail, upperQuantile } from './core/distributions';
+export { formatScore, parseTimestamp, SeriesCsvReader, SeriesInputError, SeriesScorer } from './core/series';
+export type { SeriesRow } from './core/series';
+export { measureCoreThroughput } from './core/throughput';
+export type { ThroughputOptions, ThroughputResult } from './core/throughput';
+export { minuteOfWeek, windowStartOf } from './core/time';
