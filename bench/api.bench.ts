@@ -21,7 +21,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createClickHouse, loadCatalog, migrate, queryRows, repoRoot, sqlIdent, sqlSlug, type ClickHouseClient } from '@downradar/common';
+import { clickhouseError, createClickHouse, loadCatalog, migrate, queryRows, repoRoot, sqlIdent, sqlSlug, type ClickHouseClient } from '@downradar/common';
 import { median, writeResult } from './lib/results';
 
 const DATABASE = sqlIdent(process.env.BENCH_API_DATABASE ?? 'downradar_bench');
@@ -176,6 +176,24 @@ interface Meta {
   generate_s: number;
 }
 
+/**
+ * Other test suites restart ClickHouse on this machine (the sink's outage test): wait for it
+ * instead of losing a long generation. A retried hour may be inserted twice; the raw table and
+ * the uniqExact rollup both collapse the duplicate ids.
+ */
+async function retrying<T>(what: string, fn: () => Promise<T>, attempts = 30): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const e = clickhouseError(err, what);
+      if (!e.retriable || attempt >= attempts) throw e;
+      console.log(`  ${what}: ${e.message.slice(0, 120)}; retry ${attempt} in 5 s`);
+      await new Promise((r) => setTimeout(r, 5000));
+    }
+  }
+}
+
 async function ensureData(ch: ClickHouseClient, services: readonly string[]): Promise<Meta> {
   await migrate(ch, { dir: `${repoRoot}/schemas/clickhouse`, database: DATABASE });
   await ch.command({
@@ -213,8 +231,10 @@ async function ensureData(ch: ClickHouseClient, services: readonly string[]): Pr
   const worker = async () => {
     while (next < todo.length) {
       const c = todo[next++]!;
-      await ch.command({ query: hourInsertSql(services, c) });
-      await ch.insert({ table: `${DATABASE}.bench_progress`, values: [{ start_s: startS, hour: c.hour }], format: 'JSONEachRow' });
+      await retrying(`hour ${c.hour}`, () => ch.command({ query: hourInsertSql(services, c) }));
+      await retrying(`progress ${c.hour}`, () =>
+        ch.insert({ table: `${DATABASE}.bench_progress`, values: [{ start_s: startS, hour: c.hour }], format: 'JSONEachRow' }),
+      );
       finished++;
       if (finished % 24 === 0 || finished === todo.length) {
         const s = (Date.now() - started) / 1000;
@@ -223,8 +243,10 @@ async function ensureData(ch: ClickHouseClient, services: readonly string[]): Pr
     }
   };
   await Promise.all([worker(), worker()]);
-  await ch.command({ query: `TRUNCATE TABLE ${DATABASE}.scores` });
-  await ch.command({ query: scoresInsertSql(services, startS, TARGET_REPORTS, chunks) });
+  await retrying('scores', async () => {
+    await ch.command({ query: `TRUNCATE TABLE ${DATABASE}.scores` });
+    await ch.command({ query: scoresInsertSql(services, startS, TARGET_REPORTS, chunks) });
+  });
   const generateS = (Date.now() - started) / 1000;
   const meta = { start_s: startS, reports: TARGET_REPORTS, generate_s: generateS };
   await ch.insert({ table: `${DATABASE}.bench_meta`, values: [{ ...meta, done_at: Math.floor(Date.now() / 1000) }], format: 'JSONEachRow' });
