@@ -97,13 +97,13 @@ export function buildSink(config: SinkConfig, overrides: SinkOverrides = {}): Si
       });
       // Subscribing to a topic the broker does not have fails: create what is missing (idempotent).
       await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions });
-      await producer.connect();
       // Several members of the group in one process share one handler, so their rows still go
       // in as one insert at a time; what they add is overlap: one member fetches and maps the
       // next batches while the other's are being inserted (a kafkajs member waits for its
       // batches before it fetches again).
-      runners = await Promise.all(
-        Array.from({ length: config.sinkConsumers }, () =>
+      const started = await Promise.allSettled([
+        producer.connect().then(() => null),
+        ...Array.from({ length: config.sinkConsumers }, () =>
           runConsumer({
             kafka,
             groupId: config.sinkGroupId,
@@ -115,7 +115,10 @@ export function buildSink(config: SinkConfig, overrides: SinkOverrides = {}): Si
             handleBatch: handler.handleBatch,
           }),
         ),
-      );
+      ]);
+      runners = started.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
+      const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason; // the caller's stop() closes what did start
       logger.info({ topics, group: config.sinkGroupId, database: config.clickhouseDatabase, port: http.port }, 'sink started');
     },
     async stop() {
