@@ -3,7 +3,8 @@ import { ApiError } from './errors';
 
 /**
  * Read access for the routes. Every query runs with 64-bit integers as JSON numbers (counts come
- * back as UInt64) and a per-query time limit; a storage failure becomes a 503 without details.
+ * back as UInt64), a per-query time limit and the uncompressed block cache; a storage failure
+ * becomes a 503 (retriable) or 500 without details.
  */
 export interface Reader {
   readonly database: string;
@@ -23,7 +24,13 @@ export function createReader(client: ClickHouseClient, database: string, timeout
         const rs = await client.query({
           query,
           format: 'JSONEachRow',
-          clickhouse_settings: { output_format_json_quote_64bit_integers: 0, max_execution_time: maxSeconds },
+          clickhouse_settings: {
+            output_format_json_quote_64bit_integers: 0,
+            max_execution_time: maxSeconds,
+            // Dashboards ask for the same recent ranges over and over: keep their blocks
+            // decompressed (the server's uncompressed_cache_size bounds it).
+            use_uncompressed_cache: 1,
+          },
         });
         return (await rs.json()) as T[];
       } catch (err) {

@@ -16,8 +16,8 @@ describe('denseCurve', () => {
         { t: s(T0 + 30 * 60_000), reports: 400 },
       ],
       [
-        { t: s(T0), baseline: 10.5, upper: 20.25, score: 0.1, level_rank: 0 },
-        { t: s(T0 + 30 * 60_000), baseline: 11, upper: 21, score: 0.99991, level_rank: 2 },
+        { t: s(T0), baseline: 10.5, upper_sum: 20.25, score_max: 0.1, level_rank: 0 },
+        { t: s(T0 + 30 * 60_000), baseline: 11, upper_sum: 21, score_max: 0.99991, level_rank: 2 },
       ],
     );
     expect(points.map((p) => p.t)).toEqual([T0, T0 + 900_000, T0 + 1_800_000, T0 + 2_700_000]);

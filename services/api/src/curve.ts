@@ -14,8 +14,8 @@ export interface ReportBucketRow {
 export interface ScoreBucketRow {
   t: number;
   baseline: number;
-  upper: number;
-  score: number;
+  upper_sum: number;
+  score_max: number;
   /** 0 ok, 1 warning, 2 danger: the worst level of the bucket's windows */
   level_rank: number;
 }
@@ -38,8 +38,8 @@ export function denseCurve(buckets: Buckets, reports: readonly ReportBucketRow[]
       t,
       reports: reportsAt.get(t) ?? 0,
       baseline: s ? round3(s.baseline) : null,
-      upper: s ? round3(s.upper) : null,
-      score: s ? round3(s.score) : null,
+      upper: s ? round3(s.upper_sum) : null,
+      score: s ? round3(s.score_max) : null,
       level: s ? (LEVEL_BY_RANK[s.level_rank] ?? 'ok') : null,
     };
   }

@@ -18,22 +18,18 @@ GROUP BY t ORDER BY t`;
 }
 
 /**
- * The detector's windows per bucket: a re-scored window counts once (its latest computation),
- * baseline and band are summed over the bucket's windows, score and level are the bucket's worst.
+ * The detector's windows per bucket: a re-scored window counts once (FINAL keeps its latest
+ * computation, the table's version being computed_at_ms), baseline and band are summed over the
+ * bucket's windows, score and level are the bucket's worst.
  */
 export function curveScoresSql(r: Reader, serviceId: string, b: Buckets): string {
   const stepSec = sqlInt(b.stepMs / 1000);
+  // Aliases differ from column names: ClickHouse aliases are visible inside the other aggregates.
   return `SELECT toUInt32(intDiv(toUInt32(window_start), ${stepSec}) * ${stepSec}) AS t,
-  sum(expected) AS baseline, sum(upper) AS upper, max(score) AS score, max(level_rank) AS level_rank
-FROM (
-  SELECT window_start,
-    argMax(expected, computed_at_ms) AS expected, argMax(upper, computed_at_ms) AS upper,
-    argMax(score, computed_at_ms) AS score,
-    argMax(multiIf(level = 'danger', 2, level = 'warning', 1, 0), computed_at_ms) AS level_rank
-  FROM ${r.table('scores')}
-  WHERE service_id = ${sqlSlug(serviceId)} AND window_start >= ${since(b.start)} AND window_start < ${until(b.to)}
-  GROUP BY window_start
-)
+  sum(expected) AS baseline, sum(upper) AS upper_sum, max(score) AS score_max,
+  max(multiIf(level = 'danger', 2, level = 'warning', 1, 0)) AS level_rank
+FROM ${r.table('scores')} FINAL
+WHERE service_id = ${sqlSlug(serviceId)} AND window_start >= ${since(b.start)} AND window_start < ${until(b.to)}
 GROUP BY t ORDER BY t`;
 }
 
