@@ -72,6 +72,22 @@ describe('SeasonalBaseline', () => {
     expect(p.expected).toBeGreaterThan(13);
   });
 
+  it('does not absorb today into today: the time-of-day profile learns through a 20-hour delay line', () => {
+    const b = new SeasonalBaseline({ windowMs: W, priorPerMinute: 2, config: cfg });
+    train(b, MONDAY, 3, () => 2);
+    const rampStart = MONDAY + 3 * 86_400_000 + 13 * 3_600_000;
+    const before = b.predict(rampStart, W)!.seasonal;
+    // a two-hour rise to x6, fed as if nothing were wrong (weight 1, unclipped)
+    train(b, MONDAY + 3 * 86_400_000, 13 / 24, () => 2);
+    for (let t = rampStart; t < rampStart + 2 * 3_600_000; t += W) b.update(t, W, 2 + 10 * ((t - rampStart) / 7_200_000) ** 2, 1, b.predict(t, W));
+    const during = b.predict(rampStart + 2 * 3_600_000, W)!;
+    expect(during.seasonal / before).toBeLessThan(1.15); // only the week-long service mean moved
+    expect(during.level).toBeLessThanOrEqual(cfg.levelMax);
+    // the next day, the same hours have learnt something (the caller clips and down-weights it)
+    train(b, rampStart + 2 * 3_600_000, 22 / 24, () => 2);
+    expect(b.predict(rampStart + 86_400_000 + 90 * 60_000, W)!.seasonal / before).toBeGreaterThan(1.3);
+  });
+
   it('shrinks its structural uncertainty as history grows', () => {
     const b = new SeasonalBaseline({ windowMs: W, priorPerMinute: 1, config: cfg });
     const first = b.predict(MONDAY, W)!.structuralDispersion;

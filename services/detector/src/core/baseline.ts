@@ -15,6 +15,11 @@
  * Slots are evaluated at the window's midpoint and linearly interpolated between slot centres,
  * so an evening ramp is a ramp and not a staircase. Slots are running means whose weight is
  * capped (an EWMA with a floor), which gives both fast learning when new and a fixed memory.
+ * They learn through a delay line of hourly buckets (profileDelayMinutes, 20 h): today's data
+ * shapes tomorrow's profile, never today's, so a slow two-hour degradation is not absorbed into
+ * "normal for this hour" while it happens. The service mean learns at once (its week-long memory
+ * barely moves in two hours), and the level factor follows today within a clamp that narrows
+ * from [1/3, 3] to [1/2, 2] as the daily shape becomes known.
  *
  * Robustness to outages: the caller clips the count at the window's upper band and, while the
  * service is not ok, updates with a reduced weight; so seven hours of ×1000 move the profile by
@@ -26,7 +31,7 @@
  * switch that would also blind it to a real outage.
  */
 import type { BaselineConfig } from './config';
-import { minuteOfWeek, MINUTE_MS } from './time';
+import { HOUR_MS, minuteOfWeek, MINUTE_MS } from './time';
 
 export interface Prediction {
   /** Expected count in the window (seasonal × level, floored at minExpectedPerWindow). */
@@ -62,6 +67,8 @@ export interface BaselineState {
   mean: [number, number];
   level: [number, number];
   disp: [number, number, number];
+  /** Delay line: [epoch hour, Σ weight·rate, Σ weight] per hour not yet learnt by the slots. */
+  pending: number[];
 }
 
 const WEEK_SLOTS = 168;
@@ -79,6 +86,8 @@ export class SeasonalBaseline {
   private dispNum = 0;
   private dispDen = 0;
   private dispWeight = 0;
+  /** Delay line of hourly buckets: [hour, Σ w·rate, Σ w] triples, oldest first. */
+  private pending: number[] = [];
 
   private readonly windowMinutes: number;
   private readonly prior: number;
@@ -91,6 +100,7 @@ export class SeasonalBaseline {
   private readonly levelHorizon: number;
   private readonly dispAlpha: number;
   private readonly dispPriorWeight: number;
+  private readonly delayHours: number;
   private readonly cfg: BaselineConfig;
 
   // Scratch for slot interpolation (no allocation per window).
@@ -114,6 +124,7 @@ export class SeasonalBaseline {
     this.levelHorizon = Math.max(3, c.levelHorizonMinutes / wm);
     this.dispAlpha = 1 / Math.max(20, c.dispersionHorizonMinutes / wm);
     this.dispPriorWeight = c.dispersionPriorMinutes / wm;
+    this.delayHours = Math.ceil(c.profileDelayMinutes / 60);
   }
 
   /** Windows of history behind the service mean (decayed; capped at its memory). */
@@ -151,10 +162,14 @@ export class SeasonalBaseline {
     return rate;
   }
 
+  /** Level factor, clamped more tightly as the time-of-day shape (shapeShare, set by seasonalRate) is learnt. */
   private levelFactor(): number {
     const c = this.cfg;
     const l = (this.levelObs * this.levelHorizon + c.levelPseudoCount) / (this.levelExp * this.levelHorizon + c.levelPseudoCount);
-    return l < c.levelMin ? c.levelMin : l > c.levelMax ? c.levelMax : l;
+    const u = this.shapeShare;
+    const lo = c.levelMatureMin + (c.levelMin - c.levelMatureMin) * u;
+    const hi = c.levelMatureMax + (c.levelMax - c.levelMatureMax) * u;
+    return l < lo ? lo : l > hi ? hi : l;
   }
 
   private learntDispersion(): number {
@@ -198,31 +213,35 @@ export class SeasonalBaseline {
 
   /**
    * Learn from a closed window. `count` should already be clipped at the upper band by the caller;
-   * `weight` is 1 for ordinary windows and less while the service is in trouble.
+   * `weight` is 1 for ordinary windows and less while the service is in trouble. The caller keeps
+   * elevated windows out of the over-dispersion estimate (`learnDispersion`): a rise learnt as noise
+   * widens the band, which lets more of the rise in, which widens the band further.
    */
-  update(windowStart: number, windowMs: number, count: number, weight: number, prediction: Prediction | undefined): void {
+  update(windowStart: number, windowMs: number, count: number, weight: number, prediction: Prediction | undefined, learnDispersion = weight >= 1): void {
     if (!(weight > 0)) return;
     const rate = count / this.windowMinutes;
     this.meanWeight = Math.min(this.meanWeight + weight, this.meanCap);
     this.meanRate += (weight / this.meanWeight) * (rate - this.meanRate);
-    this.locate(minuteOfWeek(windowStart + windowMs / 2));
-    for (let k = 0; k < 2; k++) {
-      const wi = k === 0 ? this.i0 : this.i1;
-      const w = weight * (k === 0 ? 1 - this.w1 : this.w1);
-      if (w === 0) continue;
-      const di = wi % DAY_SLOTS;
-      const dn = Math.min(this.day[di * 2 + 1]! + w, this.dayCap);
-      this.day[di * 2 + 1] = dn;
-      this.day[di * 2] = this.day[di * 2]! + (w / dn) * (rate - this.day[di * 2]!);
-      const wn = Math.min(this.week[wi * 2 + 1]! + w, this.weekCap);
-      this.week[wi * 2 + 1] = wn;
-      this.week[wi * 2] = this.week[wi * 2]! + (w / wn) * (rate - this.week[wi * 2]!);
+    // Slots learn through the delay line: today's data shapes tomorrow's profile.
+    const mid = windowStart + windowMs / 2;
+    const hour = Math.floor(mid / HOUR_MS);
+    const p = this.pending;
+    const n = p.length;
+    if (n >= 3 && p[n - 3] === hour) {
+      p[n - 2] = p[n - 2]! + weight * rate;
+      p[n - 1] = p[n - 1]! + weight;
+    } else {
+      p.push(hour, weight * rate, weight);
+    }
+    while (p.length >= 3 && p[0]! <= hour - this.delayHours) {
+      this.commitHour(p[0]!, p[1]! / p[2]!, p[2]!);
+      p.splice(0, 3);
     }
     if (prediction === undefined) return;
     const a = weight / this.levelHorizon;
     this.levelObs += a * (count - this.levelObs);
     this.levelExp += a * (prediction.seasonal - this.levelExp);
-    if (weight >= 1) {
+    if (learnDispersion) {
       // Over-dispersion: excess of the squared error over what Poisson noise and estimation error explain.
       const mu = prediction.expected;
       const err = count - mu;
@@ -233,6 +252,18 @@ export class SeasonalBaseline {
     }
   }
 
+  /** Teaches the hour-of-day and hour-of-week slots one hour of (clipped) data, `weight` windows' worth. */
+  private commitHour(hour: number, rate: number, weight: number): void {
+    const wi = minuteOfWeek(hour * HOUR_MS) / 60;
+    const di = wi % DAY_SLOTS;
+    const dn = Math.min(this.day[di * 2 + 1]! + weight, this.dayCap);
+    this.day[di * 2 + 1] = dn;
+    this.day[di * 2] = this.day[di * 2]! + (weight / dn) * (rate - this.day[di * 2]!);
+    const wn = Math.min(this.week[wi * 2 + 1]! + weight, this.weekCap);
+    this.week[wi * 2 + 1] = wn;
+    this.week[wi * 2] = this.week[wi * 2]! + (weight / wn) * (rate - this.week[wi * 2]!);
+  }
+
   toJSON(): BaselineState {
     return {
       week: Array.from(this.week),
@@ -240,6 +271,7 @@ export class SeasonalBaseline {
       mean: [this.meanRate, this.meanWeight],
       level: [this.levelObs, this.levelExp],
       disp: [this.dispNum, this.dispDen, this.dispWeight],
+      pending: this.pending.slice(),
     };
   }
 
@@ -251,6 +283,7 @@ export class SeasonalBaseline {
     [b.meanRate, b.meanWeight] = s.mean;
     [b.levelObs, b.levelExp] = s.level;
     [b.dispNum, b.dispDen, b.dispWeight] = s.disp;
+    b.pending = s.pending.slice();
     return b;
   }
 }

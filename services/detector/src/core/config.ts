@@ -24,6 +24,12 @@ export interface BaselineConfig {
   weekSlotShrinkMinutes: number;
   /** How little we trust an unlearnt time-of-day shape, as a relative standard deviation. */
   shapeRelativeSd: number;
+  /**
+   * The time-of-day and day-of-week slots learn a window only this long after it happened, so an
+   * anomaly never feeds its own baseline (a two-hour slow degradation would otherwise become "normal
+   * for Wednesday 15:00" while it happens). 20 h keeps yesterday's same hour in today's profile.
+   */
+  profileDelayMinutes: number;
   /** Memory of the service-wide mean. */
   meanMemoryMinutes: number;
   /** Memory of the 24 hour-of-day slots, in days. */
@@ -34,8 +40,12 @@ export interface BaselineConfig {
   levelHorizonMinutes: number;
   /** Pseudo-counts that keep the level factor at 1 for services too small to estimate it. */
   levelPseudoCount: number;
+  /** Clamp of the level factor while the time-of-day shape is unknown (it must stand in for the daily rhythm). */
   levelMin: number;
   levelMax: number;
+  /** Clamp once the shape is learnt: a day busier or quieter than this is news, not baseline. */
+  levelMatureMin: number;
+  levelMatureMax: number;
   /** Over-dispersion φ (variance = μ + φμ²): prior, clamp, learning horizon and prior weight. */
   dispersionPrior: number;
   dispersionMin: number;
@@ -44,7 +54,7 @@ export interface BaselineConfig {
   dispersionPriorMinutes: number;
   /** Floor of the expected count per window: a baseline of exactly 0 would make any report infinitely unlikely. */
   minExpectedPerWindow: number;
-  /** Weight of a window's (clipped) count in the baselines while the service is not ok. */
+  /** Weight of a window's (clipped) count in the baselines while the service is not ok or the window is elevated. */
   anomalousUpdateWeight: number;
 }
 
@@ -169,6 +179,7 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
     daySlotShrinkMinutes: 30,
     weekSlotShrinkMinutes: 60,
     shapeRelativeSd: 0.5,
+    profileDelayMinutes: 20 * 60,
     meanMemoryMinutes: 7 * 24 * 60,
     dayMemoryDays: 14,
     weekMemoryWeeks: 4,
@@ -176,6 +187,8 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
     levelPseudoCount: 5,
     levelMin: 1 / 3,
     levelMax: 3,
+    levelMatureMin: 0.5,
+    levelMatureMax: 2,
     dispersionPrior: 0.05,
     dispersionMin: 0.01,
     dispersionMax: 1,
@@ -268,10 +281,15 @@ export function resolveDetectorConfig(partial: DeepPartial<DetectorConfig> = {})
   for (const k of ['defaultPriorPerMinute', 'priorScale', 'meanMemoryMinutes', 'dayMemoryDays', 'weekMemoryWeeks', 'levelHorizonMinutes', 'dispersionHorizonMinutes', 'minExpectedPerWindow'] as const) {
     check(positive(b[k]), `baseline.${k}`, '> 0', b[k]);
   }
-  for (const k of ['priorStrengthMinutes', 'priorRelativeSd', 'daySlotShrinkMinutes', 'weekSlotShrinkMinutes', 'shapeRelativeSd', 'levelPseudoCount', 'dispersionPriorMinutes'] as const) {
+  for (const k of ['profileDelayMinutes', 'priorStrengthMinutes', 'priorRelativeSd', 'daySlotShrinkMinutes', 'weekSlotShrinkMinutes', 'shapeRelativeSd', 'levelPseudoCount', 'dispersionPriorMinutes'] as const) {
     check(nonNegative(b[k]), `baseline.${k}`, '>= 0', b[k]);
   }
-  check(positive(b.levelMin) && b.levelMin <= 1 && b.levelMax >= 1, 'baseline.levelMin/levelMax', 'levelMin in (0, 1] and levelMax >= 1', [b.levelMin, b.levelMax]);
+  check(
+    positive(b.levelMin) && b.levelMin <= b.levelMatureMin && b.levelMatureMin <= 1 && b.levelMatureMax >= 1 && b.levelMax >= b.levelMatureMax,
+    'baseline.level*',
+    'levelMin <= levelMatureMin <= 1 <= levelMatureMax <= levelMax',
+    [b.levelMin, b.levelMatureMin, b.levelMatureMax, b.levelMax],
+  );
   check(nonNegative(b.dispersionMin) && b.dispersionMin <= b.dispersionPrior && b.dispersionPrior <= b.dispersionMax, 'baseline.dispersion*', 'dispersionMin <= dispersionPrior <= dispersionMax, all >= 0', [b.dispersionMin, b.dispersionPrior, b.dispersionMax]);
   check(b.anomalousUpdateWeight >= 0 && b.anomalousUpdateWeight <= 1, 'baseline.anomalousUpdateWeight', 'in [0, 1]', b.anomalousUpdateWeight);
   const l = c.levels;

@@ -88,8 +88,11 @@ export class ServiceScorer {
     }
     const previousLevel = this.levels.level;
     const level = this.levels.observe({ windowStart, evidence, count, expected, independentVariance, correlatedDispersion });
-    const weight = level === 'ok' ? 1 : config.baseline.anomalousUpdateWeight;
-    this.baseline.update(windowStart, windowMs, learnt, weight, prediction);
+    // Learn fully only from calm windows; an elevated window (even before it makes a warning)
+    // teaches with a reduced weight, so a slow rise is not followed as fast as it climbs.
+    const calm = level === 'ok' && evidence < config.levels.unusualLog10 && this.levels.lastScanEvidence < config.levels.unusualLog10;
+    const weight = calm ? 1 : config.baseline.anomalousUpdateWeight;
+    this.baseline.update(windowStart, windowMs, learnt, weight, prediction, calm);
     return {
       windowStart,
       windowEnd: windowStart + windowMs,
