@@ -47,8 +47,9 @@ export interface LatestScoreRow {
 }
 
 /**
- * Each service's latest window. Bounded to the week before the newest window in the table, so
- * the scan stays small however long the history (and a replayed past still shows its last state).
+ * Each service's latest window (its latest computation). Bounded to the day before the newest
+ * window in the table, so the scan stays small however long the history, and a replayed past
+ * still shows its last state; a service not scored in that day counts as never scored.
  */
 export function latestScoresSql(r: Reader): string {
   const scores = r.table('scores');
@@ -57,7 +58,7 @@ export function latestScoresSql(r: Reader): string {
   argMax(score, (window_start, computed_at_ms)) AS score, argMax(level, (window_start, computed_at_ms)) AS level,
   argMax(count, (window_start, computed_at_ms)) AS count, argMax(expected, (window_start, computed_at_ms)) AS expected
 FROM ${scores}
-WHERE window_start >= (SELECT max(window_start) FROM ${scores}) - ${sqlInt(7 * 86_400)}
+WHERE window_start >= (SELECT max(window_start) FROM ${scores}) - ${sqlInt(86_400)}
 GROUP BY service_id`;
 }
 

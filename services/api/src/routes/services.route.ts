@@ -16,7 +16,8 @@ import {
 import type { Level, ProblemCategory } from '../../../../schemas/events/index';
 import { denseCurve, LEVEL_RANK } from '../curve';
 import { notFound } from '../errors';
-import { bucketsFor, cacheControlFor, DAY_MS, resolveRange, type TimeRange } from '../time-range';
+import { SparklineStore, SPARK_POINTS } from '../sparklines';
+import { bucketsFor, cacheControlFor, resolveRange, type TimeRange } from '../time-range';
 import {
   breakdownFrom,
   breakdownSql,
@@ -25,13 +26,11 @@ import {
   latestScoresSql,
   openIncidentsSql,
   postsSql,
-  sparklinesSql,
   type HashtagRow,
   type LatestScoreRow,
   type OpenIncidentRow,
   type PostRow,
   type ShareRow,
-  type SparkRow,
 } from './services.queries';
 
 export const HashtagsQuery = Type.Object(
@@ -40,14 +39,18 @@ export const HashtagsQuery = Type.Object(
 );
 
 const errors = { 400: ErrorResponse, 404: ErrorResponse, 500: ErrorResponse, 503: ErrorResponse };
-const SPARK_STEP_MS = 15 * 60_000;
 const SERVICES_TTL_MS = 1000;
 
 type Params = Static<typeof ServiceParams>;
 
 export async function servicesRoutes(app: FastifyInstance): Promise<void> {
   const { reader } = app;
-  let servicesCache: { at: number; value: Promise<ServicesResponse> } | null = null;
+  const listCache: { current: Promise<ServicesResponse> | null; inFlight: boolean; doneAt: number } = {
+    current: null,
+    inFlight: false,
+    doneAt: 0,
+  };
+  const sparklines = new SparklineStore(reader);
 
   const knownService = (id: string) => {
     const service = app.catalog.get(id);
@@ -66,36 +69,34 @@ export async function servicesRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (_request, reply) => {
-      // Every open dashboard polls this list: one computation serves all requests of a second.
-      if (!servicesCache || performance.now() - servicesCache.at > SERVICES_TTL_MS) {
+      // Every open dashboard polls this list: one computation at a time serves every request,
+      // and its answer is reused for a second after it completed.
+      if (!listCache.current || (!listCache.inFlight && performance.now() - listCache.doneAt > SERVICES_TTL_MS)) {
         const value = listServices();
-        servicesCache = { at: performance.now(), value };
-        value.catch(() => (servicesCache = null));
+        listCache.current = value;
+        listCache.inFlight = true;
+        value
+          .then(
+            () => (listCache.doneAt = performance.now()),
+            () => {
+              if (listCache.current === value) listCache.current = null;
+            },
+          )
+          .finally(() => (listCache.inFlight = false));
       }
       reply.header('cache-control', 'public, max-age=5');
-      return servicesCache.value;
+      return listCache.current;
     },
   );
 
   async function listServices(): Promise<ServicesResponse> {
     const now = app.now();
-    // 96 buckets of 15 minutes, the last one being the current (partial) quarter hour.
-    const sparkEnd = Math.floor(now / SPARK_STEP_MS) * SPARK_STEP_MS + SPARK_STEP_MS;
-    const sparkRange = { from: sparkEnd - DAY_MS, to: sparkEnd };
     const [latest, sparks, open] = await Promise.all([
       reader.rows<LatestScoreRow>(latestScoresSql(reader)),
-      reader.rows<SparkRow>(sparklinesSql(reader, { from: sparkRange.from, to: now + 1 })),
+      sparklines.lines(now),
       reader.rows<OpenIncidentRow>(openIncidentsSql(reader)),
     ]);
     const latestBy = new Map(latest.map((l) => [l.service_id, l]));
-    const sparkBy = new Map<string, number[]>();
-    for (const s of sparks) {
-      const i = Math.floor((s.t * 1000 - sparkRange.from) / SPARK_STEP_MS);
-      if (i < 0 || i >= 96) continue;
-      let line = sparkBy.get(s.service_id);
-      if (!line) sparkBy.set(s.service_id, (line = new Array<number>(96).fill(0)));
-      line[i] = Number(s.n);
-    }
     const incidentBy = new Map<string, string>();
     // Ordered by start: a service in two open incidents shows the most recent one.
     for (const inc of open) for (const id of inc.service_ids) incidentBy.set(id, inc.incident_id);
@@ -109,7 +110,7 @@ export async function servicesRoutes(app: FastifyInstance): Promise<void> {
         count: l ? Number(l.count) : 0,
         expected: l ? Number(l.expected) : 0,
         updatedAt: l ? l.last_window_s * 1000 : null,
-        sparkline: sparkBy.get(s.id) ?? new Array<number>(96).fill(0),
+        sparkline: sparks.lines.get(s.id) ?? new Array<number>(SPARK_POINTS).fill(0),
         openIncidentId: incidentBy.get(s.id) ?? null,
       };
     });
