@@ -1,0 +1,76 @@
+/**
+ * The detector service's configuration: the shared variables, the service's own (port, groups,
+ * cadence), and the core's tunables. Everything the core exposes can be overridden with
+ * DOWNRADAR_DETECTOR_CONFIG_JSON (a partial DetectorConfig); the variables that people change
+ * most have their own names and win over the JSON.
+ */
+import { hostname } from 'node:os';
+import { baseConfig, ConfigError, defineConfig, int, num, optionalStr, str, type ConfigOf } from '@downradar/common';
+import { resolveDetectorConfig, type DeepPartial, type DetectorConfig } from './core/config';
+
+const GROUP_PATTERN = /^[A-Za-z0-9._-]{1,200}$/;
+
+export const detectorConfigSpec = defineConfig({
+  ...baseConfig,
+  detectorHost: str('address of the detector\'s /healthz, /readyz, /metrics and /debug', '127.0.0.1'),
+  detectorPort: int('port of the detector\'s HTTP endpoints (0 = any free port)', 8084, 0, 65535),
+  detectorInstance: optionalStr('name of this instance (default: the host name); names its trend checkpoints and Kafka client', {
+    pattern: /^[A-Za-z0-9._-]{1,100}$/,
+  }),
+  detectorGroupId: str('consumer group of the scoring stage (downradar.signals)', 'downradar-detector', { pattern: GROUP_PATTERN }),
+  detectorIncidentsGroupId: str('consumer group of the incident stage (one active member)', 'downradar-incidents', { pattern: GROUP_PATTERN }),
+  detectorWindowMs: int('window length in ms: whole seconds from 10 s to 15 min that divide a day', 60_000, 10_000, 900_000),
+  detectorAllowedLatenessMs: int('watermark lag: events later than this go to the DLQ as LATE_EVENT', 15_000, 0, 86_400_000),
+  detectorIdleTimeoutMs: int('with no signal for this long (wall clock), event time is assumed to follow the clock (0 = never)', 60_000, 0, 86_400_000),
+  detectorPriorScale: num('multiplies the catalog\'s baselinePerMinute priors (the demo replays at 0.01 of real volume)', 1, 1e-9, 1e9),
+  detectorConfigJson: optionalStr('JSON of a partial core DetectorConfig (levels, baseline, incidents, trends, ...)'),
+  detectorTickMs: int('how often idle partitions are advanced by the clock and announced', 1000, 50, 60_000),
+  detectorEmptyPartitionIdleMs: int('a partition without any signal stops holding back incident grouping after this long', 10_000, 0, 3_600_000),
+  detectorSessionTimeoutMs: int('Kafka session timeout of both groups: how long a dead instance holds its partitions', 30_000, 6_000, 300_000),
+  detectorMaxBatchBytes: int('largest fetch per partition (bigger batches = fewer transactions under load)', 8 * 1024 * 1024, 65_536, 256 * 1024 * 1024),
+});
+
+export type DetectorServiceConfig = ConfigOf<typeof detectorConfigSpec>;
+
+/** The instance name: DOWNRADAR_DETECTOR_INSTANCE, else the host name made safe for Kafka ids. */
+export function instanceName(config: Pick<DetectorServiceConfig, 'detectorInstance'>): string {
+  return config.detectorInstance ?? (hostname().replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100) || 'detector');
+}
+
+/**
+ * The core config this service runs with: the JSON overrides, then the named variables.
+ * Validated here, at boot, so that a wrong value stops the process with the variable's name.
+ */
+export function coreConfigOf(config: DetectorServiceConfig): DetectorConfig {
+  let overrides: DeepPartial<DetectorConfig> = {};
+  if (config.detectorConfigJson !== undefined) {
+    try {
+      overrides = JSON.parse(config.detectorConfigJson) as DeepPartial<DetectorConfig>;
+    } catch (err) {
+      throw new ConfigError('DOWNRADAR_DETECTOR_CONFIG_JSON', `is not JSON: ${(err as Error).message}`);
+    }
+    if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
+      throw new ConfigError('DOWNRADAR_DETECTOR_CONFIG_JSON', 'must be a JSON object (a partial DetectorConfig)');
+    }
+  }
+  const partial: DeepPartial<DetectorConfig> = {
+    ...overrides,
+    windowMs: config.detectorWindowMs,
+    allowedLatenessMs: config.detectorAllowedLatenessMs,
+    idleTimeoutMs: config.detectorIdleTimeoutMs,
+    baseline: { ...overrides.baseline, priorScale: config.detectorPriorScale },
+  };
+  try {
+    return resolveDetectorConfig(partial);
+  } catch (err) {
+    const message = (err as Error).message;
+    const variable = /windowMs/.test(message)
+      ? 'DOWNRADAR_DETECTOR_WINDOW_MS'
+      : /allowedLatenessMs/.test(message)
+        ? 'DOWNRADAR_DETECTOR_ALLOWED_LATENESS_MS'
+        : /priorScale/.test(message)
+          ? 'DOWNRADAR_DETECTOR_PRIOR_SCALE'
+          : 'DOWNRADAR_DETECTOR_CONFIG_JSON';
+    throw new ConfigError(variable, `is invalid: ${message}`);
+  }
+}
