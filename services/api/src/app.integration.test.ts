@@ -418,6 +418,7 @@ describe('dashboard and CORS', () => {
       const asset = await get<string>('/assets/app-abc123.js', withDist);
       expect(asset.status).toBe(200);
       expect(asset.headers['cache-control']).toContain('immutable');
+      expect((await get('/assets/app-old999.js', withDist)).status).toBe(404);
       expect((await get('/v1/nothing', withDist)).status).toBe(404);
       expect((await get('/v1/services/facebook/curve?step=2', withDist)).status).toBe(400);
     } finally {

@@ -144,7 +144,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (isApi || (request.method !== 'GET' && request.method !== 'HEAD')) {
       return reply.code(404).send(errorBody(404, 'NOT_FOUND', `no route ${request.method} ${path}`));
     }
-    // The dashboard is a single-page app: its client-side routes all load index.html.
+    // The dashboard is a single-page app: its client-side routes all load index.html (but a
+    // missing file, such as an asset of an older build, is a plain 404).
+    if (dashboard && /\.[A-Za-z0-9]{1,8}$/.test(path)) return reply.code(404).type('text/plain; charset=utf-8').send(`not found: ${path}`);
     if (dashboard) return reply.header('cache-control', 'no-cache').sendFile('index.html');
     return reply
       .code(path === '/' ? 200 : 404)
