@@ -9,6 +9,9 @@ export const sinkConfigSpec = defineConfig({
   sinkConsumers: int('consumer group members in this process: while one waits for ClickHouse, another fetches and maps', 2, 1, 64),
   sinkMaxChunk: int('most messages in one batch handed to ClickHouse', 20_000, 1, 1_000_000),
   sinkMigrate: bool('apply schemas/clickhouse migrations at start (idempotent)', true),
+  sinkFetchMaxBytes: int('most bytes one Kafka fetch brings (bigger fetches, fewer and larger inserts)', 50 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024),
+  sinkFetchMinBytes: int('the broker waits (at most sinkFetchMaxWaitMs) until this many bytes are there', 1024 * 1024, 1, 100 * 1024 * 1024),
+  sinkFetchMaxWaitMs: int('most time the broker waits to fill a fetch', 250, 0, 10_000),
   sinkInsertTimeoutMs: int('give up on one ClickHouse request after this long (then retry)', 30_000, 100, 600_000),
 });
 

@@ -27,6 +27,12 @@ export interface ConsumerRunnerOptions {
   /** Max messages handed to handleBatch at once (a kafkajs batch is split into chunks). */
   maxChunk?: number;
   sessionTimeoutMs?: number;
+  /** Fetch sizing: bigger fetches mean bigger downstream batches (ClickHouse prefers few large inserts). */
+  maxBytes?: number;
+  maxBytesPerPartition?: number;
+  /** Let the broker wait up to this long for minBytes to accumulate (latency vs batch size). */
+  minBytes?: number;
+  maxWaitTimeInMs?: number;
   onRetry?(err: unknown, attempt: number): void;
   /** Called when partitions are revoked or assigned (for state checkpoints). */
   onAssign?(assignment: Record<string, number[]>): void;
@@ -52,8 +58,10 @@ export async function runConsumer(opts: ConsumerRunnerOptions): Promise<Consumer
     groupId: opts.groupId,
     sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: 3000,
-    maxBytesPerPartition: 4 * 1024 * 1024,
-    maxWaitTimeInMs: 100,
+    maxBytesPerPartition: opts.maxBytesPerPartition ?? 4 * 1024 * 1024,
+    maxBytes: opts.maxBytes ?? 10 * 1024 * 1024,
+    minBytes: opts.minBytes ?? 1,
+    maxWaitTimeInMs: opts.maxWaitTimeInMs ?? 100,
     allowAutoTopicCreation: false,
     retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
   });
