@@ -26,8 +26,9 @@
  * 5. Resolve when every primary is ok (the scorer already waited resolveAfterMs). Collaterals that
  *    are still high are then ignored until they are ok again (no orphan incident from an aftershock).
  *
- * Events: `opened` once; `updated` when a service joins or any member's level changes, and
- * otherwise at most every updateEveryMs while peaks grow; `resolved` once. eventId = id:seq.
+ * Events: `opened` once; `updated` at once when a service joins or a primary's level changes, and
+ * otherwise at most every updateEveryMs while peaks grow or collaterals' levels move; `resolved`
+ * once. eventId = id:seq.
  */
 import type { IncidentEvent, IncidentService, Level, ScoreEvent } from '../../../../schemas/events/index';
 import type { IncidentConfig } from './config';
@@ -57,9 +58,10 @@ interface Incident {
   members: Member[];
   lastEmittedAt: number;
   lastPrimaryOnset: number;
-  /** Set during a window: something an `updated` must announce. */
+  /** Set during a window: something an `updated` must announce now (a join, a primary's level). */
   changed: boolean;
-  peakGrew: boolean;
+  /** Something worth announcing at the slow cadence (peaks grew, a collateral's level moved). */
+  dirty: boolean;
   isNew: boolean;
 }
 
@@ -236,8 +238,8 @@ export class IncidentManager {
       if (inc !== undefined) {
         const m = inc.members.find((x) => x.serviceId === s.serviceId)!;
         const r = this.applyScore(m, s);
-        if (r.levelChanged) inc.changed = true;
-        if (r.peakGrew) inc.peakGrew = true;
+        if (r.levelChanged && m.role === 'primary') inc.changed = true;
+        else if (r.levelChanged || r.peakGrew) inc.dirty = true;
         continue;
       }
       if (this.suppressed.has(s.serviceId)) {
@@ -273,7 +275,7 @@ export class IncidentManager {
         lastEmittedAt: windowEnd,
         lastPrimaryOnset: windowStart,
         changed: true,
-        peakGrew: false,
+        dirty: false,
         isNew: true,
       };
       if (o.info.family) inc.family = o.info.family;
@@ -323,11 +325,11 @@ export class IncidentManager {
       let type: IncidentEvent['type'] | undefined;
       if (inc.isNew) type = 'opened';
       else if (inc.changed) type = 'updated';
-      else if (inc.peakGrew && windowEnd - inc.lastEmittedAt >= this.cfg.updateEveryMs) type = 'updated';
+      else if (inc.dirty && windowEnd - inc.lastEmittedAt >= this.cfg.updateEveryMs) type = 'updated';
       if (type !== undefined) {
         inc.seq++;
         inc.lastEmittedAt = windowEnd;
-        inc.peakGrew = false;
+        inc.dirty = false;
         events.push(this.toEvent(inc, type, windowEnd, nowMs));
       }
       inc.changed = false;
