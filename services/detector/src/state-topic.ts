@@ -8,7 +8,7 @@
  * waiting for "the last message" would wait forever on a transactional topic.
  */
 import { randomBytes } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 import { kafkaError, type Logger } from '@downradar/common';
 
 export interface StateReadResult {
@@ -26,8 +26,32 @@ export async function readStateTopic(
 ): Promise<StateReadResult> {
   const t0 = performance.now();
   const latest = new Map<string, string>();
-  let records = 0;
   let bytes = 0;
+  const records = await readToEnd(kafka, topic, opts, (m) => {
+    const key = m.key?.toString('utf8');
+    if (key === undefined || (opts.keep && !opts.keep(key))) return;
+    if (m.value === null) latest.delete(key);
+    else {
+      const text = m.value.toString('utf8');
+      bytes += text.length;
+      latest.set(key, text);
+    }
+  });
+  opts.logger?.debug({ topic, records, keys: latest.size, bytes }, 'state topic read');
+  return { latest, records, bytes, durationMs: performance.now() - t0 };
+}
+
+/**
+ * Reads a topic from the beginning to the end offsets it finds when it starts (read_committed),
+ * calling `onMessage` for each message in partition order. Returns how many it read.
+ */
+export async function readToEnd(
+  kafka: Kafka,
+  topic: string,
+  opts: { groupPrefix: string; timeoutMs?: number },
+  onMessage: (m: KafkaMessage, partition: number) => void,
+): Promise<number> {
+  let records = 0;
   const admin = kafka.admin();
   let ends: Map<number, bigint>;
   try {
@@ -39,7 +63,7 @@ export async function readStateTopic(
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
-  if (ends.size === 0) return { latest, records, bytes, durationMs: performance.now() - t0 };
+  if (ends.size === 0) return 0;
 
   const consumer = kafka.consumer({
     groupId: `${opts.groupPrefix}-restore-${randomBytes(6).toString('hex')}`,
@@ -64,16 +88,11 @@ export async function readStateTopic(
       autoCommit: false,
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch }) => {
+        const end = ends.get(batch.partition);
         for (const m of batch.messages) {
+          if (end !== undefined && BigInt(m.offset) >= end) break; // past the end we were asked for
           records++;
-          const key = m.key?.toString('utf8');
-          if (key === undefined || (opts.keep && !opts.keep(key))) continue;
-          if (m.value === null) latest.delete(key);
-          else {
-            const text = m.value.toString('utf8');
-            bytes += text.length;
-            latest.set(key, text);
-          }
+          onMessage(m, batch.partition);
         }
       },
     });
@@ -90,8 +109,7 @@ export async function readStateTopic(
   } finally {
     await consumer.disconnect().catch(() => undefined);
   }
-  opts.logger?.debug({ topic, records, keys: latest.size, bytes }, 'state topic read');
-  return { latest, records, bytes, durationMs: performance.now() - t0 };
+  return records;
 }
 
 /** Creates a topic with one partition if it is missing (the windows topic needs a total order). */
