@@ -4,7 +4,7 @@ import { DlqRecord, IncidentEvent, ScoreEvent, TrendEvent, type SignalEvent } fr
 import { DetectorConfigError } from './config';
 import { createDetector, type Detector, type DetectorOutput } from './detector';
 import { serviceInfoFrom, type HashtagLookup } from './facts';
-import { diurnal, generateTraffic, SAMPLE_CATALOG, type ServiceTraffic } from './simulate';
+import { diurnal, FORTY_SERVICE_RATES, generateTraffic, SAMPLE_CATALOG, type ServiceTraffic } from './simulate';
 
 const W = 60_000;
 const T0 = Date.UTC(2021, 9, 4, 15, 0);
@@ -221,6 +221,25 @@ describe('detector on a Facebook-2021-like day', () => {
     expect(new Set(trending.map((t) => t.hashtag))).toEqual(new Set(['facebookdown', 'whatsappdown']));
     expect(trending.find((t) => t.hashtag === 'facebookdown')).toMatchObject({ serviceId: 'facebook', outage: true });
     expect(out.trends.filter((t) => t.trending && t.windowStart < ONSET)).toEqual([]);
+  });
+});
+
+describe('detector on a quiet week', () => {
+  it('40 services, 4 days of evening peaks, repeat reporters, chatter and late delivery: no incident, no trend', () => {
+    const services: ServiceTraffic[] = FORTY_SERVICE_RATES.map((rate, i) => ({
+      serviceId: `svc-${i}`,
+      perMinute: (t: number) => rate * diurnal(t),
+      hashtags: [`svc${i}down`],
+    }));
+    const start = Date.UTC(2021, 8, 27);
+    const signals = generateTraffic({ seed: 11, from: start, to: start + 4 * 86_400_000, services, maxDelayMs: 20_000, chatterPerMinute: 0.3, noiseCv: 0.2 });
+    const info = serviceInfoFrom(FORTY_SERVICE_RATES.map((rate, i) => ({ id: `svc-${i}`, baselinePerMinute: rate, category: 'social' })));
+    const d = createDetector({}, info);
+    const out = run(d, signals, 5000);
+    expect(out.incidents).toEqual([]);
+    expect(out.scores.filter((s) => s.level !== 'ok')).toEqual([]);
+    expect(out.trends.filter((t) => t.trending)).toEqual([]);
+    expect(out.scores.length).toBeGreaterThanOrEqual(40 * 4 * 1440); // every service, every minute (repeats spill a few minutes past the end)
   });
 });
 
