@@ -87,7 +87,7 @@ export class ScoringStage {
   }
 
   private newTrendTracker(): TrendTracker {
-    return new TrendTracker(this.o.instance, this.o.core, this.o.serviceInfo, this.o.hashtagInfo);
+    return new TrendTracker(this.o.instance, this.o.core, this.o.hashtagInfo);
   }
 
   get ready(): boolean {
@@ -249,9 +249,9 @@ export class ScoringStage {
     const ingest = task.scorer.ingest(messages, signalCheck, now);
     this.o.metrics.signalsSkipped.inc(ingest.skipped);
     if (ingest.nextOffset === undefined) return true; // all seen before
-    this.trends.add(ingest.withHashtags, now);
+    this.trends.add(ingest.withHashtags);
     const adv = task.scorer.advance(now);
-    const trendEvents = this.trends.advance(now);
+    const trendEvents = this.trends.advance(this.trendFrontier(now));
     const ok = await this.commit(task, ingest, adv, trendEvents, true);
     if (ok) this.o.metrics.signalsConsumed.inc(messages.length - ingest.skipped);
     return ok;
@@ -260,15 +260,35 @@ export class ScoringStage {
   private async tick(): Promise<void> {
     if (this.stopping || this.tasks.size === 0) return;
     const now = Date.now();
-    const trendEvents = this.trends.advance(now);
+    const tasks = [...this.tasks.values()].sort((a, b) => a.scorer.partition - b.scorer.partition);
+    const advanced = tasks.map((task) => ({ task, adv: task.scorer.advance(now) }));
+    const trendEvents = this.trends.advance(this.trendFrontier(now));
     let trendsPending = trendEvents.length > 0;
-    for (const task of [...this.tasks.values()].sort((a, b) => a.scorer.partition - b.scorer.partition)) {
-      const adv = task.scorer.advance(now);
+    for (const { task, adv } of advanced) {
       const announce = task.scorer.announcement(now, this.o.emptyPartitionIdleMs);
       if (adv.scores.length === 0 && adv.dlq.length === 0 && announce === undefined && !trendsPending) continue;
       await this.commit(task, undefined, adv, trendsPending ? trendEvents : [], false);
       trendsPending = false;
     }
+  }
+
+  /**
+   * Trends close a window when every partition this instance owns has closed it (see
+   * trend-tracker.ts). A partition that never had a signal holds them back for the same grace
+   * period as the incident stage: right after an assignment it may just not have been read yet.
+   */
+  private trendFrontier(now: number): number | undefined {
+    let min: number | undefined;
+    for (const t of this.tasks.values()) {
+      if (t.scorer.empty) {
+        if (now - t.scorer.assignedAt >= this.o.emptyPartitionIdleMs) continue;
+        return undefined;
+      }
+      const c = t.scorer.detector.closedUpTo();
+      if (c === undefined) return undefined;
+      if (min === undefined || c < min) min = c;
+    }
+    return min;
   }
 
   private async commit(task: Task, ingest: IngestResult | undefined, adv: AdvanceResult, trendEvents: TrendEvent[], withOffsets: boolean): Promise<boolean> {

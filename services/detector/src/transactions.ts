@@ -53,7 +53,12 @@ export async function connectTransactionalProducer(kafka: Kafka, transactionalId
     allowAutoTopicCreation: false,
     transactionTimeout: 60_000,
     createPartitioner: Partitioners.DefaultPartitioner,
-    retry: { initialRetryTime: 100, retries: 5, maxRetryTime: 2000 },
+    // Without a limit, as kafkajs wants for idempotent producers (a limit can break the sequence
+    // numbers; an outage longer than transactionTimeout aborts the transaction instead). Starting
+    // small matters: right after a commit the coordinator answers CONCURRENT_TRANSACTIONS until
+    // its markers are written (milliseconds), and kafkajs' usual 100-300 ms first back-off would
+    // land on the alert latency.
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 5, maxRetryTime: 1000, factor: 0.2, multiplier: 2 },
   });
   try {
     await producer.connect(); // InitProducerId: fences the previous owner of this id

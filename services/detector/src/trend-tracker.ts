@@ -1,39 +1,60 @@
 /**
- * Hashtag trends of one instance: a core detector fed with the hashtag-bearing signals of every
- * partition this instance owns, used only for its trends.
+ * Hashtag trends of one instance: the core's HashtagTrends (bounded memory, burst score against
+ * each hashtag's own baseline) fed with the hashtags of every signal the instance's partitions
+ * accept, and closed window by window when EVERY partition it owns has closed that window.
+ *
+ * Why not a core detector of its own: its watermark would be the largest event time over all
+ * partitions, and kafkajs hands over one partition's batch at a time; when partitions are read
+ * behind each other (a backlog after a restart, a replay produced faster than it is read) each
+ * partition's batch spans minutes or hours, and the hashtags of the partitions read later would
+ * all be late. Closing on the partitions' own progress gives the same trends whatever order the
+ * partitions are read in: a hashtag is late for trends only when its signal was late for its
+ * partition (or its partition had never had a signal before and the others are ahead).
  *
  * Trends need all hashtags in one counter: a post that names three services arrives as three
- * signals on up to three partitions, and the core counts its hashtags once by source id. With one
- * instance (the usual case, and the demo) this tracker sees everything and its trends are exactly
- * the core's. With several instances each counts the hashtags of its own partitions, so a
- * hashtag spread over services of different instances is reported by each with a partial
- * count (see the README's scale-out note).
+ * signals, possibly on three partitions, and is counted once by its source id. With one instance
+ * (the usual case, and the demo) this sees everything. With several, each counts the hashtags of
+ * its own partitions, so a hashtag spread over the services of two instances is reported by each
+ * with a partial count.
  *
- * Its checkpoint lives under `trends@<instance>/`: the detector meta (its watermark) and the
- * trend entries. Signals reach it stripped to what trends use (no reporter: no dedupe table).
+ * Checkpoint under `trends@<instance>/`: `meta` (closed, late), `trends` (open windows, source
+ * cache) and `trend-baselines:<n>` (the bounded baseline map, in chunks).
  */
 import type { SignalEvent, TrendEvent } from '../../../schemas/events/index';
 import { CheckpointWriter, parseEntries, type CheckpointDiff } from './checkpoint';
 import type { DetectorConfig } from './core/config';
-import { createDetector, type Detector } from './core/detector';
-import type { HashtagLookup, ServiceInfoLookup } from './core/facts';
+import type { HashtagLookup } from './core/facts';
+import { HashtagTrends, type TrendBaselineChunk, type TrendsMeta } from './core/trends';
+import { windowStartOf } from './core/time';
 
-const TREND_KEYS = /^(detector|trends|trend-baselines:\d+)$/;
+interface TrackerMeta {
+  v: 1;
+  /** Every window ending at or before this has been closed (null: none yet). */
+  closed: number | null;
+  late: number;
+}
 
 export class TrendTracker {
-  readonly detector: Detector;
+  private trends: HashtagTrends;
   private readonly writer: CheckpointWriter;
-  /** Hashtag signals the tracker's own watermark had already passed (the partition still counted them). */
+  private closed: number | null = null;
+  /** Hashtag signals whose window had already been closed for trends. */
   late = 0;
+  private readonly windowMs: number;
 
   constructor(
     readonly instance: string,
-    config: DetectorConfig,
-    serviceInfo: ServiceInfoLookup,
-    hashtagInfo: HashtagLookup,
+    private readonly config: DetectorConfig,
+    private readonly hashtagInfo: HashtagLookup,
   ) {
-    this.detector = createDetector(config, serviceInfo, hashtagInfo);
-    this.writer = new CheckpointWriter(TrendTracker.prefixOf(instance), (k) => TREND_KEYS.test(k));
+    this.windowMs = config.windowMs;
+    this.trends = this.newTrends();
+    this.writer = new CheckpointWriter(TrendTracker.prefixOf(instance));
+  }
+
+  private newTrends(): HashtagTrends {
+    const l = this.config.levels;
+    return new HashtagTrends(this.config.trends, this.windowMs, this.hashtagInfo, l.scoreSaturationLog10, l.unusualLog10);
   }
 
   static prefixOf(instance: string): string {
@@ -42,36 +63,62 @@ export class TrendTracker {
 
   restore(entries: ReadonlyMap<string, string>): void {
     const parsed = parseEntries(entries);
-    if (Object.keys(parsed).length > 0) this.detector.restore(parsed);
+    const meta = parsed.meta as TrackerMeta | undefined;
+    const tm = parsed.trends as TrendsMeta | undefined;
+    this.trends = this.newTrends();
+    if (meta !== undefined) {
+      if (meta.v !== 1) throw new Error(`trend checkpoint: unknown version ${String(meta.v)}`);
+      this.closed = meta.closed;
+      this.late = meta.late;
+    }
+    if (tm !== undefined) {
+      const chunks: TrendBaselineChunk[] = [];
+      for (let i = 0; i < tm.baselineChunks; i++) {
+        const chunk = parsed[`trend-baselines:${i}`];
+        if (!Array.isArray(chunk)) throw new Error(`trend checkpoint: trend-baselines:${i} is missing`);
+        chunks.push(chunk as TrendBaselineChunk);
+      }
+      this.trends.restore(tm, chunks);
+    }
     this.writer.seed(entries);
   }
 
-  add(signals: readonly SignalEvent[], nowMs: number): void {
+  /** Counts the hashtags of signals their partition accepted. */
+  add(signals: readonly SignalEvent[]): void {
     for (const s of signals) {
-      const dead = this.detector.ingest(
-        {
-          id: s.id,
-          sourceId: s.sourceId,
-          serviceId: s.serviceId,
-          kind: 'mention',
-          at: s.at,
-          receivedAt: s.receivedAt,
-          outage: false,
-          problem: 'other',
-          confidence: 0,
-          hashtags: s.hashtags,
-        },
-        nowMs,
-      );
-      if (dead !== undefined) this.late++;
+      const ws = windowStartOf(s.at, this.windowMs);
+      if (this.closed !== null && ws < this.closed) {
+        this.late++;
+        continue;
+      }
+      this.trends.add(s.hashtags, s.sourceId, s.serviceId, ws);
     }
   }
 
-  advance(nowMs: number): TrendEvent[] {
-    return this.detector.advance(nowMs).trends;
+  /** Closes every window ending at or before `frontier` (all owned partitions have closed it). */
+  advance(frontier: number | undefined): TrendEvent[] {
+    if (frontier === undefined) return [];
+    const out: TrendEvent[] = [];
+    for (const start of this.trends.openWindowStarts()) {
+      if (start + this.windowMs > frontier) break;
+      for (const e of this.trends.closeWindow(start)) out.push(e);
+    }
+    if (this.closed === null || frontier > this.closed) this.closed = windowStartOf(frontier, this.windowMs);
+    return out;
+  }
+
+  get closedUpTo(): number | null {
+    return this.closed;
   }
 
   checkpoint(): CheckpointDiff {
-    return this.writer.diff(this.detector.snapshot());
+    const t = this.trends.snapshot();
+    const snap: Record<string, unknown> = { meta: { v: 1, closed: this.closed, late: this.late } satisfies TrackerMeta, trends: t.meta };
+    t.chunks.forEach((chunk, i) => (snap[`trend-baselines:${i}`] = chunk));
+    return this.writer.diff(snap);
+  }
+
+  sizes() {
+    return this.trends.sizes();
   }
 }

@@ -1,0 +1,255 @@
+/**
+ * `npm run bench:detector`: the detector's throughput, alone and from Kafka, and its alert latency.
+ *
+ *  core_signals_per_s      the pure core on one core (core/throughput.ts: 1,000,000 pre-built
+ *                          signals of 40 services through ingest/advance), median of 3 passes.
+ *  e2e_signals_per_s       per run: N signals (DOWNRADAR_BENCH_DETECTOR_SIGNALS, default 500,000;
+ *                          40 catalog services, 1,000,000 reporters, 40 % posts with hashtags)
+ *                          produced to a fresh topic prefix first; then the detector is started as
+ *                          its own process and the clock runs from the spawn until the scoring
+ *                          group's committed offsets reach the end of downradar.signals (start-up,
+ *                          group join, checkpoint restore, every transaction included).
+ *  e2e_steady_signals_per_s the same, from the first committed offset instead of the spawn.
+ *  alert_latency_p99_ms    per run: a live feed, one minute of event time every 150 ms, 16
+ *                          unrelated services spiking in turn (opened / updated / resolved); per
+ *                          incident event: its alert's Kafka timestamp minus the moment its window
+ *                          was closed (computedAt of the last score of that window). p99 per run.
+ *  alert_latency_metric_p99_ms  the same from the service's own detector_alert_latency_ms
+ *                          histogram (window close to the COMMIT of the alert; bucket upper bound).
+ * Every figure is the median of DOWNRADAR_BENCH_RUNS runs (default 3).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { createKafka, createProducer, deleteTopicsWithPrefix, ensureTopics, loadCatalog, topicNames } from '@downradar/common';
+import type { IncidentEvent, ScoreEvent, SignalEvent } from '../schemas/events/index';
+import { measureCoreThroughput } from '../services/detector/src/core/throughput';
+import { generateSignals, generateTraffic } from '../services/detector/src/core/simulate';
+import { groupLag, readAll, readJson } from '../services/detector/src/testkit';
+import { startServiceProcess, stopProcess } from './lib/processes';
+import { median, writeResult } from './lib/results';
+
+const N = Number(process.env.DOWNRADAR_BENCH_DETECTOR_SIGNALS ?? 500_000);
+const RUNS = Number(process.env.DOWNRADAR_BENCH_RUNS ?? 3);
+const PARTITIONS = Number(process.env.DOWNRADAR_BENCH_PARTITIONS ?? 6);
+const PORT = Number(process.env.DOWNRADAR_BENCH_DETECTOR_PORT ?? 18_084);
+const BROKERS = (process.env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const kafka = createKafka({ brokers: BROKERS, clientId: 'bench-detector' });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const MIN = 60_000;
+
+const serviceEnv = (prefix: string): NodeJS.ProcessEnv => ({
+  DOWNRADAR_TOPIC_PREFIX: prefix,
+  DOWNRADAR_KAFKA_PARTITIONS: String(PARTITIONS),
+  DOWNRADAR_DETECTOR_PORT: String(PORT),
+  DOWNRADAR_DETECTOR_INSTANCE: 'bench',
+  DOWNRADAR_DETECTOR_GROUP_ID: `${prefix}-detector`,
+  DOWNRADAR_DETECTOR_INCIDENTS_GROUP_ID: `${prefix}-incidents`,
+  DOWNRADAR_DETECTOR_IDLE_TIMEOUT_MS: '0',
+  DOWNRADAR_DETECTOR_EMPTY_PARTITION_IDLE_MS: '2000',
+  DOWNRADAR_DETECTOR_SESSION_TIMEOUT_MS: '10000',
+  DOWNRADAR_LOG_LEVEL: 'warn',
+});
+
+async function produce(topic: string, signals: readonly SignalEvent[]): Promise<void> {
+  const producer = createProducer({ kafka, lingerMs: 5 });
+  await producer.connect();
+  try {
+    const inFlight: Promise<void>[] = [];
+    for (let i = 0; i < signals.length; i += 10_000) {
+      inFlight.push(producer.send(signals.slice(i, i + 10_000).map((s) => ({ topic, key: s.serviceId, value: JSON.stringify(s) }))));
+      if (inFlight.length >= 4) await inFlight.shift();
+    }
+    await Promise.all(inFlight);
+  } finally {
+    await producer.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function core(): number {
+  const r = measureCoreThroughput({ signals: 1_000_000, repeats: 3 });
+  console.log(`core: passes ${r.passes.map((p) => p.signalsPerSecond).join(', ')} signals/s (per CPU second: ${r.passes.map((p) => p.signalsPerCpuSecond).join(', ')})`);
+  return median(r.passes.map((p) => p.signalsPerSecond));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function e2eSignals(seed: number): SignalEvent[] {
+  const services = loadCatalog().services.slice(0, 40).map((s) => s.id);
+  const signals = generateSignals({
+    seed,
+    services,
+    count: N,
+    startAt: Date.UTC(2021, 9, 4, 15, 0),
+    perSecond: 500, // event time: N / 500 s, so windows close all along
+    reporters: 1_000_000,
+    postShare: 0.4,
+    hashtags: 2000,
+    jitterMs: 5000,
+  });
+  return signals;
+}
+
+async function e2eRun(run: number): Promise<{ perS: number; steadyPerS: number }> {
+  const prefix = `bench-detector-e2e-${Date.now().toString(36)}-${run}`;
+  const topics = topicNames(prefix);
+  await ensureTopics(kafka, { prefix, partitions: PARTITIONS });
+  const signals = e2eSignals(run + 1);
+  const p0 = performance.now();
+  await produce(topics.signals, signals);
+  console.log(`e2e run ${run}: ${signals.length} signals produced in ${((performance.now() - p0) / 1000).toFixed(1)} s`);
+  let child: ChildProcess | undefined;
+  try {
+    const t0 = performance.now();
+    const started = startServiceProcess('detector', serviceEnv(prefix), `http://127.0.0.1:${PORT}/healthz`, 120_000);
+    let firstProgressAt: number | undefined;
+    let lag = N;
+    for (;;) {
+      await sleep(100);
+      lag = await groupLag(kafka, `${prefix}-detector`, topics.signals).catch(() => lag);
+      if (firstProgressAt === undefined && lag < N) firstProgressAt = performance.now();
+      if (lag === 0) break;
+      if (performance.now() - t0 > 600_000) throw new Error(`e2e run ${run}: still ${lag} signals behind after 10 min`);
+    }
+    const elapsed = (performance.now() - t0) / 1000;
+    child = await started;
+    const steady = (performance.now() - (firstProgressAt ?? t0)) / 1000;
+    const perS = N / elapsed;
+    const steadyPerS = N / Math.max(steady, 1e-3);
+    console.log(`e2e run ${run}: consumed in ${elapsed.toFixed(1)} s from the spawn (${Math.round(perS)}/s), ${steady.toFixed(1)} s from the first commit (${Math.round(steadyPerS)}/s)`);
+    return { perS, steadyPerS };
+  } finally {
+    if (child) await stopProcess(child);
+    await deleteTopicsWithPrefix(kafka, prefix).catch(() => undefined);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Unrelated services (own provider, no family): each spike is an incident of its own. */
+const LATENCY_SERVICES = [
+  'twitter', 'telegram', 'bluesky', 'zoom', 'line', 'steam', 'roblox', 'ebay',
+  'paypal', 'chase', 'bank-of-america', 'wells-fargo', 'barclays', 'hsbc', 'lloyds-bank', 'cloudflare',
+];
+const PACE_MS = 150;
+const SPIKE_WINDOWS = 6;
+const SPIKE_EVERY = 5;
+
+function latencyFeed(seed: number): { windows: SignalEvent[][]; from: number } {
+  const catalog = loadCatalog();
+  const from = Date.UTC(2021, 9, 4, 0, 0);
+  const first = 20;
+  const rounds = 2;
+  const totalWindows = first + rounds * LATENCY_SERVICES.length * SPIKE_EVERY + 25;
+  const spikeStart = (i: number, round: number) => first + (round * LATENCY_SERVICES.length + i) * SPIKE_EVERY;
+  const signals = generateTraffic({
+    seed,
+    from,
+    to: from + totalWindows * MIN,
+    services: LATENCY_SERVICES.map((id, i) => {
+      const base = catalog.get(id)?.baselinePerMinute ?? 0.5;
+      return {
+        serviceId: id,
+        perMinute: (t: number) => {
+          const w = Math.floor((t - from) / MIN);
+          for (let round = 0; round < rounds; round++) {
+            const s = spikeStart(i, round);
+            if (w >= s && w < s + SPIKE_WINDOWS) return Math.max(40, base * 30);
+          }
+          return base;
+        },
+      };
+    }),
+  });
+  const windows: SignalEvent[][] = Array.from({ length: totalWindows }, () => []);
+  for (const s of signals) windows[Math.floor((s.at - from) / MIN)]?.push(s); // repeats past the end are dropped
+  return { windows, from };
+}
+
+function p99(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(0.99 * s.length) - 1)]!;
+}
+
+/** p99 from a Prometheus histogram's cumulative buckets: the upper bound of the bucket holding it. */
+function histogramP99(metrics: string, name: string): number {
+  const buckets: [number, number][] = [];
+  for (const line of metrics.split('\n')) {
+    const m = line.match(new RegExp(`^${name}_bucket\\{.*le="([^"]+)".*\\} (\\d+)`));
+    if (m) buckets.push([m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])]);
+  }
+  const total = buckets[buckets.length - 1]?.[1] ?? 0;
+  if (total === 0) return NaN;
+  for (const [le, count] of buckets) if (count >= 0.99 * total) return le;
+  return Infinity;
+}
+
+async function latencyRun(run: number): Promise<{ p99: number; metricP99: number; events: number }> {
+  const prefix = `bench-detector-lat-${Date.now().toString(36)}-${run}`;
+  const topics = topicNames(prefix);
+  await ensureTopics(kafka, { prefix, partitions: PARTITIONS });
+  const { windows } = latencyFeed(run + 11);
+  let child: ChildProcess | undefined;
+  const producer = createProducer({ kafka });
+  try {
+    child = await startServiceProcess('detector', serviceEnv(prefix), `http://127.0.0.1:${PORT}/readyz`, 120_000);
+    await producer.connect();
+    const t0 = performance.now();
+    for (let k = 0; k < windows.length; k++) {
+      const batch = windows[k]!;
+      if (batch.length > 0) await producer.send(batch.map((s) => ({ topic: topics.signals, key: s.serviceId, value: JSON.stringify(s) })));
+      const wait = t0 + (k + 1) * PACE_MS - performance.now();
+      if (wait > 0) await sleep(wait);
+    }
+    await sleep(3000); // the last windows' transactions
+    const [alerts, scores, metrics] = await Promise.all([
+      readJson<IncidentEvent>(kafka, topics.alerts),
+      readJson<ScoreEvent>(kafka, topics.scores),
+      fetch(`http://127.0.0.1:${PORT}/metrics`).then((r) => r.text()),
+    ]);
+    const alertMessages = await readAll(kafka, topics.alerts);
+    const closedAt = new Map<number, number>();
+    for (const s of scores) closedAt.set(s.windowEnd, Math.max(closedAt.get(s.windowEnd) ?? 0, s.computedAt));
+    const latencies: number[] = [];
+    for (const m of alertMessages) {
+      const e = JSON.parse(m.value) as IncidentEvent;
+      const closed = closedAt.get(e.at);
+      if (closed !== undefined) latencies.push(m.timestamp - closed);
+    }
+    const opened = alerts.filter((e) => e.type === 'opened').length;
+    const resolved = alerts.filter((e) => e.type === 'resolved').length;
+    const result = { p99: p99(latencies), metricP99: histogramP99(metrics, 'detector_alert_latency_ms'), events: latencies.length };
+    console.log(
+      `latency run ${run}: ${alerts.length} incident events (${opened} opened, ${resolved} resolved), window close -> alert on Kafka p50 ${median(latencies)} ms, p99 ${result.p99} ms, max ${Math.max(...latencies)} ms; metric p99 <= ${result.metricP99} ms`,
+    );
+    return result;
+  } finally {
+    await producer.close();
+    if (child) await stopProcess(child);
+    await deleteTopicsWithPrefix(kafka, prefix).catch(() => undefined);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const coreRate = core();
+  const e2e: { perS: number; steadyPerS: number }[] = [];
+  for (let r = 0; r < RUNS; r++) e2e.push(await e2eRun(r));
+  const latency: { p99: number; metricP99: number; events: number }[] = [];
+  for (let r = 0; r < RUNS; r++) latency.push(await latencyRun(r));
+  writeResult('detector', {
+    core_signals_per_s: Math.round(coreRate),
+    e2e_signals_per_s: Math.round(median(e2e.map((x) => x.perS))),
+    e2e_steady_signals_per_s: Math.round(median(e2e.map((x) => x.steadyPerS))),
+    alert_latency_p99_ms: Math.round(median(latency.map((x) => x.p99))),
+    alert_latency_metric_p99_ms: median(latency.map((x) => x.metricP99)),
+    alert_events_per_run: Math.round(median(latency.map((x) => x.events))),
+  });
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
