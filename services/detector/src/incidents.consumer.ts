@@ -18,7 +18,7 @@ import type { ServiceInfoLookup } from './core/facts';
 import { IncidentManager } from './core/incidents';
 import { IncidentGrouper, type GroupedEvent, type GrouperState } from './incident-grouper';
 import type { DetectorMetrics } from './metrics';
-import { Serial } from './serial';
+import { Serial, whileHeartbeating } from './serial';
 import { singleOwnerAssigner } from './single-owner-assigner';
 import { readStateTopic } from './state-topic';
 import { commitTransaction, connectTransactionalProducer, isFenced, transactionalIdFor, type TxnMessage } from './transactions';
@@ -96,16 +96,24 @@ export class IncidentStage {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, pause, isRunning, isStale }) => {
+      eachBatch: async ({ batch, resolveOffset, pause, heartbeat, isRunning, isStale }) => {
         if (batch.messages.length === 0) return;
-        await this.serial.run(async () => {
+        await whileHeartbeating(heartbeat, () => this.serial.run(async () => {
           if (this.stopping || !isRunning() || isStale()) return;
           if (this.grouper === undefined || this.producer === undefined) {
             pause();
             return;
           }
-          if (await this.processBatch(batch.messages)) resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
-        });
+          let ok = false;
+          try {
+            ok = await this.processBatch(batch.messages);
+          } catch (err) {
+            this.o.logger.error({ err: (err as Error).message }, 'incident batch failed; restoring the incident stage');
+            await this.release();
+            await this.reacquire();
+          }
+          if (ok) resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
+        }));
       },
     });
   }

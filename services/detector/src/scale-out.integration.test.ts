@@ -32,7 +32,9 @@ function build(prefix: string, instance: string): DetectorService {
       DOWNRADAR_DETECTOR_GROUP_ID: `${prefix}-detector`,
       DOWNRADAR_DETECTOR_INCIDENTS_GROUP_ID: `${prefix}-incidents`,
       DOWNRADAR_DETECTOR_IDLE_TIMEOUT_MS: '0',
-      DOWNRADAR_DETECTOR_EMPTY_PARTITION_IDLE_MS: '2000',
+      // Long enough that no partition is announced idle before the signals arrive: a partition
+      // waking up after the others closed windows would leave its first scores out of grouping.
+      DOWNRADAR_DETECTOR_EMPTY_PARTITION_IDLE_MS: '20000',
       DOWNRADAR_DETECTOR_SESSION_TIMEOUT_MS: '6000',
       DOWNRADAR_LOG_LEVEL: 'warn',
     }),

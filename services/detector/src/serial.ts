@@ -17,3 +17,18 @@ export class Serial {
     return this.tail.then(() => undefined);
   }
 }
+
+/**
+ * Runs `job` while telling the group coordinator every few seconds that this member is alive:
+ * a batch can wait behind a checkpoint restore that reads the whole state topic, and kafkajs only
+ * heartbeats between batches. A heartbeat that fails (the group is rebalancing) is ignored here;
+ * kafkajs sees the same answer after the batch and rejoins.
+ */
+export async function whileHeartbeating<T>(heartbeat: () => Promise<void>, job: () => Promise<T>, everyMs = 3000): Promise<T> {
+  const timer = setInterval(() => void heartbeat().catch(() => undefined), everyMs);
+  try {
+    return await job();
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -29,7 +29,7 @@ import type { DetectorConfig } from './core/config';
 import type { HashtagLookup, ServiceInfoLookup } from './core/facts';
 import type { DetectorMetrics } from './metrics';
 import { PartitionScorer, type AdvanceResult, type IngestResult, type SignalCheck } from './partition-scorer';
-import { Serial } from './serial';
+import { Serial, whileHeartbeating } from './serial';
 import { partitionCount, readStateTopic } from './state-topic';
 import { commitTransaction, connectTransactionalProducer, isFenced, transactionalIdFor, type TxnMessage } from './transactions';
 import { TrendTracker } from './trend-tracker';
@@ -120,18 +120,25 @@ export class ScoringStage {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
-      eachBatch: async ({ batch, resolveOffset, pause, isRunning, isStale }) => {
+      eachBatch: async ({ batch, resolveOffset, pause, heartbeat, isRunning, isStale }) => {
         if (batch.messages.length === 0) return;
-        await this.serial.run(async () => {
+        await whileHeartbeating(heartbeat, () => this.serial.run(async () => {
           if (this.stopping || !isRunning() || isStale()) return;
           const task = this.tasks.get(batch.partition);
           if (task === undefined) {
             pause(); // lost or being rebuilt: resumed on the next assignment or rebuild
             return;
           }
-          const ok = await this.processBatch(task, batch.messages);
+          let ok = false;
+          try {
+            ok = await this.processBatch(task, batch.messages);
+          } catch (err) {
+            // Not a Kafka failure (those are handled in commit): the detector may be half-way
+            // through the batch. Same remedy: back to the checkpoint, the batch comes again.
+            await this.failed(task, err);
+          }
           if (ok) resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
-        });
+        }));
       },
     });
     this.tickTimer = setInterval(() => void this.serial.run(() => this.tick()).catch((err) => this.o.logger.error({ err: String(err) }, 'tick failed')), this.o.tickMs);
@@ -193,6 +200,7 @@ export class ScoringStage {
     }
     const missing = partitions.filter((p) => !this.tasks.has(p));
     await this.rebuild(missing);
+    this.resume(this.assigned);
     this.joined = true;
     this.o.metrics.partitionsOwned.set(this.tasks.size);
     this.o.logger.info({ partitions, restored: missing }, 'signals partitions assigned');
@@ -204,11 +212,13 @@ export class ScoringStage {
    */
   private async rebuild(partitions: number[]): Promise<void> {
     const { kafka, topics, logger, metrics } = this.o;
-    if (partitions.length === 0 && !this.trendsDirty) return this.resume(this.assigned);
+    if (partitions.length === 0 && !this.trendsDirty) return;
     const t0 = performance.now();
     const producers = new Map<number, Producer>();
     try {
-      for (const p of partitions) producers.set(p, await connectTransactionalProducer(kafka, transactionalIdFor(this.o.groupId, topics.signals, p)));
+      await Promise.all(
+        partitions.map(async (p) => producers.set(p, await connectTransactionalProducer(kafka, transactionalIdFor(this.o.groupId, topics.signals, p)))),
+      );
       const prefixes = [...partitions.map((p) => PartitionScorer.prefixOf(p)), ...(this.trendsDirty ? [TrendTracker.prefixOf(this.o.instance)] : [])];
       const read = await readStateTopic(kafka, topics.detectorState, {
         groupPrefix: this.o.groupId,
@@ -292,7 +302,7 @@ export class ScoringStage {
   }
 
   private async commit(task: Task, ingest: IngestResult | undefined, adv: AdvanceResult, trendEvents: TrendEvent[], withOffsets: boolean): Promise<boolean> {
-    const { topics, metrics, logger } = this.o;
+    const { topics, metrics } = this.o;
     const p = task.scorer.partition;
     const messages: TxnMessage[] = [];
     for (const s of adv.scores) messages.push({ topic: topics.scores, key: s.serviceId, value: JSON.stringify(s) });

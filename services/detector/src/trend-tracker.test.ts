@@ -97,7 +97,10 @@ describe('TrendTracker', () => {
     const a = new TrendTracker('x', config, hashtagInfo);
     const topic = new Map<string, string>();
     const apply = (records: StateRecord[]) => {
-      for (const r of records) r.value === null ? topic.delete(r.key) : topic.set(r.key, r.value);
+      for (const r of records) {
+        if (r.value === null) topic.delete(r.key);
+        else topic.set(r.key, r.value);
+      }
     };
     const half = Math.floor(signals.length / 2);
     const W = config.windowMs;
