@@ -46,7 +46,7 @@ describe('TrendTracker', () => {
     [true, 1],
     [false, 2],
     [false, 4],
-  ])('gives the trends of the core detector, even when the partitions are read one after another (multi-service posts %s, %i partitions)', (multi, partitions) => {
+  ])('gives the trends of the core detector, however far apart the partitions are read (multi-service posts %s, %i partitions)', (multi, partitions) => {
     const signals = traffic(multi);
     const core = createDetector({ idleTimeoutMs: 0 }, () => undefined, hashtagInfo);
     const expected: TrendEvent[] = [];
@@ -73,11 +73,16 @@ describe('TrendTracker', () => {
         }
         return min;
       };
-      // Catch-up order: each partition's whole backlog in big batches, one partition after another.
-      for (const [p, list] of byPartition.entries()) {
-        for (let i = 0; i < list.length; i += 5000) {
+      // Catch-up order: the partitions' backlogs in turn, 1,000 signals at a time (as kafkajs reads
+      // them), so the partitions are up to an hour of event time apart.
+      const next = byPartition.map(() => 0);
+      while (next.some((n, p) => n < byPartition[p]!.length)) {
+        for (const [p, list] of byPartition.entries()) {
+          const i = next[p]!;
+          if (i >= list.length) continue;
+          next[p] = i + 1000;
           const r = scorers[p]!.ingest(
-            list.slice(i, i + 5000).map((s, j) => ({ offset: String(i + j), value: JSON.stringify(s) })),
+            list.slice(i, i + 1000).map((s, j) => ({ offset: String(i + j), value: JSON.stringify(s) })),
             check,
             0,
           );
@@ -116,5 +121,21 @@ describe('TrendTracker', () => {
     b.add(signals.slice(half));
     expect(b.advance(end)).toEqual(a.advance(end));
     expect(b.checkpoint().records).toEqual(a.checkpoint().records);
+  });
+
+  it('keeps at most a bounded number of windows open: the oldest is closed early, later hashtags for it are late', () => {
+    const W = config.windowMs;
+    const t0 = Date.UTC(2021, 9, 4, 15, 0);
+    const t = new TrendTracker('cap', config, hashtagInfo, 3);
+    const sig = (i: number, at: number): SignalEvent => ({
+      id: `s${i}`, sourceId: `s${i}`, serviceId: 'facebook', kind: 'hashtag', at, receivedAt: at, outage: true, problem: 'other', confidence: 1, hashtags: ['facebookdown'],
+    });
+    let i = 0;
+    for (let w = 0; w < 6; w++) for (let k = 0; k < 40; k++) t.add([sig(i++, t0 + w * W + k)]);
+    const closed = t.advance(undefined);
+    expect(closed.map((e) => e.windowStart)).toEqual([t0, t0 + W, t0 + 2 * W]);
+    expect(t.sizes().openWindows).toBe(3);
+    t.add([sig(i++, t0 + W + 5)]);
+    expect(t.late).toBe(1);
   });
 });

@@ -27,6 +27,18 @@ import type { HashtagLookup } from './core/facts';
 import { HashtagTrends, type TrendBaselineChunk, type TrendsMeta } from './core/trends';
 import { windowStartOf } from './core/time';
 
+/**
+ * Open windows are bounded: at most MAX_OPEN_TREND_WINDOWS, and at most OPEN_COUNTER_BUDGET_TOPK
+ * times trends.topK counters in all of them (each window is a Space-Saving counter of at most
+ * topK entries; the bound uses the fullest window). Only a backlog whose partitions are read far
+ * apart in event time gets near it (kafkajs reads every partition in turn, detectorMaxBatchBytes at
+ * a time, and a quiet partition's batch can span hours); the oldest window is then closed with
+ * what it has, and hashtags that come for it later are counted late. Keeps memory and the
+ * checkpoint bounded whatever the order partitions are read in.
+ */
+export const MAX_OPEN_TREND_WINDOWS = 1440;
+export const OPEN_COUNTER_BUDGET_TOPK = 16;
+
 interface TrackerMeta {
   v: 1;
   /** Every window ending at or before this has been closed (null: none yet). */
@@ -46,6 +58,7 @@ export class TrendTracker {
     readonly instance: string,
     private readonly config: DetectorConfig,
     private readonly hashtagInfo: HashtagLookup,
+    private readonly maxOpenWindows = MAX_OPEN_TREND_WINDOWS,
   ) {
     this.windowMs = config.windowMs;
     this.trends = this.newTrends();
@@ -95,16 +108,31 @@ export class TrendTracker {
     }
   }
 
-  /** Closes every window ending at or before `frontier` (all owned partitions have closed it). */
+  /** Closes every window ending at or before `frontier` (all owned partitions have closed it), and the oldest beyond the cap. */
   advance(frontier: number | undefined): TrendEvent[] {
-    if (frontier === undefined) return [];
     const out: TrendEvent[] = [];
-    for (const start of this.trends.openWindowStarts()) {
-      if (start + this.windowMs > frontier) break;
-      for (const e of this.trends.closeWindow(start)) out.push(e);
+    if (frontier !== undefined) {
+      for (const start of this.trends.openWindowStarts()) {
+        if (start + this.windowMs > frontier) break;
+        for (const e of this.trends.closeWindow(start)) out.push(e);
+      }
+      if (this.closed === null || frontier > this.closed) this.closed = windowStartOf(frontier, this.windowMs);
     }
-    if (this.closed === null || frontier > this.closed) this.closed = windowStartOf(frontier, this.windowMs);
+    this.closeOverflow(out);
     return out;
+  }
+
+  /** Closes the oldest windows while more are open than the bounds allow. */
+  private closeOverflow(out: TrendEvent[]): void {
+    let open = this.trends.openWindowStarts();
+    const budget = OPEN_COUNTER_BUDGET_TOPK * this.config.trends.topK;
+    while (open.length > this.maxOpenWindows || (open.length > 1 && open.length * this.trends.sizes().countersPerWindow > budget)) {
+      const start = open[0]!;
+      for (const e of this.trends.closeWindow(start)) out.push(e);
+      const end = start + this.windowMs;
+      if (this.closed === null || end > this.closed) this.closed = end;
+      open = open.slice(1);
+    }
   }
 
   get closedUpTo(): number | null {
