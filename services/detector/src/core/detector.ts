@@ -39,6 +39,9 @@ import { HashtagTrends, type TrendBaselineChunk, type TrendsMeta } from './trend
 import { MINUTE_MS, windowStartOf } from './time';
 import { ServiceWindow, type ServiceWindowState } from './window';
 
+/** Longest stretch of windows without any data that is still scored window by window. */
+export const MAX_SILENT_GAP_MS = 6 * 3_600_000;
+
 export interface DetectorOutput {
   scores: ScoreEvent[];
   incidents: IncidentEvent[];
@@ -59,6 +62,8 @@ export interface DetectorStats {
   future: number;
   invalid: number;
   windowsClosed: number;
+  /** Windows of a silent stretch longer than MAX_SILENT_GAP_MS that were not scored one by one. */
+  windowsSkipped: number;
   scores: number;
   incidentEvents: number;
   trends: number;
@@ -164,6 +169,7 @@ const emptyStats = (): DetectorStats => ({
   future: 0,
   invalid: 0,
   windowsClosed: 0,
+  windowsSkipped: 0,
   scores: 0,
   incidentEvents: 0,
   trends: 0,
@@ -330,6 +336,8 @@ class DetectorCore implements Detector {
     const services = this.sortedServices();
     const topK = this.config.evidence.topK;
     for (let ws = this.closed; ws + this.W <= target; ws += this.W) {
+      ws = this.skipSilentGap(services, ws, target);
+      if (ws + this.W > target) break;
       const we = ws + this.W;
       const scores: ScoreEvent[] = [];
       for (const svc of services) {
@@ -368,6 +376,29 @@ class DetectorCore implements Detector {
     this.counters.incidentEvents += out.incidents.length;
     this.counters.trends += out.trends.length;
     return out;
+  }
+
+  /**
+   * When event time jumps far ahead with nothing in between (a replay of 2021 followed by live
+   * traffic, or a system that was down for a day), the windows in the gap held no signal of any
+   * service at all. Scoring each of them (millions for a jump of years) would stall the detector
+   * and teach the baselines zeros that are silence of the pipe, not of the users. So a stretch
+   * longer than MAX_SILENT_GAP_MS without any data is skipped: the last MAX_SILENT_GAP_MS of it
+   * are still scored as quiet windows, so incidents resolve and baselines see real quiet.
+   */
+  private skipSilentGap(services: ServiceState[], ws: number, target: number): number {
+    if (target - ws <= MAX_SILENT_GAP_MS) return ws;
+    let nextData = target;
+    for (const svc of services) if (svc.windows.length > 0 && svc.windows[0]!.start < nextData) nextData = svc.windows[0]!.start;
+    const t = this.trends.openWindowStarts()[0];
+    if (t !== undefined && t < nextData) nextData = t;
+    if (nextData - ws <= MAX_SILENT_GAP_MS) return ws;
+    const skipTo = windowStartOf(nextData - MAX_SILENT_GAP_MS, this.W);
+    if (skipTo <= ws) return ws;
+    for (const svc of services) if (svc.nextStart < skipTo) svc.nextStart = skipTo;
+    this.counters.windowsSkipped += (skipTo - ws) / this.W;
+    this.closed = skipTo;
+    return skipTo;
   }
 
   advance(processingNowMs: number): DetectorOutput {
