@@ -80,6 +80,14 @@ describe('prepareCurve: scale, peak, onset, levels', () => {
     expect(c.onset).toEqual({ bucketStart: at(15, 30), at: at(15, 44), label: 'Onset ≈ 15:44' });
   });
 
+  it('puts the onset in the bucket before when that bucket already holds clearly more than its baseline', () => {
+    // A tiny baseline (0.15 per bucket): the 15:30 bucket got 10 extra reports in its last minute,
+    // the 15:45 bucket fills at about 10 per minute, so the outage began 1 minute before 15:45.
+    const ramp: CurvePoint[] = [pt(at(15, 0), 0, 0.15, 15, 'ok'), pt(at(15, 15), 0, 0.15, 15, 'ok'), pt(at(15, 30), 10, 0.15, 15, 'ok'), pt(at(15, 45), 150, 0.15, 15, 'danger'), pt(at(16, 0), 450, 0.15, 15, 'danger')];
+    const r = prepareCurve(ramp, { timeZone: 'UTC', step: 15, from: at(15), to: at(16, 15) });
+    expect(r.onset).toEqual({ bucketStart: at(15, 45), at: at(15, 44), label: 'Onset ≈ 15:44' });
+  });
+
   it('labels the onset on the viewer clock', () => {
     const ny = prepareCurve(series, { timeZone: 'America/New_York', step: 15, from: at(15), to: at(17) });
     expect(ny.onset?.label).toBe('Onset ≈ 11:44');

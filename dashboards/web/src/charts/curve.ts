@@ -202,10 +202,21 @@ export function detectOnset(rows: readonly CurveRow[], stepMs: number, minRun: n
       if (i === 0) return null;
       const first = rows[i]!;
       const next = rows[i + 1];
+      const prev = rows[i - 1]!;
       const excess = first.reports - (first.baseline ?? 0);
       const nextExcess = next ? next.reports - (next.baseline ?? 0) : 0;
+      const prevBaseline = prev.baseline ?? prev.reports;
+      const prevExcess = prev.reports - prevBaseline;
+      // Clearly more than noise in the bucket before (about 2 standard deviations of a count).
+      const prevStarted = prevExcess > 2 * Math.sqrt(Math.max(1, prevBaseline)) + 1;
       let at = first.t;
-      if (next && excess > 0 && nextExcess > excess) {
+      if (prevStarted && excess > 0) {
+        // The outage began in the bucket before, which it filled with `prevExcess` extra reports
+        // at about the first bucket's rate: it began that many minutes before the first bucket.
+        const perMinute = excess / (stepMs / MINUTE_MS);
+        const minutes = Math.min(stepMs / MINUTE_MS, Math.max(1, Math.round(prevExcess / perMinute)));
+        at = first.t - minutes * MINUTE_MS;
+      } else if (next && excess > 0 && nextExcess > excess) {
         const filled = excess / nextExcess;
         at = first.t + Math.round(((1 - filled) * stepMs) / MINUTE_MS) * MINUTE_MS;
       }
