@@ -88,6 +88,12 @@ describe('prepareCurve: scale, peak, onset, levels', () => {
     expect(r.onset).toEqual({ bucketStart: at(15, 45), at: at(15, 44), label: 'Onset ≈ 15:44' });
   });
 
+  it('keeps the bucket start while the buckets still ramp up (a partly filled bucket and a ramp look alike)', () => {
+    const ramp: CurvePoint[] = [pt(at(15, 0), 0, 0.15, 15, 'ok'), pt(at(15, 15), 0, 0.15, 15, 'ok'), pt(at(15, 30), 0, 0.15, 15, 'ok'), pt(at(15, 45), 149, 0.15, 15, 'danger'), pt(at(16, 0), 456, 0.15, 15, 'danger'), pt(at(16, 15), 636, 0.15, 15, 'danger')];
+    const r = prepareCurve(ramp, { timeZone: 'UTC', step: 15, from: at(15), to: at(16, 30) });
+    expect(r.onset).toEqual({ bucketStart: at(15, 45), at: at(15, 45), label: 'Onset ≈ 15:45' });
+  });
+
   it('labels the onset on the viewer clock', () => {
     const ny = prepareCurve(series, { timeZone: 'America/New_York', step: 15, from: at(15), to: at(17) });
     expect(ny.onset?.label).toBe('Onset ≈ 11:44');

@@ -216,7 +216,10 @@ export function detectOnset(rows: readonly CurveRow[], stepMs: number, minRun: n
         const perMinute = excess / (stepMs / MINUTE_MS);
         const minutes = Math.min(stepMs / MINUTE_MS, Math.max(1, Math.round(prevExcess / perMinute)));
         at = first.t - minutes * MINUTE_MS;
-      } else if (next && excess > 0 && nextExcess > excess) {
+      } else if (next && excess > 0 && nextExcess > excess && plateauAfter(rows, i + 1)) {
+        // The bucket after is already at the plateau, so the first bucket was filled at that
+        // rate for part of its span: the outage began that far into it. (While the buckets
+        // still ramp up, a partly filled bucket and a ramp look alike: keep the bucket start.)
         const filled = excess / nextExcess;
         at = first.t + Math.round(((1 - filled) * stepMs) / MINUTE_MS) * MINUTE_MS;
       }
@@ -225,6 +228,17 @@ export function detectOnset(rows: readonly CurveRow[], stepMs: number, minRun: n
     i = j;
   }
   return null;
+}
+
+/** Whether the bucket at `k` is already about as high as the one after it (a plateau, not a ramp). */
+function plateauAfter(rows: readonly CurveRow[], k: number): boolean {
+  const a = rows[k];
+  const b = rows[k + 1];
+  if (!a) return false;
+  if (!b) return true;
+  const ea = a.reports - (a.baseline ?? 0);
+  const eb = b.reports - (b.baseline ?? 0);
+  return eb <= 0 || ea >= 0.85 * eb;
 }
 
 function levelChanges(rows: readonly CurveRow[], stepMs: number, timeZone: string): { levelRuns: LevelRun[]; markers: LevelMarker[] } {
