@@ -161,6 +161,21 @@ describe('IncidentGrouper', () => {
     expect(g.commitOffset()).toBe('3'); // the buffered window's message is read again after a restart
   });
 
+  it('skips a silent stretch of years (a replay of 2021, then live traffic) instead of walking every window', () => {
+    const g = newGrouper();
+    g.accept(msg(1, null, [], true), '0');
+    g.accept(msg(0, T + MIN, [{ start: T, scores: [score('netflix', T, 'ok', 2, 0)] }]), '1');
+    expect(g.drain(1).windowsProcessed).toBe(1);
+    const live = Date.UTC(2026, 10, 25, 2, 0);
+    g.accept(msg(0, live + MIN, [{ start: live, scores: [score('netflix', live, 'ok', 2, 0)] }]), '2');
+    const t0 = performance.now();
+    const r = g.drain(1);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(r.windowsProcessed).toBe(6 * 60); // the last 6 hours up to the frontier, the live window included
+    expect(r.windowsSkipped + r.windowsProcessed).toBe((live - T) / MIN);
+    expect(g.processedThrough).toBe(live + MIN);
+  });
+
   it('ignores progress older than what it knows (a partition re-read after a restart)', () => {
     const g = newGrouper();
     g.accept(msg(0, T + 2 * MIN, []), '5');
