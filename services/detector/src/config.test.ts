@@ -36,8 +36,8 @@ describe('detector config', () => {
     expect(() => coreConfigOf(load({ DOWNRADAR_DETECTOR_CONFIG_JSON: '[1]' }))).toThrow(/must be a JSON object/);
   });
 
-  it('the instance name defaults to the host name, made safe for Kafka ids', () => {
-    expect(instanceName({ detectorInstance: 'a-1' })).toBe('a-1');
-    expect(instanceName({ detectorInstance: undefined })).toMatch(/^[A-Za-z0-9._-]+$/);
+  it('the instance name defaults to <host>-<port>, made safe for Kafka ids', () => {
+    expect(instanceName({ detectorInstance: 'a-1', detectorPort: 8084 })).toBe('a-1');
+    expect(instanceName({ detectorInstance: undefined, detectorPort: 8085 })).toMatch(/^[A-Za-z0-9._-]+-8085$/);
   });
 });

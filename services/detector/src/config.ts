@@ -14,7 +14,7 @@ export const detectorConfigSpec = defineConfig({
   ...baseConfig,
   detectorHost: str('address of the detector\'s /healthz, /readyz, /metrics and /debug', '127.0.0.1'),
   detectorPort: int('port of the detector\'s HTTP endpoints (0 = any free port)', 8084, 0, 65535),
-  detectorInstance: optionalStr('name of this instance (default: the host name); names its trend checkpoints and Kafka client', {
+  detectorInstance: optionalStr('name of this instance, stable across restarts (default: <host name>-<port>); names its trend checkpoint and Kafka client', {
     pattern: /^[A-Za-z0-9._-]{1,100}$/,
   }),
   detectorGroupId: str('consumer group of the scoring stage (downradar.signals)', 'downradar-detector', { pattern: GROUP_PATTERN }),
@@ -32,9 +32,15 @@ export const detectorConfigSpec = defineConfig({
 
 export type DetectorServiceConfig = ConfigOf<typeof detectorConfigSpec>;
 
-/** The instance name: DOWNRADAR_DETECTOR_INSTANCE, else the host name made safe for Kafka ids. */
-export function instanceName(config: Pick<DetectorServiceConfig, 'detectorInstance'>): string {
-  return config.detectorInstance ?? (hostname().replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100) || 'detector');
+/**
+ * The instance name: DOWNRADAR_DETECTOR_INSTANCE, else `<host name>-<port>` made safe for Kafka ids
+ * (two instances on one host need different ports, so they get different names, and a restarted
+ * instance gets its old name back and with it its trend checkpoint).
+ */
+export function instanceName(config: Pick<DetectorServiceConfig, 'detectorInstance' | 'detectorPort'>): string {
+  if (config.detectorInstance !== undefined) return config.detectorInstance;
+  const host = hostname().replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 90) || 'detector';
+  return `${host}-${config.detectorPort}`;
 }
 
 /**
