@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '@downradar/common/testing';
+import { CLICKHOUSE_URL, eventually } from '@downradar/common/testing';
 import { replayInto, startSystem, type TestSystem } from './harness/system';
 
 /**
@@ -54,7 +54,7 @@ describe('replay -> ingest -> Kafka -> sink -> ClickHouse -> API', () => {
     const total = await eventually(
       async () => {
         const q = encodeURIComponent(`SELECT count() FROM ${sys.database}.reports FINAL FORMAT TabSeparated`);
-        const n = Number((await (await fetch(`http://127.0.0.1:8123/?query=${q}`)).text()).trim());
+        const n = Number((await (await fetch(`${CLICKHOUSE_URL}/?query=${q}`)).text()).trim());
         return n === accepted ? n : undefined;
       },
       120_000,

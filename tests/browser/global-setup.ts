@@ -7,6 +7,7 @@
  */
 import { eventually } from '@downradar/common/testing';
 import { replayInto, startSystem, type TestSystem } from '../harness/system';
+import { ensureDashboardBuilt } from './harness';
 
 const SCALE = '0.003';
 const FROM = '2021-10-04T09:00:00Z';
@@ -17,6 +18,8 @@ let system: TestSystem | undefined;
 export async function setup(): Promise<void> {
   if (process.env.DOWNRADAR_BROWSER_BASE_URL || process.env.DOWNRADAR_BROWSER_FIXTURES === '1') return;
   const started = Date.now();
+  // The API serves dashboards/web/dist: build it before the system starts (a fresh clone has none).
+  ensureDashboardBuilt();
   system = await startSystem('browser', { env: { DOWNRADAR_DETECTOR_PRIOR_SCALE: SCALE } });
   const r = await replayInto(system, ['--scenario', 'fb-2021-10-04', '--speed', 'max', '--scale', SCALE, '--from', FROM, '--to', TO, '--quiet', '--json']);
   if (r.code !== 0) throw new Error(`replay failed (${r.code}): ${r.stderr.slice(-2000)}`);
