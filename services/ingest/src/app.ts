@@ -163,20 +163,51 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
     if (!deps.apiKeys.check(presentedKey(req.headers))) throw new HttpError(401, 'UNAUTHORIZED', 'a valid API key is required in the x-api-key header', 'x-api-key');
   };
 
-  /** Produce, and acknowledge only once Kafka has it; a broker that is down gives 503. */
-  async function store(messages: OutMessage[]): Promise<void> {
+  /**
+   * Sends on their way, by event id. A client that retries an id (after a 503) while the first
+   * send is still in a request to the broker waits for that send instead of writing the event a
+   * second time: that request may already be in the log (the broker died before answering), and
+   * the producer repeats it with the same sequence numbers, so the broker keeps one copy.
+   */
+  const unsettled = new Map<string, Promise<void>>();
+
+  /**
+   * Produce, and acknowledge only once Kafka has every event (a report and its signal travel in
+   * one send). After produceTimeoutMs the client gets a 503 and retries with the same id: events
+   * still queued are withdrawn (never written), events already sent stay in `unsettled`.
+   */
+  async function store(events: { id: string; messages: OutMessage[] }[]): Promise<void> {
     const started = performance.now();
+    const giveUp = new AbortController();
+    const sends = events.map(({ id, messages }) => {
+      let send = unsettled.get(id);
+      if (!send) {
+        const own = producer.send(messages, { signal: giveUp.signal });
+        unsettled.set(id, own);
+        own
+          .then(
+            () => recent.add(id),
+            () => undefined,
+          )
+          .finally(() => {
+            if (unsettled.get(id) === own) unsettled.delete(id);
+          });
+        send = own;
+      }
+      return send;
+    });
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        producer.send(messages),
+        Promise.all(sends),
         new Promise((_, rej) => {
           timer = setTimeout(() => rej(new Error('timed out waiting for Kafka')), options.produceTimeoutMs);
         }),
       ]);
     } catch (err) {
+      giveUp.abort();
       logger.warn({ err: (err as Error).message }, 'Kafka did not acknowledge');
-      throw new HttpError(503, 'KAFKA_UNAVAILABLE', 'could not store the event in Kafka; nothing was accepted, retry later', undefined, { 'retry-after': '5' });
+      throw new HttpError(503, 'KAFKA_UNAVAILABLE', 'Kafka did not confirm the event in time; retry later with the same id (it is stored once)', undefined, { 'retry-after': '5' });
     } finally {
       clearTimeout(timer);
       produceMs.observe(performance.now() - started);
@@ -220,8 +251,7 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
           'retry-after': String(reporterLimiter.retryAfterS(t)),
         });
       }
-      await store(reportMessages(ev));
-      recent.add(ev.id);
+      await store([{ id: ev.id, messages: reportMessages(ev) }]);
       accepted.inc({ kind: 'report' });
       return reply.status(202).send({ id: ev.id, status: 'accepted' });
     },
@@ -233,8 +263,7 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
       duplicates.inc({ kind: 'post' });
       return reply.status(202).send({ id: ev.id, status: 'duplicate' });
     }
-    await store(postMessages(ev));
-    recent.add('p:' + ev.id);
+    await store([{ id: 'p:' + ev.id, messages: postMessages(ev) }]);
     accepted.inc({ kind: 'post' });
     return reply.status(202).send({ id: ev.id, status: 'accepted' });
   });
@@ -258,8 +287,7 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
       const t = now();
       const replay = req.headers['x-downradar-replay'] === '1' || req.headers['x-downradar-replay'] === 'true';
       const rejections: LineRejection[] = [];
-      const messages: OutMessage[] = [];
-      const ids: string[] = [];
+      const events: { id: string; messages: OutMessage[] }[] = [];
       const seenInBatch = new Set<string>();
       let dup = 0;
       for (let i = 0; i < lines.length; i++) {
@@ -288,14 +316,12 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
           continue;
         }
         seenInBatch.add(id);
-        ids.push(id);
-        for (const m of messagesOf(r.value)) messages.push(m);
+        events.push({ id, messages: messagesOf(r.value) });
       }
-      await store(messages);
-      for (const id of ids) recent.add(id);
-      accepted.inc({ kind }, ids.length);
+      await store(events);
+      accepted.inc({ kind }, events.length);
       if (dup) duplicates.inc({ kind }, dup);
-      return reply.status(202).send({ accepted: ids.length, duplicates: dup, rejected: rejections.length, rejections: rejections.slice(0, 1000) });
+      return reply.status(202).send({ accepted: events.length, duplicates: dup, rejected: rejections.length, rejections: rejections.slice(0, 1000) });
     };
   }
 

@@ -15,7 +15,16 @@ export async function createIngest(config: IngestConfig = loadConfig(ingestConfi
   const topics = topicNames(config.topicPrefix);
   if (waitForKafka) await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions, only: ['reports', 'posts', 'signals', 'dlq'] });
   // Short producer retries: a caller is waiting, and a 503 it can retry beats a hung request.
-  const producer = createProducer({ kafka, logger, lingerMs: config.producerLingerMs, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 } });
+  // A request that failed anyway is repeated as it was (retryFailedRequests) while the caller
+  // gets its 503: the broker may have written it, and only the same producer id and sequence
+  // numbers let the broker drop the second copy (app.ts joins the caller's retry to it).
+  const producer = createProducer({
+    kafka,
+    logger,
+    lingerMs: config.producerLingerMs,
+    retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+    retryFailedRequests: true,
+  });
   if (waitForKafka) await producer.connect();
   const catalog = loadCatalog();
   const nlp = createUnderstanding({ catalog });
