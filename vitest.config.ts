@@ -11,6 +11,9 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // Projects run one after another: integration tests stop ClickHouse for a while, and
+          // system and browser tests start whole systems; they must not overlap on 2 cores.
+          sequence: { groupOrder: 0 },
           include: ['services/*/src/**/*.test.ts', 'schemas/**/*.test.ts', 'dashboards/web/src/**/*.test.ts', 'bench/**/*.test.ts'],
           exclude: ['**/*.integration.test.ts', '**/*.system.test.ts', '**/*.browser.test.ts', '**/node_modules/**'],
           testTimeout: 60_000,
@@ -19,6 +22,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          sequence: { groupOrder: 1 },
           include: ['services/*/src/**/*.integration.test.ts', 'tests/**/*.integration.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
@@ -28,6 +32,7 @@ export default defineConfig({
       {
         test: {
           name: 'system',
+          sequence: { groupOrder: 2 },
           include: ['tests/**/*.system.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
@@ -37,6 +42,7 @@ export default defineConfig({
       {
         test: {
           name: 'browser',
+          sequence: { groupOrder: 3 },
           include: ['tests/**/*.browser.test.ts', 'dashboards/web/**/*.browser.test.ts'],
           globalSetup: ['tests/browser/global-setup.ts'],
           testTimeout: 300_000,
