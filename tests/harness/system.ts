@@ -6,9 +6,11 @@
  */
 import { createServer } from 'node:net';
 import { spawn } from 'node:child_process';
-import { deleteTopicsWithPrefix, ensureTopics, hashApiKey, migrate, newApiKey, repoRoot } from '@downradar/common';
-import { testClickHouse, testDatabase, testKafka, testPrefix } from '@downradar/common/testing';
+import { createClickHouse, createKafka, deleteTopicsWithPrefix, ensureTopics, hashApiKey, migrate, newApiKey, repoRoot } from '@downradar/common';
+import { CLICKHOUSE_URL, KAFKA_BROKERS, testDatabase, testPrefix } from '@downradar/common/testing';
 import { serviceUrl, startServices, stopServices, type Running } from '../../services/common/src/cli/processes';
+
+type ServiceName = 'ingest' | 'api' | 'sink' | 'detector' | 'notifier';
 
 export interface TestSystem {
   name: string;
@@ -16,9 +18,18 @@ export interface TestSystem {
   database: string;
   apiKey: string;
   env: NodeJS.ProcessEnv;
-  url(service: 'ingest' | 'api' | 'sink' | 'detector' | 'notifier'): string;
+  /** Where this system's Kafka and ClickHouse are (the shared stack unless env said otherwise). */
+  kafkaBrokers: string[];
+  clickhouseUrl: string;
+  url(service: ServiceName): string;
   /** Lines the services printed (for failure messages and the secret-in-logs check). */
   logs: string[];
+  /** The pid of a running service process (fault drills: RSS, kill -9). */
+  pid(service: ServiceName): number;
+  /** Send a signal to one service and wait until its process has exited (fault drills). */
+  kill(service: ServiceName, signal?: NodeJS.Signals): Promise<void>;
+  /** Start a service again (after kill), with the same environment; resolves once it is healthy. */
+  restart(service: ServiceName): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -33,6 +44,10 @@ async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * `opts.env` may point the system at another stack (DOWNRADAR_KAFKA_BROKERS,
+ * DOWNRADAR_CLICKHOUSE_URL): topics, migrations and the clean-up then go there too.
+ */
 export async function startSystem(
   name: string,
   opts: { services?: string[]; env?: NodeJS.ProcessEnv; keep?: boolean } = {},
@@ -64,41 +79,69 @@ export async function startSystem(
     DOWNRADAR_LOG_LEVEL: 'info',
     ...opts.env,
   };
-  const kafka = testKafka();
+  const kafkaBrokers = env.DOWNRADAR_KAFKA_BROKERS ? env.DOWNRADAR_KAFKA_BROKERS.split(',') : KAFKA_BROKERS;
+  const clickhouseUrl = env.DOWNRADAR_CLICKHOUSE_URL ?? CLICKHOUSE_URL;
+  env.DOWNRADAR_KAFKA_BROKERS = kafkaBrokers.join(',');
+  env.DOWNRADAR_CLICKHOUSE_URL = clickhouseUrl;
+  const kafka = createKafka({ brokers: kafkaBrokers, clientId: 'downradar-test' });
+  const clickHouse = () => createClickHouse({ url: clickhouseUrl });
   await ensureTopics(kafka, { prefix, partitions: 3 });
-  const ch = testClickHouse();
+  const ch = clickHouse();
   await migrate(ch, { dir: `${repoRoot}/schemas/clickhouse`, database });
   await ch.close();
 
   const logs: string[] = [];
-  let running: Running[] = [];
-  try {
-    running = await startServices({
-      ...(opts.services ? { only: opts.services } : {}),
-      env,
-      onLine: (s, l) => {
-        logs.push(`[${s}] ${l}`);
-        if (logs.length > 20_000) logs.splice(0, 5_000);
-      },
-      healthTimeoutMs: 120_000,
-    });
-  } catch (err) {
-    await stopServices(running);
-    throw new Error(`${(err as Error).message}\n--- last service output ---\n${logs.slice(-40).join('\n')}`);
-  }
+  const onLine = (s: string, l: string) => {
+    logs.push(`[${s}] ${l}`);
+    if (logs.length > 20_000) logs.splice(0, 5_000);
+  };
+  const start = async (only?: string[]) => {
+    let started: Running[] = [];
+    try {
+      started = await startServices({ ...(only ? { only } : {}), env, onLine, healthTimeoutMs: 120_000 });
+      return started;
+    } catch (err) {
+      await stopServices(started);
+      throw new Error(`${(err as Error).message}\n--- last service output ---\n${logs.slice(-40).join('\n')}`);
+    }
+  };
+  const running: Running[] = await start(opts.services);
+  const find = (service: ServiceName): Running => {
+    const r = running.find((x) => x.name === service);
+    if (!r) throw new Error(`${service} is not part of system ${name}`);
+    return r;
+  };
   return {
     name,
     prefix,
     database,
     apiKey,
     env,
+    kafkaBrokers,
+    clickhouseUrl,
     logs,
     url: (service) => serviceUrl(service, env),
+    pid(service) {
+      const r = find(service);
+      if (r.child.exitCode !== null || r.child.signalCode !== null || r.child.pid === undefined) throw new Error(`${service} is not running`);
+      return r.child.pid;
+    },
+    async kill(service, signal = 'SIGKILL') {
+      const r = find(service);
+      if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill(signal);
+      await r.exited;
+    },
+    async restart(service) {
+      const r = find(service);
+      if (r.child.exitCode === null && r.child.signalCode === null) throw new Error(`${service} is still running`);
+      const [fresh] = await start([service]);
+      running[running.indexOf(r)] = fresh!;
+    },
     async stop() {
       await stopServices(running);
       if (opts.keep) return;
       await deleteTopicsWithPrefix(kafka, prefix).catch(() => undefined);
-      const c = testClickHouse();
+      const c = clickHouse();
       await c.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
       await c.close();
     },
