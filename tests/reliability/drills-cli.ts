@@ -1,7 +1,7 @@
 /**
  * npm run drills [-- --short] [-- --only broker-kill,burst] [-- --parallel]
  *
- * Brings up the drills' private stack (.data/drills; Kafka 19092, ClickHouse 18123: see
+ * Brings up the drills' private stack (.data/drills; Kafka 19092, ClickHouse 18123 unless taken: see
  * private-stack.ts), starts two throwaway systems on it, runs the fault drills at full scale
  * (--short: the test suite's durations), prints one row per drill and writes
  * bench/results/drills.json. Exit code 1 when anything was lost or duplicated.
@@ -32,7 +32,7 @@ const log = (line: string) => console.error(`[${((Date.now() - t0) / 1000).toFix
 let env: DrillEnv | undefined;
 let failed = false;
 try {
-  log(`private stack: Kafka ${stack.brokers}, ClickHouse ${stack.clickhouseUrl}, data ${stack.dataDir}; scale ${JSON.stringify(scale)}`);
+  log(`scale ${JSON.stringify(scale)}`);
   env = await startDrills(stack, scale, log);
   log('systems started');
   const rows = await runDrills(env, {
@@ -54,7 +54,7 @@ try {
 } finally {
   if (flag('--logs') && env) for (const l of [...env.reports.logs, ...env.alerts.logs]) console.error(l);
   await stopDrills(env).catch((err) => console.error(`stopping the systems: ${(err as Error).message}`));
-  if (flag('--stack-down')) await infra(stack, 'stack', 'down').catch((err) => console.error((err as Error).message));
+  if (flag('--stack-down')) await infra(env?.stack ?? stack, 'stack', 'down').catch((err) => console.error((err as Error).message));
 }
 log(`done${failed ? ': something was lost, duplicated or failed' : ''}`);
 process.exit(failed ? 1 : 0);

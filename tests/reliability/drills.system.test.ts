@@ -3,7 +3,7 @@
  * at full scale): broker kill -9, ClickHouse stopped 15 s, detector kill -9 mid-incident, webhook
  * receiver down 20 s, a 15-s burst at 10x. Nothing may be lost or duplicated.
  *
- * They run on their own stack (.data/drills, Kafka 19092, ClickHouse 18123; private-stack.ts),
+ * They run on their own stack (.data/drills, Kafka 19092, ClickHouse 18123 unless taken; private-stack.ts),
  * never on the shared one, since they kill its servers. About three minutes; the two lines after
  * the broker kill run side by side.
  */

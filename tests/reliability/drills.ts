@@ -102,8 +102,9 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 const BURST_CLIENT_POOL = 10;
 
 /** Brings the private stack up and starts the two systems on it. */
-export async function startDrills(stack: PrivateStack, scale: DrillScale, log: (line: string) => void): Promise<DrillEnv> {
-  await privateStackUp(stack, (l) => log(`  ${l}`));
+export async function startDrills(wanted: PrivateStack, scale: DrillScale, log: (line: string) => void): Promise<DrillEnv> {
+  const stack = await privateStackUp(wanted, (l) => log(`  ${l}`));
+  log(`private stack: Kafka ${stack.brokers}, ClickHouse ${stack.clickhouseUrl}, data ${stack.dataDir}`);
   const common = { DOWNRADAR_KAFKA_BROKERS: stack.brokers, DOWNRADAR_CLICKHOUSE_URL: stack.clickhouseUrl };
   // Per-address limit of the burst drill's client pool: 1.2x an address's share of the normal
   // rate (which the load generator keeps exactly), so the normal rate is never limited and a 10x
@@ -659,11 +660,12 @@ export function drillMetrics(rows: DrillRow[]): Record<string, number> {
     duplicated_webhooks: sum('duplicated_webhooks'),
     max_recovery_s: Math.max(...rows.map((r) => r.recoveryS)),
   };
+  // A figure more than one drill reports (accepted_reports, kafka_duplicate_reports) is summed.
   const per: Record<string, number> = {};
   for (const r of rows) {
     for (const [k, v] of Object.entries(r.metrics)) {
       if (k in totals) continue;
-      per[k] = v;
+      per[k] = (per[k] ?? 0) + v;
     }
   }
   return { ...totals, ...per };

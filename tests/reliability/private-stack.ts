@@ -4,12 +4,15 @@
  * demo, other tests and teammates use: they get a second stack with its own data directory and
  * ports, started and stopped by the same infra scripts.
  *
- * Defaults: data .data/drills, Kafka 19092 (controller 19093), ClickHouse HTTP 18123, native
- * 19000, interserver 19009. DOWNRADAR_DRILLS_DATA_DIR, DOWNRADAR_DRILLS_KAFKA_PORT,
- * DOWNRADAR_DRILLS_CLICKHOUSE_HTTP_PORT, ... move them.
+ * Data: <repo>/.data/drills (DOWNRADAR_DRILLS_DATA_DIR). Ports: DOWNRADAR_DRILLS_KAFKA_PORT,
+ * _KAFKA_CONTROLLER_PORT, _CLICKHOUSE_HTTP_PORT, _CLICKHOUSE_TCP_PORT, _CLICKHOUSE_INTERSERVER_PORT
+ * when set; otherwise the ports this data dir ran with last time, or 19092/19093 and
+ * 18123/19000/19009 the first time; and where one of those is taken by something else (a second
+ * checkout running its own drills), free ports picked at start.
  */
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { repoRoot } from '@downradar/common';
 
 export interface PrivateStack {
@@ -23,31 +26,53 @@ export interface PrivateStack {
   clickhouseUrl: string;
 }
 
+type PortKey = 'kafkaPort' | 'kafkaControllerPort' | 'clickhouseHttpPort' | 'clickhouseTcpPort' | 'clickhouseInterserverPort';
+const PORTS: [key: PortKey, variable: string, fallback: number][] = [
+  ['kafkaPort', 'KAFKA_PORT', 19092],
+  ['kafkaControllerPort', 'KAFKA_CONTROLLER_PORT', 19093],
+  ['clickhouseHttpPort', 'CLICKHOUSE_HTTP_PORT', 18123],
+  ['clickhouseTcpPort', 'CLICKHOUSE_TCP_PORT', 19000],
+  ['clickhouseInterserverPort', 'CLICKHOUSE_INTERSERVER_PORT', 19009],
+];
 const SHARED_PORTS = new Set([9092, 9093, 8123, 9000, 9009]);
 
-function port(name: string, fallback: number): number {
-  const raw = process.env[`DOWNRADAR_DRILLS_${name}`];
-  const n = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new Error(`DOWNRADAR_DRILLS_${name} must be a port number (got "${raw}")`);
-  if (SHARED_PORTS.has(n)) throw new Error(`DOWNRADAR_DRILLS_${name}=${n} is a port of the shared stack; the drills kill their servers, so they need their own`);
-  return n;
+/** The ports a data dir's servers were last started with (the infra scripts write them there). */
+function savedPorts(dataDir: string): Partial<Record<PortKey, number>> {
+  const out: Partial<Record<PortKey, number>> = {};
+  const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+  const props = read(`${dataDir}/kafka/server.properties`);
+  const k = /^listeners=PLAINTEXT:\/\/127\.0\.0\.1:(\d+),CONTROLLER:\/\/127\.0\.0\.1:(\d+)/m.exec(props);
+  if (k) [out.kafkaPort, out.kafkaControllerPort] = [Number(k[1]), Number(k[2])];
+  const xml = read(`${dataDir}/clickhouse/config.xml`);
+  const tag = (name: string) => Number(new RegExp(`<${name}>(\\d+)</${name}>`).exec(xml)?.[1] ?? Number.NaN);
+  for (const [key, name] of [
+    ['clickhouseHttpPort', 'http_port'],
+    ['clickhouseTcpPort', 'tcp_port'],
+    ['clickhouseInterserverPort', 'interserver_http_port'],
+  ] as const) {
+    const n = tag(name);
+    if (Number.isInteger(n)) out[key] = n;
+  }
+  return out;
+}
+
+function withUrls(s: Omit<PrivateStack, 'brokers' | 'clickhouseUrl'>): PrivateStack {
+  return { ...s, brokers: `127.0.0.1:${s.kafkaPort}`, clickhouseUrl: `http://127.0.0.1:${s.clickhouseHttpPort}` };
 }
 
 export function privateStack(): PrivateStack {
-  const kafkaPort = port('KAFKA_PORT', 19092);
-  const clickhouseHttpPort = port('CLICKHOUSE_HTTP_PORT', 18123);
   const dataDir = process.env.DOWNRADAR_DRILLS_DATA_DIR ?? `${repoRoot}/.data/drills`;
-  if (dataDir.replace(/\/+$/, '') === `${repoRoot}/.data`) throw new Error('DOWNRADAR_DRILLS_DATA_DIR must not be the shared stack\'s data directory');
-  return {
-    dataDir,
-    kafkaPort,
-    kafkaControllerPort: port('KAFKA_CONTROLLER_PORT', 19093),
-    clickhouseHttpPort,
-    clickhouseTcpPort: port('CLICKHOUSE_TCP_PORT', 19000),
-    clickhouseInterserverPort: port('CLICKHOUSE_INTERSERVER_PORT', 19009),
-    brokers: `127.0.0.1:${kafkaPort}`,
-    clickhouseUrl: `http://127.0.0.1:${clickhouseHttpPort}`,
-  };
+  if (dataDir.replace(/\/+$/, '') === `${repoRoot}/.data`) throw new Error("DOWNRADAR_DRILLS_DATA_DIR must not be the shared stack's data directory");
+  const saved = savedPorts(dataDir);
+  const ports = {} as Record<PortKey, number>;
+  for (const [key, variable, fallback] of PORTS) {
+    const raw = process.env[`DOWNRADAR_DRILLS_${variable}`];
+    const n = raw === undefined ? (saved[key] ?? fallback) : Number(raw);
+    if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new Error(`DOWNRADAR_DRILLS_${variable} must be a port number (got "${raw}")`);
+    if (SHARED_PORTS.has(n)) throw new Error(`DOWNRADAR_DRILLS_${variable}=${n} is a port of the shared stack; the drills kill their servers, so they need their own`);
+    ports[key] = n;
+  }
+  return withUrls({ dataDir, ...ports });
 }
 
 /** The variables the infra scripts read, for this stack. */
@@ -87,19 +112,65 @@ export async function infra(
   if (code !== 0) throw new Error(`${path} ${command} exited with ${code}:\n${out}`);
 }
 
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+async function anyFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function running(s: PrivateStack, script: 'kafka' | 'clickhouse'): Promise<boolean> {
+  return infra(s, script, 'status').then(
+    () => true,
+    () => false,
+  );
+}
+
 /**
- * Brings the private stack up (idempotent). The broker's jars are copied from the shared
- * stack's data dir when it has them for the same pom, so a first run needs no Maven download.
+ * Brings the private stack up (idempotent) and returns where it listens: the ports of servers
+ * already running from this data dir, else the wanted ports, except that a port taken by
+ * something else is replaced by a free one (unless it was set explicitly). The broker's jars are
+ * copied from the shared stack's data dir when it has them for the same pom, so a first run
+ * needs no Maven download.
  */
-export async function privateStackUp(s: PrivateStack, onLine?: (line: string) => void): Promise<void> {
+export async function privateStackUp(wanted: PrivateStack, onLine?: (line: string) => void): Promise<PrivateStack> {
   const sharedLibs = `${repoRoot}/.data/kafka/libs`;
-  const ownLibs = `${s.dataDir}/kafka/libs`;
+  const ownLibs = `${wanted.dataDir}/kafka/libs`;
   if (!existsSync(`${ownLibs}/.pom.sha256`) && existsSync(`${sharedLibs}/.pom.sha256`)) {
     const { createHash } = await import('node:crypto');
     const pomHash = createHash('sha256').update(readFileSync(`${repoRoot}/infra/kafka/pom.xml`)).digest('hex');
     if (readFileSync(`${sharedLibs}/.pom.sha256`, 'utf8').trim() === pomHash) cpSync(sharedLibs, ownLibs, { recursive: true });
   }
-  await infra(s, 'stack', 'up', onLine);
+  const s = { ...wanted };
+  const groups: ['kafka' | 'clickhouse', PortKey[]][] = [
+    ['kafka', ['kafkaPort', 'kafkaControllerPort']],
+    ['clickhouse', ['clickhouseHttpPort', 'clickhouseTcpPort', 'clickhouseInterserverPort']],
+  ];
+  for (const [server, keys] of groups) {
+    if (await running(s, server)) continue;
+    for (const key of keys) {
+      const variable = PORTS.find(([k]) => k === key)![1];
+      if (process.env[`DOWNRADAR_DRILLS_${variable}`] !== undefined || (await portFree(s[key]))) continue;
+      const port = await anyFreePort();
+      onLine?.(`port ${s[key]} for the drills' ${server} is taken; using ${port}`);
+      s[key] = port;
+    }
+  }
+  await infra(withUrls(s), 'stack', 'up', onLine);
+  // What runs now is what the generated config files say (an already running server keeps its ports).
+  return withUrls({ ...s, ...savedPorts(s.dataDir) });
 }
 
 export const killBroker = (s: PrivateStack) => infra(s, 'kafka', 'kill9');
