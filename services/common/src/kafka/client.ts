@@ -18,9 +18,34 @@ export function createKafka(opts: { brokers: string[]; clientId: string; logger?
       if (!logger) return;
       const { message, ...extra } = entry.log;
       const data = { kafka: entry.namespace, ...extra };
-      if (entry.level <= KafkaLogLevel.ERROR) logger.error(data, String(message));
-      else logger.warn(data, String(message));
+      const level = kafkajsLogLevel(entry.level, String(message), (extra as { error?: unknown }).error);
+      logger[level](data, String(message));
     },
     ...opts.config,
   });
+}
+
+/**
+ * Conditions the broker reports on every normal run and kafkajs retries by itself, yet logs at
+ * error level: the transaction coordinator still writing the previous transaction's markers
+ * (CONCURRENT_TRANSACTIONS, the next AddPartitionsToTxn is retried within milliseconds), a
+ * group rebalancing while a member joins (REBALANCE_IN_PROGRESS, the member rejoins), and a
+ * coordinator that a just-started broker is still loading (COORDINATOR_NOT_AVAILABLE,
+ * COORDINATOR_LOAD_IN_PROGRESS, asked again after a backoff). They go to
+ * debug so that "error" in a service's log means something; if the retries run out, the error
+ * reaches the caller, which logs it.
+ */
+const ROUTINE_RETRIED = [
+  /another concurrent operation on the same transaction was ongoing/i,
+  /\bCONCURRENT_TRANSACTIONS\b/,
+  /group is rebalancing, so a rejoin is needed/i,
+  /\bREBALANCE_IN_PROGRESS\b/,
+  /group coordinator is not available/i,
+  /coordinator is loading and hence can't process requests/i,
+];
+
+export function kafkajsLogLevel(level: KafkaLogLevel, message: string, error?: unknown): 'error' | 'warn' | 'debug' {
+  const text = `${message} ${typeof error === 'string' ? error : ''}`;
+  if (ROUTINE_RETRIED.some((re) => re.test(text))) return 'debug';
+  return level <= KafkaLogLevel.ERROR ? 'error' : 'warn';
 }

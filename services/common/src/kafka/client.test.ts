@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { logLevel } from 'kafkajs';
+import { kafkajsLogLevel } from './client';
+
+describe('kafkajsLogLevel', () => {
+  it('keeps real errors at error and the rest at warn', () => {
+    expect(kafkajsLogLevel(logLevel.ERROR, 'Connection error: connect ECONNREFUSED 127.0.0.1:9092')).toBe('error');
+    expect(kafkajsLogLevel(logLevel.ERROR, 'Failed to send messages: The producer has been fenced')).toBe('error');
+    expect(kafkajsLogLevel(logLevel.WARN, 'KafkaJS v2.0.0 switched default partitioner')).toBe('warn');
+  });
+
+  it('moves the broker conditions kafkajs retries on every normal run to debug', () => {
+    // As logged by the detector's transactional producer while the previous commit's markers are written.
+    expect(
+      kafkajsLogLevel(
+        logLevel.ERROR,
+        'Response AddPartitionsToTxn(key: 24, version: 1)',
+        'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing',
+      ),
+    ).toBe('debug');
+    expect(
+      kafkajsLogLevel(
+        logLevel.ERROR,
+        'Failed to send messages: The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing',
+      ),
+    ).toBe('debug');
+    expect(kafkajsLogLevel(logLevel.ERROR, '[Runner] The group is rebalancing, re-joining', 'The group is rebalancing, so a rejoin is needed')).toBe('debug');
+    expect(kafkajsLogLevel(logLevel.ERROR, 'Response GroupCoordinator(key: 10, version: 2)', 'The group coordinator is not available')).toBe('debug');
+    expect(
+      kafkajsLogLevel(logLevel.ERROR, 'Response InitProducerId(key: 22, version: 1)', "The coordinator is loading and hence can't process requests for this group"),
+    ).toBe('debug');
+    expect(kafkajsLogLevel(logLevel.ERROR, 'Response JoinGroup(key: 11, version: 5)', 'The group is rebalancing, so a rejoin is needed')).toBe('debug');
+  });
+});
