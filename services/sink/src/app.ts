@@ -110,6 +110,7 @@ export function buildSink(config: SinkConfig, overrides: SinkOverrides = {}): Si
             topics,
             logger,
             fromBeginning: true,
+            sessionTimeoutMs: config.sinkSessionTimeoutMs,
             concurrency: config.sinkConcurrency,
             maxChunk: config.sinkMaxChunk,
             maxBytes: config.sinkFetchMaxBytes,

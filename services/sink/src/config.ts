@@ -7,6 +7,12 @@ export const sinkConfigSpec = defineConfig({
   sinkGroupId: str('Kafka consumer group of the sink', 'downradar-sink', { pattern: /^[A-Za-z0-9._-]{1,200}$/ }),
   sinkConcurrency: int('partition batches handled at once (their rows are inserted together)', 8, 1, 256),
   sinkConsumers: int('consumer group members in this process: while one waits for ClickHouse, another fetches and maps', 2, 1, 64),
+  sinkSessionTimeoutMs: int(
+    'Kafka session timeout of the sink\'s group: after a broker restart the group waits this long for its members from before the crash',
+    10_000,
+    6_000,
+    300_000,
+  ),
   sinkMaxChunk: int('most messages in one batch handed to ClickHouse', 20_000, 1, 1_000_000),
   sinkMigrate: bool('apply schemas/clickhouse migrations at start (idempotent)', true),
   sinkFetchMaxBytes: int('most bytes one Kafka fetch brings (bigger fetches, fewer and larger inserts)', 50 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024),

@@ -26,6 +26,12 @@ export interface ConsumerRunnerOptions {
   handleBatch(batch: ConsumedBatch): Promise<void>;
   /** Max messages handed to handleBatch at once (a kafkajs batch is split into chunks). */
   maxChunk?: number;
+  /**
+   * How long the broker waits for a silent member before it takes its partitions (default 30 s).
+   * Also how long a group that a restarted broker remembers waits for its members from before
+   * the crash. Heartbeats go out every 3 s at most (a third of this when shorter), also while
+   * handleBatch works, so a long write does not cost the partitions.
+   */
   sessionTimeoutMs?: number;
   /** Fetch sizing: bigger fetches mean bigger downstream batches (ClickHouse prefers few large inserts). */
   maxBytes?: number;
@@ -54,10 +60,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Duplicates after a crash are possible by design; every sink dedupes on the event id.
  */
 export async function runConsumer(opts: ConsumerRunnerOptions): Promise<ConsumerRunner> {
+  const sessionTimeout = opts.sessionTimeoutMs ?? 30_000;
+  const heartbeatInterval = Math.max(500, Math.min(3000, Math.floor(sessionTimeout / 3)));
   const consumer = opts.kafka.consumer({
     groupId: opts.groupId,
-    sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
-    heartbeatInterval: 3000,
+    sessionTimeout,
+    heartbeatInterval,
     maxBytesPerPartition: opts.maxBytesPerPartition ?? 4 * 1024 * 1024,
     maxBytes: opts.maxBytes ?? 10 * 1024 * 1024,
     minBytes: opts.minBytes ?? 1,
@@ -86,35 +94,45 @@ export async function runConsumer(opts: ConsumerRunnerOptions): Promise<Consumer
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: opts.concurrency ?? 1,
     eachBatch: async ({ batch, resolveOffset, heartbeat, pause, isRunning, isStale }) => {
-      const { topic, partition } = batch;
-      for (let i = 0; i < batch.messages.length; i += maxChunk) {
-        if (stopping || !isRunning() || isStale()) return;
-        const messages = batch.messages.slice(i, i + maxChunk);
-        let attempt = 0;
-        let resume: (() => void) | null = null;
-        for (;;) {
-          try {
-            await opts.handleBatch({ topic, partition, messages, heartbeat });
-            break;
-          } catch (err) {
-            attempt++;
-            stats.retries++;
-            opts.onRetry?.(err, attempt);
-            opts.logger?.warn({ topic, partition, attempt, err: (err as Error)?.message }, 'batch failed, partition paused, retrying');
-            resume ??= pause();
-            if (stopping || !isRunning() || isStale()) return; // not committed: redelivered later
-            await sleep(Math.min(10_000, 100 * 2 ** Math.min(attempt, 7)));
-            await heartbeat().catch(() => undefined);
+      // kafkajs heartbeats only between fetches and when asked: keep the membership alive while a
+      // handler waits on its downstream (heartbeat() sends only once the interval is due).
+      const beat = setInterval(() => void heartbeat().catch(() => undefined), heartbeatInterval);
+      try {
+        await consumeBatch();
+      } finally {
+        clearInterval(beat);
+      }
+      async function consumeBatch() {
+        const { topic, partition } = batch;
+        for (let i = 0; i < batch.messages.length; i += maxChunk) {
+          if (stopping || !isRunning() || isStale()) return;
+          const messages = batch.messages.slice(i, i + maxChunk);
+          let attempt = 0;
+          let resume: (() => void) | null = null;
+          for (;;) {
+            try {
+              await opts.handleBatch({ topic, partition, messages, heartbeat });
+              break;
+            } catch (err) {
+              attempt++;
+              stats.retries++;
+              opts.onRetry?.(err, attempt);
+              opts.logger?.warn({ topic, partition, attempt, err: (err as Error)?.message }, 'batch failed, partition paused, retrying');
+              resume ??= pause();
+              if (stopping || !isRunning() || isStale()) return; // not committed: redelivered later
+              await sleep(Math.min(10_000, 100 * 2 ** Math.min(attempt, 7)));
+              await heartbeat().catch(() => undefined);
+            }
           }
+          if (resume) resume();
+          const last = messages[messages.length - 1]!;
+          resolveOffset(last.offset);
+          await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+          stats.batches++;
+          stats.messages += messages.length;
+          stats.committed = Number(last.offset) + 1;
+          await heartbeat().catch(() => undefined);
         }
-        if (resume) resume();
-        const last = messages[messages.length - 1]!;
-        resolveOffset(last.offset);
-        await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last.offset) + 1n).toString() }]);
-        stats.batches++;
-        stats.messages += messages.length;
-        stats.committed = Number(last.offset) + 1;
-        await heartbeat().catch(() => undefined);
       }
     },
   });
