@@ -5,7 +5,9 @@
  *
  * Options (environment): DOWNRADAR_DEMO_SCALE (default 0.01 = 1/100 of the real volume),
  * DOWNRADAR_DEMO_SPEED (default 240: four hours of event time per minute),
- * DOWNRADAR_DEMO_FROM / DOWNRADAR_DEMO_TO (event-time span, ISO).
+ * DOWNRADAR_DEMO_FROM / DOWNRADAR_DEMO_TO (event-time span, ISO; default 2021-10-04 12:00 to
+ * 10-05 01:00 UTC: the outage begins 3 h 40 min into it, a minute of replay at 240x, after enough
+ * quiet hours for a baseline on the board's 24-hour sparklines).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
@@ -30,7 +32,7 @@ function demoApiKey(): string {
 
 const scale = process.env.DOWNRADAR_DEMO_SCALE ?? '0.01';
 const speed = process.env.DOWNRADAR_DEMO_SPEED ?? '240';
-const from = process.env.DOWNRADAR_DEMO_FROM ?? '2021-10-04T09:00:00Z';
+const from = process.env.DOWNRADAR_DEMO_FROM ?? '2021-10-04T12:00:00Z';
 const to = process.env.DOWNRADAR_DEMO_TO ?? '2021-10-05T01:00:00Z';
 
 const apiKey = demoApiKey();
