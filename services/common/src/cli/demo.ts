@@ -3,13 +3,14 @@
  * 4 October 2021 Facebook / WhatsApp / Instagram outage into the live system through the ingest
  * API, and prints the dashboard URL and the pages worth opening. Ctrl-C stops everything.
  *
- * Options (environment): DOWNRADAR_DEMO_SCALE (default 0.01 = 1/100 of the real volume),
- * DOWNRADAR_DEMO_SPEED (default 240: four hours of event time per minute),
+ * Options (`npm run demo -- --scale 0.02 --speed 120`, or the environment):
+ * DOWNRADAR_DEMO_SCALE (default 0.01 = 1/100 of the real volume), DOWNRADAR_DEMO_SPEED (default 240: four hours of event time per minute),
  * DOWNRADAR_DEMO_FROM / DOWNRADAR_DEMO_TO (event-time span, ISO; default 2021-10-04 12:00 to
  * 10-05 01:00 UTC: the outage begins 3 h 40 min into it, a minute of replay at 240x, after enough
  * quiet hours for a baseline on the board's 24-hour sparklines).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { dataDir, repoRoot } from '../lifecycle';
 import { hashApiKey, newApiKey } from '../api-keys';
@@ -30,10 +31,20 @@ function demoApiKey(): string {
   return key;
 }
 
-const scale = process.env.DOWNRADAR_DEMO_SCALE ?? '0.01';
-const speed = process.env.DOWNRADAR_DEMO_SPEED ?? '240';
-const from = process.env.DOWNRADAR_DEMO_FROM ?? '2021-10-04T12:00:00Z';
-const to = process.env.DOWNRADAR_DEMO_TO ?? '2021-10-05T01:00:00Z';
+let args: { scale?: string; speed?: string; from?: string; to?: string };
+try {
+  args = parseArgs({
+    options: { scale: { type: 'string' }, speed: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } },
+    strict: true,
+  }).values;
+} catch (err) {
+  console.error(`demo: ${(err as Error).message}\nusage: npm run demo [-- --scale 0.01 --speed 240 --from 2021-10-04T12:00:00Z --to 2021-10-05T01:00:00Z]`);
+  process.exit(2);
+}
+const scale = args.scale ?? process.env.DOWNRADAR_DEMO_SCALE ?? '0.01';
+const speed = args.speed ?? process.env.DOWNRADAR_DEMO_SPEED ?? '240';
+const from = args.from ?? process.env.DOWNRADAR_DEMO_FROM ?? '2021-10-04T12:00:00Z';
+const to = args.to ?? process.env.DOWNRADAR_DEMO_TO ?? '2021-10-05T01:00:00Z';
 
 const apiKey = demoApiKey();
 if (!existsSync(`${repoRoot}/dashboards/web/dist/index.html`)) {
