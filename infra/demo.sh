@@ -1,11 +1,30 @@
 #!/usr/bin/env bash
-# What `npm run demo` runs: install what is missing, start the real stack, then
-# hand over to the demo itself. Arguments are passed on: `npm run demo -- --speed 60`.
+# What `npm run demo` runs: install what is missing, start the real stack, then hand over to
+# services/common/src/cli/demo.ts. Options are passed on: `npm run demo -- --speed 60`.
+#
+#   --fresh   wipe Kafka's and ClickHouse's data first (keeps the broker's jars and the API keys),
+#             so that a second demo replays 2021 into empty stores: after a first replay the
+#             detector's event time stands in October 2021 at 01:00, and everything replayed
+#             again before that is late for it.
 set -uo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
+DR_NAME=demo
+# shellcheck source=lib.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
+cd "$DR_ROOT"
+
+fresh=0
+args=()
+for a in "$@"; do
+  if [[ "$a" == "--fresh" ]]; then fresh=1; else args+=("$a"); fi
+done
 
 bash infra/setup.sh || exit $?
+if (( fresh )); then
+  dr_say "--fresh: wiping Kafka's and ClickHouse's data (the jars and API keys stay)"
+  bash infra/kafka/kafka.sh wipe || exit $?
+  bash infra/clickhouse/clickhouse.sh wipe || exit $?
+  rm -f "$DR_DATA/demo-replayed"
+fi
 bash infra/stack.sh up || exit $?
 
-exec npx --no-install tsx services/common/src/cli/demo.ts "$@"
+exec npx --no-install tsx services/common/src/cli/demo.ts "${args[@]}"

@@ -93,6 +93,17 @@ console.log(`
   Trends:         http://127.0.0.1:8080/trends?from=2021-10-04T15:00:00Z&to=2021-10-04T23:59:00Z
   Read API:       http://127.0.0.1:8080/docs
 `);
+// A second demo on the same stores: the detector's event time already stands where the first
+// replay ended, so everything replayed again before that is late for it (DLQ), and the board shows
+// the first run's incidents. Ingest and ClickHouse dedupe the repeated reports, so the curves stay
+// right. Say so, and how to start from empty stores.
+const marker = `${dataDir}/demo-replayed`;
+if (existsSync(marker)) {
+  say(`this stack already holds an earlier demo replay (${readFileSync(marker, 'utf8').trim()}).`);
+  say('  Its curves and incidents stay on the dashboard; the detector counts a replay of the same hours');
+  say('  as late. For a replay into empty stores: Ctrl-C, then npm run demo -- --fresh');
+}
+writeFileSync(marker, `fb-2021-10-04 ${from} .. ${to}, scale ${scale}, started ${new Date().toISOString()}\n`);
 say(`replaying fb-2021-10-04 from ${from} to ${to} at scale ${scale}, ${speed}x speed, through the ingest API ...`);
 replay = spawn(
   process.execPath,
