@@ -313,7 +313,7 @@ cmd_wipe() {
   shopt -s nullglob
   local old=("$CH_DIR".wiped.*)
   if (( ${#old[@]} > 0 )); then
-    nohup rm -rf "${old[@]}" >/dev/null 2>&1 &
+    nohup rm -rf "${old[@]}" >/dev/null 2>&1 9>&- &  # without fd 9: the up/down lock stays ours
     disown
   fi
   dr_say "wiped $CH_DIR (the old files are being deleted in the background)"
