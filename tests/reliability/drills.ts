@@ -198,20 +198,25 @@ function reportRow(drill: string, fault: string, result: LoadResult, check: Repo
   };
 }
 
-export async function brokerKillDrill(env: DrillEnv): Promise<DrillRow> {
-  const { scale } = env;
-  const prefix = `d1${randomSuffix(6)}`;
-  const services = ['facebook', 'whatsapp'];
-  const load = startReportLoad({
+/** The report drills' load: the normal rate until stopped, each client retrying as a real one would. */
+function steadyReportLoad(env: DrillEnv, idPrefix: string, services: string[]) {
+  return startReportLoad({
     ingestUrl: env.reports.url('ingest'),
-    idPrefix: prefix,
+    idPrefix,
     services,
-    phases: [{ ratePerS: scale.normalRatePerS, durationMs: 86_400_000 }],
+    phases: [{ ratePerS: env.scale.normalRatePerS, durationMs: 86_400_000 }],
     retryOn: { 503: true, 429: true, network: true },
     giveUpAfterMs: 10 * 60_000,
     maxRetryWaitMs: 5000,
     clientAddresses: 'unique',
   });
+}
+
+export async function brokerKillDrill(env: DrillEnv): Promise<DrillRow> {
+  const { scale } = env;
+  const prefix = `d1${randomSuffix(6)}`;
+  const services = ['facebook', 'whatsapp'];
+  const load = steadyReportLoad(env, prefix, services);
   await sleep(scale.leadMs);
   env.log(`broker-kill: kill -9 the broker (${load.acceptedCount} accepted so far)`);
   const faultAt = Date.now();
@@ -243,16 +248,7 @@ export async function clickhouseStopDrill(env: DrillEnv): Promise<DrillRow> {
   const { scale } = env;
   const prefix = `d2${randomSuffix(6)}`;
   const services = ['netflix', 'spotify'];
-  const load = startReportLoad({
-    ingestUrl: env.reports.url('ingest'),
-    idPrefix: prefix,
-    services,
-    phases: [{ ratePerS: scale.normalRatePerS, durationMs: 86_400_000 }],
-    retryOn: { 503: true, 429: true, network: true },
-    giveUpAfterMs: 10 * 60_000,
-    maxRetryWaitMs: 5000,
-    clientAddresses: 'unique',
-  });
+  const load = steadyReportLoad(env, prefix, services);
   await sleep(scale.leadMs);
   env.log(`clickhouse-stop: stopping ClickHouse for ${scale.clickhouseDownMs / 1000} s`);
   const faultAt = Date.now();
