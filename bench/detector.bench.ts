@@ -19,13 +19,14 @@
  * Every figure is the median of DOWNRADAR_BENCH_RUNS runs (default 3).
  */
 import type { ChildProcess } from 'node:child_process';
-import { createKafka, createProducer, deleteTopicsWithPrefix, ensureTopics, loadCatalog, topicNames } from '@downradar/common';
+import { createKafka, createProducer, deleteTopicsWithPrefix, ensureTopics, topicNames } from '@downradar/common';
+import { loadCatalog } from '../schemas/catalog/index';
 import type { IncidentEvent, ScoreEvent, SignalEvent } from '../schemas/events/index';
-import { measureCoreThroughput } from '../services/detector/src/core/throughput';
-import { generateSignals, generateTraffic } from '../services/detector/src/core/simulate';
-import { groupLag, readAll, readJson } from '../services/detector/src/testkit';
+import { measureCoreThroughput } from './lib/detector-core-throughput';
+import { generateSignals, generateTraffic } from '../services/detector/src/testing/simulate';
+import { groupLag, readAll, readJson } from '../services/detector/src/testing/testkit';
 import { startServiceProcess, stopProcess } from './lib/processes';
-import { median, writeResult } from './lib/results';
+import { median, writeResult } from '@downradar/common/bench-results';
 
 const N = Number(process.env.DOWNRADAR_BENCH_DETECTOR_SIGNALS ?? 500_000);
 const RUNS = Number(process.env.DOWNRADAR_BENCH_RUNS ?? 3);
