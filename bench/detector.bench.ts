@@ -1,7 +1,7 @@
 /**
  * `npm run bench:detector`: the detector's throughput, alone and from Kafka, and its alert latency.
  *
- *  core_signals_per_s      the pure core on one core (core/throughput.ts: 1,000,000 pre-built
+ *  core_signals_per_s      the pure core on one core (lib/detector-core-throughput.ts: 1,000,000 pre-built
  *                          signals of 40 services through ingest/advance), median of 3 passes.
  *  e2e_signals_per_s       per run: N signals (DOWNRADAR_BENCH_DETECTOR_SIGNALS, default 500,000;
  *                          40 catalog services, 1,000,000 reporters, 40 % posts with hashtags)

@@ -3,9 +3,9 @@
  * scoring, incident and trend work that `advance` does on the way), on one core, with the signals
  * built in memory beforehand so that the figure is the detector's, not the generator's or Kafka's.
  *
- * This is the only file of the core that reads a clock (`performance.now()`), because measuring
- * time is its purpose; the detector itself stays clock-free. bench/detector.bench.ts calls it and
- * reports `core_signals_per_s`.
+ * It reads a clock (`performance.now()`), because measuring time is its purpose; that is why it
+ * sits with the benchmarks and not in the core, which stays clock-free. bench/detector.bench.ts
+ * calls it and reports `core_signals_per_s`.
  */
 import { createDetector, serviceInfoFrom, type DetectorStats } from '@downradar/detector';
 import { FORTY_SERVICE_RATES, generateSignals, SAMPLE_CATALOG } from '../../services/detector/src/testing/simulate';

@@ -1,6 +1,6 @@
 /**
- * Shared by every benchmark: the median of repeated runs, and the result file
- * bench/results/<name>.json = {"name", "at", "metrics": {"<snake_case_with_unit>": number}}.
+ * Shared by every benchmark, the evaluation (tools/eval) and the fault drills: the median of
+ * repeated runs, and the result file bench/results/<name>.json = {"name", "at", "metrics": {"<snake_case_with_unit>": number}}.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
