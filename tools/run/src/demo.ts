@@ -70,7 +70,7 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 say('starting ingest, detector, sink, api, notifier ...');
-let replay: ReturnType<typeof spawn> | undefined;
+let replay: ReturnType<typeof spawn> | undefined = undefined; // set once the services are up; stop() reads it before
 try {
   running = await startServices({
     // The detector's priors (typical reports per minute) follow the replay's scale.
