@@ -2,6 +2,7 @@ export * from './config';
 export * from './logger';
 export * from './metrics';
 export * from './validate';
+export * from './dead-letter';
 export * from './api-keys';
 export * from './lifecycle';
 export * from './kafka/topics';

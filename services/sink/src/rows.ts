@@ -6,9 +6,8 @@
  * from 1970 to 2106). The ms are floored to seconds; the exact value stays in *_ms columns.
  * A time that does not fit a DateTime goes to the DLQ (OUT_OF_RANGE) instead of wrapping.
  */
-import { createHash } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
-import { compileValidator, parseMessage, type Checked, type TopicKey } from '@downradar/common';
+import { compileValidator, deadLetter, parseMessage, positionId, type Checked, type TopicKey } from '@downradar/common';
 import {
   DlqRecord,
   IncidentEvent,
@@ -39,8 +38,6 @@ export const TOPIC_TABLE: Record<SinkTopic, Table> = {
 
 /** DateTime is UInt32 seconds. */
 const MAX_DATETIME_S = 4_294_967_295;
-const MAX_PAYLOAD = 65_536;
-const MAX_REASON = 2000;
 
 export class OutOfRange extends Error {
   constructor(readonly field: string, value: number) {
@@ -321,30 +318,6 @@ export type Mapped =
   /** Cannot be stored as its table's row: `record` goes to the dlq table (and topic, see `publish`). */
   | { kind: 'dlq'; record: DlqRecord; publish: boolean };
 
-const EVENT_ID_MAX = 128;
-
-/**
- * The DLQ record id of an unreadable message: its position in Kafka, so a redelivery of the same
- * message (and the copy the sink reads back from the dlq topic) dedupes to one row.
- */
-export function dlqIdFor(o: Pick<MessageOrigin, 'topic' | 'partition' | 'offset'>): string {
-  const id = `sink:${o.topic}:${o.partition}:${o.offset}`;
-  if (id.length <= EVENT_ID_MAX && /^[A-Za-z0-9._:-]+$/.test(id)) return id;
-  return `sink:${createHash('sha256').update(o.topic).digest('hex').slice(0, 32)}:${o.partition}:${o.offset}`;
-}
-
-export function deadLetter(o: MessageOrigin, code: string, reason: string, payload: Buffer | string | null, nowMs: number): DlqRecord {
-  const text = payload === null ? '' : typeof payload === 'string' ? payload : payload.toString('utf8');
-  return {
-    id: dlqIdFor(o),
-    at: nowMs,
-    origin: `${o.topic} (sink)`,
-    code,
-    reason: reason.slice(0, MAX_REASON),
-    payload: text.length > MAX_PAYLOAD ? text.slice(0, MAX_PAYLOAD) : text,
-  };
-}
-
 function failureCode(field: string, reason: string): string {
   if (field === '(message)' && reason.startsWith('not JSON')) return 'NOT_JSON';
   if (field === '(message)' && reason.startsWith('empty')) return 'EMPTY_MESSAGE';
@@ -361,16 +334,19 @@ export function mapMessage(o: MessageOrigin, value: Buffer | string | null, nowM
   const mapping = MAPPINGS[o.topicKey];
   const isDlqTopic = TOPIC_TABLE[o.topicKey] === 'dlq';
   const checked = parseMessage(mapping.check as never, value) as Checked<unknown>;
+  // The id is the message's position, so a redelivery (and the copy read back from the dlq topic) is one row.
+  const dead = (code: string, reason: string) =>
+    deadLetter({ id: positionId('sink', o), at: nowMs, origin: `${o.topic} (sink)`, code, reason: `${o.topicKey}: ${reason}`, payload: value });
   if (!checked.ok) {
     const code = isDlqTopic ? 'UNREADABLE_DLQ_RECORD' : failureCode(checked.field, checked.reason);
     const reason = checked.field === '(message)' ? checked.reason : `${checked.field} ${checked.reason}`;
-    return { kind: 'dlq', record: deadLetter(o, code, `${o.topicKey}: ${reason}`, value, nowMs), publish: !isDlqTopic };
+    return { kind: 'dlq', record: dead(code, reason), publish: !isDlqTopic };
   }
   try {
     return { kind: 'row', table: TOPIC_TABLE[o.topicKey], row: mapping.toRow(checked.value as never) };
   } catch (err) {
     if (!(err instanceof OutOfRange)) throw err;
-    return { kind: 'dlq', record: deadLetter(o, 'OUT_OF_RANGE', `${o.topicKey}: ${err.message}`, value, nowMs), publish: !isDlqTopic };
+    return { kind: 'dlq', record: dead('OUT_OF_RANGE', err.message), publish: !isDlqTopic };
   }
 }
 
