@@ -414,7 +414,7 @@ export async function detectorKillDrill(env: DrillEnv): Promise<DrillRow> {
   const reference = createDetector({ idleTimeoutMs: 0 }, serviceInfoLookup(catalog), hashtagLookup(catalog));
   const expected: IncidentEvent[] = [];
   for (let i = 0; i < signals.length; i += 1000) {
-    for (const s of signals.slice(i, i + 1000)) reference.ingest(s, 0);
+    for (const s of signals.slice(i, i + 1000)) reference.ingest(s);
     expected.push(...reference.advance(0).incidents);
   }
 

@@ -6,7 +6,7 @@
  * trends and checkpoints fit together.
  */
 export { createDetector } from './core/detector';
-export type { BaselineView, Detector, DetectorOutput, DetectorSnapshot, DetectorStats } from './core/detector';
+export type { BaselineView, Detector, DetectorOutput, DetectorSnapshot, DetectorStats, Rejection } from './core/detector';
 export { DEFAULT_DETECTOR_CONFIG, DetectorConfigError, resolveDetectorConfig, minCountForWindow } from './core/config';
 export type { BaselineConfig, DeepPartial, DetectorConfig, EvidenceConfig, IncidentConfig, LevelConfig, TrendConfig } from './core/config';
 export { noHashtagInfo, noServiceInfo, serviceInfoFrom } from './core/facts';

@@ -169,7 +169,7 @@ describe('detector: kill -9 and restart', () => {
     const reference = createDetector({ idleTimeoutMs: 0 }, serviceInfoLookup(catalog), hashtagLookup(catalog));
     const expected = new Map<string, ScoreEvent>();
     for (let i = 0; i < signals.length; i += 1000) {
-      for (const s of signals.slice(i, i + 1000)) reference.ingest(s, 0);
+      for (const s of signals.slice(i, i + 1000)) reference.ingest(s);
       for (const s of reference.advance(0).scores) expected.set(key(s), s);
     }
     const view = (s: ScoreEvent | undefined) => s && { count: s.count, rawCount: s.rawCount, level: s.level, score: s.score, expected: s.expected };

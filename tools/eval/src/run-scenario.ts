@@ -93,9 +93,9 @@ export function runScenario(scenario: Scenario, opts: RunScenarioOptions): { obs
 
   const counts = { reports: 0, posts: 0, signals: 0 };
   let nextTick: number | undefined;
-  const ingest = (s: SignalEvent, now: number) => {
+  const ingest = (s: SignalEvent) => {
     counts.signals++;
-    detector.ingest(s, now);
+    detector.ingest(s);
   };
   for (const e of generateEvents(scenario, { scale, ...(opts.from !== undefined ? { from: opts.from } : {}), ...(opts.to !== undefined ? { to: opts.to } : {}) })) {
     const now = e.emitAt;
@@ -111,10 +111,10 @@ export function runScenario(scenario: Scenario, opts: RunScenarioOptions): { obs
       const ev: ReportEvent = { id: r.id, serviceId: r.serviceId, problem: r.problem, at: r.at, receivedAt: now, reporterHash: r.reporterId, source: 'replay' };
       if (r.text !== undefined) ev.text = r.text;
       if (r.country !== undefined) ev.country = r.country;
-      ingest(understanding.signalForReport(ev), now);
+      ingest(understanding.signalForReport(ev));
     } else {
       counts.posts++;
-      for (const s of understanding.signalsForPost(e.post, now)) ingest(s, now);
+      for (const s of understanding.signalsForPost(e.post, now)) ingest(s);
     }
   }
   // End of the stream: let the clock run past the last window, then close what has data.

@@ -13,6 +13,7 @@
  * incident stage (all services), trends from the instance's TrendTracker. Its trend structures
  * are configured minimal so they cost next to nothing.
  */
+import { deadLetter, positionId } from '@downradar/common/dead-letter';
 import type { DlqRecord, ScoreEvent, SignalEvent } from '../../../../schemas/events/index';
 import { CheckpointWriter, parseEntries, type CheckpointDiff } from './checkpoint';
 import { resolveDetectorConfig, type DetectorConfig } from '../core/config';
@@ -44,7 +45,6 @@ export interface IngestResult {
 export interface AdvanceResult {
   scores: ScoreEvent[];
   windows: ClosedWindow[];
-  dlq: DlqRecord[];
   /** Processing time at which advance() returned the windows. */
   closedAt: number;
 }
@@ -116,10 +116,10 @@ export class PartitionScorer {
       }
       const parsed = check(m.value);
       if (!parsed.ok) {
-        out.dlq.push(this.invalid(m, `${parsed.field} ${parsed.reason}`, nowMs));
+        out.dlq.push(this.dead(m, 'INVALID_SIGNAL', `not a valid SignalEvent: ${parsed.field} ${parsed.reason}`, nowMs));
       } else {
-        const dead = d.ingest(parsed.value, nowMs);
-        if (dead !== undefined) out.dlq.push(dead);
+        const rejected = d.ingest(parsed.value);
+        if (rejected !== undefined) out.dlq.push(this.dead(m, rejected.code, rejected.reason, nowMs));
         else {
           out.accepted++;
           if (parsed.value.hashtags.length > 0) out.withHashtags.push(parsed.value);
@@ -134,7 +134,7 @@ export class PartitionScorer {
   advance(nowMs: number): AdvanceResult {
     const o = this.detector.advance(nowMs);
     const closedAt = Date.now();
-    return { scores: o.scores, windows: windowsOf(o.scores), dlq: o.dlq, closedAt };
+    return { scores: o.scores, windows: windowsOf(o.scores), closedAt };
   }
 
   /**
@@ -167,15 +167,9 @@ export class PartitionScorer {
     return this.detector.stats();
   }
 
-  private invalid(m: RawMessage, reason: string, nowMs: number): DlqRecord {
-    const text = m.value === null ? '' : typeof m.value === 'string' ? m.value : m.value.toString('utf8');
-    return {
-      id: `detector-invalid:${this.topic}-${this.partition}-${m.offset}`.replace(/[^A-Za-z0-9._:-]/g, '_').slice(0, 128),
-      at: nowMs,
-      origin: this.origin,
-      code: 'INVALID_SIGNAL',
-      reason: `not a valid SignalEvent: ${reason}`.slice(0, 2000),
-      payload: text.length > 65536 ? text.slice(0, 65536) : text,
-    };
+  /** The dead letter of the message at `m`: named by its position, so a redelivery makes the same id. */
+  private dead(m: RawMessage, code: string, reason: string, nowMs: number): DlqRecord {
+    const id = positionId('detector', { topic: this.topic, partition: this.partition, offset: m.offset });
+    return deadLetter({ id, at: nowMs, origin: this.origin, code, reason, payload: m.value });
   }
 }
