@@ -3,6 +3,7 @@ export * from './logger';
 export * from './metrics';
 export * from './validate';
 export * from './dead-letter';
+export * from './report-event';
 export * from './api-keys';
 export * from './lifecycle';
 export * from './kafka/topics';

@@ -1,9 +1,8 @@
-import { dataDir, createKafka, createLogger, createMetricsRegistry, createProducer, ensureTopics, loadApiKeys, loadConfig, topicNames, type ConfigOf } from '@downradar/common';
+import { dataDir, createKafka, reporterHasher, reporterSalt, createLogger, createMetricsRegistry, createProducer, ensureTopics, loadApiKeys, loadConfig, topicNames, type ConfigOf } from '@downradar/common';
 import { loadCatalog } from '../../../schemas/catalog/index';
 import { createUnderstanding } from '@downradar/nlp';
 import { buildApp, type Understanding } from './app';
 import { ingestConfigSpec } from './config';
-import { loadOrCreateSalt, reporterHasher } from './reporter-hash';
 
 export type IngestConfig = ConfigOf<typeof ingestConfigSpec>;
 
@@ -41,7 +40,7 @@ export async function createIngest(config: IngestConfig = loadConfig(ingestConfi
     topics,
     understanding,
     services: { problemsOf: (id) => catalog.get(id)?.problems },
-    hashReporter: reporterHasher(loadOrCreateSalt(config.reporterSalt, `${dataDir}/reporter-salt`)),
+    hashReporter: reporterHasher(reporterSalt(config.reporterSalt)),
     apiKeys: loadApiKeys({ hashes: config.apiKeyHashes, file: config.apiKeysFile ?? `${dataDir}/api-keys` }),
     logger,
     registry,

@@ -23,6 +23,6 @@ export { createNullTarget, ReplayTargetError } from './target';
 export type { ReplayTarget } from './target';
 export { createHttpTarget, retryAfterMs } from './http-target';
 export type { HttpTargetOptions } from './http-target';
-export { createKafkaTarget, loadSignalMaker, toReportEvent } from './kafka-target';
+export { createKafkaTarget, loadSignalMaker } from './kafka-target';
 export type { KafkaTargetOptions, SignalMaker } from './kafka-target';
 export type { Labels, Scenario } from '../../../schemas/scenario/index';

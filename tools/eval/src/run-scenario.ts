@@ -15,7 +15,8 @@
  */
 import type { Catalog } from '../../../schemas/catalog/index';
 import { generateEvents, loadLabels, loadScenario } from '@downradar/replay';
-import type { ReportEvent, ScoreEvent, SignalEvent } from '../../../schemas/events/index';
+import { reportEvent } from '@downradar/common/report-event';
+import type { ScoreEvent, SignalEvent } from '../../../schemas/events/index';
 import type { Scenario } from '../../../schemas/scenario/index';
 import { createDetector, hashtagLookup, serviceInfoLookup, type DeepPartial, type DetectorConfig, type DetectorOutput, type DetectorStats } from '@downradar/detector';
 import type { SignalSource } from './memo-understanding';
@@ -107,11 +108,8 @@ export function runScenario(scenario: Scenario, opts: RunScenarioOptions): { obs
     lastEmitAt = now;
     if (e.kind === 'report') {
       counts.reports++;
-      const r = e.report;
-      const ev: ReportEvent = { id: r.id, serviceId: r.serviceId, problem: r.problem, at: r.at, receivedAt: now, reporterHash: r.reporterId, source: 'replay' };
-      if (r.text !== undefined) ev.text = r.text;
-      if (r.country !== undefined) ev.country = r.country;
-      ingest(understanding.signalForReport(ev));
+      // The reporter id stands in for its salted hash: an identity hash keeps "same reporter or not".
+      ingest(understanding.signalForReport(reportEvent(e.report, { receivedAt: now, source: 'replay', hashReporter: (id) => id })));
     } else {
       counts.posts++;
       for (const s of understanding.signalsForPost(e.post, now)) ingest(s);
