@@ -37,6 +37,7 @@ import { buildSink } from '../services/sink/src/app';
 import { sinkConfigSpec } from '../services/sink/src/config';
 import { reportRow } from '../services/sink/src/rows';
 import { PROBLEM_CATEGORIES, type ReportEvent } from '../schemas/events/index';
+import { seededRandom } from '@downradar/common/seeded-random';
 import { median, writeResult } from '@downradar/common/bench-results';
 
 const N = Number(process.env.DOWNRADAR_BENCH_SINK_REPORTS ?? 500_000);
@@ -49,16 +50,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // ---------------------------------------------------------------------------------------------
 // Realistic reports: the 2021-10-04 afternoon, Meta's apps dominating, a long tail of others.
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function weighted<T>(rand: () => number, items: readonly (readonly [T, number])[]): T {
   const total = items.reduce((s, [, w]) => s + w, 0);
   let x = rand() * total;
@@ -82,7 +73,7 @@ function hex64(rand: () => number): string {
 }
 
 export function generateReports(n: number, seed = 20211004): ReportEvent[] {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const start = Date.UTC(2021, 9, 4, 15, 40);
   const spanMs = 7 * 3600_000;
   const out: ReportEvent[] = new Array(n);

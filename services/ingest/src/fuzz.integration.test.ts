@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteTopicsWithPrefix, hashApiKey, loadConfig, topicNames } from '@downradar/common';
+import { seededRandom } from '@downradar/common/seeded-random';
 import { readTopic, testKafka, testPrefix } from '@downradar/common/testing';
 import { ingestConfigSpec } from './config';
 import { createIngest } from './wiring';
@@ -33,21 +34,10 @@ afterAll(async () => {
   await deleteTopicsWithPrefix(kafka, prefix);
 });
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Case = { url: string; contentType: string; body: string | Buffer; key?: boolean };
 
 function hostileCases(n: number): Case[] {
-  const r = rng(42);
+  const r = seededRandom(42);
   const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)]!;
   const good = { serviceId: 'facebook', problem: 'website', reporterId: 'u1' };
   const goodPost = { id: 'p1', at: Date.now(), text: 'facebook down', source: 'twitter', authorHash: 'a' };
