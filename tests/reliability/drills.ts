@@ -19,10 +19,9 @@
  * `npm run drills` runs them at full scale; tests/reliability/drills.system.test.ts runs the
  * short form (shorter outages, same checks).
  */
-import { createClickHouse, createKafka, createProducer, topicNames, type ClickHouseClient } from '@downradar/common';
+import { createClickHouse, createKafka, createProducer, topicNames, type ClickHouseClient, type Kafka } from '@downradar/common';
 import { loadCatalog } from '../../schemas/catalog/index';
 import { randomSuffix } from '@downradar/common/testing';
-import type { Kafka } from 'kafkajs';
 import { readFileSync } from 'node:fs';
 import type { IncidentEvent } from '../../schemas/events/index';
 import { createDetector } from '../../services/detector/src/core/detector';

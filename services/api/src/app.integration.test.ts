@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClickHouse, loadConfig, migrate, repoRoot, type ClickHouseClient } from '@downradar/common';
 import { loadCatalog } from '../../../schemas/catalog/index';
-import { testClickHouse, testDatabase, CLICKHOUSE_URL } from '@downradar/common/testing';
+import { testClickHouse, testDatabase, STACK_ENV } from '@downradar/common/testing';
 import type {
   BreakdownResponse,
   CurveResponse,
@@ -33,7 +33,7 @@ let app: FastifyInstance;
 
 function configFor(overrides: Record<string, string> = {}): ApiConfig {
   return loadConfig(apiConfigSpec, {
-    DOWNRADAR_CLICKHOUSE_URL: CLICKHOUSE_URL,
+    ...STACK_ENV,
     DOWNRADAR_CLICKHOUSE_DATABASE: DB,
     DOWNRADAR_DASHBOARD_DIR: join(tmpdir(), 'downradar-no-dashboard-here'),
     ...overrides,

@@ -4,8 +4,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import cors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
-import type { Kafka } from 'kafkajs';
-import { createMetricsRegistry, type ClickHouseClient, type Logger, type Registry } from '@downradar/common';
+import { createMetricsRegistry, type ClickHouseClient, type Logger, type Registry, type Kafka } from '@downradar/common';
 import type { ApiCatalog } from './catalog';
 import type { ApiConfig } from './config';
 import { createReader, type Reader } from './clickhouse';

@@ -14,6 +14,5 @@ export * from './kafka/producer';
 export * from './kafka/consumer';
 export * from './clickhouse/client';
 export * from './clickhouse/errors';
-export * from './clickhouse/batch-writer';
 export * from './clickhouse/migrations';
 export * from './clickhouse/sql';

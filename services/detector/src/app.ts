@@ -15,6 +15,7 @@ import {
   createLogger,
   createMetricsRegistry,
   ensureTopics,
+  TOPIC_DEFINITIONS,
   topicNames,
   type Logger,
 } from '@downradar/common';
@@ -27,7 +28,6 @@ import { createDetectorMetrics } from './metrics';
 import { hashtagLookup, serviceInfoLookup } from './service-facts';
 import { ScoringStage } from './stages/signals.consumer';
 import { ensureSinglePartitionTopic } from './kafka/state-topic';
-import { windowsTopicName } from './stages/window-progress';
 
 export interface DetectorService {
   /** Creates missing topics, serves HTTP, joins both consumer groups. */
@@ -60,7 +60,7 @@ export function createDetectorService(config: DetectorServiceConfig, overrides: 
   const serviceInfo = serviceInfoLookup(catalog);
   const hashtagInfo = hashtagLookup(catalog);
   const topics = topicNames(config.topicPrefix);
-  const windowsTopic = windowsTopicName(config.topicPrefix);
+  const windowsTopic = topics.detectorWindows;
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `downradar-detector-${instance}`, logger });
   const sessionTimeoutMs = overrides.sessionTimeoutMs ?? config.detectorSessionTimeoutMs;
 
@@ -138,7 +138,7 @@ export function createDetectorService(config: DetectorServiceConfig, overrides: 
         },
       });
       await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions });
-      await ensureSinglePartitionTopic(kafka, windowsTopic, 7 * 86_400_000);
+      await ensureSinglePartitionTopic(kafka, windowsTopic, TOPIC_DEFINITIONS.detectorWindows.retentionMs);
       await Promise.all([scoring.start(), incidents.start()]);
       state = 'running';
       logger.info({ instance, port: http.port, windowMs: core.windowMs, priorScale: core.baseline.priorScale, topics: { signals: topics.signals, windows: windowsTopic } }, 'detector started');

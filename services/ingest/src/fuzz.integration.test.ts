@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteTopicsWithPrefix, hashApiKey, loadConfig, topicNames } from '@downradar/common';
 import { seededRandom } from '@downradar/common/seeded-random';
-import { readTopic, testKafka, testPrefix } from '@downradar/common/testing';
+import { readTopic, testKafka, testPrefix, STACK_ENV } from '@downradar/common/testing';
 import { ingestConfigSpec } from './config';
 import { createIngest } from './wiring';
 
@@ -18,6 +18,7 @@ let ingest: Awaited<ReturnType<typeof createIngest>>;
 beforeAll(async () => {
   ingest = await createIngest(
     loadConfig(ingestConfigSpec, {
+      ...STACK_ENV,
       DOWNRADAR_TOPIC_PREFIX: prefix,
       DOWNRADAR_KAFKA_PARTITIONS: '1',
       DOWNRADAR_API_KEY_HASHES: hashApiKey(KEY),

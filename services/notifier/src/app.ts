@@ -6,7 +6,6 @@ import {
   createProducer,
   ensureTopics,
   InfraError,
-  kafkaError,
   loadApiKeys,
   topicNames,
   type ApiKeyStore,
@@ -18,7 +17,6 @@ import { startAlertConsumers, type AlertConsumers } from './alerts.consumer';
 import { loadCatalogLookup, type CatalogLookup } from './catalog-lookup';
 import type { NotifierConfig } from './config';
 import { createDeliveryEngine, type DeliveryEngine } from './delivery-engine';
-import { webhookRetryTopic } from './retry-record';
 import { SubscriptionStore } from './subscription-store';
 import { subscriptionRoutes } from './subscriptions.route';
 
@@ -87,7 +85,7 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps = {}): 
   const apiKeys = deps.apiKeys ?? loadApiKeys({ hashes: config.apiKeyHashes, file: config.apiKeysFile });
   const catalog = deps.catalog ?? loadCatalogLookup(config.catalogFile);
   const names = topicNames(config.topicPrefix);
-  const retryTopic = webhookRetryTopic(config.topicPrefix);
+  const retryTopic = names.webhookRetry;
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'downradar-notifier', logger });
   const producer: Producer = createProducer({ kafka, logger });
 
@@ -122,8 +120,7 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps = {}): 
 
     async start() {
       await retryingInfra(logger, 'create topics', async () => {
-        await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions, only: ['alerts', 'webhookDlq', 'dlq'] });
-        await ensureRetryTopic(kafka, retryTopic, config.kafkaPartitions);
+        await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions, only: ['alerts', 'webhookDlq', 'dlq', 'webhookRetry'] });
       });
       await producer.connect();
       consumers = await startAlertConsumers({
@@ -169,38 +166,5 @@ async function retryingInfra(logger: Logger, what: string, fn: () => Promise<voi
       logger.warn({ attempt, err: (err as Error).message }, `${what} failed, retrying`);
       await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** Math.min(attempt, 5))));
     }
-  }
-}
-
-/**
- * The retry topic is the notifier's own and not (yet) in services/common's topic table, so it
- * is created here, with the same partitions and a retention well beyond any retry horizon.
- */
-async function ensureRetryTopic(kafka: ReturnType<typeof createKafka>, topic: string, partitions: number): Promise<void> {
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    const existing = new Set(await admin.listTopics());
-    if (!existing.has(topic)) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        timeout: 30_000,
-        topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: String(7 * 86_400_000) }] }],
-      });
-    }
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        await admin.fetchTopicMetadata({ topics: [topic] });
-        return;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-  } catch (err) {
-    throw kafkaError(err, `create ${topic}`);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
   }
 }

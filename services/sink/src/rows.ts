@@ -6,8 +6,7 @@
  * from 1970 to 2106). The ms are floored to seconds; the exact value stays in *_ms columns.
  * A time that does not fit a DateTime goes to the DLQ (OUT_OF_RANGE) instead of wrapping.
  */
-import type { KafkaMessage } from 'kafkajs';
-import { compileValidator, deadLetter, parseMessage, positionId, type Checked, type TopicKey } from '@downradar/common';
+import { compileValidator, deadLetter, parseMessage, positionId, type Checked, type TopicKey, type KafkaMessage } from '@downradar/common';
 import {
   DlqRecord,
   IncidentEvent,

@@ -18,7 +18,7 @@ import {
   type OutMessage,
   type Producer,
 } from '@downradar/common';
-import { eventually, randomSuffix, readTopic, testClickHouse, testDatabase, testKafka, testPrefix } from '@downradar/common/testing';
+import { eventually, randomSuffix, readTopic, testClickHouse, testDatabase, testKafka, testPrefix, STACK_ENV } from '@downradar/common/testing';
 import type { DlqRecord, IncidentEvent, PostEvent, ReportEvent, ScoreEvent, SignalEvent, TrendEvent } from '../../../schemas/events/index';
 import { buildSink, type Sink } from './app';
 import { sinkConfigSpec } from './config';
@@ -54,6 +54,7 @@ beforeAll(async () => {
   producer = createProducer({ kafka });
   await producer.connect();
   const config = loadConfig(sinkConfigSpec, {
+    ...STACK_ENV,
     DOWNRADAR_TOPIC_PREFIX: prefix,
     DOWNRADAR_CLICKHOUSE_DATABASE: db,
     DOWNRADAR_SINK_PORT: '0',

@@ -3,12 +3,21 @@
  * databases, and reading back what landed, polling instead of sleeping.
  */
 import { randomBytes } from 'node:crypto';
-import type { Kafka, KafkaMessage } from 'kafkajs';
-import { createKafka } from '../kafka/client';
+import { createKafka, type Kafka, type KafkaMessage } from '../kafka/client';
 import { createClickHouse, type ClickHouseClient } from '../clickhouse/client';
 
 export const KAFKA_BROKERS = (process.env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 export const CLICKHOUSE_URL = process.env.DOWNRADAR_CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
+
+/**
+ * The stack the tests run against, as a service's configuration sees it: a service built in a
+ * test with `loadConfig(spec, { ...STACK_ENV, ... })` talks to the same broker and ClickHouse as
+ * the test itself (each engineer's stack has its own ports).
+ */
+export const STACK_ENV = { DOWNRADAR_KAFKA_BROKERS: KAFKA_BROKERS.join(','), DOWNRADAR_CLICKHOUSE_URL: CLICKHOUSE_URL };
+
+/** Arguments of `clickhouse-client` that reach the test stack's native port (DOWNRADAR_CLICKHOUSE_TCP_PORT). */
+export const clickhouseClientArgs = (...args: string[]) => ['--port', process.env.DOWNRADAR_CLICKHOUSE_TCP_PORT ?? '9000', ...args];
 
 export const randomSuffix = (n = 8) => randomBytes(n).toString('hex').slice(0, n);
 export const testPrefix = (name: string) => `t-${name}-${randomSuffix()}`;
