@@ -33,7 +33,7 @@ import {
   type ClickHouseClient,
   type OutMessage,
 } from '@downradar/common';
-import { buildSink } from '../services/sink/src/app';
+import { createSinkService } from '../services/sink/src/app';
 import { sinkConfigSpec } from '../services/sink/src/config';
 import { reportRow } from '../services/sink/src/rows';
 import { PROBLEM_CATEGORIES, type ReportEvent } from '../schemas/events/index';
@@ -176,7 +176,7 @@ async function runOnce(run: number, rowsFile: string, ch: ClickHouseClient): Pro
       DOWNRADAR_SINK_MIGRATE: 'false',
       DOWNRADAR_LOG_LEVEL: process.env.DOWNRADAR_LOG_LEVEL ?? 'warn',
     });
-    const sink = buildSink(config, { logger: createLogger('sink-bench', config.logLevel) });
+    const sink = createSinkService(config, { logger: createLogger('sink-bench', config.logLevel) });
     let firstBatchAt = 0;
     const started = performance.now();
     await sink.start();

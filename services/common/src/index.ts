@@ -6,6 +6,7 @@ export * from './dead-letter';
 export * from './report-event';
 export * from './api-keys';
 export * from './lifecycle';
+export * from './service';
 export * from './kafka/topics';
 export * from './kafka/errors';
 export * from './kafka/client';

@@ -1,32 +1,13 @@
 /** `npm run start --workspace services/detector`: the detector process (app.ts wires it). */
-import { createLogger, describeConfig, exitOnConfigError, loadConfig, onShutdown } from '@downradar/common';
+import { runService } from '@downradar/common';
 import { createDetectorService } from './app';
 import { detectorConfigSpec } from './config';
 
-if (process.argv.includes('--help')) {
-  console.log(`downradar detector: signals -> scores, incidents, trends (exactly once)\n\n${describeConfig(detectorConfigSpec)}`);
-  process.exit(0);
-}
-const config = (() => {
-  try {
-    return loadConfig(detectorConfigSpec);
-  } catch (err) {
-    return exitOnConfigError(err);
-  }
-})();
-const logger = createLogger('detector', config.logLevel);
-const service = (() => {
-  try {
-    return createDetectorService(config, { logger });
-  } catch (err) {
-    return exitOnConfigError(err);
-  }
-})();
-onShutdown(logger, [() => service.stop()], config.detectorSessionTimeoutMs + 15_000);
-try {
-  await service.start();
-} catch (err) {
-  logger.fatal({ err: (err as Error).message }, 'detector failed to start');
-  await service.stop().catch(() => undefined);
-  process.exit(1);
-}
+await runService({
+  name: 'detector',
+  summary: 'signals -> scores, incidents, trends (exactly once)',
+  config: detectorConfigSpec,
+  create: (config, deps) => createDetectorService(config, deps),
+  // Leaving the groups waits for the batch in hand, whose transaction may wait out a session.
+  drainTimeoutMs: (c) => c.detectorSessionTimeoutMs + 15_000,
+});

@@ -20,7 +20,7 @@ import {
 } from '@downradar/common';
 import { eventually, randomSuffix, readTopic, testClickHouse, testDatabase, testKafka, testPrefix, STACK_ENV } from '@downradar/common/testing';
 import type { DlqRecord, IncidentEvent, PostEvent, ReportEvent, ScoreEvent, SignalEvent, TrendEvent } from '../../../schemas/events/index';
-import { buildSink, type Sink } from './app';
+import { createSinkService, type Sink } from './app';
 import { sinkConfigSpec } from './config';
 
 const prefix = testPrefix('sink');
@@ -62,7 +62,7 @@ beforeAll(async () => {
     DOWNRADAR_LOG_LEVEL: process.env.DOWNRADAR_LOG_LEVEL ?? 'error',
     DOWNRADAR_SINK_INSERT_TIMEOUT_MS: '5000',
   });
-  sink = buildSink(config);
+  sink = createSinkService(config);
   await sink.start();
 });
 
