@@ -346,17 +346,17 @@ describe('docs, health, metrics', () => {
   });
 
   it('/healthz and /readyz', async () => {
-    expect((await get('/healthz')).status).toBe(200);
-    expect((await get<{ status: string }>('/readyz')).body).toEqual({ status: 'ready' });
+    expect((await get('/healthz')).body).toEqual({ ok: true, status: 'ok' });
+    expect((await get<{ status: string }>('/readyz')).body).toEqual({ ok: true, status: 'ready' });
   });
 
   it('/readyz is 503 and data routes hide the cause when ClickHouse is unreachable', async () => {
     const dead = createClickHouse({ url: 'http://127.0.0.1:1', requestTimeoutMs: 2000 });
     const down = await buildApp({ config: configFor(), clickhouse: dead, catalog, now: () => NOW });
     try {
-      const ready = await get<ErrorResponse>('/readyz', down);
+      const ready = await get<{ ok: boolean; status: string }>('/readyz', down);
       expect(ready.status).toBe(503);
-      expect(ready.body.code).toBe('UNAVAILABLE');
+      expect(ready.body).toEqual({ ok: false, status: 'ClickHouse is not reachable' });
       const curve = await get<ErrorResponse>('/v1/services/facebook/curve', down);
       expect(curve.status).toBe(503);
       expect(curve.body.message).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|SELECT/);
