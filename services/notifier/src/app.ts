@@ -1,4 +1,5 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import {
   createKafka,
   createLogger,
@@ -12,7 +13,9 @@ import {
   type Logger,
   type Producer,
   type Registry,
+  type Service,
 } from '@downradar/common';
+import { createHttpApp, opsRoutes } from '@downradar/common/http';
 import { startAlertConsumers, type AlertConsumers } from './alerts.consumer';
 import { loadCatalogLookup, type CatalogLookup } from './catalog-lookup';
 import type { NotifierConfig } from './config';
@@ -28,33 +31,18 @@ export interface HttpAppOptions {
   isReady?: () => boolean;
 }
 
-/** The small HTTP side: subscriptions API, health, metrics. Tests drive it with app.inject. */
+/**
+ * The small HTTP side: subscriptions API, health, metrics. Tests drive it with app.inject.
+ * Unknown fields are an error (a misspelt filter must not silently match everything).
+ */
 export function buildHttpApp(o: HttpAppOptions): FastifyInstance {
-  const app = Fastify({
-    ...(o.logger ? { loggerInstance: o.logger as FastifyBaseLogger } : { logger: false }),
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 64 * 1024,
-    // Unknown fields are an error (a misspelt filter must not silently match everything).
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  const app = createHttpApp({ ...(o.logger ? { logger: o.logger } : {}), accepts: 'application/json', fastify: { bodyLimit: 64 * 1024 } });
+  void app.register(opsRoutes, {
+    registry: o.registry,
+    live: () => ({ ok: true, status: 'ok' }),
+    ready: () => (o.isReady?.() ?? true ? { ok: true, status: 'ready' } : { ok: false, status: 'starting' }),
   });
-
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err.validation) {
-      return reply.code(400).send({ error: 'INVALID_REQUEST', message: `${err.validationContext ?? 'request'}${err.message.replace(/^(body|params|querystring)/, '')}` });
-    }
-    const status = err.statusCode ?? 500;
-    if (status < 500) return reply.code(status).send({ error: err.code ?? 'BAD_REQUEST', message: err.message });
-    req.log.error({ err: err.message }, 'request failed');
-    return reply.code(500).send({ error: 'INTERNAL', message: 'internal error' });
-  });
-
-  app.get('/healthz', async () => ({ ok: true }));
-  app.get('/readyz', async (_req, reply) => {
-    const ready = o.isReady?.() ?? true;
-    return reply.code(ready ? 200 : 503).send({ ready });
-  });
-  app.get('/metrics', async (_req, reply) => reply.type(o.registry.contentType).send(await o.registry.metrics()));
-  app.register(subscriptionRoutes, { store: o.store, apiKeys: o.apiKeys });
+  void app.register(subscriptionRoutes, { store: o.store, apiKeys: o.apiKeys });
   return app;
 }
 
@@ -167,4 +155,23 @@ async function retryingInfra(logger: Logger, what: string, fn: () => Promise<voi
       await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** Math.min(attempt, 5))));
     }
   }
+}
+
+/** The notifier process: consumers and deliveries (buildNotifier), and its HTTP side listening. */
+export function createNotifierService(config: NotifierConfig, deps: NotifierDeps = {}): Service & { readonly port: number } {
+  const notifier = buildNotifier(config, deps);
+  const logger = deps.logger;
+  let port = config.notifierPort;
+  return {
+    get port() {
+      return port;
+    },
+    async start() {
+      await notifier.start();
+      await notifier.http.listen({ host: config.notifierHost, port: config.notifierPort });
+      port = (notifier.http.server.address() as AddressInfo).port;
+      logger?.info({ host: config.notifierHost, port, subscriptionsFile: config.notifierSubscriptionsFile }, 'notifier listening');
+    },
+    stop: () => notifier.close(),
+  };
 }

@@ -24,7 +24,7 @@ describe('subscriptions API', () => {
     for (const headers of [{}, { 'x-api-key': 'drk_wrong' }, { authorization: 'Basic abc' }]) {
       const r = await app.inject({ method: 'GET', url: '/v1/subscriptions', headers });
       expect(r.statusCode).toBe(401);
-      expect(r.json()).toEqual({ error: 'UNAUTHORIZED', message: 'a valid API key is required in the x-api-key header' });
+      expect(r.json()).toEqual({ statusCode: 401, code: 'UNAUTHORIZED', error: 'Unauthorized', message: 'a valid API key is required in the x-api-key header', field: 'x-api-key' });
     }
     const r = await app.inject({ method: 'POST', url: '/v1/subscriptions', payload: { url: 'https://example.com/hook' } });
     expect(r.statusCode).toBe(401);
@@ -76,7 +76,7 @@ describe('subscriptions API', () => {
     for (const [payload, msg] of cases) {
       const r = await app.inject({ method: 'POST', url: '/v1/subscriptions', headers: auth, payload: payload as object });
       expect(r.statusCode, JSON.stringify(payload)).toBe(400);
-      expect(r.json().error).toBe('INVALID_REQUEST');
+      expect(r.json()).toMatchObject({ statusCode: 400, code: 'BAD_FIELD', error: 'Bad Request' });
       expect(r.json().message).toMatch(msg);
     }
   });

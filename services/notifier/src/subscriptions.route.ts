@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { presentedKey, type ApiKeyStore } from '@downradar/common';
+import { HttpError } from '@downradar/common/http';
+import { ErrorResponse } from '../../../schemas/api/index';
 import { SubscriptionInput, SubscriptionView, checkUrl, viewOf } from './subscription';
 import type { SubscriptionStore } from './subscription-store';
 
@@ -14,28 +16,25 @@ export interface SubscriptionRoutesOptions {
   apiKeys: ApiKeyStore;
 }
 
-const ErrorBody = Type.Object({ error: Type.String(), message: Type.String() });
 const Created = Type.Object({ ...SubscriptionView.properties, secret: Type.String() }, { additionalProperties: false });
 const Params = Type.Object({ id: Type.String({ maxLength: 100 }) });
 
 export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRoutesOptions> = async (app: FastifyInstance, opts) => {
   const { store, apiKeys } = opts;
 
-  app.addHook('onRequest', async (req, reply) => {
+  app.addHook('onRequest', async (req) => {
     const who = apiKeys.check(presentedKey(req.headers));
-    if (!who) {
-      return reply.code(401).send({ error: 'UNAUTHORIZED', message: 'a valid API key is required in the x-api-key header' });
-    }
+    if (!who) throw new HttpError(401, 'UNAUTHORIZED', 'a valid API key is required in the x-api-key header', 'x-api-key');
     req.log.debug({ apiKey: who }, 'api key accepted');
   });
 
   app.post(
     '/v1/subscriptions',
-    { schema: { body: SubscriptionInput, response: { 201: Created, 400: ErrorBody, 401: ErrorBody } } },
+    { schema: { body: SubscriptionInput, response: { 201: Created, 400: ErrorResponse, 401: ErrorResponse } } },
     async (req, reply) => {
       const input = req.body as SubscriptionInput;
       const bad = checkUrl(input.url);
-      if (bad) return reply.code(400).send({ error: 'INVALID_REQUEST', message: `body.url ${bad}` });
+      if (bad) throw new HttpError(400, 'BAD_FIELD', `body.url ${bad}`, 'url');
       const sub = await store.create(input);
       req.log.info({ subscriptionId: sub.id }, 'subscription created');
       return reply.code(201).send({ ...viewOf(sub), secret: sub.secret });
@@ -44,27 +43,27 @@ export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRoutesOptions> =
 
   app.get(
     '/v1/subscriptions',
-    { schema: { response: { 200: Type.Object({ subscriptions: Type.Array(SubscriptionView) }), 401: ErrorBody } } },
+    { schema: { response: { 200: Type.Object({ subscriptions: Type.Array(SubscriptionView) }), 401: ErrorResponse } } },
     async () => ({ subscriptions: store.list().map(viewOf) }),
   );
 
   app.get(
     '/v1/subscriptions/:id',
-    { schema: { params: Params, response: { 200: SubscriptionView, 401: ErrorBody, 404: ErrorBody } } },
-    async (req, reply) => {
+    { schema: { params: Params, response: { 200: SubscriptionView, 401: ErrorResponse, 404: ErrorResponse } } },
+    async (req) => {
       const { id } = req.params as { id: string };
       const sub = store.get(id);
-      if (!sub) return reply.code(404).send({ error: 'NOT_FOUND', message: `no subscription ${id}` });
+      if (!sub) throw new HttpError(404, 'NOT_FOUND', `no subscription ${id}`, 'id');
       return viewOf(sub);
     },
   );
 
   app.delete(
     '/v1/subscriptions/:id',
-    { schema: { params: Params, response: { 204: Type.Null(), 401: ErrorBody, 404: ErrorBody } } },
+    { schema: { params: Params, response: { 204: Type.Null(), 401: ErrorResponse, 404: ErrorResponse } } },
     async (req, reply) => {
       const { id } = req.params as { id: string };
-      if (!(await store.remove(id))) return reply.code(404).send({ error: 'NOT_FOUND', message: `no subscription ${id}` });
+      if (!(await store.remove(id))) throw new HttpError(404, 'NOT_FOUND', `no subscription ${id}`, 'id');
       req.log.info({ subscriptionId: id }, 'subscription deleted');
       return reply.code(204).send();
     },
