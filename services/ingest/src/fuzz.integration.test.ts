@@ -3,7 +3,7 @@ import { deleteTopicsWithPrefix, hashApiKey, loadConfig, topicNames } from '@dow
 import { seededRandom } from '@downradar/common/seeded-random';
 import { readTopic, testKafka, testPrefix, STACK_ENV } from '@downradar/common/testing';
 import { ingestConfigSpec } from './config';
-import { createIngest } from './wiring';
+import { buildIngest } from './wiring';
 
 /**
  * 10,000+ malformed or hostile bodies: every one gets a 4xx with a code and a reason, the
@@ -13,10 +13,10 @@ const KEY = 'fuzz-key-0123456789abcdef';
 const prefix = testPrefix('fuzz');
 const topics = topicNames(prefix);
 const kafka = testKafka();
-let ingest: Awaited<ReturnType<typeof createIngest>>;
+let ingest: Awaited<ReturnType<typeof buildIngest>>;
 
 beforeAll(async () => {
-  ingest = await createIngest(
+  ingest = await buildIngest(
     loadConfig(ingestConfigSpec, {
       ...STACK_ENV,
       DOWNRADAR_TOPIC_PREFIX: prefix,

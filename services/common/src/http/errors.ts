@@ -54,7 +54,9 @@ export function errorBody(statusCode: number, code: string, message: string, fie
  */
 export function describeValidation(context: string, issues: readonly ValidationIssue[]): { field: string; message: string } {
   const { field, reason } = describeIssues(issues, context === 'body' ? 'field' : 'parameter');
-  return { field, message: `${context}.${field} ${reason}` };
+  // The whole body (or query string) at fault: `body must be of type object`.
+  const whole = field === '(body)' || field === '(root)';
+  return { field, message: whole ? `${context} ${reason}` : `${context}.${field} ${reason}` };
 }
 
 /** The code of a schema failure: a bad body field, or a bad parameter (query string, path, headers). */
