@@ -1,7 +1,7 @@
 /** When the live stream is open (see live.tsx): a pure rule, unit tested. */
 
 /** How long a visible page that wants live data waits before it opens the stream, without an interaction. */
-export const LIVE_START_DELAY_MS = 10_000;
+export const LIVE_START_DELAY_MS = 30_000;
 
 export interface LiveInputs {
   /** the browser has EventSource */
