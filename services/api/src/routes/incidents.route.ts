@@ -5,8 +5,8 @@ import { SLUG_PATTERN } from '../../../../schemas/events/index';
 import { badParameter, notFound } from '../errors';
 import type { Reader } from '../clickhouse';
 import { cacheControlFor, MAX_RANGE_MS, MINUTE_MS, parseInstant, resolveRange } from '../time-range';
-import { incidentSql, incidentsAtSql, incidentsSql, timelineSql, toEvent, toSummary, type IncidentEventRow, type IncidentRow } from './incidents.queries';
-import { breakdownFrom, breakdownSql, hashtagsSql, scoredUntilSql, type HashtagRow, type ScoredUntilRow, type ShareRow } from './services.queries';
+import { incidentSql, incidentsAtSql, incidentsSql, timelineSql, toEvent, toSummary, type IncidentEventRow, type IncidentRow } from '../queries/incidents.queries';
+import { breakdownFrom, breakdownSql, hashtagsSql, scoredUntilSql, type HashtagRow, type ScoredUntilRow, type ShareRow } from '../queries/services.queries';
 
 const SLUG = new RegExp(SLUG_PATTERN);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createReader } from '../clickhouse';
-import { incidentsAtSql, servicesOf } from './incidents.queries';
-import { breakdownFrom, breakdownSql, curveReportsSql, hashtagsSql } from './services.queries';
+import { incidentsAtSql, servicesOf } from '../queries/incidents.queries';
+import { breakdownFrom, breakdownSql, curveReportsSql, hashtagsSql } from '../queries/services.queries';
 import { sparkStepMs, trendSparkline, trendUsesSql } from './trends.route';
 import type { ClickHouseClient } from '@downradar/common';
 
