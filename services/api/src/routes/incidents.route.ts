@@ -3,24 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import { ErrorResponse, IncidentParams, IncidentResponse, IncidentsQuery, IncidentsResponse } from '../../../../schemas/api/index';
 import { SLUG_PATTERN } from '../../../../schemas/events/index';
 import { badParameter, notFound } from '../errors';
-import type { Reader } from '../clickhouse';
+import { openIncidentClock } from '../event-clock';
 import { cacheControlFor, MAX_RANGE_MS, MINUTE_MS, parseInstant, resolveRange } from '../time-range';
 import { incidentSql, incidentsAtSql, incidentsSql, timelineSql, toEvent, toSummary, type IncidentEventRow, type IncidentRow } from '../queries/incidents.queries';
-import { breakdownFrom, breakdownSql, hashtagsSql, scoredUntilSql, type HashtagRow, type ScoredUntilRow, type ShareRow } from '../queries/services.queries';
+import { breakdownFrom, breakdownSql, hashtagsSql, type HashtagRow, type ShareRow } from '../queries/services.queries';
 
 const SLUG = new RegExp(SLUG_PATTERN);
-
-/**
- * What "now" is for an open incident: the detector's event-time clock (the end of its newest
- * scored window), never after the wall clock. Live, the two are a minute apart; after a replay of
- * 2021 an incident still open in the replayed data has lasted until the replay's end, not until
- * today.
- */
-export async function eventClock(reader: Reader, now: number): Promise<number> {
-  const [row] = await reader.rows<ScoredUntilRow>(scoredUntilSql(reader));
-  const until = Number(row?.until_s ?? 0) * 1000;
-  return until > 0 ? Math.min(now, until) : now;
-}
 
 export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
   const { reader } = app;
@@ -49,7 +37,8 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       };
       const [rows, asOf] = await Promise.all([
         reader.rows<IncidentRow>(at === undefined ? incidentsSql(reader, range, filter) : incidentsAtSql(reader, range, at, filter)),
-        at === undefined ? eventClock(reader, now) : Promise.resolve(at),
+        // An open incident lasts until the detector's clock: after a replay of 2021, not until today.
+        at === undefined ? app.eventClock().then((c) => openIncidentClock(c, now)) : Promise.resolve(at),
       ]);
       reply.header('cache-control', cacheControlFor(Math.max(range.to, at ?? 0), now));
       return { asOf, incidents: rows.map(toSummary) };
@@ -75,7 +64,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
 
       // Evidence: what the primary services' users reported while the incident lasted.
       const now = app.now();
-      const asOf = await eventClock(reader, now);
+      const asOf = openIncidentClock(await app.eventClock(), now);
       const from = incident.startedAt;
       const end = incident.resolvedAt ?? Math.max(asOf, incident.lastEventAt);
       const range = { from, to: Math.max(from + MINUTE_MS, Math.min(end, from + MAX_RANGE_MS)) };

@@ -28,13 +28,11 @@ import {
   latestScoresSql,
   openIncidentsAtSql,
   openIncidentsSql,
-  scoredUntilSql,
   postsSql,
   type HashtagRow,
   type LatestScoreRow,
   type OpenIncidentRow,
   type PostRow,
-  type ScoredUntilRow,
   type ShareRow,
 } from '../queries/services.queries';
 
@@ -108,13 +106,12 @@ export async function servicesRoutes(app: FastifyInstance): Promise<void> {
       reader.rows<LatestScoreRow>(at === undefined ? latestScoresSql(reader) : latestScoresAtSql(reader, at)),
       at === undefined ? sparklines.lines(now).then((s) => s.lines) : sparklinesAt(reader, at),
       reader.rows<OpenIncidentRow>(at === undefined ? openIncidentsSql(reader) : openIncidentsAtSql(reader, at)),
-      reader.rows<ScoredUntilRow>(scoredUntilSql(reader)),
+      app.eventClock(),
     ]);
     const latestBy = new Map(latest.map((l) => [l.service_id, l]));
     const incidentBy = new Map<string, string>();
     // Ordered by start: a service in two open incidents shows the most recent one.
     for (const inc of open) for (const id of inc.service_ids) incidentBy.set(id, inc.incident_id);
-    const untilS = Number(clock[0]?.until_s ?? 0);
 
     const services: ServiceSummary[] = app.catalog.services.map((s) => {
       const l = latestBy.get(s.id);
@@ -131,7 +128,7 @@ export async function servicesRoutes(app: FastifyInstance): Promise<void> {
     });
     // Services in trouble first, then by score, then by name.
     services.sort((a, b) => LEVEL_RANK[b.level] - LEVEL_RANK[a.level] || b.score - a.score || a.name.localeCompare(b.name));
-    return { at: at ?? now, scoredUntil: untilS > 0 ? untilS * 1000 : null, services };
+    return { at: at ?? now, scoredUntil: clock, services };
   }
 
   app.get<{ Params: Params; Querystring: Static<typeof CurveQuery> }>(
