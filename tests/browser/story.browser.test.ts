@@ -37,11 +37,14 @@ async function api<T>(path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** The incident of 4 Oct 2021 that facebook belongs to, with its detail. */
+/**
+ * The incident facebook was in at 17:00 UTC on 4 Oct 2021, with its detail (the outage itself, not
+ * an aftershock the detector may open later that evening).
+ */
 async function outageIncident(): Promise<IncidentResponse> {
-  const { incidents } = await api<IncidentsResponse>(`/v1/incidents?serviceId=facebook&from=${OUTAGE_FROM}&to=${OUTAGE_TO}`);
+  const { incidents } = await api<IncidentsResponse>(`/v1/incidents?serviceId=facebook&at=${DURING}&from=${OUTAGE_FROM}&status=open`);
   const first = incidents[0];
-  if (!first) throw new Error(`no incident for facebook on 4 Oct 2021 at ${h.baseUrl}: was fb-2021-10-04 replayed?`);
+  if (!first) throw new Error(`no incident open for facebook at ${DURING} at ${h.baseUrl}: was fb-2021-10-04 replayed?`);
   return api<IncidentResponse>(`/v1/incidents/${encodeURIComponent(first.incidentId)}`);
 }
 
