@@ -23,7 +23,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           sequence: { groupOrder: 1 },
-          include: ['services/*/src/**/*.integration.test.ts', 'tests/**/*.integration.test.ts'],
+          include: ['services/*/src/**/*.integration.test.ts', 'tools/*/src/**/*.integration.test.ts', 'tests/**/*.integration.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,

@@ -17,7 +17,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { writeResult } from '../../../../bench/lib/results';
+import { writeResult } from '@downradar/common/bench-results';
 import {
   listResultDetectors,
   nabResultPath,

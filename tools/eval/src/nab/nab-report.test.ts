@@ -54,6 +54,7 @@ describe('nabReport', () => {
   it('has no held-out figure without other categories', () => {
     const alone = nabReport('det', prepareRows([file('realTweets/t.csv', { 8: 0.4 })]), [STANDARD]);
     expect(alone.profiles[0]!.heldOut).toBeUndefined();
+    expect(formatCategories(alone)).not.toMatch(/θ from the others/);
   });
 
   it('writes snake_case metrics with the figures', () => {

@@ -170,5 +170,6 @@ export function formatCategories(report: NabReport): string {
     return `${c.padEnd(32)}${cells.join('')}`;
   });
   const heldOut = report.profiles.map((p) => (p.heldOut?.score === undefined ? '-' : `${p.heldOut.score.toFixed(1)} (θ ${p.heldOut.threshold.toPrecision(6)})`).padStart(34));
+  if (report.profiles.every((p) => p.heldOut === undefined)) return [head, ...lines].join('\n');
   return [head, ...lines, `${`${HELD_OUT_CATEGORY}, θ from the others`.padEnd(32)}${heldOut.join('')}`].join('\n');
 }
