@@ -4,8 +4,9 @@
  */
 export { generateEvents, generateFromPlan } from './generator';
 export type { Emission, GenerateOptions, PostEmission, PostTruth, ReplayReport, ReportEmission } from './generator';
-export { compilePlan, expectedTotals, incidentEnvelopes } from './plan';
-export type { ExpectedTotals, Plan, PlanOptions } from './plan';
+export { compilePlan, expectedTotals, incidentEnvelopes, MINUTE_MS, streamRate, trendEnvelope } from './plan';
+export type { ExpectedTotals, Plan, PlanOptions, Stream } from './plan';
+export { poisson, Sfc32 } from './prng';
 export {
   listScenarios,
   loadLabels,
