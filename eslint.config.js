@@ -16,6 +16,14 @@ const UPWARD = rule('(^@downradar/(eval|run)(/|$))|(^|/)(tools|bench|tests)/', '
 const KAFKAJS = rule('^kafkajs$', 'kafkajs stays behind services/common/src/kafka (and the detector\'s exactly-once stages): import Kafka types and clients from @downradar/common');
 const CLICKHOUSE = rule('^@clickhouse/client$', '@clickhouse/client stays behind services/common/src/clickhouse: use createClickHouse and its types from @downradar/common');
 
+/** What a service may not import, wherever its file sits. */
+const servicePatterns = (service) => [
+  rule(`^@downradar/(?!(common|nlp)(/|$))`, 'services import only the libraries @downradar/common and @downradar/nlp, never each other'),
+  rule(relativeInto(SERVICES.filter((s) => s !== service).concat(LIBRARIES)), 'services never import each other (and take the libraries by package name)'),
+  UPWARD,
+  CLICKHOUSE,
+];
+
 /** The layer rules: [files, ignores, patterns]. Every file falls in at most one block. */
 const LAYERS = [
   {
@@ -50,7 +58,7 @@ const LAYERS = [
   {
     name: 'detector stages and kafka: the exactly-once shell may use kafkajs directly',
     files: ['services/detector/src/stages/**/*.ts', 'services/detector/src/kafka/**/*.ts'],
-    patterns: [rule(`^@downradar/(?!(common|nlp)(/|$))`, 'services import only the libraries @downradar/common and @downradar/nlp, never each other'), rule(relativeInto(SERVICES.filter((s) => s !== 'detector').concat(LIBRARIES)), 'services never import each other (and take the libraries by package name)'), UPWARD, CLICKHOUSE],
+    patterns: servicePatterns('detector'),
   },
   ...SERVICES.map((service) => ({
     name: `${service}: the libraries and schemas, never another service`,
@@ -60,24 +68,15 @@ const LAYERS = [
       ...(service === 'api' || service === 'ingest' ? [`services/${service}/src/app.ts`, `services/${service}/src/routes/**`] : []),
     ],
     patterns: [
-      rule(`^@downradar/(?!(common|nlp)(/|$))`, 'services import only the libraries @downradar/common and @downradar/nlp, never each other'),
-      rule(relativeInto(SERVICES.filter((s) => s !== service).concat(LIBRARIES)), 'services never import each other (and take the libraries by package name)'),
-      UPWARD,
+      ...servicePatterns(service),
       KAFKAJS,
-      CLICKHOUSE,
       ...(service === 'api' || service === 'ingest' ? [rule('(^|/)routes/', 'routes are leaves: only app.ts registers them; nothing else imports from routes/')] : []),
     ],
   })),
   ...['api', 'ingest'].map((service) => ({
     name: `${service}: app.ts and the routes`,
     files: [`services/${service}/src/app.ts`, `services/${service}/src/routes/**/*.ts`],
-    patterns: [
-      rule(`^@downradar/(?!(common|nlp)(/|$))`, 'services import only the libraries @downradar/common and @downradar/nlp, never each other'),
-      rule(relativeInto(SERVICES.filter((s) => s !== service).concat(LIBRARIES)), 'services never import each other (and take the libraries by package name)'),
-      UPWARD,
-      KAFKAJS,
-      CLICKHOUSE,
-    ],
+    patterns: [...servicePatterns(service), KAFKAJS],
   })),
   {
     name: 'tools: over the services\' public entry points',
