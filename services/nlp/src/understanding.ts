@@ -22,11 +22,13 @@ import { fileURLToPath } from 'node:url';
 import type { Catalog, CatalogService } from '@downradar/common/catalog';
 import { loadCatalog } from '@downradar/common/catalog';
 import type { PostEvent, ProblemCategory, ReportEvent, SignalEvent } from '../../../schemas/events/index';
-import { analyseCues, CUE_VOCABULARY, LANGUAGE_COUNTRIES, type Cue, type CueLanguage } from './outage-cues';
-import { loadLabelledSet, splitLabelledSet, type LabelledExample } from './labelled-set';
+import { detectLanguage, type DetectedLanguage } from './language-detect';
+import { LANGUAGE_CODES, type LanguageCode } from './lexicon/index';
+import { analyseCues, CUE_VOCABULARY, isOutageWord, LANGUAGE_COUNTRIES, LEXICON_SEGMENTATION_WORDS, type Cue, type CueLanguage } from './outage-cues';
+import { loadLabelledSet, type LabelledExample } from './labelled-set';
 import { problemFeatures, restoreProblemModel, trainProblemModel, type ProblemModel, type ProblemScores, type SerializedProblemModel } from './problem-classifier';
 import { buildServiceIndex, type NameCertainty } from './service-index';
-import { tokenise, type Token } from './text-tokens';
+import { createSegmenter, tokenise, type Segmenter, type Token } from './text-tokens';
 
 /** The least a post needs to be understood; PostInput and PostEvent both fit. */
 export interface PostText {
@@ -55,6 +57,11 @@ export interface ServiceReading {
 
 export interface Understood {
   readonly postId: string;
+  /**
+   * The language the post is written in, detected from its text (BCP 47: 'en', 'pt', 'hi-Latn',
+   * 'ja'; 'und' when the text gives no evidence). Independent of the language a source declares.
+   */
+  readonly language: DetectedLanguage;
   /** Normalised hashtags of the post (see TokenisedText.hashtags). */
   readonly hashtags: readonly string[];
   /** Some service of the post is said to be down. */
@@ -78,7 +85,7 @@ export interface UnderstandingOptions {
   catalog?: Catalog;
   /**
    * Train the problem classifier on these, now. Default: the model shipped in
-   * data/problem-model.json, itself trained on the training part of data/labelled.jsonl.
+   * data/problem-model.json, itself trained on the development part of data/labelled/.
    */
   trainingExamples?: readonly LabelledExample[];
 }
@@ -116,6 +123,11 @@ const TRANSPARENT_WORDS = new Set([
   'keeps', 'even', 'fully', 'officially', 'kinda', 'like', 'el', 'la', 'o', 'a', 'le', 'ist', 'est', 'esta', 'ta', 'tá',
   'está', 'mi', 'meu', 'minha', 'mon', 'ma', 'mein', 'meine', 'de', 'do', 'da', 'the', 'whole', 'entire', 'network',
   'internet', 'broadband', 'wifi', 'sign', 'in', 'log', 'on',
+  // Particles and pronouns of the other lexicon languages: "インスタが落ちてる", "الواتساب عندي واقف", "mera whatsapp".
+  'が', 'は', 'も', 'の', 'を', 'って', 'で', 'に', 'عندي', 'عندكم', 'عندك', 'الحين', 'का', 'की', 'के', 'में', 'पर', 'तो', 'भी',
+  'ka', 'ki', 'ke', 'pe', 'to', 'bhi', 'mera', 'meri', 'у', 'меня', 'опять', 'снова', 'yine', 'bende', 'hala', 'lagi', 'aku',
+  'udah', 'masih', 'di', 'il', 'lo', 'mio', 'mia', 'ancora', 'di', 'nuovo', 'ya', 'encore', 'wieder', 'schon', 'otra', 'vez', 'de',
+  'novo', 'ainda', 'hoy', 'hoje',
 ]);
 /** Before an ambiguous name, these make it a place you go to: "on Teams", "to Signal", "from WhatsApp". */
 const PLATFORM_PREPOSITIONS = new Set(['on', 'to', 'from', 'via', 'using', 'into', 'onto', 'en', 'no', 'na', 'auf', 'sur', 'por']);
@@ -183,13 +195,22 @@ function clip(text: string): string {
   return text.length <= MAX_EVIDENCE_LENGTH ? text : `${text.slice(0, MAX_EVIDENCE_LENGTH - 1)}…`;
 }
 
+/** Every name of every service, in every script: Japanese ones become words of the segmenter. */
+function catalogNames(catalog: Catalog): string[] {
+  return catalog.services.flatMap((s) => [s.id, s.name, ...s.aliases, ...s.ambiguousAliases, ...s.misspellings, ...s.localNames.map((l) => l.name)]);
+}
+
+/** Posts whose language is known by script or clear function words read context words of that language only. */
+const LANGUAGE_CONFIDENCE_TO_GATE = 0.5;
+
 export function createUnderstanding(options: UnderstandingOptions = {}): Understanding {
   const catalog = options.catalog ?? loadCatalog();
-  const index = buildServiceIndex(catalog);
+  const segmenter: Segmenter = createSegmenter([...LEXICON_SEGMENTATION_WORDS, ...catalogNames(catalog)]);
+  const index = buildServiceIndex(catalog, { segmenter, isOutageWord });
 
   /** Steps 1-6, shared by training (which needs the features) and by understandPost. */
   const read = (post: PostText) => {
-    const { tokens, hashtags } = tokenise(post.text);
+    const { tokens, hashtags } = tokenise(post.text, segmenter);
     const hashtagTokens = new Uint8Array(tokens.length);
     const mentions: Mention[] = [];
 
@@ -201,8 +222,15 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
       mentions.push(newMention(reading.service, i, i + 1, 'hashtag', 'plain', reading.saysDown, reading.viaCatalog ? 0.95 : 0.9, `hashtag #${t.raw.toLowerCase()}`));
     });
 
-    const cues = analyseCues(tokens, hashtagTokens);
-    const likelyCountries = likelyCountriesOf(post.lang, cues.languages);
+    const guess = detectLanguage(post.text, tokens);
+    const declared = declaredLexicon(post.lang);
+    const gate = new Set<LanguageCode>();
+    if (guess.lexicon && guess.confidence >= LANGUAGE_CONFIDENCE_TO_GATE) gate.add(guess.lexicon);
+    if (declared) gate.add(declared);
+    const cues = analyseCues(tokens, hashtagTokens, gate.size > 0 ? { languages: gate } : {});
+    // Cue phrases are evidence of the language too ("no funciona" beside English names).
+    const language = guess.language !== 'und' || cues.languages.size === 0 ? guess : detectLanguage(post.text, tokens, new Map([...cues.languages].map((l) => [l, 1])));
+    const likelyCountries = likelyCountriesOf(post.lang, language.lexicon, cues.languages);
     const taken = new Uint8Array(tokens.length);
     for (let i = 0; i < tokens.length; i++) taken[i] = cues.consumed[i]! | hashtagTokens[i]!;
 
@@ -240,6 +268,14 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
           matched = true;
         }
       }
+      if (!matched) {
+        const targets = index.inflected(t.key);
+        if (targets) {
+          const { target, shared } = index.resolveShared(targets, post.country, likelyCountries);
+          mentions.push(newMention(target.service, i, i + 1, 'alias', target.certainty, false, (target.certainty === 'ambiguous' ? 0.65 : 0.85) * (shared ? 0.8 : 1), `inflected name "${t.key}" ~ "${target.phrase}"`));
+          matched = true;
+        }
+      }
       if (!matched && !CUE_VOCABULARY.has(t.key)) {
         const hit = index.fuzzy(t.key);
         if (hit) {
@@ -251,7 +287,7 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
 
     assignPolarity(tokens, cues, mentions);
     decideAmbiguous(tokens, mentions);
-    return { tokens, hashtags, mentions, cues, serviceTokens: markServiceTokens(tokens.length, mentions) };
+    return { tokens, hashtags, mentions, cues, language: language.language, serviceTokens: markServiceTokens(tokens.length, mentions) };
   };
 
   const trainOn = (examples: readonly LabelledExample[]) =>
@@ -265,10 +301,10 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
     );
   const problemModel = options.trainingExamples
     ? trainOn(options.trainingExamples)
-    : (loadShippedProblemModel() ?? trainOn(splitLabelledSet(loadLabelledSet()).training));
+    : (loadShippedProblemModel() ?? trainOn(loadLabelledSet().dev));
 
   const understandPost = (post: PostText): Understood => {
-    const { tokens, hashtags, mentions, serviceTokens } = read(post);
+    const { tokens, hashtags, mentions, serviceTokens, language } = read(post);
     const counted = mentions.filter((m) => m.counted);
     const byService = new Map<string, Mention[]>();
     for (const m of counted) {
@@ -301,7 +337,7 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
       });
       anyOutage ||= outage;
     }
-    return { postId: post.id, hashtags, outage: anyOutage, problem: scores ? problemModel.best(scores) : 'other', services };
+    return { postId: post.id, language, hashtags, outage: anyOutage, problem: scores ? problemModel.best(scores) : 'other', services };
   };
 
   return {
@@ -348,11 +384,18 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
   };
 }
 
-/** Countries the post probably comes from, by its declared language or the language of its cue words. */
-function likelyCountriesOf(lang: string | undefined, cueLanguages: ReadonlySet<CueLanguage>): readonly string[] {
-  const declared = lang?.slice(0, 2).toLowerCase();
-  if (declared && declared in LANGUAGE_COUNTRIES) return LANGUAGE_COUNTRIES[declared as CueLanguage];
+/** The lexicon language a source declared ("pt-BR" -> pt), if downradar has one for it. */
+function declaredLexicon(lang: string | undefined): LanguageCode | undefined {
+  const code = lang?.slice(0, 2).toLowerCase();
+  return code && (LANGUAGE_CODES as readonly string[]).includes(code) ? (code as LanguageCode) : undefined;
+}
+
+/** Countries the post probably comes from: by its declared language, its detected language, or the language of its cue words. */
+function likelyCountriesOf(lang: string | undefined, detected: LanguageCode | undefined, cueLanguages: ReadonlySet<CueLanguage>): readonly string[] {
+  const declared = declaredLexicon(lang);
+  if (declared) return LANGUAGE_COUNTRIES[declared];
   if (cueLanguages.size === 1) return LANGUAGE_COUNTRIES[[...cueLanguages][0]!];
+  if (detected) return LANGUAGE_COUNTRIES[detected];
   return [];
 }
 

@@ -1,0 +1,50 @@
+import type { LanguageLexicon } from './types';
+
+export const fr: LanguageLexicon = {
+  language: 'fr',
+  countries: ['FR', 'BE', 'CH', 'CA'],
+  outage: [
+    'en panne', 'panne', 'ne marche pas', 'ne marche plus', 'marche pas', 'marche plus', 'ca marche pas', 'ca marche plus',
+    'ne fonctionne pas', 'ne fonctionne plus', 'fonctionne pas', 'fonctionne plus', 'impossible de', "n'arrive pas",
+    'ne partent pas', 'ne part pas', "ne s'envoient plus", "ne s'envoient pas", 'ne charge pas', 'ne charge plus',
+    'plus de reseau', 'plus de connexion', "plus d'internet", 'pas de reseau', "pas d'internet", 'pas de connexion',
+    'hors service', 'bug', 'beug', 'bugue', 'plante', 'plantage', 'ne se connecte plus', 'ne se connecte pas',
+    'ecran noir', 'ecran blanc', 'ne repond pas', 'ne repond plus', 'repond plus', 'ne recoit plus', 'ne recoit pas',
+    'ne recoit rien', 'rame', 'crash', 'crashe', 'bloque', 'bloquee', 'tombe en panne', 'ca bug', 'ca crash',
+    "s'ouvre pas", "ne s'ouvre pas", 'se lance pas', 'ne se lance pas', 'deconnecte', 'me deconnecte',
+  ],
+  weak: ['probleme', 'problemes', 'erreur', 'erreurs', 'lent', 'lente', 'souci', 'soucis'],
+  errorMessages: [
+    'reessayez plus tard', 'reessayer plus tard', 'reessayez ulterieurement', 'veuillez reessayer', 'une erreur est survenue',
+    "une erreur s'est produite", "quelque chose s'est mal passe", 'nous ne pouvons pas traiter', 'impossible de traiter',
+    'service temporairement indisponible', 'temporairement indisponible', 'service indisponible', 'erreur reseau',
+    'erreur de connexion', 'erreur technique', 'erreur inconnue', 'impossible de lire',
+  ],
+  working: [
+    'marche tres bien', 'marche bien', 'fonctionne bien', 'fonctionne tres bien', 'ca marche', "n'est pas en panne",
+    'pas en panne', 'marche nickel', 'nickel', 'aucun probleme', 'aucun souci', 'pas de souci', 'pas de probleme',
+    'tout marche', 'tout fonctionne', 'le site marche',
+  ],
+  recovery: ['remarche', 'refonctionne', 'fonctionne a nouveau', 'est revenu', 'revenu', 'retabli', 'ca remarche', 'repare'],
+  idioms: ['en panne de', 'ma voiture est en panne'],
+  negators: ['ne', 'pas', 'plus', 'jamais', 'rien'],
+  functionWords: [
+    'marche', 'fonctionne', 'charge', 'chargent', 'ouvre', 'connecte', 'envoie', 'envoient', 'part', 'partent', 'arrive',
+    'recoit', 'lance', 'repond', 'telecharge', 'lit', 'joue', 'affiche', 'passe', 'passent', 'connecter', 'charger',
+  ],
+  errorWords: ['erreur', 'erreurs', 'code'],
+  clauseSplitters: ['mais', 'parce', 'car', 'alors', 'sinon'],
+  past: ['hier', 'la semaine derniere', 'le mois dernier', "l'an dernier", "l'annee derniere", 'avant-hier', 'hier soir'],
+  since: ['depuis'],
+  conditionals: ['si'],
+  hypothetical: ['au cas ou', 'en cas de', 'imagine', 'imaginez', 'et si'],
+  finance: ['action', 'actions', 'bourse', 'prix', 'tarifs', 'investisseurs', 'resultats', 'chiffre', 'chute de', 'bondit', 'augmente'],
+  postmortem: ['rapport', "rapport d'incident", 'cause', 'causes', 'explique', 'post-mortem', 'blog'],
+  delivery: ['colis', 'commande', 'commandes', 'livraison', 'livre', 'suivi', 'depot', 'douane', 'transporteur', 'livreur', 'la poste', 'chronopost'],
+  surface: ['appli', 'application', 'app', 'site', 'page'],
+  stopwords: [
+    'le', 'la', 'les', 'de', 'des', 'du', 'et', 'est', 'un', 'une', 'je', 'ne', 'pas', 'plus', 'chez', 'moi', 'mes', 'mon', 'ma',
+    'ce', 'ca', 'ça', 'sur', 'qui', 'que', 'aussi', 'encore', 'depuis', 'tout', 'rien', 'vous', 'il', 'elle', 'on', 'au', 'aux',
+    'avec', 'pour', 'mais', 'c\'est', 'ou', 'y', 'quelqu\'un', 'toujours', 'matin', 'soir',
+  ],
+};
