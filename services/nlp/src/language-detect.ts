@@ -48,6 +48,7 @@ const LETTER_HINTS: ReadonlyArray<[RegExp, LanguageCode]> = [
   [/[ñ¿¡]/, 'es'], [/[ãõ]/, 'pt'], [/ß/, 'de'], [/[ğşı]/, 'tr'], [/[œ]|\bç[a]\b/, 'fr'],
 ];
 
+const NON_ASCII = /[^\u0000-\u007f]/;
 const NON_LATIN = /[^\u0000-\u024f\u1e00-\u1eff\u2000-\u206f\p{Emoji_Presentation}\p{Extended_Pictographic}]/u;
 
 function scriptGuess(text: string): LanguageGuess | undefined {
@@ -93,7 +94,8 @@ function scriptGuess(text: string): LanguageGuess | undefined {
  * already known, the languages of the cue phrases found in it.
  */
 export function detectLanguage(text: string, tokens: readonly Token[], cueLanguages: ReadonlyMap<LanguageCode, number> = new Map()): LanguageGuess {
-  if (NON_LATIN.test(text)) {
+  const ascii = !NON_ASCII.test(text);
+  if (!ascii && NON_LATIN.test(text)) {
     const byScript = scriptGuess(text);
     if (byScript) return byScript;
   }
@@ -105,8 +107,10 @@ export function detectLanguage(text: string, tokens: readonly Token[], cueLangua
     if (langs) for (const l of langs) vote(l, 1 / langs.length);
   }
   for (const [l, n] of cueLanguages) vote(l, 2 * n);
-  const lower = text.toLowerCase();
-  for (const [pattern, l] of LETTER_HINTS) if (pattern.test(lower)) vote(l, 1.5);
+  if (!ascii) {
+    const lower = text.toLowerCase();
+    for (const [pattern, l] of LETTER_HINTS) if (pattern.test(lower)) vote(l, 1.5);
+  }
   let best: LanguageCode | undefined;
   let bestVotes = 0;
   let total = 0;

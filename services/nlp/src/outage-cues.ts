@@ -18,7 +18,7 @@
  * Cues are then neutralised by their clause: share prices and earnings (finance), looking back
  * (yesterday, a year, "remember"; but "down since yesterday" is now), hypotheticals ("in case",
  * "falls", "если"; a plain "if" only at the start of a sentence), postmortem discussion (root
- * cause, incident report), and parcels ("my order is stuck in the depot" is about the parcel
+ * cause, incident report), the press ("according to", "Reuters:"), and parcels ("my order is stuck in the depot" is about the parcel
  * unless the clause names an app or a site). Questions are NOT neutralised: people ask "is
  * whatsapp down?" precisely when it fails them.
  *
@@ -51,7 +51,7 @@ export interface Cue {
   readonly recovery: boolean;
 }
 
-export type Neutraliser = 'finance' | 'past' | 'hypothetical' | 'postmortem' | 'delivery';
+export type Neutraliser = 'finance' | 'past' | 'hypothetical' | 'postmortem' | 'news' | 'delivery';
 
 export interface Clause {
   readonly start: number;
@@ -59,6 +59,12 @@ export interface Clause {
   readonly cues: readonly Cue[];
   /** Why the clause's outage cues were dropped, if they were: for evidence and tests. */
   readonly neutralisedBy?: Neutraliser;
+  /**
+   * The outage cues a neutraliser dropped: they say nothing about the service being down now,
+   * but they still show the author talks about a service's state ("in case zoom dies"), which
+   * is what an ambiguous name needs.
+   */
+  readonly dropped?: readonly Cue[];
 }
 
 export interface CueAnalysis {
@@ -94,7 +100,7 @@ function allPhrases(l: LanguageLexicon): string[] {
   return [
     ...l.outage, ...(l.weak ?? []), ...(l.errorMessages ?? []), ...(l.working ?? []), ...(l.recovery ?? []), ...(l.idioms ?? []),
     ...(l.negators ?? []), ...(l.functionWords ?? []), ...(l.errorWords ?? []), ...(l.clauseSplitters ?? []), ...(l.past ?? []),
-    ...(l.since ?? []), ...(l.conditionals ?? []), ...(l.hypothetical ?? []), ...(l.finance ?? []), ...(l.postmortem ?? []),
+    ...(l.since ?? []), ...(l.conditionals ?? []), ...(l.hypothetical ?? []), ...(l.finance ?? []), ...(l.postmortem ?? []), ...(l.news ?? []),
     ...(l.delivery ?? []), ...(l.surface ?? []), ...(l.stopwords ?? []),
   ];
 }
@@ -155,7 +161,7 @@ export function isOutageWord(key: string): boolean {
 
 type MarkerRole =
   | 'negator' | 'function' | 'errorWord' | 'splitter' | 'past' | 'since' | 'conditional' | 'hypothetical'
-  | 'finance' | 'postmortem' | 'delivery' | 'surface';
+  | 'finance' | 'postmortem' | 'news' | 'delivery' | 'surface';
 
 interface Marker {
   readonly keys: readonly string[];
@@ -163,26 +169,51 @@ interface Marker {
   readonly language: LanguageCode;
   /** A single-word stem ("груз*"): matches every word starting with it. */
   readonly stem: boolean;
+  /**
+   * The word means something else in another language ("se": Portuguese "if", Spanish "itself";
+   * "hier": French "yesterday", German "here"): it counts only in a post detected in its language.
+   */
+  readonly ambiguous: boolean;
 }
 
 const MARKER_FIELDS: ReadonlyArray<[MarkerRole, keyof LanguageLexicon]> = [
   ['negator', 'negators'], ['function', 'functionWords'], ['errorWord', 'errorWords'], ['splitter', 'clauseSplitters'],
   ['past', 'past'], ['since', 'since'], ['conditional', 'conditionals'], ['hypothetical', 'hypothetical'],
-  ['finance', 'finance'], ['postmortem', 'postmortem'], ['delivery', 'delivery'], ['surface', 'surface'],
+  ['finance', 'finance'], ['postmortem', 'postmortem'], ['news', 'news'], ['delivery', 'delivery'], ['surface', 'surface'],
 ];
 
+/** Arabic joins "and" (و) and "so" (ف) to the next word: "وما قدرت" is "and" + "ما قدرت". */
+const ARABIC_CONJUNCTION = /^[وف][\u0621-\u064a]{2,}$/;
+const withoutConjunction = (key: string) => (ARABIC_CONJUNCTION.test(key) ? key.slice(1) : undefined);
+
 const STEM_PREFIX_LENGTH = 3;
+
+/** Every word of a language (phrases of every family and its stop words), and the words of each marker role. */
+function vocabularies(): Map<LanguageCode, { all: Set<string>; byRole: Map<MarkerRole, Set<string>> }> {
+  const out = new Map<LanguageCode, { all: Set<string>; byRole: Map<MarkerRole, Set<string>> }>();
+  for (const l of LEXICONS) {
+    const all = new Set(allPhrases(l).flatMap((p) => phraseKeys(p.replace(/\*$/, ''))));
+    const byRole = new Map<MarkerRole, Set<string>>();
+    for (const [role, field] of MARKER_FIELDS) byRole.set(role, new Set(((l[field] as readonly string[] | undefined) ?? []).flatMap((p) => phraseKeys(p.replace(/\*$/, '')))));
+    out.set(l.language, { all, byRole });
+  }
+  return out;
+}
 
 function buildMarkers(): { byFirstKey: Map<string, Marker[]>; stemsByPrefix: Map<string, Marker[]> } {
   const byFirstKey = new Map<string, Marker[]>();
   const stemsByPrefix = new Map<string, Marker[]>();
+  const vocabulary = vocabularies();
+  const meansOtherElsewhere = (key: string, role: MarkerRole, language: LanguageCode) =>
+    [...vocabulary].some(([other, v]) => other !== language && v.all.has(key) && !v.byRole.get(role)!.has(key));
   for (const l of LEXICONS) {
     for (const [role, field] of MARKER_FIELDS) {
       for (const phrase of (l[field] as readonly string[] | undefined) ?? []) {
         const stem = phrase.endsWith('*');
         const keys = phraseKeys(stem ? phrase.slice(0, -1) : phrase);
         if (keys.length === 0) continue;
-        const marker: Marker = { keys, role, language: l.language, stem: stem && keys.length === 1 };
+        const ambiguous = keys.length === 1 && meansOtherElsewhere(keys[0]!, role, l.language);
+        const marker: Marker = { keys, role, language: l.language, stem: stem && keys.length === 1, ambiguous };
         if (marker.stem && keys[0]!.length >= STEM_PREFIX_LENGTH) {
           const prefix = keys[0]!.slice(0, STEM_PREFIX_LENGTH);
           const list = stemsByPrefix.get(prefix) ?? [];
@@ -201,6 +232,12 @@ function buildMarkers(): { byFirstKey: Map<string, Marker[]>; stemsByPrefix: Map
 }
 
 const MARKERS = buildMarkers();
+/** Every negator of every language (and Arabic ones with "and" joined): a cheap test before the per-language lookup. */
+const NEGATOR_WORDS: ReadonlySet<string> = new Set(
+  [...MARKERS.byFirstKey.values()].flat().filter((m) => m.role === 'negator' && m.keys.length === 1).map((m) => m.keys[0]!),
+);
+const NO_LANGUAGES: readonly LanguageCode[] = [];
+const HAS_DIGIT = /\d/;
 
 /** Per-word markers (exact single words and stems), cached: the vocabulary of a firehose is Zipfian. */
 const WORD_MARKER_CACHE_LIMIT = 50_000;
@@ -215,7 +252,11 @@ function singleWordMarkers(key: string): readonly Marker[] {
   if (key.length >= STEM_PREFIX_LENGTH) {
     for (const m of MARKERS.stemsByPrefix.get(key.slice(0, STEM_PREFIX_LENGTH)) ?? []) if (key.startsWith(m.keys[0]!)) (found ??= []).push(m);
   }
-  const result = found ?? NO_MARKERS;
+  if (!found) {
+    const bare = withoutConjunction(key);
+    if (bare !== undefined) found = singleWordMarkers(bare) as Marker[];
+  }
+  const result = found && found.length > 0 ? found : NO_MARKERS;
   if (wordMarkerCache.size >= WORD_MARKER_CACHE_LIMIT) wordMarkerCache.delete(wordMarkerCache.keys().next().value!);
   wordMarkerCache.set(key, result);
   return result;
@@ -225,6 +266,19 @@ function singleWordMarkers(key: string): readonly Marker[] {
 const FUNCTION_PATTERNS: ReadonlyArray<{ pattern: RegExp; language: LanguageCode }> = LEXICONS.flatMap((l) =>
   (l.functionPatterns ?? []).map((pattern) => ({ pattern, language: l.language })),
 );
+const functionPatternCache = new Map<string, LanguageCode | null>();
+/** The language of a word that negates a function verb inside itself ("açılmıyor"), cached per word. */
+function functionPatternLanguage(key: string): LanguageCode | undefined {
+  if (FUNCTION_PATTERNS.length === 0 || key.length < 5) return undefined;
+  const cached = functionPatternCache.get(key);
+  if (cached !== undefined) return cached ?? undefined;
+  const hit = FUNCTION_PATTERNS.find(({ pattern }) => pattern.test(key))?.language;
+  if (functionPatternCache.size >= WORD_MARKER_CACHE_LIMIT) functionPatternCache.delete(functionPatternCache.keys().next().value!);
+  functionPatternCache.set(key, hit ?? null);
+  return hit;
+}
+const startsWithDigit = (key: string) => key.charCodeAt(0) >= 48 && key.charCodeAt(0) <= 57;
+
 const HYPOTHETICAL_ENDINGS: ReadonlyArray<{ ending: string; language: LanguageCode }> = LEXICONS.flatMap((l) =>
   (l.hypotheticalEndings ?? []).map((ending) => ({ ending, language: l.language })),
 );
@@ -283,19 +337,26 @@ const ERROR_CODE = /^(?:\d{3,}|(?=[\p{L}\d-]*\d)(?=[\p{L}\d-]*\p{L})[\p{L}\d][\p
 /** Share-price and calendar numbers are not codes. */
 const YEAR = /^(19|20)\d\d$/;
 
-const NEGATION_WINDOW = 2;
+const NEGATION_WINDOW = 3;
+const CJK_WORD = /[\u3040-\u30ff\u4e00-\u9fff]/;
 const ERROR_CODE_WINDOW = 2;
 
 const isWordLike = (t: Token | undefined) => t !== undefined && (t.kind === 'word' || t.kind === 'hashtag');
 
 function matchEntry(tokens: readonly Token[], i: number, skip: Uint8Array): LexiconEntry | undefined {
-  const candidates = CUE_LEXICON.get(tokens[i]!.key);
-  if (!candidates) return undefined;
+  let first = tokens[i]!.key;
+  let candidates = CUE_LEXICON.get(first);
+  if (!candidates) {
+    const bare = withoutConjunction(first);
+    candidates = bare === undefined ? undefined : CUE_LEXICON.get(bare);
+    if (!candidates) return undefined;
+    first = bare!;
+  }
   for (const entry of candidates) {
     let ok = true;
     for (let k = 0; k < entry.keys.length; k++) {
       const t = tokens[i + k];
-      if (!isWordLike(t) || skip[i + k] || t!.key !== entry.keys[k]) {
+      if (!isWordLike(t) || skip[i + k] || (k === 0 ? first : t!.key) !== entry.keys[k]) {
         ok = false;
         break;
       }
@@ -320,6 +381,24 @@ function markersAt(tokens: readonly Token[], i: number): readonly Marker[] {
     if (ok) found.push(m);
   }
   return found.length === 0 ? single : found.concat(single);
+}
+
+/**
+ * How many cue phrases of each language a post holds (English excepted), longest match first:
+ * evidence for language detection, read before the cues themselves, whose context words depend
+ * on the language.
+ */
+export function cueLanguageVotes(tokens: readonly Token[]): Map<LanguageCode, number> {
+  const votes = new Map<LanguageCode, number>();
+  const none = new Uint8Array(0);
+  for (let i = 0; i < tokens.length; i++) {
+    if (!isWordLike(tokens[i])) continue;
+    const entry = matchEntry(tokens, i, none);
+    if (!entry) continue;
+    if (entry.language !== 'en') votes.set(entry.language, (votes.get(entry.language) ?? 0) + entry.keys.length);
+    i += entry.keys.length - 1;
+  }
+  return votes;
 }
 
 /** The rules for the one word that is most often not an outage. */
@@ -350,8 +429,13 @@ function downIsOutage(tokens: readonly Token[], i: number): boolean {
   return !DOWN_BLOCKING_NEXT.has(next1);
 }
 
-const allows = (languages: ReadonlySet<LanguageCode> | undefined, language: LanguageCode) =>
-  languages === undefined || language === 'en' || languages.has(language);
+/**
+ * Whether a context word counts in this post: a word that means the same in every language
+ * always does; an ambiguous one only when the post is in its language (English ones also when
+ * the language is not known, English being the language most posts without evidence are in).
+ */
+const applies = (languages: ReadonlySet<LanguageCode> | undefined, m: Marker) =>
+  !m.ambiguous || (languages === undefined ? m.language === 'en' : languages.has(m.language));
 
 /** What a clause is about, from its markers. */
 interface ClauseContext {
@@ -359,6 +443,7 @@ interface ClauseContext {
   hypothetical: boolean;
   finance: boolean;
   postmortem: boolean;
+  news: boolean;
   delivery: boolean;
   surface: boolean;
 }
@@ -377,17 +462,18 @@ export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uin
   let clauseStart = 0;
   let markerSpanEnd = 0;
   let cues: Cue[] = [];
-  let context: ClauseContext = { past: false, hypothetical: false, finance: false, postmortem: false, delivery: false, surface: false };
+  let context: ClauseContext = { past: false, hypothetical: false, finance: false, postmortem: false, news: false, delivery: false, surface: false };
   const closeClause = (end: number) => {
     if (end > clauseStart || cues.length > 0) {
       addRuleCues(tokens, clauseStart, end, skip, consumed, cues);
       const neutralisedBy = clauseNeutraliser(tokens, clauseStart, end, cues, context);
       const kept = neutralisedBy ? cues.filter((c) => c.polarity === 'working') : filterCues(tokens, cues, clauseStart);
-      clauses.push({ start: clauseStart, end, cues: kept, ...(neutralisedBy ? { neutralisedBy } : {}) });
+      const dropped = neutralisedBy ? cues.filter((c) => c.polarity === 'outage') : [];
+      clauses.push({ start: clauseStart, end, cues: kept, ...(neutralisedBy ? { neutralisedBy, dropped } : {}) });
     }
     clauseStart = end;
     cues = [];
-    context = { past: false, hypothetical: false, finance: false, postmortem: false, delivery: false, surface: false };
+    context = { past: false, hypothetical: false, finance: false, postmortem: false, news: false, delivery: false, surface: false };
   };
 
   for (let i = 0; i < tokens.length; i++) {
@@ -403,13 +489,13 @@ export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uin
     const atSentenceStart = i === 0 || tokens[i - 1]!.kind === 'boundary';
     let opensClause = false;
     for (const m of markers) {
-      if (!allows(languagesAllowed, m.language)) continue;
-      if (m.role === 'splitter' || m.role === 'hypothetical' || (m.role === 'conditional' && !atSentenceStart)) opensClause = true;
+      if (!applies(languagesAllowed, m)) continue;
+      if (m.role === 'splitter' || m.role === 'hypothetical') opensClause = true;
     }
     if (opensClause && i > clauseStart) closeClause(i);
     clauseOf[i] = clauses.length;
     for (const m of markers) {
-      if (!allows(languagesAllowed, m.language)) continue;
+      if (!applies(languagesAllowed, m)) continue;
       switch (m.role) {
         case 'hypothetical':
           if (i === clauseStart) context.hypothetical = true;
@@ -423,12 +509,13 @@ export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uin
           break;
         case 'finance': context.finance = true; break;
         case 'postmortem': context.postmortem = true; break;
+        case 'news': context.news = true; break;
         case 'delivery': context.delivery = true; break;
         case 'surface': context.surface = true; break;
         default: break;
       }
     }
-    if (token.kind === 'word' && YEAR.test(token.key)) context.past = true;
+    if (token.kind === 'word' && startsWithDigit(token.key) && YEAR.test(token.key)) context.past = true;
     if (token.key === 'last' && PAST_AFTER_LAST.has(tokens[i + 1]?.key ?? '')) context.past = true;
     if (skip[i] || !isWordLike(token)) continue;
 
@@ -445,7 +532,7 @@ export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uin
       // Markers inside the phrase ("last" in "last time it worked") still count.
       for (let k = 1; k < entry.keys.length; k++) {
         for (const m of singleWordMarkers(tokens[i + k]!.key)) {
-          if (!allows(languagesAllowed, m.language)) continue;
+          if (!applies(languagesAllowed, m)) continue;
           if (m.role === 'delivery') context.delivery = true;
           else if (m.role === 'surface') context.surface = true;
           else if (m.role === 'finance') context.finance = true;
@@ -459,18 +546,16 @@ export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uin
       cues.push({ start: i, end: i + 1, polarity: 'outage', phrase: 'down', weak: false, recovery: false });
       continue;
     }
-    if (HTTP_5XX_PLURAL.test(token.key)) {
+    if (token.key.charCodeAt(0) === 53 /* '5' */ && HTTP_5XX_PLURAL.test(token.key)) {
       consumed[i] = 1;
       cues.push({ start: i, end: i + 1, polarity: 'outage', phrase: `http ${token.key}`, weak: false, recovery: false });
       continue;
     }
-    for (const { pattern, language } of FUNCTION_PATTERNS) {
-      if (pattern.test(token.key)) {
-        consumed[i] = 1;
-        cueLanguages.add(language);
-        cues.push({ start: i, end: i + 1, polarity: 'outage', phrase: token.key, weak: false, recovery: false });
-        break;
-      }
+    const negatedInside = functionPatternLanguage(token.key);
+    if (negatedInside !== undefined) {
+      consumed[i] = 1;
+      cueLanguages.add(negatedInside);
+      cues.push({ start: i, end: i + 1, polarity: 'outage', phrase: token.key, weak: false, recovery: false });
     }
   }
   closeClause(tokens.length);
@@ -482,7 +567,7 @@ function sinceAround(tokens: readonly Token[], i: number, length: number, langua
   for (const k of [i - 1, i + length]) {
     const t = tokens[k];
     if (!isWordLike(t)) continue;
-    if (singleWordMarkers(t!.key).some((m) => m.role === 'since' && allows(languages, m.language))) return true;
+    if (singleWordMarkers(t!.key).some((m) => m.role === 'since' && applies(languages, m))) return true;
   }
   return false;
 }
@@ -491,13 +576,19 @@ function sinceAround(tokens: readonly Token[], i: number, length: number, langua
  * The rules that read several words of a clause at once: negation scope, error codes, and the
  * bare 5xx status. They add cues only where no phrase already stands.
  */
+function isFree(tokens: readonly Token[], k: number, start: number, end: number, skip: Uint8Array, consumed: Uint8Array): boolean {
+  return k >= start && k < end && !skip[k] && !consumed[k] && isWordLike(tokens[k]);
+}
+
 function addRuleCues(tokens: readonly Token[], start: number, end: number, skip: Uint8Array, consumed: Uint8Array, cues: Cue[]): void {
-  const free = (k: number) => k >= start && k < end && !skip[k] && !consumed[k] && isWordLike(tokens[k]);
+  const free = (k: number) => isFree(tokens, k, start, end, skip, consumed);
   for (let i = start; i < end; i++) {
-    if (!free(i)) continue;
+    if (!isFree(tokens, i, start, end, skip, consumed)) continue;
     const key = tokens[i]!.key;
-    // Negation scope: negator and function word of one language, two words apart at most, either order.
-    const negatorLanguages = singleWordMarkers(key).filter((m) => m.role === 'negator').map((m) => m.language);
+    // Negation scope: negator and function word of one language, three words apart at most, either order.
+    const negatorLanguages = NEGATOR_WORDS.has(key) || (key.length > 1 && NEGATOR_WORDS.has(key.slice(1)))
+      ? singleWordMarkers(key).filter((m) => m.role === 'negator').map((m) => m.language)
+      : NO_LANGUAGES;
     if (negatorLanguages.length > 0) {
       let hit = -1;
       for (let d = 1; d <= NEGATION_WINDOW && hit < 0; d++) {
@@ -518,7 +609,7 @@ function addRuleCues(tokens: readonly Token[], start: number, end: number, skip:
       }
     }
     // Error evidence: a code beside an error word ("error 279", "hata kodu 279", "خطأ 503").
-    if (ERROR_CODE.test(key) && !YEAR.test(key)) {
+    if (HAS_DIGIT.test(key) && ERROR_CODE.test(key) && !YEAR.test(key)) {
       let evidence = false;
       for (let d = -ERROR_CODE_WINDOW; d <= ERROR_CODE_WINDOW && !evidence; d++) {
         const t = tokens[i + d];
@@ -569,14 +660,18 @@ function filterCues(tokens: readonly Token[], cues: readonly Cue[], clauseStart:
 function conditionalEnding(tokens: readonly Token[], cue: Cue): boolean {
   if (HYPOTHETICAL_ENDINGS.length === 0) return false;
   const last = tokens[cue.end - 1]!.key;
-  const next = tokens[cue.end];
-  // Japanese writes the ending as the next piece of the same run ("落ちた" + "ら").
-  const tail = next && next.kind === 'word' ? next.key.slice(0, 3) : '';
+  // Japanese writes the ending as the next pieces of the same run ("落ちた" + "ら", "不安定" + "に" + "なったら").
+  let tail = '';
+  for (let k = cue.end; k < cue.end + 3 && CJK_WORD.test(last); k++) {
+    const next = tokens[k];
+    if (!next || next.kind !== 'word' || !CJK_WORD.test(next.key)) break;
+    tail += next.key;
+  }
   for (const { ending } of HYPOTHETICAL_ENDINGS) {
     if (last.length > ending.length + 2 && last.endsWith(ending)) return true;
     if (!tail) continue;
     const joined = last + tail;
-    for (let p = Math.max(0, last.length - ending.length + 1); p <= last.length; p++) if (joined.startsWith(ending, p)) return true;
+    for (let p = Math.max(0, last.length - ending.length + 1); p <= joined.length - ending.length; p++) if (joined.startsWith(ending, p)) return true;
   }
   return false;
 }
@@ -588,6 +683,7 @@ function clauseNeutraliser(tokens: readonly Token[], start: number, end: number,
   if (context.past) return 'past';
   for (let i = start; i < end; i++) if (tokens[i]!.key === 'years' && tokens[i + 1]?.key === 'ago') return 'past';
   if (context.postmortem) return 'postmortem';
+  if (context.news) return 'news';
   // "my parcel is stuck in the depot": about the parcel, unless the clause names the app or the site.
   if (context.delivery && !context.surface) return 'delivery';
   if (context.finance && outage.every((c) => FINANCE_SENSITIVE.has(c.phrase))) return 'finance';

@@ -207,6 +207,41 @@ export function buildServiceIndex(catalog: Catalog, options: ServiceIndexOptions
   const isOutageWord = options.isOutageWord ?? (() => false);
   const inflectedCache = new Map<string, readonly NameTarget[] | null>();
 
+  const hashtagCache = new Map<string, HashtagReading | null>();
+  function readHashtagUncached(tagKey: string): HashtagReading | null {
+    const compact = tagKey.replace(/_/g, '');
+    if (compact.length < 2) return null;
+    const saysDown = OUTAGE_HASHTAG_SUFFIXES.some((s) => compact.endsWith(s) && compact.length > s.length);
+    const listed = catalogHashtags.get(tagKey) ?? catalogHashtags.get(compact);
+    if (listed) return { service: listed, saysDown, viaCatalog: true };
+    // Words joined by underscores, as scripts without letter case write them: #واتساب_معطل, #инстаграм_не_работает.
+    if (tagKey.includes('_')) {
+      const parts = tagKey.split('_').filter((p) => p.length > 0);
+      const named = plainOrAmbiguous(phrases.get(parts[0]!) ?? index.inflected(parts[0]!));
+      if (named) {
+        const rest = parts.slice(1);
+        const down = rest.length > 0 && (rest.some((p) => isOutageWord(p)) || OUTAGE_HASHTAG_SUFFIXES.some((x) => rest.join('') === x));
+        return { service: named.service, saysDown: down, viaCatalog: false };
+      }
+    }
+    // Not listed: read it as <name><down-suffix>, <protest-prefix><name> or a bare <name>.
+    // A hashtag is deliberate, so ambiguous names count here ("#steamdown", "#teamsdown").
+    for (const suffix of OUTAGE_HASHTAG_SUFFIXES) {
+      if (compact.length > suffix.length + 1 && compact.endsWith(suffix)) {
+        const target = joined.get(compact.slice(0, -suffix.length))?.[0];
+        if (target) return { service: target.service, saysDown: true, viaCatalog: false };
+      }
+    }
+    for (const prefix of NEUTRAL_HASHTAG_PREFIXES) {
+      if (compact.length > prefix.length + 1 && compact.startsWith(prefix)) {
+        const target = plainOnly(joined.get(compact.slice(prefix.length)))[0];
+        if (target) return { service: target.service, saysDown: false, viaCatalog: false };
+      }
+    }
+    const bare = plainOnly(joined.get(compact))[0];
+    return bare ? { service: bare.service, saysDown: false, viaCatalog: false } : null;
+  }
+
   const index: ServiceIndex = {
     phrases,
     longestPhraseFrom,
@@ -234,37 +269,12 @@ export function buildServiceIndex(catalog: Catalog, options: ServiceIndexOptions
       return hit;
     },
     readHashtag(tagKey) {
-      const compact = tagKey.replace(/_/g, '');
-      if (compact.length < 2) return null;
-      const saysDown = OUTAGE_HASHTAG_SUFFIXES.some((s) => compact.endsWith(s) && compact.length > s.length);
-      const listed = catalogHashtags.get(tagKey) ?? catalogHashtags.get(compact);
-      if (listed) return { service: listed, saysDown, viaCatalog: true };
-      // Words joined by underscores, as scripts without letter case write them: #واتساب_معطل, #инстаграм_не_работает.
-      if (tagKey.includes('_')) {
-        const parts = tagKey.split('_').filter((p) => p.length > 0);
-        const named = plainOrAmbiguous(phrases.get(parts[0]!) ?? index.inflected(parts[0]!));
-        if (named) {
-          const rest = parts.slice(1);
-          const down = rest.length > 0 && (rest.some((p) => isOutageWord(p)) || OUTAGE_HASHTAG_SUFFIXES.some((x) => rest.join('') === x));
-          return { service: named.service, saysDown: down, viaCatalog: false };
-        }
-      }
-      // Not listed: read it as <name><down-suffix>, <protest-prefix><name> or a bare <name>.
-      // A hashtag is deliberate, so ambiguous names count here ("#steamdown", "#teamsdown").
-      for (const suffix of OUTAGE_HASHTAG_SUFFIXES) {
-        if (compact.length > suffix.length + 1 && compact.endsWith(suffix)) {
-          const target = joined.get(compact.slice(0, -suffix.length))?.[0];
-          if (target) return { service: target.service, saysDown: true, viaCatalog: false };
-        }
-      }
-      for (const prefix of NEUTRAL_HASHTAG_PREFIXES) {
-        if (compact.length > prefix.length + 1 && compact.startsWith(prefix)) {
-          const target = plainOnly(joined.get(compact.slice(prefix.length)))[0];
-          if (target) return { service: target.service, saysDown: false, viaCatalog: false };
-        }
-      }
-      const bare = plainOnly(joined.get(compact))[0];
-      return bare ? { service: bare.service, saysDown: false, viaCatalog: false } : null;
+      const cached = hashtagCache.get(tagKey);
+      if (cached !== undefined) return cached;
+      const reading = readHashtagUncached(tagKey);
+      if (hashtagCache.size >= FUZZY_CACHE_LIMIT) hashtagCache.delete(hashtagCache.keys().next().value!);
+      hashtagCache.set(tagKey, reading);
+      return reading;
     },
     readHandle(handleKey) {
       const direct = plainOnly(joined.get(handleKey))[0];

@@ -91,7 +91,20 @@ const NAME_CASE_ENDING = /^([\p{L}\p{N}]{2,})'(\p{L}{1,5})$/u;
 /** Arabic writes the article (and a preposition fused to it) as part of the word: "الواتساب", "بالانستقرام". */
 const ARABIC_ARTICLE = /^(?:وال|بال|فال|كال|لل|ال)(?=[\u0621-\u064a]{3,})/;
 
+/** Keys of words already seen: a firehose repeats its words (Zipf), and folding is the costliest step of tokenising. */
+const KEY_CACHE_LIMIT = 50_000;
+const keyCache = new Map<string, string>();
+
 function keyOf(raw: string): string {
+  const cached = keyCache.get(raw);
+  if (cached !== undefined) return cached;
+  const key = computeKey(raw);
+  if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value!);
+  keyCache.set(raw, key);
+  return key;
+}
+
+function computeKey(raw: string): string {
   let key = foldText(raw);
   if (key.includes("'")) {
     // French elision: "d'amazon" is "amazon", "n'arrive" is "arrive" (the lexicon is folded the same way).
@@ -151,7 +164,8 @@ export function createSegmenter(words: Iterable<string>): Segmenter {
   let size = 0;
   for (const raw of words) {
     const word = foldText(raw).replace(/\s+/g, '');
-    if (word.length === 0 || !CJK.test(word)) continue;
+    // One character says too little to cut at ("な" would split "なったら"): unknown runs are cut by kind of character anyway.
+    if (word.length < 2 || !CJK.test(word)) continue;
     const list = byFirst.get(word[0]!) ?? [];
     if (list.includes(word)) continue;
     list.push(word);
@@ -168,8 +182,14 @@ export function createSegmenter(words: Iterable<string>): Segmenter {
         if (unknown) pieces.push(unknown);
         unknown = '';
       };
+      const isKatakana = (k: number) => k >= 0 && k < run.length && charClass(run[k]!) === 'katakana';
+      const startsWord = (k: number) => byFirst.get(run[k]!)?.some((w) => run.startsWith(w, k)) ?? false;
+      // A katakana word is written in one piece: "ライン" inside "タイムライン" is not LINE.
+      const standsAlone = (w: string, k: number) =>
+        charClass(w[0]!) !== 'katakana' ||
+        ((!isKatakana(k - 1) || unknown === '') && (!isKatakana(k + w.length) || startsWord(k + w.length)));
       for (let i = 0; i < run.length; ) {
-        const word = byFirst.get(run[i]!)?.find((w) => run.startsWith(w, i));
+        const word = byFirst.get(run[i]!)?.find((w) => run.startsWith(w, i) && standsAlone(w, i));
         if (word) {
           flush();
           pieces.push(word);

@@ -24,7 +24,7 @@ import { loadCatalog } from '@downradar/common/catalog';
 import type { PostEvent, ProblemCategory, ReportEvent, SignalEvent } from '../../../schemas/events/index';
 import { detectLanguage, type DetectedLanguage } from './language-detect';
 import { LANGUAGE_CODES, type LanguageCode } from './lexicon/index';
-import { analyseCues, CUE_VOCABULARY, isOutageWord, LANGUAGE_COUNTRIES, LEXICON_SEGMENTATION_WORDS, type Cue, type CueLanguage } from './outage-cues';
+import { analyseCues, CUE_VOCABULARY, cueLanguageVotes, isOutageWord, LANGUAGE_COUNTRIES, LEXICON_SEGMENTATION_WORDS, type Cue, type CueLanguage } from './outage-cues';
 import { loadLabelledSet, type LabelledExample } from './labelled-set';
 import { problemFeatures, restoreProblemModel, trainProblemModel, type ProblemModel, type ProblemScores, type SerializedProblemModel } from './problem-classifier';
 import { buildServiceIndex, type NameCertainty } from './service-index';
@@ -130,7 +130,26 @@ const TRANSPARENT_WORDS = new Set([
   'novo', 'ainda', 'hoy', 'hoje',
 ]);
 /** Before an ambiguous name, these make it a place you go to: "on Teams", "to Signal", "from WhatsApp". */
-const PLATFORM_PREPOSITIONS = new Set(['on', 'to', 'from', 'via', 'using', 'into', 'onto', 'en', 'no', 'na', 'auf', 'sur', 'por']);
+const PLATFORM_PREPOSITIONS = new Set([
+  'on', 'to', 'from', 'via', 'using', 'into', 'onto', 'en', 'no', 'na', 'auf', 'sur', 'por', 'a', 'pro', 'pra', 'para', 'zu',
+  'ke', 'di', 'su', 'sul', 'nach', 'pe', 'par', 'em', 'ao',
+]);
+/** Turkish writes a case ending after an apostrophe only on proper nouns: "teams'e geçeriz" is the product. */
+const TURKISH_PROPER_NOUN = /^[\p{L}\p{N}]{2,}['’](?!(?:t|s|re|ve|ll|d|m)$)\p{L}{1,5}$/u;
+/**
+ * Words that make an ambiguous name the product: "the teams link", "zoom meeting", "リンク",
+ * "رابط زوم" (folded). A word of the name's own language next to it is enough.
+ */
+const SERVICE_CONTEXT_WORDS = new Set([
+  'link', 'links', 'meeting', 'meetings', 'call', 'calls', 'webinar', 'account', 'login', 'server', 'servers', 'app',
+  'enlace', 'reunion', 'reuniao', 'chamada', 'lien', 'appel', 'besprechung', 'anruf', 'riunione', 'chiamata', 'toplanti',
+  'toplantisindan', 'toplantidan', 'linki', 'rapat', 'tautan', 'リンク', '会議', 'رابط', 'اجتماع', 'لينك', 'लिंक', 'मीटिंग',
+  'ссылка', 'ссылку', 'встреча', 'встречи', 'созвон',
+]);
+/** How far a service context word may sit from an ambiguous name, in tokens. */
+const SERVICE_CONTEXT_WINDOW = 2;
+const LATIN_WORD = /^[a-z0-9]/;
+
 /**
  * How far (in words that carry meaning) a cue may sit from an ambiguous name: "Steam is down",
  * "signal messages stuck" count; "prime time tv is dead" does not.
@@ -200,6 +219,12 @@ function catalogNames(catalog: Catalog): string[] {
   return catalog.services.flatMap((s) => [s.id, s.name, ...s.aliases, ...s.ambiguousAliases, ...s.misspellings, ...s.localNames.map((l) => l.name)]);
 }
 
+/**
+ * Languages written in another script: there, a Latin word ("Teams", "Zoom", "X") is a name,
+ * not an English word that may be a name.
+ */
+const NON_LATIN_LANGUAGES: ReadonlySet<string> = new Set(['ja', 'ar', 'hi', 'ru', 'uk', 'zh', 'ko', 'th', 'he', 'el', 'fa']);
+
 /** Posts whose language is known by script or clear function words read context words of that language only. */
 const LANGUAGE_CONFIDENCE_TO_GATE = 0.5;
 
@@ -214,22 +239,22 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
     const hashtagTokens = new Uint8Array(tokens.length);
     const mentions: Mention[] = [];
 
-    tokens.forEach((t, i) => {
-      if (t.kind !== 'hashtag') return;
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      if (t.kind !== 'hashtag') continue;
       const reading = index.readHashtag(t.key);
-      if (!reading) return;
+      if (!reading) continue;
       hashtagTokens[i] = 1;
       mentions.push(newMention(reading.service, i, i + 1, 'hashtag', 'plain', reading.saysDown, reading.viaCatalog ? 0.95 : 0.9, `hashtag #${t.raw.toLowerCase()}`));
-    });
+    }
 
-    const guess = detectLanguage(post.text, tokens);
+    const guess = detectLanguage(post.text, tokens, cueLanguageVotes(tokens));
     const declared = declaredLexicon(post.lang);
     const gate = new Set<LanguageCode>();
     if (guess.lexicon && guess.confidence >= LANGUAGE_CONFIDENCE_TO_GATE) gate.add(guess.lexicon);
     if (declared) gate.add(declared);
     const cues = analyseCues(tokens, hashtagTokens, gate.size > 0 ? { languages: gate } : {});
-    // Cue phrases are evidence of the language too ("no funciona" beside English names).
-    const language = guess.language !== 'und' || cues.languages.size === 0 ? guess : detectLanguage(post.text, tokens, new Map([...cues.languages].map((l) => [l, 1])));
+    const language = guess;
     const likelyCountries = likelyCountriesOf(post.lang, language.lexicon, cues.languages);
     const taken = new Uint8Array(tokens.length);
     for (let i = 0; i < tokens.length; i++) taken[i] = cues.consumed[i]! | hashtagTokens[i]!;
@@ -286,7 +311,7 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
     }
 
     assignPolarity(tokens, cues, mentions);
-    decideAmbiguous(tokens, mentions);
+    decideAmbiguous(tokens, mentions, cues, NON_LATIN_LANGUAGES.has(language.language));
     return { tokens, hashtags, mentions, cues, language: language.language, serviceTokens: markServiceTokens(tokens.length, mentions) };
   };
 
@@ -500,8 +525,18 @@ function assignPolarity(tokens: readonly Token[], analysis: ReturnType<typeof an
 }
 
 /** Step 6: which ambiguous names stand for their service. */
-function decideAmbiguous(tokens: readonly Token[], mentions: Mention[]): void {
+function decideAmbiguous(tokens: readonly Token[], mentions: Mention[], analysis: ReturnType<typeof analyseCues>, nonLatinPost: boolean): void {
   if (!mentions.some((m) => m.certainty === 'ambiguous')) return;
+  const meaningfulBefore = meaningfulWordCounts(tokens);
+  /** A cue a neutraliser dropped, right beside the name: "in case zoom dies" is about Zoom, just not now. */
+  const besideDroppedCue = (m: Mention) =>
+    (analysis.clauses[analysis.clauseOf[m.start]!]?.dropped ?? []).some((cue) => distanceBetween(meaningfulBefore, m, cue) <= AMBIGUOUS_MAX_CUE_DISTANCE);
+  const besideContextWord = (m: Mention) => {
+    for (let k = Math.max(0, m.start - SERVICE_CONTEXT_WINDOW); k < Math.min(tokens.length, m.end + SERVICE_CONTEXT_WINDOW); k++) {
+      if ((k < m.start || k >= m.end) && SERVICE_CONTEXT_WORDS.has(tokens[k]!.key)) return true;
+    }
+    return false;
+  };
   const hashtagServices = new Set(mentions.filter((m) => m.via === 'hashtag').map((m) => m.service.id));
   const certainServices = new Set(mentions.filter((m) => m.certainty !== 'ambiguous').map((m) => m.service.id));
   const hasCertainOther = (m: Mention) => certainServices.size > 1 || (certainServices.size === 1 && !certainServices.has(m.service.id));
@@ -513,7 +548,11 @@ function decideAmbiguous(tokens: readonly Token[], mentions: Mention[]): void {
     m.counted =
       hashtagServices.has(m.service.id) ||
       (m.polarity !== null && !m.polarityFromOrphan && m.cueDistance <= AMBIGUOUS_MAX_CUE_DISTANCE) ||
-      asPlatform;
+      asPlatform ||
+      (nonLatinPost && LATIN_WORD.test(first.key)) ||
+      TURKISH_PROPER_NOUN.test(first.raw) ||
+      besideDroppedCue(m) ||
+      besideContextWord(m);
   }
   // Lists: "outlook and teams both dead" - a name listed beside a counted one is counted too.
   // Only neighbours in text order can be listed together, so each name looks left and right.

@@ -4,6 +4,7 @@ export const de: LanguageLexicon = {
   language: 'de',
   countries: ['DE', 'AT', 'CH'],
   outage: [
+    'platt', 'im eimer', 'streikt', 'zickt', 'ladt ewig', 'kein empfang', 'verbindung abgebrochen', 'verbindung getrennt', 'nicht mehr erreichbar', 'geht garnicht', 'laden nicht', 'ladt nix', 'geht nix', 'nichts geht',
     'geht nicht', 'geht nicht mehr', 'geht gar nicht', 'storung', 'stoerung', 'gestort', 'funktioniert nicht',
     'funktioniert nicht mehr', 'ausfall', 'ausgefallen', 'fallt aus', 'kein internet', 'kein netz', 'keine verbindung',
     'ladt nicht', 'laedt nicht', 'kann mich nicht', 'werden nicht gesendet', 'nicht erreichbar', 'empfangt keine',
@@ -29,7 +30,7 @@ export const de: LanguageLexicon = {
   negators: ['nicht', 'kein', 'keine', 'nie', 'nichts'],
   functionWords: [
     'geht', 'lauft', 'ladt', 'laedt', 'funktioniert', 'offnet', 'verbindet', 'sendet', 'kommt', 'kommen', 'spielt', 'zeigt',
-    'reagiert', 'startet', 'akzeptiert', 'laden', 'verbinden', 'senden', 'anmelden', 'einloggen', 'abspielen', 'herunterladen',
+    'reagiert', 'startet', 'akzeptiert', 'komme', 'komm', 'laden', 'verbinden', 'senden', 'anmelden', 'einloggen', 'abspielen', 'herunterladen',
     'zugestellt', 'gesendet', 'erreichbar',
   ],
   errorWords: ['fehler', 'fehlercode', 'code', 'meldet'],
@@ -39,12 +40,13 @@ export const de: LanguageLexicon = {
   conditionals: ['wenn'],
   hypothetical: ['falls', 'fur den fall', 'im fall', 'stell dir vor', 'angenommen'],
   finance: ['aktie', 'aktien', 'borse', 'kurs', 'preis', 'preise', 'anleger', 'zahlen', 'quartal', 'umsatz', 'prozent', 'erhoht'],
-  postmortem: ['post-mortem', 'postmortem', 'ursache', 'erklart', 'bericht', 'blog', 'verursacht', 'analyse'],
+  postmortem: ['post-mortem', 'postmortem', 'ursache', 'bericht', 'verursacht', 'analyse'],
+  news: ['laut', 'zufolge', 'dpa', 'spiegel', 'heise', 'tagesschau', 'eilmeldung'],
   delivery: ['paket', 'pakete', 'bestellung', 'lieferung', 'sendung', 'sendungsverfolgung', 'verteilzentrum', 'zoll', 'zusteller', 'geliefert', 'dhl', 'hermes'],
   surface: ['app', 'seite', 'website', 'webseite'],
   stopwords: [
     'der', 'die', 'das', 'und', 'ist', 'nicht', 'ich', 'mich', 'mir', 'bei', 'mit', 'seit', 'schon', 'wieder', 'auch', 'noch',
     'ein', 'eine', 'kein', 'keine', 'auf', 'den', 'dem', 'es', 'sich', 'mal', 'nur', 'jetzt', 'heute', 'gar', 'wer', 'was',
-    'warum', 'hat', 'bin', 'sind', 'geht', 'mehr', 'mein', 'meine', 'euch', 'ihr',
+    'warum', 'hat', 'bin', 'sind', 'geht', 'mehr', 'mein', 'meine', 'euch', 'ihr', 'hier', 'war', 'jetzt', 'alles', 'immer',
   ],
 };

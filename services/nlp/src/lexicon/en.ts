@@ -31,21 +31,22 @@ export const en: LanguageLexicon = {
     'keeps pausing', 'keeps skipping', 'keeps disconnecting', 'not showing', "won't start", 'all gone', 'went dark',
     'nothing works', 'nothing loads', 'nothing is working', 'calls dropping', 'calls keep dropping', 'loops', 'keeps looping',
     'hanging', 'hangs', "won't sign", "won't log", "won't post", "won't upload", "won't stream", "won't download",
-    'not resolving', 'says connecting', 'still connecting', 'reconnecting', 'connecting forever', 'stuck connecting',
+    'not resolving', 'says connecting', 'still connecting', 'reconnecting', 'connecting forever', 'stuck connecting', 'been gone', 'is gone',
     'is red', 'are red', 'all red', 'went red', 'turned red', 'pending for hours', 'pending for', 'stuck pending',
     'one tick', 'one grey tick', 'single tick',
   ],
   weak: ['issue', 'issues', 'problem', 'problems', 'slow', 'so slow', 'super slow', 'error', 'errors', 'erroring', 'glitch', 'bug'],
   errorMessages: [
     'try again later', 'please try again later', 'try later', 'please try later', 'something went wrong',
-    "we're sorry", 'we are sorry', "can't process your request", 'cannot process your request', 'unable to process',
+    "can't process your request", 'cannot process your request', 'unable to process',
     "couldn't process", 'unable to complete your request', 'technical difficulties', 'technical difficulty',
     'experiencing difficulties', 'temporarily unavailable', 'service unavailable', 'service temporarily unavailable',
     'currently unavailable', 'no network connection', 'no internet connection', "couldn't connect you", 'could not connect',
-    'unable to reach', "can't reach", 'an error occurred', 'error occurred', 'unknown error', 'oops', 'upstream connect error',
+    'unable to reach', "can't reach", 'an error occurred', 'error occurred', 'unknown error', 'upstream connect error',
     "things don't appear to be working", 'not available right now', 'request failed',
   ],
   working: [
+    'fine on my end', 'working on my end', 'works on my end', 'up for me', 'loading fine', 'no issues here', 'all good here', 'working here', 'works here',
     'not down', "isn't down", 'is not down', "wasn't down", "aren't down", 'not broken', "isn't broken", 'not dead',
     "isn't dead", 'works fine', 'working fine', 'works for me', 'working for me', 'works perfectly', 'working perfectly',
     'is working', 'is fine', 'been fine', "it's fine", 'all fine', 'fine for me', 'fine here', 'seems fine', 'is ok', 'is okay',
@@ -66,7 +67,7 @@ export const en: LanguageLexicon = {
   negators: ["can't", "couldn't", "won't", "doesn't", "didn't", "isn't", "aren't", 'not', 'unable', 'never', 'cannot'],
   functionWords: [
     'load', 'loads', 'open', 'opens', 'connect', 'connecting', 'send', 'log', 'login', 'sign', 'access', 'stream', 'upload',
-    'refresh', 'sync', 'join', 'reach', 'receive', 'respond', 'launch', 'play', 'playing', 'loading', 'opening', 'sending',
+    'refresh', 'sync', 'join', 'reach', 'receive', 'respond', 'responding', 'launch', 'play', 'playing', 'loading', 'opening', 'sending',
   ],
   errorWords: ['error', 'errors', 'err', 'http', 'code', 'status', 'throwing', 'getting', 'giving', 'returning', 'returns', 'throws', 'gateway'],
   clauseSplitters: ['but', 'so', 'because', 'cause', 'cuz', 'bc', 'coz', 'though', 'although', 'however', 'whereas', 'while', 'if'],
@@ -77,7 +78,7 @@ export const en: LanguageLexicon = {
   ],
   since: ['since'],
   conditionals: ['if'],
-  hypothetical: ['what if', 'imagine', 'in case', 'just in case', 'hypothetically', 'suppose'],
+  hypothetical: ['what if', 'imagine if', 'imagine', 'in case', 'just in case', 'hypothetically', 'suppose'],
   finance: [
     'stock', 'stocks', 'share', 'shares', 'price', 'prices', 'market', 'markets', 'nasdaq', 'nyse', 'earnings', 'revenue',
     'revenues', 'investor', 'investors', 'valuation', 'trading', 'premarket', 'bookings', 'quarter', 'quarterly', 'guidance',
@@ -85,7 +86,11 @@ export const en: LanguageLexicon = {
   ],
   postmortem: [
     'postmortem', 'post-mortem', 'root cause', 'rca', 'incident report', 'writeup', 'write-up', 'post-event summary',
-    'post incident', 'post-incident', 'what caused', 'explains', 'explained', 'blames', 'blamed',
+    'post incident', 'post-incident', 'what caused', 'blames', 'blamed',
+  ],
+  news: [
+    'according to', 'reportedly', 'breaking', 'reuters', 'bloomberg', 'bbc', 'cnn', 'techcrunch', 'the verge', 'associated press',
+    'afp', 'cnbc', 'financial times', 'wsj', 'new york times', 'the guardian',
   ],
   delivery: [
     'parcel', 'parcels', 'package', 'packages', 'my order', 'the order', 'an order', 'my orders', 'order is', 'order still',
@@ -95,7 +100,11 @@ export const en: LanguageLexicon = {
   surface: ['app', 'site', 'website', 'page', 'checkout', 'login', 'web', 'server', 'servers'],
   stopwords: [
     'the', 'and', 'is', 'it', 'to', 'of', 'my', 'for', 'on', 'in', 'me', 'this', 'that', 'you', 'not', 'just', 'what', 'with',
-    'again', 'anyone', 'else', 'now', 'why', 'down', 'working', 'can\'t', 'i', 'is', 'are', 'was', 'be', 'have', 'has',
+    'again', 'anyone', 'else', 'now', 'why', 'once', 'i', 'is', 'are', 'was', 'be', 'have', 'has',
     'keeps', 'all', 'no', 'at', 'every', 'from', 'they', 'so', 'but', 'or', 'its', 'it\'s', 'get', 'any', 'will', 'does',
+    'a', 'an', 'after', 'few', 'says', 'gives', 'your', 'our', 'their', 'there', 'here', 'been', 'had', 'do', 'did', 'just',
+    'can', 'could', 'would', 'should', 'who', 'when', 'how', 'today', 'tonight', 'right', 'still', 'even', 'only', 'about',
+    'like', 'lol', 'lmao', 'ugh', 'guys', 'someone', 'everyone', 'something', 'nothing', 'what\'s', 'i\'m', 'don\'t',
+    'doesn\'t', 'won\'t', 'isn\'t', 'new', 'my', 'by', 'up', 'out', 'over', 'than', 'then', 'too', 'very', 'really', 'we', 'he', 'she', 'as', 'growth',
   ],
 };

@@ -4,6 +4,7 @@ export const es: LanguageLexicon = {
   language: 'es',
   countries: ['ES', 'MX', 'AR', 'CO', 'CL', 'PE'],
   outage: [
+    'no jala', 'no me abre', 'se colgo', 'no funca', 'anda mal', 'va fatal', 'sin cobertura', 'no hay senal', 'no hay internet', 'se murio', 'esta muerto', 'caido el sistema', 'no entra', 'no cargan los', 'no se conecta', 'se desconecta', 'me desconecta',
     'caido', 'caida', 'caidos', 'caidas', 'caidisimo', 'se cayo', 'se cae', 'se cayeron', 'se callo', 'cayo', 'no funciona',
     'no me funciona', 'no funcionan', 'no anda', 'no sirve', 'no carga', 'no cargan', 'no conecta', 'no envia', 'no envian',
     'no llegan', 'no llega', 'no me deja', 'sin internet', 'sin servicio', 'sin senal', 'sin conexion', 'sin fibra',
@@ -15,11 +16,12 @@ export const es: LanguageLexicon = {
   weak: ['problemas', 'falla', 'fallas', 'fallo', 'error', 'errores', 'lento', 'va lento'],
   errorMessages: [
     'intenta mas tarde', 'intentalo mas tarde', 'intente mas tarde', 'intentalo de nuevo mas tarde', 'vuelve a intentarlo mas tarde',
-    'algo salio mal', 'lo sentimos', 'no podemos procesar', 'no se pudo procesar', 'ha ocurrido un error', 'ocurrio un error',
+    'algo salio mal', 'no podemos procesar', 'no se pudo procesar', 'ha ocurrido un error', 'ocurrio un error',
     'error de red', 'error de conexion', 'error desconocido', 'problemas tecnicos', 'servicio no disponible',
     'temporalmente no disponible', 'no se puede reproducir',
   ],
   working: [
+    'aqui funciona', 'a mi me anda', 'me anda bien', 'me va bien',
     'funciona bien', 'me funciona bien', 'me funciona', 'funciona perfecto', 'funciona perfectamente', 'funciona normal',
     'funcionando bien', 'anda bien', 'anda perfecto', 'va bien', 'no esta caido', 'no se cayo', 'sin problema', 'sin problemas',
     'ningun problema', 'todo bien', 'me funciona sin problema',
@@ -39,8 +41,9 @@ export const es: LanguageLexicon = {
   conditionals: ['si'],
   hypothetical: ['en caso de que', 'en caso de', 'por si', 'por si acaso', 'imaginate', 'imagina'],
   finance: ['acciones', 'accion', 'bolsa', 'precio', 'precios', 'inversores', 'resultados', 'ingresos', 'sube el precio', 'cotizacion'],
-  postmortem: ['causa', 'causas', 'informe', 'explica', 'explico', 'provoco', 'blog', 'postmortem'],
-  delivery: ['pedido', 'pedidos', 'paquete', 'paquetes', 'envio', 'entrega', 'reparto', 'seguimiento', 'aduana', 'aduanas', 'centro de distribucion', 'repartidor', 'mensajeria', 'correos'],
+  postmortem: ['causa', 'causas', 'informe', 'provoco', 'postmortem'],
+  news: ['segun', 'informa', 'reuters', 'europa press', 'ultima hora'],
+  delivery: ['pedido', 'pedidos', 'paquete', 'paquetes', 'envio', 'entrega', 'reparto', 'seguimiento', 'aduana', 'aduanas', 'centro de distribucion', 'repartidor', 'mensajeria'],
   surface: ['app', 'aplicacion', 'web', 'pagina', 'sitio'],
   stopwords: [
     'el', 'la', 'los', 'las', 'de', 'que', 'y', 'en', 'un', 'una', 'no', 'me', 'se', 'es', 'por', 'con', 'para', 'mi', 'ya',

@@ -4,6 +4,7 @@ export const fr: LanguageLexicon = {
   language: 'fr',
   countries: ['FR', 'BE', 'CH', 'CA'],
   outage: [
+    'hs', 'est tombe', 'tombe', 'ne repond plus', 'aucune connexion', 'coupure', 'ca rame', 'ca plante', 'plus rien ne marche', 'rien ne marche', 'rien ne charge', 'injoignable', 'inaccessible',
     'en panne', 'panne', 'ne marche pas', 'ne marche plus', 'marche pas', 'marche plus', 'ca marche pas', 'ca marche plus',
     'ne fonctionne pas', 'ne fonctionne plus', 'fonctionne pas', 'fonctionne plus', 'impossible de', "n'arrive pas",
     'ne partent pas', 'ne part pas', "ne s'envoient plus", "ne s'envoient pas", 'ne charge pas', 'ne charge plus',
@@ -21,6 +22,7 @@ export const fr: LanguageLexicon = {
     'erreur de connexion', 'erreur technique', 'erreur inconnue', 'impossible de lire',
   ],
   working: [
+    'ca marche chez moi', 'fonctionne chez moi', 'marche chez moi',
     'marche tres bien', 'marche bien', 'fonctionne bien', 'fonctionne tres bien', 'ca marche', "n'est pas en panne",
     'pas en panne', 'marche nickel', 'nickel', 'aucun probleme', 'aucun souci', 'pas de souci', 'pas de probleme',
     'tout marche', 'tout fonctionne', 'le site marche',
@@ -39,12 +41,13 @@ export const fr: LanguageLexicon = {
   conditionals: ['si'],
   hypothetical: ['au cas ou', 'en cas de', 'imagine', 'imaginez', 'et si'],
   finance: ['action', 'actions', 'bourse', 'prix', 'tarifs', 'investisseurs', 'resultats', 'chiffre', 'chute de', 'bondit', 'augmente'],
-  postmortem: ['rapport', "rapport d'incident", 'cause', 'causes', 'explique', 'post-mortem', 'blog'],
+  postmortem: ['rapport', "rapport d'incident", 'cause', 'causes', 'post-mortem'],
+  news: ['selon', "d'apres", 'afp', 'le monde', 'franceinfo'],
   delivery: ['colis', 'commande', 'commandes', 'livraison', 'livre', 'suivi', 'depot', 'douane', 'transporteur', 'livreur', 'la poste', 'chronopost'],
   surface: ['appli', 'application', 'app', 'site', 'page'],
   stopwords: [
     'le', 'la', 'les', 'de', 'des', 'du', 'et', 'est', 'un', 'une', 'je', 'ne', 'pas', 'plus', 'chez', 'moi', 'mes', 'mon', 'ma',
     'ce', 'ca', 'ça', 'sur', 'qui', 'que', 'aussi', 'encore', 'depuis', 'tout', 'rien', 'vous', 'il', 'elle', 'on', 'au', 'aux',
-    'avec', 'pour', 'mais', 'c\'est', 'ou', 'y', 'quelqu\'un', 'toujours', 'matin', 'soir',
+    'avec', 'pour', 'mais', 'c\'est', 'ou', 'y', 'quelqu\'un', 'toujours', 'matin', 'soir', 'en', 'a', 'pendant', 'dans',
   ],
 };

@@ -10,6 +10,7 @@ export const hi: LanguageLexicon = {
   language: 'hi',
   countries: ['IN'],
   outage: [
+    'नहीं चल रहा है', 'नहीं हो रहा', 'नहीं हो रही', 'एरर आ रहा', 'नेटवर्क गायब', 'सिग्नल नहीं', 'काम नहीं कर रहे', 'chal nahi raha', 'nahi ho raha', 'nahi ho rahi', 'error aa raha', 'signal nahi aa raha', 'network gayab', 'kaam nahi kar rahe', 'bandh hai',
     // Devanagari
     'नहीं चल रहा', 'नहीं चल रही', 'नहीं चल रहे', 'बंद है', 'बंद हो गया', 'डाउन', 'डाउन है', 'काम नहीं कर रहा', 'काम नहीं कर रही',
     'खराब', 'खराब है', 'अटका', 'अटकी', 'अटके', 'अटका है', 'गायब', 'नेटवर्क नहीं', 'इंटरनेट नहीं', 'स्लो', 'हैंग', 'क्रैश',
@@ -46,7 +47,8 @@ export const hi: LanguageLexicon = {
   conditionals: [],
   hypothetical: ['अगर', 'यदि', 'agar', 'yadi'],
   finance: ['शेयर', 'शेयरों', 'कीमत', 'कीमतें', 'shares', 'share', 'price', 'kimat', 'sasta', 'sensex'],
-  postmortem: ['वजह', 'कारण', 'ब्लॉग', 'रिपोर्ट', 'reason', 'wajah', 'blog', 'report'],
+  postmortem: ['वजह', 'कारण', 'रिपोर्ट', 'reason', 'wajah'],
+  news: ['के अनुसार', 'ke anusar', 'breaking'],
   delivery: [
     'पार्सल', 'ऑर्डर', 'डिलीवरी', 'ट्रैकिंग', 'गोदाम', 'कस्टम', 'कूरियर', 'parcel', 'order', 'delivery', 'tracking', 'warehouse',
     'customs', 'courier',

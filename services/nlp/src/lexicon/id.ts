@@ -4,6 +4,7 @@ export const id: LanguageLexicon = {
   language: 'id',
   countries: ['ID'],
   outage: [
+    'gabisa dibuka', 'koneksi terputus', 'tidak ada sinyal', 'sinyal hilang', 'ilang sinyal', 'gak ada sinyal', 'gak konek', 'ga konek', 'down lagi', 'lagi down', 'error mulu', 'eror mulu', 'loading mulu',
     'gangguan', 'lagi gangguan', 'error terus', 'eror', 'lemot', 'lemot banget', 'ngelag', 'nge-lag', 'macet', 'nyangkut',
     'muter terus', 'muter-muter', 'loading terus', 'force close', 'fc terus', 'layar putih', 'layar hitam', 'blank', 'gagal',
     'gagal terus', 'bermasalah', 'ngadat', 'tumbang', 'mati', 'gabisa', 'gbs', 'tidak bisa', 'gak bisa', 'ga bisa',
@@ -34,12 +35,13 @@ export const id: LanguageLexicon = {
   conditionals: ['kalau', 'kalo', 'klo', 'jika'],
   hypothetical: ['jaga-jaga', 'seandainya', 'misal', 'misalnya', 'andai'],
   finance: ['saham', 'harga', 'naikkan', 'investor', 'laporan keuangan', 'bursa', 'anjlok', 'naik'],
-  postmortem: ['penyebab', 'laporan', 'blog', 'jelasin', 'menjelaskan', 'rilis laporan'],
+  postmortem: ['penyebab', 'laporan', 'rilis laporan'],
+  news: ['menurut', 'kompas', 'detik', 'dilaporkan'],
   delivery: ['paket', 'pesanan', 'pengiriman', 'kurir', 'resi', 'gudang', 'bea cukai', 'ekspedisi', 'kiriman'],
   surface: ['aplikasi', 'aplikasinya', 'app', 'situs', 'web', 'website'],
   stopwords: [
     'yang', 'dan', 'di', 'ke', 'ini', 'itu', 'aku', 'gue', 'gw', 'saya', 'kamu', 'lagi', 'udah', 'sudah', 'ya', 'sih', 'kok',
     'aja', 'banget', 'dari', 'tadi', 'terus', 'mulu', 'gak', 'ga', 'nggak', 'tidak', 'bisa', 'ada', 'apa', 'kenapa', 'juga',
-    'dong', 'deh', 'nih', 'malam', 'pagi', 'katanya', 'padahal',
+    'dong', 'deh', 'nih', 'malam', 'pagi', 'katanya', 'padahal', 'kita', 'ke', 'sekarang', 'tapi', 'pas', 'mau', 'pindah',
   ],
 };

@@ -4,6 +4,7 @@ export const it: LanguageLexicon = {
   language: 'it',
   countries: ['IT', 'CH', 'SM'],
   outage: [
+    'si e bloccato', 'e morto', 'crashato', 'non si carica', 'nessuna connessione', 'non prende', "non c'e linea", 'senza linea', 'non mi carica', 'non mi apre', 'non si vede', 'va a scatti', 'disconnesso', 'mi disconnette',
     'non funziona', 'non funzionano', 'non va', 'non vanno', 'non va piu', 'giu', 'e giu', 'bloccato', 'bloccata',
     'si blocca', 'crasha', 'crash', 'disservizio', 'non carica', 'non caricano', 'non si apre', 'non si collega',
     'non si connette', 'non risponde', 'non parte', 'non partono', 'non arrivano', 'non arriva', 'non invia', 'in tilt',
@@ -36,12 +37,13 @@ export const it: LanguageLexicon = {
   conditionals: ['se'],
   hypothetical: ['nel caso', 'caso mai', 'qualora', 'immagina', 'e se'],
   finance: ['azioni', 'azione', 'borsa', 'prezzi', 'prezzo', 'investitori', 'trimestrale', 'conti', 'aumenta', 'crollano', 'salgono'],
-  postmortem: ['causa', 'report', 'spiega', 'blog', 'post-mortem', 'analisi', 'causato'],
+  postmortem: ['causa', 'post-mortem', 'analisi', 'causato'],
+  news: ['secondo il', 'secondo la', 'secondo i', 'ansa', 'repubblica', 'corriere', 'ultim\'ora'],
   delivery: ['pacco', 'pacchi', 'ordine', 'ordini', 'consegna', 'spedizione', 'tracking', 'deposito', 'dogana', 'corriere', 'consegnato'],
   surface: ['app', 'sito', 'pagina'],
   stopwords: [
     'il', 'lo', 'la', 'i', 'gli', 'le', 'di', 'che', 'e', 'non', 'un', 'una', 'mi', 'per', 'con', 'su', 'del', 'della', 'da',
     'anche', 'ancora', 'oggi', 'stasera', 'sempre', 'niente', 'nessuno', 'qualcuno', 'io', 'ho', 'sono', 'piu', 'questo',
-    'cosa', 'perche', 'dopo', 'ora', 'tutto', 'ogni', 'riesco', 'stamattina',
+    'cosa', 'perche', 'dopo', 'ora', 'tutto', 'ogni', 'riesco', 'stamattina', 'si',
   ],
 };

@@ -4,6 +4,7 @@ export const pt: LanguageLexicon = {
   language: 'pt',
   countries: ['BR', 'PT'],
   outage: [
+    'nao ta indo', 'nao vai', 'nao roda', 'ta bugando', 'ta off', 'caiu geral', 'sem rede', 'deu ruim', 'pifou', 'morreu', 'nao ta carregando', 'nao ta abrindo', 'nao ta enviando', 'nao ta conectando', 'desconectando', 'fora', 'ta lento demais',
     'caiu', 'cairam', 'fora do ar', 'ta fora', 'esta fora', 'nao funciona', 'nao esta funcionando', 'nao ta funcionando',
     'parou de funcionar', 'nao carrega', 'nao abre', 'nao envia', 'nao chegam', 'nao chega', 'nao conecta', 'sem internet',
     'sem sinal', 'sem servico', 'sem conexao', 'nao carregam', 'nao esta recebendo', 'nao recebe', 'travando', 'travou', 'travado',
@@ -14,10 +15,11 @@ export const pt: LanguageLexicon = {
   weak: ['problema', 'problemas', 'erro', 'erros', 'lento', 'lentidao', 'demorando', 'bug'],
   errorMessages: [
     'tente novamente mais tarde', 'tente mais tarde', 'tente de novo mais tarde', 'algo deu errado', 'ocorreu um erro',
-    'nao foi possivel processar', 'nao foi possivel concluir', 'desculpe', 'erro de rede', 'erro de conexao',
+    'nao foi possivel processar', 'nao foi possivel concluir', 'erro de rede', 'erro de conexao',
     'erro desconhecido', 'servico indisponivel', 'temporariamente indisponivel', 'problemas tecnicos', 'erro tecnico',
   ],
   working: [
+    'funciona pra mim', 'funcionando pra mim', 'aqui funciona', 'aqui ta normal', 'pra mim ta normal',
     'funcionando normal', 'ta funcionando', 'esta funcionando', 'ta normal', 'esta normal', 'funcionando de boa',
     'ta funcionando de boa', 'nao caiu', 'sem problema', 'sem problemas', 'nenhum problema', 'funciona normal', 'de boa',
     'tudo certo', 'normal aqui', 'ta tranquilo', 'o app funciona',
@@ -37,7 +39,8 @@ export const pt: LanguageLexicon = {
   conditionals: ['se'],
   hypothetical: ['caso', 'imagina', 'e se', 'na hipotese'],
   finance: ['acoes', 'acao', 'bolsa', 'preco', 'precos', 'investidores', 'balanco', 'resultados', 'receita', 'despencam', 'sobem'],
-  postmortem: ['relatorio', 'causa', 'causou', 'analise', 'explica', 'derrubou', 'blog', 'postmortem'],
+  postmortem: ['relatorio', 'causa', 'causou', 'analise', 'postmortem'],
+  news: ['segundo o', 'segundo a', 'de acordo com', 'reuters', 'folha', 'g1', 'urgente'],
   delivery: ['pedido', 'pedidos', 'encomenda', 'entrega', 'rastreio', 'rastreamento', 'alfandega', 'centro de distribuicao', 'correios', 'transportadora', 'pacote'],
   surface: ['app', 'aplicativo', 'site', 'pagina'],
   stopwords: [

@@ -9,6 +9,7 @@ export const tr: LanguageLexicon = {
   language: 'tr',
   countries: ['TR', 'CY'],
   outage: [
+    'baglanti yok', 'internet yok', 'erisim yok', 'hizmet vermiyor', 'gitmiyor', 'gelmiyor', 'acilmiyor', 'calismiyor artik', 'yavasladi', 'durdu', 'coktu galiba',
     'coktu', 'coktu mu', 'cokmus', 'cokuyor', 'cokme', 'gitti mi', 'gitti', 'calismiyor', 'acilmiyor', 'yuklenmiyor',
     'baglanmiyor', 'baglanamiyor', 'donuyor', 'dondu', 'kasiyor', 'takildi', 'takili', 'takili kaldi', 'erisim sorunu',
     'erisilemiyor', 'baglanilamiyor', 'girilmiyor', 'giris yapilamiyor', 'hata veriyor', 'hata aliyorum', 'sorun var',
@@ -39,7 +40,8 @@ export const tr: LanguageLexicon = {
   hypothetical: ['eger', 'sayet', 'diye', 'olursa', 'durumunda'],
   hypotheticalEndings: ['rse', 'rsa', 'erse', 'arsa', 'mazsa', 'mezse'],
   finance: ['hisse', 'hisseleri', 'hisseler', 'borsa', 'fiyat', 'fiyatlari', 'zam', 'bilanco', 'yatirimci', 'yuzde', 'dustu', 'yukseldi'],
-  postmortem: ['neden', 'nedenini', 'rapor', 'raporu', 'blog', 'blogunda', 'acikladi', 'aciklayan', 'sebebi'],
+  postmortem: ['nedenini', 'rapor', 'raporu', 'sebebi'],
+  news: ['gore', 'habere gore', 'anadolu ajansi', 'son dakika'],
   delivery: ['kargo', 'kargom', 'kargosu', 'siparis', 'siparisim', 'teslimat', 'paket', 'paketim', 'depo', 'depoda', 'gumruk', 'gumrukte', 'takibi', 'kurye'],
   surface: ['uygulama', 'site', 'sayfa', 'app'],
   stopwords: [

@@ -24,7 +24,7 @@
  *  - clauseSplitters: conjunctions that change the subject ("but", "pero", "ama", "けど").
  *  - context markers that neutralise a clause's outage cues: past (yesterday, last week; not
  *    after a since-word: "down since yesterday" is now), hypothetical ("in case" anywhere; a plain "if"
- *    only at the start of a sentence), finance (shares, stock), postmortem (root cause, incident report),
+ *    only at the start of a sentence), finance (shares, stock), postmortem (root cause, incident report), news (according to, Reuters),
  *    delivery (parcel, order, depot: "stuck" is about the parcel unless the clause names an app
  *    or a site, the `surface` words).
  *  - stopwords: frequent function words, for telling the language of a post (language-detect.ts).
@@ -56,6 +56,8 @@ export interface LanguageLexicon {
   readonly hypotheticalEndings?: readonly string[];
   readonly finance?: readonly string[];
   readonly postmortem?: readonly string[];
+  /** Reported speech of the press ("according to", "Reuters:", "laut dpa"): a story about an outage is not a user saying it fails. */
+  readonly news?: readonly string[];
   readonly delivery?: readonly string[];
   readonly surface?: readonly string[];
   readonly stopwords?: readonly string[];
