@@ -394,7 +394,11 @@ export function cueLanguageVotes(tokens: readonly Token[]): Map<LanguageCode, nu
   for (let i = 0; i < tokens.length; i++) {
     if (!isWordLike(tokens[i])) continue;
     const entry = matchEntry(tokens, i, none);
-    if (!entry) continue;
+    if (!entry) {
+      const negatedInside = functionPatternLanguage(tokens[i]!.key);
+      if (negatedInside !== undefined) votes.set(negatedInside, (votes.get(negatedInside) ?? 0) + 1);
+      continue;
+    }
     if (entry.language !== 'en') votes.set(entry.language, (votes.get(entry.language) ?? 0) + entry.keys.length);
     i += entry.keys.length - 1;
   }

@@ -161,6 +161,9 @@ const BACK_REFERENCE_WORDS = new Set([
   'lmao', 'well', 'oh', 'ah', 'it', "it's", 'its', 'they', "they're", 'that', 'this', 'now', 'all', 'seems', 'still',
   'everything', 'update', 'edit', 'and', 'ya', 'ja', 'si', 'oui', 'mas', 'mais', 'pero', 'aber', 'just', 'is', 'are',
   'was', 'again', 'finally', 'enfin', 'already', 'totally', 'completely', 'also', 'too', 'ca', 'es', 'est', 'e',
+  // The same openers in the other lexicon languages: "ama", "ma", "tapi", "lekin", "но", "لكن", "けど".
+  'ama', 'fakat', 'ma', 'pero', 'tapi', 'lekin', 'magar', 'но', 'а', 'и', 'لكن', 'بس', 'けど', 'でも', 'und', 'et', 'y', 'dan',
+  've', 'aur',
 ]);
 /** "whatsapp too", "instagram also", "e o insta também": the same state as the clause before. */
 const ALSO_WORDS = new Set(['too', 'also', 'aswell', 'same', 'tambien', 'tambem', 'aussi', 'auch', 'ebenfalls']);
@@ -496,27 +499,32 @@ function assignPolarity(tokens: readonly Token[], analysis: ReturnType<typeof an
   });
   analysis.clauses.forEach((clause, c) => {
     if (clause.cues.length === 0 || (mentionsByClause.get(c)?.length ?? 0) > 0) return;
-    // "my wifi is fine" has a subject of its own; only a clause without one refers back.
+    // "my wifi is fine" has a subject of its own; only a clause without one refers back. One word
+    // of its own ("but video won't play") may still be a part of the service: it can say "down", never "fine".
     const firstCue = clause.cues[0]!.start;
+    let ownWords = 0;
     for (let i = clause.start; i < firstCue; i++) {
       const t = tokens[i]!;
-      if ((t.kind === 'word' || t.kind === 'hashtag') && !BACK_REFERENCE_WORDS.has(t.key)) return;
+      if ((t.kind === 'word' || t.kind === 'hashtag') && !BACK_REFERENCE_WORDS.has(t.key)) ownWords++;
     }
+    const firstOutage = clause.cues.find((q) => q.polarity === 'outage');
+    if (ownWords > 1 || (ownWords === 1 && (!firstOutage || clause.cues.some((q) => q.polarity === 'working')))) return;
+    const partOnly = ownWords === 1;
     // An orphan clause ("works again now", "won't load."): it speaks about the nearest earlier clause with services.
     let target: Mention[] | undefined;
     for (let k = c - 1; k >= 0 && !target; k--) target = mentionsByClause.get(k);
     for (let k = c + 1; k < analysis.clauses.length && !target; k++) target = mentionsByClause.get(k);
     if (!target) return;
-    const working = clause.cues.find((q) => q.polarity === 'working');
+    const working = partOnly ? undefined : clause.cues.find((q) => q.polarity === 'working');
     for (const m of target) {
       if (working) {
         // "was down for an hour but works again", "is facebook down? nope, works for me": the later word wins.
         m.polarity = 'working';
         m.polarityFrom = working;
         m.polarityFromOrphan = true;
-      } else if (m.polarity === null) {
+      } else if (m.polarity === null && (firstOutage || !partOnly)) {
         m.polarity = 'outage';
-        m.polarityFrom = clause.cues[0]!;
+        m.polarityFrom = firstOutage ?? clause.cues[0]!;
         m.polarityFromOrphan = true;
         m.cueDistance = 3;
       }

@@ -4,6 +4,7 @@ export const de: LanguageLexicon = {
   language: 'de',
   countries: ['DE', 'AT', 'CH'],
   outage: [
+    'fehlermeldung', 'fehlermeldungen', 'bricht ab', 'bricht standig ab', 'bricht dauernd ab', 'bricht immer ab', 'bricht immer wieder ab', 'verbindung bricht', 'streiken',
     'platt', 'im eimer', 'streikt', 'zickt', 'ladt ewig', 'kein empfang', 'verbindung abgebrochen', 'verbindung getrennt', 'nicht mehr erreichbar', 'geht garnicht', 'laden nicht', 'ladt nix', 'geht nix', 'nichts geht',
     'geht nicht', 'geht nicht mehr', 'geht gar nicht', 'storung', 'stoerung', 'gestort', 'funktioniert nicht',
     'funktioniert nicht mehr', 'ausfall', 'ausgefallen', 'fallt aus', 'kein internet', 'kein netz', 'keine verbindung',
@@ -29,6 +30,7 @@ export const de: LanguageLexicon = {
   idioms: ['ich bin tot', 'totlachen', 'weg damit'],
   negators: ['nicht', 'kein', 'keine', 'nie', 'nichts'],
   functionWords: [
+    'nimmt',
     'geht', 'lauft', 'ladt', 'laedt', 'funktioniert', 'offnet', 'verbindet', 'sendet', 'kommt', 'kommen', 'spielt', 'zeigt',
     'reagiert', 'startet', 'akzeptiert', 'komme', 'komm', 'laden', 'verbinden', 'senden', 'anmelden', 'einloggen', 'abspielen', 'herunterladen',
     'zugestellt', 'gesendet', 'erreichbar',
@@ -37,7 +39,8 @@ export const de: LanguageLexicon = {
   clauseSplitters: ['aber', 'weil', 'sondern', 'obwohl', 'doch', 'denn'],
   past: ['gestern', 'letzte woche', 'letzten monat', 'letztes jahr', 'vorgestern', 'gestern abend', 'erinnert ihr euch'],
   since: ['seit'],
-  conditionals: ['wenn'],
+  conditionals: [
+    'sollte','wenn'],
   hypothetical: ['falls', 'fur den fall', 'im fall', 'stell dir vor', 'angenommen'],
   finance: ['aktie', 'aktien', 'borse', 'kurs', 'preis', 'preise', 'anleger', 'zahlen', 'quartal', 'umsatz', 'prozent', 'erhoht'],
   postmortem: ['post-mortem', 'postmortem', 'ursache', 'bericht', 'verursacht', 'analyse'],

@@ -35,8 +35,10 @@ export const en: LanguageLexicon = {
     'is red', 'are red', 'all red', 'went red', 'turned red', 'pending for hours', 'pending for', 'stuck pending',
     'one tick', 'one grey tick', 'single tick',
   ],
-  weak: ['issue', 'issues', 'problem', 'problems', 'slow', 'so slow', 'super slow', 'error', 'errors', 'erroring', 'glitch', 'bug'],
+  weak: [
+    'rejected', 'rejects','issue', 'issues', 'problem', 'problems', 'slow', 'so slow', 'super slow', 'error', 'errors', 'erroring', 'glitch', 'bug'],
   errorMessages: [
+    'check your connection', 'check your internet connection', 'having trouble connecting', 'trouble connecting', "something's not right", 'something is not right', "something's wrong",
     'try again later', 'please try again later', 'try later', 'please try later', 'something went wrong',
     "can't process your request", 'cannot process your request', 'unable to process',
     "couldn't process", 'unable to complete your request', 'technical difficulties', 'technical difficulty',
@@ -66,6 +68,7 @@ export const en: LanguageLexicon = {
   ],
   negators: ["can't", "couldn't", "won't", "doesn't", "didn't", "isn't", "aren't", 'not', 'unable', 'never', 'cannot'],
   functionWords: [
+    'let',
     'load', 'loads', 'open', 'opens', 'connect', 'connecting', 'send', 'log', 'login', 'sign', 'access', 'stream', 'upload',
     'refresh', 'sync', 'join', 'reach', 'receive', 'respond', 'responding', 'launch', 'play', 'playing', 'loading', 'opening', 'sending',
   ],

@@ -4,6 +4,7 @@ export const fr: LanguageLexicon = {
   language: 'fr',
   countries: ['FR', 'BE', 'CH', 'CA'],
   outage: [
+    'tourne dans le vide', 'ca tourne', 'mouline', 'ca mouline', 'refuse',
     'hs', 'est tombe', 'tombe', 'ne repond plus', 'aucune connexion', 'coupure', 'ca rame', 'ca plante', 'plus rien ne marche', 'rien ne marche', 'rien ne charge', 'injoignable', 'inaccessible',
     'en panne', 'panne', 'ne marche pas', 'ne marche plus', 'marche pas', 'marche plus', 'ca marche pas', 'ca marche plus',
     'ne fonctionne pas', 'ne fonctionne plus', 'fonctionne pas', 'fonctionne plus', 'impossible de', "n'arrive pas",
@@ -31,6 +32,7 @@ export const fr: LanguageLexicon = {
   idioms: ['en panne de', 'ma voiture est en panne'],
   negators: ['ne', 'pas', 'plus', 'jamais', 'rien'],
   functionWords: [
+    'capte',
     'marche', 'fonctionne', 'charge', 'chargent', 'ouvre', 'connecte', 'envoie', 'envoient', 'part', 'partent', 'arrive',
     'recoit', 'lance', 'repond', 'telecharge', 'lit', 'joue', 'affiche', 'passe', 'passent', 'connecter', 'charger',
   ],

@@ -10,6 +10,7 @@ export const hi: LanguageLexicon = {
   language: 'hi',
   countries: ['IN'],
   outage: [
+    'buffer kar raha', 'buffer ho raha', 'band pada', 'band padi', 'बंद पड़ा', 'chala gaya', 'chali gayi', 'चला गया', 'चली गई', 'band ho jata', 'band ho jaata', 'बंद हो जाता', 'disconnect ho raha', 'disconnect ho rahi', 'disconnect ho rahe', 'baar baar disconnect',
     'नहीं चल रहा है', 'नहीं हो रहा', 'नहीं हो रही', 'एरर आ रहा', 'नेटवर्क गायब', 'सिग्नल नहीं', 'काम नहीं कर रहे', 'chal nahi raha', 'nahi ho raha', 'nahi ho rahi', 'error aa raha', 'signal nahi aa raha', 'network gayab', 'kaam nahi kar rahe', 'bandh hai',
     // Devanagari
     'नहीं चल रहा', 'नहीं चल रही', 'नहीं चल रहे', 'बंद है', 'बंद हो गया', 'डाउन', 'डाउन है', 'काम नहीं कर रहा', 'काम नहीं कर रही',

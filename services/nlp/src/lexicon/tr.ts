@@ -9,6 +9,7 @@ export const tr: LanguageLexicon = {
   language: 'tr',
   countries: ['TR', 'CY'],
   outage: [
+    'kabul etmiyor', 'kabul etmedi', 'kabul edilmiyor', 'kesiliyor', 'kesildi', 'kopuyor', 'koptu',
     'baglanti yok', 'internet yok', 'erisim yok', 'hizmet vermiyor', 'gitmiyor', 'gelmiyor', 'acilmiyor', 'calismiyor artik', 'yavasladi', 'durdu', 'coktu galiba',
     'coktu', 'coktu mu', 'cokmus', 'cokuyor', 'cokme', 'gitti mi', 'gitti', 'calismiyor', 'acilmiyor', 'yuklenmiyor',
     'baglanmiyor', 'baglanamiyor', 'donuyor', 'dondu', 'kasiyor', 'takildi', 'takili', 'takili kaldi', 'erisim sorunu',
