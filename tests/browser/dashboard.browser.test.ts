@@ -219,6 +219,12 @@ describe('service page', () => {
     expect(await page.locator('[data-testid=breakdown-problems]').innerText()).toMatch(/\d+%/);
     await page.locator('[data-testid=breakdown-countries] li').first().waitFor();
     await page.locator('[data-testid=hashtags] li').first().waitFor();
+    // every recent post shows the language detected in its text
+    await page.locator('[data-testid=posts] li').first().waitFor();
+    const postCount = await page.locator('[data-testid=posts] li').count();
+    const languageTags = await page.locator('[data-testid=post-language]').allTextContents();
+    expect(languageTags.length).toBe(postCount);
+    for (const tag of languageTags) expect(tag).toMatch(/^(en|pt|ar)$/);
 
     await dismissBanners(page);
     await h.screenshot(page, 'service-facebook-full');

@@ -75,6 +75,8 @@ export interface Understanding {
   understandPost(post: PostText): Understood;
   /** Zero or more signals, one per service the post is about; ids are `${post.id}:${serviceId}`. */
   signalsForPost(post: PostText & Partial<Pick<PostEvent, 'authorHash' | 'receivedAt'>>, receivedAt?: number): SignalEvent[];
+  /** The post's signals and its detected language, from one reading (ingest stores both). */
+  readPost(post: PostText & Partial<Pick<PostEvent, 'authorHash' | 'receivedAt'>>, receivedAt?: number): { language: DetectedLanguage; signals: SignalEvent[] };
   /** A problem report is already understood: one `report` signal, outage true, confidence 1. */
   signalForReport(report: ReportEvent): SignalEvent;
   readonly catalog: Catalog;
@@ -368,30 +370,36 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
     return { postId: post.id, language, hashtags, outage: anyOutage, problem: scores ? problemModel.best(scores) : 'other', services };
   };
 
+  const readPost = (post: PostText & Partial<Pick<PostEvent, 'authorHash' | 'receivedAt'>>, receivedAt?: number): { language: DetectedLanguage; signals: SignalEvent[] } => {
+    const understood = understandPost(post);
+    const received = receivedAt ?? post.receivedAt ?? Date.now();
+    const hashtags = understood.hashtags.slice(0, MAX_HASHTAGS);
+    const signals: SignalEvent[] = understood.services.map((s) => ({
+      id: signalIdFor(post.id, s.serviceId),
+      sourceId: post.id,
+      serviceId: s.serviceId,
+      kind: s.kind,
+      at: post.at ?? received,
+      receivedAt: received,
+      outage: s.outage,
+      problem: s.problem,
+      confidence: s.confidence,
+      ...(post.country ? { country: post.country } : {}),
+      ...(post.authorHash ? { reporterHash: post.authorHash } : {}),
+      hashtags,
+      evidence: [...s.evidence],
+    }));
+    return { language: understood.language, signals };
+  };
+
   return {
     catalog,
     problemModel,
     understandPost,
     signalsForPost(post, receivedAt) {
-      const understood = understandPost(post);
-      const received = receivedAt ?? post.receivedAt ?? Date.now();
-      const hashtags = understood.hashtags.slice(0, MAX_HASHTAGS);
-      return understood.services.map((s) => ({
-        id: signalIdFor(post.id, s.serviceId),
-        sourceId: post.id,
-        serviceId: s.serviceId,
-        kind: s.kind,
-        at: post.at ?? received,
-        receivedAt: received,
-        outage: s.outage,
-        problem: s.problem,
-        confidence: s.confidence,
-        ...(post.country ? { country: post.country } : {}),
-        ...(post.authorHash ? { reporterHash: post.authorHash } : {}),
-        hashtags,
-        evidence: [...s.evidence],
-      }));
+      return readPost(post, receivedAt).signals;
     },
+    readPost,
     signalForReport(report) {
       return {
         id: report.id,
@@ -405,11 +413,12 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
         confidence: 1,
         ...(report.country ? { country: report.country } : {}),
         reporterHash: report.reporterHash,
-        hashtags: report.text ? tokenise(report.text).hashtags.slice(0, MAX_HASHTAGS) : [],
+        hashtags: report.text ? tokenise(report.text, segmenter).hashtags.slice(0, MAX_HASHTAGS) : [],
         evidence: [`report button: ${report.problem}`],
       };
     },
   };
+
 }
 
 /** The lexicon language a source declared ("pt-BR" -> pt), if downradar has one for it. */
