@@ -519,7 +519,8 @@ export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uin
         default: break;
       }
     }
-    if (token.kind === 'word' && startsWithDigit(token.key) && YEAR.test(token.key)) context.past = true;
+    // "2021" looks back; "error 2000" is a code that happens to look like a year.
+    if (token.kind === 'word' && startsWithDigit(token.key) && YEAR.test(token.key) && !besideErrorWord(tokens, i)) context.past = true;
     if (token.key === 'last' && PAST_AFTER_LAST.has(tokens[i + 1]?.key ?? '')) context.past = true;
     if (skip[i] || !isWordLike(token)) continue;
 
@@ -613,13 +614,8 @@ function addRuleCues(tokens: readonly Token[], start: number, end: number, skip:
       }
     }
     // Error evidence: a code beside an error word ("error 279", "hata kodu 279", "خطأ 503").
-    if (HAS_DIGIT.test(key) && ERROR_CODE.test(key) && !YEAR.test(key)) {
-      let evidence = false;
-      for (let d = -ERROR_CODE_WINDOW; d <= ERROR_CODE_WINDOW && !evidence; d++) {
-        const t = tokens[i + d];
-        if (d === 0 || i + d < start || i + d >= end || !isWordLike(t)) continue;
-        evidence = singleWordMarkers(t!.key).some((m) => m.role === 'errorWord') || markersAt(tokens, i + d).some((m) => m.role === 'errorWord');
-      }
+    if (HAS_DIGIT.test(key) && ERROR_CODE.test(key)) {
+      const evidence = besideErrorWord(tokens, i);
       if (evidence || (HTTP_5XX.test(key) && isBareStatus(tokens, i, end))) {
         consumed[i] = 1;
         cues.push({ start: i, end: i + 1, polarity: 'outage', phrase: `error ${key}`, weak: false, recovery: false });
@@ -627,6 +623,16 @@ function addRuleCues(tokens: readonly Token[], start: number, end: number, skip:
     }
   }
   cues.sort((a, b) => a.start - b.start);
+}
+
+/** An error word within ERROR_CODE_WINDOW tokens of token i. */
+function besideErrorWord(tokens: readonly Token[], i: number): boolean {
+  for (let d = -ERROR_CODE_WINDOW; d <= ERROR_CODE_WINDOW; d++) {
+    const t = tokens[i + d];
+    if (d === 0 || !isWordLike(t)) continue;
+    if (singleWordMarkers(t!.key).some((m) => m.role === 'errorWord') || markersAt(tokens, i + d).some((m) => m.role === 'errorWord')) return true;
+  }
+  return false;
 }
 
 /** A bare 500/502/503/504 is a status unless a unit follows it ("503 people", "500 million"). */
@@ -686,10 +692,10 @@ function clauseNeutraliser(tokens: readonly Token[], start: number, end: number,
   if (context.hypothetical) return 'hypothetical';
   if (context.past) return 'past';
   for (let i = start; i < end; i++) if (tokens[i]!.key === 'years' && tokens[i + 1]?.key === 'ago') return 'past';
+  if (context.finance && outage.every((c) => FINANCE_SENSITIVE.has(c.phrase))) return 'finance';
   if (context.postmortem) return 'postmortem';
   if (context.news) return 'news';
   // "my parcel is stuck in the depot": about the parcel, unless the clause names the app or the site.
   if (context.delivery && !context.surface) return 'delivery';
-  if (context.finance && outage.every((c) => FINANCE_SENSITIVE.has(c.phrase))) return 'finance';
   return undefined;
 }

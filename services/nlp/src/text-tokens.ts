@@ -118,7 +118,8 @@ function computeKey(raw: string): string {
   } else if (ARABIC.test(key)) {
     key = key.replace(ARABIC_ARTICLE, '');
   }
-  return CONTRACTIONS[key] ?? key;
+  // hasOwn: a post may say "constructor" or "__proto__", which a plain object would answer with its prototype's.
+  return Object.hasOwn(CONTRACTIONS, key) ? CONTRACTIONS[key]! : key;
 }
 
 /** "AT&T" -> "ATT" and "Disney+" -> "Disney plus", before tokenising, so brand names survive. */

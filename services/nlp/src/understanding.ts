@@ -546,7 +546,10 @@ function decideAmbiguous(tokens: readonly Token[], mentions: Mention[], analysis
   if (!mentions.some((m) => m.certainty === 'ambiguous')) return;
   const meaningfulBefore = meaningfulWordCounts(tokens);
   /** A cue a neutraliser dropped, right beside the name: "in case zoom dies" is about Zoom, just not now. */
+  // Market talk is about the company ("Meta shares fell", "Акции Meta упали"), never the service.
+  const aboutMarkets = (m: Mention) => analysis.clauses[analysis.clauseOf[m.start]!]?.neutralisedBy === 'finance';
   const besideDroppedCue = (m: Mention) =>
+    !aboutMarkets(m) &&
     (analysis.clauses[analysis.clauseOf[m.start]!]?.dropped ?? []).some((cue) => distanceBetween(meaningfulBefore, m, cue) <= AMBIGUOUS_MAX_CUE_DISTANCE);
   const besideContextWord = (m: Mention) => {
     for (let k = Math.max(0, m.start - SERVICE_CONTEXT_WINDOW); k < Math.min(tokens.length, m.end + SERVICE_CONTEXT_WINDOW); k++) {
@@ -566,7 +569,7 @@ function decideAmbiguous(tokens: readonly Token[], mentions: Mention[], analysis
       hashtagServices.has(m.service.id) ||
       (m.polarity !== null && !m.polarityFromOrphan && m.cueDistance <= AMBIGUOUS_MAX_CUE_DISTANCE) ||
       asPlatform ||
-      (nonLatinPost && LATIN_WORD.test(first.key)) ||
+      (nonLatinPost && LATIN_WORD.test(first.key) && !aboutMarkets(m)) ||
       TURKISH_PROPER_NOUN.test(first.raw) ||
       besideDroppedCue(m) ||
       besideContextWord(m);
