@@ -14,7 +14,7 @@
  *  - Memory: heap after a warm-up, after 200,000 further unique posts (the bounded caches fill)
  *    and after 200,000 more (it should stay flat).
  */
-import { writeResult, median } from './lib/results';
+import { median, writeResult } from '@downradar/common/bench-results';
 import { evaluateUnderstanding, formatReport, formatTable, type EvaluationReport, type Scores } from '../services/nlp/src/evaluation';
 import { loadLabelledSet, isHardCase } from '../services/nlp/src/labelled-set';
 import { measureNlpThroughput, realisticPostMix } from '../services/nlp/src/throughput';

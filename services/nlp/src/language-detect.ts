@@ -48,8 +48,8 @@ const LETTER_HINTS: ReadonlyArray<[RegExp, LanguageCode]> = [
   [/[ñ¿¡]/, 'es'], [/[ãõ]/, 'pt'], [/ß/, 'de'], [/[ğşı]/, 'tr'], [/[œ]|\bç[a]\b/, 'fr'],
 ];
 
-const NON_ASCII = /[^\u0000-\u007f]/;
-const NON_LATIN = /[^\u0000-\u024f\u1e00-\u1eff\u2000-\u206f\p{Emoji_Presentation}\p{Extended_Pictographic}]/u;
+const NON_ASCII = /[^\u0020-\u007e\s]/;
+const NON_LATIN = /[^\s\u0020-\u024f\u1e00-\u1eff\u2000-\u206f\p{Emoji_Presentation}\p{Extended_Pictographic}]/u;
 
 function scriptGuess(text: string): LanguageGuess | undefined {
   let letters = 0;
