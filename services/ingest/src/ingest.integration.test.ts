@@ -8,7 +8,8 @@ const KEY = 'test-key-ingest-0123456789';
 const prefix = testPrefix('ingest');
 const topics = topicNames(prefix);
 const kafka = testKafka();
-const env = { DOWNRADAR_TOPIC_PREFIX: prefix, DOWNRADAR_KAFKA_PARTITIONS: '2', DOWNRADAR_API_KEY_HASHES: hashApiKey(KEY), DOWNRADAR_LOG_LEVEL: 'silent', DOWNRADAR_REPORTER_SALT: 'test-salt' };
+// The stack's addresses come from the environment (DOWNRADAR_KAFKA_BROKERS): a checkout on other ports tests its own stack.
+const env = { ...process.env, DOWNRADAR_TOPIC_PREFIX: prefix, DOWNRADAR_KAFKA_PARTITIONS: '2', DOWNRADAR_API_KEY_HASHES: hashApiKey(KEY), DOWNRADAR_LOG_LEVEL: 'silent', DOWNRADAR_REPORTER_SALT: 'test-salt' };
 let ingest: Awaited<ReturnType<typeof createIngest>>;
 
 beforeAll(async () => {
