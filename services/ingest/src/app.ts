@@ -11,7 +11,8 @@ import { toPostEvent, toReportEvent, type ServiceLookup, type StepResult } from 
 
 export interface Understanding {
   signalForReport(report: ReportEvent): SignalEvent;
-  signalsForPost(post: PostEvent): SignalEvent[];
+  /** The post's signals and the language detected in its text (stored on the post as detectedLang). */
+  readPost(post: PostEvent): { language: string; signals: SignalEvent[] };
 }
 
 export interface IngestOptions {
@@ -222,8 +223,9 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
     ];
   }
   function postMessages(ev: PostEvent): OutMessage[] {
-    const out: OutMessage[] = [{ topic: topics.posts, key: ev.id, value: JSON.stringify(ev) }];
-    for (const s of understanding.signalsForPost(ev)) out.push({ topic: topics.signals, key: s.serviceId, value: JSON.stringify(s) });
+    const { language, signals } = understanding.readPost(ev);
+    const out: OutMessage[] = [{ topic: topics.posts, key: ev.id, value: JSON.stringify({ ...ev, detectedLang: language }) }];
+    for (const s of signals) out.push({ topic: topics.signals, key: s.serviceId, value: JSON.stringify(s) });
     return out;
   }
   const unwrap = <T>(r: StepResult<T>, kind: string): T => {

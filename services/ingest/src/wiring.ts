@@ -31,7 +31,7 @@ export async function createIngest(config: IngestConfig = loadConfig(ingestConfi
   const nlp = createUnderstanding({ catalog });
   const understanding: Understanding = {
     signalForReport: (r) => nlp.signalForReport(r),
-    signalsForPost: (p) => nlp.signalsForPost(p, p.receivedAt),
+    readPost: (p) => nlp.readPost(p, p.receivedAt),
   };
   const admin = kafka.admin();
   let adminConnected = false;
