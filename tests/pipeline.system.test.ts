@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLICKHOUSE_URL, eventually } from '@downradar/common/testing';
+import { servicesAccountFromEnv } from '@downradar/common';
+import { CLICKHOUSE_URL, clickhouseAuthHeaders, eventually } from '@downradar/common/testing';
 import { replayInto, startSystem, type TestSystem } from './harness/system';
 
 /**
@@ -54,7 +55,8 @@ describe('replay -> ingest -> Kafka -> sink -> ClickHouse -> API', () => {
     const total = await eventually(
       async () => {
         const q = encodeURIComponent(`SELECT count() FROM ${sys.database}.reports FINAL FORMAT TabSeparated`);
-        const n = Number((await (await fetch(`${CLICKHOUSE_URL}/?query=${q}`)).text()).trim());
+        const res = await fetch(`${CLICKHOUSE_URL}/?query=${q}`, { headers: clickhouseAuthHeaders(servicesAccountFromEnv()) });
+        const n = Number((await res.text()).trim());
         return n === accepted ? n : undefined;
       },
       120_000,

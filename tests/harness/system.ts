@@ -6,7 +6,7 @@
  */
 import { createServer } from 'node:net';
 import { spawn } from 'node:child_process';
-import { createClickHouse, createKafka, deleteTopicsWithPrefix, ensureTopics, hashApiKey, migrate, newApiKey, repoRoot } from '@downradar/common';
+import { createClickHouse, createKafka, deleteTopicsWithPrefix, ensureTopics, hashApiKey, migrate, newApiKey, repoRoot, servicesAccountFromEnv } from '@downradar/common';
 import { CLICKHOUSE_URL, KAFKA_BROKERS, testDatabase, testPrefix } from '@downradar/common/testing';
 import { serviceUrl, startServices, stopServices, type Running } from '../../services/common/src/cli/processes';
 
@@ -46,7 +46,8 @@ async function freePort(): Promise<number> {
 
 /**
  * `opts.env` may point the system at another stack (DOWNRADAR_KAFKA_BROKERS,
- * DOWNRADAR_CLICKHOUSE_URL): topics, migrations and the clean-up then go there too.
+ * DOWNRADAR_CLICKHOUSE_URL, and DOWNRADAR_CLICKHOUSE_PASSWORD_FILE for its services' account):
+ * topics, migrations and the clean-up then go there too.
  */
 export async function startSystem(
   name: string,
@@ -84,7 +85,8 @@ export async function startSystem(
   env.DOWNRADAR_KAFKA_BROKERS = kafkaBrokers.join(',');
   env.DOWNRADAR_CLICKHOUSE_URL = clickhouseUrl;
   const kafka = createKafka({ brokers: kafkaBrokers, clientId: 'downradar-test' });
-  const clickHouse = () => createClickHouse({ url: clickhouseUrl });
+  // As the services' account of that stack (DOWNRADAR_CLICKHOUSE_PASSWORD_FILE in opts.env for another stack).
+  const clickHouse = () => createClickHouse({ url: clickhouseUrl, ...servicesAccountFromEnv({ ...process.env, ...env }) });
   await ensureTopics(kafka, { prefix, partitions: 3 });
   const ch = clickHouse();
   await migrate(ch, { dir: `${repoRoot}/schemas/clickhouse`, database });

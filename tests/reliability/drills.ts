@@ -19,7 +19,7 @@
  * `npm run drills` runs them at full scale; tests/reliability/drills.system.test.ts runs the
  * short form (shorter outages, same checks).
  */
-import { createClickHouse, createKafka, createProducer, loadCatalog, topicNames, type ClickHouseClient } from '@downradar/common';
+import { createClickHouse, createKafka, createProducer, loadCatalog, servicesAccountFromEnv, topicNames, type ClickHouseClient } from '@downradar/common';
 import { randomSuffix } from '@downradar/common/testing';
 import type { Kafka } from 'kafkajs';
 import { readFileSync } from 'node:fs';
@@ -105,7 +105,12 @@ const BURST_CLIENT_POOL = 10;
 export async function startDrills(wanted: PrivateStack, scale: DrillScale, log: (line: string) => void): Promise<DrillEnv> {
   const stack = await privateStackUp(wanted, (l) => log(`  ${l}`));
   log(`private stack: Kafka ${stack.brokers}, ClickHouse ${stack.clickhouseUrl}, data ${stack.dataDir}`);
-  const common = { DOWNRADAR_KAFKA_BROKERS: stack.brokers, DOWNRADAR_CLICKHOUSE_URL: stack.clickhouseUrl };
+  // The private stack's ClickHouse has its own services' password, in its own data dir.
+  const common = {
+    DOWNRADAR_KAFKA_BROKERS: stack.brokers,
+    DOWNRADAR_CLICKHOUSE_URL: stack.clickhouseUrl,
+    DOWNRADAR_CLICKHOUSE_PASSWORD_FILE: `${stack.dataDir}/clickhouse-password`,
+  };
   // Per-address limit of the burst drill's client pool: 1.2x an address's share of the normal
   // rate (which the load generator keeps exactly), so the normal rate is never limited and a 10x
   // burst is within seconds, whatever the fixed one-minute windows of the limiter.
@@ -131,7 +136,7 @@ export async function startDrills(wanted: PrivateStack, scale: DrillScale, log: 
     }),
   ]);
   const kafka = createKafka({ brokers: [stack.brokers], clientId: 'downradar-drills' });
-  const ch = createClickHouse({ url: stack.clickhouseUrl });
+  const ch = createClickHouse({ url: stack.clickhouseUrl, ...servicesAccountFromEnv({ ...process.env, ...common }) });
   return { stack, reports, alerts, kafka, ch, scale, log };
 }
 
