@@ -16,7 +16,10 @@ export interface TestSystem {
   name: string;
   prefix: string;
   database: string;
+  /** A key with the `feed` scope (ingest's batch and post endpoints). */
   apiKey: string;
+  /** A key with the `subscriptions` scope (the notifier's API). */
+  subscriptionsKey: string;
   env: NodeJS.ProcessEnv;
   /** Where this system's Kafka and ClickHouse are (the shared stack unless env said otherwise). */
   kafkaBrokers: string[];
@@ -56,6 +59,7 @@ export async function startSystem(
   const prefix = testPrefix(name);
   const database = testDatabase(name);
   const apiKey = newApiKey();
+  const subscriptionsKey = newApiKey();
   const ports = {
     DOWNRADAR_INGEST_PORT: String(await freePort()),
     DOWNRADAR_API_PORT: String(await freePort()),
@@ -68,7 +72,7 @@ export async function startSystem(
     DOWNRADAR_TOPIC_PREFIX: prefix,
     DOWNRADAR_KAFKA_PARTITIONS: '3',
     DOWNRADAR_CLICKHOUSE_DATABASE: database,
-    DOWNRADAR_API_KEY_HASHES: hashApiKey(apiKey),
+    DOWNRADAR_API_KEY_HASHES: `${hashApiKey(apiKey)}:feed,${hashApiKey(subscriptionsKey)}:subscriptions`,
     DOWNRADAR_SINK_GROUP_ID: `${prefix}-sink`,
     DOWNRADAR_DETECTOR_GROUP_ID: `${prefix}-detector`,
     DOWNRADAR_DETECTOR_INCIDENTS_GROUP_ID: `${prefix}-incidents`,
@@ -118,6 +122,7 @@ export async function startSystem(
     prefix,
     database,
     apiKey,
+    subscriptionsKey,
     env,
     kafkaBrokers,
     clickhouseUrl,

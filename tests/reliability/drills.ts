@@ -502,7 +502,7 @@ export async function receiverDownDrill(env: DrillEnv): Promise<DrillRow> {
   const subscribe = async (url: string) => {
     const res = await fetch(`${sys.url('notifier')}/v1/subscriptions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': sys.apiKey },
+      headers: { 'content-type': 'application/json', 'x-api-key': sys.subscriptionsKey },
       body: JSON.stringify({ url, secret, services: ['slack'], description: `drill ${run}` }),
     });
     if (res.status !== 201) throw new Error(`receiver-down: subscription refused: ${res.status} ${await res.text()}`);

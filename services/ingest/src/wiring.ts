@@ -1,4 +1,4 @@
-import { dataDir, loadCatalog, createKafka, createLogger, createMetricsRegistry, createProducer, ensureTopics, loadApiKeys, loadConfig, topicNames, type ConfigOf } from '@downradar/common';
+import { dataDir, loadCatalog, createKafka, createLogger, createMetricsRegistry, createProducer, ensureTopics, loadApiKeys, loadConfig, topicNames, warnUnscopedKeys, type ConfigOf } from '@downradar/common';
 import { createUnderstanding } from '@downradar/nlp';
 import { buildApp, type Understanding } from './app';
 import { ingestConfigSpec } from './config';
@@ -32,6 +32,8 @@ export async function createIngest(config: IngestConfig = loadConfig(ingestConfi
     signalForReport: (r) => nlp.signalForReport(r),
     signalsForPost: (p) => nlp.signalsForPost(p, p.receivedAt),
   };
+  const apiKeys = loadApiKeys({ hashes: config.apiKeyHashes, file: config.apiKeysFile ?? `${dataDir}/api-keys` });
+  warnUnscopedKeys(apiKeys, logger);
   const admin = kafka.admin();
   let adminConnected = false;
   const app = await buildApp({
@@ -41,7 +43,7 @@ export async function createIngest(config: IngestConfig = loadConfig(ingestConfi
     understanding,
     services: { problemsOf: (id) => catalog.get(id)?.problems },
     hashReporter: reporterHasher(loadOrCreateSalt(config.reporterSalt, `${dataDir}/reporter-salt`)),
-    apiKeys: loadApiKeys({ hashes: config.apiKeyHashes, file: config.apiKeysFile ?? `${dataDir}/api-keys` }),
+    apiKeys,
     logger,
     registry,
     kafkaReady: async () => {

@@ -9,6 +9,7 @@ import {
   kafkaError,
   loadApiKeys,
   topicNames,
+  warnUnscopedKeys,
   type ApiKeyStore,
   type Logger,
   type Producer,
@@ -112,6 +113,7 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps = {}): 
   let ready = false;
   const http = buildHttpApp({ store, apiKeys, registry, logger, isReady: () => ready });
   if (apiKeys.size === 0) logger.warn('no API key configured: the subscriptions API refuses every request (set DOWNRADAR_API_KEY_HASHES)');
+  warnUnscopedKeys(apiKeys, logger);
 
   return {
     http,

@@ -7,10 +7,11 @@ import { buildHttpApp } from './app';
 import { SubscriptionStore } from './subscription-store';
 
 const KEY = 'drk_test_key_for_the_subscriptions_api';
+const FEED_KEY = 'drk_test_key_of_a_feed_only';
 const dir = mkdtempSync(join(tmpdir(), 'notifier-api-'));
 const path = join(dir, 'subscriptions.json');
 const store = SubscriptionStore.load(path);
-const app = buildHttpApp({ store, apiKeys: loadApiKeys({ hashes: [hashApiKey(KEY)] }), registry: createMetricsRegistry('notifier-test', false) });
+const app = buildHttpApp({ store, apiKeys: loadApiKeys({ hashes: [`${hashApiKey(KEY)}:subscriptions`, `${hashApiKey(FEED_KEY)}:feed`] }), registry: createMetricsRegistry('notifier-test', false) });
 const auth = { 'x-api-key': KEY };
 
 beforeAll(() => app.ready());
@@ -28,6 +29,20 @@ describe('subscriptions API', () => {
     }
     const r = await app.inject({ method: 'POST', url: '/v1/subscriptions', payload: { url: 'https://example.com/hook' } });
     expect(r.statusCode).toBe(401);
+    expect(store.size).toBe(0);
+  });
+
+  it('403 for a key whose scope is feed, on every route, and nothing is created', async () => {
+    for (const [method, url] of [
+      ['GET', '/v1/subscriptions'],
+      ['POST', '/v1/subscriptions'],
+      ['GET', '/v1/subscriptions/sub_abcdefgh12'],
+      ['DELETE', '/v1/subscriptions/sub_abcdefgh12'],
+    ] as const) {
+      const r = await app.inject({ method, url, headers: { 'x-api-key': FEED_KEY }, ...(method === 'POST' ? { payload: { url: 'https://example.com/hook' } } : {}) });
+      expect(r.statusCode, `${method} ${url}`).toBe(403);
+      expect(r.json()).toEqual({ error: 'FORBIDDEN_SCOPE', message: 'this API key has the scope feed; this endpoint needs a key with the scope subscriptions' });
+    }
     expect(store.size).toBe(0);
   });
 

@@ -6,7 +6,7 @@ import type { SubscriptionStore } from './subscription-store';
 
 /**
  * /v1/subscriptions: create, list and delete webhook subscriptions. Every route needs an API
- * key (x-api-key or Bearer). The secret is returned once, in the 201 of the POST; it is never
+ * key with the `subscriptions` scope (x-api-key or Bearer). The secret is returned once, in the 201 of the POST; it is never
  * listed or logged afterwards.
  */
 export interface SubscriptionRoutesOptions {
@@ -21,17 +21,18 @@ const Params = Type.Object({ id: Type.String({ maxLength: 100 }) });
 export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRoutesOptions> = async (app: FastifyInstance, opts) => {
   const { store, apiKeys } = opts;
 
+  // Managing subscriptions needs a key with the `subscriptions` scope: a feed's key gets 403.
   app.addHook('onRequest', async (req, reply) => {
-    const who = apiKeys.check(presentedKey(req.headers));
-    if (!who) {
-      return reply.code(401).send({ error: 'UNAUTHORIZED', message: 'a valid API key is required in the x-api-key header' });
+    const check = apiKeys.authorize(presentedKey(req.headers), 'subscriptions');
+    if (!check.ok) {
+      return reply.code(check.status).send({ error: check.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN_SCOPE', message: check.message });
     }
-    req.log.debug({ apiKey: who }, 'api key accepted');
+    req.log.debug({ apiKeyName: check.name }, 'api key accepted');
   });
 
   app.post(
     '/v1/subscriptions',
-    { schema: { body: SubscriptionInput, response: { 201: Created, 400: ErrorBody, 401: ErrorBody } } },
+    { schema: { body: SubscriptionInput, response: { 201: Created, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody } } },
     async (req, reply) => {
       const input = req.body as SubscriptionInput;
       const bad = checkUrl(input.url);
@@ -44,13 +45,13 @@ export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRoutesOptions> =
 
   app.get(
     '/v1/subscriptions',
-    { schema: { response: { 200: Type.Object({ subscriptions: Type.Array(SubscriptionView) }), 401: ErrorBody } } },
+    { schema: { response: { 200: Type.Object({ subscriptions: Type.Array(SubscriptionView) }), 401: ErrorBody, 403: ErrorBody } } },
     async () => ({ subscriptions: store.list().map(viewOf) }),
   );
 
   app.get(
     '/v1/subscriptions/:id',
-    { schema: { params: Params, response: { 200: SubscriptionView, 401: ErrorBody, 404: ErrorBody } } },
+    { schema: { params: Params, response: { 200: SubscriptionView, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody } } },
     async (req, reply) => {
       const { id } = req.params as { id: string };
       const sub = store.get(id);
@@ -61,7 +62,7 @@ export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRoutesOptions> =
 
   app.delete(
     '/v1/subscriptions/:id',
-    { schema: { params: Params, response: { 204: Type.Null(), 401: ErrorBody, 404: ErrorBody } } },
+    { schema: { params: Params, response: { 204: Type.Null(), 401: ErrorBody, 403: ErrorBody, 404: ErrorBody } } },
     async (req, reply) => {
       const { id } = req.params as { id: string };
       if (!(await store.remove(id))) return reply.code(404).send({ error: 'NOT_FOUND', message: `no subscription ${id}` });
