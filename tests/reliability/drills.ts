@@ -132,6 +132,8 @@ export async function startDrills(wanted: PrivateStack, scale: DrillScale, log: 
         // Small fetches: the backlog takes many transactions, so a kill lands in the middle of it.
         DOWNRADAR_DETECTOR_MAX_BATCH_BYTES: '65536',
         DOWNRADAR_NOTIFIER_FROM_BEGINNING: 'true',
+        // The drill's receivers listen on loopback, which the notifier refuses unless allowed.
+        DOWNRADAR_WEBHOOK_ALLOW: '127.0.0.1',
       },
     }),
   ]);

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { presentedKey, type ApiKeyStore } from '@downradar/common';
 import { SubscriptionInput, SubscriptionView, checkUrl, viewOf } from './subscription';
 import type { SubscriptionStore } from './subscription-store';
+import type { DestinationGuard } from './destination-guard';
 
 /**
  * /v1/subscriptions: create, list and delete webhook subscriptions. Every route needs an API
@@ -12,14 +13,16 @@ import type { SubscriptionStore } from './subscription-store';
 export interface SubscriptionRoutesOptions {
   store: SubscriptionStore;
   apiKeys: ApiKeyStore;
+  guard: DestinationGuard;
+  checkTimeoutMs: number;
 }
 
-const ErrorBody = Type.Object({ error: Type.String(), message: Type.String() });
+const ErrorBody = Type.Object({ error: Type.String(), message: Type.String(), rule: Type.Optional(Type.String()) });
 const Created = Type.Object({ ...SubscriptionView.properties, secret: Type.String() }, { additionalProperties: false });
 const Params = Type.Object({ id: Type.String({ maxLength: 100 }) });
 
 export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRoutesOptions> = async (app: FastifyInstance, opts) => {
-  const { store, apiKeys } = opts;
+  const { store, apiKeys, guard } = opts;
 
   // Managing subscriptions needs a key with the `subscriptions` scope: a feed's key gets 403.
   app.addHook('onRequest', async (req, reply) => {
@@ -37,6 +40,13 @@ export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRoutesOptions> =
       const input = req.body as SubscriptionInput;
       const bad = checkUrl(input.url);
       if (bad) return reply.code(400).send({ error: 'INVALID_REQUEST', message: `body.url ${bad}` });
+      // Where it points now. A name that does not resolve yet is accepted: every delivery checks
+      // again (a name may also change its answer later), and that check is the one that holds.
+      const where = await guard.check(input.url, opts.checkTimeoutMs);
+      if (!where.ok && where.refused) {
+        req.log.info({ rule: where.rule }, 'subscription refused: destination');
+        return reply.code(400).send({ error: 'DESTINATION_REFUSED', rule: where.rule, message: `body.url: ${where.reason}` });
+      }
       const sub = await store.create(input);
       req.log.info({ subscriptionId: sub.id }, 'subscription created');
       return reply.code(201).send({ ...viewOf(sub), secret: sub.secret });
