@@ -63,7 +63,7 @@ secret_file() {
 }
 
 sha256_hex() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
-xml_escape() { local s="$1"; s="${s//&/&amp;}"; s="${s//</&lt;}"; s="${s//>/&gt;}"; printf '%s' "$s"; }
+xml_escape() { printf '%s' "$1" | sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g'; }
 
 # <ip> entries of a comma-separated list of addresses or networks (1.2.3.4, 10.0.0.0/8, ::1).
 networks_xml() {
@@ -98,7 +98,10 @@ has_constraints() {
 }
 
 users_xml() {
-  local version="$1" services_hash="$2" analyst_hash="$3" constraints=""
+  local version="$1" services_hash="$2" analyst_hash="$3" constraints="" services_networks analyst_networks
+  # Checked here, outside the heredoc, so that a bad value stops the script.
+  services_networks="$(networks_xml "$SERVICES_NETWORKS" DOWNRADAR_CLICKHOUSE_SERVICES_NETWORKS)"
+  analyst_networks="$(networks_xml "$ANALYST_NETWORKS" DOWNRADAR_CLICKHOUSE_ANALYST_NETWORKS)"
   if has_constraints "$version"; then
     constraints="
             <constraints>
@@ -139,13 +142,13 @@ users_xml() {
     <users>
         <$SERVICES_USER>
             <password_sha256_hex>$services_hash</password_sha256_hex>
-            <networks>$(networks_xml "$SERVICES_NETWORKS" DOWNRADAR_CLICKHOUSE_SERVICES_NETWORKS)</networks>
+            <networks>$services_networks</networks>
             <profile>default</profile>
             <quota>services</quota>
         </$SERVICES_USER>
         <analyst>
             <password_sha256_hex>$analyst_hash</password_sha256_hex>
-            <networks>$(networks_xml "$ANALYST_NETWORKS" DOWNRADAR_CLICKHOUSE_ANALYST_NETWORKS)</networks>
+            <networks>$analyst_networks</networks>
             <profile>analyst</profile>
             <quota>analyst</quota>
             <allow_databases>
