@@ -115,3 +115,11 @@ describe('destination rules', () => {
     expect(urlTarget(new URL('http://example.com:8080/x'))).toEqual({ host: 'example.com', port: 8080 });
   });
 });
+
+describe('DOWNRADAR_WEBHOOK_ALLOW at start', () => {
+  it('a bad entry stops the notifier with a message naming the variable and the entry', async () => {
+    const { guardFromConfig } = await import('./app');
+    expect(() => guardFromConfig({ webhookAllow: ['127.0.0.1:9999', 'localhost'], webhookDnsServers: [] })).toThrow(/DOWNRADAR_WEBHOOK_ALLOW "localhost" is not an IP address or network/);
+    expect(guardFromConfig({ webhookAllow: ['127.0.0.1:9999'], webhookDnsServers: [] })).toHaveProperty('check');
+  });
+});
