@@ -225,6 +225,10 @@ cmd_write() {
   users_xml "$(server_version)" "$(sha256_hex "$services_pw")" "$(sha256_hex "$analyst_pw")" | write_if_changed "$USERS"
   client_xml "$port" analyst "$analyst_pw" "$DATABASE" | write_if_changed "$CH_DIR/analyst-client.xml"
   client_xml "$port" "$SERVICES_USER" "$services_pw" "$DATABASE" | write_if_changed "$CH_DIR/services-client.xml"
+  # Throwaway test accounts (services/common/src/testing/sql-users.ts) left behind by a test run
+  # that was killed: a day old is long past any test.
+  [[ -d "$CH_DIR/users.d" ]] && find "$CH_DIR/users.d" -maxdepth 1 -name 't_sql_*.xml' -mmin +1440 -delete
+  return 0
 }
 
 cmd_print() {
