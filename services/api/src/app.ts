@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import cors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
-import { createClickHouse, createKafka, createMetricsRegistry, type ClickHouseClient, type Kafka, type Logger, type Registry, type Service } from '@downradar/common';
+import { createClickHouse, createKafka, createMetricsRegistry, servicesAccount, type ClickHouseClient, type Kafka, type Logger, type Registry, type Service } from '@downradar/common';
 import { createHttpApp, errorBody, opsRoutes } from '@downradar/common/http';
 import { loadCatalog } from '../../../schemas/catalog/index';
 import { apiCatalog, type ApiCatalog } from './catalog';
@@ -198,8 +198,7 @@ export function createApiService(config: ApiConfig, deps: { logger: Logger }): S
   const clickhouse = createClickHouse({
     url: config.clickhouseUrl,
     database: config.clickhouseDatabase,
-    username: config.clickhouseUser,
-    password: config.clickhousePassword,
+    ...servicesAccount(config),
     requestTimeoutMs: config.apiQueryTimeoutMs + 2000,
   });
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'downradar-api', logger });

@@ -92,8 +92,12 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
     recent,
     metrics,
     produce: createProduce({ producer: deps.producer, topics: deps.topics, understanding: deps.understanding, recent, produceTimeoutMs: options.produceTimeoutMs, metrics, logger }),
+    // Posting reports and posts in bulk needs a key with the `feed` scope (a subscriptions key gets 403).
     requireKey: async (req: FastifyRequest) => {
-      if (!deps.apiKeys.check(presentedKey(req.headers))) throw new HttpError(401, 'UNAUTHORIZED', 'a valid API key is required in the x-api-key header', 'x-api-key');
+      const check = deps.apiKeys.authorize(presentedKey(req.headers), 'feed');
+      if (check.ok) return;
+      if (check.status === 401) throw new HttpError(401, 'UNAUTHORIZED', check.message, 'x-api-key');
+      throw new HttpError(403, 'FORBIDDEN_SCOPE', check.message, 'x-api-key');
     },
   };
   await app.register(reportsRoutes, ctx);

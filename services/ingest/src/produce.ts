@@ -10,7 +10,8 @@ import type { RecentIds } from './recent-ids';
 
 export interface Understanding {
   signalForReport(report: ReportEvent): SignalEvent;
-  signalsForPost(post: PostEvent): SignalEvent[];
+  /** The post's signals and the language detected in its text (stored on the post as detectedLang). */
+  readPost(post: PostEvent): { language: string; signals: SignalEvent[] };
 }
 
 /** An event to store: its id (for the dedupe set and the retry join) and its messages. */
@@ -34,7 +35,7 @@ export interface Produce {
   store(events: Pending[]): Promise<void>;
   /** The report on downradar.reports and its signal on downradar.signals. */
   reportMessages(ev: ReportEvent): OutMessage[];
-  /** The post on downradar.posts and its signals. */
+  /** The post on downradar.posts (with the language its text is in) and its signals. */
   postMessages(ev: PostEvent): OutMessage[];
 }
 
@@ -100,8 +101,9 @@ export function createProduce(deps: ProduceDeps): Produce {
   }
 
   function postMessages(ev: PostEvent): OutMessage[] {
-    const out: OutMessage[] = [{ topic: topics.posts, key: ev.id, value: JSON.stringify(ev) }];
-    for (const s of understanding.signalsForPost(ev)) out.push({ topic: topics.signals, key: s.serviceId, value: JSON.stringify(s) });
+    const { language, signals } = understanding.readPost(ev);
+    const out: OutMessage[] = [{ topic: topics.posts, key: ev.id, value: JSON.stringify({ ...ev, detectedLang: language }) }];
+    for (const s of signals) out.push({ topic: topics.signals, key: s.serviceId, value: JSON.stringify(s) });
     return out;
   }
 

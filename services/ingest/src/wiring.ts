@@ -1,4 +1,4 @@
-import { dataDir, createKafka, type Logger, type Service, reporterHasher, reporterSalt, createLogger, createMetricsRegistry, createProducer, ensureTopics, loadApiKeys, loadConfig, topicNames, type ConfigOf } from '@downradar/common';
+import { dataDir, createKafka, type Logger, type Service, reporterHasher, reporterSalt, createLogger, createMetricsRegistry, createProducer, ensureTopics, loadApiKeys, loadConfig, topicNames, warnUnscopedKeys, type ConfigOf } from '@downradar/common';
 import type { FastifyInstance } from 'fastify';
 import { loadCatalog } from '../../../schemas/catalog/index';
 import { createUnderstanding } from '@downradar/nlp';
@@ -35,8 +35,10 @@ export async function buildIngest(config: IngestConfig = loadConfig(ingestConfig
   const nlp = createUnderstanding({ catalog });
   const understanding: Understanding = {
     signalForReport: (r) => nlp.signalForReport(r),
-    signalsForPost: (p) => nlp.signalsForPost(p, p.receivedAt),
+    readPost: (p) => nlp.readPost(p, p.receivedAt),
   };
+  const apiKeys = loadApiKeys({ hashes: config.apiKeyHashes, file: config.apiKeysFile ?? `${dataDir}/api-keys` });
+  warnUnscopedKeys(apiKeys, logger);
   const admin = kafka.admin();
   let adminConnected = false;
   const app = await buildApp({
@@ -46,7 +48,7 @@ export async function buildIngest(config: IngestConfig = loadConfig(ingestConfig
     understanding,
     services: { problemsOf: (id) => catalog.get(id)?.problems },
     hashReporter: reporterHasher(reporterSalt(config.reporterSalt)),
-    apiKeys: loadApiKeys({ hashes: config.apiKeyHashes, file: config.apiKeysFile ?? `${dataDir}/api-keys` }),
+    apiKeys,
     logger,
     registry,
     kafkaReady: async () => {

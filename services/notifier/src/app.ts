@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import {
+  ConfigError,
   createKafka,
   createLogger,
   createMetricsRegistry,
@@ -9,6 +10,7 @@ import {
   InfraError,
   loadApiKeys,
   topicNames,
+  warnUnscopedKeys,
   type ApiKeyStore,
   type Logger,
   type Producer,
@@ -20,15 +22,20 @@ import { startAlertConsumers, type AlertConsumers } from './alerts.consumer';
 import { loadCatalogLookup, type CatalogLookup } from './catalog-lookup';
 import type { NotifierConfig } from './config';
 import { createDeliveryEngine, type DeliveryEngine } from './delivery-engine';
+import { createDestinationGuard, type DestinationGuard } from './destination-guard';
 import { SubscriptionStore } from './subscription-store';
 import { subscriptionRoutes } from './subscriptions.route';
 
 export interface HttpAppOptions {
   store: SubscriptionStore;
   apiKeys: ApiKeyStore;
+  /** Where subscriptions may point; default: the rules with no allowlist. */
+  guard?: DestinationGuard;
   registry: Registry;
   logger?: Logger;
   isReady?: () => boolean;
+  /** How long a subscription's host may take to resolve when it is created. */
+  checkTimeoutMs?: number;
 }
 
 /**
@@ -42,7 +49,7 @@ export function buildHttpApp(o: HttpAppOptions): FastifyInstance {
     live: () => ({ ok: true, status: 'ok' }),
     ready: () => (o.isReady?.() ?? true ? { ok: true, status: 'ready' } : { ok: false, status: 'starting' }),
   });
-  void app.register(subscriptionRoutes, { store: o.store, apiKeys: o.apiKeys });
+  void app.register(subscriptionRoutes, { store: o.store, apiKeys: o.apiKeys, guard: o.guard ?? createDestinationGuard(), checkTimeoutMs: o.checkTimeoutMs ?? 5000 });
   return app;
 }
 
@@ -64,6 +71,7 @@ export interface NotifierDeps {
   store?: SubscriptionStore;
   apiKeys?: ApiKeyStore;
   catalog?: CatalogLookup;
+  guard?: DestinationGuard;
 }
 
 export function buildNotifier(config: NotifierConfig, deps: NotifierDeps = {}): Notifier {
@@ -72,6 +80,7 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps = {}): 
   const store = deps.store ?? SubscriptionStore.load(config.notifierSubscriptionsFile);
   const apiKeys = deps.apiKeys ?? loadApiKeys({ hashes: config.apiKeyHashes, file: config.apiKeysFile });
   const catalog = deps.catalog ?? loadCatalogLookup(config.catalogFile);
+  const guard = deps.guard ?? guardFromConfig(config);
   const names = topicNames(config.topicPrefix);
   const retryTopic = names.webhookRetry;
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'downradar-notifier', logger });
@@ -92,12 +101,14 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps = {}): 
     registry,
     nameOf: catalog.nameOf,
     deliveredSetSize: config.notifierDeliveredSetSize,
+    guard,
   });
 
   let consumers: AlertConsumers | undefined;
   let ready = false;
-  const http = buildHttpApp({ store, apiKeys, registry, logger, isReady: () => ready });
+  const http = buildHttpApp({ store, apiKeys, registry, logger, guard, checkTimeoutMs: config.webhookTimeoutMs, isReady: () => ready });
   if (apiKeys.size === 0) logger.warn('no API key configured: the subscriptions API refuses every request (set DOWNRADAR_API_KEY_HASHES)');
+  warnUnscopedKeys(apiKeys, logger);
 
   return {
     http,
@@ -140,6 +151,15 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps = {}): 
       await http.close();
     },
   };
+}
+
+/** The destination rules with the configured allowlist; a bad entry stops the notifier naming the variable. */
+export function guardFromConfig(config: Pick<NotifierConfig, 'webhookAllow' | 'webhookDnsServers'>): DestinationGuard {
+  try {
+    return createDestinationGuard({ allow: config.webhookAllow, dnsServers: config.webhookDnsServers });
+  } catch (err) {
+    throw new ConfigError('DOWNRADAR_WEBHOOK_ALLOW', (err as Error).message);
+  }
 }
 
 /** A broker busy creating or deleting other topics answers some admin calls with retriable errors for a moment. */

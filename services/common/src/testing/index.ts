@@ -16,9 +16,6 @@ export const CLICKHOUSE_URL = process.env.DOWNRADAR_CLICKHOUSE_URL ?? 'http://12
  */
 export const STACK_ENV = { DOWNRADAR_KAFKA_BROKERS: KAFKA_BROKERS.join(','), DOWNRADAR_CLICKHOUSE_URL: CLICKHOUSE_URL };
 
-/** Arguments of `clickhouse-client` that reach the test stack's native port (DOWNRADAR_CLICKHOUSE_TCP_PORT). */
-export const clickhouseClientArgs = (...args: string[]) => ['--port', process.env.DOWNRADAR_CLICKHOUSE_TCP_PORT ?? '9000', ...args];
-
 export const randomSuffix = (n = 8) => randomBytes(n).toString('hex').slice(0, n);
 export const testPrefix = (name: string) => `t-${name}-${randomSuffix()}`;
 export const testDatabase = (name: string) => `t_${name.replace(/[^a-z0-9_]/gi, '_')}_${randomSuffix()}`;
@@ -27,9 +24,12 @@ export function testKafka(clientId = 'downradar-test'): Kafka {
   return createKafka({ brokers: KAFKA_BROKERS, clientId });
 }
 
+/** A client as the services' account (its password read as the services read it). */
 export function testClickHouse(database?: string): ClickHouseClient {
   return createClickHouse({ url: CLICKHOUSE_URL, ...(database ? { database } : {}) });
 }
+
+export * from './sql-users';
 
 /** Poll until `check` returns a value (not undefined), or fail with the last state after timeoutMs. */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
