@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, repoRoot, type ClickHouseClient } from '@downradar/common';
-import { testClickHouse, testDatabase } from '@downradar/common/testing';
+import { clickhouseClientArgs, testClickHouse, testDatabase } from '@downradar/common/testing';
 
 const db = testDatabase('cookbook');
 const ch: ClickHouseClient = testClickHouse();
@@ -43,7 +43,7 @@ export function extractRecipes(markdown: string): Recipe[] {
 const recipes = extractRecipes(readFileSync(`${repoRoot}/docs/sql-cookbook.md`, 'utf8'));
 
 function asAnalyst(sql: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync('clickhouse-client', ['--user', 'analyst', '--database', db, '--format', 'JSONEachRow', '--query', sql], {
+  const r = spawnSync('clickhouse-client', [...clickhouseClientArgs(), '--user', 'analyst', '--database', db, '--format', 'JSONEachRow', '--query', sql], {
     encoding: 'utf8',
     timeout: 60_000,
   });

@@ -1,11 +1,11 @@
 /**
- * The detector against the real broker (127.0.0.1:9092), built in-process with a throwaway topic
+ * The detector against the real broker (DOWNRADAR_KAFKA_BROKERS, 127.0.0.1:9092 by default), built in-process with a throwaway topic
  * prefix: signals of a spiking service in, scores and an `opened` incident out, a bad message to
  * the DLQ, all committed with Kafka transactions.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { deleteTopicsWithPrefix, ensureTopics, loadConfig, topicNames } from '@downradar/common';
-import { eventually, testKafka, testPrefix } from '@downradar/common/testing/index';
+import { STACK_ENV, eventually, testKafka, testPrefix } from '@downradar/common/testing/index';
 import type { DlqRecord, IncidentEvent, ScoreEvent, TrendEvent } from '../../../schemas/events/index';
 import { createDetectorService, type DetectorService } from './app';
 import { detectorConfigSpec } from './config';
@@ -23,6 +23,7 @@ afterAll(async () => {
 
 function build(prefix: string, instance: string, extra: Record<string, string> = {}): DetectorService {
   const config = loadConfig(detectorConfigSpec, {
+    ...STACK_ENV,
     DOWNRADAR_TOPIC_PREFIX: prefix,
     DOWNRADAR_KAFKA_PARTITIONS: '3',
     DOWNRADAR_DETECTOR_PORT: '0',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteTopicsWithPrefix, hashApiKey, loadConfig, topicNames } from '@downradar/common';
-import { readTopic, testKafka, testPrefix } from '@downradar/common/testing';
+import { STACK_ENV, readTopic, testKafka, testPrefix } from '@downradar/common/testing';
 import { ingestConfigSpec } from './config';
 import { createIngest } from './wiring';
 
@@ -17,6 +17,7 @@ let ingest: Awaited<ReturnType<typeof createIngest>>;
 beforeAll(async () => {
   ingest = await createIngest(
     loadConfig(ingestConfigSpec, {
+      ...STACK_ENV,
       DOWNRADAR_TOPIC_PREFIX: prefix,
       DOWNRADAR_KAFKA_PARTITIONS: '1',
       DOWNRADAR_API_KEY_HASHES: hashApiKey(KEY),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteTopicsWithPrefix, hashApiKey, loadConfig, topicNames } from '@downradar/common';
-import { readTopic, testKafka, testPrefix } from '@downradar/common/testing';
+import { STACK_ENV, readTopic, testKafka, testPrefix } from '@downradar/common/testing';
 import { ingestConfigSpec } from './config';
 import { createIngest } from './wiring';
 
@@ -8,7 +8,7 @@ const KEY = 'test-key-ingest-0123456789';
 const prefix = testPrefix('ingest');
 const topics = topicNames(prefix);
 const kafka = testKafka();
-const env = { DOWNRADAR_TOPIC_PREFIX: prefix, DOWNRADAR_KAFKA_PARTITIONS: '2', DOWNRADAR_API_KEY_HASHES: hashApiKey(KEY), DOWNRADAR_LOG_LEVEL: 'silent', DOWNRADAR_REPORTER_SALT: 'test-salt' };
+const env = { ...STACK_ENV, DOWNRADAR_TOPIC_PREFIX: prefix, DOWNRADAR_KAFKA_PARTITIONS: '2', DOWNRADAR_API_KEY_HASHES: hashApiKey(KEY), DOWNRADAR_LOG_LEVEL: 'silent', DOWNRADAR_REPORTER_SALT: 'test-salt' };
 let ingest: Awaited<ReturnType<typeof createIngest>>;
 
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import { createBatchWriter } from './batch-writer';
 import { queryRows } from './client';
 import { migrate, MigrationError } from './migrations';
 import { clickhouseError } from './errors';
-import { testClickHouse, testDatabase } from '../testing/index';
+import { clickhouseClientArgs, testClickHouse, testDatabase } from '../testing/index';
 
 const ch = testClickHouse();
 const db = testDatabase('common_ch');
@@ -51,13 +51,13 @@ describe('batch writer', () => {
 describe('analyst user', () => {
   it('can SELECT but cannot INSERT (read-only profile)', async () => {
     await ch.command({ query: `CREATE TABLE ${db}.ro (a UInt8) ENGINE = MergeTree() ORDER BY a` });
-    const select = spawnSync('clickhouse-client', ['--user', 'analyst', '--query', `SELECT count() FROM ${db}.ro`], { encoding: 'utf8' });
+    const select = spawnSync('clickhouse-client', [...clickhouseClientArgs(), '--user', 'analyst', '--query', `SELECT count() FROM ${db}.ro`], { encoding: 'utf8' });
     expect(select.status, select.stderr).toBe(0);
     expect(select.stdout.trim()).toBe('0');
-    const insert = spawnSync('clickhouse-client', ['--user', 'analyst', '--query', `INSERT INTO ${db}.ro VALUES (1)`], { encoding: 'utf8' });
+    const insert = spawnSync('clickhouse-client', [...clickhouseClientArgs(), '--user', 'analyst', '--query', `INSERT INTO ${db}.ro VALUES (1)`], { encoding: 'utf8' });
     expect(insert.status).not.toBe(0);
     expect(insert.stderr).toMatch(/Code: 164|readonly/i);
-    const drop = spawnSync('clickhouse-client', ['--user', 'analyst', '--query', `DROP TABLE ${db}.ro`], { encoding: 'utf8' });
+    const drop = spawnSync('clickhouse-client', [...clickhouseClientArgs(), '--user', 'analyst', '--query', `DROP TABLE ${db}.ro`], { encoding: 'utf8' });
     expect(drop.status).not.toBe(0);
   });
 });

@@ -9,6 +9,24 @@ import { createClickHouse, type ClickHouseClient } from '../clickhouse/client';
 
 export const KAFKA_BROKERS = (process.env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 export const CLICKHOUSE_URL = process.env.DOWNRADAR_CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
+/** The native-protocol port of the same server, for clickhouse-client (infra/clickhouse/clickhouse.sh's variable). */
+export const CLICKHOUSE_TCP_PORT = process.env.DOWNRADAR_CLICKHOUSE_TCP_PORT ?? '9000';
+
+/**
+ * Where the stack under test is, as service variables. A test that builds a service from an
+ * explicit environment (`loadConfig(spec, {...})`, for isolation from the caller's settings)
+ * spreads this into it: without it the service falls back to 127.0.0.1:9092 / 8123, which on a
+ * machine running several stacks is somebody else's broker and server.
+ */
+export const STACK_ENV: Readonly<Record<'DOWNRADAR_KAFKA_BROKERS' | 'DOWNRADAR_CLICKHOUSE_URL', string>> = {
+  DOWNRADAR_KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+  DOWNRADAR_CLICKHOUSE_URL: CLICKHOUSE_URL,
+};
+
+/** clickhouse-client's arguments that reach the same server as CLICKHOUSE_URL. */
+export function clickhouseClientArgs(): string[] {
+  return ['--host', new URL(CLICKHOUSE_URL).hostname, '--port', CLICKHOUSE_TCP_PORT];
+}
 
 export const randomSuffix = (n = 8) => randomBytes(n).toString('hex').slice(0, n);
 export const testPrefix = (name: string) => `t-${name}-${randomSuffix()}`;
@@ -57,5 +75,28 @@ export async function readTopic(kafka: Kafka, topic: string, count: number, time
     return got;
   } finally {
     await consumer.disconnect();
+  }
+}
+
+/**
+ * Messages of `topic` that consumer group `groupId` has not committed yet (0 once it has
+ * processed everything written so far). Tests wait on this, not on time, before they assert
+ * that processing had no further effect.
+ */
+export async function groupLag(kafka: Kafka, groupId: string, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+    const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset === '-1' ? '0' : p.offset)]));
+    let lag = 0n;
+    for (const e of ends) {
+      const c = done.get(e.partition) ?? 0n;
+      // The end of a topic written without transactions is its high watermark.
+      if (BigInt(e.high) > c) lag += BigInt(e.high) - c;
+    }
+    return Number(lag);
+  } finally {
+    await admin.disconnect();
   }
 }
