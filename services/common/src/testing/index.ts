@@ -56,6 +56,22 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
   }
 }
 
+/** Every message of a topic, from the beginning to its end as it is now (a topic written without transactions). */
+export async function readTopicToEnd(kafka: Kafka, topic: string, timeoutMs = 30_000): Promise<KafkaMessage[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  let size = 0;
+  try {
+    for (const p of await admin.fetchTopicOffsets(topic)) size += Number(p.high) - Number(p.low);
+  } finally {
+    await admin.disconnect();
+  }
+  if (size === 0) return [];
+  const got = await readTopic(kafka, topic, size, timeoutMs);
+  if (got.length < size) throw new Error(`read ${got.length} of the ${size} messages of ${topic} within ${timeoutMs} ms`);
+  return got;
+}
+
 /** Read messages of a topic from the beginning until `count` arrived (or timeout). */
 export async function readTopic(kafka: Kafka, topic: string, count: number, timeoutMs = 30_000): Promise<KafkaMessage[]> {
   const consumer = kafka.consumer({ groupId: `reader-${randomSuffix()}`, maxWaitTimeInMs: 100 });
