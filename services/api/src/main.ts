@@ -18,6 +18,7 @@ const clickhouse = createClickHouse({
   username: config.clickhouseUser,
   password: config.clickhousePassword,
   requestTimeoutMs: config.apiQueryTimeoutMs + 2000,
+  logger,
 });
 const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'downradar-api', logger });
 

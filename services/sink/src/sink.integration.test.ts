@@ -18,7 +18,7 @@ import {
   type OutMessage,
   type Producer,
 } from '@downradar/common';
-import { STACK_ENV, eventually, groupLag, randomSuffix, readTopic, testClickHouse, testDatabase, testKafka, testPrefix } from '@downradar/common/testing';
+import { STACK_ENV, capturedLogger, eventually, groupLag, randomSuffix, readTopic, testClickHouse, testDatabase, testKafka, testPrefix } from '@downradar/common/testing';
 import type { DlqRecord, IncidentEvent, PostEvent, ReportEvent, ScoreEvent, SignalEvent, TrendEvent } from '../../../schemas/events/index';
 import { buildSink, type Sink } from './app';
 import { sinkConfigSpec } from './config';
@@ -31,6 +31,8 @@ const ch = testClickHouse();
 let producer: Producer;
 let sink: Sink;
 const groupId = `sink-test-${randomSuffix()}`;
+// What the sink logs (the ClickHouse outage below provokes errors on purpose) is kept and asserted on.
+const sinkLog = capturedLogger('sink', 'warn');
 
 const T0 = Date.UTC(2021, 9, 4, 15, 40, 0);
 const count = async (sql: string): Promise<number> => Number((await queryRows<{ n: string }>(ch, sql))[0]?.n ?? NaN);
@@ -60,10 +62,9 @@ beforeAll(async () => {
     DOWNRADAR_CLICKHOUSE_DATABASE: db,
     DOWNRADAR_SINK_PORT: '0',
     DOWNRADAR_SINK_GROUP_ID: groupId,
-    DOWNRADAR_LOG_LEVEL: process.env.DOWNRADAR_LOG_LEVEL ?? 'error',
     DOWNRADAR_SINK_INSERT_TIMEOUT_MS: '5000',
   });
-  sink = buildSink(config);
+  sink = buildSink(config, { logger: sinkLog.logger });
   await sink.start();
 });
 
@@ -211,6 +212,13 @@ describe('sink with ClickHouse stopped', () => {
         await eventually(async () => (sink.stats.failedInserts > failuresBefore ? true : undefined), 30_000, 'sink noticing the outage');
         expect((await fetch(`http://127.0.0.1:${sink.port}/readyz`)).status).toBe(503);
         expect((await fetch(`http://127.0.0.1:${sink.port}/healthz`)).status).toBe(200);
+        // ...and says so in its log, with the cause.
+        const retrying = await eventually(
+          async () => sinkLog.lines.find((l) => l.msg === 'batch failed, partition paused, retrying'),
+          30_000,
+          "the sink's log line about the failed batch",
+        );
+        expect(String(retrying.err)).toMatch(/ECONNREFUSED|ClickHouse|connect|socket|timeout/i);
         const rest = OUTAGE_S * 1000 - (Date.now() - downAt);
         if (rest > 0) await new Promise((r) => setTimeout(r, rest));
       } finally {

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { createKafka } from '../kafka/client';
 import { createClickHouse, type ClickHouseClient } from '../clickhouse/client';
+import { createLogger, type Logger } from '../logger';
 
 export const KAFKA_BROKERS = (process.env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 export const CLICKHOUSE_URL = process.env.DOWNRADAR_CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
@@ -38,6 +39,17 @@ export function testKafka(clientId = 'downradar-test'): Kafka {
 
 export function testClickHouse(database?: string): ClickHouseClient {
   return createClickHouse({ url: CLICKHOUSE_URL, ...(database ? { database } : {}) });
+}
+
+/**
+ * A service logger whose lines stay in memory, parsed. A test that provokes faults on purpose
+ * (a broker or ClickHouse down) hands it to the service it builds and asserts on what the
+ * service said about them, instead of letting them fill the run's output.
+ */
+export function capturedLogger(service: string, level = 'info'): { logger: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = createLogger(service, level, { write: (line) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  return { logger, lines };
 }
 
 /** Poll until `check` returns a value (not undefined), or fail with the last state after timeoutMs. */
