@@ -44,9 +44,10 @@ export default defineConfig({
           name: 'browser',
           sequence: { groupOrder: 3 },
           include: ['tests/**/*.browser.test.ts', 'dashboards/web/**/*.browser.test.ts'],
-          globalSetup: ['tests/browser/global-setup.ts'],
           testTimeout: 300_000,
-          hookTimeout: 300_000,
+          // The browser tests' beforeAll starts a whole system and replays the 2021 outage into
+          // it (tests/browser/replayed-system.ts): 2-3 minutes on a busy machine.
+          hookTimeout: 600_000,
           fileParallelism: false,
         },
       },

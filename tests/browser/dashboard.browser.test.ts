@@ -1,9 +1,9 @@
 /**
- * The dashboard in real headless Chromium. Runs against services/api when
- * DOWNRADAR_BROWSER_BASE_URL is set (after the fb-2021-10-04 replay), otherwise against
- * fixture-api (see harness.ts). Screenshots go to test-artifacts/browser/; with
- * DOWNRADAR_UPDATE_SCREENSHOTS=1 the service page is also written to
- * docs/screenshots/service-facebook.png for the README.
+ * The dashboard in real headless Chromium, against services/api with the fb-2021-10-04 replay:
+ * a throwaway system the harness starts in beforeAll, or DOWNRADAR_BROWSER_BASE_URL; against
+ * fixture-api with DOWNRADAR_BROWSER_FIXTURES=1 (see harness.ts). Screenshots go to
+ * test-artifacts/browser/; with DOWNRADAR_UPDATE_SCREENSHOTS=1 the service page is also written
+ * to docs/screenshots/service-facebook.png for the README.
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -6,8 +6,8 @@
  * (fixtures/incident-meta-2021-10-04.json). Every JSON body and SSE event is checked against the
  * TypeBox schemas before it is sent, so the fixtures cannot drift from the contract unnoticed.
  *
- * It is for development only: the browser suite's real run points the same tests at services/api
- * (DOWNRADAR_BROWSER_BASE_URL; see harness.ts).
+ * It is for development only (DOWNRADAR_BROWSER_FIXTURES=1): the browser suite's real run points
+ * the same tests at services/api with the outage replayed (see harness.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFileSync, existsSync, statSync } from 'node:fs';
