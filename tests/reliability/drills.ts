@@ -30,7 +30,7 @@ import { catalogTraffic, groupLag, produceSignals, readJson } from '../../servic
 import { verifySignature } from '../../services/notifier/src/signature';
 import { TestReceiver } from '../../services/notifier/src/test-receiver';
 import { startSystem, type TestSystem } from '../harness/system';
-import { killBroker, privateStackUp, startBroker, startClickHouse, stopClickHouse, type PrivateStack } from './private-stack';
+import { killBroker, privateStackDown, privateStackUp, startBroker, startClickHouse, stopClickHouse, type PrivateStack } from './private-stack';
 import { startReportLoad, type LoadResult, type RunningLoad } from './report-load';
 import { checkReports, waitStored, type ReportCheck } from './verify';
 
@@ -110,7 +110,7 @@ export async function startDrills(wanted: PrivateStack, scale: DrillScale, log: 
   // rate (which the load generator keeps exactly), so the normal rate is never limited and a 10x
   // burst is within seconds, whatever the fixed one-minute windows of the limiter.
   const perAddressPerMinute = Math.ceil(((scale.normalRatePerS * 60) / BURST_CLIENT_POOL) * 1.2);
-  const [reports, alerts] = await Promise.all([
+  const started = await Promise.allSettled([
     startSystem('drill-reports', {
       services: ['ingest', 'sink'],
       env: { ...common, DOWNRADAR_TRUST_PROXY: 'true', DOWNRADAR_REPORTS_PER_IP_PER_MINUTE: String(perAddressPerMinute) },
@@ -130,15 +130,24 @@ export async function startDrills(wanted: PrivateStack, scale: DrillScale, log: 
       },
     }),
   ]);
+  if (started[0].status === 'rejected' || started[1].status === 'rejected') {
+    // Nothing of a failed start stays behind: the system that did start, and the stack.
+    await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+    await privateStackDown(stack);
+    throw (started[0].status === 'rejected' ? started[0].reason : (started[1] as PromiseRejectedResult).reason) as Error;
+  }
+  const [reports, alerts] = [started[0].value, started[1].value];
   const kafka = createKafka({ brokers: [stack.brokers], clientId: 'downradar-drills' });
   const ch = createClickHouse({ url: stack.clickhouseUrl });
   return { stack, reports, alerts, kafka, ch, scale, log };
 }
 
-export async function stopDrills(env: DrillEnv | undefined): Promise<void> {
+/** Stops the two systems, then the private stack's servers that startDrills started (unless `keepStack`). */
+export async function stopDrills(env: DrillEnv | undefined, opts: { keepStack?: boolean } = {}): Promise<void> {
   if (!env) return;
   await env.ch.close().catch(() => undefined);
   await Promise.all([env.reports.stop(), env.alerts.stop()]);
+  if (!opts.keepStack) await privateStackDown(env.stack, { onLine: (l) => env.log(`  ${l}`) });
 }
 
 // ------------------------------------------------------------------------------------------
