@@ -7,6 +7,12 @@ import { defineConfig } from 'vitest/config';
 //  browser      real headless Chromium against the running dashboard; *.browser.test.ts
 export default defineConfig({
   test: {
+    // A passing run is short enough to read: what passing tests print (progress, figures, the
+    // logs of the services they run) is dropped; a failing test prints its own.
+    silent: 'passed-only',
+    // Tests slower than this are listed under their file: on two busy cores most take more than
+    // the default 300 ms, and the list is for seeing where the suite's time goes.
+    slowTestThreshold: 5_000,
     projects: [
       {
         test: {
