@@ -10,7 +10,7 @@
  */
 import http from 'node:http';
 import { createKafka, deleteTopicsWithPrefix, ensureTopics, hashApiKey, topicNames } from '@downradar/common';
-import { median, writeResult } from './lib/results';
+import { median, writeResult } from '@downradar/common/bench-results';
 import { startServiceProcess, stopProcess } from './lib/processes';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);

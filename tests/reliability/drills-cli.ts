@@ -9,7 +9,7 @@
  * before; `--keep-stack` leaves everything running (for repeated runs), `--stack-down` stops the
  * private stack whatever ran before. `npm run stack:status` / `stack:down` cover it as well.
  */
-import { writeResult } from '../../bench/lib/results';
+import { writeResult } from '@downradar/common/bench-results';
 import { drillMetrics, drillScale, formatTable, runDrills, startDrills, stopDrills, DRILLS, type DrillEnv, type DrillName } from './drills';
 import { privateStack, privateStackDown } from './private-stack';
 

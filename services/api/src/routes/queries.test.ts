@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createReader } from '../clickhouse';
-import { servicesOf } from './incidents.queries';
-import { breakdownFrom, breakdownSql, curveReportsSql, hashtagsSql } from './services.queries';
+import { servicesOf } from '../queries/incidents.queries';
+import { breakdownFrom, breakdownSql, curveReportsSql, hashtagsSql } from '../queries/services.queries';
 import { sparkStepMs, trendSparkline } from './trends.route';
 import type { ClickHouseClient } from '@downradar/common';
 
