@@ -50,10 +50,12 @@ export default defineConfig({
           name: 'browser',
           sequence: { groupOrder: 3 },
           include: ['tests/**/*.browser.test.ts', 'dashboards/web/**/*.browser.test.ts'],
+          // One system with the 2021 outage replayed, for every browser test file. vitest starts
+          // every project's global setup before the first test of any project, so npm test runs
+          // this project in a vitest run of its own (infra/test.sh).
+          globalSetup: ['tests/browser/global-setup.ts'],
           testTimeout: 300_000,
-          // The browser tests' beforeAll starts a whole system and replays the 2021 outage into
-          // it (tests/browser/replayed-system.ts): 2-3 minutes on a busy machine.
-          hookTimeout: 600_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
         },
       },

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # What `npm test` runs: install what is missing, start the real stack (Kafka + ClickHouse),
-# typecheck, then every vitest project (unit, integration, system, browser). Exits with the
-# first failing step's code. Extra arguments go to vitest: `npm test -- --project unit`.
+# typecheck, then every vitest project: unit, integration and system in one vitest run, browser
+# in a second one (vitest starts every project's global setup before the first test, and the
+# browser project's starts a whole system with a replay, which must not run through the other
+# projects). Both runs happen; the exit code is the first failing step's. Extra arguments make
+# it one vitest run with them: `npm test -- --project unit`.
 #
 # It stops what it started and leaves running what ran before: at the end (also after a failure
 # or Ctrl-C) every server that was not running when the run began is stopped, the main stack's
@@ -71,4 +74,14 @@ step() {
 step setup bash infra/setup.sh
 step stack bash infra/stack.sh up
 step typecheck npx --no-install tsc -p tsconfig.json
-step vitest npx --no-install vitest run "$@"
+if (( $# > 0 )); then
+  step vitest npx --no-install vitest run "$@"
+  exit 0
+fi
+# The browser tests run even when the others failed; the first failure gives the exit code.
+echo "==> vitest: npx --no-install vitest run --project unit --project integration --project system"
+npx --no-install vitest run --project unit --project integration --project system
+first=$?
+(( first != 0 )) && echo "test: vitest (unit, integration, system) failed (exit $first)" >&2
+step vitest-browser npx --no-install vitest run --project browser
+exit "$first"

@@ -171,6 +171,8 @@ for (const s of ['facebook', 'whatsapp', 'instagram'])
     scores.push(scoreRow(s, m, count, m >= from && m < to ? 'danger' : 'ok'));
   }
 scores.push(scoreRow('telegram', ts('15:50'), 9, 'warning'), scoreRow('telegram', ts('15:51'), 8, 'warning'));
+// The detector's newest window: signal still at warning at 18:30 (its incident is open).
+scores.push(scoreRow('signal', ts('18:30'), 3, 'warning'));
 function scoreRow(service: string, m: number, count: number, level: string): object {
   return {
     service_id: service, window_start: m, window_end: m + 60, window_start_ms: m * 1000, count, raw_count: count, expected: 1.2, upper: 4,
@@ -180,8 +182,10 @@ function scoreRow(service: string, m: number, count: number, level: string): obj
   };
 }
 
-// incidents: the Meta outage (opened 15:43:05 for a start at 15:41, grown at 15:45, resolved
-// 22:30) and an unrelated one for signal, still open.
+// incidents: the Meta outage (opened at 15:43 for a start at 15:41, grown at 15:45, resolved
+// 22:30) and an unrelated one for signal, still open. Emitted in 2026, as by a replay of 2021 run
+// in 2026: figures measured against emission time would be five years off.
+const REPLAYED_IN = Date.UTC(2026, 10, 25, 9, 0) / 1000 - ts('15:00');
 const META = 'fx-inc-meta-20211004';
 const metaServices = [
   { serviceId: 'facebook', role: 'primary', level: 'danger', peakScore: 0.999, peakCount: 20 },
@@ -200,10 +204,10 @@ function incidentEvent(id: string, seq: number, type: string, at: number, emitte
   };
 }
 const incidentEvents = [
-  incidentEvent(META, 1, 'opened', ts('15:43'), ts('15:43', 5), 'warning', ts('15:41'), metaServices.slice(0, 2), null),
-  incidentEvent(META, 2, 'updated', ts('15:45'), ts('15:45', 3), 'danger', ts('15:41'), metaServices, null),
-  incidentEvent(META, 3, 'resolved', ts('22:30'), ts('22:30', 4), 'ok', ts('15:41'), metaServices, ts('22:30')),
-  incidentEvent('fx-inc-signal-1', 1, 'opened', ts('18:00'), ts('18:00', 30), 'warning', ts('17:58'),
+  incidentEvent(META, 1, 'opened', ts('15:43'), REPLAYED_IN + ts('15:43', 5), 'warning', ts('15:41'), metaServices.slice(0, 2), null),
+  incidentEvent(META, 2, 'updated', ts('15:45'), REPLAYED_IN + ts('15:45', 3), 'danger', ts('15:41'), metaServices, null),
+  incidentEvent(META, 3, 'resolved', ts('22:30'), REPLAYED_IN + ts('22:30', 4), 'ok', ts('15:41'), metaServices, ts('22:30')),
+  incidentEvent('fx-inc-signal-1', 1, 'opened', ts('18:00'), REPLAYED_IN + ts('18:00', 30), 'warning', ts('17:58'),
     [{ serviceId: 'signal', role: 'primary', level: 'warning', peakScore: 0.9, peakCount: 3 }], null),
 ];
 
@@ -323,14 +327,17 @@ describe('docs/sql-cookbook.md', () => {
       primary_services: ['facebook', 'whatsapp', 'instagram'],
       collateral_services: ['telegram'],
     });
-    expect(rows[0]).toMatchObject({ status: 'open', resolved_at: null });
+    // Still open: it runs to the detector's newest window (18:30-18:31), not to today.
+    expect(rows[0]).toMatchObject({ status: 'open', resolved_at: null, duration_min: 33 });
   });
 
-  it('8: detection delay per incident', () => {
-    expect(rowsOf(8).map((r) => [r.incident_id, Number(r.detection_delay_s)])).toEqual([
-      [META, 125],
-      ['fx-inc-signal-1', 150],
+  it('8: detection delay per incident, in event time (a replay gives the live figures)', () => {
+    const rows = rowsOf(8);
+    expect(rows.map((r) => [r.incident_id, Number(r.detection_delay_s)])).toEqual([
+      [META, 120],
+      ['fx-inc-signal-1', 120],
     ]);
+    expect(rows[0]).toMatchObject({ started_at: '2021-10-04 15:41:00', opened_at: '2021-10-04 15:43:00' });
   });
 
   it('9: collateral services of the facebook incident', () => {

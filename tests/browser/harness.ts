@@ -3,14 +3,12 @@
  * playwright-core; no browser is ever downloaded) against the dashboard.
  *
  * Two modes, same tests:
- *  - real:    against a running services/api that serves dashboards/web/dist, with the
- *             fb-2021-10-04 scenario replayed through the stack. By default (the suite's run)
- *             the harness starts such a system itself on the stack under test
- *             (replayed-system.ts) and stops it in close(); DOWNRADAR_BROWSER_BASE_URL=
- *             http://127.0.0.1:8080 points the tests at one you run yourself instead.
- *  - fixture: DOWNRADAR_BROWSER_FIXTURES=1 starts fixture-api (fixture-api.ts) in this process on
- *             a random port, serving dist and answering /v1 from fixtures. For dashboard
- *             development, and for trying the tests without the stack.
+ *  - real:    DOWNRADAR_BROWSER_BASE_URL=http://127.0.0.1:8080 points the tests at a running
+ *             services/api that serves dashboards/web/dist, with the fb-2021-10-04 scenario
+ *             replayed through the stack. This is the run the suite relies on.
+ *  - fixture: without it, the harness starts fixture-api (fixture-api.ts) in this process on a
+ *             random port, serving dist and answering /v1 from fixtures. For dashboard
+ *             development, and for trying the tests before the stack is up.
  *
  * Other knobs: DOWNRADAR_CHROMIUM (browser binary, default /usr/bin/chromium);
  * DOWNRADAR_BROWSER_ARTIFACTS (screenshots, default test-artifacts/browser);
@@ -24,7 +22,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startFixtureApi, type FixtureApi } from './fixture-api';
-import { startReplayedSystem, type ReplayedSystem } from './replayed-system';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const WEB_DIR = join(REPO_ROOT, 'dashboards/web');
@@ -110,21 +107,13 @@ async function waitForApi(baseUrl: string, timeoutMs: number): Promise<void> {
 
 export async function startHarness(): Promise<Harness> {
   const realBase = process.env.DOWNRADAR_BROWSER_BASE_URL?.replace(/\/+$/, '');
-  const mode: HarnessMode = process.env.DOWNRADAR_BROWSER_FIXTURES === '1' && !realBase ? 'fixture' : 'real';
-  const executablePath = chromiumPath();
-  // The API serves dashboards/web/dist: build it before a system starts (a fresh clone has none).
+  const mode: HarnessMode = realBase ? 'real' : 'fixture';
   ensureDashboardBuilt();
   let fixture: FixtureApi | null = null;
-  let system: ReplayedSystem | null = null;
   let baseUrl: string;
   if (realBase) {
     await waitForApi(realBase, 30_000);
     baseUrl = realBase;
-  } else if (mode === 'real') {
-    system = await startReplayedSystem((line) => console.log(line));
-    baseUrl = system.apiUrl;
-    // The live test posts reports there so that fresh scores flow.
-    process.env.DOWNRADAR_BROWSER_INGEST_URL ??= system.ingestUrl;
   } else {
     fixture = await startFixtureApi({ distDir: DIST_DIR });
     baseUrl = fixture.url;
@@ -132,18 +121,12 @@ export async function startHarness(): Promise<Harness> {
   const artifactsDir = resolve(REPO_ROOT, process.env.DOWNRADAR_BROWSER_ARTIFACTS ?? 'test-artifacts/browser');
   mkdirSync(artifactsDir, { recursive: true });
 
-  const browser = await chromium
-    .launch({
-      executablePath,
-      headless: true,
-      // --no-sandbox: CI containers run as root, where Chromium's sandbox cannot start
-      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--font-render-hinting=none'],
-    })
-    .catch(async (err: unknown) => {
-      await system?.stop();
-      await fixture?.close();
-      throw err;
-    });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    // --no-sandbox: CI containers run as root, where Chromium's sandbox cannot start
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--font-render-hinting=none'],
+  });
   const contexts: BrowserContext[] = [];
   const pageErrors = new WeakMap<Page, string[]>();
 
@@ -186,7 +169,6 @@ export async function startHarness(): Promise<Harness> {
       for (const c of contexts) await c.close().catch(() => undefined);
       await browser.close();
       await fixture?.close();
-      await system?.stop();
     },
   };
 }
