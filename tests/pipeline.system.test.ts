@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLICKHOUSE_URL, eventually } from '@downradar/common/testing';
+import { servicesAccountFromEnv } from '@downradar/common';
+import { CLICKHOUSE_URL, clickhouseAuthHeaders, eventually } from '@downradar/common/testing';
 import { replayInto, startSystem, type TestSystem } from './harness/system';
 
 /**
@@ -42,10 +43,11 @@ describe('replay -> ingest -> Kafka -> sink -> ClickHouse -> API', () => {
     // once, and they land in Kafka in any order (the 16:45 batch before the 16:15-16:30 one was
     // seen), so a sink that has stored a prefix of the log can show 16:45 with an empty 16:00:
     // the "expected 0 to be greater than 20" of issue 15.
+    const auth = { headers: clickhouseAuthHeaders(servicesAccountFromEnv()) };
     const stored = await eventually(
       async () => {
         const q = encodeURIComponent(`SELECT count() FROM ${sys.database}.reports FINAL FORMAT TabSeparated`);
-        const n = Number((await (await fetch(`${CLICKHOUSE_URL}/?query=${q}`)).text()).trim());
+        const n = Number((await (await fetch(`${CLICKHOUSE_URL}/?query=${q}`, auth)).text()).trim());
         return n === generated ? n : undefined;
       },
       120_000,
@@ -64,7 +66,7 @@ describe('replay -> ingest -> Kafka -> sink -> ClickHouse -> API', () => {
     const q = encodeURIComponent(
       `SELECT count() FROM ${sys.database}.reports FINAL WHERE service_id = 'facebook' AND at >= toDateTime(${from / 1000}) AND at < toDateTime(${to / 1000}) FORMAT TabSeparated`,
     );
-    const facebook = Number((await (await fetch(`${CLICKHOUSE_URL}/?query=${q}`)).text()).trim());
+    const facebook = Number((await (await fetch(`${CLICKHOUSE_URL}/?query=${q}`, auth)).text()).trim());
     expect(facebook).toBeGreaterThan(0);
     expect(curve.points.reduce((a, p) => a + p.reports, 0)).toBe(facebook);
     const byTime = new Map(curve.points.map((p) => [new Date(p.t).toISOString().slice(11, 16), p.reports]));

@@ -98,6 +98,21 @@ describe('ingest against the real broker', () => {
     expect(mine.every((s) => s.outage)).toBe(true);
   });
 
+  it('stores the language detected in a post beside the one its source declared', async () => {
+    const posts = [
+      { id: 'p-lang-tr', at: Date.now(), text: 'whatsapp çöktü mü? mesajlar gitmiyor', source: 'mastodon', authorHash: 'a10', lang: 'en' },
+      { id: 'p-lang-ja', at: Date.now(), text: 'インスタ落ちてる？タイムライン更新されない', source: 'bluesky', authorHash: 'a11' },
+    ];
+    for (const post of posts) {
+      const res = await ingest.app.inject({ method: 'POST', url: '/v1/posts', payload: post, headers: { 'x-api-key': KEY } });
+      expect(res.statusCode, res.body).toBe(202);
+    }
+    const stored = (await readTopic(kafka, topics.posts, 100, 4000)).map((m) => JSON.parse(m.value!.toString()));
+    expect(stored.find((p) => p.id === 'p-lang-tr')).toMatchObject({ lang: 'en', detectedLang: 'tr' });
+    expect(stored.find((p) => p.id === 'p-lang-ja')).toMatchObject({ detectedLang: 'ja' });
+    expect(stored.find((p) => p.id === 'p-lang-ja').lang).toBeUndefined();
+  });
+
   it('answers 503 with Retry-After and acknowledges nothing when the broker cannot be reached', async () => {
     // A broker address where nothing listens. (Killing the real broker under load is a fault drill.)
     const dead = await createIngest(

@@ -31,7 +31,7 @@ function app(maxEventLoopDelayMs: number) {
     topics: topicNames('t'),
     understanding: {
       signalForReport: (r) => ({ id: r.id, kind: 'report', serviceId: r.serviceId, at: r.at }) as unknown as SignalEvent,
-      signalsForPost: () => [],
+      readPost: () => ({ language: 'und', signals: [] }),
     },
     services: { problemsOf: () => ['app'] },
     hashReporter: () => 'h'.repeat(32),

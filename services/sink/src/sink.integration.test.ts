@@ -56,6 +56,7 @@ beforeAll(async () => {
   await ensureTopics(kafka, { prefix, partitions: 3 });
   producer = createProducer({ kafka });
   await producer.connect();
+  // This stack's broker and ClickHouse (not the defaults on 9092 and 8123, which may be another stack's).
   const config = loadConfig(sinkConfigSpec, {
     ...STACK_ENV,
     DOWNRADAR_TOPIC_PREFIX: prefix,

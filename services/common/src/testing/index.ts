@@ -10,8 +10,6 @@ import { createLogger, type Logger } from '../logger';
 
 export const KAFKA_BROKERS = (process.env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 export const CLICKHOUSE_URL = process.env.DOWNRADAR_CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
-/** The native-protocol port of the same server, for clickhouse-client (infra/clickhouse/clickhouse.sh's variable). */
-export const CLICKHOUSE_TCP_PORT = process.env.DOWNRADAR_CLICKHOUSE_TCP_PORT ?? '9000';
 
 /**
  * Where the stack under test is, as service variables. A test that builds a service from an
@@ -24,11 +22,6 @@ export const STACK_ENV: Readonly<Record<'DOWNRADAR_KAFKA_BROKERS' | 'DOWNRADAR_C
   DOWNRADAR_CLICKHOUSE_URL: CLICKHOUSE_URL,
 };
 
-/** clickhouse-client's arguments that reach the same server as CLICKHOUSE_URL. */
-export function clickhouseClientArgs(): string[] {
-  return ['--host', new URL(CLICKHOUSE_URL).hostname, '--port', CLICKHOUSE_TCP_PORT];
-}
-
 export const randomSuffix = (n = 8) => randomBytes(n).toString('hex').slice(0, n);
 export const testPrefix = (name: string) => `t-${name}-${randomSuffix()}`;
 export const testDatabase = (name: string) => `t_${name.replace(/[^a-z0-9_]/gi, '_')}_${randomSuffix()}`;
@@ -37,6 +30,7 @@ export function testKafka(clientId = 'downradar-test'): Kafka {
   return createKafka({ brokers: KAFKA_BROKERS, clientId });
 }
 
+/** A client as the services' account (its password read as the services read it). */
 export function testClickHouse(database?: string): ClickHouseClient {
   return createClickHouse({ url: CLICKHOUSE_URL, ...(database ? { database } : {}) });
 }
@@ -51,6 +45,8 @@ export function capturedLogger(service: string, level = 'info'): { logger: Logge
   const logger = createLogger(service, level, { write: (line) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
   return { logger, lines };
 }
+
+export * from './sql-users';
 
 /** Poll until `check` returns a value (not undefined), or fail with the last state after timeoutMs. */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
