@@ -200,6 +200,7 @@ export function createApiService(config: ApiConfig, deps: { logger: Logger }): S
     database: config.clickhouseDatabase,
     ...servicesAccount(config),
     requestTimeoutMs: config.apiQueryTimeoutMs + 2000,
+    logger,
   });
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'downradar-api', logger });
   let app: FastifyInstance | undefined;

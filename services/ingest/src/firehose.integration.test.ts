@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteTopicsWithPrefix, hashApiKey, loadConfig, topicNames } from '@downradar/common';
-import { readTopic, testKafka, testPrefix, STACK_ENV } from '@downradar/common/testing';
+import { STACK_ENV, readTopic, testKafka, testPrefix } from '@downradar/common/testing';
 import { ingestConfigSpec } from './config';
 import { runFirehose } from './firehose';
 import { buildIngest } from './wiring';
