@@ -52,7 +52,11 @@ function run(cmd: string, args: string[], opts: { stdinFile?: string; timeoutMs?
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8000)));
-    if (opts.stdinFile) createReadStream(opts.stdinFile).pipe(child.stdin!);
+    if (opts.stdinFile) {
+      // A tool that fails early closes its stdin: its exit code says why, not the EPIPE.
+      child.stdin!.on('error', () => undefined);
+      createReadStream(opts.stdinFile).pipe(child.stdin!);
+    }
     const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
     child.on('error', reject);
     child.on('exit', (code, signal) => {

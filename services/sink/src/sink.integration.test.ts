@@ -21,6 +21,7 @@ import {
 import { eventually, randomSuffix, readTopic, testClickHouse, testDatabase, testKafka, testPrefix } from '@downradar/common/testing';
 import type { DlqRecord, IncidentEvent, PostEvent, ReportEvent, ScoreEvent, SignalEvent, TrendEvent } from '../../../schemas/events/index';
 import { buildSink, type Sink } from './app';
+import { LAYOUTS, TABLES } from './rows';
 import { sinkConfigSpec } from './config';
 
 const prefix = testPrefix('sink');
@@ -54,6 +55,7 @@ beforeAll(async () => {
   producer = createProducer({ kafka });
   await producer.connect();
   const config = loadConfig(sinkConfigSpec, {
+    ...process.env,
     DOWNRADAR_TOPIC_PREFIX: prefix,
     DOWNRADAR_CLICKHOUSE_DATABASE: db,
     DOWNRADAR_SINK_PORT: '0',
@@ -118,6 +120,24 @@ describe('sink', () => {
       await eventually(async () => ((await count(sql)) === n ? true : undefined), 30_000, sql);
     }
     expect(sink.stats.messages).toBeGreaterThanOrEqual(8);
+  });
+
+  it('writes each table in its column types (RowBinary carries no names: the layout must match the migrated table)', async () => {
+    for (const table of TABLES) {
+      const described = await queryRows<{ name: string; type: string }>(ch, `DESCRIBE TABLE ${db}.${table}`);
+      const types = new Map(described.map((c) => [c.name, c.type]));
+      for (const [column, type] of LAYOUTS[table]) expect(`${table}.${column} ${types.get(column)}`).toBe(`${table}.${column} ${type}`);
+    }
+  });
+
+  it('stores each signal of a batch message (what ingest writes) and dead-letters a bad element alone', async () => {
+    const s = (id: string, over: Partial<SignalEvent> = {}): SignalEvent => ({
+      id, sourceId: id, serviceId: 'whatsapp', kind: 'report', at: T0, receivedAt: T0, outage: true, problem: 'messaging', confidence: 1, hashtags: [], ...over,
+    });
+    await producer.send([msg(topics.signals, 'whatsapp', [s('sb-1'), s('sb-2'), { ...s('sb-3'), confidence: 3 }, s('sb-4')])]);
+    await eventually(async () => ((await count(`SELECT count() AS n FROM ${db}.signals WHERE id LIKE 'sb-%'`)) === 3 ? true : undefined), 30_000, 'batch signals stored');
+    await eventually(async () => ((await count(`SELECT count() AS n FROM ${db}.dlq WHERE id LIKE 'sink:${topics.signals}:%.2'`)) === 1 ? true : undefined), 30_000, 'bad element dead-lettered');
+    expect(await count(`SELECT uniqExactMerge(signals) AS n FROM ${db}.signal_volume_1m WHERE service_id = 'whatsapp' AND minute = toStartOfMinute(toDateTime(${Math.floor(T0 / 1000)}))`)).toBeGreaterThanOrEqual(3);
   });
 
   it('sends a bad message to the dlq table and the dlq topic with a reason, and keeps going', async () => {
