@@ -14,6 +14,10 @@
  *  4. `clickhouse-client --query "INSERT INTO reports FORMAT JSONEachRow" < rows.json` of the same
  *     rows into the other database, timed around the spawned process  ->  raw_insert_rows_per_s.
  * sink_to_raw_ratio = sink_rows_per_s / raw_insert_rows_per_s (target >= 0.6, issue 17).
+ * sink_cpu_us_per_row / raw_cpu_us_per_row: CPU time per row of each side (the sink's processes,
+ * the broker and ClickHouse while it ran / clickhouse-client and ClickHouse), and
+ * sink_cpu_to_raw_ratio = raw / sink: the same comparison in the currency a shared machine bends
+ * least (bench/lib/cpu.ts says why).
  * sink_peak_rss_mb: the largest VmHWM of the sink's processes; load_avg_1m: the machine's load.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -37,6 +41,7 @@ import {
 import { reportRow } from '../services/sink/src/rows';
 import { clickhouseClientInsert, loadAverage, ratio } from './lib/peers';
 import { processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
+import { serverCpuMeter, treeCpuS } from './lib/cpu';
 import type { ReportEvent } from '../schemas/events/index';
 import { generateReports } from './lib/reports';
 import { median, writeResult } from '@downradar/common/bench-results';
@@ -72,6 +77,8 @@ interface RunResult {
   sinkMs: number;
   steadyMs: number;
   rawMs: number;
+  sinkCpuS: number;
+  rawCpuS: number;
   peakRssMb: number;
   load: number;
 }
@@ -109,7 +116,11 @@ async function runOnce(run: number, rowsFile: string, ch: ClickHouseClient): Pro
     let sink: ChildProcess | undefined;
     let firstRowAt = 0;
     let peakRssMb = 0;
+    let inserts = NaN;
+    let rowsPerInsert = NaN;
     let started = performance.now();
+    let done = NaN;
+    let sinkCpuS = NaN;
     try {
       sink = await startServiceProcess(
         'sink',
@@ -127,28 +138,40 @@ async function runOnce(run: number, rowsFile: string, ch: ClickHouseClient): Pro
       // From the moment it serves /healthz (as before: start() joins the group and fetches).
       started = performance.now();
       const pid = sink.pid!;
+      const sinkCpu0 = treeCpuS(pid);
+      const servers = serverCpuMeter();
       await waitForRows(ch, sinkDb, N, 600_000, (n) => {
         if (!firstRowAt && n > 0) firstRowAt = performance.now();
         peakRssMb = Math.max(peakRssMb, ...processTreeMemory(pid).map((m) => m.peakRssMb));
       });
+      done = performance.now();
+      const s = servers.read();
+      sinkCpuS = treeCpuS(pid) - sinkCpu0 + s.kafkaS + s.clickhouseS;
+      const metrics = await fetch(`http://127.0.0.1:${PORT}/metrics`).then((r) => r.text());
+      const value = (name: string) => Number(metrics.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'))?.[1] ?? NaN);
+      inserts = value('sink_insert_rows_count');
+      rowsPerInsert = value('sink_insert_rows_sum') / inserts;
     } finally {
       if (sink) await stopProcess(sink);
     }
-    const done = performance.now();
     // The first rows are noticed once acknowledged: count their own insert from the spawn at worst.
     const sinkMs = done - started;
     const steadyMs = done - (firstRowAt || started);
 
-    const rawMs = (await clickhouseClientInsert({ database: rawDb, table: 'reports', file: rowsFile, format: 'JSONEachRow', rows: N })).ms;
+    const rawServers = serverCpuMeter();
+    const raw = await clickhouseClientInsert({ database: rawDb, table: 'reports', file: rowsFile, format: 'JSONEachRow', rows: N });
+    const rawMs = raw.ms;
+    const rawCpuS = raw.cpuS + rawServers.read().clickhouseS;
     const rawCount = await countDistinct(ch, rawDb);
     if (rawCount !== N) throw new Error(`raw insert stored ${rawCount} of ${N}`);
     console.log(
       `run ${run}: sink ${(sinkMs / 1000).toFixed(2)} s (${Math.round(N / (sinkMs / 1000))} rows/s, ` +
         `${Math.round(N / (steadyMs / 1000))} rows/s after the first batch), ` +
         `raw clickhouse-client ${(rawMs / 1000).toFixed(2)} s (${Math.round(N / (rawMs / 1000))} rows/s); ratio ${ratio(rawMs, sinkMs)}; ` +
-        `sink peak RSS ${peakRssMb} MB; load ${load}`,
+        `${inserts} inserts of ${Math.round(rowsPerInsert)} rows on average; CPU per row: sink ${((sinkCpuS * 1e6) / N).toFixed(1)} us ` +
+        `(its processes, the broker and ClickHouse), raw ${((rawCpuS * 1e6) / N).toFixed(1)} us (clickhouse-client and ClickHouse); sink peak RSS ${peakRssMb} MB; load ${load}`,
     );
-    return { sinkMs, steadyMs, rawMs, peakRssMb, load };
+    return { sinkMs, steadyMs, rawMs, sinkCpuS, rawCpuS, peakRssMb, load };
   } finally {
     await ch.command({ query: `DROP DATABASE IF EXISTS ${sinkDb}` }).catch(() => undefined);
     await ch.command({ query: `DROP DATABASE IF EXISTS ${rawDb}` }).catch(() => undefined);
@@ -175,6 +198,9 @@ async function main(): Promise<void> {
       raw_insert_rows_per_s: raw,
       sink_to_raw_ratio: Math.round((sink / raw) * 1000) / 1000,
       sink_steady_to_raw_ratio: Math.round((steady / raw) * 1000) / 1000,
+      sink_cpu_us_per_row: Number(median(results.map((r) => (r.sinkCpuS * 1e6) / N)).toFixed(2)),
+      raw_cpu_us_per_row: Number(median(results.map((r) => (r.rawCpuS * 1e6) / N)).toFixed(2)),
+      sink_cpu_to_raw_ratio: Number(median(results.map((r) => r.rawCpuS / r.sinkCpuS)).toFixed(3)),
       sink_peak_rss_mb: Math.max(...results.map((r) => r.peakRssMb)),
       load_avg_1m: median(results.map((r) => r.load)),
       reports: N,

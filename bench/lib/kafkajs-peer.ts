@@ -13,7 +13,8 @@
  * the mix of topics of the file).
  *
  * Prints "ready" once connected, waits for a line on stdin (so that several processes start
- * together), sends everything, then prints {"messages", "startedAt", "endedAt"} (epoch ms) and exits.
+ * together), sends everything, then prints {"messages", "startedAt", "endedAt" (epoch ms), "cpuUs"
+ * (this process's CPU while sending)} and exits.
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -64,6 +65,7 @@ const lines = createInterface({ input: process.stdin });
 await new Promise<void>((resolve) => lines.once('line', () => resolve()));
 
 const startedAt = Date.now();
+const cpu0 = process.cpuUsage();
 let next = 0;
 await Promise.all(
   producers.map(async (p) => {
@@ -74,7 +76,8 @@ await Promise.all(
   }),
 );
 const endedAt = Date.now();
-console.log(JSON.stringify({ messages: total, startedAt, endedAt }));
+const cpu = process.cpuUsage(cpu0);
+console.log(JSON.stringify({ messages: total, startedAt, endedAt, cpuUs: cpu.user + cpu.system }));
 await Promise.all(producers.map((p) => p.disconnect()));
 lines.close();
 process.exit(0);

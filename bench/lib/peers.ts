@@ -13,9 +13,10 @@
  * own rate, and rejects with the tool's stderr when it fails.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { REPO_ROOT } from './processes';
+import { runMeasured } from './cpu';
 
 const DATA_DIR = process.env.DOWNRADAR_DATA_DIR ?? `${REPO_ROOT}/.data`;
 
@@ -42,31 +43,11 @@ interface Ran {
   stdout: string;
   stderr: string;
   ms: number;
+  /** CPU seconds of the tool and its children. */
+  cpuS: number;
 }
 
-function run(cmd: string, args: string[], opts: { stdinFile?: string; timeoutMs?: number } = {}): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(cmd, args, { stdio: [opts.stdinFile ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8000)));
-    if (opts.stdinFile) {
-      // A tool that fails early closes its stdin: its exit code says why, not the EPIPE.
-      child.stdin!.on('error', () => undefined);
-      createReadStream(opts.stdinFile).pipe(child.stdin!);
-    }
-    const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      const ms = performance.now() - started;
-      if (code === 0) resolve({ stdout, stderr, ms });
-      else reject(new Error(`${cmd} ${args.slice(-6).join(' ')} exited ${code ?? signal}: ${stderr.slice(-2000)}`));
-    });
-  });
-}
+const run = (cmd: string, args: string[], opts: { stdinFile?: string; timeoutMs?: number } = {}): Promise<Ran> => runMeasured(cmd, args, opts);
 
 function javaTool(main: string, args: string[], timeoutMs: number): Promise<Ran> {
   // The broker's own log4j2 file (WARN and up) keeps the clients quiet.
@@ -92,7 +73,7 @@ export interface JavaProduceOptions {
  * whole run. Records have no key (the tool's default), so the producer's sticky partitioner fills
  * one batch at a time: its best case.
  */
-export async function javaProduce(o: JavaProduceOptions): Promise<{ perS: number; line: string }> {
+export async function javaProduce(o: JavaProduceOptions): Promise<{ perS: number; cpuS: number; line: string }> {
   const props = { acks: 'all', 'enable.idempotence': 'true', ...o.props };
   const args = [
     '--bootstrap-server', o.brokers ?? brokersFromEnv(),
@@ -108,7 +89,7 @@ export async function javaProduce(o: JavaProduceOptions): Promise<{ perS: number
   const line = r.stdout.split('\n').filter((l) => / records sent, .* records\/sec/.test(l)).pop();
   const m = line?.match(/^(\d+) records sent, ([\d.]+) records\/sec/);
   if (!m || Number(m[1]) !== o.records) throw new Error(`ProducerPerformance said: ${r.stdout.slice(-500)} ${r.stderr.slice(-500)}`);
-  return { perS: Number(m[2]), line: line!.trim() };
+  return { perS: Number(m[2]), cpuS: r.cpuS, line: line!.trim() };
 }
 
 /**
@@ -116,7 +97,7 @@ export async function javaProduce(o: JavaProduceOptions): Promise<{ perS: number
  * own. `perS` is the tool's fetch rate (after the group joined: the steady pace), `withJoinPerS`
  * the rate over the whole run including the join.
  */
-export async function javaConsume(o: { brokers?: string; topic: string; records: number; timeoutMs?: number }): Promise<{ perS: number; withJoinPerS: number; line: string }> {
+export async function javaConsume(o: { brokers?: string; topic: string; records: number; timeoutMs?: number }): Promise<{ perS: number; withJoinPerS: number; cpuS: number; line: string }> {
   const args = [
     '--bootstrap-server', o.brokers ?? brokersFromEnv(),
     '--topic', o.topic,
@@ -129,35 +110,35 @@ export async function javaConsume(o: { brokers?: string; topic: string; records:
   const line = r.stdout.split('\n').filter((l) => /^\d{4}-\d\d-\d\d/.test(l)).pop();
   const cols = line?.split(',').map((c) => c.trim());
   if (!cols || cols.length < 10 || Number(cols[4]) < o.records) throw new Error(`ConsumerPerformance said: ${r.stdout.slice(-500)} ${r.stderr.slice(-500)}`);
-  return { perS: Number(cols[9]), withJoinPerS: Number(cols[5]), line: line!.trim() };
+  return { perS: Number(cols[9]), withJoinPerS: Number(cols[5]), cpuS: r.cpuS, line: line!.trim() };
 }
 
 /**
  * librdkafka (kcat) producing every line of `file` ("key<TAB>value") with acks=all and
  * idempotence, timed around the process (connection and metadata included).
  */
-export async function kcatProduce(o: { brokers?: string; topic: string; file: string; lines: number; props?: Record<string, string | number> }): Promise<{ perS: number; ms: number }> {
+export async function kcatProduce(o: { brokers?: string; topic: string; file: string; lines: number; props?: Record<string, string | number> }): Promise<{ perS: number; ms: number; cpuS: number }> {
   const props = { acks: 'all', 'enable.idempotence': 'true', 'linger.ms': 5, ...o.props };
   const args = ['-P', '-b', o.brokers ?? brokersFromEnv(), '-t', o.topic, '-K', '\t', '-l', ...Object.entries(props).flatMap(([k, v]) => ['-X', `${k}=${v}`]), o.file];
   const r = await run('kcat', args, { timeoutMs: 600_000 });
   if (/error|fail/i.test(r.stderr)) throw new Error(`kcat produce: ${r.stderr.slice(-1000)}`);
-  return { perS: o.lines / (r.ms / 1000), ms: r.ms };
+  return { perS: o.lines / (r.ms / 1000), ms: r.ms, cpuS: r.cpuS };
 }
 
 /** librdkafka (kcat) reading `records` messages from the beginning of a topic, timed around the process. */
-export async function kcatConsume(o: { brokers?: string; topic: string; records: number }): Promise<{ perS: number; ms: number }> {
+export async function kcatConsume(o: { brokers?: string; topic: string; records: number }): Promise<{ perS: number; ms: number; cpuS: number }> {
   const args = ['-C', '-b', o.brokers ?? brokersFromEnv(), '-t', o.topic, '-o', 'beginning', '-e', '-q', '-c', String(o.records), '-f', '%o\n'];
   const r = await run('kcat', args, { timeoutMs: 600_000 });
   const got = r.stdout.split('\n').filter(Boolean).length;
   if (got < o.records) throw new Error(`kcat consume: ${got} of ${o.records} messages: ${r.stderr.slice(-1000)}`);
-  return { perS: o.records / (r.ms / 1000), ms: r.ms };
+  return { perS: o.records / (r.ms / 1000), ms: r.ms, cpuS: r.cpuS };
 }
 
 /** clickhouse-client reading `file` into `table` in `format`, timed around the process. */
-export async function clickhouseClientInsert(o: { database: string; table: string; file: string; format: string; rows: number }): Promise<{ perS: number; ms: number }> {
+export async function clickhouseClientInsert(o: { database: string; table: string; file: string; format: string; rows: number }): Promise<{ perS: number; ms: number; cpuS: number }> {
   const args = ['--port', clickhouseTcpPort(), '--database', o.database, '--query', `INSERT INTO ${o.table} FORMAT ${o.format}`];
   const r = await run('clickhouse-client', args, { stdinFile: o.file, timeoutMs: 600_000 });
-  return { perS: o.rows / (r.ms / 1000), ms: r.ms };
+  return { perS: o.rows / (r.ms / 1000), ms: r.ms, cpuS: r.cpuS };
 }
 
 /** "0.34" with three decimals, or "n/a" when the peer gave nothing. */
@@ -170,7 +151,7 @@ export function ratio(a: number, b: number): number {
  * from `processes` processes that split the file and start together; messages/s from the first
  * start to the last end.
  */
-export async function kafkajsProduce(o: { brokers?: string; file: string; batch: number; inFlight: number; processes: number }): Promise<{ perS: number; messages: number }> {
+export async function kafkajsProduce(o: { brokers?: string; file: string; batch: number; inFlight: number; processes: number }): Promise<{ perS: number; messages: number; cpuS: number }> {
   const children = Array.from({ length: o.processes }, (_, i) =>
     spawn(process.execPath, ['--import', 'tsx', `${REPO_ROOT}/bench/lib/kafkajs-peer.ts`, o.brokers ?? brokersFromEnv(), o.file, String(o.batch), String(o.inFlight), String(i), String(o.processes)], {
       cwd: REPO_ROOT,
@@ -201,10 +182,10 @@ export async function kafkajsProduce(o: { brokers?: string; file: string; batch:
   );
   await Promise.race([Promise.all(ready), Promise.all(outputs)]);
   for (const child of children) child.stdin!.write('go\n');
-  const results = (await Promise.all(outputs)).map((lines) => JSON.parse(lines.find((l) => l.startsWith('{'))!) as { messages: number; startedAt: number; endedAt: number });
+  const results = (await Promise.all(outputs)).map((lines) => JSON.parse(lines.find((l) => l.startsWith('{'))!) as { messages: number; startedAt: number; endedAt: number; cpuUs: number });
   const messages = results.reduce((s, r) => s + r.messages, 0);
   const ms = Math.max(...results.map((r) => r.endedAt)) - Math.min(...results.map((r) => r.startedAt));
-  return { perS: messages / (ms / 1000), messages };
+  return { perS: messages / (ms / 1000), messages, cpuS: results.reduce((s, r) => s + r.cpuUs, 0) / 1e6 };
 }
 
 /** A plain topic for a peer to write into (deleted with the bench's prefix afterwards). */

@@ -17,3 +17,4 @@ export * from './clickhouse/migrations';
 export * from './clickhouse/sql';
 export * from './clickhouse/row-binary';
 export * from './kafka/signal-messages';
+export * from './cluster';

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { Logger } from './logger';
 
 /**
@@ -30,7 +31,11 @@ export function onShutdown(logger: Logger, closers: Array<() => Promise<void>>, 
       process.exit(0);
     })();
   };
-  process.on('SIGINT', () => handler('SIGINT'));
+  // A worker of a clustered service (cluster.ts) drains on the SIGTERM its primary passes on; the
+  // SIGINT of a Ctrl-C reaches the whole process group, and taken as a second signal it would cut
+  // the drain short.
+  if (cluster.isWorker) process.on('SIGINT', () => undefined);
+  else process.on('SIGINT', () => handler('SIGINT'));
   process.on('SIGTERM', () => handler('SIGTERM'));
 }
 
