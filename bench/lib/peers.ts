@@ -15,13 +15,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
+import { clickhouseDir } from '@downradar/common/testing';
 import { REPO_ROOT } from './processes';
 import { runMeasured } from './cpu';
 
 const DATA_DIR = process.env.DOWNRADAR_DATA_DIR ?? `${REPO_ROOT}/.data`;
 
 export const brokersFromEnv = (): string => process.env.DOWNRADAR_KAFKA_BROKERS ?? `127.0.0.1:${process.env.DOWNRADAR_KAFKA_PORT ?? 9092}`;
-export const clickhouseTcpPort = (): string => process.env.DOWNRADAR_CLICKHOUSE_TCP_PORT ?? '9000';
 
 let toolsDir: string | undefined;
 
@@ -136,7 +136,8 @@ export async function kcatConsume(o: { brokers?: string; topic: string; records:
 
 /** clickhouse-client reading `file` into `table` in `format`, timed around the process. */
 export async function clickhouseClientInsert(o: { database: string; table: string; file: string; format: string; rows: number }): Promise<{ perS: number; ms: number; cpuS: number }> {
-  const args = ['--port', clickhouseTcpPort(), '--database', o.database, '--query', `INSERT INTO ${o.table} FORMAT ${o.format}`];
+  // As the services' account, through the client config the stack writes (port, user and password in it).
+  const args = ['--config-file', `${clickhouseDir()}/services-client.xml`, '--database', o.database, '--query', `INSERT INTO ${o.table} FORMAT ${o.format}`];
   const r = await run('clickhouse-client', args, { stdinFile: o.file, timeoutMs: 600_000 });
   return { perS: o.rows / (r.ms / 1000), ms: r.ms, cpuS: r.cpuS };
 }
