@@ -17,3 +17,6 @@ export * from './clickhouse/client';
 export * from './clickhouse/errors';
 export * from './clickhouse/migrations';
 export * from './clickhouse/sql';
+export * from './clickhouse/row-binary';
+export * from './kafka/signal-messages';
+export * from './cluster';

@@ -12,6 +12,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import {
+  clusterRole,
   createKafka,
   createLogger,
   createMetricsRegistry,
@@ -55,7 +56,8 @@ export function createDetectorService(config: DetectorServiceConfig, overrides: 
   const registry = overrides.registry ?? createMetricsRegistry('detector');
   const metrics = createDetectorMetrics(registry);
   const core = coreConfigOf(config);
-  const instance = instanceName(config);
+  const role = clusterRole(config.detectorProcesses);
+  const instance = instanceName(config, role.processes > 1 ? role.index : undefined);
   const catalog = overrides.catalog ?? loadCatalog();
   const serviceInfo = serviceInfoLookup(catalog);
   const hashtagInfo = hashtagLookup(catalog);
@@ -100,7 +102,7 @@ export function createDetectorService(config: DetectorServiceConfig, overrides: 
     registry,
     handlers: {
       live: () => check(state === 'starting' || state === 'running', { instance }),
-      ready: () => check(state === 'running' && scoring.ready && incidents.ready, { scoring: scoring.ready, incidents: incidents.ready }),
+      ready: () => check(state === 'running' && scoring.ready && incidents.ready, { instance, scoring: scoring.ready, incidents: incidents.ready }),
       status: async () => ({
         ok: true,
         instance,

@@ -4,6 +4,8 @@
  *   GET /debug/status                       partitions, watermarks, the incident stage's progress
  *   GET /debug/baseline?service=<id>&minuteOfWeek=<0..10079>
  *                                           the learnt baseline of a service this instance scores
+ * With DOWNRADAR_DETECTOR_PROCESSES > 1 the workers share the port: /healthz, /readyz and /metrics
+ * answer for all of them (common's opsRoutes); /debug/* for the worker that took the connection.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';

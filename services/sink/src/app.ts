@@ -43,6 +43,25 @@ export interface SinkOverrides {
   clientId?: string;
 }
 
+/**
+ * Applies schemas/clickhouse to the sink's database (idempotent): in start(), or once in the
+ * primary when the sink runs as several processes (main.ts). The account is the services' one,
+ * its password from the variable or the password file, as for the inserts.
+ */
+export async function migrateSinkSchema(config: SinkConfig, logger: Logger, clickhouse?: ClickHouseClient): Promise<void> {
+  const ch = clickhouse ?? createClickHouse({ url: config.clickhouseUrl, ...servicesAccount(config), requestTimeoutMs: config.sinkInsertTimeoutMs, logger });
+  try {
+    const r = await migrate(ch, {
+      dir: `${repoRoot}/schemas/clickhouse`,
+      database: config.clickhouseDatabase,
+      log: (line) => logger.info(`migrate: ${line}`),
+    });
+    logger.info({ applied: r.applied.length, server: r.serverVersion }, 'schema up to date');
+  } finally {
+    if (!clickhouse) await ch.close();
+  }
+}
+
 export function createSinkService(config: SinkConfig, overrides: SinkOverrides = {}): Sink {
   const logger = overrides.logger ?? createLogger('sink', config.logLevel);
   const registry = overrides.registry ?? createMetricsRegistry('sink');
@@ -90,14 +109,7 @@ export function createSinkService(config: SinkConfig, overrides: SinkOverrides =
       return port;
     },
     async start() {
-      if (config.sinkMigrate) {
-        const r = await migrate(clickhouse, {
-          dir: `${repoRoot}/schemas/clickhouse`,
-          database: config.clickhouseDatabase,
-          log: (line) => logger.info(`migrate: ${line}`),
-        });
-        logger.info({ applied: r.applied.length, server: r.serverVersion }, 'schema up to date');
-      }
+      if (config.sinkMigrate) await migrateSinkSchema(config, logger, clickhouse);
       await http.listen({ host: config.sinkHost, port: config.sinkPort });
       port = (http.server.address() as AddressInfo).port;
       // Subscribing to a topic the broker does not have fails: create what is missing (idempotent).

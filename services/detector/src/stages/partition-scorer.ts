@@ -14,6 +14,7 @@
  * are configured minimal so they cost next to nothing.
  */
 import { deadLetter, positionId } from '@downradar/common/dead-letter';
+import type { SignalMessage } from '@downradar/common';
 import type { DlqRecord, ScoreEvent, SignalEvent } from '../../../../schemas/events/index';
 import { CheckpointWriter, parseEntries, type CheckpointDiff } from './checkpoint';
 import { resolveDetectorConfig, type DetectorConfig } from '../core/config';
@@ -29,7 +30,11 @@ export interface RawMessage {
   value: Buffer | string | null;
 }
 
-export type SignalCheck = (raw: Buffer | string | null) => { ok: true; value: SignalEvent } | { ok: false; field: string; reason: string };
+/**
+ * Reads a message of the signals topic: one signal, or a batch of one service's signals
+ * (readSignalMessage in common, where the format is described).
+ */
+export type SignalRead = (raw: Buffer | string | null) => SignalMessage;
 
 export interface IngestResult {
   accepted: number;
@@ -105,7 +110,7 @@ export class PartitionScorer {
     return this.detector.watermark() === undefined;
   }
 
-  ingest(messages: readonly RawMessage[], check: SignalCheck, nowMs: number): IngestResult {
+  ingest(messages: readonly RawMessage[], read: SignalRead, nowMs: number): IngestResult {
     const out: IngestResult = { accepted: 0, skipped: 0, dlq: [], withHashtags: [], nextOffset: undefined };
     const d = this.detector;
     for (const m of messages) {
@@ -114,15 +119,24 @@ export class PartitionScorer {
         out.skipped++;
         continue;
       }
-      const parsed = check(m.value);
-      if (!parsed.ok) {
-        out.dlq.push(this.dead(m, 'INVALID_SIGNAL', `not a valid SignalEvent: ${parsed.field} ${parsed.reason}`, nowMs));
+      const message = read(m.value);
+      if (!message.ok) {
+        out.dlq.push(this.dead(m, 'INVALID_SIGNAL', `not a valid SignalEvent: ${message.field} ${message.reason}`, nowMs));
       } else {
-        const rejected = d.ingest(parsed.value);
-        if (rejected !== undefined) out.dlq.push(this.dead(m, rejected.code, rejected.reason, nowMs));
-        else {
-          out.accepted++;
-          if (parsed.value.hashtags.length > 0) out.withHashtags.push(parsed.value);
+        for (let i = 0; i < message.items.length; i++) {
+          const parsed = message.items[i]!;
+          // An element of a batch is named by the message's offset and its index.
+          const at = message.batch ? { offset: `${m.offset}.${i}`, value: JSON.stringify(message.raw[i]) ?? '' } : m;
+          if (!parsed.ok) {
+            out.dlq.push(this.dead(at, 'INVALID_SIGNAL', `not a valid SignalEvent: ${message.batch ? `[${i}].` : ''}${parsed.field} ${parsed.reason}`, nowMs));
+            continue;
+          }
+          const rejected = d.ingest(parsed.value);
+          if (rejected !== undefined) out.dlq.push(this.dead(at, rejected.code, rejected.reason, nowMs));
+          else {
+            out.accepted++;
+            if (parsed.value.hashtags.length > 0) out.withHashtags.push(parsed.value);
+          }
         }
       }
       this.nextOffset = off + 1n;
