@@ -22,11 +22,11 @@ import {
   type Logger,
   type Service,
 } from '@downradar/common';
-import { createHttpApp, type Check } from '@downradar/common/http';
+import type { Check } from '@downradar/common/http';
 import { loadCatalog, type Catalog } from '../../../schemas/catalog/index';
 import { coreConfigOf, instanceName, type DetectorServiceConfig } from './config';
 import type { DetectorConfig } from './core/config';
-import { detectorRoutes } from './http';
+import { createDetectorHttp, detectorRoutes } from './http';
 import { IncidentStage } from './stages/incidents.consumer';
 import { createDetectorMetrics } from './metrics';
 import { hashtagLookup, serviceInfoLookup } from './service-facts';
@@ -97,7 +97,7 @@ export function createDetectorService(config: DetectorServiceConfig, overrides: 
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   let port = config.detectorPort;
   const check = (ok: boolean, details: Record<string, unknown>): Check => ({ ok, status: state, ...details });
-  const http = createHttpApp({ logger });
+  const http = createDetectorHttp({ logger });
   void http.register(detectorRoutes, {
     registry,
     handlers: {

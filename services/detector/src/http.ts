@@ -10,7 +10,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { HttpError, opsRoutes, type Check } from '@downradar/common/http';
+import type { Logger } from '@downradar/common';
+import { createHttpApp, HttpError, opsRoutes, type Check } from '@downradar/common/http';
 import { SLUG_PATTERN } from '../../../schemas/events/index';
 
 export interface DetectorHttpHandlers {
@@ -38,4 +39,9 @@ export async function detectorRoutes(app: FastifyInstance, o: { registry: Regist
     if (baseline === undefined) throw new HttpError(404, 'NOT_SCORED_HERE', `${q.service} has no state on this instance (unknown, or scored by another instance)`, 'service');
     return reply.header('cache-control', 'no-store').send(baseline);
   });
+}
+
+/** The detector's fastify instance: common's shell, with query strings coerced to their schema (they are text). */
+export function createDetectorHttp(o: { logger?: Logger } = {}): FastifyInstance {
+  return createHttpApp({ ...o, fastify: { ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } } } });
 }
