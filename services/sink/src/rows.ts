@@ -12,18 +12,20 @@ import { compileValidator, parseMessage, type Checked, type TopicKey } from '@do
 import {
   DlqRecord,
   IncidentEvent,
+  OfficialStatusEvent,
   PostEvent,
+  ProbeResultEvent,
   ReportEvent,
   ScoreEvent,
   SignalEvent,
   TrendEvent,
 } from '../../../schemas/events/index';
 
-export const TABLES = ['reports', 'posts', 'signals', 'scores', 'incident_events', 'trends', 'dlq'] as const;
+export const TABLES = ['reports', 'posts', 'signals', 'scores', 'incident_events', 'trends', 'official_status', 'probe_results', 'dlq'] as const;
 export type Table = (typeof TABLES)[number];
 
 /** Every topic the sink reads, and the table it lands in. detectorState is internal detector state. */
-export const SINK_TOPICS = ['reports', 'posts', 'signals', 'scores', 'alerts', 'trends', 'dlq', 'webhookDlq'] as const satisfies readonly TopicKey[];
+export const SINK_TOPICS = ['reports', 'posts', 'signals', 'scores', 'alerts', 'trends', 'status', 'probes', 'dlq', 'webhookDlq'] as const satisfies readonly TopicKey[];
 export type SinkTopic = (typeof SINK_TOPICS)[number];
 
 export const TOPIC_TABLE: Record<SinkTopic, Table> = {
@@ -33,6 +35,8 @@ export const TOPIC_TABLE: Record<SinkTopic, Table> = {
   scores: 'scores',
   alerts: 'incident_events',
   trends: 'trends',
+  status: 'official_status',
+  probes: 'probe_results',
   dlq: 'dlq',
   webhookDlq: 'dlq',
 };
@@ -270,6 +274,88 @@ export function trendRow(e: TrendEvent): TrendRow {
   };
 }
 
+export interface OfficialStatusRow {
+  id: string;
+  service_id: string;
+  source: string;
+  kind: string;
+  status: string;
+  provider_status: string;
+  at: number;
+  at_ms: number;
+  observed_at: number;
+  observed_at_ms: number;
+  incident_id: string;
+  incident_status: string;
+  component_id: string;
+  component_name: string;
+  title: string;
+  body: string;
+  url: string;
+}
+export function officialStatusRow(e: OfficialStatusEvent): OfficialStatusRow {
+  return {
+    id: e.id,
+    service_id: e.serviceId,
+    source: e.source,
+    kind: e.kind,
+    status: e.status,
+    provider_status: e.providerStatus,
+    at: toSeconds(e.at, 'at'),
+    at_ms: e.at,
+    observed_at: toSeconds(e.observedAt, 'observedAt'),
+    observed_at_ms: e.observedAt,
+    incident_id: e.incidentId ?? '',
+    incident_status: e.incidentStatus ?? '',
+    component_id: e.componentId ?? '',
+    component_name: e.componentName ?? '',
+    title: e.title,
+    body: e.body ?? '',
+    url: e.url,
+  };
+}
+
+export interface ProbeResultRow {
+  id: string;
+  service_id: string;
+  kind: string;
+  target: string;
+  at: number;
+  at_ms: number;
+  ok: 0 | 1;
+  outcome: string;
+  latency_ms: number;
+  dns_ms: number | null;
+  connect_ms: number | null;
+  tls_ms: number | null;
+  first_byte_ms: number | null;
+  http_status: number;
+  address: string;
+  error: string;
+  vantage: string;
+}
+export function probeResultRow(e: ProbeResultEvent): ProbeResultRow {
+  return {
+    id: e.id,
+    service_id: e.serviceId,
+    kind: e.kind,
+    target: e.target,
+    at: toSeconds(e.at, 'at'),
+    at_ms: e.at,
+    ok: e.ok ? 1 : 0,
+    outcome: e.outcome,
+    latency_ms: e.latencyMs,
+    dns_ms: e.dnsMs ?? null,
+    connect_ms: e.connectMs ?? null,
+    tls_ms: e.tlsMs ?? null,
+    first_byte_ms: e.firstByteMs ?? null,
+    http_status: e.httpStatus ?? 0,
+    address: e.address ?? '',
+    error: e.error ?? '',
+    vantage: e.vantage,
+  };
+}
+
 export interface DlqRow {
   id: string;
   at: number;
@@ -291,7 +377,7 @@ export function dlqRow(e: DlqRecord): DlqRow {
   };
 }
 
-export type Row = ReportRow | PostRow | SignalRow | ScoreRow | IncidentEventRow | TrendRow | DlqRow;
+export type Row = ReportRow | PostRow | SignalRow | ScoreRow | IncidentEventRow | TrendRow | OfficialStatusRow | ProbeResultRow | DlqRow;
 
 interface TopicMapping {
   check(value: unknown): Checked<unknown>;
@@ -304,6 +390,8 @@ const MAPPINGS: Record<SinkTopic, TopicMapping> = {
   scores: { check: compileValidator(ScoreEvent), toRow: scoreRow },
   alerts: { check: compileValidator(IncidentEvent), toRow: incidentEventRow },
   trends: { check: compileValidator(TrendEvent), toRow: trendRow },
+  status: { check: compileValidator(OfficialStatusEvent), toRow: officialStatusRow },
+  probes: { check: compileValidator(ProbeResultEvent), toRow: probeResultRow },
   dlq: { check: compileValidator(DlqRecord), toRow: dlqRow },
   webhookDlq: { check: compileValidator(DlqRecord), toRow: dlqRow },
 };
