@@ -37,12 +37,20 @@ export class SourceWriter {
   async open(): Promise<Map<string, string>> {
     await this.close();
     this.producer = await connectTransactionalProducer(this.kafka, this.transactionalId);
-    const read = await readStateTopic(this.kafka, this.topics.sourceState, {
-      groupPrefix: this.transactionalId,
-      logger: this.logger,
-      keep: (key) => key === this.connector || key.startsWith(`${this.connector}:`),
-    });
-    return read.latest;
+    // Right after topics are created or deleted a broker may briefly not lead a partition yet.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const read = await readStateTopic(this.kafka, this.topics.sourceState, {
+          groupPrefix: this.transactionalId,
+          logger: this.logger,
+          keep: (key) => key === this.connector || key.startsWith(`${this.connector}:`),
+        });
+        return read.latest;
+      } catch (err) {
+        if (!(err as { retriable?: boolean }).retriable || attempt >= 30) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
+      }
+    }
   }
 
   /** The messages and the state records in one transaction. */
