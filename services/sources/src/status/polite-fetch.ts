@@ -23,6 +23,8 @@ export class PoliteFetcher {
   private readonly nextStart = new Map<string, number>();
   private readonly queues = new Map<string, Promise<unknown>>();
   readonly stats = { requests: 0, notModified: 0 };
+  /** When the latest requests started, per host (the last 100): what the politeness rule is about. */
+  readonly recentStarts: { host: string; at: number }[] = [];
 
   constructor(private readonly o: { hostGapMs: number; timeoutMs: number; ca?: string | Buffer; userAgent?: string }) {}
 
@@ -32,7 +34,10 @@ export class PoliteFetcher {
     const run = previous.then(async () => {
       const wait = (this.nextStart.get(host) ?? 0) - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      this.nextStart.set(host, Date.now() + this.o.hostGapMs);
+      const at = Date.now();
+      this.nextStart.set(host, at + this.o.hostGapMs);
+      this.recentStarts.push({ host, at });
+      if (this.recentStarts.length > 100) this.recentStarts.shift();
       return this.request(url, validators);
     });
     this.queues.set(host, run.catch(() => undefined));

@@ -56,7 +56,7 @@ export function officialSignal(serviceId: string, status: NonNullable<PageState[
 }
 
 export class StatusPoller {
-  private readonly fetcher: PoliteFetcher;
+  readonly fetcher: PoliteFetcher;
   private readonly states = new Map<string, PageState>();
   private readonly stopping = new AbortController();
   private loops: Promise<void>[] = [];

@@ -61,6 +61,7 @@ export class TestStatusServer {
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
+      const arrived = Date.now();
       const path = (req.url ?? '/').split('?')[0]!;
       let body: string | undefined;
       let type = 'application/json';
@@ -70,7 +71,7 @@ export class TestStatusServer {
       else if (path === '/feed.atom' && this.atom) [body, type] = [this.atom, 'application/atom+xml'];
       const conditional = req.headers['if-none-match'] !== undefined || req.headers['if-modified-since'] !== undefined;
       const reply = (status: number, headers: Record<string, string> = {}, text?: string) => {
-        this.log.push({ path, status, at: Date.now(), conditional });
+        this.log.push({ path, status, at: arrived, conditional });
         res.writeHead(status, headers).end(text);
       };
       if (body === undefined) return reply(404);
