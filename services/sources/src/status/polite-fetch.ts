@@ -32,8 +32,11 @@ export class PoliteFetcher {
     const host = new URL(url).host;
     const previous = this.queues.get(host) ?? Promise.resolve();
     const run = previous.then(async () => {
-      const wait = (this.nextStart.get(host) ?? 0) - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      // A timer may fire a millisecond before Date.now() says its delay is over (the clocks round
+      // differently), so wait again until the gap has really passed: the gap is a promise to the host.
+      for (let wait = (this.nextStart.get(host) ?? 0) - Date.now(); wait > 0; wait = (this.nextStart.get(host) ?? 0) - Date.now()) {
+        await new Promise((r) => setTimeout(r, wait));
+      }
       const at = Date.now();
       this.nextStart.set(host, at + this.o.hostGapMs);
       this.recentStarts.push({ host, at });
