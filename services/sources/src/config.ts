@@ -33,6 +33,9 @@ export const sourcesConfigSpec = defineConfig({
   mastodonAccessToken: optionalStr('access token for the Mastodon instances (optional; some allow the public stream only with one)', { secret: true }),
   mastodonPublic: bool('also subscribe to the public stream where the instance allows it', true),
   mastodonMaxHashtags: int('subscribe to at most this many catalog hashtags per instance', 1000, 0, 100_000),
+  mastodonRewindMs: int('after a reconnect or restart, the gap is read from the timelines API from this long before the newest status seen (replayed posts are recognised by id)', 60_000, 0, 86_400_000),
+  mastodonFillMaxRequests: int('most timelines API requests one gap fill makes per instance (Mastodon allows 300 per 5 minutes per IP)', 60, 0, 10_000),
+  mastodonFillIntervalMs: int('pause between two timelines API requests of a gap fill', 1000, 0, 60_000),
 
   statusIntervalMs: int('each status page is polled this often', 60_000, 1000, 86_400_000),
   statusHostGapMs: int('at least this long between two requests to the same host (politeness)', 5000, 0, 600_000),

@@ -12,6 +12,7 @@ import { createSourceMetrics } from './metrics';
 import { ProbeScheduler } from './probes/probe.scheduler';
 import { createSources } from './sources';
 import { StatusPoller, statusStateKey } from './status/status.poller';
+import { MastodonConnector } from './mastodon/mastodon.connector';
 import { TestMastodonServer, testStatus } from './testing/mastodon-server';
 import { TestDnsServer, TestHttpsEndpoints } from './testing/probe-servers';
 import { TestStatusServer } from './testing/status-servers';
@@ -116,6 +117,73 @@ describe('mastodon connector (local streaming server)', () => {
       const status = () => sources.connectors.mastodon!.status() as { instances: { publicStream: boolean }[] };
       await eventually(async () => (status().instances[0]!.publicStream === false ? true : undefined), 10_000, 'the public stream refused');
       expect([...a.clients].some((c) => c.streams.has('hashtag:whatsappdown'))).toBe(true);
+    } finally {
+      await sources.stop();
+    }
+  });
+});
+
+describe('mastodon gap fill (local streaming server and timelines API)', () => {
+  const server = new TestMastodonServer();
+  beforeAll(async () => server.start());
+  afterAll(async () => server.stop());
+
+  it('fills the gap of a dropped connection and of a restart from the timelines API: no post lost, none twice', async () => {
+    const prefix = await newPrefix('masto-gap');
+    const topics = topicNames(prefix);
+    const config = loadConfig(sourcesConfigSpec, {
+      DOWNRADAR_KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+      DOWNRADAR_TOPIC_PREFIX: prefix,
+      DOWNRADAR_SOURCES: 'mastodon',
+      DOWNRADAR_SOURCES_PORT: '0',
+      DOWNRADAR_MASTODON_INSTANCES: server.url,
+      DOWNRADAR_MASTODON_FILL_INTERVAL_MS: '0',
+      DOWNRADAR_JETSTREAM_COMMIT_MS: '100',
+      DOWNRADAR_RECONNECT_INITIAL_MS: '200',
+      DOWNRADAR_RECONNECT_MAX_MS: '400',
+      DOWNRADAR_REPORTER_SALT: 'salt',
+    });
+    const postIds = async () => (await values<{ id: string }>(topics.posts)).map((p) => p.id);
+    const waitForPosts = (n: number) => eventually(async () => ((await postIds()).length >= n ? true : undefined), 20_000, `${n} posts`);
+    const statuses = [
+      testStatus(11, 'facebook is down for me too #facebookdown', ['facebookdown']),
+      testStatus(12, 'is whatsapp down? messages stuck and not sending', []),
+      testStatus(13, 'instagram down again, the feed will not load #instagramdown', ['instagramdown']),
+      testStatus(14, 'is whatsapp down? nothing sends, nothing arrives', []),
+    ];
+    let sources = createSources(config, { logger });
+    await sources.start();
+    try {
+      await eventually(async () => (server.subscribed('public') ? true : undefined), 20_000, 'the public stream');
+      server.post(statuses[0]!);
+      server.post(statuses[1]!);
+      await waitForPosts(2);
+      // The connection drops; a status is published while the instance refuses to stream.
+      server.paused = true;
+      server.dropClients();
+      server.post(statuses[2]!);
+      await eventually(async () => (server.clients.size === 0 ? true : undefined), 10_000, 'the connection dropped');
+      await new Promise((r) => setTimeout(r, 300));
+      server.paused = false;
+      await waitForPosts(3);
+      expect(server.timelineRequests.some((u) => u.startsWith('/api/v1/timelines/public?min_id='))).toBe(true);
+      await sources.stop();
+      // The process is down while another status is published; the next one reads the gap.
+      server.post(statuses[3]!);
+      const requestsBefore = server.timelineRequests.length;
+      sources = createSources(config, { logger });
+      await sources.start();
+      await waitForPosts(4);
+      // The restart's fill re-read the rewind (the statuses before the last one seen) ...
+      expect((sources.connectors.mastodon as MastodonConnector).stats.filledStatuses).toBeGreaterThanOrEqual(4);
+      expect(server.timelineRequests.length).toBeGreaterThan(requestsBefore);
+      // ... without producing them again (ids kept with the cursor), and the stream goes on.
+      server.post(testStatus(15, 'instagram down here as well #instagramdown', ['instagramdown']));
+      await waitForPosts(5);
+      await sources.stop();
+      const ids = await postIds();
+      expect(ids.length).toBe(5);
+      expect(new Set(ids).size).toBe(5);
     } finally {
       await sources.stop();
     }

@@ -93,6 +93,9 @@ export function createSources(config: SourcesConfig, deps: SourcesDeps = {}): So
           hashtags: catalog.services.flatMap((s) => s.hashtags).slice(0, config.mastodonMaxHashtags),
           commitMs: config.jetstreamCommitMs,
           backoff,
+          rewindMs: config.mastodonRewindMs,
+          fillMaxRequests: config.mastodonFillMaxRequests,
+          fillIntervalMs: config.mastodonFillIntervalMs,
         },
         { writer: writer('mastodon'), pipeline: posts(), hashAuthor: authorHasher(), logger: log, metrics },
       );

@@ -3,9 +3,13 @@
  * subscription per catalog hashtag and, where the instance allows it, the public stream. An
  * access token is optional (sent as a Bearer header, never in the URL, so it stays out of logs).
  *
- * Mastodon has no replay cursor: posts published while a connection is down are not seen (the
- * README says so). What is read is committed every commitMs in one transaction; the same post
- * from several instances is produced once (ids come from the status's uri).
+ * The streaming API has no replay cursor, so the connector keeps its own (mastodon-cursor.ts): the
+ * newest status id per instance and the post ids produced lately, committed in the same Kafka
+ * transaction as the posts every commitMs. When a connection opens and the cursor knows the
+ * instance (a reconnect, or a restart of the process), the gap is filled from the timelines API
+ * (the public timeline where the public stream is read, else each hashtag's), from rewindMs before
+ * the newest id, within a request budget; what was already produced is recognised and skipped. The
+ * same post from several instances is produced once (ids come from the status's uri).
  */
 import WebSocket from 'ws';
 import { contentId, deadLetter } from '@downradar/common/dead-letter';
@@ -14,6 +18,7 @@ import { backoffDelay, sleep, type BackoffOptions } from '../backoff';
 import type { SourceWriter } from '../kafka/source-writer';
 import type { SourceMetrics } from '../metrics';
 import type { PostPipeline } from '../posts/post-pipeline';
+import { MastodonCursor, timelineUrl } from './mastodon-cursor';
 import { readStreamMessage, statusToPost } from './mastodon-status';
 
 export interface MastodonOptions {
@@ -23,7 +28,18 @@ export interface MastodonOptions {
   hashtags: string[];
   commitMs: number;
   backoff: BackoffOptions;
+  /** A gap fill starts this long before the newest status id seen on the instance. */
+  rewindMs: number;
+  /** Most timelines API requests one gap fill may make (the instance's rate limit is per IP). */
+  fillMaxRequests: number;
+  /** Pause between two of those requests. */
+  fillIntervalMs: number;
+  requestTimeoutMs?: number;
 }
+
+/** The key of the connector's record on the source-state topic. */
+export const MASTODON_CURSOR_KEY = 'mastodon';
+const PAGE = 40;
 
 export interface MastodonDeps {
   writer: SourceWriter;
@@ -69,6 +85,8 @@ class SeenIds {
 export class MastodonConnector {
   private pending: TxnMessage[] = [];
   private readonly seen = new SeenIds(100_000);
+  private cursor: MastodonCursor;
+  private fills = new Set<Promise<void>>();
   private readonly sockets = new Map<string, WebSocket>();
   private readonly publicDenied = new Set<string>();
   private readonly stopping = new AbortController();
@@ -77,13 +95,14 @@ export class MastodonConnector {
   private flushing: Promise<void> | undefined;
   private fenced = false;
   private readonly now: () => number;
-  readonly stats = { updates: 0, postsProduced: 0, deadLetters: 0, connects: 0 };
+  readonly stats = { updates: 0, postsProduced: 0, deadLetters: 0, connects: 0, fillRequests: 0, filledStatuses: 0 };
 
   constructor(
     private readonly o: MastodonOptions,
     private readonly d: MastodonDeps,
   ) {
     this.now = d.now ?? Date.now;
+    this.cursor = new MastodonCursor(o.rewindMs);
   }
 
   status() {
@@ -96,7 +115,8 @@ export class MastodonConnector {
   }
 
   async start(): Promise<void> {
-    await this.d.writer.open();
+    const state = await this.d.writer.open();
+    this.cursor = new MastodonCursor(this.o.rewindMs, undefined, MastodonCursor.parse(state.get(MASTODON_CURSOR_KEY)));
     this.loops = this.o.instances.map((i) => this.run(i));
     this.timer = setInterval(() => void this.flush(), this.o.commitMs);
   }
@@ -106,6 +126,7 @@ export class MastodonConnector {
     clearInterval(this.timer);
     for (const ws of this.sockets.values()) ws.close(1000, 'stopping');
     await Promise.all(this.loops);
+    await Promise.all(this.fills);
     await this.flush();
     await this.d.writer.close();
   }
@@ -135,6 +156,14 @@ export class MastodonConnector {
         this.d.metrics.connections.inc({ connector: 'mastodon', result: 'open' });
         for (const sub of subscriptions(this.o.hashtags, this.o.publicStream && !this.publicDenied.has(instance))) ws.send(sub);
         this.d.logger.info({ url, hashtags: this.o.hashtags.length, public: this.o.publicStream && !this.publicDenied.has(instance) }, 'mastodon: connected and subscribed');
+        // Subscribed first, then the gap: a status published meanwhile comes through both and is
+        // produced once.
+        const from = this.cursor.gapFrom(instance);
+        if (from !== undefined) {
+          const fill = this.fillGap(instance, from).catch((err: unknown) => this.d.logger.warn({ instance, err: (err as Error).message }, 'mastodon: gap fill failed'));
+          this.fills.add(fill);
+          void fill.finally(() => this.fills.delete(fill));
+        }
       });
       ws.on('message', (data: WebSocket.RawData) => {
         received++;
@@ -156,6 +185,55 @@ export class MastodonConnector {
     });
   }
 
+  /**
+   * Reads what the instance published since `from` from its timelines API, page by page (oldest
+   * page first), through the same path as streamed statuses.
+   */
+  private async fillGap(instance: string, from: string): Promise<void> {
+    // A public stream that was refused is not known to be refused until its error arrives; the
+    // hashtag timelines are always readable, the public one only where the stream is.
+    const streams = this.o.publicStream && !this.publicDenied.has(instance) ? [{ kind: 'public' as const }] : this.o.hashtags.map((tag) => ({ kind: 'hashtag' as const, tag }));
+    let requests = 0;
+    let statuses = 0;
+    let unfinished = 0;
+    const headers: Record<string, string> = { 'user-agent': 'downradar (+https://github.com/downradar)', accept: 'application/json' };
+    if (this.o.accessToken) headers.authorization = `Bearer ${this.o.accessToken}`;
+    for (const stream of streams) {
+      let minId = from;
+      for (;;) {
+        if (this.stopping.signal.aborted || this.fenced) return;
+        if (requests >= this.o.fillMaxRequests) {
+          unfinished++;
+          break;
+        }
+        if (requests > 0 && this.o.fillIntervalMs > 0) await sleep(this.o.fillIntervalMs, this.stopping.signal);
+        requests++;
+        this.stats.fillRequests++;
+        const res = await fetch(timelineUrl(instance, stream, minId, PAGE), { headers, signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.o.requestTimeoutMs ?? 10_000)]) });
+        if (!res.ok) {
+          await res.body?.cancel();
+          this.d.logger.warn({ instance, stream: stream.kind === 'public' ? 'public' : `#${stream.tag}`, status: res.status }, 'mastodon: timeline not readable; gap not filled there');
+          break;
+        }
+        const page: unknown = await res.json();
+        if (!Array.isArray(page)) {
+          this.deadLetter('BAD_TIMELINE', 'timeline answer is not a JSON array', JSON.stringify(page).slice(0, 10_000), this.now());
+          break;
+        }
+        // Newest first within a page: read it oldest first, as the stream would have sent it.
+        for (const status of [...page].reverse()) {
+          statuses++;
+          this.stats.filledStatuses++;
+          this.onStatus(instance, status, JSON.stringify(status), this.now());
+        }
+        const ids = page.flatMap((st) => (typeof (st as { id?: unknown })?.id === 'string' ? [(st as { id: string }).id] : []));
+        if (page.length < PAGE || ids.length === 0) break;
+        minId = ids.reduce((a, b) => (a.length !== b.length ? (a.length > b.length ? a : b) : a > b ? a : b));
+      }
+    }
+    this.d.logger.info({ instance, from, requests, statuses, unfinished }, unfinished > 0 ? 'mastodon: gap partly filled (request budget spent)' : 'mastodon: gap filled');
+  }
+
   private onMessage(instance: string, text: string): void {
     const now = this.now();
     const m = readStreamMessage(text);
@@ -171,15 +249,22 @@ export class MastodonConnector {
     if (m.type === 'other') return;
     if (m.type === 'invalid') return this.deadLetter('BAD_FRAME', m.reason, text, now);
     this.stats.updates++;
-    const v = statusToPost(m.status, instance, this.d.hashAuthor);
+    this.onStatus(instance, m.status, text, now);
+  }
+
+  private onStatus(instance: string, status: unknown, text: string, now: number): void {
+    const statusId = typeof (status as { id?: unknown } | null)?.id === 'string' ? (status as { id: string }).id : undefined;
+    if (statusId !== undefined) this.cursor.advance(instance, statusId);
+    const v = statusToPost(status, instance, this.d.hashAuthor);
     if (v.type === 'skip') return void this.d.metrics.events.inc({ connector: 'mastodon', outcome: 'skipped' });
     if (v.type === 'invalid') return this.deadLetter('BAD_STATUS', v.reason, text, now);
-    if (this.seen.has(v.candidate.id)) return void this.d.metrics.events.inc({ connector: 'mastodon', outcome: 'duplicate' });
+    if (this.seen.has(v.candidate.id) || this.cursor.produced(v.candidate.id)) return void this.d.metrics.events.inc({ connector: 'mastodon', outcome: 'duplicate' });
     const r = this.d.pipeline.process(v.candidate, now, v.tags);
     if (r.kind === 'invalid') return this.deadLetter(r.code, `${r.field} ${r.reason}`, text, now);
     this.seen.add(v.candidate.id);
     if (r.kind === 'irrelevant') return void this.d.metrics.events.inc({ connector: 'mastodon', outcome: 'irrelevant' });
     for (const msg of this.d.writer.postMessages(r.post, r.signals)) this.pending.push(msg);
+    this.cursor.markProduced(v.candidate.id, statusId ?? '', now);
     this.stats.postsProduced++;
     this.d.metrics.events.inc({ connector: 'mastodon', outcome: 'post' });
   }
@@ -192,11 +277,13 @@ export class MastodonConnector {
 
   flush(): Promise<void> {
     if (this.flushing) return this.flushing;
-    if (this.pending.length === 0 || this.fenced) return Promise.resolve();
+    if ((this.pending.length === 0 && !this.cursor.dirty) || this.fenced) return Promise.resolve();
     const messages = this.pending;
     this.pending = [];
+    // The cursor as of these messages: a later status is not in them and must not be in it.
+    const state = { [MASTODON_CURSOR_KEY]: JSON.stringify(this.cursor.snapshot()) };
     this.flushing = this.d.writer
-      .commit(messages)
+      .commit(messages, state)
       .then(() => {
         for (const m of messages) this.d.metrics.produced.inc({ connector: 'mastodon', topic: m.topic });
       })
@@ -209,6 +296,7 @@ export class MastodonConnector {
         }
         // Not written: keep them for the next commit, with a fresh producer.
         this.pending = messages.concat(this.pending);
+        this.cursor.markDirty();
         this.d.logger.warn({ err: (err as Error).message, waiting: this.pending.length }, 'mastodon: commit failed; will retry');
         await this.d.writer.open().catch(() => undefined);
       })
