@@ -41,8 +41,12 @@ const TO = process.env.DOWNRADAR_BENCH_E2E_TO;
 const PARTITIONS = 6;
 const BROKERS = (process.env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const CLICKHOUSE_URL = process.env.DOWNRADAR_CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
-const base = Number(process.env.DOWNRADAR_BENCH_E2E_PORT ?? 18_180);
-const PORTS = { ingest: base, detector: base + 1, sink: base + 2 };
+// The services' own ports from the env file (each checkout has its own).
+const PORTS = {
+  ingest: Number(process.env.DOWNRADAR_INGEST_PORT ?? 18_181),
+  detector: Number(process.env.DOWNRADAR_DETECTOR_PORT ?? 18_184),
+  sink: Number(process.env.DOWNRADAR_SINK_PORT ?? 18_182),
+};
 const KEY = 'bench-e2e-' + randomBytes(8).toString('hex');
 
 interface Sample {

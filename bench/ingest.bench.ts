@@ -145,8 +145,7 @@ const ingest = await startServiceProcess(
   `http://127.0.0.1:${PORT}/readyz`,
 );
 // One process, or a primary and its workers (the primary only hands connections over).
-const tree = processTreeMemory(ingest.pid!).length;
-const ingestProcesses = tree > 1 ? tree - 1 : 1;
+const ingestProcesses = Number(PROCESSES ?? 1);
 console.log(`bench ingest: ${RUNS} runs, ${SINGLE_N} single POSTs, ${BATCH_N} reports in batches, ingest in ${ingestProcesses} process(es), load ${loadAverage()}`);
 const rows: Record<string, number>[] = [];
 const rss: number[] = [];
