@@ -157,7 +157,9 @@ try {
     if (single.notAccepted) throw new Error(`${single.notAccepted} single reports were not accepted: ${single.firstBad}`);
     const hello = await startHello(ingestProcesses);
     const helloR = await singleLoad({ port: HELLO_PORT, path: '/v1/reports', n: SINGLE_N, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, run)) }).finally(() => stopProcess(hello));
-    const batch = BATCH_N / (await batchLoad({ port: PORT, path: '/v1/reports/batch', bodies: batchBodies(run), inFlight: 4, headers })).seconds;
+    const batchRun = await batchLoad({ port: PORT, path: '/v1/reports/batch', bodies: batchBodies(run), inFlight: 4, headers });
+    const batch = BATCH_N / batchRun.seconds;
+    if (batchRun.retries) console.log(`  ${batchRun.retries} batches answered 503 and were sent again`);
     rss.push(Math.max(...processTreeMemory(ingest.pid!).map((p) => p.peakRssMb)));
     const best = await kafkajsBest(files.kafkajs, Math.max(2, ingestProcesses));
     const java = await javaProduce({ brokers, topic: peerTopic, records: files.messages, payloadFile: files.payloads });
