@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 // plus the import rules of docs/architecture.md (who may import whom), so that an arrow that
 // runs the wrong way fails `npm test` instead of waiting for a reader to notice.
 
-const SERVICES = ['ingest', 'detector', 'sink', 'api', 'notifier', 'replay'];
+const SERVICES = ['ingest', 'detector', 'sink', 'api', 'notifier', 'replay', 'sources'];
 const LIBRARIES = ['common', 'nlp'];
 
 /** An import of another workspace's files by relative path (`../../ingest/src/app`). */

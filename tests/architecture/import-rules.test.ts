@@ -28,6 +28,8 @@ describe('import rules', () => {
     ['services/detector/src/core/detector.ts', "import { Serial } from '../kafka/serial';", /pure model/],
     ['services/detector/src/core/detector.ts', "import { readFileSync } from 'node:fs';", /pure model/],
     ['services/api/src/app.ts', "import type { Kafka } from 'kafkajs';", /kafkajs stays behind/],
+    ['services/sources/src/kafka/source-writer.ts', "import type { Producer } from 'kafkajs';", /kafkajs stays behind/],
+    ['services/sources/src/main.ts', "import { createIngestService } from '../../ingest/src/wiring';", /never import each other/],
     ['tests/reliability/drills.ts', "import type { Kafka } from 'kafkajs';", /kafkajs stays behind/],
     ['services/sink/src/app.ts', "import { createClient } from '@clickhouse/client';", /@clickhouse\/client stays behind/],
     ['tools/eval/src/run-scenario.ts', "import { createDetector } from '@downradar/detector/core/detector';", /public entry point/],

@@ -17,6 +17,7 @@ import { startStreamConsumer, type StreamConsumer } from './stream/stream.consum
 import { servicesRoutes } from './routes/services.route';
 import { incidentsRoutes } from './routes/incidents.route';
 import { trendsRoutes } from './routes/trends.route';
+import { evidenceRoutes } from './routes/evidence.route';
 import { streamRoutes } from './routes/stream.route';
 import { docsRoutes } from './routes/docs.route';
 
@@ -136,6 +137,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(servicesRoutes);
   await app.register(incidentsRoutes);
   await app.register(trendsRoutes);
+  await app.register(evidenceRoutes);
   await app.register(streamRoutes);
   await app.register(docsRoutes);
 

@@ -1,4 +1,4 @@
-import { dataDir, createKafka, type Logger, type Service, reporterHasher, reporterSalt, createLogger, createMetricsRegistry, createProducer, ensureTopics, loadApiKeys, loadConfig, topicNames, warnUnscopedKeys, type ConfigOf } from '@downradar/common';
+import { clusterRole, dataDir, createKafka, type Logger, type Service, reporterHasher, reporterSalt, createLogger, createMetricsRegistry, createProducer, ensureTopics, loadApiKeys, loadConfig, topicNames, warnUnscopedKeys, type ConfigOf } from '@downradar/common';
 import type { FastifyInstance } from 'fastify';
 import { loadCatalog } from '../../../schemas/catalog/index';
 import { createUnderstanding } from '@downradar/nlp';
@@ -76,7 +76,8 @@ export function createIngestService(config: IngestConfig, deps: { logger: Logger
       app.server.keepAliveTimeout = 65_000;
       app.server.requestTimeout = 30_000;
       await app.listen({ host: config.ingestHost, port: config.ingestPort });
-      deps.logger.info({ url: `http://${config.ingestHost}:${config.ingestPort}` }, 'ingest listening');
+      const role = clusterRole(config.ingestProcesses);
+      deps.logger.info({ url: `http://${config.ingestHost}:${config.ingestPort}`, worker: role.processes > 1 ? role.index : undefined }, 'ingest listening');
     },
     async stop() {
       await app?.close();

@@ -23,6 +23,16 @@ export const TOPIC_DEFINITIONS = {
    * stage needs the windows of every scoring partition in one total order.
    */
   detectorWindows: { suffix: 'detector-windows', key: 'p<signals partition>', compacted: false, retentionMs: 7 * 86_400_000, partitions: 1 },
+  /**
+   * What providers' official status pages said (services/sources): the provider's claim, not a
+   * user's, so it is kept apart from posts and signals; history kept for 30 days in Kafka and
+   * for good in ClickHouse (official_status).
+   */
+  status: { suffix: 'status', key: 'serviceId', compacted: false, retentionMs: 30 * 86_400_000 },
+  /** DNS and HTTPS probes of each service's domains from this host (services/sources). */
+  probes: { suffix: 'probes', key: 'serviceId', compacted: false, retentionMs: 7 * 86_400_000 },
+  /** Where each live source stands (a Jetstream cursor, a status page's ETag): latest per key. */
+  sourceState: { suffix: 'source-state', key: 'connector (bluesky, statuspage:<serviceId>, ...)', compacted: true, retentionMs: -1 },
   /** Webhook deliveries that failed every try. */
   webhookDlq: { suffix: 'webhooks-dlq', key: 'subscription id', compacted: false, retentionMs: 30 * 86_400_000 },
   /** Webhook deliveries still pending when the notifier's patience ran out (services/notifier/src/retry-record.ts). */
