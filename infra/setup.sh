@@ -89,4 +89,10 @@ fi
 
 # --- Kafka broker jars -----------------------------------------------------
 bash "$DR_INFRA/kafka/kafka.sh" libs || dr_die "could not assemble the Kafka broker's classpath"
+# --- NAB data (not in the repository; tools/eval/src/nab/nab-published.test.ts reads it) ------
+# Said here, in the first seconds of `npm test`, rather than by that test's failure at the end.
+node --import tsx -e 'import("./tools/eval/src/nab/nab-corpus.ts").then((m) => {
+  try { console.log(`ok: NAB data at ${m.resolveNabDir()}`); }
+  catch (e) { console.log(`missing: ${e.message} (the NAB test of npm test fails without it)`); }
+})'
 echo "ok: setup complete in $(dr_since "$START") s"
