@@ -248,7 +248,9 @@ export async function brokerKillDrill(env: DrillEnv): Promise<DrillRow> {
   await sleep(scale.tailMs);
   load.stop();
   const result = await load.done;
+  env.log(`broker-kill: every client has ended (${result.records.length} sent, ${result.accepted.size} accepted, ${result.notAccepted.length} not)`);
   const { acceptedAt: backlogAcceptedAt, storedAt: recoveredAt } = await recovery.catch(() => NO_RECOVERY);
+  env.log(`broker-kill: ClickHouse holds every report accepted before the broker was back, ${round1((recoveredAt - faultEnd) / 1000)} s after`);
   const firstAccepted = Math.min(...result.records.filter((r) => (r.acceptedAt ?? 0) > faultEnd).map((r) => r.acceptedAt!));
   const check = await checkReports({ kafka: env.kafka, reportsTopic: topicNames(env.reports.prefix).reports, ch: env.ch, database: env.reports.database, prefix, services, accepted: result.accepted, settleMs: scale.settleMs });
   const recoveryS = round1((recoveredAt - faultEnd) / 1000);
@@ -641,7 +643,8 @@ export async function runDrills(env: DrillEnv, opts: { only?: DrillName[]; paral
     } catch (err) {
       row = { drill: n, fault: 'drill failed', load: '', lost: Number.NaN, duplicated: Number.NaN, recoveryS: Number.NaN, metrics: {}, notes: [(err as Error).stack ?? String(err)] };
     }
-    env.log(`${n}: done in ${round1((Date.now() - t) / 1000)} s`);
+    // The row's figures as soon as it has them: a run cut short later (a hook timeout) still shows them.
+    env.log(`${n}: done in ${round1((Date.now() - t) / 1000)} s: lost ${row.lost}, duplicated ${row.duplicated}, recovery ${row.recoveryS} s; ${row.load}; ${row.notes.join('; ')}`);
     rows.push(row);
     opts.onRow?.(row);
   };
