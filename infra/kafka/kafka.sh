@@ -305,6 +305,8 @@ cmd_status() {
   local pid
   pid="$(dr_find_pid "$PIDFILE" "$MARKER")"
   if [[ -z "$pid" ]]; then
+    # Without an explicit port, the one it last ran with.
+    [[ -z "${DOWNRADAR_KAFKA_PORT:-}" ]] && use_running_ports
     echo "kafka: stopped (127.0.0.1:$PORT, data $KAFKA_DIR)"
     return 3
   fi

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { deleteTopicsWithPrefix, ensureTopics, loadConfig, topicNames } from '@downradar/common';
-import { KAFKA_BROKERS, eventually, testKafka, testPrefix } from '@downradar/common/testing/index';
+import { STACK_ENV, eventually, testKafka, testPrefix } from '@downradar/common/testing/index';
 import type { IncidentEvent, ScoreEvent, SignalEvent } from '../../../schemas/events/index';
 import { createDetectorService, type DetectorService } from './app';
 import { detectorConfigSpec } from './config';
@@ -25,8 +25,7 @@ afterAll(async () => {
 function build(prefix: string, instance: string): DetectorService {
   const s = createDetectorService(
     loadConfig(detectorConfigSpec, {
-      // This stack's broker (the default 9092 may be another stack's, or none).
-      DOWNRADAR_KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+      ...STACK_ENV,
       DOWNRADAR_TOPIC_PREFIX: prefix,
       DOWNRADAR_KAFKA_PARTITIONS: String(PARTITIONS),
       DOWNRADAR_DETECTOR_PORT: '0',
