@@ -16,3 +16,4 @@ export * from './clickhouse/batch-writer';
 export * from './clickhouse/migrations';
 export * from './clickhouse/sql';
 export * from './catalog';
+export * from './clickhouse/sql-lint';

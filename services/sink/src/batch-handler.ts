@@ -29,7 +29,7 @@ import {
   type TopicNames,
 } from '@downradar/common';
 import type { DlqRecord } from '../../../schemas/events/index';
-import { TABLES, dlqRow, mapBatch, topicKeyOf, type Row, type SinkTopic, type Table } from './rows';
+import { TABLES, dlqRow, mapBatch, rowsToInsert, topicKeyOf, type Row, type SinkTopic, type Table } from './rows';
 
 export interface BatchHandlerDeps {
   clickhouse: ClickHouseClient;
@@ -133,7 +133,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
 
   async function insertOnce(table: Table, rows: Row[]): Promise<void> {
     try {
-      await deps.clickhouse.insert({ table: `${deps.database}.${table}`, values: rows, format: 'JSONEachRow' });
+      await deps.clickhouse.insert({ table: `${deps.database}.${table}`, values: rowsToInsert(table, rows, now()), format: 'JSONEachRow' });
       stats.failing = false;
       stats.inserts++;
       insertRows.observe(rows.length);

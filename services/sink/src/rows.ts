@@ -293,6 +293,18 @@ export function dlqRow(e: DlqRecord): DlqRow {
 
 export type Row = ReportRow | PostRow | SignalRow | ScoreRow | IncidentEventRow | TrendRow | DlqRow;
 
+/**
+ * The rows as they are inserted at `nowMs`: dlq rows carry `inserted_at`. The column has
+ * DEFAULT now(), but ClickHouse 18.16 does not apply a default to a field a JSONEachRow insert
+ * leaves out (it stored 0000-00-00 00:00:00), while current servers do; stated here, both hold
+ * the time the sink inserted the row.
+ */
+export function rowsToInsert(table: Table, rows: Row[], nowMs: number): Row[] {
+  if (table !== 'dlq') return rows;
+  const insertedAt = Math.floor(nowMs / 1000);
+  return rows.map((r) => ({ ...r, inserted_at: insertedAt }));
+}
+
 interface TopicMapping {
   check(value: unknown): Checked<unknown>;
   toRow(value: never): Row;

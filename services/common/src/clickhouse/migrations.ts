@@ -61,7 +61,17 @@ export function splitStatements(sql: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-function versionAtLeast(server: string, wanted: string): boolean {
+/** The statements of one migration for database `db`, in the order migrate() sends them. */
+export function migrationStatements(m: Pick<Migration, 'sql'>, db: string): string[] {
+  return splitStatements(m.sql.replaceAll('${DB}', db));
+}
+
+/** The server version a migration needs (`-- requires: >=X.Y`), if any. */
+export function migrationRequires(m: Pick<Migration, 'sql'>): string | undefined {
+  return /^--\s*requires:\s*>=\s*([\d.]+)/m.exec(m.sql)?.[1];
+}
+
+export function versionAtLeast(server: string, wanted: string): boolean {
   const a = server.split('.').map(Number);
   const b = wanted.split('.').map(Number);
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
@@ -110,12 +120,12 @@ export async function migrate(
       result.alreadyApplied.push(m.file);
       continue;
     }
-    const requires = /^--\s*requires:\s*>=\s*([\d.]+)/m.exec(m.sql)?.[1];
+    const requires = migrationRequires(m);
     let status = 'applied';
     if (requires && !versionAtLeast(serverVersion, requires)) {
       status = `skipped (needs ClickHouse >= ${requires}, server is ${serverVersion})`;
     } else {
-      for (const statement of splitStatements(m.sql.replaceAll('${DB}', db))) {
+      for (const statement of migrationStatements(m, db)) {
         try {
           await client.command({ query: statement });
         } catch (err) {
