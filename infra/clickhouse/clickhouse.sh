@@ -17,11 +17,14 @@
 #   stdout.log              the server's own stdout/stderr (crashes before logging starts)
 #   clickhouse.pid
 set -euo pipefail
-DR_NAME=clickhouse
+DR_NAME="${DOWNRADAR_CLICKHOUSE_NAME:-clickhouse}"
 # shellcheck source=../lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lib.sh"
 
-CH_DIR="$DR_DATA/clickhouse"
+# A replica of the cluster (infra/cluster.sh) runs from its own directory; its replication
+# settings are in <dir>/config.d/cluster.xml, which infra/cluster.sh writes and the server merges.
+CH_DIR="${DOWNRADAR_CLICKHOUSE_DIR:-$DR_DATA/clickhouse}"
+LOCK_NAME="clickhouse${DOWNRADAR_CLICKHOUSE_DIR:+-$(basename "$CH_DIR")}"
 CONFIG="$CH_DIR/config.xml"
 USERS="$CH_DIR/users.xml"
 PIDFILE="$CH_DIR/clickhouse.pid"
@@ -223,7 +226,7 @@ use_running_ports() {
 cmd_up() {
   local start pid bin wait_start
   start="$(dr_now_ms)"
-  dr_lock clickhouse
+  dr_lock "$LOCK_NAME"
   pid="$(dr_find_pid "$PIDFILE" "$MARKER")"
   if [[ -n "$pid" ]]; then
     echo "$pid" >"$PIDFILE"
@@ -266,7 +269,7 @@ cmd_up() {
 
 cmd_down() {
   local pid start
-  dr_lock clickhouse
+  dr_lock "$LOCK_NAME"
   pid="$(dr_find_pid "$PIDFILE" "$MARKER")"
   if [[ -z "$pid" ]]; then
     rm -f "$PIDFILE"

@@ -74,6 +74,7 @@ export function buildSink(config: SinkConfig, overrides: SinkOverrides = {}): Si
         const r = await migrate(clickhouse, {
           dir: `${repoRoot}/schemas/clickhouse`,
           database: config.clickhouseDatabase,
+          cluster: config.clickhouseCluster,
           log: (line) => logger.info(`migrate: ${line}`),
         });
         logger.info({ applied: r.applied.length, server: r.serverVersion }, 'schema up to date');
@@ -96,7 +97,7 @@ export function buildSink(config: SinkConfig, overrides: SinkOverrides = {}): Si
         }),
       });
       // Subscribing to a topic the broker does not have fails: create what is missing (idempotent).
-      await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions });
+      await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions, replicationFactor: config.kafkaReplicationFactor, minInsyncReplicas: config.kafkaMinInsyncReplicas });
       // Several members of the group in one process share one handler, so their rows still go
       // in as one insert at a time; what they add is overlap: one member fetches and maps the
       // next batches while the other's are being inserted (a kafkajs member waits for its

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from './client';
+import { translateForCluster } from './cluster-ddl';
 
 export interface Migration {
   version: number;
@@ -61,9 +62,14 @@ export function splitStatements(sql: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-/** The statements of one migration for database `db`, in the order migrate() sends them. */
-export function migrationStatements(m: Pick<Migration, 'sql'>, db: string): string[] {
-  return splitStatements(m.sql.replaceAll('${DB}', db));
+/**
+ * The statements of one migration for database `db`, in the order migrate() sends them; on a
+ * cluster (`cluster` = its name) translated to Replicated tables, ON CLUSTER DDL and Distributed
+ * twins (cluster-ddl.ts), so the same numbered files serve one server and a cluster.
+ */
+export function migrationStatements(m: Pick<Migration, 'sql'>, db: string, cluster?: string): string[] {
+  const statements = splitStatements(m.sql.replaceAll('${DB}', db));
+  return cluster ? statements.flatMap((s) => translateForCluster(s, { cluster, database: db })) : statements;
 }
 
 /** The server version a migration needs (`-- requires: >=X.Y`), if any. */
@@ -88,18 +94,44 @@ export function versionAtLeast(server: string, wanted: string): boolean {
  */
 export async function migrate(
   client: ClickHouseClient,
-  opts: { dir: string; database: string; log?: (line: string) => void },
+  opts: {
+    dir: string;
+    database: string;
+    log?: (line: string) => void;
+    /** The ClickHouse cluster (DOWNRADAR_CLICKHOUSE_CLUSTER) in cluster mode; absent or '' = one server. */
+    cluster?: string;
+  },
 ): Promise<MigrationResult> {
   const log = opts.log ?? (() => undefined);
   const db = opts.database;
+  const cluster = opts.cluster || undefined;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(db)) throw new MigrationError(`bad database name ${db}`);
+  if (cluster && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(cluster)) throw new MigrationError(`bad cluster name ${cluster}`);
   const [{ version: serverVersion } = { version: '0' }] = await queryRows<{ version: string }>(client, 'SELECT version() AS version');
-  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
-  await client.command({
-    query: `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (
-      version UInt32, name String, checksum String, status String, applied_at DateTime
-    ) ENGINE = MergeTree() ORDER BY version`,
-  });
+  if (cluster) {
+    // ON CLUSTER DDL waits for every replica: sent only when the history table is not there yet,
+    // so a service that migrates at start does not wait on a replica that is down.
+    const [{ n } = { n: 0 }] = await queryRows<{ n: number | string }>(
+      client,
+      `SELECT count() AS n FROM system.tables WHERE database = '${db}' AND name = 'schema_migrations'`,
+    );
+    if (Number(n) === 0) {
+      await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db} ON CLUSTER ${cluster}` });
+      // One history for every replica of every shard: its path has no {shard}.
+      await client.command({
+        query: `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations ON CLUSTER ${cluster} (
+          version UInt32, name String, checksum String, status String, applied_at DateTime
+        ) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/${db}/schema_migrations', '{replica}') ORDER BY version`,
+      });
+    }
+  } else {
+    await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
+    await client.command({
+      query: `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (
+        version UInt32, name String, checksum String, status String, applied_at DateTime
+      ) ENGINE = MergeTree() ORDER BY version`,
+    });
+  }
   const done = await queryRows<{ version: number; name: string; checksum: string }>(
     client,
     `SELECT version, name, checksum FROM ${db}.schema_migrations ORDER BY version`,
@@ -125,7 +157,7 @@ export async function migrate(
     if (requires && !versionAtLeast(serverVersion, requires)) {
       status = `skipped (needs ClickHouse >= ${requires}, server is ${serverVersion})`;
     } else {
-      for (const statement of migrationStatements(m, db)) {
+      for (const statement of migrationStatements(m, db, cluster)) {
         try {
           await client.command({ query: statement });
         } catch (err) {
