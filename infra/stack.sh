@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# The whole local stack: the Kafka broker and the ClickHouse server.
+# The whole local stack: the Kafka broker and the ClickHouse server, or the cluster.
 #
-#   stack.sh up       start both (in parallel), then create the topics and run the
-#                     ClickHouse migrations if the services' CLIs exist yet
-#   stack.sh down     stop both
-#   stack.sh status   both statuses; exit 0 when both run, 3 otherwise
+#   stack.sh up [--cluster]      start both (in parallel), then create the topics and run the
+#                                ClickHouse migrations if the services' CLIs exist yet; with
+#                                --cluster (or DOWNRADAR_CLUSTER=1) the cluster instead: three
+#                                brokers, ZooKeeper, two ClickHouse replicas (infra/cluster.sh),
+#                                topics with replication 3 / min ISR 2, migrations ON CLUSTER
+#   stack.sh down                stop both, and the cluster if it ever ran here
+#   stack.sh status [--cluster]  both statuses (and the cluster's if it ever ran here); exit 0
+#                                when both run (with --cluster: when every cluster server runs), 3 otherwise
 #
-# npm run stack:up / stack:down / stack:status call this.
+# npm run stack:up / stack:down / stack:status call this (npm run stack:up -- --cluster).
 set -uo pipefail
 DR_NAME=stack
 # shellcheck source=lib.sh
@@ -14,6 +18,17 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 
 KAFKA="$DR_INFRA/kafka/kafka.sh"
 CLICKHOUSE="$DR_INFRA/clickhouse/clickhouse.sh"
+CLUSTER="$DR_INFRA/cluster.sh"
+CLUSTER_DIR="$DR_DATA/cluster"
+
+cluster=0
+[[ "${DOWNRADAR_CLUSTER:-0}" =~ ^(1|true|yes)$ ]] && cluster=1
+for a in "${@:2}"; do
+  case "$a" in
+    --cluster) cluster=1 ;;
+    *) echo "usage: $0 up|down|status [--cluster]" >&2; exit 2 ;;
+  esac
+done
 
 # run_prefixed NAME CMD...: runs CMD with each output line prefixed "NAME | ",
 # keeps CMD's exit code.
@@ -26,22 +41,32 @@ run_prefixed() {
 cmd_up() {
   local start k_pid c_pid k_rc c_rc
   start="$(dr_now_ms)"
-  # Each script prefixes its own lines ("kafka: started in 4.2 s").
-  bash "$KAFKA" up & k_pid=$!
-  bash "$CLICKHOUSE" up & c_pid=$!
-  wait "$k_pid"; k_rc=$?
-  wait "$c_pid"; c_rc=$?
-  if (( k_rc != 0 || c_rc != 0 )); then
-    (( k_rc != 0 )) && echo "stack: kafka failed to start (exit $k_rc)" >&2
-    (( c_rc != 0 )) && echo "stack: clickhouse failed to start (exit $c_rc)" >&2
-    exit 1
+  if (( cluster )); then
+    bash "$CLUSTER" up || exit 1
+    # The cluster's brokers, replicas, replication and ClickHouse cluster name, for the CLIs below
+    # (they win over a single-node DOWNRADAR_KAFKA_BROKERS / _CLICKHOUSE_URL in the environment).
+    set -a
+    # shellcheck disable=SC1091
+    source "$CLUSTER_DIR/cluster.env"
+    set +a
+  else
+    # Each script prefixes its own lines ("kafka: started in 4.2 s").
+    bash "$KAFKA" up & k_pid=$!
+    bash "$CLICKHOUSE" up & c_pid=$!
+    wait "$k_pid"; k_rc=$?
+    wait "$c_pid"; c_rc=$?
+    if (( k_rc != 0 || c_rc != 0 )); then
+      (( k_rc != 0 )) && echo "stack: kafka failed to start (exit $k_rc)" >&2
+      (( c_rc != 0 )) && echo "stack: clickhouse failed to start (exit $c_rc)" >&2
+      exit 1
+    fi
+    # They find the servers this script started, also on non-default ports.
+    export DOWNRADAR_KAFKA_BROKERS="${DOWNRADAR_KAFKA_BROKERS:-127.0.0.1:${DOWNRADAR_KAFKA_PORT:-9092}}"
+    export DOWNRADAR_CLICKHOUSE_URL="${DOWNRADAR_CLICKHOUSE_URL:-http://127.0.0.1:${DOWNRADAR_CLICKHOUSE_HTTP_PORT:-8123}}"
   fi
 
   # Topics and migrations belong to services/common; they run here once they exist.
   # tsx straight from node_modules when there (npx adds a second or two and npm's chatter).
-  # They find the servers this script started, also on non-default ports.
-  export DOWNRADAR_KAFKA_BROKERS="${DOWNRADAR_KAFKA_BROKERS:-127.0.0.1:${DOWNRADAR_KAFKA_PORT:-9092}}"
-  export DOWNRADAR_CLICKHOUSE_URL="${DOWNRADAR_CLICKHOUSE_URL:-http://127.0.0.1:${DOWNRADAR_CLICKHOUSE_HTTP_PORT:-8123}}"
   local TSX=(npx --no-install tsx)
   [[ -x "$DR_ROOT/node_modules/.bin/tsx" ]] && TSX=("$DR_ROOT/node_modules/.bin/tsx")
   local cli
@@ -58,22 +83,34 @@ cmd_up() {
       echo "stack: $f not there yet, skipped"
     fi
   done
-  echo "stack: up in $(dr_since "$start") s (Kafka 127.0.0.1:${DOWNRADAR_KAFKA_PORT:-9092}, ClickHouse http://127.0.0.1:${DOWNRADAR_CLICKHOUSE_HTTP_PORT:-8123})"
+  if (( cluster )); then
+    echo "stack: cluster up in $(dr_since "$start") s (Kafka $DOWNRADAR_KAFKA_BROKERS, ClickHouse $DOWNRADAR_CLICKHOUSE_URL; services: npm start -- --cluster)"
+  else
+    echo "stack: up in $(dr_since "$start") s (Kafka 127.0.0.1:${DOWNRADAR_KAFKA_PORT:-9092}, ClickHouse http://127.0.0.1:${DOWNRADAR_CLICKHOUSE_HTTP_PORT:-8123})"
+  fi
 }
 
 cmd_down() {
-  local k_pid c_pid k_rc c_rc
+  local k_pid c_pid k_rc c_rc l_pid l_rc=0
   bash "$KAFKA" down & k_pid=$!
   bash "$CLICKHOUSE" down & c_pid=$!
+  if [[ -d "$CLUSTER_DIR" ]]; then bash "$CLUSTER" down & l_pid=$!; fi
   wait "$k_pid"; k_rc=$?
   wait "$c_pid"; c_rc=$?
-  (( k_rc == 0 && c_rc == 0 )) || exit 1
+  [[ -n "${l_pid:-}" ]] && { wait "$l_pid"; l_rc=$?; }
+  (( k_rc == 0 && c_rc == 0 && l_rc == 0 )) || exit 1
 }
 
 cmd_status() {
-  local rc=0
+  local rc=0 l_rc=0
   bash "$KAFKA" status || rc=3
   bash "$CLICKHOUSE" status || rc=3
+  if [[ -d "$CLUSTER_DIR" ]] || (( cluster )); then
+    echo "cluster ($CLUSTER_DIR):"
+    bash "$CLUSTER" status 2>&1 | sed -u 's/^/  /'
+    l_rc="${PIPESTATUS[0]}"
+  fi
+  if (( cluster )); then return "$l_rc"; fi
   return "$rc"
 }
 

@@ -286,12 +286,12 @@ cmd_status() {
   local pid version
   pid="$(dr_find_pid "$PIDFILE" "$MARKER")"
   if [[ -z "$pid" ]]; then
-    echo "clickhouse: stopped (http 127.0.0.1:$HTTP_PORT, data $CH_DIR)"
+    echo "$DR_NAME: stopped (http 127.0.0.1:$HTTP_PORT, data $CH_DIR)"
     return 3
   fi
   use_running_ports
   version="$(server_version)"
-  echo "clickhouse: running, ${version:+ready }(ClickHouse ${version:-not answering}, pid $pid, http 127.0.0.1:$HTTP_PORT, native 127.0.0.1:$TCP_PORT, RSS $(dr_rss_mb "$pid") MB, data $CH_DIR)"
+  echo "$DR_NAME: running, ${version:+ready }(ClickHouse ${version:-not answering}, pid $pid, http 127.0.0.1:$HTTP_PORT, native 127.0.0.1:$TCP_PORT, RSS $(dr_rss_mb "$pid") MB, data $CH_DIR)"
 }
 
 cmd_kill9() {

@@ -280,13 +280,13 @@ cmd_status() {
   local pid
   pid="$(dr_find_pid "$PIDFILE" "$MARKER")"
   if [[ -z "$pid" ]]; then
-    echo "kafka: stopped (127.0.0.1:$PORT, data $KAFKA_DIR)"
+    echo "$DR_NAME: stopped (127.0.0.1:$PORT, data $KAFKA_DIR)"
     return 3
   fi
   use_running_ports
   local ready="ready"
   dr_port_accepts "$PORT" || ready="not accepting connections on $PORT"
-  echo "kafka: running, $ready (Kafka $(kafka_version), pid $pid, 127.0.0.1:$PORT, controller 127.0.0.1:$CONTROLLER_PORT, RSS $(dr_rss_mb "$pid") MB, data $KAFKA_DIR)"
+  echo "$DR_NAME: running, $ready (Kafka $(kafka_version), pid $pid, 127.0.0.1:$PORT, controller 127.0.0.1:$CONTROLLER_PORT, RSS $(dr_rss_mb "$pid") MB, data $KAFKA_DIR)"
 }
 
 cmd_kill9() {

@@ -57,7 +57,17 @@ export function buildSink(config: SinkConfig, overrides: SinkOverrides = {}): Si
   // Dead letters are published with acks=all before the offsets move; short retries, the batch
   // retry of the consumer runner is the outer loop.
   const producer: Producer = createProducer({ kafka, logger, retry: { initialRetryTime: 100, retries: 3, maxRetryTime: 2000 } });
-  const handler = createBatchHandler({ clickhouse, database: config.clickhouseDatabase, producer, topics: names, logger, registry });
+  const handler = createBatchHandler({
+    clickhouse,
+    database: config.clickhouseDatabase,
+    producer,
+    topics: names,
+    logger,
+    registry,
+    ...(config.sinkInsertQuorum > 0
+      ? { insertSettings: { insert_quorum: String(config.sinkInsertQuorum), insert_quorum_timeout: config.sinkInsertQuorumTimeoutMs } }
+      : {}),
+  });
   let runners: ConsumerRunner[] = [];
   let http: Awaited<ReturnType<typeof startHttp>> | null = null;
   let stopped = false;

@@ -22,6 +22,7 @@ import {
   Histogram,
   clickhouseError,
   type ClickHouseClient,
+  type ClickHouseSettings,
   type ConsumedBatch,
   type Logger,
   type OutMessage,
@@ -42,6 +43,12 @@ export interface BatchHandlerDeps {
   now?: () => number;
   /** A group is sealed (inserted as soon as the previous one is acknowledged) at this many rows. */
   maxGroupRows?: number;
+  /**
+   * Sent with every insert: on a cluster `insert_quorum` (the insert is acknowledged only once
+   * that many replicas have it, so the offsets committed after it never cover rows held by one
+   * replica alone) and `insert_quorum_timeout`.
+   */
+  insertSettings?: ClickHouseSettings;
 }
 
 export interface SinkStats {
@@ -133,7 +140,12 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
 
   async function insertOnce(table: Table, rows: Row[]): Promise<void> {
     try {
-      await deps.clickhouse.insert({ table: `${deps.database}.${table}`, values: rowsToInsert(table, rows, now()), format: 'JSONEachRow' });
+      await deps.clickhouse.insert({
+        table: `${deps.database}.${table}`,
+        values: rowsToInsert(table, rows, now()),
+        format: 'JSONEachRow',
+        ...(deps.insertSettings ? { clickhouse_settings: deps.insertSettings } : {}),
+      });
       stats.failing = false;
       stats.inserts++;
       insertRows.observe(rows.length);

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { dataDir, repoRoot } from '../lifecycle';
 import { hashApiKey, newApiKey } from '../api-keys';
+import { clusterEnv, takeClusterFlag } from './cluster-env';
 import { startServices, stopServices, type Running } from './processes';
 
 const started = Date.now();
@@ -31,14 +32,17 @@ function demoApiKey(): string {
   return key;
 }
 
+// --cluster (infra/demo.sh started the cluster): services and replay run against it.
+const { cluster, rest: argv } = takeClusterFlag(process.argv.slice(2));
 let args: { scale?: string; speed?: string; from?: string; to?: string };
 try {
   args = parseArgs({
+    args: argv,
     options: { scale: { type: 'string' }, speed: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } },
     strict: true,
   }).values;
 } catch (err) {
-  console.error(`demo: ${(err as Error).message}\nusage: npm run demo [-- --scale 0.01 --speed 240 --from 2021-10-04T12:00:00Z --to 2021-10-05T01:00:00Z]`);
+  console.error(`demo: ${(err as Error).message}\nusage: npm run demo [-- --cluster --fresh --scale 0.01 --speed 240 --from 2021-10-04T12:00:00Z --to 2021-10-05T01:00:00Z]`);
   process.exit(2);
 }
 const scale = args.scale ?? process.env.DOWNRADAR_DEMO_SCALE ?? '0.01';
@@ -46,6 +50,13 @@ const speed = args.speed ?? process.env.DOWNRADAR_DEMO_SPEED ?? '240';
 const from = args.from ?? process.env.DOWNRADAR_DEMO_FROM ?? '2021-10-04T12:00:00Z';
 const to = args.to ?? process.env.DOWNRADAR_DEMO_TO ?? '2021-10-05T01:00:00Z';
 
+let stackEnv: Record<string, string> = {};
+try {
+  stackEnv = cluster ? clusterEnv() : {};
+} catch (err) {
+  console.error(`demo: ${(err as Error).message}`);
+  process.exit(1);
+}
 const apiKey = demoApiKey();
 if (!existsSync(`${repoRoot}/dashboards/web/dist/index.html`)) {
   say('building the dashboard (first run only) ...');
@@ -70,12 +81,12 @@ async function stop(code = 0) {
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
-say('starting ingest, detector, sink, api, notifier ...');
+say(`starting ingest, detector, sink, api, notifier${cluster ? ` against the cluster (Kafka ${stackEnv.DOWNRADAR_KAFKA_BROKERS})` : ''} ...`);
 let replay: ReturnType<typeof spawn> | undefined;
 try {
   running = await startServices({
     // The detector's priors (typical reports per minute) follow the replay's scale.
-    env: { DOWNRADAR_DETECTOR_PRIOR_SCALE: scale },
+    env: { ...stackEnv, DOWNRADAR_DETECTOR_PRIOR_SCALE: scale },
     onLine: (s, l) => {
       if (/^(warn|error|fatal)/.test(l)) console.log(`  [${s}] ${l}`);
     },
@@ -108,7 +119,7 @@ say(`replaying fb-2021-10-04 from ${from} to ${to} at scale ${scale}, ${speed}x 
 replay = spawn(
   process.execPath,
   ['--import', 'tsx', `${repoRoot}/services/replay/src/cli.ts`, '--scenario', 'fb-2021-10-04', '--target', 'http', '--speed', speed, '--scale', scale, '--from', from, '--to', to],
-  { cwd: repoRoot, env: { ...process.env, DOWNRADAR_API_KEY: apiKey }, stdio: 'inherit' },
+  { cwd: repoRoot, env: { ...process.env, ...stackEnv, DOWNRADAR_API_KEY: apiKey }, stdio: 'inherit' },
 );
 replay.on('exit', (code) => {
   if (stopping) return;

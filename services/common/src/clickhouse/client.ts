@@ -1,6 +1,6 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 
-export type { ClickHouseClient };
+export type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 
 export interface ClickHouseOptions {
   url: string;
