@@ -177,7 +177,8 @@ ensure_formatted() {
   fi
   dr_say "formatting storage in $LOGDIR (cluster id $id)"
   # Static quorum (controller.quorum.voters): format WITHOUT --standalone.
-  if ! "$JAVA" -cp "$LIBS/*" -Dlog4j2.configurationFile="$LOG4J" kafka.tools.StorageTool \
+  # C1 only, as for the broker: the tool runs for seconds, C2 would only cost CPU.
+  if ! "$JAVA" -XX:TieredStopAtLevel=1 -cp "$LIBS/*" -Dlog4j2.configurationFile="$LOG4J" kafka.tools.StorageTool \
         format -t "$id" -c "$PROPS" --ignore-formatted >"$KAFKA_DIR/format.log" 2>&1; then
     cat "$KAFKA_DIR/format.log" >&2
     dr_die "formatting the storage failed"

@@ -85,9 +85,16 @@ export async function startSystem(
   env.DOWNRADAR_CLICKHOUSE_URL = clickhouseUrl;
   const kafka = createKafka({ brokers: kafkaBrokers, clientId: 'downradar-test' });
   const clickHouse = () => createClickHouse({ url: clickhouseUrl });
-  await ensureTopics(kafka, { prefix, partitions: 3 });
+  // On a cluster (env from infra/cluster.sh): replicated topics, migrations ON CLUSTER.
+  const cluster = env.DOWNRADAR_CLICKHOUSE_CLUSTER || undefined;
+  await ensureTopics(kafka, {
+    prefix,
+    partitions: 3,
+    replicationFactor: Number(env.DOWNRADAR_KAFKA_REPLICATION_FACTOR ?? 1),
+    minInsyncReplicas: Number(env.DOWNRADAR_KAFKA_MIN_INSYNC_REPLICAS ?? 1),
+  });
   const ch = clickHouse();
-  await migrate(ch, { dir: `${repoRoot}/schemas/clickhouse`, database });
+  await migrate(ch, { dir: `${repoRoot}/schemas/clickhouse`, database, ...(cluster ? { cluster } : {}) });
   await ch.close();
 
   const logs: string[] = [];
@@ -142,7 +149,7 @@ export async function startSystem(
       if (opts.keep) return;
       await deleteTopicsWithPrefix(kafka, prefix).catch(() => undefined);
       const c = clickHouse();
-      await c.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
+      await c.command({ query: `DROP DATABASE IF EXISTS ${database}${cluster ? ` ON CLUSTER ${cluster}` : ''}` }).catch(() => undefined);
       await c.close();
     },
   };
