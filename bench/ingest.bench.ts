@@ -7,9 +7,15 @@
  *    acks=all) in the same run: raw_produce_per_s, and batch_to_raw_ratio
  *  - text understanding on one core: nlp_posts_per_s
  * Medians of 3 runs. Ingest runs as its own process, as in production.
+ *
+ * `npm run bench:ingest -- --cluster`: the same single and batch measurements against the
+ * single-node stack and against the cluster (npm run stack:up -- --cluster: three brokers, topics
+ * with replication 3 and min.insync.replicas 2), one ingest process on each, runs interleaved, and
+ * the ratio cluster / single node -> bench/results/ingest-cluster.json.
  */
 import http from 'node:http';
 import { createKafka, deleteTopicsWithPrefix, ensureTopics, hashApiKey, topicNames } from '@downradar/common';
+import { clusterEnv } from '../services/common/src/cli/cluster-env';
 import { median, writeResult } from './lib/results';
 import { startServiceProcess, stopProcess } from './lib/processes';
 
@@ -23,12 +29,15 @@ const SERVICES = ['facebook', 'instagram', 'whatsapp', 'messenger', 'twitter', '
 const PROBLEMS = ['app', 'server_connection', 'other'];
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+const BROKERS = (process.env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const INGEST_PORT = Number(process.env.DOWNRADAR_BENCH_INGEST_PORT ?? 18081);
+let port = INGEST_PORT;
 
 function post(path: string, body: string, contentType: string): Promise<{ status: number; ms: number; body: string }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: 18081, path, method: 'POST', agent, headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'x-api-key': KEY } },
+      { host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'x-api-key': KEY } },
       (res) => {
         let text = '';
         res.on('data', (d) => (text += d));
@@ -95,7 +104,7 @@ async function batchRun(run: number): Promise<number> {
 
 /** The same messages ingest writes (a report and its signal), straight from a bare kafkajs producer. */
 async function rawRun(run: number): Promise<number> {
-  const kafka = createKafka({ brokers: ['127.0.0.1:9092'], clientId: 'bench-raw' });
+  const kafka = createKafka({ brokers: BROKERS, clientId: 'bench-raw' });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const topics = topicNames(prefix);
@@ -118,20 +127,19 @@ async function rawRun(run: number): Promise<number> {
   return rate;
 }
 
-const kafka = createKafka({ brokers: ['127.0.0.1:9092'], clientId: 'bench-admin' });
+const ingestEnv = {
+  DOWNRADAR_TOPIC_PREFIX: prefix,
+  DOWNRADAR_API_KEY_HASHES: hashApiKey(KEY),
+  DOWNRADAR_REPORTS_PER_IP_PER_MINUTE: '10000000',
+  DOWNRADAR_REPORTS_PER_REPORTER_PER15_MIN: '1000000',
+  DOWNRADAR_LOG_LEVEL: 'warn',
+};
+
+if (process.argv.includes('--cluster')) await clusterBench();
+
+const kafka = createKafka({ brokers: BROKERS, clientId: 'bench-admin' });
 await ensureTopics(kafka, { prefix, partitions: 6, only: ['reports', 'posts', 'signals', 'dlq'] });
-const ingest = await startServiceProcess(
-  'ingest',
-  {
-    DOWNRADAR_TOPIC_PREFIX: prefix,
-    DOWNRADAR_INGEST_PORT: '18081',
-    DOWNRADAR_API_KEY_HASHES: hashApiKey(KEY),
-    DOWNRADAR_REPORTS_PER_IP_PER_MINUTE: '10000000',
-    DOWNRADAR_REPORTS_PER_REPORTER_PER15_MIN: '1000000',
-    DOWNRADAR_LOG_LEVEL: 'warn',
-  },
-  'http://127.0.0.1:18081/readyz',
-);
+const ingest = await startServiceProcess('ingest', { ...ingestEnv, DOWNRADAR_INGEST_PORT: String(INGEST_PORT) }, `http://127.0.0.1:${INGEST_PORT}/readyz`);
 const single: { rate: number; p99: number }[] = [];
 const batch: number[] = [];
 const raw: number[] = [];
@@ -159,3 +167,58 @@ writeResult('ingest', {
   batch_to_raw_ratio: Number((batchRate / rawRate).toFixed(3)),
   nlp_posts_per_s: Math.round(median(nlp)),
 });
+
+/** Single node and cluster in the same run, interleaved: the ratio is what the replication costs. */
+async function clusterBench(): Promise<never> {
+  const cenv = clusterEnv();
+  const targets = [
+    { name: 'single_node', brokers: BROKERS, env: {}, port: INGEST_PORT, rf: 1, minIsr: 1 },
+    {
+      name: 'cluster',
+      brokers: cenv.DOWNRADAR_KAFKA_BROKERS!.split(','),
+      env: cenv,
+      port: INGEST_PORT + 1,
+      rf: Number(cenv.DOWNRADAR_KAFKA_REPLICATION_FACTOR ?? 3),
+      minIsr: Number(cenv.DOWNRADAR_KAFKA_MIN_INSYNC_REPLICAS ?? 2),
+    },
+  ];
+  const results = new Map(targets.map((t) => [t.name, { single: [] as { rate: number; p99: number }[], batch: [] as number[] }]));
+  const procs: Awaited<ReturnType<typeof startServiceProcess>>[] = [];
+  try {
+    for (const t of targets) {
+      await ensureTopics(createKafka({ brokers: t.brokers, clientId: 'bench-admin' }), { prefix, partitions: 6, replicationFactor: t.rf, minInsyncReplicas: t.minIsr, only: ['reports', 'posts', 'signals', 'dlq'] });
+      procs.push(await startServiceProcess('ingest', { ...t.env, ...ingestEnv, DOWNRADAR_INGEST_PORT: String(t.port) }, `http://127.0.0.1:${t.port}/readyz`));
+    }
+    for (let run = 0; run < RUNS; run++) {
+      for (const t of targets) {
+        port = t.port;
+        const r = results.get(t.name)!;
+        r.single.push(await singleRun(run));
+        r.batch.push(await batchRun(run));
+        console.log(`run ${run + 1}/${RUNS} ${t.name}: single ${r.single[run]!.rate.toFixed(0)}/s p99 ${r.single[run]!.p99.toFixed(1)} ms, batch ${r.batch[run]!.toFixed(0)}/s`);
+      }
+    }
+  } finally {
+    for (const p of procs) await stopProcess(p);
+    agent.destroy();
+    for (const t of targets) await deleteTopicsWithPrefix(createKafka({ brokers: t.brokers, clientId: 'bench-admin' }), prefix).catch(() => undefined);
+  }
+  const m = (name: string) => {
+    const r = results.get(name)!;
+    return { single: median(r.single.map((s) => s.rate)), p99: median(r.single.map((s) => s.p99)), batch: median(r.batch) };
+  };
+  const one = m('single_node');
+  const cl = m('cluster');
+  writeResult('ingest-cluster', {
+    single_node_single_reports_per_s: Math.round(one.single),
+    cluster_single_reports_per_s: Math.round(cl.single),
+    single_node_single_p99_ms: Number(one.p99.toFixed(2)),
+    cluster_single_p99_ms: Number(cl.p99.toFixed(2)),
+    single_node_batch_reports_per_s: Math.round(one.batch),
+    cluster_batch_reports_per_s: Math.round(cl.batch),
+    cluster_to_single_node_single_ratio: Number((cl.single / one.single).toFixed(3)),
+    cluster_to_single_node_batch_ratio: Number((cl.batch / one.batch).toFixed(3)),
+    runs: RUNS,
+  });
+  process.exit(0);
+}

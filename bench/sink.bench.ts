@@ -12,6 +12,11 @@
  *  4. `clickhouse-client --query "INSERT INTO reports FORMAT JSONEachRow" < rows.json` of the same
  *     rows into the other database, timed around the spawned process  ->  raw_insert_rows_per_s.
  * sink_to_raw_ratio = sink_rows_per_s / raw_insert_rows_per_s (target >= 0.6, issue 6).
+ *
+ * `npm run bench:sink -- --cluster`: the sink on the single-node stack and on the cluster (npm run
+ * stack:up -- --cluster: topics with replication 3, Replicated tables ON CLUSTER, inserts with
+ * insert_quorum 2), runs interleaved, same reports, and the ratio cluster / single node
+ * -> bench/results/sink-cluster.json (no raw peer in that mode).
  */
 import { spawn } from 'node:child_process';
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +38,7 @@ import {
   type ClickHouseClient,
   type OutMessage,
 } from '@downradar/common';
+import { clusterEnv } from '../services/common/src/cli/cluster-env';
 import { buildSink } from '../services/sink/src/app';
 import { sinkConfigSpec } from '../services/sink/src/config';
 import { reportRow } from '../services/sink/src/rows';
@@ -127,7 +133,9 @@ async function waitForRows(ch: ClickHouseClient, db: string, n: number, timeoutM
 function rawInsert(db: string, file: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn('clickhouse-client', ['--database', db, '--query', 'INSERT INTO reports FORMAT JSONEachRow'], {
+    // The native port of the stack the bench runs against, not clickhouse-client's default.
+    const port = process.env.DOWNRADAR_CLICKHOUSE_TCP_PORT ?? '9000';
+    const child = spawn('clickhouse-client', ['--port', port, '--database', db, '--query', 'INSERT INTO reports FORMAT JSONEachRow'], {
       stdio: ['pipe', 'inherit', 'pipe'],
     });
     let stderr = '';
@@ -147,17 +155,31 @@ interface RunResult {
   rawMs: number;
 }
 
-async function runOnce(run: number, rowsFile: string, ch: ClickHouseClient): Promise<RunResult> {
+/** Where a run goes: the single-node stack (the environment) or the cluster (its env file). */
+interface Target {
+  name: string;
+  ch: ClickHouseClient;
+  brokers: string[];
+  env: Record<string, string>;
+  cluster?: string;
+  replicationFactor: number;
+  minInsyncReplicas: number;
+  raw: boolean;
+}
+
+async function runOnce(run: number, rowsFile: string, t: Target): Promise<RunResult> {
+  const { ch } = t;
   const suffix = randomBytes(4).toString('hex');
   const prefix = `bench-sink-${suffix}`;
   const sinkDb = `bench_sink_${suffix}`;
   const rawDb = `bench_raw_${suffix}`;
-  const kafka = createKafka({ brokers: BROKERS, clientId: 'bench-sink' });
+  const kafka = createKafka({ brokers: t.brokers, clientId: 'bench-sink' });
   const dir = `${repoRoot}/schemas/clickhouse`;
+  const onCluster = t.cluster ? ` ON CLUSTER ${t.cluster}` : '';
   try {
-    await migrate(ch, { dir, database: sinkDb });
-    await migrate(ch, { dir, database: rawDb });
-    await ensureTopics(kafka, { prefix, partitions: PARTITIONS });
+    await migrate(ch, { dir, database: sinkDb, ...(t.cluster ? { cluster: t.cluster } : {}) });
+    if (t.raw) await migrate(ch, { dir, database: rawDb });
+    await ensureTopics(kafka, { prefix, partitions: PARTITIONS, replicationFactor: t.replicationFactor, minInsyncReplicas: t.minInsyncReplicas });
 
     // Produce everything first: the figure is about the sink, not about the producer. The
     // reports are made again for every run (same seed, same rows) and dropped before the sink
@@ -172,12 +194,13 @@ async function runOnce(run: number, rowsFile: string, ch: ClickHouseClient): Pro
       sends.push(producer.send(reports.slice(i, i + 5_000).map((r): OutMessage => ({ topic, key: r.serviceId, value: JSON.stringify(r) }))));
     await Promise.all(sends);
     await producer.close();
-    console.log(`run ${run}: produced ${reports.length} reports in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(`run ${run} ${t.name}: produced ${reports.length} reports in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     reports = null;
     sends.length = 0;
 
     const config = loadConfig(sinkConfigSpec, {
       ...process.env,
+      ...t.env,
       DOWNRADAR_TOPIC_PREFIX: prefix,
       DOWNRADAR_CLICKHOUSE_DATABASE: sinkDb,
       DOWNRADAR_SINK_PORT: '0',
@@ -203,32 +226,73 @@ async function runOnce(run: number, rowsFile: string, ch: ClickHouseClient): Pro
     const sinkMs = done - started;
     const steadyMs = done - (firstBatchAt || started);
 
-    const rawMs = await rawInsert(rawDb, rowsFile);
-    const rawCount = await countDistinct(ch, rawDb);
-    if (rawCount !== N) throw new Error(`raw insert stored ${rawCount} of ${N}`);
+    let rawMs = Number.NaN;
+    if (t.raw) {
+      rawMs = await rawInsert(rawDb, rowsFile);
+      const rawCount = await countDistinct(ch, rawDb);
+      if (rawCount !== N) throw new Error(`raw insert stored ${rawCount} of ${N}`);
+    }
     console.log(
-      `run ${run}: sink ${(sinkMs / 1000).toFixed(2)} s (${Math.round(N / (sinkMs / 1000))} rows/s, ` +
-        `${Math.round(N / (steadyMs / 1000))} rows/s after the first batch), ` +
-        `raw clickhouse-client ${(rawMs / 1000).toFixed(2)} s (${Math.round(N / (rawMs / 1000))} rows/s)`,
+      `run ${run} ${t.name}: sink ${(sinkMs / 1000).toFixed(2)} s (${Math.round(N / (sinkMs / 1000))} rows/s, ` +
+        `${Math.round(N / (steadyMs / 1000))} rows/s after the first batch)` +
+        (t.raw ? `, raw clickhouse-client ${(rawMs / 1000).toFixed(2)} s (${Math.round(N / (rawMs / 1000))} rows/s)` : ''),
     );
     return { sinkMs, steadyMs, rawMs };
   } finally {
-    await ch.command({ query: `DROP DATABASE IF EXISTS ${sinkDb}` }).catch(() => undefined);
-    await ch.command({ query: `DROP DATABASE IF EXISTS ${rawDb}` }).catch(() => undefined);
+    await ch.command({ query: `DROP DATABASE IF EXISTS ${sinkDb}${onCluster}` }).catch(() => undefined);
+    if (t.raw) await ch.command({ query: `DROP DATABASE IF EXISTS ${rawDb}` }).catch(() => undefined);
     await deleteTopicsWithPrefix(kafka, prefix).catch(() => undefined);
   }
 }
 
 async function main(): Promise<void> {
   const ch = createClickHouse({ url: CLICKHOUSE_URL, requestTimeoutMs: 300_000 });
+  const single: Target = { name: 'single node', ch, brokers: BROKERS, env: {}, replicationFactor: 1, minInsyncReplicas: 1, raw: true };
   const tmp = mkdtempSync(join(tmpdir(), 'downradar-bench-sink-'));
+  const perS = (ms: number) => Math.round(N / (ms / 1000));
   try {
     const rowsFile = join(tmp, 'reports.json');
     writeFileSync(rowsFile, generateReports(N).map((r) => JSON.stringify(reportRow(r))).join('\n') + '\n');
     console.log(`bench sink: ${N} reports, ${RUNS} runs, ${PARTITIONS} partitions`);
+    if (process.argv.includes('--cluster')) {
+      const cenv = clusterEnv();
+      const cch = createClickHouse({ url: cenv.DOWNRADAR_CLICKHOUSE_URL!, requestTimeoutMs: 300_000 });
+      const cluster: Target = {
+        name: 'cluster',
+        ch: cch,
+        brokers: cenv.DOWNRADAR_KAFKA_BROKERS!.split(','),
+        env: cenv,
+        cluster: cenv.DOWNRADAR_CLICKHOUSE_CLUSTER!,
+        replicationFactor: Number(cenv.DOWNRADAR_KAFKA_REPLICATION_FACTOR ?? 3),
+        minInsyncReplicas: Number(cenv.DOWNRADAR_KAFKA_MIN_INSYNC_REPLICAS ?? 2),
+        raw: false,
+      };
+      const one: RunResult[] = [];
+      const many: RunResult[] = [];
+      try {
+        for (let run = 1; run <= RUNS; run++) {
+          one.push(await runOnce(run, rowsFile, { ...single, raw: false }));
+          many.push(await runOnce(run, rowsFile, cluster));
+        }
+      } finally {
+        await cch.close();
+      }
+      const [s1, s2] = [median(one.map((r) => perS(r.sinkMs))), median(many.map((r) => perS(r.sinkMs)))];
+      const [t1, t2] = [median(one.map((r) => perS(r.steadyMs))), median(many.map((r) => perS(r.steadyMs)))];
+      writeResult('sink-cluster', {
+        single_node_sink_rows_per_s: s1,
+        cluster_sink_rows_per_s: s2,
+        single_node_sink_steady_rows_per_s: t1,
+        cluster_sink_steady_rows_per_s: t2,
+        cluster_to_single_node_ratio: Math.round((s2 / s1) * 1000) / 1000,
+        cluster_to_single_node_steady_ratio: Math.round((t2 / t1) * 1000) / 1000,
+        reports: N,
+        runs: RUNS,
+      });
+      return;
+    }
     const results: RunResult[] = [];
-    for (let run = 1; run <= RUNS; run++) results.push(await runOnce(run, rowsFile, ch));
-    const perS = (ms: number) => Math.round(N / (ms / 1000));
+    for (let run = 1; run <= RUNS; run++) results.push(await runOnce(run, rowsFile, single));
     const sink = median(results.map((r) => perS(r.sinkMs)));
     const steady = median(results.map((r) => perS(r.steadyMs)));
     const raw = median(results.map((r) => perS(r.rawMs)));

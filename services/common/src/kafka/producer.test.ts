@@ -57,9 +57,21 @@ describe('createProducer', () => {
     await producer.close();
   });
 
-  it('by default fails the callers of a failed request and starts a new producer id', async () => {
+  it('retries a failed send within its retry budget as a whole new send (kafkajs itself does not retry)', async () => {
+    const fake = fakeKafka((n) => (n <= 2 ? connectionError() : undefined));
+    const producer = createProducer({ kafka: fake.kafka, retry: { retries: 2, initialRetryTime: 1, maxRetryTime: 5 } });
+    await producer.send([msg('a'), msg('b')]);
+    await producer.close();
+    expect(fake.requests).toEqual([
+      { producer: 1, values: ['a', 'b'] },
+      { producer: 1, values: ['a', 'b'] },
+      { producer: 1, values: ['a', 'b'] },
+    ]);
+  });
+
+  it('after its retries fails the callers of a failed request and starts a new producer id', async () => {
     const fake = fakeKafka((n) => (n === 1 ? connectionError() : undefined));
-    const producer = createProducer({ kafka: fake.kafka });
+    const producer = createProducer({ kafka: fake.kafka, retry: { retries: 0 } });
     await expect(producer.send([msg('a')])).rejects.toMatchObject({ name: 'InfraError' });
     await producer.send([msg('b')]);
     await producer.close();

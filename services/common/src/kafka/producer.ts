@@ -41,7 +41,7 @@ export interface ProducerOptions {
    * are split into several requests; the caller's promise settles when all of them did.
    */
   maxBatchBytes?: number;
-  /** kafkajs retry for one request. Keep it short where a caller waits (HTTP 503 quickly). */
+  /** Retries of a failed send (each a whole new send, see createProducer). Keep it short where a caller waits (HTTP 503 quickly). */
   retry?: RetryOptions;
   compression?: 'none' | 'gzip';
   /**
@@ -107,13 +107,24 @@ export function createProducer(opts: ProducerOptions): Producer {
   const lingerMs = opts.lingerMs ?? 0;
   const maxBatch = opts.maxBatchMessages ?? 20_000;
   const maxBytes = opts.maxBatchBytes ?? 900_000;
+  const retry = { initialRetryTime: 100, retries: 5, maxRetryTime: 2000, ...opts.retry };
+  /**
+   * kafkajs does not retry inside a send: the retries happen here, each one a whole new send.
+   * kafkajs' own retry of a sendBatch re-sends only to brokers that have not answered yet; when
+   * a partition's leader moves to a broker that already answered for its own partitions (a
+   * broker stopping in a cluster), that partition's messages are never sent again and the send
+   * still succeeds: four acknowledged reports were missing from Kafka after a rolling restart of
+   * the three brokers (cluster drills). A new send covers every partition; those whose request
+   * had failed go again with the same sequence numbers (the broker keeps one copy), those
+   * written before the failure once more (a duplicate that the stores collapse by event id).
+   */
   const newKafkaProducer = (): KafkaProducer =>
     opts.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
-      retry: opts.retry ?? { initialRetryTime: 100, retries: 5, maxRetryTime: 2000 },
+      retry: { retries: 0 },
     });
   let producer: KafkaProducer = newKafkaProducer();
   const compression = opts.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
@@ -227,9 +238,14 @@ export function createProducer(opts: ProducerOptions): Producer {
           return;
         } catch (err) {
           failure = kafkaError(err, 'produce');
-          if (!opts.retryFailedRequests || closing || !repeatable(err, failure)) break;
-          if (attempt === 1 || attempt % 20 === 0) opts.logger?.warn({ err: failure.message, messages: count, attempt }, 'produce failed; sending the same request again');
-          await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))));
+          // Within the retry budget: any error a retry can fix. Beyond it, only with
+          // retryFailedRequests (the caller has been told; the request goes on until it is in).
+          const withinBudget = attempt <= retry.retries;
+          if (closing || !repeatable(err, failure) || (!withinBudget && !opts.retryFailedRequests)) break;
+          if (!withinBudget && (attempt === retry.retries + 1 || attempt % 20 === 0))
+            opts.logger?.warn({ err: failure.message, messages: count, attempt }, 'produce failed; sending the same request again');
+          const wait = withinBudget ? retry.initialRetryTime * 2 ** (attempt - 1) : 100 * 2 ** Math.min(attempt, 5);
+          await new Promise((r) => setTimeout(r, Math.min(withinBudget ? retry.maxRetryTime : 2000, wait)));
         }
       }
       stats.failedBatches++;
