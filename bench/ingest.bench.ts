@@ -15,8 +15,8 @@
  */
 import http from 'node:http';
 import { createKafka, deleteTopicsWithPrefix, ensureTopics, hashApiKey, topicNames } from '@downradar/common';
-import { clusterEnv } from '../services/common/src/cli/cluster-env';
-import { median, writeResult } from './lib/results';
+import { clusterEnv } from '../tools/run/src/cluster-env';
+import { median, writeResult } from '@downradar/common/bench-results';
 import { startServiceProcess, stopProcess } from './lib/processes';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);

@@ -38,12 +38,12 @@ import {
   type ClickHouseClient,
   type OutMessage,
 } from '@downradar/common';
-import { clusterEnv } from '../services/common/src/cli/cluster-env';
+import { clusterEnv } from '../tools/run/src/cluster-env';
 import { buildSink } from '../services/sink/src/app';
 import { sinkConfigSpec } from '../services/sink/src/config';
 import { reportRow } from '../services/sink/src/rows';
 import { PROBLEM_CATEGORIES, type ReportEvent } from '../schemas/events/index';
-import { median, writeResult } from './lib/results';
+import { median, writeResult } from '@downradar/common/bench-results';
 
 const N = Number(process.env.DOWNRADAR_BENCH_SINK_REPORTS ?? 500_000);
 const RUNS = Number(process.env.DOWNRADAR_BENCH_RUNS ?? 3);

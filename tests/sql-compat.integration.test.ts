@@ -6,7 +6,7 @@
  *  - the cookbook fixture (tests/sql/cookbook-fixture.ts) inserted through the raw tables, so the
  *    materialized views fill the rollups on both engines;
  *  - every question of docs/sql-cookbook.md (the README carries a verbatim copy of the first 12);
- *  - every statement of the read API's builders (services/api/src/routes/all-queries.ts), with
+ *  - every statement of the read API's builders (services/api/src/queries/all-queries.ts), with
  *    the settings the API sends;
  *  - the sink's rows: every valid event of schemas/events/fixtures mapped by the sink's own row
  *    functions and inserted as the sink inserts them (JSONEachRow), then read back with FINAL.
@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, migrationStatements, readMigrations, repoRoot, type ClickHouseClient } from '@downradar/common';
 import { testClickHouse, testDatabase } from '@downradar/common/testing';
 import { createReader } from '../services/api/src/clickhouse';
-import { allApiQueries } from '../services/api/src/routes/all-queries';
+import { allApiQueries } from '../services/api/src/queries/all-queries';
 import { dlqRow, incidentEventRow, postRow, reportRow, rowsToInsert, scoreRow, signalRow, trendRow, type Row, type Table } from '../services/sink/src/rows';
 import { runOnChdb, type ChdbRun, type ChdbStep } from './sql/chdb';
 import { extractRecipes } from './sql/cookbook';

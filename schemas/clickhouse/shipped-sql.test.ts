@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, unaliasedJoinedSubqueries, type ClickHouseClient } from '@downradar/common';
 import { createReader } from '../../services/api/src/clickhouse';
-import { allApiQueries } from '../../services/api/src/routes/all-queries';
+import { allApiQueries } from '../../services/api/src/queries/all-queries';
 
 interface Source {
   where: string;

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { spawn } from 'node:child_process';
 import { createClickHouse, createKafka, deleteTopicsWithPrefix, ensureTopics, hashApiKey, migrate, newApiKey, repoRoot } from '@downradar/common';
 import { CLICKHOUSE_URL, KAFKA_BROKERS, testDatabase, testPrefix } from '@downradar/common/testing';
-import { serviceUrl, startServices, stopServices, type Running } from '../../services/common/src/cli/processes';
+import { serviceUrl, startServices, stopServices, type Running } from '../../tools/run/src/processes';
 
 type ServiceName = 'ingest' | 'api' | 'sink' | 'detector' | 'notifier';
 

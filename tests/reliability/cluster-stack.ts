@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { repoRoot } from '@downradar/common';
-import { clusterEnv } from '../../services/common/src/cli/cluster-env';
+import { clusterEnv } from '../../tools/run/src/cluster-env';
 
 export type ClusterServer = 'kafka-1' | 'kafka-2' | 'kafka-3' | 'clickhouse-1' | 'clickhouse-2' | 'zookeeper';
 

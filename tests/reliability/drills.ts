@@ -19,14 +19,15 @@
  * `npm run drills` runs them at full scale; tests/reliability/drills.system.test.ts runs the
  * short form (shorter outages, same checks).
  */
-import { createClickHouse, createKafka, createProducer, loadCatalog, topicNames, type ClickHouseClient } from '@downradar/common';
+import { createClickHouse, createKafka, createProducer, topicNames, type ClickHouseClient } from '@downradar/common';
+import { loadCatalog } from '../../schemas/catalog/index';
 import { randomSuffix } from '@downradar/common/testing';
 import type { Kafka } from 'kafkajs';
 import { readFileSync } from 'node:fs';
 import type { IncidentEvent } from '../../schemas/events/index';
 import { createDetector } from '../../services/detector/src/core/detector';
 import { hashtagLookup, serviceInfoLookup } from '../../services/detector/src/service-facts';
-import { catalogTraffic, groupLag, produceSignals, readJson } from '../../services/detector/src/testkit';
+import { catalogTraffic, groupLag, produceSignals, readJson } from '../../services/detector/src/testing/testkit';
 import { verifySignature } from '../../services/notifier/src/signature';
 import { TestReceiver } from '../../services/notifier/src/test-receiver';
 import { startSystem, type TestSystem } from '../harness/system';

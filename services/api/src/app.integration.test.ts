@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClickHouse, loadCatalog, loadConfig, migrate, repoRoot, type ClickHouseClient } from '@downradar/common';
+import { createClickHouse, loadConfig, migrate, repoRoot, type ClickHouseClient } from '@downradar/common';
+import { loadCatalog } from '../../../schemas/catalog/index';
 import { testClickHouse, testDatabase, CLICKHOUSE_URL } from '@downradar/common/testing';
 import type {
   BreakdownResponse,

@@ -1,5 +1,6 @@
 /** Starts the read API: `npm run start --workspace services/api`. The wiring lives in app.ts. */
-import { createClickHouse, createKafka, createLogger, exitOnConfigError, loadCatalog, loadConfig, onShutdown } from '@downradar/common';
+import { createClickHouse, createKafka, createLogger, exitOnConfigError, loadConfig, onShutdown } from '@downradar/common';
+import { loadCatalog } from '../../../schemas/catalog/index';
 import { buildApp } from './app';
 import { apiCatalog } from './catalog';
 import { apiConfigSpec } from './config';

@@ -1,5 +1,5 @@
 import type { Reader } from './clickhouse';
-import { sparklinesSql, type SparkRow } from './routes/services.queries';
+import { sparklinesSql, type SparkRow } from './queries/services.queries';
 import { DAY_MS, MINUTE_MS } from './time-range';
 
 export const SPARK_STEP_MS = 15 * MINUTE_MS;

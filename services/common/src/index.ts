@@ -15,5 +15,4 @@ export * from './clickhouse/errors';
 export * from './clickhouse/batch-writer';
 export * from './clickhouse/migrations';
 export * from './clickhouse/sql';
-export * from './catalog';
 export * from './clickhouse/sql-lint';

@@ -1,4 +1,5 @@
-import { dataDir, loadCatalog, createKafka, createLogger, createMetricsRegistry, createProducer, ensureTopics, loadApiKeys, loadConfig, topicNames, type ConfigOf } from '@downradar/common';
+import { dataDir, createKafka, createLogger, createMetricsRegistry, createProducer, ensureTopics, loadApiKeys, loadConfig, topicNames, type ConfigOf } from '@downradar/common';
+import { loadCatalog } from '../../../schemas/catalog/index';
 import { createUnderstanding } from '@downradar/nlp';
 import { buildApp, type Understanding } from './app';
 import { ingestConfigSpec } from './config';

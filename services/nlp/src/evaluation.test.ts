@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCatalog } from '@downradar/common/catalog';
+import { loadCatalog } from '../../../schemas/catalog/index';
 import { PROBLEM_CATEGORIES } from '../../../schemas/events/index';
 import { evaluateUnderstanding, formatReport, type EvaluationReport } from './evaluation';
 import { loadLabelledSet, splitLabelledSet } from './labelled-set';

@@ -15,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Catalog, CatalogService } from '@downradar/common/catalog';
+import type { Catalog, CatalogService } from '../../../schemas/catalog/index';
 import { DamerauLevenshteinDistance, JaroWinklerDistance } from './natural-parts';
 import { foldText, phraseKeys } from './text-tokens';
 

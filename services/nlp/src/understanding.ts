@@ -19,8 +19,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Catalog, CatalogService } from '@downradar/common/catalog';
-import { loadCatalog } from '@downradar/common/catalog';
+import type { Catalog, CatalogService } from '../../../schemas/catalog/index';
+import { loadCatalog } from '../../../schemas/catalog/index';
 import type { PostEvent, ProblemCategory, ReportEvent, SignalEvent } from '../../../schemas/events/index';
 import { analyseCues, CUE_VOCABULARY, LANGUAGE_COUNTRIES, type Cue, type CueLanguage } from './outage-cues';
 import { loadLabelledSet, splitLabelledSet, type LabelledExample } from './labelled-set';

@@ -1,5 +1,6 @@
 /** `npm run start --workspace services/notifier`: the notifier process. The wiring is in app.ts. */
-import { CatalogError, createLogger, exitOnConfigError, loadConfig, onShutdown } from '@downradar/common';
+import { createLogger, exitOnConfigError, loadConfig, onShutdown } from '@downradar/common';
+import { CatalogError } from '../../../schemas/catalog/index';
 import { buildNotifier } from './app';
 import { notifierConfig } from './config';
 import { SubscriptionFileError } from './subscription-store';

@@ -4,8 +4,8 @@ import { ErrorResponse, IncidentParams, IncidentResponse, IncidentsQuery, Incide
 import { SLUG_PATTERN } from '../../../../schemas/events/index';
 import { badParameter, notFound } from '../errors';
 import { cacheControlFor, MAX_RANGE_MS, MINUTE_MS, resolveRange } from '../time-range';
-import { incidentSql, incidentsSql, timelineSql, toEvent, toSummary, type IncidentEventRow, type IncidentRow } from './incidents.queries';
-import { breakdownFrom, breakdownSql, hashtagsSql, type HashtagRow, type ShareRow } from './services.queries';
+import { incidentSql, incidentsSql, timelineSql, toEvent, toSummary, type IncidentEventRow, type IncidentRow } from '../queries/incidents.queries';
+import { breakdownFrom, breakdownSql, hashtagsSql, type HashtagRow, type ShareRow } from '../queries/services.queries';
 
 const SLUG = new RegExp(SLUG_PATTERN);
 

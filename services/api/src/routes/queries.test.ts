@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createReader } from '../clickhouse';
-import { servicesOf } from './incidents.queries';
-import { breakdownFrom, breakdownSql, curveReportsSql, hashtagsSql } from './services.queries';
+import { servicesOf } from '../queries/incidents.queries';
+import { breakdownFrom, breakdownSql, curveReportsSql, hashtagsSql } from '../queries/services.queries';
 import { sparkStepMs, trendSparkline } from './trends.route';
 import type { ClickHouseClient } from '@downradar/common';
 
@@ -80,8 +80,8 @@ describe('servicesOf', () => {
 
 describe('allApiQueries', () => {
   it('lists every exported *Sql builder of the routes, so the SQL checks see all of them', async () => {
-    const { allApiQueries } = await import('./all-queries');
-    const modules = [await import('./services.queries'), await import('./incidents.queries'), await import('./trends.route')];
+    const { allApiQueries } = await import('../queries/all-queries');
+    const modules = [await import('../queries/services.queries'), await import('../queries/incidents.queries'), await import('./trends.route')];
     const builders = modules.flatMap((m) => Object.entries(m).filter(([k, v]) => typeof v === 'function' && /Sql$/.test(k)).map(([k]) => k));
     expect(builders.length).toBeGreaterThanOrEqual(12);
     const listed = new Set(

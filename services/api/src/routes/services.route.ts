@@ -31,7 +31,7 @@ import {
   type OpenIncidentRow,
   type PostRow,
   type ShareRow,
-} from './services.queries';
+} from '../queries/services.queries';
 
 export const HashtagsQuery = Type.Object(
   { ...RangeQuery.properties, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, description: 'default 20' })) },

@@ -4,7 +4,7 @@ import { IncidentEvent, type Level, type ScoreEvent } from '../../../../schemas/
 import { DEFAULT_DETECTOR_CONFIG } from './config';
 import { serviceInfoFrom } from './facts';
 import { IncidentManager } from './incidents';
-import { SAMPLE_CATALOG } from './simulate';
+import { SAMPLE_CATALOG } from '../testing/simulate';
 
 const W = 60_000;
 const T0 = Date.UTC(2021, 9, 4, 15, 40);
