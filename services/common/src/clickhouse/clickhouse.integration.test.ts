@@ -50,14 +50,16 @@ describe('batch writer', () => {
 
 describe('analyst user', () => {
   it('can SELECT but cannot INSERT (read-only profile)', async () => {
+    // The native port of the stack the test runs against, not clickhouse-client's default.
+    const port = ['--port', process.env.DOWNRADAR_CLICKHOUSE_TCP_PORT ?? '9000'];
     await ch.command({ query: `CREATE TABLE ${db}.ro (a UInt8) ENGINE = MergeTree() ORDER BY a` });
-    const select = spawnSync('clickhouse-client', ['--user', 'analyst', '--query', `SELECT count() FROM ${db}.ro`], { encoding: 'utf8' });
+    const select = spawnSync('clickhouse-client', [...port, '--user', 'analyst', '--query', `SELECT count() FROM ${db}.ro`], { encoding: 'utf8' });
     expect(select.status, select.stderr).toBe(0);
     expect(select.stdout.trim()).toBe('0');
-    const insert = spawnSync('clickhouse-client', ['--user', 'analyst', '--query', `INSERT INTO ${db}.ro VALUES (1)`], { encoding: 'utf8' });
+    const insert = spawnSync('clickhouse-client', [...port, '--user', 'analyst', '--query', `INSERT INTO ${db}.ro VALUES (1)`], { encoding: 'utf8' });
     expect(insert.status).not.toBe(0);
     expect(insert.stderr).toMatch(/Code: 164|readonly/i);
-    const drop = spawnSync('clickhouse-client', ['--user', 'analyst', '--query', `DROP TABLE ${db}.ro`], { encoding: 'utf8' });
+    const drop = spawnSync('clickhouse-client', [...port, '--user', 'analyst', '--query', `DROP TABLE ${db}.ro`], { encoding: 'utf8' });
     expect(drop.status).not.toBe(0);
   });
 });
@@ -103,5 +105,42 @@ describe('migrations', () => {
     const again = await migrate(ch, { dir: `${root}/schemas/clickhouse`, database: mdb });
     expect(again.applied).toEqual([]);
     await ch.command({ query: `DROP DATABASE ${mdb}` });
+  });
+});
+
+describe('several endpoints (DOWNRADAR_CLICKHOUSE_URL with commas)', () => {
+  it('goes on to the next endpoint when one cannot be reached, for queries, commands and inserts', async () => {
+    const { createClickHouse } = await import('./client');
+    const { CLICKHOUSE_URL } = await import('../testing/index');
+    const { createServer } = await import('node:net');
+    // A port nothing listens on: take a free one and close it again.
+    const dead = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as { port: number };
+        srv.close(() => resolve(port));
+      });
+    });
+    const client = createClickHouse({ url: `http://127.0.0.1:${dead},${CLICKHOUSE_URL}`, requestTimeoutMs: 5000 });
+    try {
+      await client.command({ query: `CREATE TABLE ${db}.failover (id UInt32) ENGINE = MergeTree() ORDER BY id` });
+      await client.insert({ table: `${db}.failover`, values: [{ id: 1 }, { id: 2 }], format: 'JSONEachRow' });
+      const [row] = await queryRows<{ n: string }>(client, `SELECT count() AS n FROM ${db}.failover`);
+      expect(Number(row!.n)).toBe(2);
+      expect((await client.ping()).success).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('does not hide an error the next endpoint would repeat (a bad query fails at once)', async () => {
+    const { createClickHouse } = await import('./client');
+    const { CLICKHOUSE_URL } = await import('../testing/index');
+    const client = createClickHouse({ url: `${CLICKHOUSE_URL},${CLICKHOUSE_URL}` });
+    try {
+      const err = await queryRows(client, `SELECT * FROM ${db}.no_such_table`).catch((e) => e);
+      expect(String(err.message)).toMatch(/Code: 60/);
+    } finally {
+      await client.close();
+    }
   });
 });

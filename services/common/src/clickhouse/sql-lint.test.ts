@@ -49,3 +49,15 @@ ANY LEFT JOIN
     expect(clean).toBe("SELECT '    '     \n        1");
   });
 });
+
+describe('ClickHouse endpoints', () => {
+  it('splits a comma-separated DOWNRADAR_CLICKHOUSE_URL and tells which errors another endpoint may not repeat', async () => {
+    const { endpoints, tryAnotherEndpoint } = await import('./client');
+    expect(endpoints('http://a:8123, http://b:8123,')).toEqual(['http://a:8123', 'http://b:8123']);
+    expect(() => endpoints(' , ')).toThrow(/no ClickHouse endpoint/);
+    expect(tryAnotherEndpoint(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBe(true);
+    expect(tryAnotherEndpoint(new Error('Code: 242, e.displayText() = DB::Exception: Table is in readonly mode'))).toBe(true);
+    expect(tryAnotherEndpoint(Object.assign(new Error('Table x.y does not exist'), { code: '60' }))).toBe(false);
+    expect(tryAnotherEndpoint(new Error('Code: 62, e.displayText() = DB::Exception: Syntax error'))).toBe(false);
+  });
+});
