@@ -187,7 +187,11 @@ async function clusterBench(): Promise<never> {
   try {
     for (const t of targets) {
       await ensureTopics(createKafka({ brokers: t.brokers, clientId: 'bench-admin' }), { prefix, partitions: 6, replicationFactor: t.rf, minInsyncReplicas: t.minIsr, only: ['reports', 'posts', 'signals', 'dlq'] });
-      procs.push(await startServiceProcess('ingest', { ...t.env, ...ingestEnv, DOWNRADAR_INGEST_PORT: String(t.port) }, `http://127.0.0.1:${t.port}/readyz`));
+      // A throughput figure, not the 503 policy: a batch of 5,000 waits for Kafka up to 30 s on
+      // both sides (5 s by default, which a shared machine under load overran on the cluster).
+      procs.push(
+        await startServiceProcess('ingest', { ...t.env, ...ingestEnv, DOWNRADAR_INGEST_PORT: String(t.port), DOWNRADAR_PRODUCE_TIMEOUT_MS: '30000' }, `http://127.0.0.1:${t.port}/readyz`),
+      );
     }
     for (let run = 0; run < RUNS; run++) {
       for (const t of targets) {
