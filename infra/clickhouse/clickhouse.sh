@@ -9,7 +9,8 @@
 #   clickhouse.sh wipe     down, then delete everything under <data>/clickhouse
 #   clickhouse.sh install  only install the package when absent (used by infra/setup.sh)
 #
-# Everything lives under <data>/clickhouse (<data> = $DOWNRADAR_DATA_DIR or <repo>/.data):
+# Everything lives under <data>/clickhouse (<data> = $DOWNRADAR_DATA_DIR or <repo>/.data; a
+# cluster replica: $DOWNRADAR_CLICKHOUSE_DIR, see infra/cluster.sh):
 #   config.xml, users.xml   generated (users.xml on every `up`; the server re-reads it live)
 #   data/                   databases and tables (<path>)
 #   tmp/ user_files/ format_schemas/

@@ -9,7 +9,8 @@
 #   kafka.sh wipe     down, then delete everything under <data>/kafka except libs/
 #   kafka.sh libs     only assemble the classpath (used by infra/setup.sh)
 #
-# Everything lives under <data>/kafka (<data> = $DOWNRADAR_DATA_DIR or <repo>/.data):
+# Everything lives under <data>/kafka (<data> = $DOWNRADAR_DATA_DIR or <repo>/.data; a cluster
+# node: $DOWNRADAR_KAFKA_DIR with the jars still in <data>/kafka/libs, see infra/cluster.sh):
 #   libs/               the broker's jars (+ .pom.sha256, the stamp of the pom they came from)
 #   data/               KRaft metadata log and topic partitions (log.dirs)
 #   server.properties   generated on every start
