@@ -84,7 +84,9 @@ export async function startSystem(
   env.DOWNRADAR_KAFKA_BROKERS = kafkaBrokers.join(',');
   env.DOWNRADAR_CLICKHOUSE_URL = clickhouseUrl;
   const kafka = createKafka({ brokers: kafkaBrokers, clientId: 'downradar-test' });
-  const clickHouse = () => createClickHouse({ url: clickhouseUrl });
+  // ON CLUSTER DDL waits for every replica (dropping a database of Replicated tables took more
+  // than 30 s on a loaded machine): a longer request timeout on a cluster.
+  const clickHouse = () => createClickHouse({ url: clickhouseUrl, ...(env.DOWNRADAR_CLICKHOUSE_CLUSTER ? { requestTimeoutMs: 300_000 } : {}) });
   // On a cluster (env from infra/cluster.sh): replicated topics, migrations ON CLUSTER.
   const cluster = env.DOWNRADAR_CLICKHOUSE_CLUSTER || undefined;
   await ensureTopics(kafka, {
