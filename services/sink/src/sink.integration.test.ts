@@ -18,7 +18,7 @@ import {
   type OutMessage,
   type Producer,
 } from '@downradar/common';
-import { eventually, randomSuffix, readTopic, testClickHouse, testDatabase, testKafka, testPrefix } from '@downradar/common/testing';
+import { CLICKHOUSE_URL, KAFKA_BROKERS, eventually, randomSuffix, readTopic, testClickHouse, testDatabase, testKafka, testPrefix } from '@downradar/common/testing';
 import type { DlqRecord, IncidentEvent, PostEvent, ReportEvent, ScoreEvent, SignalEvent, TrendEvent } from '../../../schemas/events/index';
 import { buildSink, type Sink } from './app';
 import { sinkConfigSpec } from './config';
@@ -54,6 +54,9 @@ beforeAll(async () => {
   producer = createProducer({ kafka });
   await producer.connect();
   const config = loadConfig(sinkConfigSpec, {
+    // The stack the test runs against (not the defaults: another stack may listen there).
+    DOWNRADAR_KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+    DOWNRADAR_CLICKHOUSE_URL: CLICKHOUSE_URL,
     DOWNRADAR_TOPIC_PREFIX: prefix,
     DOWNRADAR_CLICKHOUSE_DATABASE: db,
     DOWNRADAR_SINK_PORT: '0',
