@@ -65,7 +65,7 @@ function typescriptSources(): Source[] {
 
 function apiSources(): Source[] {
   const reader = createReader({} as ClickHouseClient, 'downradar', 1000);
-  const args = { range: { from: Date.UTC(2021, 9, 4), to: Date.UTC(2021, 9, 5) }, serviceId: 'facebook', serviceIds: ['facebook', 'whatsapp'], incidentId: 'inc-1', stepMinutes: 15, limit: 20 };
+  const args = { range: { from: Date.UTC(2021, 9, 4), to: Date.UTC(2021, 9, 5) }, serviceId: 'facebook', serviceIds: ['facebook', 'whatsapp'], incidentId: 'inc-1', at: Date.UTC(2021, 9, 4, 17), stepMinutes: 15, limit: 20 };
   return allApiQueries(reader, args).map((q) => ({ where: `services/api ${q.name}`, sql: q.sql }));
 }
 

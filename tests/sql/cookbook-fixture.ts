@@ -113,6 +113,8 @@ for (const s of ['facebook', 'whatsapp', 'instagram'])
     scores.push(scoreRow(s, m, count, m >= from && m < to ? 'danger' : 'ok'));
   }
 scores.push(scoreRow('telegram', ts('15:50'), 9, 'warning'), scoreRow('telegram', ts('15:51'), 8, 'warning'));
+// The detector's newest window: signal still at warning at 18:30 (its incident is open).
+scores.push(scoreRow('signal', ts('18:30'), 3, 'warning'));
 function scoreRow(service: string, m: number, count: number, level: string): object {
   return {
     service_id: service, window_start: m, window_end: m + 60, window_start_ms: m * 1000, count, raw_count: count, expected: 1.2, upper: 4,
@@ -122,8 +124,10 @@ function scoreRow(service: string, m: number, count: number, level: string): obj
   };
 }
 
-// incidents: the Meta outage (opened 15:43:05 for a start at 15:41, grown at 15:45, resolved
-// 22:30) and an unrelated one for signal, still open.
+// incidents: the Meta outage (opened at 15:43 for a start at 15:41, grown at 15:45, resolved
+// 22:30) and an unrelated one for signal, still open. Emitted in 2026, as by a replay of 2021 run
+// in 2026: figures measured against emission time would be five years off.
+const REPLAYED_IN = Date.UTC(2026, 10, 25, 9, 0) / 1000 - ts('15:00');
 export const META = 'fx-inc-meta-20211004';
 const metaServices = [
   { serviceId: 'facebook', role: 'primary', level: 'danger', peakScore: 0.999, peakCount: 20 },
@@ -142,10 +146,10 @@ function incidentEvent(id: string, seq: number, type: string, at: number, emitte
   };
 }
 export const incidentEvents = [
-  incidentEvent(META, 1, 'opened', ts('15:43'), ts('15:43', 5), 'warning', ts('15:41'), metaServices.slice(0, 2), null),
-  incidentEvent(META, 2, 'updated', ts('15:45'), ts('15:45', 3), 'danger', ts('15:41'), metaServices, null),
-  incidentEvent(META, 3, 'resolved', ts('22:30'), ts('22:30', 4), 'ok', ts('15:41'), metaServices, ts('22:30')),
-  incidentEvent('fx-inc-signal-1', 1, 'opened', ts('18:00'), ts('18:00', 30), 'warning', ts('17:58'),
+  incidentEvent(META, 1, 'opened', ts('15:43'), REPLAYED_IN + ts('15:43', 5), 'warning', ts('15:41'), metaServices.slice(0, 2), null),
+  incidentEvent(META, 2, 'updated', ts('15:45'), REPLAYED_IN + ts('15:45', 3), 'danger', ts('15:41'), metaServices, null),
+  incidentEvent(META, 3, 'resolved', ts('22:30'), REPLAYED_IN + ts('22:30', 4), 'ok', ts('15:41'), metaServices, ts('22:30')),
+  incidentEvent('fx-inc-signal-1', 1, 'opened', ts('18:00'), REPLAYED_IN + ts('18:00', 30), 'warning', ts('17:58'),
     [{ serviceId: 'signal', role: 'primary', level: 'warning', peakScore: 0.9, peakCount: 3 }], null),
 ];
 

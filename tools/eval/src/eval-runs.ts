@@ -39,6 +39,30 @@ export const EVAL_RUNS: readonly EvalRun[] = [
   },
 ];
 
+/** The scales at which every outage scenario is compared with the oracle (oracle-report.ts). */
+export const ORACLE_SCALES: readonly number[] = [1, 0.1, 0.01];
+
+/** Shipped scenarios that go through the scale matrix: those with labelled incidents, and the quiet week for false incidents. */
+export const SCALE_MATRIX_SCENARIOS: readonly string[] = ['fb-2021-10-04', 'cdn-provider', 'single-country', 'slow-degradation', 'blip-6min', 'quiet-week'];
+
+/**
+ * The runs the scale matrix adds to EVAL_RUNS: every scenario of SCALE_MATRIX_SCENARIOS at every
+ * scale of ORACLE_SCALES that EVAL_RUNS does not already replay (a run's scale is its own, or the
+ * scenario's default, given by `defaultScaleOf`). They count toward the oracle comparison and the
+ * quiet-week false incidents per scale, not toward the targets above.
+ */
+export function scaleRuns(defaultScaleOf: (scenarioId: string) => number, scales: readonly number[] = ORACLE_SCALES): EvalRun[] {
+  const covered = new Set(EVAL_RUNS.map((r) => `${r.scenarioId}@${r.scale ?? defaultScaleOf(r.scenarioId)}`));
+  const out: EvalRun[] = [];
+  for (const scenarioId of SCALE_MATRIX_SCENARIOS) {
+    for (const scale of scales) {
+      if (covered.has(`${scenarioId}@${scale}`)) continue;
+      out.push({ scenarioId, scale, informational: true, why: `the oracle comparison at scale ${scale}` });
+    }
+  }
+  return out;
+}
+
 /** Label of a run in tables and metric names: "fb-2021-10-04" or "fb-2021-10-04@0.01". */
 export function runLabel(run: EvalRun): string {
   return run.informational && run.scale !== undefined ? `${run.scenarioId}@${run.scale}` : run.scenarioId;

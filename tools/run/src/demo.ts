@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { dataDir, hashApiKey, newApiKey, repoRoot } from '@downradar/common';
 import { clusterEnv, takeClusterFlag } from './cluster-env';
-import { startServices, stopServices, type Running } from './processes';
+import { serviceUrl, startServices, stopServices, type Running } from './processes';
 
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
@@ -95,13 +95,18 @@ try {
   await stop(1);
 }
 say('all services ready.');
+const web = serviceUrl('api');
+// The replayed data are of 2021: the board follows today's clock, so it is opened at a moment of
+// the replay (?at=), when the outage is under way, and at the replay's end with its incidents.
+const boardAt = boardMoment(from, to);
 console.log(`
-  Dashboard:      http://127.0.0.1:8080/
-  Facebook page:  http://127.0.0.1:8080/service/facebook?from=2021-10-04T15:00:00Z&to=2021-10-04T23:59:00Z
-  WhatsApp page:  http://127.0.0.1:8080/service/whatsapp?from=2021-10-04T15:00:00Z&to=2021-10-04T23:59:00Z
-  Incidents:      http://127.0.0.1:8080/  (the incident banner links to the grouped Meta incident)
-  Trends:         http://127.0.0.1:8080/trends?from=2021-10-04T15:00:00Z&to=2021-10-04T23:59:00Z
-  Read API:       http://127.0.0.1:8080/docs
+  Board, during the outage:  ${web}/?at=${boardAt}
+  Board, end of the replay:  ${web}/?at=${iso(to)}   (its recent incidents, with links)
+  Board, live:               ${web}/
+  Facebook page:             ${web}/service/facebook?from=2021-10-04T15:00:00Z&to=2021-10-04T23:59:00Z
+  WhatsApp page:             ${web}/service/whatsapp?from=2021-10-04T15:00:00Z&to=2021-10-04T23:59:00Z
+  Trends:                    ${web}/trends?from=2021-10-04T15:00:00Z&to=2021-10-04T23:59:00Z
+  Read API:                  ${web}/docs
 `);
 // A second demo on the same stores: the detector's event time already stands where the first
 // replay ended, so everything replayed again before that is late for it (DLQ), and the board shows
@@ -117,11 +122,68 @@ writeFileSync(marker, `fb-2021-10-04 ${from} .. ${to}, scale ${scale}, started $
 say(`replaying fb-2021-10-04 from ${from} to ${to} at scale ${scale}, ${speed}x speed, through the ingest API ...`);
 replay = spawn(
   process.execPath,
-  ['--import', 'tsx', `${repoRoot}/services/replay/src/cli.ts`, '--scenario', 'fb-2021-10-04', '--target', 'http', '--speed', speed, '--scale', scale, '--from', from, '--to', to],
+  [
+    '--import',
+    'tsx',
+    `${repoRoot}/services/replay/src/cli.ts`,
+    '--scenario',
+    'fb-2021-10-04',
+    '--target',
+    'http',
+    '--ingest-url',
+    serviceUrl('ingest'),
+    '--speed',
+    speed,
+    '--scale',
+    scale,
+    '--from',
+    from,
+    '--to',
+    to,
+  ],
   { cwd: repoRoot, env: { ...process.env, ...stackEnv, DOWNRADAR_API_KEY: apiKey }, stdio: 'inherit' },
 );
 replay.on('exit', (code) => {
   if (stopping) return;
-  if (code === 0) say('replay finished. The dashboard keeps serving; Ctrl-C stops the services.');
-  else say(`replay exited with code ${code}; the services keep running. Ctrl-C stops them.`);
+  if (code === 0) {
+    say('replay finished. The dashboard keeps serving; Ctrl-C stops the services.');
+    void printIncidents();
+  } else say(`replay exited with code ${code}; the services keep running. Ctrl-C stops them.`);
 });
+
+/** "2021-10-04T17:00:00Z" */
+function iso(text: string): string {
+  const t = Date.parse(text);
+  return Number.isFinite(t) ? new Date(t).toISOString().replace('.000Z', 'Z') : text;
+}
+
+/** A moment when the 2021 outage is under way (17:00 UTC), or the middle of a replay that misses it. */
+function boardMoment(fromText: string, toText: string): string {
+  const f = Date.parse(fromText);
+  const t = Date.parse(toText);
+  const outage = Date.UTC(2021, 9, 4, 17, 0);
+  if (!Number.isFinite(f) || !Number.isFinite(t)) return iso(toText);
+  return new Date(outage >= f && outage <= t ? outage : f + (t - f) / 2).toISOString().replace('.000Z', 'Z');
+}
+
+/** Once the replay is in, the incidents it caused, with their pages (the sink may need a moment). */
+async function printIncidents(): Promise<void> {
+  const url = `${web}/v1/incidents?from=${encodeURIComponent(iso(from))}&to=${encodeURIComponent(iso(to))}&limit=10`;
+  for (let attempt = 0; attempt < 30 && !stopping; attempt++) {
+    try {
+      const body = (await (await fetch(url)).json()) as { incidents?: { incidentId: string; startedAt: number; services: { serviceId: string; role: string }[] }[] };
+      const incidents = body.incidents ?? [];
+      if (incidents.length > 0) {
+        for (const i of incidents) {
+          const primaries = i.services.filter((s) => s.role === 'primary').map((s) => s.serviceId);
+          say(`incident ${web}/incident/${encodeURIComponent(i.incidentId)}  (${primaries.join(', ')}; started ${new Date(i.startedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC)`);
+        }
+        return;
+      }
+    } catch {
+      // the API is restarting or busy: try again
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  say(`no incident in the replayed range yet: the board at ${web}/?at=${iso(to)} lists them once they are stored`);
+}

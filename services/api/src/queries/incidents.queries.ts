@@ -64,6 +64,39 @@ ORDER BY started_at DESC, incident_id
 LIMIT ${sqlInt(f.limit)}`;
 }
 
+/**
+ * The same, as the incidents stood at `at`: each incident's latest event by then (an incident
+ * resolved later is still open at `at`; one started later does not exist yet).
+ */
+export function incidentsAtSql(r: Reader, range: TimeRange, at: number, f: IncidentFilter): string {
+  // Aliases differ from column names: ClickHouse aliases are visible inside the other aggregates.
+  const inner = `SELECT incident_id,
+    argMax(type, seq) AS last_type, toUInt32(argMax(at, seq)) AS a_last_s, argMax(level, seq) AS a_level,
+    toUInt32(min(started_at)) AS a_started_s, toUInt32(argMax(ifNull(resolved_at, toDateTime(0)), seq)) AS a_resolved_s,
+    argMax(family, seq) AS a_family, argMax(provider, seq) AS a_provider,
+    argMax(service_ids, seq) AS a_ids, argMax(service_roles, seq) AS a_roles, argMax(service_levels, seq) AS a_levels,
+    argMax(service_first_warning_at, seq) AS a_warning, argMax(service_first_danger_at, seq) AS a_danger,
+    argMax(service_peak_scores, seq) AS a_scores, argMax(service_peak_counts, seq) AS a_counts,
+    argMax(services_json, seq) AS a_json, argMax(summary, seq) AS a_summary
+  FROM ${r.table('incident_events')}
+  WHERE at_ms <= ${sqlInt(at)} AND started_at < ${until(range.to)}
+  GROUP BY incident_id`;
+  const where = [
+    `(last_type != 'resolved' OR a_resolved_s >= ${sqlInt(Math.floor(range.from / 1000))})`,
+    ...(f.serviceId ? [`has(a_ids, ${sqlSlug(f.serviceId)})`] : []),
+    ...(f.status ? [f.status === 'open' ? `last_type != 'resolved'` : `last_type = 'resolved'`] : []),
+  ];
+  return `SELECT if(last_type = 'resolved', 'resolved', 'open') AS status, a_last_s AS last_s, incident_id, a_level AS level,
+  a_started_s AS started_s, if(last_type = 'resolved', a_resolved_s, 0) AS resolved_s, a_family AS family, a_provider AS provider,
+  a_ids AS service_ids, a_roles AS service_roles, a_levels AS service_levels,
+  arrayMap(x -> toUInt32(x), a_warning) AS first_warning_s, arrayMap(x -> toUInt32(x), a_danger) AS first_danger_s,
+  a_scores AS service_peak_scores, a_counts AS service_peak_counts, a_json AS services_json, a_summary AS summary
+FROM (${inner})
+WHERE ${where.join(' AND ')}
+ORDER BY started_s DESC, incident_id
+LIMIT ${sqlInt(f.limit)}`;
+}
+
 export function incidentSql(r: Reader, incidentId: string): string {
   return `SELECT status, toUInt32(last_event_at) AS last_s, ${COMMON_COLUMNS}
 FROM ${r.table('incidents')} FINAL

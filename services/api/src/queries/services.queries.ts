@@ -62,6 +62,29 @@ WHERE window_start >= (SELECT max(window_start) FROM ${scores}) - ${sqlInt(86_40
 GROUP BY service_id`;
 }
 
+/**
+ * The same as it stood at `at`: each service's latest window that had closed by then (its latest
+ * computation), within the day before `at`.
+ */
+export function latestScoresAtSql(r: Reader, at: number): string {
+  return `SELECT service_id, toUInt32(max(window_start)) AS last_window_s,
+  argMax(score, (window_start, computed_at_ms)) AS score, argMax(level, (window_start, computed_at_ms)) AS level,
+  argMax(count, (window_start, computed_at_ms)) AS count, argMax(expected, (window_start, computed_at_ms)) AS expected
+FROM ${r.table('scores')}
+WHERE window_start >= ${since(at - 86_400_000)} AND window_end <= toDateTime(${sqlInt(Math.floor(at / 1000))})
+GROUP BY service_id`;
+}
+
+export interface ScoredUntilRow {
+  /** epoch seconds; 0 when nothing was scored */
+  until_s: number;
+}
+
+/** The detector's event-time clock as stored: the end of the newest scored window. */
+export function scoredUntilSql(r: Reader): string {
+  return `SELECT toUInt32(max(window_end)) AS until_s FROM ${r.table('scores')}`;
+}
+
 export interface SparkRow {
   service_id: string;
   t: number;
@@ -82,6 +105,19 @@ export interface OpenIncidentRow {
 
 export function openIncidentsSql(r: Reader): string {
   return `SELECT incident_id, service_ids FROM ${r.table('incidents')} FINAL WHERE status = 'open' ORDER BY started_at`;
+}
+
+/** Incidents open at `at`: their last event by then was not `resolved`. */
+export function openIncidentsAtSql(r: Reader, at: number): string {
+  // Aliases differ from column names: ClickHouse aliases are visible inside the other aggregates.
+  return `SELECT incident_id, ids AS service_ids FROM (
+  SELECT incident_id, argMax(type, seq) AS last_type, argMax(service_ids, seq) AS ids, min(started_at) AS started
+  FROM ${r.table('incident_events')}
+  WHERE at_ms <= ${sqlInt(at)}
+  GROUP BY incident_id
+)
+WHERE last_type != 'resolved'
+ORDER BY started`;
 }
 
 export interface ShareRow {
