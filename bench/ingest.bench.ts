@@ -146,7 +146,7 @@ async function rawRun(run: number): Promise<number> {
 
 const ingestEnv = {
   DOWNRADAR_TOPIC_PREFIX: prefix,
-  DOWNRADAR_API_KEY_HASHES: hashApiKey(KEY),
+  DOWNRADAR_API_KEY_HASHES: `${hashApiKey(KEY)}:feed`,
   DOWNRADAR_REPORTS_PER_IP_PER_MINUTE: '10000000',
   DOWNRADAR_REPORTS_PER_REPORTER_PER15_MIN: '1000000',
   DOWNRADAR_LOG_LEVEL: 'warn',

@@ -34,6 +34,7 @@ import {
   migrate,
   queryRows,
   repoRoot,
+  servicesAccountFromEnv,
   topicNames,
   type ClickHouseClient,
   type OutMessage,
@@ -44,6 +45,7 @@ import { sinkConfigSpec } from '../services/sink/src/config';
 import { reportRow } from '../services/sink/src/rows';
 import { PROBLEM_CATEGORIES, type ReportEvent } from '../schemas/events/index';
 import { median, writeResult } from '@downradar/common/bench-results';
+import { clickhouseDir } from '@downradar/common/testing';
 
 const N = Number(process.env.DOWNRADAR_BENCH_SINK_REPORTS ?? 500_000);
 const RUNS = Number(process.env.DOWNRADAR_BENCH_RUNS ?? 3);
@@ -133,9 +135,8 @@ async function waitForRows(ch: ClickHouseClient, db: string, n: number, timeoutM
 function rawInsert(db: string, file: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    // The native port of the stack the bench runs against, not clickhouse-client's default.
-    const port = process.env.DOWNRADAR_CLICKHOUSE_TCP_PORT ?? '9000';
-    const child = spawn('clickhouse-client', ['--port', port, '--database', db, '--query', 'INSERT INTO reports FORMAT JSONEachRow'], {
+    // As the services' account, through the client config the stack writes (port and password in it).
+    const child = spawn('clickhouse-client', ['--config-file', `${clickhouseDir()}/services-client.xml`, '--database', db, '--query', 'INSERT INTO reports FORMAT JSONEachRow'], {
       stdio: ['pipe', 'inherit', 'pipe'],
     });
     let stderr = '';
@@ -256,7 +257,8 @@ async function main(): Promise<void> {
     console.log(`bench sink: ${N} reports, ${RUNS} runs, ${PARTITIONS} partitions`);
     if (process.argv.includes('--cluster')) {
       const cenv = clusterEnv();
-      const cch = createClickHouse({ url: cenv.DOWNRADAR_CLICKHOUSE_URL!, requestTimeoutMs: 300_000 });
+      // As the services' account of the cluster (cluster.env names its password file).
+      const cch = createClickHouse({ url: cenv.DOWNRADAR_CLICKHOUSE_URL!, ...servicesAccountFromEnv({ ...process.env, ...cenv }), requestTimeoutMs: 300_000 });
       const cluster: Target = {
         name: 'cluster',
         ch: cch,

@@ -31,6 +31,10 @@
 # Replication: DOWNRADAR_KAFKA_REPLICATION_FACTOR (3) and DOWNRADAR_KAFKA_MIN_INSYNC_REPLICAS (2)
 # for every topic, internal ones included; DOWNRADAR_CLICKHOUSE_CLUSTER (downradar) names the
 # ClickHouse cluster; DOWNRADAR_SINK_INSERT_QUORUM (2) is what the sink asks of every insert.
+# Accounts: every replica gets infra/clickhouse/users.sh's (the same `downradar` and `analyst`,
+# profiles, quotas and passwords as the single node of the same data dir: <data>/clickhouse-password
+# and clickhouse-analyst-password); cluster.env names the services' password file, so that a
+# cluster in another data dir (the drills') is reached with its own.
 set -uo pipefail
 DR_NAME=cluster
 # shellcheck source=lib.sh
@@ -125,12 +129,22 @@ kafka_cluster_id() {
 
 xml_escape() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g'; }
 
+# The services' account, with which the replicas log in to each other (remote_servers: the
+# Distributed tables' reads and writes). Its password is the one infra/clickhouse/users.sh keeps
+# in <data>/clickhouse-password and puts (as SHA-256) into every replica's users.xml, so it is
+# read from there: a password that only the environment knew would not be the account's.
+SERVICES_USER=downradar
+SERVICES_PASSWORD_FILE="$DR_DATA/clickhouse-password"
+
 # config.d/cluster.xml of replica I: ZooKeeper, its macros, the cluster (one shard, two
-# replicas) and the distributed DDL queue. Kept out of config.xml, which clickhouse.sh owns.
+# replicas, each reached as the services' account) and the distributed DDL queue. Kept out of
+# config.xml, which clickhouse.sh owns; mode 600, since it holds that password.
 write_replica_config() {
   local i="$1" dir="$CL_DIR/clickhouse-$1" r replicas="" user password
-  user="$(printf '%s' "${DOWNRADAR_CLICKHOUSE_USER:-default}" | xml_escape)"
-  password="$(printf '%s' "${DOWNRADAR_CLICKHOUSE_PASSWORD:-}" | xml_escape)"
+  bash "$DR_INFRA/clickhouse/users.sh" secrets || dr_die "could not create the ClickHouse passwords under $DR_DATA"
+  [[ -s "$SERVICES_PASSWORD_FILE" ]] || dr_die "no services' password in $SERVICES_PASSWORD_FILE"
+  user="$(printf '%s' "$SERVICES_USER" | xml_escape)"
+  password="$(tr -d '\n' <"$SERVICES_PASSWORD_FILE" | xml_escape)"
   for r in "${CH_REPLICAS[@]}"; do
     replicas+="
                 <replica>
@@ -197,6 +211,7 @@ DOWNRADAR_KAFKA_REPLICATION_FACTOR=$RF
 DOWNRADAR_KAFKA_MIN_INSYNC_REPLICAS=$MIN_ISR
 DOWNRADAR_CLICKHOUSE_URL=${urls%,}
 DOWNRADAR_CLICKHOUSE_CLUSTER=$CH_CLUSTER
+DOWNRADAR_CLICKHOUSE_PASSWORD_FILE=$SERVICES_PASSWORD_FILE
 DOWNRADAR_SINK_INSERT_QUORUM=$INSERT_QUORUM
 EOF
 }

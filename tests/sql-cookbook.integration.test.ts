@@ -1,22 +1,26 @@
 /**
- * Every query of docs/sql-cookbook.md, run as the read-only `analyst` user with clickhouse-client
- * against the real server, on a throwaway database migrated with schemas/clickhouse and filled
- * with a small fixture of 2021-10-04 (facebook, whatsapp, instagram; an incident; trends; dlq).
+ * Every query of docs/sql-cookbook.md, run with clickhouse-client against the real server under
+ * the `analyst` profile (readonly=1, its settings, its limits and quota), on a throwaway database
+ * migrated with schemas/clickhouse and filled with a small fixture of 2021-10-04 (facebook,
+ * whatsapp, instagram; an incident; trends; dlq: tests/sql/cookbook-fixture.ts).
  *
- * The cookbook names tables without a database and relies on `--database`, so the test runs the
- * very same text with `--database <throwaway>`. Rows go in through the raw tables (default user),
- * so the materialized views build the rollups exactly as they do behind the sink.
+ * The `analyst` account itself may read only the downradar database, so the queries run as a
+ * throwaway account with the analyst's profile and quota that may read only the throwaway
+ * database (testing/sql-users.ts). The cookbook names tables without a database and relies on
+ * `--database`, so the test runs the very same text with `--database <throwaway>`. Rows go in
+ * through the raw tables (services' account), so the materialized views build the rollups
+ * exactly as they do behind the sink.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, repoRoot, type ClickHouseClient } from '@downradar/common';
-import { testClickHouse, testDatabase } from '@downradar/common/testing';
+import { clickhouseClientAs, createSqlTestUser, testClickHouse, testDatabase, type SqlTestUser } from '@downradar/common/testing';
 import { extractRecipes } from './sql/cookbook';
 import { fbBuckets, fixtureInserts, fmt, META, reports, ts, waProblems } from './sql/cookbook-fixture';
 
 const db = testDatabase('cookbook');
 const ch: ClickHouseClient = testClickHouse();
+let analyst: SqlTestUser;
 
 // ---------------------------------------------------------------------------------------------
 // The cookbook
@@ -24,12 +28,8 @@ const ch: ClickHouseClient = testClickHouse();
 const recipes = extractRecipes(readFileSync(`${repoRoot}/docs/sql-cookbook.md`, 'utf8'));
 
 function asAnalyst(sql: string): { status: number | null; stdout: string; stderr: string } {
-  // The stack of this checkout: its native port when it is not the default (a shared machine).
-  const port = process.env.DOWNRADAR_CLICKHOUSE_TCP_PORT ? ['--port', process.env.DOWNRADAR_CLICKHOUSE_TCP_PORT] : [];
-  const r = spawnSync('clickhouse-client', [...port, '--user', 'analyst', '--database', db, '--format', 'JSONEachRow', '--query', sql], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  // clickhouse-client reaches this stack's native port through the config file it is given.
+  const r = clickhouseClientAs(analyst, ['--database', db, '--format', 'JSONEachRow', '--query', sql]);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -52,9 +52,11 @@ beforeAll(async () => {
   await migrate(ch, { dir: `${repoRoot}/schemas/clickhouse`, database: db });
   // Reports go in twice (a redelivery): every answer must still count each once.
   for (const [table, rows] of fixtureInserts) await insert(table, rows);
+  analyst = await createSqlTestUser({ databases: [db] });
 });
 
 afterAll(async () => {
+  await analyst?.drop();
   await ch.command({ query: `DROP DATABASE IF EXISTS ${db}` }).catch(() => undefined);
   await ch.close();
 });
@@ -186,7 +188,7 @@ describe('docs/sql-cookbook.md', () => {
     expect(rowsOf(18)).toEqual([{ reporters: String(new Set(wa.map((r) => r.reporter_hash)).size), reports: String(wa.length) }]);
   });
 
-  it('the analyst user cannot INSERT (Code 164)', () => {
+  it('the analyst profile cannot INSERT or DROP (Code 164)', () => {
     const r = asAnalyst(`INSERT INTO reports (id, service_id) VALUES ('x', 'facebook')`);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/Code: 164/);

@@ -122,7 +122,18 @@ export const PostsQuery = Type.Object(
 export const PostsResponse = Type.Object({
   serviceId: Slug,
   posts: Type.Array(
-    Type.Object({ id: Type.String(), at: Ms, text: Type.String(), source: Type.String(), outage: Type.Boolean(), problem: ProblemCategorySchema }),
+    Type.Object({
+      id: Type.String(),
+      at: Ms,
+      text: Type.String(),
+      source: Type.String(),
+      /** language detected in the text by services/nlp (BCP 47: 'en', 'hi-Latn', 'und'); null for posts stored before detection */
+      language: Type.Union([Type.String(), Type.Null()]),
+      /** language the source declared, if it did */
+      declaredLanguage: Type.Union([Type.String(), Type.Null()]),
+      outage: Type.Boolean(),
+      problem: ProblemCategorySchema,
+    }),
   ),
 });
 export type PostsResponse = Static<typeof PostsResponse>;

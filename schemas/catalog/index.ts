@@ -27,7 +27,20 @@ export const SERVICE_CATEGORIES = [
 ] as const;
 export type ServiceCategory = (typeof SERVICE_CATEGORIES)[number];
 
-/** One catalog entry, as validated. `countries` is always present after loading ([] = global). */
+/** A name of the service in one language and script ("インスタ", "واتساب", "zap"), with where it comes from. */
+export interface LocalName {
+  readonly name: string;
+  /** ISO 639-1 language. */
+  readonly lang: string;
+  /** ISO 15924 script: Latn, Kana, Jpan, Arab, Deva, Cyrl... */
+  readonly script: string;
+  readonly kind: 'name' | 'transliteration' | 'nickname';
+  /** Also an everyday word ("zap", "ライン"): counts only in outage context, like ambiguousAliases. */
+  readonly ambiguous?: boolean;
+  readonly source: string;
+}
+
+/** One catalog entry, as validated. `countries` and `localNames` are always present after loading ([] = none). */
 export interface CatalogService {
   readonly id: string;
   readonly name: string;
@@ -37,6 +50,7 @@ export interface CatalogService {
   readonly aliases: readonly string[];
   readonly ambiguousAliases: readonly string[];
   readonly misspellings: readonly string[];
+  readonly localNames: readonly LocalName[];
   readonly hashtags: readonly string[];
   readonly dependsOn: readonly string[];
   readonly countries: readonly string[];
@@ -201,8 +215,8 @@ export function parseCatalog(data: unknown, source = '<in memory>'): Catalog {
   if (!validate(data)) {
     throw new CatalogError(source, (validate.errors ?? []).map((e) => describeSchemaError(data, e)));
   }
-  const raw = data as { version: number; services: Array<Omit<CatalogService, 'countries'> & { countries?: string[] }> };
-  const services: CatalogService[] = raw.services.map((s) => Object.freeze({ ...s, countries: s.countries ?? [] }));
+  const raw = data as { version: number; services: Array<Omit<CatalogService, 'countries' | 'localNames'> & { countries?: string[]; localNames?: LocalName[] }> };
+  const services: CatalogService[] = raw.services.map((s) => Object.freeze({ ...s, countries: s.countries ?? [], localNames: s.localNames ?? [] }));
   const issues = crossEntryIssues(services);
   if (issues.length > 0) throw new CatalogError(source, issues);
 

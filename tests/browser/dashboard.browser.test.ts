@@ -225,6 +225,11 @@ describe('service page', () => {
     expect(await page.locator('[data-testid=breakdown-problems]').innerText()).toMatch(/\d+%/);
     await page.locator('[data-testid=breakdown-countries] li').first().waitFor();
     await page.locator('[data-testid=hashtags] li').first().waitFor();
+    // recent posts show the language detected in their text (a post whose text says nothing, "und", shows none)
+    await page.locator('[data-testid=posts] li').first().waitFor();
+    const languageTags = await page.locator('[data-testid=post-language]').allTextContents();
+    expect(languageTags.length).toBeGreaterThan(0);
+    for (const tag of languageTags) expect(tag).toMatch(/^[a-z]{2,3}(-[A-Z][a-z]{3})?$/);
 
     await dismissBanners(page);
     await h.screenshot(page, 'service-facebook-full');

@@ -225,8 +225,12 @@ const POST_TEMPLATES = [
   'messages not sending on {name} since a few minutes',
   'me checking if my wifi is the problem but it is {name} again #{tag}',
   '{name} website gives a DNS error here in Dublin',
+  'o {name} caiu? não carrega nada #{tag}',
+  '{name} ما يفتح عندي، فيه عطل؟ #{tag}',
 ];
-const POST_PROBLEMS: ProblemCategory[] = ['other', 'other', 'login', 'app', 'messaging', 'other', 'website'];
+const POST_PROBLEMS: ProblemCategory[] = ['other', 'other', 'login', 'app', 'messaging', 'other', 'website', 'app', 'app'];
+/** The language services/nlp detects in each template, as ingest stores it. */
+const POST_LANGUAGES = ['en', 'en', 'en', 'en', 'en', 'en', 'en', 'pt', 'ar'];
 
 export async function startFixtureApi(options: FixtureApiOptions): Promise<FixtureApi> {
   const now = options.now ?? (() => Date.now());
@@ -417,7 +421,18 @@ export async function startFixtureApi(options: FixtureApiOptions): Promise<Fixtu
             const at = end - 1000 - Math.floor((i + noise(s.id, i)) * 97_000);
             if (at < from) break;
             const k = Math.floor(noise(s.id, i + 31) * POST_TEMPLATES.length);
-            posts.push({ id: `post-${s.id}-${at}`, at, text: POST_TEMPLATES[k]!.replace('{name}', s.name).replace('{tag}', tag), source: i % 3 === 2 ? 'mastodon' : 'twitter', outage: k !== 5, problem: POST_PROBLEMS[k]! });
+            const source = i % 3 === 2 ? 'mastodon' : 'twitter';
+            posts.push({
+              id: `post-${s.id}-${at}`,
+              at,
+              text: POST_TEMPLATES[k]!.replace('{name}', s.name).replace('{tag}', tag),
+              source,
+              language: POST_LANGUAGES[k]!,
+              // Mastodon posts declare a language; the fixture's twitter posts do not.
+              declaredLanguage: source === 'mastodon' ? 'en' : null,
+              outage: k !== 5,
+              problem: POST_PROBLEMS[k]!,
+            });
           }
           return ok(PostsResponse, { serviceId: s.id, posts });
         }

@@ -19,7 +19,7 @@
  * both replicas as ClickHouse endpoints, inserts with insert_quorum 2.
  */
 import type { Kafka } from 'kafkajs';
-import { createClickHouse, createKafka, queryRows, topicNames, type ClickHouseClient } from '@downradar/common';
+import { createClickHouse, createKafka, queryRows, servicesAccountFromEnv, topicNames, type ClickHouseClient } from '@downradar/common';
 import { randomSuffix } from '@downradar/common/testing';
 import { startSystem, type TestSystem } from '../harness/system';
 import { clusterUp, kill9, startServer, stopServer, type ClusterServer, type ClusterStack } from './cluster-stack';
@@ -56,8 +56,21 @@ export async function startClusterDrills(scale: DrillScale, log: (line: string) 
     env: { ...cluster.env, DOWNRADAR_TRUST_PROXY: 'true' },
   });
   const kafka = createKafka({ brokers: cluster.brokers, clientId: 'downradar-cluster-drills' });
-  const ch = createClickHouse({ url: cluster.env.DOWNRADAR_CLICKHOUSE_URL! });
-  const replicas = cluster.clickhouseUrls.map((url) => createClickHouse({ url }));
+  // The services' account of the drills' cluster: its own password, in its own data dir (cluster.env names the file).
+  const account = servicesAccountFromEnv({ ...process.env, ...cluster.env });
+  const ch = createClickHouse({ url: cluster.env.DOWNRADAR_CLICKHOUSE_URL!, ...account });
+  const replicas = cluster.clickhouseUrls.map((url) => createClickHouse({ url, ...account }));
+  // The Distributed tables reach the replicas as remote_servers' account (the services', with this
+  // cluster's password). With prefer_localhost_replica = 0 even the local replica is reached over
+  // the network that way, so a remote_servers login the replicas refuse fails here, not in the
+  // first read that spans shards.
+  for (const [i, replica] of replicas.entries()) {
+    const rows = await queryRows<{ n: string }>(replica, `SELECT count() AS n FROM ${reports.database}.reports_dist SETTINGS prefer_localhost_replica = 0`).catch((err: Error) => {
+      throw new Error(`clickhouse-${i + 1}: reading reports_dist through remote_servers failed: ${err.message}`);
+    });
+    if (rows.length !== 1) throw new Error(`clickhouse-${i + 1}: reports_dist answered ${JSON.stringify(rows)}`);
+  }
+  log(`both replicas read reports_dist through remote_servers as ${account.username}`);
   return { cluster, reports, kafka, ch, replicas, scale, zookeeperDownMs: zookeeperDownMs(scale.name === 'full' ? 'full' : 'short'), log };
 }
 

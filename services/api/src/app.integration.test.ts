@@ -233,13 +233,13 @@ describe('service details', () => {
     ]);
   });
 
-  it('posts: the posts about the service, newest first, with text', async () => {
+  it('posts: the posts about the service, newest first, with text and the detected and declared languages', async () => {
     const { status, body } = await get<PostsResponse>(`/v1/services/facebook/posts?${HOUR}`);
     expect(status).toBe(200);
     expect(body.posts).toEqual([
-      { id: 'p3', at: T15 + 49 * MIN, text: 'facebook works fine for me', source: 'twitter', outage: false, problem: 'other' },
-      { id: 'p2', at: T15 + 48 * MIN, text: 'everything is down #facebookdown #instagramdown', source: 'mastodon', outage: true, problem: 'app' },
-      { id: 'p1', at: T15 + 46 * MIN, text: 'is facebook down?? #facebookdown', source: 'twitter', outage: true, problem: 'other' },
+      { id: 'p3', at: T15 + 49 * MIN, text: 'o facebook tá funcionando normal aqui', source: 'twitter', language: 'pt', declaredLanguage: 'en', outage: false, problem: 'other' },
+      { id: 'p2', at: T15 + 48 * MIN, text: 'everything is down #facebookdown #instagramdown', source: 'mastodon', language: null, declaredLanguage: null, outage: true, problem: 'app' },
+      { id: 'p1', at: T15 + 46 * MIN, text: 'is facebook down?? #facebookdown', source: 'twitter', language: 'en', declaredLanguage: 'en', outage: true, problem: 'other' },
     ]);
     const limited = await get<PostsResponse>(`/v1/services/facebook/posts?${HOUR}&limit=1`);
     expect(limited.body.posts.map((p) => p.id)).toEqual(['p3']);

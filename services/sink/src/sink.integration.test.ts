@@ -53,8 +53,8 @@ beforeAll(async () => {
   await ensureTopics(kafka, { prefix, partitions: 3 });
   producer = createProducer({ kafka });
   await producer.connect();
+  // This stack's broker and ClickHouse (not the defaults on 9092 and 8123, which may be another stack's).
   const config = loadConfig(sinkConfigSpec, {
-    // The stack the test runs against (not the defaults: another stack may listen there).
     DOWNRADAR_KAFKA_BROKERS: KAFKA_BROKERS.join(','),
     DOWNRADAR_CLICKHOUSE_URL: CLICKHOUSE_URL,
     DOWNRADAR_TOPIC_PREFIX: prefix,

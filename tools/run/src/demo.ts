@@ -12,7 +12,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
-import { dataDir, hashApiKey, newApiKey, repoRoot } from '@downradar/common';
+import { apiKeyFileLine, dataDir, newApiKey, repoRoot } from '@downradar/common';
 import { clusterEnv, takeClusterFlag } from './cluster-env';
 import { serviceUrl, startServices, stopServices, type Running } from './processes';
 
@@ -20,14 +20,14 @@ const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
 const say = (line: string) => console.log(`demo [${elapsed()}]: ${line}`);
 
-/** A demo API key kept under .data (mode 600); only its hash is in the api-keys file. */
+/** A demo API key for the replay (scope feed) kept under .data (mode 600); only its hash is in the api-keys file. */
 function demoApiKey(): string {
   mkdirSync(dataDir, { recursive: true });
   const keyFile = `${dataDir}/demo-api-key`;
   if (existsSync(keyFile)) return readFileSync(keyFile, 'utf8').trim();
   const key = newApiKey();
   writeFileSync(keyFile, key + '\n', { mode: 0o600 });
-  appendFileSync(`${dataDir}/api-keys`, `demo:${hashApiKey(key)}\n`, { mode: 0o600 });
+  appendFileSync(`${dataDir}/api-keys`, apiKeyFileLine('demo', key, 'feed'), { mode: 0o600 });
   return key;
 }
 

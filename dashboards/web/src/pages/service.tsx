@@ -19,6 +19,7 @@ import { ShareBars } from '../components/share-bars';
 import { Empty, ErrorState, Loading } from '../components/states';
 import { Time } from '../components/time';
 import { WorldMap } from '../components/world-map';
+import { languageTitle } from './language';
 import { regionName } from './region';
 
 const LIVE_REFRESH_MS = 30_000;
@@ -227,10 +228,18 @@ export function ServicePage({ id }: { id: string }) {
                     <li key={p.id}>
                       <div className="post-meta">
                         <Time ms={p.at} /> · {p.source}
+                        {p.language && p.language !== 'und' && (
+                          <span className="tag tag-lang" title={languageTitle(p.language, p.declaredLanguage)} data-testid="post-language">
+                            {p.language}
+                          </span>
+                        )}
                         {p.outage && <span className="tag tag-outage">says down</span>}
                         <span className="tag">{problemLabel(p.problem)}</span>
                       </div>
-                      <p className="post-text">{p.text}</p>
+                      {/* dir="auto": Arabic posts read right to left; lang lets the browser pick fonts and voices. */}
+                      <p className="post-text" dir="auto" lang={p.language && p.language !== 'und' ? p.language : undefined}>
+                        {p.text}
+                      </p>
                     </li>
                   ))}
                 </ol>

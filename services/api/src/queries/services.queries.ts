@@ -140,6 +140,8 @@ export interface PostRow {
   at_ms: number;
   text: string;
   source: string;
+  lang: string;
+  detected_lang: string;
   outage: number;
   problem: string;
 }
@@ -149,7 +151,7 @@ export interface PostRow {
  * Both joined subqueries carry an alias: current ClickHouse refuses them without (Code 206).
  */
 export function postsSql(r: Reader, serviceId: string, range: TimeRange, limit: number): string {
-  return `SELECT id, at_ms, text, source, outage, problem
+  return `SELECT id, at_ms, text, source, lang, detected_lang, outage, problem
 FROM (
   SELECT source_id AS id, max(at_ms) AS at_ms, max(outage) AS outage, any(problem) AS problem
   FROM ${r.table('signals')}
@@ -159,7 +161,7 @@ FROM (
   LIMIT ${sqlInt(limit)}
 ) AS attributed
 ANY INNER JOIN (
-  SELECT id, any(text) AS text, any(source) AS source
+  SELECT id, any(text) AS text, any(source) AS source, any(lang) AS lang, any(detected_lang) AS detected_lang
   FROM ${r.table('posts')}
   WHERE at >= ${since(range.from)} AND at < ${until(range.to)}
   GROUP BY id

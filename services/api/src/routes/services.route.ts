@@ -199,6 +199,8 @@ export async function servicesRoutes(app: FastifyInstance): Promise<void> {
           at: Number(p.at_ms),
           text: p.text,
           source: p.source,
+          language: p.detected_lang === '' ? null : p.detected_lang,
+          declaredLanguage: p.lang === '' ? null : p.lang,
           outage: Number(p.outage) === 1,
           problem: p.problem as ProblemCategory,
         })),

@@ -1,13 +1,40 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { clickhouseAccountConfig, loadConfig, type ConfigOf } from '../config';
 
 export type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 
 export interface ClickHouseOptions {
   url: string;
   database?: string;
+  /** Without a username: the services' account, as servicesAccountFromEnv() finds it. */
   username?: string;
   password?: string;
   requestTimeoutMs?: number;
+}
+
+export interface ClickHouseAccount {
+  username: string;
+  password: string;
+}
+
+/** A secret kept in a file (mode 600) under the data dir; undefined when there is none yet. */
+export function readSecretFile(file: string): string | undefined {
+  if (!existsSync(file)) return undefined;
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** The services' account from their configuration: the password given, else the one in the password file. */
+export function servicesAccount(config: ConfigOf<typeof clickhouseAccountConfig>): ClickHouseAccount {
+  return { username: config.clickhouseUser, password: config.clickhousePassword ?? readSecretFile(config.clickhousePasswordFile) ?? '' };
+}
+
+/**
+ * The services' account as a service started with `env` would use it: what tests, benchmarks
+ * and tools connect as, with no password to copy by hand.
+ */
+export function servicesAccountFromEnv(env: NodeJS.ProcessEnv = process.env): ClickHouseAccount {
+  return servicesAccount(loadConfig(clickhouseAccountConfig, env));
 }
 
 /**
@@ -19,15 +46,19 @@ export interface ClickHouseOptions {
  * reset, timed out) or answers that it cannot serve (read-only without ZooKeeper, its network
  * error codes), the same request goes to the next one. Replicas hold the same data, and a
  * repeated insert block is deduplicated by the replicated table, so a retry elsewhere is safe.
+ * Every endpoint gets the same account: the replicas have the same users (infra/clickhouse/users.sh).
+ *
+ * The credentials travel in an Authorization header, never in the URL or the query text.
  */
 export function createClickHouse(opts: ClickHouseOptions): ClickHouseClient {
+  const account = opts.username === undefined ? servicesAccountFromEnv() : { username: opts.username, password: opts.password ?? '' };
   const urls = endpoints(opts.url);
   const clients = urls.map((url) =>
     createClient({
       url,
       ...(opts.database ? { database: opts.database } : {}),
-      username: opts.username ?? 'default',
-      password: opts.password ?? '',
+      username: account.username,
+      password: account.password,
       request_timeout: opts.requestTimeoutMs ?? 30_000,
       compression: { request: false, response: false },
       max_open_connections: 16,
