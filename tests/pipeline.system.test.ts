@@ -25,7 +25,7 @@ describe('replay -> ingest -> Kafka -> sink -> ClickHouse -> API', () => {
     const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as { reports: number; posts: number; targetStats: { accepted: number; rejected: number; duplicates: number } };
     // Every generated event was accepted (none rejected, none a duplicate on a first replay).
     expect(summary.targetStats.rejected, JSON.stringify(summary)).toBe(0);
-    expect(summary.targetStats.accepted).toBe(summary.reports + summary.posts);
+    expect(summary.targetStats.accepted, JSON.stringify(summary)).toBe(summary.reports + summary.posts);
     const accepted = summary.reports;
     expect(accepted).toBeGreaterThan(1000);
 
