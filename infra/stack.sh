@@ -6,9 +6,16 @@
 #                                --cluster (or DOWNRADAR_CLUSTER=1) the cluster instead: three
 #                                brokers, ZooKeeper, two ClickHouse replicas (infra/cluster.sh),
 #                                topics with replication 3 / min ISR 2, migrations ON CLUSTER
-#   stack.sh down                stop both, and the cluster if it ever ran here
-#   stack.sh status [--cluster]  both statuses (and the cluster's if it ever ran here); exit 0
-#                                when both run (with --cluster: when every cluster server runs), 3 otherwise
+#   stack.sh down                stop both, the cluster, and every other stack under the data dir
+#   stack.sh status [--cluster]  every stack under the data dir, clusters included; exit 0 when
+#                                the main stack's two servers run (with --cluster: when every
+#                                server of the main cluster runs), 3 otherwise
+#
+# The main stack lives in <data>/kafka and <data>/clickhouse, the cluster in <data>/cluster. Other
+# stacks live in subdirectories of <data> with their own kafka/, clickhouse/ or cluster/ (the
+# fault drills' private stack in <data>/drills, their cluster in <data>/drills-cluster, started
+# by the drills on their own ports): `down` and `status` cover them too, so that nothing a test
+# run left behind goes unnoticed or keeps running.
 #
 # npm run stack:up / stack:down / stack:status call this (npm run stack:up -- --cluster).
 set -uo pipefail
@@ -90,19 +97,44 @@ cmd_up() {
   fi
 }
 
-cmd_down() {
-  local k_pid c_pid k_rc c_rc l_pid l_rc=0
-  bash "$KAFKA" down & k_pid=$!
-  bash "$CLICKHOUSE" down & c_pid=$!
-  if [[ -d "$CLUSTER_DIR" ]]; then bash "$CLUSTER" down & l_pid=$!; fi
-  wait "$k_pid"; k_rc=$?
-  wait "$c_pid"; c_rc=$?
+# has_single_node DIR: whether DIR ever held a single-node stack (the cluster drills' DIR/kafka
+# holds only the jars their brokers share).
+has_single_node() { [[ -f "$1/kafka/server.properties" || -d "$1/clickhouse" ]]; }
+
+# down_one [DIR]: stops the two servers of one stack (the main one without DIR), in parallel,
+# and its cluster if one ever ran there.
+down_one() {
+  local k_pid c_pid l_pid k_rc=0 c_rc=0 l_rc=0 dir="${1:-$DR_DATA}"
+  if [[ -n "${1:-}" ]]; then
+    if has_single_node "$1"; then
+      dr_in_stack "$1" bash "$KAFKA" down 2>&1 | sed -u "s#^#${1#"$DR_ROOT"/}: #" & k_pid=$!
+      dr_in_stack "$1" bash "$CLICKHOUSE" down 2>&1 | sed -u "s#^#${1#"$DR_ROOT"/}: #" & c_pid=$!
+    fi
+    if [[ -d "$1/cluster" ]]; then
+      dr_in_stack "$1" bash "$CLUSTER" down 2>&1 | sed -u "s#^#${1#"$DR_ROOT"/}: #" & l_pid=$!
+    fi
+  else
+    bash "$KAFKA" down & k_pid=$!
+    bash "$CLICKHOUSE" down & c_pid=$!
+    if [[ -d "$dir/cluster" ]]; then bash "$CLUSTER" down & l_pid=$!; fi
+  fi
+  [[ -n "${k_pid:-}" ]] && { wait "$k_pid"; k_rc=$?; }
+  [[ -n "${c_pid:-}" ]] && { wait "$c_pid"; c_rc=$?; }
   [[ -n "${l_pid:-}" ]] && { wait "$l_pid"; l_rc=$?; }
-  (( k_rc == 0 && c_rc == 0 && l_rc == 0 )) || exit 1
+  (( k_rc == 0 && c_rc == 0 && l_rc == 0 ))
+}
+
+cmd_down() {
+  local rc=0 dir stacks
+  mapfile -t stacks < <(dr_other_stacks)
+  down_one || rc=1
+  for dir in "${stacks[@]}"; do down_one "$dir" || rc=1; done
+  exit "$rc"
 }
 
 cmd_status() {
-  local rc=0 l_rc=0
+  local rc=0 l_rc=0 dir stacks
+  mapfile -t stacks < <(dr_other_stacks)
   bash "$KAFKA" status || rc=3
   bash "$CLICKHOUSE" status || rc=3
   if [[ -d "$CLUSTER_DIR" ]] || (( cluster )); then
@@ -110,6 +142,17 @@ cmd_status() {
     bash "$CLUSTER" status 2>&1 | sed -u 's/^/  /'
     l_rc="${PIPESTATUS[0]}"
   fi
+  for dir in "${stacks[@]}"; do
+    echo "stack in ${dir#"$DR_ROOT"/}:"
+    if has_single_node "$dir"; then
+      dr_in_stack "$dir" bash "$KAFKA" status | sed 's/^/  /'
+      dr_in_stack "$dir" bash "$CLICKHOUSE" status | sed 's/^/  /'
+    fi
+    if [[ -d "$dir/cluster" ]]; then
+      echo "  cluster ($dir/cluster):"
+      dr_in_stack "$dir" bash "$CLUSTER" status 2>&1 | sed 's/^/    /'
+    fi
+  done
   if (( cluster )); then return "$l_rc"; fi
   return "$rc"
 }

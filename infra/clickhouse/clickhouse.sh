@@ -154,9 +154,10 @@ log_tail() {
 
 # A running server keeps the ports it was started with, whatever the env says now.
 use_running_ports() {
+  # A data dir whose server never ran has no config yet: no ports to take, not an error.
   local h t
-  h="$(sed -n 's#.*<http_port>\([0-9]*\)</http_port>.*#\1#p' "$CONFIG" 2>/dev/null)"
-  t="$(sed -n 's#.*<tcp_port>\([0-9]*\)</tcp_port>.*#\1#p' "$CONFIG" 2>/dev/null)"
+  h="$(sed -n 's#.*<http_port>\([0-9]*\)</http_port>.*#\1#p' "$CONFIG" 2>/dev/null || true)"
+  t="$(sed -n 's#.*<tcp_port>\([0-9]*\)</tcp_port>.*#\1#p' "$CONFIG" 2>/dev/null || true)"
   [[ -n "$h" ]] && HTTP_PORT="$h"
   [[ -n "$t" ]] && TCP_PORT="$t"
   return 0
@@ -225,6 +226,8 @@ cmd_status() {
   local pid version
   pid="$(dr_find_pid "$PIDFILE" "$MARKER")"
   if [[ -z "$pid" ]]; then
+    # Without an explicit port, the one it last ran with.
+    [[ -z "${DOWNRADAR_CLICKHOUSE_HTTP_PORT:-}" ]] && use_running_ports
     echo "$DR_NAME: stopped (http 127.0.0.1:$HTTP_PORT, data $CH_DIR)"
     return 3
   fi

@@ -195,9 +195,10 @@ log_tail() {
 
 # A running broker keeps the ports it was started with, whatever the env says now.
 use_running_ports() {
+  # A data dir whose server never ran has no config yet: no ports to take, not an error.
   local p c
-  p="$(sed -n 's#^listeners=PLAINTEXT://127.0.0.1:\([0-9]*\),.*#\1#p' "$PROPS" 2>/dev/null)"
-  c="$(sed -n 's#^listeners=.*CONTROLLER://127.0.0.1:\([0-9]*\).*#\1#p' "$PROPS" 2>/dev/null)"
+  p="$(sed -n 's#^listeners=PLAINTEXT://127.0.0.1:\([0-9]*\),.*#\1#p' "$PROPS" 2>/dev/null || true)"
+  c="$(sed -n 's#^listeners=.*CONTROLLER://127.0.0.1:\([0-9]*\).*#\1#p' "$PROPS" 2>/dev/null || true)"
   [[ -n "$p" ]] && PORT="$p"
   [[ -n "$c" ]] && CONTROLLER_PORT="$c"
   return 0
@@ -282,6 +283,8 @@ cmd_status() {
   local pid
   pid="$(dr_find_pid "$PIDFILE" "$MARKER")"
   if [[ -z "$pid" ]]; then
+    # Without an explicit port, the one it last ran with.
+    [[ -z "${DOWNRADAR_KAFKA_PORT:-}" ]] && use_running_ports
     echo "$DR_NAME: stopped (127.0.0.1:$PORT, data $KAFKA_DIR)"
     return 3
   fi

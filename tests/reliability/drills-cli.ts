@@ -3,18 +3,20 @@
  * npm run drills -- --cluster [--short] [--only broker-kill,replica-kill,zookeeper-down,rolling-restart]
  *
  * --cluster: the cluster drills (cluster-drills.ts) on the drills' own cluster (.data/drills-cluster,
- * ports from 19100; cluster-stack.ts), written to bench/results/drills-cluster.json.
+ * ports from 19100; cluster-stack.ts), written to bench/results/drills-cluster.json. The cluster
+ * is stopped at the end unless it ran before or `--keep-stack` is given (`--stack-down`: always).
  *
  * Brings up the drills' private stack (.data/drills; Kafka 19092, ClickHouse 18123 unless taken: see
  * private-stack.ts), starts two throwaway systems on it, runs the fault drills at full scale
  * (--short: the test suite's durations), prints one row per drill and writes
  * bench/results/drills.json. Exit code 1 when anything was lost or duplicated.
- * The private stack is left running (`DOWNRADAR_DATA_DIR=.data/drills ... bash infra/stack.sh down`
- * with the same ports stops it; `--stack-down` does it at the end).
+ * At the end it stops the private stack's servers it started, and leaves running those that ran
+ * before; `--keep-stack` leaves everything running (for repeated runs), `--stack-down` stops the
+ * private stack whatever ran before. `npm run stack:status` / `stack:down` cover it as well.
  */
 import { writeResult } from '@downradar/common/bench-results';
 import { drillMetrics, drillScale, formatTable, runDrills, startDrills, stopDrills, DRILLS, type DrillEnv, type DrillName } from './drills';
-import { infra, privateStack } from './private-stack';
+import { privateStack, privateStackDown } from './private-stack';
 import { CLUSTER_DRILLS, clusterDrillMetrics, runClusterDrills, startClusterDrills, stopClusterDrills, type ClusterDrillEnv, type ClusterDrillName } from './cluster-drills';
 import { cluster as clusterCmd, drillsCluster } from './cluster-stack';
 
@@ -25,8 +27,8 @@ const value = (name: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 if (flag('--help')) {
-  console.log('usage: npm run drills -- [--short] [--parallel] [--only broker-kill,clickhouse-stop,detector-kill,receiver-down,burst] [--stack-down] [--no-write] [--logs]');
-  console.log('       npm run drills -- --cluster [--short] [--only broker-kill,replica-kill,zookeeper-down,rolling-restart] [--stack-down] [--no-write] [--logs]');
+  console.log('usage: npm run drills -- [--short] [--parallel] [--only broker-kill,clickhouse-stop,detector-kill,receiver-down,burst] [--keep-stack | --stack-down] [--no-write] [--logs]');
+  console.log('       npm run drills -- --cluster [--short] [--only broker-kill,replica-kill,zookeeper-down,rolling-restart] [--keep-stack | --stack-down] [--no-write] [--logs]');
   process.exit(0);
 }
 if (flag('--cluster')) await clusterMain();
@@ -61,8 +63,8 @@ try {
   console.error(err);
 } finally {
   if (flag('--logs') && env) for (const l of [...env.reports.logs, ...env.alerts.logs]) console.error(l);
-  await stopDrills(env).catch((err) => console.error(`stopping the systems: ${(err as Error).message}`));
-  if (flag('--stack-down')) await infra(env?.stack ?? stack, 'stack', 'down').catch((err) => console.error((err as Error).message));
+  await stopDrills(env, { keepStack: flag('--keep-stack') || flag('--stack-down') }).catch((err) => console.error(`stopping the drills: ${(err as Error).message}`));
+  if (flag('--stack-down')) await privateStackDown(env?.stack ?? stack, { all: true }).catch((err) => console.error((err as Error).message));
 }
 log(`done${failed ? ': something was lost, duplicated or failed' : ''}`);
 process.exit(failed ? 1 : 0);
@@ -75,6 +77,11 @@ async function clusterMain(): Promise<never> {
   const log = (line: string) => console.error(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}`);
   let env: ClusterDrillEnv | undefined;
   let failed = false;
+  // As for the private stack: a cluster that ran before is left running, one started here is stopped.
+  const ranBefore = await clusterCmd(drillsCluster(), ['status']).then(
+    () => true,
+    () => false,
+  );
   try {
     log(`cluster drills, scale ${JSON.stringify(scale)}`);
     env = await startClusterDrills(scale, log);
@@ -97,7 +104,7 @@ async function clusterMain(): Promise<never> {
   } finally {
     if (flag('--logs') && env) for (const l of env.reports.logs) console.error(l);
     await stopClusterDrills(env).catch((err) => console.error(`stopping the system: ${(err as Error).message}`));
-    if (flag('--stack-down')) await clusterCmd(drillsCluster(), ['down']).catch((err) => console.error((err as Error).message));
+    if (flag('--stack-down') || (!ranBefore && !flag('--keep-stack'))) await clusterCmd(drillsCluster(), ['down']).catch((err) => console.error((err as Error).message));
   }
   log(`done${failed ? ': something was lost, duplicated or failed' : ''}`);
   process.exit(failed ? 1 : 0);

@@ -53,6 +53,7 @@ export function buildSink(config: SinkConfig, overrides: SinkOverrides = {}): Si
     url: config.clickhouseUrl,
     ...servicesAccount(config),
     requestTimeoutMs: config.sinkInsertTimeoutMs,
+    logger,
   });
   // Dead letters are published with acks=all before the offsets move; short retries, the batch
   // retry of the consumer runner is the outer loop.

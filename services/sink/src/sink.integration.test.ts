@@ -18,7 +18,7 @@ import {
   type OutMessage,
   type Producer,
 } from '@downradar/common';
-import { CLICKHOUSE_URL, KAFKA_BROKERS, eventually, randomSuffix, readTopic, testClickHouse, testDatabase, testKafka, testPrefix } from '@downradar/common/testing';
+import { STACK_ENV, capturedLogger, eventually, groupLag, randomSuffix, readTopic, testClickHouse, testDatabase, testKafka, testPrefix } from '@downradar/common/testing';
 import type { DlqRecord, IncidentEvent, PostEvent, ReportEvent, ScoreEvent, SignalEvent, TrendEvent } from '../../../schemas/events/index';
 import { buildSink, type Sink } from './app';
 import { sinkConfigSpec } from './config';
@@ -30,6 +30,9 @@ const kafka = testKafka('sink-test');
 const ch = testClickHouse();
 let producer: Producer;
 let sink: Sink;
+const groupId = `sink-test-${randomSuffix()}`;
+// What the sink logs (the ClickHouse outage below provokes errors on purpose) is kept and asserted on.
+const sinkLog = capturedLogger('sink', 'warn');
 
 const T0 = Date.UTC(2021, 9, 4, 15, 40, 0);
 const count = async (sql: string): Promise<number> => Number((await queryRows<{ n: string }>(ch, sql))[0]?.n ?? NaN);
@@ -55,16 +58,14 @@ beforeAll(async () => {
   await producer.connect();
   // This stack's broker and ClickHouse (not the defaults on 9092 and 8123, which may be another stack's).
   const config = loadConfig(sinkConfigSpec, {
-    DOWNRADAR_KAFKA_BROKERS: KAFKA_BROKERS.join(','),
-    DOWNRADAR_CLICKHOUSE_URL: CLICKHOUSE_URL,
+    ...STACK_ENV,
     DOWNRADAR_TOPIC_PREFIX: prefix,
     DOWNRADAR_CLICKHOUSE_DATABASE: db,
     DOWNRADAR_SINK_PORT: '0',
-    DOWNRADAR_SINK_GROUP_ID: `sink-test-${randomSuffix()}`,
-    DOWNRADAR_LOG_LEVEL: process.env.DOWNRADAR_LOG_LEVEL ?? 'error',
+    DOWNRADAR_SINK_GROUP_ID: groupId,
     DOWNRADAR_SINK_INSERT_TIMEOUT_MS: '5000',
   });
-  sink = buildSink(config);
+  sink = buildSink(config, { logger: sinkLog.logger });
   await sink.start();
 });
 
@@ -145,8 +146,9 @@ describe('sink', () => {
     const published = await readTopic(kafka, topics.dlq, 3, 20_000);
     const records = published.map((m) => JSON.parse(m.value!.toString()) as DlqRecord).filter((r) => r.origin.includes('(sink)'));
     expect(records.map((r) => r.code).sort()).toEqual(['INVALID_MESSAGE', 'NOT_JSON']);
-    // The sink reads its own records back from the dlq topic: still one row each.
-    await new Promise((r) => setTimeout(r, 1500));
+    // The sink reads its own records back from the dlq topic: still one row each, once it has
+    // stored and committed everything on that topic (it commits only after ClickHouse acknowledged).
+    await eventually(async () => ((await groupLag(kafka, groupId, topics.dlq)) === 0 ? true : undefined), 30_000, 'the sink through the dlq topic');
     expect(await count(`SELECT count() AS n FROM ${db}.dlq FINAL WHERE origin = '${topics.reports} (sink)'`)).toBe(2);
     const metrics = await (await fetch(`http://127.0.0.1:${sink.port}/metrics`)).text();
     expect(metrics).toMatch(/sink_dlq_total\{code="NOT_JSON"[^}]*\} 1/);
@@ -211,14 +213,26 @@ describe('sink with ClickHouse stopped', () => {
         await eventually(async () => (sink.stats.failedInserts > failuresBefore ? true : undefined), 30_000, 'sink noticing the outage');
         expect((await fetch(`http://127.0.0.1:${sink.port}/readyz`)).status).toBe(503);
         expect((await fetch(`http://127.0.0.1:${sink.port}/healthz`)).status).toBe(200);
+        // ...and says so in its log, with the cause.
+        const retrying = await eventually(
+          async () => sinkLog.lines.find((l) => l.msg === 'batch failed, partition paused, retrying'),
+          30_000,
+          "the sink's log line about the failed batch",
+        );
+        expect(String(retrying.err)).toMatch(/ECONNREFUSED|ClickHouse|connect|socket|timeout/i);
         const rest = OUTAGE_S * 1000 - (Date.now() - downAt);
         if (rest > 0) await new Promise((r) => setTimeout(r, rest));
       } finally {
         clickhouseScript('up');
         await eventually(async () => ((await ch.ping()).success ? true : undefined), 60_000, 'ClickHouse answering again');
       }
-      // A little more load after the restart, then stop.
-      await new Promise((r) => setTimeout(r, 2000));
+      // Load goes on after the restart until reports produced after it have landed, then stops.
+      const firstAfter = produced;
+      await eventually(
+        async () => ((await count(`SELECT count() AS n FROM ${db}.reports WHERE service_id = '${service}' AND startsWith(id, 'r-out-') AND toUInt64OrZero(substring(id, 7)) >= ${firstAfter}`)) > 0 ? true : undefined),
+        60_000,
+        'reports produced after the restart stored',
+      );
       sending = false;
       await load;
       const expected = produced;

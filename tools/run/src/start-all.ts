@@ -3,7 +3,7 @@
  * `npm start -- --cluster`: against the cluster (npm run stack:up -- --cluster first).
  */
 import { clusterEnv, takeClusterFlag } from './cluster-env';
-import { serviceUrl, startServices, stopServices, SERVICES } from './processes';
+import { describeStopped, serviceUrl, startServices, stopServices, SERVICES } from './processes';
 
 const { cluster, rest } = takeClusterFlag(process.argv.slice(2));
 if (rest.length > 0) {
@@ -24,12 +24,16 @@ let running: Awaited<ReturnType<typeof startServices>> = [];
 let stopping = false;
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
+// One request to stop, however many copies of the signal arrive (a Ctrl-C comes from the terminal
+// and, under tsx's CLI, once more relayed): the services each get one SIGTERM, and a second
+// Ctrl-C reaches them from the terminal directly and forces them.
 async function stop() {
   if (stopping) return;
   stopping = true;
-  console.log('stopping services (draining) ...');
-  await stopServices(running);
-  console.log('stopped.');
+  const t = Date.now();
+  console.log('stopping services: they drain first (Ctrl-C again forces) ...');
+  const stopped = await stopServices(running);
+  console.log(`stopped: ${describeStopped(stopped, Date.now() - t)}`);
   process.exit(0);
 }
 try {
