@@ -87,7 +87,11 @@ CFG
 XML
 }
 
-ruok() { [[ "$(timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT; printf ruok >&3; cat <&3" 2>/dev/null)" == "imok" ]]; }
+# Whether the server serves sessions. Not `ruok`: it answers imok as soon as the process listens,
+# while the server may still be loading its snapshot and refusing sessions ("ZooKeeperServer not
+# running"); a ClickHouse replica that starts then cannot load its Replicated tables and exits.
+# `srvr` names the server's mode only once it serves.
+serving() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT; printf srvr >&3; cat <&3" 2>/dev/null | grep -q '^Mode: '; }
 
 cmd_up() {
   local start pid java wait_start
@@ -96,8 +100,8 @@ cmd_up() {
   pid="$(dr_find_pid "$PIDFILE" "$MARKER")"
   if [[ -n "$pid" ]]; then
     echo "$pid" >"$PIDFILE"
-    if ruok; then dr_say "already running (pid $pid, 127.0.0.1:$PORT)"; return 0; fi
-    dr_say "process $pid exists but does not answer ruok yet; waiting"
+    if serving; then dr_say "already running (pid $pid, 127.0.0.1:$PORT)"; return 0; fi
+    dr_say "process $pid exists but does not serve yet; waiting"
   else
     java="$(java_bin)"
     [[ -n "$java" ]] || dr_die "Java not found: apt-get install openjdk-17-jre-headless"
@@ -112,7 +116,7 @@ cmd_up() {
     pid="$(cat "$PIDFILE")"
   fi
   wait_start="$(dr_now_ms)"
-  until ruok; do
+  until serving; do
     if ! dr_alive "$pid"; then
       tail -n 40 "$LOGFILE" >&2 || true
       rm -f "$PIDFILE"
@@ -120,7 +124,7 @@ cmd_up() {
     fi
     if (( $(dr_now_ms) - wait_start > START_TIMEOUT_S * 1000 )); then
       tail -n 40 "$LOGFILE" >&2 || true
-      dr_die "not answering ruok after ${START_TIMEOUT_S} s (pid $pid)"
+      dr_die "not serving after ${START_TIMEOUT_S} s (pid $pid)"
     fi
     sleep 0.2
   done
@@ -143,7 +147,7 @@ cmd_status() {
   pid="$(dr_find_pid "$PIDFILE" "$MARKER")"
   if [[ -z "$pid" ]]; then echo "$DR_NAME: stopped (127.0.0.1:$PORT, data $ZK_DIR)"; return 3; fi
   local ready="ready"
-  ruok || ready="not answering ruok"
+  serving || ready="not serving"
   echo "$DR_NAME: running, $ready (pid $pid, 127.0.0.1:$PORT, RSS $(dr_rss_mb "$pid") MB, data $ZK_DIR)"
 }
 
