@@ -129,10 +129,11 @@ kafka_cluster_id() {
 
 xml_escape() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g'; }
 
-# The services' account, with which the replicas log in to each other (remote_servers: the
-# Distributed tables' reads and writes). Its password is the one infra/clickhouse/users.sh keeps
-# in <data>/clickhouse-password and puts (as SHA-256) into every replica's users.xml, so it is
-# read from there: a password that only the environment knew would not be the account's.
+# The services' account, with which the replicas log in to each other (remote_servers: queries
+# over the cluster, cluster(...) or a Distributed table; none of the services makes one today).
+# Its password is the one infra/clickhouse/users.sh keeps in <data>/clickhouse-password and puts
+# (as SHA-256) into every replica's users.xml, so it is read from there: a password that only the
+# environment knew would not be the account's.
 SERVICES_USER=downradar
 SERVICES_PASSWORD_FILE="$DR_DATA/clickhouse-password"
 

@@ -60,17 +60,18 @@ export async function startClusterDrills(scale: DrillScale, log: (line: string) 
   const account = servicesAccountFromEnv({ ...process.env, ...cluster.env });
   const ch = createClickHouse({ url: cluster.env.DOWNRADAR_CLICKHOUSE_URL!, ...account });
   const replicas = cluster.clickhouseUrls.map((url) => createClickHouse({ url, ...account }));
-  // The Distributed tables reach the replicas as remote_servers' account (the services', with this
-  // cluster's password). With prefer_localhost_replica = 0 even the local replica is reached over
-  // the network that way, so a remote_servers login the replicas refuse fails here, not in the
-  // first read that spans shards.
+  // A query over the whole cluster (the cluster() table function, as a read across shards would be
+  // made) reaches the replicas as remote_servers' account (the services', with this cluster's
+  // password). With prefer_localhost_replica = 0 even the local replica is reached over the network
+  // that way, so a remote_servers login the replicas refuse fails here, not in the first such read.
+  const clusterName = cluster.env.DOWNRADAR_CLICKHOUSE_CLUSTER!;
   for (const [i, replica] of replicas.entries()) {
-    const rows = await queryRows<{ n: string }>(replica, `SELECT count() AS n FROM ${reports.database}.reports_dist SETTINGS prefer_localhost_replica = 0`).catch((err: Error) => {
-      throw new Error(`clickhouse-${i + 1}: reading reports_dist through remote_servers failed: ${err.message}`);
+    const rows = await queryRows<{ n: string }>(replica, `SELECT count() AS n FROM cluster('${clusterName}', ${reports.database}, reports) SETTINGS prefer_localhost_replica = 0`).catch((err: Error) => {
+      throw new Error(`clickhouse-${i + 1}: reading reports through remote_servers failed: ${err.message}`);
     });
-    if (rows.length !== 1) throw new Error(`clickhouse-${i + 1}: reports_dist answered ${JSON.stringify(rows)}`);
+    if (rows.length !== 1) throw new Error(`clickhouse-${i + 1}: cluster('${clusterName}', ..., reports) answered ${JSON.stringify(rows)}`);
   }
-  log(`both replicas read reports_dist through remote_servers as ${account.username}`);
+  log(`both replicas read reports through remote_servers as ${account.username}`);
   return { cluster, reports, kafka, ch, replicas, scale, zookeeperDownMs: zookeeperDownMs(scale.name === 'full' ? 'full' : 'short'), log };
 }
 

@@ -69,7 +69,7 @@ export function splitStatements(sql: string): string[] {
  */
 export function migrationStatements(m: Pick<Migration, 'sql'>, db: string, cluster?: string): string[] {
   const statements = splitStatements(m.sql.replaceAll('${DB}', db));
-  return cluster ? statements.flatMap((s) => translateForCluster(s, { cluster, database: db })) : statements;
+  return cluster ? statements.map((s) => translateForCluster(s, { cluster, database: db })) : statements;
 }
 
 /** The server version a migration needs (`-- requires: >=X.Y`), if any. */
