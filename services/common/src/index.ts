@@ -16,3 +16,6 @@ export * from './clickhouse/batch-writer';
 export * from './clickhouse/migrations';
 export * from './clickhouse/sql';
 export * from './clickhouse/sql-lint';
+export * from './clickhouse/row-binary';
+export * from './kafka/signal-messages';
+export * from './cluster';

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { Logger } from './logger';
 
 export interface ShutdownOptions {
@@ -66,7 +67,11 @@ export function createShutdown(o: ShutdownOptions): (signal: string) => void {
 /** Graceful shutdown of a service process on SIGINT and SIGTERM (see createShutdown). */
 export function onShutdown(logger: Logger, closers: Array<() => Promise<void>>, timeoutMs = 15_000): void {
   const handle = createShutdown({ logger, closers, timeoutMs });
-  process.on('SIGINT', () => handle('SIGINT'));
+  // A worker of a clustered service (cluster.ts) drains on the SIGTERM its primary passes on; the
+  // SIGINT of a Ctrl-C reaches the whole process group, and taken as a second signal it would cut
+  // the drain short.
+  if (cluster.isWorker) process.on('SIGINT', () => undefined);
+  else process.on('SIGINT', () => handle('SIGINT'));
   process.on('SIGTERM', () => handle('SIGTERM'));
 }
 
