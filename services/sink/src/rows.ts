@@ -306,7 +306,7 @@ export const LAYOUTS: { [T in Table]: RowLayout<RowOf<T>> } = {
     ['source', 'String'], ['country', 'String'], ['reporter_hash', 'String'], ['text', 'String'],
   ],
   posts: [
-    ['id', 'String'], ['at', 'DateTime'], ['at_ms', 'UInt64'], ['received_at', 'DateTime'], ['source', 'String'], ['lang', 'String'],
+    ['id', 'String'], ['at', 'DateTime'], ['at_ms', 'UInt64'], ['received_at', 'DateTime'], ['source', 'String'], ['lang', 'String'], ['detected_lang', 'String'],
     ['country', 'String'], ['author_hash', 'String'], ['reply_to', 'String'], ['repost_of', 'String'], ['text', 'String'],
   ],
   signals: [
