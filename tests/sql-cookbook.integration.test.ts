@@ -188,6 +188,20 @@ describe('docs/sql-cookbook.md', () => {
     expect(rowsOf(18)).toEqual([{ reporters: String(new Set(wa.map((r) => r.reporter_hash)).size), reports: String(wa.length) }]);
   });
 
+  it('19: the provider acknowledged 15 minutes after our detection', () => {
+    expect(rowsOf(19)).toEqual([
+      { incident_id: META, service_id: 'whatsapp', detected_at: fmt(ts('15:43')), acknowledged_at: fmt(ts('15:58')), ack_after_detection_s: '900', first_official_title: 'Some users cannot send messages' },
+    ]);
+  });
+
+  it('20: github was reported down for three minutes while its page said operational', () => {
+    expect(rowsOf(20)).toEqual([{ service_id: 'github', first_minute: fmt(ts('15:50')), last_minute: fmt(ts('15:53')), danger_minutes: '3' }]);
+  });
+
+  it('21: failed probes by service and outcome', () => {
+    expect(rowsOf(21)).toEqual([{ service_id: 'facebook', kind: 'dns', outcome: 'servfail', probes: '3', first_seen: fmt(ts('15:40')), last_seen: fmt(ts('15:42')) }]);
+  });
+
   it('the analyst profile cannot INSERT or DROP (Code 164)', () => {
     const r = asAnalyst(`INSERT INTO reports (id, service_id) VALUES ('x', 'facebook')`);
     expect(r.status).not.toBe(0);

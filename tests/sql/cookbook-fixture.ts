@@ -172,6 +172,27 @@ export const dlq = [
 ];
 
 /** Every insert of the fixture, in order: reports and an incident event go in twice (a redelivery). */
+// Official status (services/sources): GitHub's page said operational while its users reported it
+// down from 15:50, and admitted a major outage at 15:53; WhatsApp's feed posted at 15:58, 15 minutes
+// after the Meta incident was detected (15:43). Probes: facebook.com stopped resolving at 15:40.
+export const githubScores = [0, 1, 2, 3, 4].map((i) => scoreRow('github', ts('15:50') + i * 60, 40, 'danger'));
+function officialRow(id: string, service: string, kind: string, status: string, at: number, title: string): object {
+  return {
+    id, service_id: service, source: 'statuspage', kind, status, provider_status: status, at, at_ms: at * 1000, observed_at: at + 30, observed_at_ms: (at + 30) * 1000,
+    incident_id: '', incident_status: '', component_id: '', component_name: '', title, body: '', url: 'https://status.example/' + id,
+  };
+}
+export const officialRows = [
+  officialRow('gh-p0', 'github', 'page', 'operational', ts('09:00'), 'overall: operational'),
+  officialRow('gh-p1', 'github', 'page', 'major_outage', ts('15:53'), 'overall: major_outage'),
+  officialRow('gh-i1', 'github', 'incident', 'major_outage', ts('15:53'), 'Git operations unavailable'),
+  officialRow('wa-i1', 'whatsapp', 'incident', 'unknown', ts('15:58'), 'Some users cannot send messages'),
+];
+export const probeRows = [0, 1, 2].flatMap((i) => [
+  { id: `fb-dns-${i}`, service_id: 'facebook', kind: 'dns', target: 'facebook.com', at: ts('15:40') + i * 60, at_ms: (ts('15:40') + i * 60) * 1000, ok: 0, outcome: 'servfail', latency_ms: 20, dns_ms: 20, connect_ms: null, tls_ms: null, first_byte_ms: null, http_status: 0, address: '', error: 'ESERVFAIL', vantage: 'fixture' },
+  { id: `gh-https-${i}`, service_id: 'github', kind: 'https', target: 'github.com', at: ts('15:40') + i * 60, at_ms: (ts('15:40') + i * 60) * 1000, ok: 1, outcome: 'ok', latency_ms: 90, dns_ms: 3, connect_ms: 10, tls_ms: 30, first_byte_ms: 40, http_status: 200, address: '140.82.0.1', error: '', vantage: 'fixture' },
+]);
+
 export const fixtureInserts: [table: string, rows: object[]][] = [
   ['reports', reports],
   ['reports', reports.filter((r) => r.service_id === 'facebook')],
@@ -182,4 +203,8 @@ export const fixtureInserts: [table: string, rows: object[]][] = [
   ['incident_events', incidentEvents.slice(0, 1)],
   ['trends', trends],
   ['dlq', dlq],
+  ['scores', githubScores],
+  ['official_status', officialRows],
+  ['official_status', officialRows.slice(0, 1)], // a poller restart re-sends: deduped by id
+  ['probe_results', probeRows],
 ];
