@@ -131,7 +131,7 @@ export function createDetectorService(config: DetectorServiceConfig, overrides: 
       state = 'starting';
       await http.listen({ host: config.detectorHost, port: config.detectorPort });
       port = (http.server.address() as AddressInfo).port;
-      await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions });
+      await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions, replicationFactor: config.kafkaReplicationFactor, minInsyncReplicas: config.kafkaMinInsyncReplicas });
       await ensureSinglePartitionTopic(kafka, windowsTopic, TOPIC_DEFINITIONS.detectorWindows.retentionMs);
       await Promise.all([scoring.start(), incidents.start()]);
       state = 'running';

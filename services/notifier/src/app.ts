@@ -119,7 +119,7 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps = {}): 
 
     async start() {
       await retryingInfra(logger, 'create topics', async () => {
-        await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions, only: ['alerts', 'webhookDlq', 'dlq', 'webhookRetry'] });
+        await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions, replicationFactor: config.kafkaReplicationFactor, minInsyncReplicas: config.kafkaMinInsyncReplicas, only: ['alerts', 'webhookDlq', 'dlq', 'webhookRetry'] });
       });
       await producer.connect();
       consumers = await startAlertConsumers({
