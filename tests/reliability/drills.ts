@@ -166,7 +166,7 @@ export async function stopDrills(env: DrillEnv | undefined, opts: { keepStack?: 
  * `seqAtEnd` was about to start: every client started before then has its 202, and ClickHouse
  * holds all of those reports.
  */
-async function recovered(env: DrillEnv, load: RunningLoad, prefix: string, seqAtEnd: number): Promise<{ acceptedAt: number; storedAt: number }> {
+export async function recovered(env: Pick<DrillEnv, 'ch' | 'reports' | 'scale'>, load: RunningLoad, prefix: string, seqAtEnd: number): Promise<{ acceptedAt: number; storedAt: number }> {
   for (;;) {
     const before = load.records.slice(0, seqAtEnd);
     if (before.every((r) => r.endedAt !== undefined)) {
@@ -179,9 +179,9 @@ async function recovered(env: DrillEnv, load: RunningLoad, prefix: string, seqAt
   }
 }
 
-const NO_RECOVERY = { acceptedAt: Number.NaN, storedAt: Number.NaN };
+export const NO_RECOVERY = { acceptedAt: Number.NaN, storedAt: Number.NaN };
 
-function reportRow(drill: string, fault: string, result: LoadResult, check: ReportCheck, recoveryS: number, extra: { metrics?: Record<string, number>; notes?: string[]; load?: string } = {}): DrillRow {
+export function reportRow(drill: string, fault: string, result: LoadResult, check: ReportCheck, recoveryS: number, extra: { metrics?: Record<string, number>; notes?: string[]; load?: string } = {}): DrillRow {
   const s = result.statuses;
   const answers = Object.entries(s)
     .sort()
@@ -216,7 +216,7 @@ function reportRow(drill: string, fault: string, result: LoadResult, check: Repo
 }
 
 /** The report drills' load: the normal rate until stopped, each client retrying as a real one would. */
-function steadyReportLoad(env: DrillEnv, idPrefix: string, services: string[]) {
+export function steadyReportLoad(env: Pick<DrillEnv, 'reports' | 'scale'>, idPrefix: string, services: string[]) {
   return startReportLoad({
     ingestUrl: env.reports.url('ingest'),
     idPrefix,
