@@ -4,6 +4,7 @@ import { resolveDetectorConfig, type DetectorConfig } from './core/config';
 import { hash53 } from './core/dedupe';
 import { createDetector } from './core/detector';
 import { serviceInfoFrom, type ServiceInfoLookup } from './core/facts';
+import { scoreFromEvidence } from './core/evidence';
 import { IncidentManager } from './core/incidents';
 import { generateTraffic, SAMPLE_CATALOG, seededRandom } from './core/simulate';
 import { IncidentGrouper } from './incident-grouper';
@@ -15,7 +16,7 @@ const info: ServiceInfoLookup = serviceInfoFrom(SAMPLE_CATALOG);
 const config: DetectorConfig = resolveDetectorConfig({ idleTimeoutMs: 0 });
 const check: SignalCheck = (raw) => ({ ok: true, value: JSON.parse(String(raw)) as SignalEvent });
 
-const newManager = () => new IncidentManager({ config: config.incidents, serviceInfo: info, unusualScore: config.levels.unusualLog10 / config.levels.scoreSaturationLog10 });
+const newManager = () => new IncidentManager({ config: config.incidents, serviceInfo: info, unusualScore: scoreFromEvidence(config.levels.unusualLog10) });
 const newGrouper = () => new IncidentGrouper(config.windowMs, newManager(), newManager);
 
 const partitionOf = (serviceId: string, partitions: number) => hash53(serviceId) % partitions;

@@ -15,6 +15,7 @@ import type { Logger, TopicNames } from '@downradar/common';
 import { assembleEntries, CheckpointWriter, parseEntries } from './checkpoint';
 import type { DetectorConfig } from './core/config';
 import type { ServiceInfoLookup } from './core/facts';
+import { scoreFromEvidence } from './core/evidence';
 import { IncidentManager } from './core/incidents';
 import { IncidentGrouper, type GroupedEvent, type GrouperState } from './incident-grouper';
 import type { DetectorMetrics } from './metrics';
@@ -67,7 +68,7 @@ export class IncidentStage {
 
   private newManager(): IncidentManager {
     const l = this.o.core.levels;
-    return new IncidentManager({ config: this.o.core.incidents, serviceInfo: this.o.serviceInfo, unusualScore: l.unusualLog10 / l.scoreSaturationLog10 });
+    return new IncidentManager({ config: this.o.core.incidents, serviceInfo: this.o.serviceInfo, unusualScore: scoreFromEvidence(l.unusualLog10) });
   }
 
   get ready(): boolean {

@@ -32,6 +32,7 @@ import { SeasonalBaseline } from './baseline';
 import { resolveDetectorConfig, type DeepPartial, type DetectorConfig } from './config';
 import { ReporterDedupe, type DedupeState } from './dedupe';
 import { upperQuantile } from './distributions';
+import { scoreFromEvidence } from './evidence';
 import { noHashtagInfo, noServiceInfo, type HashtagLookup, type ServiceInfoLookup } from './facts';
 import { IncidentManager, type IncidentManagerState, type IncidentView } from './incidents';
 import { ServiceScorer, type ServiceScorerState } from './scorer';
@@ -211,12 +212,12 @@ class DetectorCore implements Detector {
 
   private newIncidentManager(): IncidentManager {
     const l = this.config.levels;
-    return new IncidentManager({ config: this.config.incidents, serviceInfo: this.serviceInfo, unusualScore: l.unusualLog10 / l.scoreSaturationLog10 });
+    return new IncidentManager({ config: this.config.incidents, serviceInfo: this.serviceInfo, unusualScore: scoreFromEvidence(l.unusualLog10) });
   }
 
   private newTrends(): HashtagTrends {
     const l = this.config.levels;
-    return new HashtagTrends(this.config.trends, this.W, this.hashtagInfo, l.scoreSaturationLog10, l.unusualLog10);
+    return new HashtagTrends(this.config.trends, this.W, this.hashtagInfo, l.unusualLog10);
   }
 
   private priorFor(serviceId: string): number {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { IncidentEvent, type Level, type ScoreEvent } from '../../../../schemas/events/index';
 import { DEFAULT_DETECTOR_CONFIG } from './config';
 import { serviceInfoFrom } from './facts';
+import { scoreFromEvidence } from './evidence';
 import { IncidentManager } from './incidents';
 import { SAMPLE_CATALOG } from './simulate';
 
@@ -15,7 +16,7 @@ const ALL = TEST_CATALOG.map((s) => s.id);
 
 function manager() {
   const l = DEFAULT_DETECTOR_CONFIG.levels;
-  return new IncidentManager({ config: DEFAULT_DETECTOR_CONFIG.incidents, serviceInfo: serviceInfoFrom(TEST_CATALOG), unusualScore: l.unusualLog10 / l.scoreSaturationLog10 });
+  return new IncidentManager({ config: DEFAULT_DETECTOR_CONFIG.incidents, serviceInfo: serviceInfoFrom(TEST_CATALOG), unusualScore: scoreFromEvidence(l.unusualLog10) });
 }
 
 function score(serviceId: string, windowStart: number, level: Level, count = level === 'ok' ? 2 : level === 'warning' ? 40 : 400): ScoreEvent {

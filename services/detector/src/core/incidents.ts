@@ -80,7 +80,7 @@ export interface IncidentManagerState {
 export interface IncidentManagerOptions {
   config: IncidentConfig;
   serviceInfo: ServiceInfoLookup;
-  /** Score at or above which a window counts as unusual for startedAt (unusualLog10 / scoreSaturationLog10). */
+  /** Score at or above which a window counts as unusual for startedAt (scoreFromEvidence(unusualLog10)). */
   unusualScore: number;
 }
 
