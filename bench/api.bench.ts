@@ -27,8 +27,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { clickhouseError, createClickHouse, loadCatalog, migrate, queryRows, repoRoot, sqlIdent, sqlSlug, type ClickHouseClient } from '@downradar/common';
-import { median, writeResult } from './lib/results';
+import { clickhouseError, createClickHouse, migrate, queryRows, repoRoot, sqlIdent, sqlSlug, type ClickHouseClient } from '@downradar/common';
+import { loadCatalog } from '../schemas/catalog/index';
+import { median, writeResult } from '@downradar/common/bench-results';
 
 const DATABASE = sqlIdent(process.env.BENCH_API_DATABASE ?? 'downradar_bench');
 const TARGET_REPORTS = Number(process.env.BENCH_API_REPORTS ?? 100_000_000);

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:detector`: the detector's throughput, alone and from Kafka, and its alert latency.
  *
- *  core_signals_per_s      the pure core on one core (core/throughput.ts: 1,000,000 pre-built
+ *  core_signals_per_s      the pure core on one core (lib/detector-core-throughput.ts: 1,000,000 pre-built
  *                          signals of 40 services through ingest/advance), median of 3 passes.
  *  e2e_signals_per_s       per run: N signals (DOWNRADAR_BENCH_DETECTOR_SIGNALS, default 500,000;
  *                          40 catalog services, 1,000,000 reporters, 40 % posts with hashtags)
@@ -19,13 +19,14 @@
  * Every figure is the median of DOWNRADAR_BENCH_RUNS runs (default 3).
  */
 import type { ChildProcess } from 'node:child_process';
-import { createKafka, createProducer, deleteTopicsWithPrefix, ensureTopics, loadCatalog, topicNames } from '@downradar/common';
+import { createKafka, createProducer, deleteTopicsWithPrefix, ensureTopics, topicNames } from '@downradar/common';
+import { loadCatalog } from '../schemas/catalog/index';
 import type { IncidentEvent, ScoreEvent, SignalEvent } from '../schemas/events/index';
-import { measureCoreThroughput } from '../services/detector/src/core/throughput';
-import { generateSignals, generateTraffic } from '../services/detector/src/core/simulate';
-import { groupLag, readAll, readJson } from '../services/detector/src/testkit';
+import { measureCoreThroughput } from './lib/detector-core-throughput';
+import { generateSignals, generateTraffic } from '../services/detector/src/testing/simulate';
+import { groupLag, readAll, readJson } from '../services/detector/src/testing/testkit';
 import { startServiceProcess, stopProcess } from './lib/processes';
-import { median, writeResult } from './lib/results';
+import { median, writeResult } from '@downradar/common/bench-results';
 
 const N = Number(process.env.DOWNRADAR_BENCH_DETECTOR_SIGNALS ?? 500_000);
 const RUNS = Number(process.env.DOWNRADAR_BENCH_RUNS ?? 3);

@@ -10,7 +10,7 @@
  */
 import http from 'node:http';
 import { createKafka, deleteTopicsWithPrefix, ensureTopics, hashApiKey, topicNames } from '@downradar/common';
-import { median, writeResult } from './lib/results';
+import { median, writeResult } from '@downradar/common/bench-results';
 import { startServiceProcess, stopProcess } from './lib/processes';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -125,7 +125,7 @@ const ingest = await startServiceProcess(
   {
     DOWNRADAR_TOPIC_PREFIX: prefix,
     DOWNRADAR_INGEST_PORT: '18081',
-    DOWNRADAR_API_KEY_HASHES: hashApiKey(KEY),
+    DOWNRADAR_API_KEY_HASHES: `${hashApiKey(KEY)}:feed`,
     DOWNRADAR_REPORTS_PER_IP_PER_MINUTE: '10000000',
     DOWNRADAR_REPORTS_PER_REPORTER_PER15_MIN: '1000000',
     DOWNRADAR_LOG_LEVEL: 'warn',

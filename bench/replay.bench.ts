@@ -20,7 +20,7 @@ import { generateEvents } from '../services/replay/src/generator';
 import { loadSignalMaker } from '../services/replay/src/kafka-target';
 import { runReplay } from '../services/replay/src/replay';
 import { loadScenario } from '../services/replay/src/scenario-loader';
-import { median, writeResult } from './lib/results';
+import { median, writeResult } from '@downradar/common/bench-results';
 
 const brokers = (process.env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const round = (x: number) => Math.round(x);

@@ -37,7 +37,8 @@ import { buildSink } from '../services/sink/src/app';
 import { sinkConfigSpec } from '../services/sink/src/config';
 import { reportRow } from '../services/sink/src/rows';
 import { PROBLEM_CATEGORIES, type ReportEvent } from '../schemas/events/index';
-import { median, writeResult } from './lib/results';
+import { median, writeResult } from '@downradar/common/bench-results';
+import { clickhouseDir } from '@downradar/common/testing';
 
 const N = Number(process.env.DOWNRADAR_BENCH_SINK_REPORTS ?? 500_000);
 const RUNS = Number(process.env.DOWNRADAR_BENCH_RUNS ?? 3);
@@ -127,7 +128,8 @@ async function waitForRows(ch: ClickHouseClient, db: string, n: number, timeoutM
 function rawInsert(db: string, file: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn('clickhouse-client', ['--database', db, '--query', 'INSERT INTO reports FORMAT JSONEachRow'], {
+    // As the services' account, through the client config the stack writes (port and password in it).
+    const child = spawn('clickhouse-client', ['--config-file', `${clickhouseDir()}/services-client.xml`, '--database', db, '--query', 'INSERT INTO reports FORMAT JSONEachRow'], {
       stdio: ['pipe', 'inherit', 'pipe'],
     });
     let stderr = '';

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What `npm run demo` runs: install what is missing, start the real stack, then hand over to
-# services/common/src/cli/demo.ts. Options are passed on: `npm run demo -- --speed 60`.
+# tools/run/src/demo.ts. Options are passed on: `npm run demo -- --speed 60`.
 #
 #   --fresh   wipe Kafka's and ClickHouse's data first (keeps the broker's jars and the API keys),
 #             so that a second demo replays 2021 into empty stores: after a first replay the
@@ -27,4 +27,4 @@ if (( fresh )); then
 fi
 bash infra/stack.sh up || exit $?
 
-exec npx --no-install tsx services/common/src/cli/demo.ts "${args[@]}"
+exec npx --no-install tsx tools/run/src/demo.ts "${args[@]}"

@@ -1,20 +1,24 @@
 /**
- * Every query of docs/sql-cookbook.md, run as the read-only `analyst` user with clickhouse-client
- * against the real server, on a throwaway database migrated with schemas/clickhouse and filled
- * with a small fixture of 2021-10-04 (facebook, whatsapp, instagram; an incident; trends; dlq).
+ * Every query of docs/sql-cookbook.md, run with clickhouse-client against the real server under
+ * the `analyst` profile (readonly=1, its settings, its limits and quota), on a throwaway database
+ * migrated with schemas/clickhouse and filled with a small fixture of 2021-10-04 (facebook,
+ * whatsapp, instagram; an incident; trends; dlq).
  *
- * The cookbook names tables without a database and relies on `--database`, so the test runs the
- * very same text with `--database <throwaway>`. Rows go in through the raw tables (default user),
- * so the materialized views build the rollups exactly as they do behind the sink.
+ * The `analyst` account itself may read only the downradar database, so the queries run as a
+ * throwaway account with the analyst's profile and quota that may read only the throwaway
+ * database (testing/sql-users.ts). The cookbook names tables without a database and relies on
+ * `--database`, so the test runs the very same text with `--database <throwaway>`. Rows go in
+ * through the raw tables (services' account), so the materialized views build the rollups
+ * exactly as they do behind the sink.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, repoRoot, type ClickHouseClient } from '@downradar/common';
-import { testClickHouse, testDatabase } from '@downradar/common/testing';
+import { clickhouseClientAs, createSqlTestUser, testClickHouse, testDatabase, type SqlTestUser } from '@downradar/common/testing';
 
 const db = testDatabase('cookbook');
 const ch: ClickHouseClient = testClickHouse();
+let analyst: SqlTestUser;
 
 // ---------------------------------------------------------------------------------------------
 // The cookbook
@@ -43,10 +47,8 @@ export function extractRecipes(markdown: string): Recipe[] {
 const recipes = extractRecipes(readFileSync(`${repoRoot}/docs/sql-cookbook.md`, 'utf8'));
 
 function asAnalyst(sql: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync('clickhouse-client', ['--user', 'analyst', '--database', db, '--format', 'JSONEachRow', '--query', sql], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  // clickhouse-client reaches this stack's native port through the config file it is given.
+  const r = clickhouseClientAs(analyst, ['--database', db, '--format', 'JSONEachRow', '--query', sql]);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -171,6 +173,8 @@ for (const s of ['facebook', 'whatsapp', 'instagram'])
     scores.push(scoreRow(s, m, count, m >= from && m < to ? 'danger' : 'ok'));
   }
 scores.push(scoreRow('telegram', ts('15:50'), 9, 'warning'), scoreRow('telegram', ts('15:51'), 8, 'warning'));
+// The detector's newest window: signal still at warning at 18:30 (its incident is open).
+scores.push(scoreRow('signal', ts('18:30'), 3, 'warning'));
 function scoreRow(service: string, m: number, count: number, level: string): object {
   return {
     service_id: service, window_start: m, window_end: m + 60, window_start_ms: m * 1000, count, raw_count: count, expected: 1.2, upper: 4,
@@ -180,8 +184,10 @@ function scoreRow(service: string, m: number, count: number, level: string): obj
   };
 }
 
-// incidents: the Meta outage (opened 15:43:05 for a start at 15:41, grown at 15:45, resolved
-// 22:30) and an unrelated one for signal, still open.
+// incidents: the Meta outage (opened at 15:43 for a start at 15:41, grown at 15:45, resolved
+// 22:30) and an unrelated one for signal, still open. Emitted in 2026, as by a replay of 2021 run
+// in 2026: figures measured against emission time would be five years off.
+const REPLAYED_IN = Date.UTC(2026, 10, 25, 9, 0) / 1000 - ts('15:00');
 const META = 'fx-inc-meta-20211004';
 const metaServices = [
   { serviceId: 'facebook', role: 'primary', level: 'danger', peakScore: 0.999, peakCount: 20 },
@@ -200,10 +206,10 @@ function incidentEvent(id: string, seq: number, type: string, at: number, emitte
   };
 }
 const incidentEvents = [
-  incidentEvent(META, 1, 'opened', ts('15:43'), ts('15:43', 5), 'warning', ts('15:41'), metaServices.slice(0, 2), null),
-  incidentEvent(META, 2, 'updated', ts('15:45'), ts('15:45', 3), 'danger', ts('15:41'), metaServices, null),
-  incidentEvent(META, 3, 'resolved', ts('22:30'), ts('22:30', 4), 'ok', ts('15:41'), metaServices, ts('22:30')),
-  incidentEvent('fx-inc-signal-1', 1, 'opened', ts('18:00'), ts('18:00', 30), 'warning', ts('17:58'),
+  incidentEvent(META, 1, 'opened', ts('15:43'), REPLAYED_IN + ts('15:43', 5), 'warning', ts('15:41'), metaServices.slice(0, 2), null),
+  incidentEvent(META, 2, 'updated', ts('15:45'), REPLAYED_IN + ts('15:45', 3), 'danger', ts('15:41'), metaServices, null),
+  incidentEvent(META, 3, 'resolved', ts('22:30'), REPLAYED_IN + ts('22:30', 4), 'ok', ts('15:41'), metaServices, ts('22:30')),
+  incidentEvent('fx-inc-signal-1', 1, 'opened', ts('18:00'), REPLAYED_IN + ts('18:00', 30), 'warning', ts('17:58'),
     [{ serviceId: 'signal', role: 'primary', level: 'warning', peakScore: 0.9, peakCount: 3 }], null),
 ];
 
@@ -241,9 +247,11 @@ beforeAll(async () => {
   await insert('incident_events', incidentEvents.slice(0, 1));
   await insert('trends', trends);
   await insert('dlq', dlq);
+  analyst = await createSqlTestUser({ databases: [db] });
 });
 
 afterAll(async () => {
+  await analyst?.drop();
   await ch.command({ query: `DROP DATABASE IF EXISTS ${db}` }).catch(() => undefined);
   await ch.close();
 });
@@ -323,14 +331,17 @@ describe('docs/sql-cookbook.md', () => {
       primary_services: ['facebook', 'whatsapp', 'instagram'],
       collateral_services: ['telegram'],
     });
-    expect(rows[0]).toMatchObject({ status: 'open', resolved_at: null });
+    // Still open: it runs to the detector's newest window (18:30-18:31), not to today.
+    expect(rows[0]).toMatchObject({ status: 'open', resolved_at: null, duration_min: 33 });
   });
 
-  it('8: detection delay per incident', () => {
-    expect(rowsOf(8).map((r) => [r.incident_id, Number(r.detection_delay_s)])).toEqual([
-      [META, 125],
-      ['fx-inc-signal-1', 150],
+  it('8: detection delay per incident, in event time (a replay gives the live figures)', () => {
+    const rows = rowsOf(8);
+    expect(rows.map((r) => [r.incident_id, Number(r.detection_delay_s)])).toEqual([
+      [META, 120],
+      ['fx-inc-signal-1', 120],
     ]);
+    expect(rows[0]).toMatchObject({ started_at: '2021-10-04 15:41:00', opened_at: '2021-10-04 15:43:00' });
   });
 
   it('9: collateral services of the facebook incident', () => {
@@ -372,7 +383,7 @@ describe('docs/sql-cookbook.md', () => {
     expect(rowsOf(18)).toEqual([{ reporters: String(new Set(wa.map((r) => r.reporter_hash)).size), reports: String(wa.length) }]);
   });
 
-  it('the analyst user cannot INSERT (Code 164)', () => {
+  it('the analyst profile cannot INSERT or DROP (Code 164)', () => {
     const r = asAnalyst(`INSERT INTO reports (id, service_id) VALUES ('x', 'facebook')`);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/Code: 164/);

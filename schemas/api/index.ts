@@ -9,11 +9,22 @@ import { IncidentEvent, IncidentService, LevelSchema, ProblemCategorySchema, SLU
 const Ms = Type.Integer({ minimum: 0, description: 'epoch milliseconds, UTC' });
 const Slug = Type.String({ pattern: SLUG_PATTERN });
 
+/**
+ * A time in a query string: epoch milliseconds or ISO 8601 (an ISO time without a zone is UTC).
+ * Parsed by the API (services/api time-range.ts), which answers a 400 naming the parameter when
+ * it is neither.
+ */
+const Instant = (description: string) =>
+  Type.String({
+    maxLength: 40,
+    description: `${description}: epoch milliseconds (1633359600000) or ISO 8601 (2021-10-04T15:00:00Z; UTC when no zone is given)`,
+  });
+
 /** Common query: a bounded time range. Defaults: the last 24 hours. to - from ≤ 31 days. */
 export const RangeQuery = Type.Object(
   {
-    from: Type.Optional(Type.Integer({ minimum: 0, description: 'range start, epoch ms (default: to - 24 h)' })),
-    to: Type.Optional(Type.Integer({ minimum: 0, description: 'range end, epoch ms (default: now)' })),
+    from: Type.Optional(Instant('range start (default: to - 24 h)')),
+    to: Type.Optional(Instant('range end (default: now)')),
   },
   { additionalProperties: false },
 );
@@ -50,7 +61,24 @@ export const ServiceSummary = Type.Object({
 });
 export type ServiceSummary = Static<typeof ServiceSummary>;
 
-export const ServicesResponse = Type.Object({ at: Ms, services: Type.Array(ServiceSummary) });
+/** GET /v1/services: the board now, or as it stood at a moment of the data (`at`). */
+export const ServicesQuery = Type.Object(
+  { at: Type.Optional(Instant('the moment to describe (default: now); levels, sparklines and open incidents as they stood then')) },
+  { additionalProperties: false },
+);
+export type ServicesQuery = Static<typeof ServicesQuery>;
+
+export const ServicesResponse = Type.Object({
+  /** the moment described: `at`, or now */
+  at: Ms,
+  /**
+   * End of the newest window the detector has scored (its event-time clock), null before any
+   * score. Far behind `at` when the stored data are a replay of the past (the board can offer
+   * to look at the board as of then).
+   */
+  scoredUntil: Type.Union([Ms, Type.Null()]),
+  services: Type.Array(ServiceSummary),
+});
 export type ServicesResponse = Static<typeof ServicesResponse>;
 
 export const CurvePoint = Type.Object({
@@ -94,14 +122,32 @@ export const PostsQuery = Type.Object(
 export const PostsResponse = Type.Object({
   serviceId: Slug,
   posts: Type.Array(
-    Type.Object({ id: Type.String(), at: Ms, text: Type.String(), source: Type.String(), outage: Type.Boolean(), problem: ProblemCategorySchema }),
+    Type.Object({
+      id: Type.String(),
+      at: Ms,
+      text: Type.String(),
+      source: Type.String(),
+      /** language detected in the text by services/nlp (BCP 47: 'en', 'hi-Latn', 'und'); null for posts stored before detection */
+      language: Type.Union([Type.String(), Type.Null()]),
+      /** language the source declared, if it did */
+      declaredLanguage: Type.Union([Type.String(), Type.Null()]),
+      outage: Type.Boolean(),
+      problem: ProblemCategorySchema,
+    }),
   ),
 });
 export type PostsResponse = Static<typeof PostsResponse>;
 
+/**
+ * How often a hashtag was used, one definition everywhere (service page, incident evidence,
+ * trends page): distinct posts and reports carrying it in the range, exact (the
+ * hashtag_volume_1m rollup). A service's hashtags count the posts about that service.
+ */
+const HashtagUses = Type.Integer({ minimum: 0, description: 'distinct posts and reports carrying the hashtag in the range' });
+
 export const HashtagsResponse = Type.Object({
   serviceId: Slug,
-  hashtags: Type.Array(Type.Object({ hashtag: Type.String(), count: Type.Integer() })),
+  hashtags: Type.Array(Type.Object({ hashtag: Type.String(), count: HashtagUses })),
 });
 export type HashtagsResponse = Static<typeof HashtagsResponse>;
 
@@ -111,6 +157,9 @@ export const IncidentsQuery = Type.Object(
     serviceId: Type.Optional(Slug),
     status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved')])),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+    at: Type.Optional(
+      Instant('describe the incidents as their events stood at this moment (default: their latest state); `to` defaults to it'),
+    ),
   },
   { additionalProperties: false },
 );
@@ -127,17 +176,24 @@ export const IncidentSummary = Type.Object({
   summary: Type.String(),
 });
 export type IncidentSummary = Static<typeof IncidentSummary>;
-export const IncidentsResponse = Type.Object({ incidents: Type.Array(IncidentSummary) });
+/**
+ * The clock an open incident's duration runs to: `at` when given, else the detector's event-time
+ * clock (end of its newest scored window, never after now), so that an incident of a replayed
+ * past does not last until today.
+ */
+const AsOf = Type.Integer({ minimum: 0, description: 'epoch ms: the moment open incidents are described at (their duration runs to it)' });
+export const IncidentsResponse = Type.Object({ asOf: AsOf, incidents: Type.Array(IncidentSummary) });
 export type IncidentsResponse = Static<typeof IncidentsResponse>;
 
 export const IncidentParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' }) }, { additionalProperties: false });
 export const IncidentResponse = Type.Object({
+  asOf: AsOf,
   incident: IncidentSummary,
   timeline: Type.Array(IncidentEvent),
   evidence: Type.Object({
     problems: Type.Array(Share),
     countries: Type.Array(Share),
-    hashtags: Type.Array(Type.Object({ hashtag: Type.String(), count: Type.Integer() })),
+    hashtags: Type.Array(Type.Object({ hashtag: Type.String(), count: HashtagUses })),
   }),
 });
 export type IncidentResponse = Static<typeof IncidentResponse>;
@@ -150,11 +206,13 @@ export const TrendSummary = Type.Object({
   hashtag: Type.String(),
   serviceId: Type.Union([Slug, Type.Null()]),
   outage: Type.Union([Type.Boolean(), Type.Null()]),
-  count: Type.Integer(),
+  /** uses over the range, all services together (HashtagUses) */
+  count: HashtagUses,
+  /** the detector's highest burst score of the hashtag in the range, in [0, 1] (how unlikely its count was under its own usual volume) */
   burst: Type.Number(),
   trending: Type.Boolean(),
   lastWindowStart: Ms,
-  /** counts per window over the range, oldest first */
+  /** uses per bucket over the range (at most 48 equal buckets), oldest first */
   sparkline: Type.Array(Type.Integer()),
 });
 export type TrendSummary = Static<typeof TrendSummary>;
@@ -172,10 +230,30 @@ export const ErrorResponse = Type.Object({
 export type ErrorResponse = Static<typeof ErrorResponse>;
 
 /**
+ * SSE `catchup`: the detector closed several windows of one service at once (event time jumped,
+ * e.g. the first report after six quiet hours closes 360 empty windows). The stream sends this
+ * summary and then one `score` event, the newest window, instead of every window.
+ */
+export const ScoreCatchup = Type.Object({
+  serviceId: Slug,
+  /** windows summarised, the newest one included (it follows as a `score` event) */
+  windows: Type.Integer({ minimum: 2 }),
+  /** start of the oldest and end of the newest window */
+  from: Ms,
+  to: Ms,
+  /** reports counted over all of them */
+  count: Type.Integer({ minimum: 0 }),
+  /** the worst level among them */
+  worstLevel: LevelSchema,
+});
+export type ScoreCatchup = Static<typeof ScoreCatchup>;
+
+/**
  * GET /v1/stream: server-sent events. Event names and their data:
- *   score     ScoreEvent
+ *   score     ScoreEvent (per service, the newest window of what the detector just closed)
+ *   catchup   ScoreCatchup (sent before that score when it closed several windows at once)
  *   incident  IncidentEvent
  *   trend     TrendEvent
  *   ping      { at } every 15 s (keeps proxies from closing the stream)
  */
-export const STREAM_EVENTS = ['score', 'incident', 'trend', 'ping'] as const;
+export const STREAM_EVENTS = ['score', 'catchup', 'incident', 'trend', 'ping'] as const;

@@ -92,6 +92,12 @@ export const PostEvent = Type.Object(
   {
     ...PostInput.properties,
     receivedAt: EpochMs('time ingest accepted it'),
+    detectedLang: Type.Optional(
+      Type.String({
+        pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$',
+        description: "language downradar detected in the text (BCP 47: 'en', 'pt', 'hi-Latn'; 'und' when the text gives no evidence); lang is what the source declared",
+      }),
+    ),
   },
   { additionalProperties: false, $id: 'PostEvent' },
 );

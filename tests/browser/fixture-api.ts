@@ -68,7 +68,7 @@ export interface FixtureApiOptions {
 }
 
 const catalog: CatalogEntry[] = (JSON.parse(readFileSync(join(HERE, 'fixtures', 'catalog.json'), 'utf8')) as { services: CatalogEntry[] }).services;
-const metaIncident = JSON.parse(readFileSync(join(HERE, 'fixtures', 'incident-meta-2021-10-04.json'), 'utf8')) as IncidentResponse;
+const metaIncident = JSON.parse(readFileSync(join(HERE, 'fixtures', 'incident-meta-2021-10-04.json'), 'utf8')) as Omit<IncidentResponse, 'asOf'>;
 
 // ---------------------------------------------------------------------------------------------
 // The report model: deterministic, per minute.
@@ -172,9 +172,20 @@ function intParam(q: URLSearchParams, name: string, min: number, max: number): n
   return v;
 }
 
+/** A time parameter as services/api takes it: epoch ms, or ISO 8601 (UTC without a zone). */
+function instantParam(q: URLSearchParams, name: string): number | undefined {
+  const raw = q.get(name);
+  if (raw === null) return undefined;
+  if (/^\d{1,15}$/.test(raw)) return Number(raw);
+  const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(raw);
+  const t = iso ? Date.parse(iso[4] || !iso[1] ? raw : `${raw}Z`) : Number.NaN;
+  if (!Number.isFinite(t) || t < 0) throw new BadRequest(name, `querystring.${name} must be epoch milliseconds or an ISO 8601 time such as 2021-10-04T15:00:00Z (got ${JSON.stringify(raw)})`);
+  return t;
+}
+
 function rangeOf(q: URLSearchParams, now: number): { from: number; to: number } {
-  const to = intParam(q, 'to', 0, 8.64e15) ?? now;
-  const from = intParam(q, 'from', 0, 8.64e15) ?? to - DAY;
+  const to = instantParam(q, 'to') ?? instantParam(q, 'at') ?? now;
+  const from = instantParam(q, 'from') ?? to - DAY;
   if (!(to > from)) throw new BadRequest('from', 'querystring/from must be before to');
   if (to - from > 31 * DAY) throw new BadRequest('to', 'the range must be at most 31 days');
   return { from, to };
@@ -214,8 +225,12 @@ const POST_TEMPLATES = [
   'messages not sending on {name} since a few minutes',
   'me checking if my wifi is the problem but it is {name} again #{tag}',
   '{name} website gives a DNS error here in Dublin',
+  'o {name} caiu? não carrega nada #{tag}',
+  '{name} ما يفتح عندي، فيه عطل؟ #{tag}',
 ];
-const POST_PROBLEMS: ProblemCategory[] = ['other', 'other', 'login', 'app', 'messaging', 'other', 'website'];
+const POST_PROBLEMS: ProblemCategory[] = ['other', 'other', 'login', 'app', 'messaging', 'other', 'website', 'app', 'app'];
+/** The language services/nlp detects in each template, as ingest stores it. */
+const POST_LANGUAGES = ['en', 'en', 'en', 'en', 'en', 'en', 'en', 'pt', 'ar'];
 
 export async function startFixtureApi(options: FixtureApiOptions): Promise<FixtureApi> {
   const now = options.now ?? (() => Date.now());
@@ -250,8 +265,8 @@ export async function startFixtureApi(options: FixtureApiOptions): Promise<Fixtu
     return { t, reports: b.reports, baseline: round1(b.expected), upper: round1(upper), score: scoreFor(b.reports, b.expected), level: levelFor(b.reports, upper) };
   }
 
-  function summaries(): ServiceSummary[] {
-    const t = now();
+  /** The board at `t` (now, or a moment asked with ?at=). */
+  function summaries(t: number): ServiceSummary[] {
     const lastMinute = Math.floor(t / MINUTE) * MINUTE - MINUTE;
     const bucketNow = Math.floor(t / (15 * MINUTE)) * 15 * MINUTE;
     return catalog.map((s) => {
@@ -261,6 +276,9 @@ export async function startFixtureApi(options: FixtureApiOptions): Promise<Fixtu
       const upper15 = upperFor(last15.expected);
       const sparkline: number[] = [];
       for (let i = 95; i >= 0; i--) sparkline.push(bucket(s, bucketNow - i * 15 * MINUTE, 15, t, spikes).reports);
+      const meta = metaAt(t);
+      const openIncidentId =
+        meta && meta.status === 'open' && meta.services.some((x) => x.serviceId === s.id) ? meta.incidentId : s.id === 'whatsapp' && t >= startedAt - 60 * MINUTE ? liveIncidentId : null;
       return {
         id: s.id,
         name: s.name,
@@ -273,9 +291,17 @@ export async function startFixtureApi(options: FixtureApiOptions): Promise<Fixtu
         expected: round1(expected),
         updatedAt: lastMinute,
         sparkline,
-        openIncidentId: s.id === 'whatsapp' ? liveIncidentId : null,
+        openIncidentId,
       };
     });
+  }
+
+  /** The Meta incident as it stood at `t`: not begun, open, or resolved. */
+  function metaAt(t: number): IncidentSummary | null {
+    const m = metaIncident.incident;
+    if (t < m.startedAt) return null;
+    if (m.resolvedAt !== null && t >= m.resolvedAt) return m;
+    return { ...m, status: 'open', level: 'danger', resolvedAt: null, lastEventAt: Math.floor(t / MINUTE) * MINUTE };
   }
 
   function trends(from: number, to: number): TrendSummary[] {
@@ -308,9 +334,10 @@ export async function startFixtureApi(options: FixtureApiOptions): Promise<Fixtu
     ];
   }
 
-  function incidents(serviceId: string | undefined, from: number, to: number): IncidentSummary[] {
-    return [metaIncident.incident, liveIncident()].filter(
-      (i) => (!serviceId || i.services.some((s) => s.serviceId === serviceId)) && i.startedAt < to && (i.resolvedAt ?? now()) > from,
+  function incidents(serviceId: string | undefined, from: number, to: number, at?: number): IncidentSummary[] {
+    const list = at === undefined ? [metaIncident.incident, liveIncident()] : [metaAt(at), at >= liveIncident().startedAt ? liveIncident() : null];
+    return list.filter(
+      (i): i is IncidentSummary => i !== null && (!serviceId || i.services.some((s) => s.serviceId === serviceId)) && i.startedAt < to && (i.resolvedAt ?? now()) > from,
     );
   }
 
@@ -318,21 +345,29 @@ export async function startFixtureApi(options: FixtureApiOptions): Promise<Fixtu
     if (method !== 'GET') return null;
     const q = url.searchParams;
     const p = url.pathname;
-    if (p === '/v1/services') return ok(ServicesResponse, { at: now(), services: summaries() });
+    if (p === '/v1/services') {
+      const at = instantParam(q, 'at');
+      const t = at ?? now();
+      return ok(ServicesResponse, { at: t, scoredUntil: Math.floor(now() / MINUTE) * MINUTE, services: summaries(t) });
+    }
     if (p === '/v1/incidents') {
       const { from, to } = rangeOf(q, now());
+      const at = instantParam(q, 'at');
       const serviceId = q.get('serviceId') ?? undefined;
       const status = q.get('status');
       const limit = intParam(q, 'limit', 1, 500) ?? 100;
-      return ok(IncidentsResponse, { incidents: incidents(serviceId, from, to).filter((i) => !status || i.status === status).slice(0, limit) });
+      const list = incidents(serviceId, from, to, at).filter((i) => !status || i.status === status);
+      list.sort((a, b) => b.startedAt - a.startedAt);
+      return ok(IncidentsResponse, { asOf: at ?? now(), incidents: list.slice(0, limit) });
     }
     const inc = /^\/v1\/incidents\/([^/]+)$/.exec(p);
     if (inc) {
       const id = decodeURIComponent(inc[1]!);
-      if (id === metaIncident.incident.incidentId) return ok(IncidentResponse, metaIncident);
+      if (id === metaIncident.incident.incidentId) return ok(IncidentResponse, { ...metaIncident, asOf: now() });
       if (id === liveIncidentId) {
         const i = liveIncident();
         return ok(IncidentResponse, {
+          asOf: now(),
           incident: i,
           timeline: [{ eventId: `${id}:1`, incidentId: id, seq: 1, type: 'opened', at: i.startedAt + MINUTE, emittedAt: i.startedAt + MINUTE + 3000, level: 'warning', startedAt: i.startedAt, family: 'meta', provider: 'meta', services: i.services, summary: i.summary }],
           evidence: { problems: shares(400, PROBLEMS.whatsapp!), countries: shares(400, COUNTRIES), hashtags: [{ hashtag: 'whatsappdown', count: 120 }] },
@@ -386,7 +421,18 @@ export async function startFixtureApi(options: FixtureApiOptions): Promise<Fixtu
             const at = end - 1000 - Math.floor((i + noise(s.id, i)) * 97_000);
             if (at < from) break;
             const k = Math.floor(noise(s.id, i + 31) * POST_TEMPLATES.length);
-            posts.push({ id: `post-${s.id}-${at}`, at, text: POST_TEMPLATES[k]!.replace('{name}', s.name).replace('{tag}', tag), source: i % 3 === 2 ? 'mastodon' : 'twitter', outage: k !== 5, problem: POST_PROBLEMS[k]! });
+            const source = i % 3 === 2 ? 'mastodon' : 'twitter';
+            posts.push({
+              id: `post-${s.id}-${at}`,
+              at,
+              text: POST_TEMPLATES[k]!.replace('{name}', s.name).replace('{tag}', tag),
+              source,
+              language: POST_LANGUAGES[k]!,
+              // Mastodon posts declare a language; the fixture's twitter posts do not.
+              declaredLanguage: source === 'mastodon' ? 'en' : null,
+              outage: k !== 5,
+              problem: POST_PROBLEMS[k]!,
+            });
           }
           return ok(PostsResponse, { serviceId: s.id, posts });
         }

@@ -6,9 +6,9 @@
  */
 import { createServer } from 'node:net';
 import { spawn } from 'node:child_process';
-import { createClickHouse, createKafka, deleteTopicsWithPrefix, ensureTopics, hashApiKey, migrate, newApiKey, repoRoot } from '@downradar/common';
+import { createClickHouse, createKafka, deleteTopicsWithPrefix, ensureTopics, hashApiKey, migrate, newApiKey, repoRoot, servicesAccountFromEnv } from '@downradar/common';
 import { CLICKHOUSE_URL, KAFKA_BROKERS, testDatabase, testPrefix } from '@downradar/common/testing';
-import { serviceUrl, startServices, stopServices, type Running } from '../../services/common/src/cli/processes';
+import { serviceUrl, startServices, stopServices, type Running } from '../../tools/run/src/processes';
 
 type ServiceName = 'ingest' | 'api' | 'sink' | 'detector' | 'notifier';
 
@@ -16,7 +16,10 @@ export interface TestSystem {
   name: string;
   prefix: string;
   database: string;
+  /** A key with the `feed` scope (ingest's batch and post endpoints). */
   apiKey: string;
+  /** A key with the `subscriptions` scope (the notifier's API). */
+  subscriptionsKey: string;
   env: NodeJS.ProcessEnv;
   /** Where this system's Kafka and ClickHouse are (the shared stack unless env said otherwise). */
   kafkaBrokers: string[];
@@ -46,7 +49,8 @@ async function freePort(): Promise<number> {
 
 /**
  * `opts.env` may point the system at another stack (DOWNRADAR_KAFKA_BROKERS,
- * DOWNRADAR_CLICKHOUSE_URL): topics, migrations and the clean-up then go there too.
+ * DOWNRADAR_CLICKHOUSE_URL, and DOWNRADAR_CLICKHOUSE_PASSWORD_FILE for its services' account):
+ * topics, migrations and the clean-up then go there too.
  */
 export async function startSystem(
   name: string,
@@ -55,6 +59,7 @@ export async function startSystem(
   const prefix = testPrefix(name);
   const database = testDatabase(name);
   const apiKey = newApiKey();
+  const subscriptionsKey = newApiKey();
   const ports = {
     DOWNRADAR_INGEST_PORT: String(await freePort()),
     DOWNRADAR_API_PORT: String(await freePort()),
@@ -67,7 +72,7 @@ export async function startSystem(
     DOWNRADAR_TOPIC_PREFIX: prefix,
     DOWNRADAR_KAFKA_PARTITIONS: '3',
     DOWNRADAR_CLICKHOUSE_DATABASE: database,
-    DOWNRADAR_API_KEY_HASHES: hashApiKey(apiKey),
+    DOWNRADAR_API_KEY_HASHES: `${hashApiKey(apiKey)}:feed,${hashApiKey(subscriptionsKey)}:subscriptions`,
     DOWNRADAR_SINK_GROUP_ID: `${prefix}-sink`,
     DOWNRADAR_DETECTOR_GROUP_ID: `${prefix}-detector`,
     DOWNRADAR_DETECTOR_INCIDENTS_GROUP_ID: `${prefix}-incidents`,
@@ -84,7 +89,8 @@ export async function startSystem(
   env.DOWNRADAR_KAFKA_BROKERS = kafkaBrokers.join(',');
   env.DOWNRADAR_CLICKHOUSE_URL = clickhouseUrl;
   const kafka = createKafka({ brokers: kafkaBrokers, clientId: 'downradar-test' });
-  const clickHouse = () => createClickHouse({ url: clickhouseUrl });
+  // As the services' account of that stack (DOWNRADAR_CLICKHOUSE_PASSWORD_FILE in opts.env for another stack).
+  const clickHouse = () => createClickHouse({ url: clickhouseUrl, ...servicesAccountFromEnv({ ...process.env, ...env }) });
   await ensureTopics(kafka, { prefix, partitions: 3 });
   const ch = clickHouse();
   await migrate(ch, { dir: `${repoRoot}/schemas/clickhouse`, database });
@@ -116,6 +122,7 @@ export async function startSystem(
     prefix,
     database,
     apiKey,
+    subscriptionsKey,
     env,
     kafkaBrokers,
     clickhouseUrl,

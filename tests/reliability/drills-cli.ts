@@ -8,7 +8,7 @@
  * The private stack is left running (`DOWNRADAR_DATA_DIR=.data/drills ... bash infra/stack.sh down`
  * with the same ports stops it; `--stack-down` does it at the end).
  */
-import { writeResult } from '../../bench/lib/results';
+import { writeResult } from '@downradar/common/bench-results';
 import { drillMetrics, drillScale, formatTable, runDrills, startDrills, stopDrills, DRILLS, type DrillEnv, type DrillName } from './drills';
 import { infra, privateStack } from './private-stack';
 

@@ -19,14 +19,15 @@
  * `npm run drills` runs them at full scale; tests/reliability/drills.system.test.ts runs the
  * short form (shorter outages, same checks).
  */
-import { createClickHouse, createKafka, createProducer, loadCatalog, topicNames, type ClickHouseClient } from '@downradar/common';
+import { createClickHouse, createKafka, createProducer, servicesAccountFromEnv, topicNames, type ClickHouseClient } from '@downradar/common';
+import { loadCatalog } from '../../schemas/catalog/index';
 import { randomSuffix } from '@downradar/common/testing';
 import type { Kafka } from 'kafkajs';
 import { readFileSync } from 'node:fs';
 import type { IncidentEvent } from '../../schemas/events/index';
 import { createDetector } from '../../services/detector/src/core/detector';
 import { hashtagLookup, serviceInfoLookup } from '../../services/detector/src/service-facts';
-import { catalogTraffic, groupLag, produceSignals, readJson } from '../../services/detector/src/testkit';
+import { catalogTraffic, groupLag, produceSignals, readJson } from '../../services/detector/src/testing/testkit';
 import { verifySignature } from '../../services/notifier/src/signature';
 import { TestReceiver } from '../../services/notifier/src/test-receiver';
 import { startSystem, type TestSystem } from '../harness/system';
@@ -105,7 +106,12 @@ const BURST_CLIENT_POOL = 10;
 export async function startDrills(wanted: PrivateStack, scale: DrillScale, log: (line: string) => void): Promise<DrillEnv> {
   const stack = await privateStackUp(wanted, (l) => log(`  ${l}`));
   log(`private stack: Kafka ${stack.brokers}, ClickHouse ${stack.clickhouseUrl}, data ${stack.dataDir}`);
-  const common = { DOWNRADAR_KAFKA_BROKERS: stack.brokers, DOWNRADAR_CLICKHOUSE_URL: stack.clickhouseUrl };
+  // The private stack's ClickHouse has its own services' password, in its own data dir.
+  const common = {
+    DOWNRADAR_KAFKA_BROKERS: stack.brokers,
+    DOWNRADAR_CLICKHOUSE_URL: stack.clickhouseUrl,
+    DOWNRADAR_CLICKHOUSE_PASSWORD_FILE: `${stack.dataDir}/clickhouse-password`,
+  };
   // Per-address limit of the burst drill's client pool: 1.2x an address's share of the normal
   // rate (which the load generator keeps exactly), so the normal rate is never limited and a 10x
   // burst is within seconds, whatever the fixed one-minute windows of the limiter.
@@ -127,11 +133,13 @@ export async function startDrills(wanted: PrivateStack, scale: DrillScale, log: 
         // Small fetches: the backlog takes many transactions, so a kill lands in the middle of it.
         DOWNRADAR_DETECTOR_MAX_BATCH_BYTES: '65536',
         DOWNRADAR_NOTIFIER_FROM_BEGINNING: 'true',
+        // The drill's receivers listen on loopback, which the notifier refuses unless allowed.
+        DOWNRADAR_WEBHOOK_ALLOW: '127.0.0.1',
       },
     }),
   ]);
   const kafka = createKafka({ brokers: [stack.brokers], clientId: 'downradar-drills' });
-  const ch = createClickHouse({ url: stack.clickhouseUrl });
+  const ch = createClickHouse({ url: stack.clickhouseUrl, ...servicesAccountFromEnv({ ...process.env, ...common }) });
   return { stack, reports, alerts, kafka, ch, scale, log };
 }
 
@@ -497,7 +505,7 @@ export async function receiverDownDrill(env: DrillEnv): Promise<DrillRow> {
   const subscribe = async (url: string) => {
     const res = await fetch(`${sys.url('notifier')}/v1/subscriptions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': sys.apiKey },
+      headers: { 'content-type': 'application/json', 'x-api-key': sys.subscriptionsKey },
       body: JSON.stringify({ url, secret, services: ['slack'], description: `drill ${run}` }),
     });
     if (res.status !== 201) throw new Error(`receiver-down: subscription refused: ${res.status} ${await res.text()}`);

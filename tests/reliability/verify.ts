@@ -7,7 +7,7 @@
  */
 import type { Kafka } from 'kafkajs';
 import { queryRows, type ClickHouseClient } from '@downradar/common';
-import { readAll } from '../../services/detector/src/testkit';
+import { readAll } from '../../services/detector/src/testing/testkit';
 
 export interface ReportCheck {
   accepted: number;

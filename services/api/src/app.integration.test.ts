@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClickHouse, loadCatalog, loadConfig, migrate, repoRoot, type ClickHouseClient } from '@downradar/common';
+import { createClickHouse, loadConfig, migrate, repoRoot, type ClickHouseClient } from '@downradar/common';
+import { loadCatalog } from '../../../schemas/catalog/index';
 import { testClickHouse, testDatabase, CLICKHOUSE_URL } from '@downradar/common/testing';
 import type {
   BreakdownResponse,
@@ -23,7 +24,7 @@ import type {
 import { buildApp } from './app';
 import { apiCatalog } from './catalog';
 import { apiConfigSpec, type ApiConfig } from './config';
-import { insertFixtures, MIN, NOW, T15 } from './testing/fixtures';
+import { insertFixtures, MIN, NOW, reportRows, T15 } from './testing/fixtures';
 
 const DB = testDatabase('api');
 const catalog = apiCatalog(loadCatalog().services);
@@ -90,6 +91,40 @@ describe('GET /v1/services', () => {
     expect(quiet.sparkline.every((n) => n === 0)).toBe(true);
     const twitter = body.services.find((s) => s.id === 'twitter')!;
     expect(twitter.openIncidentId).toBeNull(); // its incident is resolved
+    // The detector's event-time clock: the end of the newest scored window.
+    expect(body.scoredUntil).toBe(T15 + 60 * MIN);
+  });
+
+  it('describes the board as it stood at a moment of the data (?at=, ISO or epoch ms)', async () => {
+    const at = T15 + 48 * MIN;
+    const { status, body, headers } = await get<ServicesResponse>('/v1/services?at=2021-10-04T15:48:00Z');
+    expect(status).toBe(200);
+    expect(headers['cache-control']).toBe('public, max-age=3600'); // a settled moment
+    expect(body.at).toBe(at);
+    expect(body.scoredUntil).toBe(T15 + 60 * MIN);
+    const fb = body.services.find((s) => s.id === 'facebook')!;
+    // The last window closed by 15:48 is 15:47-15:48 (warning); the danger windows come later.
+    expect(fb).toMatchObject({ level: 'warning', score: 0.99, count: 20, updatedAt: T15 + 47 * MIN, openIncidentId: 'inc-meta-1' });
+    expect(body.services[0]!.id).toBe('facebook');
+    // At 15:48 the incident held facebook only: instagram joined with the update at 15:52.
+    expect(body.services.find((s) => s.id === 'instagram')).toMatchObject({ level: 'ok', updatedAt: null, openIncidentId: null });
+    // The sparkline ends with the quarter hour of 15:48 and counts only the reports before it.
+    const before = new Set(reportRows().filter((r) => r.service_id === 'facebook' && r.at_ms < at).map((r) => r.id)).size;
+    expect(fb.sparkline).toHaveLength(96);
+    expect(fb.sparkline.reduce((a, b) => a + b, 0)).toBe(before);
+    expect(fb.sparkline[95]).toBe(before - 15); // 10 before 15:15, 5 in 15:30-15:45
+
+    const same = await get<ServicesResponse>(`/v1/services?at=${at}`);
+    expect(same.body.services.find((s) => s.id === 'facebook')).toEqual(fb);
+    // In the morning twitter's incident (resolved at 10:30) was open.
+    const morning = await get<ServicesResponse>('/v1/services?at=2021-10-04T10:15:00Z');
+    expect(morning.body.services.find((s) => s.id === 'twitter')!.openIncidentId).toBe('inc-old-1');
+    expect(morning.body.services.find((s) => s.id === 'facebook')!.openIncidentId).toBeNull();
+
+    const bad = await get<ErrorResponse>('/v1/services?at=last%20monday');
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ code: 'BAD_PARAMETER', field: 'at' });
+    expect(bad.body.message).toMatch(/^querystring\.at must be epoch milliseconds or an ISO 8601 time/);
   });
 });
 
@@ -136,10 +171,21 @@ describe('GET /v1/services/:id/curve', () => {
     expect(live.headers['cache-control']).toBe('public, max-age=5');
   });
 
+  it('takes from and to as ISO 8601 as well as epoch milliseconds', async () => {
+    const iso = await get<CurveResponse>('/v1/services/facebook/curve?from=2021-10-04T15:00:00Z&to=2021-10-04T16:00:00Z&step=15');
+    const epoch = await get<CurveResponse>(`/v1/services/facebook/curve?${HOUR}&step=15`);
+    expect(iso.status).toBe(200);
+    expect(iso.body).toEqual(epoch.body);
+    const offset = await get<CurveResponse>('/v1/services/facebook/curve?from=2021-10-04T11:00:00-04:00&to=1633363200000');
+    expect(offset.body.from).toBe(T15);
+    expect(offset.body.points.map((p) => p.reports)).toEqual([10, 0, 5, 200]);
+  });
+
   it.each([
     ['step=7', 'step', 'querystring.step must be one of 1, 5, 15'],
-    ['from=yesterday', 'from', 'querystring.from must be an integer'],
-    ['from=-5', 'from', 'querystring.from must be >= 0'],
+    ['from=yesterday', 'from', 'querystring.from must be epoch milliseconds or an ISO 8601 time such as 2021-10-04T15:00:00Z (got "yesterday")'],
+    ['from=-5', 'from', 'querystring.from must be epoch milliseconds or an ISO 8601 time'],
+    ['to=2021-02-30T00:00:00Z', 'to', 'querystring.to must be epoch milliseconds or an ISO 8601 time'],
     [range(T15, T15), 'to', 'querystring.to must be greater than from'],
     [range(T15 + 60 * MIN, T15), 'to', 'querystring.to must be greater than from'],
     [range(T15 - 32 * 86_400_000, T15), 'from', 'at most 31 days'],
@@ -187,13 +233,13 @@ describe('service details', () => {
     ]);
   });
 
-  it('posts: the posts about the service, newest first, with text', async () => {
+  it('posts: the posts about the service, newest first, with text and the detected and declared languages', async () => {
     const { status, body } = await get<PostsResponse>(`/v1/services/facebook/posts?${HOUR}`);
     expect(status).toBe(200);
     expect(body.posts).toEqual([
-      { id: 'p3', at: T15 + 49 * MIN, text: 'facebook works fine for me', source: 'twitter', outage: false, problem: 'other' },
-      { id: 'p2', at: T15 + 48 * MIN, text: 'everything is down #facebookdown #instagramdown', source: 'mastodon', outage: true, problem: 'app' },
-      { id: 'p1', at: T15 + 46 * MIN, text: 'is facebook down?? #facebookdown', source: 'twitter', outage: true, problem: 'other' },
+      { id: 'p3', at: T15 + 49 * MIN, text: 'o facebook tá funcionando normal aqui', source: 'twitter', language: 'pt', declaredLanguage: 'en', outage: false, problem: 'other' },
+      { id: 'p2', at: T15 + 48 * MIN, text: 'everything is down #facebookdown #instagramdown', source: 'mastodon', language: null, declaredLanguage: null, outage: true, problem: 'app' },
+      { id: 'p1', at: T15 + 46 * MIN, text: 'is facebook down?? #facebookdown', source: 'twitter', language: 'en', declaredLanguage: 'en', outage: true, problem: 'other' },
     ]);
     const limited = await get<PostsResponse>(`/v1/services/facebook/posts?${HOUR}&limit=1`);
     expect(limited.body.posts.map((p) => p.id)).toEqual(['p3']);
@@ -227,6 +273,8 @@ describe('incidents', () => {
   it('lists the incidents active in the range, newest first, with filters', async () => {
     const all = await get<IncidentsResponse>(`/v1/incidents?${DAY}`);
     expect(all.status).toBe(200);
+    // An open incident's duration runs to the detector's clock (its newest window, 16:00), not to now.
+    expect(all.body.asOf).toBe(T15 + 60 * MIN);
     expect(all.body.incidents.map((i) => [i.incidentId, i.status])).toEqual([
       ['inc-meta-1', 'open'],
       ['inc-old-1', 'resolved'],
@@ -252,6 +300,33 @@ describe('incidents', () => {
     expect(later.body.incidents.map((i) => i.incidentId)).toEqual(['inc-meta-1']);
   });
 
+  it('describes the incidents as they stood at a moment (?at=)', async () => {
+    const early = await get<IncidentsResponse>(`/v1/incidents?at=2021-10-04T15:48:00Z&from=${T15}`);
+    expect(early.status).toBe(200);
+    expect(early.body.asOf).toBe(T15 + 48 * MIN);
+    expect(early.body.incidents).toHaveLength(1);
+    expect(early.body.incidents[0]).toMatchObject({
+      incidentId: 'inc-meta-1',
+      status: 'open',
+      level: 'warning',
+      lastEventAt: T15 + 47 * MIN,
+      summary: 'facebook: possible problems',
+      family: 'meta',
+    });
+    expect(early.body.incidents[0]!.services.map((s) => s.serviceId)).toEqual(['facebook']);
+    // `to` defaults to `at`: nothing that started after 15:48 (nor the morning's, resolved before from).
+    const before = await get<IncidentsResponse>(`/v1/incidents?at=${T15 + 44 * MIN}&from=${T15}`);
+    expect(before.body.incidents).toEqual([]);
+    // twitter's incident: open at 10:15, resolved at 10:30 as seen at 11:00.
+    const morning = await get<IncidentsResponse>(`/v1/incidents?at=2021-10-04T10:15:00Z&from=2021-10-04T09:00:00Z`);
+    expect(morning.body.incidents.map((i) => [i.incidentId, i.status, i.resolvedAt])).toEqual([['inc-old-1', 'open', null]]);
+    const later = await get<IncidentsResponse>(`/v1/incidents?at=2021-10-04T11:00:00Z&from=2021-10-04T10:00:00Z&status=resolved`);
+    expect(later.body.incidents.map((i) => [i.incidentId, i.status, i.resolvedAt])).toEqual([['inc-old-1', 'resolved', Date.UTC(2021, 9, 4, 10, 30)]]);
+    const facebookOnly = await get<IncidentsResponse>(`/v1/incidents?at=${NOW}&from=${Date.UTC(2021, 9, 4)}&serviceId=instagram`);
+    expect(facebookOnly.body.incidents.map((i) => i.incidentId)).toEqual(['inc-meta-1']);
+    expect((await get<ErrorResponse>('/v1/incidents?at=tomorrow')).body.field).toBe('at');
+  });
+
   it.each([
     ['status=closed', 'status', 'querystring.status must be one of open, resolved'],
     ['serviceId=myspace', 'serviceId', "'myspace' is not a service in the catalog"],
@@ -269,6 +344,7 @@ describe('incidents', () => {
     expect(status).toBe(200);
     expect(headers['cache-control']).toBe('public, max-age=5'); // still open
     expect(body.incident.incidentId).toBe('inc-meta-1');
+    expect(body.asOf).toBe(T15 + 60 * MIN);
     expect(body.timeline.map((e) => [e.seq, e.type, e.level, e.at])).toEqual([
       [1, 'opened', 'warning', T15 + 47 * MIN],
       [2, 'updated', 'danger', T15 + 52 * MIN],
@@ -305,13 +381,22 @@ describe('GET /v1/trends', () => {
     expect(status).toBe(200);
     expect(body.trends.map((t) => t.hashtag)).toEqual(['facebookdown', 'randomtag']);
     const [fb, other] = body.trends;
-    expect(fb).toMatchObject({ serviceId: 'facebook', outage: true, count: 94, burst: 0.99, trending: true, lastWindowStart: T15 + 49 * MIN });
-    // 60 minutes in 2-minute buckets: 15:44-15:46 holds the 15:45 window, and so on.
+    // Uses: distinct posts carrying it (p1, p2; p2 is about two services and counts once), not the
+    // detector's window counts (1 + 3 + 10 + 30 + 50).
+    expect(fb).toMatchObject({ serviceId: 'facebook', outage: true, count: 2, burst: 0.99, trending: true, lastWindowStart: T15 + 49 * MIN });
+    // 60 minutes in 2-minute buckets: p1 at 15:46 is in bucket 23, p2 at 15:48 in bucket 24.
     expect(fb!.sparkline).toHaveLength(30);
-    expect(fb!.sparkline.slice(22, 25)).toEqual([1, 13, 80]);
-    expect(other).toMatchObject({ serviceId: null, outage: null, trending: false, count: 2 });
+    expect(fb!.sparkline.slice(22, 26)).toEqual([0, 1, 1, 0]);
+    expect(other).toMatchObject({ serviceId: null, outage: null, trending: false, count: 0 });
     const limited = await get<TrendsResponse>(`/v1/trends?${HOUR}&limit=1`);
     expect(limited.body.trends).toHaveLength(1);
+  });
+
+  it('counts a hashtag as the service page does', async () => {
+    const trends = await get<TrendsResponse>(`/v1/trends?${HOUR}`);
+    const page = await get<HashtagsResponse>(`/v1/services/facebook/hashtags?${HOUR}`);
+    const onTrends = trends.body.trends.find((t) => t.hashtag === 'facebookdown')!.count;
+    expect(onTrends).toBe(page.body.hashtags.find((h) => h.hashtag === 'facebookdown')!.count);
   });
 
   it('400 for a bad limit or range', async () => {
@@ -321,8 +406,25 @@ describe('GET /v1/trends', () => {
 });
 
 describe('docs, health, metrics', () => {
-  it('/docs is an OpenAPI document listing every route', async () => {
-    for (const url of ['/docs', '/docs/json']) {
+  it('/docs is an HTML reference served from this server, with no third-party address', async () => {
+    const page = await get<string>('/docs');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toContain('swagger-ui');
+    expect(page.body).not.toMatch(/(src|href)="(https?:)?\/\//);
+    const scripts = [...page.body.matchAll(/src="([^"]+)"/g)].map((m) => m[1]!);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const src of scripts) {
+      const file = await get<string>(new URL(src, 'http://x/docs/').pathname);
+      expect(file.status, src).toBe(200);
+    }
+    const initializer = await get<string>('/docs/static/swagger-initializer.js');
+    expect(initializer.body).toContain('validatorUrl: null');
+    expect(String(page.headers['content-security-policy'])).toContain("default-src 'self'");
+  });
+
+  it('/docs/json is the OpenAPI document listing every route', async () => {
+    for (const url of ['/docs/json']) {
       const { status, body } = await get<{ openapi: string; paths: Record<string, unknown> }>(url);
       expect(status).toBe(200);
       expect(body.openapi).toMatch(/^3\./);

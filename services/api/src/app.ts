@@ -10,6 +10,7 @@ import type { ApiCatalog } from './catalog';
 import type { ApiConfig } from './config';
 import { createReader, type Reader } from './clickhouse';
 import { errorBody, installErrorHandlers } from './errors';
+import { createEventClock } from './event-clock';
 import { createApiMetrics, type ApiMetrics } from './metrics';
 import { StreamHub } from './stream/hub';
 import { startStreamConsumer, type StreamConsumer } from './stream/stream.consumer';
@@ -45,6 +46,8 @@ declare module 'fastify' {
     metrics: ApiMetrics;
     registry: Registry;
     now: () => number;
+    /** the detector's event-time clock (end of its newest scored window), read at most once a second */
+    eventClock: () => Promise<number | null>;
   }
 }
 
@@ -90,6 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('metrics', metrics);
   app.decorate('registry', registry);
   app.decorate('now', deps.now ?? Date.now);
+  app.decorate('eventClock', createEventClock(app.reader));
 
   installErrorHandlers(app);
 
@@ -106,7 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         title: 'downradar read API',
         description:
           'Report-volume curves, breakdowns, incidents, hashtag trends and live updates (SSE) of downradar. ' +
-          'Times are epoch milliseconds, UTC. Every 4xx body names the parameter at fault.',
+          'Times in responses are epoch milliseconds, UTC; times in queries (from, to, at) are epoch milliseconds or ISO 8601 (UTC when no zone is given). Every 4xx body names the parameter at fault.',
         version: '1.0.0',
       },
       tags: [

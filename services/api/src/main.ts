@@ -1,5 +1,6 @@
 /** Starts the read API: `npm run start --workspace services/api`. The wiring lives in app.ts. */
-import { createClickHouse, createKafka, createLogger, exitOnConfigError, loadCatalog, loadConfig, onShutdown } from '@downradar/common';
+import { createClickHouse, createKafka, createLogger, exitOnConfigError, loadConfig, onShutdown, servicesAccount } from '@downradar/common';
+import { loadCatalog } from '../../../schemas/catalog/index';
 import { buildApp } from './app';
 import { apiCatalog } from './catalog';
 import { apiConfigSpec } from './config';
@@ -15,8 +16,7 @@ const logger = createLogger('api', config.logLevel);
 const clickhouse = createClickHouse({
   url: config.clickhouseUrl,
   database: config.clickhouseDatabase,
-  username: config.clickhouseUser,
-  password: config.clickhousePassword,
+  ...servicesAccount(config),
   requestTimeoutMs: config.apiQueryTimeoutMs + 2000,
 });
 const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'downradar-api', logger });

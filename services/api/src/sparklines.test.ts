@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Reader } from './clickhouse';
-import type { SparkRow } from './routes/services.queries';
+import type { SparkRow } from './queries/services.queries';
 import { SparklineStore, SPARK_STEP_MS } from './sparklines';
 
 const Q = SPARK_STEP_MS;

@@ -1,5 +1,5 @@
 import type { Reader } from './clickhouse';
-import { sparklinesSql, type SparkRow } from './routes/services.queries';
+import { sparklinesSql, type SparkRow } from './queries/services.queries';
 import { DAY_MS, MINUTE_MS } from './time-range';
 
 export const SPARK_STEP_MS = 15 * MINUTE_MS;
@@ -23,8 +23,7 @@ export class SparklineStore {
 
   async lines(now: number): Promise<{ from: number; lines: Map<string, number[]> }> {
     // 96 buckets, the last one being the current (partial) quarter hour.
-    const end = Math.floor(now / SPARK_STEP_MS) * SPARK_STEP_MS + SPARK_STEP_MS;
-    const from = end - DAY_MS;
+    const from = sparkFrom(now);
     const fetchFrom = Math.max(from, this.settledBefore);
     const rows = await this.reader.rows<SparkRow>(sparklinesSql(this.reader, { from: fetchFrom, to: now + 1 }));
     for (const t of [...this.buckets.keys()]) if (t >= fetchFrom || t < from) this.buckets.delete(t);
@@ -48,4 +47,28 @@ export class SparklineStore {
     }
     return { from, lines };
   }
+}
+
+/** First bucket start of the 96 that end with the quarter hour containing `at`. */
+export function sparkFrom(at: number): number {
+  return Math.floor(at / SPARK_STEP_MS) * SPARK_STEP_MS + SPARK_STEP_MS - DAY_MS;
+}
+
+/**
+ * The sparklines as they stood at a moment of the past (the board's `?at=`): reports before
+ * `at`, in the 96 quarter hours ending with the one `at` falls in. Read directly (a past moment
+ * is asked for rarely, and its answer no longer changes).
+ */
+export async function sparklinesAt(reader: Reader, at: number): Promise<Map<string, number[]>> {
+  const from = sparkFrom(at);
+  const rows = await reader.rows<SparkRow>(sparklinesSql(reader, { from, to: at }));
+  const lines = new Map<string, number[]>();
+  for (const row of rows) {
+    const i = Math.floor((row.t * 1000 - from) / SPARK_STEP_MS);
+    if (i < 0 || i >= SPARK_POINTS) continue;
+    let line = lines.get(row.service_id);
+    if (!line) lines.set(row.service_id, (line = new Array<number>(SPARK_POINTS).fill(0)));
+    line[i] = Number(row.n);
+  }
+  return lines;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './errors';
-import { bucketsFor, cacheControlFor, DAY_MS, MINUTE_MS, resolveRange } from './time-range';
+import { bucketsFor, cacheControlFor, DAY_MS, MINUTE_MS, parseInstant, resolveRange } from './time-range';
 
 const NOW = Date.UTC(2021, 9, 4, 16, 7, 30);
 
@@ -60,5 +60,35 @@ describe('cacheControlFor', () => {
     expect(cacheControlFor(NOW - 11 * MINUTE_MS, NOW)).toBe('public, max-age=3600');
     expect(cacheControlFor(NOW - 9 * MINUTE_MS, NOW)).toBe('public, max-age=5');
     expect(cacheControlFor(NOW + DAY_MS, NOW)).toBe('public, max-age=5');
+  });
+});
+
+describe('parseInstant', () => {
+  const parse = (v: string | number | undefined) => parseInstant('from', v);
+  it('takes epoch milliseconds and ISO 8601, an ISO time without a zone being UTC', () => {
+    expect(parse(undefined)).toBeUndefined();
+    expect(parse('1633359600000')).toBe(Date.UTC(2021, 9, 4, 15, 0));
+    expect(parse(1633359600000)).toBe(Date.UTC(2021, 9, 4, 15, 0));
+    expect(parse('2021-10-04T15:00:00Z')).toBe(Date.UTC(2021, 9, 4, 15, 0));
+    expect(parse('2021-10-04T15:00:00.250Z')).toBe(Date.UTC(2021, 9, 4, 15, 0, 0, 250));
+    expect(parse('2021-10-04T15:00Z')).toBe(Date.UTC(2021, 9, 4, 15, 0));
+    expect(parse('2021-10-04T15:00')).toBe(Date.UTC(2021, 9, 4, 15, 0));
+    expect(parse('2021-10-04 17:00:00+02:00')).toBe(Date.UTC(2021, 9, 4, 15, 0));
+    expect(parse('2021-10-04T11:00:00-0400')).toBe(Date.UTC(2021, 9, 4, 15, 0));
+    expect(parse('2021-10-04')).toBe(Date.UTC(2021, 9, 4));
+  });
+  it('refuses anything else with a 400 naming the parameter and both accepted forms', () => {
+    for (const bad of ['yesterday', '-5', '1.5', '2021-09-31T00:00:00Z', '2021-10-04T25:00:00Z', '2021-10-04T15:00:00+25:00', '10/04/2021', '', '1e12']) {
+      const e = errorOf(() => parse(bad));
+      expect(e.statusCode, bad).toBe(400);
+      expect(e.code).toBe('BAD_PARAMETER');
+      expect(e.field).toBe('from');
+      expect(e.message).toMatch(/^querystring\.from must be epoch milliseconds or an ISO 8601 time such as 2021-10-04T15:00:00Z \(got "/);
+    }
+    expect(errorOf(() => parse(-1)).field).toBe('from');
+  });
+  it('lets resolveRange take ISO bounds', () => {
+    expect(resolveRange({ from: '2021-10-04T15:00:00Z', to: '1633392000000' }, NOW)).toEqual({ from: Date.UTC(2021, 9, 4, 15), to: Date.UTC(2021, 9, 5) });
+    expect(errorOf(() => resolveRange({ to: 'soon' }, NOW)).field).toBe('to');
   });
 });

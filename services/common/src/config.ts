@@ -6,6 +6,7 @@
  * ConfigError that names the variable and says what is wrong, so `main()` can print it and
  * stop instead of failing later with a confusing connection error.
  */
+import { dataDir } from './lifecycle';
 
 export class ConfigError extends Error {
   constructor(
@@ -130,6 +131,17 @@ export function describeConfig(spec: ConfigSpec): string {
     .join('\n');
 }
 
+/**
+ * The services' ClickHouse account. infra/clickhouse/users.sh generates its password into
+ * <data>/clickhouse-password when the stack starts; everything that connects as the services
+ * (services, migrations, tests, benchmarks) reads it from there unless told otherwise.
+ */
+export const clickhouseAccountConfig = defineConfig({
+  clickhouseUser: str('ClickHouse account of the services', 'downradar'),
+  clickhousePassword: optionalStr('password of that account (default: the content of DOWNRADAR_CLICKHOUSE_PASSWORD_FILE)', { secret: true }),
+  clickhousePasswordFile: str('file with the password of the services account (written by infra/clickhouse when the stack starts)', `${dataDir}/clickhouse-password`),
+});
+
 /** Variables shared by every service. Each service spreads these into its own spec. */
 export const baseConfig = defineConfig({
   kafkaBrokers: list('Kafka bootstrap servers', ['127.0.0.1:9092']),
@@ -137,8 +149,7 @@ export const baseConfig = defineConfig({
   kafkaPartitions: int('partitions of each topic when it is created', 6, 1, 1000),
   clickhouseUrl: str('ClickHouse HTTP endpoint', 'http://127.0.0.1:8123'),
   clickhouseDatabase: str('ClickHouse database', 'downradar', { pattern: /^[A-Za-z_][A-Za-z0-9_]{0,63}$/ }),
-  clickhouseUser: str('ClickHouse user for services', 'default'),
-  clickhousePassword: str('ClickHouse password for services', '', { secret: true }),
+  ...clickhouseAccountConfig,
   logLevel: oneOf('log level', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, 'info'),
 });
 

@@ -15,4 +15,3 @@ export * from './clickhouse/errors';
 export * from './clickhouse/batch-writer';
 export * from './clickhouse/migrations';
 export * from './clickhouse/sql';
-export * from './catalog';

@@ -15,20 +15,19 @@ import {
   createLogger,
   createMetricsRegistry,
   ensureTopics,
-  loadCatalog,
   topicNames,
-  type Catalog,
   type Logger,
 } from '@downradar/common';
+import { loadCatalog, type Catalog } from '../../../schemas/catalog/index';
 import { coreConfigOf, instanceName, type DetectorServiceConfig } from './config';
 import type { DetectorConfig } from './core/config';
 import { startHttp, type JsonReply } from './http';
-import { IncidentStage } from './incidents.consumer';
+import { IncidentStage } from './stages/incidents.consumer';
 import { createDetectorMetrics } from './metrics';
 import { hashtagLookup, serviceInfoLookup } from './service-facts';
-import { ScoringStage } from './signals.consumer';
-import { ensureSinglePartitionTopic } from './state-topic';
-import { windowsTopicName } from './window-progress';
+import { ScoringStage } from './stages/signals.consumer';
+import { ensureSinglePartitionTopic } from './kafka/state-topic';
+import { windowsTopicName } from './stages/window-progress';
 
 export interface DetectorService {
   /** Creates missing topics, serves HTTP, joins both consumer groups. */

@@ -12,13 +12,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deleteTopicsWithPrefix, ensureTopics, loadCatalog, topicNames } from '@downradar/common';
+import { deleteTopicsWithPrefix, ensureTopics, topicNames } from '@downradar/common';
+import { loadCatalog } from '../../../schemas/catalog/index';
 import { eventually, testKafka, testPrefix } from '@downradar/common/testing/index';
 import type { IncidentEvent, ScoreEvent } from '../../../schemas/events/index';
 import { createDetector } from './core/detector';
 import { minuteOfWeek } from './core/time';
 import { hashtagLookup, serviceInfoLookup } from './service-facts';
-import { catalogTraffic, groupLag, produceSignals, readJson } from './testkit';
+import { catalogTraffic, groupLag, produceSignals, readJson } from './testing/testkit';
 
 const MIN = 60_000;
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));

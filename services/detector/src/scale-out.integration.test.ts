@@ -9,7 +9,7 @@ import { eventually, testKafka, testPrefix } from '@downradar/common/testing/ind
 import type { IncidentEvent, ScoreEvent, SignalEvent } from '../../../schemas/events/index';
 import { createDetectorService, type DetectorService } from './app';
 import { detectorConfigSpec } from './config';
-import { catalogTraffic, groupLag, produceSignals, readJson } from './testkit';
+import { catalogTraffic, groupLag, produceSignals, readJson } from './testing/testkit';
 
 const MIN = 60_000;
 const PARTITIONS = 4;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadCatalog } from '@downradar/common';
+import { loadCatalog } from '../../../schemas/catalog/index';
 import { hashtagLookup, serviceInfoLookup } from './service-facts';
 
 const catalog = loadCatalog();

@@ -3,7 +3,7 @@
  * understanding: which family / provider / category a service has and its prior, and which
  * service a hashtag is about. The core stays free of files and libraries; this is where they meet.
  */
-import type { Catalog } from '@downradar/common';
+import type { Catalog } from '../../../schemas/catalog/index';
 import { buildServiceIndex, foldText } from '@downradar/nlp';
 import type { HashtagInfo, HashtagLookup, ServiceInfoLookup } from './core/facts';
 

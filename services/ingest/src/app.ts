@@ -11,7 +11,8 @@ import { toPostEvent, toReportEvent, type ServiceLookup, type StepResult } from 
 
 export interface Understanding {
   signalForReport(report: ReportEvent): SignalEvent;
-  signalsForPost(post: PostEvent): SignalEvent[];
+  /** The post's signals and the language detected in its text (stored on the post as detectedLang). */
+  readPost(post: PostEvent): { language: string; signals: SignalEvent[] };
 }
 
 export interface IngestOptions {
@@ -159,8 +160,12 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
     }),
   });
 
+  /** Posting reports and posts in bulk needs a key with the `feed` scope (a subscriptions key gets 403). */
   const requireKey = async (req: FastifyRequest) => {
-    if (!deps.apiKeys.check(presentedKey(req.headers))) throw new HttpError(401, 'UNAUTHORIZED', 'a valid API key is required in the x-api-key header', 'x-api-key');
+    const check = deps.apiKeys.authorize(presentedKey(req.headers), 'feed');
+    if (check.ok) return;
+    if (check.status === 401) throw new HttpError(401, 'UNAUTHORIZED', check.message, 'x-api-key');
+    throw new HttpError(403, 'FORBIDDEN_SCOPE', check.message, 'x-api-key');
   };
 
   /**
@@ -222,8 +227,9 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
     ];
   }
   function postMessages(ev: PostEvent): OutMessage[] {
-    const out: OutMessage[] = [{ topic: topics.posts, key: ev.id, value: JSON.stringify(ev) }];
-    for (const s of understanding.signalsForPost(ev)) out.push({ topic: topics.signals, key: s.serviceId, value: JSON.stringify(s) });
+    const { language, signals } = understanding.readPost(ev);
+    const out: OutMessage[] = [{ topic: topics.posts, key: ev.id, value: JSON.stringify({ ...ev, detectedLang: language }) }];
+    for (const s of signals) out.push({ topic: topics.signals, key: s.serviceId, value: JSON.stringify(s) });
     return out;
   }
   const unwrap = <T>(r: StepResult<T>, kind: string): T => {

@@ -16,7 +16,7 @@ const { values } = parseArgs({
 });
 const apiKey = process.env.DOWNRADAR_API_KEY;
 if (!apiKey) {
-  console.error('firehose: set DOWNRADAR_API_KEY to an ingest API key (npm run apikey makes one)');
+  console.error('firehose: set DOWNRADAR_API_KEY to an ingest API key (npm run apikey -- <name> --scope feed makes one)');
   process.exit(1);
 }
 if (values.kind !== 'posts' && values.kind !== 'reports') {

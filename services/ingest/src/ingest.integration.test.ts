@@ -8,7 +8,8 @@ const KEY = 'test-key-ingest-0123456789';
 const prefix = testPrefix('ingest');
 const topics = topicNames(prefix);
 const kafka = testKafka();
-const env = { DOWNRADAR_TOPIC_PREFIX: prefix, DOWNRADAR_KAFKA_PARTITIONS: '2', DOWNRADAR_API_KEY_HASHES: hashApiKey(KEY), DOWNRADAR_LOG_LEVEL: 'silent', DOWNRADAR_REPORTER_SALT: 'test-salt' };
+// The stack's addresses come from the environment (DOWNRADAR_KAFKA_BROKERS): a checkout on other ports tests its own stack.
+const env = { ...process.env, DOWNRADAR_TOPIC_PREFIX: prefix, DOWNRADAR_KAFKA_PARTITIONS: '2', DOWNRADAR_API_KEY_HASHES: hashApiKey(KEY), DOWNRADAR_LOG_LEVEL: 'silent', DOWNRADAR_REPORTER_SALT: 'test-salt' };
 let ingest: Awaited<ReturnType<typeof createIngest>>;
 
 beforeAll(async () => {
@@ -95,6 +96,21 @@ describe('ingest against the real broker', () => {
     const mine = signals.filter((s) => s.sourceId === 'p-sig');
     expect(mine.map((s) => s.serviceId).sort()).toEqual(['instagram', 'whatsapp']);
     expect(mine.every((s) => s.outage)).toBe(true);
+  });
+
+  it('stores the language detected in a post beside the one its source declared', async () => {
+    const posts = [
+      { id: 'p-lang-tr', at: Date.now(), text: 'whatsapp çöktü mü? mesajlar gitmiyor', source: 'mastodon', authorHash: 'a10', lang: 'en' },
+      { id: 'p-lang-ja', at: Date.now(), text: 'インスタ落ちてる？タイムライン更新されない', source: 'bluesky', authorHash: 'a11' },
+    ];
+    for (const post of posts) {
+      const res = await ingest.app.inject({ method: 'POST', url: '/v1/posts', payload: post, headers: { 'x-api-key': KEY } });
+      expect(res.statusCode, res.body).toBe(202);
+    }
+    const stored = (await readTopic(kafka, topics.posts, 100, 4000)).map((m) => JSON.parse(m.value!.toString()));
+    expect(stored.find((p) => p.id === 'p-lang-tr')).toMatchObject({ lang: 'en', detectedLang: 'tr' });
+    expect(stored.find((p) => p.id === 'p-lang-ja')).toMatchObject({ detectedLang: 'ja' });
+    expect(stored.find((p) => p.id === 'p-lang-ja').lang).toBeUndefined();
   });
 
   it('answers 503 with Retry-After and acknowledges nothing when the broker cannot be reached', async () => {

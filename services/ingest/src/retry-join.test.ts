@@ -39,7 +39,7 @@ async function app(producer: Producer) {
     topics: topicNames('t'),
     understanding: {
       signalForReport: (r) => ({ id: r.id, kind: 'report', serviceId: r.serviceId, at: r.at }) as unknown as SignalEvent,
-      signalsForPost: () => [],
+      readPost: () => ({ language: 'und', signals: [] }),
     },
     services: { problemsOf: () => ['app'] },
     hashReporter: () => 'h'.repeat(32),

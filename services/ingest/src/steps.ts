@@ -27,6 +27,7 @@ const MAX_AHEAD_MS = 5 * 60_000;
 const MAX_BACK_MS = 7 * 86_400_000;
 
 /** Control characters other than tab and newline have no business in text fields. */
+// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's purpose
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
 /**

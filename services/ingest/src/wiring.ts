@@ -1,4 +1,5 @@
-import { dataDir, loadCatalog, createKafka, createLogger, createMetricsRegistry, createProducer, ensureTopics, loadApiKeys, loadConfig, topicNames, type ConfigOf } from '@downradar/common';
+import { dataDir, createKafka, createLogger, createMetricsRegistry, createProducer, ensureTopics, loadApiKeys, loadConfig, topicNames, warnUnscopedKeys, type ConfigOf } from '@downradar/common';
+import { loadCatalog } from '../../../schemas/catalog/index';
 import { createUnderstanding } from '@downradar/nlp';
 import { buildApp, type Understanding } from './app';
 import { ingestConfigSpec } from './config';
@@ -30,8 +31,10 @@ export async function createIngest(config: IngestConfig = loadConfig(ingestConfi
   const nlp = createUnderstanding({ catalog });
   const understanding: Understanding = {
     signalForReport: (r) => nlp.signalForReport(r),
-    signalsForPost: (p) => nlp.signalsForPost(p, p.receivedAt),
+    readPost: (p) => nlp.readPost(p, p.receivedAt),
   };
+  const apiKeys = loadApiKeys({ hashes: config.apiKeyHashes, file: config.apiKeysFile ?? `${dataDir}/api-keys` });
+  warnUnscopedKeys(apiKeys, logger);
   const admin = kafka.admin();
   let adminConnected = false;
   const app = await buildApp({
@@ -41,7 +44,7 @@ export async function createIngest(config: IngestConfig = loadConfig(ingestConfi
     understanding,
     services: { problemsOf: (id) => catalog.get(id)?.problems },
     hashReporter: reporterHasher(loadOrCreateSalt(config.reporterSalt, `${dataDir}/reporter-salt`)),
-    apiKeys: loadApiKeys({ hashes: config.apiKeyHashes, file: config.apiKeysFile ?? `${dataDir}/api-keys` }),
+    apiKeys,
     logger,
     registry,
     kafkaReady: async () => {

@@ -12,7 +12,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { loadCatalog } from '@downradar/common/catalog';
+import { loadCatalog } from '../../../schemas/catalog/index';
 import { buildServiceIndex, FUZZY_BLOCKLIST_PATH, FUZZY_MIN_LENGTH } from './service-index';
 import { foldText } from './text-tokens';
 

@@ -1,38 +1,49 @@
 /**
  * Does the author say something is not working, or that it works?
  *
- * A lexicon of phrases in English, Spanish, Portuguese, French and German (plus a little
- * romanised Hindi), matched longest-first on folded tokens, gives "cues" of two polarities:
- * `outage` ("not working", "fora do ar", "geht nicht") and `working` ("works fine", "is back up",
- * "funktioniert wieder"). The phrase lists are plain data so that a new language is an edit, not
- * a code change.
+ * The cue families of twelve languages (lexicon/*.ts, one file per language) are matched on
+ * folded tokens, longest phrase first, and give "cues" of two polarities: `outage` ("not
+ * working", "fora do ar", "çöktü", "落ちてる", "واقف", "नहीं चल रहा", "не работает") and
+ * `working` ("works fine", "is back up", "funktioniert wieder"). Beside the phrases, three rules
+ * that hold across languages:
+ *  - negation scope: a negator within two words of a function word of the same language ("no
+ *    carga", "lädt nicht", "load nahi ho rahi", "не грузится"), or a word that negates inside
+ *    itself (Turkish "açılmıyor");
+ *  - error evidence: an error word beside a code ("error 279", "エラーコード NW-2-5", "خطأ 503"),
+ *    an HTTP 5xx ("503s"), or a service's failure message ("try again later", "we can't process
+ *    your request", "しばらくしてからもう一度お試しください");
+ *  - the word "down" gets rules of its own, because most of its uses are not outages: "down for
+ *    pizza", "calm down", "shut down", "down 5%", "down the road".
  *
- * The word "down" gets rules of its own, because most of its uses are not outages: "down for
- * pizza", "calm down", "shut down", "down 5%", "down the road". It counts unless one of those
- * readings applies, and "down for" counts only when what follows is who or how long ("down for
- * everyone", "down for 2 hours").
+ * Cues are then neutralised by their clause: share prices and earnings (finance), looking back
+ * (yesterday, a year, "remember"; but "down since yesterday" is now), hypotheticals ("in case",
+ * "falls", "если"; a plain "if" only at the start of a sentence), postmortem discussion (root
+ * cause, incident report), the press ("according to", "Reuters:"), and parcels ("my order is stuck in the depot" is about the parcel
+ * unless the clause names an app or a site). Questions are NOT neutralised: people ask "is
+ * whatsapp down?" precisely when it fails them.
  *
- * Cues are then neutralised by their clause: a clause about share prices (stock, shares, %), a
- * clause that looks back (a year, "remember", "post-mortem", "yesterday"), or a hypothetical
- * ("if it goes down", "should be down"). Questions are NOT neutralised: people ask "is whatsapp
- * down?" precisely when it fails them.
+ * Context words are read only in the languages of the post (plus English, which people mix into
+ * every language): German "hier" is "here", not French "yesterday"; Turkish "once" is "ago",
+ * English "once" is not. Cue phrases are read in every language, because posts switch language.
  *
  * Clauses are split at sentence punctuation and at conjunctions that change the subject ("but",
- * "so", "because", "pero", "mais", "aber"), because posts compare services ("instagram works
- * but whatsapp is down"); attaching cues to services is done by the caller, which knows where the
+ * "pero", "aber", "ama", "けど", "لكن"), because posts compare services ("instagram works but
+ * whatsapp is down"); attaching cues to services is done by the caller, which knows where the
  * services are.
  */
+import { LEXICONS, type LanguageCode, type LanguageLexicon } from './lexicon/index';
 import type { Token } from './text-tokens';
-import { phraseKeys } from './text-tokens';
+import { createSegmenter, phraseKeys, setDefaultSegmenter, type Segmenter } from './text-tokens';
 
 export type Polarity = 'outage' | 'working';
+export type CueLanguage = LanguageCode;
 
 export interface Cue {
   /** First token index (inclusive) and last (exclusive). */
   readonly start: number;
   readonly end: number;
   readonly polarity: Polarity;
-  /** The lexicon phrase, for evidence. */
+  /** The lexicon phrase or the rule that matched, for evidence. */
   readonly phrase: string;
   /** Weak cues ("issues", "slow", "error") say less than "not working"; they lower confidence, not the decision. */
   readonly weak: boolean;
@@ -40,12 +51,20 @@ export interface Cue {
   readonly recovery: boolean;
 }
 
+export type Neutraliser = 'finance' | 'past' | 'hypothetical' | 'postmortem' | 'news' | 'delivery';
+
 export interface Clause {
   readonly start: number;
   readonly end: number;
   readonly cues: readonly Cue[];
-  /** Why the clause's cues were dropped, if they were: for evidence and tests. */
-  readonly neutralisedBy?: 'finance' | 'past' | 'hypothetical';
+  /** Why the clause's outage cues were dropped, if they were: for evidence and tests. */
+  readonly neutralisedBy?: Neutraliser;
+  /**
+   * The outage cues a neutraliser dropped: they say nothing about the service being down now,
+   * but they still show the author talks about a service's state ("in case zoom dies"), which
+   * is what an ambiguous name needs.
+   */
+  readonly dropped?: readonly Cue[];
 }
 
 export interface CueAnalysis {
@@ -54,138 +73,218 @@ export interface CueAnalysis {
   readonly clauseOf: Int32Array;
   /** Tokens that belong to a cue phrase; service matching skips them ("no signal" is not the Signal app). */
   readonly consumed: Uint8Array;
-  /** Languages of the cue phrases found (English ones excepted): a hint at the author's country. */
+  /** Languages of the cue phrases found (English ones excepted): a hint at the author's language and country. */
   readonly languages: ReadonlySet<CueLanguage>;
 }
 
-export type CueLanguage = 'en' | 'es' | 'pt' | 'fr' | 'de' | 'hi';
+export interface CueOptions {
+  /**
+   * Languages whose context words (past, hypothetical, finance, delivery, clause splitters) are
+   * read. Default: every language, for a post whose language is not known.
+   */
+  readonly languages?: ReadonlySet<LanguageCode>;
+}
 
 /**
  * Where a language's speakers are, for telling apart services that share a name: "vodafone
  * störung" is Vodafone Germany. English says nothing: it is spoken where every Vodafone is.
  */
-export const LANGUAGE_COUNTRIES: Record<CueLanguage, readonly string[]> = {
-  en: [],
-  es: ['ES', 'MX', 'AR', 'CO', 'CL', 'PE'],
-  pt: ['BR', 'PT'],
-  fr: ['FR', 'BE', 'CH', 'CA'],
-  de: ['DE', 'AT', 'CH'],
-  hi: ['IN'],
-};
+export const LANGUAGE_COUNTRIES: Record<CueLanguage, readonly string[]> = Object.fromEntries(
+  LEXICONS.map((l) => [l.language, l.countries]),
+) as Record<CueLanguage, readonly string[]>;
 
 // ---------------------------------------------------------------------------------------------
-// Lexicon (natural spelling; folded and tokenised at load, so accents and apostrophes are free)
+// Japanese words first: they cut kana and kanji into tokens, so they must exist before any phrase is tokenised.
 
-const OUTAGE_PHRASES: Record<CueLanguage, string[]> = {
-  en: [
-    'not working', "isn't working", 'is not working', 'not workin', "aren't working", 'are not working', 'stopped working',
-    'no longer working', 'not even working', "doesn't work", 'does not work', "don't work", "didn't work", "won't work",
-    'not loading', "isn't loading", "won't load", "doesn't load", "can't load", 'never loads', 'loading forever', 'not load',
-    'not opening', "won't open", "doesn't open", "can't open", 'not responding', 'unresponsive', 'keeps crashing', 'crashing',
-    'crashed', 'crashes', 'crash', 'keeps closing', 'closing itself', 'not sending', "won't send", "isn't sending", "can't send",
-    'failed to send', 'not delivering', "won't deliver", 'not delivered', "aren't delivered", 'not receiving', 'not arriving',
-    'never arrives', 'never arrived', "aren't coming", 'not coming through', 'not going through', 'not connecting',
-    "can't connect", "couldn't connect", 'unable to connect', "won't connect", 'connection error', 'connection reset',
-    'connection failed', 'connection keeps dropping', 'network error', 'server error', 'servers down', 'server down',
-    'internal server error', 'bad gateway', 'error', 'errors', 'erroring', 'error code', 'went wrong', 'something went wrong',
-    'glitching', 'glitch', 'glitched', 'glitchy', 'bugging', 'buggy', 'bugged', 'broken', 'broke', 'dead', 'died',
-    'no service', 'no signal', 'no internet', 'no network', 'no connection', 'no data', 'no mobile data', 'no wifi', 'no bars',
-    'no tv', 'sos', 'failing', 'fails', 'failed', 'fail', "can't log", "can't login", "can't log in", "can't log into",
-    "can't sign", "can't sign in", "can't sign into", 'unable to log', 'unable to sign', "won't let me", 'logged me out',
-    'logging me out', 'keeps logging', 'keeps signing', 'signing me out', 'keeps asking', 'keeps saying', "won't accept",
-    'not accepting', "isn't accepting", 'stuck', 'spinning', 'spins', 'buffering', 'timing out', 'timeout', 'timed out',
-    '500', '502', '503', '504', 'over capacity', 'blank page', 'white screen', 'black screen', 'blank screen', 'freezing',
-    'frozen', 'froze', 'freezes', 'lagging', 'laggy', 'disconnecting', 'disconnected', 'disconnects', 'keeps dropping',
-    'dropping out', 'cutting out', 'declined', 'not playing', "won't play", "can't play", 'not syncing',
-    'not updating', 'not refreshing', "won't refresh", 'unavailable', 'offline', 'outage', 'outages', 'having issues',
-    'having problems', 'having trouble', 'issues with', 'problems with', 'trouble with', 'internet out', 'wifi out',
-    'service out', 'broadband out', 'out since', 'been out', 'what happened to', 'who broke', 'fix your', 'fix it',
-    'acting up', "can't access", "can't get in", "can't get into", 'locked out', 'not letting me', 'keeps stopping',
-    'keeps pausing', 'keeps skipping', 'keeps disconnecting', 'not showing', "won't start", 'all gone', 'went dark',
-    'nothing works', 'nothing loads', 'nothing is working', 'calls dropping', 'calls keep dropping', 'loops', 'keeps looping',
-    'hanging', 'hangs', "won't sign", "won't log", "won't post", "won't upload", "won't stream", "won't download",
-    'not resolving', 'says connecting', 'still connecting',
-  ],
-  es: [
-    'caido', 'caida', 'caidos', 'caidas', 'se cayo', 'se cae', 'se cayeron', 'cayo', 'no funciona', 'no me funciona',
-    'no funcionan', 'no anda', 'no sirve', 'no carga', 'no cargan', 'no conecta', 'no envia', 'no envian', 'no llegan',
-    'no llega', 'no me deja', 'no puedo', 'sin internet', 'sin servicio', 'sin senal', 'sin conexion', 'fallando', 'falla',
-    'fallas', 'problemas', 'no abre', 'se cierra', 'esta fallando',
-  ],
-  pt: [
-    'caiu', 'cairam', 'fora do ar', 'nao funciona', 'nao esta funcionando', 'nao ta funcionando', 'parou de funcionar',
-    'nao carrega', 'nao abre', 'nao envia', 'nao chegam', 'nao chega', 'nao consigo', 'nao conecta', 'sem internet',
-    'sem sinal', 'sem servico', 'sem conexao', 'nao carregam', 'nao esta recebendo', 'nao recebe', 'nao envia', 'travando', 'travou', 'bugou', 'bugado', 'deu pau', 'instavel', 'ta fora',
-  ],
-  fr: [
-    'en panne', 'panne', 'ne marche pas', 'ne marche plus', 'marche pas', 'marche plus', 'ca marche pas', 'ca marche plus',
-    'ne fonctionne pas', 'ne fonctionne plus', 'fonctionne pas', 'fonctionne plus', 'impossible de', "n'arrive pas",
-    'ne partent pas', 'ne part pas', "ne s'envoient plus", "ne s'envoient pas", 'ne charge pas', 'ne charge plus',
-    'plus de reseau', 'plus de connexion', "plus d'internet", 'pas de reseau', "pas d'internet", 'pas de connexion',
-    'hors service', 'bug', 'beug', 'bugue', 'plante', 'plantage', 'ne se connecte plus', 'ne se connecte pas',
-    'ecran noir', 'ne repond pas', 'ne recoit plus', 'ne recoit pas', 'ne recoit rien',
-  ],
-  de: [
-    'geht nicht', 'geht nicht mehr', 'geht gar nicht', 'storung', 'stoerung', 'gestort', 'funktioniert nicht',
-    'funktioniert nicht mehr', 'ausfall', 'ausgefallen', 'kein internet', 'kein netz', 'keine verbindung', 'ladt nicht',
-    'laedt nicht', 'kann mich nicht', 'werden nicht gesendet', 'nicht erreichbar', 'empfangt keine', 'empfangt nicht',
-    'ist tot', 'tot', 'spinnt', 'abgebrochen', 'fehlgeschlagen', 'fehler', 'probleme', 'kaputt', 'hangt',
-  ],
-  hi: [
-    'nahi chal raha', 'nahi aa raha', 'band hai', 'kaam nahi kar raha',
-  ],
-};
+function allPhrases(l: LanguageLexicon): string[] {
+  return [
+    ...l.outage, ...(l.weak ?? []), ...(l.errorMessages ?? []), ...(l.working ?? []), ...(l.recovery ?? []), ...(l.idioms ?? []),
+    ...(l.negators ?? []), ...(l.functionWords ?? []), ...(l.errorWords ?? []), ...(l.clauseSplitters ?? []), ...(l.past ?? []),
+    ...(l.since ?? []), ...(l.conditionals ?? []), ...(l.hypothetical ?? []), ...(l.finance ?? []), ...(l.postmortem ?? []), ...(l.news ?? []),
+    ...(l.delivery ?? []), ...(l.surface ?? []), ...(l.stopwords ?? []),
+  ];
+}
 
-/** Cues that suggest trouble without saying much: they count, at a lower confidence. */
-const WEAK_OUTAGE_PHRASES = new Set(['issue', 'issues', 'problem', 'problems', 'slow', 'so slow', 'super slow', 'error', 'errors', 'glitch', 'bug', 'problemas', 'probleme', 'fehler']);
-const EXTRA_WEAK = ['issue', 'issues', 'problem', 'problems', 'slow', 'so slow', 'super slow'];
+/** Every lexicon word of a script written without spaces; catalog names are added by the caller's own segmenter. */
+export const LEXICON_SEGMENTATION_WORDS: readonly string[] = LEXICONS.flatMap(allPhrases);
+const LEXICON_SEGMENTER: Segmenter = createSegmenter(LEXICON_SEGMENTATION_WORDS);
+setDefaultSegmenter(LEXICON_SEGMENTER);
 
-const WORKING_PHRASES: Partial<Record<CueLanguage, string[]>> = {
-  en: [
-    'not down', "isn't down", 'is not down', "wasn't down", "aren't down", 'not broken', "isn't broken", 'not dead',
-    "isn't dead", 'works fine', 'working fine', 'works for me', 'working for me', 'works perfectly', 'working perfectly',
-    'works again', 'working again', 'work again', 'works now', 'working now', 'is working', 'is fine', 'been fine',
-    "it's fine", 'all fine', 'fine for me', 'fine here', 'seems fine', 'is ok', 'is okay', 'back up', 'is back', 'are back',
-    "it's back", 'back online', 'back to normal', 'came back', 'is up', 'up and running', 'up again', 'fixed', 'restored',
-    'resolved', 'no problems', 'no issues', 'no problem', 'no issue', 'nope', 'still working', 'runs fine', 'loads fine',
-    'no outage', 'not an outage', 'false alarm', 'crisis over', 'is the only thing still working',
-  ],
-  es: [
-    'funciona bien', 'me funciona bien', 'funciona perfecto', 'funciona normal', 'ya funciona', 'funciona otra vez',
-    'volvio', 'ya volvio', 'no esta caido', 'no se cayo', 'funcionando bien',
-  ],
-  pt: [
-    'voltou', 'ja voltou', 'funcionando normal', 'ta funcionando', 'esta funcionando', 'voltou ao normal', 'nao caiu',
-    'normalizou',
-  ],
-  fr: [
-    'remarche', 'refonctionne', 'fonctionne a nouveau', 'marche tres bien', 'marche bien', 'fonctionne bien', 'ca marche',
-    'est revenu', "n'est pas en panne", 'pas en panne',
-  ],
-  de: [
-    'geht wieder', 'funktioniert wieder', 'funktioniert einwandfrei', 'funktioniert gut', 'lauft wieder', 'keine storung',
-    'wieder da', 'wieder online', 'nicht down',
-  ],
-};
-const RECOVERY_PHRASES = new Set([
-  'back up', 'is back', 'are back', "it's back", 'back online', 'back to normal', 'came back', 'up and running', 'up again',
-  'fixed', 'restored', 'resolved', 'works again', 'working again', 'work again', 'works now', 'working now', 'crisis over',
-  'ya funciona', 'funciona otra vez', 'volvio', 'ya volvio', 'voltou', 'ja voltou', 'voltou ao normal', 'normalizou',
-  'remarche', 'refonctionne', 'fonctionne a nouveau', 'est revenu', 'geht wieder', 'funktioniert wieder', 'lauft wieder',
-  'wieder da', 'wieder online', 'false alarm',
-]);
+// ---------------------------------------------------------------------------------------------
+// Cue phrases
 
-/** Phrases that look like cues but are idioms; matched so that their words are not read as cues. */
-const IDIOM_PHRASES = [
-  'caiu a ficha', 'broke up', 'dead serious', 'to die for', 'fix my', 'fixed income', 'out now', 'is out now', 'works out',
-  'working out', 'work out', 'is working on', 'working on', 'crash course', 'no data collection', 'slow down', 'slowed down',
+interface LexiconEntry {
+  readonly keys: readonly string[];
+  readonly polarity: Polarity | 'idiom';
+  readonly phrase: string;
+  readonly weak: boolean;
+  readonly recovery: boolean;
+  readonly language: CueLanguage;
+}
+
+function buildCueLexicon(): Map<string, LexiconEntry[]> {
+  const byFirstKey = new Map<string, LexiconEntry[]>();
+  const add = (phrase: string, polarity: Polarity | 'idiom', language: CueLanguage, weak = false, recovery = false) => {
+    const keys = phraseKeys(phrase);
+    if (keys.length === 0) return;
+    const entry: LexiconEntry = { keys, polarity, phrase: keys.join(' '), weak, recovery, language };
+    const list = byFirstKey.get(keys[0]!) ?? [];
+    if (list.some((e) => e.phrase === entry.phrase)) return;
+    list.push(entry);
+    byFirstKey.set(keys[0]!, list);
+  };
+  // Order matters only for duplicates: idioms, then recovery, working, outage, error messages, weak cues.
+  for (const l of LEXICONS) for (const p of l.idioms ?? []) add(p, 'idiom', l.language);
+  for (const l of LEXICONS) for (const p of l.recovery ?? []) add(p, 'working', l.language, false, true);
+  for (const l of LEXICONS) for (const p of l.working ?? []) add(p, 'working', l.language);
+  for (const l of LEXICONS) for (const p of l.outage) add(p, 'outage', l.language);
+  for (const l of LEXICONS) for (const p of l.errorMessages ?? []) add(p, 'outage', l.language);
+  for (const l of LEXICONS) for (const p of l.weak ?? []) add(p, 'outage', l.language, true);
+  // Longest first, so "not working" wins over "not" and "nao esta funcionando" over "esta funcionando".
+  for (const list of byFirstKey.values()) list.sort((a, b) => b.keys.length - a.keys.length);
+  return byFirstKey;
+}
+
+const CUE_LEXICON = buildCueLexicon();
+
+/** Every single word the lexicon knows: such words are never fuzzy-matched to a service name. */
+export const CUE_VOCABULARY: ReadonlySet<string> = new Set([...CUE_LEXICON.values()].flat().flatMap((e) => e.keys).concat(['down']));
+
+/** One word that says "down" on its own, in any language: for hashtags such as #واتساب_معطل. */
+export function isOutageWord(key: string): boolean {
+  if (key === 'down') return true;
+  return (CUE_LEXICON.get(key) ?? []).some((e) => e.polarity === 'outage' && !e.weak && e.keys.length === 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Context markers: words that do not say "down" but say what a clause is about.
+
+type MarkerRole =
+  | 'negator' | 'function' | 'errorWord' | 'splitter' | 'past' | 'since' | 'conditional' | 'hypothetical'
+  | 'finance' | 'postmortem' | 'news' | 'delivery' | 'surface';
+
+interface Marker {
+  readonly keys: readonly string[];
+  readonly role: MarkerRole;
+  readonly language: LanguageCode;
+  /** A single-word stem ("груз*"): matches every word starting with it. */
+  readonly stem: boolean;
+  /**
+   * The word means something else in another language ("se": Portuguese "if", Spanish "itself";
+   * "hier": French "yesterday", German "here"): it counts only in a post detected in its language.
+   */
+  readonly ambiguous: boolean;
+}
+
+const MARKER_FIELDS: ReadonlyArray<[MarkerRole, keyof LanguageLexicon]> = [
+  ['negator', 'negators'], ['function', 'functionWords'], ['errorWord', 'errorWords'], ['splitter', 'clauseSplitters'],
+  ['past', 'past'], ['since', 'since'], ['conditional', 'conditionals'], ['hypothetical', 'hypothetical'],
+  ['finance', 'finance'], ['postmortem', 'postmortem'], ['news', 'news'], ['delivery', 'delivery'], ['surface', 'surface'],
 ];
 
-/** Words that end a clause's subject: a cue after them is about something else. */
-const CLAUSE_SPLITTERS = new Set([
-  'but', 'so', 'because', 'cause', 'cuz', 'bc', 'coz', 'though', 'although', 'however', 'whereas', 'while', 'if', 'pero',
-  'porque', 'mas', 'mais', 'parce', 'aber', 'weil', 'sondern',
-]);
+/** Arabic joins "and" (و) and "so" (ف) to the next word: "وما قدرت" is "and" + "ما قدرت". */
+const ARABIC_CONJUNCTION = /^[وف][\u0621-\u064a]{2,}$/;
+const withoutConjunction = (key: string) => (ARABIC_CONJUNCTION.test(key) ? key.slice(1) : undefined);
+
+const STEM_PREFIX_LENGTH = 3;
+
+/** Every word of a language (phrases of every family and its stop words), and the words of each marker role. */
+function vocabularies(): Map<LanguageCode, { all: Set<string>; byRole: Map<MarkerRole, Set<string>> }> {
+  const out = new Map<LanguageCode, { all: Set<string>; byRole: Map<MarkerRole, Set<string>> }>();
+  for (const l of LEXICONS) {
+    const all = new Set(allPhrases(l).flatMap((p) => phraseKeys(p.replace(/\*$/, ''))));
+    const byRole = new Map<MarkerRole, Set<string>>();
+    for (const [role, field] of MARKER_FIELDS) byRole.set(role, new Set(((l[field] as readonly string[] | undefined) ?? []).flatMap((p) => phraseKeys(p.replace(/\*$/, '')))));
+    out.set(l.language, { all, byRole });
+  }
+  return out;
+}
+
+function buildMarkers(): { byFirstKey: Map<string, Marker[]>; stemsByPrefix: Map<string, Marker[]> } {
+  const byFirstKey = new Map<string, Marker[]>();
+  const stemsByPrefix = new Map<string, Marker[]>();
+  const vocabulary = vocabularies();
+  const meansOtherElsewhere = (key: string, role: MarkerRole, language: LanguageCode) =>
+    [...vocabulary].some(([other, v]) => other !== language && v.all.has(key) && !v.byRole.get(role)!.has(key));
+  for (const l of LEXICONS) {
+    for (const [role, field] of MARKER_FIELDS) {
+      for (const phrase of (l[field] as readonly string[] | undefined) ?? []) {
+        const stem = phrase.endsWith('*');
+        const keys = phraseKeys(stem ? phrase.slice(0, -1) : phrase);
+        if (keys.length === 0) continue;
+        const ambiguous = keys.length === 1 && meansOtherElsewhere(keys[0]!, role, l.language);
+        const marker: Marker = { keys, role, language: l.language, stem: stem && keys.length === 1, ambiguous };
+        if (marker.stem && keys[0]!.length >= STEM_PREFIX_LENGTH) {
+          const prefix = keys[0]!.slice(0, STEM_PREFIX_LENGTH);
+          const list = stemsByPrefix.get(prefix) ?? [];
+          list.push(marker);
+          stemsByPrefix.set(prefix, list);
+        } else {
+          const list = byFirstKey.get(keys[0]!) ?? [];
+          list.push(marker);
+          byFirstKey.set(keys[0]!, list);
+        }
+      }
+    }
+  }
+  for (const list of byFirstKey.values()) list.sort((a, b) => b.keys.length - a.keys.length);
+  return { byFirstKey, stemsByPrefix };
+}
+
+const MARKERS = buildMarkers();
+/** Every negator of every language (and Arabic ones with "and" joined): a cheap test before the per-language lookup. */
+const NEGATOR_WORDS: ReadonlySet<string> = new Set(
+  [...MARKERS.byFirstKey.values()].flat().filter((m) => m.role === 'negator' && m.keys.length === 1).map((m) => m.keys[0]!),
+);
+const NO_LANGUAGES: readonly LanguageCode[] = [];
+const HAS_DIGIT = /\d/;
+
+/** Per-word markers (exact single words and stems), cached: the vocabulary of a firehose is Zipfian. */
+const WORD_MARKER_CACHE_LIMIT = 50_000;
+const wordMarkerCache = new Map<string, readonly Marker[]>();
+const NO_MARKERS: readonly Marker[] = [];
+
+function singleWordMarkers(key: string): readonly Marker[] {
+  const cached = wordMarkerCache.get(key);
+  if (cached !== undefined) return cached;
+  let found: Marker[] | undefined;
+  for (const m of MARKERS.byFirstKey.get(key) ?? []) if (m.keys.length === 1) (found ??= []).push(m);
+  if (key.length >= STEM_PREFIX_LENGTH) {
+    for (const m of MARKERS.stemsByPrefix.get(key.slice(0, STEM_PREFIX_LENGTH)) ?? []) if (key.startsWith(m.keys[0]!)) (found ??= []).push(m);
+  }
+  if (!found) {
+    const bare = withoutConjunction(key);
+    if (bare !== undefined) found = singleWordMarkers(bare) as Marker[];
+  }
+  const result = found && found.length > 0 ? found : NO_MARKERS;
+  if (wordMarkerCache.size >= WORD_MARKER_CACHE_LIMIT) wordMarkerCache.delete(wordMarkerCache.keys().next().value!);
+  wordMarkerCache.set(key, result);
+  return result;
+}
+
+/** Words that negate inside themselves (Turkish), by language. */
+const FUNCTION_PATTERNS: ReadonlyArray<{ pattern: RegExp; language: LanguageCode }> = LEXICONS.flatMap((l) =>
+  (l.functionPatterns ?? []).map((pattern) => ({ pattern, language: l.language })),
+);
+const functionPatternCache = new Map<string, LanguageCode | null>();
+/** The language of a word that negates a function verb inside itself ("açılmıyor"), cached per word. */
+function functionPatternLanguage(key: string): LanguageCode | undefined {
+  if (FUNCTION_PATTERNS.length === 0 || key.length < 5) return undefined;
+  const cached = functionPatternCache.get(key);
+  if (cached !== undefined) return cached ?? undefined;
+  const hit = FUNCTION_PATTERNS.find(({ pattern }) => pattern.test(key))?.language;
+  if (functionPatternCache.size >= WORD_MARKER_CACHE_LIMIT) functionPatternCache.delete(functionPatternCache.keys().next().value!);
+  functionPatternCache.set(key, hit ?? null);
+  return hit;
+}
+const startsWithDigit = (key: string) => key.charCodeAt(0) >= 48 && key.charCodeAt(0) <= 57;
+
+const HYPOTHETICAL_ENDINGS: ReadonlyArray<{ ending: string; language: LanguageCode }> = LEXICONS.flatMap((l) =>
+  (l.hypotheticalEndings ?? []).map((ending) => ({ ending, language: l.language })),
+);
+
+// ---------------------------------------------------------------------------------------------
+// The word "down"
 
 /** Verbs that take "down" as a particle a few words later ("turned my notifications down", "shut it down"). */
 const DOWN_PARTICLE_VERBS = new Set([
@@ -217,75 +316,47 @@ const DOWN_BLOCKING_NEXT = new Set([
   'jacket', 'syndrome', 'hill', 'memory', 'stairs', 'there', 'here', 'low', 'pat', 'side', 'town', 'street', 'road',
 ]);
 const TIME_UNITS = new Set(['hours', 'hour', 'hrs', 'hr', 'h', 'minutes', 'minute', 'mins', 'min', 'days', 'day', 'seconds']);
-const PERCENT_WORDS = new Set(['%', 'percent', 'per', 'points', 'pts', 'prozent', 'por', 'pour', 'bps']);
+const PERCENT_WORDS = new Set(['%', 'percent', 'per', 'points', 'pts', 'prozent', 'por', 'pour', 'bps', 'yuzde', 'persen']);
 
-/** A clause about markets: price words make "down", "crash" and "fell" about shares, not service. */
-const FINANCE_WORDS = new Set([
-  'stock', 'stocks', 'share', 'shares', 'price', 'prices', 'market', 'markets', 'nasdaq', 'nyse', 'earnings', 'revenue',
-  'revenues', 'investor', 'investors', 'valuation', 'trading', 'premarket', 'bookings', 'quarter', 'quarterly', 'guidance',
-  'profit', 'profits', 'sales', 'engagement', 'aktie', 'aktien', 'acciones', 'acoes', 'bourse', 'dividend', 'ipo', 'yoy', '%',
-]);
+/** Cues that a clause about markets turns into share-price talk ("Meta shares down 3%", "акции упали"). */
 const FINANCE_SENSITIVE = new Set([
   'down', 'crash', 'crashed', 'crashes', 'crashing', 'fell', 'fall', 'drop', 'dropped', 'dropping', 'plunge', 'plunged',
-  'tanked', 'caiu', 'cairam', 'bajaron', 'caen', 'fallt', 'chute', 'dead', 'broke', 'broken', 'problems', 'issues',
+  'tanked', 'caiu', 'cairam', 'bajaron', 'caen', 'fallt', 'chute', 'dead', 'broke', 'broken', 'problems', 'issues', 'упал',
+  'упала', 'упало', 'упали', 'лег', 'coktu', 'crollano', 'despencam', 'anjlok', 'تتراجع', 'طاح',
 ]);
-const PAST_WORDS = new Set(['remember', 'ago', 'anniversary', 'mortem', 'postmortem', 'yesterday', 'history', 'historic', 'recalls']);
 const PAST_AFTER_LAST = new Set(['year', 'month', 'week', 'summer', 'winter', 'spring', 'autumn', 'fall', 'time']);
 const MODALS = new Set(['should', 'would', 'could', 'might', 'will', 'gonna', 'may', 'must']);
-const NEGATORS = new Set(['not', "isn't", "aren't", "wasn't", "weren't", "ain't", 'never', 'nicht', 'pas']);
+const STATE_NEGATORS = new Set(['not', "isn't", "aren't", "wasn't", "weren't", "ain't", 'never', 'nicht', 'pas']);
 /** Cues that describe a state ("down", "broken"): a negator just before them flips them ("isn't actually down"). */
 const STATE_CUES = new Set(['down', 'broken', 'broke', 'dead', 'crashing', 'caido', 'en panne', 'panne', 'storung', 'offline', 'outage', 'failing']);
+/** HTTP 5xx written as a plural ("throwing 503s"): a status code repeated is an outage on its own. */
+const HTTP_5XX_PLURAL = /^5\d\d'?s$/;
+const HTTP_5XX = /^5\d\d$/;
+/** Codes services print: a number of three digits or more, or letters and digits together ("m7111", "0x87dd0006", "nw-2-5"). */
+const ERROR_CODE = /^(?:\d{3,}|(?=[\p{L}\d-]*\d)(?=[\p{L}\d-]*\p{L})[\p{L}\d][\p{L}\d-]+)$/u;
+/** Share-price and calendar numbers are not codes. */
+const YEAR = /^(19|20)\d\d$/;
 
-interface LexiconEntry {
-  readonly keys: readonly string[];
-  readonly polarity: Polarity | 'idiom';
-  readonly phrase: string;
-  readonly weak: boolean;
-  readonly recovery: boolean;
-  readonly language: CueLanguage | undefined;
-}
-
-function buildLexicon(): Map<string, LexiconEntry[]> {
-  const byFirstKey = new Map<string, LexiconEntry[]>();
-  const add = (phrase: string, polarity: Polarity | 'idiom', language?: CueLanguage) => {
-    const keys = phraseKeys(phrase);
-    if (keys.length === 0) return;
-    const entry: LexiconEntry = {
-      keys,
-      polarity,
-      phrase: keys.join(' '),
-      weak: WEAK_OUTAGE_PHRASES.has(keys.join(' ')),
-      recovery: RECOVERY_PHRASES.has(keys.join(' ')),
-      language,
-    };
-    const list = byFirstKey.get(keys[0]!) ?? [];
-    if (!list.some((e) => e.phrase === entry.phrase)) list.push(entry);
-    byFirstKey.set(keys[0]!, list);
-  };
-  for (const p of IDIOM_PHRASES) add(p, 'idiom');
-  for (const [language, phrases] of Object.entries(WORKING_PHRASES)) for (const p of phrases) add(p, 'working', language as CueLanguage);
-  for (const [language, phrases] of Object.entries(OUTAGE_PHRASES)) for (const p of phrases) add(p, 'outage', language as CueLanguage);
-  for (const p of EXTRA_WEAK) add(p, 'outage');
-  // Longest first, so "not working" wins over "not" and "nao esta funcionando" over "esta funcionando".
-  for (const list of byFirstKey.values()) list.sort((a, b) => b.keys.length - a.keys.length);
-  return byFirstKey;
-}
-
-const LEXICON = buildLexicon();
-
-/** Every single word the lexicon knows: such words are never fuzzy-matched to a service name. */
-export const CUE_VOCABULARY: ReadonlySet<string> = new Set([...LEXICON.values()].flat().flatMap((e) => e.keys).concat(['down']));
+const NEGATION_WINDOW = 3;
+const CJK_WORD = /[\u3040-\u30ff\u4e00-\u9fff]/;
+const ERROR_CODE_WINDOW = 2;
 
 const isWordLike = (t: Token | undefined) => t !== undefined && (t.kind === 'word' || t.kind === 'hashtag');
 
 function matchEntry(tokens: readonly Token[], i: number, skip: Uint8Array): LexiconEntry | undefined {
-  const candidates = LEXICON.get(tokens[i]!.key);
-  if (!candidates) return undefined;
+  let first = tokens[i]!.key;
+  let candidates = CUE_LEXICON.get(first);
+  if (!candidates) {
+    const bare = withoutConjunction(first);
+    candidates = bare === undefined ? undefined : CUE_LEXICON.get(bare);
+    if (!candidates) return undefined;
+    first = bare!;
+  }
   for (const entry of candidates) {
     let ok = true;
     for (let k = 0; k < entry.keys.length; k++) {
       const t = tokens[i + k];
-      if (!isWordLike(t) || skip[i + k] || t!.key !== entry.keys[k]) {
+      if (!isWordLike(t) || skip[i + k] || (k === 0 ? first : t!.key) !== entry.keys[k]) {
         ok = false;
         break;
       }
@@ -295,6 +366,45 @@ function matchEntry(tokens: readonly Token[], i: number, skip: Uint8Array): Lexi
   return undefined;
 }
 
+/** Markers starting at token i: multi-word phrases first, then the word itself and its stems. */
+function markersAt(tokens: readonly Token[], i: number): readonly Marker[] {
+  const t = tokens[i]!;
+  if (!isWordLike(t)) return NO_MARKERS;
+  const single = singleWordMarkers(t.key);
+  const phrases = MARKERS.byFirstKey.get(t.key);
+  if (!phrases || phrases[0]!.keys.length === 1) return single;
+  const found: Marker[] = [];
+  for (const m of phrases) {
+    if (m.keys.length === 1) break;
+    let ok = true;
+    for (let k = 1; k < m.keys.length && ok; k++) ok = isWordLike(tokens[i + k]) && tokens[i + k]!.key === m.keys[k];
+    if (ok) found.push(m);
+  }
+  return found.length === 0 ? single : found.concat(single);
+}
+
+/**
+ * How many cue phrases of each language a post holds (English excepted), longest match first:
+ * evidence for language detection, read before the cues themselves, whose context words depend
+ * on the language.
+ */
+export function cueLanguageVotes(tokens: readonly Token[]): Map<LanguageCode, number> {
+  const votes = new Map<LanguageCode, number>();
+  const none = new Uint8Array(0);
+  for (let i = 0; i < tokens.length; i++) {
+    if (!isWordLike(tokens[i])) continue;
+    const entry = matchEntry(tokens, i, none);
+    if (!entry) {
+      const negatedInside = functionPatternLanguage(tokens[i]!.key);
+      if (negatedInside !== undefined) votes.set(negatedInside, (votes.get(negatedInside) ?? 0) + 1);
+      continue;
+    }
+    if (entry.language !== 'en') votes.set(entry.language, (votes.get(entry.language) ?? 0) + entry.keys.length);
+    i += entry.keys.length - 1;
+  }
+  return votes;
+}
+
 /** The rules for the one word that is most often not an outage. */
 function downIsOutage(tokens: readonly Token[], i: number): boolean {
   const key = (k: number) => (isWordLike(tokens[k]) || tokens[k]?.kind === 'symbol' ? tokens[k]!.key : undefined);
@@ -302,7 +412,7 @@ function downIsOutage(tokens: readonly Token[], i: number): boolean {
   if (prev1 && DOWN_MOOD_BEFORE.has(prev1)) return false;
   for (let k = 1; k <= 4; k++) {
     const prev = tokens[i - k];
-    if (!prev || prev.kind !== 'word' || CLAUSE_SPLITTERS.has(prev.key)) break;
+    if (!prev || prev.kind !== 'word' || prev.key === 'but' || prev.key === 'so' || prev.key === 'because') break;
     if (DOWN_PARTICLE_VERBS.has(prev.key)) return false;
   }
   const next1 = key(i + 1);
@@ -324,24 +434,50 @@ function downIsOutage(tokens: readonly Token[], i: number): boolean {
 }
 
 /**
+ * Whether a context word counts in this post: a word that means the same in every language
+ * always does; an ambiguous one only when the post is in its language (English ones also when
+ * the language is not known, English being the language most posts without evidence are in).
+ */
+const applies = (languages: ReadonlySet<LanguageCode> | undefined, m: Marker) =>
+  !m.ambiguous || (languages === undefined ? m.language === 'en' : languages.has(m.language));
+
+/** What a clause is about, from its markers. */
+interface ClauseContext {
+  past: boolean;
+  hypothetical: boolean;
+  finance: boolean;
+  postmortem: boolean;
+  news: boolean;
+  delivery: boolean;
+  surface: boolean;
+}
+
+/**
  * Finds the cues of a tokenised post. `skip` marks tokens already read as something else (service
  * hashtags, whose "down" belongs to their service and not to the clause).
  */
-export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uint8Array(tokens.length)): CueAnalysis {
+export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uint8Array(tokens.length), options: CueOptions = {}): CueAnalysis {
+  const languagesAllowed = options.languages;
   const consumed = new Uint8Array(tokens.length);
   const clauseOf = new Int32Array(tokens.length);
   const clauses: Clause[] = [];
-  const languages = new Set<CueLanguage>();
+  const cueLanguages = new Set<CueLanguage>();
 
   let clauseStart = 0;
+  let markerSpanEnd = 0;
   let cues: Cue[] = [];
+  let context: ClauseContext = { past: false, hypothetical: false, finance: false, postmortem: false, news: false, delivery: false, surface: false };
   const closeClause = (end: number) => {
     if (end > clauseStart || cues.length > 0) {
-      const neutralisedBy = clauseNeutraliser(tokens, clauseStart, end, cues);
-      clauses.push({ start: clauseStart, end, cues: neutralisedBy ? [] : filterCues(tokens, cues, clauseStart, end), ...(neutralisedBy ? { neutralisedBy } : {}) });
+      addRuleCues(tokens, clauseStart, end, skip, consumed, cues);
+      const neutralisedBy = clauseNeutraliser(tokens, clauseStart, end, cues, context);
+      const kept = neutralisedBy ? cues.filter((c) => c.polarity === 'working') : filterCues(tokens, cues, clauseStart);
+      const dropped = neutralisedBy ? cues.filter((c) => c.polarity === 'outage') : [];
+      clauses.push({ start: clauseStart, end, cues: kept, ...(neutralisedBy ? { neutralisedBy, dropped } : {}) });
     }
     clauseStart = end;
     cues = [];
+    context = { past: false, hypothetical: false, finance: false, postmortem: false, news: false, delivery: false, surface: false };
   };
 
   for (let i = 0; i < tokens.length; i++) {
@@ -351,10 +487,41 @@ export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uin
       closeClause(i + 1);
       continue;
     }
-    if (token.kind === 'word' && CLAUSE_SPLITTERS.has(token.key) && i > clauseStart) {
-      closeClause(i);
+    // The words inside a multi-word marker ("en caso de que") are not markers of their own.
+    const markers = i < markerSpanEnd ? NO_MARKERS : markersAt(tokens, i);
+    for (const m of markers) if (m.keys.length > 1) markerSpanEnd = Math.max(markerSpanEnd, i + m.keys.length);
+    const atSentenceStart = i === 0 || tokens[i - 1]!.kind === 'boundary';
+    let opensClause = false;
+    for (const m of markers) {
+      if (!applies(languagesAllowed, m)) continue;
+      if (m.role === 'splitter' || m.role === 'hypothetical') opensClause = true;
     }
+    if (opensClause && i > clauseStart) closeClause(i);
     clauseOf[i] = clauses.length;
+    for (const m of markers) {
+      if (!applies(languagesAllowed, m)) continue;
+      switch (m.role) {
+        case 'hypothetical':
+          if (i === clauseStart) context.hypothetical = true;
+          break;
+        case 'conditional':
+          // "if it goes down again": only a sentence that opens with it; "to see if X is down" asks.
+          if (i === clauseStart && atSentenceStart) context.hypothetical = true;
+          break;
+        case 'past':
+          if (!sinceAround(tokens, i, m.keys.length, languagesAllowed)) context.past = true;
+          break;
+        case 'finance': context.finance = true; break;
+        case 'postmortem': context.postmortem = true; break;
+        case 'news': context.news = true; break;
+        case 'delivery': context.delivery = true; break;
+        case 'surface': context.surface = true; break;
+        default: break;
+      }
+    }
+    // "2021" looks back; "error 2000" is a code that happens to look like a year.
+    if (token.kind === 'word' && startsWithDigit(token.key) && YEAR.test(token.key) && !besideErrorWord(tokens, i)) context.past = true;
+    if (token.key === 'last' && PAST_AFTER_LAST.has(tokens[i + 1]?.key ?? '')) context.past = true;
     if (skip[i] || !isWordLike(token)) continue;
 
     const entry = matchEntry(tokens, i, skip);
@@ -363,9 +530,18 @@ export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uin
         consumed[i + k] = 1;
         clauseOf[i + k] = clauses.length;
       }
-      if (entry.language && entry.language !== 'en') languages.add(entry.language);
+      if (entry.language !== 'en') cueLanguages.add(entry.language);
       if (entry.polarity !== 'idiom') {
         cues.push({ start: i, end: i + entry.keys.length, polarity: entry.polarity, phrase: entry.phrase, weak: entry.weak, recovery: entry.recovery });
+      }
+      // Markers inside the phrase ("last" in "last time it worked") still count.
+      for (let k = 1; k < entry.keys.length; k++) {
+        for (const m of singleWordMarkers(tokens[i + k]!.key)) {
+          if (!applies(languagesAllowed, m)) continue;
+          if (m.role === 'delivery') context.delivery = true;
+          else if (m.role === 'surface') context.surface = true;
+          else if (m.role === 'finance') context.finance = true;
+        }
       }
       i += entry.keys.length - 1;
       continue;
@@ -373,23 +549,113 @@ export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uin
     if (token.key === 'down' && (token.kind === 'hashtag' || downIsOutage(tokens, i))) {
       consumed[i] = 1;
       cues.push({ start: i, end: i + 1, polarity: 'outage', phrase: 'down', weak: false, recovery: false });
+      continue;
+    }
+    if (token.key.charCodeAt(0) === 53 /* '5' */ && HTTP_5XX_PLURAL.test(token.key)) {
+      consumed[i] = 1;
+      cues.push({ start: i, end: i + 1, polarity: 'outage', phrase: `http ${token.key}`, weak: false, recovery: false });
+      continue;
+    }
+    const negatedInside = functionPatternLanguage(token.key);
+    if (negatedInside !== undefined) {
+      consumed[i] = 1;
+      cueLanguages.add(negatedInside);
+      cues.push({ start: i, end: i + 1, polarity: 'outage', phrase: token.key, weak: false, recovery: false });
     }
   }
   closeClause(tokens.length);
-  return { clauses, clauseOf, consumed, languages };
+  return { clauses, clauseOf, consumed, languages: cueLanguages };
 }
 
-/** Drops or flips single cues by their immediate neighbours: modals and negators. */
-function filterCues(tokens: readonly Token[], cues: readonly Cue[], clauseStart: number, _end: number): Cue[] {
+/** "down since yesterday", "desde ayer", "昨日から": a since-word beside a past marker makes it a start, not the past. */
+function sinceAround(tokens: readonly Token[], i: number, length: number, languages: ReadonlySet<LanguageCode> | undefined): boolean {
+  for (const k of [i - 1, i + length]) {
+    const t = tokens[k];
+    if (!isWordLike(t)) continue;
+    if (singleWordMarkers(t!.key).some((m) => m.role === 'since' && applies(languages, m))) return true;
+  }
+  return false;
+}
+
+/**
+ * The rules that read several words of a clause at once: negation scope, error codes, and the
+ * bare 5xx status. They add cues only where no phrase already stands.
+ */
+function isFree(tokens: readonly Token[], k: number, start: number, end: number, skip: Uint8Array, consumed: Uint8Array): boolean {
+  return k >= start && k < end && !skip[k] && !consumed[k] && isWordLike(tokens[k]);
+}
+
+function addRuleCues(tokens: readonly Token[], start: number, end: number, skip: Uint8Array, consumed: Uint8Array, cues: Cue[]): void {
+  const free = (k: number) => isFree(tokens, k, start, end, skip, consumed);
+  for (let i = start; i < end; i++) {
+    if (!isFree(tokens, i, start, end, skip, consumed)) continue;
+    const key = tokens[i]!.key;
+    // Negation scope: negator and function word of one language, three words apart at most, either order.
+    const negatorLanguages = NEGATOR_WORDS.has(key) || (key.length > 1 && NEGATOR_WORDS.has(key.slice(1)))
+      ? singleWordMarkers(key).filter((m) => m.role === 'negator').map((m) => m.language)
+      : NO_LANGUAGES;
+    if (negatorLanguages.length > 0) {
+      let hit = -1;
+      for (let d = 1; d <= NEGATION_WINDOW && hit < 0; d++) {
+        for (const k of [i + d, i - d]) {
+          if (!free(k)) continue;
+          if (singleWordMarkers(tokens[k]!.key).some((m) => m.role === 'function' && negatorLanguages.includes(m.language))) {
+            hit = k;
+            break;
+          }
+        }
+      }
+      if (hit >= 0) {
+        const from = Math.min(i, hit);
+        const to = Math.max(i, hit) + 1;
+        for (let k = from; k < to; k++) consumed[k] = 1;
+        cues.push({ start: from, end: to, polarity: 'outage', phrase: `${tokens[from]!.key} ${tokens[to - 1]!.key}`, weak: false, recovery: false });
+        continue;
+      }
+    }
+    // Error evidence: a code beside an error word ("error 279", "hata kodu 279", "خطأ 503").
+    if (HAS_DIGIT.test(key) && ERROR_CODE.test(key)) {
+      const evidence = besideErrorWord(tokens, i);
+      if (evidence || (HTTP_5XX.test(key) && isBareStatus(tokens, i, end))) {
+        consumed[i] = 1;
+        cues.push({ start: i, end: i + 1, polarity: 'outage', phrase: `error ${key}`, weak: false, recovery: false });
+      }
+    }
+  }
+  cues.sort((a, b) => a.start - b.start);
+}
+
+/** An error word within ERROR_CODE_WINDOW tokens of token i. */
+function besideErrorWord(tokens: readonly Token[], i: number): boolean {
+  for (let d = -ERROR_CODE_WINDOW; d <= ERROR_CODE_WINDOW; d++) {
+    const t = tokens[i + d];
+    if (d === 0 || !isWordLike(t)) continue;
+    if (singleWordMarkers(t!.key).some((m) => m.role === 'errorWord') || markersAt(tokens, i + d).some((m) => m.role === 'errorWord')) return true;
+  }
+  return false;
+}
+
+/** A bare 500/502/503/504 is a status unless a unit follows it ("503 people", "500 million"). */
+function isBareStatus(tokens: readonly Token[], i: number, end: number): boolean {
+  if (!/^50[0-4]$/.test(tokens[i]!.key)) return false;
+  const next = tokens[i + 1];
+  if (i + 1 >= end || !next || next.kind !== 'word') return true;
+  return CUE_LEXICON.has(next.key) || ['on', 'en', 'em', 'sur', 'auf', 'su', 'in', 'at', 'for', 'again', 'when', 'every', 'all', 'from'].includes(next.key);
+}
+
+/** Drops or flips single cues by their immediate neighbours: modals, negators and conditional endings. */
+function filterCues(tokens: readonly Token[], cues: readonly Cue[], clauseStart: number): Cue[] {
   const out: Cue[] = [];
   for (const cue of cues) {
     const before = (k: number) => (cue.start - k >= clauseStart ? tokens[cue.start - k]?.key : undefined);
     // "should be down for maintenance", "will be down tonight": announced or wished, not happening.
     if (before(1) === 'be' && before(2) !== undefined && MODALS.has(before(2)!)) continue;
+    // "çökerse" (if it crashes), "落ちたら" (if it goes down): a conditional ending on the cue itself.
+    if (cue.polarity === 'outage' && conditionalEnding(tokens, cue)) continue;
     if (cue.polarity === 'outage' && STATE_CUES.has(cue.phrase)) {
       const negated = [1, 2].some((k) => {
         const w = before(k);
-        return w !== undefined && NEGATORS.has(w);
+        return w !== undefined && STATE_NEGATORS.has(w);
       });
       if (negated) {
         out.push({ ...cue, polarity: 'working', phrase: `not ${cue.phrase}`, recovery: false });
@@ -401,22 +667,35 @@ function filterCues(tokens: readonly Token[], cues: readonly Cue[], clauseStart:
   return out;
 }
 
-function clauseNeutraliser(tokens: readonly Token[], start: number, end: number, cues: readonly Cue[]): Clause['neutralisedBy'] {
-  if (cues.length === 0) return undefined;
-  const first = tokens[start];
-  if (first && (first.key === 'if' || (first.key === 'what' && tokens[start + 1]?.key === 'if') || first.key === 'imagine')) {
-    // Only a clause that opens the post or a sentence is a hypothetical; "to see if X is down" is a question.
-    const prev = tokens[start - 1];
-    if (start === 0 || prev?.kind === 'boundary') return 'hypothetical';
+function conditionalEnding(tokens: readonly Token[], cue: Cue): boolean {
+  if (HYPOTHETICAL_ENDINGS.length === 0) return false;
+  const last = tokens[cue.end - 1]!.key;
+  // Japanese writes the ending as the next pieces of the same run ("落ちた" + "ら", "不安定" + "に" + "なったら").
+  let tail = '';
+  for (let k = cue.end; k < cue.end + 3 && CJK_WORD.test(last); k++) {
+    const next = tokens[k];
+    if (!next || next.kind !== 'word' || !CJK_WORD.test(next.key)) break;
+    tail += next.key;
   }
-  let finance = false;
-  for (let i = start; i < end; i++) {
-    const t = tokens[i]!;
-    if (/^(19|20)\d\d$/.test(t.key) || PAST_WORDS.has(t.key)) return 'past';
-    if (t.key === 'last' && PAST_AFTER_LAST.has(tokens[i + 1]?.key ?? '')) return 'past';
-    if (t.key === 'years' && tokens[i + 1]?.key === 'ago') return 'past';
-    if (FINANCE_WORDS.has(t.key)) finance = true;
+  for (const { ending } of HYPOTHETICAL_ENDINGS) {
+    if (last.length > ending.length + 2 && last.endsWith(ending)) return true;
+    if (!tail) continue;
+    const joined = last + tail;
+    for (let p = Math.max(0, last.length - ending.length + 1); p <= joined.length - ending.length; p++) if (joined.startsWith(ending, p)) return true;
   }
-  if (finance && cues.every((c) => FINANCE_SENSITIVE.has(c.phrase))) return 'finance';
+  return false;
+}
+
+function clauseNeutraliser(tokens: readonly Token[], start: number, end: number, cues: readonly Cue[], context: ClauseContext): Neutraliser | undefined {
+  const outage = cues.filter((c) => c.polarity === 'outage');
+  if (outage.length === 0) return undefined;
+  if (context.hypothetical) return 'hypothetical';
+  if (context.past) return 'past';
+  for (let i = start; i < end; i++) if (tokens[i]!.key === 'years' && tokens[i + 1]?.key === 'ago') return 'past';
+  if (context.finance && outage.every((c) => FINANCE_SENSITIVE.has(c.phrase))) return 'finance';
+  if (context.postmortem) return 'postmortem';
+  if (context.news) return 'news';
+  // "my parcel is stuck in the depot": about the parcel, unless the clause names the app or the site.
+  if (context.delivery && !context.surface) return 'delivery';
   return undefined;
 }

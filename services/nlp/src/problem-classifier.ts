@@ -1,6 +1,6 @@
 /**
  * Which kind of problem an outage post describes (login, app, server_connection, messaging,
- * website, other), by natural's naive Bayes classifier trained on data/labelled.jsonl.
+ * website, other), by natural's naive Bayes classifier trained on data/labelled/dev.jsonl.
  *
  * Training is natural's (`BayesClassifier.addDocument` / `train`); its learned model is shipped
  * in natural's own serialised form as data/problem-model.json (without the training documents),

@@ -1,14 +1,14 @@
 /**
- * Writes data/problem-model.json: the problem classifier trained on the training part of
- * data/labelled.jsonl, in natural's serialised form without the training documents. Run it after
+ * Writes data/problem-model.json: the problem classifier trained on the development part of the
+ * labelled set (data/labelled/dev.jsonl; never on the test part), in natural's serialised form without the training documents. Run it after
  * editing the labelled set or the catalog: `npm run build:model --workspace services/nlp`.
  */
 import { writeFileSync } from 'node:fs';
-import { loadLabelledSet, splitLabelledSet } from './labelled-set';
+import { loadLabelledSet } from './labelled-set';
 import { createUnderstanding, PROBLEM_MODEL_PATH } from './understanding';
 
 export function trainShippedProblemModel() {
-  return createUnderstanding({ trainingExamples: splitLabelledSet(loadLabelledSet()).training }).problemModel.toJSON();
+  return createUnderstanding({ trainingExamples: loadLabelledSet().dev }).problemModel.toJSON();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

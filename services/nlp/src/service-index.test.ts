@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadCatalog } from '@downradar/common/catalog';
+import { loadCatalog } from '../../../schemas/catalog/index';
 import { buildServiceIndex, FUZZY_BLOCKLIST_PATH } from './service-index';
 
 const catalog = loadCatalog();

@@ -15,9 +15,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Catalog, CatalogService } from '@downradar/common/catalog';
+import type { Catalog, CatalogService } from '../../../schemas/catalog/index';
 import { DamerauLevenshteinDistance, JaroWinklerDistance } from './natural-parts';
-import { foldText, phraseKeys } from './text-tokens';
+import { foldText, phraseKeys, type Segmenter } from './text-tokens';
 
 /** How sure a name is on its own: ambiguous words need outage context, misspellings cost a little confidence. */
 export type NameCertainty = 'plain' | 'misspelling' | 'ambiguous';
@@ -50,7 +50,8 @@ export const FUZZY_BLOCKLIST_PATH = fileURLToPath(new URL('../data/fuzzy-blockli
 export const OUTAGE_HASHTAG_SUFFIXES = [
   'isdown', 'down', 'outage', 'outages', 'notworking', 'offline', 'fail', 'crash', 'dead', 'broken', 'problems', 'issues',
   'caido', 'caida', 'caidos', 'caiu', 'foradoar', 'nofunciona', 'naofunciona', 'fueradeservicio', 'enpanne', 'panne',
-  'horsservice', 'storung', 'stoerung', 'ausfall', 'gehtnicht', 'kaputt',
+  'horsservice', 'storung', 'stoerung', 'ausfall', 'gehtnicht', 'kaputt', 'nonfunziona', 'giu', 'coktu', 'gangguan',
+  'error', 'неработает', 'лежит', 'упал', 'сбой', '落ちた', '障害', 'معطل', 'واقف', 'طايح', 'डाउन', 'बंद',
 ] as const;
 /** Prefixes that name a service without saying it is down (#deletefacebook is a protest, not an outage). */
 const NEUTRAL_HASHTAG_PREFIXES = ['delete', 'boycott', 'quit', 'ban', 'leave', 'bye', 'byebye', 'goodbye'] as const;
@@ -64,6 +65,15 @@ export interface HashtagReading {
   readonly viaCatalog: boolean;
 }
 
+/** Options of buildServiceIndex. */
+export interface ServiceIndexOptions {
+  fuzzyBlocklist?: ReadonlySet<string>;
+  /** How to cut Japanese names into tokens: the same segmenter the posts are tokenised with. */
+  segmenter?: Segmenter;
+  /** Whether one word says "down" on its own ("معطل" in #واتساب_معطل); default: none do. */
+  isOutageWord?: (key: string) => boolean;
+}
+
 export interface ServiceIndex {
   /** Exact phrase (folded keys joined by one space) to the services it can name. */
   readonly phrases: ReadonlyMap<string, readonly NameTarget[]>;
@@ -72,6 +82,11 @@ export interface ServiceIndex {
   readonly catalog: Catalog;
   /** Fuzzy match of one folded word; null when nothing is close enough or the word is a known real word. */
   fuzzy(word: string): FuzzyHit | null;
+  /**
+   * A single word that names a service only once its inflection is taken off: Arabic proclitics
+   * ("وواتساب", "بيوتيوب") and Russian case endings ("ютубе", "амазона"). Undefined when none.
+   */
+  inflected(word: string): readonly NameTarget[] | undefined;
   /** What a hashtag (folded key, without '#') says about which service. */
   readHashtag(tagKey: string): HashtagReading | null;
   /** Which service a handle (folded, without '@') belongs to. */
@@ -81,6 +96,25 @@ export interface ServiceIndex {
    * countries where the post's language is spoken, else the busiest. `shared` says it was a guess.
    */
   resolveShared(targets: readonly NameTarget[], country: string | undefined, likelyCountries?: readonly string[]): { target: NameTarget; shared: boolean };
+}
+
+const NON_LATIN_WORD = /[\u0400-\u04ff\u0600-\u06ff]/;
+/** Arabic proclitics that stay on a word after its article: و (and), ب (with), ل (for), ف (so), ك (like). */
+const ARABIC_PROCLITICS = /^[وبلفك]/;
+/** Russian case endings, longest first: "амазоном" -> "амазон", "ютубе" -> "ютуб". */
+const RUSSIAN_ENDINGS = ['ами', 'ями', 'ом', 'ем', 'ой', 'ей', 'ах', 'ях', 'ам', 'ям', 'ов', 'е', 'у', 'ю', 'а', 'я', 'ы', 'и'];
+
+/** Stems a word may name a service through, shortest change first. */
+function inflectionCandidates(word: string): string[] {
+  const out: string[] = [];
+  if (/^[\u0600-\u06ff]/.test(word)) {
+    if (ARABIC_PROCLITICS.test(word) && word.length >= 4) out.push(word.slice(1));
+    // "بالواتس" was cut to "واتس" by the tokeniser; "وبالواتس" still carries a proclitic before its article.
+    if (/^[وف](?:ال|بال|لل)/.test(word)) out.push(word.replace(/^[وف](?:ال|بال|لل)/, ''));
+  } else {
+    for (const ending of RUSSIAN_ENDINGS) if (word.length - ending.length >= 3 && word.endsWith(ending)) out.push(word.slice(0, -ending.length));
+  }
+  return out;
 }
 
 function loadFuzzyBlocklist(): Set<string> {
@@ -94,7 +128,7 @@ function loadFuzzyBlocklist(): Set<string> {
 
 const PLAIN_RANK: Record<NameCertainty, number> = { plain: 0, misspelling: 1, ambiguous: 2 };
 
-export function buildServiceIndex(catalog: Catalog, options: { fuzzyBlocklist?: ReadonlySet<string> } = {}): ServiceIndex {
+export function buildServiceIndex(catalog: Catalog, options: ServiceIndexOptions = {}): ServiceIndex {
   const phrases = new Map<string, NameTarget[]>();
   const joined = new Map<string, NameTarget[]>();
   const longestPhraseFrom = new Map<string, number>();
@@ -115,9 +149,10 @@ export function buildServiceIndex(catalog: Catalog, options: { fuzzyBlocklist?: 
   };
 
   for (const service of catalog.services) {
-    const ambiguous = new Set(service.ambiguousAliases.map((a) => phraseKeys(a).join(' ')));
+    const ambiguous = new Set(service.ambiguousAliases.map((a) => phraseKeys(a, options.segmenter).join(' ')));
+    for (const local of service.localNames) if (local.ambiguous) ambiguous.add(phraseKeys(local.name, options.segmenter).join(' '));
     const register = (phrase: string, declared: NameCertainty) => {
-      const keys = phraseKeys(phrase);
+      const keys = phraseKeys(phrase, options.segmenter);
       if (keys.length === 0) return;
       const key = keys.join(' ');
       const certainty: NameCertainty = ambiguous.has(key) ? 'ambiguous' : declared;
@@ -136,6 +171,7 @@ export function buildServiceIndex(catalog: Catalog, options: { fuzzyBlocklist?: 
     register(service.name, 'plain');
     for (const a of service.aliases) register(a, 'plain');
     for (const m of service.misspellings) register(m, 'misspelling');
+    for (const local of service.localNames) register(local.name, local.ambiguous ? 'ambiguous' : 'plain');
   }
   for (const list of phrases.values()) list.sort((a, b) => PLAIN_RANK[a.certainty] - PLAIN_RANK[b.certainty]);
   for (const list of joined.values()) list.sort((a, b) => PLAIN_RANK[a.certainty] - PLAIN_RANK[b.certainty]);
@@ -167,11 +203,62 @@ export function buildServiceIndex(catalog: Catalog, options: { fuzzyBlocklist?: 
   };
 
   const plainOnly = (targets: readonly NameTarget[] | undefined) => targets?.filter((t) => t.certainty !== 'ambiguous') ?? [];
+  const plainOrAmbiguous = (targets: readonly NameTarget[] | undefined) => targets?.[0];
+  const isOutageWord = options.isOutageWord ?? (() => false);
+  const inflectedCache = new Map<string, readonly NameTarget[] | null>();
+
+  const hashtagCache = new Map<string, HashtagReading | null>();
+  function readHashtagUncached(tagKey: string): HashtagReading | null {
+    const compact = tagKey.replace(/_/g, '');
+    if (compact.length < 2) return null;
+    const saysDown = OUTAGE_HASHTAG_SUFFIXES.some((s) => compact.endsWith(s) && compact.length > s.length);
+    const listed = catalogHashtags.get(tagKey) ?? catalogHashtags.get(compact);
+    if (listed) return { service: listed, saysDown, viaCatalog: true };
+    // Words joined by underscores, as scripts without letter case write them: #واتساب_معطل, #инстаграм_не_работает.
+    if (tagKey.includes('_')) {
+      const parts = tagKey.split('_').filter((p) => p.length > 0);
+      const named = plainOrAmbiguous(phrases.get(parts[0]!) ?? index.inflected(parts[0]!));
+      if (named) {
+        const rest = parts.slice(1);
+        const down = rest.length > 0 && (rest.some((p) => isOutageWord(p)) || OUTAGE_HASHTAG_SUFFIXES.some((x) => rest.join('') === x));
+        return { service: named.service, saysDown: down, viaCatalog: false };
+      }
+    }
+    // Not listed: read it as <name><down-suffix>, <protest-prefix><name> or a bare <name>.
+    // A hashtag is deliberate, so ambiguous names count here ("#steamdown", "#teamsdown").
+    for (const suffix of OUTAGE_HASHTAG_SUFFIXES) {
+      if (compact.length > suffix.length + 1 && compact.endsWith(suffix)) {
+        const target = joined.get(compact.slice(0, -suffix.length))?.[0];
+        if (target) return { service: target.service, saysDown: true, viaCatalog: false };
+      }
+    }
+    for (const prefix of NEUTRAL_HASHTAG_PREFIXES) {
+      if (compact.length > prefix.length + 1 && compact.startsWith(prefix)) {
+        const target = plainOnly(joined.get(compact.slice(prefix.length)))[0];
+        if (target) return { service: target.service, saysDown: false, viaCatalog: false };
+      }
+    }
+    const bare = plainOnly(joined.get(compact))[0];
+    return bare ? { service: bare.service, saysDown: false, viaCatalog: false } : null;
+  }
 
   const index: ServiceIndex = {
     phrases,
     longestPhraseFrom,
     catalog,
+    inflected(word) {
+      if (word.length < 4 || !NON_LATIN_WORD.test(word)) return undefined;
+      const cached = inflectedCache.get(word);
+      if (cached !== undefined) return cached ?? undefined;
+      let found: readonly NameTarget[] | undefined;
+      for (const candidate of inflectionCandidates(word)) {
+        found = phrases.get(candidate);
+        if (found) break;
+      }
+      if (inflectedCache.size >= FUZZY_CACHE_LIMIT) inflectedCache.delete(inflectedCache.keys().next().value!);
+      inflectedCache.set(word, found ?? null);
+      return found;
+    },
     fuzzy(word) {
       if (word.length < FUZZY_MIN_LENGTH || /[\d_']/.test(word)) return null;
       const cached = fuzzyCache.get(word);
@@ -182,27 +269,12 @@ export function buildServiceIndex(catalog: Catalog, options: { fuzzyBlocklist?: 
       return hit;
     },
     readHashtag(tagKey) {
-      const compact = tagKey.replace(/_/g, '');
-      if (compact.length < 2) return null;
-      const saysDown = OUTAGE_HASHTAG_SUFFIXES.some((s) => compact.endsWith(s) && compact.length > s.length);
-      const listed = catalogHashtags.get(tagKey) ?? catalogHashtags.get(compact);
-      if (listed) return { service: listed, saysDown, viaCatalog: true };
-      // Not listed: read it as <name><down-suffix>, <protest-prefix><name> or a bare <name>.
-      // A hashtag is deliberate, so ambiguous names count here ("#steamdown", "#teamsdown").
-      for (const suffix of OUTAGE_HASHTAG_SUFFIXES) {
-        if (compact.length > suffix.length + 1 && compact.endsWith(suffix)) {
-          const target = joined.get(compact.slice(0, -suffix.length))?.[0];
-          if (target) return { service: target.service, saysDown: true, viaCatalog: false };
-        }
-      }
-      for (const prefix of NEUTRAL_HASHTAG_PREFIXES) {
-        if (compact.length > prefix.length + 1 && compact.startsWith(prefix)) {
-          const target = plainOnly(joined.get(compact.slice(prefix.length)))[0];
-          if (target) return { service: target.service, saysDown: false, viaCatalog: false };
-        }
-      }
-      const bare = plainOnly(joined.get(compact))[0];
-      return bare ? { service: bare.service, saysDown: false, viaCatalog: false } : null;
+      const cached = hashtagCache.get(tagKey);
+      if (cached !== undefined) return cached;
+      const reading = readHashtagUncached(tagKey);
+      if (hashtagCache.size >= FUZZY_CACHE_LIMIT) hashtagCache.delete(hashtagCache.keys().next().value!);
+      hashtagCache.set(tagKey, reading);
+      return reading;
     },
     readHandle(handleKey) {
       const direct = plainOnly(joined.get(handleKey))[0];

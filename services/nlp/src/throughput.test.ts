@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadCatalog } from '@downradar/common/catalog';
+import { loadCatalog } from '../../../schemas/catalog/index';
 import { measureNlpThroughput, realisticPostMix } from './throughput';
 import { createUnderstanding } from './understanding';
 

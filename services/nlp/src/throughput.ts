@@ -1,6 +1,6 @@
 /**
  * How many posts per second the text understanding handles on one core, on a realistic mix:
- * the labelled posts (complaints, chatter, hard negatives, five languages) mixed with everyday
+ * the labelled posts (complaints, chatter, hard negatives, twelve languages) mixed with everyday
  * posts that name no service, each made unique with a handle, a number or a hashtag as a real
  * firehose would be, so that the per-word caches are exercised rather than flattered.
  * bench/ calls measureNlpThroughput() for the `nlp_posts_per_s` metric.
@@ -52,7 +52,8 @@ const EVERYDAY_POSTS = [
 
 /** A deterministic mix: 60% labelled posts, 40% everyday chatter, every post made unique. */
 export function realisticPostMix(count: number): PostText[] {
-  const labelled = loadLabelledSet().map((e) => e.text);
+  const { dev, test } = loadLabelledSet();
+  const labelled = [...dev, ...test].map((e) => e.text);
   const posts: PostText[] = [];
   for (let i = 0; i < count; i++) {
     const base = i % 5 < 3 ? labelled[(i * 7) % labelled.length]! : EVERYDAY_POSTS[(i * 3) % EVERYDAY_POSTS.length]!;

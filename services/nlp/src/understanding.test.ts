@@ -322,7 +322,7 @@ describe('any input', () => {
 
   it('gives valid signals for every labelled post', () => {
     let signals = 0;
-    for (const text of ['is facebook down?', ...loadLabelledSet().map((e) => e.text)]) {
+    for (const text of ['is facebook down?', ...Object.values(loadLabelledSet()).flat().map((e) => e.text)]) {
       for (const s of understanding.signalsForPost({ id: 'l1', text, at: 5, authorHash: 'a' }, 6)) {
         signals++;
         expect(Value.Check(SignalEvent, s), text).toBe(true);

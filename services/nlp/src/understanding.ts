@@ -19,14 +19,16 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Catalog, CatalogService } from '@downradar/common/catalog';
-import { loadCatalog } from '@downradar/common/catalog';
+import type { Catalog, CatalogService } from '../../../schemas/catalog/index';
+import { loadCatalog } from '../../../schemas/catalog/index';
 import type { PostEvent, ProblemCategory, ReportEvent, SignalEvent } from '../../../schemas/events/index';
-import { analyseCues, CUE_VOCABULARY, LANGUAGE_COUNTRIES, type Cue, type CueLanguage } from './outage-cues';
-import { loadLabelledSet, splitLabelledSet, type LabelledExample } from './labelled-set';
+import { detectLanguage, type DetectedLanguage } from './language-detect';
+import { LANGUAGE_CODES, type LanguageCode } from './lexicon/index';
+import { analyseCues, CUE_VOCABULARY, cueLanguageVotes, isOutageWord, LANGUAGE_COUNTRIES, LEXICON_SEGMENTATION_WORDS, type Cue, type CueLanguage } from './outage-cues';
+import { loadLabelledSet, type LabelledExample } from './labelled-set';
 import { problemFeatures, restoreProblemModel, trainProblemModel, type ProblemModel, type ProblemScores, type SerializedProblemModel } from './problem-classifier';
 import { buildServiceIndex, type NameCertainty } from './service-index';
-import { tokenise, type Token } from './text-tokens';
+import { createSegmenter, tokenise, type Segmenter, type Token } from './text-tokens';
 
 /** The least a post needs to be understood; PostInput and PostEvent both fit. */
 export interface PostText {
@@ -55,6 +57,11 @@ export interface ServiceReading {
 
 export interface Understood {
   readonly postId: string;
+  /**
+   * The language the post is written in, detected from its text (BCP 47: 'en', 'pt', 'hi-Latn',
+   * 'ja'; 'und' when the text gives no evidence). Independent of the language a source declares.
+   */
+  readonly language: DetectedLanguage;
   /** Normalised hashtags of the post (see TokenisedText.hashtags). */
   readonly hashtags: readonly string[];
   /** Some service of the post is said to be down. */
@@ -68,6 +75,8 @@ export interface Understanding {
   understandPost(post: PostText): Understood;
   /** Zero or more signals, one per service the post is about; ids are `${post.id}:${serviceId}`. */
   signalsForPost(post: PostText & Partial<Pick<PostEvent, 'authorHash' | 'receivedAt'>>, receivedAt?: number): SignalEvent[];
+  /** The post's signals and its detected language, from one reading (ingest stores both). */
+  readPost(post: PostText & Partial<Pick<PostEvent, 'authorHash' | 'receivedAt'>>, receivedAt?: number): { language: DetectedLanguage; signals: SignalEvent[] };
   /** A problem report is already understood: one `report` signal, outage true, confidence 1. */
   signalForReport(report: ReportEvent): SignalEvent;
   readonly catalog: Catalog;
@@ -78,7 +87,7 @@ export interface UnderstandingOptions {
   catalog?: Catalog;
   /**
    * Train the problem classifier on these, now. Default: the model shipped in
-   * data/problem-model.json, itself trained on the training part of data/labelled.jsonl.
+   * data/problem-model.json, itself trained on the development part of data/labelled/.
    */
   trainingExamples?: readonly LabelledExample[];
 }
@@ -116,9 +125,33 @@ const TRANSPARENT_WORDS = new Set([
   'keeps', 'even', 'fully', 'officially', 'kinda', 'like', 'el', 'la', 'o', 'a', 'le', 'ist', 'est', 'esta', 'ta', 'tá',
   'está', 'mi', 'meu', 'minha', 'mon', 'ma', 'mein', 'meine', 'de', 'do', 'da', 'the', 'whole', 'entire', 'network',
   'internet', 'broadband', 'wifi', 'sign', 'in', 'log', 'on',
+  // Particles and pronouns of the other lexicon languages: "インスタが落ちてる", "الواتساب عندي واقف", "mera whatsapp".
+  'が', 'は', 'も', 'の', 'を', 'って', 'で', 'に', 'عندي', 'عندكم', 'عندك', 'الحين', 'का', 'की', 'के', 'में', 'पर', 'तो', 'भी',
+  'ka', 'ki', 'ke', 'pe', 'to', 'bhi', 'mera', 'meri', 'у', 'меня', 'опять', 'снова', 'yine', 'bende', 'hala', 'lagi', 'aku',
+  'udah', 'masih', 'di', 'il', 'lo', 'mio', 'mia', 'ancora', 'di', 'nuovo', 'ya', 'encore', 'wieder', 'schon', 'otra', 'vez', 'de',
+  'novo', 'ainda', 'hoy', 'hoje',
 ]);
 /** Before an ambiguous name, these make it a place you go to: "on Teams", "to Signal", "from WhatsApp". */
-const PLATFORM_PREPOSITIONS = new Set(['on', 'to', 'from', 'via', 'using', 'into', 'onto', 'en', 'no', 'na', 'auf', 'sur', 'por']);
+const PLATFORM_PREPOSITIONS = new Set([
+  'on', 'to', 'from', 'via', 'using', 'into', 'onto', 'en', 'no', 'na', 'auf', 'sur', 'por', 'a', 'pro', 'pra', 'para', 'zu',
+  'ke', 'di', 'su', 'sul', 'nach', 'pe', 'par', 'em', 'ao',
+]);
+/** Turkish writes a case ending after an apostrophe only on proper nouns: "teams'e geçeriz" is the product. */
+const TURKISH_PROPER_NOUN = /^[\p{L}\p{N}]{2,}['’](?!(?:t|s|re|ve|ll|d|m)$)\p{L}{1,5}$/u;
+/**
+ * Words that make an ambiguous name the product: "the teams link", "zoom meeting", "リンク",
+ * "رابط زوم" (folded). A word of the name's own language next to it is enough.
+ */
+const SERVICE_CONTEXT_WORDS = new Set([
+  'link', 'links', 'meeting', 'meetings', 'call', 'calls', 'webinar', 'account', 'login', 'server', 'servers', 'app',
+  'enlace', 'reunion', 'reuniao', 'chamada', 'lien', 'appel', 'besprechung', 'anruf', 'riunione', 'chiamata', 'toplanti',
+  'toplantisindan', 'toplantidan', 'linki', 'rapat', 'tautan', 'リンク', '会議', 'رابط', 'اجتماع', 'لينك', 'लिंक', 'मीटिंग',
+  'ссылка', 'ссылку', 'встреча', 'встречи', 'созвон',
+]);
+/** How far a service context word may sit from an ambiguous name, in tokens. */
+const SERVICE_CONTEXT_WINDOW = 2;
+const LATIN_WORD = /^[a-z0-9]/;
+
 /**
  * How far (in words that carry meaning) a cue may sit from an ambiguous name: "Steam is down",
  * "signal messages stuck" count; "prime time tv is dead" does not.
@@ -130,6 +163,9 @@ const BACK_REFERENCE_WORDS = new Set([
   'lmao', 'well', 'oh', 'ah', 'it', "it's", 'its', 'they', "they're", 'that', 'this', 'now', 'all', 'seems', 'still',
   'everything', 'update', 'edit', 'and', 'ya', 'ja', 'si', 'oui', 'mas', 'mais', 'pero', 'aber', 'just', 'is', 'are',
   'was', 'again', 'finally', 'enfin', 'already', 'totally', 'completely', 'also', 'too', 'ca', 'es', 'est', 'e',
+  // The same openers in the other lexicon languages: "ama", "ma", "tapi", "lekin", "но", "لكن", "けど".
+  'ama', 'fakat', 'ma', 'pero', 'tapi', 'lekin', 'magar', 'но', 'а', 'и', 'لكن', 'بس', 'けど', 'でも', 'und', 'et', 'y', 'dan',
+  've', 'aur',
 ]);
 /** "whatsapp too", "instagram also", "e o insta também": the same state as the clause before. */
 const ALSO_WORDS = new Set(['too', 'also', 'aswell', 'same', 'tambien', 'tambem', 'aussi', 'auch', 'ebenfalls']);
@@ -183,26 +219,48 @@ function clip(text: string): string {
   return text.length <= MAX_EVIDENCE_LENGTH ? text : `${text.slice(0, MAX_EVIDENCE_LENGTH - 1)}…`;
 }
 
+/** Every name of every service, in every script: Japanese ones become words of the segmenter. */
+function catalogNames(catalog: Catalog): string[] {
+  return catalog.services.flatMap((s) => [s.id, s.name, ...s.aliases, ...s.ambiguousAliases, ...s.misspellings, ...s.localNames.map((l) => l.name)]);
+}
+
+/**
+ * Languages written in another script: there, a Latin word ("Teams", "Zoom", "X") is a name,
+ * not an English word that may be a name.
+ */
+const NON_LATIN_LANGUAGES: ReadonlySet<string> = new Set(['ja', 'ar', 'hi', 'ru', 'uk', 'zh', 'ko', 'th', 'he', 'el', 'fa']);
+
+/** Posts whose language is known by script or clear function words read context words of that language only. */
+const LANGUAGE_CONFIDENCE_TO_GATE = 0.5;
+
 export function createUnderstanding(options: UnderstandingOptions = {}): Understanding {
   const catalog = options.catalog ?? loadCatalog();
-  const index = buildServiceIndex(catalog);
+  const segmenter: Segmenter = createSegmenter([...LEXICON_SEGMENTATION_WORDS, ...catalogNames(catalog)]);
+  const index = buildServiceIndex(catalog, { segmenter, isOutageWord });
 
   /** Steps 1-6, shared by training (which needs the features) and by understandPost. */
   const read = (post: PostText) => {
-    const { tokens, hashtags } = tokenise(post.text);
+    const { tokens, hashtags } = tokenise(post.text, segmenter);
     const hashtagTokens = new Uint8Array(tokens.length);
     const mentions: Mention[] = [];
 
-    tokens.forEach((t, i) => {
-      if (t.kind !== 'hashtag') return;
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      if (t.kind !== 'hashtag') continue;
       const reading = index.readHashtag(t.key);
-      if (!reading) return;
+      if (!reading) continue;
       hashtagTokens[i] = 1;
       mentions.push(newMention(reading.service, i, i + 1, 'hashtag', 'plain', reading.saysDown, reading.viaCatalog ? 0.95 : 0.9, `hashtag #${t.raw.toLowerCase()}`));
-    });
+    }
 
-    const cues = analyseCues(tokens, hashtagTokens);
-    const likelyCountries = likelyCountriesOf(post.lang, cues.languages);
+    const guess = detectLanguage(post.text, tokens, cueLanguageVotes(tokens));
+    const declared = declaredLexicon(post.lang);
+    const gate = new Set<LanguageCode>();
+    if (guess.lexicon && guess.confidence >= LANGUAGE_CONFIDENCE_TO_GATE) gate.add(guess.lexicon);
+    if (declared) gate.add(declared);
+    const cues = analyseCues(tokens, hashtagTokens, gate.size > 0 ? { languages: gate } : {});
+    const language = guess;
+    const likelyCountries = likelyCountriesOf(post.lang, language.lexicon, cues.languages);
     const taken = new Uint8Array(tokens.length);
     for (let i = 0; i < tokens.length; i++) taken[i] = cues.consumed[i]! | hashtagTokens[i]!;
 
@@ -240,6 +298,14 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
           matched = true;
         }
       }
+      if (!matched) {
+        const targets = index.inflected(t.key);
+        if (targets) {
+          const { target, shared } = index.resolveShared(targets, post.country, likelyCountries);
+          mentions.push(newMention(target.service, i, i + 1, 'alias', target.certainty, false, (target.certainty === 'ambiguous' ? 0.65 : 0.85) * (shared ? 0.8 : 1), `inflected name "${t.key}" ~ "${target.phrase}"`));
+          matched = true;
+        }
+      }
       if (!matched && !CUE_VOCABULARY.has(t.key)) {
         const hit = index.fuzzy(t.key);
         if (hit) {
@@ -250,8 +316,8 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
     }
 
     assignPolarity(tokens, cues, mentions);
-    decideAmbiguous(tokens, mentions);
-    return { tokens, hashtags, mentions, cues, serviceTokens: markServiceTokens(tokens.length, mentions) };
+    decideAmbiguous(tokens, mentions, cues, NON_LATIN_LANGUAGES.has(language.language));
+    return { tokens, hashtags, mentions, cues, language: language.language, serviceTokens: markServiceTokens(tokens.length, mentions) };
   };
 
   const trainOn = (examples: readonly LabelledExample[]) =>
@@ -265,10 +331,10 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
     );
   const problemModel = options.trainingExamples
     ? trainOn(options.trainingExamples)
-    : (loadShippedProblemModel() ?? trainOn(splitLabelledSet(loadLabelledSet()).training));
+    : (loadShippedProblemModel() ?? trainOn(loadLabelledSet().dev));
 
   const understandPost = (post: PostText): Understood => {
-    const { tokens, hashtags, mentions, serviceTokens } = read(post);
+    const { tokens, hashtags, mentions, serviceTokens, language } = read(post);
     const counted = mentions.filter((m) => m.counted);
     const byService = new Map<string, Mention[]>();
     for (const m of counted) {
@@ -301,7 +367,29 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
       });
       anyOutage ||= outage;
     }
-    return { postId: post.id, hashtags, outage: anyOutage, problem: scores ? problemModel.best(scores) : 'other', services };
+    return { postId: post.id, language, hashtags, outage: anyOutage, problem: scores ? problemModel.best(scores) : 'other', services };
+  };
+
+  const readPost = (post: PostText & Partial<Pick<PostEvent, 'authorHash' | 'receivedAt'>>, receivedAt?: number): { language: DetectedLanguage; signals: SignalEvent[] } => {
+    const understood = understandPost(post);
+    const received = receivedAt ?? post.receivedAt ?? Date.now();
+    const hashtags = understood.hashtags.slice(0, MAX_HASHTAGS);
+    const signals: SignalEvent[] = understood.services.map((s) => ({
+      id: signalIdFor(post.id, s.serviceId),
+      sourceId: post.id,
+      serviceId: s.serviceId,
+      kind: s.kind,
+      at: post.at ?? received,
+      receivedAt: received,
+      outage: s.outage,
+      problem: s.problem,
+      confidence: s.confidence,
+      ...(post.country ? { country: post.country } : {}),
+      ...(post.authorHash ? { reporterHash: post.authorHash } : {}),
+      hashtags,
+      evidence: [...s.evidence],
+    }));
+    return { language: understood.language, signals };
   };
 
   return {
@@ -309,25 +397,9 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
     problemModel,
     understandPost,
     signalsForPost(post, receivedAt) {
-      const understood = understandPost(post);
-      const received = receivedAt ?? post.receivedAt ?? Date.now();
-      const hashtags = understood.hashtags.slice(0, MAX_HASHTAGS);
-      return understood.services.map((s) => ({
-        id: signalIdFor(post.id, s.serviceId),
-        sourceId: post.id,
-        serviceId: s.serviceId,
-        kind: s.kind,
-        at: post.at ?? received,
-        receivedAt: received,
-        outage: s.outage,
-        problem: s.problem,
-        confidence: s.confidence,
-        ...(post.country ? { country: post.country } : {}),
-        ...(post.authorHash ? { reporterHash: post.authorHash } : {}),
-        hashtags,
-        evidence: [...s.evidence],
-      }));
+      return readPost(post, receivedAt).signals;
     },
+    readPost,
     signalForReport(report) {
       return {
         id: report.id,
@@ -341,18 +413,26 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
         confidence: 1,
         ...(report.country ? { country: report.country } : {}),
         reporterHash: report.reporterHash,
-        hashtags: report.text ? tokenise(report.text).hashtags.slice(0, MAX_HASHTAGS) : [],
+        hashtags: report.text ? tokenise(report.text, segmenter).hashtags.slice(0, MAX_HASHTAGS) : [],
         evidence: [`report button: ${report.problem}`],
       };
     },
   };
+
 }
 
-/** Countries the post probably comes from, by its declared language or the language of its cue words. */
-function likelyCountriesOf(lang: string | undefined, cueLanguages: ReadonlySet<CueLanguage>): readonly string[] {
-  const declared = lang?.slice(0, 2).toLowerCase();
-  if (declared && declared in LANGUAGE_COUNTRIES) return LANGUAGE_COUNTRIES[declared as CueLanguage];
+/** The lexicon language a source declared ("pt-BR" -> pt), if downradar has one for it. */
+function declaredLexicon(lang: string | undefined): LanguageCode | undefined {
+  const code = lang?.slice(0, 2).toLowerCase();
+  return code && (LANGUAGE_CODES as readonly string[]).includes(code) ? (code as LanguageCode) : undefined;
+}
+
+/** Countries the post probably comes from: by its declared language, its detected language, or the language of its cue words. */
+function likelyCountriesOf(lang: string | undefined, detected: LanguageCode | undefined, cueLanguages: ReadonlySet<CueLanguage>): readonly string[] {
+  const declared = declaredLexicon(lang);
+  if (declared) return LANGUAGE_COUNTRIES[declared];
   if (cueLanguages.size === 1) return LANGUAGE_COUNTRIES[[...cueLanguages][0]!];
+  if (detected) return LANGUAGE_COUNTRIES[detected];
   return [];
 }
 
@@ -428,27 +508,32 @@ function assignPolarity(tokens: readonly Token[], analysis: ReturnType<typeof an
   });
   analysis.clauses.forEach((clause, c) => {
     if (clause.cues.length === 0 || (mentionsByClause.get(c)?.length ?? 0) > 0) return;
-    // "my wifi is fine" has a subject of its own; only a clause without one refers back.
+    // "my wifi is fine" has a subject of its own; only a clause without one refers back. One word
+    // of its own ("but video won't play") may still be a part of the service: it can say "down", never "fine".
     const firstCue = clause.cues[0]!.start;
+    let ownWords = 0;
     for (let i = clause.start; i < firstCue; i++) {
       const t = tokens[i]!;
-      if ((t.kind === 'word' || t.kind === 'hashtag') && !BACK_REFERENCE_WORDS.has(t.key)) return;
+      if ((t.kind === 'word' || t.kind === 'hashtag') && !BACK_REFERENCE_WORDS.has(t.key)) ownWords++;
     }
+    const firstOutage = clause.cues.find((q) => q.polarity === 'outage');
+    if (ownWords > 1 || (ownWords === 1 && (!firstOutage || clause.cues.some((q) => q.polarity === 'working')))) return;
+    const partOnly = ownWords === 1;
     // An orphan clause ("works again now", "won't load."): it speaks about the nearest earlier clause with services.
     let target: Mention[] | undefined;
     for (let k = c - 1; k >= 0 && !target; k--) target = mentionsByClause.get(k);
     for (let k = c + 1; k < analysis.clauses.length && !target; k++) target = mentionsByClause.get(k);
     if (!target) return;
-    const working = clause.cues.find((q) => q.polarity === 'working');
+    const working = partOnly ? undefined : clause.cues.find((q) => q.polarity === 'working');
     for (const m of target) {
       if (working) {
         // "was down for an hour but works again", "is facebook down? nope, works for me": the later word wins.
         m.polarity = 'working';
         m.polarityFrom = working;
         m.polarityFromOrphan = true;
-      } else if (m.polarity === null) {
+      } else if (m.polarity === null && (firstOutage || !partOnly)) {
         m.polarity = 'outage';
-        m.polarityFrom = clause.cues[0]!;
+        m.polarityFrom = firstOutage ?? clause.cues[0]!;
         m.polarityFromOrphan = true;
         m.cueDistance = 3;
       }
@@ -457,8 +542,21 @@ function assignPolarity(tokens: readonly Token[], analysis: ReturnType<typeof an
 }
 
 /** Step 6: which ambiguous names stand for their service. */
-function decideAmbiguous(tokens: readonly Token[], mentions: Mention[]): void {
+function decideAmbiguous(tokens: readonly Token[], mentions: Mention[], analysis: ReturnType<typeof analyseCues>, nonLatinPost: boolean): void {
   if (!mentions.some((m) => m.certainty === 'ambiguous')) return;
+  const meaningfulBefore = meaningfulWordCounts(tokens);
+  /** A cue a neutraliser dropped, right beside the name: "in case zoom dies" is about Zoom, just not now. */
+  // Market talk is about the company ("Meta shares fell", "Акции Meta упали"), never the service.
+  const aboutMarkets = (m: Mention) => analysis.clauses[analysis.clauseOf[m.start]!]?.neutralisedBy === 'finance';
+  const besideDroppedCue = (m: Mention) =>
+    !aboutMarkets(m) &&
+    (analysis.clauses[analysis.clauseOf[m.start]!]?.dropped ?? []).some((cue) => distanceBetween(meaningfulBefore, m, cue) <= AMBIGUOUS_MAX_CUE_DISTANCE);
+  const besideContextWord = (m: Mention) => {
+    for (let k = Math.max(0, m.start - SERVICE_CONTEXT_WINDOW); k < Math.min(tokens.length, m.end + SERVICE_CONTEXT_WINDOW); k++) {
+      if ((k < m.start || k >= m.end) && SERVICE_CONTEXT_WORDS.has(tokens[k]!.key)) return true;
+    }
+    return false;
+  };
   const hashtagServices = new Set(mentions.filter((m) => m.via === 'hashtag').map((m) => m.service.id));
   const certainServices = new Set(mentions.filter((m) => m.certainty !== 'ambiguous').map((m) => m.service.id));
   const hasCertainOther = (m: Mention) => certainServices.size > 1 || (certainServices.size === 1 && !certainServices.has(m.service.id));
@@ -470,7 +568,11 @@ function decideAmbiguous(tokens: readonly Token[], mentions: Mention[]): void {
     m.counted =
       hashtagServices.has(m.service.id) ||
       (m.polarity !== null && !m.polarityFromOrphan && m.cueDistance <= AMBIGUOUS_MAX_CUE_DISTANCE) ||
-      asPlatform;
+      asPlatform ||
+      (nonLatinPost && LATIN_WORD.test(first.key) && !aboutMarkets(m)) ||
+      TURKISH_PROPER_NOUN.test(first.raw) ||
+      besideDroppedCue(m) ||
+      besideContextWord(m);
   }
   // Lists: "outlook and teams both dead" - a name listed beside a counted one is counted too.
   // Only neighbours in text order can be listed together, so each name looks left and right.

@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import {
+  ConfigError,
   createKafka,
   createLogger,
   createMetricsRegistry,
@@ -9,6 +10,7 @@ import {
   kafkaError,
   loadApiKeys,
   topicNames,
+  warnUnscopedKeys,
   type ApiKeyStore,
   type Logger,
   type Producer,
@@ -18,6 +20,7 @@ import { startAlertConsumers, type AlertConsumers } from './alerts.consumer';
 import { loadCatalogLookup, type CatalogLookup } from './catalog-lookup';
 import type { NotifierConfig } from './config';
 import { createDeliveryEngine, type DeliveryEngine } from './delivery-engine';
+import { createDestinationGuard, type DestinationGuard } from './destination-guard';
 import { webhookRetryTopic } from './retry-record';
 import { SubscriptionStore } from './subscription-store';
 import { subscriptionRoutes } from './subscriptions.route';
@@ -25,9 +28,13 @@ import { subscriptionRoutes } from './subscriptions.route';
 export interface HttpAppOptions {
   store: SubscriptionStore;
   apiKeys: ApiKeyStore;
+  /** Where subscriptions may point; default: the rules with no allowlist. */
+  guard?: DestinationGuard;
   registry: Registry;
   logger?: Logger;
   isReady?: () => boolean;
+  /** How long a subscription's host may take to resolve when it is created. */
+  checkTimeoutMs?: number;
 }
 
 /** The small HTTP side: subscriptions API, health, metrics. Tests drive it with app.inject. */
@@ -56,7 +63,7 @@ export function buildHttpApp(o: HttpAppOptions): FastifyInstance {
     return reply.code(ready ? 200 : 503).send({ ready });
   });
   app.get('/metrics', async (_req, reply) => reply.type(o.registry.contentType).send(await o.registry.metrics()));
-  app.register(subscriptionRoutes, { store: o.store, apiKeys: o.apiKeys });
+  app.register(subscriptionRoutes, { store: o.store, apiKeys: o.apiKeys, guard: o.guard ?? createDestinationGuard(), checkTimeoutMs: o.checkTimeoutMs ?? 5000 });
   return app;
 }
 
@@ -78,6 +85,7 @@ export interface NotifierDeps {
   store?: SubscriptionStore;
   apiKeys?: ApiKeyStore;
   catalog?: CatalogLookup;
+  guard?: DestinationGuard;
 }
 
 export function buildNotifier(config: NotifierConfig, deps: NotifierDeps = {}): Notifier {
@@ -86,6 +94,7 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps = {}): 
   const store = deps.store ?? SubscriptionStore.load(config.notifierSubscriptionsFile);
   const apiKeys = deps.apiKeys ?? loadApiKeys({ hashes: config.apiKeyHashes, file: config.apiKeysFile });
   const catalog = deps.catalog ?? loadCatalogLookup(config.catalogFile);
+  const guard = deps.guard ?? guardFromConfig(config);
   const names = topicNames(config.topicPrefix);
   const retryTopic = webhookRetryTopic(config.topicPrefix);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'downradar-notifier', logger });
@@ -106,12 +115,14 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps = {}): 
     registry,
     nameOf: catalog.nameOf,
     deliveredSetSize: config.notifierDeliveredSetSize,
+    guard,
   });
 
   let consumers: AlertConsumers | undefined;
   let ready = false;
-  const http = buildHttpApp({ store, apiKeys, registry, logger, isReady: () => ready });
+  const http = buildHttpApp({ store, apiKeys, registry, logger, guard, checkTimeoutMs: config.webhookTimeoutMs, isReady: () => ready });
   if (apiKeys.size === 0) logger.warn('no API key configured: the subscriptions API refuses every request (set DOWNRADAR_API_KEY_HASHES)');
+  warnUnscopedKeys(apiKeys, logger);
 
   return {
     http,
@@ -155,6 +166,15 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps = {}): 
       await http.close();
     },
   };
+}
+
+/** The destination rules with the configured allowlist; a bad entry stops the notifier naming the variable. */
+export function guardFromConfig(config: Pick<NotifierConfig, 'webhookAllow' | 'webhookDnsServers'>): DestinationGuard {
+  try {
+    return createDestinationGuard({ allow: config.webhookAllow, dnsServers: config.webhookDnsServers });
+  } catch (err) {
+    throw new ConfigError('DOWNRADAR_WEBHOOK_ALLOW', (err as Error).message);
+  }
 }
 
 /** A broker busy creating or deleting other topics answers some admin calls with retriable errors for a moment. */

@@ -1,4 +1,4 @@
-import { loadCatalog } from '@downradar/common';
+import { loadCatalog } from '../../../schemas/catalog/index';
 import type { FamilyOf } from './filter';
 
 /**

@@ -8,6 +8,7 @@ import { urlOrigin } from './subscription';
 import type { SubscriptionStore } from './subscription-store';
 import type { WebhookRetryRecord } from './retry-record';
 import { postWebhook, webhookBody, webhookHeaders, type AttemptOutcome } from './webhook-request';
+import { createDestinationGuard, type DestinationGuard } from './destination-guard';
 
 /**
  * The delivery engine: one job per (subscription, eventId), each running its own retry
@@ -53,8 +54,10 @@ export interface DeliveryEngineOptions {
   registry?: Registry;
   nameOf?: (serviceId: string) => string;
   deliveredSetSize?: number;
+  /** Where deliveries may go (destination-guard.ts); default: the rules with no allowlist. */
+  guard?: DestinationGuard;
   /** Injected in unit tests. */
-  post?: typeof postWebhook;
+  post?: (url: string, body: string, headers: Record<string, string>, timeoutMs: number) => Promise<AttemptOutcome>;
   now?: () => number;
   random?: () => number;
 }
@@ -132,7 +135,8 @@ export function deliveryKey(subscriptionId: string, eventId: string): string {
 export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngine {
   const { store, policy, logger } = opts;
   const now = opts.now ?? Date.now;
-  const post = opts.post ?? postWebhook;
+  const guard = opts.guard ?? createDestinationGuard();
+  const post = opts.post ?? ((url: string, body: string, headers: Record<string, string>, timeoutMs: number) => postWebhook(url, body, headers, timeoutMs, guard));
   const jobs = new Map<string, DeliveryJob & { resolve(s: Settlement): void }>();
   const settled = new BoundedSet<Settlement>(opts.deliveredSetSize ?? 100_000);
   const limiters = new Map<string, Semaphore>();
@@ -222,8 +226,13 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
       }
       job.lastError = `${outcome.code}: ${outcome.reason}`.slice(0, 500);
       if (!outcome.retriable) {
-        await sendDeadLetter(job, sub, outcome.code, `refused by the receiver after ${job.attempts} attempt(s): ${outcome.reason}`);
-        logger?.warn({ subscriptionId: sub.id, url: urlOrigin(sub.url), eventId: job.event.eventId, code: outcome.code }, 'webhook refused: dead-lettered');
+        const byNotifier = outcome.refusedBy === 'notifier';
+        const reason = byNotifier ? `destination refused by the notifier (rule: ${outcome.rule}): ${outcome.reason}` : `refused by the receiver after ${job.attempts} attempt(s): ${outcome.reason}`;
+        await sendDeadLetter(job, sub, outcome.code, reason);
+        logger?.warn(
+          { subscriptionId: sub.id, url: urlOrigin(sub.url), eventId: job.event.eventId, code: outcome.code, ...(byNotifier ? { rule: outcome.rule } : {}) },
+          byNotifier ? 'webhook destination refused: dead-lettered' : 'webhook refused: dead-lettered',
+        );
         return settle(job, { result: 'dead_lettered', attempts: job.attempts, code: outcome.code, reason: outcome.reason });
       }
       const at = nextAttemptAt({

@@ -1,5 +1,6 @@
 /** `npm run start --workspace services/notifier`: the notifier process. The wiring is in app.ts. */
-import { CatalogError, createLogger, exitOnConfigError, loadConfig, onShutdown } from '@downradar/common';
+import { ConfigError, createLogger, exitOnConfigError, loadConfig, onShutdown } from '@downradar/common';
+import { CatalogError } from '../../../schemas/catalog/index';
 import { buildNotifier } from './app';
 import { notifierConfig } from './config';
 import { SubscriptionFileError } from './subscription-store';
@@ -17,6 +18,7 @@ let notifier: ReturnType<typeof buildNotifier>;
 try {
   notifier = buildNotifier(config, { logger });
 } catch (err) {
+  if (err instanceof ConfigError) exitOnConfigError(err);
   if (err instanceof SubscriptionFileError || err instanceof CatalogError) {
     console.error(err.message);
     process.exit(1);

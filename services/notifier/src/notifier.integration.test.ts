@@ -18,6 +18,7 @@ import { buildNotifier, type Notifier } from './app';
 import { notifierConfig } from './config';
 import { verifySignature } from './signature';
 import { incidentEvent } from './test-fixtures';
+import { TestDnsServer } from './test-dns-server';
 import { TestReceiver, waitFor } from './test-receiver';
 
 /**
@@ -52,7 +53,9 @@ async function world(env: Record<string, string> = {}): Promise<World> {
     DOWNRADAR_TOPIC_PREFIX: prefix,
     DOWNRADAR_KAFKA_PARTITIONS: '3',
     DOWNRADAR_NOTIFIER_SUBSCRIPTIONS_FILE: join(dir, 'subscriptions.json'),
-    DOWNRADAR_API_KEY_HASHES: hashApiKey(API_KEY),
+    DOWNRADAR_API_KEY_HASHES: `${hashApiKey(API_KEY)}:subscriptions`,
+    // The receivers of these tests are on loopback, which the notifier refuses unless allowed.
+    DOWNRADAR_WEBHOOK_ALLOW: '127.0.0.1',
     DOWNRADAR_API_KEYS_FILE: join(dir, 'no-such-file'),
     DOWNRADAR_NOTIFIER_FROM_BEGINNING: 'true',
     DOWNRADAR_NOTIFIER_PORT: '0',
@@ -277,5 +280,125 @@ describe('notifier against the real broker', () => {
     await new Promise((r) => setTimeout(r, 3000));
     expect(eventIdsOf(rcv).sort()).toEqual(events.map((e) => e.eventId).sort());
     expect(rcv.delivered.every((r) => Number(r.headers['x-downradar-delivery-attempt']) > 1)).toBe(true);
+  });
+});
+
+/**
+ * Webhooks that cannot reach inside (SSRF), against the real notifier: its HTTP API, Kafka, a
+ * DNS server it asks like a real one (test-dns-server.ts, via DOWNRADAR_WEBHOOK_DNS_SERVERS) and
+ * receivers on loopback. 127.0.0.2 stands for a receiver the operator allowed
+ * (DOWNRADAR_WEBHOOK_ALLOW=127.0.0.2); a receiver on 127.0.0.1 at the same port stands for what
+ * is inside (ClickHouse's HTTP port, a service's API), and must never get a request.
+ */
+describe('webhook destinations (SSRF)', () => {
+  async function dnsServer(answer: ConstructorParameters<typeof TestDnsServer>[0]): Promise<TestDnsServer> {
+    const d = await new TestDnsServer(answer).start();
+    cleanups.push(() => d.stop());
+    return d;
+  }
+
+  /** An allowed receiver on 127.0.0.2 and an inside one on 127.0.0.1, on the same port. */
+  async function allowedAndInside(behaviour?: ConstructorParameters<typeof TestReceiver>[0]): Promise<{ allowed: TestReceiver; inside: TestReceiver }> {
+    for (let attempt = 0; ; attempt++) {
+      const allowed = await new TestReceiver(behaviour, '127.0.0.2').start();
+      try {
+        const inside = await new TestReceiver(() => 200, '127.0.0.1').start(allowed.port);
+        cleanups.push(() => allowed.stop(), () => inside.stop());
+        return { allowed, inside };
+      } catch (err) {
+        await allowed.stop();
+        if (attempt >= 5) throw err;
+      }
+    }
+  }
+
+  const ssrfEnv = (dns: TestDnsServer) => ({ DOWNRADAR_WEBHOOK_ALLOW: '127.0.0.2', DOWNRADAR_WEBHOOK_DNS_SERVERS: dns.server });
+
+  it('refuses subscriptions to loopback, private and link-local targets with 400 naming the rule', async () => {
+    const dns = await dnsServer((name) => ({ 'loop.test': ['127.0.0.1'], 'meta.test': ['169.254.169.254'], 'fine.test': ['127.0.0.2'] })[name]);
+    const w = await world(ssrfEnv(dns));
+    const base = `http://127.0.0.1:${(w.notifier.http.server.address() as { port: number }).port}`;
+    const create = (url: string) =>
+      fetch(`${base}/v1/subscriptions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY }, body: JSON.stringify({ url }) });
+    const cases: [url: string, rule: string][] = [
+      ['http://127.0.0.1:8123/?query=SELECT%201', 'loopback'],
+      ['http://[::1]:8123/', 'loopback'],
+      ['http://localhost:8083/v1/subscriptions', 'loopback'],
+      ['http://loop.test:8123/', 'loopback'],
+      ['http://10.0.0.1/hook', 'private'],
+      ['http://169.254.169.254/latest/meta-data/iam/', 'link-local'],
+      ['http://meta.test/latest/meta-data/', 'link-local'],
+      ['http://[fd00::1]/hook', 'unique-local'],
+    ];
+    for (const [url, rule] of cases) {
+      const res = await create(url);
+      const body = (await res.json()) as { error: string; rule: string; message: string };
+      expect(res.status, url).toBe(400);
+      expect(body, url).toMatchObject({ error: 'DESTINATION_REFUSED', rule });
+    }
+    expect(dns.aQueries('loop.test')).toBe(1);
+    expect(w.notifier.store.size).toBe(0);
+    // The allowlisted receiver address is accepted, by address and by name.
+    expect((await create('http://127.0.0.2:9/hook')).status).toBe(201);
+    expect((await create('http://fine.test:9/hook')).status).toBe(201);
+  });
+
+  it('checks every delivery again: a name that now resolves to loopback is refused and dead-lettered, the checked address is the one connected to, a redirect to loopback is not followed', async () => {
+    // rebind.test: allowed when subscribed, loopback at delivery. pin.test: allowed for the first
+    // two lookups (subscription, delivery check), loopback for any lookup after that.
+    const dns = await dnsServer((name, n) => {
+      if (name === 'rebind.test') return n === 0 ? ['127.0.0.2'] : ['127.0.0.1'];
+      if (name === 'pin.test') return n <= 1 ? ['127.0.0.2'] : ['127.0.0.1'];
+      return undefined;
+    });
+    const w = await world(ssrfEnv(dns));
+    const plain = await allowedAndInside();
+    const redirecting = await allowedAndInside(() => ({ status: 302, headers: { location: `http://127.0.0.1:${plain.inside.port}/inside` } }));
+    const rebind = await w.subscribe({ url: `http://rebind.test:${plain.allowed.port}/hook` });
+    const pin = await w.subscribe({ url: `http://pin.test:${plain.allowed.port}/hook` });
+    const redirect = await w.subscribe({ url: redirecting.allowed.url });
+    const dlq = await collect(w.notifier.topics.webhookDlq);
+
+    const ev = incidentEvent({ incidentId: `inc-${w.prefix}` });
+    await w.produce([ev]);
+    await waitFor(() => dlq.values.length >= 2 && plain.allowed.delivered.length >= 1, 30_000, 'two dead letters and one delivery');
+    const records = dlq.values.map((v) => JSON.parse(v) as DlqRecord);
+
+    const refused = records.find((r) => r.id === `${rebind.id}:${ev.eventId}`)!;
+    expect(refused.code).toBe('WEBHOOK_DESTINATION_REFUSED');
+    expect(refused.reason).toContain('destination refused by the notifier (rule: loopback)');
+    expect(refused.reason).toContain('rebind.test resolves to 127.0.0.1, a loopback address (127.0.0.0/8)');
+    expect(JSON.parse(refused.payload)).toEqual(ev);
+
+    // pin.test: delivered to 127.0.0.2 after exactly two lookups; no third lookup sent it inside.
+    expect(plain.allowed.delivered).toHaveLength(1);
+    expect(plain.allowed.delivered[0]!.headers['x-downradar-subscription-id']).toBe(pin.id);
+    expect(dns.aQueries('pin.test')).toBe(2);
+
+    const redirected = records.find((r) => r.id === `${redirect.id}:${ev.eventId}`)!;
+    expect(redirected.code).toBe('WEBHOOK_HTTP_302');
+    expect(redirected.reason).toContain('redirects are not followed');
+    expect(redirecting.allowed.requests).toHaveLength(1);
+
+    await new Promise((r) => setTimeout(r, 500));
+    expect(plain.inside.requests).toHaveLength(0);
+    expect(redirecting.inside.requests).toHaveLength(0);
+  });
+
+  it('refuses at delivery an address that is no longer allowed (subscriptions file, allowlist changed)', async () => {
+    const dns = await dnsServer(() => undefined);
+    const w = await world(ssrfEnv(dns));
+    const { allowed } = await allowedAndInside();
+    const sub = await w.subscribe({ url: allowed.url });
+    // The operator takes 127.0.0.2 off the list; the subscription stays in the file.
+    await w.restart({ DOWNRADAR_WEBHOOK_ALLOW: '' });
+    const dlq = await collect(w.notifier.topics.webhookDlq);
+    const ev = incidentEvent({ incidentId: `inc-${w.prefix}` });
+    await w.produce([ev]);
+    await waitFor(() => dlq.values.length >= 1, 30_000, 'a dead letter');
+    const record = JSON.parse(dlq.values[0]!) as DlqRecord;
+    expect(record).toMatchObject({ id: `${sub.id}:${ev.eventId}`, code: 'WEBHOOK_DESTINATION_REFUSED' });
+    expect(record.reason).toContain('127.0.0.2, a loopback address');
+    expect(allowed.requests).toHaveLength(0);
   });
 });

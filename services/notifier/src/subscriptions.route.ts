@@ -3,39 +3,50 @@ import { Type } from '@sinclair/typebox';
 import { presentedKey, type ApiKeyStore } from '@downradar/common';
 import { SubscriptionInput, SubscriptionView, checkUrl, viewOf } from './subscription';
 import type { SubscriptionStore } from './subscription-store';
+import type { DestinationGuard } from './destination-guard';
 
 /**
  * /v1/subscriptions: create, list and delete webhook subscriptions. Every route needs an API
- * key (x-api-key or Bearer). The secret is returned once, in the 201 of the POST; it is never
+ * key with the `subscriptions` scope (x-api-key or Bearer). The secret is returned once, in the 201 of the POST; it is never
  * listed or logged afterwards.
  */
 export interface SubscriptionRoutesOptions {
   store: SubscriptionStore;
   apiKeys: ApiKeyStore;
+  guard: DestinationGuard;
+  checkTimeoutMs: number;
 }
 
-const ErrorBody = Type.Object({ error: Type.String(), message: Type.String() });
+const ErrorBody = Type.Object({ error: Type.String(), message: Type.String(), rule: Type.Optional(Type.String()) });
 const Created = Type.Object({ ...SubscriptionView.properties, secret: Type.String() }, { additionalProperties: false });
 const Params = Type.Object({ id: Type.String({ maxLength: 100 }) });
 
 export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRoutesOptions> = async (app: FastifyInstance, opts) => {
-  const { store, apiKeys } = opts;
+  const { store, apiKeys, guard } = opts;
 
+  // Managing subscriptions needs a key with the `subscriptions` scope: a feed's key gets 403.
   app.addHook('onRequest', async (req, reply) => {
-    const who = apiKeys.check(presentedKey(req.headers));
-    if (!who) {
-      return reply.code(401).send({ error: 'UNAUTHORIZED', message: 'a valid API key is required in the x-api-key header' });
+    const check = apiKeys.authorize(presentedKey(req.headers), 'subscriptions');
+    if (!check.ok) {
+      return reply.code(check.status).send({ error: check.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN_SCOPE', message: check.message });
     }
-    req.log.debug({ apiKey: who }, 'api key accepted');
+    req.log.debug({ apiKeyName: check.name }, 'api key accepted');
   });
 
   app.post(
     '/v1/subscriptions',
-    { schema: { body: SubscriptionInput, response: { 201: Created, 400: ErrorBody, 401: ErrorBody } } },
+    { schema: { body: SubscriptionInput, response: { 201: Created, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody } } },
     async (req, reply) => {
       const input = req.body as SubscriptionInput;
       const bad = checkUrl(input.url);
       if (bad) return reply.code(400).send({ error: 'INVALID_REQUEST', message: `body.url ${bad}` });
+      // Where it points now. A name that does not resolve yet is accepted: every delivery checks
+      // again (a name may also change its answer later), and that check is the one that holds.
+      const where = await guard.check(input.url, opts.checkTimeoutMs);
+      if (!where.ok && where.refused) {
+        req.log.info({ rule: where.rule }, 'subscription refused: destination');
+        return reply.code(400).send({ error: 'DESTINATION_REFUSED', rule: where.rule, message: `body.url: ${where.reason}` });
+      }
       const sub = await store.create(input);
       req.log.info({ subscriptionId: sub.id }, 'subscription created');
       return reply.code(201).send({ ...viewOf(sub), secret: sub.secret });
@@ -44,13 +55,13 @@ export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRoutesOptions> =
 
   app.get(
     '/v1/subscriptions',
-    { schema: { response: { 200: Type.Object({ subscriptions: Type.Array(SubscriptionView) }), 401: ErrorBody } } },
+    { schema: { response: { 200: Type.Object({ subscriptions: Type.Array(SubscriptionView) }), 401: ErrorBody, 403: ErrorBody } } },
     async () => ({ subscriptions: store.list().map(viewOf) }),
   );
 
   app.get(
     '/v1/subscriptions/:id',
-    { schema: { params: Params, response: { 200: SubscriptionView, 401: ErrorBody, 404: ErrorBody } } },
+    { schema: { params: Params, response: { 200: SubscriptionView, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody } } },
     async (req, reply) => {
       const { id } = req.params as { id: string };
       const sub = store.get(id);
@@ -61,7 +72,7 @@ export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRoutesOptions> =
 
   app.delete(
     '/v1/subscriptions/:id',
-    { schema: { params: Params, response: { 204: Type.Null(), 401: ErrorBody, 404: ErrorBody } } },
+    { schema: { params: Params, response: { 204: Type.Null(), 401: ErrorBody, 403: ErrorBody, 404: ErrorBody } } },
     async (req, reply) => {
       const { id } = req.params as { id: string };
       if (!(await store.remove(id))) return reply.code(404).send({ error: 'NOT_FOUND', message: `no subscription ${id}` });

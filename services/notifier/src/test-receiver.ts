@@ -21,10 +21,14 @@ export class TestReceiver {
   private readonly hanging = new Set<() => void>();
   port = 0;
 
-  constructor(public behaviour: Behaviour = () => 200) {}
+  /** `host`: any loopback address (127.0.0.2 stands for a receiver the notifier is allowed to reach). */
+  constructor(
+    public behaviour: Behaviour = () => 200,
+    readonly host = '127.0.0.1',
+  ) {}
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}/hook`;
+    return `http://${this.host}:${this.port}/hook`;
   }
 
   /** Requests answered 2xx. */
@@ -54,7 +58,7 @@ export class TestReceiver {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
+      server.listen(port, this.host, () => resolve());
     });
     this.server = server;
     this.port = (server.address() as AddressInfo).port;

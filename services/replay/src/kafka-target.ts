@@ -21,6 +21,8 @@ import { ReplayTargetError, type ReplayTarget } from './target';
 export interface SignalMaker {
   signalForReport(report: ReportEvent): SignalEvent;
   signalsForPost(post: PostEvent, receivedAt?: number): SignalEvent[];
+  /** When offered (services/nlp does), the detected language is stored on the post as ingest stores it. */
+  readPost?(post: PostEvent, receivedAt?: number): { language: string; signals: SignalEvent[] };
 }
 
 export interface KafkaTargetOptions {
@@ -126,12 +128,12 @@ export async function createKafkaTarget(opts: KafkaTargetOptions): Promise<Repla
       }
       for (const p of posts) {
         const ev: PostEvent = { ...p, receivedAt };
-        messages.push({ topic: topics.posts, key: ev.id, value: JSON.stringify(ev) });
-        if (maker)
-          for (const s of maker.signalsForPost(ev, receivedAt)) {
-            messages.push({ topic: topics.signals, key: s.serviceId, value: JSON.stringify(s) });
-            signals++;
-          }
+        const read = maker?.readPost ? maker.readPost(ev, receivedAt) : { language: undefined, signals: maker ? maker.signalsForPost(ev, receivedAt) : [] };
+        messages.push({ topic: topics.posts, key: ev.id, value: JSON.stringify(read.language ? { ...ev, detectedLang: read.language } : ev) });
+        for (const s of read.signals) {
+          messages.push({ topic: topics.signals, key: s.serviceId, value: JSON.stringify(s) });
+          signals++;
+        }
       }
       try {
         // the producer coalesces chunks into requests of at most MAX_MESSAGES_PER_REQUEST

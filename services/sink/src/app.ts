@@ -13,6 +13,7 @@ import {
   migrate,
   repoRoot,
   runConsumer,
+  servicesAccount,
   topicNames,
   type ClickHouseClient,
   type ConsumerRunner,
@@ -50,8 +51,7 @@ export function buildSink(config: SinkConfig, overrides: SinkOverrides = {}): Si
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: overrides.clientId ?? 'downradar-sink', logger });
   const clickhouse: ClickHouseClient = createClickHouse({
     url: config.clickhouseUrl,
-    username: config.clickhouseUser,
-    password: config.clickhousePassword,
+    ...servicesAccount(config),
     requestTimeoutMs: config.sinkInsertTimeoutMs,
   });
   // Dead letters are published with acks=all before the offsets move; short retries, the batch

@@ -63,6 +63,7 @@ describe('mapMessage', () => {
         received_at: Math.floor(at / 1000),
         source: 'twitter',
         lang: '',
+        detected_lang: '',
         country: '',
         author_hash: 'h',
         reply_to: 'p-0',
@@ -70,6 +71,14 @@ describe('mapMessage', () => {
         text: 'is facebook down?? #facebookdown',
       },
     });
+  });
+
+  it('maps the declared and the detected language of a post', () => {
+    const post: PostEvent = { id: 'p-2', at, receivedAt: at, text: 'o zap caiu de novo', source: 'mastodon', authorHash: 'h', lang: 'en', detectedLang: 'pt' };
+    const r = mapMessage(origin('posts'), JSON.stringify(post), NOW);
+    expect(r.kind === 'row' && r.row).toMatchObject({ lang: 'en', detected_lang: 'pt' });
+    const bad = mapMessage(origin('posts'), JSON.stringify({ ...post, detectedLang: 'Portuguese!' }), NOW);
+    expect(bad.kind).toBe('dlq');
   });
 
   it('maps a signal with booleans as 0/1 and arrays kept', () => {

@@ -89,6 +89,7 @@ export interface PostRow {
   received_at: number;
   source: string;
   lang: string;
+  detected_lang: string;
   country: string;
   author_hash: string;
   reply_to: string;
@@ -103,6 +104,7 @@ export function postRow(e: PostEvent): PostRow {
     received_at: toSeconds(e.receivedAt, 'receivedAt'),
     source: e.source,
     lang: e.lang ?? '',
+    detected_lang: e.detectedLang ?? '',
     country: e.country ?? '',
     author_hash: e.authorHash,
     reply_to: e.replyTo ?? '',

@@ -18,7 +18,7 @@ import {
   type OutMessage,
   type Producer,
 } from '@downradar/common';
-import { eventually, randomSuffix, readTopic, testClickHouse, testDatabase, testKafka, testPrefix } from '@downradar/common/testing';
+import { CLICKHOUSE_URL, KAFKA_BROKERS, eventually, randomSuffix, readTopic, testClickHouse, testDatabase, testKafka, testPrefix } from '@downradar/common/testing';
 import type { DlqRecord, IncidentEvent, PostEvent, ReportEvent, ScoreEvent, SignalEvent, TrendEvent } from '../../../schemas/events/index';
 import { buildSink, type Sink } from './app';
 import { sinkConfigSpec } from './config';
@@ -53,7 +53,10 @@ beforeAll(async () => {
   await ensureTopics(kafka, { prefix, partitions: 3 });
   producer = createProducer({ kafka });
   await producer.connect();
+  // This stack's broker and ClickHouse (not the defaults on 9092 and 8123, which may be another stack's).
   const config = loadConfig(sinkConfigSpec, {
+    DOWNRADAR_KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+    DOWNRADAR_CLICKHOUSE_URL: CLICKHOUSE_URL,
     DOWNRADAR_TOPIC_PREFIX: prefix,
     DOWNRADAR_CLICKHOUSE_DATABASE: db,
     DOWNRADAR_SINK_PORT: '0',

@@ -22,12 +22,13 @@ export interface RangeParams {
 
 /** Every route the dashboard reads. */
 export const api = {
-  services: () => '/v1/services',
+  /** the board now, or as it stood at `at` */
+  services: (q: { at?: number } = {}) => withQuery('/v1/services', { ...q }),
   curve: (serviceId: string, q: RangeParams & { step?: 1 | 5 | 15 }) => withQuery(`/v1/services/${seg(serviceId)}/curve`, { ...q }),
   breakdown: (serviceId: string, q: RangeParams) => withQuery(`/v1/services/${seg(serviceId)}/breakdown`, { ...q }),
   posts: (serviceId: string, q: RangeParams & { limit?: number }) => withQuery(`/v1/services/${seg(serviceId)}/posts`, { ...q }),
   hashtags: (serviceId: string, q: RangeParams) => withQuery(`/v1/services/${seg(serviceId)}/hashtags`, { ...q }),
-  incidents: (q: RangeParams & { serviceId?: string; status?: 'open' | 'resolved'; limit?: number }) => withQuery('/v1/incidents', { ...q }),
+  incidents: (q: RangeParams & { serviceId?: string; status?: 'open' | 'resolved'; limit?: number; at?: number }) => withQuery('/v1/incidents', { ...q }),
   incident: (incidentId: string) => `/v1/incidents/${seg(incidentId)}`,
   trends: (q: RangeParams & { limit?: number }) => withQuery('/v1/trends', { ...q }),
   stream: () => '/v1/stream',

@@ -5,7 +5,7 @@ import { IncidentPage } from '../pages/incident';
 import { NotFoundPage } from '../pages/not-found';
 import { ServicePage } from '../pages/service';
 import { TrendsPage } from '../pages/trends';
-import { LiveProvider, useLive } from './live';
+import { LiveProvider, useLive, type LiveStatus } from './live';
 import { Link, parseRoute, paths, useLocation, type Route } from './router';
 import { SettingsProvider, useSettings, type ThemeChoice } from './settings';
 
@@ -86,11 +86,28 @@ function Page({ route }: { route: Route }) {
   }
 }
 
+const LIVE_TEXT: Record<LiveStatus, string> = {
+  off: 'Not live',
+  waiting: 'Live soon',
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+  unsupported: 'No live updates',
+};
+const LIVE_TITLE: Record<LiveStatus, string> = {
+  off: 'This page shows the past (or is in the background): no live updates',
+  waiting: 'Live updates start in a few seconds, or as soon as you use the page',
+  connecting: 'Live updates over server-sent events: connecting',
+  live: 'Live updates over server-sent events',
+  reconnecting: 'Live updates over server-sent events: reconnecting',
+  unsupported: 'This browser cannot receive live updates',
+};
+
 function LiveIndicator() {
   const { status } = useLive();
-  const text = status === 'live' ? 'Live' : status === 'connecting' ? 'Connecting…' : status === 'reconnecting' ? 'Reconnecting…' : 'No live updates';
+  const text = LIVE_TEXT[status];
   return (
-    <span className={`live-indicator live-${status}`} role="status" aria-live="polite" data-testid="live-status" data-status={status} title="Live updates over server-sent events">
+    <span className={`live-indicator live-${status}`} role="status" aria-live="polite" data-testid="live-status" data-status={status} title={LIVE_TITLE[status]}>
       <span className="live-dot" aria-hidden="true" />
       <span className="live-text">{text}</span>
     </span>

@@ -136,12 +136,15 @@ describe('trends', () => {
     expect(sortTrends([trend('a', false, 0.99, 5), trend('b', true, 0.5, 5), trend('c', true, 0.9, 1)]).map((t) => t.hashtag)).toEqual(['c', 'b', 'a']);
   });
 
-  it('folds a trend event into its hashtag: a new window appends, the same window replaces', () => {
-    const base = [trend('facebookdown', true, 0.9, 10)];
+  it('folds a trend event into its hashtag: burst, trending and last window; the exact uses stay until refetched', () => {
+    const base = [trend('facebookdown', false, 0.5, 10)];
     const ev = { hashtag: 'facebookdown', windowStart: 120_000, windowEnd: 180_000, count: 7, expected: 1, burst: 0.95, trending: true };
     const next = applyTrendEvent(base, ev);
-    expect(next[0]).toMatchObject({ count: 17, burst: 0.95, lastWindowStart: 120_000, sparkline: [10, 7] });
-    expect(applyTrendEvent(next, { ...ev, count: 9 })[0]).toMatchObject({ count: 19, sparkline: [10, 9] });
+    expect(next[0]).toMatchObject({ count: 10, burst: 0.95, trending: true, lastWindowStart: 120_000, sparkline: [10] });
+    // A later quiet window keeps what the range already had.
+    expect(applyTrendEvent(next, { ...ev, windowStart: 180_000, burst: 0.1, trending: false })[0]).toMatchObject({ burst: 0.95, trending: true, lastWindowStart: 180_000 });
+    // An older window changes nothing.
+    expect(applyTrendEvent(next, { ...ev, windowStart: 60_000, burst: 1 })[0]).toEqual(next[0]);
     expect(applyTrendEvent(base, { ...ev, hashtag: 'new', trending: false })).toHaveLength(1);
     expect(applyTrendEvent(base, { ...ev, hashtag: 'new', serviceId: 'x' })[0]).toMatchObject({ hashtag: 'new', serviceId: 'x', sparkline: [7] });
   });

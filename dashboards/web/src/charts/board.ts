@@ -87,7 +87,13 @@ export function describeVolume(count: number, expected: number): VolumeText {
   return { count: formatCount(count), expected: typical, ratio };
 }
 
-/** A live trend event folded into the trends list: updates its hashtag, or adds a trending new one. */
+/**
+ * A live trend event folded into the trends list. The list's counts and sparklines are exact uses
+ * of each hashtag (the API counts distinct posts from the rollup); an event carries only the
+ * detector's bounded count of one window, so it updates the burst, the trending flag and the last
+ * window, and the page refetches the counts. A hashtag not yet listed that starts trending is
+ * added with its window's count until then.
+ */
 export function applyTrendEvent(trends: readonly TrendSummary[], event: TrendEvent): TrendSummary[] {
   const i = trends.findIndex((t) => t.hashtag === event.hashtag);
   if (i === -1) {
@@ -108,18 +114,9 @@ export function applyTrendEvent(trends: readonly TrendSummary[], event: TrendEve
   }
   const current = trends[i]!;
   if (event.windowStart < current.lastWindowStart) return [...trends];
-  const sameWindow = event.windowStart === current.lastWindowStart && current.sparkline.length > 0;
-  const previousLast = sameWindow ? current.sparkline[current.sparkline.length - 1]! : 0;
-  const sparkline = sameWindow ? [...current.sparkline.slice(0, -1), event.count] : [...current.sparkline, event.count];
   const next = [...trends];
-  next[i] = {
-    ...current,
-    count: current.count - previousLast + event.count,
-    burst: event.burst,
-    trending: event.trending,
-    lastWindowStart: event.windowStart,
-    sparkline,
-  };
+  // Over a range: the highest burst, and trending if it trended in any window.
+  next[i] = { ...current, burst: Math.max(current.burst, event.burst), trending: current.trending || event.trending, lastWindowStart: event.windowStart };
   return next;
 }
 

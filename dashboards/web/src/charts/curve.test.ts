@@ -67,6 +67,11 @@ describe('prepareCurve: scale, peak, onset, levels', () => {
   ];
   const c = prepareCurve(series, { timeZone: 'UTC', step: 15, from: at(15), to: at(17) });
 
+  it('names the y axis unit after the bucket', () => {
+    expect(c.yUnit).toBe('Reports per 15 min');
+    expect(prepareCurve(series, { timeZone: 'UTC', step: 5, from: at(15), to: at(17) }).yUnit).toBe('Reports per 5 min');
+  });
+
   it('finds the peak and how far above the threshold it is', () => {
     expect(c.peak).toEqual({ t: at(16), label: '4 Oct 2021, 16:00', reports: 48000, upper: 20, baseline: 10, timesUpper: 2400 });
   });
@@ -168,5 +173,19 @@ describe('prepareIncidentSpans', () => {
       { incidentId: 'a', x1: at(15), x2: at(22, 45), level: 'danger', status: 'resolved', label: 'Incident 14:00–22:45', labelFits: true },
       { incidentId: 'b', x1: at(20), x2: at(21), level: 'danger', status: 'open', label: 'Incident 20:00–ongoing', labelFits: false },
     ]);
+  });
+
+  it('shades a resolved incident in the colour of the worst level it reached, not green', () => {
+    const resolved: IncidentSummary = {
+      ...inc('r', at(16), at(18)),
+      level: 'ok',
+      services: [
+        { serviceId: 'facebook', role: 'primary', level: 'ok', firstWarningAt: at(16), firstDangerAt: at(16, 5), peakScore: 0.99, peakCount: 500 },
+        { serviceId: 'telegram', role: 'collateral', level: 'ok', firstWarningAt: at(16, 30), peakScore: 0.9, peakCount: 20 },
+      ],
+    };
+    expect(prepareIncidentSpans([resolved], { from: at(15), to: at(23, 59), now: at(21) }, 'UTC')[0]!.level).toBe('danger');
+    const warned = { ...resolved, services: [{ ...resolved.services[0]!, firstDangerAt: undefined }] } as IncidentSummary;
+    expect(prepareIncidentSpans([warned], { from: at(15), to: at(23, 59), now: at(21) }, 'UTC')[0]!.level).toBe('warning');
   });
 });

@@ -8,6 +8,7 @@
  */
 import type { CurvePoint, IncidentSummary } from '../../../../schemas/api/index';
 import type { Level } from '../../../../schemas/events/index';
+import { incidentPeakLevel } from './incident-story';
 import { niceScale } from './scale';
 import { MINUTE_MS, formatDateTime, formatTime } from './time';
 import { prepareTimeAxis, type TimeAxis } from './time-axis';
@@ -72,6 +73,8 @@ export interface PreparedCurve {
   from: number;
   to: number;
   stepMs: number;
+  /** what the y axis counts, matching the bucket: "Reports per 15 min" */
+  yUnit: string;
   rows: CurveRow[];
   axis: TimeAxis;
   yMax: number;
@@ -166,6 +169,7 @@ export function prepareCurve(points: readonly CurvePoint[], options: CurveOption
     from: start,
     to: rangeEnd,
     stepMs,
+    yUnit: `Reports per ${stepMs / MINUTE_MS} min`,
     rows,
     axis: prepareTimeAxis(start, rangeEnd, options.timeZone, options.maxTicks === undefined ? {} : { maxTicks: options.maxTicks }),
     yMax: scale.max,
@@ -274,7 +278,11 @@ export interface IncidentSpan {
   labelFits: boolean;
 }
 
-/** Incidents clipped to the visible range; an open incident runs until `now`. */
+/**
+ * Incidents clipped to the visible range; an open incident runs until `now` (the API's clock for
+ * open incidents, `asOf`). Each is shaded in the colour of the worst level it reached: a resolved
+ * incident's own level is ok, and an outage shaded green would say the opposite of what it was.
+ */
 export function prepareIncidentSpans(
   incidents: readonly IncidentSummary[],
   range: { from: number; to: number; now: number },
@@ -291,7 +299,7 @@ export function prepareIncidentSpans(
       incidentId: inc.incidentId,
       x1,
       x2,
-      level: inc.level,
+      level: incidentPeakLevel(inc),
       status: inc.status,
       label: `Incident ${formatTime(inc.startedAt, timeZone)}–${until}`,
       labelFits: (x2 - x1) / Math.max(1, range.to - range.from) >= 0.125,

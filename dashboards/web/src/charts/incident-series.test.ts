@@ -31,7 +31,7 @@ describe('prepareIncidentSeries', () => {
       { key: 's0', serviceId: 'facebook', peak: 4000, peakAt: at(15, 45), total: 4905 },
       { key: 's1', serviceId: 'whatsapp', peak: 3000, peakAt: at(16), total: 5000 },
     ]);
-    expect(s).toMatchObject({ measure: 'reports', yScale: 'linear', yMin: 0, yMax: 6000 });
+    expect(s).toMatchObject({ measure: 'reports', yUnit: 'Reports per 15 min', yScale: 'linear', yMin: 0, yMax: 6000 });
     expect(s.from).toBe(at(15));
     expect(s.to).toBe(at(16, 15));
   });
@@ -62,6 +62,7 @@ describe('prepareIncidentSeries', () => {
     expect(s.rows.map((r) => [r.s0, r.s1])).toEqual([[1, 1], [750, 30], [null, null]]);
     expect(s.series.map((x) => [x.peak, x.total])).toEqual([[750, 76050], [30, 1210]]);
     expect(s).toMatchObject({ measure: 'ratio', yScale: 'log', yMin: 1, yMax: 1000, yTicks: [1, 10, 100, 1000] });
+    expect(s.yUnit).toBe('Reports per 15 min ÷ the usual for that time (log scale)');
   });
 
   it('is empty without curves', () => {

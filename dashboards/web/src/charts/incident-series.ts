@@ -35,6 +35,8 @@ export interface PreparedIncidentSeries {
   series: IncidentSeriesMeta[];
   axis: TimeAxis;
   measure: 'reports' | 'ratio';
+  /** what the y axis shows: "Reports per 15 min", or the ratio to the usual volume */
+  yUnit: string;
   yScale: 'linear' | 'log';
   /** the lowest value of the y axis: 0 for reports, 1 for ratios */
   yMin: number;
@@ -60,7 +62,7 @@ export function prepareIncidentSeries(curves: readonly CurveResponse[], options:
   const to = options.to ?? Math.max(...curves.map((c) => c.to), Number.NEGATIVE_INFINITY);
   if (curves.length === 0 || !Number.isFinite(from) || !Number.isFinite(to) || !(to > from)) {
     const f = Number.isFinite(from) ? from : 0;
-    return { from: f, to: f, stepMs, rows: [], series: [], axis: prepareTimeAxis(f, f, options.timeZone), measure, yScale: measure === 'ratio' ? 'log' : 'linear', yMin: measure === 'ratio' ? 1 : 0, yMax: measure === 'ratio' ? 10 : 1, yTicks: measure === 'ratio' ? [1, 10] : [0, 1] };
+    return { from: f, to: f, stepMs, rows: [], series: [], axis: prepareTimeAxis(f, f, options.timeZone), measure, yUnit: unitOf(measure, stepMs), yScale: measure === 'ratio' ? 'log' : 'linear', yMin: measure === 'ratio' ? 1 : 0, yMax: measure === 'ratio' ? 10 : 1, yTicks: measure === 'ratio' ? [1, 10] : [0, 1] };
   }
   const start = Math.floor(from / stepMs) * stepMs;
   const rows: IncidentSeriesRow[] = [];
@@ -111,11 +113,17 @@ export function prepareIncidentSeries(curves: readonly CurveResponse[], options:
     series,
     axis: prepareTimeAxis(start, end, options.timeZone, options.maxTicks === undefined ? {} : { maxTicks: options.maxTicks }),
     measure,
+    yUnit: unitOf(measure, stepMs),
     yScale: measure === 'ratio' ? 'log' : 'linear',
     yMin: measure === 'ratio' ? 1 : 0,
     yMax: scale.max,
     yTicks: scale.ticks,
   };
+}
+
+function unitOf(measure: 'reports' | 'ratio', stepMs: number): string {
+  const minutes = stepMs / MINUTE_MS;
+  return measure === 'ratio' ? `Reports per ${minutes} min ÷ the usual for that time (log scale)` : `Reports per ${minutes} min`;
 }
 
 /** Powers of ten from 1 to at least `max` (at least 1, 10). */

@@ -59,17 +59,22 @@ describe('wall time <-> instant', () => {
     expect(parseDateTimeInput('2021-10-04T11:00', NY)).toBe(Date.UTC(2021, 9, 4, 15, 0));
     expect(parseDateTimeInput('2021-12-01T11:00', NY)).toBe(Date.UTC(2021, 11, 1, 16, 0));
     expect(parseDateTimeInput('2021-10-04T15:00:30', 'UTC')).toBe(Date.UTC(2021, 9, 4, 15, 0));
+    expect(parseDateTimeInput('2021-10-04 15:00', 'UTC')).toBe(Date.UTC(2021, 9, 4, 15, 0));
+    expect(parseDateTimeInput(' 2021-10-04 9:05 ', 'UTC')).toBe(Date.UTC(2021, 9, 4, 9, 5));
   });
 
-  it('rejects what is not a datetime-local value', () => {
+  it('rejects what is not a date and a 24-hour time', () => {
     expect(parseDateTimeInput('', 'UTC')).toBeNull();
+    expect(parseDateTimeInput('10/04/2021, 03:00 PM', 'UTC')).toBeNull();
+    expect(parseDateTimeInput('2021-10-04 24:00', 'UTC')).toBeNull();
     expect(parseDateTimeInput('2021-13-01T00:00', 'UTC')).toBeNull();
     expect(parseDateTimeInput('yesterday', 'UTC')).toBeNull();
   });
 
   it('writes the input value for an instant, round trip', () => {
-    expect(toDateTimeInput(Date.UTC(2021, 9, 4, 23, 59), 'UTC')).toBe('2021-10-04T23:59');
-    expect(toDateTimeInput(Date.UTC(2021, 9, 4, 23, 59), NY)).toBe('2021-10-04T19:59');
+    expect(toDateTimeInput(Date.UTC(2021, 9, 4, 23, 59), 'UTC')).toBe('2021-10-04 23:59');
+    expect(toDateTimeInput(Date.UTC(2021, 9, 4, 15, 0), 'UTC')).toBe('2021-10-04 15:00');
+    expect(toDateTimeInput(Date.UTC(2021, 9, 4, 23, 59), NY)).toBe('2021-10-04 19:59');
     const t = Date.UTC(2021, 9, 4, 15, 0);
     expect(parseDateTimeInput(toDateTimeInput(t, NY), NY)).toBe(t);
   });

@@ -147,15 +147,19 @@ export function zoneName(ms: number, timeZone: string): string {
   return part?.value ?? timeZone;
 }
 
-/** "2021-10-04T15:00": the value of an <input type="datetime-local"> showing `ms` in the zone. */
+/**
+ * "2021-10-04 15:00": how a time is typed in the range inputs, in the zone shown. Year first and
+ * 24-hour, so it cannot be misread (a browser's datetime-local shows "10/04/2021, 03:00 PM" in
+ * an en-US locale, next to a "UTC" label).
+ */
 export function toDateTimeInput(ms: number, timeZone: string): string {
   const p = zonedParts(ms, timeZone);
-  return `${p.year}-${pad2(p.month)}-${pad2(p.day)}T${pad2(p.hour)}:${pad2(p.minute)}`;
+  return `${p.year}-${pad2(p.month)}-${pad2(p.day)} ${pad2(p.hour)}:${pad2(p.minute)}`;
 }
 
-/** Reads a datetime-local value as a wall time in the zone; null when it is not one. */
+/** Reads "2021-10-04 15:00" (or with a T, or seconds) as a wall time in the zone; null when it is not one. */
 export function parseDateTimeInput(value: string, timeZone: string): number | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?$/.exec(value.trim());
+  const m = /^(\d{4})-(\d{2})-(\d{2})[T ]\s*(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?$/.exec(value.trim());
   if (!m) return null;
   const [year, month, day, hour, minute] = m.slice(1, 6).map(Number) as [number, number, number, number, number];
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59) return null;

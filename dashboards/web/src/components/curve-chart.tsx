@@ -47,6 +47,9 @@ export function CurveChart({ curve, spans, timeZone, serviceName, height = 320 }
       role="group"
       aria-label={summary}
     >
+      <p className="axis-unit" data-testid="y-unit">
+        {curve.yUnit}
+      </p>
       <div className="chart-frame" style={{ height }}>
         <ResponsiveContainer width="100%" height="100%" minWidth={200}>
           <ComposedChart data={curve.rows} margin={MARGIN} accessibilityLayer>
@@ -164,7 +167,7 @@ export function CurveChart({ curve, spans, timeZone, serviceName, height = 320 }
 }
 
 function describe(curve: PreparedCurve, serviceName: string, timeZone: string): string {
-  const parts = [`Reports for ${serviceName}, ${curve.rows.length} buckets of ${curve.stepMs / 60_000} minutes`];
+  const parts = [`${curve.yUnit} for ${serviceName}, ${curve.rows.length} buckets`];
   if (curve.peak) {
     parts.push(`peak ${formatCount(curve.peak.reports)} at ${formatTime(curve.peak.t, timeZone)}`);
     if (curve.peak.timesUpper !== null) parts.push(`${Math.round(curve.peak.timesUpper)} times the threshold`);
@@ -186,7 +189,7 @@ function renderTooltip(timeZone: string, stepMs: number) {
           <span className="swatch swatch-reports" /> <strong>{formatCount(row.reports)}</strong> reports{row.partial && <span className="muted"> so far</span>}
         </div>
         <div className="muted">
-          {row.baseline !== null && row.upper !== null ? `typical ${formatCount(row.baseline)}, threshold ${formatCount(row.upper)}` : 'no baseline yet'}
+          {row.baseline !== null && row.upper !== null ? `typical ${formatCount(row.baseline)} (expected for this time), threshold ${formatCount(row.upper)}` : 'no baseline yet'}
         </div>
         {row.level && (
           <div className={`tooltip-level level-text-${row.level}`}>

@@ -1,7 +1,11 @@
 /** Incidents announced over the live stream, shown on every page until dismissed. */
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
+import type { ServicesResponse } from '../../../../schemas/api/index';
 import type { IncidentEvent } from '../../../../schemas/events/index';
+import { api } from '../api/client';
+import { useApi } from '../api/use-api';
 import { useLiveMessages } from '../app/live';
+import { incidentHeadline } from '../charts/incident-story';
 import { Link, paths } from '../app/router';
 import { LevelIcon, LEVEL_TEXT } from './level';
 import { Time } from './time';
@@ -21,6 +25,9 @@ export function IncidentBanners() {
     });
   });
   const visible = events.filter((e) => !dismissed.has(`${e.incidentId}:${e.type === 'resolved' ? 'r' : 'o'}`));
+  // Service names for the headlines, fetched once the first banner is there.
+  const services = useApi<ServicesResponse>(events.length > 0 ? api.services() : null);
+  const names = useMemo(() => new Map((services.state.data?.services ?? []).map((s) => [s.id, s.name])), [services.state.data]);
   if (visible.length === 0) return null;
   return (
     <div className="banners" aria-live="polite">
@@ -33,7 +40,7 @@ export function IncidentBanners() {
             <LevelIcon level={level} size={14} />
             <div className="banner-text">
               <strong>{resolved ? 'Incident resolved' : e.type === 'opened' ? 'New incident' : `Incident: ${LEVEL_TEXT[e.level].toLowerCase()}`}</strong>{' '}
-              <span>{e.summary}</span>{' '}
+              <span>{incidentHeadline({ ...e, family: e.family ?? null, provider: e.provider ?? null }, (id) => names.get(id) ?? id)}</span>{' '}
               <span className="muted">
                 · started <Time ms={e.startedAt} format="time" />
               </span>

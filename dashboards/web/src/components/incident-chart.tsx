@@ -45,6 +45,9 @@ export function IncidentChart({
           </li>
         ))}
       </ul>
+      <p className="axis-unit" data-testid="y-unit">
+        {prepared.yUnit}
+      </p>
       <div className="chart-frame" style={{ height }}>
         <ResponsiveContainer width="100%" height="100%" minWidth={200}>
           <ComposedChart data={prepared.rows} margin={{ top: 12, right: 16, bottom: 4, left: 0 }} accessibilityLayer>

@@ -41,7 +41,7 @@ export function RangePicker({ spec, step, from, to, timeZone, onChange, withStep
     e.preventDefault();
     const f = parseDateTimeInput(fromText, timeZone);
     const t = parseDateTimeInput(toText, timeZone);
-    if (f === null || t === null) return setProblem('Enter both times.');
+    if (f === null || t === null) return setProblem('Enter both times as YYYY-MM-DD HH:MM (24-hour).');
     if (!(t > f)) return setProblem('The end must be after the start.');
     if (t - f > MAX_SPAN_MS) return setProblem('At most 31 days.');
     setProblem(null);
@@ -72,11 +72,11 @@ export function RangePicker({ spec, step, from, to, timeZone, onChange, withStep
       <form className="range-form" onSubmit={apply} aria-label="Custom time range">
         <label>
           <span className="field-label">From</span>
-          <input type="datetime-local" value={fromText} onChange={(e) => setFromText(e.target.value)} required data-testid="range-from" />
+          <DateTimeField value={fromText} onChange={setFromText} testId="range-from" zone={zone} />
         </label>
         <label>
           <span className="field-label">To</span>
-          <input type="datetime-local" value={toText} onChange={(e) => setToText(e.target.value)} required data-testid="range-to" />
+          <DateTimeField value={toText} onChange={setToText} testId="range-to" zone={zone} />
         </label>
         <span className="zone-tag" title={timeZone}>
           {zone}
@@ -103,5 +103,30 @@ export function RangePicker({ spec, step, from, to, timeZone, onChange, withStep
         </label>
       )}
     </div>
+  );
+}
+
+/**
+ * A date and time typed as "2021-10-04 15:00": year first, 24-hour, in the zone shown beside it.
+ * A text field rather than datetime-local, whose display follows the browser's locale
+ * ("10/04/2021, 03:00 PM") and reads ambiguously next to a zone label.
+ */
+export function DateTimeField({ value, onChange, testId, zone }: { value: string; onChange: (v: string) => void; testId: string; zone: string }) {
+  return (
+    <input
+      type="text"
+      className="datetime-field"
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+      required
+      inputMode="numeric"
+      autoComplete="off"
+      spellCheck={false}
+      placeholder="YYYY-MM-DD HH:MM"
+      pattern="\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}"
+      title={`Date and 24-hour time in ${zone}, e.g. 2021-10-04 15:00`}
+      size={16}
+      data-testid={testId}
+    />
   );
 }

@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { BreakdownResponse, CurveResponse, HashtagsResponse, IncidentsResponse, PostsResponse, ServicesResponse } from '../../../../schemas/api/index';
 import { api } from '../api/client';
 import { useApi } from '../api/use-api';
-import { useLiveMessages } from '../app/live';
+import { useLiveMessages, useLiveWanted } from '../app/live';
 import { parseRangeQuery, rangeToQuery, resolveRange, type RangeSpec, type Step } from '../app/range';
 import { Link, navigate, paths, useLocation } from '../app/router';
 import { useSettings } from '../app/settings';
@@ -11,12 +11,15 @@ import { prepareCurve, prepareIncidentSpans } from '../charts/curve';
 import { formatCount } from '../charts/scale';
 import { prepareShares, problemLabel } from '../charts/shares';
 import { formatDateTime, formatTime, zoneName } from '../charts/time';
+import { prepareWorldMap } from '../charts/world-map';
 import { CurveChart } from '../components/curve-chart';
 import { LevelBadge, LevelIcon, LEVEL_TEXT } from '../components/level';
 import { RangePicker } from '../components/range-picker';
 import { ShareBars } from '../components/share-bars';
 import { Empty, ErrorState, Loading } from '../components/states';
 import { Time } from '../components/time';
+import { WorldMap } from '../components/world-map';
+import { languageTitle } from './language';
 import { regionName } from './region';
 
 const LIVE_REFRESH_MS = 30_000;
@@ -35,11 +38,14 @@ export function ServicePage({ id }: { id: string }) {
     return () => window.clearInterval(t);
   }, [range.live]);
 
+  // Only a range that reaches the present follows the live stream (a past range is a document).
+  useLiveWanted(range.live);
+
   // Score events for this service pull the curve forward sooner (at most every 5 s).
   const lastPull = useRef(0);
   useLiveMessages((m) => {
     if (!range.live) return;
-    if ((m.type === 'score' && m.data.serviceId === id) || m.type === 'resync') {
+    if (((m.type === 'score' || m.type === 'catchup') && m.data.serviceId === id) || m.type === 'resync') {
       const t = Date.now();
       if (t - lastPull.current > 5_000) {
         lastPull.current = t;
@@ -76,8 +82,11 @@ export function ServicePage({ id }: { id: string }) {
     return prepareCurve(data.points, { timeZone, step: data.step, from: data.from, to: data.to, ...(range.live ? { now } : {}) });
   }, [curve.state.data, timeZone, range.live, now]);
   const spans = useMemo(
-    () => (incidents.state.data && prepared ? prepareIncidentSpans(incidents.state.data.incidents, { from: prepared.from, to: prepared.to, now }, timeZone) : []),
-    [incidents.state.data, prepared, now, timeZone],
+    () =>
+      incidents.state.data && prepared
+        ? prepareIncidentSpans(incidents.state.data.incidents, { from: prepared.from, to: prepared.to, now: incidents.state.data.asOf }, timeZone)
+        : [],
+    [incidents.state.data, prepared, timeZone],
   );
 
   const rangeTitle = spec.kind === 'preset' ? `Reports in the last ${spec.preset === '7d' ? '7 days' : spec.preset === '6h' ? '6 hours' : '24 hours'}` : `Reports, ${formatDateTime(range.from, timeZone)} – ${formatDateTime(range.to, timeZone)} ${zoneName(range.from, timeZone)}`;
@@ -135,7 +144,7 @@ export function ServicePage({ id }: { id: string }) {
             </div>
             <RangePicker spec={spec} step={step} from={range.from} to={range.to} timeZone={timeZone} onChange={setRange} />
             {problem && <p className="form-problem" role="status">{problem} Showing the last 24 hours.</p>}
-            <CurveLegend hasIncidents={spans.length > 0} />
+            <CurveLegend hasIncidents={spans.length > 0} worst={spans.some((x) => x.level === 'danger') ? 'danger' : 'warning'} />
             {curve.state.status === 'loading' && <Loading label="Loading the curve…" height={360} />}
             {curve.state.status === 'error' && !curve.state.data && <ErrorState error={curve.state.error} onRetry={curve.reload} title="Could not load the curve" />}
             {prepared && prepared.empty && <Empty height={320}>No reports and no baseline in this range.</Empty>}
@@ -181,17 +190,19 @@ export function ServicePage({ id }: { id: string }) {
             )}
           </section>
 
+          <section className="panel" aria-labelledby="countries-title">
+            <h2 id="countries-title">Where the reports come from</h2>
+            <CountriesPart state={breakdown.state} onRetry={breakdown.reload} serviceName={name} />
+          </section>
+
           <div className="panel-grid">
             <section className="panel" aria-labelledby="problems-title">
               <h2 id="problems-title">Most reported problems</h2>
               <BreakdownPart state={breakdown.state} onRetry={breakdown.reload} pick="problems" />
             </section>
-            <section className="panel" aria-labelledby="countries-title">
-              <h2 id="countries-title">Countries</h2>
-              <BreakdownPart state={breakdown.state} onRetry={breakdown.reload} pick="countries" />
-            </section>
             <section className="panel" aria-labelledby="hashtags-title">
               <h2 id="hashtags-title">Top hashtags</h2>
+              <p className="muted small legend-note">Posts and reports about {name} that carry the hashtag (the trends page counts the same way, over every service)</p>
               {hashtags.state.status === 'loading' && <Loading />}
               {hashtags.state.status === 'error' && <ErrorState error={hashtags.state.error} onRetry={hashtags.reload} />}
               {hashtags.state.data && hashtags.state.data.hashtags.length === 0 && <Empty>No hashtags in this range.</Empty>}
@@ -217,10 +228,18 @@ export function ServicePage({ id }: { id: string }) {
                     <li key={p.id}>
                       <div className="post-meta">
                         <Time ms={p.at} /> · {p.source}
+                        {p.language && p.language !== 'und' && (
+                          <span className="tag tag-lang" title={languageTitle(p.language, p.declaredLanguage)} data-testid="post-language">
+                            {p.language}
+                          </span>
+                        )}
                         {p.outage && <span className="tag tag-outage">says down</span>}
                         <span className="tag">{problemLabel(p.problem)}</span>
                       </div>
-                      <p className="post-text">{p.text}</p>
+                      {/* dir="auto": Arabic posts read right to left; lang lets the browser pick fonts and voices. */}
+                      <p className="post-text" dir="auto" lang={p.language && p.language !== 'und' ? p.language : undefined}>
+                        {p.text}
+                      </p>
                     </li>
                   ))}
                 </ol>
@@ -233,21 +252,22 @@ export function ServicePage({ id }: { id: string }) {
   );
 }
 
-function CurveLegend({ hasIncidents }: { hasIncidents: boolean }) {
+function CurveLegend({ hasIncidents, worst }: { hasIncidents: boolean; worst: 'warning' | 'danger' }) {
   return (
+    <>
     <ul className="chart-legend" aria-label="Legend">
       <li>
         <span className="legend-swatch legend-reports" aria-hidden="true" /> Reports
       </li>
-      <li>
+      <li title="The reports the detector expects for this service at this time of day and day of week (its baseline), up to the threshold">
         <span className="legend-swatch legend-band" aria-hidden="true" /> Typical range
       </li>
-      <li>
+      <li title="Above this line a bucket is unusual; the level rises when it stays above for long enough">
         <span className="legend-line dashed legend-threshold" aria-hidden="true" /> Threshold
       </li>
       {hasIncidents && (
-        <li>
-          <span className="legend-swatch legend-incident" aria-hidden="true" /> Incident
+        <li title="Shaded in the colour of the worst level the incident reached">
+          <span className={`legend-swatch legend-incident-${worst}`} aria-hidden="true" /> Incident
         </li>
       )}
       <li className="legend-levels">
@@ -258,6 +278,25 @@ function CurveLegend({ hasIncidents }: { hasIncidents: boolean }) {
         ))}
       </li>
     </ul>
+    <p className="muted small legend-note" data-testid="band-note">
+      The typical range runs from what the detector expects for this service at this hour and weekday (its baseline, learnt from past weeks) up to its threshold. Reports above the threshold for long enough raise the level.
+    </p>
+    </>
+  );
+}
+
+function CountriesPart({ state, onRetry, serviceName }: { state: ReturnType<typeof useApi<BreakdownResponse>>['state']; onRetry: () => void; serviceName: string }) {
+  const map = useMemo(() => (state.data ? prepareWorldMap(state.data.countries, { regionName }) : null), [state.data]);
+  if (state.status === 'loading') return <Loading />;
+  if (state.status === 'error' && !state.data) return <ErrorState error={state.error} onRetry={onRetry} />;
+  const data = state.data;
+  if (!data || !map) return null;
+  if (data.countries.length === 0) return <Empty>No report carried a country in this range.</Empty>;
+  return (
+    <div className="geo-panel">
+      <WorldMap map={map} label={`Reports about ${serviceName} by country`} />
+      <ShareBars bars={prepareShares(data.countries, 'country', { limit: 8, regionName })} label="Reports by country" testId="breakdown-countries" />
+    </div>
   );
 }
 

@@ -1,10 +1,10 @@
 /** Rising hashtags, each with its sparkline, linked to its service when known. */
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import type { ServicesResponse, TrendsResponse } from '../../../../schemas/api/index';
 import type { TrendEvent } from '../../../../schemas/events/index';
 import { api } from '../api/client';
 import { useApi } from '../api/use-api';
-import { useLiveMessages } from '../app/live';
+import { useLiveMessages, useLiveWanted } from '../app/live';
 import { parseRangeQuery, rangeToQuery, resolveRange, type RangeSpec } from '../app/range';
 import { Link, navigate, paths, useLocation } from '../app/router';
 import { useSettings } from '../app/settings';
@@ -15,6 +15,9 @@ import { formatCount } from '../charts/scale';
 import { Sparkline } from '../components/sparkline';
 import { Empty, ErrorState, Loading } from '../components/states';
 import { Time } from '../components/time';
+
+/** The detector's default trends.trendingScore (services/detector/src/core/config.ts), in %. */
+const TRENDING_BURST_PCT = 60;
 
 export function TrendsPage() {
   const { search } = useLocation();
@@ -29,11 +32,17 @@ export function TrendsPage() {
   };
   const services = useApi<ServicesResponse>(api.services());
   const [liveEvents, setLiveEvents] = useState<TrendEvent[]>([]);
+  useLiveWanted(range.live);
 
+  // Trend events move bursts at once; the exact uses are refetched, at most every 10 s.
+  const lastReload = useRef(0);
   useLiveMessages((m) => {
     if (!range.live) return;
     if (m.type === 'trend') setLiveEvents((prev) => [...prev.slice(-199), m.data]);
-    else if (m.type === 'resync') trends.reload();
+    if (m.type === 'resync' || (m.type === 'trend' && Date.now() - lastReload.current > 10_000)) {
+      lastReload.current = Date.now();
+      trends.reload();
+    }
   });
 
   const list = useMemo(() => {
@@ -50,6 +59,19 @@ export function TrendsPage() {
         <div>
           <h1>Trending hashtags</h1>
           <p className="lede">Hashtags bursting above their own usual volume; the ones that say a service is down are often the first sign.</p>
+          <dl className="trend-help small" data-testid="trend-help">
+            <div>
+              <dt>Uses</dt>
+              <dd>posts and reports carrying the hashtag in the range, each counted once (the same count as on a service page)</dd>
+            </div>
+            <div>
+              <dt>Burst</dt>
+              <dd>
+                how unlikely the hashtag's busiest minute in the range was under its own usual volume, on a log scale: 30% is a one-in-a-thousand minute,
+                60% one in a million, 100% one in ten billion or rarer. By default a hashtag trends from {TRENDING_BURST_PCT}% with enough uses.
+              </dd>
+            </div>
+          </dl>
         </div>
       </header>
       <section className="panel" aria-label="Time range">
@@ -91,10 +113,12 @@ export function TrendsPage() {
               </div>
               <dl className="trend-figures">
                 <div>
-                  <dt>Posts</dt>
-                  <dd className="num">{formatCount(t.count)}</dd>
+                  <dt>Uses</dt>
+                  <dd className="num" data-testid="trend-uses">
+                    {formatCount(t.count)}
+                  </dd>
                 </div>
-                <div>
+                <div title="How unlikely its busiest minute was under its own usual volume: 30% one in a thousand, 60% one in a million, 100% one in ten billion or rarer">
                   <dt>Burst</dt>
                   <dd className="num">{Math.round(t.burst * 100)}%</dd>
                 </div>

@@ -3,9 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import { ErrorResponse, IncidentParams, IncidentResponse, IncidentsQuery, IncidentsResponse } from '../../../../schemas/api/index';
 import { SLUG_PATTERN } from '../../../../schemas/events/index';
 import { badParameter, notFound } from '../errors';
-import { cacheControlFor, MAX_RANGE_MS, MINUTE_MS, resolveRange } from '../time-range';
-import { incidentSql, incidentsSql, timelineSql, toEvent, toSummary, type IncidentEventRow, type IncidentRow } from './incidents.queries';
-import { breakdownFrom, breakdownSql, hashtagsSql, type HashtagRow, type ShareRow } from './services.queries';
+import { openIncidentClock } from '../event-clock';
+import { cacheControlFor, MAX_RANGE_MS, MINUTE_MS, parseInstant, resolveRange } from '../time-range';
+import { incidentSql, incidentsAtSql, incidentsSql, timelineSql, toEvent, toSummary, type IncidentEventRow, type IncidentRow } from '../queries/incidents.queries';
+import { breakdownFrom, breakdownSql, hashtagsSql, type HashtagRow, type ShareRow } from '../queries/services.queries';
 
 const SLUG = new RegExp(SLUG_PATTERN);
 
@@ -17,7 +18,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
     {
       schema: {
         tags: ['incidents'],
-        summary: 'incidents active during the range, newest first',
+        summary: 'incidents active during the range, newest first; with `at`, as they stood at that moment',
         querystring: IncidentsQuery,
         response: { 200: IncidentsResponse, 400: ErrorResponse, 500: ErrorResponse, 503: ErrorResponse },
       },
@@ -26,16 +27,21 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       const q = request.query;
       if (q.serviceId && !app.catalog.get(q.serviceId))
         throw badParameter('serviceId', `querystring.serviceId '${q.serviceId}' is not a service in the catalog`);
-      const range = resolveRange(q, app.now());
-      const rows = await reader.rows<IncidentRow>(
-        incidentsSql(reader, range, {
-          ...(q.serviceId ? { serviceId: q.serviceId } : {}),
-          ...(q.status ? { status: q.status } : {}),
-          limit: q.limit ?? 100,
-        }),
-      );
-      reply.header('cache-control', cacheControlFor(range.to, app.now()));
-      return { incidents: rows.map(toSummary) };
+      const now = app.now();
+      const at = parseInstant('at', q.at);
+      const range = resolveRange({ ...(q.from !== undefined ? { from: q.from } : {}), ...(q.to !== undefined ? { to: q.to } : at !== undefined ? { to: at } : {}) }, now);
+      const filter = {
+        ...(q.serviceId ? { serviceId: q.serviceId } : {}),
+        ...(q.status ? { status: q.status } : {}),
+        limit: q.limit ?? 100,
+      };
+      const [rows, asOf] = await Promise.all([
+        reader.rows<IncidentRow>(at === undefined ? incidentsSql(reader, range, filter) : incidentsAtSql(reader, range, at, filter)),
+        // An open incident lasts until the detector's clock: after a replay of 2021, not until today.
+        at === undefined ? app.eventClock().then((c) => openIncidentClock(c, now)) : Promise.resolve(at),
+      ]);
+      reply.header('cache-control', cacheControlFor(Math.max(range.to, at ?? 0), now));
+      return { asOf, incidents: rows.map(toSummary) };
     },
   );
 
@@ -58,8 +64,9 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
 
       // Evidence: what the primary services' users reported while the incident lasted.
       const now = app.now();
+      const asOf = openIncidentClock(await app.eventClock(), now);
       const from = incident.startedAt;
-      const end = incident.resolvedAt ?? Math.max(now, incident.lastEventAt);
+      const end = incident.resolvedAt ?? Math.max(asOf, incident.lastEventAt);
       const range = { from, to: Math.max(from + MINUTE_MS, Math.min(end, from + MAX_RANGE_MS)) };
       const primary = incident.services.filter((s) => s.role === 'primary').map((s) => s.serviceId);
       const ids = (primary.length > 0 ? primary : incident.services.map((s) => s.serviceId)).filter((s) => SLUG.test(s));
@@ -73,6 +80,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       const shares = breakdownFrom(shareRows);
       reply.header('cache-control', cacheControlFor(incident.resolvedAt ?? now, now));
       return {
+        asOf: Math.max(asOf, incident.lastEventAt),
         incident,
         timeline,
         evidence: {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createReader } from '../clickhouse';
-import { servicesOf } from './incidents.queries';
-import { breakdownFrom, breakdownSql, curveReportsSql, hashtagsSql } from './services.queries';
-import { sparkStepMs, trendSparkline } from './trends.route';
+import { incidentsAtSql, servicesOf } from '../queries/incidents.queries';
+import { breakdownFrom, breakdownSql, curveReportsSql, hashtagsSql } from '../queries/services.queries';
+import { sparkStepMs, trendSparkline, trendUsesSql } from './trends.route';
 import type { ClickHouseClient } from '@downradar/common';
 
 const reader = createReader({} as ClickHouseClient, 'downradar', 1000);
@@ -45,7 +45,34 @@ describe('trend sparklines', () => {
     expect(sparkStepMs({ from: 0, to: 3_600_000 })).toBe(120_000);
     expect(sparkStepMs({ from: 0, to: 600_000 })).toBe(60_000);
     expect(sparkStepMs({ from: 0, to: 86_400_000 })).toBe(30 * 60_000);
-    expect(trendSparkline({ from: 0, to: 600_000 }, [0, 60, 60, 540, 900], [1, 2, 3, 4, 99])).toEqual([1, 5, 0, 0, 0, 0, 0, 0, 0, 4]);
+    expect(
+      trendSparkline({ from: 0, to: 600_000 }, [
+        { k: 0, n: 1 },
+        { k: 1, n: 2 },
+        { k: 1, n: 3 },
+        { k: 9, n: 4 },
+        { k: 15, n: 99 },
+      ]),
+    ).toEqual([1, 5, 0, 0, 0, 0, 0, 0, 0, 4]);
+  });
+  it('counts uses from the exact rollup, for the hashtags the trend query picks, without splicing hashtag text', () => {
+    const sql = trendUsesSql(reader, { from: 1_633_359_600_500, to: 1_633_363_200_000 }, 50);
+    expect(sql).toContain('uniqExactMerge(sources)');
+    expect(sql).toContain('FROM downradar.hashtag_volume_1m');
+    expect(sql).toContain('intDiv(toInt64(toUInt32(minute)) - 1633359600, 120)');
+    expect(sql).toMatch(/hashtag IN \(SELECT hashtag FROM \(SELECT hashtag,[\s\S]*FROM downradar\.trends FINAL[\s\S]*LIMIT 50\)\)/);
+  });
+});
+
+describe('incidents as they stood at a moment', () => {
+  it('takes each incident\'s latest event up to the moment, and keeps those not resolved before the range', () => {
+    const sql = incidentsAtSql(reader, { from: 1_633_000_000_000, to: 1_633_364_000_000 }, 1_633_364_000_000, { serviceId: 'facebook', limit: 20 });
+    expect(sql).toContain('WHERE at_ms <= 1633364000000 AND started_at < toDateTime(1633364000)');
+    expect(sql).toContain('argMax(type, seq) AS last_type');
+    expect(sql).toContain("(last_type != 'resolved' OR a_resolved_s >= 1633000000)");
+    expect(sql).toContain("has(a_ids, 'facebook')");
+    expect(sql).toContain('LIMIT 20');
+    expect(() => incidentsAtSql(reader, { from: 0, to: 1 }, 1, { serviceId: "x' OR 1", limit: 1 })).toThrow(/not a slug/);
   });
 });
 

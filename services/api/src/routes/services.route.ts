@@ -10,20 +10,23 @@ import {
   PostsResponse,
   RangeQuery,
   ServiceParams,
+  ServicesQuery,
   ServicesResponse,
   type ServiceSummary,
 } from '../../../../schemas/api/index';
 import type { Level, ProblemCategory } from '../../../../schemas/events/index';
 import { denseCurve, LEVEL_RANK } from '../curve';
 import { notFound } from '../errors';
-import { SparklineStore, SPARK_POINTS } from '../sparklines';
-import { bucketsFor, cacheControlFor, resolveRange, type TimeRange } from '../time-range';
+import { SparklineStore, SPARK_POINTS, sparklinesAt } from '../sparklines';
+import { bucketsFor, cacheControlFor, parseInstant, resolveRange, type TimeRange } from '../time-range';
 import {
   breakdownFrom,
   breakdownSql,
   fetchCurve,
   hashtagsSql,
+  latestScoresAtSql,
   latestScoresSql,
+  openIncidentsAtSql,
   openIncidentsSql,
   postsSql,
   type HashtagRow,
@@ -31,7 +34,7 @@ import {
   type OpenIncidentRow,
   type PostRow,
   type ShareRow,
-} from './services.queries';
+} from '../queries/services.queries';
 
 export const HashtagsQuery = Type.Object(
   { ...RangeQuery.properties, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, description: 'default 20' })) },
@@ -59,20 +62,28 @@ export async function servicesRoutes(app: FastifyInstance): Promise<void> {
   };
   const cacheFor = (reply: FastifyReply, range: TimeRange) => reply.header('cache-control', cacheControlFor(range.to, app.now()));
 
-  app.get(
+  app.get<{ Querystring: ServicesQuery }>(
     '/v1/services',
     {
       schema: {
         tags: ['services'],
-        summary: 'every tracked service with its current level, last score and a 24-hour sparkline',
-        response: { 200: ServicesResponse, 500: ErrorResponse, 503: ErrorResponse },
+        summary: 'every tracked service with its level, last score and a 24-hour sparkline, now or as they stood at a moment (`at`)',
+        querystring: ServicesQuery,
+        response: { 200: ServicesResponse, 400: ErrorResponse, 500: ErrorResponse, 503: ErrorResponse },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
+      const at = parseInstant('at', request.query.at);
+      if (at !== undefined) {
+        // A moment of the past: computed for this request; once settled it never changes.
+        const answer = await listServices(at, at);
+        reply.header('cache-control', cacheControlFor(at, app.now()));
+        return answer;
+      }
       // Every open dashboard polls this list: one computation at a time serves every request,
       // and its answer is reused for a second after it completed.
       if (!listCache.current || (!listCache.inFlight && performance.now() - listCache.doneAt > SERVICES_TTL_MS)) {
-        const value = listServices();
+        const value = listServices(app.now());
         listCache.current = value;
         listCache.inFlight = true;
         value
@@ -89,12 +100,13 @@ export async function servicesRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  async function listServices(): Promise<ServicesResponse> {
-    const now = app.now();
-    const [latest, sparks, open] = await Promise.all([
-      reader.rows<LatestScoreRow>(latestScoresSql(reader)),
-      sparklines.lines(now),
-      reader.rows<OpenIncidentRow>(openIncidentsSql(reader)),
+  /** The board at `now`, or, with `at`, as it stood at that moment of the data. */
+  async function listServices(now: number, at?: number): Promise<ServicesResponse> {
+    const [latest, lines, open, clock] = await Promise.all([
+      reader.rows<LatestScoreRow>(at === undefined ? latestScoresSql(reader) : latestScoresAtSql(reader, at)),
+      at === undefined ? sparklines.lines(now).then((s) => s.lines) : sparklinesAt(reader, at),
+      reader.rows<OpenIncidentRow>(at === undefined ? openIncidentsSql(reader) : openIncidentsAtSql(reader, at)),
+      app.eventClock(),
     ]);
     const latestBy = new Map(latest.map((l) => [l.service_id, l]));
     const incidentBy = new Map<string, string>();
@@ -110,13 +122,13 @@ export async function servicesRoutes(app: FastifyInstance): Promise<void> {
         count: l ? Number(l.count) : 0,
         expected: l ? Number(l.expected) : 0,
         updatedAt: l ? l.last_window_s * 1000 : null,
-        sparkline: sparks.lines.get(s.id) ?? new Array<number>(SPARK_POINTS).fill(0),
+        sparkline: lines.get(s.id) ?? new Array<number>(SPARK_POINTS).fill(0),
         openIncidentId: incidentBy.get(s.id) ?? null,
       };
     });
     // Services in trouble first, then by score, then by name.
     services.sort((a, b) => LEVEL_RANK[b.level] - LEVEL_RANK[a.level] || b.score - a.score || a.name.localeCompare(b.name));
-    return { at: now, services };
+    return { at: at ?? now, scoredUntil: clock, services };
   }
 
   app.get<{ Params: Params; Querystring: Static<typeof CurveQuery> }>(
@@ -187,6 +199,8 @@ export async function servicesRoutes(app: FastifyInstance): Promise<void> {
           at: Number(p.at_ms),
           text: p.text,
           source: p.source,
+          language: p.detected_lang === '' ? null : p.detected_lang,
+          declaredLanguage: p.lang === '' ? null : p.lang,
           outage: Number(p.outage) === 1,
           problem: p.problem as ProblemCategory,
         })),

@@ -16,8 +16,6 @@ interface TrendRow {
   max_burst: number;
   any_trending: number;
   last_s: number;
-  window_s: number[];
-  counts: number[];
 }
 
 /**
@@ -28,8 +26,7 @@ interface TrendRow {
 export function trendsSql(r: Reader, range: TimeRange, limit: number): string {
   return `SELECT hashtag,
   argMax(service_id, window_start) AS service_id, argMax(outage, window_start) AS outage,
-  sum(count) AS total, max(burst) AS max_burst, max(trending) AS any_trending, toUInt32(max(window_start)) AS last_s,
-  groupArray(toUInt32(window_start)) AS window_s, groupArray(count) AS counts
+  sum(count) AS total, max(burst) AS max_burst, max(trending) AS any_trending, toUInt32(max(window_start)) AS last_s
 FROM ${r.table('trends')} FINAL
 WHERE window_start >= ${since(range.from)} AND window_start < ${until(range.to)}
 GROUP BY hashtag
@@ -42,14 +39,38 @@ export function sparkStepMs(range: TimeRange): number {
   return Math.max(1, Math.ceil((range.to - range.from) / MINUTE_MS / TREND_SPARK_POINTS)) * MINUTE_MS;
 }
 
-/** Dense counts per bucket from `range.from`, oldest first (0 where the hashtag had no window). */
-export function trendSparkline(range: TimeRange, windowStartsS: readonly number[], counts: readonly number[]): number[] {
+interface UsesRow {
+  hashtag: string;
+  /** bucket index from range.from (sparkStepMs wide) */
+  k: number;
+  n: number;
+}
+
+/**
+ * Exact uses of the listed hashtags per sparkline bucket: distinct posts and reports carrying
+ * the hashtag (hashtag_volume_1m, all services together), the one definition the service page
+ * and the incident evidence use too. The trend windows' own counts are Space-Saving lower bounds
+ * of the detector's bounded counters, good for a burst score but not for a figure on screen.
+ * The hashtags are taken from the trend query itself, so no hashtag text is spliced into SQL.
+ */
+export function trendUsesSql(r: Reader, range: TimeRange, limit: number): string {
+  const fromS = sqlInt(Math.floor(range.from / 1000));
+  const stepS = sqlInt(sparkStepMs(range) / 1000);
+  return `SELECT hashtag, toUInt32(intDiv(toInt64(toUInt32(minute)) - ${fromS}, ${stepS})) AS k, uniqExactMerge(sources) AS n
+FROM ${r.table('hashtag_volume_1m')}
+WHERE minute >= ${since(range.from)} AND minute < ${until(range.to)}
+  AND hashtag IN (SELECT hashtag FROM (${trendsSql(r, range, limit)}))
+GROUP BY hashtag, k`;
+}
+
+/** Dense uses per bucket from `range.from`, oldest first (0 where the hashtag was not used). */
+export function trendSparkline(range: TimeRange, rows: readonly { k: number; n: number }[]): number[] {
   const step = sparkStepMs(range);
   const line = new Array<number>(Math.ceil((range.to - range.from) / step)).fill(0);
-  windowStartsS.forEach((s, i) => {
-    const k = Math.floor((s * 1000 - range.from) / step);
-    if (k >= 0 && k < line.length) line[k]! += Number(counts[i] ?? 0);
-  });
+  for (const row of rows) {
+    const k = Number(row.k);
+    if (k >= 0 && k < line.length) line[k]! += Number(row.n);
+  }
   return line;
 }
 
@@ -60,24 +81,36 @@ export async function trendsRoutes(app: FastifyInstance): Promise<void> {
     {
       schema: {
         tags: ['trends'],
-        summary: `hashtag trends over the range (sparkline: counts in at most ${TREND_SPARK_POINTS} equal buckets)`,
+        summary: `hashtag trends over the range: uses (distinct posts and reports carrying the hashtag) and a sparkline of them in at most ${TREND_SPARK_POINTS} equal buckets`,
         querystring: TrendsQuery,
         response: { 200: TrendsResponse, 400: ErrorResponse, 500: ErrorResponse, 503: ErrorResponse },
       },
     },
     async (request, reply) => {
       const range = resolveRange(request.query, app.now());
-      const rows = await reader.rows<TrendRow>(trendsSql(reader, range, request.query.limit ?? 50));
-      const trends: TrendSummary[] = rows.map((t) => ({
-        hashtag: t.hashtag,
-        serviceId: t.service_id === '' ? null : t.service_id,
-        outage: t.outage === null ? null : Number(t.outage) === 1,
-        count: Number(t.total),
-        burst: Number(t.max_burst),
-        trending: Number(t.any_trending) === 1,
-        lastWindowStart: t.last_s * 1000,
-        sparkline: trendSparkline(range, t.window_s, t.counts),
-      }));
+      const limit = request.query.limit ?? 50;
+      const [rows, uses] = await Promise.all([reader.rows<TrendRow>(trendsSql(reader, range, limit)), reader.rows<UsesRow>(trendUsesSql(reader, range, limit))]);
+      const usesBy = new Map<string, UsesRow[]>();
+      for (const u of uses) {
+        const list = usesBy.get(u.hashtag);
+        if (list) list.push(u);
+        else usesBy.set(u.hashtag, [u]);
+      }
+      const trends: TrendSummary[] = rows.map((t) => {
+        const sparkline = trendSparkline(range, usesBy.get(t.hashtag) ?? []);
+        return {
+          hashtag: t.hashtag,
+          serviceId: t.service_id === '' ? null : t.service_id,
+          outage: t.outage === null ? null : Number(t.outage) === 1,
+          count: sparkline.reduce((a, b) => a + b, 0),
+          burst: Number(t.max_burst),
+          trending: Number(t.any_trending) === 1,
+          lastWindowStart: t.last_s * 1000,
+          sparkline,
+        };
+      });
+      // Trending first, then by burst, then by uses.
+      trends.sort((a, b) => Number(b.trending) - Number(a.trending) || b.burst - a.burst || b.count - a.count || (a.hashtag < b.hashtag ? -1 : 1));
       reply.header('cache-control', cacheControlFor(range.to, app.now()));
       return { from: range.from, to: range.to, trends };
     },

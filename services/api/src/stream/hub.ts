@@ -7,7 +7,7 @@
  * arrive) is dropped rather than buffered for. The browser's EventSource reconnects by itself.
  */
 
-export type StreamEventName = 'score' | 'incident' | 'trend' | 'ping';
+export type StreamEventName = 'score' | 'catchup' | 'incident' | 'trend' | 'ping';
 
 /** The part of a node ServerResponse the hub needs (a fake in unit tests). */
 export interface StreamSink {

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { Kafka } from 'kafkajs';
 import { IncidentEvent, ScoreEvent, TrendEvent } from '../../../../schemas/events/index';
 import { compileValidator, ensureTopics, parseMessage, runConsumer, topicNames, type ConsumerRunner, type Logger } from '@downradar/common';
+import { summariseScores } from './catchup';
 import type { StreamHub } from './hub';
 
 const checkScore = compileValidator(ScoreEvent);
@@ -28,7 +29,8 @@ export interface StreamConsumer {
 /**
  * Feeds the SSE hub from Kafka. The group id carries a random suffix, so every API process is
  * the only member of its own group and sees every event; it starts from the latest offset
- * (live updates only: history comes from ClickHouse).
+ * (live updates only: history comes from ClickHouse). Score events are summarised per batch and
+ * service (catchup.ts): a client gets each service's newest window, not the detector's backlog.
  */
 export function startStreamConsumer(opts: StreamConsumerOptions): StreamConsumer {
   const topics = topicNames(opts.topicPrefix);
@@ -39,10 +41,12 @@ export function startStreamConsumer(opts: StreamConsumerOptions): StreamConsumer
   let wake: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
 
+  /** Scores of the batch being handled: summarised per service once the batch is read. */
+  let batchScores: ScoreEvent[] = [];
   const handle = (topic: string, value: Buffer | null) => {
     if (topic === topics.scores) {
       const r = parseMessage<typeof ScoreEvent>(checkScore, value);
-      if (r.ok) return opts.hub.publish('score', r.value, [r.value.serviceId]);
+      if (r.ok) return void batchScores.push(r.value);
     } else if (topic === topics.alerts) {
       const r = parseMessage<typeof IncidentEvent>(checkIncident, value);
       if (r.ok) return opts.hub.publish('incident', r.value, r.value.services.map((s) => s.serviceId));
@@ -68,7 +72,13 @@ export function startStreamConsumer(opts: StreamConsumerOptions): StreamConsumer
           sessionTimeoutMs: 10_000,
           onAssign: () => markReady(),
           handleBatch: async ({ topic, messages }) => {
+            batchScores = [];
             for (const m of messages) handle(topic, m.value);
+            if (batchScores.length === 0) return;
+            const { catchups, newest } = summariseScores(batchScores);
+            batchScores = [];
+            for (const c of catchups) opts.hub.publish('catchup', c, [c.serviceId]);
+            for (const s of newest) opts.hub.publish('score', s, [s.serviceId]);
           },
         });
         opts.logger.info({ groupId }, 'stream consumer started');

@@ -7,8 +7,10 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProducer, deleteTopicsWithPrefix, ensureTopics, loadCatalog, loadConfig, topicNames, type Producer } from '@downradar/common';
+import { createProducer, deleteTopicsWithPrefix, ensureTopics, loadConfig, topicNames, type Producer } from '@downradar/common';
+import { loadCatalog } from '../../../../schemas/catalog/index';
 import { CLICKHOUSE_URL, eventually, testClickHouse, testKafka, testPrefix } from '@downradar/common/testing';
+import type { ScoreCatchup } from '../../../../schemas/api/index';
 import type { IncidentEvent, ScoreEvent, TrendEvent } from '../../../../schemas/events/index';
 import { buildApp } from '../app';
 import { apiCatalog } from '../catalog';
@@ -155,6 +157,41 @@ describe('GET /v1/stream', () => {
     expect(await app.registry.getSingleMetricAsString('api_stream_invalid_messages_total')).toMatch(/\{[^}]*topic="[^"]+\.scores"[^}]*\} [1-9]/);
     all.close();
     fb.close();
+  });
+
+  it('summarises a catch-up: 360 windows of one service arrive as a summary and the newest score', async () => {
+    // Six hours of empty windows closed at once (the first report after a quiet night), as the
+    // detector writes them: one transaction, one partition.
+    const start = Math.floor(now / 60_000) * 60_000 - 360 * 60_000;
+    const backlog = Array.from({ length: 360 }, (_, i): ScoreEvent => ({
+      ...score('whatsapp', 0),
+      windowStart: start + i * 60_000,
+      windowEnd: start + (i + 1) * 60_000,
+      count: i === 359 ? 1 : 0,
+      rawCount: i === 359 ? 1 : 0,
+      level: 'ok',
+      score: 0.05,
+    }));
+    const c = await connect('/v1/stream?services=whatsapp');
+    await producer.send(backlog.map((b) => ({ topic: topics.scores, key: 'whatsapp', value: JSON.stringify(b) })));
+    await eventually(
+      async () => (c.events.some((e) => e.event === 'score' && (e.data as ScoreEvent).windowStart === backlog[359]!.windowStart) ? true : undefined),
+      30_000,
+      'the newest window on the stream',
+    );
+    const scores = c.events.filter((e) => e.event === 'score').map((e) => e.data as ScoreEvent);
+    const catchups = c.events.filter((e) => e.event === 'catchup').map((e) => e.data as ScoreCatchup);
+    // However kafkajs splits the fetch, every window is accounted for once and only a handful of
+    // events reach the client (one summary and one score per batch read).
+    expect(scores.length).toBeLessThanOrEqual(5);
+    expect(catchups.length).toBeGreaterThanOrEqual(1);
+    const covered = catchups.reduce((a, x) => a + x.windows, 0) + scores.filter((s) => !catchups.some((x) => s.windowStart >= x.from && s.windowEnd <= x.to)).length;
+    expect(covered).toBe(360);
+    expect(catchups.reduce((a, x) => a + x.count, 0)).toBe(1);
+    expect(catchups.every((x) => x.serviceId === 'whatsapp' && x.worstLevel === 'ok')).toBe(true);
+    expect(Math.min(...catchups.map((x) => x.from))).toBe(start);
+    expect(scores.at(-1)).toEqual(backlog[359]);
+    c.close();
   });
 
   it('pings every interval (15 s by default; 300 ms here)', async () => {

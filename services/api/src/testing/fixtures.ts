@@ -152,13 +152,14 @@ export function incidentEventRows() {
 }
 
 export function postRows() {
-  const post = (id: string, at: number, text: string, source: string) => ({
+  const post = (id: string, at: number, text: string, source: string, lang: string, detectedLang: string) => ({
     id,
     at: dt(at),
     at_ms: at,
     received_at: dt(at + 1000),
     source,
-    lang: 'en',
+    lang,
+    detected_lang: detectedLang,
     country: '',
     author_hash: `a-${id}`,
     reply_to: '',
@@ -166,9 +167,11 @@ export function postRows() {
     text,
   });
   return [
-    post('p1', T15 + 46 * MIN, 'is facebook down?? #facebookdown', 'twitter'),
-    post('p2', T15 + 48 * MIN, 'everything is down #facebookdown #instagramdown', 'mastodon'),
-    post('p3', T15 + 49 * MIN, 'facebook works fine for me', 'twitter'),
+    post('p1', T15 + 46 * MIN, 'is facebook down?? #facebookdown', 'twitter', 'en', 'en'),
+    // Stored before languages were detected: no detected_lang.
+    post('p2', T15 + 48 * MIN, 'everything is down #facebookdown #instagramdown', 'mastodon', '', ''),
+    // The source declared English; the text is Portuguese.
+    post('p3', T15 + 49 * MIN, 'o facebook tá funcionando normal aqui', 'twitter', 'en', 'pt'),
   ];
 }
 

@@ -1,5 +1,5 @@
 /** `npm run migrate`: apply schemas/clickhouse migrations in order (idempotent). */
-import { baseConfig, createClickHouse, exitOnConfigError, loadConfig, migrate, repoRoot } from '../index';
+import { baseConfig, createClickHouse, exitOnConfigError, loadConfig, migrate, repoRoot, servicesAccount } from '../index';
 
 const config = (() => {
   try {
@@ -9,7 +9,7 @@ const config = (() => {
   }
 })();
 const started = Date.now();
-const client = createClickHouse({ url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword });
+const client = createClickHouse({ url: config.clickhouseUrl, ...servicesAccount(config) });
 try {
   const r = await migrate(client, {
     dir: `${repoRoot}/schemas/clickhouse`,

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { createBatchWriter } from './batch-writer';
 import { queryRows } from './client';
 import { migrate, MigrationError } from './migrations';
 import { clickhouseError } from './errors';
-import { testClickHouse, testDatabase } from '../testing/index';
+import { clickhouseClientAs, createSqlTestUser, testClickHouse, testDatabase } from '../testing/index';
 
 const ch = testClickHouse();
 const db = testDatabase('common_ch');
@@ -48,17 +48,24 @@ describe('batch writer', () => {
   });
 });
 
-describe('analyst user', () => {
-  it('can SELECT but cannot INSERT (read-only profile)', async () => {
+describe('analyst profile', () => {
+  it('can SELECT but cannot INSERT or DROP (read-only profile)', async () => {
     await ch.command({ query: `CREATE TABLE ${db}.ro (a UInt8) ENGINE = MergeTree() ORDER BY a` });
-    const select = spawnSync('clickhouse-client', ['--user', 'analyst', '--query', `SELECT count() FROM ${db}.ro`], { encoding: 'utf8' });
-    expect(select.status, select.stderr).toBe(0);
-    expect(select.stdout.trim()).toBe('0');
-    const insert = spawnSync('clickhouse-client', ['--user', 'analyst', '--query', `INSERT INTO ${db}.ro VALUES (1)`], { encoding: 'utf8' });
-    expect(insert.status).not.toBe(0);
-    expect(insert.stderr).toMatch(/Code: 164|readonly/i);
-    const drop = spawnSync('clickhouse-client', ['--user', 'analyst', '--query', `DROP TABLE ${db}.ro`], { encoding: 'utf8' });
-    expect(drop.status).not.toBe(0);
+    // The analyst's own database is downradar; an account with the analyst's profile reads this one.
+    const user = await createSqlTestUser({ databases: [db] });
+    try {
+      const select = clickhouseClientAs(user, ['--query', `SELECT count() FROM ${db}.ro`]);
+      expect(select.status, select.stderr).toBe(0);
+      expect(select.stdout.trim()).toBe('0');
+      const insert = clickhouseClientAs(user, ['--query', `INSERT INTO ${db}.ro VALUES (1)`]);
+      expect(insert.status).not.toBe(0);
+      expect(insert.stderr).toMatch(/Code: 164/);
+      const drop = clickhouseClientAs(user, ['--query', `DROP TABLE ${db}.ro`]);
+      expect(drop.status).not.toBe(0);
+      expect(drop.stderr).toMatch(/Code: 164/);
+    } finally {
+      await user.drop();
+    }
   });
 });
 

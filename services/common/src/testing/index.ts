@@ -18,9 +18,12 @@ export function testKafka(clientId = 'downradar-test'): Kafka {
   return createKafka({ brokers: KAFKA_BROKERS, clientId });
 }
 
+/** A client as the services' account (its password read as the services read it). */
 export function testClickHouse(database?: string): ClickHouseClient {
   return createClickHouse({ url: CLICKHOUSE_URL, ...(database ? { database } : {}) });
 }
+
+export * from './sql-users';
 
 /** Poll until `check` returns a value (not undefined), or fail with the last state after timeoutMs. */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000, what = 'condition'): Promise<T> {

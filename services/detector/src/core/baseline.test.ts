@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SeasonalBaseline } from './baseline';
 import { DEFAULT_DETECTOR_CONFIG } from './config';
-import { diurnal } from './simulate';
+import { diurnal } from '../testing/simulate';
 
 const W = 60_000;
 const cfg = DEFAULT_DETECTOR_CONFIG.baseline;

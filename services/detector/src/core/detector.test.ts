@@ -4,7 +4,7 @@ import { DlqRecord, IncidentEvent, ScoreEvent, TrendEvent, type SignalEvent } fr
 import { DetectorConfigError } from './config';
 import { createDetector, type Detector, type DetectorOutput } from './detector';
 import { serviceInfoFrom, type HashtagLookup } from './facts';
-import { diurnal, FORTY_SERVICE_RATES, generateTraffic, SAMPLE_CATALOG, type ServiceTraffic } from './simulate';
+import { diurnal, FORTY_SERVICE_RATES, generateTraffic, SAMPLE_CATALOG, type ServiceTraffic } from '../testing/simulate';
 
 const W = 60_000;
 const T0 = Date.UTC(2021, 9, 4, 15, 0);

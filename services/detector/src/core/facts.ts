@@ -1,7 +1,7 @@
 /**
  * What the core needs to know about the world, injected as plain functions so that the core
  * depends on no file and no library: the consumer builds these from the catalog
- * (services/common/src/catalog.ts) and the text understanding (services/nlp).
+ * (schemas/catalog/index.ts) and the text understanding (services/nlp).
  */
 
 /** The catalog facts the detector uses. A catalog entry satisfies this shape as it is. */

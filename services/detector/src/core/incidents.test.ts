@@ -5,7 +5,7 @@ import { DEFAULT_DETECTOR_CONFIG } from './config';
 import { serviceInfoFrom } from './facts';
 import { scoreFromEvidence } from './evidence';
 import { IncidentManager } from './incidents';
-import { SAMPLE_CATALOG } from './simulate';
+import { SAMPLE_CATALOG } from '../testing/simulate';
 
 const W = 60_000;
 const T0 = Date.UTC(2021, 9, 4, 15, 40);

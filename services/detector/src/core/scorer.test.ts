@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveDetectorConfig } from './config';
 import { scoreFromEvidence, ServiceScorer } from './scorer';
-import { diurnal, FORTY_SERVICE_RATES, noiseFactor, poisson, seededRandom } from './simulate';
+import { diurnal, FORTY_SERVICE_RATES, noiseFactor, poisson, seededRandom } from '../testing/simulate';
 
 const W = 60_000;
 const cfg = resolveDetectorConfig();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from './simulate';
+import { seededRandom } from '../testing/simulate';
 import { MIXED, SpaceSaving, topGuaranteed } from './space-saving';
 
 describe('SpaceSaving', () => {

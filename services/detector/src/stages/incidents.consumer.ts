@@ -1,0 +1,257 @@
+/**
+ * The incident stage: `<prefix>.detector-windows` in (group downradar-incidents, every partition to
+ * ONE member: single-owner-assigner.ts), incidents across all services out.
+ *
+ * The scoring stage runs per signals partition; grouping needs every service's score of a window
+ * at once. This stage puts the windows back in order (incident-grouper.ts), feeds the core's
+ * IncidentManager, and for every batch commits ONE transaction: the IncidentEvents to
+ * downradar.alerts (key incidentId), its checkpoint (key `incidents` on the state topic) and its
+ * consumed offset. Every instance runs this stage; only the assigned one works, and when it goes
+ * away the next rebalance hands the topic (and, through the checkpoint, the open incidents) to
+ * another.
+ */
+import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Logger, TopicNames } from '@downradar/common';
+import { assembleEntries, CheckpointWriter, parseEntries } from './checkpoint';
+import type { DetectorConfig } from '../core/config';
+import type { ServiceInfoLookup } from '../core/facts';
+import { scoreFromEvidence } from '../core/evidence';
+import { IncidentManager } from '../core/incidents';
+import { IncidentGrouper, type GroupedEvent, type GrouperState } from './incident-grouper';
+import type { DetectorMetrics } from '../metrics';
+import { Serial, whileHeartbeating } from '../kafka/serial';
+import { singleOwnerAssigner } from '../kafka/single-owner-assigner';
+import { readStateTopic } from '../kafka/state-topic';
+import { commitTransaction, connectTransactionalProducer, isFenced, transactionalIdFor, type TxnMessage } from '../kafka/transactions';
+import { parseProgress } from './window-progress';
+
+export const INCIDENTS_STATE_KEY = 'incidents';
+
+interface IncidentCheckpoint {
+  grouper: GrouperState;
+  /** The offset committed with it: where reading resumes after a restore. */
+  offset: string | null;
+}
+
+export interface IncidentStageOptions {
+  kafka: Kafka;
+  logger: Logger;
+  metrics: DetectorMetrics;
+  topics: TopicNames;
+  windowsTopic: string;
+  groupId: string;
+  core: DetectorConfig;
+  serviceInfo: ServiceInfoLookup;
+  sessionTimeoutMs: number;
+}
+
+export interface IncidentStatus {
+  active: boolean;
+  processedUpTo: number | null;
+  pendingWindows: number;
+  lateScores: number;
+  progress: { partition: number; closedUpTo: number | null; idle: boolean }[];
+  openIncidents: ReturnType<IncidentGrouper['openIncidents']>;
+}
+
+export class IncidentStage {
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+  private grouper: IncidentGrouper | undefined;
+  private writer = new CheckpointWriter('', (k) => k === INCIDENTS_STATE_KEY);
+  private readonly serial = new Serial();
+  private stopping = false;
+  private joined = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: IncidentStageOptions) {}
+
+  private newManager(): IncidentManager {
+    const l = this.o.core.levels;
+    return new IncidentManager({ config: this.o.core.incidents, serviceInfo: this.o.serviceInfo, unusualScore: scoreFromEvidence(l.unusualLog10) });
+  }
+
+  get ready(): boolean {
+    return this.joined && !this.stopping;
+  }
+
+  async start(): Promise<void> {
+    const consumer = this.o.kafka.consumer({
+      groupId: this.o.groupId,
+      partitionAssigners: [singleOwnerAssigner],
+      sessionTimeout: this.o.sessionTimeoutMs,
+      rebalanceTimeout: this.o.sessionTimeoutMs * 2,
+      heartbeatInterval: Math.max(500, Math.floor(this.o.sessionTimeoutMs / 10)),
+      maxBytesPerPartition: 16 * 1024 * 1024,
+      maxWaitTimeInMs: 50,
+      allowAutoTopicCreation: false,
+      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const owns = (e.payload.memberAssignment[this.o.windowsTopic] ?? []).includes(0);
+      void this.serial.run(() => this.onAssignment(owns)).catch((err) => this.fatal(err));
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.o.windowsTopic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, pause, heartbeat, isRunning, isStale }) => {
+        if (batch.messages.length === 0) return;
+        await whileHeartbeating(heartbeat, () => this.serial.run(async () => {
+          if (this.stopping || !isRunning() || isStale()) return;
+          if (this.grouper === undefined || this.producer === undefined) {
+            pause();
+            return;
+          }
+          let ok = false;
+          try {
+            ok = await this.processBatch(batch.messages);
+          } catch (err) {
+            this.o.logger.error({ err: (err as Error).message }, 'incident batch failed; restoring the incident stage');
+            await this.release();
+            await this.reacquire();
+          }
+          if (ok) resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
+        }));
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    await this.consumer?.stop().catch(() => undefined);
+    await this.serial.idle();
+    await this.consumer?.disconnect().catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
+    this.producer = undefined;
+    this.grouper = undefined;
+    this.o.metrics.groupingActive.set(0);
+  }
+
+  status(): IncidentStatus {
+    const g = this.grouper;
+    return {
+      active: g !== undefined,
+      processedUpTo: g?.processedThrough ?? null,
+      pendingWindows: g?.pendingWindows() ?? 0,
+      lateScores: g?.lateScores ?? 0,
+      progress: g?.progressView() ?? [],
+      openIncidents: g?.openIncidents() ?? [],
+    };
+  }
+
+  private async onAssignment(owns: boolean): Promise<void> {
+    if (this.stopping) return;
+    this.joined = true;
+    if (!owns) {
+      if (this.grouper !== undefined) this.o.logger.info('incident grouping handed to another instance');
+      await this.release();
+      return;
+    }
+    if (this.grouper !== undefined && this.producer !== undefined) return; // still ours, state in memory is the committed one
+    await this.acquire();
+  }
+
+  private async release(): Promise<void> {
+    this.grouper = undefined;
+    await this.producer?.disconnect().catch(() => undefined);
+    this.producer = undefined;
+    this.o.metrics.groupingActive.set(0);
+  }
+
+  /** Fences any previous grouper, restores the checkpoint and rewinds to its offset. */
+  private async acquire(): Promise<void> {
+    const { kafka, topics, logger, metrics } = this.o;
+    const t0 = performance.now();
+    const producer = await connectTransactionalProducer(kafka, transactionalIdFor(this.o.groupId, this.o.windowsTopic, 0));
+    try {
+      const read = await readStateTopic(kafka, topics.detectorState, {
+        groupPrefix: this.o.groupId,
+        logger,
+        keep: (key) => key === INCIDENTS_STATE_KEY || key.startsWith(`${INCIDENTS_STATE_KEY}#`),
+      });
+      const entries = assembleEntries(read.latest);
+      const parsed = parseEntries(entries)[INCIDENTS_STATE_KEY] as IncidentCheckpoint | undefined;
+      const grouper = new IncidentGrouper(this.o.core.windowMs, this.newManager(), () => this.newManager());
+      grouper.restore(parsed?.grouper);
+      this.writer.seed(entries);
+      this.grouper = grouper;
+      this.producer = producer;
+      if (parsed?.offset != null) this.consumer?.seek({ topic: this.o.windowsTopic, partition: 0, offset: parsed.offset });
+      this.consumer?.resume([{ topic: this.o.windowsTopic, partitions: [0] }]);
+      metrics.groupingActive.set(1);
+      metrics.openIncidents.set(grouper.openIncidents().length);
+      metrics.restoreDuration.observe({ stage: 'incidents' }, performance.now() - t0);
+      logger.info({ processedUpTo: grouper.processedThrough, offset: parsed?.offset ?? null, open: grouper.openIncidents().length }, 'incident grouping active');
+    } catch (err) {
+      await producer.disconnect().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async processBatch(messages: KafkaMessage[]): Promise<boolean> {
+    const grouper = this.grouper!;
+    const { metrics, logger, topics } = this.o;
+    for (const m of messages) {
+      const progress = parseProgress(m.value);
+      if (progress === undefined) {
+        logger.warn({ offset: m.offset }, 'not a window message; skipped');
+        continue;
+      }
+      grouper.accept(progress, m.offset);
+    }
+    const drained = grouper.drain(Date.now());
+    const out: TxnMessage[] = drained.events.map((g: GroupedEvent) => ({ topic: topics.alerts, key: g.event.incidentId, value: JSON.stringify(g.event) }));
+    const offset = grouper.commitOffset() ?? null;
+    const checkpoint: IncidentCheckpoint = { grouper: grouper.toJSON(), offset };
+    const diff = this.writer.diff({ [INCIDENTS_STATE_KEY]: checkpoint });
+    for (const r of diff.records) out.push({ topic: topics.detectorState, key: r.key, value: r.value });
+    try {
+      const r = await commitTransaction(
+        this.producer!,
+        out,
+        offset === null ? undefined : { consumerGroupId: this.o.groupId, topic: this.o.windowsTopic, partition: 0, offset },
+      );
+      diff.commit();
+      metrics.transactions.inc({ stage: 'incidents', result: 'committed' });
+      metrics.transactionDuration.observe({ stage: 'incidents' }, r.durationMs);
+      metrics.checkpointBytes.inc(diff.bytes);
+      for (const g of drained.events) {
+        metrics.incidentEvents.inc({ type: g.event.type });
+        metrics.alertLatency.observe(Math.max(0, r.committedAt - g.windowClosedAt));
+      }
+      metrics.groupingLateScores.set(grouper.lateScores);
+      metrics.pendingWindows.set(grouper.pendingWindows());
+      metrics.openIncidents.set(grouper.openIncidents().length);
+      if (drained.events.length > 0) logger.info({ events: drained.events.map((g) => `${g.event.eventId} ${g.event.type}`) }, 'incident events published');
+      return true;
+    } catch (err) {
+      metrics.transactions.inc({ stage: 'incidents', result: 'aborted' });
+      const fenced = isFenced(err);
+      logger.warn({ fenced, err: (err as Error).message }, fenced ? 'fenced: another instance groups incidents now' : 'transaction aborted; restoring the incident stage');
+      await this.release();
+      if (!fenced) await this.reacquire();
+      return false;
+    }
+  }
+
+  private async reacquire(): Promise<void> {
+    try {
+      await this.acquire();
+    } catch (err) {
+      this.o.logger.error({ err: (err as Error).message }, 'incident stage restore failed; retrying in 2 s');
+      this.retryTimer = setTimeout(() => void this.serial.run(() => (this.stopping || this.grouper ? Promise.resolve() : this.acquire())).catch((e) => this.fatal(e)), 2000);
+      this.retryTimer.unref();
+    }
+  }
+
+  private fatal(err: unknown): void {
+    this.o.logger.fatal({ err: (err as Error)?.message ?? String(err) }, 'incident stage failed');
+    process.exitCode = 1;
+    setTimeout(() => process.exit(1), 100).unref();
+  }
+}

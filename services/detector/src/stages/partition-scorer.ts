@@ -1,0 +1,181 @@
+/**
+ * One signals partition's scoring, without Kafka: a core detector of its own, the offset it has
+ * consumed up to, and its checkpoint writer.
+ *
+ * Why one detector per partition rather than one per process: the watermark (and so which
+ * windows close when, and which events are late) then depends only on the partition's own
+ * events, never on which other partitions the same process happens to own. The scores of a
+ * service are the same with one instance or five, and a partition's checkpoint (`p<N>/...`) moves
+ * to whichever instance is assigned the partition, with the offset it belongs to.
+ *
+ * The core detector of a partition also groups incidents and counts hashtags internally; those
+ * views are partial (one partition's services) and are not used: incidents come from the
+ * incident stage (all services), trends from the instance's TrendTracker. Its trend structures
+ * are configured minimal so they cost next to nothing.
+ */
+import type { DlqRecord, ScoreEvent, SignalEvent } from '../../../../schemas/events/index';
+import { CheckpointWriter, parseEntries, type CheckpointDiff } from './checkpoint';
+import { resolveDetectorConfig, type DetectorConfig } from '../core/config';
+import { createDetector, type Detector, type DetectorStats } from '../core/detector';
+import type { HashtagLookup, ServiceInfoLookup } from '../core/facts';
+import { progressMessages, windowsOf, type ClosedWindow } from './window-progress';
+
+/** Keys of the core snapshot a partition writes; `offset` is the shell's own. */
+const PARTITION_KEYS = /^(detector|offset|service:.+|dedupe:.+)$/;
+
+export interface RawMessage {
+  offset: string;
+  value: Buffer | string | null;
+}
+
+export type SignalCheck = (raw: Buffer | string | null) => { ok: true; value: SignalEvent } | { ok: false; field: string; reason: string };
+
+export interface IngestResult {
+  accepted: number;
+  /** Messages below the checkpointed offset: processed and committed before (a re-delivery). */
+  skipped: number;
+  dlq: DlqRecord[];
+  /** Accepted signals that carry hashtags (for the trend tracker). */
+  withHashtags: SignalEvent[];
+  /** Offset after the last message (undefined when the batch was entirely skipped). */
+  nextOffset: string | undefined;
+}
+
+export interface AdvanceResult {
+  scores: ScoreEvent[];
+  windows: ClosedWindow[];
+  dlq: DlqRecord[];
+  /** Processing time at which advance() returned the windows. */
+  closedAt: number;
+}
+
+/** The core config of a partition: the service's, with the unused trend counting made tiny. */
+export function partitionCoreConfig(config: DetectorConfig): DetectorConfig {
+  return resolveDetectorConfig({
+    ...config,
+    trends: { ...config.trends, topK: 1, maxPerWindow: 1, baselineCapacity: 1, sourceMemory: 16, minCountPerMinute: 1e9 },
+  });
+}
+
+/** What the incident stage is told about a partition's progress. */
+export interface Announcement {
+  idle: boolean;
+  closedUpTo: number | null;
+}
+
+export class PartitionScorer {
+  /** What the incident stage was last told (committed); undefined = nothing yet since the assignment. */
+  announced: Announcement | undefined;
+  readonly detector: Detector;
+  private writer: CheckpointWriter;
+  /** Next offset to process; messages below it were committed already. */
+  nextOffset: bigint | null = null;
+  readonly assignedAt: number;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    config: DetectorConfig,
+    serviceInfo: ServiceInfoLookup,
+    hashtagInfo: HashtagLookup,
+    nowMs: number,
+    private readonly origin = `${topic}/detector`,
+  ) {
+    this.detector = createDetector(partitionCoreConfig(config), serviceInfo, hashtagInfo);
+    this.writer = new CheckpointWriter(`p${partition}/`, (k) => PARTITION_KEYS.test(k));
+    this.assignedAt = nowMs;
+  }
+
+  static prefixOf(partition: number): string {
+    return `p${partition}/`;
+  }
+
+  /** Restores from the partition's checkpoint entries (keys without the `p<N>/` prefix). */
+  restore(entries: ReadonlyMap<string, string>): void {
+    const parsed = parseEntries(entries);
+    const offset = parsed.offset;
+    delete parsed.offset;
+    if (Object.keys(parsed).length > 0) this.detector.restore(parsed);
+    this.nextOffset = typeof offset === 'string' ? BigInt(offset) : null;
+    this.writer.seed(entries);
+  }
+
+  /** Never had a signal (no event time): nothing to say about any window yet. */
+  get empty(): boolean {
+    return this.detector.watermark() === undefined;
+  }
+
+  ingest(messages: readonly RawMessage[], check: SignalCheck, nowMs: number): IngestResult {
+    const out: IngestResult = { accepted: 0, skipped: 0, dlq: [], withHashtags: [], nextOffset: undefined };
+    const d = this.detector;
+    for (const m of messages) {
+      const off = BigInt(m.offset);
+      if (this.nextOffset !== null && off < this.nextOffset) {
+        out.skipped++;
+        continue;
+      }
+      const parsed = check(m.value);
+      if (!parsed.ok) {
+        out.dlq.push(this.invalid(m, `${parsed.field} ${parsed.reason}`, nowMs));
+      } else {
+        const dead = d.ingest(parsed.value, nowMs);
+        if (dead !== undefined) out.dlq.push(dead);
+        else {
+          out.accepted++;
+          if (parsed.value.hashtags.length > 0) out.withHashtags.push(parsed.value);
+        }
+      }
+      this.nextOffset = off + 1n;
+      out.nextOffset = this.nextOffset.toString();
+    }
+    return out;
+  }
+
+  advance(nowMs: number): AdvanceResult {
+    const o = this.detector.advance(nowMs);
+    const closedAt = Date.now();
+    return { scores: o.scores, windows: windowsOf(o.scores), dlq: o.dlq, closedAt };
+  }
+
+  /**
+   * The progress to announce to the incident stage, when it changed since the last committed
+   * announcement (or was never made since this partition was assigned here). A partition that has
+   * never had a signal is announced idle once it has been empty for `emptyIdleMs`.
+   */
+  announcement(nowMs: number, emptyIdleMs: number): Announcement | undefined {
+    const current: Announcement = { idle: this.empty && nowMs - this.assignedAt >= emptyIdleMs, closedUpTo: this.detector.closedUpTo() ?? null };
+    const last = this.announced;
+    if (last !== undefined && last.idle === current.idle && last.closedUpTo === current.closedUpTo) return undefined;
+    return current;
+  }
+
+  /** The windows-topic messages for an advance and an announcement (none when there is nothing to say). */
+  progressMessages(adv: AdvanceResult, announce: Announcement | undefined, partitions: number, instance: string): string[] {
+    if (announce === undefined && adv.windows.length === 0) return [];
+    const a = announce ?? { idle: false, closedUpTo: this.detector.closedUpTo() ?? null };
+    return progressMessages({ partition: this.partition, partitions, instance, idle: a.idle, closedUpTo: a.closedUpTo, closedAt: adv.closedAt }, adv.windows);
+  }
+
+  /** Checkpoint records since the last committed checkpoint (commit() them after the transaction). */
+  checkpoint(): CheckpointDiff {
+    const snap = this.detector.snapshot();
+    if (this.nextOffset !== null) snap.offset = this.nextOffset.toString();
+    return this.writer.diff(snap);
+  }
+
+  stats(): DetectorStats {
+    return this.detector.stats();
+  }
+
+  private invalid(m: RawMessage, reason: string, nowMs: number): DlqRecord {
+    const text = m.value === null ? '' : typeof m.value === 'string' ? m.value : m.value.toString('utf8');
+    return {
+      id: `detector-invalid:${this.topic}-${this.partition}-${m.offset}`.replace(/[^A-Za-z0-9._:-]/g, '_').slice(0, 128),
+      at: nowMs,
+      origin: this.origin,
+      code: 'INVALID_SIGNAL',
+      reason: `not a valid SignalEvent: ${reason}`.slice(0, 2000),
+      payload: text.length > 65536 ? text.slice(0, 65536) : text,
+    };
+  }
+}

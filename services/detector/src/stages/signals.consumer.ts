@@ -1,0 +1,386 @@
+/**
+ * The scoring stage: downradar.signals in (group downradar-detector), and for every batch of a
+ * partition ONE Kafka transaction out:
+ *   - the ScoreEvents of the windows the batch closed     -> downradar.scores  (key serviceId)
+ *   - the instance's TrendEvents                           -> downradar.trends  (key hashtag)
+ *   - dead letters (invalid, late, future events)          -> downradar.dlq     (key origin)
+ *   - the partition's progress and closed windows          -> <prefix>.detector-windows (incident stage)
+ *   - the checkpoint entries that changed                  -> downradar.detector-state (compacted)
+ *   - the consumed offset                                  -> the group's offsets
+ * so a crash at any point either published all of it or none of it, and the restarted detector
+ * resumes from the checkpoint that matches the committed offset: every score, trend and dead
+ * letter is published exactly once.
+ *
+ * Each partition has its own core detector (partition-scorer.ts) and its own transactional
+ * producer (transactions.ts explains the per-partition transactional id). On an assignment the
+ * new partitions' producers are connected first (fencing any previous owner), then their
+ * checkpoints are read back from the state topic. A failed transaction is aborted and the
+ * partition is rebuilt from its checkpoint; kafkajs then delivers the unresolved batch again.
+ *
+ * A clock tick advances idle partitions (the core's idle timeout closes windows when no signal
+ * comes) and announces partitions that never had a signal, so the incident stage stops waiting
+ * for them.
+ */
+import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { compileValidator, parseMessage, type Logger, type TopicNames } from '@downradar/common';
+import { SignalEvent, type DlqRecord, type ScoreEvent, type TrendEvent } from '../../../../schemas/events/index';
+import { assembleEntries, entriesUnder, type CheckpointDiff } from './checkpoint';
+import type { DetectorConfig } from '../core/config';
+import type { HashtagLookup, ServiceInfoLookup } from '../core/facts';
+import type { DetectorMetrics } from '../metrics';
+import { PartitionScorer, type AdvanceResult, type IngestResult, type SignalCheck } from './partition-scorer';
+import { Serial, whileHeartbeating } from '../kafka/serial';
+import { partitionCount, readStateTopic } from '../kafka/state-topic';
+import { commitTransaction, connectTransactionalProducer, isFenced, transactionalIdFor, type TxnMessage } from '../kafka/transactions';
+import { TrendTracker } from './trend-tracker';
+import type { ClosedWindow } from './window-progress';
+
+export interface ScoringStageOptions {
+  kafka: Kafka;
+  logger: Logger;
+  metrics: DetectorMetrics;
+  topics: TopicNames;
+  windowsTopic: string;
+  groupId: string;
+  instance: string;
+  core: DetectorConfig;
+  serviceInfo: ServiceInfoLookup;
+  hashtagInfo: HashtagLookup;
+  tickMs: number;
+  emptyPartitionIdleMs: number;
+  maxBatchBytes: number;
+  sessionTimeoutMs: number;
+}
+
+interface Task {
+  scorer: PartitionScorer;
+  producer: Producer;
+}
+
+export interface ScoringStatus {
+  joined: boolean;
+  partitions: number[];
+  partitionCount: number;
+  tasks: { partition: number; nextOffset: string | null; watermark: number | null; closedUpTo: number | null; services: number }[];
+}
+
+const signalCheck: SignalCheck = (() => {
+  const check = compileValidator(SignalEvent);
+  return (raw) => parseMessage<typeof SignalEvent>(check, raw);
+})();
+
+export class ScoringStage {
+  private consumer: Consumer | undefined;
+  private readonly tasks = new Map<number, Task>();
+  private trends: TrendTracker;
+  private trendsDirty = true;
+  private readonly serial = new Serial();
+  private assigned: number[] = [];
+  private signalsPartitions = 0;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private joined = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: ScoringStageOptions) {
+    this.trends = this.newTrendTracker();
+  }
+
+  private newTrendTracker(): TrendTracker {
+    return new TrendTracker(this.o.instance, this.o.core, this.o.hashtagInfo);
+  }
+
+  get ready(): boolean {
+    return this.joined && !this.stopping;
+  }
+
+  async start(): Promise<void> {
+    const { kafka, topics } = this.o;
+    this.signalsPartitions = await partitionCount(kafka, topics.signals);
+    const consumer = kafka.consumer({
+      groupId: this.o.groupId,
+      sessionTimeout: this.o.sessionTimeoutMs,
+      rebalanceTimeout: this.o.sessionTimeoutMs * 2,
+      heartbeatInterval: Math.max(500, Math.floor(this.o.sessionTimeoutMs / 10)),
+      maxBytesPerPartition: this.o.maxBatchBytes,
+      maxBytes: Math.max(this.o.maxBatchBytes, 64 * 1024 * 1024),
+      maxWaitTimeInMs: 50,
+      allowAutoTopicCreation: false,
+      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const partitions = [...(e.payload.memberAssignment[topics.signals] ?? [])].sort((a, b) => a - b);
+      void this.serial.run(() => this.onAssignment(partitions)).catch((err) => this.fatal(err, 'assignment'));
+    });
+    consumer.on(consumer.events.CRASH, (e) => this.o.logger.error({ err: String(e.payload.error), restart: e.payload.restart }, 'scoring consumer crashed'));
+    await consumer.connect();
+    await consumer.subscribe({ topic: topics.signals, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, resolveOffset, pause, heartbeat, isRunning, isStale }) => {
+        if (batch.messages.length === 0) return;
+        await whileHeartbeating(heartbeat, () => this.serial.run(async () => {
+          if (this.stopping || !isRunning() || isStale()) return;
+          const task = this.tasks.get(batch.partition);
+          if (task === undefined) {
+            pause(); // lost or being rebuilt: resumed on the next assignment or rebuild
+            return;
+          }
+          let ok = false;
+          try {
+            ok = await this.processBatch(task, batch.messages);
+          } catch (err) {
+            // Not a Kafka failure (those are handled in commit): the detector may be half-way
+            // through the batch. Same remedy: back to the checkpoint, the batch comes again.
+            await this.failed(task, err);
+          }
+          if (ok) resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
+        }));
+      },
+    });
+    this.tickTimer = setInterval(() => void this.serial.run(() => this.tick()).catch((err) => this.o.logger.error({ err: String(err) }, 'tick failed')), this.o.tickMs);
+    this.tickTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    // Stop fetching; the batch in hand finishes (its transaction commits) before stop() returns.
+    await this.consumer?.stop().catch(() => undefined);
+    await this.serial.idle();
+    await this.consumer?.disconnect().catch(() => undefined);
+    await Promise.all([...this.tasks.values()].map((t) => t.producer.disconnect().catch(() => undefined)));
+    this.tasks.clear();
+    this.o.metrics.partitionsOwned.set(0);
+  }
+
+  status(): ScoringStatus {
+    return {
+      joined: this.joined,
+      partitions: [...this.assigned],
+      partitionCount: this.signalsPartitions,
+      tasks: [...this.tasks.values()]
+        .sort((a, b) => a.scorer.partition - b.scorer.partition)
+        .map((t) => ({
+          partition: t.scorer.partition,
+          nextOffset: t.scorer.nextOffset === null ? null : t.scorer.nextOffset.toString(),
+          watermark: t.scorer.detector.watermark() ?? null,
+          closedUpTo: t.scorer.detector.closedUpTo() ?? null,
+          services: t.scorer.detector.serviceIds().length,
+        })),
+    };
+  }
+
+  /** The partition scorer that has seen this service, if this instance owns it. */
+  scorerOf(serviceId: string): PartitionScorer | undefined {
+    for (const t of this.tasks.values()) if (t.scorer.detector.serviceIds().includes(serviceId)) return t.scorer;
+    return undefined;
+  }
+
+  /** Runs `f` between batches (the detectors are not being changed meanwhile). */
+  inspect<T>(f: () => T): Promise<T> {
+    return this.serial.run(async () => f());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private async onAssignment(partitions: number[]): Promise<void> {
+    if (this.stopping) return;
+    this.assigned = partitions;
+    const wanted = new Set(partitions);
+    for (const [p, t] of this.tasks) {
+      if (wanted.has(p)) continue;
+      this.tasks.delete(p);
+      await t.producer.disconnect().catch(() => undefined);
+    }
+    const missing = partitions.filter((p) => !this.tasks.has(p));
+    await this.rebuild(missing);
+    this.resume(this.assigned);
+    this.joined = true;
+    this.o.metrics.partitionsOwned.set(this.tasks.size);
+    this.o.logger.info({ partitions, restored: missing }, 'signals partitions assigned');
+  }
+
+  /**
+   * Connects the partitions' producers (fencing any previous owner), then restores them and, when
+   * its in-memory state may be ahead of its checkpoint, the trend tracker.
+   */
+  private async rebuild(partitions: number[]): Promise<void> {
+    const { kafka, topics, logger, metrics } = this.o;
+    if (partitions.length === 0 && !this.trendsDirty) return;
+    const t0 = performance.now();
+    const producers = new Map<number, Producer>();
+    try {
+      await Promise.all(
+        partitions.map(async (p) => producers.set(p, await connectTransactionalProducer(kafka, transactionalIdFor(this.o.groupId, topics.signals, p)))),
+      );
+      const prefixes = [...partitions.map((p) => PartitionScorer.prefixOf(p)), ...(this.trendsDirty ? [TrendTracker.prefixOf(this.o.instance)] : [])];
+      const read = await readStateTopic(kafka, topics.detectorState, {
+        groupPrefix: this.o.groupId,
+        logger,
+        keep: (key) => prefixes.some((pre) => key.startsWith(pre)),
+      });
+      const entries = assembleEntries(read.latest);
+      const now = Date.now();
+      for (const p of partitions) {
+        const scorer = new PartitionScorer(topics.signals, p, this.o.core, this.o.serviceInfo, this.o.hashtagInfo, now);
+        scorer.restore(entriesUnder(entries, PartitionScorer.prefixOf(p)));
+        this.tasks.set(p, { scorer, producer: producers.get(p)! });
+      }
+      if (this.trendsDirty) {
+        const trends = this.newTrendTracker();
+        trends.restore(entriesUnder(entries, TrendTracker.prefixOf(this.o.instance)));
+        this.trends = trends;
+        this.trendsDirty = false;
+      }
+      metrics.restoreDuration.observe({ stage: 'scoring' }, performance.now() - t0);
+      logger.info({ partitions, keys: entries.size, bytes: read.bytes, ms: Math.round(performance.now() - t0) }, 'checkpoints restored');
+    } catch (err) {
+      for (const p of partitions) {
+        if (this.tasks.get(p)?.producer === producers.get(p)) continue;
+        await producers.get(p)?.disconnect().catch(() => undefined);
+      }
+      throw err;
+    }
+    this.resume(partitions);
+  }
+
+  private resume(partitions: number[]): void {
+    if (partitions.length > 0) this.consumer?.resume([{ topic: this.o.topics.signals, partitions }]);
+  }
+
+  private async processBatch(task: Task, messages: KafkaMessage[]): Promise<boolean> {
+    const now = Date.now();
+    const ingest = task.scorer.ingest(messages, signalCheck, now);
+    this.o.metrics.signalsSkipped.inc(ingest.skipped);
+    if (ingest.nextOffset === undefined) return true; // all seen before
+    this.trends.add(ingest.withHashtags);
+    const adv = task.scorer.advance(now);
+    const trendEvents = this.trends.advance(this.trendFrontier(now));
+    const ok = await this.commit(task, ingest, adv, trendEvents, true);
+    if (ok) this.o.metrics.signalsConsumed.inc(messages.length - ingest.skipped);
+    return ok;
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopping || this.tasks.size === 0) return;
+    const now = Date.now();
+    const tasks = [...this.tasks.values()].sort((a, b) => a.scorer.partition - b.scorer.partition);
+    const advanced = tasks.map((task) => ({ task, adv: task.scorer.advance(now) }));
+    const trendEvents = this.trends.advance(this.trendFrontier(now));
+    let trendsPending = trendEvents.length > 0;
+    for (const { task, adv } of advanced) {
+      const announce = task.scorer.announcement(now, this.o.emptyPartitionIdleMs);
+      if (adv.scores.length === 0 && adv.dlq.length === 0 && announce === undefined && !trendsPending) continue;
+      await this.commit(task, undefined, adv, trendsPending ? trendEvents : [], false);
+      trendsPending = false;
+    }
+  }
+
+  /**
+   * Trends close a window when every partition this instance owns has closed it (see
+   * trend-tracker.ts). A partition that never had a signal holds them back for the same grace
+   * period as the incident stage: right after an assignment it may just not have been read yet.
+   */
+  private trendFrontier(now: number): number | undefined {
+    let min: number | undefined;
+    for (const t of this.tasks.values()) {
+      if (t.scorer.empty) {
+        if (now - t.scorer.assignedAt >= this.o.emptyPartitionIdleMs) continue;
+        return undefined;
+      }
+      const c = t.scorer.detector.closedUpTo();
+      if (c === undefined) return undefined;
+      if (min === undefined || c < min) min = c;
+    }
+    return min;
+  }
+
+  private async commit(task: Task, ingest: IngestResult | undefined, adv: AdvanceResult, trendEvents: TrendEvent[], withOffsets: boolean): Promise<boolean> {
+    const { topics, metrics } = this.o;
+    const p = task.scorer.partition;
+    const messages: TxnMessage[] = [];
+    for (const s of adv.scores) messages.push({ topic: topics.scores, key: s.serviceId, value: JSON.stringify(s) });
+    for (const t of trendEvents) messages.push({ topic: topics.trends, key: t.hashtag, value: JSON.stringify(t) });
+    const dead: DlqRecord[] = [...(ingest?.dlq ?? []), ...adv.dlq];
+    for (const d of dead) messages.push({ topic: topics.dlq, key: d.origin, value: JSON.stringify(d) });
+    const announce = task.scorer.announcement(Date.now(), this.o.emptyPartitionIdleMs);
+    for (const value of task.scorer.progressMessages(adv, announce, this.signalsPartitions, this.o.instance)) {
+      messages.push({ topic: this.o.windowsTopic, key: `p${p}`, value });
+    }
+    const diffs: CheckpointDiff[] = [task.scorer.checkpoint(), this.trends.checkpoint()];
+    let stateBytes = 0;
+    for (const d of diffs) {
+      stateBytes += d.bytes;
+      for (const r of d.records) messages.push({ topic: topics.detectorState, key: r.key, value: r.value });
+    }
+    const offsets =
+      withOffsets && ingest?.nextOffset !== undefined
+        ? { consumerGroupId: this.o.groupId, topic: topics.signals, partition: p, offset: ingest.nextOffset }
+        : undefined;
+    if (messages.length === 0 && offsets === undefined) return true;
+    try {
+      const r = await commitTransaction(task.producer, messages, offsets);
+      for (const d of diffs) d.commit();
+      if (announce !== undefined) task.scorer.announced = announce;
+      metrics.transactions.inc({ stage: 'scoring', result: 'committed' });
+      metrics.transactionDuration.observe({ stage: 'scoring' }, r.durationMs);
+      metrics.checkpointBytes.inc(stateBytes);
+      metrics.scores.inc(adv.scores.length);
+      metrics.windowsClosed.inc(adv.windows.length);
+      metrics.trends.inc(trendEvents.length);
+      metrics.trendLate.set(this.trends.late);
+      for (const d of dead) metrics.deadLetters.inc({ code: d.code });
+      if (adv.windows.length > 0) metrics.scoreLatency.observe(r.committedAt - adv.closedAt);
+      return true;
+    } catch (err) {
+      metrics.transactions.inc({ stage: 'scoring', result: 'aborted' });
+      await this.failed(task, err);
+      return false;
+    }
+  }
+
+  /**
+   * A transaction failed and was aborted: the partition's detector (and the trend tracker) are
+   * ahead of what was committed. Throw them away and restore from the checkpoint; kafkajs
+   * delivers the unresolved batch again. When another producer fenced ours, the partition
+   * belongs to another instance now: wait for the rebalance that says so.
+   */
+  private async failed(task: Task, err: unknown): Promise<void> {
+    const p = task.scorer.partition;
+    const fenced = isFenced(err);
+    this.o.logger.warn({ partition: p, fenced, err: (err as Error).message }, fenced ? 'fenced: partition taken over by another instance' : 'transaction aborted; restoring the partition from its checkpoint');
+    this.tasks.delete(p);
+    this.trendsDirty = true;
+    this.consumer?.pause([{ topic: this.o.topics.signals, partitions: [p] }]);
+    await task.producer.disconnect().catch(() => undefined);
+    if (fenced) return;
+    try {
+      await this.rebuild([p]);
+    } catch (e) {
+      this.o.logger.error({ partition: p, err: (e as Error).message }, 'restore failed; retrying in 2 s');
+      this.retryTimer = setTimeout(() => {
+        void this.serial
+          .run(async () => {
+            if (!this.stopping && this.assigned.includes(p) && !this.tasks.has(p)) await this.rebuild([p]);
+          })
+          .catch((e2) => this.fatal(e2, 'restore'));
+      }, 2000);
+      this.retryTimer.unref();
+    }
+  }
+
+  private fatal(err: unknown, what: string): void {
+    this.o.logger.fatal({ err: (err as Error)?.message ?? String(err) }, `scoring stage: ${what} failed`);
+    // Crash-only: a process that cannot restore its state must not keep consuming.
+    process.exitCode = 1;
+    setTimeout(() => process.exit(1), 100).unref();
+  }
+}
+
+export type { ClosedWindow, ScoreEvent };

@@ -1,0 +1,90 @@
+/**
+ * Helpers for the detector's integration tests and benchmark (real Kafka, throwaway prefixes):
+ * produce signals, read a topic back to its end (read_committed), wait until the scoring group's
+ * committed offsets reach the end of downradar.signals, and a catalog-rate traffic generator.
+ */
+import type { Kafka } from 'kafkajs';
+import { createProducer } from '@downradar/common';
+import { loadCatalog } from '../../../../schemas/catalog/index';
+import type { SignalEvent } from '../../../../schemas/events/index';
+import { generateTraffic, type ServiceTraffic } from './simulate';
+import { readToEnd } from '../kafka/state-topic';
+
+export interface ReadMessage {
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string;
+  timestamp: number;
+}
+
+/** Every committed message of a topic, from the beginning to the current end. */
+export async function readAll(kafka: Kafka, topic: string, timeoutMs = 60_000): Promise<ReadMessage[]> {
+  const out: ReadMessage[] = [];
+  await readToEnd(kafka, topic, { groupPrefix: 'test-read', timeoutMs }, (m, partition) => {
+    if (m.value === null) return;
+    out.push({ partition, offset: m.offset, key: m.key?.toString('utf8') ?? null, value: m.value.toString('utf8'), timestamp: Number(m.timestamp) });
+  });
+  return out;
+}
+
+export async function readJson<T>(kafka: Kafka, topic: string): Promise<T[]> {
+  return (await readAll(kafka, topic)).map((m) => JSON.parse(m.value) as T);
+}
+
+/** Produces in sends of `chunk` messages (small chunks make small record batches, hence small fetches). */
+export async function produceSignals(kafka: Kafka, topic: string, signals: readonly SignalEvent[], chunk = 20_000): Promise<void> {
+  const producer = createProducer({ kafka, lingerMs: chunk >= 1000 ? 5 : 0 });
+  await producer.connect();
+  try {
+    for (let i = 0; i < signals.length; i += chunk) {
+      await producer.send(signals.slice(i, i + chunk).map((s) => ({ topic, key: s.serviceId, value: JSON.stringify(s) })));
+    }
+  } finally {
+    await producer.close();
+  }
+}
+
+/** Committed offsets of the group on `topic`, and how far they are from the end (0 = all consumed). */
+export async function groupLag(kafka: Kafka, groupId: string, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+    const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset === '-1' ? '0' : p.offset)]));
+    let lag = 0n;
+    for (const e of ends) {
+      const c = done.get(e.partition) ?? 0n;
+      // The end of a topic written without transactions is its high watermark.
+      if (BigInt(e.high) > c) lag += BigInt(e.high) - c;
+    }
+    return Number(lag);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The services of the catalog with their prior rates, and an outage profile for some of them. */
+export function catalogTraffic(opts: {
+  seed: number;
+  from: number;
+  to: number;
+  services: string[];
+  /** service -> [onset, end, multiplier] */
+  outages?: Record<string, [number, number, number]>;
+  hashtags?: Record<string, string[]>;
+  maxDelayMs?: number;
+  scale?: number;
+}): SignalEvent[] {
+  const catalog = loadCatalog();
+  const traffic: ServiceTraffic[] = opts.services.map((id) => {
+    const base = (catalog.get(id)?.baselinePerMinute ?? 0.2) * (opts.scale ?? 1);
+    const o = opts.outages?.[id];
+    return {
+      serviceId: id,
+      perMinute: o ? (t: number) => (t >= o[0] && t < o[1] ? base * o[2] : base) : () => base,
+      ...(opts.hashtags?.[id] ? { hashtags: opts.hashtags[id] } : {}),
+    };
+  });
+  return generateTraffic({ seed: opts.seed, from: opts.from, to: opts.to, services: traffic, maxDelayMs: opts.maxDelayMs ?? 0 });
+}

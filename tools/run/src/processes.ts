@@ -1,0 +1,116 @@
+/**
+ * Starting and stopping downradar's service processes together (npm start, npm run demo, system
+ * and browser tests). Each service is its own process, as in production; this only supervises.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { repoRoot } from '@downradar/common';
+
+export interface ServiceSpec {
+  name: string;
+  /** The variable that sets its HTTP port, and the default. */
+  portVar: string;
+  defaultPort: number;
+  /** Path that answers 200 once the service is ready. */
+  healthPath: string;
+}
+
+export const SERVICES: ServiceSpec[] = [
+  { name: 'ingest', portVar: 'DOWNRADAR_INGEST_PORT', defaultPort: 8081, healthPath: '/readyz' },
+  { name: 'detector', portVar: 'DOWNRADAR_DETECTOR_PORT', defaultPort: 8084, healthPath: '/healthz' },
+  { name: 'sink', portVar: 'DOWNRADAR_SINK_PORT', defaultPort: 8082, healthPath: '/healthz' },
+  { name: 'api', portVar: 'DOWNRADAR_API_PORT', defaultPort: 8080, healthPath: '/healthz' },
+  { name: 'notifier', portVar: 'DOWNRADAR_NOTIFIER_PORT', defaultPort: 8083, healthPath: '/healthz' },
+];
+
+/** Where a service listens, given the environment it is started with. */
+export function serviceUrl(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const spec = SERVICES.find((s) => s.name === name);
+  if (!spec) throw new Error(`unknown service ${name}`);
+  return `http://127.0.0.1:${env[spec.portVar] ?? spec.defaultPort}`;
+}
+
+export interface Running {
+  name: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+export interface StartOptions {
+  only?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Where each line of a service's output goes. */
+  onLine?: (service: string, line: string) => void;
+  healthTimeoutMs?: number;
+}
+
+/** Pino JSON lines become "level message key=value" for people; other lines pass through. */
+export function humanLine(line: string): string {
+  if (!line.startsWith('{')) return line;
+  try {
+    const o = JSON.parse(line) as Record<string, unknown>;
+    const levels: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+    const { level, msg, time: _t, service: _s, pid: _p, hostname: _h, name: _n, ...rest } = o;
+    const extra = Object.entries(rest)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' ');
+    return `${levels[level as number] ?? level} ${msg ?? ''}${extra ? ' ' + extra : ''}`;
+  } catch {
+    return line;
+  }
+}
+
+export async function startServices(opts: StartOptions = {}): Promise<Running[]> {
+  const wanted = SERVICES.filter((s) => !opts.only || opts.only.includes(s.name));
+  const running: Running[] = [];
+  for (const s of wanted) {
+    const main = `${repoRoot}/services/${s.name}/src/main.ts`;
+    if (!existsSync(main)) {
+      opts.onLine?.(s.name, `not started: ${main} does not exist yet`);
+      continue;
+    }
+    const child = spawn(process.execPath, ['--import', 'tsx', main], {
+      cwd: repoRoot,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const forward = (buf: Buffer) => {
+      for (const line of buf.toString('utf8').split('\n')) if (line.trim()) opts.onLine?.(s.name, humanLine(line));
+    };
+    child.stdout!.on('data', forward);
+    child.stderr!.on('data', forward);
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    running.push({ name: s.name, child, exited });
+  }
+  const deadline = Date.now() + (opts.healthTimeoutMs ?? 90_000);
+  await Promise.all(
+    running.map(async (r) => {
+      const spec = wanted.find((w) => w.name === r.name)!;
+      const health = serviceUrl(spec.name, { ...process.env, ...opts.env }) + spec.healthPath;
+      let exitCode: number | null | undefined;
+      void r.exited.then((c) => (exitCode = c));
+      for (;;) {
+        if (exitCode !== undefined) throw new Error(`${r.name} exited with code ${exitCode} before it was ready (see its output above)`);
+        try {
+          const res = await fetch(health, { signal: AbortSignal.timeout(2000) });
+          if (res.ok) return;
+        } catch {
+          // not up yet
+        }
+        if (Date.now() > deadline) throw new Error(`${r.name} did not become ready at ${health}`);
+        await new Promise((res) => setTimeout(res, 250));
+      }
+    }),
+  );
+  return running;
+}
+
+/** SIGTERM every service, wait for the drains, SIGKILL what is left after the timeout. */
+export async function stopServices(running: Running[], timeoutMs = 20_000): Promise<void> {
+  for (const r of running) if (r.child.exitCode === null) r.child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    for (const r of running) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+  }, timeoutMs);
+  await Promise.all(running.map((r) => r.exited));
+  clearTimeout(timer);
+}
