@@ -3,8 +3,9 @@
  * run-scenario.ts) against what the scenario's labels say happened. Pure: no file, no clock.
  *
  * Definitions, chosen so that a figure cannot flatter the detector:
- * - Detection delay of a labelled service = (end of the first window scored at that level) -
- *   (the service's labelled onset): the event time at which the evidence was complete. The
+ * - Detection delay of a labelled service = (end of the first window at that level, in its own
+ *   score or in an incident event that lists it: its provider's or family's pooled evidence can
+ *   flag it first) - (the service's labelled onset): the event time at which the evidence was complete. The
  *   alert delay adds what the live system waits on top (the allowed lateness before a window
  *   closes): emission processing time - onset. Both are reported; a level reached before the
  *   onset gives a negative delay rather than being hidden.
@@ -252,6 +253,31 @@ export function firstReached(changes: readonly LevelChange[], level: 'warning' |
   return enteredBefore;
 }
 
+/**
+ * The first incident event that lists a service at this level or above, as a level change (the
+ * window that caused the event). An incident can flag a service its own score leaves at ok: the
+ * pooled evidence of its provider or family (core/incidents.ts, rule 6).
+ */
+export function firstIncidentLevel(events: readonly IncidentEvent[], serviceId: string, level: 'warning' | 'danger', from: number, to: number): LevelChange | undefined {
+  let best: LevelChange | undefined;
+  for (const e of events) {
+    const windowStart = e.at - MINUTE_MS;
+    if (windowStart < from || windowStart > to || e.type === 'resolved') continue;
+    const s = e.services.find((x) => x.serviceId === serviceId);
+    if (s === undefined || LEVEL_RANK[s.level] < LEVEL_RANK[level]) continue;
+    if (best === undefined || e.at < best.windowEnd || (e.at === best.windowEnd && e.emittedAt < best.emittedAt)) {
+      best = { serviceId, windowStart, windowEnd: e.at, emittedAt: e.emittedAt, from: 'ok', to: s.level, count: s.peakCount, expected: 0 };
+    }
+  }
+  return best;
+}
+
+function earlier(a: LevelChange | undefined, b: LevelChange | undefined): LevelChange | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return b.windowEnd < a.windowEnd || (b.windowEnd === a.windowEnd && b.emittedAt < a.emittedAt) ? b : a;
+}
+
 function changesByService(changes: readonly LevelChange[]): Map<string, LevelChange[]> {
   const out = new Map<string, LevelChange[]>();
   for (const c of changes) {
@@ -286,8 +312,14 @@ export function evaluateScenario(labels: Labels, observed: Observed): ScenarioEv
       const onset = parseUtcMs(ls.onset);
       const sEnd = parseUtcMs(ls.end);
       const list = byService.get(ls.serviceId) ?? [];
-      const w = firstReached(list, 'warning', onset - BEFORE_ONSET_MS, sEnd + AFTER_END_MS);
-      const d = firstReached(list, 'danger', onset - BEFORE_ONSET_MS, sEnd + AFTER_END_MS);
+      const w = earlier(
+        firstReached(list, 'warning', onset - BEFORE_ONSET_MS, sEnd + AFTER_END_MS),
+        firstIncidentLevel(observed.incidents, ls.serviceId, 'warning', onset - BEFORE_ONSET_MS, sEnd + AFTER_END_MS),
+      );
+      const d = earlier(
+        firstReached(list, 'danger', onset - BEFORE_ONSET_MS, sEnd + AFTER_END_MS),
+        firstIncidentLevel(observed.incidents, ls.serviceId, 'danger', onset - BEFORE_ONSET_MS, sEnd + AFTER_END_MS),
+      );
       const r: ServiceResult = { serviceId: ls.serviceId, role: ls.role, onset, end: sEnd, incidentIds: [] };
       if (ls.visibleFrom !== undefined) r.visibleFrom = parseUtcMs(ls.visibleFrom);
       if (w) r.warning = reached(w, onset);

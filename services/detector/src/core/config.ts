@@ -55,13 +55,12 @@ export interface BaselineConfig {
   /** Floor of the expected count per window: a baseline of exactly 0 would make any report infinitely unlikely. */
   minExpectedPerWindow: number;
   /**
-   * A baseline learns nothing from a window while its service is flagged (warning or danger): an
-   * outage must not teach it that outages are normal. Two exceptions. While the baseline has less
-   * than matureMinutes of history it cannot tell an anomaly from its own ignorance, so it learns
-   * everything (clipped at the unusual band, as every learnt window is).
+   * A batch series (no catalog prior) learns nothing while it is flagged (warning or danger),
+   * except while it has less than matureMinutes of history: it cannot yet tell an anomaly from
+   * its own ignorance. (A live service weighs each window by how plausible it is: scorer.ts.)
    */
   matureMinutes: number;
-  /** And an anomaly that lasts longer than this is the new normal: learning resumes. */
+  /** And an anomaly of a batch series that lasts longer than this is the new normal: learning resumes. */
   maxAnomalyMinutes: number;
 }
 

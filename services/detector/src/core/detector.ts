@@ -32,9 +32,8 @@ import { SeasonalBaseline } from './baseline';
 import { resolveDetectorConfig, type DeepPartial, type DetectorConfig } from './config';
 import { ReporterDedupe, type DedupeState } from './dedupe';
 import { upperQuantile } from './distributions';
-import { scoreFromEvidence } from './evidence';
 import { noHashtagInfo, noServiceInfo, type HashtagLookup, type ServiceInfoLookup } from './facts';
-import { IncidentManager, type IncidentManagerState, type IncidentView } from './incidents';
+import { IncidentManager, incidentManagerOptions, type IncidentManagerState, type IncidentView } from './incidents';
 import { ServiceScorer, type ServiceScorerState } from './scorer';
 import { HashtagTrends, type TrendBaselineChunk, type TrendsMeta } from './trends';
 import { MINUTE_MS, windowStartOf } from './time';
@@ -211,8 +210,7 @@ class DetectorCore implements Detector {
   }
 
   private newIncidentManager(): IncidentManager {
-    const l = this.config.levels;
-    return new IncidentManager({ config: this.config.incidents, serviceInfo: this.serviceInfo, unusualScore: scoreFromEvidence(l.unusualLog10) });
+    return new IncidentManager(incidentManagerOptions(this.config, this.serviceInfo));
   }
 
   private newTrends(): HashtagTrends {

@@ -15,12 +15,18 @@
  *   (direction 'up': fewer reports than usual is not an outage) or both tails ('both');
  * - metric (any other numeric series, CLI): metric-baseline.ts, Gaussian, both tails.
  *
- * What the baseline learns (config.ts `matureMinutes` / `maxAnomalyMinutes`): nothing while the
- * service is flagged (level warning or danger), unless the baseline is still immature or the
- * anomaly has lasted longer than maxAnomalyMinutes; otherwise the window's value clipped at the
- * unusual band (1 %), so a burst below the warning line moves it by a bounded amount and a pattern
- * that recurs every day is learnt. The over-dispersion (count model) is learnt only from windows
- * with no evidence at all and no episode under way.
+ * What the baseline learns; every learnt count is first clipped at the unusual band (1 %):
+ * - a live service (it has a catalog prior; rises are trouble) learns each window in proportion to
+ *   how plausible the window's own count is: weight 1 up to the unusual line u0, 10^(u0 - E1)
+ *   above it (E1 = the window's own calibrated evidence). An outage's windows weigh next to
+ *   nothing, so the band after it is the band before it; a ramp is not absorbed while it builds
+ *   up; and a rate merely higher than the prior said, window after window (each plausible on
+ *   its own), or the evening that comes while an incident is still open, is learnt.
+ * - a batch series (no prior, any metric) learns nothing while it is flagged (warning or danger),
+ *   unless it is younger than matureMinutes (it cannot yet tell an anomaly from its own
+ *   ignorance) or the anomaly has lasted longer than maxAnomalyMinutes (the new normal); every
+ *   other window is learnt whole: a pattern it has not seen becomes its own.
+ * The over-dispersion (count model) is learnt only from windows with no evidence and no episode.
  */
 import type { Level } from '../../../../schemas/events/index';
 import { SeasonalBaseline, type BaselineState, type Prediction } from './baseline';
@@ -118,6 +124,7 @@ export class ServiceScorer {
   private readonly dangerPenalty: number;
   private readonly u0: number;
   private readonly matureWindows: number;
+  private readonly hasPrior: boolean;
   private readonly maxAnomalyWindows: number;
   private readonly clipSd: number;
   /** Standard deviations of the metric model's upper band. */
@@ -139,10 +146,9 @@ export class ServiceScorer {
     this.spanPenalty = Math.log10(this.spans.length);
     this.dangerPenalty = Math.log10(Math.max(1, this.spans.length - 1));
     const wm = windowMs / MINUTE_MS;
-    // A service with a catalog prior has an anchor from its first window; a series without one has
-    // nothing but its own first day to go by.
-    this.matureWindows = params.priorPerMinute !== undefined ? 0 : config.baseline.matureMinutes / wm;
+    this.matureWindows = config.baseline.matureMinutes / wm;
     this.maxAnomalyWindows = config.baseline.maxAnomalyMinutes / wm;
+    this.hasPrior = params.priorPerMinute !== undefined;
     this.clipSd = twoSidedQuantile(l.unusualLog10);
     this.bandSd = twoSidedQuantile(l.upperBandLog10);
     if (this.model === 'count') {
@@ -193,7 +199,6 @@ export class ServiceScorer {
     let expected = 0;
     let variance = 0;
     let independent = 0;
-    let correlated = 0;
     let have = false;
     if (this.baseline) {
       prediction = this.baseline.predict(windowStart, windowMs);
@@ -201,8 +206,10 @@ export class ServiceScorer {
         have = true;
         expected = prediction.expected;
         variance = prediction.variance;
-        correlated = prediction.structuralDispersion;
-        independent = variance - correlated * expected * expected;
+        // The baseline's own uncertainty (prior, unlearnt time of day) is in each window's variance
+        // and enters the scan's sums window by window: the level factor re-estimates the current
+        // level from the last hour, so that error does not persist unchanged across the spans.
+        independent = variance;
       }
     } else {
       const p = this.metric!.predict(windowStart);
@@ -216,6 +223,8 @@ export class ServiceScorer {
 
     // The scan: this window alone, then the last 2, 4, ... windows summed (evidence.ts).
     let raw = 0;
+    /** Evidence of this window alone (span 1), uncorrected. */
+    let single = 0;
     let rawDanger = 0;
     let spanReports = 0;
     let spanStart = windowStart;
@@ -240,7 +249,8 @@ export class ServiceScorer {
           n++;
         }
         if (n < k) break;
-        const e = this.tail(sum, mean, ind + correlated * mean * mean);
+        const e = this.tail(sum, mean, ind);
+        if (k === 1) single = e;
         if (e > raw) {
           raw = e;
           spanReports = sum;
@@ -252,7 +262,7 @@ export class ServiceScorer {
           const dMean = rho * mean;
           let e2 = e;
           if (this.model === 'count') {
-            e2 = sum > dMean ? evidenceLog10(sum, dMean, rho * mean + rho * rho * Math.max(0, ind - mean) + correlated * dMean * dMean) : 0;
+            e2 = sum > dMean ? evidenceLog10(sum, dMean, rho * mean + rho * rho * Math.max(0, ind - mean)) : 0;
           }
           if (e2 > rawDanger) {
             rawDanger = e2;
@@ -268,6 +278,8 @@ export class ServiceScorer {
 
     const evidence = this.calibration.calibrate(raw);
     const dangerEvidence = this.calibration.calibrate(rawDanger);
+    // The record starts with the first window: a young baseline widens its own band for what it
+    // does not know yet (prior, unlearnt time of day), so its surprises count like any other.
     this.calibration.observe(raw);
     const eventEvidence = this.reporter.report(evidence);
 
@@ -287,17 +299,24 @@ export class ServiceScorer {
     const anomalous = level !== 'ok' || this.reporter.inEpisode || evidence >= this.u0;
     const flagged = level !== 'ok';
     this.anomalyWindows = flagged ? this.anomalyWindows + 1 : 0;
-    const frozen = flagged && this.history >= this.matureWindows && this.anomalyWindows <= this.maxAnomalyWindows;
-    if (!frozen) {
+    let weight: number;
+    if (this.hasPrior) {
+      const e1 = this.calibration.calibrate(single);
+      weight = e1 <= this.u0 ? 1 : Math.pow(10, this.u0 - e1);
+    } else {
+      const frozen = flagged && this.history >= this.matureWindows && this.anomalyWindows <= this.maxAnomalyWindows;
+      weight = frozen ? 0 : 1;
+    }
+    if (weight > 0) {
       if (this.baseline) {
         let learnt = count;
         if (prediction !== undefined && count > expected) {
           const clip = upperQuantile(expected, variance, l.unusualLog10);
           if (count > clip) learnt = clip;
         }
-        this.baseline.update(windowStart, windowMs, learnt, 1, prediction, !anomalous);
+        this.baseline.update(windowStart, windowMs, learnt, weight, prediction, !anomalous);
       } else {
-        this.metric!.update(windowStart, count, 1);
+        this.metric!.update(windowStart, count, weight);
       }
     } else if (this.metric) {
       this.metric.update(windowStart, count, 0);

@@ -4,8 +4,7 @@ import { resolveDetectorConfig, type DetectorConfig } from '../core/config';
 import { hash53 } from '../core/dedupe';
 import { createDetector } from '../core/detector';
 import { serviceInfoFrom, type ServiceInfoLookup } from '../core/facts';
-import { scoreFromEvidence } from '../core/evidence';
-import { IncidentManager } from '../core/incidents';
+import { IncidentManager, incidentManagerOptions } from '../core/incidents';
 import { generateTraffic, SAMPLE_CATALOG, seededRandom } from '../testing/simulate';
 import { IncidentGrouper } from './incident-grouper';
 import { PartitionScorer, type SignalCheck } from './partition-scorer';
@@ -16,7 +15,7 @@ const info: ServiceInfoLookup = serviceInfoFrom(SAMPLE_CATALOG);
 const config: DetectorConfig = resolveDetectorConfig({ idleTimeoutMs: 0 });
 const check: SignalCheck = (raw) => ({ ok: true, value: JSON.parse(String(raw)) as SignalEvent });
 
-const newManager = () => new IncidentManager({ config: config.incidents, serviceInfo: info, unusualScore: scoreFromEvidence(config.levels.unusualLog10) });
+const newManager = () => new IncidentManager(incidentManagerOptions(config, info));
 const newGrouper = () => new IncidentGrouper(config.windowMs, newManager(), newManager);
 
 const partitionOf = (serviceId: string, partitions: number) => hash53(serviceId) % partitions;

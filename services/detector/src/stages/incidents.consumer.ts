@@ -15,8 +15,7 @@ import type { Logger, TopicNames } from '@downradar/common';
 import { assembleEntries, CheckpointWriter, parseEntries } from './checkpoint';
 import type { DetectorConfig } from '../core/config';
 import type { ServiceInfoLookup } from '../core/facts';
-import { scoreFromEvidence } from '../core/evidence';
-import { IncidentManager } from '../core/incidents';
+import { IncidentManager, incidentManagerOptions } from '../core/incidents';
 import { IncidentGrouper, type GroupedEvent, type GrouperState } from './incident-grouper';
 import type { DetectorMetrics } from '../metrics';
 import { Serial, whileHeartbeating } from '../kafka/serial';
@@ -67,8 +66,7 @@ export class IncidentStage {
   constructor(private readonly o: IncidentStageOptions) {}
 
   private newManager(): IncidentManager {
-    const l = this.o.core.levels;
-    return new IncidentManager({ config: this.o.core.incidents, serviceInfo: this.o.serviceInfo, unusualScore: scoreFromEvidence(l.unusualLog10) });
+    return new IncidentManager(incidentManagerOptions(this.o.core, this.o.serviceInfo));
   }
 
   get ready(): boolean {
