@@ -117,6 +117,11 @@ export interface IncidentResult {
   primaryMarked: number;
   /** Services in the matching incidents that the labels do not name. */
   unlabelledMembers: string[];
+  /**
+   * The first trending window of a hashtag the catalog maps to one of its primaries (#facebookdown),
+   * from BEFORE_ONSET_MS before its first onset to its end: windowEnd - first primary onset, seconds.
+   */
+  trend?: { hashtag: string; windowStart: number; delayS: number };
 }
 
 export interface NonIncidentResult {
@@ -342,7 +347,12 @@ export function evaluateScenario(labels: Labels, observed: Observed): ScenarioEv
     for (const id of incidentIds) for (const m of detected.get(id)!.members.keys()) if (!labelled.has(m)) unlabelled.add(m);
     const collaterals = seen.filter((s) => s.role === 'collateral');
     const prim = seen.filter((s) => s.role === 'primary');
-    return {
+    const firstOnset = Math.min(...primaries.map((s) => s.onset));
+    const primaryIds = new Set(primaries.map((s) => s.serviceId));
+    const trend = observed.trends
+      .filter((t) => t.serviceId !== undefined && primaryIds.has(t.serviceId) && t.windowStart >= firstOnset - BEFORE_ONSET_MS && t.windowStart <= end)
+      .sort((a, b) => a.windowStart - b.windowStart || (a.hashtag < b.hashtag ? -1 : 1))[0];
+    const result: IncidentResult = {
       id: label.id,
       groupBy: label.groupBy,
       start,
@@ -357,6 +367,8 @@ export function evaluateScenario(labels: Labels, observed: Observed): ScenarioEv
       primaryMarked: prim.filter((s) => s.observedRole === 'primary').length,
       unlabelledMembers: [...unlabelled].sort(),
     };
+    if (trend !== undefined) result.trend = { hashtag: trend.hashtag, windowStart: trend.windowStart, delayS: (trend.windowEnd - firstOnset) / 1000 };
+    return result;
   });
 
   const falseIncidents: FalseIncident[] = [];
@@ -535,6 +547,8 @@ export function evalMetrics(runs: readonly EvaluatedRun[]): Record<string, numbe
     m[`${prefix}_warning_delay_s`] = Math.max(...meta.map((s) => delayOrCensored(s.warning, s.onset, e.to)));
     m[`${prefix}_danger_reached`] = meta.every((s) => s.danger !== undefined) ? 1 : 0;
     m[`${prefix}_incidents`] = inOneIncident(meta).ids.filter((id) => id !== '(none)').length;
+    const trend = e.incidents.find((i) => i.id === META_INCIDENT)?.trend;
+    m[`${prefix}_trend_delay_s`] = trend === undefined ? Math.round((e.to - Math.min(...meta.map((s) => s.onset))) / 1000) : trend.delayS;
   };
   const fb = byId.get(FB_SCENARIO);
   if (fb !== undefined) {
@@ -573,6 +587,7 @@ export function evalMetrics(runs: readonly EvaluatedRun[]): Record<string, numbe
       m[`${p}_warning_delay_s`] = first((s) => s.warning);
       m[`${p}_danger_delay_s`] = first((s) => s.danger);
       m[`${p}_detected`] = inc.missed ? 0 : 1;
+      if (inc.trend !== undefined) m[`${p}_trend_delay_s`] = inc.trend.delayS;
     }
     if (r.evaluation.nonIncidents.length > 0) m[`${p}_trend_detected`] = r.evaluation.nonIncidents.every((t) => t.trendAt !== undefined) ? 1 : 0;
     m[`${p}_false_incidents`] = r.evaluation.falseIncidents.length;
