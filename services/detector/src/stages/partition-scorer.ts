@@ -16,7 +16,7 @@
 import type { SignalMessage } from '@downradar/common';
 import type { DlqRecord, ScoreEvent, SignalEvent } from '../../../../schemas/events/index';
 import { CheckpointWriter, parseEntries, type CheckpointDiff } from './checkpoint';
-import { minCountForWindow, resolveDetectorConfig, type DetectorConfig } from '../core/config';
+import { resolveDetectorConfig, type DetectorConfig } from '../core/config';
 import { EXTERNAL_EVIDENCE_DEFAULTS, ExternalEvidence, type ExternalEvidenceState } from '../core/external-evidence';
 import { createDetector, type Detector, type DetectorStats } from '../core/detector';
 import type { HashtagLookup, ServiceInfoLookup } from '../core/facts';
@@ -96,8 +96,7 @@ export class PartitionScorer {
         ...EXTERNAL_EVIDENCE_DEFAULTS,
         unusualLog10: l.unusualLog10,
         warningLog10: l.warningLog10,
-        scoreSaturationLog10: l.scoreSaturationLog10,
-        minCount: minCountForWindow(l.minCountPerMinute, config.windowMs),
+        minCount: l.minReports,
       },
       config.windowMs,
     );
