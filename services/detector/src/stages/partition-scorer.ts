@@ -82,7 +82,7 @@ export class PartitionScorer {
   readonly assignedAt: number;
   /** Start of the earliest window with an accepted signal, while no window has been closed yet. */
   private firstWindow: number | undefined;
-  /** Output of the closings done inside ingest (see `closeBefore`), returned by the next advance(). */
+  /** Scores and dead letters closed since the last advance() returned them. */
   private pending: DetectorOutput = { scores: [], incidents: [], trends: [], dlq: [] };
   /** Processing time of the last accepted signal (this process's; undefined after a restore). */
   private lastAcceptedAt: number | undefined;
@@ -141,7 +141,6 @@ export class PartitionScorer {
       if (!parsed.ok) {
         out.dlq.push(this.invalid(m, `${parsed.field} ${parsed.reason}`, nowMs));
       } else {
-        if (typeof parsed.value.at === 'number') this.closeBefore(parsed.value.at, nowMs);
         const dead = d.ingest(parsed.value, nowMs);
         if (dead !== undefined) out.dlq.push(dead);
         else {
@@ -158,23 +157,11 @@ export class PartitionScorer {
   }
 
   /**
-   * Which signals are late must depend on the partition's sequence of signals only, never on
-   * where Kafka happened to cut it into batches: the core closes windows when advance() is
-   * called, and a signal is late when its window is closed. So before a signal whose window the
-   * watermark (max event time seen so far - allowed lateness) has already passed, the windows
-   * are closed: it is late whether it came in the same batch as the signal that moved the
-   * watermark or in the next one. A signal the watermark has not passed is never late.
-   */
-  private closeBefore(at: number, nowMs: number): void {
-    const wm = this.detector.watermark();
-    if (wm === undefined || at >= windowStartOf(wm, this.detector.config.windowMs)) return;
-    this.closeUpToWatermark(nowMs);
-  }
-
-  /**
-   * Closes what the watermark has passed. Before the first closing the core would start at the
-   * earliest window it has data for and treat anything before it as late; so it is not asked to
-   * close before the watermark has passed that window (the same rule in every batching).
+   * Closes what the watermark (max event time read so far - allowed lateness) has passed. Before
+   * the first closing the core would start at the earliest window it has data for and treat
+   * anything before it as late, even a signal within the allowed lateness; so it is not asked to
+   * close before the watermark has passed that window. With that, a signal out of order by less
+   * than the allowed lateness is never late, wherever Kafka cut the batches.
    */
   private closeUpToWatermark(nowMs: number): void {
     const d = this.detector;
