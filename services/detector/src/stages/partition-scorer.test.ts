@@ -1,22 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { readSignalMessage, signalMessages } from '@downradar/common';
 import type { ScoreEvent, SignalEvent } from '../../../../schemas/events/index';
 import { assembleEntries, entriesUnder, type StateRecord } from './checkpoint';
 import { resolveDetectorConfig } from '../core/config';
 import { serviceInfoFrom } from '../core/facts';
 import { generateTraffic, SAMPLE_CATALOG } from '../testing/simulate';
-import { PartitionScorer, type SignalCheck } from './partition-scorer';
+import { PartitionScorer, type SignalRead } from './partition-scorer';
 
 const info = serviceInfoFrom(SAMPLE_CATALOG);
 const config = resolveDetectorConfig({ idleTimeoutMs: 0 });
-const check: SignalCheck = (raw) => {
-  try {
-    const v = JSON.parse(String(raw)) as SignalEvent;
-    if (typeof v.serviceId !== 'string') return { ok: false, field: 'serviceId', reason: 'is required' };
-    return { ok: true, value: v };
-  } catch {
-    return { ok: false, field: '(message)', reason: 'not JSON' };
-  }
-};
+// The consumer's own reader: single signals and batches, each signal validated.
+const check: SignalRead = readSignalMessage;
 
 function apply(topic: Map<string, string>, records: StateRecord[]): void {
   for (const r of records) {
@@ -89,6 +83,38 @@ describe('PartitionScorer', () => {
     expect(r.nextOffset).toBe('18');
   });
 
+  it('scores batch messages (what ingest writes) exactly as the same signals one per message', () => {
+    const single = new PartitionScorer('signals', 0, config, info, () => undefined, 0);
+    const batched = new PartitionScorer('signals', 0, config, info, () => undefined, 0);
+    const a: ScoreEvent[] = [];
+    const b: ScoreEvent[] = [];
+    for (let i = 0, n = 0; i < signals.length; i += 300, n++) {
+      const chunk = signals.slice(i, i + 300);
+      single.ingest(chunk.map((sig, k) => ({ offset: String(i + k), value: JSON.stringify(sig) })), check, n + 1);
+      a.push(...single.advance(n + 1).scores);
+      const packed = signalMessages('signals', chunk).map((m, k) => ({ offset: String(n * 1000 + k), value: m.value }));
+      expect(packed.length).toBeLessThan(chunk.length);
+      const r = batched.ingest(packed, check, n + 1);
+      expect(r.accepted + r.dlq.length).toBe(chunk.length);
+      b.push(...batched.advance(n + 1).scores);
+    }
+    expect(b.length).toBeGreaterThan(100);
+    expect(b.map(strip)).toEqual(a.map(strip));
+  });
+
+  it('dead-letters a bad element of a batch alone, named by the offset and its index, and counts the others', () => {
+    const s = new PartitionScorer('t.signals', 4, config, info, () => undefined, 0);
+    const good = signals.filter((x) => x.serviceId === 'facebook').slice(0, 3);
+    const bad = { ...good[1]!, problem: 'sad' };
+    const r = s.ingest([{ offset: '17', value: JSON.stringify([good[0], bad, good[2]]) }], check, 123);
+    expect(r.accepted).toBe(2);
+    expect(r.dlq).toEqual([
+      expect.objectContaining({ id: 'detector-invalid:t.signals-4-17.1', origin: 't.signals/detector', code: 'INVALID_SIGNAL', payload: JSON.stringify(bad) }),
+    ]);
+    expect(r.dlq[0]!.reason).toMatch(/\[1\]\.problem/);
+    expect(r.nextOffset).toBe('18');
+  });
+
   it('announces an empty partition as idle after the grace period and once read to its end, with that end offset', () => {
     const s = new PartitionScorer('signals', 1, config, info, () => undefined, 1000);
     const end0 = { low: 0n, high: 0n };
@@ -108,5 +134,48 @@ describe('PartitionScorer', () => {
     // Retention deleted everything before offset 50 and nothing was ever read: read to the end all the same.
     const fresh = new PartitionScorer('signals', 2, config, info, () => undefined, 0);
     expect(fresh.announcement(10_000, 5000, { low: 50n, high: 50n })).toEqual({ idle: true, closedUpTo: null, idleAt: '50' });
+  });
+});
+
+describe('PartitionScorer with external evidence', () => {
+  const at = (minute: number) => Date.UTC(2021, 9, 4, 15, minute);
+  const evidenceSignal = (kind: 'official' | 'probe', serviceId: string, minute: number, extra: Partial<SignalEvent>): SignalEvent => ({
+    id: `${kind}:${serviceId}:${minute}`,
+    sourceId: `${kind}:${serviceId}`,
+    serviceId,
+    kind,
+    at: at(minute),
+    receivedAt: at(minute),
+    outage: false,
+    problem: 'other',
+    confidence: 1,
+    hashtags: [],
+    ...extra,
+  });
+
+  it('raises a service the provider declares down, even with no report of it, and never counts evidence', () => {
+    const scorer = new PartitionScorer('signals', 0, config, info, () => undefined, 0);
+    const crowd = generateTraffic({ seed: 3, from: at(0), to: at(30), services: [{ serviceId: 'netflix', perMinute: () => 2 }], repeatShare: 0, maxDelayMs: 0 });
+    // The poller repeats the page's status at every poll (here every minute from 15:10 on).
+    const official = Array.from({ length: 21 }, (_, i) => evidenceSignal('official', 'facebook', 10 + i, { officialStatus: 'major_outage', outage: true }));
+    const probe = evidenceSignal('probe', 'netflix', 10, { outage: true });
+    const all = [...crowd, ...official, probe].sort((a, b) => a.at - b.at);
+    const r = scorer.ingest(all.map((s, i) => ({ offset: String(i), value: JSON.stringify(s) })), check, 1);
+    expect(r.dlq).toEqual([]);
+    const scores = scorer.advance(2).scores;
+    const facebook = scores.filter((s) => s.serviceId === 'facebook');
+    expect(facebook.length).toBeGreaterThan(5);
+    expect(facebook.every((s) => s.level === 'danger' && s.count === 0 && s.windowStart >= at(10))).toBe(true);
+    // The probe failure alone changes nothing for netflix, and evidence is in no count.
+    expect(scores.filter((s) => s.serviceId === 'netflix').every((s) => s.level === 'ok')).toBe(true);
+    expect(scorer.stats().counted).toBe(crowd.length);
+    // Checkpointed with the partition: a restored scorer keeps raising facebook.
+    const topic = new Map<string, string>();
+    const diff = scorer.checkpoint();
+    for (const rec of diff.records) if (rec.value !== null) topic.set(rec.key, rec.value);
+    expect([...topic.keys()]).toContain('p0/external');
+    const restored = new PartitionScorer('signals', 0, config, info, () => undefined, 0);
+    restored.restore(entriesUnder(assembleEntries(topic), 'p0/'));
+    expect(restored.evidence.at('facebook', at(31)).official).toBe('major_outage');
   });
 });

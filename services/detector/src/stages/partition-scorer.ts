@@ -13,23 +13,29 @@
  * incident stage (all services), trends from the instance's TrendTracker. Its trend structures
  * are configured minimal so they cost next to nothing.
  */
+import type { SignalMessage } from '@downradar/common';
 import type { DlqRecord, ScoreEvent, SignalEvent } from '../../../../schemas/events/index';
 import { CheckpointWriter, parseEntries, type CheckpointDiff } from './checkpoint';
-import { resolveDetectorConfig, type DetectorConfig } from '../core/config';
+import { minCountForWindow, resolveDetectorConfig, type DetectorConfig } from '../core/config';
+import { EXTERNAL_EVIDENCE_DEFAULTS, ExternalEvidence, type ExternalEvidenceState } from '../core/external-evidence';
 import { createDetector, type Detector, type DetectorOutput, type DetectorStats } from '../core/detector';
 import type { HashtagLookup, ServiceInfoLookup } from '../core/facts';
 import { windowStartOf } from '../core/time';
 import { progressMessages, windowsOf, type ClosedWindow } from './window-progress';
 
 /** Keys of the core snapshot a partition writes; `offset` is the shell's own. */
-const PARTITION_KEYS = /^(detector|offset|service:.+|dedupe:.+)$/;
+const PARTITION_KEYS = /^(detector|offset|external|service:.+|dedupe:.+)$/;
 
 export interface RawMessage {
   offset: string;
   value: Buffer | string | null;
 }
 
-export type SignalCheck = (raw: Buffer | string | null) => { ok: true; value: SignalEvent } | { ok: false; field: string; reason: string };
+/**
+ * Reads a message of the signals topic: one signal, or a batch of one service's signals
+ * (readSignalMessage in common, where the format is described).
+ */
+export type SignalRead = (raw: Buffer | string | null) => SignalMessage;
 
 export interface IngestResult {
   accepted: number;
@@ -76,6 +82,8 @@ export class PartitionScorer {
   /** What the incident stage was last told (committed); undefined = nothing yet since the assignment. */
   announced: Announcement | undefined;
   readonly detector: Detector;
+  /** Official status and probe evidence of this partition's services (core/external-evidence.ts). */
+  readonly evidence: ExternalEvidence;
   private writer: CheckpointWriter;
   /** Next offset to process; messages below it were committed already. */
   nextOffset: bigint | null = null;
@@ -97,6 +105,17 @@ export class PartitionScorer {
     private readonly origin = `${topic}/detector`,
   ) {
     this.detector = createDetector(partitionCoreConfig(config), serviceInfo, hashtagInfo);
+    const l = config.levels;
+    this.evidence = new ExternalEvidence(
+      {
+        ...EXTERNAL_EVIDENCE_DEFAULTS,
+        unusualLog10: l.unusualLog10,
+        warningLog10: l.warningLog10,
+        scoreSaturationLog10: l.scoreSaturationLog10,
+        minCount: minCountForWindow(l.minCountPerMinute, config.windowMs),
+      },
+      config.windowMs,
+    );
     this.writer = new CheckpointWriter(`p${partition}/`, (k) => PARTITION_KEYS.test(k));
     this.assignedAt = nowMs;
   }
@@ -110,6 +129,8 @@ export class PartitionScorer {
     const parsed = parseEntries(entries);
     const offset = parsed.offset;
     delete parsed.offset;
+    if (parsed.external !== undefined) this.evidence.restore(parsed.external as ExternalEvidenceState);
+    delete parsed.external;
     if (Object.keys(parsed).length > 0) this.detector.restore(parsed);
     this.nextOffset = typeof offset === 'string' ? BigInt(offset) : null;
     this.firstWindow = undefined;
@@ -128,7 +149,7 @@ export class PartitionScorer {
     return this.detector.watermark() === undefined;
   }
 
-  ingest(messages: readonly RawMessage[], check: SignalCheck, nowMs: number): IngestResult {
+  ingest(messages: readonly RawMessage[], read: SignalRead, nowMs: number): IngestResult {
     const out: IngestResult = { accepted: 0, skipped: 0, dlq: [], withHashtags: [], nextOffset: undefined };
     const d = this.detector;
     for (const m of messages) {
@@ -137,17 +158,30 @@ export class PartitionScorer {
         out.skipped++;
         continue;
       }
-      const parsed = check(m.value);
-      if (!parsed.ok) {
-        out.dlq.push(this.invalid(m, `${parsed.field} ${parsed.reason}`, nowMs));
+      const message = read(m.value);
+      if (!message.ok) {
+        out.dlq.push(this.invalid(m, `${message.field} ${message.reason}`, nowMs));
       } else {
-        const dead = d.ingest(parsed.value, nowMs);
-        if (dead !== undefined) out.dlq.push(dead);
-        else {
-          out.accepted++;
-          this.lastAcceptedAt = nowMs;
-          this.noteWindow(parsed.value.at);
-          if (parsed.value.hashtags.length > 0) out.withHashtags.push(parsed.value);
+        for (let i = 0; i < message.items.length; i++) {
+          const parsed = message.items[i]!;
+          if (!parsed.ok) {
+            // An element of a batch is named by the message's offset and its index.
+            const at = message.batch ? { offset: `${m.offset}.${i}`, value: JSON.stringify(message.raw[i]) ?? '' } : m;
+            out.dlq.push(this.invalid(at, message.batch ? `[${i}].${parsed.field} ${parsed.reason}` : `${parsed.field} ${parsed.reason}`, nowMs));
+            continue;
+          }
+          if (this.evidence.observe(parsed.value)) {
+            out.accepted++; // evidence, not a count: it never reaches the core
+            continue;
+          }
+          const dead = d.ingest(parsed.value, nowMs);
+          if (dead !== undefined) out.dlq.push(dead);
+          else {
+            out.accepted++;
+            this.lastAcceptedAt = nowMs;
+            this.noteWindow(parsed.value.at);
+            if (parsed.value.hashtags.length > 0) out.withHashtags.push(parsed.value);
+          }
         }
       }
       this.nextOffset = off + 1n;
@@ -199,7 +233,49 @@ export class PartitionScorer {
     const o = this.pending;
     this.pending = { scores: [], incidents: [], trends: [], dlq: [] };
     const closedAt = Date.now();
-    return { scores: o.scores, windows: windowsOf(o.scores), dlq: o.dlq, closedAt };
+    const scores = this.withEvidence(o.scores, nowMs);
+    return { scores, windows: windowsOf(scores), dlq: o.dlq, closedAt };
+  }
+
+  /**
+   * The crowd's scores with the external evidence applied, plus a score for each service whose
+   * official status raises it in a closed window but that the core did not score (no report of
+   * it yet on this partition): its level comes from the provider alone, with a count of 0.
+   */
+  private withEvidence(scores: ScoreEvent[], nowMs: number): ScoreEvent[] {
+    if (scores.length === 0) return scores;
+    const out: ScoreEvent[] = [];
+    const byWindow = new Map<number, Set<string>>();
+    for (const sc of scores) {
+      out.push(this.evidence.apply(sc));
+      let seen = byWindow.get(sc.windowStart);
+      if (!seen) byWindow.set(sc.windowStart, (seen = new Set()));
+      seen.add(sc.serviceId);
+    }
+    const windowMs = scores[0]!.windowEnd - scores[0]!.windowStart;
+    for (const [windowStart, seen] of [...byWindow].sort((a, b) => a[0] - b[0])) {
+      for (const serviceId of this.evidence.raisedByOfficial(windowStart + windowMs)) {
+        if (seen.has(serviceId)) continue;
+        out.push(
+          this.evidence.apply({
+            serviceId,
+            windowStart,
+            windowEnd: windowStart + windowMs,
+            count: 0,
+            rawCount: 0,
+            expected: 0,
+            upper: 0,
+            score: 0,
+            level: 'ok',
+            evidence: { problems: [], countries: [], hashtags: [], samplePostIds: [] },
+            computedAt: nowMs,
+          }),
+        );
+      }
+    }
+    const last = scores[scores.length - 1]!;
+    this.evidence.prune(last.windowEnd);
+    return out;
   }
 
   private closeWithClock(nowMs: number): void {
@@ -251,6 +327,7 @@ export class PartitionScorer {
   checkpoint(): CheckpointDiff {
     const snap = this.detector.snapshot();
     if (this.nextOffset !== null) snap.offset = this.nextOffset.toString();
+    snap.external = this.evidence.toJSON();
     return this.writer.diff(snap);
   }
 

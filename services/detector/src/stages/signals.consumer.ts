@@ -25,16 +25,16 @@
  * empty partition holds back does not depend on how long this process took to get to it.
  */
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { compileValidator, parseMessage, type Logger, type TopicNames } from '@downradar/common';
-import { SignalEvent, type DlqRecord, type ScoreEvent, type TrendEvent } from '../../../../schemas/events/index';
+import { readSignalMessage, type Logger, type TopicNames } from '@downradar/common';
+import type { DlqRecord, ScoreEvent, TrendEvent } from '../../../../schemas/events/index';
 import { assembleEntries, entriesUnder, type CheckpointDiff } from './checkpoint';
 import type { DetectorConfig } from '../core/config';
 import type { HashtagLookup, ServiceInfoLookup } from '../core/facts';
 import type { DetectorMetrics } from '../metrics';
-import { PartitionScorer, type AdvanceResult, type Announcement, type IngestResult, type PartitionEnds, type SignalCheck } from './partition-scorer';
+import { PartitionScorer, type AdvanceResult, type Announcement, type IngestResult, type PartitionEnds } from './partition-scorer';
 import { Serial, whileHeartbeating } from '../kafka/serial';
 import { partitionCount, readStateTopic } from '../kafka/state-topic';
-import { commitTransaction, connectTransactionalProducer, isFenced, transactionalIdFor, type TxnMessage } from '../kafka/transactions';
+import { commitTransaction, connectTransactionalProducer, isFenced, transactionalIdFor, type TxnMessage } from '@downradar/common/kafka/transactions';
 import { TrendTracker } from './trend-tracker';
 import type { ClosedWindow } from './window-progress';
 
@@ -66,11 +66,6 @@ export interface ScoringStatus {
   partitionCount: number;
   tasks: { partition: number; nextOffset: string | null; watermark: number | null; closedUpTo: number | null; services: number }[];
 }
-
-const signalCheck: SignalCheck = (() => {
-  const check = compileValidator(SignalEvent);
-  return (raw) => parseMessage<typeof SignalEvent>(check, raw);
-})();
 
 export class ScoringStage {
   private consumer: Consumer | undefined;
@@ -263,7 +258,7 @@ export class ScoringStage {
 
   private async processBatch(task: Task, messages: KafkaMessage[]): Promise<boolean> {
     const now = Date.now();
-    const ingest = task.scorer.ingest(messages, signalCheck, now);
+    const ingest = task.scorer.ingest(messages, readSignalMessage, now);
     this.o.metrics.signalsSkipped.inc(ingest.skipped);
     if (ingest.nextOffset === undefined) return true; // all seen before
     this.trends.add(ingest.withHashtags);
