@@ -95,10 +95,10 @@ describe('detector: kill -9 and restart', () => {
     const port = await freePort();
     const onset = Date.UTC(2021, 9, 4, 15, 40);
     const end = Date.UTC(2021, 9, 4, 16, 20);
-    // Every partition has signals (slack hashes to partition 1, the others to 0 and 2), so with
-    // the data in Kafka before the detector starts, none is taken for empty: an empty partition
-    // stops holding back incident grouping after the grace (10 s by default), and one declared
-    // empty while its signals were still on their way left its windows out of the incident.
+    // Every partition has signals (slack hashes to partition 1, the others to 0 and 2). The
+    // detector is started BEFORE them and every partition is announced idle (empty) first: a
+    // partition announced empty whose signals then come must still hold back incident grouping
+    // (before the end-offset check it did not, and the incident opened at 15:49, not 15:40).
     const services = ['facebook', 'instagram', 'netflix', 'spotify', 'twitter', 'reddit', 'slack'];
     const signals = catalogTraffic({
       seed: 9,
@@ -112,8 +112,16 @@ describe('detector: kill -9 and restart', () => {
     const part3 = signals.filter((s) => s.at >= onset + 30 * MIN);
 
     // 1. Up to the middle of the incident, then kill -9 at rest.
+    let child = await startDetector(port, { DOWNRADAR_DETECTOR_EMPTY_PARTITION_IDLE_MS: '1000' });
+    await eventually(
+      async () => {
+        const status = (await (await fetch(`http://127.0.0.1:${port}/debug/status`)).json()) as { incidents: { progress: { idle: boolean }[] } };
+        return status.incidents.progress.length === 3 && status.incidents.progress.every((p) => p.idle) ? true : undefined;
+      },
+      60_000,
+      'every partition announced idle',
+    );
     await produceSignals(kafka, topics.signals, part1);
-    let child = await startDetector(port);
     await consumed();
     await eventually(async () => ((await readJson<IncidentEvent>(kafka, topics.alerts)).some((e) => e.type === 'opened') ? true : undefined), 60_000, 'opened');
     const baselineAt = minuteOfWeek(onset);
