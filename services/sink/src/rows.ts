@@ -536,7 +536,7 @@ function toMapped(o: MessageOrigin, table: Table, mapping: TopicMapping, value: 
 
 /**
  * The rows of one signals message: one signal (a JSON object) or a batch of one service's signals
- * (a JSON array, what ingest writes; readSignalMessage). A bad element of a batch is a dead letter
+ * (a JSON array; readSignalMessage). A bad element of a batch is a dead letter
  * of its own, named by the message's position and the element's index; the others are stored.
  */
 function mapSignalMessage(o: MessageOrigin, value: Buffer | string | null, nowMs: number, out: (m: Mapped) => void): void {

@@ -83,7 +83,7 @@ describe('PartitionScorer', () => {
     expect(r.nextOffset).toBe('18');
   });
 
-  it('scores batch messages (what ingest writes) exactly as the same signals one per message', () => {
+  it('scores batch messages (SignalBatch) exactly as the same signals one per message', () => {
     const single = new PartitionScorer('signals', 0, config, info, () => undefined, 0);
     const batched = new PartitionScorer('signals', 0, config, info, () => undefined, 0);
     const a: ScoreEvent[] = [];
