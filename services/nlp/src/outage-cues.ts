@@ -33,7 +33,7 @@
  */
 import { LEXICONS, type LanguageCode, type LanguageLexicon } from './lexicon/index';
 import type { Token } from './text-tokens';
-import { createSegmenter, phraseKeys, setDefaultSegmenter, type Segmenter } from './text-tokens';
+import { createSegmenter, phraseKeys, setDefaultSegmenter, tokenise, type Segmenter } from './text-tokens';
 
 export type Polarity = 'outage' | 'working';
 export type CueLanguage = LanguageCode;
@@ -60,7 +60,7 @@ export interface Clause {
   /** Why the clause's outage cues were dropped, if they were: for evidence and tests. */
   readonly neutralisedBy?: Neutraliser;
   /**
-   * The outage cues a neutraliser dropped: they say nothing about the service being down now,
+   * The outage cues a neutraliser or a conditional ending ("teams donarsa") dropped: they say nothing about the service being down now,
    * but they still show the author talks about a service's state ("in case zoom dies"), which
    * is what an ambiguous name needs.
    */
@@ -83,6 +83,8 @@ export interface CueOptions {
    * read. Default: every language, for a post whose language is not known.
    */
   readonly languages?: ReadonlySet<LanguageCode>;
+  /** The post's text, for what tokens do not keep: quotes ("'session expired' aa raha"). */
+  readonly text?: string;
 }
 
 /**
@@ -120,14 +122,22 @@ interface LexiconEntry {
   readonly weak: boolean;
   readonly recovery: boolean;
   readonly language: CueLanguage;
+  /** Words the phrase may have between its own ("chal hi nahi raha"): its language's particles. */
+  readonly particles: ReadonlySet<string> | undefined;
 }
+
+/** Particles per language, folded: Hindi "hi", "bhi". */
+const PARTICLES: ReadonlyMap<LanguageCode, ReadonlySet<string>> = new Map(
+  LEXICONS.filter((l) => (l.particles ?? []).length > 0).map((l) => [l.language, new Set(l.particles!.flatMap((p) => phraseKeys(p)))]),
+);
+const PARTICLE_WORDS: ReadonlySet<string> = new Set([...PARTICLES.values()].flatMap((set) => [...set]));
 
 function buildCueLexicon(): Map<string, LexiconEntry[]> {
   const byFirstKey = new Map<string, LexiconEntry[]>();
   const add = (phrase: string, polarity: Polarity | 'idiom', language: CueLanguage, weak = false, recovery = false) => {
     const keys = phraseKeys(phrase);
     if (keys.length === 0) return;
-    const entry: LexiconEntry = { keys, polarity, phrase: keys.join(' '), weak, recovery, language };
+    const entry: LexiconEntry = { keys, polarity, phrase: keys.join(' '), weak, recovery, language, particles: keys.length > 1 ? PARTICLES.get(language) : undefined };
     const list = byFirstKey.get(keys[0]!) ?? [];
     if (list.some((e) => e.phrase === entry.phrase)) return;
     list.push(entry);
@@ -283,6 +293,95 @@ const HYPOTHETICAL_ENDINGS: ReadonlyArray<{ ending: string; language: LanguageCo
   (l.hypotheticalEndings ?? []).map((ending) => ({ ending, language: l.language })),
 );
 
+/** Folded words of one lexicon field, to the languages that list them. */
+function wordsOf(field: 'postNegators' | 'questionParticles' | 'conditionalThen' | 'conditionalVerbs' | 'futureWords' | 'shownVerbs'): ReadonlyMap<string, readonly LanguageCode[]> {
+  const out = new Map<string, LanguageCode[]>();
+  for (const l of LEXICONS) {
+    for (const w of l[field] ?? []) {
+      for (const key of phraseKeys(w)) {
+        const list = out.get(key) ?? [];
+        if (!list.includes(l.language)) list.push(l.language);
+        out.set(key, list);
+      }
+    }
+  }
+  return out;
+}
+/** "down nahi hai": a negator after a state denies it, in languages that put the verb last. */
+const POST_NEGATORS = wordsOf('postNegators');
+/** "chal raha hai kya": a clause ending with one of these asks. */
+const QUESTION_PARTICLES = wordsOf('questionParticles');
+/** Conditionals without an "if": "<perfective or subjunctive verb> to ... <future>" ("down hua to ... aa jayenge"). */
+const CONDITIONAL_THEN = wordsOf('conditionalThen');
+const CONDITIONAL_VERBS = wordsOf('conditionalVerbs');
+const FUTURE_WORDS = wordsOf('futureWords');
+const FUTURE_ENDINGS: ReadonlyArray<{ ending: string; language: LanguageCode }> = LEXICONS.flatMap((l) =>
+  (l.futureEndings ?? []).map((ending) => ({ ending, language: l.language })),
+);
+/** After a quoted text, the words that say an app shows it ("'session expired' aa raha"). */
+const SHOWN_VERBS = wordsOf('shownVerbs');
+/** Languages in which a statement and a question differ only by "?" or a particle (no inversion): "chal raha hai?". */
+const UNINVERTED_QUESTION_LANGUAGES: ReadonlySet<LanguageCode> = new Set(LEXICONS.filter((l) => (l.questionParticles ?? []).length > 0).map((l) => l.language));
+/**
+ * The status line an app shows while it fails, written with its ellipsis ("connecting...",
+ * "waiting for network..."): quoting it is saying the app is stuck there.
+ */
+const STATUS_BEFORE_ELLIPSIS = new Set(['connecting', 'reconnecting']);
+const MIN_FUTURE_WORD_LENGTH = 5;
+
+const inLanguages = (languages: ReadonlySet<LanguageCode> | undefined, of: readonly LanguageCode[] | undefined) =>
+  languages !== undefined && of !== undefined && of.some((l) => languages.has(l));
+
+function isFutureWord(key: string, languages: ReadonlySet<LanguageCode>): boolean {
+  if (inLanguages(languages, FUTURE_WORDS.get(key))) return true;
+  if (key.length < MIN_FUTURE_WORD_LENGTH) return false;
+  return FUTURE_ENDINGS.some(({ ending, language }) => languages.has(language) && key.endsWith(ending));
+}
+
+/**
+ * "discord down hua to whatsapp call pe aa jayenge": a then-word right after a perfective or
+ * subjunctive verb, and a verb in the future later in the sentence. "band hai to telegram use
+ * karunga" ("it is down, so I'll use telegram") is not one: "hai" is not a conditional form.
+ */
+function opensConditional(tokens: readonly Token[], i: number, languages: ReadonlySet<LanguageCode> | undefined): boolean {
+  if (languages === undefined || i === 0) return false;
+  if (!inLanguages(languages, CONDITIONAL_THEN.get(tokens[i]!.key)) || !inLanguages(languages, CONDITIONAL_VERBS.get(tokens[i - 1]!.key))) return false;
+  for (let k = i + 1; k < tokens.length && tokens[k]!.kind !== 'boundary'; k++) if (isFutureWord(tokens[k]!.key, languages)) return true;
+  return false;
+}
+
+/** A clause that asks: it ends with "?" or with a question particle of the post's language ("chal raha hai kya"). */
+function isQuestion(tokens: readonly Token[], start: number, end: number, languages: ReadonlySet<LanguageCode> | undefined): boolean {
+  let last = end - 1;
+  if (last >= start && tokens[last]!.kind === 'boundary') {
+    if (tokens[last]!.key === '?') return true;
+    last--;
+  }
+  return last >= start && inLanguages(languages, QUESTION_PARTICLES.get(tokens[last]!.key));
+}
+
+const QUOTE_THEN_WORD = /(?<![\p{L}\p{N}])['"“‘«]([^\n]{2,120}?)['"”’»](?![\p{L}\p{N}])\s*((?:hi\s+)?)([\p{L}]+)/gu;
+
+/**
+ * Quoted texts followed by a word that says the app shows them ("fb pe 'session expired' aa
+ * raha"), as token ranges [first quoted token, the shown verb]. Tokens carry no offsets, so the
+ * text before each is tokenised again: only posts that quote and use such a verb pay for it.
+ */
+function shownQuotes(text: string, languages: ReadonlySet<LanguageCode> | undefined): Array<{ start: number; end: number }> {
+  const found: Array<{ start: number; end: number }> = [];
+  if (languages === undefined || SHOWN_VERBS.size === 0) return found;
+  for (const m of text.matchAll(QUOTE_THEN_WORD)) {
+    const verb = foldKey(m[3]!);
+    if (!inLanguages(languages, SHOWN_VERBS.get(verb))) continue;
+    const start = tokenCount(text.slice(0, m.index));
+    const verbAt = tokenCount(text.slice(0, m.index + m[0].length - m[3]!.length));
+    if (verbAt > start) found.push({ start, end: verbAt + 1 });
+  }
+  return found;
+}
+const tokenCount = (text: string) => tokenise(text).tokens.length;
+const foldKey = (word: string) => phraseKeys(word)[0] ?? '';
+
 // ---------------------------------------------------------------------------------------------
 // The word "down"
 
@@ -343,7 +442,16 @@ const ERROR_CODE_WINDOW = 2;
 
 const isWordLike = (t: Token | undefined) => t !== undefined && (t.kind === 'word' || t.kind === 'hashtag');
 
-function matchEntry(tokens: readonly Token[], i: number, skip: Uint8Array): LexiconEntry | undefined {
+interface EntryMatch {
+  readonly entry: LexiconEntry;
+  /** Tokens the match covers: the phrase's words and the particles read through between them. */
+  readonly span: number;
+}
+
+/** At most this many particles between two words of a phrase. */
+const MAX_PARTICLES_BETWEEN = 2;
+
+function matchEntry(tokens: readonly Token[], i: number, skip: Uint8Array): EntryMatch | undefined {
   let first = tokens[i]!.key;
   let candidates = CUE_LEXICON.get(first);
   if (!candidates) {
@@ -354,14 +462,23 @@ function matchEntry(tokens: readonly Token[], i: number, skip: Uint8Array): Lexi
   }
   for (const entry of candidates) {
     let ok = true;
-    for (let k = 0; k < entry.keys.length; k++) {
-      const t = tokens[i + k];
-      if (!isWordLike(t) || skip[i + k] || (k === 0 ? first : t!.key) !== entry.keys[k]) {
+    let t = i;
+    for (let k = 0; k < entry.keys.length; k++, t++) {
+      if (k > 0 && entry.particles !== undefined) {
+        // "chal hi nahi raha" is "chal nahi raha" said harder: a particle between two words is read through.
+        for (let n = 0; n < MAX_PARTICLES_BETWEEN; n++) {
+          const p = tokens[t];
+          if (p === undefined || p.kind !== 'word' || skip[t] || p.key === entry.keys[k] || !entry.particles.has(p.key)) break;
+          t++;
+        }
+      }
+      const token = tokens[t];
+      if (!isWordLike(token) || skip[t] || (k === 0 ? first : token!.key) !== entry.keys[k]) {
         ok = false;
         break;
       }
     }
-    if (ok) return entry;
+    if (ok) return { entry, span: t - i };
   }
   return undefined;
 }
@@ -393,14 +510,15 @@ export function cueLanguageVotes(tokens: readonly Token[]): Map<LanguageCode, nu
   const none = new Uint8Array(0);
   for (let i = 0; i < tokens.length; i++) {
     if (!isWordLike(tokens[i])) continue;
-    const entry = matchEntry(tokens, i, none);
-    if (!entry) {
+    const match = matchEntry(tokens, i, none);
+    if (!match) {
       const negatedInside = functionPatternLanguage(tokens[i]!.key);
       if (negatedInside !== undefined) votes.set(negatedInside, (votes.get(negatedInside) ?? 0) + 1);
       continue;
     }
+    const { entry } = match;
     if (entry.language !== 'en') votes.set(entry.language, (votes.get(entry.language) ?? 0) + entry.keys.length);
-    i += entry.keys.length - 1;
+    i += match.span - 1;
   }
   return votes;
 }
@@ -458,6 +576,8 @@ interface ClauseContext {
  */
 export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uint8Array(tokens.length), options: CueOptions = {}): CueAnalysis {
   const languagesAllowed = options.languages;
+  const asksPlainly = languagesAllowed !== undefined && [...languagesAllowed].some((l) => UNINVERTED_QUESTION_LANGUAGES.has(l));
+  const quotes = options.text !== undefined && /['"“‘«]/.test(options.text) ? shownQuotes(options.text, languagesAllowed) : [];
   const consumed = new Uint8Array(tokens.length);
   const clauseOf = new Int32Array(tokens.length);
   const clauses: Clause[] = [];
@@ -469,11 +589,16 @@ export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uin
   let context: ClauseContext = { past: false, hypothetical: false, finance: false, postmortem: false, news: false, delivery: false, surface: false };
   const closeClause = (end: number) => {
     if (end > clauseStart || cues.length > 0) {
-      addRuleCues(tokens, clauseStart, end, skip, consumed, cues);
+      addRuleCues(tokens, clauseStart, end, skip, consumed, cues, languagesAllowed);
       const neutralisedBy = clauseNeutraliser(tokens, clauseStart, end, cues, context);
-      const kept = neutralisedBy ? cues.filter((c) => c.polarity === 'working') : filterCues(tokens, cues, clauseStart);
-      const dropped = neutralisedBy ? cues.filter((c) => c.polarity === 'outage') : [];
-      clauses.push({ start: clauseStart, end, cues: kept, ...(neutralisedBy ? { neutralisedBy, dropped } : {}) });
+      const filtered = neutralisedBy ? undefined : filterCues(tokens, cues, clauseStart, end);
+      let kept = filtered ? filtered.kept : cues.filter((c) => c.polarity === 'working');
+      // "whatsapp chal raha hai kisi ka?": in a language without inversion, "works?" asks, it does not say it works.
+      if (asksPlainly && kept.some((c) => c.polarity === 'working') && isQuestion(tokens, clauseStart, end, languagesAllowed)) {
+        kept = kept.filter((c) => c.polarity !== 'working');
+      }
+      const dropped = filtered ? filtered.dropped : cues.filter((c) => c.polarity === 'outage');
+      clauses.push({ start: clauseStart, end, cues: kept, ...(neutralisedBy ? { neutralisedBy } : {}), ...(dropped.length > 0 ? { dropped } : {}) });
     }
     clauseStart = end;
     cues = [];
@@ -522,20 +647,39 @@ export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uin
     // "2021" looks back; "error 2000" is a code that happens to look like a year.
     if (token.kind === 'word' && startsWithDigit(token.key) && YEAR.test(token.key) && !besideErrorWord(tokens, i)) context.past = true;
     if (token.key === 'last' && PAST_AFTER_LAST.has(tokens[i + 1]?.key ?? '')) context.past = true;
+    if (CONDITIONAL_THEN.has(token.key) && opensConditional(tokens, i, languagesAllowed)) context.hypothetical = true;
     if (skip[i] || !isWordLike(token)) continue;
 
-    const entry = matchEntry(tokens, i, skip);
-    if (entry) {
-      for (let k = 0; k < entry.keys.length; k++) {
+    const quote = quotes.length > 0 ? quotes.find((q) => q.start === i) : undefined;
+    if (quote !== undefined && quote.end <= tokens.length) {
+      for (let k = quote.start; k < quote.end; k++) {
+        consumed[k] = 1;
+        clauseOf[k] = clauses.length;
+      }
+      const quoted = tokens.slice(quote.start, quote.end - 1).map((t) => t.key).join(' ');
+      cues.push({ start: quote.start, end: quote.end, polarity: 'outage', phrase: `shows "${quoted}"`, weak: false, recovery: false });
+      i = quote.end - 1;
+      continue;
+    }
+    if (STATUS_BEFORE_ELLIPSIS.has(token.key) && tokens[i + 1]?.kind === 'boundary' && tokens[i + 1]!.raw.startsWith('..')) {
+      consumed[i] = 1;
+      cues.push({ start: i, end: i + 1, polarity: 'outage', phrase: `${token.key}...`, weak: false, recovery: false });
+      continue;
+    }
+
+    const match = matchEntry(tokens, i, skip);
+    if (match) {
+      const { entry, span } = match;
+      for (let k = 0; k < span; k++) {
         consumed[i + k] = 1;
         clauseOf[i + k] = clauses.length;
       }
       if (entry.language !== 'en') cueLanguages.add(entry.language);
       if (entry.polarity !== 'idiom') {
-        cues.push({ start: i, end: i + entry.keys.length, polarity: entry.polarity, phrase: entry.phrase, weak: entry.weak, recovery: entry.recovery });
+        cues.push({ start: i, end: i + span, polarity: entry.polarity, phrase: entry.phrase, weak: entry.weak, recovery: entry.recovery });
       }
       // Markers inside the phrase ("last" in "last time it worked") still count.
-      for (let k = 1; k < entry.keys.length; k++) {
+      for (let k = 1; k < span; k++) {
         for (const m of singleWordMarkers(tokens[i + k]!.key)) {
           if (!applies(languagesAllowed, m)) continue;
           if (m.role === 'delivery') context.delivery = true;
@@ -543,7 +687,7 @@ export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uin
           else if (m.role === 'finance') context.finance = true;
         }
       }
-      i += entry.keys.length - 1;
+      i += span - 1;
       continue;
     }
     if (token.key === 'down' && (token.kind === 'hashtag' || downIsOutage(tokens, i))) {
@@ -585,29 +729,45 @@ function isFree(tokens: readonly Token[], k: number, start: number, end: number,
   return k >= start && k < end && !skip[k] && !consumed[k] && isWordLike(tokens[k]);
 }
 
-function addRuleCues(tokens: readonly Token[], start: number, end: number, skip: Uint8Array, consumed: Uint8Array, cues: Cue[]): void {
+function addRuleCues(
+  tokens: readonly Token[],
+  start: number,
+  end: number,
+  skip: Uint8Array,
+  consumed: Uint8Array,
+  cues: Cue[],
+  languages: ReadonlySet<LanguageCode> | undefined,
+): void {
   const free = (k: number) => isFree(tokens, k, start, end, skip, consumed);
   for (let i = start; i < end; i++) {
     if (!isFree(tokens, i, start, end, skip, consumed)) continue;
     const key = tokens[i]!.key;
     // Negation scope: negator and function word of one language, three words apart at most, either order.
     const negatorLanguages = NEGATOR_WORDS.has(key) || (key.length > 1 && NEGATOR_WORDS.has(key.slice(1)))
-      ? singleWordMarkers(key).filter((m) => m.role === 'negator').map((m) => m.language)
+      ? singleWordMarkers(key).filter((m) => m.role === 'negator' && applies(languages, m)).map((m) => m.language)
       : NO_LANGUAGES;
     if (negatorLanguages.length > 0) {
+      // A word that means something else in another language ("na" is Portuguese "in the", "de" "of") counts only in its own.
+      const isFunction = (k: number) =>
+        free(k) && singleWordMarkers(tokens[k]!.key).some((m) => m.role === 'function' && negatorLanguages.includes(m.language) && applies(languages, m));
       let hit = -1;
       for (let d = 1; d <= NEGATION_WINDOW && hit < 0; d++) {
         for (const k of [i + d, i - d]) {
-          if (!free(k)) continue;
-          if (singleWordMarkers(tokens[k]!.key).some((m) => m.role === 'function' && negatorLanguages.includes(m.language))) {
+          if (isFunction(k)) {
             hit = k;
             break;
           }
         }
       }
       if (hit >= 0) {
-        const from = Math.min(i, hit);
-        const to = Math.max(i, hit) + 1;
+        // "refresh nahi ho raha", "deliver hi nahi ho rahe": a verb on the other side of the negator (particles
+        // between) is part of the same phrase, which then ends where the verb the sentence is about stands.
+        const step = hit > i ? -1 : 1;
+        let other = i + step;
+        while (free(other) && PARTICLE_WORDS.has(tokens[other]!.key)) other += step;
+        const outer = isFunction(other) ? other : i;
+        const from = Math.min(outer, hit);
+        const to = Math.max(outer, hit) + 1;
         for (let k = from; k < to; k++) consumed[k] = 1;
         cues.push({ start: from, end: to, polarity: 'outage', phrase: `${tokens[from]!.key} ${tokens[to - 1]!.key}`, weak: false, recovery: false });
         continue;
@@ -644,14 +804,26 @@ function isBareStatus(tokens: readonly Token[], i: number, end: number): boolean
 }
 
 /** Drops or flips single cues by their immediate neighbours: modals, negators and conditional endings. */
-function filterCues(tokens: readonly Token[], cues: readonly Cue[], clauseStart: number): Cue[] {
+function filterCues(tokens: readonly Token[], cues: readonly Cue[], clauseStart: number, clauseEnd: number): { kept: Cue[]; dropped: Cue[] } {
   const out: Cue[] = [];
+  const dropped: Cue[] = [];
   for (const cue of cues) {
+    // "telegram wala issue fix ho gaya", "the login problem is resolved": a weak cue names the problem a later recovery ends.
+    if (cue.polarity === 'outage' && cue.weak && cues.some((c) => c.recovery && c.start >= cue.end)) continue;
+    // "discord down nahi hai", "kharab nahi hai": a negator after a one-word state denies it.
+    const after = cue.end < clauseEnd ? tokens[cue.end] : undefined;
+    if (cue.polarity === 'outage' && after !== undefined && POST_NEGATORS.has(after.key) && (cue.end - cue.start === 1 || STATE_CUES.has(cue.phrase))) {
+      out.push({ ...cue, polarity: 'working', phrase: `${cue.phrase} ${after.key}`, recovery: false });
+      continue;
+    }
     const before = (k: number) => (cue.start - k >= clauseStart ? tokens[cue.start - k]?.key : undefined);
     // "should be down for maintenance", "will be down tonight": announced or wished, not happening.
     if (before(1) === 'be' && before(2) !== undefined && MODALS.has(before(2)!)) continue;
     // "çökerse" (if it crashes), "落ちたら" (if it goes down): a conditional ending on the cue itself.
-    if (cue.polarity === 'outage' && conditionalEnding(tokens, cue)) continue;
+    if (cue.polarity === 'outage' && conditionalEnding(tokens, cue)) {
+      dropped.push(cue);
+      continue;
+    }
     if (cue.polarity === 'outage' && STATE_CUES.has(cue.phrase)) {
       const negated = [1, 2].some((k) => {
         const w = before(k);
@@ -664,7 +836,7 @@ function filterCues(tokens: readonly Token[], cues: readonly Cue[], clauseStart:
     }
     out.push(cue);
   }
-  return out;
+  return { kept: out, dropped };
 }
 
 function conditionalEnding(tokens: readonly Token[], cue: Cue): boolean {
@@ -695,7 +867,8 @@ function clauseNeutraliser(tokens: readonly Token[], start: number, end: number,
   if (context.finance && outage.every((c) => FINANCE_SENSITIVE.has(c.phrase))) return 'finance';
   if (context.postmortem) return 'postmortem';
   if (context.news) return 'news';
-  // "my parcel is stuck in the depot": about the parcel, unless the clause names the app or the site.
-  if (context.delivery && !context.surface) return 'delivery';
+  // "my parcel is stuck in the depot": about the parcel, unless the clause names the app or the site,
+  // and does not say it works ("parcel nahi pahuncha, app theek hai").
+  if (context.delivery && (!context.surface || cues.some((c) => c.polarity === 'working'))) return 'delivery';
   return undefined;
 }

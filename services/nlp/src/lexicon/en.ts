@@ -33,7 +33,8 @@ export const en: LanguageLexicon = {
     'hanging', 'hangs', "won't sign", "won't log", "won't post", "won't upload", "won't stream", "won't download",
     'not resolving', 'says connecting', 'still connecting', 'reconnecting', 'connecting forever', 'stuck connecting', 'been gone', 'is gone',
     'is red', 'are red', 'all red', 'went red', 'turned red', 'pending for hours', 'pending for', 'stuck pending',
-    'one tick', 'one grey tick', 'single tick',
+    'one tick', 'one grey tick', 'single tick', 'dies', 'acts up', 'acted up', 'stops working', 'keeps kicking',
+    'kicking me out', 'kicks me out', 'kicking me from', 'kicks me from', "can't get past",
   ],
   weak: [
     'rejected', 'rejects','issue', 'issues', 'problem', 'problems', 'slow', 'so slow', 'super slow', 'error', 'errors', 'erroring', 'glitch', 'bug'],
@@ -66,11 +67,13 @@ export const en: LanguageLexicon = {
     'working out', 'work out', 'is working on', 'working on', 'crash course', 'no data collection', 'slow down', 'slowed down',
     'no problem with', 'red carpet', 'red flag', 'red flags',
   ],
-  negators: ["can't", "couldn't", "won't", "doesn't", "didn't", "isn't", "aren't", 'not', 'unable', 'never', 'cannot'],
+  negators: ["can't", "couldn't", "won't", "doesn't", "didn't", "isn't", "aren't", "hasn't", 'not', 'unable', 'never', 'cannot'],
   functionWords: [
     'let',
     'load', 'loads', 'open', 'opens', 'connect', 'connecting', 'send', 'log', 'login', 'sign', 'access', 'stream', 'upload',
     'refresh', 'sync', 'join', 'reach', 'receive', 'respond', 'responding', 'launch', 'play', 'playing', 'loading', 'opening', 'sending',
+    // after "hasn't": "the feed hasn't refreshed since this morning".
+    'refreshed', 'loaded',
   ],
   errorWords: ['error', 'errors', 'err', 'http', 'code', 'status', 'throwing', 'getting', 'giving', 'returning', 'returns', 'throws', 'gateway'],
   clauseSplitters: ['but', 'so', 'because', 'cause', 'cuz', 'bc', 'coz', 'though', 'although', 'however', 'whereas', 'while', 'if'],
