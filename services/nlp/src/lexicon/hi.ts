@@ -57,6 +57,10 @@ export const hi: LanguageLexicon = {
     // "When will it be fixed?" is asked of what is broken now.
     'kab tak theek hoga', 'kab theek hoga', 'kab tak sahi hoga', 'kab sahi hoga', 'kab tak chalu hoga', 'kab chalu hoga',
     'kab aayega', 'kab tak aayega', 'kab chalega',
+    // The perfective and the subjunctive of the same states: "net band hua hai" (has stopped), and in
+    // conditionals "agar teams band hua to..." / "down ho jaye to...", which the conditional then drops.
+    'band hua', 'band ho jaye', 'down hua', 'down ho jaye', 'crash hua', 'crash ho jaye', 'kharab hua', 'kharab ho jaye',
+    'hang hua', 'hang ho jaye',
     // "What happened to it?" (English has "what happened to"), asked of what stopped working.
     'ko kya ho gaya', 'ko kya hua',
   ],
@@ -79,8 +83,8 @@ export const hi: LanguageLexicon = {
     'वापस आ गया', 'ठीक हो गया', 'अब ठीक', 'wapas aa gaya', 'wapas aaya', 'theek ho gaya', 'ab theek', 'sahi ho gaya', 'chalne laga',
     'chal gaya', 'fix ho gaya', 'chalu ho gaya', 'normal ho gaya', 'net aa gaya', 'network aa gaya', 'signal aa gaya',
   ],
-  negators: ['नहीं', 'नही', 'ना', 'न', 'nahi', 'nahin', 'nhi', 'nai', 'na', 'mat'],
-  postNegators: ['nahi', 'nahin', 'nhi', 'nai', 'नहीं', 'नही'],
+  negators: ['नहीं', 'नही', 'ना', 'न', 'nahi', 'nahin', 'nhi', 'nai', 'ni', 'na', 'mat'],
+  postNegators: ['nahi', 'nahin', 'nhi', 'nai', 'ni', 'नहीं', 'नही'],
   particles: ['hi', 'bhi', 'ही', 'भी'],
   functionWords: [
     'चल', 'हो', 'खुल', 'जा', 'आ', 'लग', 'भेज', 'दे', 'जुड़', 'जुड', 'लोड', 'कनेक्ट', 'लॉगिन', 'दिख', 'पा', 'डाउनलोड', 'अपलोड',
@@ -111,7 +115,7 @@ export const hi: LanguageLexicon = {
   surface: ['ऐप', 'साइट', 'वेबसाइट', 'app', 'site', 'website'],
   stopwords: [
     'है', 'हैं', 'का', 'की', 'के', 'में', 'पर', 'से', 'को', 'और', 'नहीं', 'क्या', 'भी', 'तो', 'ही', 'रहा', 'रही', 'रहे',
-    'hai', 'hain', 'h', 'ka', 'ki', 'ke', 'me', 'mein', 'pe', 'se', 'ko', 'aur', 'nahi', 'nahin', 'nhi', 'nai', 'kya', 'kia',
+    'hai', 'hain', 'h', 'ka', 'ki', 'ke', 'me', 'mein', 'pe', 'se', 'ko', 'aur', 'nahi', 'nahin', 'nhi', 'nai', 'ni', 'kya', 'kia',
     'bhi', 'to', 'hi', 'raha', 'rahi', 'rahe', 'rha', 'rhi', 'rhe', 'hora', 'yaar', 'yr', 'bhai', 'kar', 'ho', 'mera', 'meri',
     'mere', 'mujhe', 'tera', 'koi', 'kuch', 'aaj', 'kal', 'abhi', 'ab', 'bahut', 'tha', 'thi', 'kyu', 'kyun', 'kab', 'tak', 'ye',
     'yeh', 'wo', 'woh', 'sab', 'sirf', 'phir', 'fir', 'wala', 'wale', 'wali', 'gaya', 'gayi', 'hua', 'hue', 'hoga', 'karo',
@@ -119,8 +123,9 @@ export const hi: LanguageLexicon = {
     'kisi', 'batao', 'hu', 'hoon', 'kaha', 'kahan', 'chal', 'naya', 'theek', 'thik', 'sahi', 'aa', 'jaa', 'diye', 'kiya',
     'jaye', 'agar', 'wajah', 'na',
   ],
+  looseVowels: true,
   variants: [
-    ['nahi', 'nahin', 'nhi', 'nai'],
+    ['nahi', 'nahin', 'nhi', 'nai', 'ni'],
     ['ho raha', 'ho rahi', 'ho rahe', 'hora', 'hori', 'hore', 'ho rha', 'ho rhi', 'ho rhe', 'ho ra'],
     ['raha', 'rahi', 'rahe', 'rha', 'rhi', 'rhe', 'ra'],
     ['hai', 'hain', 'h'],

@@ -78,6 +78,12 @@ export interface LanguageLexicon {
   readonly stopwords?: readonly string[];
   /** Groups of words (or word sequences) that stand for each other inside this language's phrases. */
   readonly variants?: ReadonlyArray<readonly string[]>;
+  /**
+   * The language is written in Latin letters without a standard spelling of vowels (romanised
+   * Hindi): every word is also read with long vowels short and without the unpronounced short
+   * "a" between consonants ("kaam" / "kam", "chal" / "chl"; lexicon/variants.ts).
+   */
+  readonly looseVowels?: boolean;
   readonly postNegators?: readonly string[];
   readonly particles?: readonly string[];
   readonly shownVerbs?: readonly string[];
