@@ -103,7 +103,7 @@ function allPhrases(l: LanguageLexicon): string[] {
     ...l.outage, ...(l.weak ?? []), ...(l.errorMessages ?? []), ...(l.working ?? []), ...(l.recovery ?? []), ...(l.idioms ?? []),
     ...(l.negators ?? []), ...(l.functionWords ?? []), ...(l.errorWords ?? []), ...(l.clauseSplitters ?? []), ...(l.past ?? []),
     ...(l.since ?? []), ...(l.conditionals ?? []), ...(l.hypothetical ?? []), ...(l.finance ?? []), ...(l.postmortem ?? []), ...(l.news ?? []),
-    ...(l.delivery ?? []), ...(l.surface ?? []), ...(l.stopwords ?? []),
+    ...(l.delivery ?? []), ...(l.surface ?? []), ...(l.stopwords ?? []), ...(l.supposed ?? []),
   ];
 }
 
@@ -117,7 +117,8 @@ setDefaultSegmenter(LEXICON_SEGMENTER);
 
 interface LexiconEntry {
   readonly keys: readonly string[];
-  readonly polarity: Polarity | 'idiom';
+  /** 'supposed': an outage verb in a mood that supposes ("se o zap cair", "sollte zoom streiken"): never an outage, always dropped. */
+  readonly polarity: Polarity | 'idiom' | 'supposed';
   readonly phrase: string;
   readonly weak: boolean;
   readonly recovery: boolean;
@@ -134,7 +135,7 @@ const PARTICLE_WORDS: ReadonlySet<string> = new Set([...PARTICLES.values()].flat
 
 function buildCueLexicon(): Map<string, LexiconEntry[]> {
   const byFirstKey = new Map<string, LexiconEntry[]>();
-  const add = (phrase: string, polarity: Polarity | 'idiom', language: CueLanguage, weak = false, recovery = false) => {
+  const add = (phrase: string, polarity: Polarity | 'idiom' | 'supposed', language: CueLanguage, weak = false, recovery = false) => {
     const keys = phraseKeys(phrase);
     if (keys.length === 0) return;
     const entry: LexiconEntry = { keys, polarity, phrase: keys.join(' '), weak, recovery, language, particles: keys.length > 1 ? PARTICLES.get(language) : undefined };
@@ -150,6 +151,7 @@ function buildCueLexicon(): Map<string, LexiconEntry[]> {
   for (const l of LEXICONS) for (const p of l.outage) add(p, 'outage', l.language);
   for (const l of LEXICONS) for (const p of l.errorMessages ?? []) add(p, 'outage', l.language);
   for (const l of LEXICONS) for (const p of l.weak ?? []) add(p, 'outage', l.language, true);
+  for (const l of LEXICONS) for (const p of l.supposed ?? []) add(p, 'supposed', l.language);
   // Longest first, so "not working" wins over "not" and "nao esta funcionando" over "esta funcionando".
   for (const list of byFirstKey.values()) list.sort((a, b) => b.keys.length - a.keys.length);
   return byFirstKey;
@@ -586,9 +588,11 @@ export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uin
   let clauseStart = 0;
   let markerSpanEnd = 0;
   let cues: Cue[] = [];
+  /** The clause's supposed states ("se o zap cair"): they go to `dropped` whatever the clause says. */
+  let supposed: Cue[] = [];
   let context: ClauseContext = { past: false, hypothetical: false, finance: false, postmortem: false, news: false, delivery: false, surface: false };
   const closeClause = (end: number) => {
-    if (end > clauseStart || cues.length > 0) {
+    if (end > clauseStart || cues.length > 0 || supposed.length > 0) {
       addRuleCues(tokens, clauseStart, end, skip, consumed, cues, languagesAllowed);
       const neutralisedBy = clauseNeutraliser(tokens, clauseStart, end, cues, context);
       const filtered = neutralisedBy ? undefined : filterCues(tokens, cues, clauseStart, end);
@@ -597,11 +601,12 @@ export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uin
       if (asksPlainly && kept.some((c) => c.polarity === 'working') && isQuestion(tokens, clauseStart, end, languagesAllowed)) {
         kept = kept.filter((c) => c.polarity !== 'working');
       }
-      const dropped = filtered ? filtered.dropped : cues.filter((c) => c.polarity === 'outage');
+      const dropped = [...(filtered ? filtered.dropped : cues.filter((c) => c.polarity === 'outage')), ...supposed];
       clauses.push({ start: clauseStart, end, cues: kept, ...(neutralisedBy ? { neutralisedBy } : {}), ...(dropped.length > 0 ? { dropped } : {}) });
     }
     clauseStart = end;
     cues = [];
+    supposed = [];
     context = { past: false, hypothetical: false, finance: false, postmortem: false, news: false, delivery: false, surface: false };
   };
 
@@ -675,7 +680,9 @@ export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uin
         clauseOf[i + k] = clauses.length;
       }
       if (entry.language !== 'en') cueLanguages.add(entry.language);
-      if (entry.polarity !== 'idiom') {
+      if (entry.polarity === 'supposed') {
+        supposed.push({ start: i, end: i + span, polarity: 'outage', phrase: entry.phrase, weak: false, recovery: false });
+      } else if (entry.polarity !== 'idiom') {
         cues.push({ start: i, end: i + span, polarity: entry.polarity, phrase: entry.phrase, weak: entry.weak, recovery: entry.recovery });
       }
       // Markers inside the phrase ("last" in "last time it worked") still count.

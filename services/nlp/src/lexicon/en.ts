@@ -84,6 +84,8 @@ export const en: LanguageLexicon = {
   ],
   since: ['since'],
   conditionals: ['if'],
+  // Outage verbs that suppose: "were X to go down", "should it crash", "in the event it goes down".
+  supposed: ['were to go down', 'were to crash', 'were to fail', 'were to die', 'happens to go down', 'happen to go down', 'ever goes down', 'ever crashes'],
   hypothetical: ['what if', 'imagine if', 'imagine', 'in case', 'just in case', 'hypothetically', 'suppose'],
   finance: [
     'stock', 'stocks', 'share', 'shares', 'price', 'prices', 'market', 'markets', 'nasdaq', 'nyse', 'earnings', 'revenue',

@@ -41,6 +41,12 @@ export const fr: LanguageLexicon = {
   past: ['hier', 'la semaine derniere', 'le mois dernier', "l'an dernier", "l'annee derniere", 'avant-hier', 'hier soir'],
   since: ['depuis'],
   conditionals: ['si'],
+  // Outage verbs that suppose (imperfect after "si", conditional): "si discord plantait", "au cas où teams tomberait en panne".
+  supposed: [
+    'plantait', 'planterait', 'tombait', 'tomberait', 'tombait en panne', 'tomberait en panne', 'lachait', 'lacherait',
+    'ne marchait plus', 'ne marcherait plus', 'ne fonctionnait plus', 'ne fonctionnerait plus', 'crashait', 'crasherait',
+    'buggait', 'beugait',
+  ],
   hypothetical: ['au cas ou', 'en cas de', 'imagine', 'imaginez', 'et si'],
   finance: ['action', 'actions', 'bourse', 'prix', 'tarifs', 'investisseurs', 'resultats', 'chiffre', 'chute de', 'bondit', 'augmente'],
   postmortem: ['rapport', "rapport d'incident", 'cause', 'causes', 'post-mortem'],

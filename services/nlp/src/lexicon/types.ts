@@ -84,6 +84,14 @@ export interface LanguageLexicon {
    * "a" between consonants ("kaam" / "kam", "chal" / "chl"; lexicon/variants.ts).
    */
   readonly looseVowels?: boolean;
+  /**
+   * Outage verbs in a mood that supposes rather than states: the subjunctive, the conditional,
+   * the future subjunctive and the infinitive after a verb of supposition ("se o zap cair", "caso
+   * o zoom trave", "nel caso teams si bloccasse", "sollte zoom streiken", "teams donarsa"). They
+   * never make an outage; like the cues a hypothetical drops, they show that the post speaks of
+   * the state of the service named beside them, which an ambiguous name needs.
+   */
+  readonly supposed?: readonly string[];
   readonly postNegators?: readonly string[];
   readonly particles?: readonly string[];
   readonly shownVerbs?: readonly string[];
