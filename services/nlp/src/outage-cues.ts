@@ -103,7 +103,7 @@ function allPhrases(l: LanguageLexicon): string[] {
     ...l.outage, ...(l.weak ?? []), ...(l.errorMessages ?? []), ...(l.working ?? []), ...(l.recovery ?? []), ...(l.idioms ?? []),
     ...(l.negators ?? []), ...(l.functionWords ?? []), ...(l.errorWords ?? []), ...(l.clauseSplitters ?? []), ...(l.past ?? []),
     ...(l.since ?? []), ...(l.conditionals ?? []), ...(l.hypothetical ?? []), ...(l.finance ?? []), ...(l.postmortem ?? []), ...(l.news ?? []),
-    ...(l.delivery ?? []), ...(l.surface ?? []), ...(l.stopwords ?? []), ...(l.supposed ?? []),
+    ...(l.delivery ?? []), ...(l.surface ?? []), ...(l.stopwords ?? []), ...(l.supposed ?? []), ...(l.lingering ?? []), ...(l.endless ?? []),
   ];
 }
 
@@ -322,6 +322,34 @@ const FUTURE_ENDINGS: ReadonlyArray<{ ending: string; language: LanguageCode }> 
 );
 /** After a quoted text, the words that say an app shows it ("'session expired' aa raha"). */
 const SHOWN_VERBS = wordsOf('shownVerbs');
+
+interface LanguagePhrase {
+  readonly keys: readonly string[];
+  readonly language: LanguageCode;
+}
+/** Phrases of one lexicon field by their first folded word, longest first. */
+function phrasesOf(field: 'lingering' | 'endless'): ReadonlyMap<string, readonly LanguagePhrase[]> {
+  const out = new Map<string, LanguagePhrase[]>();
+  for (const l of LEXICONS) {
+    for (const p of l[field] ?? []) {
+      const keys = phraseKeys(p);
+      if (keys.length === 0) continue;
+      const list = out.get(keys[0]!) ?? [];
+      list.push({ keys, language: l.language });
+      out.set(keys[0]!, list);
+    }
+  }
+  for (const list of out.values()) list.sort((a, b) => b.keys.length - a.keys.length);
+  return out;
+}
+/**
+ * A failure without a failure word: an app that sits in a state or keeps interrupting
+ * (`lingering`: "stuck at", "queued", "skips", "reloads", "hängt", "rehta hai") and time without
+ * end or repetition (`endless`: "forever", "for an hour", "every time", "over and over", "ogni",
+ * "ghanto tak") in the same clause. Neither alone says anything ("skips the intro", "for hours").
+ */
+const LINGERING = phrasesOf('lingering');
+const ENDLESS = phrasesOf('endless');
 /** Languages in which a statement and a question differ only by "?" or a particle (no inversion): "chal raha hai?". */
 const UNINVERTED_QUESTION_LANGUAGES: ReadonlySet<LanguageCode> = new Set(LEXICONS.filter((l) => (l.questionParticles ?? []).length > 0).map((l) => l.language));
 /**
@@ -789,7 +817,47 @@ function addRuleCues(
       }
     }
   }
+  addLingeringCue(tokens, start, end, skip, consumed, cues, languages);
   cues.sort((a, b) => a.start - b.start);
+}
+
+/** The length of a phrase of `table` that starts at token i in an allowed language, or 0. */
+function phraseAt(table: ReadonlyMap<string, readonly LanguagePhrase[]>, tokens: readonly Token[], i: number, end: number, usable: (k: number) => boolean, languages: ReadonlySet<LanguageCode> | undefined): number {
+  for (const p of table.get(tokens[i]!.key) ?? []) {
+    if (languages !== undefined && !languages.has(p.language)) continue;
+    if (i + p.keys.length > end) continue;
+    let ok = true;
+    for (let k = 0; k < p.keys.length && ok; k++) ok = usable(i + k) && tokens[i + k]!.key === p.keys[k];
+    if (ok) return p.keys.length;
+  }
+  return 0;
+}
+
+/** "spotify skips every song", "github actions queued for an hour": a lingering state with time without end, one cue per clause. */
+function addLingeringCue(
+  tokens: readonly Token[],
+  start: number,
+  end: number,
+  skip: Uint8Array,
+  consumed: Uint8Array,
+  cues: Cue[],
+  languages: ReadonlySet<LanguageCode> | undefined,
+): void {
+  if (LINGERING.size === 0) return;
+  const word = (k: number) => k >= start && k < end && !skip[k] && isWordLike(tokens[k]);
+  let endless = false;
+  for (let k = start; k < end && !endless; k++) endless = ENDLESS.has(tokens[k]!.key) && phraseAt(ENDLESS, tokens, k, end, word, languages) > 0;
+  if (!endless) return;
+  const free = (k: number) => isFree(tokens, k, start, end, skip, consumed);
+  for (let i = start; i < end; i++) {
+    if (!free(i) || !LINGERING.has(tokens[i]!.key)) continue;
+    const span = phraseAt(LINGERING, tokens, i, end, free, languages);
+    if (span === 0) continue;
+    for (let k = i; k < i + span; k++) consumed[k] = 1;
+    const phrase = tokens.slice(i, i + span).map((t) => t.key).join(' ');
+    cues.push({ start: i, end: i + span, polarity: 'outage', phrase: `${phrase} (without end)`, weak: false, recovery: false });
+    return;
+  }
 }
 
 /** An error word within ERROR_CODE_WINDOW tokens of token i. */

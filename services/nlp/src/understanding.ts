@@ -165,7 +165,7 @@ const TURKISH_PROPER_NOUN = /^[\p{L}\p{N}]{2,}['’](?!(?:t|s|re|ve|ll|d|m)$)\p{
  * "رابط زوم" (folded). A word of the name's own language next to it is enough.
  */
 const SERVICE_CONTEXT_WORDS = new Set([
-  'link', 'links', 'meeting', 'meetings', 'call', 'calls', 'webinar', 'account', 'login', 'server', 'servers', 'app',
+  'link', 'links', 'meeting', 'meetings', 'call', 'calls', 'webinar', 'account', 'login', 'server', 'servers', 'app', 'inbox', 'mailbox',
   'enlace', 'reunion', 'reuniao', 'chamada', 'lien', 'appel', 'besprechung', 'anruf', 'riunione', 'chiamata', 'toplanti',
   'toplantisindan', 'toplantidan', 'linki', 'rapat', 'tautan', 'リンク', '会議', 'رابط', 'اجتماع', 'لينك', 'लिंक', 'मीटिंग',
   'ссылка', 'ссылку', 'встреча', 'встречи', 'созвон',

@@ -48,6 +48,8 @@ export const de: LanguageLexicon = {
     'ausfallen', 'ausfallen sollte', 'abstürzen', 'absturzen sollte', 'abschmieren', 'hängen bleiben', 'nicht funktionieren',
     'nicht mehr funktionieren', 'ausfiele', 'abstürzte', 'offline gehen',
   ],
+  lingering: ['hangt', 'hangen', 'bleibt', 'bleiben', 'springt', 'wirft mich', 'erst nach', 'wartet', 'in der warteschlange', 'die uhr'],
+  endless: ['ewig', 'jedem', 'jeder', 'jedes', 'standig', 'dauernd', 'immer wieder', 'minuten', 'stunden', 'stunde'],
   hypothetical: ['falls', 'fur den fall', 'im fall', 'stell dir vor', 'angenommen'],
   finance: ['aktie', 'aktien', 'borse', 'kurs', 'preis', 'preise', 'anleger', 'zahlen', 'quartal', 'umsatz', 'prozent', 'erhoht'],
   postmortem: ['post-mortem', 'postmortem', 'ursache', 'bericht', 'verursacht', 'analyse'],

@@ -86,6 +86,13 @@ export const en: LanguageLexicon = {
   conditionals: ['if'],
   // Outage verbs that suppose: "were X to go down", "should it crash", "in the event it goes down".
   supposed: ['were to go down', 'were to crash', 'were to fail', 'were to die', 'happens to go down', 'happen to go down', 'ever goes down', 'ever crashes'],
+  lingering: [
+    'stuck', 'stuck at', 'stuck on', 'hangs at', 'hang at', 'hanging at', 'sits there', 'sit there', 'sitting there', 'spinning',
+    'queued', 'staring at', 'pending', 'skips', 'skipping', 'reloads', 'reloading', 'restarts', 'kicks me', 'kicking me',
+    'sends me back', 'takes me back', 'stop halfway', 'stops halfway', 'cuts off', 'cut off', "hasn't changed", "haven't changed",
+    'frozen', 'little clock', 'clock icon',
+  ],
+  endless: ['forever', 'for ages', 'minutes', 'minute', 'mins', 'hours', 'hour', 'hrs', 'every', 'each time', 'over and over', 'again and again', 'nonstop', 'constantly'],
   hypothetical: ['what if', 'imagine if', 'imagine', 'in case', 'just in case', 'hypothetically', 'suppose'],
   finance: [
     'stock', 'stocks', 'share', 'shares', 'price', 'prices', 'market', 'markets', 'nasdaq', 'nyse', 'earnings', 'revenue',

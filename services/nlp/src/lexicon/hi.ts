@@ -95,6 +95,8 @@ export const hi: LanguageLexicon = {
   past: ['पिछले हफ्ते', 'पिछले महीने', 'पिछले साल', 'pichle hafte', 'pichle mahine', 'pichle saal', 'था', 'थी', 'थे', 'tha', 'thi', 'the'],
   since: ['से', 'se'],
   conditionals: [],
+  lingering: ['rehta', 'rehti', 'rehte', 'reh jata', 'atka', 'atki', 'atke', 'ghoomta', 'ghumta', 'skip', 'ruk', 'ghadi', 'clock'],
+  endless: ['har', 'baar baar', 'hamesha', 'ghante', 'ghanto', 'ghanton', 'minute', 'minat', 'mins'],
   hypothetical: ['अगर', 'यदि', 'agar', 'agr', 'yadi', 'bhagwan kare', 'bhagwan na kare', 'khuda na kare', 'भगवान करे', 'भगवान न करे'],
   conditionalThen: ['to', 'toh', 'तो'],
   conditionalVerbs: [

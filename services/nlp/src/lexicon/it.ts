@@ -41,6 +41,8 @@ export const it: LanguageLexicon = {
     'non funzionasse', 'non funzioni', 'dovesse cadere', 'dovesse bloccarsi', 'dovesse crashare', 'dovesse andare giu',
     'dovesse smettere di funzionare', 'andasse giu', 'vada giu', 'si piantasse', 'si pianti', 'desse problemi',
   ],
+  lingering: ['salta', 'resta', 'restano', 'mi butta fuori', 'mi riporta', 'si ferma', 'in attesa', 'in coda', "l'orologio", 'orologio'],
+  endless: ['ogni', 'di continuo', 'in continuazione', 'minuti', 'ore', 'ora'],
   hypothetical: ['nel caso', 'caso mai', 'qualora', 'immagina', 'e se'],
   finance: ['azioni', 'azione', 'borsa', 'prezzi', 'prezzo', 'investitori', 'trimestrale', 'conti', 'aumenta', 'crollano', 'salgono'],
   postmortem: ['causa', 'post-mortem', 'analisi', 'causato'],

@@ -43,6 +43,8 @@ export const pt: LanguageLexicon = {
     'parar de funcionar', 'pare de funcionar', 'parasse de funcionar', 'der problema', 'desse problema', 'der pau', 'sair do ar',
     'saia do ar', 'saisse do ar', 'ficar fora do ar', 'fique fora do ar', 'bugar', 'bugue',
   ],
+  lingering: ['fica', 'ficam', 'pensando', 'me expulsa', 'me tira', 'pula', 'pulando', 'em espera', 'pendente', 'pendentes', 'o reloginho'],
+  endless: ['cada', 'toda vez', 'sem parar', 'minutos', 'horas', 'hora'],
   hypothetical: ['caso', 'imagina', 'e se', 'na hipotese'],
   finance: ['acoes', 'acao', 'bolsa', 'preco', 'precos', 'investidores', 'balanco', 'resultados', 'receita', 'despencam', 'sobem'],
   postmortem: ['relatorio', 'causa', 'causou', 'analise', 'postmortem'],

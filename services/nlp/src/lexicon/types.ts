@@ -92,6 +92,14 @@ export interface LanguageLexicon {
    * the state of the service named beside them, which an ambiguous name needs.
    */
   readonly supposed?: readonly string[];
+  /**
+   * A failure said without a failure word: `lingering` words (an app that sits in a state or keeps
+   * interrupting: "stuck at", "queued", "skips", "reloads") and `endless` words (time without end
+   * or repetition: "forever", "minutes", "hours", "every", "over and over") in the same clause make an
+   * outage cue. Neither alone does: "skips the intro", "watched netflix for hours".
+   */
+  readonly lingering?: readonly string[];
+  readonly endless?: readonly string[];
   readonly postNegators?: readonly string[];
   readonly particles?: readonly string[];
   readonly shownVerbs?: readonly string[];

@@ -19,7 +19,7 @@ import type { LanguageLexicon } from './types';
 /** The phrase families a variant applies to; single-word markers (negators, function words, stop words) are listed whole. */
 const PHRASE_FIELDS = [
   'outage', 'weak', 'errorMessages', 'working', 'recovery', 'idioms', 'past', 'hypothetical', 'conditionals', 'news',
-  'postmortem', 'delivery', 'finance', 'clauseSplitters', 'supposed',
+  'postmortem', 'delivery', 'finance', 'clauseSplitters', 'supposed', 'lingering', 'endless',
 ] as const satisfies ReadonlyArray<keyof LanguageLexicon>;
 
 /** A phrase with more forms than this is a lexicon mistake (a group too wide), not a phrase. */
