@@ -39,7 +39,8 @@ const isConsonant = (c: string | undefined) => c !== undefined && /[a-z]/.test(c
  */
 export function looseSpellings(word: string): string[] {
   if (word.length <= 3 || !/^[a-z]+$/.test(word)) return [word];
-  const short = word.replace(/aa/g, 'a').replace(/ee/g, 'i').replace(/oo/g, 'u');
+  // Shortened after the short a is gone: the a left of "kaam" is long ("kam", never "km").
+  const shorten = (w: string) => w.replace(/aa/g, 'a').replace(/ee/g, 'i').replace(/oo/g, 'u');
   const withoutSchwa = (w: string) => {
     let out = w[0]!;
     for (let i = 1; i < w.length; i++) {
@@ -48,7 +49,8 @@ export function looseSpellings(word: string): string[] {
     }
     return out;
   };
-  return [...new Set([word, short, withoutSchwa(word), withoutSchwa(short)])];
+  const dropped = withoutSchwa(word);
+  return [...new Set([word, shorten(word), dropped, shorten(dropped)])];
 }
 
 /** Every form of one phrase: each word (or run of words) in a group replaced by every member of its group. */
