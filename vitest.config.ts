@@ -7,6 +7,12 @@ import { defineConfig } from 'vitest/config';
 //  browser      real headless Chromium against the running dashboard; *.browser.test.ts
 export default defineConfig({
   test: {
+    // A passing run is short enough to read: what passing tests print (progress, figures, the
+    // logs of the services they run) is dropped; a failing test prints its own.
+    silent: 'passed-only',
+    // Tests slower than this are listed under their file: on two busy cores most take more than
+    // the default 300 ms, and the list is for seeing where the suite's time goes.
+    slowTestThreshold: 5_000,
     projects: [
       {
         test: {
@@ -44,6 +50,9 @@ export default defineConfig({
           name: 'browser',
           sequence: { groupOrder: 3 },
           include: ['tests/**/*.browser.test.ts', 'dashboards/web/**/*.browser.test.ts'],
+          // One system with the 2021 outage replayed, for every browser test file. vitest starts
+          // every project's global setup before the first test of any project, so npm test runs
+          // this project in a vitest run of its own (infra/test.sh).
           globalSetup: ['tests/browser/global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,

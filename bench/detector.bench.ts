@@ -25,13 +25,14 @@ import type { IncidentEvent, ScoreEvent, SignalEvent } from '../schemas/events/i
 import { measureCoreThroughput } from './lib/detector-core-throughput';
 import { generateSignals, generateTraffic } from '../services/detector/src/testing/simulate';
 import { groupLag, readAll, readJson } from '../services/detector/src/testing/testkit';
-import { startServiceProcess, stopProcess } from './lib/processes';
+import { processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
+import { javaConsume, kcatConsume, loadAverage, ratio } from './lib/peers';
 import { median, writeResult } from '@downradar/common/bench-results';
 
 const N = Number(process.env.DOWNRADAR_BENCH_DETECTOR_SIGNALS ?? 500_000);
 const RUNS = Number(process.env.DOWNRADAR_BENCH_RUNS ?? 3);
 const PARTITIONS = Number(process.env.DOWNRADAR_BENCH_PARTITIONS ?? 6);
-const PORT = Number(process.env.DOWNRADAR_BENCH_DETECTOR_PORT ?? 18_084);
+const PORT = Number(process.env.DOWNRADAR_BENCH_DETECTOR_PORT ?? process.env.DOWNRADAR_DETECTOR_PORT ?? 18_084);
 const BROKERS = (process.env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const kafka = createKafka({ brokers: BROKERS, clientId: 'bench-detector' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -91,7 +92,16 @@ function e2eSignals(seed: number): SignalEvent[] {
   return signals;
 }
 
-async function e2eRun(run: number): Promise<{ perS: number; steadyPerS: number }> {
+interface E2eRun {
+  perS: number;
+  steadyPerS: number;
+  javaPerS: number;
+  kcatPerS: number;
+  peakRssMb: number;
+  load: number;
+}
+
+async function e2eRun(run: number): Promise<E2eRun> {
   const prefix = `bench-detector-e2e-${Date.now().toString(36)}-${run}`;
   const topics = topicNames(prefix);
   await ensureTopics(kafka, { prefix, partitions: PARTITIONS });
@@ -99,14 +109,22 @@ async function e2eRun(run: number): Promise<{ perS: number; steadyPerS: number }
   const p0 = performance.now();
   await produce(topics.signals, signals);
   console.log(`e2e run ${run}: ${signals.length} signals produced in ${((performance.now() - p0) / 1000).toFixed(1)} s`);
+  const java = await javaConsume({ brokers: BROKERS.join(','), topic: topics.signals, records: N });
+  const kcat = await kcatConsume({ brokers: BROKERS.join(','), topic: topics.signals, records: N });
+  console.log(`e2e run ${run}: peers read the same ${N} signals: Java consumer ${Math.round(java.perS)}/s (${Math.round(java.withJoinPerS)}/s with its group join), kcat ${Math.round(kcat.perS)}/s`);
+  const load = loadAverage();
   let child: ChildProcess | undefined;
+  let peakRssMb = 0;
   try {
     const t0 = performance.now();
     const started = startServiceProcess('detector', serviceEnv(prefix), `http://127.0.0.1:${PORT}/healthz`, 120_000);
     let firstProgressAt: number | undefined;
     let lag = N;
+    void started.then((c) => (child = c)).catch(() => undefined);
     for (;;) {
       await sleep(100);
+      const p = child?.pid;
+      if (p) peakRssMb = Math.max(peakRssMb, ...processTreeMemory(p).map((m) => m.peakRssMb));
       lag = await groupLag(kafka, `${prefix}-detector`, topics.signals).catch(() => lag);
       if (firstProgressAt === undefined && lag < N) firstProgressAt = performance.now();
       if (lag === 0) break;
@@ -117,8 +135,12 @@ async function e2eRun(run: number): Promise<{ perS: number; steadyPerS: number }
     const steady = (performance.now() - (firstProgressAt ?? t0)) / 1000;
     const perS = N / elapsed;
     const steadyPerS = N / Math.max(steady, 1e-3);
-    console.log(`e2e run ${run}: consumed in ${elapsed.toFixed(1)} s from the spawn (${Math.round(perS)}/s), ${steady.toFixed(1)} s from the first commit (${Math.round(steadyPerS)}/s)`);
-    return { perS, steadyPerS };
+    peakRssMb = Math.max(peakRssMb, ...processTreeMemory(child.pid!).map((m) => m.peakRssMb));
+    console.log(
+      `e2e run ${run} (load ${load}): consumed in ${elapsed.toFixed(1)} s from the spawn (${Math.round(perS)}/s), ${steady.toFixed(1)} s from the first commit (${Math.round(steadyPerS)}/s); ` +
+        `${ratio(steadyPerS, java.perS)} of the Java consumer; peak RSS ${peakRssMb} MB`,
+    );
+    return { perS, steadyPerS, javaPerS: java.perS, kcatPerS: kcat.perS, peakRssMb, load };
   } finally {
     if (child) await stopProcess(child);
     await deleteTopicsWithPrefix(kafka, prefix).catch(() => undefined);
@@ -235,7 +257,7 @@ async function latencyRun(run: number): Promise<{ p99: number; metricP99: number
 
 async function main(): Promise<void> {
   const coreRate = core();
-  const e2e: { perS: number; steadyPerS: number }[] = [];
+  const e2e: E2eRun[] = [];
   for (let r = 0; r < RUNS; r++) e2e.push(await e2eRun(r));
   const latency: { p99: number; metricP99: number; events: number }[] = [];
   for (let r = 0; r < RUNS; r++) latency.push(await latencyRun(r));
@@ -246,6 +268,12 @@ async function main(): Promise<void> {
     alert_latency_p99_ms: Math.round(median(latency.map((x) => x.p99))),
     alert_latency_metric_p99_ms: median(latency.map((x) => x.metricP99)),
     alert_events_per_run: Math.round(median(latency.map((x) => x.events))),
+    java_consume_per_s: Math.round(median(e2e.map((x) => x.javaPerS))),
+    kcat_consume_per_s: Math.round(median(e2e.map((x) => x.kcatPerS))),
+    e2e_steady_to_java_consume_ratio: ratio(median(e2e.map((x) => x.steadyPerS)), median(e2e.map((x) => x.javaPerS))),
+    detector_peak_rss_mb: Math.max(...e2e.map((x) => x.peakRssMb)),
+    load_avg_1m: median(e2e.map((x) => x.load)),
+    runs: RUNS,
   });
   process.exit(0);
 }

@@ -1,46 +1,58 @@
 /**
- * npm run bench:ingest: the write path against the real broker.
- *  - single POST /v1/reports with 64 concurrent keep-alive connections, each counted when ingest
- *    answered 202 (i.e. after Kafka acknowledged): single_reports_per_s, single_p99_ms
- *  - NDJSON batches of 5,000 reports, 4 in flight: batch_reports_per_s
- *  - the peer: a bare kafkajs producer sending the same messages (report + signal per report,
- *    acks=all) in the same run: raw_produce_per_s, and batch_to_raw_ratio
+ * npm run bench:ingest: the write path against the real broker, beside its peers in the same run.
+ *
+ * downradar (ingest as its own processes, DOWNRADAR_BENCH_INGEST_PROCESSES, default: the service's
+ * own default):
+ *  - single POST /v1/reports, 64 keep-alive connections, each counted when ingest answered 202
+ *    (after Kafka acknowledged): single_reports_per_s, single_p50_ms, single_p99_ms
+ *  - NDJSON batches of 5,000 reports, 4 in flight: batch_reports_per_s (each report is 2 messages,
+ *    the report and its signal)
+ * peers, with the very messages ingest writes (report + signal, JSON):
+ *  - fastify hello-world (parse the JSON body, answer 202), the same 64 connections, as many
+ *    processes as ingest: fastify_hello_per_s, single_to_fastify_ratio
+ *  - bare kafkajs at its best on this broker (bench/lib/kafkajs-peer.ts: acks=all, idempotent,
+ *    messages built before the clock, the best of a few batch sizes and 1 or 2 processes):
+ *    kafkajs_best_produce_per_s (messages/s), batch_to_kafkajs_best_ratio = 2 x batch_reports_per_s
+ *    / kafkajs_best_produce_per_s (messages to messages; target >= 0.7)
+ *  - Kafka's Java producer (ProducerPerformance, acks=all, idempotent, the same payloads):
+ *    java_produce_per_s; librdkafka (kcat, acks=all, idempotent, the same keys and payloads):
+ *    kcat_produce_per_s; batch_to_java_ratio, batch_to_kcat_ratio likewise in messages
  *  - text understanding on one core: nlp_posts_per_s
- * Medians of 3 runs. Ingest runs as its own process, as in production.
+ * Medians of DOWNRADAR_BENCH_RUNS runs (default 3); load_avg_1m says how busy the machine was;
+ * ingest_peak_rss_mb is the largest VmHWM of ingest's processes after every run (memory flat under
+ * sustained load: the figure after run 1 and after the last run are both printed).
  */
-import http from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createKafka, deleteTopicsWithPrefix, ensureTopics, hashApiKey, topicNames } from '@downradar/common';
 import { median, writeResult } from '@downradar/common/bench-results';
-import { startServiceProcess, stopProcess } from './lib/processes';
+import { createUnderstanding } from '@downradar/nlp';
+import { loadCatalog } from '../schemas/catalog/index';
+import type { ReportInput } from '../schemas/events/index';
+import { toReportEvent } from '../services/ingest/src/steps';
+import { REPO_ROOT, processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
+import { batchLoad, singleLoad } from './lib/http-load';
+import { brokersFromEnv, createPeerTopic, javaProduce, kafkajsProduce, kcatProduce, loadAverage, ratio } from './lib/peers';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const SINGLE_N = Number(process.env.BENCH_SINGLE_N ?? 20_000);
-const BATCH_N = Number(process.env.BENCH_BATCH_N ?? 200_000);
+const RUNS = Number(process.env.DOWNRADAR_BENCH_RUNS ?? 3);
+const SINGLE_N = Number(process.env.DOWNRADAR_BENCH_SINGLE_N ?? 20_000);
+const BATCH_N = Number(process.env.DOWNRADAR_BENCH_BATCH_N ?? 200_000);
+const PROCESSES = process.env.DOWNRADAR_BENCH_INGEST_PROCESSES;
+const PORT = Number(process.env.DOWNRADAR_BENCH_INGEST_PORT ?? process.env.DOWNRADAR_INGEST_PORT ?? 18081);
+const HELLO_PORT = PORT + 1;
 const CONCURRENCY = 64;
+const PER_BATCH = 5000;
 const KEY = 'bench-key-' + Math.random().toString(36).slice(2);
 const prefix = `bench-ingest-${Date.now()}`;
+const topics = topicNames(prefix);
+const peerTopic = `${prefix}.peer`;
+const brokers = brokersFromEnv();
 const SERVICES = ['facebook', 'instagram', 'whatsapp', 'messenger', 'twitter', 'youtube', 'netflix', 'telegram'];
-const PROBLEMS = ['app', 'server_connection', 'other'];
+const PROBLEMS = ['app', 'server_connection', 'other'] as const;
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-
-function post(path: string, body: string, contentType: string): Promise<{ status: number; ms: number; body: string }> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port: 18081, path, method: 'POST', agent, headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'x-api-key': KEY } },
-      (res) => {
-        let text = '';
-        res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-function report(i: number, run: number) {
+function report(i: number, run: number): ReportInput & { id: string } {
   return {
     id: `b${run}-${i}`,
     serviceId: SERVICES[i % SERVICES.length]!,
@@ -51,111 +63,153 @@ function report(i: number, run: number) {
   };
 }
 
-async function singleRun(run: number): Promise<{ rate: number; p99: number }> {
-  let next = 0;
-  const latencies: number[] = [];
-  let bad = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < SINGLE_N) {
-        const i = next++;
-        const r = await post('/v1/reports', JSON.stringify(report(i, run)), 'application/json');
-        if (r.status !== 202) bad++;
-        latencies.push(r.ms);
-      }
-    }),
-  );
-  const secs = (performance.now() - started) / 1000;
-  if (bad) throw new Error(`${bad} single reports were not accepted`);
-  latencies.sort((a, b) => a - b);
-  return { rate: SINGLE_N / secs, p99: latencies[Math.floor(latencies.length * 0.99)]! };
+/** The messages ingest writes for these reports (report and signal), made by ingest's own steps. */
+function peerFiles(dir: string): { kafkajs: string; kcat: string; payloads: string; messages: number } {
+  const catalog = loadCatalog();
+  const nlp = createUnderstanding({ catalog });
+  const services = { problemsOf: (id: string) => catalog.get(id)?.problems };
+  const now = Date.now();
+  const kafkajs: string[] = [];
+  const kcat: string[] = [];
+  const payloads: string[] = [];
+  for (let i = 0; i < BATCH_N; i++) {
+    const r = toReportEvent(report(3_000_000 + i, 0), { now, services, hashReporter: () => 'f'.repeat(64), source: 'api' });
+    if (!r.ok) throw new Error(r.reason);
+    const signal = nlp.signalForReport(r.value);
+    const rv = JSON.stringify(r.value);
+    const sv = JSON.stringify(signal);
+    kafkajs.push(`${topics.reports}\t${r.value.serviceId}\t${rv}`, `${topics.signals}\t${signal.serviceId}\t${sv}`);
+    kcat.push(`${r.value.serviceId}\t${rv}`, `${signal.serviceId}\t${sv}`);
+    payloads.push(rv, sv);
+  }
+  const files = { kafkajs: join(dir, 'kafkajs.tsv'), kcat: join(dir, 'kcat.tsv'), payloads: join(dir, 'payloads.txt') };
+  writeFileSync(files.kafkajs, kafkajs.join('\n') + '\n');
+  writeFileSync(files.kcat, kcat.join('\n') + '\n');
+  writeFileSync(files.payloads, payloads.join('\n') + '\n');
+  return { ...files, messages: kafkajs.length };
 }
 
-async function batchRun(run: number): Promise<number> {
-  const per = 5000;
+function batchBodies(run: number): string[] {
   const bodies: string[] = [];
-  for (let b = 0; b < BATCH_N / per; b++) {
+  for (let b = 0; b < BATCH_N / PER_BATCH; b++) {
     const lines: string[] = [];
-    for (let i = 0; i < per; i++) lines.push(JSON.stringify(report(1_000_000 + b * per + i, run)));
+    for (let i = 0; i < PER_BATCH; i++) lines.push(JSON.stringify(report(1_000_000 + b * PER_BATCH + i, run)));
     bodies.push(lines.join('\n'));
   }
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: 4 }, async () => {
-      while (next < bodies.length) {
-        const r = await post('/v1/reports/batch', bodies[next++]!, 'application/x-ndjson');
-        if (r.status !== 202) throw new Error(`batch answered ${r.status}: ${r.body.slice(0, 300)}`);
-      }
-    }),
-  );
-  return BATCH_N / ((performance.now() - started) / 1000);
+  return bodies;
 }
 
-/** The same messages ingest writes (a report and its signal), straight from a bare kafkajs producer. */
-async function rawRun(run: number): Promise<number> {
-  const kafka = createKafka({ brokers: ['127.0.0.1:9092'], clientId: 'bench-raw' });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  const topics = topicNames(prefix);
-  const now = Date.now();
-  const per = 5000;
-  const started = performance.now();
-  for (let b = 0; b < BATCH_N / per; b++) {
-    const reports = [];
-    const signals = [];
-    for (let i = 0; i < per; i++) {
-      const r = report(2_000_000 + b * per + i, run);
-      const ev = { id: r.id, serviceId: r.serviceId, problem: r.problem, at: now, receivedAt: now, reporterHash: 'f'.repeat(32), source: 'api', country: 'US', text: r.text };
-      reports.push({ key: r.serviceId, value: JSON.stringify(ev) });
-      signals.push({ key: r.serviceId, value: JSON.stringify({ id: r.id, sourceId: r.id, serviceId: r.serviceId, kind: 'report', at: now, receivedAt: now, outage: true, problem: r.problem, confidence: 1, country: 'US', reporterHash: 'f'.repeat(32), hashtags: [] }) });
-    }
-    await producer.sendBatch({ acks: -1, topicMessages: [{ topic: topics.reports, messages: reports }, { topic: topics.signals, messages: signals }] });
+async function startHello(processes: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', `${REPO_ROOT}/bench/lib/fastify-hello.ts`, String(HELLO_PORT), String(processes)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
+    child.on('exit', (code) => reject(new Error(`fastify hello exited ${code}`)));
+  });
+  return child;
+}
+
+/** The best kafkajs configuration of a few (batch size x processes), each tried once per run. */
+async function kafkajsBest(file: string, processes: number): Promise<{ perS: number; config: string }> {
+  let best = { perS: 0, config: '' };
+  const configs = [
+    { batch: 2000, inFlight: 1, processes: 1 },
+    { batch: 10_000, inFlight: 1, processes: 1 },
+    { batch: 10_000, inFlight: 2, processes: 1 },
+    ...(processes > 1 ? [{ batch: 10_000, inFlight: 1, processes }] : []),
+  ];
+  for (const c of configs) {
+    const r = await kafkajsProduce({ brokers, file, ...c });
+    const config = `batch ${c.batch}, ${c.inFlight} producer(s), ${c.processes} process(es)`;
+    console.log(`  kafkajs ${config}: ${Math.round(r.perS)} messages/s`);
+    if (r.perS > best.perS) best = { perS: r.perS, config };
   }
-  const rate = BATCH_N / ((performance.now() - started) / 1000);
-  await producer.disconnect();
-  return rate;
+  return best;
 }
 
-const kafka = createKafka({ brokers: ['127.0.0.1:9092'], clientId: 'bench-admin' });
+const kafka = createKafka({ brokers: brokers.split(','), clientId: 'bench-admin' });
 await ensureTopics(kafka, { prefix, partitions: 6, only: ['reports', 'posts', 'signals', 'dlq'] });
+await createPeerTopic(kafka, peerTopic, 6);
+const tmp = mkdtempSync(join(tmpdir(), 'downradar-bench-ingest-'));
+const files = peerFiles(tmp);
 const ingest = await startServiceProcess(
   'ingest',
   {
     DOWNRADAR_TOPIC_PREFIX: prefix,
-    DOWNRADAR_INGEST_PORT: '18081',
+    DOWNRADAR_INGEST_PORT: String(PORT),
     DOWNRADAR_API_KEY_HASHES: `${hashApiKey(KEY)}:feed`,
     DOWNRADAR_REPORTS_PER_IP_PER_MINUTE: '10000000',
     DOWNRADAR_REPORTS_PER_REPORTER_PER15_MIN: '1000000',
     DOWNRADAR_LOG_LEVEL: 'warn',
+    ...(PROCESSES ? { DOWNRADAR_INGEST_PROCESSES: PROCESSES } : {}),
   },
-  'http://127.0.0.1:18081/readyz',
+  `http://127.0.0.1:${PORT}/readyz`,
 );
-const single: { rate: number; p99: number }[] = [];
-const batch: number[] = [];
-const raw: number[] = [];
+// One process, or a primary and its workers (the primary only hands connections over).
+const tree = processTreeMemory(ingest.pid!).length;
+const ingestProcesses = tree > 1 ? tree - 1 : 1;
+console.log(`bench ingest: ${RUNS} runs, ${SINGLE_N} single POSTs, ${BATCH_N} reports in batches, ingest in ${ingestProcesses} process(es), load ${loadAverage()}`);
+const rows: Record<string, number>[] = [];
+const rss: number[] = [];
+const headers = { 'x-api-key': KEY };
 try {
   for (let run = 0; run < RUNS; run++) {
-    single.push(await singleRun(run));
-    batch.push(await batchRun(run));
-    raw.push(await rawRun(run));
-    console.log(`run ${run + 1}/${RUNS}: single ${single[run]!.rate.toFixed(0)}/s p99 ${single[run]!.p99.toFixed(1)} ms, batch ${batch[run]!.toFixed(0)}/s, raw ${raw[run]!.toFixed(0)}/s`);
+    const load = loadAverage();
+    const single = await singleLoad({ port: PORT, path: '/v1/reports', n: SINGLE_N, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, run)), headers });
+    if (single.notAccepted) throw new Error(`${single.notAccepted} single reports were not accepted: ${single.firstBad}`);
+    const hello = await startHello(ingestProcesses);
+    const helloR = await singleLoad({ port: HELLO_PORT, path: '/v1/reports', n: SINGLE_N, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, run)) }).finally(() => stopProcess(hello));
+    const batch = BATCH_N / (await batchLoad({ port: PORT, path: '/v1/reports/batch', bodies: batchBodies(run), inFlight: 4, headers })).seconds;
+    rss.push(Math.max(...processTreeMemory(ingest.pid!).map((p) => p.peakRssMb)));
+    const best = await kafkajsBest(files.kafkajs, Math.max(2, ingestProcesses));
+    const java = await javaProduce({ brokers, topic: peerTopic, records: files.messages, payloadFile: files.payloads });
+    const kcat = await kcatProduce({ brokers, topic: peerTopic, file: files.kcat, lines: files.messages });
+    const row = {
+      single: single.perS,
+      singleP50: single.p50,
+      singleP99: single.p99,
+      hello: helloR.perS,
+      helloP99: helloR.p99,
+      batch,
+      kafkajs: best.perS,
+      java: java.perS,
+      kcat: kcat.perS,
+      load,
+    };
+    rows.push(row);
+    console.log(
+      `run ${run + 1}/${RUNS} (load ${load}): single ${Math.round(single.perS)}/s p99 ${single.p99.toFixed(1)} ms | fastify hello ${Math.round(helloR.perS)}/s p99 ${helloR.p99.toFixed(1)} ms | ` +
+        `batch ${Math.round(batch)} reports/s = ${Math.round(2 * batch)} messages/s | kafkajs best ${Math.round(best.perS)} messages/s (${best.config}) | ` +
+        `Java ${Math.round(java.perS)}/s | kcat ${Math.round(kcat.perS)}/s | ingest peak RSS ${rss[run]} MB`,
+    );
   }
 } finally {
   await stopProcess(ingest);
-  agent.destroy();
+  rmSync(tmp, { recursive: true, force: true });
 }
 const { measureNlpThroughput } = await import('../services/nlp/src/throughput');
 const nlp = [0, 1, 2].map(() => measureNlpThroughput().postsPerSecond);
 await deleteTopicsWithPrefix(kafka, prefix);
-const batchRate = median(batch);
-const rawRate = median(raw);
+const m = (k: keyof (typeof rows)[number]) => median(rows.map((r) => r[k]!));
+const batchRate = m('batch');
 writeResult('ingest', {
-  single_reports_per_s: Math.round(median(single.map((s) => s.rate))),
-  single_p99_ms: Number(median(single.map((s) => s.p99)).toFixed(2)),
+  single_reports_per_s: Math.round(m('single')),
+  single_p50_ms: Number(m('singleP50').toFixed(2)),
+  single_p99_ms: Number(m('singleP99').toFixed(2)),
+  fastify_hello_per_s: Math.round(m('hello')),
+  fastify_hello_p99_ms: Number(m('helloP99').toFixed(2)),
+  single_to_fastify_ratio: ratio(m('single'), m('hello')),
   batch_reports_per_s: Math.round(batchRate),
-  raw_produce_per_s: Math.round(rawRate),
-  batch_to_raw_ratio: Number((batchRate / rawRate).toFixed(3)),
+  kafkajs_best_produce_per_s: Math.round(m('kafkajs')),
+  java_produce_per_s: Math.round(m('java')),
+  kcat_produce_per_s: Math.round(m('kcat')),
+  batch_to_kafkajs_best_ratio: ratio(2 * batchRate, m('kafkajs')),
+  batch_to_java_ratio: ratio(2 * batchRate, m('java')),
+  batch_to_kcat_ratio: ratio(2 * batchRate, m('kcat')),
+  ingest_processes: ingestProcesses,
+  ingest_peak_rss_mb: Math.max(...rss),
+  ingest_peak_rss_first_run_mb: rss[0]!,
   nlp_posts_per_s: Math.round(median(nlp)),
+  load_avg_1m: m('load'),
+  runs: RUNS,
 });
+process.exit(0);

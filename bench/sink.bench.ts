@@ -4,28 +4,33 @@
  *
  * Per run (median of DOWNRADAR_BENCH_RUNS, default 3):
  *  1. a fresh topic prefix and two fresh databases, migrated (so both sides pay for the same
- *     materialized view into report_volume_1m);
+ *     materialized views into the rollups);
  *  2. N reports (DOWNRADAR_BENCH_SINK_REPORTS, default 500,000) produced to <prefix>.reports;
- *  3. the sink started on them; the clock runs from start() until uniqExact(id) over the table
- *     equals N  ->  sink_rows_per_s (start-up and consumer-group join included), and from the
- *     first batch the sink received  ->  sink_steady_rows_per_s;
+ *  3. the sink started on them as its own process (services/sink/src/main.ts, as in production,
+ *     with DOWNRADAR_SINK_PROCESSES from DOWNRADAR_BENCH_SINK_PROCESSES when set); the clock runs
+ *     from the moment it answers /healthz (before it joins the consumer group) until
+ *     uniqExact(id) over the table equals N  ->  sink_rows_per_s (group join included), and from
+ *     the first row seen in ClickHouse  ->  sink_steady_rows_per_s;
  *  4. `clickhouse-client --query "INSERT INTO reports FORMAT JSONEachRow" < rows.json` of the same
  *     rows into the other database, timed around the spawned process  ->  raw_insert_rows_per_s.
- * sink_to_raw_ratio = sink_rows_per_s / raw_insert_rows_per_s (target >= 0.6, issue 6).
+ * sink_to_raw_ratio = sink_rows_per_s / raw_insert_rows_per_s (target >= 0.6, issue 17).
+ * sink_cpu_us_per_row / raw_cpu_us_per_row: CPU time per row of each side (the sink's processes,
+ * the broker and ClickHouse while it ran / clickhouse-client and ClickHouse), and
+ * sink_cpu_to_raw_ratio = raw / sink: the same comparison in the currency a shared machine bends
+ * least (bench/lib/cpu.ts says why).
+ * sink_peak_rss_mb: the largest VmHWM of the sink's processes; load_avg_1m: the machine's load.
  */
-import { spawn } from 'node:child_process';
-import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
   createClickHouse,
   createKafka,
-  createLogger,
   createProducer,
   deleteTopicsWithPrefix,
   ensureTopics,
-  loadConfig,
   migrate,
   queryRows,
   repoRoot,
@@ -33,80 +38,22 @@ import {
   type ClickHouseClient,
   type OutMessage,
 } from '@downradar/common';
-import { buildSink } from '../services/sink/src/app';
-import { sinkConfigSpec } from '../services/sink/src/config';
 import { reportRow } from '../services/sink/src/rows';
-import { PROBLEM_CATEGORIES, type ReportEvent } from '../schemas/events/index';
+import { clickhouseClientInsert, loadAverage, ratio } from './lib/peers';
+import { processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
+import { serverCpuMeter, treeCpuS } from './lib/cpu';
+import type { ReportEvent } from '../schemas/events/index';
+import { generateReports } from './lib/reports';
 import { median, writeResult } from '@downradar/common/bench-results';
-import { clickhouseDir } from '@downradar/common/testing';
 
 const N = Number(process.env.DOWNRADAR_BENCH_SINK_REPORTS ?? 500_000);
 const RUNS = Number(process.env.DOWNRADAR_BENCH_RUNS ?? 3);
 const PARTITIONS = Number(process.env.DOWNRADAR_BENCH_PARTITIONS ?? 6);
 const CLICKHOUSE_URL = process.env.DOWNRADAR_CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
 const BROKERS = (process.env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const PORT = Number(process.env.DOWNRADAR_BENCH_SINK_PORT ?? process.env.DOWNRADAR_SINK_PORT ?? 18_082);
+const PROCESSES = process.env.DOWNRADAR_BENCH_SINK_PROCESSES;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-// ---------------------------------------------------------------------------------------------
-// Realistic reports: the 2021-10-04 afternoon, Meta's apps dominating, a long tail of others.
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function weighted<T>(rand: () => number, items: readonly (readonly [T, number])[]): T {
-  const total = items.reduce((s, [, w]) => s + w, 0);
-  let x = rand() * total;
-  for (const [v, w] of items) if ((x -= w) < 0) return v;
-  return items[items.length - 1]![0];
-}
-const SERVICES = [
-  ['facebook', 30], ['whatsapp', 28], ['instagram', 20], ['messenger', 6], ['twitter', 4], ['telegram', 3], ['signal', 2],
-  ['youtube', 1.5], ['gmail', 1], ['netflix', 1], ['tiktok', 1], ['snapchat', 1], ['discord', 0.5], ['verizon', 0.5], ['att', 0.5],
-] as const;
-const PROBLEMS = [['login', 20], ['app', 30], ['server_connection', 25], ['messaging', 15], ['website', 7], ['other', 3]] as const;
-const COUNTRIES = [['US', 30], ['BR', 12], ['IN', 12], ['GB', 8], ['DE', 6], ['MX', 5], ['FR', 5], ['ID', 5], ['', 17]] as const;
-const SOURCES = [['web', 80], ['api', 15], ['replay', 5]] as const;
-const TEXTS = ['cannot log in', 'app keeps crashing', 'messages not sending', 'feed does not load', 'is it down?', 'server connection error'];
-
-/** A 64-hex-digit "salted hash" from the generator, so every run makes the same rows. */
-function hex64(rand: () => number): string {
-  let out = '';
-  for (let i = 0; i < 8; i++) out += Math.floor(rand() * 4294967296).toString(16).padStart(8, '0');
-  return out;
-}
-
-export function generateReports(n: number, seed = 20211004): ReportEvent[] {
-  const rand = prng(seed);
-  const start = Date.UTC(2021, 9, 4, 15, 40);
-  const spanMs = 7 * 3600_000;
-  const out: ReportEvent[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    // Most reports come in the first hour of the outage, then decay.
-    const at = start + Math.floor(spanMs * Math.pow(rand(), 2.5));
-    const report: ReportEvent = {
-      id: `bench-${seed}-${i}`,
-      serviceId: weighted(rand, SERVICES),
-      problem: weighted(rand, PROBLEMS),
-      at,
-      receivedAt: at + Math.floor(rand() * 3000),
-      reporterHash: hex64(rand),
-      source: weighted(rand, SOURCES),
-    };
-    const country = weighted(rand, COUNTRIES);
-    if (country) report.country = country;
-    if (rand() < 0.2) report.text = TEXTS[Math.floor(rand() * TEXTS.length)]!;
-    out[i] = report;
-  }
-  void PROBLEM_CATEGORIES;
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -115,38 +62,25 @@ async function countDistinct(ch: ClickHouseClient, db: string): Promise<number> 
   return Number(row?.n ?? 0);
 }
 
-async function waitForRows(ch: ClickHouseClient, db: string, n: number, timeoutMs: number): Promise<void> {
+async function waitForRows(ch: ClickHouseClient, db: string, n: number, timeoutMs: number, onPoll: (count: number) => void): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [row] = await queryRows<{ n: string }>(ch, `SELECT count() AS n FROM ${db}.reports`);
+    onPoll(Number(row?.n ?? 0));
     if (Number(row?.n ?? 0) >= n && (await countDistinct(ch, db)) >= n) return;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} rows in ${db}.reports`);
     await sleep(50);
   }
 }
 
-function rawInsert(db: string, file: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    // As the services' account, through the client config the stack writes (port and password in it).
-    const child = spawn('clickhouse-client', ['--config-file', `${clickhouseDir()}/services-client.xml`, '--database', db, '--query', 'INSERT INTO reports FORMAT JSONEachRow'], {
-      stdio: ['pipe', 'inherit', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    createReadStream(file).pipe(child.stdin);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code === 0) resolve(performance.now() - started);
-      else reject(new Error(`clickhouse-client exited ${code}: ${stderr}`));
-    });
-  });
-}
-
 interface RunResult {
   sinkMs: number;
   steadyMs: number;
   rawMs: number;
+  sinkCpuS: number;
+  rawCpuS: number;
+  peakRssMb: number;
+  load: number;
 }
 
 async function runOnce(run: number, rowsFile: string, ch: ClickHouseClient): Promise<RunResult> {
@@ -178,42 +112,66 @@ async function runOnce(run: number, rowsFile: string, ch: ClickHouseClient): Pro
     reports = null;
     sends.length = 0;
 
-    const config = loadConfig(sinkConfigSpec, {
-      ...process.env,
-      DOWNRADAR_TOPIC_PREFIX: prefix,
-      DOWNRADAR_CLICKHOUSE_DATABASE: sinkDb,
-      DOWNRADAR_SINK_PORT: '0',
-      DOWNRADAR_SINK_GROUP_ID: `bench-sink-${suffix}`,
-      DOWNRADAR_SINK_MIGRATE: 'false',
-      DOWNRADAR_LOG_LEVEL: process.env.DOWNRADAR_LOG_LEVEL ?? 'warn',
-    });
-    const sink = buildSink(config, { logger: createLogger('sink-bench', config.logLevel) });
-    let firstBatchAt = 0;
-    const started = performance.now();
-    await sink.start();
-    const watchFirst = setInterval(() => {
-      if (!firstBatchAt && sink.stats.batches > 0) firstBatchAt = performance.now();
-    }, 5);
+    const load = loadAverage();
+    let sink: ChildProcess | undefined;
+    let firstRowAt = 0;
+    let peakRssMb = 0;
+    let inserts = NaN;
+    let rowsPerInsert = NaN;
+    let started = performance.now();
+    let done = NaN;
+    let sinkCpuS = NaN;
     try {
-      await waitForRows(ch, sinkDb, N, 600_000);
+      sink = await startServiceProcess(
+        'sink',
+        {
+          DOWNRADAR_TOPIC_PREFIX: prefix,
+          DOWNRADAR_CLICKHOUSE_DATABASE: sinkDb,
+          DOWNRADAR_SINK_PORT: String(PORT),
+          DOWNRADAR_SINK_GROUP_ID: `bench-sink-${suffix}`,
+          DOWNRADAR_SINK_MIGRATE: 'false',
+          DOWNRADAR_LOG_LEVEL: process.env.DOWNRADAR_LOG_LEVEL ?? 'warn',
+          ...(PROCESSES ? { DOWNRADAR_SINK_PROCESSES: PROCESSES } : {}),
+        },
+        `http://127.0.0.1:${PORT}/healthz`,
+      );
+      // From the moment it serves /healthz (as before: start() joins the group and fetches).
+      started = performance.now();
+      const pid = sink.pid!;
+      const sinkCpu0 = treeCpuS(pid);
+      const servers = serverCpuMeter();
+      await waitForRows(ch, sinkDb, N, 600_000, (n) => {
+        if (!firstRowAt && n > 0) firstRowAt = performance.now();
+        peakRssMb = Math.max(peakRssMb, ...processTreeMemory(pid).map((m) => m.peakRssMb));
+      });
+      done = performance.now();
+      const s = servers.read();
+      sinkCpuS = treeCpuS(pid) - sinkCpu0 + s.kafkaS + s.clickhouseS;
+      const metrics = await fetch(`http://127.0.0.1:${PORT}/metrics`).then((r) => r.text());
+      const value = (name: string) => Number(metrics.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'))?.[1] ?? NaN);
+      inserts = value('sink_insert_rows_count');
+      rowsPerInsert = value('sink_insert_rows_sum') / inserts;
     } finally {
-      clearInterval(watchFirst);
-      await sink.stop();
+      if (sink) await stopProcess(sink);
     }
-    const done = performance.now();
-    // The first batch is noticed once acknowledged: count its own duration from start() at worst.
+    // The first rows are noticed once acknowledged: count their own insert from the spawn at worst.
     const sinkMs = done - started;
-    const steadyMs = done - (firstBatchAt || started);
+    const steadyMs = done - (firstRowAt || started);
 
-    const rawMs = await rawInsert(rawDb, rowsFile);
+    const rawServers = serverCpuMeter();
+    const raw = await clickhouseClientInsert({ database: rawDb, table: 'reports', file: rowsFile, format: 'JSONEachRow', rows: N });
+    const rawMs = raw.ms;
+    const rawCpuS = raw.cpuS + rawServers.read().clickhouseS;
     const rawCount = await countDistinct(ch, rawDb);
     if (rawCount !== N) throw new Error(`raw insert stored ${rawCount} of ${N}`);
     console.log(
       `run ${run}: sink ${(sinkMs / 1000).toFixed(2)} s (${Math.round(N / (sinkMs / 1000))} rows/s, ` +
         `${Math.round(N / (steadyMs / 1000))} rows/s after the first batch), ` +
-        `raw clickhouse-client ${(rawMs / 1000).toFixed(2)} s (${Math.round(N / (rawMs / 1000))} rows/s)`,
+        `raw clickhouse-client ${(rawMs / 1000).toFixed(2)} s (${Math.round(N / (rawMs / 1000))} rows/s); ratio ${ratio(rawMs, sinkMs)}; ` +
+        `${inserts} inserts of ${Math.round(rowsPerInsert)} rows on average; CPU per row: sink ${((sinkCpuS * 1e6) / N).toFixed(1)} us ` +
+        `(its processes, the broker and ClickHouse), raw ${((rawCpuS * 1e6) / N).toFixed(1)} us (clickhouse-client and ClickHouse); sink peak RSS ${peakRssMb} MB; load ${load}`,
     );
-    return { sinkMs, steadyMs, rawMs };
+    return { sinkMs, steadyMs, rawMs, sinkCpuS, rawCpuS, peakRssMb, load };
   } finally {
     await ch.command({ query: `DROP DATABASE IF EXISTS ${sinkDb}` }).catch(() => undefined);
     await ch.command({ query: `DROP DATABASE IF EXISTS ${rawDb}` }).catch(() => undefined);
@@ -240,6 +198,11 @@ async function main(): Promise<void> {
       raw_insert_rows_per_s: raw,
       sink_to_raw_ratio: Math.round((sink / raw) * 1000) / 1000,
       sink_steady_to_raw_ratio: Math.round((steady / raw) * 1000) / 1000,
+      sink_cpu_us_per_row: Number(median(results.map((r) => (r.sinkCpuS * 1e6) / N)).toFixed(2)),
+      raw_cpu_us_per_row: Number(median(results.map((r) => (r.rawCpuS * 1e6) / N)).toFixed(2)),
+      sink_cpu_to_raw_ratio: Number(median(results.map((r) => r.rawCpuS / r.sinkCpuS)).toFixed(3)),
+      sink_peak_rss_mb: Math.max(...results.map((r) => r.peakRssMb)),
+      load_avg_1m: median(results.map((r) => r.load)),
       reports: N,
       runs: RUNS,
     });

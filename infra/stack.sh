@@ -3,8 +3,14 @@
 #
 #   stack.sh up       start both (in parallel), then create the topics and run the
 #                     ClickHouse migrations if the services' CLIs exist yet
-#   stack.sh down     stop both
-#   stack.sh status   both statuses; exit 0 when both run, 3 otherwise
+#   stack.sh down     stop both, and every other stack under the data dir
+#   stack.sh status   every stack under the data dir; exit 0 when the main stack's two
+#                     servers run, 3 otherwise
+#
+# The main stack lives in <data>/kafka and <data>/clickhouse. Other stacks live in
+# subdirectories of <data> with their own kafka/ and clickhouse/ (the fault drills' private
+# stack in <data>/drills, started by the drills on their own ports): `down` and `status` cover
+# them too, so that nothing a test run left behind goes unnoticed or keeps running.
 #
 # npm run stack:up / stack:down / stack:status call this.
 set -uo pipefail
@@ -61,19 +67,39 @@ cmd_up() {
   echo "stack: up in $(dr_since "$start") s (Kafka 127.0.0.1:${DOWNRADAR_KAFKA_PORT:-9092}, ClickHouse http://127.0.0.1:${DOWNRADAR_CLICKHOUSE_HTTP_PORT:-8123})"
 }
 
-cmd_down() {
+# down_one [DIR]: stops the two servers of one stack (the main one without DIR), in parallel.
+down_one() {
   local k_pid c_pid k_rc c_rc
-  bash "$KAFKA" down & k_pid=$!
-  bash "$CLICKHOUSE" down & c_pid=$!
+  if [[ -n "${1:-}" ]]; then
+    dr_in_stack "$1" bash "$KAFKA" down 2>&1 | sed -u "s#^#${1#"$DR_ROOT"/}: #" & k_pid=$!
+    dr_in_stack "$1" bash "$CLICKHOUSE" down 2>&1 | sed -u "s#^#${1#"$DR_ROOT"/}: #" & c_pid=$!
+  else
+    bash "$KAFKA" down & k_pid=$!
+    bash "$CLICKHOUSE" down & c_pid=$!
+  fi
   wait "$k_pid"; k_rc=$?
   wait "$c_pid"; c_rc=$?
-  (( k_rc == 0 && c_rc == 0 )) || exit 1
+  (( k_rc == 0 && c_rc == 0 ))
+}
+
+cmd_down() {
+  local rc=0 dir stacks
+  mapfile -t stacks < <(dr_other_stacks)
+  down_one || rc=1
+  for dir in "${stacks[@]}"; do down_one "$dir" || rc=1; done
+  exit "$rc"
 }
 
 cmd_status() {
-  local rc=0
+  local rc=0 dir stacks
+  mapfile -t stacks < <(dr_other_stacks)
   bash "$KAFKA" status || rc=3
   bash "$CLICKHOUSE" status || rc=3
+  for dir in "${stacks[@]}"; do
+    echo "stack in ${dir#"$DR_ROOT"/}:"
+    dr_in_stack "$dir" bash "$KAFKA" status | sed 's/^/  /'
+    dr_in_stack "$dir" bash "$CLICKHOUSE" status | sed 's/^/  /'
+  done
   return "$rc"
 }
 

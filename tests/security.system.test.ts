@@ -150,8 +150,9 @@ describe('security', () => {
       await ch.close();
     }
 
-    // The scan sees what the services logged about these very requests.
-    expect(sys.logs.some((l) => l.startsWith('[notifier]') && l.includes(id))).toBe(true);
+    // The scan sees what the services logged about these very requests: their output comes
+    // through pipes, so wait until the notifier's line about the subscription has arrived.
+    await eventually(async () => (sys.logs.some((l) => l.startsWith('[notifier]') && l.includes(id)) ? true : undefined), 30_000, `the notifier's log line about ${id}`);
     const services = new Set(sys.logs.map((l) => /^\[(\w+)\]/.exec(l)?.[1]));
     expect([...services].sort()).toEqual(expect.arrayContaining(['api', 'detector', 'ingest', 'notifier', 'sink']));
     // The services logged in to ClickHouse with a generated password, which no log may show either.

@@ -221,6 +221,8 @@ cmd_status() {
   local pid version
   pid="$(dr_find_pid "$PIDFILE" "$MARKER")"
   if [[ -z "$pid" ]]; then
+    # Without an explicit port, the one it last ran with.
+    [[ -z "${DOWNRADAR_CLICKHOUSE_HTTP_PORT:-}" ]] && use_running_ports
     echo "clickhouse: stopped (http 127.0.0.1:$HTTP_PORT, data $CH_DIR)"
     return 3
   fi

@@ -8,9 +8,13 @@
 #   kafka.sh kill9    SIGKILL the broker (fault drills: unclean shutdown)
 #   kafka.sh wipe     down, then delete everything under <data>/kafka except libs/
 #   kafka.sh libs     only assemble the classpath (used by infra/setup.sh)
+#   kafka.sh tools    assemble Kafka's own tools (ProducerPerformance, ConsumerPerformance) for the
+#                     broker's version into <data>/kafka/tools-libs and print that directory
+#                     (the benchmarks' peers; infra/kafka/tools-pom.xml)
 #
 # Everything lives under <data>/kafka (<data> = $DOWNRADAR_DATA_DIR or <repo>/.data):
 #   libs/               the broker's jars (+ .pom.sha256, the stamp of the pom they came from)
+#   tools-libs/         kafka-tools and its dependencies, same version (+ .stamp: pom hash and version)
 #   data/               KRaft metadata log and topic partitions (log.dirs)
 #   server.properties   generated on every start
 #   log4j2.properties   generated on every start
@@ -86,6 +90,38 @@ ensure_libs() {
   mv "$tmp" "$LIBS"
   rm -rf "$KAFKA_DIR/mvn-target" "$DR_INFRA/kafka/target"
   dr_say "classpath ready: $(ls "$LIBS"/*.jar | wc -l) jars, $(du -sm "$LIBS" | cut -f1) MB, in $(dr_since "$start") s"
+}
+
+TOOLS_POM="$DR_INFRA/kafka/tools-pom.xml"
+TOOLS_LIBS="$KAFKA_DIR/tools-libs"
+
+# Kafka's own tools for the broker's version, apart from the broker's classpath. Re-assembled
+# when the tools pom or the broker's version changes.
+ensure_tools() {
+  local version stamp tmp start
+  version="$(kafka_version)"
+  [[ -n "$version" ]] || dr_die "no broker jars in $LIBS to take the version from"
+  stamp="$(sha256sum "$TOOLS_POM" | cut -d' ' -f1) $version"
+  if [[ -f "$TOOLS_LIBS/.stamp" && "$(cat "$TOOLS_LIBS/.stamp")" == "$stamp" ]] && compgen -G "$TOOLS_LIBS/kafka-tools-*.jar" >/dev/null; then
+    return 0
+  fi
+  command -v mvn >/dev/null || dr_die "mvn not found: apt-get install maven"
+  start="$(dr_now_ms)"
+  dr_say "assembling kafka-tools $version from Maven Central into $TOOLS_LIBS" >&2
+  tmp="$KAFKA_DIR/tools-libs.tmp.$$"
+  rm -rf "$tmp"
+  if ! mvn -B -q -f "$TOOLS_POM" dependency:copy-dependencies -DincludeScope=runtime -Dkafka.version="$version" \
+        -DoutputDirectory="$tmp" -Ddownradar.build.dir="$KAFKA_DIR/mvn-tools-target" >"$KAFKA_DIR/mvn-tools.log" 2>&1; then
+    tail -n 40 "$KAFKA_DIR/mvn-tools.log" >&2
+    rm -rf "$tmp"
+    dr_die "mvn could not assemble kafka-tools (full log: $KAFKA_DIR/mvn-tools.log)"
+  fi
+  compgen -G "$tmp/kafka-tools-$version.jar" >/dev/null || dr_die "mvn ran but no kafka-tools-$version jar landed in $tmp"
+  echo "$stamp" >"$tmp/.stamp"
+  rm -rf "$TOOLS_LIBS"
+  mv "$tmp" "$TOOLS_LIBS"
+  rm -rf "$KAFKA_DIR/mvn-tools-target" "$DR_INFRA/kafka/target"
+  dr_say "kafka-tools ready: $(ls "$TOOLS_LIBS"/*.jar | wc -l) jars in $(dr_since "$start") s" >&2
 }
 
 kafka_version() { local j; j="$(ls "$LIBS"/kafka_2.13-*.jar 2>/dev/null | head -1)"; j="${j##*/kafka_2.13-}"; echo "${j%.jar}"; }
@@ -269,6 +305,8 @@ cmd_status() {
   local pid
   pid="$(dr_find_pid "$PIDFILE" "$MARKER")"
   if [[ -z "$pid" ]]; then
+    # Without an explicit port, the one it last ran with.
+    [[ -z "${DOWNRADAR_KAFKA_PORT:-}" ]] && use_running_ports
     echo "kafka: stopped (127.0.0.1:$PORT, data $KAFKA_DIR)"
     return 3
   fi
@@ -307,5 +345,6 @@ case "${1:-}" in
   kill9) cmd_kill9 ;;
   wipe) cmd_wipe ;;
   libs) check_java; ensure_libs; dr_say "classpath ok: Kafka $(kafka_version) in $LIBS" ;;
-  *) echo "usage: $0 up|down|status|kill9|wipe|libs" >&2; exit 2 ;;
+  tools) check_java; ensure_libs >&2; ensure_tools; echo "$TOOLS_LIBS" ;;
+  *) echo "usage: $0 up|down|status|kill9|wipe|libs|tools" >&2; exit 2 ;;
 esac

@@ -127,6 +127,18 @@ export const SignalEvent = Type.Object(
 );
 export type SignalEvent = Static<typeof SignalEvent>;
 
+/**
+ * downradar.signals, keyed by serviceId, when a request made several signals of one service: those
+ * signals in one message (ingest writes them so; consumers read either form). Every element is a
+ * SignalEvent of the same service, the message's key.
+ */
+export const SignalBatch = Type.Array(Type.Object(SignalEvent.properties, { additionalProperties: false }), {
+  minItems: 1,
+  $id: 'SignalBatch',
+  description: 'several SignalEvents of one service in one message of downradar.signals (its key is their serviceId)',
+});
+export type SignalBatch = Static<typeof SignalBatch>;
+
 const KeyCount = Type.Object({ key: Type.String(), count: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
 
 /** downradar.scores, keyed by serviceId: one per service per closed window. */
@@ -230,6 +242,7 @@ export const EVENT_SCHEMAS: Record<string, TSchema> = {
   ReportEvent,
   PostEvent,
   SignalEvent,
+  SignalBatch,
   ScoreEvent,
   IncidentEvent,
   TrendEvent,

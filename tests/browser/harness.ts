@@ -61,7 +61,13 @@ export function ensureDashboardBuilt(): void {
   const builtAt = existsSync(index) ? statSync(index).mtimeMs : 0;
   const newest = Math.max(newestMtime(join(WEB_DIR, 'src')), mtime(join(WEB_DIR, 'index.html')), mtime(join(WEB_DIR, 'vite.config.ts')));
   if (builtAt > 0 && builtAt >= newest) return;
-  execFileSync('npm', ['run', 'build', '--workspace', 'dashboards/web'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  // Its output is wanted only when it fails (a passing test run stays short).
+  try {
+    execFileSync('npm', ['run', 'build', '--workspace', 'dashboards/web'], { cwd: REPO_ROOT, stdio: 'pipe', encoding: 'utf8' });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`the dashboard build failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
 }
 
 function mtime(p: string): number {

@@ -5,12 +5,13 @@
  * private-stack.ts), starts two throwaway systems on it, runs the fault drills at full scale
  * (--short: the test suite's durations), prints one row per drill and writes
  * bench/results/drills.json. Exit code 1 when anything was lost or duplicated.
- * The private stack is left running (`DOWNRADAR_DATA_DIR=.data/drills ... bash infra/stack.sh down`
- * with the same ports stops it; `--stack-down` does it at the end).
+ * At the end it stops the private stack's servers it started, and leaves running those that ran
+ * before; `--keep-stack` leaves everything running (for repeated runs), `--stack-down` stops the
+ * private stack whatever ran before. `npm run stack:status` / `stack:down` cover it as well.
  */
 import { writeResult } from '@downradar/common/bench-results';
 import { drillMetrics, drillScale, formatTable, runDrills, startDrills, stopDrills, DRILLS, type DrillEnv, type DrillName } from './drills';
-import { infra, privateStack } from './private-stack';
+import { privateStack, privateStackDown } from './private-stack';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -19,7 +20,7 @@ const value = (name: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 if (flag('--help')) {
-  console.log('usage: npm run drills -- [--short] [--parallel] [--only broker-kill,clickhouse-stop,detector-kill,receiver-down,burst] [--stack-down] [--no-write] [--logs]');
+  console.log('usage: npm run drills -- [--short] [--parallel] [--only broker-kill,clickhouse-stop,detector-kill,receiver-down,burst] [--keep-stack | --stack-down] [--no-write] [--logs]');
   process.exit(0);
 }
 const only = value('--only')?.split(',') as DrillName[] | undefined;
@@ -53,8 +54,8 @@ try {
   console.error(err);
 } finally {
   if (flag('--logs') && env) for (const l of [...env.reports.logs, ...env.alerts.logs]) console.error(l);
-  await stopDrills(env).catch((err) => console.error(`stopping the systems: ${(err as Error).message}`));
-  if (flag('--stack-down')) await infra(env?.stack ?? stack, 'stack', 'down').catch((err) => console.error((err as Error).message));
+  await stopDrills(env, { keepStack: flag('--keep-stack') || flag('--stack-down') }).catch((err) => console.error(`stopping the drills: ${(err as Error).message}`));
+  if (flag('--stack-down')) await privateStackDown(env?.stack ?? stack, { all: true }).catch((err) => console.error((err as Error).message));
 }
 log(`done${failed ? ': something was lost, duplicated or failed' : ''}`);
 process.exit(failed ? 1 : 0);

@@ -4,8 +4,8 @@
  * receiver down 20 s, a 15-s burst at 10x. Nothing may be lost or duplicated.
  *
  * They run on their own stack (.data/drills, Kafka 19092, ClickHouse 18123 unless taken; private-stack.ts),
- * never on the shared one, since they kill its servers. About three minutes; the two lines after
- * the broker kill run side by side.
+ * never on the shared one, since they kill its servers. About three and a half minutes: after the
+ * broker kill, the ClickHouse drill runs beside the alert drills; the burst runs last, alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drillScale, formatTable, runDrills, startDrills, stopDrills, type DrillEnv, type DrillRow } from './drills';

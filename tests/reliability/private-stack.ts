@@ -9,6 +9,9 @@
  * when set; otherwise the ports this data dir ran with last time, or 19092/19093 and
  * 18123/19000/19009 the first time; and where one of those is taken by something else (a second
  * checkout running its own drills), free ports picked at start.
+ *
+ * The drills stop at the end the servers they started (privateStackDown), and leave running a
+ * private stack that ran before them; `npm run stack:down` and `stack:status` cover it too.
  */
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, readFileSync } from 'node:fs';
@@ -24,6 +27,8 @@ export interface PrivateStack {
   clickhouseInterserverPort: number;
   brokers: string;
   clickhouseUrl: string;
+  /** The servers privateStackUp found stopped and started: privateStackDown stops these, and only these. */
+  startedHere?: ('kafka' | 'clickhouse')[];
 }
 
 type PortKey = 'kafkaPort' | 'kafkaControllerPort' | 'clickhouseHttpPort' | 'clickhouseTcpPort' | 'clickhouseInterserverPort';
@@ -154,12 +159,14 @@ export async function privateStackUp(wanted: PrivateStack, onLine?: (line: strin
     if (readFileSync(`${sharedLibs}/.pom.sha256`, 'utf8').trim() === pomHash) cpSync(sharedLibs, ownLibs, { recursive: true });
   }
   const s = { ...wanted };
+  const startedHere: ('kafka' | 'clickhouse')[] = [];
   const groups: ['kafka' | 'clickhouse', PortKey[]][] = [
     ['kafka', ['kafkaPort', 'kafkaControllerPort']],
     ['clickhouse', ['clickhouseHttpPort', 'clickhouseTcpPort', 'clickhouseInterserverPort']],
   ];
   for (const [server, keys] of groups) {
     if (await running(s, server)) continue;
+    startedHere.push(server);
     for (const key of keys) {
       const variable = PORTS.find(([k]) => k === key)![1];
       if (process.env[`DOWNRADAR_DRILLS_${variable}`] !== undefined || (await portFree(s[key]))) continue;
@@ -170,7 +177,16 @@ export async function privateStackUp(wanted: PrivateStack, onLine?: (line: strin
   }
   await infra(withUrls(s), 'stack', 'up', onLine);
   // What runs now is what the generated config files say (an already running server keeps its ports).
-  return withUrls({ ...s, ...savedPorts(s.dataDir) });
+  return { ...withUrls({ ...s, ...savedPorts(s.dataDir) }), startedHere };
+}
+
+/**
+ * Stops what privateStackUp started (a run leaves running only what ran before it), and with
+ * `all` every server of the private stack.
+ */
+export async function privateStackDown(s: PrivateStack, opts: { all?: boolean; onLine?: (line: string) => void } = {}): Promise<void> {
+  const servers = opts.all ? (['kafka', 'clickhouse'] as const) : (s.startedHere ?? []);
+  await Promise.all(servers.map((server) => infra(s, server, 'down', opts.onLine)));
 }
 
 export const killBroker = (s: PrivateStack) => infra(s, 'kafka', 'kill9');

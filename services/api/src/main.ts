@@ -18,6 +18,7 @@ const clickhouse = createClickHouse({
   database: config.clickhouseDatabase,
   ...servicesAccount(config),
   requestTimeoutMs: config.apiQueryTimeoutMs + 2000,
+  logger,
 });
 const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'downradar-api', logger });
 

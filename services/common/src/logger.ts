@@ -21,12 +21,18 @@ export const REDACT_PATHS = [
   'req.headers.authorization',
 ];
 
-export function createLogger(service: string, level = process.env.DOWNRADAR_LOG_LEVEL ?? 'info'): Logger {
-  return pino({
+/** Where log lines go instead of stdout (tests capture a service's lines to assert on them). */
+export interface LogDestination {
+  write(line: string): void;
+}
+
+export function createLogger(service: string, level = process.env.DOWNRADAR_LOG_LEVEL ?? 'info', destination?: LogDestination): Logger {
+  const options = {
     name: service,
     level,
     base: { service },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -11,11 +11,16 @@
  */
 import type { Registry } from 'prom-client';
 import {
+  clusterRole,
   createKafka,
   createLogger,
   createMetricsRegistry,
   ensureTopics,
+  joinCluster,
+  serviceMetrics,
+  serviceReport,
   topicNames,
+  type HealthReport,
   type Logger,
 } from '@downradar/common';
 import { loadCatalog, type Catalog } from '../../../schemas/catalog/index';
@@ -55,7 +60,8 @@ export function createDetectorService(config: DetectorServiceConfig, overrides: 
   const registry = overrides.registry ?? createMetricsRegistry('detector');
   const metrics = createDetectorMetrics(registry);
   const core = coreConfigOf(config);
-  const instance = instanceName(config);
+  const role = clusterRole(config.detectorProcesses);
+  const instance = instanceName(config, role.processes > 1 ? role.index : undefined);
   const catalog = overrides.catalog ?? loadCatalog();
   const serviceInfo = serviceInfoLookup(catalog);
   const hashtagInfo = hashtagLookup(catalog);
@@ -108,18 +114,19 @@ export function createDetectorService(config: DetectorServiceConfig, overrides: 
     },
     async start() {
       state = 'starting';
+      const health = (): HealthReport => ({ ok: state === 'starting' || state === 'running', status: state, instance });
+      const ready = (): HealthReport => ({ ok: state === 'running' && scoring.ready && incidents.ready, status: state, instance, scoring: scoring.ready, incidents: incidents.ready });
+      // With DOWNRADAR_DETECTOR_PROCESSES > 1 every worker answers these for all of them (cluster.ts).
+      joinCluster({ registry, health, ready });
+      const asReply = (r: HealthReport): JsonReply => ({ status: r.ok ? 200 : 503, body: r });
       http = await startHttp({
         host: config.detectorHost,
         port: config.detectorPort,
         registry,
         handlers: {
-          health: () => reply(state === 'starting' || state === 'running', { status: state, instance }),
-          ready: () =>
-            reply(state === 'running' && scoring.ready && incidents.ready, {
-              status: state,
-              scoring: scoring.ready,
-              incidents: incidents.ready,
-            }),
+          health: () => serviceReport('health', health).then(asReply),
+          ready: () => serviceReport('ready', ready).then(asReply),
+          metrics: () => serviceMetrics(registry),
           status: async () =>
             reply(true, {
               instance,

@@ -27,6 +27,12 @@ export const detectorConfigSpec = defineConfig({
   detectorTickMs: int('how often idle partitions are advanced by the clock and announced', 1000, 50, 60_000),
   detectorEmptyPartitionIdleMs: int('a partition without any signal stops holding back incident grouping after this long', 10_000, 0, 3_600_000),
   detectorSessionTimeoutMs: int('Kafka session timeout of both groups: how long a dead instance holds its partitions', 30_000, 6_000, 300_000),
+  detectorProcesses: int(
+    'processes of the detector, each an instance of its own in both consumer groups (one per core; trends are then counted per instance, see README)',
+    1,
+    1,
+    64,
+  ),
   detectorMaxBatchBytes: int('largest fetch per partition (bigger batches = fewer transactions under load)', 8 * 1024 * 1024, 65_536, 256 * 1024 * 1024),
 });
 
@@ -35,12 +41,15 @@ export type DetectorServiceConfig = ConfigOf<typeof detectorConfigSpec>;
 /**
  * The instance name: DOWNRADAR_DETECTOR_INSTANCE, else `<host name>-<port>` made safe for Kafka ids
  * (two instances on one host need different ports, so they get different names, and a restarted
- * instance gets its old name back and with it its trend checkpoint).
+ * instance gets its old name back and with it its trend checkpoint); `-w<n>` for worker n of a
+ * detector that runs as several processes.
  */
-export function instanceName(config: Pick<DetectorServiceConfig, 'detectorInstance' | 'detectorPort'>): string {
-  if (config.detectorInstance !== undefined) return config.detectorInstance;
+export function instanceName(config: Pick<DetectorServiceConfig, 'detectorInstance' | 'detectorPort'>, worker?: number): string {
+  // The workers of one process (DOWNRADAR_DETECTOR_PROCESSES) are instances of their own.
+  const suffix = worker === undefined ? '' : `-w${worker}`;
+  if (config.detectorInstance !== undefined) return config.detectorInstance + suffix;
   const host = hostname().replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 90) || 'detector';
-  return `${host}-${config.detectorPort}`;
+  return `${host}-${config.detectorPort}${suffix}`;
 }
 
 /**

@@ -6,6 +6,8 @@
  *   GET /debug/status                       partitions, watermarks, the incident stage's progress
  *   GET /debug/baseline?service=<id>&minuteOfWeek=<0..10079>
  *                                           the learnt baseline of a service this instance scores
+ * With DOWNRADAR_DETECTOR_PROCESSES > 1 the workers share the port: /healthz, /readyz and /metrics
+ * answer for all of them; /debug/* for the worker that took the connection.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,8 +19,10 @@ export interface JsonReply {
 }
 
 export interface DetectorHttpHandlers {
-  health(): JsonReply;
-  ready(): JsonReply;
+  health(): JsonReply | Promise<JsonReply>;
+  ready(): JsonReply | Promise<JsonReply>;
+  /** The metrics text (default: the registry's own). */
+  metrics?(): Promise<string>;
   status(): Promise<JsonReply>;
   baseline(serviceId: string, minuteOfWeek: number): Promise<JsonReply>;
 }
@@ -39,11 +43,13 @@ export async function startHttp(opts: { host: string; port: number; registry: Re
     }
     switch (url.pathname) {
       case '/healthz':
-        return json(opts.handlers.health());
+        Promise.resolve().then(() => opts.handlers.health()).then(json, fail);
+        return;
       case '/readyz':
-        return json(opts.handlers.ready());
+        Promise.resolve().then(() => opts.handlers.ready()).then(json, fail);
+        return;
       case '/metrics':
-        opts.registry.metrics().then((text) => {
+        (opts.handlers.metrics ? opts.handlers.metrics() : opts.registry.metrics()).then((text) => {
           res.writeHead(200, { 'content-type': opts.registry.contentType, 'cache-control': 'no-store' });
           res.end(text);
         }, fail);

@@ -1,5 +1,5 @@
 /** `npm run start --workspace services/detector`: the detector process (app.ts wires it). */
-import { createLogger, describeConfig, exitOnConfigError, loadConfig, onShutdown } from '@downradar/common';
+import { clusterRole, createLogger, describeConfig, exitOnConfigError, loadConfig, onShutdown, runPrimary } from '@downradar/common';
 import { createDetectorService } from './app';
 import { detectorConfigSpec } from './config';
 
@@ -15,6 +15,11 @@ const config = (() => {
   }
 })();
 const logger = createLogger('detector', config.logLevel);
+const role = clusterRole(config.detectorProcesses);
+if (role.primary) {
+  // Several processes (DOWNRADAR_DETECTOR_PROCESSES): each worker is an instance of its own.
+  process.exit(await runPrimary({ name: 'detector', processes: role.processes, logger, stopTimeoutMs: config.detectorSessionTimeoutMs + 20_000 }));
+}
 const service = (() => {
   try {
     return createDetectorService(config, { logger });

@@ -56,7 +56,6 @@ async function startDetector(port: number, extra: Record<string, string> = {}): 
       DOWNRADAR_DETECTOR_GROUP_ID: `${prefix}-detector`,
       DOWNRADAR_DETECTOR_INCIDENTS_GROUP_ID: `${prefix}-incidents`,
       DOWNRADAR_DETECTOR_IDLE_TIMEOUT_MS: '0',
-      DOWNRADAR_DETECTOR_EMPTY_PARTITION_IDLE_MS: '1000',
       DOWNRADAR_DETECTOR_SESSION_TIMEOUT_MS: '6000',
       DOWNRADAR_LOG_LEVEL: 'warn',
       ...extra,
@@ -92,7 +91,11 @@ describe('detector: kill -9 and restart', () => {
     const port = await freePort();
     const onset = Date.UTC(2021, 9, 4, 15, 40);
     const end = Date.UTC(2021, 9, 4, 16, 20);
-    const services = ['facebook', 'instagram', 'netflix', 'spotify', 'twitter', 'reddit'];
+    // Every partition has signals (slack hashes to partition 1, the others to 0 and 2), so with
+    // the data in Kafka before the detector starts, none is taken for empty: an empty partition
+    // stops holding back incident grouping after the grace (10 s by default), and one declared
+    // empty while its signals were still on their way left its windows out of the incident.
+    const services = ['facebook', 'instagram', 'netflix', 'spotify', 'twitter', 'reddit', 'slack'];
     const signals = catalogTraffic({
       seed: 9,
       from: Date.UTC(2021, 9, 4, 13, 0),
@@ -105,8 +108,8 @@ describe('detector: kill -9 and restart', () => {
     const part3 = signals.filter((s) => s.at >= onset + 30 * MIN);
 
     // 1. Up to the middle of the incident, then kill -9 at rest.
-    let child = await startDetector(port);
     await produceSignals(kafka, topics.signals, part1);
+    let child = await startDetector(port);
     await consumed();
     await eventually(async () => ((await readJson<IncidentEvent>(kafka, topics.alerts)).some((e) => e.type === 'opened') ? true : undefined), 60_000, 'opened');
     const baselineAt = minuteOfWeek(onset);

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { deleteTopicsWithPrefix, ensureTopics, loadConfig, topicNames } from '@downradar/common';
-import { eventually, testKafka, testPrefix } from '@downradar/common/testing/index';
+import { STACK_ENV, eventually, testKafka, testPrefix } from '@downradar/common/testing/index';
 import type { IncidentEvent, ScoreEvent, SignalEvent } from '../../../schemas/events/index';
 import { createDetectorService, type DetectorService } from './app';
 import { detectorConfigSpec } from './config';
@@ -25,6 +25,7 @@ afterAll(async () => {
 function build(prefix: string, instance: string): DetectorService {
   const s = createDetectorService(
     loadConfig(detectorConfigSpec, {
+      ...STACK_ENV,
       DOWNRADAR_TOPIC_PREFIX: prefix,
       DOWNRADAR_KAFKA_PARTITIONS: String(PARTITIONS),
       DOWNRADAR_DETECTOR_PORT: '0',

@@ -145,7 +145,12 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
     maxEventLoopDelay: options.maxEventLoopDelayMs,
     retryAfter: 5,
     exposeStatusRoute: false,
-    pressureHandler: (_req, reply) => {
+    pressureHandler: (_req, reply, type, value) => {
+      // under-pressure reports a sample interval without any delay measurement as an infinite
+      // delay: the first measurement after start records nothing, so a process that stalls
+      // through its first second (a busy machine) shed every request of the next second although
+      // nothing was measured. No measurement is not an overload: let the request through.
+      if (type === 'eventLoopDelay' && !Number.isFinite(value)) return;
       reply.header('retry-after', '5').status(503).send({ statusCode: 503, code: 'OVERLOADED', error: 'Service Unavailable', message: 'ingest is overloaded, retry later' });
     },
   });

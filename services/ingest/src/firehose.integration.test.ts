@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteTopicsWithPrefix, hashApiKey, loadConfig, topicNames } from '@downradar/common';
-import { readTopic, testKafka, testPrefix } from '@downradar/common/testing';
+import { STACK_ENV, readTopic, testKafka, testPrefix } from '@downradar/common/testing';
 import { ingestConfigSpec } from './config';
 import { runFirehose } from './firehose';
 import { createIngest } from './wiring';
@@ -18,7 +18,7 @@ let url = '';
 
 beforeAll(async () => {
   ingest = await createIngest(
-    loadConfig(ingestConfigSpec, { DOWNRADAR_TOPIC_PREFIX: prefix, DOWNRADAR_KAFKA_PARTITIONS: '1', DOWNRADAR_API_KEY_HASHES: hashApiKey(KEY), DOWNRADAR_LOG_LEVEL: 'silent', DOWNRADAR_REPORTER_SALT: 's' }),
+    loadConfig(ingestConfigSpec, { ...STACK_ENV, DOWNRADAR_TOPIC_PREFIX: prefix, DOWNRADAR_KAFKA_PARTITIONS: '1', DOWNRADAR_API_KEY_HASHES: hashApiKey(KEY), DOWNRADAR_LOG_LEVEL: 'silent', DOWNRADAR_REPORTER_SALT: 's' }),
   );
   await ingest.app.listen({ host: '127.0.0.1', port: 0 });
   url = `http://127.0.0.1:${(ingest.app.server.address() as { port: number }).port}`;

@@ -13,6 +13,7 @@ import {
   runConsumer,
   type ConsumerRunner,
 } from '@downradar/common';
+import { groupLag } from '@downradar/common/testing';
 import type { DlqRecord, IncidentEvent } from '../../../schemas/events/index';
 import { buildNotifier, type Notifier } from './app';
 import { notifierConfig } from './config';
@@ -129,6 +130,22 @@ async function collect(topic: string): Promise<{ values: string[]; runner: Consu
   return { values, runner };
 }
 
+/**
+ * Resolves once the notifier has nothing left to do: no delivery pending in this process, and both
+ * of its groups have committed every alert and every retry checkpoint written so far. Only then
+ * does "delivered once" mean that no second delivery can still come.
+ */
+async function settled(w: World): Promise<void> {
+  await waitFor(
+    async () =>
+      w.notifier.engine.pending === 0 &&
+      (await groupLag(kafka, `${w.prefix}.notifier`, w.notifier.topics.alerts)) === 0 &&
+      (await groupLag(kafka, `${w.prefix}.notifier-retry`, w.notifier.topics.retry)) === 0,
+    30_000,
+    'the notifier settled (nothing pending, both groups committed)',
+  );
+}
+
 const eventIdsOf = (r: TestReceiver) => r.delivered.map((q) => q.headers['x-downradar-event-id']);
 
 describe('notifier against the real broker', () => {
@@ -180,7 +197,7 @@ describe('notifier against the real broker', () => {
     expect(flaky.requests.every((r) => r.headers['x-downradar-event-id'] === ev.eventId)).toBe(true);
     // Retry-After: 1 s was honoured between attempts 2 and 3.
     expect(flaky.requests[2]!.at - flaky.requests[1]!.at).toBeGreaterThanOrEqual(950);
-    await new Promise((r) => setTimeout(r, 1500));
+    await settled(w);
     expect(flaky.delivered).toHaveLength(1);
   });
 
@@ -193,7 +210,7 @@ describe('notifier against the real broker', () => {
     await waitFor(() => flaky.delivered.length === 1, 30_000, 'delivery after retries');
     const metrics = await w.notifier.http.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/webhook_retry_checkpoints_total\{from="alerts"[^}]*\} [1-9]/);
-    await new Promise((r) => setTimeout(r, 2500));
+    await settled(w);
     expect(flaky.delivered).toHaveLength(1);
     expect(flaky.requests).toHaveLength(5);
   });
@@ -277,7 +294,7 @@ describe('notifier against the real broker', () => {
     await w.restart();
     await rcv.start(port);
     await waitFor(() => rcv.delivered.length >= 3, 30_000, 'deliveries after the receiver is back');
-    await new Promise((r) => setTimeout(r, 3000));
+    await settled(w);
     expect(eventIdsOf(rcv).sort()).toEqual(events.map((e) => e.eventId).sort());
     expect(rcv.delivered.every((r) => Number(r.headers['x-downradar-delivery-attempt']) > 1)).toBe(true);
   });

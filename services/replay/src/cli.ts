@@ -156,18 +156,24 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   const env = process.env;
 
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) {
+  // The first SIGINT or SIGTERM stops generating; the same signal again quits at once. Only the
+  // same one: under npm run demo a Ctrl-C reaches the replay from the terminal (SIGINT) and
+  // then from the demo stopping it (SIGTERM), which is one request, not two.
+  let stoppingOn: string | undefined;
+  const onSignal = (signal: string) => {
+    if (stoppingOn === signal) {
       process.stderr.write('\nreplay: quitting now\n');
       process.exit(130);
     }
+    if (stoppingOn !== undefined) return;
+    stoppingOn = signal;
     process.stderr.write('\nreplay: stopping, sending what was generated (Ctrl-C again to quit now)\n');
     controller.abort();
   };
+  const onSigint = () => onSignal('SIGINT');
+  const onSigterm = () => onSignal('SIGTERM');
   process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  process.on('SIGTERM', onSigterm);
 
   const tty = process.stderr.isTTY;
   let lastPrinted = 0;
@@ -203,7 +209,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     onNote,
   });
   process.off('SIGINT', onSigint);
-  process.off('SIGTERM', onSigint);
+  process.off('SIGTERM', onSigterm);
   if (tty && onProgress) process.stderr.write('\n');
   process.stderr.write(summaryText(summary) + '\n');
   if (values.json) process.stdout.write(JSON.stringify(summary) + '\n');

@@ -10,7 +10,10 @@ import {
   createMetricsRegistry,
   createProducer,
   ensureTopics,
+  joinCluster,
   migrate,
+  serviceMetrics,
+  serviceReport,
   repoRoot,
   runConsumer,
   servicesAccount,
@@ -43,6 +46,21 @@ export interface SinkOverrides {
   clientId?: string;
 }
 
+/** Applies schemas/clickhouse to the sink's database (idempotent). */
+export async function migrateSinkSchema(config: SinkConfig, logger: Logger, clickhouse?: ClickHouseClient): Promise<void> {
+  const ch = clickhouse ?? createClickHouse({ url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, requestTimeoutMs: config.sinkInsertTimeoutMs });
+  try {
+    const r = await migrate(ch, {
+      dir: `${repoRoot}/schemas/clickhouse`,
+      database: config.clickhouseDatabase,
+      log: (line) => logger.info(`migrate: ${line}`),
+    });
+    logger.info({ applied: r.applied.length, server: r.serverVersion }, 'schema up to date');
+  } finally {
+    if (!clickhouse) await ch.close();
+  }
+}
+
 export function buildSink(config: SinkConfig, overrides: SinkOverrides = {}): Sink {
   const logger = overrides.logger ?? createLogger('sink', config.logLevel);
   const registry = overrides.registry ?? createMetricsRegistry('sink');
@@ -53,6 +71,7 @@ export function buildSink(config: SinkConfig, overrides: SinkOverrides = {}): Si
     url: config.clickhouseUrl,
     ...servicesAccount(config),
     requestTimeoutMs: config.sinkInsertTimeoutMs,
+    logger,
   });
   // Dead letters are published with acks=all before the offsets move; short retries, the batch
   // retry of the consumer runner is the outer loop.
@@ -70,30 +89,28 @@ export function buildSink(config: SinkConfig, overrides: SinkOverrides = {}): Si
       return http?.port ?? config.sinkPort;
     },
     async start() {
-      if (config.sinkMigrate) {
-        const r = await migrate(clickhouse, {
-          dir: `${repoRoot}/schemas/clickhouse`,
-          database: config.clickhouseDatabase,
-          log: (line) => logger.info(`migrate: ${line}`),
-        });
-        logger.info({ applied: r.applied.length, server: r.serverVersion }, 'schema up to date');
-      }
+      if (config.sinkMigrate) await migrateSinkSchema(config, logger, clickhouse);
+      const health = () => ({
+        ok: runners.length > 0 && !stopped,
+        status: stopped ? 'stopped' : runners.length > 0 ? (handler.stats.failing ? 'waiting for clickhouse' : 'ok') : 'starting',
+        batches: handler.stats.batches,
+        messages: handler.stats.messages,
+        lastBatchAt: handler.stats.lastBatchAt || null,
+      });
+      const ready = () => ({
+        ok: runners.length > 0 && !stopped && !handler.stats.failing,
+        failing: handler.stats.failing,
+        lastError: handler.stats.lastError,
+      });
+      // With DOWNRADAR_SINK_PROCESSES > 1 every worker answers for all of them (cluster.ts).
+      joinCluster({ registry, health, ready });
       http = await startHttp({
         host: config.sinkHost,
         port: config.sinkPort,
         registry,
-        health: () => ({
-          ok: runners.length > 0 && !stopped,
-          status: stopped ? 'stopped' : runners.length > 0 ? (handler.stats.failing ? 'waiting for clickhouse' : 'ok') : 'starting',
-          batches: handler.stats.batches,
-          messages: handler.stats.messages,
-          lastBatchAt: handler.stats.lastBatchAt || null,
-        }),
-        ready: () => ({
-          ok: runners.length > 0 && !stopped && !handler.stats.failing,
-          failing: handler.stats.failing,
-          lastError: handler.stats.lastError,
-        }),
+        health: () => serviceReport('health', health),
+        ready: () => serviceReport('ready', ready),
+        metrics: () => serviceMetrics(registry),
       });
       // Subscribing to a topic the broker does not have fails: create what is missing (idempotent).
       await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions });

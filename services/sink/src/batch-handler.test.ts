@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Registry, createLogger, topicNames, type ClickHouseClient, type OutMessage } from '@downradar/common';
-import { createBatchHandler } from './batch-handler';
+import { createBatchHandler, type InsertRows } from './batch-handler';
 
 const topics = topicNames('t');
 const T = Date.UTC(2021, 9, 4, 15, 41);
@@ -9,21 +9,22 @@ const report = (id: string, extra: Record<string, unknown> = {}) =>
 
 function fakeClickHouse(fail: (table: string, rows: Array<Record<string, unknown>>) => Error | null = () => null) {
   const inserts: Array<{ table: string; rows: Array<Record<string, unknown>> }> = [];
-  const client = {
-    async insert({ table, values }: { table: string; values: Array<Record<string, unknown>> }) {
-      await new Promise((r) => setTimeout(r, 5));
-      const err = fail(table, values);
-      if (err) throw err;
-      inserts.push({ table, rows: values });
-    },
-  } as unknown as ClickHouseClient;
-  return { client, inserts };
+  const insert: InsertRows = async (t, values) => {
+    const table = `db.${t}`;
+    const rows = values as unknown as Array<Record<string, unknown>>;
+    await new Promise((r) => setTimeout(r, 5));
+    const err = fail(table, rows);
+    if (err) throw err;
+    inserts.push({ table, rows });
+  };
+  return { client: {} as ClickHouseClient, insert, inserts };
 }
 
 function handlerWith(ch: ReturnType<typeof fakeClickHouse>) {
   const sent: OutMessage[] = [];
   const handler = createBatchHandler({
     clickhouse: ch.client,
+    insert: ch.insert,
     database: 'db',
     producer: { send: async (m) => void sent.push(...m) },
     topics,

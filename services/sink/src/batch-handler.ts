@@ -1,5 +1,5 @@
 /**
- * The sink's batch step: consumed Kafka batches in, JSONEachRow inserts out.
+ * The sink's batch step: consumed Kafka batches in, RowBinary inserts out.
  *
  * The consumer runner commits a batch's offsets only after handleBatch resolves, so every
  * promise here settles only when ClickHouse (and, for dead letters, the dlq topic) acknowledged.
@@ -13,14 +13,22 @@
  * collects whatever arrives. Fewer, larger inserts mean fewer parts for ClickHouse to merge and no
  * inserts competing with each other; each batch still resolves only when the insert carrying its
  * rows was acknowledged, and fails with it.
+ *
+ * Rows go in as RowBinary (rows.ts LAYOUTS): each message is parsed once, its row encoded
+ * straight into the insert's body; no JSON text is made again for ClickHouse to parse again
+ * (bench:clickhouse: RowBinary is the cheapest format for both sides on 18.16).
  */
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { Registry } from 'prom-client';
 import {
+  BinaryWriter,
   ClickHouseError,
   Counter,
   Histogram,
   clickhouseError,
+  rowBinaryEncoder,
+  rowBinaryInsertQuery,
   type ClickHouseClient,
   type ConsumedBatch,
   type Logger,
@@ -29,7 +37,24 @@ import {
   type TopicNames,
 } from '@downradar/common';
 import type { DlqRecord } from '../../../schemas/events/index';
-import { TABLES, dlqRow, mapBatch, topicKeyOf, type Row, type SinkTopic, type Table } from './rows';
+import { LAYOUTS, TABLES, dlqRow, mapBatch, topicKeyOf, type Row, type SinkTopic, type Table } from './rows';
+
+/** Writes rows into `<database>.<table>`; resolves once ClickHouse acknowledged them. */
+export type InsertRows = (table: Table, rows: Row[]) => Promise<void>;
+
+/** RowBinary inserts through the HTTP client: each table's rows encoded by its layout. */
+export function rowBinaryInserter(clickhouse: ClickHouseClient, database: string): InsertRows {
+  const encoders = new Map(TABLES.map((t) => [t, rowBinaryEncoder(LAYOUTS[t] as never) as (w: BinaryWriter, row: Row) => void]));
+  const queries = new Map(TABLES.map((t) => [t, rowBinaryInsertQuery(`${database}.${t}`, LAYOUTS[t] as never)]));
+  return async (table, rows) => {
+    const w = new BinaryWriter(Math.max(4096, rows.length * 160));
+    const encode = encoders.get(table)!;
+    for (const r of rows) encode(w, r);
+    const result = await clickhouse.exec({ query: queries.get(table)!, values: Readable.from([w.view()]) });
+    // The answer is empty; reading it to the end returns the connection to the pool.
+    for await (const _ of result.stream) void _;
+  };
+}
 
 export interface BatchHandlerDeps {
   clickhouse: ClickHouseClient;
@@ -42,6 +67,8 @@ export interface BatchHandlerDeps {
   now?: () => number;
   /** A group is sealed (inserted as soon as the previous one is acknowledged) at this many rows. */
   maxGroupRows?: number;
+  /** How rows reach ClickHouse (default: RowBinary through `clickhouse`). */
+  insert?: InsertRows;
 }
 
 export interface SinkStats {
@@ -131,9 +158,11 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   for (const t of TABLES) rowsWritten.labels(t).inc(0);
   dlqTotal.labels('INVALID_MESSAGE').inc(0);
 
+  const writeRows = deps.insert ?? rowBinaryInserter(deps.clickhouse, deps.database);
+
   async function insertOnce(table: Table, rows: Row[]): Promise<void> {
     try {
-      await deps.clickhouse.insert({ table: `${deps.database}.${table}`, values: rows, format: 'JSONEachRow' });
+      await writeRows(table, rows);
       stats.failing = false;
       stats.inserts++;
       insertRows.observe(rows.length);

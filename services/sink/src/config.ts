@@ -6,6 +6,7 @@ export const sinkConfigSpec = defineConfig({
   sinkPort: int('port of the sink\'s /metrics and /healthz (0 = any free port)', 8082, 0, 65535),
   sinkGroupId: str('Kafka consumer group of the sink', 'downradar-sink', { pattern: /^[A-Za-z0-9._-]{1,200}$/ }),
   sinkConcurrency: int('partition batches handled at once (their rows are inserted together)', 8, 1, 256),
+  sinkProcesses: int('processes of the sink, each its own group members (one per core: JSON decoding and row encoding then run in parallel)', 1, 1, 64),
   sinkConsumers: int('consumer group members in this process: while one waits for ClickHouse, another fetches and maps', 2, 1, 64),
   sinkSessionTimeoutMs: int(
     'Kafka session timeout of the sink\'s group: after a broker restart the group waits this long for its members from before the crash',

@@ -17,8 +17,10 @@ export async function startHttp(opts: {
   host: string;
   port: number;
   registry: Registry;
-  health(): HealthReport;
-  ready(): HealthReport;
+  health(): HealthReport | Promise<HealthReport>;
+  ready(): HealthReport | Promise<HealthReport>;
+  /** The metrics text (default: the registry's own). */
+  metrics?(): Promise<string>;
 }): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -30,10 +32,14 @@ export async function startHttp(opts: {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    if (path === '/healthz') return json(opts.health());
-    if (path === '/readyz') return json(opts.ready());
+    const answer = (report: () => HealthReport | Promise<HealthReport>) =>
+      void Promise.resolve()
+        .then(report)
+        .then(json, (err: Error) => json({ ok: false, error: err.message }));
+    if (path === '/healthz') return answer(opts.health);
+    if (path === '/readyz') return answer(opts.ready);
     if (path === '/metrics') {
-      opts.registry.metrics().then(
+      (opts.metrics ? opts.metrics() : opts.registry.metrics()).then(
         (text) => {
           res.writeHead(200, { 'content-type': opts.registry.contentType, 'cache-control': 'no-store' });
           res.end(text);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IncidentEvent, PostEvent, ReportEvent, ScoreEvent, SignalEvent, TrendEvent } from '../../../schemas/events/index';
-import { dlqIdFor, mapBatch, mapMessage, toSeconds, topicKeyOf, type MessageOrigin } from './rows';
+import { LAYOUTS, TABLES, dlqIdFor, mapBatch, mapMessage, toSeconds, topicKeyOf, type MessageOrigin, type Row, type Table } from './rows';
 import { topicNames } from '@downradar/common';
 
 const NOW = Date.UTC(2021, 9, 4, 16, 0, 0);
@@ -256,6 +256,70 @@ describe('mapBatch', () => {
     expect(b.deadLetters.map((d) => d.id)).toEqual(['sink:downradar.reports:0:1']);
     expect(b.publish).toEqual(b.deadLetters);
   });
+});
+
+describe('mapBatch on signals', () => {
+  const signal = (id: string, over: Partial<SignalEvent> = {}): SignalEvent => ({
+    id, sourceId: id, serviceId: 'facebook', kind: 'report', at, receivedAt: at, outage: true, problem: 'login', confidence: 1, hashtags: [], ...over,
+  });
+  const o = { topicKey: 'signals', topic: 'downradar.signals', partition: 1 } as const;
+
+  it('stores every signal of a batch message, and a single signal as before', () => {
+    const b = mapBatch(o, [
+      { offset: '5', value: Buffer.from(JSON.stringify([signal('a'), signal('b'), signal('c')])) },
+      { offset: '6', value: Buffer.from(JSON.stringify(signal('d'))) },
+    ], NOW);
+    expect(b.rows.get('signals')?.map((r) => (r as { id: string }).id)).toEqual(['a', 'b', 'c', 'd']);
+    expect(b.deadLetters).toEqual([]);
+  });
+
+  it('dead-letters a bad element alone, named by the message position and its index, with the element as payload', () => {
+    const bad = { ...signal('b'), confidence: 7 };
+    const b = mapBatch(o, [{ offset: '9', value: Buffer.from(JSON.stringify([signal('a'), bad, signal('c', { serviceId: 'instagram' })])) }], NOW);
+    expect(b.rows.get('signals')?.map((r) => (r as { id: string }).id)).toEqual(['a']);
+    expect(b.deadLetters.map((d) => [d.id, d.code])).toEqual([
+      ['sink:downradar.signals:1:9.1', 'INVALID_MESSAGE'],
+      ['sink:downradar.signals:1:9.2', 'INVALID_MESSAGE'],
+    ]);
+    expect(JSON.parse(b.deadLetters[0]!.payload)).toEqual(bad);
+    expect(b.deadLetters[0]!.reason).toMatch(/\[1\]\.confidence/);
+    expect(b.deadLetters[1]!.reason).toMatch(/serviceId is not facebook/);
+    expect(b.publish).toEqual(b.deadLetters);
+  });
+
+  it('dead-letters an empty batch and a message that is not JSON as one record each', () => {
+    const b = mapBatch(o, [
+      { offset: '1', value: Buffer.from('[]') },
+      { offset: '2', value: Buffer.from('[{') },
+    ], NOW);
+    expect(b.rows.size).toBe(0);
+    expect(b.deadLetters.map((d) => [d.id, d.code])).toEqual([
+      ['sink:downradar.signals:1:1', 'INVALID_MESSAGE'],
+      ['sink:downradar.signals:1:2', 'NOT_JSON'],
+    ]);
+  });
+});
+
+describe('LAYOUTS', () => {
+  // One valid message per table: the layout must name exactly the keys its row function makes.
+  const examples: Record<Table, [MessageOrigin['topicKey'], unknown]> = {
+    reports: ['reports', { ...report, text: 'x' }],
+    posts: ['posts', { id: 'p', at, receivedAt: at, text: 't', source: 'twitter', authorHash: 'h' }],
+    signals: ['signals', { id: 's', sourceId: 's', serviceId: 'facebook', kind: 'report', at, receivedAt: at, outage: true, problem: 'login', confidence: 1, hashtags: [] }],
+    scores: ['scores', { serviceId: 'facebook', windowStart: at, windowEnd: at + 60_000, count: 1, rawCount: 1, expected: 1, upper: 2, score: 0.5, level: 'ok', evidence: { problems: [], countries: [], hashtags: [], samplePostIds: [] }, computedAt: at }],
+    incident_events: ['alerts', { eventId: 'i:1', incidentId: 'i', seq: 1, type: 'opened', at, emittedAt: at, level: 'warning', startedAt: at, services: [{ serviceId: 'facebook', role: 'primary', level: 'warning', peakScore: 0.9, peakCount: 3 }], summary: 's' }],
+    trends: ['trends', { hashtag: 'x', windowStart: at, windowEnd: at + 60_000, count: 1, expected: 1, burst: 0.1, trending: false }],
+    dlq: ['dlq', { id: 'd', at, origin: 'o', code: 'X_Y', reason: 'r', payload: 'p' }],
+  };
+  for (const table of TABLES) {
+    it(`${table}: the layout names exactly the row's columns`, () => {
+      const [topicKey, value] = examples[table];
+      const r = mapMessage(origin(topicKey), JSON.stringify(value), NOW);
+      expect(r.kind).toBe('row');
+      const row = (r as { row: Row }).row;
+      expect(LAYOUTS[table].map(([c]) => c).sort()).toEqual(Object.keys(row).sort());
+    });
+  }
 });
 
 describe('helpers', () => {

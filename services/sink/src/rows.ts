@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
-import { compileValidator, parseMessage, type Checked, type TopicKey } from '@downradar/common';
+import { compileValidator, parseMessage, readSignalMessage, type Checked, type RowLayout, type TopicKey } from '@downradar/common';
 import {
   DlqRecord,
   IncidentEvent,
@@ -295,6 +295,57 @@ export function dlqRow(e: DlqRecord): DlqRow {
 
 export type Row = ReportRow | PostRow | SignalRow | ScoreRow | IncidentEventRow | TrendRow | DlqRow;
 
+/**
+ * Each table's columns in the order the sink writes them (RowBinary carries no names: the INSERT
+ * names these columns, the rest take their DEFAULT). A unit test checks that every row function's
+ * keys are exactly its layout's, an integration test that the types are the migrated tables'.
+ */
+export const LAYOUTS: { [T in Table]: RowLayout<RowOf<T>> } = {
+  reports: [
+    ['id', 'String'], ['service_id', 'String'], ['at', 'DateTime'], ['at_ms', 'UInt64'], ['received_at', 'DateTime'], ['problem', 'String'],
+    ['source', 'String'], ['country', 'String'], ['reporter_hash', 'String'], ['text', 'String'],
+  ],
+  posts: [
+    ['id', 'String'], ['at', 'DateTime'], ['at_ms', 'UInt64'], ['received_at', 'DateTime'], ['source', 'String'], ['lang', 'String'],
+    ['country', 'String'], ['author_hash', 'String'], ['reply_to', 'String'], ['repost_of', 'String'], ['text', 'String'],
+  ],
+  signals: [
+    ['id', 'String'], ['source_id', 'String'], ['service_id', 'String'], ['kind', 'String'], ['at', 'DateTime'], ['at_ms', 'UInt64'],
+    ['received_at', 'DateTime'], ['outage', 'UInt8'], ['problem', 'String'], ['confidence', 'Float32'], ['country', 'String'],
+    ['reporter_hash', 'String'], ['hashtags', 'Array(String)'], ['evidence', 'Array(String)'],
+  ],
+  scores: [
+    ['service_id', 'String'], ['window_start', 'DateTime'], ['window_end', 'DateTime'], ['window_start_ms', 'UInt64'], ['count', 'UInt32'],
+    ['raw_count', 'UInt32'], ['expected', 'Float64'], ['upper', 'Float64'], ['score', 'Float64'], ['level', 'String'],
+    ['evidence_problems', 'Array(String)'], ['evidence_problem_counts', 'Array(UInt32)'], ['evidence_countries', 'Array(String)'],
+    ['evidence_country_counts', 'Array(UInt32)'], ['evidence_hashtags', 'Array(String)'], ['evidence_hashtag_counts', 'Array(UInt32)'],
+    ['sample_post_ids', 'Array(String)'], ['computed_at', 'DateTime'], ['computed_at_ms', 'UInt64'],
+  ],
+  incident_events: [
+    ['event_id', 'String'], ['incident_id', 'String'], ['seq', 'UInt32'], ['type', 'String'], ['at', 'DateTime'], ['at_ms', 'UInt64'],
+    ['emitted_at', 'DateTime'], ['emitted_at_ms', 'UInt64'], ['level', 'String'], ['started_at', 'DateTime'], ['resolved_at', 'Nullable(DateTime)'],
+    ['family', 'String'], ['provider', 'String'], ['service_ids', 'Array(String)'], ['service_roles', 'Array(String)'],
+    ['service_levels', 'Array(String)'], ['service_first_warning_at', 'Array(DateTime)'], ['service_first_danger_at', 'Array(DateTime)'],
+    ['service_peak_scores', 'Array(Float64)'], ['service_peak_counts', 'Array(UInt32)'], ['services_json', 'String'], ['summary', 'String'],
+  ],
+  trends: [
+    ['hashtag', 'String'], ['window_start', 'DateTime'], ['window_end', 'DateTime'], ['window_start_ms', 'UInt64'], ['count', 'UInt32'],
+    ['expected', 'Float64'], ['burst', 'Float64'], ['trending', 'UInt8'], ['service_id', 'String'], ['outage', 'Nullable(UInt8)'],
+  ],
+  // inserted_at keeps its DEFAULT now()
+  dlq: [['id', 'String'], ['at', 'DateTime'], ['at_ms', 'UInt64'], ['origin', 'String'], ['code', 'String'], ['reason', 'String'], ['payload', 'String']],
+};
+
+export type RowOf<T extends Table> = {
+  reports: ReportRow;
+  posts: PostRow;
+  signals: SignalRow;
+  scores: ScoreRow;
+  incident_events: IncidentEventRow;
+  trends: TrendRow;
+  dlq: DlqRow;
+}[T];
+
 interface TopicMapping {
   check(value: unknown): Checked<unknown>;
   toRow(value: never): Row;
@@ -363,16 +414,44 @@ export function mapMessage(o: MessageOrigin, value: Buffer | string | null, nowM
   const mapping = MAPPINGS[o.topicKey];
   const isDlqTopic = TOPIC_TABLE[o.topicKey] === 'dlq';
   const checked = parseMessage(mapping.check as never, value) as Checked<unknown>;
-  if (!checked.ok) {
-    const code = isDlqTopic ? 'UNREADABLE_DLQ_RECORD' : failureCode(checked.field, checked.reason);
-    const reason = checked.field === '(message)' ? checked.reason : `${checked.field} ${checked.reason}`;
-    return { kind: 'dlq', record: deadLetter(o, code, `${o.topicKey}: ${reason}`, value, nowMs), publish: !isDlqTopic };
-  }
+  if (!checked.ok) return invalid(o, value, checked, nowMs);
+  return toMapped(o, TOPIC_TABLE[o.topicKey], mapping, checked.value, value, nowMs, isDlqTopic);
+}
+
+function invalid(o: MessageOrigin, payload: Buffer | string | null, failure: { field: string; reason: string }, nowMs: number): Mapped {
+  const isDlqTopic = TOPIC_TABLE[o.topicKey] === 'dlq';
+  const code = isDlqTopic ? 'UNREADABLE_DLQ_RECORD' : failureCode(failure.field, failure.reason);
+  const reason = failure.field === '(message)' ? failure.reason : `${failure.field} ${failure.reason}`;
+  return { kind: 'dlq', record: deadLetter(o, code, `${o.topicKey}: ${reason}`, payload, nowMs), publish: !isDlqTopic };
+}
+
+function toMapped(o: MessageOrigin, table: Table, mapping: TopicMapping, value: unknown, payload: Buffer | string | null, nowMs: number, isDlqTopic: boolean): Mapped {
   try {
-    return { kind: 'row', table: TOPIC_TABLE[o.topicKey], row: mapping.toRow(checked.value as never) };
+    return { kind: 'row', table, row: mapping.toRow(value as never) };
   } catch (err) {
     if (!(err instanceof OutOfRange)) throw err;
-    return { kind: 'dlq', record: deadLetter(o, 'OUT_OF_RANGE', `${o.topicKey}: ${err.message}`, value, nowMs), publish: !isDlqTopic };
+    return { kind: 'dlq', record: deadLetter(o, 'OUT_OF_RANGE', `${o.topicKey}: ${err.message}`, payload, nowMs), publish: !isDlqTopic };
+  }
+}
+
+/**
+ * The rows of one signals message: one signal (a JSON object) or a batch of one service's signals
+ * (a JSON array, what ingest writes; readSignalMessage). A bad element of a batch is a dead letter
+ * of its own, named by the message's position and the element's index; the others are stored.
+ */
+function mapSignalMessage(o: MessageOrigin, value: Buffer | string | null, nowMs: number, out: (m: Mapped) => void): void {
+  const read = readSignalMessage(value);
+  if (!read.ok) return out(invalid(o, value, read, nowMs));
+  const mapping = MAPPINGS.signals;
+  if (!read.batch) {
+    const item = read.items[0]!;
+    return out(item.ok ? toMapped(o, 'signals', mapping, item.value, value, nowMs, false) : invalid(o, value, item, nowMs));
+  }
+  for (let i = 0; i < read.items.length; i++) {
+    const item = read.items[i]!;
+    const element: MessageOrigin = { ...o, offset: `${o.offset}.${i}` };
+    if (item.ok) out(toMapped(element, 'signals', mapping, item.value, JSON.stringify(item.value), nowMs, false));
+    else out(invalid(element, JSON.stringify(read.raw[i]) ?? '', { field: `[${i}].${item.field}`, reason: item.reason }, nowMs));
   }
 }
 
@@ -393,8 +472,7 @@ export function mapBatch(
   const rows = new Map<Table, Row[]>();
   const deadLetters: DlqRecord[] = [];
   const publish: DlqRecord[] = [];
-  for (const m of messages) {
-    const r = mapMessage({ ...origin, offset: m.offset }, m.value, nowMs);
+  const add = (r: Mapped) => {
     if (r.kind === 'row') {
       let list = rows.get(r.table);
       if (!list) rows.set(r.table, (list = []));
@@ -403,6 +481,12 @@ export function mapBatch(
       deadLetters.push(r.record);
       if (r.publish) publish.push(r.record);
     }
+  };
+  const o: MessageOrigin = { ...origin, offset: '' };
+  for (const m of messages) {
+    o.offset = m.offset;
+    if (origin.topicKey === 'signals') mapSignalMessage(o, m.value, nowMs, add);
+    else add(mapMessage(o, m.value, nowMs));
   }
   return { rows, deadLetters, publish };
 }

@@ -13,7 +13,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { apiKeyFileLine, dataDir, newApiKey, repoRoot } from '@downradar/common';
-import { serviceUrl, startServices, stopServices, type Running } from './processes';
+import { describeStopped, serviceUrl, startServices, stopServices, type Running } from './processes';
 
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
@@ -57,13 +57,19 @@ if (!existsSync(`${repoRoot}/dashboards/web/dist/index.html`)) {
 
 let running: Running[] = [];
 let stopping = false;
+// One request to stop, however many copies of the signal arrive (a Ctrl-C comes from the terminal
+// and, under tsx's CLI, once more relayed): the replay and the services each get one SIGTERM,
+// which they take as the same request as the terminal's SIGINT; a second Ctrl-C reaches them
+// from the terminal directly and forces them.
 async function stop(code = 0) {
   if (stopping) return;
   stopping = true;
-  say('stopping services (they drain first) ...');
-  replay?.kill('SIGINT');
-  await stopServices(running);
-  say('stopped. The stack keeps running: npm run stack:down stops Kafka and ClickHouse.');
+  const t = Date.now();
+  say('stopping services: they drain first (Ctrl-C again forces) ...');
+  if (replay && replay.exitCode === null && replay.signalCode === null) replay.kill('SIGTERM');
+  const stopped = await stopServices(running);
+  say(`stopped: ${describeStopped(stopped, Date.now() - t)}`);
+  say('The stack keeps running: npm run stack:down stops Kafka and ClickHouse.');
   process.exit(code);
 }
 process.on('SIGINT', () => void stop(0));

@@ -105,12 +105,41 @@ export async function startServices(opts: StartOptions = {}): Promise<Running[]>
   return running;
 }
 
-/** SIGTERM every service, wait for the drains, SIGKILL what is left after the timeout. */
-export async function stopServices(running: Running[], timeoutMs = 20_000): Promise<void> {
-  for (const r of running) if (r.child.exitCode === null) r.child.kill('SIGTERM');
+export interface Stopped {
+  name: string;
+  /** The exit code (0: drained and stopped cleanly), or null when a signal ended it. */
+  code: number | null;
+  /** Set when the process did not exit within the timeout and was killed. */
+  killed: boolean;
+}
+
+/**
+ * SIGTERM every service still running, once, wait for the drains, SIGKILL what is left after
+ * the timeout. A service that already drains (a Ctrl-C reached it from the terminal) takes this
+ * SIGTERM as the same request (services/common/src/lifecycle.ts).
+ */
+export async function stopServices(running: Running[], timeoutMs = 20_000): Promise<Stopped[]> {
+  const killed = new Set<string>();
+  for (const r of running) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGTERM');
   const timer = setTimeout(() => {
-    for (const r of running) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+    for (const r of running)
+      if (r.child.exitCode === null && r.child.signalCode === null) {
+        killed.add(r.name);
+        r.child.kill('SIGKILL');
+      }
   }, timeoutMs);
-  await Promise.all(running.map((r) => r.exited));
+  const codes = await Promise.all(running.map((r) => r.exited));
   clearTimeout(timer);
+  return running.map((r, i) => ({ name: r.name, code: codes[i] ?? null, killed: killed.has(r.name) }));
+}
+
+/** One line for people: which services drained and stopped cleanly, and which did not. */
+export function describeStopped(stopped: Stopped[], ms: number): string {
+  const clean = stopped.filter((s) => s.code === 0 && !s.killed).map((s) => s.name);
+  const other = stopped
+    .filter((s) => !(s.code === 0 && !s.killed))
+    .map((s) => (s.killed ? `${s.name} killed after the timeout` : `${s.name} exited with ${s.code ?? 'a signal'} (forced or failed, see its output above)`));
+  const took = `${(ms / 1000).toFixed(1)} s`;
+  if (other.length === 0) return `all ${clean.length} services drained and stopped cleanly in ${took}.`;
+  return `${clean.length ? `${clean.join(', ')} drained and stopped cleanly; ` : ''}${other.join('; ')} (${took}).`;
 }

@@ -1,5 +1,5 @@
 /** `npm start`: every service against the running stack (npm run stack:up first), until Ctrl-C. */
-import { startServices, stopServices, SERVICES } from './processes';
+import { describeStopped, startServices, stopServices, SERVICES } from './processes';
 
 const started = Date.now();
 console.log(`starting ${SERVICES.map((s) => s.name).join(', ')} ...`);
@@ -7,12 +7,16 @@ let running: Awaited<ReturnType<typeof startServices>> = [];
 let stopping = false;
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
+// One request to stop, however many copies of the signal arrive (a Ctrl-C comes from the terminal
+// and, under tsx's CLI, once more relayed): the services each get one SIGTERM, and a second
+// Ctrl-C reaches them from the terminal directly and forces them.
 async function stop() {
   if (stopping) return;
   stopping = true;
-  console.log('stopping services (draining) ...');
-  await stopServices(running);
-  console.log('stopped.');
+  const t = Date.now();
+  console.log('stopping services: they drain first (Ctrl-C again forces) ...');
+  const stopped = await stopServices(running);
+  console.log(`stopped: ${describeStopped(stopped, Date.now() - t)}`);
   process.exit(0);
 }
 try {

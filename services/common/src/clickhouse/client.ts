@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type Logger as ClientLogger, type WarnLogParams } from '@clickhouse/client';
 import { clickhouseAccountConfig, loadConfig, type ConfigOf } from '../config';
+import type { Logger } from '../logger';
 
 export type { ClickHouseClient };
 
@@ -11,6 +12,28 @@ export interface ClickHouseOptions {
   username?: string;
   password?: string;
   requestTimeoutMs?: number;
+  /** Gets the client library's own messages, at debug level; without it they are dropped. */
+  logger?: Logger;
+}
+
+/**
+ * The client library logs every failed request itself, on the console, with its arguments and
+ * stack (ECONNREFUSED while ClickHouse restarts: hundreds of lines). Every such failure also
+ * rejects the call, and the caller classifies it (clickhouseError) and says what it means in its
+ * own log (the sink's "batch failed, partition paused, retrying", the API's "request failed"),
+ * so the library's copy goes to debug.
+ */
+function clientLog(logger: Logger | undefined): { LoggerClass?: new () => ClientLogger; level: ClickHouseLogLevel } {
+  if (!logger) return { level: ClickHouseLogLevel.OFF };
+  const debug = (p: WarnLogParams) => logger.debug({ module: p.module, ...(p.err ? { err: p.err.message } : {}) }, `clickhouse client: ${p.message}`);
+  class ToDebug implements ClientLogger {
+    trace = debug;
+    debug = debug;
+    info = debug;
+    warn = debug;
+    error = debug;
+  }
+  return { LoggerClass: ToDebug, level: ClickHouseLogLevel.WARN };
 }
 
 export interface ClickHouseAccount {
@@ -53,6 +76,7 @@ export function createClickHouse(opts: ClickHouseOptions): ClickHouseClient {
     compression: { request: false, response: false },
     max_open_connections: 16,
     clickhouse_settings: {},
+    log: clientLog(opts.logger),
   });
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readSignalMessage } from '@downradar/common';
 import type { IncidentEvent, ScoreEvent, SignalEvent } from '../../../../schemas/events/index';
 import { resolveDetectorConfig, type DetectorConfig } from '../core/config';
 import { hash53 } from '../core/dedupe';
@@ -7,13 +8,13 @@ import { serviceInfoFrom, type ServiceInfoLookup } from '../core/facts';
 import { IncidentManager } from '../core/incidents';
 import { generateTraffic, SAMPLE_CATALOG, seededRandom } from '../testing/simulate';
 import { IncidentGrouper } from './incident-grouper';
-import { PartitionScorer, type SignalCheck } from './partition-scorer';
+import { PartitionScorer, type SignalRead } from './partition-scorer';
 import { parseProgress, type WindowProgress } from './window-progress';
 
 const MIN = 60_000;
 const info: ServiceInfoLookup = serviceInfoFrom(SAMPLE_CATALOG);
 const config: DetectorConfig = resolveDetectorConfig({ idleTimeoutMs: 0 });
-const check: SignalCheck = (raw) => ({ ok: true, value: JSON.parse(String(raw)) as SignalEvent });
+const check: SignalRead = readSignalMessage;
 
 const newManager = () => new IncidentManager({ config: config.incidents, serviceInfo: info, unusualScore: config.levels.unusualLog10 / config.levels.scoreSaturationLog10 });
 const newGrouper = () => new IncidentGrouper(config.windowMs, newManager(), newManager);

@@ -1,22 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { readSignalMessage, signalMessages } from '@downradar/common';
 import type { ScoreEvent, SignalEvent } from '../../../../schemas/events/index';
 import { assembleEntries, entriesUnder, type StateRecord } from './checkpoint';
 import { resolveDetectorConfig } from '../core/config';
 import { serviceInfoFrom } from '../core/facts';
 import { generateTraffic, SAMPLE_CATALOG } from '../testing/simulate';
-import { PartitionScorer, type SignalCheck } from './partition-scorer';
+import { PartitionScorer, type SignalRead } from './partition-scorer';
 
 const info = serviceInfoFrom(SAMPLE_CATALOG);
 const config = resolveDetectorConfig({ idleTimeoutMs: 0 });
-const check: SignalCheck = (raw) => {
-  try {
-    const v = JSON.parse(String(raw)) as SignalEvent;
-    if (typeof v.serviceId !== 'string') return { ok: false, field: 'serviceId', reason: 'is required' };
-    return { ok: true, value: v };
-  } catch {
-    return { ok: false, field: '(message)', reason: 'not JSON' };
-  }
-};
+// The consumer's own reader: single signals and batches, each signal validated.
+const check: SignalRead = readSignalMessage;
 
 function apply(topic: Map<string, string>, records: StateRecord[]): void {
   for (const r of records) {
@@ -86,6 +80,38 @@ describe('PartitionScorer', () => {
     expect(r.dlq).toEqual([
       expect.objectContaining({ id: 'detector-invalid:t.signals-4-17', at: 123, origin: 't.signals/detector', code: 'INVALID_SIGNAL', payload: 'not json' }),
     ]);
+    expect(r.nextOffset).toBe('18');
+  });
+
+  it('scores batch messages (what ingest writes) exactly as the same signals one per message', () => {
+    const single = new PartitionScorer('signals', 0, config, info, () => undefined, 0);
+    const batched = new PartitionScorer('signals', 0, config, info, () => undefined, 0);
+    const a: ScoreEvent[] = [];
+    const b: ScoreEvent[] = [];
+    for (let i = 0, n = 0; i < signals.length; i += 300, n++) {
+      const chunk = signals.slice(i, i + 300);
+      single.ingest(chunk.map((sig, k) => ({ offset: String(i + k), value: JSON.stringify(sig) })), check, n + 1);
+      a.push(...single.advance(n + 1).scores);
+      const packed = signalMessages('signals', chunk).map((m, k) => ({ offset: String(n * 1000 + k), value: m.value }));
+      expect(packed.length).toBeLessThan(chunk.length);
+      const r = batched.ingest(packed, check, n + 1);
+      expect(r.accepted + r.dlq.length).toBe(chunk.length);
+      b.push(...batched.advance(n + 1).scores);
+    }
+    expect(b.length).toBeGreaterThan(100);
+    expect(b.map(strip)).toEqual(a.map(strip));
+  });
+
+  it('dead-letters a bad element of a batch alone, named by the offset and its index, and counts the others', () => {
+    const s = new PartitionScorer('t.signals', 4, config, info, () => undefined, 0);
+    const good = signals.filter((x) => x.serviceId === 'facebook').slice(0, 3);
+    const bad = { ...good[1]!, problem: 'sad' };
+    const r = s.ingest([{ offset: '17', value: JSON.stringify([good[0], bad, good[2]]) }], check, 123);
+    expect(r.accepted).toBe(2);
+    expect(r.dlq).toEqual([
+      expect.objectContaining({ id: 'detector-invalid:t.signals-4-17.1', origin: 't.signals/detector', code: 'INVALID_SIGNAL', payload: JSON.stringify(bad) }),
+    ]);
+    expect(r.dlq[0]!.reason).toMatch(/\[1\]\.problem/);
     expect(r.nextOffset).toBe('18');
   });
 

@@ -13,6 +13,7 @@
  * incident stage (all services), trends from the instance's TrendTracker. Its trend structures
  * are configured minimal so they cost next to nothing.
  */
+import type { SignalMessage } from '@downradar/common';
 import type { DlqRecord, ScoreEvent, SignalEvent } from '../../../../schemas/events/index';
 import { CheckpointWriter, parseEntries, type CheckpointDiff } from './checkpoint';
 import { resolveDetectorConfig, type DetectorConfig } from '../core/config';
@@ -28,7 +29,11 @@ export interface RawMessage {
   value: Buffer | string | null;
 }
 
-export type SignalCheck = (raw: Buffer | string | null) => { ok: true; value: SignalEvent } | { ok: false; field: string; reason: string };
+/**
+ * Reads a message of the signals topic: one signal, or a batch of one service's signals
+ * (readSignalMessage in common, where the format is described).
+ */
+export type SignalRead = (raw: Buffer | string | null) => SignalMessage;
 
 export interface IngestResult {
   accepted: number;
@@ -105,7 +110,7 @@ export class PartitionScorer {
     return this.detector.watermark() === undefined;
   }
 
-  ingest(messages: readonly RawMessage[], check: SignalCheck, nowMs: number): IngestResult {
+  ingest(messages: readonly RawMessage[], read: SignalRead, nowMs: number): IngestResult {
     const out: IngestResult = { accepted: 0, skipped: 0, dlq: [], withHashtags: [], nextOffset: undefined };
     const d = this.detector;
     for (const m of messages) {
@@ -114,15 +119,24 @@ export class PartitionScorer {
         out.skipped++;
         continue;
       }
-      const parsed = check(m.value);
-      if (!parsed.ok) {
-        out.dlq.push(this.invalid(m, `${parsed.field} ${parsed.reason}`, nowMs));
+      const message = read(m.value);
+      if (!message.ok) {
+        out.dlq.push(this.invalid(m, `${message.field} ${message.reason}`, nowMs));
       } else {
-        const dead = d.ingest(parsed.value, nowMs);
-        if (dead !== undefined) out.dlq.push(dead);
-        else {
-          out.accepted++;
-          if (parsed.value.hashtags.length > 0) out.withHashtags.push(parsed.value);
+        for (let i = 0; i < message.items.length; i++) {
+          const parsed = message.items[i]!;
+          if (!parsed.ok) {
+            // An element of a batch is named by the message's offset and its index.
+            const at = message.batch ? { offset: `${m.offset}.${i}`, value: JSON.stringify(message.raw[i]) ?? '' } : m;
+            out.dlq.push(this.invalid(at, message.batch ? `[${i}].${parsed.field} ${parsed.reason}` : `${parsed.field} ${parsed.reason}`, nowMs));
+            continue;
+          }
+          const dead = d.ingest(parsed.value, nowMs);
+          if (dead !== undefined) out.dlq.push(dead);
+          else {
+            out.accepted++;
+            if (parsed.value.hashtags.length > 0) out.withHashtags.push(parsed.value);
+          }
         }
       }
       this.nextOffset = off + 1n;

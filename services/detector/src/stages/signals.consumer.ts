@@ -22,13 +22,13 @@
  * for them.
  */
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { compileValidator, parseMessage, type Logger, type TopicNames } from '@downradar/common';
-import { SignalEvent, type DlqRecord, type ScoreEvent, type TrendEvent } from '../../../../schemas/events/index';
+import { readSignalMessage, type Logger, type TopicNames } from '@downradar/common';
+import type { DlqRecord, ScoreEvent, TrendEvent } from '../../../../schemas/events/index';
 import { assembleEntries, entriesUnder, type CheckpointDiff } from './checkpoint';
 import type { DetectorConfig } from '../core/config';
 import type { HashtagLookup, ServiceInfoLookup } from '../core/facts';
 import type { DetectorMetrics } from '../metrics';
-import { PartitionScorer, type AdvanceResult, type IngestResult, type SignalCheck } from './partition-scorer';
+import { PartitionScorer, type AdvanceResult, type IngestResult } from './partition-scorer';
 import { Serial, whileHeartbeating } from '../kafka/serial';
 import { partitionCount, readStateTopic } from '../kafka/state-topic';
 import { commitTransaction, connectTransactionalProducer, isFenced, transactionalIdFor, type TxnMessage } from '../kafka/transactions';
@@ -63,11 +63,6 @@ export interface ScoringStatus {
   partitionCount: number;
   tasks: { partition: number; nextOffset: string | null; watermark: number | null; closedUpTo: number | null; services: number }[];
 }
-
-const signalCheck: SignalCheck = (() => {
-  const check = compileValidator(SignalEvent);
-  return (raw) => parseMessage<typeof SignalEvent>(check, raw);
-})();
 
 export class ScoringStage {
   private consumer: Consumer | undefined;
@@ -256,7 +251,7 @@ export class ScoringStage {
 
   private async processBatch(task: Task, messages: KafkaMessage[]): Promise<boolean> {
     const now = Date.now();
-    const ingest = task.scorer.ingest(messages, signalCheck, now);
+    const ingest = task.scorer.ingest(messages, readSignalMessage, now);
     this.o.metrics.signalsSkipped.inc(ingest.skipped);
     if (ingest.nextOffset === undefined) return true; // all seen before
     this.trends.add(ingest.withHashtags);

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { readSignalMessage } from '@downradar/common';
 import type { SignalEvent, TrendEvent } from '../../../../schemas/events/index';
 import { assembleEntries, entriesUnder, type StateRecord } from './checkpoint';
 import { resolveDetectorConfig } from '../core/config';
 import { hash53 } from '../core/dedupe';
 import { createDetector } from '../core/detector';
 import { generateTraffic } from '../testing/simulate';
-import { PartitionScorer, type SignalCheck } from './partition-scorer';
+import { PartitionScorer, type SignalRead } from './partition-scorer';
 import { TrendTracker } from './trend-tracker';
 
 const config = resolveDetectorConfig({ idleTimeoutMs: 0 });
-const check: SignalCheck = (raw) => ({ ok: true, value: JSON.parse(String(raw)) as SignalEvent });
+const check: SignalRead = readSignalMessage;
 const hashtagInfo = (tag: string) => (tag === 'facebookdown' ? { serviceId: 'facebook', outage: true } : undefined);
 const onset = Date.UTC(2021, 9, 4, 15, 40);
 

@@ -46,23 +46,8 @@ export async function produceSignals(kafka: Kafka, topic: string, signals: reado
 }
 
 /** Committed offsets of the group on `topic`, and how far they are from the end (0 = all consumed). */
-export async function groupLag(kafka: Kafka, groupId: string, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
-    const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset === '-1' ? '0' : p.offset)]));
-    let lag = 0n;
-    for (const e of ends) {
-      const c = done.get(e.partition) ?? 0n;
-      // The end of a topic written without transactions is its high watermark.
-      if (BigInt(e.high) > c) lag += BigInt(e.high) - c;
-    }
-    return Number(lag);
-  } finally {
-    await admin.disconnect();
-  }
-}
+/** How far a group is behind on a topic (moved to the common test helpers; kept here for the detector's tests and the drills). */
+export { groupLag } from '@downradar/common/testing';
 
 /** The services of the catalog with their prior rates, and an outage profile for some of them. */
 export function catalogTraffic(opts: {

@@ -1,0 +1,95 @@
+/**
+ * Closed-loop HTTP load for the write-path benchmarks: `concurrency` keep-alive connections, each
+ * sending its next request as soon as the previous one was answered.
+ */
+import http from 'node:http';
+
+export interface Answer {
+  status: number;
+  ms: number;
+  body: string;
+}
+
+export function createPoster(port: number, concurrency: number, headers: Record<string, string> = {}) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  function post(path: string, body: string, contentType: string): Promise<Answer> {
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port, path, method: 'POST', agent, headers: { ...headers, 'content-type': contentType, 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started, body: text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+  return { post, close: () => agent.destroy() };
+}
+
+export interface SingleLoadResult {
+  perS: number;
+  p50: number;
+  p99: number;
+  notAccepted: number;
+  firstBad?: string;
+}
+
+/** `n` single JSON POSTs over `concurrency` connections; latency per request. */
+export async function singleLoad(o: { port: number; path: string; n: number; concurrency: number; body: (i: number) => string; headers?: Record<string, string> }): Promise<SingleLoadResult> {
+  const poster = createPoster(o.port, o.concurrency, o.headers);
+  let next = 0;
+  const latencies: number[] = [];
+  let notAccepted = 0;
+  let firstBad: string | undefined;
+  const started = performance.now();
+  try {
+    await Promise.all(
+      Array.from({ length: o.concurrency }, async () => {
+        while (next < o.n) {
+          const i = next++;
+          const r = await poster.post(o.path, o.body(i), 'application/json');
+          if (r.status !== 202) {
+            notAccepted++;
+            firstBad ??= `${r.status} ${r.body.slice(0, 300)}`;
+          }
+          latencies.push(r.ms);
+        }
+      }),
+    );
+  } finally {
+    poster.close();
+  }
+  const secs = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    perS: o.n / secs,
+    p50: latencies[Math.floor(latencies.length * 0.5)]!,
+    p99: latencies[Math.floor(latencies.length * 0.99)]!,
+    notAccepted,
+    ...(firstBad ? { firstBad } : {}),
+  };
+}
+
+/** NDJSON bodies, `inFlight` at a time; every answer must be a 202. */
+export async function batchLoad(o: { port: number; path: string; bodies: string[]; inFlight: number; headers?: Record<string, string> }): Promise<{ seconds: number }> {
+  const poster = createPoster(o.port, o.inFlight, o.headers);
+  let next = 0;
+  const started = performance.now();
+  try {
+    await Promise.all(
+      Array.from({ length: o.inFlight }, async () => {
+        while (next < o.bodies.length) {
+          const r = await poster.post(o.path, o.bodies[next++]!, 'application/x-ndjson');
+          if (r.status !== 202) throw new Error(`batch answered ${r.status}: ${r.body.slice(0, 300)}`);
+        }
+      }),
+    );
+  } finally {
+    poster.close();
+  }
+  return { seconds: (performance.now() - started) / 1000 };
+}

@@ -1,0 +1,83 @@
+/**
+ * The best case for kafkajs on this broker, as a process of its own (a benchmark peer):
+ *
+ *   node --import tsx bench/lib/kafkajs-peer.ts <brokers> <file> <batch> <in-flight> [<slice> <slices>]
+ *
+ * <file> holds one message per line, "topic<TAB>key<TAB>value". The messages are built once before
+ * the clock starts (no serialisation is timed, only kafkajs and the broker). Producer: acks=all and
+ * idempotent, as downradar's (a retry never writes twice); <batch> messages per sendBatch, spread
+ * over their topics and partitions by key; <in-flight> such producers, each with its own
+ * connection, sending at once (an idempotent kafkajs producer allows one request in flight per
+ * connection, so more in flight means more producers). <slice>/<slices> takes every slices-th block
+ * of 1,000 lines starting at block <slice>, for several processes splitting one file (blocks keep
+ * the mix of topics of the file).
+ *
+ * Prints "ready" once connected, waits for a line on stdin (so that several processes start
+ * together), sends everything, then prints {"messages", "startedAt", "endedAt" (epoch ms), "cpuUs"
+ * (this process's CPU while sending)} and exits.
+ */
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
+
+const [brokers, file, batchArg, inFlightArg, sliceArg, slicesArg] = process.argv.slice(2);
+if (!brokers || !file) {
+  console.error('usage: kafkajs-peer.ts <brokers> <file> <batch> <in-flight> [<slice> <slices>]');
+  process.exit(2);
+}
+const batch = Number(batchArg ?? 5000);
+const inFlight = Number(inFlightArg ?? 1);
+const slice = Number(sliceArg ?? 0);
+const slices = Number(slicesArg ?? 1);
+
+const byTopic = new Map<string, Message[]>();
+let total = 0;
+readFileSync(file, 'utf8')
+  .split('\n')
+  .forEach((line, i) => {
+    if (line === '' || Math.floor(i / 1000) % slices !== slice) return;
+    const a = line.indexOf('\t');
+    const b = line.indexOf('\t', a + 1);
+    const topic = line.slice(0, a);
+    let list = byTopic.get(topic);
+    if (!list) byTopic.set(topic, (list = []));
+    list.push({ key: line.slice(a + 1, b), value: line.slice(b + 1) });
+    total++;
+  });
+
+// The same order of topics as ingest sends them: each request carries its share of every topic.
+const requests: { topic: string; messages: Message[] }[][] = [];
+const topics = [...byTopic.keys()];
+const per = Math.max(1, Math.round(batch / topics.length));
+for (let i = 0; ; i += per) {
+  const parts = topics.map((topic) => ({ topic, messages: byTopic.get(topic)!.slice(i, i + per) })).filter((p) => p.messages.length > 0);
+  if (parts.length === 0) break;
+  requests.push(parts);
+}
+
+const kafka = new Kafka({ clientId: 'bench-kafkajs-peer', brokers: brokers.split(','), logLevel: logLevel.ERROR });
+const producers = Array.from({ length: inFlight }, () =>
+  kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner }),
+);
+await Promise.all(producers.map((p) => p.connect()));
+console.log('ready');
+const lines = createInterface({ input: process.stdin });
+await new Promise<void>((resolve) => lines.once('line', () => resolve()));
+
+const startedAt = Date.now();
+const cpu0 = process.cpuUsage();
+let next = 0;
+await Promise.all(
+  producers.map(async (p) => {
+    while (next < requests.length) {
+      const topicMessages = requests[next++]!;
+      await p.sendBatch({ acks: -1, topicMessages });
+    }
+  }),
+);
+const endedAt = Date.now();
+const cpu = process.cpuUsage(cpu0);
+console.log(JSON.stringify({ messages: total, startedAt, endedAt, cpuUs: cpu.user + cpu.system }));
+await Promise.all(producers.map((p) => p.disconnect()));
+lines.close();
+process.exit(0);

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { BinaryWriter, rowBinaryEncoder, rowBinaryInsertQuery, type RowLayout } from './row-binary';
+
+const hex = (b: Buffer) => b.toString('hex');
+
+describe('RowBinary', () => {
+  it('writes unsigned LEB128 lengths: 1 byte below 128, 2 from 128, 3 from 16384', () => {
+    for (const [n, expected] of [[0, '00'], [127, '7f'], [128, '8001'], [300, 'ac02'], [16_383, 'ff7f'], [16_384, '808001']] as const) {
+      const w = new BinaryWriter(1);
+      w.varUInt(n);
+      expect(hex(w.take()), String(n)).toBe(expected);
+    }
+  });
+
+  it('writes strings as UTF-8 bytes after their byte length (not their UTF-16 length)', () => {
+    const w = new BinaryWriter(1);
+    w.string('');
+    w.string('ab');
+    w.string('é€');
+    expect(hex(w.take())).toBe('00' + '02' + '6162' + '05' + 'c3a9e282ac');
+  });
+
+  it('writes a string longer than 127 bytes with a two-byte length, growing the buffer', () => {
+    const s = 'x'.repeat(200);
+    const w = new BinaryWriter(16);
+    w.string(s);
+    const b = w.take();
+    expect(b.length).toBe(202);
+    expect(hex(b.subarray(0, 2))).toBe('c801');
+    expect(b.subarray(2).toString()).toBe(s);
+  });
+
+  it('writes little-endian integers and floats; UInt64 is exact up to 2^53', () => {
+    const w = new BinaryWriter(4);
+    w.uint8(255);
+    w.uint32(0x01020304);
+    w.uint64(1_633_362_240_123);
+    w.uint64(2 ** 53 - 1);
+    w.float32(0.5);
+    w.float64(-2);
+    const b = w.take();
+    expect(b.readUInt8(0)).toBe(255);
+    expect(b.readUInt32LE(1)).toBe(0x01020304);
+    expect(b.readBigUInt64LE(5)).toBe(1_633_362_240_123n);
+    expect(b.readBigUInt64LE(13)).toBe(2n ** 53n - 1n);
+    expect(b.readFloatLE(21)).toBe(0.5);
+    expect(b.readDoubleLE(25)).toBe(-2);
+    expect(b.length).toBe(33);
+  });
+
+  it('encodes a row in layout order: arrays with a count, Nullable with a null flag', () => {
+    interface R { a: string; b: number[]; c: number | null; d: number | null; e: number }
+    const layout: RowLayout<R> = [['a', 'String'], ['b', 'Array(UInt32)'], ['c', 'Nullable(DateTime)'], ['d', 'Nullable(UInt8)'], ['e', 'UInt8']];
+    const put = rowBinaryEncoder(layout);
+    const w = new BinaryWriter(8);
+    put(w, { e: 7, d: 1, c: null, b: [1, 2], a: 'x' });
+    expect(hex(w.take())).toBe('0178' + '02' + '01000000' + '02000000' + '01' + '0001' + '07');
+    expect(rowBinaryInsertQuery('db.t', layout)).toBe('INSERT INTO db.t (a, b, c, d, e) FORMAT RowBinary');
+  });
+
+  it('refuses a type it cannot write', () => {
+    expect(() => rowBinaryEncoder([['a', 'Decimal(9,2)' as never]])).toThrow(/unsupported/);
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * Messages of the signals topic. A value is either one SignalEvent (a JSON object, what producers
+ * outside ingest write: tests, tools, the replay's Kafka target) or a SignalBatch: a JSON array of
+ * SignalEvents of ONE service, keyed by that service id (what ingest writes for a request that
+ * makes several signals of a service).
+ *
+ * Why batches: what the detector and the sink pay per Kafka record (kafkajs decoding the record,
+ * its offset, its key, the garbage that makes) costs several times the JSON of a signal; a batch
+ * of 50 signals pays it once. One service per batch keeps the partitioning contract: a service's
+ * signals all land on the partition of its id, so one partition's detector sees every signal of
+ * the services it scores. Consumers read a message once (readSignalMessage) and validate each
+ * element against the SignalEvent schema; a bad element is a dead letter of its own.
+ */
+import { SignalEvent } from '../../../../schemas/events/index';
+import { compileValidator, type Checked } from '../validate';
+import type { OutMessage } from './producer';
+
+/**
+ * Most characters of one batch message. kafkajs writes one record batch per partition and
+ * request and the broker refuses record batches over 1 MiB, so a message stays well below it
+ * (the producer then fits several in one request).
+ */
+export const MAX_SIGNAL_BATCH_CHARS = 128 * 1024;
+
+/**
+ * The messages for these signals: one per service (in the order services first appear), a JSON
+ * array when the service has several signals, the plain object when it has one; a service with
+ * more than MAX_SIGNAL_BATCH_CHARS of signals gets several arrays.
+ */
+export function signalMessages(topic: string, signals: readonly SignalEvent[], maxChars = MAX_SIGNAL_BATCH_CHARS): OutMessage[] {
+  if (signals.length === 1) return [{ topic, key: signals[0]!.serviceId, value: JSON.stringify(signals[0]) }];
+  const byService = new Map<string, string[]>();
+  for (const s of signals) {
+    let list = byService.get(s.serviceId);
+    if (!list) byService.set(s.serviceId, (list = []));
+    list.push(JSON.stringify(s));
+  }
+  const out: OutMessage[] = [];
+  for (const [serviceId, jsons] of byService) {
+    if (jsons.length === 1) {
+      out.push({ topic, key: serviceId, value: jsons[0]! });
+      continue;
+    }
+    let part: string[] = [];
+    let chars = 2;
+    const flush = () => {
+      if (part.length === 0) return;
+      out.push({ topic, key: serviceId, value: part.length === 1 ? part[0]! : `[${part.join(',')}]` });
+      part = [];
+      chars = 2;
+    };
+    for (const j of jsons) {
+      if (part.length > 0 && chars + j.length + 1 > maxChars) flush();
+      part.push(j);
+      chars += j.length + 1;
+    }
+    flush();
+  }
+  return out;
+}
+
+export type SignalMessage =
+  /** `batch`: the value was an array (elements are named by their index in dead letters). `raw`: the parsed elements, for dead letters. */
+  | { ok: true; batch: boolean; items: Checked<SignalEvent>[]; raw: unknown[] }
+  /** Not JSON, empty, or neither an object nor a non-empty array. */
+  | { ok: false; field: string; reason: string };
+
+const checkSignal = compileValidator(SignalEvent);
+
+/** Parse a signals message once and check every signal in it. Never throws. */
+export function readSignalMessage(value: Buffer | string | null): SignalMessage {
+  if (value === null) return { ok: false, field: '(message)', reason: 'empty message value' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
+  } catch (err) {
+    return { ok: false, field: '(message)', reason: `not JSON: ${(err as Error).message}` };
+  }
+  if (!Array.isArray(parsed)) return { ok: true, batch: false, items: [checkSignal(parsed)], raw: [parsed] };
+  if (parsed.length === 0) return { ok: false, field: '(message)', reason: 'is an empty batch (a SignalBatch has at least one signal)' };
+  const items = new Array<Checked<SignalEvent>>(parsed.length);
+  let service: string | undefined;
+  for (let i = 0; i < parsed.length; i++) {
+    const item = checkSignal(parsed[i]);
+    if (item.ok) {
+      service ??= item.value.serviceId;
+      // A batch of several services would put some of them on another service's partition.
+      if (item.value.serviceId !== service) {
+        items[i] = { ok: false, field: 'serviceId', reason: `is not ${service}, the service of the batch (a batch holds the signals of one service)` };
+        continue;
+      }
+    }
+    items[i] = item;
+  }
+  return { ok: true, batch: true, items, raw: parsed };
+}
