@@ -159,6 +159,34 @@ function buildCueLexicon(): Map<string, LexiconEntry[]> {
 
 const CUE_LEXICON = buildCueLexicon();
 
+/**
+ * The same entries by their first two keys: romanised Hindi's spellings give some first words
+ * (chal, kaam, signal) dozens of phrases, and every word of every post is looked up twice (votes
+ * and cues); the second key narrows each lookup to the few phrases that can still match.
+ */
+interface FirstKeyEntries {
+  /** Phrases of one word. */
+  readonly single: readonly LexiconEntry[];
+  readonly bySecond: ReadonlyMap<string, readonly LexiconEntry[]>;
+  /** Some phrase may read particles between its first and second word. */
+  readonly particles: boolean;
+}
+const CUE_INDEX: ReadonlyMap<string, FirstKeyEntries> = new Map(
+  [...CUE_LEXICON].map(([first, entries]) => {
+    const bySecond = new Map<string, LexiconEntry[]>();
+    for (const e of entries) {
+      if (e.keys.length < 2) continue;
+      const list = bySecond.get(e.keys[1]!) ?? [];
+      list.push(e);
+      bySecond.set(e.keys[1]!, list);
+    }
+    return [first, { single: entries.filter((e) => e.keys.length === 1), bySecond, particles: entries.some((e) => e.particles !== undefined) }];
+  }),
+);
+/** Each entry's place in its first key's list (longest first), to try candidates in that order. */
+const ENTRY_ORDER: ReadonlyMap<LexiconEntry, number> = new Map([...CUE_LEXICON.values()].flatMap((list) => list.map((e, k) => [e, k] as const)));
+const byEntryOrder = (a: LexiconEntry, b: LexiconEntry) => ENTRY_ORDER.get(a)! - ENTRY_ORDER.get(b)!;
+
 /** Every single word the lexicon knows: such words are never fuzzy-matched to a service name. */
 export const CUE_VOCABULARY: ReadonlySet<string> = new Set([...CUE_LEXICON.values()].flat().flatMap((e) => e.keys).concat(['down']));
 
@@ -481,16 +509,29 @@ interface EntryMatch {
 /** At most this many particles between two words of a phrase. */
 const MAX_PARTICLES_BETWEEN = 2;
 
+/** The entries that may match at token i: those whose second key is the next word (or the word after particles), then the one-word ones. */
+function candidatesAt(index: FirstKeyEntries, tokens: readonly Token[], i: number): readonly LexiconEntry[] {
+  const next = tokens[i + 1];
+  const direct = next === undefined ? undefined : index.bySecond.get(next.key);
+  if (!index.particles) return direct === undefined ? index.single : [...direct, ...index.single];
+  const found = new Set<LexiconEntry>(direct ?? []);
+  for (let t = i + 1; t <= i + MAX_PARTICLES_BETWEEN && PARTICLE_WORDS.has(tokens[t]?.key ?? ''); t++) {
+    for (const e of index.bySecond.get(tokens[t + 1]?.key ?? '') ?? []) found.add(e);
+  }
+  if (found.size === 0) return index.single;
+  return [...[...found].sort(byEntryOrder), ...index.single];
+}
+
 function matchEntry(tokens: readonly Token[], i: number, skip: Uint8Array): EntryMatch | undefined {
   let first = tokens[i]!.key;
-  let candidates = CUE_LEXICON.get(first);
-  if (!candidates) {
+  let index = CUE_INDEX.get(first);
+  if (!index) {
     const bare = withoutConjunction(first);
-    candidates = bare === undefined ? undefined : CUE_LEXICON.get(bare);
-    if (!candidates) return undefined;
+    index = bare === undefined ? undefined : CUE_INDEX.get(bare);
+    if (!index) return undefined;
     first = bare!;
   }
-  for (const entry of candidates) {
+  for (const entry of candidatesAt(index, tokens, i)) {
     let ok = true;
     let t = i;
     for (let k = 0; k < entry.keys.length; k++, t++) {
