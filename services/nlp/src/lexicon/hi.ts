@@ -34,6 +34,15 @@ const ROMANISED_VERBS = [
   'sync', 'start', 'submit', 'verify', 'stream', 'post', 'search', 'update', 'install', 'receive', 'delete',
 ];
 
+/**
+ * English failure verbs made Hindi with the light verbs "ho" (become) and "kar" (do): "crash ho
+ * raha", "logout kar diya", "call drop ho rahi". Each verb with each light verb, in the present
+ * progressive, the perfective and the habitual; `variants` add the genders and spellings.
+ */
+const FAILURE_LOANS = ['crash', 'hang', 'logout', 'log out', 'drop', 'disconnect', 'buffer', 'freeze', 'stuck', 'lag', 'timeout', 'time out', 'fail'];
+const LIGHT_VERB_FORMS = ['ho raha', 'ho gaya', 'ho jata', 'kar raha', 'kar deta', 'kar diya'];
+const FAILURE_LOAN_PHRASES = FAILURE_LOANS.flatMap((verb) => LIGHT_VERB_FORMS.map((form) => `${verb} ${form}`));
+
 export const hi: LanguageLexicon = {
   language: 'hi',
   countries: ['IN'],
@@ -54,6 +63,7 @@ export const hi: LanguageLexicon = {
     'error aa raha', 'network gayab', 'ruk raha', 'ruk ja raha', 'ruk jata', 'baar baar ruk', 'call kat raha', 'call kat jata',
     'baar baar kat', 'logout ho jata', 'logout ho raha', 'logout kar deta', 'net gaya', 'network gaya', 'server gaya',
     'signal gaya', 'phir se gaya', 'gaya hua hai', 'atak atak ke chal raha', 'bekaar chal raha', 'bakwas chal raha',
+    ...FAILURE_LOAN_PHRASES,
     // "When will it be fixed?" is asked of what is broken now.
     'kab tak theek hoga', 'kab theek hoga', 'kab tak sahi hoga', 'kab sahi hoga', 'kab tak chalu hoga', 'kab chalu hoga',
     'kab aayega', 'kab tak aayega', 'kab chalega',
