@@ -167,6 +167,7 @@ const CUE_LEXICON = buildCueLexicon();
 interface FirstKeyEntries {
   /** Phrases of one word. */
   readonly single: readonly LexiconEntry[];
+  /** By second key: the phrases with that second key, then the phrases of one word (built once, read without copying). */
   readonly bySecond: ReadonlyMap<string, readonly LexiconEntry[]>;
   /** Some phrase may read particles between its first and second word. */
   readonly particles: boolean;
@@ -180,7 +181,9 @@ const CUE_INDEX: ReadonlyMap<string, FirstKeyEntries> = new Map(
       list.push(e);
       bySecond.set(e.keys[1]!, list);
     }
-    return [first, { single: entries.filter((e) => e.keys.length === 1), bySecond, particles: entries.some((e) => e.particles !== undefined) }];
+    const single = entries.filter((e) => e.keys.length === 1);
+    for (const [second, list] of bySecond) bySecond.set(second, [...list, ...single]);
+    return [first, { single, bySecond, particles: entries.some((e) => e.particles !== undefined) }];
   }),
 );
 /** Each entry's place in its first key's list (longest first), to try candidates in that order. */
@@ -350,6 +353,8 @@ const FUTURE_ENDINGS: ReadonlyArray<{ ending: string; language: LanguageCode }> 
 );
 /** After a quoted text, the words that say an app shows it ("'session expired' aa raha"). */
 const SHOWN_VERBS = wordsOf('shownVerbs');
+/** Only posts in these languages are searched for quotes: most posts have an apostrophe, few a shown quote. */
+const SHOWN_VERB_LANGUAGES: readonly LanguageCode[] = LEXICONS.filter((l) => (l.shownVerbs ?? []).length > 0).map((l) => l.language);
 
 interface LanguagePhrase {
   readonly keys: readonly string[];
@@ -513,10 +518,12 @@ const MAX_PARTICLES_BETWEEN = 2;
 function candidatesAt(index: FirstKeyEntries, tokens: readonly Token[], i: number): readonly LexiconEntry[] {
   const next = tokens[i + 1];
   const direct = next === undefined ? undefined : index.bySecond.get(next.key);
-  if (!index.particles) return direct === undefined ? index.single : [...direct, ...index.single];
-  const found = new Set<LexiconEntry>(direct ?? []);
+  if (!index.particles || next === undefined || !PARTICLE_WORDS.has(next.key)) return direct ?? index.single;
+  // "chal hi nahi raha": the second word may stand after particles.
+  const found = new Set<LexiconEntry>();
+  for (const e of direct ?? []) if (e.keys.length > 1) found.add(e);
   for (let t = i + 1; t <= i + MAX_PARTICLES_BETWEEN && PARTICLE_WORDS.has(tokens[t]?.key ?? ''); t++) {
-    for (const e of index.bySecond.get(tokens[t + 1]?.key ?? '') ?? []) found.add(e);
+    for (const e of index.bySecond.get(tokens[t + 1]?.key ?? '') ?? []) if (e.keys.length > 1) found.add(e);
   }
   if (found.size === 0) return index.single;
   return [...[...found].sort(byEntryOrder), ...index.single];
@@ -648,7 +655,8 @@ interface ClauseContext {
 export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uint8Array(tokens.length), options: CueOptions = {}): CueAnalysis {
   const languagesAllowed = options.languages;
   const asksPlainly = languagesAllowed !== undefined && [...languagesAllowed].some((l) => UNINVERTED_QUESTION_LANGUAGES.has(l));
-  const quotes = options.text !== undefined && /['"“‘«]/.test(options.text) ? shownQuotes(options.text, languagesAllowed) : [];
+  const quotes =
+    options.text !== undefined && inLanguages(languagesAllowed, SHOWN_VERB_LANGUAGES) && /['"“‘«]/.test(options.text) ? shownQuotes(options.text, languagesAllowed) : [];
   const consumed = new Uint8Array(tokens.length);
   const clauseOf = new Int32Array(tokens.length);
   const clauses: Clause[] = [];
@@ -885,9 +893,13 @@ function addLingeringCue(
   languages: ReadonlySet<LanguageCode> | undefined,
 ): void {
   if (LINGERING.size === 0) return;
+  // Most clauses have no word of endless time: one look per word, nothing allocated.
+  let first = start;
+  while (first < end && !ENDLESS.has(tokens[first]!.key)) first++;
+  if (first === end) return;
   const word = (k: number) => k >= start && k < end && !skip[k] && isWordLike(tokens[k]);
   let endless = false;
-  for (let k = start; k < end && !endless; k++) endless = ENDLESS.has(tokens[k]!.key) && phraseAt(ENDLESS, tokens, k, end, word, languages) > 0;
+  for (let k = first; k < end && !endless; k++) endless = ENDLESS.has(tokens[k]!.key) && phraseAt(ENDLESS, tokens, k, end, word, languages) > 0;
   if (!endless) return;
   const free = (k: number) => isFree(tokens, k, start, end, skip, consumed);
   for (let i = start; i < end; i++) {
