@@ -16,6 +16,7 @@
  *                          was closed (computedAt of the last score of that window). p99 per run.
  *  alert_latency_metric_p99_ms  the same from the service's own detector_alert_latency_ms
  *                          histogram (window close to the COMMIT of the alert; bucket upper bound).
+ * DOWNRADAR_BENCH_DETECTOR_PROCESSES sets the detector's DOWNRADAR_DETECTOR_PROCESSES (default 1).
  * Every figure is the median of DOWNRADAR_BENCH_RUNS runs (default 3).
  */
 import type { ChildProcess } from 'node:child_process';
@@ -33,6 +34,8 @@ const N = Number(process.env.DOWNRADAR_BENCH_DETECTOR_SIGNALS ?? 500_000);
 const RUNS = Number(process.env.DOWNRADAR_BENCH_RUNS ?? 3);
 const PARTITIONS = Number(process.env.DOWNRADAR_BENCH_PARTITIONS ?? 6);
 const PORT = Number(process.env.DOWNRADAR_BENCH_DETECTOR_PORT ?? process.env.DOWNRADAR_DETECTOR_PORT ?? 18_084);
+/** DOWNRADAR_DETECTOR_PROCESSES of the detector under test (both cores: 2). */
+const PROCESSES = process.env.DOWNRADAR_BENCH_DETECTOR_PROCESSES;
 const BROKERS = (process.env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const kafka = createKafka({ brokers: BROKERS, clientId: 'bench-detector' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -49,6 +52,7 @@ const serviceEnv = (prefix: string): NodeJS.ProcessEnv => ({
   DOWNRADAR_DETECTOR_EMPTY_PARTITION_IDLE_MS: '2000',
   DOWNRADAR_DETECTOR_SESSION_TIMEOUT_MS: '10000',
   DOWNRADAR_LOG_LEVEL: 'warn',
+  ...(PROCESSES ? { DOWNRADAR_DETECTOR_PROCESSES: PROCESSES } : {}),
 });
 
 async function produce(topic: string, signals: readonly SignalEvent[]): Promise<void> {
@@ -271,6 +275,8 @@ async function main(): Promise<void> {
     java_consume_per_s: Math.round(median(e2e.map((x) => x.javaPerS))),
     kcat_consume_per_s: Math.round(median(e2e.map((x) => x.kcatPerS))),
     e2e_steady_to_java_consume_ratio: ratio(median(e2e.map((x) => x.steadyPerS)), median(e2e.map((x) => x.javaPerS))),
+    e2e_to_java_consume_ratio: ratio(median(e2e.map((x) => x.perS)), median(e2e.map((x) => x.javaPerS))),
+    detector_processes: Number(PROCESSES ?? 1),
     detector_peak_rss_mb: Math.max(...e2e.map((x) => x.peakRssMb)),
     load_avg_1m: median(e2e.map((x) => x.load)),
     runs: RUNS,

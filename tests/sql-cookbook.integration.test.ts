@@ -231,6 +231,27 @@ const dlq = [
   { id: 'ingest:late-1', at: ts('15:50'), at_ms: ts('15:50') * 1000, origin: 'POST /v1/reports (ingest)', code: 'LATE_EVENT', reason: 'at is more than 7 days back', payload: '{}' },
 ];
 
+// Official status (services/sources): GitHub's page said operational while its users reported it
+// down from 15:50, and admitted a major outage at 15:53; WhatsApp's feed posted at 15:58, 15 minutes
+// after the Meta incident was detected (15:43). Probes: facebook.com stopped resolving at 15:40.
+const githubScores = [0, 1, 2, 3, 4].map((i) => scoreRow('github', ts('15:50') + i * 60, 40, 'danger'));
+function officialRow(id: string, service: string, kind: string, status: string, at: number, title: string): object {
+  return {
+    id, service_id: service, source: 'statuspage', kind, status, provider_status: status, at, at_ms: at * 1000, observed_at: at + 30, observed_at_ms: (at + 30) * 1000,
+    incident_id: '', incident_status: '', component_id: '', component_name: '', title, body: '', url: 'https://status.example/' + id,
+  };
+}
+const officialRows = [
+  officialRow('gh-p0', 'github', 'page', 'operational', ts('09:00'), 'overall: operational'),
+  officialRow('gh-p1', 'github', 'page', 'major_outage', ts('15:53'), 'overall: major_outage'),
+  officialRow('gh-i1', 'github', 'incident', 'major_outage', ts('15:53'), 'Git operations unavailable'),
+  officialRow('wa-i1', 'whatsapp', 'incident', 'unknown', ts('15:58'), 'Some users cannot send messages'),
+];
+const probeRows = [0, 1, 2].flatMap((i) => [
+  { id: `fb-dns-${i}`, service_id: 'facebook', kind: 'dns', target: 'facebook.com', at: ts('15:40') + i * 60, at_ms: (ts('15:40') + i * 60) * 1000, ok: 0, outcome: 'servfail', latency_ms: 20, dns_ms: 20, connect_ms: null, tls_ms: null, first_byte_ms: null, http_status: 0, address: '', error: 'ESERVFAIL', vantage: 'fixture' },
+  { id: `gh-https-${i}`, service_id: 'github', kind: 'https', target: 'github.com', at: ts('15:40') + i * 60, at_ms: (ts('15:40') + i * 60) * 1000, ok: 1, outcome: 'ok', latency_ms: 90, dns_ms: 3, connect_ms: 10, tls_ms: 30, first_byte_ms: 40, http_status: 200, address: '140.82.0.1', error: '', vantage: 'fixture' },
+]);
+
 async function insert(table: string, values: object[]): Promise<void> {
   await ch.insert({ table: `${db}.${table}`, values, format: 'JSONEachRow' });
 }
@@ -247,6 +268,10 @@ beforeAll(async () => {
   await insert('incident_events', incidentEvents.slice(0, 1));
   await insert('trends', trends);
   await insert('dlq', dlq);
+  await insert('scores', githubScores);
+  await insert('official_status', officialRows);
+  await insert('official_status', officialRows.slice(0, 1)); // a poller restart re-sends: deduped by id
+  await insert('probe_results', probeRows);
   analyst = await createSqlTestUser({ databases: [db] });
 });
 
@@ -381,6 +406,20 @@ describe('docs/sql-cookbook.md', () => {
   it('18: distinct reporters and reports for whatsapp', () => {
     const wa = reports.filter((r) => r.service_id === 'whatsapp');
     expect(rowsOf(18)).toEqual([{ reporters: String(new Set(wa.map((r) => r.reporter_hash)).size), reports: String(wa.length) }]);
+  });
+
+  it('19: the provider acknowledged 15 minutes after our detection', () => {
+    expect(rowsOf(19)).toEqual([
+      { incident_id: META, service_id: 'whatsapp', detected_at: fmt(ts('15:43')), acknowledged_at: fmt(ts('15:58')), ack_after_detection_s: '900', first_official_title: 'Some users cannot send messages' },
+    ]);
+  });
+
+  it('20: github was reported down for three minutes while its page said operational', () => {
+    expect(rowsOf(20)).toEqual([{ service_id: 'github', first_minute: fmt(ts('15:50')), last_minute: fmt(ts('15:53')), danger_minutes: '3' }]);
+  });
+
+  it('21: failed probes by service and outcome', () => {
+    expect(rowsOf(21)).toEqual([{ service_id: 'facebook', kind: 'dns', outcome: 'servfail', probes: '3', first_seen: fmt(ts('15:40')), last_seen: fmt(ts('15:42')) }]);
   });
 
   it('the analyst profile cannot INSERT or DROP (Code 164)', () => {

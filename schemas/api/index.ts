@@ -4,7 +4,7 @@
  * types the dashboard imports. Times are epoch milliseconds (UTC).
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { IncidentEvent, IncidentService, LevelSchema, ProblemCategorySchema, SLUG_PATTERN } from '../events/index';
+import { IncidentEvent, IncidentService, LevelSchema, OFFICIAL_STATUSES, ProblemCategorySchema, SLUG_PATTERN } from '../events/index';
 
 const Ms = Type.Integer({ minimum: 0, description: 'epoch milliseconds, UTC' });
 const Slug = Type.String({ pattern: SLUG_PATTERN });
@@ -257,3 +257,66 @@ export type ScoreCatchup = Static<typeof ScoreCatchup>;
  *   ping      { at } every 15 s (keeps proxies from closing the stream)
  */
 export const STREAM_EVENTS = ['score', 'catchup', 'incident', 'trend', 'ping'] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Official status and probes (services/sources): the evidence beside the crowd curve.
+
+const OfficialStatusValue = Type.Union(OFFICIAL_STATUSES.map((s) => Type.Literal(s)));
+
+export const OfficialEntry = Type.Object({
+  at: Ms,
+  kind: Type.Union([Type.Literal('page'), Type.Literal('component'), Type.Literal('incident')]),
+  status: OfficialStatusValue,
+  providerStatus: Type.String(),
+  title: Type.String(),
+  url: Type.String(),
+  incidentId: Type.Union([Type.String(), Type.Null()]),
+  componentName: Type.Union([Type.String(), Type.Null()]),
+});
+export type OfficialEntry = Static<typeof OfficialEntry>;
+
+export const OfficialResponse = Type.Object({
+  serviceId: Slug,
+  /** Where the provider publishes its status (schemas/catalog/sources.json); null when none is known. */
+  source: Type.Union([Type.Object({ kind: Type.String(), url: Type.String() }), Type.Null()]),
+  /** The overall status the page showed when the range began (its latest `page` entry before `from`). */
+  before: Type.Union([OfficialEntry, Type.Null()]),
+  /** Everything the provider published in the range, oldest first. */
+  entries: Type.Array(OfficialEntry),
+});
+export type OfficialResponse = Static<typeof OfficialResponse>;
+
+export const ProbeMinute = Type.Object({
+  minute: Ms,
+  kind: Type.Union([Type.Literal('dns'), Type.Literal('https')]),
+  probes: Type.Integer({ minimum: 0 }),
+  failed: Type.Integer({ minimum: 0 }),
+  failures: Type.Array(Type.String(), { description: 'outcomes of the failed probes (nxdomain, servfail, tcp_reset, http_5xx, ...)' }),
+  medianLatencyMs: Type.Union([Type.Number(), Type.Null()]),
+});
+export type ProbeMinute = Static<typeof ProbeMinute>;
+
+export const ProbesResponse = Type.Object({
+  serviceId: Slug,
+  domains: Type.Array(Type.String()),
+  minutes: Type.Array(ProbeMinute),
+});
+export type ProbesResponse = Static<typeof ProbesResponse>;
+
+export const AcknowledgementResponse = Type.Object({
+  incidentId: Type.String(),
+  services: Type.Array(
+    Type.Object({
+      serviceId: Slug,
+      /** Event time at which downradar opened the incident. */
+      detectedAt: Ms,
+      /** When the provider first published something not "operational" about it. */
+      acknowledgedAt: Ms,
+      /** acknowledgedAt - detectedAt in seconds; negative when the provider spoke first. */
+      afterDetectionS: Type.Integer(),
+      title: Type.String(),
+      url: Type.String(),
+    }),
+  ),
+});
+export type AcknowledgementResponse = Static<typeof AcknowledgementResponse>;

@@ -103,8 +103,24 @@ export const PostEvent = Type.Object(
 );
 export type PostEvent = Static<typeof PostEvent>;
 
-export const SIGNAL_KINDS = ['report', 'hashtag', 'mention'] as const;
+/**
+ * report / hashtag / mention are counted; official and probe are the separate evidence of
+ * services/sources (the provider's status page, this host's DNS and HTTPS probes): the detector
+ * reads them beside the counts and never counts them (services/detector/src/core/external-evidence.ts).
+ */
+export const SIGNAL_KINDS = ['report', 'hashtag', 'mention', 'official', 'probe'] as const;
 export type SignalKind = (typeof SIGNAL_KINDS)[number];
+/** The signal kinds that are people's posts (the rest are reports and external evidence). */
+export const POST_SIGNAL_KINDS = ['hashtag', 'mention'] as const;
+
+/**
+ * A provider's status, normalised from Statuspage's component statuses and page indicator
+ * (operational, degraded_performance, partial_outage, major_outage, under_maintenance; none, minor,
+ * major, critical). `unknown`: the provider said something (an RSS item) without a severity.
+ */
+export const OFFICIAL_STATUSES = ['operational', 'degraded', 'partial_outage', 'major_outage', 'maintenance', 'unknown'] as const;
+export type OfficialStatus = (typeof OFFICIAL_STATUSES)[number];
+export const OfficialStatusSchema = Type.Union(OFFICIAL_STATUSES.map((s) => Type.Literal(s)));
 
 /** downradar.signals, keyed by serviceId: what the detector counts. */
 export const SignalEvent = Type.Object(
@@ -122,6 +138,7 @@ export const SignalEvent = Type.Object(
     reporterHash: Type.Optional(Type.String({ maxLength: 128, description: 'reporter (reports) or author (posts) hash, for the first-report-per-reporter rule' })),
     hashtags: Type.Array(Type.String({ maxLength: 140 }), { maxItems: 50, description: 'normalised (lower case, no #) hashtags of the source' }),
     evidence: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 10 })),
+    officialStatus: Type.Optional(OfficialStatusSchema),
   },
   { additionalProperties: false, $id: 'SignalEvent' },
 );
@@ -129,7 +146,9 @@ export type SignalEvent = Static<typeof SignalEvent>;
 
 /**
  * downradar.signals, keyed by serviceId, when a request made several signals of one service: those
- * signals in one message (ingest writes them so; consumers read either form). Every element is a
+ * signals in one message (consumers read either form; no producer writes batches yet: ingest sends
+ * each event on its own so that a client's retry joins that very send, see services/common
+ * signal-messages.ts). Every element is a
  * SignalEvent of the same service, the message's key.
  */
 export const SignalBatch = Type.Array(Type.Object(SignalEvent.properties, { additionalProperties: false }), {
@@ -221,6 +240,76 @@ export const TrendEvent = Type.Object(
 );
 export type TrendEvent = Static<typeof TrendEvent>;
 
+/**
+ * downradar.status, keyed by serviceId: what a provider's official status page said, one message
+ * per change seen (a component's status, the page's indicator, an incident update, a feed item).
+ * The id is made from what the provider published, so polling the same page again makes no new id.
+ */
+export const OFFICIAL_STATUS_KINDS = ['page', 'component', 'incident'] as const;
+export const OfficialStatusEvent = Type.Object(
+  {
+    id: EventId('"<serviceId>:<kind>:<hash of what the provider published>"'),
+    serviceId: Slug('catalog service id'),
+    source: Type.Union([Type.Literal('statuspage'), Type.Literal('rss'), Type.Literal('atom')]),
+    kind: Type.Union(OFFICIAL_STATUS_KINDS.map((k) => Type.Literal(k))),
+    status: OfficialStatusSchema,
+    providerStatus: Type.String({ maxLength: 64, description: 'the status as the provider wrote it: major_outage, critical, investigating, ...' }),
+    at: EpochMs('when the provider says it happened (updated_at, an update\'s created_at, a feed item\'s date)'),
+    observedAt: EpochMs('when downradar saw it'),
+    incidentId: Type.Optional(Type.String({ maxLength: 128, description: "the provider's incident id (Statuspage) or the feed item's guid" })),
+    incidentStatus: Type.Optional(Type.String({ maxLength: 64, description: 'investigating, identified, monitoring, resolved, postmortem, ...' })),
+    componentId: Type.Optional(Type.String({ maxLength: 128 })),
+    componentName: Type.Optional(Type.String({ maxLength: 200 })),
+    title: Type.String({ maxLength: 500 }),
+    body: Type.Optional(Type.String({ maxLength: 5000 })),
+    url: Type.String({ maxLength: 500, description: 'the status page, or the incident\'s link' }),
+  },
+  { additionalProperties: false, $id: 'OfficialStatusEvent' },
+);
+export type OfficialStatusEvent = Static<typeof OfficialStatusEvent>;
+
+/** What one probe saw, from this host (one vantage point). */
+export const PROBE_OUTCOMES = [
+  'ok',
+  'nxdomain',
+  'servfail',
+  'refused',
+  'dns_timeout',
+  'dns_error',
+  'tcp_refused',
+  'tcp_reset',
+  'tcp_timeout',
+  'tls_error',
+  'http_timeout',
+  'http_5xx',
+  'error',
+] as const;
+export type ProbeOutcome = (typeof PROBE_OUTCOMES)[number];
+
+/** downradar.probes, keyed by serviceId: one DNS or HTTPS probe of one of a service's domains. */
+export const ProbeResultEvent = Type.Object(
+  {
+    id: EventId('"<serviceId>:<kind>:<target>:<at>"'),
+    serviceId: Slug('catalog service id'),
+    kind: Type.Union([Type.Literal('dns'), Type.Literal('https')]),
+    target: Type.String({ minLength: 1, maxLength: 253, description: 'the domain probed' }),
+    at: EpochMs('when the probe started'),
+    ok: Type.Boolean({ description: 'resolved (dns); connected, shook hands and got an HTTP status below 500 (https)' }),
+    outcome: Type.Union(PROBE_OUTCOMES.map((o) => Type.Literal(o))),
+    latencyMs: Type.Number({ minimum: 0, description: 'whole probe, start to answer or failure' }),
+    dnsMs: Type.Optional(Type.Number({ minimum: 0 })),
+    connectMs: Type.Optional(Type.Number({ minimum: 0, description: 'TCP connect (https)' })),
+    tlsMs: Type.Optional(Type.Number({ minimum: 0, description: 'TLS handshake (https)' })),
+    firstByteMs: Type.Optional(Type.Number({ minimum: 0, description: 'request sent to status line (https)' })),
+    httpStatus: Type.Optional(Type.Integer({ minimum: 100, maximum: 599 })),
+    address: Type.Optional(Type.String({ maxLength: 64, description: 'first address resolved / connected to' })),
+    error: Type.Optional(Type.String({ maxLength: 500 })),
+    vantage: Type.String({ maxLength: 100, description: 'which host probed (DOWNRADAR_PROBE_VANTAGE)' }),
+  },
+  { additionalProperties: false, $id: 'ProbeResultEvent' },
+);
+export type ProbeResultEvent = Static<typeof ProbeResultEvent>;
+
 /** downradar.dlq: anything that could not be processed, with the reason. Nothing is dropped silently. */
 export const DlqRecord = Type.Object(
   {
@@ -246,5 +335,7 @@ export const EVENT_SCHEMAS: Record<string, TSchema> = {
   ScoreEvent,
   IncidentEvent,
   TrendEvent,
+  OfficialStatusEvent,
+  ProbeResultEvent,
   DlqRecord,
 };

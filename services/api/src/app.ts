@@ -18,6 +18,7 @@ import { healthRoutes } from './routes/health.route';
 import { servicesRoutes } from './routes/services.route';
 import { incidentsRoutes } from './routes/incidents.route';
 import { trendsRoutes } from './routes/trends.route';
+import { evidenceRoutes } from './routes/evidence.route';
 import { streamRoutes } from './routes/stream.route';
 import { docsRoutes } from './routes/docs.route';
 
@@ -127,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(servicesRoutes);
   await app.register(incidentsRoutes);
   await app.register(trendsRoutes);
+  await app.register(evidenceRoutes);
   await app.register(streamRoutes);
   await app.register(docsRoutes);
 

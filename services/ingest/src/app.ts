@@ -3,7 +3,7 @@ import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import sjson from 'secure-json-parse';
 import type { Registry } from 'prom-client';
-import { Counter, Histogram, compileValidator, presentedKey, type ApiKeyStore, type Logger, type OutMessage, type Producer, type TopicNames } from '@downradar/common';
+import { Counter, Histogram, compileValidator, joinCluster, presentedKey, serviceMetrics, serviceReport, type ApiKeyStore, type HealthReport, type Logger, type OutMessage, type Producer, type TopicNames } from '@downradar/common';
 import { PostInput, ReportInput, type PostEvent, type ReportEvent, type SignalEvent } from '../../../schemas/events/index';
 import { RecentIds } from './recent-ids';
 import { WindowLimiter } from './rate-limiter';
@@ -365,12 +365,22 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
     ),
   );
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
+  const health = (): HealthReport => ({ ok: true, status: 'ok' });
+  const ready = async (): Promise<HealthReport> => {
     const ok = await Promise.race([deps.kafkaReady().catch(() => false), new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref())]);
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'kafka unreachable' });
+    return { ok, status: ok ? 'ready' : 'kafka unreachable' };
+  };
+  // With DOWNRADAR_INGEST_PROCESSES > 1 every worker answers these for all of them (cluster.ts).
+  joinCluster({ registry: deps.registry, health, ready });
+  app.get('/healthz', async (_req, reply) => {
+    const r = await serviceReport('health', health);
+    return reply.status(r.ok ? 200 : 503).send(r);
   });
-  app.get('/metrics', async (_req, reply) => reply.type(deps.registry.contentType).send(await deps.registry.metrics()));
+  app.get('/readyz', async (_req, reply) => {
+    const r = await serviceReport('ready', ready);
+    return reply.status(r.ok ? 200 : 503).send(r);
+  });
+  app.get('/metrics', async (_req, reply) => reply.type(deps.registry.contentType).send(await serviceMetrics(deps.registry)));
 
   return app;
 }

@@ -4,6 +4,12 @@ export const ingestConfigSpec = defineConfig({
   ...baseConfig,
   ingestHost: str('address the ingest API listens on', '127.0.0.1'),
   ingestPort: int('port of the ingest API', 8081, 0, 65535),
+  ingestProcesses: int(
+    'processes of ingest sharing the port (one per core); rate limits and the recent-id memory are then per process',
+    1,
+    1,
+    64,
+  ),
   apiKeyHashes: list('SHA-256 hashes of API keys allowed on batch and post endpoints', []),
   apiKeysFile: optionalStr('file with one "name:sha256" per line (default .data/api-keys)'),
   reporterSalt: optionalStr('secret salt for hashing reporter ids (default: generated once into .data/reporter-salt)', { secret: true }),

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { CONTROL_CHARACTERS, checkEventTime, postEvent } from '@downradar/common/post-event';
 import type { PostEvent, PostInput, ReportEvent, ReportInput } from '../../../schemas/events/index';
 
 /**
@@ -23,23 +24,13 @@ export interface ReportContext {
   replay?: boolean;
 }
 
-const MAX_AHEAD_MS = 5 * 60_000;
-const MAX_BACK_MS = 7 * 86_400_000;
-
-/** Control characters other than tab and newline have no business in text fields. */
-// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's purpose
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
-
 /**
- * Event times may be at most 5 minutes ahead and 7 days back. `replay` (API-key holders replaying
- * a historical scenario, header x-downradar-replay) lifts the lower bound only.
+ * Event times may be at most 5 minutes ahead and 7 days back (the rule lives in common's
+ * post-event.ts, shared with the live sources).
  */
-export function checkTime(at: number | undefined, now: number, field: string, replay = false): StepResult<number> {
-  if (at === undefined) return { ok: true, value: now };
-  if (at > now + MAX_AHEAD_MS) return reject('TIME_IN_FUTURE', field, 'is more than 5 minutes in the future');
-  if (!replay && at < now - MAX_BACK_MS) return reject('TIME_TOO_OLD', field, 'is more than 7 days in the past (historical replays send x-downradar-replay: 1 with an API key)');
-  return { ok: true, value: at };
-}
+export const checkTime = checkEventTime;
+
+const CONTROL = CONTROL_CHARACTERS;
 
 /** A stable id for a report sent without one: a retried identical report maps to the same id. */
 export function derivedReportId(input: ReportInput, at: number): string {
@@ -73,11 +64,7 @@ export function toReportEvent(input: ReportInput, ctx: ReportContext): StepResul
 }
 
 export function toPostEvent(input: PostInput, now: number, replay = false): StepResult<PostEvent> {
-  if (CONTROL.test(input.text)) return reject('BAD_TEXT', 'text', 'contains control characters');
-  if (CONTROL.test(input.authorHash)) return reject('BAD_TEXT', 'authorHash', 'contains control characters');
-  const at = checkTime(input.at, now, 'at', replay);
-  if (!at.ok) return at;
-  return { ok: true, value: { ...input, receivedAt: now } };
+  return postEvent(input, now, replay);
 }
 
 export const newId = () => randomUUID();

@@ -309,6 +309,8 @@ describe('LAYOUTS', () => {
     scores: ['scores', { serviceId: 'facebook', windowStart: at, windowEnd: at + 60_000, count: 1, rawCount: 1, expected: 1, upper: 2, score: 0.5, level: 'ok', evidence: { problems: [], countries: [], hashtags: [], samplePostIds: [] }, computedAt: at }],
     incident_events: ['alerts', { eventId: 'i:1', incidentId: 'i', seq: 1, type: 'opened', at, emittedAt: at, level: 'warning', startedAt: at, services: [{ serviceId: 'facebook', role: 'primary', level: 'warning', peakScore: 0.9, peakCount: 3 }], summary: 's' }],
     trends: ['trends', { hashtag: 'x', windowStart: at, windowEnd: at + 60_000, count: 1, expected: 1, burst: 0.1, trending: false }],
+    official_status: ['status', { id: 'github:page:abc', serviceId: 'github', source: 'statuspage', kind: 'page', status: 'major_outage', providerStatus: 'critical', at, observedAt: at, title: 't', url: 'https://www.githubstatus.com' }],
+    probe_results: ['probes', { id: 'facebook:https:facebook.com:1', serviceId: 'facebook', kind: 'https', target: 'facebook.com', at, ok: true, outcome: 'ok', latencyMs: 80, dnsMs: 5, connectMs: 10, tlsMs: 30, firstByteMs: 35, httpStatus: 200, address: '157.240.1.35', vantage: 'here' }],
     dlq: ['dlq', { id: 'd', at, origin: 'o', code: 'X_Y', reason: 'r', payload: 'p' }],
   };
   for (const table of TABLES) {
@@ -338,5 +340,28 @@ describe('helpers', () => {
     expect(topicKeyOf(names, 't-x.alerts')).toBe('alerts');
     expect(topicKeyOf(names, 't-x.webhooks-dlq')).toBe('webhookDlq');
     expect(topicKeyOf(names, 't-x.detector-state')).toBeUndefined();
+  });
+});
+
+describe('official status and probe rows', () => {
+  it('maps an official status event, optional fields as empty strings', () => {
+    const e = { id: 'github:page:abc', serviceId: 'github', source: 'statuspage', kind: 'page', status: 'major_outage', providerStatus: 'critical', at: 1633362000500, observedAt: 1633362030000, title: 'overall: major_outage', url: 'https://www.githubstatus.com' };
+    const r = mapMessage(origin('status'), JSON.stringify(e), NOW);
+    expect(r).toEqual({
+      kind: 'row',
+      table: 'official_status',
+      row: {
+        id: e.id, service_id: 'github', source: 'statuspage', kind: 'page', status: 'major_outage', provider_status: 'critical', at: 1633362000, at_ms: 1633362000500,
+        observed_at: 1633362030, observed_at_ms: 1633362030000, incident_id: '', incident_status: '', component_id: '', component_name: '', title: e.title, body: '', url: e.url,
+      },
+    });
+    const bad = mapMessage(origin('status'), JSON.stringify({ ...e, status: 'down' }), NOW);
+    expect(bad).toMatchObject({ kind: 'dlq', record: { code: 'INVALID_MESSAGE', reason: expect.stringContaining('status') } });
+  });
+
+  it('maps a probe result, the phases it did not reach as NULL', () => {
+    const e = { id: 'facebook:dns:facebook.com:1', serviceId: 'facebook', kind: 'dns', target: 'facebook.com', at: 1633362000000, ok: false, outcome: 'servfail', latencyMs: 12.5, dnsMs: 12.5, error: 'ESERVFAIL', vantage: 'here' };
+    const r = mapMessage(origin('probes'), JSON.stringify(e), NOW);
+    expect(r).toMatchObject({ kind: 'row', table: 'probe_results', row: { ok: 0, outcome: 'servfail', dns_ms: 12.5, connect_ms: null, tls_ms: null, first_byte_ms: null, http_status: 0, address: '', error: 'ESERVFAIL' } });
   });
 });

@@ -12,18 +12,20 @@ import { compileValidator, parseMessage, readSignalMessage, type Checked, type R
 import {
   DlqRecord,
   IncidentEvent,
+  OfficialStatusEvent,
   PostEvent,
+  ProbeResultEvent,
   ReportEvent,
   ScoreEvent,
   SignalEvent,
   TrendEvent,
 } from '../../../schemas/events/index';
 
-export const TABLES = ['reports', 'posts', 'signals', 'scores', 'incident_events', 'trends', 'dlq'] as const;
+export const TABLES = ['reports', 'posts', 'signals', 'scores', 'incident_events', 'trends', 'official_status', 'probe_results', 'dlq'] as const;
 export type Table = (typeof TABLES)[number];
 
 /** Every topic the sink reads, and the table it lands in. detectorState is internal detector state. */
-export const SINK_TOPICS = ['reports', 'posts', 'signals', 'scores', 'alerts', 'trends', 'dlq', 'webhookDlq'] as const satisfies readonly TopicKey[];
+export const SINK_TOPICS = ['reports', 'posts', 'signals', 'scores', 'alerts', 'trends', 'status', 'probes', 'dlq', 'webhookDlq'] as const satisfies readonly TopicKey[];
 export type SinkTopic = (typeof SINK_TOPICS)[number];
 
 export const TOPIC_TABLE: Record<SinkTopic, Table> = {
@@ -33,6 +35,8 @@ export const TOPIC_TABLE: Record<SinkTopic, Table> = {
   scores: 'scores',
   alerts: 'incident_events',
   trends: 'trends',
+  status: 'official_status',
+  probes: 'probe_results',
   dlq: 'dlq',
   webhookDlq: 'dlq',
 };
@@ -272,6 +276,88 @@ export function trendRow(e: TrendEvent): TrendRow {
   };
 }
 
+export interface OfficialStatusRow {
+  id: string;
+  service_id: string;
+  source: string;
+  kind: string;
+  status: string;
+  provider_status: string;
+  at: number;
+  at_ms: number;
+  observed_at: number;
+  observed_at_ms: number;
+  incident_id: string;
+  incident_status: string;
+  component_id: string;
+  component_name: string;
+  title: string;
+  body: string;
+  url: string;
+}
+export function officialStatusRow(e: OfficialStatusEvent): OfficialStatusRow {
+  return {
+    id: e.id,
+    service_id: e.serviceId,
+    source: e.source,
+    kind: e.kind,
+    status: e.status,
+    provider_status: e.providerStatus,
+    at: toSeconds(e.at, 'at'),
+    at_ms: e.at,
+    observed_at: toSeconds(e.observedAt, 'observedAt'),
+    observed_at_ms: e.observedAt,
+    incident_id: e.incidentId ?? '',
+    incident_status: e.incidentStatus ?? '',
+    component_id: e.componentId ?? '',
+    component_name: e.componentName ?? '',
+    title: e.title,
+    body: e.body ?? '',
+    url: e.url,
+  };
+}
+
+export interface ProbeResultRow {
+  id: string;
+  service_id: string;
+  kind: string;
+  target: string;
+  at: number;
+  at_ms: number;
+  ok: 0 | 1;
+  outcome: string;
+  latency_ms: number;
+  dns_ms: number | null;
+  connect_ms: number | null;
+  tls_ms: number | null;
+  first_byte_ms: number | null;
+  http_status: number;
+  address: string;
+  error: string;
+  vantage: string;
+}
+export function probeResultRow(e: ProbeResultEvent): ProbeResultRow {
+  return {
+    id: e.id,
+    service_id: e.serviceId,
+    kind: e.kind,
+    target: e.target,
+    at: toSeconds(e.at, 'at'),
+    at_ms: e.at,
+    ok: e.ok ? 1 : 0,
+    outcome: e.outcome,
+    latency_ms: e.latencyMs,
+    dns_ms: e.dnsMs ?? null,
+    connect_ms: e.connectMs ?? null,
+    tls_ms: e.tlsMs ?? null,
+    first_byte_ms: e.firstByteMs ?? null,
+    http_status: e.httpStatus ?? 0,
+    address: e.address ?? '',
+    error: e.error ?? '',
+    vantage: e.vantage,
+  };
+}
+
 export interface DlqRow {
   id: string;
   at: number;
@@ -293,7 +379,7 @@ export function dlqRow(e: DlqRecord): DlqRow {
   };
 }
 
-export type Row = ReportRow | PostRow | SignalRow | ScoreRow | IncidentEventRow | TrendRow | DlqRow;
+export type Row = ReportRow | PostRow | SignalRow | ScoreRow | IncidentEventRow | TrendRow | OfficialStatusRow | ProbeResultRow | DlqRow;
 
 /**
  * Each table's columns in the order the sink writes them (RowBinary carries no names: the INSERT
@@ -306,7 +392,7 @@ export const LAYOUTS: { [T in Table]: RowLayout<RowOf<T>> } = {
     ['source', 'String'], ['country', 'String'], ['reporter_hash', 'String'], ['text', 'String'],
   ],
   posts: [
-    ['id', 'String'], ['at', 'DateTime'], ['at_ms', 'UInt64'], ['received_at', 'DateTime'], ['source', 'String'], ['lang', 'String'],
+    ['id', 'String'], ['at', 'DateTime'], ['at_ms', 'UInt64'], ['received_at', 'DateTime'], ['source', 'String'], ['lang', 'String'], ['detected_lang', 'String'],
     ['country', 'String'], ['author_hash', 'String'], ['reply_to', 'String'], ['repost_of', 'String'], ['text', 'String'],
   ],
   signals: [
@@ -332,6 +418,16 @@ export const LAYOUTS: { [T in Table]: RowLayout<RowOf<T>> } = {
     ['hashtag', 'String'], ['window_start', 'DateTime'], ['window_end', 'DateTime'], ['window_start_ms', 'UInt64'], ['count', 'UInt32'],
     ['expected', 'Float64'], ['burst', 'Float64'], ['trending', 'UInt8'], ['service_id', 'String'], ['outage', 'Nullable(UInt8)'],
   ],
+  official_status: [
+    ['id', 'String'], ['service_id', 'String'], ['source', 'String'], ['kind', 'String'], ['status', 'String'], ['provider_status', 'String'],
+    ['at', 'DateTime'], ['at_ms', 'UInt64'], ['observed_at', 'DateTime'], ['observed_at_ms', 'UInt64'], ['incident_id', 'String'],
+    ['incident_status', 'String'], ['component_id', 'String'], ['component_name', 'String'], ['title', 'String'], ['body', 'String'], ['url', 'String'],
+  ],
+  probe_results: [
+    ['id', 'String'], ['service_id', 'String'], ['kind', 'String'], ['target', 'String'], ['at', 'DateTime'], ['at_ms', 'UInt64'], ['ok', 'UInt8'],
+    ['outcome', 'String'], ['latency_ms', 'Float64'], ['dns_ms', 'Nullable(Float64)'], ['connect_ms', 'Nullable(Float64)'], ['tls_ms', 'Nullable(Float64)'],
+    ['first_byte_ms', 'Nullable(Float64)'], ['http_status', 'UInt16'], ['address', 'String'], ['error', 'String'], ['vantage', 'String'],
+  ],
   // inserted_at keeps its DEFAULT now()
   dlq: [['id', 'String'], ['at', 'DateTime'], ['at_ms', 'UInt64'], ['origin', 'String'], ['code', 'String'], ['reason', 'String'], ['payload', 'String']],
 };
@@ -343,6 +439,8 @@ export type RowOf<T extends Table> = {
   scores: ScoreRow;
   incident_events: IncidentEventRow;
   trends: TrendRow;
+  official_status: OfficialStatusRow;
+  probe_results: ProbeResultRow;
   dlq: DlqRow;
 }[T];
 
@@ -357,6 +455,8 @@ const MAPPINGS: Record<SinkTopic, TopicMapping> = {
   scores: { check: compileValidator(ScoreEvent), toRow: scoreRow },
   alerts: { check: compileValidator(IncidentEvent), toRow: incidentEventRow },
   trends: { check: compileValidator(TrendEvent), toRow: trendRow },
+  status: { check: compileValidator(OfficialStatusEvent), toRow: officialStatusRow },
+  probes: { check: compileValidator(ProbeResultEvent), toRow: probeResultRow },
   dlq: { check: compileValidator(DlqRecord), toRow: dlqRow },
   webhookDlq: { check: compileValidator(DlqRecord), toRow: dlqRow },
 };
@@ -436,7 +536,7 @@ function toMapped(o: MessageOrigin, table: Table, mapping: TopicMapping, value: 
 
 /**
  * The rows of one signals message: one signal (a JSON object) or a batch of one service's signals
- * (a JSON array, what ingest writes; readSignalMessage). A bad element of a batch is a dead letter
+ * (a JSON array; readSignalMessage). A bad element of a batch is a dead letter
  * of its own, named by the message's position and the element's index; the others are stored.
  */
 function mapSignalMessage(o: MessageOrigin, value: Buffer | string | null, nowMs: number, out: (m: Mapped) => void): void {

@@ -133,7 +133,7 @@ describe('sink', () => {
     }
   });
 
-  it('stores each signal of a batch message (what ingest writes) and dead-letters a bad element alone', async () => {
+  it('stores each signal of a batch message (SignalBatch) and dead-letters a bad element alone', async () => {
     const s = (id: string, over: Partial<SignalEvent> = {}): SignalEvent => ({
       id, sourceId: id, serviceId: 'whatsapp', kind: 'report', at: T0, receivedAt: T0, outage: true, problem: 'messaging', confidence: 1, hashtags: [], ...over,
     });

@@ -8,6 +8,9 @@
  * DOWNRADAR_DEMO_FROM / DOWNRADAR_DEMO_TO (event-time span, ISO; default 2021-10-04 12:00 to
  * 10-05 01:00 UTC: the outage begins 3 h 40 min into it, a minute of replay at 240x, after enough
  * quiet hours for a baseline on the board's 24-hour sparklines).
+ *
+ * `npm run demo -- --live` replays nothing: it also starts services/sources with
+ * DOWNRADAR_SOURCES (default all four: bluesky, mastodon, statuspage, probes), which needs internet.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -30,14 +33,14 @@ function demoApiKey(): string {
   return key;
 }
 
-let args: { scale?: string; speed?: string; from?: string; to?: string };
+let args: { scale?: string; speed?: string; from?: string; to?: string; live?: boolean };
 try {
   args = parseArgs({
-    options: { scale: { type: 'string' }, speed: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } },
+    options: { scale: { type: 'string' }, speed: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, live: { type: 'boolean' } },
     strict: true,
   }).values;
 } catch (err) {
-  console.error(`demo: ${(err as Error).message}\nusage: npm run demo [-- --scale 0.01 --speed 240 --from 2021-10-04T12:00:00Z --to 2021-10-05T01:00:00Z]`);
+  console.error(`demo: ${(err as Error).message}\nusage: npm run demo [-- --scale 0.01 --speed 240 --from 2021-10-04T12:00:00Z --to 2021-10-05T01:00:00Z] | npm run demo -- --live`);
   process.exit(2);
 }
 const scale = args.scale ?? process.env.DOWNRADAR_DEMO_SCALE ?? '0.01';
@@ -75,12 +78,16 @@ async function stop(code = 0) {
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
-say('starting ingest, detector, sink, api, notifier ...');
+// --live: no replay; the live sources watch the internet instead (services/sources). Which ones:
+// DOWNRADAR_SOURCES when set, else all four.
+const live = args.live === true;
+const liveSources = (process.env.DOWNRADAR_SOURCES ?? '').trim() || 'bluesky,mastodon,statuspage,probes';
+say(`starting ingest, detector, sink, api, notifier${live ? `, sources (${liveSources})` : ''} ...`);
 let replay: ReturnType<typeof spawn> | undefined = undefined; // set once the services are up; stop() reads it before
 try {
   running = await startServices({
     // The detector's priors (typical reports per minute) follow the replay's scale.
-    env: { DOWNRADAR_DETECTOR_PRIOR_SCALE: scale },
+    env: live ? { DOWNRADAR_SOURCES: liveSources } : { DOWNRADAR_DETECTOR_PRIOR_SCALE: scale },
     onLine: (s, l) => {
       if (/^(warn|error|fatal)/.test(l)) console.log(`  [${s}] ${l}`);
     },
@@ -91,6 +98,18 @@ try {
 }
 say('all services ready.');
 const web = serviceUrl('api');
+if (live) {
+  console.log(`
+  Live mode: no replay. services/sources streams Bluesky and Mastodon posts about catalog services,
+  polls the official status pages and probes every service's domains from this host.
+  Board:          ${web}/
+  A service:      ${web}/service/github   (status strip and probes under the curve)
+  Sources status: ${serviceUrl('sources', { ...process.env, DOWNRADAR_SOURCES: liveSources })}/readyz
+  Read API:       ${web}/docs
+  Ctrl-C stops the services; the stack keeps running.
+`);
+  await new Promise<never>(() => undefined);
+}
 // The replayed data are of 2021: the board follows today's clock, so it is opened at a moment of
 // the replay (?at=), when the outage is under way, and at the replay's end with its incidents.
 const boardAt = boardMoment(from, to);

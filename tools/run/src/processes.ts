@@ -13,6 +13,8 @@ export interface ServiceSpec {
   defaultPort: number;
   /** Path that answers 200 once the service is ready. */
   healthPath: string;
+  /** Started only when this says so (default: always). */
+  wanted?: (env: NodeJS.ProcessEnv) => boolean;
 }
 
 export const SERVICES: ServiceSpec[] = [
@@ -21,6 +23,8 @@ export const SERVICES: ServiceSpec[] = [
   { name: 'sink', portVar: 'DOWNRADAR_SINK_PORT', defaultPort: 8082, healthPath: '/healthz' },
   { name: 'api', portVar: 'DOWNRADAR_API_PORT', defaultPort: 8080, healthPath: '/healthz' },
   { name: 'notifier', portVar: 'DOWNRADAR_NOTIFIER_PORT', defaultPort: 8083, healthPath: '/healthz' },
+  // The live sources reach the internet: started only when DOWNRADAR_SOURCES names some.
+  { name: 'sources', portVar: 'DOWNRADAR_SOURCES_PORT', defaultPort: 8085, healthPath: '/healthz', wanted: (env) => (env.DOWNRADAR_SOURCES ?? '').trim() !== '' },
 ];
 
 /** Where a service listens, given the environment it is started with. */
@@ -61,7 +65,8 @@ export function humanLine(line: string): string {
 }
 
 export async function startServices(opts: StartOptions = {}): Promise<Running[]> {
-  const wanted = SERVICES.filter((s) => !opts.only || opts.only.includes(s.name));
+  const env = { ...process.env, ...opts.env };
+  const wanted = SERVICES.filter((s) => (!opts.only || opts.only.includes(s.name)) && (s.wanted?.(env) ?? true));
   const running: Running[] = [];
   for (const s of wanted) {
     const main = `${repoRoot}/services/${s.name}/src/main.ts`;

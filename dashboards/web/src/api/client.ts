@@ -30,6 +30,10 @@ export const api = {
   hashtags: (serviceId: string, q: RangeParams) => withQuery(`/v1/services/${seg(serviceId)}/hashtags`, { ...q }),
   incidents: (q: RangeParams & { serviceId?: string; status?: 'open' | 'resolved'; limit?: number; at?: number }) => withQuery('/v1/incidents', { ...q }),
   incident: (incidentId: string) => `/v1/incidents/${seg(incidentId)}`,
+  /** what the service's status page published (services/sources), and its probes from this host */
+  official: (serviceId: string, q: RangeParams) => withQuery(`/v1/services/${seg(serviceId)}/official`, { ...q }),
+  probes: (serviceId: string, q: RangeParams) => withQuery(`/v1/services/${seg(serviceId)}/probes`, { ...q }),
+  acknowledgement: (incidentId: string) => `/v1/incidents/${seg(incidentId)}/acknowledgement`,
   trends: (q: RangeParams & { limit?: number }) => withQuery('/v1/trends', { ...q }),
   stream: () => '/v1/stream',
 } as const;

@@ -3,6 +3,7 @@
  * lasted, its services on one time axis, when each reached each level (primary or collateral),
  * the evidence, and a timeline of what changed at each step.
  */
+import { Acknowledgement } from '../components/acknowledgement';
 import { useEffect, useMemo, useState } from 'react';
 import type { CurveResponse, IncidentResponse, ServicesResponse } from '../../../../schemas/api/index';
 import type { IncidentService } from '../../../../schemas/events/index';
@@ -225,6 +226,7 @@ export function IncidentPage({ id }: { id: string }) {
         </section>
       </div>
 
+      <Acknowledgement incidentId={id} nameOf={nameOf} />
       <section className="panel" aria-labelledby="inc-timeline">
         <h2 id="inc-timeline">Timeline</h2>
         {steps.length === 0 ? (

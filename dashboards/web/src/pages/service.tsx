@@ -13,6 +13,7 @@ import { prepareShares, problemLabel } from '../charts/shares';
 import { formatDateTime, formatTime, zoneName } from '../charts/time';
 import { prepareWorldMap } from '../charts/world-map';
 import { CurveChart } from '../components/curve-chart';
+import { EvidenceStrips } from '../components/evidence-strips';
 import { LevelBadge, LevelIcon, LEVEL_TEXT } from '../components/level';
 import { RangePicker } from '../components/range-picker';
 import { ShareBars } from '../components/share-bars';
@@ -149,6 +150,7 @@ export function ServicePage({ id }: { id: string }) {
             {curve.state.status === 'error' && !curve.state.data && <ErrorState error={curve.state.error} onRetry={curve.reload} title="Could not load the curve" />}
             {prepared && prepared.empty && <Empty height={320}>No reports and no baseline in this range.</Empty>}
             {prepared && !prepared.empty && <CurveChart curve={prepared} spans={spans} timeZone={timeZone} serviceName={name} />}
+            <EvidenceStrips serviceId={id} from={range.from} to={range.to} view={view} />
             {prepared && !prepared.empty && (
               <dl className="stats" data-testid="curve-stats">
                 <div>

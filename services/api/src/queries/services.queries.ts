@@ -152,7 +152,7 @@ export function postsSql(r: Reader, serviceId: string, range: TimeRange, limit: 
 FROM (
   SELECT source_id AS id, max(at_ms) AS at_ms, max(outage) AS outage, any(problem) AS problem
   FROM ${r.table('signals')}
-  WHERE service_id = ${sqlSlug(serviceId)} AND at >= ${since(range.from)} AND at < ${until(range.to)} AND kind != 'report'
+  WHERE service_id = ${sqlSlug(serviceId)} AND at >= ${since(range.from)} AND at < ${until(range.to)} AND kind IN ('hashtag', 'mention')
   GROUP BY id
   ORDER BY at_ms DESC, id
   LIMIT ${sqlInt(limit)}

@@ -48,6 +48,16 @@ describe('RowBinary', () => {
     expect(b.length).toBe(33);
   });
 
+  it('writes UInt16 in two little-endian bytes (an HTTP status)', () => {
+    const w = new BinaryWriter(1);
+    w.uint16(503);
+    w.uint16(65535);
+    const b = w.take();
+    expect(b.length).toBe(4);
+    expect(b.readUInt16LE(0)).toBe(503);
+    expect(b.readUInt16LE(2)).toBe(65535);
+  });
+
   it('encodes a row in layout order: arrays with a count, Nullable with a null flag', () => {
     interface R { a: string; b: number[]; c: number | null; d: number | null; e: number }
     const layout: RowLayout<R> = [['a', 'String'], ['b', 'Array(UInt32)'], ['c', 'Nullable(DateTime)'], ['d', 'Nullable(UInt8)'], ['e', 'UInt8']];

@@ -10,7 +10,7 @@
  * schema), and columns with a DEFAULT that the encoder leaves out must be named in the INSERT.
  */
 
-export type ScalarType = 'String' | 'UInt8' | 'UInt32' | 'UInt64' | 'Float32' | 'Float64' | 'DateTime';
+export type ScalarType = 'String' | 'UInt8' | 'UInt16' | 'UInt32' | 'UInt64' | 'Float32' | 'Float64' | 'DateTime';
 export type ColumnType = ScalarType | `Array(${ScalarType})` | `Nullable(${ScalarType})`;
 export type RowLayout<Row> = readonly (readonly [keyof Row & string, ColumnType])[];
 
@@ -65,6 +65,12 @@ export class BinaryWriter {
     this.buf[this.pos++] = n;
   }
 
+  uint16(n: number): void {
+    this.ensure(2);
+    this.buf.writeUInt16LE(n & 0xffff, this.pos);
+    this.pos += 2;
+  }
+
   uint32(n: number): void {
     this.ensure(4);
     this.buf.writeUInt32LE(n >>> 0, this.pos);
@@ -109,6 +115,7 @@ type Put = (w: BinaryWriter, v: unknown) => void;
 const SCALARS: Record<ScalarType, Put> = {
   String: (w, v) => w.string(v as string),
   UInt8: (w, v) => w.uint8(v as number),
+  UInt16: (w, v) => w.uint16(v as number),
   UInt32: (w, v) => w.uint32(v as number),
   DateTime: (w, v) => w.uint32(v as number),
   UInt64: (w, v) => w.uint64(v as number),

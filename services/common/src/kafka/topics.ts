@@ -16,6 +16,16 @@ export const TOPIC_DEFINITIONS = {
   dlq: { suffix: 'dlq', key: 'origin', compacted: false, retentionMs: 30 * 86_400_000 },
   /** Detector checkpoints: the latest state per key survives compaction. */
   detectorState: { suffix: 'detector-state', key: 'serviceId or "_global"', compacted: true, retentionMs: -1 },
+  /**
+   * What providers' official status pages said (services/sources): the provider's claim, not a
+   * user's, so it is kept apart from posts and signals; history kept for 30 days in Kafka and
+   * for good in ClickHouse (official_status).
+   */
+  status: { suffix: 'status', key: 'serviceId', compacted: false, retentionMs: 30 * 86_400_000 },
+  /** DNS and HTTPS probes of each service's domains from this host (services/sources). */
+  probes: { suffix: 'probes', key: 'serviceId', compacted: false, retentionMs: 7 * 86_400_000 },
+  /** Where each live source stands (a Jetstream cursor, a status page's ETag): latest per key. */
+  sourceState: { suffix: 'source-state', key: 'connector (bluesky, statuspage:<serviceId>, ...)', compacted: true, retentionMs: -1 },
   /** Webhook deliveries that failed every try. */
   webhookDlq: { suffix: 'webhooks-dlq', key: 'subscription id', compacted: false, retentionMs: 30 * 86_400_000 },
 } as const;

@@ -21,7 +21,7 @@ import type { DetectorMetrics } from '../metrics';
 import { Serial, whileHeartbeating } from '../kafka/serial';
 import { singleOwnerAssigner } from '../kafka/single-owner-assigner';
 import { readStateTopic } from '../kafka/state-topic';
-import { commitTransaction, connectTransactionalProducer, isFenced, transactionalIdFor, type TxnMessage } from '../kafka/transactions';
+import { commitTransaction, connectTransactionalProducer, isFenced, transactionalIdFor, type TxnMessage } from '@downradar/common/kafka/transactions';
 import { parseProgress } from './window-progress';
 
 export const INCIDENTS_STATE_KEY = 'incidents';

@@ -83,7 +83,7 @@ describe('PartitionScorer', () => {
     expect(r.nextOffset).toBe('18');
   });
 
-  it('scores batch messages (what ingest writes) exactly as the same signals one per message', () => {
+  it('scores batch messages (SignalBatch) exactly as the same signals one per message', () => {
     const single = new PartitionScorer('signals', 0, config, info, () => undefined, 0);
     const batched = new PartitionScorer('signals', 0, config, info, () => undefined, 0);
     const a: ScoreEvent[] = [];
@@ -125,5 +125,48 @@ describe('PartitionScorer', () => {
     s.ingest(messages.slice(0, 2000), check, 7000);
     s.advance(7000);
     expect(s.announcement(7000, 5000)).toEqual({ idle: false, closedUpTo: expect.any(Number) });
+  });
+});
+
+describe('PartitionScorer with external evidence', () => {
+  const at = (minute: number) => Date.UTC(2021, 9, 4, 15, minute);
+  const evidenceSignal = (kind: 'official' | 'probe', serviceId: string, minute: number, extra: Partial<SignalEvent>): SignalEvent => ({
+    id: `${kind}:${serviceId}:${minute}`,
+    sourceId: `${kind}:${serviceId}`,
+    serviceId,
+    kind,
+    at: at(minute),
+    receivedAt: at(minute),
+    outage: false,
+    problem: 'other',
+    confidence: 1,
+    hashtags: [],
+    ...extra,
+  });
+
+  it('raises a service the provider declares down, even with no report of it, and never counts evidence', () => {
+    const scorer = new PartitionScorer('signals', 0, config, info, () => undefined, 0);
+    const crowd = generateTraffic({ seed: 3, from: at(0), to: at(30), services: [{ serviceId: 'netflix', perMinute: () => 2 }], repeatShare: 0, maxDelayMs: 0 });
+    // The poller repeats the page's status at every poll (here every minute from 15:10 on).
+    const official = Array.from({ length: 21 }, (_, i) => evidenceSignal('official', 'facebook', 10 + i, { officialStatus: 'major_outage', outage: true }));
+    const probe = evidenceSignal('probe', 'netflix', 10, { outage: true });
+    const all = [...crowd, ...official, probe].sort((a, b) => a.at - b.at);
+    const r = scorer.ingest(all.map((s, i) => ({ offset: String(i), value: JSON.stringify(s) })), check, 1);
+    expect(r.dlq).toEqual([]);
+    const scores = scorer.advance(2).scores;
+    const facebook = scores.filter((s) => s.serviceId === 'facebook');
+    expect(facebook.length).toBeGreaterThan(5);
+    expect(facebook.every((s) => s.level === 'danger' && s.count === 0 && s.windowStart >= at(10))).toBe(true);
+    // The probe failure alone changes nothing for netflix, and evidence is in no count.
+    expect(scores.filter((s) => s.serviceId === 'netflix').every((s) => s.level === 'ok')).toBe(true);
+    expect(scorer.stats().counted).toBe(crowd.length);
+    // Checkpointed with the partition: a restored scorer keeps raising facebook.
+    const topic = new Map<string, string>();
+    const diff = scorer.checkpoint();
+    for (const rec of diff.records) if (rec.value !== null) topic.set(rec.key, rec.value);
+    expect([...topic.keys()]).toContain('p0/external');
+    const restored = new PartitionScorer('signals', 0, config, info, () => undefined, 0);
+    restored.restore(entriesUnder(assembleEntries(topic), 'p0/'));
+    expect(restored.evidence.at('facebook', at(31)).official).toBe('major_outage');
   });
 });

@@ -16,13 +16,14 @@
 import type { SignalMessage } from '@downradar/common';
 import type { DlqRecord, ScoreEvent, SignalEvent } from '../../../../schemas/events/index';
 import { CheckpointWriter, parseEntries, type CheckpointDiff } from './checkpoint';
-import { resolveDetectorConfig, type DetectorConfig } from '../core/config';
+import { minCountForWindow, resolveDetectorConfig, type DetectorConfig } from '../core/config';
+import { EXTERNAL_EVIDENCE_DEFAULTS, ExternalEvidence, type ExternalEvidenceState } from '../core/external-evidence';
 import { createDetector, type Detector, type DetectorStats } from '../core/detector';
 import type { HashtagLookup, ServiceInfoLookup } from '../core/facts';
 import { progressMessages, windowsOf, type ClosedWindow } from './window-progress';
 
 /** Keys of the core snapshot a partition writes; `offset` is the shell's own. */
-const PARTITION_KEYS = /^(detector|offset|service:.+|dedupe:.+)$/;
+const PARTITION_KEYS = /^(detector|offset|external|service:.+|dedupe:.+)$/;
 
 export interface RawMessage {
   offset: string;
@@ -72,6 +73,8 @@ export class PartitionScorer {
   /** What the incident stage was last told (committed); undefined = nothing yet since the assignment. */
   announced: Announcement | undefined;
   readonly detector: Detector;
+  /** Official status and probe evidence of this partition's services (core/external-evidence.ts). */
+  readonly evidence: ExternalEvidence;
   private writer: CheckpointWriter;
   /** Next offset to process; messages below it were committed already. */
   nextOffset: bigint | null = null;
@@ -87,6 +90,17 @@ export class PartitionScorer {
     private readonly origin = `${topic}/detector`,
   ) {
     this.detector = createDetector(partitionCoreConfig(config), serviceInfo, hashtagInfo);
+    const l = config.levels;
+    this.evidence = new ExternalEvidence(
+      {
+        ...EXTERNAL_EVIDENCE_DEFAULTS,
+        unusualLog10: l.unusualLog10,
+        warningLog10: l.warningLog10,
+        scoreSaturationLog10: l.scoreSaturationLog10,
+        minCount: minCountForWindow(l.minCountPerMinute, config.windowMs),
+      },
+      config.windowMs,
+    );
     this.writer = new CheckpointWriter(`p${partition}/`, (k) => PARTITION_KEYS.test(k));
     this.assignedAt = nowMs;
   }
@@ -100,6 +114,8 @@ export class PartitionScorer {
     const parsed = parseEntries(entries);
     const offset = parsed.offset;
     delete parsed.offset;
+    if (parsed.external !== undefined) this.evidence.restore(parsed.external as ExternalEvidenceState);
+    delete parsed.external;
     if (Object.keys(parsed).length > 0) this.detector.restore(parsed);
     this.nextOffset = typeof offset === 'string' ? BigInt(offset) : null;
     this.writer.seed(entries);
@@ -131,6 +147,10 @@ export class PartitionScorer {
             out.dlq.push(this.invalid(at, message.batch ? `[${i}].${parsed.field} ${parsed.reason}` : `${parsed.field} ${parsed.reason}`, nowMs));
             continue;
           }
+          if (this.evidence.observe(parsed.value)) {
+            out.accepted++; // evidence, not a count: it never reaches the core
+            continue;
+          }
           const dead = d.ingest(parsed.value, nowMs);
           if (dead !== undefined) out.dlq.push(dead);
           else {
@@ -148,7 +168,49 @@ export class PartitionScorer {
   advance(nowMs: number): AdvanceResult {
     const o = this.detector.advance(nowMs);
     const closedAt = Date.now();
-    return { scores: o.scores, windows: windowsOf(o.scores), dlq: o.dlq, closedAt };
+    const scores = this.withEvidence(o.scores, nowMs);
+    return { scores, windows: windowsOf(scores), dlq: o.dlq, closedAt };
+  }
+
+  /**
+   * The crowd's scores with the external evidence applied, plus a score for each service whose
+   * official status raises it in a closed window but that the core did not score (no report of
+   * it yet on this partition): its level comes from the provider alone, with a count of 0.
+   */
+  private withEvidence(scores: ScoreEvent[], nowMs: number): ScoreEvent[] {
+    if (scores.length === 0) return scores;
+    const out: ScoreEvent[] = [];
+    const byWindow = new Map<number, Set<string>>();
+    for (const sc of scores) {
+      out.push(this.evidence.apply(sc));
+      let seen = byWindow.get(sc.windowStart);
+      if (!seen) byWindow.set(sc.windowStart, (seen = new Set()));
+      seen.add(sc.serviceId);
+    }
+    const windowMs = scores[0]!.windowEnd - scores[0]!.windowStart;
+    for (const [windowStart, seen] of [...byWindow].sort((a, b) => a[0] - b[0])) {
+      for (const serviceId of this.evidence.raisedByOfficial(windowStart + windowMs)) {
+        if (seen.has(serviceId)) continue;
+        out.push(
+          this.evidence.apply({
+            serviceId,
+            windowStart,
+            windowEnd: windowStart + windowMs,
+            count: 0,
+            rawCount: 0,
+            expected: 0,
+            upper: 0,
+            score: 0,
+            level: 'ok',
+            evidence: { problems: [], countries: [], hashtags: [], samplePostIds: [] },
+            computedAt: nowMs,
+          }),
+        );
+      }
+    }
+    const last = scores[scores.length - 1]!;
+    this.evidence.prune(last.windowEnd);
+    return out;
   }
 
   /**
@@ -174,6 +236,7 @@ export class PartitionScorer {
   checkpoint(): CheckpointDiff {
     const snap = this.detector.snapshot();
     if (this.nextOffset !== null) snap.offset = this.nextOffset.toString();
+    snap.external = this.evidence.toJSON();
     return this.writer.diff(snap);
   }
 

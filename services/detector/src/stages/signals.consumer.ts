@@ -31,7 +31,7 @@ import type { DetectorMetrics } from '../metrics';
 import { PartitionScorer, type AdvanceResult, type IngestResult } from './partition-scorer';
 import { Serial, whileHeartbeating } from '../kafka/serial';
 import { partitionCount, readStateTopic } from '../kafka/state-topic';
-import { commitTransaction, connectTransactionalProducer, isFenced, transactionalIdFor, type TxnMessage } from '../kafka/transactions';
+import { commitTransaction, connectTransactionalProducer, isFenced, transactionalIdFor, type TxnMessage } from '@downradar/common/kafka/transactions';
 import { TrendTracker } from './trend-tracker';
 import type { ClosedWindow } from './window-progress';
 

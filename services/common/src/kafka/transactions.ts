@@ -1,7 +1,7 @@
 /**
- * Kafka transactions for the detector: outputs, checkpoints and consumed offsets committed
- * together, or not at all. A generic helper that lives here until a second service needs it
- * (then it belongs in services/common/src/kafka next to the producer).
+ * Kafka transactions: outputs, checkpoints and consumed offsets committed together, or not at all.
+ * The detector commits its scores with its checkpoints and offsets; the live sources commit the
+ * posts they read with the cursor of their source (services/sources).
  *
  * Transactional ids are per INPUT PARTITION (`<group>-<topic>-<partition>`), as Kafka Streams did
  * before KIP-447: kafkajs 2.2 commits transactional offsets without the consumer group's
@@ -12,7 +12,7 @@
  * its own predecessor the same way.
  */
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
-import { kafkaError } from '@downradar/common';
+import { kafkaError } from './errors';
 
 export interface TxnMessage {
   topic: string;

@@ -1,0 +1,272 @@
+/**
+ * `npm run bench:e2e`: the 4 October 2021 day (services/replay scenario fb-2021-10-04, about
+ * 20 M events at scale 1) through the whole pipeline: replay -> ingest (HTTP NDJSON batches) ->
+ * Kafka -> detector and sink -> ClickHouse, each service its own process on a fresh topic prefix
+ * and a fresh database.
+ *
+ *  full_day_s      from the first batch sent until ClickHouse holds every report the replay had
+ *                  acknowledged AND the detector's scoring group has committed every signal (a
+ *                  committed offset is a scored, published window transaction).
+ *  events          reports + posts the replay generated (at DOWNRADAR_BENCH_E2E_SCALE, default 1).
+ *  exact           1 when ClickHouse holds exactly the scenario's reports (distinct ids = the
+ *                  replay's count, and no row beyond them with FINAL), else 0.
+ *  <stage>_per_s   each stage's mean rate: ingest (events acknowledged), sink (reports rows in
+ *                  ClickHouse), detector (signals committed by the scoring group).
+ *  <stage>_done_s  when each stage had everything.
+ *  bound_by        the stage that finished last, i.e. the one the day waits for (ingest when the
+ *                  consumers keep up and finish within a sample of it).
+ * Every DOWNRADAR_BENCH_E2E_SAMPLE_MS (2000) a line with each stage's count, rate and lag is
+ * printed and kept in bench/results/e2e-timeline.json (bound_by_<stage> = 1 in e2e.json).
+ *
+ * DOWNRADAR_BENCH_E2E_PROCESSES sets DOWNRADAR_{INGEST,DETECTOR,SINK}_PROCESSES (default 1);
+ * DOWNRADAR_BENCH_E2E_FROM / _TO slice the day (ISO), DOWNRADAR_BENCH_RUNS the runs (default 1:
+ * the whole day is long; figures are medians when several).
+ */
+import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { createClickHouse, createKafka, deleteTopicsWithPrefix, ensureTopics, hashApiKey, migrate, queryRows, repoRoot, topicNames, type ClickHouseClient } from '@downradar/common';
+import { writeFileSync } from 'node:fs';
+import { RESULTS_DIR, median, writeResult } from '@downradar/common/bench-results';
+import type { Kafka } from 'kafkajs';
+import { runReplay, type ReplaySummary } from '../services/replay/src/replay';
+import { loadAverage } from './lib/peers';
+import { processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
+
+const SCALE = Number(process.env.DOWNRADAR_BENCH_E2E_SCALE ?? 1);
+const RUNS = Number(process.env.DOWNRADAR_BENCH_RUNS ?? 1);
+const PROCESSES = process.env.DOWNRADAR_BENCH_E2E_PROCESSES;
+const SAMPLE_MS = Number(process.env.DOWNRADAR_BENCH_E2E_SAMPLE_MS ?? 2000);
+const FROM = process.env.DOWNRADAR_BENCH_E2E_FROM;
+const TO = process.env.DOWNRADAR_BENCH_E2E_TO;
+const PARTITIONS = 6;
+const BROKERS = (process.env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const CLICKHOUSE_URL = process.env.DOWNRADAR_CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
+// The services' own ports from the env file (each checkout has its own).
+const PORTS = {
+  ingest: Number(process.env.DOWNRADAR_INGEST_PORT ?? 18_181),
+  detector: Number(process.env.DOWNRADAR_DETECTOR_PORT ?? 18_184),
+  sink: Number(process.env.DOWNRADAR_SINK_PORT ?? 18_182),
+};
+const KEY = 'bench-e2e-' + randomBytes(8).toString('hex');
+
+interface Sample {
+  t_s: number;
+  ingest: number;
+  sink: number;
+  detector: number;
+  sink_lag: number;
+  detector_lag: number;
+}
+
+async function committedAndLag(kafka: Kafka, groupId: string, topic: string): Promise<{ committed: number; lag: number }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [ends, offsets] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+    const done = new Map((offsets[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset === '-1' ? 0 : p.offset)]));
+    let committed = 0;
+    let lag = 0;
+    for (const e of ends) {
+      const c = done.get(e.partition) ?? 0;
+      committed += c - Number(e.low);
+      lag += Math.max(0, Number(e.high) - c);
+    }
+    return { committed, lag };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function count(ch: ClickHouseClient, sql: string): Promise<number> {
+  const rows = await queryRows<{ n: string }>(ch, sql);
+  return Number(rows[0]?.n ?? 0);
+}
+
+interface RunResult {
+  fullDayS: number;
+  events: number;
+  reports: number;
+  exact: boolean;
+  ingestPerS: number;
+  sinkPerS: number;
+  detectorPerS: number;
+  done: { ingest: number; sink: number; detector: number };
+  boundBy: string;
+  peakRssMb: Record<string, number>;
+  load: number;
+  timeline: Sample[];
+}
+
+async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
+  const suffix = randomBytes(4).toString('hex');
+  const prefix = `bench-e2e-${suffix}`;
+  const db = `bench_e2e_${suffix}`;
+  const topics = topicNames(prefix);
+  const kafka = createKafka({ brokers: BROKERS, clientId: 'bench-e2e' });
+  const procs: Record<string, ChildProcess> = {};
+  const peakRssMb: Record<string, number> = { ingest: 0, detector: 0, sink: 0 };
+  const common = { DOWNRADAR_TOPIC_PREFIX: prefix, DOWNRADAR_KAFKA_PARTITIONS: String(PARTITIONS), DOWNRADAR_LOG_LEVEL: process.env.DOWNRADAR_LOG_LEVEL ?? 'warn' };
+  const processes = (name: string) => (PROCESSES ? { [`DOWNRADAR_${name}_PROCESSES`]: PROCESSES } : {});
+  const load = loadAverage();
+  try {
+    await migrate(ch, { dir: `${repoRoot}/schemas/clickhouse`, database: db });
+    await ensureTopics(kafka, { prefix, partitions: PARTITIONS });
+    procs.sink = await startServiceProcess(
+      'sink',
+      { ...common, ...processes('SINK'), DOWNRADAR_CLICKHOUSE_DATABASE: db, DOWNRADAR_SINK_PORT: String(PORTS.sink), DOWNRADAR_SINK_GROUP_ID: `${prefix}-sink`, DOWNRADAR_SINK_MIGRATE: 'false' },
+      `http://127.0.0.1:${PORTS.sink}/healthz`,
+    );
+    procs.detector = await startServiceProcess(
+      'detector',
+      {
+        ...common,
+        ...processes('DETECTOR'),
+        DOWNRADAR_DETECTOR_PORT: String(PORTS.detector),
+        DOWNRADAR_DETECTOR_INSTANCE: `bench-e2e-${suffix}`,
+        DOWNRADAR_DETECTOR_GROUP_ID: `${prefix}-detector`,
+        DOWNRADAR_DETECTOR_INCIDENTS_GROUP_ID: `${prefix}-incidents`,
+      },
+      `http://127.0.0.1:${PORTS.detector}/readyz`,
+      120_000,
+    );
+    procs.ingest = await startServiceProcess(
+      'ingest',
+      {
+        ...common,
+        ...processes('INGEST'),
+        DOWNRADAR_INGEST_PORT: String(PORTS.ingest),
+        DOWNRADAR_API_KEY_HASHES: `${hashApiKey(KEY)}:feed`,
+        // Replayed traffic comes from one address: the per-address limit is not what is measured.
+        DOWNRADAR_REPORTS_PER_IP_PER_MINUTE: '10000000',
+        DOWNRADAR_REPORTS_PER_REPORTER_PER15_MIN: '1000000',
+      },
+      `http://127.0.0.1:${PORTS.ingest}/readyz`,
+    );
+
+    const timeline: Sample[] = [];
+    let acknowledged = 0;
+    let summary: ReplaySummary | undefined;
+    const started = performance.now();
+    const at = () => (performance.now() - started) / 1000;
+    const replay = runReplay({
+      scenario: 'fb-2021-10-04',
+      target: 'http',
+      speed: 'max',
+      scale: SCALE,
+      ...(FROM ? { from: FROM } : {}),
+      ...(TO ? { to: TO } : {}),
+      ingestUrl: `http://127.0.0.1:${PORTS.ingest}`,
+      apiKey: KEY,
+      idPrefix: `e2e${suffix}-`,
+      onProgress: (p) => (acknowledged = p.sent),
+    }).then((s) => {
+      summary = s;
+      acknowledged = s.sent;
+    });
+    let failed: unknown;
+    replay.catch((err) => (failed = err));
+
+    const done = { ingest: NaN, sink: NaN, detector: NaN };
+    let last = { t: 0, ingest: 0, sink: 0, detector: 0 };
+    for (;;) {
+      await new Promise((r) => setTimeout(r, SAMPLE_MS));
+      if (failed) throw failed;
+      const [sinkRows, det, sinkLag] = await Promise.all([
+        count(ch, `SELECT count() AS n FROM ${db}.reports`),
+        committedAndLag(kafka, `${prefix}-detector`, topics.signals),
+        committedAndLag(kafka, `${prefix}-sink`, topics.reports),
+      ]);
+      for (const [name, p] of Object.entries(procs)) peakRssMb[name] = Math.max(peakRssMb[name]!, ...processTreeMemory(p.pid!).map((m) => m.peakRssMb));
+      const t = at();
+      const s: Sample = { t_s: Math.round(t * 10) / 10, ingest: acknowledged, sink: sinkRows, detector: det.committed, sink_lag: sinkLag.lag, detector_lag: det.lag };
+      timeline.push(s);
+      const rate = (now: number, before: number) => Math.round((now - before) / (t - last.t));
+      console.log(
+        `run ${run} ${s.t_s.toFixed(0).padStart(5)} s | ingest ${s.ingest} (${rate(s.ingest, last.ingest)}/s) | ` +
+          `sink ${s.sink} rows (${rate(s.sink, last.sink)}/s, lag ${s.sink_lag}) | detector ${s.detector} signals (${rate(s.detector, last.detector)}/s, lag ${s.detector_lag})`,
+      );
+      last = { t, ingest: s.ingest, sink: s.sink, detector: s.detector };
+      if (summary && Number.isNaN(done.ingest)) done.ingest = summary.durationMs / 1000;
+      if (summary && Number.isNaN(done.sink) && sinkRows >= summary.reports) done.sink = t;
+      if (summary && Number.isNaN(done.detector) && det.lag === 0 && det.committed > 0) done.detector = t;
+      if (summary && !Number.isNaN(done.sink) && !Number.isNaN(done.detector)) break;
+    }
+    await replay;
+    const reports = summary!.reports;
+    // Exactly once: every report of the scenario, each once (FINAL merges redelivered rows away).
+    const distinct = await count(ch, `SELECT uniqExact(id) AS n FROM ${db}.reports`);
+    const final = await count(ch, `SELECT count() AS n FROM ${db}.reports FINAL`);
+    const exact = distinct === reports && final === reports;
+    const fullDayS = Math.max(done.sink, done.detector);
+    const order = (Object.entries(done) as [string, number][]).sort((a, b) => b[1] - a[1]);
+    // Consumers that finish within one sample of ingest kept up: the day waited for ingest.
+    const boundBy = order[0]![1] - done.ingest <= (2 * SAMPLE_MS) / 1000 ? 'ingest' : order[0]![0];
+    const events = reports + summary!.posts;
+    console.log(
+      `run ${run}: ${events} events (${reports} reports) in ${fullDayS.toFixed(1)} s; ingest done at ${done.ingest.toFixed(1)} s, ` +
+        `sink at ${done.sink.toFixed(1)} s, detector at ${done.detector.toFixed(1)} s; bound by ${boundBy}; exact ${exact ? 'yes' : `NO (${distinct} distinct, ${final} final of ${reports})`}; ` +
+        `peak RSS ${JSON.stringify(peakRssMb)} MB; load ${load}`,
+    );
+    return {
+      fullDayS,
+      events,
+      reports,
+      exact,
+      ingestPerS: events / done.ingest,
+      sinkPerS: reports / done.sink,
+      detectorPerS: det0(timeline) / done.detector,
+      done,
+      boundBy,
+      peakRssMb,
+      load,
+      timeline,
+    };
+  } finally {
+    for (const name of ['ingest', 'detector', 'sink']) if (procs[name]) await stopProcess(procs[name]!);
+    await deleteTopicsWithPrefix(kafka, prefix).catch(() => undefined);
+    await ch.command({ query: `DROP DATABASE IF EXISTS ${db}` }).catch(() => undefined);
+  }
+}
+
+/** Signals the detector committed by the end (the last sample). */
+const det0 = (timeline: Sample[]) => timeline[timeline.length - 1]?.detector ?? 0;
+
+async function main(): Promise<void> {
+  const ch = createClickHouse({ url: CLICKHOUSE_URL, requestTimeoutMs: 300_000 });
+  try {
+    console.log(`bench e2e: fb-2021-10-04 at scale ${SCALE}${FROM || TO ? ` (${FROM ?? 'start'} .. ${TO ?? 'end'})` : ''}, ${RUNS} run(s), ${PROCESSES ?? 1} process(es) per service, load ${loadAverage()}`);
+    const results: RunResult[] = [];
+    for (let run = 1; run <= RUNS; run++) results.push(await runOnce(run, ch));
+    const med = (f: (r: RunResult) => number) => Math.round(median(results.map(f)) * 10) / 10;
+    const slowest = results.reduce((a, b) => (b.fullDayS > a.fullDayS ? b : a));
+    writeResult('e2e', {
+      full_day_s: med((r) => r.fullDayS),
+      events: results[0]!.events,
+      reports: results[0]!.reports,
+      exact: results.every((r) => r.exact) ? 1 : 0,
+      scale: SCALE,
+      ingest_events_per_s: Math.round(med((r) => r.ingestPerS)),
+      sink_rows_per_s: Math.round(med((r) => r.sinkPerS)),
+      detector_signals_per_s: Math.round(med((r) => r.detectorPerS)),
+      ingest_done_s: med((r) => r.done.ingest),
+      sink_done_s: med((r) => r.done.sink),
+      detector_done_s: med((r) => r.done.detector),
+      bound_by_ingest: slowest.boundBy === 'ingest' ? 1 : 0,
+      bound_by_sink: slowest.boundBy === 'sink' ? 1 : 0,
+      bound_by_detector: slowest.boundBy === 'detector' ? 1 : 0,
+      processes_per_service: Number(PROCESSES ?? 1),
+      ingest_peak_rss_mb: Math.max(...results.map((r) => r.peakRssMb.ingest!)),
+      detector_peak_rss_mb: Math.max(...results.map((r) => r.peakRssMb.detector!)),
+      sink_peak_rss_mb: Math.max(...results.map((r) => r.peakRssMb.sink!)),
+      load_avg_1m: median(results.map((r) => r.load)),
+      runs: RUNS,
+    });
+    // Each stage's count and lag over time (the slowest run), beside the figures.
+    writeFileSync(`${RESULTS_DIR}/e2e-timeline.json`, JSON.stringify({ at: new Date().toISOString(), scale: SCALE, boundBy: slowest.boundBy, samples: slowest.timeline }, null, 1) + '\n');
+  } finally {
+    await ch.close();
+  }
+}
+
+await main();
+process.exit(0);

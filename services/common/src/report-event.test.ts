@@ -1,0 +1,49 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ReportEvent } from '../../../schemas/events/index';
+import { reportEvent, reporterHasher, reporterSalt } from './report-event';
+import { compileValidator } from './validate';
+
+const check = compileValidator(ReportEvent);
+const dir = mkdtempSync(join(tmpdir(), 'report-event-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('reportEvent', () => {
+  const how = { receivedAt: 2000, source: 'web', hashReporter: (id: string) => `h-${id}` };
+
+  it('keeps the report, adds when and where it arrived, and never the reporter id itself', () => {
+    const e = reportEvent({ id: 'r-1', serviceId: 'whatsapp', problem: 'messaging', at: 1000, reporterId: 'alice', country: 'GB', text: 'cannot send' }, how);
+    expect(e).toEqual({ id: 'r-1', serviceId: 'whatsapp', problem: 'messaging', at: 1000, receivedAt: 2000, reporterHash: 'h-alice', source: 'web', country: 'GB', text: 'cannot send' });
+    expect(JSON.stringify(e)).not.toContain('"alice"');
+    expect(check(e).ok).toBe(true);
+  });
+
+  it('leaves optional fields out rather than writing them empty', () => {
+    const e = reportEvent({ id: 'r-2', serviceId: 'gmail', problem: 'login', at: 1000, reporterId: 'bob' }, how);
+    expect(Object.keys(e)).toEqual(['id', 'serviceId', 'problem', 'at', 'receivedAt', 'reporterHash', 'source']);
+    expect(check(e).ok).toBe(true);
+  });
+});
+
+describe('reporter hashing', () => {
+  it('is the same for the same reporter and salt, different across reporters and salts, and 32 hex characters', () => {
+    const a = reporterHasher('salt-a');
+    expect(a('alice')).toBe(a('alice'));
+    expect(a('alice')).toMatch(/^[0-9a-f]{32}$/);
+    expect(a('bob')).not.toBe(a('alice'));
+    expect(reporterHasher('salt-b')('alice')).not.toBe(a('alice'));
+  });
+
+  it('uses the configured salt, else generates one once into the file (mode 600) and keeps it', () => {
+    const file = join(dir, 'nested', 'reporter-salt');
+    expect(reporterSalt('configured', file)).toBe('configured');
+    const generated = reporterSalt(undefined, file);
+    expect(generated).toMatch(/^[0-9a-f]{64}$/);
+    expect(readFileSync(file, 'utf8').trim()).toBe(generated);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(reporterSalt(undefined, file)).toBe(generated);
+    expect(reporterSalt('', file)).toBe(generated);
+  });
+});

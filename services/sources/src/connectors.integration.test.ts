@@ -1,0 +1,344 @@
+/**
+ * Mastodon streaming, the status poller and the probes, each against a local server that speaks
+ * its protocol, writing through the real Kafka.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKafka, createLogger, createMetricsRegistry, deleteTopicsWithPrefix, ensureTopics, loadConfig, readToEnd, topicNames } from '@downradar/common';
+import { eventually, KAFKA_BROKERS, testKafka, testPrefix } from '@downradar/common/testing';
+import type { OfficialStatusEvent, ProbeResultEvent, SignalEvent } from '../../../schemas/events/index';
+import { sourcesConfigSpec } from './config';
+import { SourceWriter } from './kafka/source-writer';
+import { createSourceMetrics } from './metrics';
+import { ProbeScheduler } from './probes/probe.scheduler';
+import { createSources } from './sources';
+import { StatusPoller, statusStateKey } from './status/status.poller';
+import { MastodonConnector } from './mastodon/mastodon.connector';
+import { TestMastodonServer, testStatus } from './testing/mastodon-server';
+import { TestDnsServer, TestHttpsEndpoints } from './testing/probe-servers';
+import { TestStatusServer } from './testing/status-servers';
+
+const kafka = testKafka('sources-connectors-test');
+const logger = createLogger('sources-test', 'silent');
+const prefixes: string[] = [];
+
+async function newPrefix(name: string): Promise<string> {
+  const prefix = testPrefix(name);
+  prefixes.push(prefix);
+  await ensureTopics(kafka, { prefix, partitions: 2 });
+  return prefix;
+}
+
+async function values<T>(topic: string): Promise<T[]> {
+  const out: T[] = [];
+  await readToEnd(kafka, topic, { groupPrefix: 'connectors-test' }, (m) => out.push(JSON.parse(m.value?.toString('utf8') ?? 'null') as T));
+  return out;
+}
+
+function writerFor(prefix: string, connector: string) {
+  return new SourceWriter(createKafka({ brokers: KAFKA_BROKERS, clientId: `test-${connector}` }), topicNames(prefix), connector, logger);
+}
+
+afterAll(async () => {
+  for (const p of prefixes) await deleteTopicsWithPrefix(kafka, p).catch(() => undefined);
+});
+
+describe('mastodon connector (local streaming server)', () => {
+  const a = new TestMastodonServer();
+  const b = new TestMastodonServer();
+  beforeAll(async () => {
+    await a.start();
+    await b.start();
+    a.publicNeedsToken = true;
+    b.publicNeedsToken = true;
+  });
+  afterAll(async () => {
+    await a.stop();
+    await b.stop();
+  });
+
+  it('streams catalog hashtags and the public timeline from several instances; one post per status, a bad message to the DLQ', async () => {
+    const prefix = await newPrefix('masto');
+    const topics = topicNames(prefix);
+    const config = loadConfig(sourcesConfigSpec, {
+      DOWNRADAR_KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+      DOWNRADAR_TOPIC_PREFIX: prefix,
+      DOWNRADAR_SOURCES: 'mastodon',
+      DOWNRADAR_SOURCES_PORT: '0',
+      DOWNRADAR_MASTODON_INSTANCES: `${a.url},${b.url}`,
+      DOWNRADAR_MASTODON_ACCESS_TOKEN: 'test-token-123',
+      DOWNRADAR_JETSTREAM_COMMIT_MS: '100',
+      DOWNRADAR_REPORTER_SALT: 'salt',
+    });
+    const sources = createSources(config, { logger });
+    await sources.start();
+    try {
+      await eventually(async () => (a.subscribed('hashtag:facebookdown') && b.subscribed('hashtag:facebookdown') && a.subscribed('public') ? true : undefined), 20_000, 'subscriptions');
+      expect(a.authorizations).toContain('Bearer test-token-123');
+      const fromBoth = testStatus(1, 'facebook is down for me too #facebookdown', ['facebookdown']);
+      a.post(fromBoth);
+      b.post({ ...fromBoth, id: '999' }); // the same status federated to another instance: another local id, the same uri
+      a.post(testStatus(2, 'is <b>whatsapp</b> down? messages stuck &amp; not sending', []));
+      a.post(testStatus(3, 'lovely weather for a walk', []));
+      a.sendRaw('{"event":"update","payload":"{not json"}');
+      const posts = await eventually(async () => {
+        const p = await values<{ id: string; text: string; source: string; lang: string }>(topics.posts);
+        return p.length >= 2 ? p : undefined;
+      }, 20_000, 'two posts');
+      await new Promise((r) => setTimeout(r, 500));
+      const all = await values<{ id: string; text: string; source: string; lang: string }>(topics.posts);
+      expect(all.map((p) => p.text).sort()).toEqual(['facebook is down for me too #facebookdown', 'is whatsapp down? messages stuck & not sending']);
+      expect(all.every((p) => p.source === 'mastodon' && p.lang === 'en')).toBe(true);
+      expect(posts.length).toBe(2);
+      const signals = await values<SignalEvent>(topics.signals);
+      expect(new Set(signals.map((s) => s.serviceId))).toEqual(new Set(['facebook', 'whatsapp']));
+      const dlq = await eventually(async () => {
+        const d = await values<{ code: string; reason: string }>(topics.dlq);
+        return d.length >= 1 ? d : undefined;
+      }, 10_000, 'a dead letter');
+      expect(dlq[0]).toMatchObject({ code: 'BAD_FRAME', reason: expect.stringContaining('payload is not JSON') });
+    } finally {
+      await sources.stop();
+    }
+  });
+
+  it('falls back to hashtag streams where the public stream needs a token it was not given', async () => {
+    const prefix = await newPrefix('masto-public');
+    const config = loadConfig(sourcesConfigSpec, {
+      DOWNRADAR_KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+      DOWNRADAR_TOPIC_PREFIX: prefix,
+      DOWNRADAR_SOURCES: 'mastodon',
+      DOWNRADAR_SOURCES_PORT: '0',
+      DOWNRADAR_MASTODON_INSTANCES: a.url,
+      DOWNRADAR_REPORTER_SALT: 'salt',
+    });
+    const sources = createSources(config, { logger });
+    await sources.start();
+    try {
+      const status = () => sources.connectors.mastodon!.status() as { instances: { publicStream: boolean }[] };
+      await eventually(async () => (status().instances[0]!.publicStream === false ? true : undefined), 10_000, 'the public stream refused');
+      expect([...a.clients].some((c) => c.streams.has('hashtag:whatsappdown'))).toBe(true);
+    } finally {
+      await sources.stop();
+    }
+  });
+});
+
+describe('mastodon gap fill (local streaming server and timelines API)', () => {
+  const server = new TestMastodonServer();
+  beforeAll(async () => server.start());
+  afterAll(async () => server.stop());
+
+  it('fills the gap of a dropped connection and of a restart from the timelines API: no post lost, none twice', async () => {
+    const prefix = await newPrefix('masto-gap');
+    const topics = topicNames(prefix);
+    const config = loadConfig(sourcesConfigSpec, {
+      DOWNRADAR_KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+      DOWNRADAR_TOPIC_PREFIX: prefix,
+      DOWNRADAR_SOURCES: 'mastodon',
+      DOWNRADAR_SOURCES_PORT: '0',
+      DOWNRADAR_MASTODON_INSTANCES: server.url,
+      DOWNRADAR_MASTODON_FILL_INTERVAL_MS: '0',
+      DOWNRADAR_JETSTREAM_COMMIT_MS: '100',
+      DOWNRADAR_RECONNECT_INITIAL_MS: '200',
+      DOWNRADAR_RECONNECT_MAX_MS: '400',
+      DOWNRADAR_REPORTER_SALT: 'salt',
+    });
+    const postIds = async () => (await values<{ id: string }>(topics.posts)).map((p) => p.id);
+    const waitForPosts = (n: number) => eventually(async () => ((await postIds()).length >= n ? true : undefined), 20_000, `${n} posts`);
+    const statuses = [
+      testStatus(11, 'facebook is down for me too #facebookdown', ['facebookdown']),
+      testStatus(12, 'is whatsapp down? messages stuck and not sending', []),
+      testStatus(13, 'instagram down again, the feed will not load #instagramdown', ['instagramdown']),
+      testStatus(14, 'is whatsapp down? nothing sends, nothing arrives', []),
+    ];
+    let sources = createSources(config, { logger });
+    await sources.start();
+    try {
+      await eventually(async () => (server.subscribed('public') ? true : undefined), 20_000, 'the public stream');
+      server.post(statuses[0]!);
+      server.post(statuses[1]!);
+      await waitForPosts(2);
+      // The connection drops; a status is published while the instance refuses to stream.
+      server.paused = true;
+      server.dropClients();
+      server.post(statuses[2]!);
+      await eventually(async () => (server.clients.size === 0 ? true : undefined), 10_000, 'the connection dropped');
+      await new Promise((r) => setTimeout(r, 300));
+      server.paused = false;
+      await waitForPosts(3);
+      expect(server.timelineRequests.some((u) => u.startsWith('/api/v1/timelines/public?min_id='))).toBe(true);
+      await sources.stop();
+      // The process is down while another status is published; the next one reads the gap.
+      server.post(statuses[3]!);
+      const requestsBefore = server.timelineRequests.length;
+      sources = createSources(config, { logger });
+      await sources.start();
+      await waitForPosts(4);
+      // The restart's fill re-read the rewind (the statuses before the last one seen) ...
+      expect((sources.connectors.mastodon as MastodonConnector).stats.filledStatuses).toBeGreaterThanOrEqual(4);
+      expect(server.timelineRequests.length).toBeGreaterThan(requestsBefore);
+      // ... without producing them again (ids kept with the cursor), and the stream goes on.
+      server.post(testStatus(15, 'instagram down here as well #instagramdown', ['instagramdown']));
+      await waitForPosts(5);
+      await sources.stop();
+      const ids = await postIds();
+      expect(ids.length).toBe(5);
+      expect(new Set(ids).size).toBe(5);
+    } finally {
+      await sources.stop();
+    }
+  });
+});
+
+describe('status poller (local Statuspage v2 and feeds)', () => {
+  const server = new TestStatusServer();
+  beforeAll(async () => server.start());
+  afterAll(async () => server.stop());
+
+  it('reports component changes and incident updates once, answers 304s politely, and keeps its state across a restart', async () => {
+    const prefix = await newPrefix('status');
+    const topics = topicNames(prefix);
+    const metrics = createSourceMetrics(createMetricsRegistry('t', false));
+    server.components = [
+      { id: 'c-git', name: 'Git Operations', status: 'operational', updated_at: '2026-01-05T12:00:00Z' },
+      { id: 'c-api', name: 'API Requests', status: 'operational', updated_at: '2026-01-05T12:00:00Z' },
+    ];
+    server.rss = `<?xml version="1.0"?><rss version="2.0"><channel><title>Status</title>
+      <item><title>Increased error rates</title><link>${server.url}/i/1</link><guid>inc-1</guid><pubDate>Mon, 05 Jan 2026 12:10:00 GMT</pubDate><description>&lt;p&gt;We are investigating.&lt;/p&gt;</description></item>
+      </channel></rss>`;
+    const sources = [
+      { serviceId: 'github', kind: 'statuspage' as const, url: server.url },
+      { serviceId: 'slack', kind: 'rss' as const, url: `${server.url}/feed.rss` },
+    ];
+    const make = () => new StatusPoller({ sources, intervalMs: 3_600_000, hostGapMs: 150, timeoutMs: 2000 }, { writer: writerFor(prefix, 'statuspage'), logger, metrics, random: () => 1 });
+    let poller = make();
+    await poller.start();
+    await poller.pollOnce(sources[0]!);
+    await poller.pollOnce(sources[1]!);
+    // An outage: a component goes down and an incident opens, then gets an update.
+    server.indicator = 'critical';
+    server.components[0] = { ...server.components[0]!, status: 'major_outage', updated_at: '2026-01-05T12:20:00Z' };
+    server.incidents = [
+      {
+        id: 'inc-a', name: 'Git operations unavailable', status: 'investigating', impact: 'critical', shortlink: 'https://stspg.io/a',
+        created_at: '2026-01-05T12:21:00Z', updated_at: '2026-01-05T12:21:00Z', resolved_at: null,
+        incident_updates: [{ id: 'u1', status: 'investigating', body: 'We are investigating.', created_at: '2026-01-05T12:21:00Z' }],
+      },
+    ];
+    await poller.pollOnce(sources[0]!);
+    await poller.pollOnce(sources[0]!); // unchanged: 304s, nothing new
+    await poller.stop();
+    // Politeness: the poller's requests to this host started at least hostGapMs apart.
+    const starts = poller.fetcher.recentStarts.map((r) => r.at);
+    expect(starts.length).toBe(7);
+    expect(Math.min(...starts.slice(1).map((t, i) => t - starts[i]!))).toBeGreaterThanOrEqual(150);
+    // A restart reads its state back: the resolved update is the only new thing.
+    server.incidents[0]!.status = 'resolved';
+    server.incidents[0]!.incident_updates.push({ id: 'u2', status: 'resolved', body: 'Fixed.', created_at: '2026-01-05T13:00:00Z' });
+    server.components[0] = { ...server.components[0]!, status: 'operational', updated_at: '2026-01-05T13:00:00Z' };
+    server.indicator = 'none';
+    poller = make();
+    await poller.start();
+    await poller.pollOnce(sources[0]!);
+    await poller.pollOnce(sources[1]!); // the feed did not change: 304
+    await poller.stop();
+
+    const events = await values<OfficialStatusEvent>(topics.status);
+    // One service's events are in order (they share a key); what comes of one poll is the
+    // summary's changes, then the incidents list's.
+    const summary = events.filter((e) => e.serviceId === 'github').map((e) => `${e.serviceId} ${e.kind} ${e.status} ${e.providerStatus}`);
+    expect(events.filter((e) => e.serviceId === 'slack').map((e) => `${e.kind} ${e.status}`)).toEqual(['incident unknown']);
+    expect(summary).toEqual([
+      'github page operational none',
+      'github component major_outage major_outage',
+      'github incident major_outage investigating',
+      'github page major_outage critical',
+      'github component operational operational',
+      'github page operational none',
+      'github incident operational resolved',
+    ]);
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+    const ack = events.find((e) => e.kind === 'incident' && e.serviceId === 'github')!;
+    expect(ack).toMatchObject({ at: Date.parse('2026-01-05T12:21:00Z'), incidentId: 'inc-a', title: 'Git operations unavailable', url: 'https://stspg.io/a' });
+    const feed = events.find((e) => e.serviceId === 'slack')!;
+    expect(feed).toMatchObject({ source: 'rss', at: Date.parse('2026-01-05T12:10:00Z'), body: 'We are investigating.' });
+    // Evidence for the detector: the overall status at each poll of the Statuspage page.
+    const official = (await values<SignalEvent>(topics.signals)).filter((s) => s.kind === 'official');
+    expect(official.map((s) => s.officialStatus)).toEqual(['operational', 'major_outage', 'major_outage', 'operational']);
+    expect(official.map((s) => s.outage)).toEqual([false, true, true, false]);
+    // Conditional requests: the unchanged poll and the unchanged feed were 304s.
+    expect(server.log.filter((l) => l.status === 304).map((l) => l.path).sort()).toEqual(['/api/v2/incidents.json', '/api/v2/summary.json', '/feed.rss']);
+    const state = new Map<string, string>();
+    await readToEnd(kafka, topics.sourceState, { groupPrefix: 't' }, (m) => state.set(m.key!.toString(), m.value!.toString()));
+    expect(JSON.parse(state.get(statusStateKey('github'))!)).toMatchObject({ pageStatus: 'operational', components: { 'c-git': 'operational' } });
+  });
+});
+
+describe('probes (local DNS server, local HTTPS endpoints)', () => {
+  const dns = new TestDnsServer();
+  const https = new TestHttpsEndpoints();
+  const domains = { github: 'ok.test', reddit: 'down.test', discord: 'reset.test', zoom: 'hang.test', slack: 'refused.test', facebook: 'facebook.test', twitch: 'servfail.test', steam: 'slow.test' };
+  beforeAll(async () => {
+    await dns.start();
+    await https.start(Object.values(domains));
+    const A = TestHttpsEndpoints.ADDRESSES;
+    dns.names.set('ok.test', { address: A.ok });
+    dns.names.set('down.test', { address: A['503'] });
+    dns.names.set('reset.test', { address: A.reset });
+    dns.names.set('hang.test', { address: A.hang });
+    dns.names.set('refused.test', { address: A.refused });
+    dns.names.set('servfail.test', 'servfail');
+    dns.names.set('slow.test', 'silent');
+    // facebook.test is not in the table: NXDOMAIN, as facebook.com was on 4 October 2021.
+  });
+  afterAll(async () => {
+    await dns.stop();
+    await https.stop();
+  });
+
+  it('tells each failure by its phase, and sends evidence per service unless most of them fail at once', async () => {
+    const prefix = await newPrefix('probes');
+    const topics = topicNames(prefix);
+    const metrics = createSourceMetrics(createMetricsRegistry('t', false));
+    const targets = Object.entries(domains).map(([serviceId, d]) => ({ serviceId, domains: [d] }));
+    const scheduler = (share: number, t = targets) =>
+      new ProbeScheduler(
+        { targets: t, intervalMs: 3_600_000, jitter: 0, concurrency: 4, timeoutMs: 600, resolvers: [dns.address], httpsPort: https.port, vantage: 'test-host', vantageFailShare: share, ca: https.ca },
+        { writer: writerFor(prefix, 'probes'), logger, metrics },
+      );
+    // start() runs the first round at once (jitter 0); the next one is an hour away.
+    const s = scheduler(1.01);
+    await s.start();
+    await eventually(async () => (s.stats.rounds >= 1 ? true : undefined), 20_000, 'a round of probes');
+    await s.stop();
+    expect(s.stats.suspectRounds).toBe(0);
+    const results = await values<ProbeResultEvent>(topics.probes);
+    const by = (svc: string, kind: string) => results.find((r) => r.serviceId === svc && r.kind === kind);
+    expect(by('github', 'dns')).toMatchObject({ ok: true, outcome: 'ok', address: '127.0.0.1' });
+    expect(by('github', 'https')).toMatchObject({ ok: true, outcome: 'ok', httpStatus: 200 });
+    expect(by('github', 'https')!.tlsMs).toBeGreaterThan(0);
+    expect(by('reddit', 'https')).toMatchObject({ ok: false, outcome: 'http_5xx', httpStatus: 503 });
+    expect(by('discord', 'https')).toMatchObject({ ok: false, outcome: 'tcp_reset' });
+    expect(by('zoom', 'https')).toMatchObject({ ok: false, outcome: 'tls_error', error: expect.stringContaining('TLS handshake') });
+    expect(by('slack', 'https')).toMatchObject({ ok: false, outcome: 'tcp_refused' });
+    expect(by('facebook', 'dns')).toMatchObject({ ok: false, outcome: 'nxdomain' });
+    expect(by('facebook', 'https')).toBeUndefined();
+    expect(by('twitch', 'dns')).toMatchObject({ ok: false, outcome: 'servfail' });
+    expect(by('steam', 'dns')).toMatchObject({ ok: false, outcome: 'dns_timeout' });
+    expect(by('steam', 'dns')!.latencyMs).toBeLessThan(3000);
+
+    expect(results.length).toBe(13); // 8 DNS probes, 5 HTTPS probes (3 names did not resolve)
+    const signals = (await values<SignalEvent>(topics.signals)).filter((x) => x.kind === 'probe');
+    expect(Object.fromEntries(signals.map((x) => [x.serviceId, x.outage]))).toEqual({ github: false, reddit: true, discord: true, zoom: true, slack: true, facebook: true, twitch: true, steam: true });
+
+    // Seven of eight failing in one round looks like this host's trouble: no evidence at all.
+    const suspicious = scheduler(0.5);
+    await suspicious.start();
+    await eventually(async () => (suspicious.stats.rounds >= 1 ? true : undefined), 20_000, 'a second round');
+    await suspicious.stop();
+    expect(suspicious.stats.suspectRounds).toBe(1);
+    expect((await values<ProbeResultEvent>(topics.probes)).length).toBe(26);
+    const after = (await values<SignalEvent>(topics.signals)).filter((x) => x.kind === 'probe');
+    expect(after.length).toBe(signals.length);
+  });
+});
