@@ -21,12 +21,18 @@
  * Medians of DOWNRADAR_BENCH_RUNS runs (default 3); load_avg_1m says how busy the machine was;
  * ingest_peak_rss_mb is the largest VmHWM of ingest's processes after every run (memory flat under
  * sustained load: the figure after run 1 and after the last run are both printed).
+ *
+ * `npm run bench:ingest -- --cluster`: the single and batch measurements against the single-node
+ * stack and against the cluster (npm run stack:up -- --cluster: three brokers, topics with
+ * replication 3 and min.insync.replicas 2), one ingest process on each, runs interleaved, and the
+ * ratio cluster / single node -> bench/results/ingest-cluster.json (no peers in that mode).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createKafka, deleteTopicsWithPrefix, ensureTopics, hashApiKey, topicNames } from '@downradar/common';
+import { clusterEnv } from '../tools/run/src/cluster-env';
 import { median, writeResult } from '@downradar/common/bench-results';
 import { createUnderstanding } from '@downradar/nlp';
 import { loadCatalog } from '../schemas/catalog/index';
@@ -126,6 +132,8 @@ async function kafkajsBest(file: string, processes: number): Promise<{ perS: num
   return best;
 }
 
+if (process.argv.includes('--cluster')) await clusterBench();
+
 const kafka = createKafka({ brokers: brokers.split(','), clientId: 'bench-admin' });
 await ensureTopics(kafka, { prefix, partitions: 6, only: ['reports', 'posts', 'signals', 'dlq'] });
 await createPeerTopic(kafka, peerTopic, 6);
@@ -214,3 +222,76 @@ writeResult('ingest', {
   runs: RUNS,
 });
 process.exit(0);
+
+/** Single node and cluster in the same run, interleaved: the ratio is what the replication costs. */
+async function clusterBench(): Promise<never> {
+  const cenv = clusterEnv();
+  const ingestEnv = {
+    DOWNRADAR_TOPIC_PREFIX: prefix,
+    DOWNRADAR_API_KEY_HASHES: `${hashApiKey(KEY)}:feed`,
+    DOWNRADAR_REPORTS_PER_IP_PER_MINUTE: '10000000',
+    DOWNRADAR_REPORTS_PER_REPORTER_PER15_MIN: '1000000',
+    DOWNRADAR_LOG_LEVEL: 'warn',
+    // One process on each side, whatever the service's default: the ratio is about replication.
+    DOWNRADAR_INGEST_PROCESSES: '1',
+    // A throughput figure, not the 503 policy: a batch of 5,000 waits for Kafka up to 30 s on
+    // both sides (5 s by default, which a shared machine under load overran on the cluster).
+    DOWNRADAR_PRODUCE_TIMEOUT_MS: '30000',
+  };
+  const targets = [
+    { name: 'single_node', brokers: brokers.split(','), env: {}, port: PORT, rf: 1, minIsr: 1 },
+    {
+      name: 'cluster',
+      brokers: cenv.DOWNRADAR_KAFKA_BROKERS!.split(','),
+      env: cenv,
+      port: HELLO_PORT, // no fastify peer in this mode
+      rf: Number(cenv.DOWNRADAR_KAFKA_REPLICATION_FACTOR ?? 3),
+      minIsr: Number(cenv.DOWNRADAR_KAFKA_MIN_INSYNC_REPLICAS ?? 2),
+    },
+  ];
+  const headers = { 'x-api-key': KEY };
+  const results = new Map(targets.map((t) => [t.name, { single: [] as { rate: number; p99: number }[], batch: [] as number[] }]));
+  const procs: ChildProcess[] = [];
+  let shed = 0;
+  try {
+    for (const t of targets) {
+      await ensureTopics(createKafka({ brokers: t.brokers, clientId: 'bench-admin' }), { prefix, partitions: 6, replicationFactor: t.rf, minInsyncReplicas: t.minIsr, only: ['reports', 'posts', 'signals', 'dlq'] });
+      procs.push(await startServiceProcess('ingest', { ...t.env, ...ingestEnv, DOWNRADAR_INGEST_PORT: String(t.port) }, `http://127.0.0.1:${t.port}/readyz`));
+    }
+    for (let run = 0; run < RUNS; run++) {
+      for (const t of targets) {
+        const r = results.get(t.name)!;
+        const retryShed = { delayMs: 200, tries: 20 };
+        const single = await singleLoad({ port: t.port, path: '/v1/reports', n: SINGLE_N, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, run)), headers, retryShed });
+        if (single.notAccepted) throw new Error(`${t.name}: ${single.notAccepted} single reports were not accepted: ${single.firstBad}`);
+        const batch = await batchLoad({ port: t.port, path: '/v1/reports/batch', bodies: batchBodies(run), inFlight: 4, headers });
+        shed += single.shed + batch.retries;
+        r.single.push({ rate: single.perS, p99: single.p99 });
+        r.batch.push(BATCH_N / batch.seconds);
+        console.log(`run ${run + 1}/${RUNS} ${t.name}: single ${r.single[run]!.rate.toFixed(0)}/s p99 ${r.single[run]!.p99.toFixed(1)} ms, batch ${r.batch[run]!.toFixed(0)}/s (${shed} requests shed with 503 and sent again so far; load ${loadAverage()})`);
+      }
+    }
+  } finally {
+    for (const p of procs) await stopProcess(p);
+    for (const t of targets) await deleteTopicsWithPrefix(createKafka({ brokers: t.brokers, clientId: 'bench-admin' }), prefix).catch(() => undefined);
+  }
+  const m = (name: string) => {
+    const r = results.get(name)!;
+    return { single: median(r.single.map((s) => s.rate)), p99: median(r.single.map((s) => s.p99)), batch: median(r.batch) };
+  };
+  const one = m('single_node');
+  const cl = m('cluster');
+  writeResult('ingest-cluster', {
+    single_node_single_reports_per_s: Math.round(one.single),
+    cluster_single_reports_per_s: Math.round(cl.single),
+    single_node_single_p99_ms: Number(one.p99.toFixed(2)),
+    cluster_single_p99_ms: Number(cl.p99.toFixed(2)),
+    single_node_batch_reports_per_s: Math.round(one.batch),
+    cluster_batch_reports_per_s: Math.round(cl.batch),
+    cluster_to_single_node_single_ratio: Number((cl.single / one.single).toFixed(3)),
+    cluster_to_single_node_batch_ratio: Number((cl.batch / one.batch).toFixed(3)),
+    shed_and_sent_again: shed,
+    runs: RUNS,
+  });
+  process.exit(0);
+}

@@ -19,6 +19,12 @@
  * sink_cpu_to_raw_ratio = raw / sink: the same comparison in the currency a shared machine bends
  * least (bench/lib/cpu.ts says why).
  * sink_peak_rss_mb: the largest VmHWM of the sink's processes; load_avg_1m: the machine's load.
+ *
+ * `npm run bench:sink -- --cluster`: the sink on the single-node stack and on the cluster (npm run
+ * stack:up -- --cluster: topics with replication 3, Replicated tables ON CLUSTER, inserts with
+ * insert_quorum 2), runs interleaved, same reports, and the ratio cluster / single node
+ * -> bench/results/sink-cluster.json (no raw peer and no CPU figures in that mode: the CPU meter
+ * reads the single-node servers).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,10 +40,12 @@ import {
   migrate,
   queryRows,
   repoRoot,
+  servicesAccountFromEnv,
   topicNames,
   type ClickHouseClient,
   type OutMessage,
 } from '@downradar/common';
+import { clusterEnv } from '../tools/run/src/cluster-env';
 import { reportRow } from '../services/sink/src/rows';
 import { clickhouseClientInsert, loadAverage, ratio } from './lib/peers';
 import { processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
@@ -83,17 +91,32 @@ interface RunResult {
   load: number;
 }
 
-async function runOnce(run: number, rowsFile: string, ch: ClickHouseClient): Promise<RunResult> {
+/** Where a run goes: the single-node stack (the environment) or the cluster (its env file). */
+interface Target {
+  name: string;
+  ch: ClickHouseClient;
+  brokers: string[];
+  /** Given to the sink process over the environment's (the cluster's brokers, replicas, quorum). */
+  env: Record<string, string>;
+  cluster?: string;
+  replicationFactor: number;
+  minInsyncReplicas: number;
+  raw: boolean;
+}
+
+async function runOnce(run: number, rowsFile: string, t: Target): Promise<RunResult> {
+  const { ch } = t;
   const suffix = randomBytes(4).toString('hex');
   const prefix = `bench-sink-${suffix}`;
   const sinkDb = `bench_sink_${suffix}`;
   const rawDb = `bench_raw_${suffix}`;
-  const kafka = createKafka({ brokers: BROKERS, clientId: 'bench-sink' });
+  const kafka = createKafka({ brokers: t.brokers, clientId: 'bench-sink' });
   const dir = `${repoRoot}/schemas/clickhouse`;
+  const onCluster = t.cluster ? ` ON CLUSTER ${t.cluster}` : '';
   try {
-    await migrate(ch, { dir, database: sinkDb });
-    await migrate(ch, { dir, database: rawDb });
-    await ensureTopics(kafka, { prefix, partitions: PARTITIONS });
+    await migrate(ch, { dir, database: sinkDb, ...(t.cluster ? { cluster: t.cluster } : {}) });
+    if (t.raw) await migrate(ch, { dir, database: rawDb });
+    await ensureTopics(kafka, { prefix, partitions: PARTITIONS, replicationFactor: t.replicationFactor, minInsyncReplicas: t.minInsyncReplicas });
 
     // Produce everything first: the figure is about the sink, not about the producer. The
     // reports are made again for every run (same seed, same rows) and dropped before the sink
@@ -108,7 +131,7 @@ async function runOnce(run: number, rowsFile: string, ch: ClickHouseClient): Pro
       sends.push(producer.send(reports.slice(i, i + 5_000).map((r): OutMessage => ({ topic, key: r.serviceId, value: JSON.stringify(r) }))));
     await Promise.all(sends);
     await producer.close();
-    console.log(`run ${run}: produced ${reports.length} reports in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(`run ${run} ${t.name}: produced ${reports.length} reports in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     reports = null;
     sends.length = 0;
 
@@ -125,6 +148,7 @@ async function runOnce(run: number, rowsFile: string, ch: ClickHouseClient): Pro
       sink = await startServiceProcess(
         'sink',
         {
+          ...t.env,
           DOWNRADAR_TOPIC_PREFIX: prefix,
           DOWNRADAR_CLICKHOUSE_DATABASE: sinkDb,
           DOWNRADAR_SINK_PORT: String(PORT),
@@ -158,6 +182,13 @@ async function runOnce(run: number, rowsFile: string, ch: ClickHouseClient): Pro
     const sinkMs = done - started;
     const steadyMs = done - (firstRowAt || started);
 
+    if (!t.raw) {
+      console.log(
+        `run ${run} ${t.name}: sink ${(sinkMs / 1000).toFixed(2)} s (${Math.round(N / (sinkMs / 1000))} rows/s, ` +
+          `${Math.round(N / (steadyMs / 1000))} rows/s after the first batch); ${inserts} inserts of ${Math.round(rowsPerInsert)} rows on average; load ${load}`,
+      );
+      return { sinkMs, steadyMs, rawMs: NaN, sinkCpuS, rawCpuS: NaN, peakRssMb, load };
+    }
     const rawServers = serverCpuMeter();
     const raw = await clickhouseClientInsert({ database: rawDb, table: 'reports', file: rowsFile, format: 'JSONEachRow', rows: N });
     const rawMs = raw.ms;
@@ -165,7 +196,7 @@ async function runOnce(run: number, rowsFile: string, ch: ClickHouseClient): Pro
     const rawCount = await countDistinct(ch, rawDb);
     if (rawCount !== N) throw new Error(`raw insert stored ${rawCount} of ${N}`);
     console.log(
-      `run ${run}: sink ${(sinkMs / 1000).toFixed(2)} s (${Math.round(N / (sinkMs / 1000))} rows/s, ` +
+      `run ${run} ${t.name}: sink ${(sinkMs / 1000).toFixed(2)} s (${Math.round(N / (sinkMs / 1000))} rows/s, ` +
         `${Math.round(N / (steadyMs / 1000))} rows/s after the first batch), ` +
         `raw clickhouse-client ${(rawMs / 1000).toFixed(2)} s (${Math.round(N / (rawMs / 1000))} rows/s); ratio ${ratio(rawMs, sinkMs)}; ` +
         `${inserts} inserts of ${Math.round(rowsPerInsert)} rows on average; CPU per row: sink ${((sinkCpuS * 1e6) / N).toFixed(1)} us ` +
@@ -173,22 +204,62 @@ async function runOnce(run: number, rowsFile: string, ch: ClickHouseClient): Pro
     );
     return { sinkMs, steadyMs, rawMs, sinkCpuS, rawCpuS, peakRssMb, load };
   } finally {
-    await ch.command({ query: `DROP DATABASE IF EXISTS ${sinkDb}` }).catch(() => undefined);
-    await ch.command({ query: `DROP DATABASE IF EXISTS ${rawDb}` }).catch(() => undefined);
+    await ch.command({ query: `DROP DATABASE IF EXISTS ${sinkDb}${onCluster}` }).catch(() => undefined);
+    if (t.raw) await ch.command({ query: `DROP DATABASE IF EXISTS ${rawDb}` }).catch(() => undefined);
     await deleteTopicsWithPrefix(kafka, prefix).catch(() => undefined);
   }
 }
 
 async function main(): Promise<void> {
   const ch = createClickHouse({ url: CLICKHOUSE_URL, requestTimeoutMs: 300_000 });
+  const single: Target = { name: 'single node', ch, brokers: BROKERS, env: {}, replicationFactor: 1, minInsyncReplicas: 1, raw: true };
   const tmp = mkdtempSync(join(tmpdir(), 'downradar-bench-sink-'));
+  const perS = (ms: number) => Math.round(N / (ms / 1000));
   try {
     const rowsFile = join(tmp, 'reports.json');
     writeFileSync(rowsFile, generateReports(N).map((r) => JSON.stringify(reportRow(r))).join('\n') + '\n');
     console.log(`bench sink: ${N} reports, ${RUNS} runs, ${PARTITIONS} partitions`);
+    if (process.argv.includes('--cluster')) {
+      const cenv = clusterEnv();
+      // As the services' account of the cluster (cluster.env names its password file).
+      const cch = createClickHouse({ url: cenv.DOWNRADAR_CLICKHOUSE_URL!, ...servicesAccountFromEnv({ ...process.env, ...cenv }), requestTimeoutMs: 300_000 });
+      const cluster: Target = {
+        name: 'cluster',
+        ch: cch,
+        brokers: cenv.DOWNRADAR_KAFKA_BROKERS!.split(','),
+        env: cenv,
+        cluster: cenv.DOWNRADAR_CLICKHOUSE_CLUSTER!,
+        replicationFactor: Number(cenv.DOWNRADAR_KAFKA_REPLICATION_FACTOR ?? 3),
+        minInsyncReplicas: Number(cenv.DOWNRADAR_KAFKA_MIN_INSYNC_REPLICAS ?? 2),
+        raw: false,
+      };
+      const one: RunResult[] = [];
+      const many: RunResult[] = [];
+      try {
+        for (let run = 1; run <= RUNS; run++) {
+          one.push(await runOnce(run, rowsFile, { ...single, raw: false }));
+          many.push(await runOnce(run, rowsFile, cluster));
+        }
+      } finally {
+        await cch.close();
+      }
+      const [s1, s2] = [median(one.map((r) => perS(r.sinkMs))), median(many.map((r) => perS(r.sinkMs)))];
+      const [t1, t2] = [median(one.map((r) => perS(r.steadyMs))), median(many.map((r) => perS(r.steadyMs)))];
+      writeResult('sink-cluster', {
+        single_node_sink_rows_per_s: s1,
+        cluster_sink_rows_per_s: s2,
+        single_node_sink_steady_rows_per_s: t1,
+        cluster_sink_steady_rows_per_s: t2,
+        cluster_to_single_node_ratio: Math.round((s2 / s1) * 1000) / 1000,
+        cluster_to_single_node_steady_ratio: Math.round((t2 / t1) * 1000) / 1000,
+        load_avg_1m: median([...one, ...many].map((r) => r.load)),
+        reports: N,
+        runs: RUNS,
+      });
+      return;
+    }
     const results: RunResult[] = [];
-    for (let run = 1; run <= RUNS; run++) results.push(await runOnce(run, rowsFile, ch));
-    const perS = (ms: number) => Math.round(N / (ms / 1000));
+    for (let run = 1; run <= RUNS; run++) results.push(await runOnce(run, rowsFile, single));
     const sink = median(results.map((r) => perS(r.sinkMs)));
     const steady = median(results.map((r) => perS(r.steadyMs)));
     const raw = median(results.map((r) => perS(r.rawMs)));

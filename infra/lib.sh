@@ -19,25 +19,29 @@ DR_DATA="$(realpath -m "$DR_DATA")"
 export DR_INFRA DR_ROOT DR_DATA
 
 # dr_other_stacks: the subdirectories of the data dir that hold a stack of their own (their own
-# kafka/ and clickhouse/, e.g. the fault drills' <data>/drills), one per line.
+# kafka/ and clickhouse/, e.g. the fault drills' <data>/drills, or a cluster/, e.g. the cluster
+# drills' <data>/drills-cluster), one per line.
 dr_other_stacks() {
   local d
   shopt -s nullglob
   for d in "$DR_DATA"/*/; do
     d="${d%/}"
     [[ "$d" == "$DR_DATA/kafka" || "$d" == "$DR_DATA/clickhouse" ]] && continue
-    [[ -d "$d/kafka" || -d "$d/clickhouse" ]] && echo "$d"
+    [[ -d "$d/kafka" || -d "$d/clickhouse" || -d "$d/cluster" ]] && echo "$d"
   done
   return 0
 }
 
-# dr_in_stack DIR CMD...: runs CMD (a kafka.sh or clickhouse.sh call) for the stack in DIR. The
-# ports in the environment are the main stack's: a running server reports its own ports from
-# its config, a stopped one the ports it last ran with.
+# dr_in_stack DIR CMD...: runs CMD (a kafka.sh, clickhouse.sh or cluster.sh call) for the stack
+# in DIR. The ports in the environment are the main stack's: a running server reports its own
+# ports from its config, a stopped one the ports it last ran with (a cluster: its ports.env).
 dr_in_stack() {
   local dir="$1"; shift
   env -u DOWNRADAR_KAFKA_PORT -u DOWNRADAR_KAFKA_CONTROLLER_PORT -u DOWNRADAR_CLICKHOUSE_HTTP_PORT \
     -u DOWNRADAR_CLICKHOUSE_TCP_PORT -u DOWNRADAR_CLICKHOUSE_INTERSERVER_PORT \
+    -u DOWNRADAR_CLUSTER_PORT_BASE -u DOWNRADAR_CLUSTER_KAFKA_PORTS -u DOWNRADAR_CLUSTER_KAFKA_CONTROLLER_PORTS \
+    -u DOWNRADAR_CLUSTER_ZOOKEEPER_PORT -u DOWNRADAR_CLUSTER_CLICKHOUSE_HTTP_PORTS \
+    -u DOWNRADAR_CLUSTER_CLICKHOUSE_TCP_PORTS -u DOWNRADAR_CLUSTER_CLICKHOUSE_INTERSERVER_PORTS \
     DOWNRADAR_DATA_DIR="$dir" "$@"
 }
 

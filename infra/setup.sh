@@ -8,6 +8,9 @@
 #                  kcat and python3-confluent-kafka (the example consumer), plus a JDK 17 and
 #                  Maven if `java`/`mvn` are absent; one apt-get update per run, only if needed
 #   Kafka          the broker's jars from Maven Central (infra/kafka/kafka.sh libs)
+#   chDB           a current ClickHouse engine in process, for the SQL compatibility test: a Python
+#                  virtual environment in .data/chdb-venv (DOWNRADAR_CHDB_VENV) with the pinned
+#                  chdb-core of tests/sql/requirements.txt from PyPI, made again only when that pin changes
 set -uo pipefail
 DR_NAME=setup
 # shellcheck source=lib.sh
@@ -72,6 +75,11 @@ want kcat "command-line Kafka client"
 want python3-confluent-kafka "the Python example consumer"
 want_cmd java openjdk-17-jre-headless "runs the Kafka broker"
 want_cmd mvn maven "fetches the Kafka broker from Maven Central"
+want_cmd python3 python3 "runs chDB for the SQL compatibility test"
+# `python3 -m venv` needs ensurepip, which Debian ships apart (python3-venv).
+if command -v python3 >/dev/null && ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+  want python3-venv "Python virtual environments (chDB for the SQL compatibility test)"
+fi
 
 if (( ${#missing[@]} > 0 )); then
   dr_need_root_for "installing ${missing[*]}" "${missing[*]}"
@@ -89,4 +97,35 @@ fi
 
 # --- Kafka broker jars -----------------------------------------------------
 bash "$DR_INFRA/kafka/kafka.sh" libs || dr_die "could not assemble the Kafka broker's classpath"
+# --- NAB data (not in the repository; tools/eval/src/nab/nab-published.test.ts reads it) ------
+# Said here, in the first seconds of `npm test`, rather than by that test's failure at the end.
+node --import tsx -e 'import("./tools/eval/src/nab/nab-corpus.ts").then((m) => {
+  try { console.log(`ok: NAB data at ${m.resolveNabDir()}`); }
+  catch (e) { console.log(`missing: ${e.message} (the NAB test of npm test fails without it)`); }
+})'
+
+
+# --- chDB: current ClickHouse in process (tests/sql-compat.integration.test.ts) ---
+# Pinned in tests/sql/requirements.txt; the venv carries the hash of the file it was made from,
+# so it is made again only when the pin changes (about 1 min and 900 MB from PyPI the first time).
+CHDB_VENV="${DOWNRADAR_CHDB_VENV:-$DR_ROOT/.data/chdb-venv}"
+CHDB_REQ="$DR_ROOT/tests/sql/requirements.txt"
+chdb_want="$(sha256sum "$CHDB_REQ" | cut -d' ' -f1)"
+if [[ -x "$CHDB_VENV/bin/python" && "$(cat "$CHDB_VENV/.requirements.sha256" 2>/dev/null)" == "$chdb_want" ]] &&
+   "$CHDB_VENV/bin/python" -c 'import chdb' 2>/dev/null; then
+  echo "ok: chdb ($(grep -v '^#' "$CHDB_REQ" | tr '\n' ' ')in $CHDB_VENV)"
+else
+  t="$(dr_now_ms)"
+  echo "installing: $(grep -v '^#' "$CHDB_REQ" | tr '\n' ' ')from PyPI into the virtual environment $CHDB_VENV (the SQL compatibility test's current ClickHouse)"
+  # The stamp is written last: a venv without it (an interrupted install) is made again.
+  rm -rf "$CHDB_VENV"
+  mkdir -p "$(dirname "$CHDB_VENV")" "$DR_DATA"
+  python3 -m venv "$CHDB_VENV" || dr_die "python3 -m venv failed (Debian: apt-get install python3-venv)"
+  if ! "$CHDB_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$CHDB_REQ" >"$DR_DATA/chdb-pip.log" 2>&1; then
+    tail -n 20 "$DR_DATA/chdb-pip.log" >&2
+    dr_die "pip could not install $(grep -v '^#' "$CHDB_REQ" | tr '\n' ' ')(full log: $DR_DATA/chdb-pip.log)"
+  fi
+  echo "$chdb_want" >"$CHDB_VENV/.requirements.sha256"
+  echo "ok: chdb installed in $(dr_since "$t") s ($CHDB_VENV)"
+fi
 echo "ok: setup complete in $(dr_since "$START") s"

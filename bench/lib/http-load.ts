@@ -36,14 +36,46 @@ export interface SingleLoadResult {
   p99: number;
   notAccepted: number;
   firstBad?: string;
+  /** Answers 503 (shed) that were sent again (with `retryShed`). */
+  shed: number;
+}
+
+/**
+ * With `retryShed`, a request answered 503 (ingest shedding load, or Kafka not answering in time)
+ * is sent again after `delayMs`, as a client would, up to `tries` times; its latency runs from the
+ * first try. For a throughput figure on a loaded machine, not for the 503 policy itself.
+ */
+export interface RetryShed {
+  delayMs: number;
+  tries: number;
+}
+
+async function postRetrying(post: (path: string, body: string, contentType: string) => Promise<Answer>, path: string, body: string, contentType: string, retry: RetryShed | undefined, onShed: () => void): Promise<Answer> {
+  const started = performance.now();
+  let r = await post(path, body, contentType);
+  for (let tries = 1; retry && r.status === 503 && tries < retry.tries; tries++) {
+    onShed();
+    await new Promise((res) => setTimeout(res, retry.delayMs));
+    r = await post(path, body, contentType);
+  }
+  return { ...r, ms: performance.now() - started };
 }
 
 /** `n` single JSON POSTs over `concurrency` connections; latency per request. */
-export async function singleLoad(o: { port: number; path: string; n: number; concurrency: number; body: (i: number) => string; headers?: Record<string, string> }): Promise<SingleLoadResult> {
+export async function singleLoad(o: {
+  port: number;
+  path: string;
+  n: number;
+  concurrency: number;
+  body: (i: number) => string;
+  headers?: Record<string, string>;
+  retryShed?: RetryShed;
+}): Promise<SingleLoadResult> {
   const poster = createPoster(o.port, o.concurrency, o.headers);
   let next = 0;
   const latencies: number[] = [];
   let notAccepted = 0;
+  let shed = 0;
   let firstBad: string | undefined;
   const started = performance.now();
   try {
@@ -51,7 +83,7 @@ export async function singleLoad(o: { port: number; path: string; n: number; con
       Array.from({ length: o.concurrency }, async () => {
         while (next < o.n) {
           const i = next++;
-          const r = await poster.post(o.path, o.body(i), 'application/json');
+          const r = await postRetrying(poster.post, o.path, o.body(i), 'application/json', o.retryShed, () => shed++);
           if (r.status !== 202) {
             notAccepted++;
             firstBad ??= `${r.status} ${r.body.slice(0, 300)}`;
@@ -71,6 +103,7 @@ export async function singleLoad(o: { port: number; path: string; n: number; con
     p99: latencies[Math.floor(latencies.length * 0.99)]!,
     notAccepted,
     ...(firstBad ? { firstBad } : {}),
+    shed,
   };
 }
 

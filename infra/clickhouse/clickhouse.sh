@@ -9,7 +9,8 @@
 #   clickhouse.sh wipe     down, then delete everything under <data>/clickhouse
 #   clickhouse.sh install  only install the package when absent (used by infra/setup.sh)
 #
-# Everything lives under <data>/clickhouse (<data> = $DOWNRADAR_DATA_DIR or <repo>/.data):
+# Everything lives under <data>/clickhouse (<data> = $DOWNRADAR_DATA_DIR or <repo>/.data; a
+# cluster replica: $DOWNRADAR_CLICKHOUSE_DIR, see infra/cluster.sh):
 #   config.xml              generated on every start
 #   users.xml               accounts, profiles, quotas: infra/clickhouse/users.sh, on every `up`
 #                           (the server re-reads it live); users.d/*.xml are merged into it
@@ -19,11 +20,14 @@
 #   stdout.log              the server's own stdout/stderr (crashes before logging starts)
 #   clickhouse.pid
 set -euo pipefail
-DR_NAME=clickhouse
+DR_NAME="${DOWNRADAR_CLICKHOUSE_NAME:-clickhouse}"
 # shellcheck source=../lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lib.sh"
 
-CH_DIR="$DR_DATA/clickhouse"
+# A replica of the cluster (infra/cluster.sh) runs from its own directory; its replication
+# settings are in <dir>/config.d/cluster.xml, which infra/cluster.sh writes and the server merges.
+CH_DIR="${DOWNRADAR_CLICKHOUSE_DIR:-$DR_DATA/clickhouse}"
+LOCK_NAME="clickhouse${DOWNRADAR_CLICKHOUSE_DIR:+-$(basename "$CH_DIR")}"
 CONFIG="$CH_DIR/config.xml"
 USERS="$CH_DIR/users.xml"
 PIDFILE="$CH_DIR/clickhouse.pid"
@@ -150,9 +154,10 @@ log_tail() {
 
 # A running server keeps the ports it was started with, whatever the env says now.
 use_running_ports() {
+  # A data dir whose server never ran has no config yet: no ports to take, not an error.
   local h t
-  h="$(sed -n 's#.*<http_port>\([0-9]*\)</http_port>.*#\1#p' "$CONFIG" 2>/dev/null)"
-  t="$(sed -n 's#.*<tcp_port>\([0-9]*\)</tcp_port>.*#\1#p' "$CONFIG" 2>/dev/null)"
+  h="$(sed -n 's#.*<http_port>\([0-9]*\)</http_port>.*#\1#p' "$CONFIG" 2>/dev/null || true)"
+  t="$(sed -n 's#.*<tcp_port>\([0-9]*\)</tcp_port>.*#\1#p' "$CONFIG" 2>/dev/null || true)"
   [[ -n "$h" ]] && HTTP_PORT="$h"
   [[ -n "$t" ]] && TCP_PORT="$t"
   return 0
@@ -161,7 +166,7 @@ use_running_ports() {
 cmd_up() {
   local start pid bin wait_start
   start="$(dr_now_ms)"
-  dr_lock clickhouse
+  dr_lock "$LOCK_NAME"
   pid="$(dr_find_pid "$PIDFILE" "$MARKER")"
   if [[ -n "$pid" ]]; then
     echo "$pid" >"$PIDFILE"
@@ -204,7 +209,7 @@ cmd_up() {
 
 cmd_down() {
   local pid start
-  dr_lock clickhouse
+  dr_lock "$LOCK_NAME"
   pid="$(dr_find_pid "$PIDFILE" "$MARKER")"
   if [[ -z "$pid" ]]; then
     rm -f "$PIDFILE"
@@ -223,12 +228,12 @@ cmd_status() {
   if [[ -z "$pid" ]]; then
     # Without an explicit port, the one it last ran with.
     [[ -z "${DOWNRADAR_CLICKHOUSE_HTTP_PORT:-}" ]] && use_running_ports
-    echo "clickhouse: stopped (http 127.0.0.1:$HTTP_PORT, data $CH_DIR)"
+    echo "$DR_NAME: stopped (http 127.0.0.1:$HTTP_PORT, data $CH_DIR)"
     return 3
   fi
   use_running_ports
   version="$(server_version)"
-  echo "clickhouse: running, ${version:+ready }(ClickHouse ${version:-not answering}, pid $pid, http 127.0.0.1:$HTTP_PORT, native 127.0.0.1:$TCP_PORT, RSS $(dr_rss_mb "$pid") MB, data $CH_DIR)"
+  echo "$DR_NAME: running, ${version:+ready }(ClickHouse ${version:-not answering}, pid $pid, http 127.0.0.1:$HTTP_PORT, native 127.0.0.1:$TCP_PORT, RSS $(dr_rss_mb "$pid") MB, data $CH_DIR)"
 }
 
 cmd_kill9() {

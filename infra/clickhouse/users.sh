@@ -4,8 +4,15 @@
 # clickhouse.sh on every `up`; kept apart from it so that server and cluster settings
 # (config.xml) and accounts (users.xml) change independently.
 #
+# A replica of the cluster (infra/cluster.sh) gets its users.xml and client config files in its
+# own directory ($DOWNRADAR_CLICKHOUSE_DIR) and the same accounts, limits and passwords: the
+# passwords are those of <data>, so the replicas and the single node of one data dir all know
+# the same `downradar` and `analyst`, and the replicas can log in to each other as `downradar`.
+#
 #   users.sh write TCP_PORT   create the passwords when missing, write users.xml and the
 #                             clickhouse-client config files (only when their content changes)
+#   users.sh secrets          only create the passwords when missing (cluster.sh needs the
+#                             services' one for remote_servers before a replica starts)
 #   users.sh print VERSION    print the users.xml that a server of VERSION gets, with
 #                             placeholder password hashes (tests of this generator)
 #
@@ -23,12 +30,13 @@
 # Client config files (mode 600), so that nobody types a password on a command line:
 #   <data>/clickhouse/analyst-client.xml    clickhouse-client --config-file ... as analyst
 #   <data>/clickhouse/services-client.xml   the same as the services' account (benchmarks, admin)
+# (a replica: <its directory>/analyst-client.xml and services-client.xml, with its own port)
 set -euo pipefail
 DR_NAME=clickhouse
 # shellcheck source=../lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lib.sh"
 
-CH_DIR="$DR_DATA/clickhouse"
+CH_DIR="${DOWNRADAR_CLICKHOUSE_DIR:-$DR_DATA/clickhouse}"
 USERS="$CH_DIR/users.xml"
 SERVICES_PASSWORD_FILE="$DR_DATA/clickhouse-password"
 ANALYST_PASSWORD_FILE="$DR_DATA/clickhouse-analyst-password"
@@ -231,12 +239,19 @@ cmd_write() {
   return 0
 }
 
+cmd_secrets() {
+  secret_file "$SERVICES_PASSWORD_FILE" >/dev/null
+  [[ -n "${DOWNRADAR_CLICKHOUSE_ANALYST_PASSWORD:-}" ]] || secret_file "$ANALYST_PASSWORD_FILE" >/dev/null
+  return 0
+}
+
 cmd_print() {
   users_xml "${1:?usage: users.sh print VERSION}" "$(sha256_hex services-placeholder)" "$(sha256_hex analyst-placeholder)"
 }
 
 case "${1:-}" in
   write) shift; cmd_write "$@" ;;
+  secrets) cmd_secrets ;;
   print) shift; cmd_print "$@" ;;
-  *) echo "usage: $0 write TCP_PORT | print VERSION" >&2; exit 2 ;;
+  *) echo "usage: $0 write TCP_PORT | secrets | print VERSION" >&2; exit 2 ;;
 esac

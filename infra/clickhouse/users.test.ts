@@ -146,4 +146,33 @@ describe('infra/clickhouse/users.sh', () => {
     expect(escaped).toContain('<password>a&lt;b&amp;c</password>');
     expect(wellFormed(escaped)).toBe(true);
   });
+
+  it('gives a cluster replica (its own directory) the same accounts and passwords, with client configs for its own port', () => {
+    const data = mkdtempSync(join(tmpdir(), 'users-sh-'));
+    const env = { DOWNRADAR_DATA_DIR: data, DOWNRADAR_CLICKHOUSE_SERVER_VERSION: '18.16.1' };
+    // `secrets` only makes the passwords (cluster.sh needs the services' one before a replica starts).
+    const secrets = users(['secrets'], env);
+    expect(secrets.status, secrets.stderr).toBe(0);
+    expect(secrets.stdout + secrets.stderr).toBe('');
+    const services = readFileSync(`${data}/clickhouse-password`, 'utf8').trim();
+    expect(services).toMatch(/^[0-9a-f]{48}$/);
+    expect(statSync(`${data}/clickhouse-password`).mode & 0o777).toBe(0o600);
+    expect(statSync(`${data}/clickhouse-analyst-password`).mode & 0o777).toBe(0o600);
+    expect(() => statSync(`${data}/clickhouse/users.xml`)).toThrow();
+
+    const replica = `${data}/cluster/clickhouse-2`;
+    expect(users(['write', '29000'], env).status).toBe(0);
+    const r = users(['write', '29031'], { ...env, DOWNRADAR_CLICKHOUSE_DIR: replica });
+    expect(r.status, r.stderr).toBe(0);
+    // The passwords made by `secrets` are the ones both servers know.
+    expect(readFileSync(`${data}/clickhouse-password`, 'utf8').trim()).toBe(services);
+    const xml = readFileSync(`${replica}/users.xml`, 'utf8');
+    expect(xml).toBe(readFileSync(`${data}/clickhouse/users.xml`, 'utf8'));
+    expect(xml).toContain(sha256(services));
+    expect(statSync(`${replica}/users.xml`).mode & 0o777).toBe(0o600);
+    const client = readFileSync(`${replica}/services-client.xml`, 'utf8');
+    expect(client).toContain('<port>29031</port>');
+    expect(client).toContain(`<password>${services}</password>`);
+    expect(readFileSync(`${replica}/analyst-client.xml`, 'utf8')).toContain('<port>29031</port>');
+  });
 });

@@ -94,12 +94,12 @@ FROM
     SELECT incident_id, started_at, opened_at AS detected_at, service_id
     FROM ${DB}.incident_detection
     ARRAY JOIN primary_services AS service_id
-)
+) AS detections
 ALL INNER JOIN
 (
     SELECT service_id, at AS official_at, title AS official_title, url AS official_url
     FROM ${DB}.official_status FINAL
     WHERE status != 'operational'
-) USING service_id
+) AS statements USING service_id
 WHERE official_at >= started_at - 3600 AND official_at <= started_at + 86400
 GROUP BY incident_id, service_id, detected_at;

@@ -90,10 +90,24 @@ export async function startSystem(
   env.DOWNRADAR_CLICKHOUSE_URL = clickhouseUrl;
   const kafka = createKafka({ brokers: kafkaBrokers, clientId: 'downradar-test' });
   // As the services' account of that stack (DOWNRADAR_CLICKHOUSE_PASSWORD_FILE in opts.env for another stack).
-  const clickHouse = () => createClickHouse({ url: clickhouseUrl, ...servicesAccountFromEnv({ ...process.env, ...env }) });
-  await ensureTopics(kafka, { prefix, partitions: 3 });
+  // ON CLUSTER DDL waits for every replica (dropping a database of Replicated tables took more
+  // than 30 s on a loaded machine): a longer request timeout on a cluster.
+  const clickHouse = () =>
+    createClickHouse({
+      url: clickhouseUrl,
+      ...servicesAccountFromEnv({ ...process.env, ...env }),
+      ...(env.DOWNRADAR_CLICKHOUSE_CLUSTER ? { requestTimeoutMs: 300_000 } : {}),
+    });
+  // On a cluster (env from infra/cluster.sh): replicated topics, migrations ON CLUSTER.
+  const cluster = env.DOWNRADAR_CLICKHOUSE_CLUSTER || undefined;
+  await ensureTopics(kafka, {
+    prefix,
+    partitions: 3,
+    replicationFactor: Number(env.DOWNRADAR_KAFKA_REPLICATION_FACTOR ?? 1),
+    minInsyncReplicas: Number(env.DOWNRADAR_KAFKA_MIN_INSYNC_REPLICAS ?? 1),
+  });
   const ch = clickHouse();
-  await migrate(ch, { dir: `${repoRoot}/schemas/clickhouse`, database });
+  await migrate(ch, { dir: `${repoRoot}/schemas/clickhouse`, database, ...(cluster ? { cluster } : {}) });
   await ch.close();
 
   const logs: string[] = [];
@@ -149,7 +163,7 @@ export async function startSystem(
       if (opts.keep) return;
       await deleteTopicsWithPrefix(kafka, prefix).catch(() => undefined);
       const c = clickHouse();
-      await c.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
+      await c.command({ query: `DROP DATABASE IF EXISTS ${database}${cluster ? ` ON CLUSTER ${cluster}` : ''}` }).catch(() => undefined);
       await c.close();
     },
   };

@@ -166,7 +166,7 @@ export async function stopDrills(env: DrillEnv | undefined, opts: { keepStack?: 
  * `seqAtEnd` was about to start: every client started before then has its 202, and ClickHouse
  * holds all of those reports.
  */
-async function recovered(env: DrillEnv, load: RunningLoad, prefix: string, seqAtEnd: number): Promise<{ acceptedAt: number; storedAt: number }> {
+export async function recovered(env: Pick<DrillEnv, 'ch' | 'reports' | 'scale'>, load: RunningLoad, prefix: string, seqAtEnd: number): Promise<{ acceptedAt: number; storedAt: number }> {
   for (;;) {
     const before = load.records.slice(0, seqAtEnd);
     if (before.every((r) => r.endedAt !== undefined)) {
@@ -179,9 +179,9 @@ async function recovered(env: DrillEnv, load: RunningLoad, prefix: string, seqAt
   }
 }
 
-const NO_RECOVERY = { acceptedAt: Number.NaN, storedAt: Number.NaN };
+export const NO_RECOVERY = { acceptedAt: Number.NaN, storedAt: Number.NaN };
 
-function reportRow(drill: string, fault: string, result: LoadResult, check: ReportCheck, recoveryS: number, extra: { metrics?: Record<string, number>; notes?: string[]; load?: string } = {}): DrillRow {
+export function reportRow(drill: string, fault: string, result: LoadResult, check: ReportCheck, recoveryS: number, extra: { metrics?: Record<string, number>; notes?: string[]; load?: string } = {}): DrillRow {
   const s = result.statuses;
   const answers = Object.entries(s)
     .sort()
@@ -216,7 +216,7 @@ function reportRow(drill: string, fault: string, result: LoadResult, check: Repo
 }
 
 /** The report drills' load: the normal rate until stopped, each client retrying as a real one would. */
-function steadyReportLoad(env: DrillEnv, idPrefix: string, services: string[]) {
+export function steadyReportLoad(env: Pick<DrillEnv, 'reports' | 'scale'>, idPrefix: string, services: string[]) {
   return startReportLoad({
     ingestUrl: env.reports.url('ingest'),
     idPrefix,
@@ -248,7 +248,9 @@ export async function brokerKillDrill(env: DrillEnv): Promise<DrillRow> {
   await sleep(scale.tailMs);
   load.stop();
   const result = await load.done;
+  env.log(`broker-kill: every client has ended (${result.records.length} sent, ${result.accepted.size} accepted, ${result.notAccepted.length} not)`);
   const { acceptedAt: backlogAcceptedAt, storedAt: recoveredAt } = await recovery.catch(() => NO_RECOVERY);
+  env.log(`broker-kill: ClickHouse holds every report accepted before the broker was back, ${round1((recoveredAt - faultEnd) / 1000)} s after`);
   const firstAccepted = Math.min(...result.records.filter((r) => (r.acceptedAt ?? 0) > faultEnd).map((r) => r.acceptedAt!));
   const check = await checkReports({ kafka: env.kafka, reportsTopic: topicNames(env.reports.prefix).reports, ch: env.ch, database: env.reports.database, prefix, services, accepted: result.accepted, settleMs: scale.settleMs });
   const recoveryS = round1((recoveredAt - faultEnd) / 1000);
@@ -641,7 +643,8 @@ export async function runDrills(env: DrillEnv, opts: { only?: DrillName[]; paral
     } catch (err) {
       row = { drill: n, fault: 'drill failed', load: '', lost: Number.NaN, duplicated: Number.NaN, recoveryS: Number.NaN, metrics: {}, notes: [(err as Error).stack ?? String(err)] };
     }
-    env.log(`${n}: done in ${round1((Date.now() - t) / 1000)} s`);
+    // The row's figures as soon as it has them: a run cut short later (a hook timeout) still shows them.
+    env.log(`${n}: done in ${round1((Date.now() - t) / 1000)} s: lost ${row.lost}, duplicated ${row.duplicated}, recovery ${row.recoveryS} s; ${row.load}; ${row.notes.join('; ')}`);
     rows.push(row);
     opts.onRow?.(row);
   };

@@ -92,6 +92,9 @@ export function infraEnv(s: PrivateStack): NodeJS.ProcessEnv {
     DOWNRADAR_CLICKHOUSE_INTERSERVER_PORT: String(s.clickhouseInterserverPort),
     DOWNRADAR_KAFKA_BROKERS: s.brokers,
     DOWNRADAR_CLICKHOUSE_URL: s.clickhouseUrl,
+    // Its own services' password (infra/clickhouse/users.sh keeps it in the data dir), whatever
+    // file the environment names for the shared stack: stack.sh's migrations log in with it.
+    DOWNRADAR_CLICKHOUSE_PASSWORD_FILE: `${s.dataDir}/clickhouse-password`,
   };
 }
 

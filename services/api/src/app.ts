@@ -168,6 +168,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         kafka,
         topicPrefix: config.topicPrefix,
         partitions: config.kafkaPartitions,
+        replicationFactor: config.kafkaReplicationFactor,
+        minInsyncReplicas: config.kafkaMinInsyncReplicas,
         hub,
         logger: app.log as Logger,
         onInvalid: (topic) => metrics.streamInvalid.inc({ topic }),

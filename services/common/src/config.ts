@@ -147,7 +147,22 @@ export const baseConfig = defineConfig({
   kafkaBrokers: list('Kafka bootstrap servers', ['127.0.0.1:9092']),
   topicPrefix: str('prefix of every topic name (downradar.reports, ...)', 'downradar', { pattern: /^[A-Za-z0-9._-]{1,100}$/ }),
   kafkaPartitions: int('partitions of each topic when it is created', 6, 1, 1000),
-  clickhouseUrl: str('ClickHouse HTTP endpoint', 'http://127.0.0.1:8123'),
+  kafkaReplicationFactor: int('replicas of each topic when it is created (1 on one broker, 3 in cluster mode)', 1, 1, 100),
+  kafkaMinInsyncReplicas: int(
+    'min.insync.replicas of each topic when it is created: an acks=all write is acknowledged once this many replicas have it (2 in cluster mode)',
+    1,
+    1,
+    100,
+  ),
+  clickhouseUrl: str(
+    'ClickHouse HTTP endpoint, or several comma-separated (replicas of one shard): a request that cannot reach one goes to the next',
+    'http://127.0.0.1:8123',
+  ),
+  clickhouseCluster: str(
+    'ClickHouse cluster of the replicas (cluster mode): migrations run ON CLUSTER with Replicated tables; empty = one server',
+    '',
+    { pattern: /^(?:[A-Za-z_][A-Za-z0-9_]{0,63})?$/ },
+  ),
   clickhouseDatabase: str('ClickHouse database', 'downradar', { pattern: /^[A-Za-z_][A-Za-z0-9_]{0,63}$/ }),
   ...clickhouseAccountConfig,
   logLevel: oneOf('log level', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, 'info'),

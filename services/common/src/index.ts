@@ -18,6 +18,7 @@ export * from './clickhouse/errors';
 export * from './clickhouse/batch-writer';
 export * from './clickhouse/migrations';
 export * from './clickhouse/sql';
+export * from './clickhouse/sql-lint';
 export * from './clickhouse/row-binary';
 export * from './kafka/signal-messages';
 export * from './cluster';

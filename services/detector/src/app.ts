@@ -144,7 +144,7 @@ export function createDetectorService(config: DetectorServiceConfig, overrides: 
             }),
         },
       });
-      await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions });
+      await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions, replicationFactor: config.kafkaReplicationFactor, minInsyncReplicas: config.kafkaMinInsyncReplicas });
       await ensureSinglePartitionTopic(kafka, windowsTopic, 7 * 86_400_000);
       await Promise.all([scoring.start(), incidents.start()]);
       state = 'running';

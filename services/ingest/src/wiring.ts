@@ -14,7 +14,7 @@ export async function createIngest(config: IngestConfig = loadConfig(ingestConfi
   const registry = createMetricsRegistry('ingest');
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'downradar-ingest', logger });
   const topics = topicNames(config.topicPrefix);
-  if (waitForKafka) await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions, only: ['reports', 'posts', 'signals', 'dlq'] });
+  if (waitForKafka) await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions, replicationFactor: config.kafkaReplicationFactor, minInsyncReplicas: config.kafkaMinInsyncReplicas, only: ['reports', 'posts', 'signals', 'dlq'] });
   // Short producer retries: a caller is waiting, and a 503 it can retry beats a hung request.
   // A request that failed anyway is repeated as it was (retryFailedRequests) while the caller
   // gets its 503: the broker may have written it, and only the same producer id and sequence

@@ -133,7 +133,7 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps = {}): 
 
     async start() {
       await retryingInfra(logger, 'create topics', async () => {
-        await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions, only: ['alerts', 'webhookDlq', 'dlq'] });
+        await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions, replicationFactor: config.kafkaReplicationFactor, minInsyncReplicas: config.kafkaMinInsyncReplicas, only: ['alerts', 'webhookDlq', 'dlq'] });
         await ensureRetryTopic(kafka, retryTopic, config.kafkaPartitions);
       });
       await producer.connect();

@@ -53,6 +53,7 @@ export async function migrateSinkSchema(config: SinkConfig, logger: Logger, clic
     const r = await migrate(ch, {
       dir: `${repoRoot}/schemas/clickhouse`,
       database: config.clickhouseDatabase,
+      cluster: config.clickhouseCluster,
       log: (line) => logger.info(`migrate: ${line}`),
     });
     logger.info({ applied: r.applied.length, server: r.serverVersion }, 'schema up to date');
@@ -76,7 +77,29 @@ export function buildSink(config: SinkConfig, overrides: SinkOverrides = {}): Si
   // Dead letters are published with acks=all before the offsets move; short retries, the batch
   // retry of the consumer runner is the outer loop.
   const producer: Producer = createProducer({ kafka, logger, retry: { initialRetryTime: 100, retries: 3, maxRetryTime: 2000 } });
-  const handler = createBatchHandler({ clickhouse, database: config.clickhouseDatabase, producer, topics: names, logger, registry });
+  const handler = createBatchHandler({
+    clickhouse,
+    database: config.clickhouseDatabase,
+    producer,
+    topics: names,
+    logger,
+    registry,
+    // On a cluster: insert_quorum, and no block deduplication. Retried inserts are made harmless
+    // by the tables (ReplacingMergeTree on the event id, uniqExact rollups), not by the replicated
+    // engine's block hashes: those drop a retried block whole, materialized views included, and
+    // when the first attempt had written the table but not its view (a replica killed between
+    // the two), the rollup lost those rows for good (the cluster drill's replica kill: 16 reports
+    // in the raw table on both replicas, missing from report_volume_1m on both).
+    ...(config.sinkInsertQuorum > 0
+      ? {
+          insertSettings: {
+            insert_quorum: String(config.sinkInsertQuorum),
+            insert_quorum_timeout: config.sinkInsertQuorumTimeoutMs,
+            insert_deduplicate: 0,
+          },
+        }
+      : {}),
+  });
   let runners: ConsumerRunner[] = [];
   let http: Awaited<ReturnType<typeof startHttp>> | null = null;
   let stopped = false;
@@ -113,7 +136,7 @@ export function buildSink(config: SinkConfig, overrides: SinkOverrides = {}): Si
         metrics: () => serviceMetrics(registry),
       });
       // Subscribing to a topic the broker does not have fails: create what is missing (idempotent).
-      await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions });
+      await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions, replicationFactor: config.kafkaReplicationFactor, minInsyncReplicas: config.kafkaMinInsyncReplicas });
       // Several members of the group in one process share one handler, so their rows still go
       // in as one insert at a time; what they add is overlap: one member fetches and maps the
       // next batches while the other's are being inserted (a kafkajs member waits for its

@@ -30,6 +30,7 @@ import {
   rowBinaryEncoder,
   rowBinaryInsertQuery,
   type ClickHouseClient,
+  type ClickHouseSettings,
   type ConsumedBatch,
   type Logger,
   type OutMessage,
@@ -42,15 +43,15 @@ import { LAYOUTS, TABLES, dlqRow, mapBatch, topicKeyOf, type Row, type SinkTopic
 /** Writes rows into `<database>.<table>`; resolves once ClickHouse acknowledged them. */
 export type InsertRows = (table: Table, rows: Row[]) => Promise<void>;
 
-/** RowBinary inserts through the HTTP client: each table's rows encoded by its layout. */
-export function rowBinaryInserter(clickhouse: ClickHouseClient, database: string): InsertRows {
+/** RowBinary inserts through the HTTP client: each table's rows encoded by its layout, with `settings` (a cluster's insert_quorum). */
+export function rowBinaryInserter(clickhouse: ClickHouseClient, database: string, settings?: ClickHouseSettings): InsertRows {
   const encoders = new Map(TABLES.map((t) => [t, rowBinaryEncoder(LAYOUTS[t] as never) as (w: BinaryWriter, row: Row) => void]));
   const queries = new Map(TABLES.map((t) => [t, rowBinaryInsertQuery(`${database}.${t}`, LAYOUTS[t] as never)]));
   return async (table, rows) => {
     const w = new BinaryWriter(Math.max(4096, rows.length * 160));
     const encode = encoders.get(table)!;
     for (const r of rows) encode(w, r);
-    const result = await clickhouse.exec({ query: queries.get(table)!, values: Readable.from([w.view()]) });
+    const result = await clickhouse.exec({ query: queries.get(table)!, values: Readable.from([w.view()]), ...(settings ? { clickhouse_settings: settings } : {}) });
     // The answer is empty; reading it to the end returns the connection to the pool.
     for await (const _ of result.stream) void _;
   };
@@ -67,6 +68,12 @@ export interface BatchHandlerDeps {
   now?: () => number;
   /** A group is sealed (inserted as soon as the previous one is acknowledged) at this many rows. */
   maxGroupRows?: number;
+  /**
+   * Sent with every insert: on a cluster `insert_quorum` (the insert is acknowledged only once
+   * that many replicas have it, so the offsets committed after it never cover rows held by one
+   * replica alone) and `insert_quorum_timeout`. Used by the default RowBinary inserter.
+   */
+  insertSettings?: ClickHouseSettings;
   /** How rows reach ClickHouse (default: RowBinary through `clickhouse`). */
   insert?: InsertRows;
 }
@@ -158,7 +165,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   for (const t of TABLES) rowsWritten.labels(t).inc(0);
   dlqTotal.labels('INVALID_MESSAGE').inc(0);
 
-  const writeRows = deps.insert ?? rowBinaryInserter(deps.clickhouse, deps.database);
+  const writeRows = deps.insert ?? rowBinaryInserter(deps.clickhouse, deps.database, deps.insertSettings);
 
   async function insertOnce(table: Table, rows: Row[]): Promise<void> {
     try {

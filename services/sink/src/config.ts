@@ -20,6 +20,13 @@ export const sinkConfigSpec = defineConfig({
   sinkFetchMinBytes: int('the broker waits (at most sinkFetchMaxWaitMs) until this many bytes are there', 1024 * 1024, 1, 100 * 1024 * 1024),
   sinkFetchMaxWaitMs: int('most time the broker waits to fill a fetch', 250, 0, 10_000),
   sinkInsertTimeoutMs: int('give up on one ClickHouse request after this long (then retry)', 30_000, 100, 600_000),
+  sinkInsertQuorum: int(
+    'replicas that must have an insert before ClickHouse acknowledges it (insert_quorum; 0 = no quorum, one server; 2 in cluster mode: offsets are committed only for rows on two replicas)',
+    0,
+    0,
+    16,
+  ),
+  sinkInsertQuorumTimeoutMs: int('how long an insert waits for its quorum before it fails (and is retried); below sinkInsertTimeoutMs', 20_000, 1000, 600_000),
 });
 
 export type SinkConfig = ConfigOf<typeof sinkConfigSpec>;

@@ -16,6 +16,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { apiKeyFileLine, dataDir, newApiKey, repoRoot } from '@downradar/common';
+import { clusterEnv, takeClusterFlag } from './cluster-env';
 import { describeStopped, serviceUrl, startServices, stopServices, type Running } from './processes';
 
 const started = Date.now();
@@ -33,14 +34,17 @@ function demoApiKey(): string {
   return key;
 }
 
+// --cluster (infra/demo.sh started the cluster): services and replay run against it.
+const { cluster, rest: argv } = takeClusterFlag(process.argv.slice(2));
 let args: { scale?: string; speed?: string; from?: string; to?: string; live?: boolean };
 try {
   args = parseArgs({
+    args: argv,
     options: { scale: { type: 'string' }, speed: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, live: { type: 'boolean' } },
     strict: true,
   }).values;
 } catch (err) {
-  console.error(`demo: ${(err as Error).message}\nusage: npm run demo [-- --scale 0.01 --speed 240 --from 2021-10-04T12:00:00Z --to 2021-10-05T01:00:00Z] | npm run demo -- --live`);
+  console.error(`demo: ${(err as Error).message}\nusage: npm run demo [-- --cluster --fresh --scale 0.01 --speed 240 --from 2021-10-04T12:00:00Z --to 2021-10-05T01:00:00Z] | npm run demo -- [--cluster] --live`);
   process.exit(2);
 }
 const scale = args.scale ?? process.env.DOWNRADAR_DEMO_SCALE ?? '0.01';
@@ -48,6 +52,13 @@ const speed = args.speed ?? process.env.DOWNRADAR_DEMO_SPEED ?? '240';
 const from = args.from ?? process.env.DOWNRADAR_DEMO_FROM ?? '2021-10-04T12:00:00Z';
 const to = args.to ?? process.env.DOWNRADAR_DEMO_TO ?? '2021-10-05T01:00:00Z';
 
+let stackEnv: Record<string, string> = {};
+try {
+  stackEnv = cluster ? clusterEnv() : {};
+} catch (err) {
+  console.error(`demo: ${(err as Error).message}`);
+  process.exit(1);
+}
 const apiKey = demoApiKey();
 if (!existsSync(`${repoRoot}/dashboards/web/dist/index.html`)) {
   say('building the dashboard (first run only) ...');
@@ -82,12 +93,12 @@ process.on('SIGTERM', () => void stop(0));
 // DOWNRADAR_SOURCES when set, else all four.
 const live = args.live === true;
 const liveSources = (process.env.DOWNRADAR_SOURCES ?? '').trim() || 'bluesky,mastodon,statuspage,probes';
-say(`starting ingest, detector, sink, api, notifier${live ? `, sources (${liveSources})` : ''} ...`);
+say(`starting ingest, detector, sink, api, notifier${live ? `, sources (${liveSources})` : ''}${cluster ? ` against the cluster (Kafka ${stackEnv.DOWNRADAR_KAFKA_BROKERS})` : ''} ...`);
 let replay: ReturnType<typeof spawn> | undefined = undefined; // set once the services are up; stop() reads it before
 try {
   running = await startServices({
     // The detector's priors (typical reports per minute) follow the replay's scale.
-    env: live ? { DOWNRADAR_SOURCES: liveSources } : { DOWNRADAR_DETECTOR_PRIOR_SCALE: scale },
+    env: { ...stackEnv, ...(live ? { DOWNRADAR_SOURCES: liveSources } : { DOWNRADAR_DETECTOR_PRIOR_SCALE: scale }) },
     onLine: (s, l) => {
       if (/^(warn|error|fatal)/.test(l)) console.log(`  [${s}] ${l}`);
     },
@@ -155,7 +166,7 @@ replay = spawn(
     '--to',
     to,
   ],
-  { cwd: repoRoot, env: { ...process.env, DOWNRADAR_API_KEY: apiKey }, stdio: 'inherit' },
+  { cwd: repoRoot, env: { ...process.env, ...stackEnv, DOWNRADAR_API_KEY: apiKey }, stdio: 'inherit' },
 );
 replay.on('exit', (code) => {
   if (stopping) return;

@@ -88,6 +88,16 @@ export async function startServices(opts: StartOptions = {}): Promise<Running[]>
     running.push({ name: s.name, child, exited });
   }
   const deadline = Date.now() + (opts.healthTimeoutMs ?? 90_000);
+  // A service that never gets ready must not leave the ones already started running on their own
+  // (the caller gets no list of them to stop): they are stopped before the error is passed on.
+  await waitUntilReady(running, wanted, opts, deadline).catch(async (err: unknown) => {
+    await stopServices(running);
+    throw err;
+  });
+  return running;
+}
+
+async function waitUntilReady(running: Running[], wanted: readonly { name: string; healthPath: string }[], opts: StartOptions, deadline: number): Promise<void> {
   await Promise.all(
     running.map(async (r) => {
       const spec = wanted.find((w) => w.name === r.name)!;
@@ -107,7 +117,6 @@ export async function startServices(opts: StartOptions = {}): Promise<Running[]>
       }
     }),
   );
-  return running;
 }
 
 export interface Stopped {

@@ -1,8 +1,25 @@
-/** `npm start`: every service against the running stack (npm run stack:up first), until Ctrl-C. */
-import { describeStopped, startServices, stopServices, SERVICES } from './processes';
+/**
+ * `npm start`: every service against the running stack (npm run stack:up first), until Ctrl-C.
+ * `npm start -- --cluster`: against the cluster (npm run stack:up -- --cluster first).
+ */
+import { clusterEnv, takeClusterFlag } from './cluster-env';
+import { describeStopped, serviceUrl, startServices, stopServices, SERVICES } from './processes';
+
+const { cluster, rest } = takeClusterFlag(process.argv.slice(2));
+if (rest.length > 0) {
+  console.error(`start: unknown arguments ${rest.join(' ')}\nusage: npm start [-- --cluster]`);
+  process.exit(2);
+}
+let env: Record<string, string> = {};
+try {
+  env = cluster ? clusterEnv() : {};
+} catch (err) {
+  console.error(`start: ${(err as Error).message}`);
+  process.exit(1);
+}
 
 const started = Date.now();
-console.log(`starting ${SERVICES.map((s) => s.name).join(', ')} ...`);
+console.log(`starting ${SERVICES.map((s) => s.name).join(', ')}${cluster ? ` against the cluster (Kafka ${env.DOWNRADAR_KAFKA_BROKERS}, ClickHouse ${env.DOWNRADAR_CLICKHOUSE_URL})` : ''} ...`);
 let running: Awaited<ReturnType<typeof startServices>> = [];
 let stopping = false;
 process.on('SIGINT', () => void stop());
@@ -20,15 +37,15 @@ async function stop() {
   process.exit(0);
 }
 try {
-  running = await startServices({ onLine: (s, l) => console.log(`[${s.padEnd(8)}] ${l}`) });
+  running = await startServices({ env, onLine: (s, l) => console.log(`[${s.padEnd(8)}] ${l}`) });
 } catch (err) {
   console.error(`start: ${(err as Error).message}`);
   await stopServices(running);
   process.exit(1);
 }
 console.log(`all services ready in ${((Date.now() - started) / 1000).toFixed(1)} s:`);
-console.log('  dashboard + read API  http://127.0.0.1:8080/   (OpenAPI: /docs)');
-console.log('  ingest API            http://127.0.0.1:8081/v1/reports');
+console.log(`  dashboard + read API  ${serviceUrl('api')}/   (OpenAPI: /docs)`);
+console.log(`  ingest API            ${serviceUrl('ingest')}/v1/reports`);
 console.log('Ctrl-C stops everything.');
 for (const r of running)
   void r.exited.then((code) => {

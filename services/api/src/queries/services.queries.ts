@@ -146,7 +146,10 @@ export interface PostRow {
   problem: string;
 }
 
-/** Posts attributed to the service (its post-derived signals), newest first, with their text. */
+/**
+ * Posts attributed to the service (its post-derived signals), newest first, with their text.
+ * Both joined subqueries carry an alias: current ClickHouse refuses them without (Code 206).
+ */
 export function postsSql(r: Reader, serviceId: string, range: TimeRange, limit: number): string {
   return `SELECT id, at_ms, text, source, lang, detected_lang, outage, problem
 FROM (
@@ -156,13 +159,13 @@ FROM (
   GROUP BY id
   ORDER BY at_ms DESC, id
   LIMIT ${sqlInt(limit)}
-)
+) AS attributed
 ANY INNER JOIN (
   SELECT id, any(text) AS text, any(source) AS source, any(lang) AS lang, any(detected_lang) AS detected_lang
   FROM ${r.table('posts')}
   WHERE at >= ${since(range.from)} AND at < ${until(range.to)}
   GROUP BY id
-) USING id
+) AS texts USING id
 ORDER BY at_ms DESC, id`;
 }
 

@@ -104,3 +104,18 @@ describe('servicesOf', () => {
     expect(servicesOf({ ...arrays, services_json: JSON.stringify(list) })).toEqual(list);
   });
 });
+
+describe('allApiQueries', () => {
+  it('lists every exported *Sql builder of the routes, so the SQL checks see all of them', async () => {
+    const { allApiQueries } = await import('../queries/all-queries');
+    const modules = [await import('../queries/services.queries'), await import('../queries/incidents.queries'), await import('./trends.route')];
+    const builders = modules.flatMap((m) => Object.entries(m).filter(([k, v]) => typeof v === 'function' && /Sql$/.test(k)).map(([k]) => k));
+    expect(builders.length).toBeGreaterThanOrEqual(12);
+    const listed = new Set(
+      allApiQueries(reader, { range: { from: 0, to: 3_600_000 }, serviceId: 'facebook', serviceIds: ['facebook'], incidentId: 'inc-1', at: 1_800_000, stepMinutes: 15, limit: 5 }).map(
+        (q) => q.name.split(' ')[0],
+      ),
+    );
+    expect(builders.filter((b) => !listed.has(b))).toEqual([]);
+  });
+});

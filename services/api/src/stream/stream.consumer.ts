@@ -15,6 +15,9 @@ export interface StreamConsumerOptions {
   topicPrefix: string;
   /** partitions of a topic this process has to create (a fresh broker) */
   partitions: number;
+  /** replication of a topic this process has to create (DOWNRADAR_KAFKA_REPLICATION_FACTOR / _MIN_INSYNC_REPLICAS) */
+  replicationFactor?: number;
+  minInsyncReplicas?: number;
   hub: StreamHub;
   logger: Logger;
   onInvalid?: (topic: string) => void;
@@ -62,7 +65,11 @@ export function startStreamConsumer(opts: StreamConsumerOptions): StreamConsumer
     while (!stopped) {
       try {
         // On a fresh broker the API may start before any producer created the topics.
-        await ensureTopics(opts.kafka, { prefix: opts.topicPrefix, partitions: opts.partitions, only: ['scores', 'alerts', 'trends'] });
+        await ensureTopics(opts.kafka, { prefix: opts.topicPrefix, partitions: opts.partitions,
+          ...(opts.replicationFactor ? { replicationFactor: opts.replicationFactor } : {}),
+          ...(opts.minInsyncReplicas ? { minInsyncReplicas: opts.minInsyncReplicas } : {}),
+          only: ['scores', 'alerts', 'trends'],
+        });
         runner = await runConsumer({
           kafka: opts.kafka,
           groupId,

@@ -14,10 +14,11 @@ try {
   const r = await migrate(client, {
     dir: `${repoRoot}/schemas/clickhouse`,
     database: config.clickhouseDatabase,
+    cluster: config.clickhouseCluster,
     log: (l) => console.log(`migrate: ${l}`),
   });
   console.log(
-    `migrate: ${r.applied.length} applied, ${r.alreadyApplied.length} already applied, ClickHouse ${r.serverVersion} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    `migrate: ${r.applied.length} applied, ${r.alreadyApplied.length} already applied, ClickHouse ${r.serverVersion}${config.clickhouseCluster ? ` on cluster ${config.clickhouseCluster}` : ''} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
   );
 } catch (err) {
   console.error(`migrate: failed: ${(err as Error).message}`);

@@ -11,7 +11,7 @@ const config = (() => {
 const started = Date.now();
 const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'downradar-topics' });
 try {
-  const r = await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions });
+  const r = await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions, replicationFactor: config.kafkaReplicationFactor, minInsyncReplicas: config.kafkaMinInsyncReplicas });
   console.log(
     `topics: ${r.created.length} created${r.created.length ? ` (${r.created.join(', ')})` : ''}, ${r.existing.length} already there (${((Date.now() - started) / 1000).toFixed(1)} s)`,
   );

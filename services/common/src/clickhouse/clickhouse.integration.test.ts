@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBatchWriter } from './batch-writer';
-import { queryRows } from './client';
+import { queryRows, servicesAccountFromEnv } from './client';
 import { migrate, MigrationError } from './migrations';
 import { clickhouseError } from './errors';
 import { clickhouseClientAs, createSqlTestUser, testClickHouse, testDatabase } from '../testing/index';
@@ -110,5 +110,47 @@ describe('migrations', () => {
     const again = await migrate(ch, { dir: `${root}/schemas/clickhouse`, database: mdb });
     expect(again.applied).toEqual([]);
     await ch.command({ query: `DROP DATABASE ${mdb}` });
+  });
+});
+
+describe('several endpoints (DOWNRADAR_CLICKHOUSE_URL with commas)', () => {
+  it('goes on to the next endpoint when one cannot be reached, for queries, commands and inserts', async () => {
+    const { createClickHouse } = await import('./client');
+    const { CLICKHOUSE_URL } = await import('../testing/index');
+    const { createServer } = await import('node:net');
+    // A port nothing listens on: take a free one and close it again.
+    const dead = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as { port: number };
+        srv.close(() => resolve(port));
+      });
+    });
+    const client = createClickHouse({ url: `http://127.0.0.1:${dead},${CLICKHOUSE_URL}`, requestTimeoutMs: 5000 });
+    try {
+      await client.command({ query: `CREATE TABLE ${db}.failover (id UInt32) ENGINE = MergeTree() ORDER BY id` });
+      await client.insert({ table: `${db}.failover`, values: [{ id: 1 }, { id: 2 }], format: 'JSONEachRow' });
+      const [row] = await queryRows<{ n: string }>(client, `SELECT count() AS n FROM ${db}.failover`);
+      expect(Number(row!.n)).toBe(2);
+      // Every endpoint logs in as the services' account (there is no `default` user to fall back on).
+      // (18.16 has no currentUser(): the query finds itself among the running ones, with its account.)
+      const marker = `whoami_${Date.now()}`;
+      const who = await queryRows<{ u: string }>(client, `SELECT user AS u FROM system.processes WHERE query LIKE '%${marker}%'`);
+      expect(who).toEqual([{ u: servicesAccountFromEnv().username }]);
+      expect((await client.ping()).success).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('does not hide an error the next endpoint would repeat (a bad query fails at once)', async () => {
+    const { createClickHouse } = await import('./client');
+    const { CLICKHOUSE_URL } = await import('../testing/index');
+    const client = createClickHouse({ url: `${CLICKHOUSE_URL},${CLICKHOUSE_URL}` });
+    try {
+      const err = await queryRows(client, `SELECT * FROM ${db}.no_such_table`).catch((e) => e);
+      expect(String(err.message)).toMatch(/Code: 60/);
+    } finally {
+      await client.close();
+    }
   });
 });

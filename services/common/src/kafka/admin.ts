@@ -2,15 +2,23 @@ import type { Kafka } from 'kafkajs';
 import { TOPIC_DEFINITIONS, topicNames, type TopicKey } from './topics';
 import { kafkaError } from './errors';
 
+export interface EnsureTopicsOptions {
+  prefix?: string;
+  partitions?: number;
+  /** Replicas of each new topic (DOWNRADAR_KAFKA_REPLICATION_FACTOR; 1 on one broker, 3 on the cluster). */
+  replicationFactor?: number;
+  /** min.insync.replicas of each new topic (DOWNRADAR_KAFKA_MIN_INSYNC_REPLICAS; 2 on the cluster). */
+  minInsyncReplicas?: number;
+  only?: TopicKey[];
+  timeoutMs?: number;
+}
+
 /**
  * Create every topic of the table that does not exist yet, and wait until the broker serves
  * their metadata (subscribing to a topic a KRaft broker does not host yet fails).
- * Idempotent: existing topics are left as they are.
+ * Idempotent: existing topics are left as they are (their replication is not changed).
  */
-export async function ensureTopics(
-  kafka: Kafka,
-  opts: { prefix?: string; partitions?: number; only?: TopicKey[]; timeoutMs?: number } = {},
-): Promise<{ created: string[]; existing: string[] }> {
+export async function ensureTopics(kafka: Kafka, opts: EnsureTopicsOptions = {}): Promise<{ created: string[]; existing: string[] }> {
   // While other topics are created or deleted, a KRaft broker briefly answers
   // "does not host this topic-partition": retry the whole step until the deadline.
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
@@ -24,12 +32,13 @@ export async function ensureTopics(
   }
 }
 
-async function ensureTopicsOnce(
-  kafka: Kafka,
-  opts: { prefix?: string; partitions?: number; only?: TopicKey[]; timeoutMs?: number },
-): Promise<{ created: string[]; existing: string[] }> {
+async function ensureTopicsOnce(kafka: Kafka, opts: EnsureTopicsOptions): Promise<{ created: string[]; existing: string[] }> {
   const names = topicNames(opts.prefix);
   const partitions = opts.partitions ?? 6;
+  const replicationFactor = opts.replicationFactor ?? 1;
+  const minInsync = opts.minInsyncReplicas ?? 1;
+  if (minInsync > replicationFactor) throw new Error(`min.insync.replicas ${minInsync} is more than the replication factor ${replicationFactor}: no acks=all write could succeed`);
+  const replication = [{ name: 'min.insync.replicas', value: String(minInsync) }];
   const keys = opts.only ?? (Object.keys(TOPIC_DEFINITIONS) as TopicKey[]);
   const admin = kafka.admin();
   try {
@@ -45,14 +54,17 @@ async function ensureTopicsOnce(
         topics: missing.map((w) => ({
           topic: w.name,
           numPartitions: partitions,
-          replicationFactor: 1,
-          configEntries: w.def.compacted
-            ? [
-                { name: 'cleanup.policy', value: 'compact' },
-                { name: 'min.cleanable.dirty.ratio', value: '0.1' },
-                { name: 'segment.ms', value: '600000' },
-              ]
-            : [{ name: 'retention.ms', value: String(w.def.retentionMs) }],
+          replicationFactor,
+          configEntries: [
+            ...replication,
+            ...(w.def.compacted
+              ? [
+                  { name: 'cleanup.policy', value: 'compact' },
+                  { name: 'min.cleanable.dirty.ratio', value: '0.1' },
+                  { name: 'segment.ms', value: '600000' },
+                ]
+              : [{ name: 'retention.ms', value: String(w.def.retentionMs) }]),
+          ],
         })),
       });
     }

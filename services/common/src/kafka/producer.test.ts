@@ -6,21 +6,38 @@ import { createProducer } from './producer';
  * A stand-in for kafkajs: records every sendBatch request and fails the ones `fail` says.
  * `producers` counts the kafkajs producers created (a new one = a new producer id).
  */
-function fakeKafka(fail: (request: number) => Error | undefined, delayMs = 0) {
-  const requests: { producer: number; values: string[] }[] = [];
+/**
+ * kafkajs as the producer sees it: topics of PARTITIONS partitions; every sendBatch is recorded;
+ * `fail` may make a request throw, `forget` may leave partitions out of a successful answer
+ * (what kafkajs does when a partition's leader moved to a broker that had already answered).
+ */
+const PARTITIONS = 3;
+function fakeKafka(fail: (request: number) => Error | undefined, delayMs = 0, forget: (request: number) => number[] = () => []) {
+  const requests: { producer: number; values: string[]; partitions?: number[] }[] = [];
   let producers = 0;
   const kafka = {
+    admin: () => ({
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      fetchTopicMetadata: async ({ topics }: { topics: string[] }) => ({
+        topics: topics.map((name) => ({ name, partitions: Array.from({ length: PARTITIONS }, (_, partitionId) => ({ partitionId })) })),
+      }),
+    }),
     producer: () => {
       const id = ++producers;
       return {
         connect: async () => undefined,
         disconnect: async () => undefined,
-        sendBatch: async ({ topicMessages }: { topicMessages: { messages: { value: string }[] }[] }) => {
+        sendBatch: async ({ topicMessages }: { topicMessages: { topic: string; messages: { value: string; partition?: number }[] }[] }) => {
           await new Promise((r) => setTimeout(r, delayMs));
-          requests.push({ producer: id, values: topicMessages.flatMap((t) => t.messages.map((m) => m.value)) });
+          const partitions = [...new Set(topicMessages.flatMap((t) => t.messages.map((m) => m.partition!)))].sort();
+          requests.push({ producer: id, values: topicMessages.flatMap((t) => t.messages.map((m) => m.value)), partitions });
           const err = fail(requests.length);
           if (err) throw err;
-          return [];
+          const forgotten = forget(requests.length);
+          return topicMessages.flatMap((t) =>
+            [...new Set(t.messages.map((m) => m.partition!))].filter((p) => !forgotten.includes(p)).map((partition) => ({ topicName: t.topic, partition, errorCode: 0 })),
+          );
         },
       };
     },
@@ -32,6 +49,22 @@ const connectionError = () => Object.assign(new Error('Connection error: connect
 const msg = (value: string) => ({ topic: 't', key: 'k', value });
 
 describe('createProducer', () => {
+  it('sends again, in a new send, the messages of a partition the answer left out', async () => {
+    // Keys that land on different partitions (kafkajs' murmur2 partitioner over 3 partitions).
+    const fake = fakeKafka(() => undefined, 0, (n) => (n === 1 ? [0, 1, 2].slice(0, 1) : []));
+    const producer = createProducer({ kafka: fake.kafka });
+    const messages = ['k1', 'k2', 'k3', 'k4', 'k5', 'k6'].map((key, i) => ({ topic: 't', key, value: `v${i}` }));
+    await producer.send(messages);
+    await producer.close();
+    expect(fake.requests).toHaveLength(2);
+    expect(fake.requests[0]!.partitions!.length).toBeGreaterThan(1);
+    // Only partition 0's messages went again.
+    expect(fake.requests[1]!.partitions).toEqual([0]);
+    expect(fake.requests[1]!.values.length).toBeGreaterThan(0);
+    expect(fake.requests[1]!.values.length).toBeLessThan(messages.length);
+    expect(producer.stats.sentMessages).toBe(messages.length);
+  });
+
   it('withdraws a message from the queue when the caller gives up before it was sent', async () => {
     const fake = fakeKafka(() => undefined, 50);
     const producer = createProducer({ kafka: fake.kafka });
@@ -63,7 +96,7 @@ describe('createProducer', () => {
     await expect(producer.send([msg('a')])).rejects.toMatchObject({ name: 'InfraError' });
     await producer.send([msg('b')]);
     await producer.close();
-    expect(fake.requests).toEqual([
+    expect(fake.requests.map(({ producer, values }) => ({ producer, values }))).toEqual([
       { producer: 1, values: ['a'] },
       { producer: 2, values: ['b'] },
     ]);
@@ -78,7 +111,7 @@ describe('createProducer', () => {
     await Promise.all([a, c]);
     await producer.close();
     // 'c' waited behind the failing request instead of taking its sequence numbers.
-    expect(fake.requests).toEqual([
+    expect(fake.requests.map(({ producer, values }) => ({ producer, values }))).toEqual([
       { producer: 1, values: ['a', 'b'] },
       { producer: 1, values: ['a', 'b'] },
       { producer: 1, values: ['a', 'b'] },

@@ -1,4 +1,4 @@
-import type { Kafka, Message, Producer as KafkaProducer, RetryOptions } from 'kafkajs';
+import type { Admin, Kafka, Message, Producer as KafkaProducer, RecordMetadata, RetryOptions } from 'kafkajs';
 import { CompressionTypes, Partitioners } from 'kafkajs';
 import type { Logger } from '../logger';
 import { InfraError, kafkaError } from './errors';
@@ -96,6 +96,36 @@ function repeatable(err: unknown, e: InfraError): boolean {
 const notSent = () => new InfraError('produce: given up before it was sent (nothing was written)', true, 'NOT_SENT');
 
 const sizeOf = (m: OutMessage) => m.value.length + (m.key?.length ?? 0) + 70;
+
+interface PartitionMessages {
+  topic: string;
+  partition: number;
+  messages: Message[];
+}
+
+/** Partition metadata for kafkajs' partitioner, n partitions all with a leader (it reads ids and the count only). */
+const allUp = new Map<number, { partitionId: number; leader: number; partitionErrorCode: number; replicas: number[]; isr: number[] }[]>();
+function partitionsUp(n: number) {
+  let list = allUp.get(n);
+  if (!list) allUp.set(n, (list = Array.from({ length: n }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }))));
+  return list;
+}
+
+function toTopicMessages(parts: Map<string, PartitionMessages>): { topic: string; messages: Message[] }[] {
+  const byTopic = new Map<string, Message[]>();
+  for (const { topic, messages } of parts.values()) {
+    let list = byTopic.get(topic);
+    if (!list) byTopic.set(topic, (list = []));
+    list.push(...messages);
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
+
+/** The partitions of `sent` that the broker's answer does not acknowledge. */
+export function missingFrom(sent: Map<string, PartitionMessages>, acknowledged: RecordMetadata[]): Map<string, PartitionMessages> {
+  const got = new Set(acknowledged.filter((r) => !r.errorCode).map((r) => `${r.topicName}:${r.partition}`));
+  return new Map([...sent].filter(([k]) => !got.has(k)));
+}
 
 /**
  * An idempotent producer (acks=all, one request in flight, so retries never reorder or
@@ -205,21 +235,29 @@ export function createProducer(opts: ProducerOptions): Producer {
     if (inFlight || queue.length === 0) return;
     const batch = takeBatch();
     inFlight = (async () => {
-      const byTopic = new Map<string, Message[]>();
       let count = 0;
-      for (const p of batch)
-        for (const m of p.messages) {
-          let list = byTopic.get(m.topic);
-          if (!list) byTopic.set(m.topic, (list = []));
-          list.push({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) });
-          count++;
-        }
-      const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+      for (const p of batch) count += p.messages.length;
       let failure: InfraError;
+      // What is still to be acknowledged, by topic and partition (all of it, at first).
+      let unacknowledged: Map<string, PartitionMessages> | null = null;
       for (let attempt = 1; ; attempt++) {
         try {
           await connect();
-          await producer.sendBatch({ acks: -1, compression, topicMessages });
+          unacknowledged ??= await byPartition(batch);
+          const topicMessages = toTopicMessages(unacknowledged);
+          const acknowledged = await producer.sendBatch({ acks: -1, compression, topicMessages });
+          // kafkajs can resolve a send without having written some of its partitions: its retry
+          // re-sends only to brokers that had not answered yet, so the messages of a partition
+          // whose leader moved to a broker that had answered (a broker stopping in a cluster)
+          // are never sent again. The rolling-restart drill lost four acknowledged reports that
+          // way. Every partition must be in the answer; the messages of those that are not go
+          // again, in a new send (the broker keeps one copy of what it may already hold).
+          unacknowledged = missingFrom(unacknowledged, acknowledged);
+          if (unacknowledged.size > 0) {
+            opts.logger?.warn({ partitions: [...unacknowledged.keys()].slice(0, 10), attempt }, 'kafkajs acknowledged a send without some of its partitions; sending them again');
+            if (attempt >= 50) throw new InfraError(`produce: partitions ${[...unacknowledged.keys()].join(', ')} never acknowledged`, true, 'UNACKNOWLEDGED');
+            continue;
+          }
           stats.sentMessages += count;
           stats.sentBatches++;
           if (attempt > 1) opts.logger?.warn({ attempts: attempt, messages: count }, 'produce succeeded after sending the same request again');
@@ -247,6 +285,39 @@ export function createProducer(opts: ProducerOptions): Producer {
       inFlight = null;
       if (queue.length > 0) schedule();
     });
+  }
+
+  /**
+   * The partition of every message, chosen here with kafkajs' own default partitioner (the
+   * partition kafkajs would pick), so that the answer can be checked partition by partition.
+   */
+  const partitionCounts = new Map<string, number>();
+  let admin: Admin | null = null;
+  const partitioner = Partitioners.DefaultPartitioner();
+  async function byPartition(batch: Pending[]): Promise<Map<string, PartitionMessages>> {
+    const topics = [...new Set(batch.flatMap((p) => p.messages.map((m) => m.topic)))].filter((t) => !partitionCounts.has(t));
+    if (topics.length > 0) {
+      if (!admin) {
+        const a = opts.kafka.admin();
+        await a.connect();
+        admin = a;
+      }
+      const md = await admin.fetchTopicMetadata({ topics });
+      for (const t of md.topics) partitionCounts.set(t.name, t.partitions.length);
+    }
+    const out = new Map<string, PartitionMessages>();
+    for (const p of batch)
+      for (const m of p.messages) {
+        const n = partitionCounts.get(m.topic);
+        if (!n) throw new InfraError(`produce: no partitions known for topic ${m.topic}`, true, 'UNKNOWN_TOPIC');
+        const message: Message = { key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) };
+        const partition = partitioner({ topic: m.topic, partitionMetadata: partitionsUp(n), message });
+        const k = `${m.topic}:${partition}`;
+        let entry = out.get(k);
+        if (!entry) out.set(k, (entry = { topic: m.topic, partition, messages: [] }));
+        entry.messages.push({ ...message, partition });
+      }
+    return out;
   }
 
   return {
@@ -299,6 +370,8 @@ export function createProducer(opts: ProducerOptions): Producer {
       }
       if (connected) await producer.disconnect().catch(() => undefined);
       connected = false;
+      await admin?.disconnect().catch(() => undefined);
+      admin = null;
     },
   };
 }

@@ -160,7 +160,9 @@ export class MastodonConnector {
         // produced once.
         const from = this.cursor.gapFrom(instance);
         if (from !== undefined) {
-          const fill = this.fillGap(instance, from).catch((err: unknown) => this.d.logger.warn({ instance, err: (err as Error).message }, 'mastodon: gap fill failed'));
+          const fill = this.fillGap(instance, from).catch((err: unknown) => {
+            if (!this.stopping.signal.aborted) this.d.logger.warn({ instance, err: (err as Error).message }, 'mastodon: gap fill failed');
+          });
           this.fills.add(fill);
           void fill.finally(() => this.fills.delete(fill));
         }
@@ -206,7 +208,10 @@ export class MastodonConnector {
           unfinished++;
           break;
         }
-        if (requests > 0 && this.o.fillIntervalMs > 0) await sleep(this.o.fillIntervalMs, this.stopping.signal);
+        if (requests > 0 && this.o.fillIntervalMs > 0) {
+          await sleep(this.o.fillIntervalMs, this.stopping.signal);
+          if (this.stopping.signal.aborted) return;
+        }
         requests++;
         this.stats.fillRequests++;
         const res = await fetch(timelineUrl(instance, stream, minId, PAGE), { headers, signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.o.requestTimeoutMs ?? 10_000)]) });

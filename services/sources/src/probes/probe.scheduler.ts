@@ -59,6 +59,14 @@ export function probeSignal(serviceId: string, failing: boolean, roundAt: number
   };
 }
 
+/**
+ * When the round due at `due` starts: up to jitter × interval later, at random, and never before
+ * `due`, so probes from many hosts (or many services here) do not beat in step.
+ */
+export function roundStart(due: number, intervalMs: number, jitter: number, random: () => number): number {
+  return due + Math.min(Math.max(random(), 0), 1) * jitter * intervalMs;
+}
+
 /** Runs `tasks` with at most `limit` in flight. */
 export async function pool<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]> {
   const out: T[] = new Array(tasks.length);
@@ -106,7 +114,7 @@ export class ProbeScheduler {
     const random = this.d.random ?? Math.random;
     let next = Date.now();
     while (!this.stopping.signal.aborted && !this.fenced) {
-      const start = next + random() * this.o.jitter * this.o.intervalMs;
+      const start = roundStart(next, this.o.intervalMs, this.o.jitter, random);
       await sleep(Math.max(0, start - Date.now()), this.stopping.signal);
       if (this.stopping.signal.aborted) break;
       await this.round().catch((err: unknown) => this.d.logger.warn({ err: (err as Error).message }, 'probes: round failed'));
