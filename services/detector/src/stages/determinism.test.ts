@@ -17,7 +17,7 @@ import type { IncidentEvent, ScoreEvent, SignalEvent } from '../../../../schemas
 import { resolveDetectorConfig, type DetectorConfig } from '../core/config';
 import { hash53 } from '../core/dedupe';
 import { serviceInfoFrom } from '../core/facts';
-import { IncidentManager } from '../core/incidents';
+import { IncidentManager, incidentManagerOptions } from '../core/incidents';
 import { generateTraffic, SAMPLE_CATALOG, seededRandom } from '../testing/simulate';
 import { assembleEntries, entriesUnder, type StateRecord } from './checkpoint';
 import { IncidentGrouper } from './incident-grouper';
@@ -28,7 +28,7 @@ const MIN = 60_000;
 const info = serviceInfoFrom(SAMPLE_CATALOG);
 const config: DetectorConfig = resolveDetectorConfig({ idleTimeoutMs: 0 });
 const check: SignalRead = readSignalMessage;
-const newManager = () => new IncidentManager({ config: config.incidents, serviceInfo: info, unusualScore: config.levels.unusualLog10 / config.levels.scoreSaturationLog10 });
+const newManager = () => new IncidentManager(incidentManagerOptions(config, info));
 const partitionOf = (serviceId: string, partitions: number) => hash53(serviceId) % partitions;
 
 /** 4 October 2021: Meta down 15:40-16:40, refugees on Twitter and Telegram; arrival out of order. */
@@ -39,7 +39,7 @@ function outageSignals(seed: number): SignalEvent[] {
   const generated = generateTraffic({
     seed,
     from: Date.UTC(2021, 9, 4, 14, 0),
-    to: Date.UTC(2021, 9, 4, 17, 20),
+    to: Date.UTC(2021, 9, 4, 18, 0), // issue 12's model resolves this incident more than 40 min after the outage ends (its 32-minute scan still holds outage windows, then resolveAfterMs): 17:20 was too early
     maxDelayMs: 12_000, // arrival out of order, within the allowed lateness (15 s)
     services: [
       { serviceId: 'facebook', perMinute: down(5, 80) },
