@@ -50,7 +50,7 @@ describe('ingest as two processes', () => {
     const ready = await eventually(async () => {
       const r = await fetch(`${url}/readyz`);
       return r.status === 200 ? ((await r.json()) as { ok: boolean; processes: number; workers: { ok: boolean }[] }) : undefined;
-    }, 90_000, 'both workers ready');
+    }, 180_000, 'both workers ready');
     expect(ready).toMatchObject({ ok: true, processes: 2 });
     expect(ready.workers).toHaveLength(2);
 
@@ -73,5 +73,5 @@ describe('ingest as two processes', () => {
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-  });
+  }, 300_000);
 });
