@@ -33,7 +33,7 @@
  */
 import { LEXICONS, type LanguageCode, type LanguageLexicon } from './lexicon/index';
 import type { Token } from './text-tokens';
-import { createSegmenter, phraseKeys, setDefaultSegmenter, type Segmenter } from './text-tokens';
+import { createSegmenter, phraseKeys, setDefaultSegmenter, tokenise, type Segmenter } from './text-tokens';
 
 export type Polarity = 'outage' | 'working';
 export type CueLanguage = LanguageCode;
@@ -60,7 +60,7 @@ export interface Clause {
   /** Why the clause's outage cues were dropped, if they were: for evidence and tests. */
   readonly neutralisedBy?: Neutraliser;
   /**
-   * The outage cues a neutraliser dropped: they say nothing about the service being down now,
+   * The outage cues a neutraliser or a conditional ending ("teams donarsa") dropped: they say nothing about the service being down now,
    * but they still show the author talks about a service's state ("in case zoom dies"), which
    * is what an ambiguous name needs.
    */
@@ -83,6 +83,8 @@ export interface CueOptions {
    * read. Default: every language, for a post whose language is not known.
    */
   readonly languages?: ReadonlySet<LanguageCode>;
+  /** The post's text, for what tokens do not keep: quotes ("'session expired' aa raha"). */
+  readonly text?: string;
 }
 
 /**
@@ -101,7 +103,7 @@ function allPhrases(l: LanguageLexicon): string[] {
     ...l.outage, ...(l.weak ?? []), ...(l.errorMessages ?? []), ...(l.working ?? []), ...(l.recovery ?? []), ...(l.idioms ?? []),
     ...(l.negators ?? []), ...(l.functionWords ?? []), ...(l.errorWords ?? []), ...(l.clauseSplitters ?? []), ...(l.past ?? []),
     ...(l.since ?? []), ...(l.conditionals ?? []), ...(l.hypothetical ?? []), ...(l.finance ?? []), ...(l.postmortem ?? []), ...(l.news ?? []),
-    ...(l.delivery ?? []), ...(l.surface ?? []), ...(l.stopwords ?? []),
+    ...(l.delivery ?? []), ...(l.surface ?? []), ...(l.stopwords ?? []), ...(l.supposed ?? []), ...(l.lingering ?? []), ...(l.endless ?? []),
   ];
 }
 
@@ -115,19 +117,28 @@ setDefaultSegmenter(LEXICON_SEGMENTER);
 
 interface LexiconEntry {
   readonly keys: readonly string[];
-  readonly polarity: Polarity | 'idiom';
+  /** 'supposed': an outage verb in a mood that supposes ("se o zap cair", "sollte zoom streiken"): never an outage, always dropped. */
+  readonly polarity: Polarity | 'idiom' | 'supposed';
   readonly phrase: string;
   readonly weak: boolean;
   readonly recovery: boolean;
   readonly language: CueLanguage;
+  /** Words the phrase may have between its own ("chal hi nahi raha"): its language's particles. */
+  readonly particles: ReadonlySet<string> | undefined;
 }
+
+/** Particles per language, folded: Hindi "hi", "bhi". */
+const PARTICLES: ReadonlyMap<LanguageCode, ReadonlySet<string>> = new Map(
+  LEXICONS.filter((l) => (l.particles ?? []).length > 0).map((l) => [l.language, new Set(l.particles!.flatMap((p) => phraseKeys(p)))]),
+);
+const PARTICLE_WORDS: ReadonlySet<string> = new Set([...PARTICLES.values()].flatMap((set) => [...set]));
 
 function buildCueLexicon(): Map<string, LexiconEntry[]> {
   const byFirstKey = new Map<string, LexiconEntry[]>();
-  const add = (phrase: string, polarity: Polarity | 'idiom', language: CueLanguage, weak = false, recovery = false) => {
+  const add = (phrase: string, polarity: Polarity | 'idiom' | 'supposed', language: CueLanguage, weak = false, recovery = false) => {
     const keys = phraseKeys(phrase);
     if (keys.length === 0) return;
-    const entry: LexiconEntry = { keys, polarity, phrase: keys.join(' '), weak, recovery, language };
+    const entry: LexiconEntry = { keys, polarity, phrase: keys.join(' '), weak, recovery, language, particles: keys.length > 1 ? PARTICLES.get(language) : undefined };
     const list = byFirstKey.get(keys[0]!) ?? [];
     if (list.some((e) => e.phrase === entry.phrase)) return;
     list.push(entry);
@@ -140,12 +151,44 @@ function buildCueLexicon(): Map<string, LexiconEntry[]> {
   for (const l of LEXICONS) for (const p of l.outage) add(p, 'outage', l.language);
   for (const l of LEXICONS) for (const p of l.errorMessages ?? []) add(p, 'outage', l.language);
   for (const l of LEXICONS) for (const p of l.weak ?? []) add(p, 'outage', l.language, true);
+  for (const l of LEXICONS) for (const p of l.supposed ?? []) add(p, 'supposed', l.language);
   // Longest first, so "not working" wins over "not" and "nao esta funcionando" over "esta funcionando".
   for (const list of byFirstKey.values()) list.sort((a, b) => b.keys.length - a.keys.length);
   return byFirstKey;
 }
 
 const CUE_LEXICON = buildCueLexicon();
+
+/**
+ * The same entries by their first two keys: romanised Hindi's spellings give some first words
+ * (chal, kaam, signal) dozens of phrases, and every word of every post is looked up twice (votes
+ * and cues); the second key narrows each lookup to the few phrases that can still match.
+ */
+interface FirstKeyEntries {
+  /** Phrases of one word. */
+  readonly single: readonly LexiconEntry[];
+  /** By second key: the phrases with that second key, then the phrases of one word (built once, read without copying). */
+  readonly bySecond: ReadonlyMap<string, readonly LexiconEntry[]>;
+  /** Some phrase may read particles between its first and second word. */
+  readonly particles: boolean;
+}
+const CUE_INDEX: ReadonlyMap<string, FirstKeyEntries> = new Map(
+  [...CUE_LEXICON].map(([first, entries]) => {
+    const bySecond = new Map<string, LexiconEntry[]>();
+    for (const e of entries) {
+      if (e.keys.length < 2) continue;
+      const list = bySecond.get(e.keys[1]!) ?? [];
+      list.push(e);
+      bySecond.set(e.keys[1]!, list);
+    }
+    const single = entries.filter((e) => e.keys.length === 1);
+    for (const [second, list] of bySecond) bySecond.set(second, [...list, ...single]);
+    return [first, { single, bySecond, particles: entries.some((e) => e.particles !== undefined) }];
+  }),
+);
+/** Each entry's place in its first key's list (longest first), to try candidates in that order. */
+const ENTRY_ORDER: ReadonlyMap<LexiconEntry, number> = new Map([...CUE_LEXICON.values()].flatMap((list) => list.map((e, k) => [e, k] as const)));
+const byEntryOrder = (a: LexiconEntry, b: LexiconEntry) => ENTRY_ORDER.get(a)! - ENTRY_ORDER.get(b)!;
 
 /** Every single word the lexicon knows: such words are never fuzzy-matched to a service name. */
 export const CUE_VOCABULARY: ReadonlySet<string> = new Set([...CUE_LEXICON.values()].flat().flatMap((e) => e.keys).concat(['down']));
@@ -283,6 +326,125 @@ const HYPOTHETICAL_ENDINGS: ReadonlyArray<{ ending: string; language: LanguageCo
   (l.hypotheticalEndings ?? []).map((ending) => ({ ending, language: l.language })),
 );
 
+/** Folded words of one lexicon field, to the languages that list them. */
+function wordsOf(field: 'postNegators' | 'questionParticles' | 'conditionalThen' | 'conditionalVerbs' | 'futureWords' | 'shownVerbs'): ReadonlyMap<string, readonly LanguageCode[]> {
+  const out = new Map<string, LanguageCode[]>();
+  for (const l of LEXICONS) {
+    for (const w of l[field] ?? []) {
+      for (const key of phraseKeys(w)) {
+        const list = out.get(key) ?? [];
+        if (!list.includes(l.language)) list.push(l.language);
+        out.set(key, list);
+      }
+    }
+  }
+  return out;
+}
+/** "down nahi hai": a negator after a state denies it, in languages that put the verb last. */
+const POST_NEGATORS = wordsOf('postNegators');
+/** "chal raha hai kya": a clause ending with one of these asks. */
+const QUESTION_PARTICLES = wordsOf('questionParticles');
+/** Conditionals without an "if": "<perfective or subjunctive verb> to ... <future>" ("down hua to ... aa jayenge"). */
+const CONDITIONAL_THEN = wordsOf('conditionalThen');
+const CONDITIONAL_VERBS = wordsOf('conditionalVerbs');
+const FUTURE_WORDS = wordsOf('futureWords');
+const FUTURE_ENDINGS: ReadonlyArray<{ ending: string; language: LanguageCode }> = LEXICONS.flatMap((l) =>
+  (l.futureEndings ?? []).map((ending) => ({ ending, language: l.language })),
+);
+/** After a quoted text, the words that say an app shows it ("'session expired' aa raha"). */
+const SHOWN_VERBS = wordsOf('shownVerbs');
+/** Only posts in these languages are searched for quotes: most posts have an apostrophe, few a shown quote. */
+const SHOWN_VERB_LANGUAGES: readonly LanguageCode[] = LEXICONS.filter((l) => (l.shownVerbs ?? []).length > 0).map((l) => l.language);
+
+interface LanguagePhrase {
+  readonly keys: readonly string[];
+  readonly language: LanguageCode;
+}
+/** Phrases of one lexicon field by their first folded word, longest first. */
+function phrasesOf(field: 'lingering' | 'endless'): ReadonlyMap<string, readonly LanguagePhrase[]> {
+  const out = new Map<string, LanguagePhrase[]>();
+  for (const l of LEXICONS) {
+    for (const p of l[field] ?? []) {
+      const keys = phraseKeys(p);
+      if (keys.length === 0) continue;
+      const list = out.get(keys[0]!) ?? [];
+      list.push({ keys, language: l.language });
+      out.set(keys[0]!, list);
+    }
+  }
+  for (const list of out.values()) list.sort((a, b) => b.keys.length - a.keys.length);
+  return out;
+}
+/**
+ * A failure without a failure word: an app that sits in a state or keeps interrupting
+ * (`lingering`: "stuck at", "queued", "skips", "reloads", "hängt", "rehta hai") and time without
+ * end or repetition (`endless`: "forever", "for an hour", "every time", "over and over", "ogni",
+ * "ghanto tak") in the same clause. Neither alone says anything ("skips the intro", "for hours").
+ */
+const LINGERING = phrasesOf('lingering');
+const ENDLESS = phrasesOf('endless');
+/** Languages in which a statement and a question differ only by "?" or a particle (no inversion): "chal raha hai?". */
+const UNINVERTED_QUESTION_LANGUAGES: ReadonlySet<LanguageCode> = new Set(LEXICONS.filter((l) => (l.questionParticles ?? []).length > 0).map((l) => l.language));
+/**
+ * The status line an app shows while it fails, written with its ellipsis ("connecting...",
+ * "waiting for network..."): quoting it is saying the app is stuck there.
+ */
+const STATUS_BEFORE_ELLIPSIS = new Set(['connecting', 'reconnecting']);
+const MIN_FUTURE_WORD_LENGTH = 5;
+
+const inLanguages = (languages: ReadonlySet<LanguageCode> | undefined, of: readonly LanguageCode[] | undefined) =>
+  languages !== undefined && of !== undefined && of.some((l) => languages.has(l));
+
+function isFutureWord(key: string, languages: ReadonlySet<LanguageCode>): boolean {
+  if (inLanguages(languages, FUTURE_WORDS.get(key))) return true;
+  if (key.length < MIN_FUTURE_WORD_LENGTH) return false;
+  return FUTURE_ENDINGS.some(({ ending, language }) => languages.has(language) && key.endsWith(ending));
+}
+
+/**
+ * "discord down hua to whatsapp call pe aa jayenge": a then-word right after a perfective or
+ * subjunctive verb, and a verb in the future later in the sentence. "band hai to telegram use
+ * karunga" ("it is down, so I'll use telegram") is not one: "hai" is not a conditional form.
+ */
+function opensConditional(tokens: readonly Token[], i: number, languages: ReadonlySet<LanguageCode> | undefined): boolean {
+  if (languages === undefined || i === 0) return false;
+  if (!inLanguages(languages, CONDITIONAL_THEN.get(tokens[i]!.key)) || !inLanguages(languages, CONDITIONAL_VERBS.get(tokens[i - 1]!.key))) return false;
+  for (let k = i + 1; k < tokens.length && tokens[k]!.kind !== 'boundary'; k++) if (isFutureWord(tokens[k]!.key, languages)) return true;
+  return false;
+}
+
+/** A clause that asks: it ends with "?" or with a question particle of the post's language ("chal raha hai kya"). */
+function isQuestion(tokens: readonly Token[], start: number, end: number, languages: ReadonlySet<LanguageCode> | undefined): boolean {
+  let last = end - 1;
+  if (last >= start && tokens[last]!.kind === 'boundary') {
+    if (tokens[last]!.key === '?') return true;
+    last--;
+  }
+  return last >= start && inLanguages(languages, QUESTION_PARTICLES.get(tokens[last]!.key));
+}
+
+const QUOTE_THEN_WORD = /(?<![\p{L}\p{N}])['"“‘«]([^\n]{2,120}?)['"”’»](?![\p{L}\p{N}])\s*((?:hi\s+)?)([\p{L}]+)/gu;
+
+/**
+ * Quoted texts followed by a word that says the app shows them ("fb pe 'session expired' aa
+ * raha"), as token ranges [first quoted token, the shown verb]. Tokens carry no offsets, so the
+ * text before each is tokenised again: only posts that quote and use such a verb pay for it.
+ */
+function shownQuotes(text: string, languages: ReadonlySet<LanguageCode> | undefined): Array<{ start: number; end: number }> {
+  const found: Array<{ start: number; end: number }> = [];
+  if (languages === undefined || SHOWN_VERBS.size === 0) return found;
+  for (const m of text.matchAll(QUOTE_THEN_WORD)) {
+    const verb = foldKey(m[3]!);
+    if (!inLanguages(languages, SHOWN_VERBS.get(verb))) continue;
+    const start = tokenCount(text.slice(0, m.index));
+    const verbAt = tokenCount(text.slice(0, m.index + m[0].length - m[3]!.length));
+    if (verbAt > start) found.push({ start, end: verbAt + 1 });
+  }
+  return found;
+}
+const tokenCount = (text: string) => tokenise(text).tokens.length;
+const foldKey = (word: string) => phraseKeys(word)[0] ?? '';
+
 // ---------------------------------------------------------------------------------------------
 // The word "down"
 
@@ -343,25 +505,58 @@ const ERROR_CODE_WINDOW = 2;
 
 const isWordLike = (t: Token | undefined) => t !== undefined && (t.kind === 'word' || t.kind === 'hashtag');
 
-function matchEntry(tokens: readonly Token[], i: number, skip: Uint8Array): LexiconEntry | undefined {
+interface EntryMatch {
+  readonly entry: LexiconEntry;
+  /** Tokens the match covers: the phrase's words and the particles read through between them. */
+  readonly span: number;
+}
+
+/** At most this many particles between two words of a phrase. */
+const MAX_PARTICLES_BETWEEN = 2;
+
+/** The entries that may match at token i: those whose second key is the next word (or the word after particles), then the one-word ones. */
+function candidatesAt(index: FirstKeyEntries, tokens: readonly Token[], i: number): readonly LexiconEntry[] {
+  const next = tokens[i + 1];
+  const direct = next === undefined ? undefined : index.bySecond.get(next.key);
+  if (!index.particles || next === undefined || !PARTICLE_WORDS.has(next.key)) return direct ?? index.single;
+  // "chal hi nahi raha": the second word may stand after particles.
+  const found = new Set<LexiconEntry>();
+  for (const e of direct ?? []) if (e.keys.length > 1) found.add(e);
+  for (let t = i + 1; t <= i + MAX_PARTICLES_BETWEEN && PARTICLE_WORDS.has(tokens[t]?.key ?? ''); t++) {
+    for (const e of index.bySecond.get(tokens[t + 1]?.key ?? '') ?? []) if (e.keys.length > 1) found.add(e);
+  }
+  if (found.size === 0) return index.single;
+  return [...[...found].sort(byEntryOrder), ...index.single];
+}
+
+function matchEntry(tokens: readonly Token[], i: number, skip: Uint8Array): EntryMatch | undefined {
   let first = tokens[i]!.key;
-  let candidates = CUE_LEXICON.get(first);
-  if (!candidates) {
+  let index = CUE_INDEX.get(first);
+  if (!index) {
     const bare = withoutConjunction(first);
-    candidates = bare === undefined ? undefined : CUE_LEXICON.get(bare);
-    if (!candidates) return undefined;
+    index = bare === undefined ? undefined : CUE_INDEX.get(bare);
+    if (!index) return undefined;
     first = bare!;
   }
-  for (const entry of candidates) {
+  for (const entry of candidatesAt(index, tokens, i)) {
     let ok = true;
-    for (let k = 0; k < entry.keys.length; k++) {
-      const t = tokens[i + k];
-      if (!isWordLike(t) || skip[i + k] || (k === 0 ? first : t!.key) !== entry.keys[k]) {
+    let t = i;
+    for (let k = 0; k < entry.keys.length; k++, t++) {
+      if (k > 0 && entry.particles !== undefined) {
+        // "chal hi nahi raha" is "chal nahi raha" said harder: a particle between two words is read through.
+        for (let n = 0; n < MAX_PARTICLES_BETWEEN; n++) {
+          const p = tokens[t];
+          if (p === undefined || p.kind !== 'word' || skip[t] || p.key === entry.keys[k] || !entry.particles.has(p.key)) break;
+          t++;
+        }
+      }
+      const token = tokens[t];
+      if (!isWordLike(token) || skip[t] || (k === 0 ? first : token!.key) !== entry.keys[k]) {
         ok = false;
         break;
       }
     }
-    if (ok) return entry;
+    if (ok) return { entry, span: t - i };
   }
   return undefined;
 }
@@ -393,14 +588,15 @@ export function cueLanguageVotes(tokens: readonly Token[]): Map<LanguageCode, nu
   const none = new Uint8Array(0);
   for (let i = 0; i < tokens.length; i++) {
     if (!isWordLike(tokens[i])) continue;
-    const entry = matchEntry(tokens, i, none);
-    if (!entry) {
+    const match = matchEntry(tokens, i, none);
+    if (!match) {
       const negatedInside = functionPatternLanguage(tokens[i]!.key);
       if (negatedInside !== undefined) votes.set(negatedInside, (votes.get(negatedInside) ?? 0) + 1);
       continue;
     }
+    const { entry } = match;
     if (entry.language !== 'en') votes.set(entry.language, (votes.get(entry.language) ?? 0) + entry.keys.length);
-    i += entry.keys.length - 1;
+    i += match.span - 1;
   }
   return votes;
 }
@@ -458,6 +654,9 @@ interface ClauseContext {
  */
 export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uint8Array(tokens.length), options: CueOptions = {}): CueAnalysis {
   const languagesAllowed = options.languages;
+  const asksPlainly = languagesAllowed !== undefined && [...languagesAllowed].some((l) => UNINVERTED_QUESTION_LANGUAGES.has(l));
+  const quotes =
+    options.text !== undefined && inLanguages(languagesAllowed, SHOWN_VERB_LANGUAGES) && /['"“‘«]/.test(options.text) ? shownQuotes(options.text, languagesAllowed) : [];
   const consumed = new Uint8Array(tokens.length);
   const clauseOf = new Int32Array(tokens.length);
   const clauses: Clause[] = [];
@@ -466,17 +665,25 @@ export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uin
   let clauseStart = 0;
   let markerSpanEnd = 0;
   let cues: Cue[] = [];
+  /** The clause's supposed states ("se o zap cair"): they go to `dropped` whatever the clause says. */
+  let supposed: Cue[] = [];
   let context: ClauseContext = { past: false, hypothetical: false, finance: false, postmortem: false, news: false, delivery: false, surface: false };
   const closeClause = (end: number) => {
-    if (end > clauseStart || cues.length > 0) {
-      addRuleCues(tokens, clauseStart, end, skip, consumed, cues);
+    if (end > clauseStart || cues.length > 0 || supposed.length > 0) {
+      addRuleCues(tokens, clauseStart, end, skip, consumed, cues, languagesAllowed);
       const neutralisedBy = clauseNeutraliser(tokens, clauseStart, end, cues, context);
-      const kept = neutralisedBy ? cues.filter((c) => c.polarity === 'working') : filterCues(tokens, cues, clauseStart);
-      const dropped = neutralisedBy ? cues.filter((c) => c.polarity === 'outage') : [];
-      clauses.push({ start: clauseStart, end, cues: kept, ...(neutralisedBy ? { neutralisedBy, dropped } : {}) });
+      const filtered = neutralisedBy ? undefined : filterCues(tokens, cues, clauseStart, end);
+      let kept = filtered ? filtered.kept : cues.filter((c) => c.polarity === 'working');
+      // "whatsapp chal raha hai kisi ka?": in a language without inversion, "works?" asks, it does not say it works.
+      if (asksPlainly && kept.some((c) => c.polarity === 'working') && isQuestion(tokens, clauseStart, end, languagesAllowed)) {
+        kept = kept.filter((c) => c.polarity !== 'working');
+      }
+      const dropped = [...(filtered ? filtered.dropped : cues.filter((c) => c.polarity === 'outage')), ...supposed];
+      clauses.push({ start: clauseStart, end, cues: kept, ...(neutralisedBy ? { neutralisedBy } : {}), ...(dropped.length > 0 ? { dropped } : {}) });
     }
     clauseStart = end;
     cues = [];
+    supposed = [];
     context = { past: false, hypothetical: false, finance: false, postmortem: false, news: false, delivery: false, surface: false };
   };
 
@@ -522,20 +729,41 @@ export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uin
     // "2021" looks back; "error 2000" is a code that happens to look like a year.
     if (token.kind === 'word' && startsWithDigit(token.key) && YEAR.test(token.key) && !besideErrorWord(tokens, i)) context.past = true;
     if (token.key === 'last' && PAST_AFTER_LAST.has(tokens[i + 1]?.key ?? '')) context.past = true;
+    if (CONDITIONAL_THEN.has(token.key) && opensConditional(tokens, i, languagesAllowed)) context.hypothetical = true;
     if (skip[i] || !isWordLike(token)) continue;
 
-    const entry = matchEntry(tokens, i, skip);
-    if (entry) {
-      for (let k = 0; k < entry.keys.length; k++) {
+    const quote = quotes.length > 0 ? quotes.find((q) => q.start === i) : undefined;
+    if (quote !== undefined && quote.end <= tokens.length) {
+      for (let k = quote.start; k < quote.end; k++) {
+        consumed[k] = 1;
+        clauseOf[k] = clauses.length;
+      }
+      const quoted = tokens.slice(quote.start, quote.end - 1).map((t) => t.key).join(' ');
+      cues.push({ start: quote.start, end: quote.end, polarity: 'outage', phrase: `shows "${quoted}"`, weak: false, recovery: false });
+      i = quote.end - 1;
+      continue;
+    }
+    if (STATUS_BEFORE_ELLIPSIS.has(token.key) && tokens[i + 1]?.kind === 'boundary' && tokens[i + 1]!.raw.startsWith('..')) {
+      consumed[i] = 1;
+      cues.push({ start: i, end: i + 1, polarity: 'outage', phrase: `${token.key}...`, weak: false, recovery: false });
+      continue;
+    }
+
+    const match = matchEntry(tokens, i, skip);
+    if (match) {
+      const { entry, span } = match;
+      for (let k = 0; k < span; k++) {
         consumed[i + k] = 1;
         clauseOf[i + k] = clauses.length;
       }
       if (entry.language !== 'en') cueLanguages.add(entry.language);
-      if (entry.polarity !== 'idiom') {
-        cues.push({ start: i, end: i + entry.keys.length, polarity: entry.polarity, phrase: entry.phrase, weak: entry.weak, recovery: entry.recovery });
+      if (entry.polarity === 'supposed') {
+        supposed.push({ start: i, end: i + span, polarity: 'outage', phrase: entry.phrase, weak: false, recovery: false });
+      } else if (entry.polarity !== 'idiom') {
+        cues.push({ start: i, end: i + span, polarity: entry.polarity, phrase: entry.phrase, weak: entry.weak, recovery: entry.recovery });
       }
       // Markers inside the phrase ("last" in "last time it worked") still count.
-      for (let k = 1; k < entry.keys.length; k++) {
+      for (let k = 1; k < span; k++) {
         for (const m of singleWordMarkers(tokens[i + k]!.key)) {
           if (!applies(languagesAllowed, m)) continue;
           if (m.role === 'delivery') context.delivery = true;
@@ -543,7 +771,7 @@ export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uin
           else if (m.role === 'finance') context.finance = true;
         }
       }
-      i += entry.keys.length - 1;
+      i += span - 1;
       continue;
     }
     if (token.key === 'down' && (token.kind === 'hashtag' || downIsOutage(tokens, i))) {
@@ -585,29 +813,45 @@ function isFree(tokens: readonly Token[], k: number, start: number, end: number,
   return k >= start && k < end && !skip[k] && !consumed[k] && isWordLike(tokens[k]);
 }
 
-function addRuleCues(tokens: readonly Token[], start: number, end: number, skip: Uint8Array, consumed: Uint8Array, cues: Cue[]): void {
+function addRuleCues(
+  tokens: readonly Token[],
+  start: number,
+  end: number,
+  skip: Uint8Array,
+  consumed: Uint8Array,
+  cues: Cue[],
+  languages: ReadonlySet<LanguageCode> | undefined,
+): void {
   const free = (k: number) => isFree(tokens, k, start, end, skip, consumed);
   for (let i = start; i < end; i++) {
     if (!isFree(tokens, i, start, end, skip, consumed)) continue;
     const key = tokens[i]!.key;
     // Negation scope: negator and function word of one language, three words apart at most, either order.
     const negatorLanguages = NEGATOR_WORDS.has(key) || (key.length > 1 && NEGATOR_WORDS.has(key.slice(1)))
-      ? singleWordMarkers(key).filter((m) => m.role === 'negator').map((m) => m.language)
+      ? singleWordMarkers(key).filter((m) => m.role === 'negator' && applies(languages, m)).map((m) => m.language)
       : NO_LANGUAGES;
     if (negatorLanguages.length > 0) {
+      // A word that means something else in another language ("na" is Portuguese "in the", "de" "of") counts only in its own.
+      const isFunction = (k: number) =>
+        free(k) && singleWordMarkers(tokens[k]!.key).some((m) => m.role === 'function' && negatorLanguages.includes(m.language) && applies(languages, m));
       let hit = -1;
       for (let d = 1; d <= NEGATION_WINDOW && hit < 0; d++) {
         for (const k of [i + d, i - d]) {
-          if (!free(k)) continue;
-          if (singleWordMarkers(tokens[k]!.key).some((m) => m.role === 'function' && negatorLanguages.includes(m.language))) {
+          if (isFunction(k)) {
             hit = k;
             break;
           }
         }
       }
       if (hit >= 0) {
-        const from = Math.min(i, hit);
-        const to = Math.max(i, hit) + 1;
+        // "refresh nahi ho raha", "deliver hi nahi ho rahe": a verb on the other side of the negator (particles
+        // between) is part of the same phrase, which then ends where the verb the sentence is about stands.
+        const step = hit > i ? -1 : 1;
+        let other = i + step;
+        while (free(other) && PARTICLE_WORDS.has(tokens[other]!.key)) other += step;
+        const outer = isFunction(other) ? other : i;
+        const from = Math.min(outer, hit);
+        const to = Math.max(outer, hit) + 1;
         for (let k = from; k < to; k++) consumed[k] = 1;
         cues.push({ start: from, end: to, polarity: 'outage', phrase: `${tokens[from]!.key} ${tokens[to - 1]!.key}`, weak: false, recovery: false });
         continue;
@@ -622,7 +866,51 @@ function addRuleCues(tokens: readonly Token[], start: number, end: number, skip:
       }
     }
   }
+  addLingeringCue(tokens, start, end, skip, consumed, cues, languages);
   cues.sort((a, b) => a.start - b.start);
+}
+
+/** The length of a phrase of `table` that starts at token i in an allowed language, or 0. */
+function phraseAt(table: ReadonlyMap<string, readonly LanguagePhrase[]>, tokens: readonly Token[], i: number, end: number, usable: (k: number) => boolean, languages: ReadonlySet<LanguageCode> | undefined): number {
+  for (const p of table.get(tokens[i]!.key) ?? []) {
+    if (languages !== undefined && !languages.has(p.language)) continue;
+    if (i + p.keys.length > end) continue;
+    let ok = true;
+    for (let k = 0; k < p.keys.length && ok; k++) ok = usable(i + k) && tokens[i + k]!.key === p.keys[k];
+    if (ok) return p.keys.length;
+  }
+  return 0;
+}
+
+/** "spotify skips every song", "github actions queued for an hour": a lingering state with time without end, one cue per clause. */
+function addLingeringCue(
+  tokens: readonly Token[],
+  start: number,
+  end: number,
+  skip: Uint8Array,
+  consumed: Uint8Array,
+  cues: Cue[],
+  languages: ReadonlySet<LanguageCode> | undefined,
+): void {
+  if (LINGERING.size === 0) return;
+  // Most clauses have no word of endless time: one look per word, nothing allocated.
+  let first = start;
+  while (first < end && !ENDLESS.has(tokens[first]!.key)) first++;
+  if (first === end) return;
+  const word = (k: number) => k >= start && k < end && !skip[k] && isWordLike(tokens[k]);
+  let endless = false;
+  for (let k = first; k < end && !endless; k++) endless = ENDLESS.has(tokens[k]!.key) && phraseAt(ENDLESS, tokens, k, end, word, languages) > 0;
+  if (!endless) return;
+  const free = (k: number) => isFree(tokens, k, start, end, skip, consumed);
+  for (let i = start; i < end; i++) {
+    if (!free(i) || !LINGERING.has(tokens[i]!.key)) continue;
+    const span = phraseAt(LINGERING, tokens, i, end, free, languages);
+    if (span === 0) continue;
+    for (let k = i; k < i + span; k++) consumed[k] = 1;
+    const phrase = tokens.slice(i, i + span).map((t) => t.key).join(' ');
+    cues.push({ start: i, end: i + span, polarity: 'outage', phrase: `${phrase} (without end)`, weak: false, recovery: false });
+    return;
+  }
 }
 
 /** An error word within ERROR_CODE_WINDOW tokens of token i. */
@@ -644,14 +932,26 @@ function isBareStatus(tokens: readonly Token[], i: number, end: number): boolean
 }
 
 /** Drops or flips single cues by their immediate neighbours: modals, negators and conditional endings. */
-function filterCues(tokens: readonly Token[], cues: readonly Cue[], clauseStart: number): Cue[] {
+function filterCues(tokens: readonly Token[], cues: readonly Cue[], clauseStart: number, clauseEnd: number): { kept: Cue[]; dropped: Cue[] } {
   const out: Cue[] = [];
+  const dropped: Cue[] = [];
   for (const cue of cues) {
+    // "telegram wala issue fix ho gaya", "the login problem is resolved": a weak cue names the problem a later recovery ends.
+    if (cue.polarity === 'outage' && cue.weak && cues.some((c) => c.recovery && c.start >= cue.end)) continue;
+    // "discord down nahi hai", "kharab nahi hai": a negator after a one-word state denies it.
+    const after = cue.end < clauseEnd ? tokens[cue.end] : undefined;
+    if (cue.polarity === 'outage' && after !== undefined && POST_NEGATORS.has(after.key) && (cue.end - cue.start === 1 || STATE_CUES.has(cue.phrase))) {
+      out.push({ ...cue, polarity: 'working', phrase: `${cue.phrase} ${after.key}`, recovery: false });
+      continue;
+    }
     const before = (k: number) => (cue.start - k >= clauseStart ? tokens[cue.start - k]?.key : undefined);
     // "should be down for maintenance", "will be down tonight": announced or wished, not happening.
     if (before(1) === 'be' && before(2) !== undefined && MODALS.has(before(2)!)) continue;
     // "çökerse" (if it crashes), "落ちたら" (if it goes down): a conditional ending on the cue itself.
-    if (cue.polarity === 'outage' && conditionalEnding(tokens, cue)) continue;
+    if (cue.polarity === 'outage' && conditionalEnding(tokens, cue)) {
+      dropped.push(cue);
+      continue;
+    }
     if (cue.polarity === 'outage' && STATE_CUES.has(cue.phrase)) {
       const negated = [1, 2].some((k) => {
         const w = before(k);
@@ -664,7 +964,7 @@ function filterCues(tokens: readonly Token[], cues: readonly Cue[], clauseStart:
     }
     out.push(cue);
   }
-  return out;
+  return { kept: out, dropped };
 }
 
 function conditionalEnding(tokens: readonly Token[], cue: Cue): boolean {
@@ -695,7 +995,8 @@ function clauseNeutraliser(tokens: readonly Token[], start: number, end: number,
   if (context.finance && outage.every((c) => FINANCE_SENSITIVE.has(c.phrase))) return 'finance';
   if (context.postmortem) return 'postmortem';
   if (context.news) return 'news';
-  // "my parcel is stuck in the depot": about the parcel, unless the clause names the app or the site.
-  if (context.delivery && !context.surface) return 'delivery';
+  // "my parcel is stuck in the depot": about the parcel, unless the clause names the app or the site,
+  // and does not say it works ("parcel nahi pahuncha, app theek hai").
+  if (context.delivery && (!context.surface || cues.some((c) => c.polarity === 'working'))) return 'delivery';
   return undefined;
 }

@@ -130,12 +130,34 @@ const TRANSPARENT_WORDS = new Set([
   'ka', 'ki', 'ke', 'pe', 'to', 'bhi', 'mera', 'meri', 'у', 'меня', 'опять', 'снова', 'yine', 'bende', 'hala', 'lagi', 'aku',
   'udah', 'masih', 'di', 'il', 'lo', 'mio', 'mia', 'ancora', 'di', 'nuovo', 'ya', 'encore', 'wieder', 'schon', 'otra', 'vez', 'de',
   'novo', 'ainda', 'hoy', 'hoje',
+  // Hindi postpositions and particles ("outlook me mail atke", "wa pe msg deliver hi nahi"), and what a service carries.
+  'me', 'mein', 'ko', 'se', 'par', 'hi', 'ne', 'msg', 'msgs', 'mail', 'mails', 'dm', 'dms', 'message', 'messages',
 ]);
 /** Before an ambiguous name, these make it a place you go to: "on Teams", "to Signal", "from WhatsApp". */
 const PLATFORM_PREPOSITIONS = new Set([
   'on', 'to', 'from', 'via', 'using', 'into', 'onto', 'en', 'no', 'na', 'auf', 'sur', 'por', 'a', 'pro', 'pra', 'para', 'zu',
   'ke', 'di', 'su', 'sul', 'nach', 'pe', 'par', 'em', 'ao',
+  // Verbs of using a tool: "we'll just use zoom", "usamos zoom", "a gente usa o zap".
+  'use', 'usamos', 'usa', 'usar', 'usiamo', 'usare', 'utiliser', 'utilise', 'nutzen',
 ]);
+/** An article between the preposition and the name: "usa o zap", "vai pro o teams". */
+const ARTICLES = new Set(['the', 'o', 'a', 'el', 'la', 'le', 'il', 'lo', 'der', 'die', 'das']);
+/**
+ * Before an ambiguous name, these make it the common noun: "both teams", "our teams went down",
+ * "the zoom lens", "my fantasy teams", "dono teams", "2 teams". The product is a proper name
+ * without a determiner ("Teams is down"); with one it still counts beside a word of the product
+ * ("the teams app", "my zoom call") or with its hashtag.
+ */
+const COMMON_NOUN_DETERMINERS = new Set([
+  'the', 'a', 'an', 'my', 'our', 'your', 'their', 'his', 'her', 'both', 'all', 'two', 'three', 'four', 'some', 'many', 'few',
+  'several', 'these', 'those', 'other', 'dono', 'donon', 'sab', 'saari', 'saare', 'kai',
+]);
+/**
+ * Hinglish makes verbs of English words with "karna" (do) and "hona" (be): "zoom karo", "camera me
+ * zoom nahi ho raha". An ambiguous name used that way is the English word.
+ */
+const LIGHT_VERBS = new Set(['kar', 'karo', 'karna', 'karne', 'karke', 'kiya', 'kijiye', 'ho', 'hota', 'hoti', 'hua', 'hui', 'hora']);
+const LIGHT_VERB_NEGATORS = new Set(['nahi', 'nahin', 'nhi', 'nai', 'na']);
 /** Turkish writes a case ending after an apostrophe only on proper nouns: "teams'e geçeriz" is the product. */
 const TURKISH_PROPER_NOUN = /^[\p{L}\p{N}]{2,}['’](?!(?:t|s|re|ve|ll|d|m)$)\p{L}{1,5}$/u;
 /**
@@ -143,7 +165,7 @@ const TURKISH_PROPER_NOUN = /^[\p{L}\p{N}]{2,}['’](?!(?:t|s|re|ve|ll|d|m)$)\p{
  * "رابط زوم" (folded). A word of the name's own language next to it is enough.
  */
 const SERVICE_CONTEXT_WORDS = new Set([
-  'link', 'links', 'meeting', 'meetings', 'call', 'calls', 'webinar', 'account', 'login', 'server', 'servers', 'app',
+  'link', 'links', 'meeting', 'meetings', 'call', 'calls', 'webinar', 'account', 'login', 'server', 'servers', 'app', 'inbox', 'mailbox',
   'enlace', 'reunion', 'reuniao', 'chamada', 'lien', 'appel', 'besprechung', 'anruf', 'riunione', 'chiamata', 'toplanti',
   'toplantisindan', 'toplantidan', 'linki', 'rapat', 'tautan', 'リンク', '会議', 'رابط', 'اجتماع', 'لينك', 'लिंक', 'मीटिंग',
   'ссылка', 'ссылку', 'встреча', 'встречи', 'созвон',
@@ -166,6 +188,9 @@ const BACK_REFERENCE_WORDS = new Set([
   // The same openers in the other lexicon languages: "ama", "ma", "tapi", "lekin", "но", "لكن", "けど".
   'ama', 'fakat', 'ma', 'pero', 'tapi', 'lekin', 'magar', 'но', 'а', 'и', 'لكن', 'بس', 'けど', 'でも', 'und', 'et', 'y', 'dan',
   've', 'aur',
+  // Romanised Hindi: "twitter chal rha h kisi ka? mera to kuch load nahi ho raha" ("mine, nothing loads") is about twitter.
+  'mera', 'meri', 'mere', 'mujhe', 'apna', 'apni', 'to', 'toh', 'bhi', 'hi', 'abhi', 'ab', 'yaha', 'yahan', 'idhar', 'kuch',
+  'sab', 'bhai', 'yaar', 'yr', 'bro',
 ]);
 /** "whatsapp too", "instagram also", "e o insta também": the same state as the clause before. */
 const ALSO_WORDS = new Set(['too', 'also', 'aswell', 'same', 'tambien', 'tambem', 'aussi', 'auch', 'ebenfalls']);
@@ -258,7 +283,7 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
     const gate = new Set<LanguageCode>();
     if (guess.lexicon && guess.confidence >= LANGUAGE_CONFIDENCE_TO_GATE) gate.add(guess.lexicon);
     if (declared) gate.add(declared);
-    const cues = analyseCues(tokens, hashtagTokens, gate.size > 0 ? { languages: gate } : {});
+    const cues = analyseCues(tokens, hashtagTokens, gate.size > 0 ? { languages: gate, text: post.text } : { text: post.text });
     const language = guess;
     const likelyCountries = likelyCountriesOf(post.lang, language.lexicon, cues.languages);
     const taken = new Uint8Array(tokens.length);
@@ -560,19 +585,44 @@ function decideAmbiguous(tokens: readonly Token[], mentions: Mention[], analysis
   const hashtagServices = new Set(mentions.filter((m) => m.via === 'hashtag').map((m) => m.service.id));
   const certainServices = new Set(mentions.filter((m) => m.certainty !== 'ambiguous').map((m) => m.service.id));
   const hasCertainOther = (m: Mention) => certainServices.size > 1 || (certainServices.size === 1 && !certainServices.has(m.service.id));
+  /** "on teams", "pro zoom", "usa o zap": the word before the name, over an article. */
+  const platformWordBefore = (m: Mention) => {
+    let k = m.start - 1;
+    if (ARTICLES.has(tokens[k]?.key ?? '') && tokens[k]!.kind === 'word') k--;
+    const before = tokens[k];
+    return before !== undefined && before.kind === 'word' && PLATFORM_PREPOSITIONS.has(before.key);
+  };
+  /** "both teams", "our teams", "the zoom on my camera", "my fantasy teams" (one word between). */
+  const asCommonNoun = (m: Mention) => {
+    const before = tokens[m.start - 1];
+    if (before === undefined || before.kind !== 'word') return false;
+    if (COMMON_NOUN_DETERMINERS.has(before.key) || /^\d+$/.test(before.key)) return true;
+    const twoBefore = tokens[m.start - 2];
+    return twoBefore !== undefined && twoBefore.kind === 'word' && COMMON_NOUN_DETERMINERS.has(twoBefore.key) && !mentions.some((o) => o.end === m.start - 1);
+  };
+  const asVerb = (m: Mention) => {
+    let k = m.end;
+    if (LIGHT_VERB_NEGATORS.has(tokens[k]?.key ?? '')) k++;
+    return LIGHT_VERBS.has(tokens[k]?.key ?? '') && tokens[k]!.kind === 'word';
+  };
   for (const m of mentions) {
     if (m.certainty !== 'ambiguous') continue;
     const first = tokens[m.start]!;
-    const before = tokens[m.start - 1];
-    const asPlatform = before !== undefined && before.kind === 'word' && PLATFORM_PREPOSITIONS.has(before.key) && ((first.capitalised && !first.sentenceStart) || hasCertainOther(m));
+    const asPlatform = platformWordBefore(m) && ((first.capitalised && !first.sentenceStart) || hasCertainOther(m));
+    const wordNotName = asCommonNoun(m) || asVerb(m);
     m.counted =
       hashtagServices.has(m.service.id) ||
-      (m.polarity !== null && !m.polarityFromOrphan && m.cueDistance <= AMBIGUOUS_MAX_CUE_DISTANCE) ||
+      (!wordNotName && m.polarity !== null && !m.polarityFromOrphan && m.cueDistance <= AMBIGUOUS_MAX_CUE_DISTANCE) ||
       asPlatform ||
       (nonLatinPost && LATIN_WORD.test(first.key) && !aboutMarkets(m)) ||
       TURKISH_PROPER_NOUN.test(first.raw) ||
-      besideDroppedCue(m) ||
+      (!wordNotName && besideDroppedCue(m)) ||
       besideContextWord(m);
+  }
+  // "if zoom crashes I'll call you on teams": a place you go to, beside another service that counts.
+  for (const m of mentions) {
+    if (m.certainty !== 'ambiguous' || m.counted || !platformWordBefore(m)) continue;
+    m.counted = mentions.some((o) => o !== m && o.counted && o.service.id !== m.service.id);
   }
   // Lists: "outlook and teams both dead" - a name listed beside a counted one is counted too.
   // Only neighbours in text order can be listed together, so each name looks left and right.

@@ -149,6 +149,15 @@ describe('evaluateScenario', () => {
     expect(e.days).toBeCloseTo(1);
   });
 
+  it("the trend delay: the first trending window of a primary's hashtag, from the first onset; a collateral's or an earlier one does not count", () => {
+    const o = goodRun();
+    const trend = (hashtag: string, serviceId: string, windowMin: number) => ({ hashtag, serviceId, windowStart: min(windowMin), windowEnd: min(windowMin + 1), count: 50, burst: 0.6 });
+    o.trends = [trend('alphadown', 'alpha', -200), trend('ispdown', 'isp', 1), trend('betadown', 'beta', 3), trend('alphadown', 'alpha', 4)];
+    expect(evaluateScenario(labels(), o).incidents[0]!.trend).toEqual({ hashtag: 'betadown', windowStart: min(3), delayS: 240 });
+    o.trends = [trend('ispdown', 'isp', 1)];
+    expect(evaluateScenario(labels(), o).incidents[0]!.trend).toBeUndefined();
+  });
+
   it('a collateral that opened its own incident is a split group and a wrongly marked role, not a false incident', () => {
     const o = goodRun();
     o.incidents = o.incidents.map((ev) => ({ ...ev, services: ev.services.filter((s) => s.serviceId !== 'isp') }));

@@ -3,8 +3,9 @@
  * run-scenario.ts) against what the scenario's labels say happened. Pure: no file, no clock.
  *
  * Definitions, chosen so that a figure cannot flatter the detector:
- * - Detection delay of a labelled service = (end of the first window scored at that level) -
- *   (the service's labelled onset): the event time at which the evidence was complete. The
+ * - Detection delay of a labelled service = (end of the first window at that level, in its own
+ *   score or in an incident event that lists it: its provider's or family's pooled evidence can
+ *   flag it first) - (the service's labelled onset): the event time at which the evidence was complete. The
  *   alert delay adds what the live system waits on top (the allowed lateness before a window
  *   closes): emission processing time - onset. Both are reported; a level reached before the
  *   onset gives a negative delay rather than being hidden.
@@ -116,6 +117,11 @@ export interface IncidentResult {
   primaryMarked: number;
   /** Services in the matching incidents that the labels do not name. */
   unlabelledMembers: string[];
+  /**
+   * The first trending window of a hashtag the catalog maps to one of its primaries (#facebookdown),
+   * from BEFORE_ONSET_MS before its first onset to its end: windowEnd - first primary onset, seconds.
+   */
+  trend?: { hashtag: string; windowStart: number; delayS: number };
 }
 
 export interface NonIncidentResult {
@@ -252,6 +258,31 @@ export function firstReached(changes: readonly LevelChange[], level: 'warning' |
   return enteredBefore;
 }
 
+/**
+ * The first incident event that lists a service at this level or above, as a level change (the
+ * window that caused the event). An incident can flag a service its own score leaves at ok: the
+ * pooled evidence of its provider or family (core/incidents.ts, rule 6).
+ */
+export function firstIncidentLevel(events: readonly IncidentEvent[], serviceId: string, level: 'warning' | 'danger', from: number, to: number): LevelChange | undefined {
+  let best: LevelChange | undefined;
+  for (const e of events) {
+    const windowStart = e.at - MINUTE_MS;
+    if (windowStart < from || windowStart > to || e.type === 'resolved') continue;
+    const s = e.services.find((x) => x.serviceId === serviceId);
+    if (s === undefined || LEVEL_RANK[s.level] < LEVEL_RANK[level]) continue;
+    if (best === undefined || e.at < best.windowEnd || (e.at === best.windowEnd && e.emittedAt < best.emittedAt)) {
+      best = { serviceId, windowStart, windowEnd: e.at, emittedAt: e.emittedAt, from: 'ok', to: s.level, count: s.peakCount, expected: 0 };
+    }
+  }
+  return best;
+}
+
+function earlier(a: LevelChange | undefined, b: LevelChange | undefined): LevelChange | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return b.windowEnd < a.windowEnd || (b.windowEnd === a.windowEnd && b.emittedAt < a.emittedAt) ? b : a;
+}
+
 function changesByService(changes: readonly LevelChange[]): Map<string, LevelChange[]> {
   const out = new Map<string, LevelChange[]>();
   for (const c of changes) {
@@ -286,8 +317,14 @@ export function evaluateScenario(labels: Labels, observed: Observed): ScenarioEv
       const onset = parseUtcMs(ls.onset);
       const sEnd = parseUtcMs(ls.end);
       const list = byService.get(ls.serviceId) ?? [];
-      const w = firstReached(list, 'warning', onset - BEFORE_ONSET_MS, sEnd + AFTER_END_MS);
-      const d = firstReached(list, 'danger', onset - BEFORE_ONSET_MS, sEnd + AFTER_END_MS);
+      const w = earlier(
+        firstReached(list, 'warning', onset - BEFORE_ONSET_MS, sEnd + AFTER_END_MS),
+        firstIncidentLevel(observed.incidents, ls.serviceId, 'warning', onset - BEFORE_ONSET_MS, sEnd + AFTER_END_MS),
+      );
+      const d = earlier(
+        firstReached(list, 'danger', onset - BEFORE_ONSET_MS, sEnd + AFTER_END_MS),
+        firstIncidentLevel(observed.incidents, ls.serviceId, 'danger', onset - BEFORE_ONSET_MS, sEnd + AFTER_END_MS),
+      );
       const r: ServiceResult = { serviceId: ls.serviceId, role: ls.role, onset, end: sEnd, incidentIds: [] };
       if (ls.visibleFrom !== undefined) r.visibleFrom = parseUtcMs(ls.visibleFrom);
       if (w) r.warning = reached(w, onset);
@@ -310,7 +347,12 @@ export function evaluateScenario(labels: Labels, observed: Observed): ScenarioEv
     for (const id of incidentIds) for (const m of detected.get(id)!.members.keys()) if (!labelled.has(m)) unlabelled.add(m);
     const collaterals = seen.filter((s) => s.role === 'collateral');
     const prim = seen.filter((s) => s.role === 'primary');
-    return {
+    const firstOnset = Math.min(...primaries.map((s) => s.onset));
+    const primaryIds = new Set(primaries.map((s) => s.serviceId));
+    const trend = observed.trends
+      .filter((t) => t.serviceId !== undefined && primaryIds.has(t.serviceId) && t.windowStart >= firstOnset - BEFORE_ONSET_MS && t.windowStart <= end)
+      .sort((a, b) => a.windowStart - b.windowStart || (a.hashtag < b.hashtag ? -1 : 1))[0];
+    const result: IncidentResult = {
       id: label.id,
       groupBy: label.groupBy,
       start,
@@ -325,6 +367,8 @@ export function evaluateScenario(labels: Labels, observed: Observed): ScenarioEv
       primaryMarked: prim.filter((s) => s.observedRole === 'primary').length,
       unlabelledMembers: [...unlabelled].sort(),
     };
+    if (trend !== undefined) result.trend = { hashtag: trend.hashtag, windowStart: trend.windowStart, delayS: (trend.windowEnd - firstOnset) / 1000 };
+    return result;
   });
 
   const falseIncidents: FalseIncident[] = [];
@@ -503,6 +547,8 @@ export function evalMetrics(runs: readonly EvaluatedRun[]): Record<string, numbe
     m[`${prefix}_warning_delay_s`] = Math.max(...meta.map((s) => delayOrCensored(s.warning, s.onset, e.to)));
     m[`${prefix}_danger_reached`] = meta.every((s) => s.danger !== undefined) ? 1 : 0;
     m[`${prefix}_incidents`] = inOneIncident(meta).ids.filter((id) => id !== '(none)').length;
+    const trend = e.incidents.find((i) => i.id === META_INCIDENT)?.trend;
+    m[`${prefix}_trend_delay_s`] = trend === undefined ? Math.round((e.to - Math.min(...meta.map((s) => s.onset))) / 1000) : trend.delayS;
   };
   const fb = byId.get(FB_SCENARIO);
   if (fb !== undefined) {
@@ -541,6 +587,7 @@ export function evalMetrics(runs: readonly EvaluatedRun[]): Record<string, numbe
       m[`${p}_warning_delay_s`] = first((s) => s.warning);
       m[`${p}_danger_delay_s`] = first((s) => s.danger);
       m[`${p}_detected`] = inc.missed ? 0 : 1;
+      if (inc.trend !== undefined) m[`${p}_trend_delay_s`] = inc.trend.delayS;
     }
     if (r.evaluation.nonIncidents.length > 0) m[`${p}_trend_detected`] = r.evaluation.nonIncidents.every((t) => t.trendAt !== undefined) ? 1 : 0;
     m[`${p}_false_incidents`] = r.evaluation.falseIncidents.length;

@@ -76,6 +76,7 @@ export function formatScenario(e: ScenarioEvaluation, h: RunHeading): string {
     }
     lines.push(...pad(rows));
     if (inc.unlabelledMembers.length > 0) lines.push(`    also in the incident (not labelled): ${inc.unlabelledMembers.join(', ')}`);
+    lines.push(`    first trending hashtag of a primary: ${inc.trend === undefined ? 'none' : `#${inc.trend.hashtag} from ${hhmm(inc.trend.windowStart)} (${formatDelay(inc.trend.delayS)} after the first onset)`}`);
   }
   for (const n of e.nonIncidents) {
     const trend = n.trendAt !== undefined ? `trended from ${hhmm(n.trendAt)}` : 'DID NOT TREND';

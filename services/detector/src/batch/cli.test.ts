@@ -85,9 +85,21 @@ describe('npm run detect -- score', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('bad-in.csv, line 3: value "three" is not a number');
     expect(existsSync(out)).toBe(false);
-    const unsorted = await runCli(['score'], '2021-10-04T15:01:00Z,3\n2021-10-04T15:00:00Z,4\n');
-    expect(unsorted.code).toBe(1);
-    expect(unsorted.stderr).toContain('stdin, line 2: timestamp "2021-10-04T15:00:00Z" is not after');
+    const badTime = await runCli(['score'], '2021-10-04T15:01:00Z,3\nlater,4\n');
+    expect(badTime.code).toBe(1);
+    expect(badTime.stderr).toContain('stdin, line 2: timestamp "later" is neither ISO 8601 nor epoch');
+  });
+
+  it('takes any numeric series: negative, fractional, repeated and unordered rows, one output row per input row in order', async () => {
+    const text = 'timestamp,value\n2021-10-04T15:00:00Z,-1.5\n2021-10-04T15:05:00Z,2.25\n2021-10-04T15:05:00Z,2\n2021-10-04T15:02:00Z,-0.5\n2021-10-04T15:10:00Z,1e3\n';
+    const r = await runCli(['score', '--model', 'metric', '--direction', 'both'], text);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = parse(r.stdout);
+    expect(rows.map((x) => x.slice(0, 2))).toEqual(parse(text));
+    expect(rows.every((x) => Number(x[2]) >= 0 && Number(x[2]) < 1)).toBe(true);
+    const bad = await runCli(['score', '--model', 'poisson']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--model must be one of auto, count, metric, got "poisson"');
   });
 
   it('explains its usage', async () => {

@@ -54,39 +54,47 @@ export interface BaselineConfig {
   dispersionPriorMinutes: number;
   /** Floor of the expected count per window: a baseline of exactly 0 would make any report infinitely unlikely. */
   minExpectedPerWindow: number;
-  /** Weight of a window's (clipped) count in the baselines while the service is not ok or the window is elevated. */
-  anomalousUpdateWeight: number;
+  /**
+   * A batch series (no catalog prior) learns nothing while it is flagged (warning or danger),
+   * except while it has less than matureMinutes of history: it cannot yet tell an anomaly from
+   * its own ignorance. (A live service weighs each window by how plausible it is: scorer.ts.)
+   */
+  matureMinutes: number;
+  /** And an anomaly of a batch series that lasts longer than this is the new normal: learning resumes. */
+  maxAnomalyMinutes: number;
 }
 
 export interface LevelConfig {
-  /** Upper band = the (1 - 10^-upperBandLog10) quantile: counts above it are unusual (3 = 99.9 %). */
+  /** Upper band = the (1 - 10^-upperBandLog10) quantile: what the dashboard draws as "typical" (3 = 99.9 %). */
   upperBandLog10: number;
-  /** score = min(1, -log10 p / scoreSaturationLog10): 0.3 = 1-in-1000 window, 1 = 1e-10 or rarer. */
-  scoreSaturationLog10: number;
-  /** A window is unusual when p <= 10^-unusualLog10 and its count reaches the minimum. */
-  unusualLog10: number;
-  /** Warning when a run of consecutive unusual windows has accumulated this much evidence (sum of -log10 p). */
-  warningLog10: number;
-  /** Danger needs a run this strong, at least dangerMinWindows long, and a count dangerMinRatio times the expected. */
-  dangerLog10: number;
-  dangerMinWindows: number;
-  dangerMinRatio: number;
-  /** Once in danger, a window keeps it while unusual and at least this ratio above expected. */
-  dangerStayRatio: number;
   /**
-   * Scan statistic: the sum of the last k windows (k = 2 .. scanMs / windowMs) is also tested
-   * against the summed baseline, so a sustained moderate rise (a 6-minute blip at x5) that no
-   * single window proves is still caught. Warning when its evidence >= warningLog10 + log10(k max).
+   * u0: a window whose calibrated evidence reaches this (decades; 2 = p <= 1 %) is unusual. An
+   * evidence episode starts there, ends after resolveAfterMs below it, and the baseline learns the
+   * count of a window clipped at this band.
    */
-  scanMs: number;
-  /** Minimum counted reports per minute (scaled by sqrt of the window length in minutes) for a window to be unusual. */
-  minCountPerMinute: number;
-  /** Minimum counted reports per minute (same scaling) for danger. */
-  dangerMinCountPerMinute: number;
+  unusualLog10: number;
+  /** Warning when the calibrated evidence (the scan, see evidence.ts) reaches this. */
+  warningLog10: number;
+  /**
+   * Danger: a warning, and evidence at the unusual level that the rate is at least dangerRatio
+   * times the expected one over a span of two windows or more: "problems detected" is height and duration.
+   */
+  dangerRatio: number;
+  /** Longest span of the scan, in windows: the sums of the last 1, 2, 4, ... scanMaxWindows windows are tested. */
+  scanMaxWindows: number;
+  /** Counted reports the evidence span must hold before a warning or danger (0: no minimum, as in the batch CLI). */
+  minReports: number;
   /** Hysteresis: a service returns to ok only after this long without an unusual window. */
   resolveAfterMs: number;
-  /** Hysteresis: danger drops to warning only after this long without a danger-high window. */
+  /** Hysteresis: danger drops to warning only after this long without evidence against the danger band. */
   dangerDowngradeAfterMs: number;
+}
+
+export interface CalibrationConfig {
+  /** Pseudo-episodes at the calibrated values that a series' own record must outweigh (evidence.ts). */
+  priorEpisodes: number;
+  /** Memory of the record of evidence episodes. */
+  memoryDays: number;
 }
 
 export interface EvidenceConfig {
@@ -115,8 +123,8 @@ export interface TrendConfig {
   maxPerWindow: number;
   /** A hashtag needs this many (guaranteed) posts per minute, scaled by sqrt(window minutes), to be reported. */
   minCountPerMinute: number;
-  /** trending = burst >= this (burst is the score of the count against the hashtag's own baseline). */
-  trendingScore: number;
+  /** trending when the evidence of the count against the hashtag's own baseline reaches this (decades). */
+  trendingLog10: number;
   /** Bounded LRU of per-hashtag baselines. */
   baselineCapacity: number;
   /** Prior rate of an unseen hashtag, posts per minute. */
@@ -147,6 +155,7 @@ export interface DetectorConfig {
   minOutageConfidence: number;
   baseline: BaselineConfig;
   levels: LevelConfig;
+  calibration: CalibrationConfig;
   evidence: EvidenceConfig;
   incidents: IncidentConfig;
   trends: TrendConfig;
@@ -155,19 +164,22 @@ export interface DetectorConfig {
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends (infer U)[] ? U[] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
 /**
- * Defaults. The ones that matter most:
+ * Defaults. The ones that matter most (the README's detection section lists every knob):
  * - windowMs 1 min: the 2-minute detection target leaves room for two windows, and duration
  *   is what separates an outage from noise.
  * - allowedLatenessMs 15 s: ingest to Kafka to detector takes well under a second, social APIs a
  *   few seconds; 15 s keeps the live alert at most window + 15 s behind the events, while an event
  *   later than that is still never lost (DLQ with the reason).
- * - warningLog10 9 / unusualLog10 2: on 40 services for a week (400,000 windows) a perfectly
- *   calibrated model gives about 0.03 false warnings; the learnt over-dispersion covers the rest.
- *   On synthetic quiet weeks the largest evidence seen is 6-7.5, so the margin is 1.5-3 decades.
- * - dangerLog10 10, dangerMinWindows 2, dangerMinRatio 3: "problems detected" is two windows
- *   in a row, each unusual, at three times the expected count or more; with a steep onset that is
- *   the second minute, which is what the 2-minute target of the 2021 outage asks for.
- * - minCountPerMinute 6: three reports in a minute are never a warning, however quiet the service.
+ * - unusualLog10 2: an evidence episode starts at p <= 1 %.
+ * - warningLog10 7: calibrated evidence of 1e-7 per window. 40 services watched for a week are
+ *   400,000 windows, so a calibrated detector gives about 0.04 false warnings a week there, and one
+ *   per service every 19 years of minutes; the self-calibration (evidence.ts) discounts the
+ *   evidence of a series whose own record shows heavier tails than its model.
+ * - dangerRatio 3: danger is a warning plus evidence (p <= 1 %) that the rate is at least three
+ *   times the expected one, over two windows or more.
+ * - scanMaxWindows 32: spans of 1 to 32 minutes, from a spike to a half-hour ramp.
+ * - minReports 5: five reporters, not one family's group chat, before a warning.
+ * - calibration: priorEpisodes 3, memory 28 days (the length of the hour-of-week profile's memory).
  */
 export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   windowMs: MINUTE_MS,
@@ -200,23 +212,20 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
     dispersionHorizonMinutes: 24 * 60,
     dispersionPriorMinutes: 240,
     minExpectedPerWindow: 0.01,
-    anomalousUpdateWeight: 0.25,
+    matureMinutes: 24 * 60,
+    maxAnomalyMinutes: 24 * 60,
   },
   levels: {
     upperBandLog10: 3,
-    scoreSaturationLog10: 10,
     unusualLog10: 2,
-    warningLog10: 9,
-    dangerLog10: 10,
-    dangerMinWindows: 2,
-    dangerMinRatio: 3,
-    dangerStayRatio: 2,
-    scanMs: 6 * MINUTE_MS,
-    minCountPerMinute: 6,
-    dangerMinCountPerMinute: 10,
+    warningLog10: 7,
+    dangerRatio: 3,
+    scanMaxWindows: 32,
+    minReports: 5,
     resolveAfterMs: 15 * MINUTE_MS,
     dangerDowngradeAfterMs: 5 * MINUTE_MS,
   },
+  calibration: { priorEpisodes: 3, memoryDays: 28 },
   evidence: { topK: 5, samplePostIds: 5, hashtagCapacity: 16 },
   incidents: {
     correlationWindowMs: 10 * MINUTE_MS,
@@ -228,7 +237,7 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
     topK: 4096,
     maxPerWindow: 50,
     minCountPerMinute: 10,
-    trendingScore: 0.6,
+    trendingLog10: 6,
     baselineCapacity: 50_000,
     priorPerMinute: 0.5,
     priorStrengthMinutes: 30,
@@ -286,7 +295,7 @@ export function resolveDetectorConfig(partial: DeepPartial<DetectorConfig> = {})
   for (const k of ['defaultPriorPerMinute', 'priorScale', 'meanMemoryMinutes', 'dayMemoryDays', 'weekMemoryWeeks', 'levelHorizonMinutes', 'dispersionHorizonMinutes', 'minExpectedPerWindow'] as const) {
     check(positive(b[k]), `baseline.${k}`, '> 0', b[k]);
   }
-  for (const k of ['profileDelayMinutes', 'priorStrengthMinutes', 'priorRelativeSd', 'daySlotShrinkMinutes', 'weekSlotShrinkMinutes', 'shapeRelativeSd', 'levelPseudoCount', 'dispersionPriorMinutes'] as const) {
+  for (const k of ['profileDelayMinutes', 'priorStrengthMinutes', 'priorRelativeSd', 'daySlotShrinkMinutes', 'weekSlotShrinkMinutes', 'shapeRelativeSd', 'levelPseudoCount', 'dispersionPriorMinutes', 'matureMinutes', 'maxAnomalyMinutes'] as const) {
     check(nonNegative(b[k]), `baseline.${k}`, '>= 0', b[k]);
   }
   check(
@@ -296,14 +305,17 @@ export function resolveDetectorConfig(partial: DeepPartial<DetectorConfig> = {})
     [b.levelMin, b.levelMatureMin, b.levelMatureMax, b.levelMax],
   );
   check(nonNegative(b.dispersionMin) && b.dispersionMin <= b.dispersionPrior && b.dispersionPrior <= b.dispersionMax, 'baseline.dispersion*', 'dispersionMin <= dispersionPrior <= dispersionMax, all >= 0', [b.dispersionMin, b.dispersionPrior, b.dispersionMax]);
-  check(b.anomalousUpdateWeight >= 0 && b.anomalousUpdateWeight <= 1, 'baseline.anomalousUpdateWeight', 'in [0, 1]', b.anomalousUpdateWeight);
   const l = c.levels;
-  for (const k of ['upperBandLog10', 'scoreSaturationLog10', 'unusualLog10', 'warningLog10', 'dangerLog10', 'dangerMinRatio', 'dangerStayRatio', 'scanMs', 'resolveAfterMs', 'dangerDowngradeAfterMs'] as const) {
+  for (const k of ['upperBandLog10', 'unusualLog10', 'warningLog10', 'resolveAfterMs', 'dangerDowngradeAfterMs'] as const) {
     check(positive(l[k]), `levels.${k}`, '> 0', l[k]);
   }
-  check(l.unusualLog10 <= l.warningLog10 && l.warningLog10 <= l.dangerLog10, 'levels.unusualLog10/warningLog10/dangerLog10', 'increasing', [l.unusualLog10, l.warningLog10, l.dangerLog10]);
-  check(Number.isInteger(l.dangerMinWindows) && l.dangerMinWindows >= 1, 'levels.dangerMinWindows', 'an integer >= 1', l.dangerMinWindows);
-  check(nonNegative(l.minCountPerMinute) && nonNegative(l.dangerMinCountPerMinute), 'levels.minCountPerMinute', '>= 0', l.minCountPerMinute);
+  check(l.unusualLog10 < l.warningLog10, 'levels.unusualLog10/warningLog10', 'increasing', [l.unusualLog10, l.warningLog10]);
+  check(Number.isFinite(l.dangerRatio) && l.dangerRatio >= 1, 'levels.dangerRatio', '>= 1', l.dangerRatio);
+  check(Number.isInteger(l.scanMaxWindows) && l.scanMaxWindows >= 1 && l.scanMaxWindows <= 1024, 'levels.scanMaxWindows', 'an integer in [1, 1024]', l.scanMaxWindows);
+  check(nonNegative(l.minReports), 'levels.minReports', '>= 0', l.minReports);
+  const cal = c.calibration;
+  check(nonNegative(cal.priorEpisodes) && cal.priorEpisodes > 0, 'calibration.priorEpisodes', '> 0', cal.priorEpisodes);
+  check(positive(cal.memoryDays), 'calibration.memoryDays', '> 0', cal.memoryDays);
   const e = c.evidence;
   for (const k of ['topK', 'samplePostIds', 'hashtagCapacity'] as const) check(Number.isInteger(e[k]) && e[k] >= 1 && e[k] <= 1000, `evidence.${k}`, 'an integer in [1, 1000]', e[k]);
   const i = c.incidents;
@@ -315,7 +327,7 @@ export function resolveDetectorConfig(partial: DeepPartial<DetectorConfig> = {})
   for (const k of ['topK', 'maxPerWindow', 'baselineCapacity', 'sourceMemory'] as const) check(Number.isInteger(t[k]) && t[k] >= 1, `trends.${k}`, 'an integer >= 1', t[k]);
   for (const k of ['minCountPerMinute', 'priorPerMinute', 'horizonMinutes'] as const) check(positive(t[k]), `trends.${k}`, '> 0', t[k]);
   for (const k of ['priorStrengthMinutes', 'dispersion', 'baselineMinCount'] as const) check(nonNegative(t[k]), `trends.${k}`, '>= 0', t[k]);
-  check(t.trendingScore > 0 && t.trendingScore <= 1, 'trends.trendingScore', 'in (0, 1]', t.trendingScore);
+  check(positive(t.trendingLog10), 'trends.trendingLog10', '> 0', t.trendingLog10);
   return c;
 }
 

@@ -161,10 +161,10 @@ describe('detector windows and counts', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// A day of ordinary traffic, then the 4 October 2021 shape: meta down from 15:44, refugees, ISPs.
+// A day and a half of ordinary traffic, then the 4 October 2021 shape: meta down from 15:44, refugees, ISPs.
 
 const ONSET = Date.UTC(2021, 9, 4, 15, 44);
-const DAY_START = ONSET - 15 * 3_600_000 - 44 * W; // 00:00 the same day
+const DAY_START = ONSET - 39 * 3_600_000 - 44 * W; // 00:00 the day before: every hour of the day seen once
 function fbDay(seed: number, until = ONSET + 3 * 3_600_000): SignalEvent[] {
   const meta = (t: number) => (t < ONSET ? 1 : t < ONSET + 100 * W ? Math.min(200, 10 * Math.pow(1.5, (t - ONSET) / W - 0.5)) : 1);
   const after = (start: number, factor: number) => (t: number) => (t >= start && t < ONSET + 100 * W ? factor : 1);

@@ -33,7 +33,7 @@ import { resolveDetectorConfig, type DeepPartial, type DetectorConfig } from './
 import { ReporterDedupe, type DedupeState } from './dedupe';
 import { upperQuantile } from './distributions';
 import { noHashtagInfo, noServiceInfo, type HashtagLookup, type ServiceInfoLookup } from './facts';
-import { IncidentManager, type IncidentManagerState, type IncidentView } from './incidents';
+import { IncidentManager, incidentManagerOptions, type IncidentManagerState, type IncidentView } from './incidents';
 import { ServiceScorer, type ServiceScorerState } from './scorer';
 import { HashtagTrends, type TrendBaselineChunk, type TrendsMeta } from './trends';
 import { MINUTE_MS, windowStartOf } from './time';
@@ -210,13 +210,12 @@ class DetectorCore implements Detector {
   }
 
   private newIncidentManager(): IncidentManager {
-    const l = this.config.levels;
-    return new IncidentManager({ config: this.config.incidents, serviceInfo: this.serviceInfo, unusualScore: l.unusualLog10 / l.scoreSaturationLog10 });
+    return new IncidentManager(incidentManagerOptions(this.config, this.serviceInfo));
   }
 
   private newTrends(): HashtagTrends {
     const l = this.config.levels;
-    return new HashtagTrends(this.config.trends, this.W, this.hashtagInfo, l.scoreSaturationLog10, l.unusualLog10);
+    return new HashtagTrends(this.config.trends, this.W, this.hashtagInfo, l.unusualLog10);
   }
 
   private priorFor(serviceId: string): number {

@@ -39,9 +39,9 @@ function log1mExp(x: number): number {
   return x > -Math.LN2 ? Math.log(-Math.expm1(x)) : Math.log1p(-Math.exp(x));
 }
 
-/** ln P(a, x): the regularised lower incomplete gamma function, for a > 0, x >= 0. */
-export function lnGammaP(a: number, x: number): number {
-  if (x <= 0) return -Infinity;
+/** ln P(a, x) and ln Q(a, x) = ln(1 - P): the regularised incomplete gamma functions, a > 0, x >= 0. */
+function lnGammaPQ(a: number, x: number): { lnP: number; lnQ: number } {
+  if (x <= 0) return { lnP: -Infinity, lnQ: 0 };
   const lnPrefix = -x + a * Math.log(x) - lnGamma(a);
   if (x < a + 1) {
     let ap = a;
@@ -53,9 +53,10 @@ export function lnGammaP(a: number, x: number): number {
       sum += del;
       if (Math.abs(del) < Math.abs(sum) * EPS) break;
     }
-    return lnPrefix + Math.log(sum);
+    const lnP = lnPrefix + Math.log(sum);
+    return { lnP, lnQ: log1mExp(lnP) };
   }
-  // Continued fraction for Q = 1 - P, then P = 1 - Q.
+  // Continued fraction for Q = 1 - P.
   let b = x + 1 - a;
   let c = 1 / FPMIN;
   let d = 1 / b;
@@ -72,7 +73,18 @@ export function lnGammaP(a: number, x: number): number {
     h *= del;
     if (Math.abs(del - 1) < EPS) break;
   }
-  return log1mExp(lnPrefix + Math.log(h));
+  const lnQ = lnPrefix + Math.log(h);
+  return { lnP: log1mExp(lnQ), lnQ };
+}
+
+/** ln P(a, x): the regularised lower incomplete gamma function, for a > 0, x >= 0. */
+export function lnGammaP(a: number, x: number): number {
+  return lnGammaPQ(a, x).lnP;
+}
+
+/** ln Q(a, x) = ln(1 - P(a, x)): the regularised upper incomplete gamma function. */
+export function lnGammaQ(a: number, x: number): number {
+  return lnGammaPQ(a, x).lnQ;
 }
 
 function betaContinuedFraction(a: number, b: number, x: number): number {
@@ -128,6 +140,19 @@ export function lnUpperTail(count: number, mean: number, variance: number): numb
   if (excess <= mean * 1e-9) return lnGammaP(count, mean);
   const r = (mean * mean) / excess;
   return lnBetaI(count, r, mean / (mean + r));
+}
+
+/**
+ * ln P(X <= count) for the same count model, computed directly (not as 1 - the upper tail, which
+ * rounds to 0 far below the mean): Poisson Q(count + 1, mean), negative binomial I_{r/(r+mean)}(r, count + 1).
+ */
+export function lnLowerTail(count: number, mean: number, variance: number): number {
+  if (!(count >= 0)) return -Infinity;
+  if (!(mean > 0)) return 0;
+  const excess = variance - mean;
+  if (excess <= mean * 1e-9) return lnGammaQ(count + 1, mean);
+  const r = (mean * mean) / excess;
+  return lnBetaI(r, count + 1, r / (mean + r));
 }
 
 /** -log10 P(X >= count): the evidence a window carries against the baseline (0 = none). */

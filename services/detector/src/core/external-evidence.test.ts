@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ScoreEvent, SignalEvent } from '../../../../schemas/events/index';
+import { scoreFromEvidence } from './evidence';
 import { EXTERNAL_EVIDENCE_DEFAULTS, ExternalEvidence, officialFloor } from './external-evidence';
 
 const W = 60_000;
 const T0 = Date.UTC(2026, 0, 5, 12, 0);
-const cfg = { ...EXTERNAL_EVIDENCE_DEFAULTS, unusualLog10: 2, warningLog10: 9, scoreSaturationLog10: 10, minCount: 6 };
+const cfg = { ...EXTERNAL_EVIDENCE_DEFAULTS, unusualLog10: 2, warningLog10: 9, minCount: 6 };
 
 const score = (minute: number, level: ScoreEvent['level'], evidence: number, count: number, serviceId = 'github'): ScoreEvent => ({
   serviceId,
@@ -14,7 +15,7 @@ const score = (minute: number, level: ScoreEvent['level'], evidence: number, cou
   rawCount: count,
   expected: 2,
   upper: 6,
-  score: Math.min(1, evidence / 10),
+  score: scoreFromEvidence(evidence),
   level,
   evidence: { problems: [], countries: [], hashtags: [], samplePostIds: [] },
   computedAt: T0,

@@ -23,6 +23,7 @@
  * (they are keyed by service like every signal) and checkpoints it with its own state.
  */
 import type { Level, OfficialStatus, ScoreEvent, SignalEvent } from '../../../../schemas/events/index';
+import { evidenceFromScore } from './evidence';
 
 export interface ExternalEvidenceConfig {
   officialFreshMs: number;
@@ -31,8 +32,7 @@ export interface ExternalEvidenceConfig {
   /** The crowd's thresholds, from the level config. */
   unusualLog10: number;
   warningLog10: number;
-  scoreSaturationLog10: number;
-  /** Least count of an unusual window (LevelTracker.minCount). */
+  /** Least count of an unusual window (levels.minReports). */
   minCount: number;
 }
 
@@ -129,7 +129,7 @@ export class ExternalEvidence {
    */
   apply(score: ScoreEvent): ScoreEvent {
     const c = this.cfg;
-    const e = score.score >= 1 ? c.scoreSaturationLog10 : score.score * c.scoreSaturationLog10;
+    const e = evidenceFromScore(score.score);
     const unusual = e >= c.unusualLog10 && score.count >= c.minCount;
     const prev = this.runs.get(score.serviceId);
     const continues = prev !== undefined && prev.lastWindowStart === score.windowStart - this.windowMs;

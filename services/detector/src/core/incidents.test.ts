@@ -2,8 +2,9 @@ import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
 import { IncidentEvent, type Level, type ScoreEvent } from '../../../../schemas/events/index';
 import { DEFAULT_DETECTOR_CONFIG } from './config';
-import { serviceInfoFrom } from './facts';
-import { IncidentManager } from './incidents';
+import { scoreFromEvidence } from './evidence';
+import { serviceInfoFrom, type ServiceInfo } from './facts';
+import { fisherEvidence, IncidentManager, incidentManagerOptions } from './incidents';
 import { SAMPLE_CATALOG } from '../testing/simulate';
 
 const W = 60_000;
@@ -14,8 +15,7 @@ const TEST_CATALOG = SAMPLE_CATALOG;
 const ALL = TEST_CATALOG.map((s) => s.id);
 
 function manager() {
-  const l = DEFAULT_DETECTOR_CONFIG.levels;
-  return new IncidentManager({ config: DEFAULT_DETECTOR_CONFIG.incidents, serviceInfo: serviceInfoFrom(TEST_CATALOG), unusualScore: l.unusualLog10 / l.scoreSaturationLog10 });
+  return new IncidentManager(incidentManagerOptions(DEFAULT_DETECTOR_CONFIG, serviceInfoFrom(TEST_CATALOG)));
 }
 
 function score(serviceId: string, windowStart: number, level: Level, count = level === 'ok' ? 2 : level === 'warning' ? 40 : 400): ScoreEvent {
@@ -176,5 +176,78 @@ describe('IncidentManager', () => {
     const rest = drive(b, plan.slice(4), 4);
     expect([...first, ...rest]).toEqual(full);
     expect(full.at(-1)!.type).toBe('resolved');
+  });
+});
+
+// A CDN outage as on 8 June 2021: the sites behind one CDN fail together, people also blame the
+// cloud most of them run on, and an ISP. Catalog facts only; nothing here is scenario-specific.
+const CDN_CATALOG: ServiceInfo[] = [
+  { id: 'cdn', provider: 'cdn', category: 'cloud' },
+  { id: 'cloud', family: 'cloudco', provider: 'cloud', category: 'cloud' },
+  ...['site-a', 'site-b', 'site-c'].map((id) => ({ id, provider: 'cloud', dependsOn: ['cloud', 'cdn'], category: 'shopping' })),
+  ...['site-d', 'site-e'].map((id) => ({ id, provider: 'other-cloud', dependsOn: ['other-cloud', 'cdn'], category: 'news' })),
+  { id: 'isp', provider: 'isp', category: 'isp' },
+  ...Array.from({ length: 12 }, (_, i) => ({ id: `bystander-${i}`, provider: i % 2 ? 'cloud' : 'other-cloud', category: 'social' })),
+];
+const CDN_IDS = CDN_CATALOG.map((s) => s.id);
+const SITES = ['site-a', 'site-b', 'site-c', 'site-d', 'site-e'];
+
+/** A window in which the given services carry this much evidence (decades) at their own level. */
+function cdnWindow(m: IncidentManager, k: number, evidence: Record<string, [number, Level]>): IncidentEvent[] {
+  const ws = T0 + k * W;
+  const scores = CDN_IDS.map((id): ScoreEvent => {
+    const [e, level] = evidence[id] ?? [0.2, 'ok'];
+    return { ...score(id, ws, level), score: scoreFromEvidence(e) };
+  });
+  return m.processWindow(ws, ws + W, scores, ws + W + 500);
+}
+
+describe('IncidentManager: pooling by provider and roles from the catalog', () => {
+  const cdnManager = () => new IncidentManager(incidentManagerOptions(DEFAULT_DETECTOR_CONFIG, serviceInfoFrom(CDN_CATALOG)));
+  const unusual = DEFAULT_DETECTOR_CONFIG.levels.unusualLog10;
+  const warning = DEFAULT_DETECTOR_CONFIG.levels.warningLog10;
+
+  it("five sites of one CDN, each unusual but far below the warning line, are one incident at warning with the CDN as provider", () => {
+    const m = cdnManager();
+    const weak = Object.fromEntries(SITES.map((id) => [id, [unusual + 1.5, 'ok'] as [number, Level]]));
+    const events = [0, 1, 2].flatMap((k) => cdnWindow(m, k, weak));
+    expect(events[0]).toMatchObject({ type: 'opened', provider: 'cdn', level: 'warning' });
+    const last = events.at(-1)!;
+    expect(last.services.map((s) => [s.serviceId, s.role, s.level]).sort()).toEqual(SITES.map((id) => [id, 'primary', 'warning']));
+    // the same evidence on one site alone, or on five that are not unusual, opens nothing
+    const one = cdnManager();
+    expect([0, 1, 2].flatMap((k) => cdnWindow(one, k, { 'site-a': [unusual + 1.5, 'ok'] }))).toEqual([]);
+    const calm = cdnManager();
+    const mild = Object.fromEntries(SITES.map((id) => [id, [unusual - 0.5, 'ok'] as [number, Level]]));
+    expect([0, 1, 2].flatMap((k) => cdnWindow(calm, k, mild))).toEqual([]);
+  });
+
+  it('a pooled warning lapses once the services are calm, and the incident resolves', () => {
+    const m = cdnManager();
+    const weak = Object.fromEntries(SITES.map((id) => [id, [unusual + 1.5, 'ok'] as [number, Level]]));
+    const events = [0, 1].flatMap((k) => cdnWindow(m, k, weak));
+    for (let k = 2; k < 40; k++) events.push(...cdnWindow(m, k, {}));
+    expect(events.at(-1)).toMatchObject({ type: 'resolved' });
+    expect(fisherEvidence(5 * (unusual + 1.5), 5)).toBeGreaterThan(warning);
+    expect(fisherEvidence(unusual + 1.5, 1)).toBeLessThan(warning);
+  });
+
+  it('roles: the blamed cloud that spiked first ends collateral; the sites behind the CDN are primary; the event names the CDN', () => {
+    const m = cdnManager();
+    const strong: [number, Level] = [30, 'warning'];
+    const events = [
+      ...cdnWindow(m, 0, { cloud: strong }),
+      ...cdnWindow(m, 1, { cloud: strong, 'site-a': strong, 'site-b': strong }),
+      ...cdnWindow(m, 2, { cloud: strong, 'site-a': strong, 'site-b': strong, 'site-c': strong, 'site-d': strong, 'site-e': strong, isp: strong }),
+      ...cdnWindow(m, 3, { cloud: strong, 'site-a': strong, 'site-b': strong, 'site-c': strong, 'site-d': strong, 'site-e': strong, isp: strong }),
+    ];
+    expect(new Set(events.map((e) => e.incidentId)).size).toBe(1);
+    const last = events.at(-1)!;
+    const roles = Object.fromEntries(last.services.map((s) => [s.serviceId, s.role]));
+    expect(roles).toEqual({ cloud: 'collateral', isp: 'collateral', ...Object.fromEntries(SITES.map((id) => [id, 'primary'])) });
+    expect(last.provider).toBe('cdn');
+    // while only the cloud and its own sites were down, the cloud was the cause
+    expect(events[1]!.services.find((s) => s.serviceId === 'cloud')!.role).toBe('primary');
+    expect(events[1]!.provider).toBe('cloud');
   });
 });

@@ -26,12 +26,29 @@
  * 5. Resolve when every primary is ok (the scorer already waited resolveAfterMs). Collaterals that
  *    are still high are then ignored until they are ok again (no orphan incident from an aftershock).
  *
- * Events: `opened` once; `updated` at once when a service joins or a primary's level changes, and
- * otherwise at most every updateEveryMs while peaks grow or collaterals' levels move; `resolved`
- * once. eventId = id:seq.
+ * 6. Pooling: the evidence of the services of one provider or family (catalog: family, provider,
+ *    dependsOn) is combined every window by Fisher's method: -log10 of the chi-square tail of
+ *    2 ln 10 Σ E_i with 2m degrees of freedom over the m services of the group scored in the window,
+ *    minus log10(number of groups) for having looked at every group. When it reaches warningLog10
+ *    and two members or more are unusual, every unusual member is at warning in the incidents
+ *    (its own score may still say ok): fifteen services of one CDN rising together are strong
+ *    evidence even when each alone is weak. A pooled warning lapses after resolveWindows windows
+ *    in which the service is not unusual.
+ * 7. Roles from the catalog: an incident's cause is the provider, dependency or family that the
+ *    most of its services share (the family wins a tie, then the key of the earliest member, then
+ *    the alphabet); the services that have it are primary, the others collateral: a cloud that
+ *    people only blamed, users blaming their ISP, the apps they fled to. The cause is re-decided
+ *    as services join, and a changed role is announced. The event carries `provider`: the cause
+ *    when the cause is a provider or dependency, else the provider every primary shares.
+ *
+ * Events: `opened` once; `updated` at once when a service joins, a primary's level changes or a
+ * role changes, and otherwise at most every updateEveryMs while peaks grow or collaterals' levels
+ * move; `resolved` once. eventId = id:seq.
  */
 import type { IncidentEvent, IncidentService, Level, ScoreEvent } from '../../../../schemas/events/index';
-import type { IncidentConfig } from './config';
+import type { DetectorConfig, IncidentConfig } from './config';
+import { lnGammaQ, LN10 } from './distributions';
+import { evidenceFromScore, scoreFromEvidence } from './evidence';
 import type { ServiceInfo, ServiceInfoLookup } from './facts';
 import { utcMinuteStamp, utcMinuteText } from './time';
 
@@ -55,6 +72,9 @@ interface Incident {
   startedAt: number;
   key: string;
   family?: string;
+  /** What its services share (rule 7), and whether that is a family or a provider / dependency. */
+  cause?: string;
+  causeKind?: 'family' | 'provider' | 'service';
   members: Member[];
   lastEmittedAt: number;
   lastPrimaryOnset: number;
@@ -69,6 +89,9 @@ interface Tracked {
   level: Level;
   runStart: number | null;
   episodeStart: number | null;
+  /** Warning from its group's pooled evidence (rule 6), and the windows since it was last unusual. */
+  pooled?: boolean;
+  pooledCalm?: number;
 }
 
 export interface IncidentManagerState {
@@ -80,8 +103,30 @@ export interface IncidentManagerState {
 export interface IncidentManagerOptions {
   config: IncidentConfig;
   serviceInfo: ServiceInfoLookup;
-  /** Score at or above which a window counts as unusual for startedAt (unusualLog10 / scoreSaturationLog10). */
-  unusualScore: number;
+  /** Evidence (decades) at which a window is unusual: for startedAt and pooled members. */
+  unusualLog10: number;
+  /** Pooled evidence (decades) at which a group's unusual members are at warning. */
+  warningLog10: number;
+  /** Windows without being unusual after which a pooled warning lapses. */
+  resolveWindows: number;
+}
+
+/** The options of a detector's IncidentManager, from its config. */
+export function incidentManagerOptions(config: Pick<DetectorConfig, 'incidents' | 'levels' | 'windowMs'>, serviceInfo: ServiceInfoLookup): IncidentManagerOptions {
+  return {
+    config: config.incidents,
+    serviceInfo,
+    unusualLog10: config.levels.unusualLog10,
+    warningLog10: config.levels.warningLog10,
+    resolveWindows: Math.max(1, Math.ceil(config.levels.resolveAfterMs / config.windowMs)),
+  };
+}
+
+/** -log10 of Fisher's combined p-value for m evidences (decades) that add up to `sum`: chi-square tail, 2m degrees of freedom. */
+export function fisherEvidence(sum: number, m: number): number {
+  if (!(sum > 0) || m < 1) return 0;
+  const ln = lnGammaQ(m, sum * LN10);
+  return ln >= 0 ? 0 : -ln / LN10;
 }
 
 export interface IncidentView {
@@ -101,13 +146,109 @@ export class IncidentManager {
   private readonly cfg: IncidentConfig;
   private readonly info: ServiceInfoLookup;
   private readonly unusualScore: number;
+  private readonly unusualLog10: number;
+  private readonly warningLog10: number;
+  private readonly resolveWindows: number;
   private readonly collateralCategories: Set<string>;
 
   constructor(opts: IncidentManagerOptions) {
     this.cfg = opts.config;
     this.info = opts.serviceInfo;
-    this.unusualScore = opts.unusualScore;
+    this.unusualLog10 = opts.unusualLog10;
+    this.unusualScore = scoreFromEvidence(opts.unusualLog10);
+    this.warningLog10 = opts.warningLog10;
+    this.resolveWindows = opts.resolveWindows;
     this.collateralCategories = new Set(opts.config.collateralCategories);
+  }
+
+  /** Keys a service can share with others (rule 6 and 7): its family, provider and dependencies. */
+  private groupKeys(s: ServiceInfo): string[] {
+    const keys: string[] = [];
+    if (s.family) keys.push(s.family);
+    if (s.provider && !keys.includes(s.provider)) keys.push(s.provider);
+    for (const d of s.dependsOn ?? []) if (!keys.includes(d)) keys.push(d);
+    return keys;
+  }
+
+  /** Keys for the cause (rule 7): the group keys and the service itself. */
+  private causeKeys(s: ServiceInfo): string[] {
+    const keys = this.groupKeys(s);
+    if (!keys.includes(s.id)) keys.push(s.id);
+    return keys;
+  }
+
+  /**
+   * Rule 6: services whose group's pooled evidence reaches the warning line this window and that
+   * are unusual themselves.
+   */
+  private pooledThisWindow(scores: readonly ScoreEvent[]): Set<string> {
+    const groups = new Map<string, { sum: number; m: number; unusual: string[] }>();
+    for (const s of scores) {
+      const e = evidenceFromScore(s.score);
+      for (const key of this.groupKeys(this.infoOf(s.serviceId))) {
+        let g = groups.get(key);
+        if (g === undefined) groups.set(key, (g = { sum: 0, m: 0, unusual: [] }));
+        g.sum += Number.isFinite(e) ? e : 1e6;
+        g.m++;
+        if (e >= this.unusualLog10) g.unusual.push(s.serviceId);
+      }
+    }
+    const out = new Set<string>();
+    let tested = 0;
+    for (const g of groups.values()) if (g.m >= 2) tested++;
+    const penalty = Math.log10(Math.max(1, tested));
+    for (const g of groups.values()) {
+      if (g.m < 2 || g.unusual.length < 2) continue;
+      if (fisherEvidence(g.sum, g.m) - penalty >= this.warningLog10) for (const id of g.unusual) out.add(id);
+    }
+    return out;
+  }
+
+  /** Rule 7: the cause of an incident and the role it gives each member; true when a role changed. */
+  private assignRoles(inc: Incident): boolean {
+    const counts = new Map<string, { n: number; first: number; family: boolean }>();
+    for (const m of inc.members) {
+      const info = this.infoOf(m.serviceId);
+      for (const key of this.causeKeys(info)) {
+        const c = counts.get(key) ?? { n: 0, first: Infinity, family: false };
+        c.n++;
+        c.first = Math.min(c.first, m.joinedAt);
+        if (info.family === key) c.family = true;
+        counts.set(key, c);
+      }
+    }
+    let cause: string | undefined;
+    let best: { n: number; first: number; family: boolean } | undefined;
+    for (const [key, c] of [...counts].sort((a, b) => cmpStr(a[0], b[0]))) {
+      if (
+        best === undefined ||
+        c.n > best.n ||
+        (c.n === best.n && c.family && !best.family) ||
+        (c.n === best.n && c.family === best.family && c.first < best.first)
+      ) {
+        cause = key;
+        best = c;
+      }
+    }
+    if (cause === undefined || best === undefined) return false;
+    inc.cause = cause;
+    inc.causeKind = best.family ? 'family' : inc.members.some((m) => m.serviceId === cause) && best.n === 1 ? 'service' : 'provider';
+    let changed = false;
+    for (const m of inc.members) {
+      const role: Member['role'] = this.causeKeys(this.infoOf(m.serviceId)).includes(cause) ? 'primary' : 'collateral';
+      if (m.role !== role) {
+        m.role = role;
+        changed = true;
+      }
+    }
+    if (!inc.members.some((m) => m.role === 'primary')) {
+      // Nothing shares a cause beyond itself: the earliest member is the incident.
+      const first = [...inc.members].sort((a, b) => a.joinedAt - b.joinedAt || cmpStr(a.serviceId, b.serviceId))[0]!;
+      first.role = 'primary';
+      changed = true;
+    }
+    for (const m of inc.members) if (m.role === 'primary') inc.lastPrimaryOnset = Math.max(inc.lastPrimaryOnset, m.joinedAt);
+    return changed;
   }
 
   private infoOf(id: string): ServiceInfo {
@@ -220,18 +361,35 @@ export class IncidentManager {
    * Returns the incident events it causes, ordered by incident id.
    */
   processWindow(windowStart: number, windowEnd: number, scores: readonly ScoreEvent[], nowMs: number): IncidentEvent[] {
+    const pooledNow = this.pooledThisWindow(scores);
     const sorted = [...scores].sort((a, b) => cmpStr(a.serviceId, b.serviceId));
     const onsets: { score: ScoreEvent; info: ServiceInfo; startedAt: number }[] = [];
     const closing: IncidentEvent[] = [];
 
-    for (const s of sorted) {
-      const t = this.tracked.get(s.serviceId) ?? { level: 'ok' as Level, runStart: null, episodeStart: null };
+    for (const raw of sorted) {
+      const t = this.tracked.get(raw.serviceId) ?? { level: 'ok' as Level, runStart: null, episodeStart: null };
+      // Rule 6: a pooled warning lifts a service its own score leaves at ok; it holds while the
+      // service stays unusual, lapses after resolveWindows without, and gives way to its own level.
+      if (raw.level !== 'ok') {
+        t.pooled = false;
+        t.pooledCalm = 0;
+      } else if (pooledNow.has(raw.serviceId)) {
+        t.pooled = true;
+        t.pooledCalm = 0;
+      } else if (t.pooled) {
+        t.pooledCalm = raw.score >= this.unusualScore ? 0 : (t.pooledCalm ?? 0) + 1;
+        if (t.pooledCalm >= this.resolveWindows) {
+          t.pooled = false;
+          t.pooledCalm = 0;
+        }
+      }
+      const s: ScoreEvent = t.pooled && raw.level === 'ok' ? { ...raw, level: 'warning' } : raw;
       if (s.score >= this.unusualScore) t.runStart ??= s.windowStart;
       else t.runStart = null;
       if (t.level === 'ok' && s.level !== 'ok') t.episodeStart = t.runStart ?? s.windowStart;
       if (s.level === 'ok') t.episodeStart = null;
       t.level = s.level;
-      if (t.level === 'ok' && t.runStart === null) this.tracked.delete(s.serviceId);
+      if (t.level === 'ok' && t.runStart === null && !t.pooled) this.tracked.delete(s.serviceId);
       else this.tracked.set(s.serviceId, t);
 
       const inc = this.memberOf.get(s.serviceId);
@@ -306,6 +464,9 @@ export class IncidentManager {
       }
     }
 
+    // Rule 7: roles from the cause.
+    for (const inc of this.open) if (this.assignRoles(inc)) inc.changed = true;
+
     // Rule 5: resolve.
     for (const inc of [...this.open]) {
       if (this.primaries(inc).some((p) => p.level !== 'ok')) continue;
@@ -368,8 +529,12 @@ export class IncidentManager {
     };
     if (type === 'resolved') ev.resolvedAt = at;
     if (inc.family !== undefined) ev.family = inc.family;
-    const providers = new Set(services.filter((s) => s.role === 'primary').map((s) => this.infoOf(s.serviceId).provider ?? undefined));
-    const provider = providers.size === 1 ? [...providers][0] : undefined;
+    let provider: string | undefined;
+    if (inc.causeKind === 'provider') provider = inc.cause;
+    else {
+      const providers = new Set(services.filter((s) => s.role === 'primary').map((s) => this.infoOf(s.serviceId).provider ?? undefined));
+      provider = providers.size === 1 ? [...providers][0] : undefined;
+    }
     if (provider) ev.provider = provider;
     return ev;
   }

@@ -7,82 +7,86 @@ const W = 60_000;
 const T0 = Date.UTC(2021, 9, 4, 15, 0);
 const L = DEFAULT_DETECTOR_CONFIG.levels;
 
-/** Feeds windows given as [evidence, count, expected]; returns the level after each. */
-function feed(tracker: LevelTracker, windows: [number, number, number][], start = T0): Level[] {
-  return windows.map(([evidence, count, expected], i) =>
-    tracker.observe({ windowStart: start + i * W, evidence, count, expected, independentVariance: expected, correlatedDispersion: 0 }),
+/** A window as [calibrated evidence, evidence against the danger band, counted reports in the span]. */
+type Win = [number, number, number];
+
+function feed(tracker: LevelTracker, windows: Win[], start = T0): Level[] {
+  return windows.map(([evidence, dangerEvidence, reports], i) =>
+    tracker.observe({ windowStart: start + i * W, evidence, dangerEvidence, reports, dangerReports: reports, spanStart: start + i * W, dangerStart: start + i * W }),
   );
 }
 
-const quiet: [number, number, number] = [0.1, 5, 5];
+const quiet: Win = [0.1, 0, 5];
+const strong: Win = [30, 20, 300];
 
 describe('LevelTracker', () => {
-  it('one extreme window is a warning, not danger: danger needs duration', () => {
+  it('evidence at the warning line is a warning; one extreme window is never danger (duration)', () => {
     const t = new LevelTracker(L, W);
-    expect(feed(t, [quiet, [40, 200, 5]])).toEqual(['ok', 'warning']);
-    expect(t.episodeStart).toBe(T0 + W);
+    expect(feed(t, [quiet, [L.warningLog10 - 0.01, 0, 50], quiet])).toEqual(['ok', 'ok', 'ok']);
+    const u = new LevelTracker(L, W);
+    expect(feed(u, [quiet, [40, 30, 200]])).toEqual(['ok', 'warning']);
+    expect(u.episodeStart).toBe(T0 + W);
   });
 
-  it('two strong windows in a row are danger at the second', () => {
+  it('two unusual windows, certainly anomalous and certainly above three times normal, are danger', () => {
     const t = new LevelTracker(L, W);
-    expect(feed(t, [[6, 30, 5], [30, 120, 5]])).toEqual(['ok', 'danger']);
+    expect(feed(t, [[3, 1, 20], strong])).toEqual(['ok', 'danger']);
     expect(t.episodeStart).toBe(T0);
   });
 
-  it('moderate windows accumulate evidence into a warning', () => {
+  it('a long rise that is certain but not three times normal stays a warning', () => {
     const t = new LevelTracker(L, W);
-    expect(feed(t, [[3.5, 12, 5], [3.5, 12, 5], [3.5, 12, 5]])).toEqual(['ok', 'ok', 'warning']);
-  });
-
-  it('a high ratio is needed for danger: a long 2x rise stays a warning', () => {
-    const t = new LevelTracker(L, W);
-    const levels = feed(t, Array.from({ length: 30 }, (): [number, number, number] => [4, 200, 100]));
+    const levels = feed(t, Array.from({ length: 30 }, (): Win => [12, 0.5, 400]));
     expect(levels.at(-1)).toBe('warning');
+    expect(levels).not.toContain('danger');
   });
 
-  it('tiny services do not alert on a handful of reports, however unlikely', () => {
+  it('needs minReports counted reports in the span: a handful of reports is never a warning, however unlikely', () => {
+    expect(L.minReports).toBe(5);
     const t = new LevelTracker(L, W);
-    expect(t.minCount).toBe(6);
-    expect(feed(t, [[50, 3, 0.01], [0, 0, 0.01], [50, 4, 0.01], [0, 0, 0.01], [50, 3, 0.01]])).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
-    // ...but eleven in three minutes where none are expected is a blip (the scan's own minimum is 6·√3).
-    expect(feed(new LevelTracker(L, W), [[50, 3, 0.01], [50, 3, 0.01], [50, 5, 0.01]])).toEqual(['ok', 'ok', 'warning']);
+    expect(feed(t, [[50, 40, 3], [50, 40, 4], [50, 40, 4]])).toEqual(['ok', 'ok', 'ok']);
+    expect(feed(t, [[50, 40, 5]], T0 + 3 * W)).toEqual(['danger']);
+    const noMinimum = new LevelTracker({ ...L, minReports: 0 }, W);
+    expect(feed(noMinimum, [[50, 40, 1]])).toEqual(['warning']);
   });
 
   it('a plateau with a sag neither resolves nor reopens; resolving takes 15 calm minutes', () => {
     const t = new LevelTracker(L, W);
-    const high: [number, number, number] = [30, 300, 10];
-    const levels = feed(t, [high, high, high, ...Array(8).fill(quiet), high, high, ...Array(15).fill(quiet), quiet]);
+    const levels = feed(t, [strong, strong, strong, ...Array(8).fill(quiet), strong, strong, ...Array(15).fill(quiet), quiet]);
     expect(levels.slice(0, 3)).toEqual(['warning', 'danger', 'danger']);
     // 8 quiet windows: danger drops to warning after 5, never to ok.
     expect(levels.slice(3, 11)).not.toContain('ok');
     expect(levels[12]).toBe('danger');
     expect(levels.slice(13, 13 + 14)).not.toContain('ok');
     expect(levels[13 + 14]).toBe('ok');
+    expect(t.episodeStart).toBeNull();
   });
 
-  it('danger drops to warning after 5 windows without danger height', () => {
+  it('danger drops to warning after 5 windows without unusual evidence against the danger band', () => {
     const t = new LevelTracker(L, W);
-    const high: [number, number, number] = [30, 300, 10];
-    const mild: [number, number, number] = [3, 15, 10]; // unusual but under 2x
-    const levels = feed(t, [high, high, mild, mild, mild, mild, mild, mild]);
+    const mild: Win = [4, 0.5, 30];
+    const levels = feed(t, [strong, strong, mild, mild, mild, mild, mild, mild]);
     expect(levels).toEqual(['warning', 'danger', 'danger', 'danger', 'danger', 'danger', 'warning', 'warning']);
   });
 
-  it('the scan catches a sustained rise that no single window proves', () => {
+  it('the episode starts at the span that raised it, or at the unusual windows that led up to it', () => {
     const t = new LevelTracker(L, W);
-    // 12 reports a minute where 4 are expected: each window only p ~ 1e-3 with these variances.
-    const levels = feed(t, Array.from({ length: 6 }, (): [number, number, number] => [1.9, 12, 4]));
-    expect(levels.slice(0, 2)).toEqual(['ok', 'ok']);
-    expect(levels).toContain('warning');
-    expect(t.lastScanEvidence).toBeGreaterThan(L.warningLog10);
+    t.observe({ windowStart: T0, evidence: 3, dangerEvidence: 0, reports: 10, dangerReports: 10, spanStart: T0, dangerStart: T0 });
+    t.observe({ windowStart: T0 + W, evidence: 9, dangerEvidence: 0, reports: 30, dangerReports: 30, spanStart: T0 - 3 * W, dangerStart: T0 });
+    expect(t.level).toBe('warning');
+    expect(t.episodeStart).toBe(T0 - 3 * W);
   });
 
-  it('restores exactly', () => {
+  it('restores exactly, and takes a state from before the scan', () => {
     const a = new LevelTracker(L, W);
-    feed(a, [[6, 30, 5], [3, 12, 5]]);
+    feed(a, [[6, 0, 30], strong]);
     const b = new LevelTracker(L, W);
     b.restore(JSON.parse(JSON.stringify(a.toJSON())));
-    const more: [number, number, number][] = [[30, 100, 5], quiet, [2.5, 10, 4]];
+    const more: Win[] = [strong, quiet, [2.5, 0, 10]];
     expect(feed(b, more, T0 + 2 * W)).toEqual(feed(a, more, T0 + 2 * W));
+    const old = new LevelTracker(L, W);
+    old.restore({ level: 'warning', runLength: 3, runEvidence: 12, runStart: T0, calm: 0, belowDanger: 0, episodeStart: T0, recent: [] } as never);
+    expect(old.level).toBe('warning');
+    expect(old.episodeStart).toBe(T0);
   });
 });

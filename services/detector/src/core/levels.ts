@@ -1,78 +1,63 @@
 /**
- * From per-window evidence to a level (ok / warning / danger) that needs duration as well as
+ * From calibrated evidence to a level (ok / warning / danger) that needs duration as well as
  * height, with hysteresis on the way down.
  *
- * Evidence of a window is e = -log10 P(count or more | baseline). A window is "unusual" when
- * e >= unusualLog10 (p <= 1 %) and its count reaches an absolute minimum (tiny services must not
- * alert on three reports). Two ways to warning:
+ * The evidence of a window is the scan of evidence.ts, calibrated: E = the decades of rarity of
+ * the strongest of the sums of the last 1, 2, 4, ... windows against their baseline. Sequential by
+ * construction: a service at 0.2 reports a minute that jumps to 3 a minute gains about two
+ * decades a minute and reaches warning within a few minutes, where no single minute would.
  *
- * - a run of consecutive unusual windows whose evidence adds up to warningLog10: the sum is
- *   -log10 of their joint probability, so one extreme window or a few high ones reach it;
- * - a scan: the sum of the last k windows (2 <= k <= scanMs / windowMs) tested against the summed
- *   baseline, with a log10(k max) penalty for trying several k. Thirty reports in six minutes where
- *   six were expected is a blip even if no single minute proves it. The summed variance treats
- *   the baseline's own uncertainty (prior, unlearnt shape) as fully correlated across windows
- *   (φs·(Σμ)²), because that error persists from one minute to the next; the learnt noise adds up
- *   window by window.
+ * - warning: E >= warningLog10, with at least minReports counted reports in the span that gave it;
+ * - danger: warning, this window and the one before it unusual, and unusual evidence (p <= 1 %)
+ *   against dangerRatio × the baseline over a span of two windows or more ("certainly anomalous,
+ *   and at least three times normal for two minutes"); it stays while that evidence is unusual,
+ *   and drops to warning after dangerDowngradeAfterMs without it;
+ * - back to ok only after resolveAfterMs without an unusual window (E >= unusualLog10): a plateau
+ *   with a sag neither resolves nor reopens.
  *
- * Danger needs more: the last dangerMinWindows windows all unusual, their run evidence >=
- * dangerLog10, the current count >= dangerMinRatio × expected and >= the danger minimum count.
- * Danger stays while windows are unusual and >= dangerStayRatio × expected, and drops to warning
- * after dangerDowngradeAfterMs without that. Back to ok only after resolveAfterMs without an
- * unusual window: a plateau with a sag neither resolves nor reopens.
+ * The episode starts at the first window of the span whose evidence raised the level, or earlier
+ * when unusual windows led up to it.
  */
 import type { Level } from '../../../../schemas/events/index';
-import { minCountForWindow, type LevelConfig } from './config';
-import { evidenceLog10 } from './distributions';
+import type { LevelConfig } from './config';
 
 export interface LevelState {
   level: Level;
-  runLength: number;
-  runEvidence: number;
+  /** Start of the current run of unusual windows. */
   runStart: number | null;
+  /** Windows in that run. */
+  runLength?: number;
   calm: number;
   belowDanger: number;
-  /** Start of the first unusual window of the current non-ok episode. */
+  /** Start of the first window of the current non-ok episode. */
   episodeStart: number | null;
-  /** Last windows for the scan, oldest first: [count, expected, independent variance] each. */
-  recent: number[];
 }
 
 export interface LevelInput {
   windowStart: number;
+  /** Calibrated evidence (decades). */
   evidence: number;
-  count: number;
-  expected: number;
-  /** Variance of the count that is independent from window to window (Poisson, estimation error, learnt φ). */
-  independentVariance: number;
-  /** Over-dispersion that persists across windows (baseline not learnt yet): enters sums as φ·(Σμ)². */
-  correlatedDispersion: number;
+  /** Calibrated evidence against the danger band (decades). */
+  dangerEvidence: number;
+  /** Counted reports in the span that gave `evidence` (Infinity when the series is not a count). */
+  reports: number;
+  dangerReports: number;
+  /** First window of the span that gave `evidence` / `dangerEvidence`. */
+  spanStart: number;
+  dangerStart: number;
 }
 
 export class LevelTracker {
-  private s: LevelState = { level: 'ok', runLength: 0, runEvidence: 0, runStart: null, calm: 0, belowDanger: 0, episodeStart: null, recent: [] };
-  readonly minCount: number;
-  readonly dangerMinCount: number;
+  private s: LevelState = { level: 'ok', runStart: null, runLength: 0, calm: 0, belowDanger: 0, episodeStart: null };
   private readonly resolveWindows: number;
   private readonly downgradeWindows: number;
-  private readonly scanWindows: number;
-  private readonly scanMinCounts: number[];
-  private readonly scanPenalty: number;
-  /** Largest scan evidence of the last observed window (for explanations and tests). */
-  lastScanEvidence = 0;
 
   constructor(
     private readonly cfg: LevelConfig,
-    private readonly windowMs: number,
+    windowMs: number,
   ) {
-    this.minCount = minCountForWindow(cfg.minCountPerMinute, windowMs);
-    this.dangerMinCount = Math.max(this.minCount, minCountForWindow(cfg.dangerMinCountPerMinute, windowMs));
     this.resolveWindows = Math.max(2, Math.ceil(cfg.resolveAfterMs / windowMs));
     this.downgradeWindows = Math.max(1, Math.ceil(cfg.dangerDowngradeAfterMs / windowMs));
-    this.scanWindows = Math.min(60, Math.max(1, Math.round(cfg.scanMs / windowMs)));
-    this.scanMinCounts = [];
-    for (let k = 0; k <= this.scanWindows; k++) this.scanMinCounts.push(minCountForWindow(cfg.minCountPerMinute, k * windowMs));
-    this.scanPenalty = Math.log10(Math.max(1, this.scanWindows));
   }
 
   get level(): Level {
@@ -83,64 +68,27 @@ export class LevelTracker {
     return this.s.episodeStart;
   }
 
-  /** True when this window counts toward a run (p small enough and enough reports). */
-  isUnusual(evidence: number, count: number): boolean {
-    return evidence >= this.cfg.unusualLog10 && count >= this.minCount;
-  }
-
-  /** Best evidence over sums of the last k windows (k >= 2), and the k that gave it. */
-  private scan(w: LevelInput): { evidence: number; k: number } {
-    const recent = this.s.recent;
-    let sumCount = w.count;
-    let sumMu = w.expected;
-    let sumVar = w.independentVariance;
-    let best = 0;
-    let bestK = 1;
-    const n = recent.length / 3;
-    for (let k = 2; k <= this.scanWindows && k - 2 < n; k++) {
-      const i = (n - (k - 1)) * 3;
-      sumCount += recent[i]!;
-      sumMu += recent[i + 1]!;
-      sumVar += recent[i + 2]!;
-      if (sumCount < this.scanMinCounts[k]! || sumCount <= sumMu) continue;
-      const e = evidenceLog10(sumCount, sumMu, sumVar + w.correlatedDispersion * sumMu * sumMu);
-      if (e > best) {
-        best = e;
-        bestK = k;
-      }
-    }
-    return { evidence: best, k: bestK };
-  }
-
   observe(w: LevelInput): Level {
     const s = this.s;
     const c = this.cfg;
-    const unusual = this.isUnusual(w.evidence, w.count);
+    const unusual = w.evidence >= c.unusualLog10;
     if (unusual) {
-      if (s.runLength === 0) s.runStart = w.windowStart;
-      s.runLength++;
-      s.runEvidence += w.evidence;
+      s.runStart ??= w.windowStart;
+      s.runLength = (s.runLength ?? 0) + 1;
     } else {
-      s.runLength = 0;
-      s.runEvidence = 0;
       s.runStart = null;
+      s.runLength = 0;
     }
-    const scan = this.scanWindows > 1 && w.count > w.expected ? this.scan(w) : { evidence: 0, k: 1 };
-    this.lastScanEvidence = scan.evidence;
-    const dangerHigh =
-      unusual &&
-      s.runLength >= c.dangerMinWindows &&
-      s.runEvidence >= c.dangerLog10 &&
-      w.count >= c.dangerMinRatio * w.expected &&
-      w.count >= this.dangerMinCount;
-    const runHigh = unusual && s.runEvidence >= c.warningLog10;
-    const scanHigh = scan.evidence >= c.warningLog10 + this.scanPenalty;
+    const warningHigh = w.evidence >= c.warningLog10 && w.reports >= c.minReports;
+    // Duration: danger needs this window and the one before it unusual, whatever the span sums say.
+    const dangerHigh = warningHigh && (s.runLength ?? 0) >= 2 && w.dangerEvidence >= c.unusualLog10 && w.dangerReports >= c.minReports;
 
     switch (s.level) {
       case 'ok':
-        if (dangerHigh || runHigh || scanHigh) {
+        if (dangerHigh || warningHigh) {
           s.level = dangerHigh ? 'danger' : 'warning';
-          s.episodeStart = runHigh || dangerHigh ? s.runStart : w.windowStart - (scan.k - 1) * this.windowMs;
+          const spanStart = dangerHigh ? Math.min(w.dangerStart, warningHigh ? w.spanStart : Infinity) : w.spanStart;
+          s.episodeStart = s.runStart !== null && s.runStart < spanStart ? s.runStart : spanStart;
           s.calm = 0;
           s.belowDanger = 0;
         }
@@ -151,18 +99,16 @@ export class LevelTracker {
           s.belowDanger = 0;
         }
         break;
-      case 'danger': {
-        const stays = unusual && w.count >= c.dangerStayRatio * w.expected;
-        s.belowDanger = stays || dangerHigh ? 0 : s.belowDanger + 1;
+      case 'danger':
+        s.belowDanger = dangerHigh || w.dangerEvidence >= c.unusualLog10 ? 0 : s.belowDanger + 1;
         if (s.belowDanger >= this.downgradeWindows) {
           s.level = 'warning';
           s.belowDanger = 0;
         }
         break;
-      }
     }
     if (s.level !== 'ok') {
-      s.calm = unusual || scanHigh ? 0 : s.calm + 1;
+      s.calm = unusual ? 0 : s.calm + 1;
       if (s.calm >= this.resolveWindows) {
         s.level = 'ok';
         s.calm = 0;
@@ -170,18 +116,22 @@ export class LevelTracker {
         s.episodeStart = null;
       }
     }
-    if (this.scanWindows > 1) {
-      s.recent.push(w.count, w.expected, w.independentVariance);
-      if (s.recent.length > (this.scanWindows - 1) * 3) s.recent.splice(0, 3);
-    }
     return s.level;
   }
 
   toJSON(): LevelState {
-    return { ...this.s, recent: [...this.s.recent] };
+    return { ...this.s };
   }
 
+  /** Restores a state; states written before the evidence scan (runLength, recent...) keep their level and episode. */
   restore(state: LevelState): void {
-    this.s = { ...state, recent: [...state.recent] };
+    this.s = {
+      level: state.level,
+      runStart: state.runStart ?? null,
+      runLength: state.runLength ?? (state.runStart !== null && state.runStart !== undefined ? 1 : 0),
+      calm: state.calm ?? 0,
+      belowDanger: state.belowDanger ?? 0,
+      episodeStart: state.episodeStart ?? null,
+    };
   }
 }

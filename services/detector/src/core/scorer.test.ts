@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { resolveDetectorConfig } from './config';
-import { ServiceScorer } from './scorer';
+import { scoreFromEvidence, ServiceScorer } from './scorer';
 import { diurnal, FORTY_SERVICE_RATES, noiseFactor, poisson, seededRandom } from '../testing/simulate';
 
 const W = 60_000;
@@ -101,15 +101,38 @@ describe('ServiceScorer mechanics', () => {
     expect(full.some((v) => v.level !== 'ok')).toBe(true);
   });
 
-  it('explains every window: expected, upper band, score in [0, 1], upper above expected', () => {
+  it('explains every window: expected, upper band, score in [0, 1), upper above expected', () => {
     const s = scorer(3);
     for (let i = 0; i < 200; i++) {
       const v = s.scoreWindow(WEEK_START + i * W, i === 150 ? 90 : 3);
       expect(v.score).toBeGreaterThanOrEqual(0);
-      expect(v.score).toBeLessThanOrEqual(1);
+      expect(v.score).toBeLessThan(1);
       expect(v.upper).toBeGreaterThanOrEqual(v.expected);
-      if (i === 150) expect(v.score).toBe(1);
+      expect(v.score).toBeCloseTo(scoreFromEvidence(v.evidence), 12);
+      if (i === 150) {
+        // a young baseline is unsure of itself (prior, unknown time of day), so 30x is "only" ~1e-16
+        expect(v.evidence).toBeGreaterThan(12);
+        expect(v.level).toBe('warning');
+      }
     }
+  });
+
+  it('keeps resolution in the far tail: 90, 300, 3,000 and 30,000 reports where 3 are expected get increasing scores below 1', () => {
+    const verdicts = [90, 300, 3000, 30_000].map((n) => {
+      const s = scorer(3);
+      for (let i = 0; i < 120; i++) s.scoreWindow(WEEK_START + i * W, 3);
+      return s.scoreWindow(WEEK_START + 120 * W, n);
+    });
+    expect(verdicts[0]!.evidence).toBeGreaterThan(12);
+    for (let i = 1; i < verdicts.length; i++) {
+      expect(verdicts[i]!.evidence).toBeGreaterThan(verdicts[i - 1]!.evidence * 3);
+      expect(verdicts[i]!.score).toBeGreaterThan(verdicts[i - 1]!.score);
+    }
+    expect(verdicts.at(-1)!.score).toBeLessThan(1);
+    // the mapping itself: 1e-12 and 1e-40 are far apart, 1e-3000 is not 1
+    expect(scoreFromEvidence(40) - scoreFromEvidence(12)).toBeGreaterThan(0.25);
+    expect(scoreFromEvidence(3000)).toBeLessThan(1);
+    expect(scoreFromEvidence(3000)).toBeGreaterThan(scoreFromEvidence(300));
   });
 
   it('an outage does not teach the baseline: the same hour next week is judged against normal', () => {

@@ -4,15 +4,41 @@
  * instance that owns a partition owns its services' scorers, and two instances produce the same
  * per-service scores as one. The batch CLI drives the very same class row by row.
  *
- * Per window: predict (baseline) → score the count against the prediction → level → learn.
- * Learning comes last, so a window is never judged by a baseline that has already seen it
- * (strict causality, which the CLI's prefix test relies on).
+ * Per window: predict (baseline) → evidence (the scan of evidence.ts) → self-calibration → level →
+ * learn. Learning comes last, so a window is never judged by a baseline that has already seen it
+ * (strict causality, which the CLI's prefix test relies on), and the calibration records a window
+ * only after calibrating it.
+ *
+ * Two models:
+ * - count (reports per window; the live detector and count series in the CLI): the seasonal
+ *   baseline of baseline.ts and a negative binomial for the count, evidence against the upper tail
+ *   (direction 'up': fewer reports than usual is not an outage) or both tails ('both');
+ * - metric (any other numeric series, CLI): metric-baseline.ts, Gaussian, both tails.
+ *
+ * What the baseline learns; every learnt count is first clipped at the unusual band (1 %):
+ * - a live service (it has a catalog prior; rises are trouble) learns each window in proportion to
+ *   how plausible the window's own count is: weight 1 up to the unusual line u0, 10^(u0 - E1)
+ *   above it (E1 = the window's own calibrated evidence). An outage's windows weigh next to
+ *   nothing, so the band after it is the band before it; a ramp is not absorbed while it builds
+ *   up; and a rate merely higher than the prior said, window after window (each plausible on
+ *   its own), or the evening that comes while an incident is still open, is learnt.
+ * - a batch series (no prior, any metric) learns nothing while it is flagged (warning or danger),
+ *   unless it is younger than matureMinutes (it cannot yet tell an anomaly from its own
+ *   ignorance) or the anomaly has lasted longer than maxAnomalyMinutes (the new normal); every
+ *   other window is learnt whole: a pattern it has not seen becomes its own.
+ * The over-dispersion (count model) is learnt only from windows with no evidence and no episode.
  */
 import type { Level } from '../../../../schemas/events/index';
 import { SeasonalBaseline, type BaselineState, type Prediction } from './baseline';
 import type { DetectorConfig } from './config';
-import { evidenceLog10, upperQuantile } from './distributions';
+import { evidenceLog10, lnLowerTail, LN10, upperQuantile } from './distributions';
+import { EpisodeReporter, EvidenceCalibration, gaussianTwoSidedLog10, scoreFromEvidence, type CalibrationState, type ReporterState } from './evidence';
 import { LevelTracker, type LevelState } from './levels';
+import { MetricBaseline, type MetricBaselineState } from './metric-baseline';
+import { DAY_MS, MINUTE_MS } from './time';
+
+export type SeriesModel = 'count' | 'metric';
+export type Direction = 'up' | 'both';
 
 export interface WindowVerdict {
   windowStart: number;
@@ -22,85 +48,296 @@ export interface WindowVerdict {
   expected: number;
   /** Counts above this are unusual (the upper band). */
   upper: number;
-  /** -log10 of the probability of a count at least this high. */
+  /** Scan evidence before calibration (decades). */
+  rawEvidence: number;
+  /** Calibrated evidence (decades): what levels, incidents and the score use. */
   evidence: number;
-  /** evidence mapped to [0, 1]: min(1, evidence / scoreSaturationLog10). */
+  /** Calibrated evidence against dangerRatio × expected over two windows or more. */
+  dangerEvidence: number;
+  /** Event-level evidence: `evidence` when this window starts an episode or doubles it, else 0. */
+  eventEvidence: number;
+  /** scoreFromEvidence(evidence): the window's score in [0, 1). */
   score: number;
+  /** scoreFromEvidence(eventEvidence): the batch CLI's anomaly_score. */
+  eventScore: number;
   level: Level;
   previousLevel: Level;
-  /** Start of the first unusual window of the current episode, when not ok. */
+  /** Start of the first window of the current episode, when not ok. */
   episodeStart: number | null;
   prediction: Prediction | undefined;
 }
 
 export interface ServiceScorerState {
-  baseline: BaselineState;
+  baseline?: BaselineState;
+  metric?: MetricBaselineState;
   levels: LevelState;
+  /** Last windows for the scan, oldest first: [count, expected, independent variance] each. */
+  recent?: number[];
+  calibration?: CalibrationState;
+  reporter?: ReporterState;
+  /** Windows the current anomaly has lasted (for maxAnomalyMinutes). */
+  anomalyWindows?: number;
 }
 
 export interface ServiceScorerParams {
   windowMs: number;
   /** Prior reports per minute (already scaled); undefined = learn from the data alone. */
   priorPerMinute: number | undefined;
-  config: Pick<DetectorConfig, 'baseline' | 'levels'>;
+  config: Pick<DetectorConfig, 'baseline' | 'levels' | 'calibration'>;
+  /** Default 'count'. */
+  model?: SeriesModel;
+  /** Which tails are evidence for a count model (a metric is always two-sided). Default 'up'. */
+  direction?: Direction;
 }
 
-/** score in [0, 1] from evidence: 0.3 means a 1-in-1000 window, 1 means 1e-10 or rarer. */
-export function scoreFromEvidence(evidence: number, saturationLog10: number): number {
-  const s = evidence / saturationLog10;
-  return s <= 0 ? 0 : s >= 1 ? 1 : s;
+export { scoreFromEvidence } from './evidence';
+
+/** Spans of the scan: 1, 2, 4, ... up to maxWindows. */
+export function scanSpans(maxWindows: number): number[] {
+  const spans: number[] = [];
+  for (let k = 1; k <= maxWindows; k *= 2) spans.push(k);
+  return spans;
+}
+
+/** z such that P(|Z| >= z) = 10^-log10: the two-sided band of a Gaussian. */
+function twoSidedQuantile(log10: number): number {
+  let lo = 0;
+  let hi = 60;
+  for (let i = 0; i < 80; i++) {
+    const mid = (lo + hi) / 2;
+    if (gaussianTwoSidedLog10(mid) < log10) lo = mid;
+    else hi = mid;
+  }
+  return hi;
 }
 
 export class ServiceScorer {
-  readonly baseline: SeasonalBaseline;
+  readonly baseline: SeasonalBaseline | undefined;
+  readonly metric: MetricBaseline | undefined;
   readonly levels: LevelTracker;
+  readonly calibration: EvidenceCalibration;
+  readonly reporter: EpisodeReporter;
+  readonly model: SeriesModel;
+  private readonly direction: Direction;
+  private readonly spans: number[];
+  private readonly spanPenalty: number;
+  private readonly dangerPenalty: number;
+  private readonly u0: number;
+  private readonly matureWindows: number;
+  private readonly hasPrior: boolean;
+  private readonly maxAnomalyWindows: number;
+  private readonly clipSd: number;
+  /** Standard deviations of the metric model's upper band. */
+  private readonly bandSd: number;
+  /** Ring of the last spans[-1] - 1 windows: [count, expected, independent variance]. */
+  private recent: number[] = [];
+  private anomalyWindows = 0;
 
   constructor(
     private readonly params: ServiceScorerParams,
     state?: ServiceScorerState,
   ) {
-    const baselineParams = { windowMs: params.windowMs, priorPerMinute: params.priorPerMinute, config: params.config.baseline };
-    this.baseline = state ? SeasonalBaseline.fromJSON(baselineParams, state.baseline) : new SeasonalBaseline(baselineParams);
-    this.levels = new LevelTracker(params.config.levels, params.windowMs);
-    if (state) this.levels.restore(state.levels);
+    const { config, windowMs } = params;
+    this.model = params.model ?? 'count';
+    this.direction = this.model === 'metric' ? 'both' : (params.direction ?? 'up');
+    const l = config.levels;
+    this.u0 = l.unusualLog10;
+    this.spans = scanSpans(l.scanMaxWindows);
+    this.spanPenalty = Math.log10(this.spans.length);
+    this.dangerPenalty = Math.log10(Math.max(1, this.spans.length - 1));
+    const wm = windowMs / MINUTE_MS;
+    this.matureWindows = config.baseline.matureMinutes / wm;
+    this.maxAnomalyWindows = config.baseline.maxAnomalyMinutes / wm;
+    this.hasPrior = params.priorPerMinute !== undefined;
+    this.clipSd = twoSidedQuantile(l.unusualLog10);
+    this.bandSd = twoSidedQuantile(l.upperBandLog10);
+    if (this.model === 'count') {
+      const baselineParams = { windowMs, priorPerMinute: params.priorPerMinute, config: config.baseline };
+      this.baseline = state?.baseline ? SeasonalBaseline.fromJSON(baselineParams, state.baseline) : new SeasonalBaseline(baselineParams);
+    } else {
+      const metricParams = { windowMs, config: config.baseline, clipSd: this.clipSd };
+      this.metric = state?.metric ? MetricBaseline.fromJSON(metricParams, state.metric) : new MetricBaseline(metricParams);
+    }
+    this.levels = new LevelTracker(l, windowMs);
+    const resolveWindows = Math.max(1, Math.ceil(l.resolveAfterMs / windowMs));
+    this.calibration = new EvidenceCalibration({
+      floorLog10: l.unusualLog10,
+      priorEpisodes: config.calibration.priorEpisodes,
+      resolveWindows,
+      memoryWindows: Math.max(1, (config.calibration.memoryDays * DAY_MS) / windowMs),
+    });
+    this.reporter = new EpisodeReporter(l.unusualLog10, resolveWindows);
+    if (state) {
+      this.levels.restore(state.levels);
+      if (state.recent) this.recent = state.recent.slice();
+      if (state.calibration) this.calibration.restore(state.calibration);
+      if (state.reporter) this.reporter.restore(state.reporter);
+      this.anomalyWindows = state.anomalyWindows ?? 0;
+    }
+  }
+
+  /** Windows of history behind the baseline. */
+  get history(): number {
+    return this.baseline ? this.baseline.history : this.metric!.history;
+  }
+
+  /** Evidence of a sum of windows in the model's tails: -log10 P(a sum at least this extreme). */
+  private tail(sum: number, mean: number, variance: number): number {
+    if (this.model === 'metric') return gaussianTwoSidedLog10((sum - mean) / Math.sqrt(variance));
+    if (sum > mean) return evidenceLog10(sum, mean, variance);
+    if (this.direction === 'both' && sum < mean) {
+      const ln = lnLowerTail(sum, mean, variance);
+      return ln >= 0 || !Number.isFinite(ln) ? 0 : -ln / LN10;
+    }
+    return 0;
   }
 
   scoreWindow(windowStart: number, count: number): WindowVerdict {
     const { windowMs, config } = this.params;
-    const prediction = this.baseline.predict(windowStart, windowMs);
+    const l = config.levels;
+    let prediction: Prediction | undefined;
     let expected = 0;
-    let upper = 0;
-    let evidence = 0;
-    let learnt = count;
-    let independentVariance = 0;
-    let correlatedDispersion = 0;
-    if (prediction !== undefined) {
-      expected = prediction.expected;
-      correlatedDispersion = prediction.structuralDispersion;
-      independentVariance = prediction.variance - correlatedDispersion * expected * expected;
-      evidence = evidenceLog10(count, expected, prediction.variance);
-      upper = upperQuantile(expected, prediction.variance, config.levels.upperBandLog10);
-      // Winsorise what we learn at the 1 % band: a blip or an outage must not teach the baseline.
-      if (evidence > 0 && count > expected) {
-        const clip = upperQuantile(expected, prediction.variance, config.levels.unusualLog10);
-        if (count > clip) learnt = clip;
+    let variance = 0;
+    let independent = 0;
+    let have = false;
+    if (this.baseline) {
+      prediction = this.baseline.predict(windowStart, windowMs);
+      if (prediction !== undefined) {
+        have = true;
+        expected = prediction.expected;
+        variance = prediction.variance;
+        // The baseline's own uncertainty (prior, unlearnt time of day) is in each window's variance
+        // and enters the scan's sums window by window: the level factor re-estimates the current
+        // level from the last hour, so that error does not persist unchanged across the spans.
+        independent = variance;
+      }
+    } else {
+      const p = this.metric!.predict(windowStart);
+      if (p !== undefined) {
+        have = true;
+        expected = p.expected;
+        variance = p.variance;
+        independent = variance;
       }
     }
+
+    // The scan: this window alone, then the last 2, 4, ... windows summed (evidence.ts).
+    let raw = 0;
+    /** Evidence of this window alone (span 1), uncorrected. */
+    let single = 0;
+    let rawDanger = 0;
+    let spanReports = 0;
+    let spanStart = windowStart;
+    let dangerReports = 0;
+    let dangerStart = windowStart;
+    let upper = 0;
+    if (have) {
+      const rec = this.recent;
+      const held = rec.length / 3;
+      let sum = count;
+      let mean = expected;
+      let ind = independent;
+      let n = 1;
+      const rho = l.dangerRatio;
+      for (let si = 0; si < this.spans.length; si++) {
+        const k = this.spans[si]!;
+        while (n < k && n <= held) {
+          const j = (held - n) * 3;
+          sum += rec[j]!;
+          mean += rec[j + 1]!;
+          ind += rec[j + 2]!;
+          n++;
+        }
+        if (n < k) break;
+        const e = this.tail(sum, mean, ind);
+        if (k === 1) single = e;
+        if (e > raw) {
+          raw = e;
+          spanReports = sum;
+          spanStart = windowStart - (k - 1) * windowMs;
+        }
+        if (k >= 2) {
+          // Against dangerRatio × the baseline: Poisson part scales with the rate, the rest with its square.
+          // A metric has no rate to multiply: its danger is the same evidence held over two windows or more.
+          const dMean = rho * mean;
+          let e2 = e;
+          if (this.model === 'count') {
+            e2 = sum > dMean ? evidenceLog10(sum, dMean, rho * mean + rho * rho * Math.max(0, ind - mean)) : 0;
+          }
+          if (e2 > rawDanger) {
+            rawDanger = e2;
+            dangerReports = sum;
+            dangerStart = windowStart - (k - 1) * windowMs;
+          }
+        }
+      }
+      raw = raw > this.spanPenalty ? raw - this.spanPenalty : 0;
+      rawDanger = rawDanger > this.dangerPenalty ? rawDanger - this.dangerPenalty : 0;
+      upper = this.model === 'count' ? upperQuantile(expected, variance, l.upperBandLog10) : expected + this.bandSd * Math.sqrt(variance);
+    }
+
+    const evidence = this.calibration.calibrate(raw);
+    const dangerEvidence = this.calibration.calibrate(rawDanger);
+    // The record starts with the first window: a young baseline widens its own band for what it
+    // does not know yet (prior, unlearnt time of day), so its surprises count like any other.
+    this.calibration.observe(raw);
+    const eventEvidence = this.reporter.report(evidence);
+
     const previousLevel = this.levels.level;
-    const level = this.levels.observe({ windowStart, evidence, count, expected, independentVariance, correlatedDispersion });
-    // Learn fully only from calm windows; an elevated window (even before it makes a warning)
-    // teaches with a reduced weight, so a slow rise is not followed as fast as it climbs.
-    const calm = level === 'ok' && evidence < config.levels.unusualLog10 && this.levels.lastScanEvidence < config.levels.unusualLog10;
-    const weight = calm ? 1 : config.baseline.anomalousUpdateWeight;
-    this.baseline.update(windowStart, windowMs, learnt, weight, prediction, calm);
+    const isCount = this.model === 'count';
+    const level = this.levels.observe({
+      windowStart,
+      evidence,
+      dangerEvidence,
+      reports: isCount ? spanReports : Infinity,
+      dangerReports: isCount ? dangerReports : Infinity,
+      spanStart,
+      dangerStart,
+    });
+
+    // Learn (see the module comment).
+    const anomalous = level !== 'ok' || this.reporter.inEpisode || evidence >= this.u0;
+    const flagged = level !== 'ok';
+    this.anomalyWindows = flagged ? this.anomalyWindows + 1 : 0;
+    let weight: number;
+    if (this.hasPrior) {
+      const e1 = this.calibration.calibrate(single);
+      weight = e1 <= this.u0 ? 1 : Math.pow(10, this.u0 - e1);
+    } else {
+      const frozen = flagged && this.history >= this.matureWindows && this.anomalyWindows <= this.maxAnomalyWindows;
+      weight = frozen ? 0 : 1;
+    }
+    if (weight > 0) {
+      if (this.baseline) {
+        let learnt = count;
+        if (prediction !== undefined && count > expected) {
+          const clip = upperQuantile(expected, variance, l.unusualLog10);
+          if (count > clip) learnt = clip;
+        }
+        this.baseline.update(windowStart, windowMs, learnt, weight, prediction, !anomalous);
+      } else {
+        this.metric!.update(windowStart, count, weight);
+      }
+    } else if (this.metric) {
+      this.metric.update(windowStart, count, 0);
+    }
+    if (have && this.spans.length > 1) {
+      this.recent.push(count, expected, independent);
+      if (this.recent.length > (this.spans[this.spans.length - 1]! - 1) * 3) this.recent.splice(0, 3);
+    }
+
     return {
       windowStart,
       windowEnd: windowStart + windowMs,
       count,
       expected,
       upper,
+      rawEvidence: raw,
       evidence,
-      score: scoreFromEvidence(evidence, config.levels.scoreSaturationLog10),
+      dangerEvidence,
+      eventEvidence,
+      score: scoreFromEvidence(evidence),
+      eventScore: scoreFromEvidence(eventEvidence),
       level,
       previousLevel,
       episodeStart: this.levels.episodeStart,
@@ -109,7 +346,16 @@ export class ServiceScorer {
   }
 
   toJSON(): ServiceScorerState {
-    return { baseline: this.baseline.toJSON(), levels: this.levels.toJSON() };
+    const s: ServiceScorerState = {
+      levels: this.levels.toJSON(),
+      recent: this.recent.slice(),
+      calibration: this.calibration.toJSON(),
+      reporter: this.reporter.toJSON(),
+      anomalyWindows: this.anomalyWindows,
+    };
+    if (this.baseline) s.baseline = this.baseline.toJSON();
+    if (this.metric) s.metric = this.metric.toJSON();
+    return s;
   }
 
   static fromJSON(params: ServiceScorerParams, state: ServiceScorerState): ServiceScorer {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { TrendEvent } from '../../../../schemas/events/index';
 import { DEFAULT_DETECTOR_CONFIG, resolveDetectorConfig } from './config';
 import type { HashtagLookup } from './facts';
+import { scoreFromEvidence } from './evidence';
 import { HashtagTrends } from './trends';
 
 const W = 60_000;
@@ -10,7 +11,7 @@ const T0 = Date.UTC(2021, 9, 4, 12, 0);
 const lookup: HashtagLookup = (tag) => (tag === 'facebookdown' ? { serviceId: 'facebook', outage: true } : undefined);
 
 function trends(config = DEFAULT_DETECTOR_CONFIG) {
-  return new HashtagTrends(config.trends, W, lookup, 10, 2);
+  return new HashtagTrends(config.trends, W, lookup, 2);
 }
 
 let sourceSeq = 0;
@@ -28,7 +29,7 @@ describe('HashtagTrends', () => {
     expect(out.map((e) => e.hashtag)).toEqual(['facebookdown', 'brandnewthing']);
     const [fb, fresh] = out;
     expect(fb).toMatchObject({ count: 100, trending: true, serviceId: 'facebook', outage: true, windowStart: T0, windowEnd: T0 + W });
-    expect(fb!.burst).toBeGreaterThan(0.9);
+    expect(fb!.burst).toBeGreaterThan(scoreFromEvidence(DEFAULT_DETECTOR_CONFIG.trends.trendingLog10));
     // not in the catalog: attributed to the only service whose posts carried it
     expect(fresh).toMatchObject({ trending: true, serviceId: 'instagram' });
     expect(fresh!.outage).toBeUndefined();

@@ -11,7 +11,7 @@
  *   weight (an EWMA), decayed lazily for the windows in which the hashtag was absent. A hashtag
  *   without a baseline borrows a prior rate, so a brand-new #somethingdown bursts at once.
  * - Score: the same count model as services (negative binomial upper tail), `burst` in [0, 1];
- *   trending = burst >= trendingScore and count >= the minimum. The learnt value is winsorised
+ *   trending = evidence >= trendingLog10 and count >= the minimum. The learnt value is winsorised
  *   and down-weighted while trending, so a day-long trend stays a trend for a while.
  *
  * Reported counts are Space-Saving lower bounds (count - error): noise hashtags that only
@@ -22,7 +22,7 @@ import { minCountForWindow, type TrendConfig } from './config';
 import { hash53 } from './dedupe';
 import { evidenceLog10, upperQuantile } from './distributions';
 import type { HashtagLookup } from './facts';
-import { scoreFromEvidence } from './scorer';
+import { scoreFromEvidence } from './evidence';
 import { MIXED, SpaceSaving, topGuaranteed, type SpaceSavingState } from './space-saving';
 import { MINUTE_MS } from './time';
 
@@ -61,7 +61,6 @@ export class HashtagTrends {
     private readonly cfg: TrendConfig,
     private readonly windowMs: number,
     private readonly hashtagInfo: HashtagLookup,
-    private readonly scoreSaturationLog10: number,
     private readonly unusualLog10: number,
   ) {
     this.windowMinutes = windowMs / MINUTE_MS;
@@ -123,8 +122,9 @@ export class HashtagTrends {
       const count = e.count - e.error;
       const b = this.baselineAt(e.key, start);
       const { expected, variance } = this.predict(b);
-      const burst = scoreFromEvidence(evidenceLog10(count, expected, variance), this.scoreSaturationLog10);
-      const isTrending = burst >= this.cfg.trendingScore;
+      const evidence = evidenceLog10(count, expected, variance);
+      const burst = scoreFromEvidence(evidence);
+      const isTrending = evidence >= this.cfg.trendingLog10;
       if (isTrending) trending.add(e.key);
       const info = this.hashtagInfo(e.key);
       const serviceId = info?.serviceId ?? (e.attribution !== MIXED && e.attribution !== '' ? e.attribution : undefined);

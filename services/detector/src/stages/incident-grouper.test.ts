@@ -5,7 +5,7 @@ import { resolveDetectorConfig, type DetectorConfig } from '../core/config';
 import { hash53 } from '../core/dedupe';
 import { createDetector } from '../core/detector';
 import { serviceInfoFrom, type ServiceInfoLookup } from '../core/facts';
-import { IncidentManager } from '../core/incidents';
+import { IncidentManager, incidentManagerOptions } from '../core/incidents';
 import { generateTraffic, SAMPLE_CATALOG, seededRandom } from '../testing/simulate';
 import { IncidentGrouper } from './incident-grouper';
 import { PartitionScorer, type SignalRead } from './partition-scorer';
@@ -16,7 +16,7 @@ const info: ServiceInfoLookup = serviceInfoFrom(SAMPLE_CATALOG);
 const config: DetectorConfig = resolveDetectorConfig({ idleTimeoutMs: 0 });
 const check: SignalRead = readSignalMessage;
 
-const newManager = () => new IncidentManager({ config: config.incidents, serviceInfo: info, unusualScore: config.levels.unusualLog10 / config.levels.scoreSaturationLog10 });
+const newManager = () => new IncidentManager(incidentManagerOptions(config, info));
 const newGrouper = () => new IncidentGrouper(config.windowMs, newManager(), newManager);
 
 const partitionOf = (serviceId: string, partitions: number) => hash53(serviceId) % partitions;
@@ -56,7 +56,7 @@ function scorePartitions(signals: SignalEvent[], partitions: number, batchSize: 
     let now = 1;
     if (list.length === 0) {
       // A partition without services is announced idle after the grace period (0 here).
-      const announce = scorer.announcement(now, 0)!;
+      const announce = scorer.announcement(now, 0, { low: 0n, high: 0n })!;
       txns.push(scorer.progressMessages(scorer.advance(now), announce, partitions, 'test'));
     }
     for (let i = 0; i < list.length; i += batchSize) {
@@ -99,12 +99,23 @@ const comparable = (e: IncidentEvent) => {
   return rest;
 };
 
-function group(txns: string[][], grouper = newGrouper(), startOffset = 0): { events: IncidentEvent[]; grouper: IncidentGrouper } {
+/** The signals partitions' end offsets once every signal is written (what the incident stage reads). */
+function endsOf(signals: SignalEvent[], partitions: number): Map<number, bigint> {
+  const ends = new Map<number, bigint>();
+  for (let p = 0; p < partitions; p++) ends.set(p, 0n);
+  for (const s of signals) {
+    const p = partitionOf(s.serviceId, partitions);
+    ends.set(p, ends.get(p)! + 1n);
+  }
+  return ends;
+}
+
+function group(txns: string[][], ends: ReadonlyMap<number, bigint>, grouper = newGrouper(), startOffset = 0): { events: IncidentEvent[]; grouper: IncidentGrouper } {
   const events: IncidentEvent[] = [];
   let offset = startOffset;
   for (const txn of txns) {
     for (const m of txn) grouper.accept(parseProgress(m)!, String(offset++));
-    for (const g of grouper.drain(1).events) events.push(g.event);
+    for (const g of grouper.drain(1, ends).events) events.push(g.event);
   }
   return { events, grouper };
 }
@@ -148,29 +159,44 @@ describe('IncidentGrouper', () => {
     expect(g.commitOffset()).toBe('3');
   });
 
-  it('does not wait for partitions announced idle, and counts scores that come after their window was grouped', () => {
+  it('does not wait for a partition announced idle while nothing was written to it, and counts scores that come after their window was grouped', () => {
     const g = newGrouper();
-    g.accept(msg(1, null, [], true), '0');
+    g.accept({ ...msg(1, null, [], true), idleAt: '0' }, '0');
     g.accept(msg(0, T + 2 * MIN, [{ start: T, scores: [score('netflix', T, 'ok', 2, 0)] }, { start: T + MIN, scores: [score('netflix', T + MIN, 'ok', 1, 0)] }]), '1');
-    expect(g.drain(1).windowsProcessed).toBe(2);
-    // partition 1 wakes up behind the others
+    expect(g.idlePartitions()).toEqual([1]);
+    expect(g.drain(1).windowsProcessed).toBe(0); // end offsets not known: it may have data
+    expect(g.drain(1, new Map([[0, 90n], [1, 4n]])).windowsProcessed).toBe(0); // written to since: wait for its progress
+    expect(g.drain(1, new Map([[0, 90n], [1, 0n]])).windowsProcessed).toBe(2); // still empty: nothing to wait for
+    // A signal older than what partition 0 had read, written to partition 1 only now (a source out
+    // of order by more than the allowed lateness): its score comes after its window was grouped.
     g.accept(msg(1, T + MIN, [{ start: T, scores: [score('slack', T, 'ok', 1, 0)] }]), '2');
     expect(g.lateScores).toBe(1);
+    expect(g.idlePartitions()).toEqual([]);
     // and now holds back the windows it has not closed
     g.accept(msg(0, T + 3 * MIN, [{ start: T + 2 * MIN, scores: [score('netflix', T + 2 * MIN, 'ok', 1, 0)] }]), '3');
     expect(g.drain(1).windowsProcessed).toBe(0);
     expect(g.commitOffset()).toBe('3'); // the buffered window's message is read again after a restart
   });
 
-  it('skips a silent stretch of years (a replay of 2021, then live traffic) instead of walking every window', () => {
+  it('waits for an idle partition announced before this version (no idleAt) until it is announced again', () => {
     const g = newGrouper();
     g.accept(msg(1, null, [], true), '0');
     g.accept(msg(0, T + MIN, [{ start: T, scores: [score('netflix', T, 'ok', 2, 0)] }]), '1');
-    expect(g.drain(1).windowsProcessed).toBe(1);
+    expect(g.drain(1, new Map([[0, 9n], [1, 0n]])).windowsProcessed).toBe(0);
+    g.accept({ ...msg(1, null, [], true), idleAt: '0' }, '2');
+    expect(g.drain(1, new Map([[0, 9n], [1, 0n]])).windowsProcessed).toBe(1);
+  });
+
+  it('skips a silent stretch of years (a replay of 2021, then live traffic) instead of walking every window', () => {
+    const g = newGrouper();
+    const ends = new Map([[0, 100n], [1, 0n]]);
+    g.accept({ ...msg(1, null, [], true), idleAt: '0' }, '0');
+    g.accept(msg(0, T + MIN, [{ start: T, scores: [score('netflix', T, 'ok', 2, 0)] }]), '1');
+    expect(g.drain(1, ends).windowsProcessed).toBe(1);
     const live = Date.UTC(2026, 10, 25, 2, 0);
     g.accept(msg(0, live + MIN, [{ start: live, scores: [score('netflix', live, 'ok', 2, 0)] }]), '2');
     const t0 = performance.now();
-    const r = g.drain(1);
+    const r = g.drain(1, ends);
     expect(performance.now() - t0).toBeLessThan(2000);
     expect(r.windowsProcessed).toBe(6 * 60); // the last 6 hours up to the frontier, the live window included
     expect(r.windowsSkipped + r.windowsProcessed).toBe((live - T) / MIN);
@@ -205,7 +231,7 @@ describe('IncidentGrouper', () => {
       [6, 'one-after-another', 97],
     ];
     for (const [partitions, order, batch] of combos) {
-      const { events, grouper } = group(interleave(scorePartitions(signals, partitions, batch), order, partitions * 31 + batch));
+      const { events, grouper } = group(interleave(scorePartitions(signals, partitions, batch), order, partitions * 31 + batch), endsOf(signals, partitions));
       runs.push({ name: `${partitions} partitions, ${order}, batches of ${batch}`, events, processedUpTo: grouper.processedThrough! });
     }
     const upTo = Math.min(...runs.map((r) => r.processedUpTo));
@@ -217,10 +243,12 @@ describe('IncidentGrouper', () => {
   });
 
   it('resumes after a restart from its checkpoint and the messages after the committed offset', () => {
-    const txns = interleave(scorePartitions(outageTraffic(3), 3, 300), 'random', 5);
-    const whole = group(txns).events.map(comparable);
+    const signals = outageTraffic(3);
+    const ends = endsOf(signals, 3);
+    const txns = interleave(scorePartitions(signals, 3, 300), 'random', 5);
+    const whole = group(txns, ends).events.map(comparable);
     for (const cut of [1, Math.floor(txns.length / 3), Math.floor((2 * txns.length) / 3)]) {
-      const first = group(txns.slice(0, cut));
+      const first = group(txns.slice(0, cut), ends);
       const state = JSON.parse(JSON.stringify(first.grouper.toJSON()));
       const commit = Number(first.grouper.commitOffset());
       // Restart: restore, then read again from the committed offset (messages before it are not re-read).
@@ -231,7 +259,7 @@ describe('IncidentGrouper', () => {
       const again: IncidentEvent[] = [];
       for (const m of flat.slice(commit)) {
         restored.accept(parseProgress(m)!, String(offset++));
-        for (const g of restored.drain(1).events) again.push(g.event);
+        for (const g of restored.drain(1, ends).events) again.push(g.event);
       }
       expect([...first.events, ...again].map(comparable)).toEqual(whole);
       expect(restored.lateScores).toBe(0);

@@ -2,14 +2,25 @@
  * The incident stage's logic, without Kafka: it puts the per-partition window messages of the
  * scoring stage (window-progress.ts) back into window order and feeds the core's IncidentManager
  * one complete window at a time, so that the same signals give the same incident events whether
- * one scoring instance or several produced the scores, and in whatever order their messages
- * interleave.
+ * one scoring instance or several produced the scores, in whatever order their messages
+ * interleave, however long any of them stalls, and across restarts.
  *
- * A window is complete when every signals partition has closed it (`closedUpTo >= end`), except
- * partitions announced idle (they never had a signal). Scores of a window that was already
- * processed (a partition that was idle, then woke up behind the others) cannot be placed in the
- * past any more; they are counted as `lateScores` and left out of grouping (they are still on
- * downradar.scores).
+ * The order is event time, up to a watermark over ALL signals partitions: a window is processed
+ * when every partition has closed it (`closedUpTo >= end`; the minimum over partitions is
+ * `frontier()`), never because of the clock or the order in which messages arrive.
+ *
+ * A partition that has never had a signal has no event time. Its owner announces it `idle` with
+ * the end offset it read it to (`idleAt`); it is left out of the frontier only while the signals
+ * partition still ends there (`ends`, fetched by the shell right before `drain`). Once anything
+ * was written to it, the grouper waits for its progress, however late its owner gets to it. Why
+ * that is enough: a window W is processed only after some partition closed W, i.e. read a signal
+ * at least the allowed lateness after W's end; a signal of W written after that one would be late
+ * at the source anyway. So whether an empty partition holds back W does not depend on timing.
+ *
+ * Scores of a window that was already processed can still come from a partition that was idle
+ * and then received a signal older than what the others had already read (a source out of order
+ * by more than the allowed lateness): they cannot be placed in the past any more; they are
+ * counted as `lateScores` and left out of grouping (they are still on downradar.scores).
  *
  * State that survives a restart (`toJSON`): the IncidentManager, the last processed window, the
  * progress of every partition. Buffered scores are NOT checkpointed: the consumer commits its
@@ -26,6 +37,8 @@ import type { WindowProgress } from './window-progress';
 interface PartitionProgress {
   closedUpTo: number | null;
   idle: boolean;
+  /** Idle: the signals end offset it was announced idle at (null/absent: unknown, so waited for). */
+  idleAt?: string | null;
   /** Offset of the message it was learnt from. */
   offset: string;
 }
@@ -88,7 +101,8 @@ export class IncidentGrouper {
     if (known === undefined || BigInt(known.offset) < off) {
       // Progress only moves forward (a partition moving between instances restarts from its checkpoint).
       const closedUpTo = known?.closedUpTo != null && (m.closedUpTo === null || m.closedUpTo < known.closedUpTo) ? known.closedUpTo : m.closedUpTo;
-      this.progress.set(m.partition, { closedUpTo, idle: m.idle && closedUpTo === null, offset: off.toString() });
+      const idle = m.idle && closedUpTo === null;
+      this.progress.set(m.partition, { closedUpTo, idle, idleAt: idle ? (m.idleAt ?? null) : null, offset: off.toString() });
     }
     for (const w of m.windows) {
       if (this.processedUpTo !== null && w.end <= this.processedUpTo) {
@@ -113,24 +127,39 @@ export class IncidentGrouper {
    */
   private checkpointedNext: bigint | null = null;
 
-  /** Every window ending at or before this is closed by all partitions that matter; undefined = wait. */
-  frontier(): number | undefined {
+  /** Partitions announced idle: `drain` needs their signals end offsets to know they still are. */
+  idlePartitions(): number[] {
+    const out: number[] = [];
+    for (const [p, pr] of this.progress) if (pr.idle && p < this.partitions) out.push(p);
+    return out.sort((a, b) => a - b);
+  }
+
+  /**
+   * Every window ending at or before this is closed by all partitions; undefined = wait.
+   * `ends`: the signals partitions' end offsets, read after the messages accepted so far.
+   */
+  frontier(ends?: ReadonlyMap<number, bigint>): number | undefined {
     if (this.partitions === 0) return undefined;
     let min: number | undefined;
     for (let p = 0; p < this.partitions; p++) {
       const pr = this.progress.get(p);
       if (pr === undefined) return undefined; // not announced yet: it may have data
-      if (pr.idle) continue;
+      if (pr.idle) {
+        // Still empty where its owner read it? Then it has nothing for any window: skip it.
+        const end = ends?.get(p);
+        if (pr.idleAt != null && end !== undefined && end <= BigInt(pr.idleAt)) continue;
+        return undefined; // written to since (or not known): its progress will come
+      }
       if (pr.closedUpTo === null) return undefined; // has data, no window closed yet
       if (min === undefined || pr.closedUpTo < min) min = pr.closedUpTo;
     }
     return min;
   }
 
-  /** Processes every complete window, in order. */
-  drain(nowMs: number): DrainResult {
+  /** Processes every complete window, in order (`ends`: see `frontier`). */
+  drain(nowMs: number, ends?: ReadonlyMap<number, bigint>): DrainResult {
     const out: DrainResult = { events: [], windowsProcessed: 0, windowsSkipped: 0 };
-    const frontier = this.frontier();
+    const frontier = this.frontier(ends);
     if (frontier === undefined) return out;
     let ws = this.processedUpTo;
     if (ws === null) {
@@ -219,7 +248,7 @@ export class IncidentGrouper {
     this.manager.restore(s.manager);
     this.processedUpTo = s.processedUpTo;
     this.partitions = s.partitions;
-    this.progress = new Map(s.progress.map(([k, v]) => [k, { ...v }]));
+    this.progress = new Map(s.progress.map(([k, v]) => [k, { ...v, idleAt: v.idleAt ?? null }]));
     this.nextOffset = s.nextOffset === null ? null : BigInt(s.nextOffset);
     this.checkpointedNext = this.nextOffset;
     this.late = s.lateScores;

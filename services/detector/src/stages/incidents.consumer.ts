@@ -3,19 +3,21 @@
  * ONE member: single-owner-assigner.ts), incidents across all services out.
  *
  * The scoring stage runs per signals partition; grouping needs every service's score of a window
- * at once. This stage puts the windows back in order (incident-grouper.ts), feeds the core's
- * IncidentManager, and for every batch commits ONE transaction: the IncidentEvents to
+ * at once. This stage puts the windows back in event-time order up to the watermark of all
+ * signals partitions (incident-grouper.ts; for partitions announced idle it reads the signals
+ * partitions' end offsets right before grouping), feeds the core's IncidentManager, and for every
+ * batch commits ONE transaction: the IncidentEvents to
  * downradar.alerts (key incidentId), its checkpoint (key `incidents` on the state topic) and its
  * consumed offset. Every instance runs this stage; only the assigned one works, and when it goes
  * away the next rebalance hands the topic (and, through the checkpoint, the open incidents) to
  * another.
  */
-import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger, TopicNames } from '@downradar/common';
 import { assembleEntries, CheckpointWriter, parseEntries } from './checkpoint';
 import type { DetectorConfig } from '../core/config';
 import type { ServiceInfoLookup } from '../core/facts';
-import { IncidentManager } from '../core/incidents';
+import { IncidentManager, incidentManagerOptions } from '../core/incidents';
 import { IncidentGrouper, type GroupedEvent, type GrouperState } from './incident-grouper';
 import type { DetectorMetrics } from '../metrics';
 import { Serial, whileHeartbeating } from '../kafka/serial';
@@ -55,7 +57,11 @@ export interface IncidentStatus {
 
 export class IncidentStage {
   private consumer: Consumer | undefined;
+  private admin: Admin | undefined;
   private producer: Producer | undefined;
+  /** Grouping waited because the signals end offsets could not be read: try again on a timer. */
+  private heldBack = false;
+  private heldTimer: NodeJS.Timeout | undefined;
   private grouper: IncidentGrouper | undefined;
   private writer = new CheckpointWriter('', (k) => k === INCIDENTS_STATE_KEY);
   private readonly serial = new Serial();
@@ -66,8 +72,7 @@ export class IncidentStage {
   constructor(private readonly o: IncidentStageOptions) {}
 
   private newManager(): IncidentManager {
-    const l = this.o.core.levels;
-    return new IncidentManager({ config: this.o.core.incidents, serviceInfo: this.o.serviceInfo, unusualScore: l.unusualLog10 / l.scoreSaturationLog10 });
+    return new IncidentManager(incidentManagerOptions(this.o.core, this.o.serviceInfo));
   }
 
   get ready(): boolean {
@@ -87,6 +92,17 @@ export class IncidentStage {
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
     });
     this.consumer = consumer;
+    this.admin = this.o.kafka.admin();
+    await this.admin.connect();
+    this.heldTimer = setInterval(() => {
+      if (!this.heldBack || this.stopping) return;
+      void this.serial
+        .run(async () => {
+          if (this.heldBack && !this.stopping && this.grouper !== undefined && this.producer !== undefined) await this.processBatch([]);
+        })
+        .catch((err) => this.o.logger.warn({ err: (err as Error).message }, 'held-back grouping retry failed'));
+    }, 1000);
+    this.heldTimer.unref();
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       const owns = (e.payload.memberAssignment[this.o.windowsTopic] ?? []).includes(0);
       void this.serial.run(() => this.onAssignment(owns)).catch((err) => this.fatal(err));
@@ -122,9 +138,11 @@ export class IncidentStage {
     if (this.stopping) return;
     this.stopping = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.heldTimer) clearInterval(this.heldTimer);
     await this.consumer?.stop().catch(() => undefined);
     await this.serial.idle();
     await this.consumer?.disconnect().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
     await this.producer?.disconnect().catch(() => undefined);
     this.producer = undefined;
     this.grouper = undefined;
@@ -203,7 +221,13 @@ export class IncidentStage {
       }
       grouper.accept(progress, m.offset);
     }
-    const drained = grouper.drain(Date.now());
+    // Read after the messages above: an idle partition written to since its announcement is
+    // waited for (incident-grouper.ts explains why this makes grouping independent of timing).
+    const idle = grouper.idlePartitions();
+    const ends = idle.length > 0 ? await this.signalsEnds() : undefined;
+    this.heldBack = idle.length > 0 && ends === undefined;
+    const drained = grouper.drain(Date.now(), ends);
+    if (messages.length === 0 && drained.windowsProcessed === 0 && drained.windowsSkipped === 0) return true;
     const out: TxnMessage[] = drained.events.map((g: GroupedEvent) => ({ topic: topics.alerts, key: g.event.incidentId, value: JSON.stringify(g.event) }));
     const offset = grouper.commitOffset() ?? null;
     const checkpoint: IncidentCheckpoint = { grouper: grouper.toJSON(), offset };
@@ -235,6 +259,16 @@ export class IncidentStage {
       await this.release();
       if (!fenced) await this.reacquire();
       return false;
+    }
+  }
+
+  private async signalsEnds(): Promise<Map<number, bigint> | undefined> {
+    try {
+      const offsets = await this.admin!.fetchTopicOffsets(this.o.topics.signals);
+      return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+    } catch (err) {
+      this.o.logger.warn({ err: (err as Error).message }, 'signals end offsets not available; windows held back until they are');
+      return undefined;
     }
   }
 

@@ -115,16 +115,25 @@ describe('PartitionScorer', () => {
     expect(r.nextOffset).toBe('18');
   });
 
-  it('announces an empty partition as idle after the grace period, then its progress when it changes', () => {
+  it('announces an empty partition as idle after the grace period and once read to its end, with that end offset', () => {
     const s = new PartitionScorer('signals', 1, config, info, () => undefined, 1000);
-    expect(s.announcement(1000, 5000)).toEqual({ idle: false, closedUpTo: null });
-    s.announced = { idle: false, closedUpTo: null };
-    expect(s.announcement(3000, 5000)).toBeUndefined();
-    expect(s.announcement(6000, 5000)).toEqual({ idle: true, closedUpTo: null });
-    s.announced = { idle: true, closedUpTo: null };
-    s.ingest(messages.slice(0, 2000), check, 7000);
+    const end0 = { low: 0n, high: 0n };
+    expect(s.announcement(1000, 5000, end0)).toEqual({ idle: false, closedUpTo: null, idleAt: null });
+    s.announced = { idle: false, closedUpTo: null, idleAt: null };
+    expect(s.announcement(3000, 5000, end0)).toBeUndefined();
+    expect(s.announcement(6000, 5000)).toBeUndefined(); // end offsets unknown: not idle
+    expect(s.announcement(6000, 5000, { low: 0n, high: 3n })).toBeUndefined(); // 3 signals not read yet: not idle
+    expect(s.announcement(6000, 5000, end0)).toEqual({ idle: true, closedUpTo: null, idleAt: '0' });
+    s.announced = { idle: true, closedUpTo: null, idleAt: '0' };
+    // Read to its end, only messages that are not signals: still idle, at the new end.
+    s.ingest([{ offset: '0', value: 'not json' }], check, 6500);
+    expect(s.announcement(6500, 5000, { low: 0n, high: 1n })).toEqual({ idle: true, closedUpTo: null, idleAt: '1' });
+    s.ingest(messages.slice(0, 2000).map((m, i) => ({ ...m, offset: String(i + 1) })), check, 7000);
     s.advance(7000);
-    expect(s.announcement(7000, 5000)).toEqual({ idle: false, closedUpTo: expect.any(Number) });
+    expect(s.announcement(7000, 5000, { low: 0n, high: 2001n })).toEqual({ idle: false, closedUpTo: expect.any(Number), idleAt: null });
+    // Retention deleted everything before offset 50 and nothing was ever read: read to the end all the same.
+    const fresh = new PartitionScorer('signals', 2, config, info, () => undefined, 0);
+    expect(fresh.announcement(10_000, 5000, { low: 50n, high: 50n })).toEqual({ idle: true, closedUpTo: null, idleAt: '50' });
   });
 });
 

@@ -16,10 +16,11 @@
 import type { SignalMessage } from '@downradar/common';
 import type { DlqRecord, ScoreEvent, SignalEvent } from '../../../../schemas/events/index';
 import { CheckpointWriter, parseEntries, type CheckpointDiff } from './checkpoint';
-import { minCountForWindow, resolveDetectorConfig, type DetectorConfig } from '../core/config';
+import { resolveDetectorConfig, type DetectorConfig } from '../core/config';
 import { EXTERNAL_EVIDENCE_DEFAULTS, ExternalEvidence, type ExternalEvidenceState } from '../core/external-evidence';
-import { createDetector, type Detector, type DetectorStats } from '../core/detector';
+import { createDetector, type Detector, type DetectorOutput, type DetectorStats } from '../core/detector';
 import type { HashtagLookup, ServiceInfoLookup } from '../core/facts';
+import { windowStartOf } from '../core/time';
 import { progressMessages, windowsOf, type ClosedWindow } from './window-progress';
 
 /** Keys of the core snapshot a partition writes; `offset` is the shell's own. */
@@ -67,6 +68,14 @@ export function partitionCoreConfig(config: DetectorConfig): DetectorConfig {
 export interface Announcement {
   idle: boolean;
   closedUpTo: number | null;
+  /** Idle only: the signals offset up to which the partition was read and held no signal. */
+  idleAt: string | null;
+}
+
+/** A signals partition's log bounds (admin fetchTopicOffsets): first offset and end offset. */
+export interface PartitionEnds {
+  low: bigint;
+  high: bigint;
 }
 
 export class PartitionScorer {
@@ -79,6 +88,12 @@ export class PartitionScorer {
   /** Next offset to process; messages below it were committed already. */
   nextOffset: bigint | null = null;
   readonly assignedAt: number;
+  /** Start of the earliest window with an accepted signal, while no window has been closed yet. */
+  private firstWindow: number | undefined;
+  /** Scores and dead letters closed since the last advance() returned them. */
+  private pending: DetectorOutput = { scores: [], incidents: [], trends: [], dlq: [] };
+  /** Processing time of the last accepted signal (this process's; undefined after a restore). */
+  private lastAcceptedAt: number | undefined;
 
   constructor(
     readonly topic: string,
@@ -96,8 +111,7 @@ export class PartitionScorer {
         ...EXTERNAL_EVIDENCE_DEFAULTS,
         unusualLog10: l.unusualLog10,
         warningLog10: l.warningLog10,
-        scoreSaturationLog10: l.scoreSaturationLog10,
-        minCount: minCountForWindow(l.minCountPerMinute, config.windowMs),
+        minCount: l.minReports,
       },
       config.windowMs,
     );
@@ -118,6 +132,14 @@ export class PartitionScorer {
     delete parsed.external;
     if (Object.keys(parsed).length > 0) this.detector.restore(parsed);
     this.nextOffset = typeof offset === 'string' ? BigInt(offset) : null;
+    this.firstWindow = undefined;
+    if (this.detector.closedUpTo() === undefined) {
+      // Nothing closed yet: the earliest window with data is where each service's scoring starts.
+      for (const [key, value] of Object.entries(parsed)) {
+        const start = key.startsWith('service:') ? (value as { nextStart?: unknown } | null)?.nextStart : undefined;
+        if (typeof start === 'number' && (this.firstWindow === undefined || start < this.firstWindow)) this.firstWindow = start;
+      }
+    }
     this.writer.seed(entries);
   }
 
@@ -155,6 +177,8 @@ export class PartitionScorer {
           if (dead !== undefined) out.dlq.push(dead);
           else {
             out.accepted++;
+            this.lastAcceptedAt = nowMs;
+            this.noteWindow(parsed.value.at);
             if (parsed.value.hashtags.length > 0) out.withHashtags.push(parsed.value);
           }
         }
@@ -165,8 +189,48 @@ export class PartitionScorer {
     return out;
   }
 
-  advance(nowMs: number): AdvanceResult {
-    const o = this.detector.advance(nowMs);
+  /**
+   * Closes what the watermark (max event time read so far - allowed lateness) has passed. Before
+   * the first closing the core would start at the earliest window it has data for and treat
+   * anything before it as late, even a signal within the allowed lateness; so it is not asked to
+   * close before the watermark has passed that window. With that, a signal out of order by less
+   * than the allowed lateness is never late, wherever Kafka cut the batches.
+   */
+  private closeUpToWatermark(nowMs: number): void {
+    const d = this.detector;
+    const wm = d.watermark();
+    if (wm === undefined) return;
+    const target = windowStartOf(wm, d.config.windowMs);
+    const closed = d.closedUpTo();
+    // Nothing to close: not calling the core also keeps its idle timeout out of it (the clock is
+    // only let in by advance(now, true)). With something to close, a signal was accepted since the
+    // last call (the watermark moved), so the core does not consider itself idle.
+    if (closed === undefined ? this.firstWindow === undefined || target <= this.firstWindow : target <= closed) return;
+    const o = d.advance(nowMs);
+    this.firstWindow = undefined;
+    for (const x of o.scores) this.pending.scores.push(x);
+    for (const x of o.dlq) this.pending.dlq.push(x);
+  }
+
+  private noteWindow(at: number): void {
+    if (this.detector.closedUpTo() !== undefined) {
+      this.firstWindow = undefined;
+      return;
+    }
+    const ws = windowStartOf(at, this.detector.config.windowMs);
+    if (this.firstWindow === undefined || ws < this.firstWindow) this.firstWindow = ws;
+  }
+
+  /**
+   * Closes every window the watermark has passed (and, when `clock` is true, lets the core's idle
+   * timeout move event time with the wall clock: only for a partition that is caught up, see
+   * signals.consumer.ts), and returns the scores closed since the last call.
+   */
+  advance(nowMs: number, clock = false): AdvanceResult {
+    if (clock) this.closeWithClock(nowMs);
+    else this.closeUpToWatermark(nowMs);
+    const o = this.pending;
+    this.pending = { scores: [], incidents: [], trends: [], dlq: [] };
     const closedAt = Date.now();
     const scores = this.withEvidence(o.scores, nowMs);
     return { scores, windows: windowsOf(scores), dlq: o.dlq, closedAt };
@@ -213,23 +277,49 @@ export class PartitionScorer {
     return out;
   }
 
+  private closeWithClock(nowMs: number): void {
+    const d = this.detector;
+    const idleFor = this.lastAcceptedAt === undefined ? Infinity : nowMs - this.lastAcceptedAt;
+    if (d.closedUpTo() === undefined && !(d.config.idleTimeoutMs > 0 && idleFor >= d.config.idleTimeoutMs)) {
+      // Before the first closing, only the idle timeout may start it early (see closeUpToWatermark).
+      this.closeUpToWatermark(nowMs);
+      return;
+    }
+    const o = d.advance(nowMs);
+    if (d.closedUpTo() !== undefined) this.firstWindow = undefined;
+    for (const x of o.scores) this.pending.scores.push(x);
+    for (const x of o.dlq) this.pending.dlq.push(x);
+  }
+
+  /** Read up to the end of the partition as the admin client last saw it (undefined: not known). */
+  caughtUp(ends: PartitionEnds | undefined): boolean {
+    return ends !== undefined && (this.nextOffset ?? ends.low) >= ends.high;
+  }
+
   /**
    * The progress to announce to the incident stage, when it changed since the last committed
-   * announcement (or was never made since this partition was assigned here). A partition that has
-   * never had a signal is announced idle once it has been empty for `emptyIdleMs`.
+   * announcement (or was never made since this partition was assigned here).
+   *
+   * A partition that has never had a signal is announced idle once it has been empty for
+   * `emptyIdleMs` AND has been read to its end (`ends`, the partition's offsets as the admin
+   * client sees them now), with that end offset (`idleAt`). The incident stage counts it as idle
+   * only while the partition's end is still there, so a signal written into it since is waited
+   * for, however late this stage gets to it (see incident-grouper.ts).
    */
-  announcement(nowMs: number, emptyIdleMs: number): Announcement | undefined {
-    const current: Announcement = { idle: this.empty && nowMs - this.assignedAt >= emptyIdleMs, closedUpTo: this.detector.closedUpTo() ?? null };
+  announcement(nowMs: number, emptyIdleMs: number, ends?: PartitionEnds): Announcement | undefined {
+    const idle = this.empty && nowMs - this.assignedAt >= emptyIdleMs && this.caughtUp(ends);
+    const current: Announcement = { idle, closedUpTo: this.detector.closedUpTo() ?? null, idleAt: idle ? ends!.high.toString() : null };
     const last = this.announced;
-    if (last !== undefined && last.idle === current.idle && last.closedUpTo === current.closedUpTo) return undefined;
+    if (last !== undefined && last.idle === current.idle && last.closedUpTo === current.closedUpTo && last.idleAt === current.idleAt) return undefined;
     return current;
   }
 
   /** The windows-topic messages for an advance and an announcement (none when there is nothing to say). */
   progressMessages(adv: AdvanceResult, announce: Announcement | undefined, partitions: number, instance: string): string[] {
     if (announce === undefined && adv.windows.length === 0) return [];
-    const a = announce ?? { idle: false, closedUpTo: this.detector.closedUpTo() ?? null };
-    return progressMessages({ partition: this.partition, partitions, instance, idle: a.idle, closedUpTo: a.closedUpTo, closedAt: adv.closedAt }, adv.windows);
+    const a = announce ?? { idle: false, closedUpTo: this.detector.closedUpTo() ?? null, idleAt: null };
+    const base = { partition: this.partition, partitions, instance, idle: a.idle, closedUpTo: a.closedUpTo, closedAt: adv.closedAt };
+    return progressMessages(a.idleAt === null ? base : { ...base, idleAt: a.idleAt }, adv.windows);
   }
 
   /** Checkpoint records since the last committed checkpoint (commit() them after the transaction). */

@@ -19,16 +19,19 @@
  *
  * A clock tick advances idle partitions (the core's idle timeout closes windows when no signal
  * comes) and announces partitions that never had a signal, so the incident stage stops waiting
- * for them.
+ * for them. Both only for a partition that has been read to its end (its end offset from the
+ * admin client): a partition with a backlog (a restart, a stall of this process) is not idle,
+ * its windows close on its signals' event time and nothing else, so what is late and what an
+ * empty partition holds back does not depend on how long this process took to get to it.
  */
-import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { readSignalMessage, type Logger, type TopicNames } from '@downradar/common';
 import type { DlqRecord, ScoreEvent, TrendEvent } from '../../../../schemas/events/index';
 import { assembleEntries, entriesUnder, type CheckpointDiff } from './checkpoint';
 import type { DetectorConfig } from '../core/config';
 import type { HashtagLookup, ServiceInfoLookup } from '../core/facts';
 import type { DetectorMetrics } from '../metrics';
-import { PartitionScorer, type AdvanceResult, type IngestResult } from './partition-scorer';
+import { PartitionScorer, type AdvanceResult, type Announcement, type IngestResult, type PartitionEnds } from './partition-scorer';
 import { Serial, whileHeartbeating } from '../kafka/serial';
 import { partitionCount, readStateTopic } from '../kafka/state-topic';
 import { commitTransaction, connectTransactionalProducer, isFenced, transactionalIdFor, type TxnMessage } from '@downradar/common/kafka/transactions';
@@ -66,6 +69,7 @@ export interface ScoringStatus {
 
 export class ScoringStage {
   private consumer: Consumer | undefined;
+  private admin: Admin | undefined;
   private readonly tasks = new Map<number, Task>();
   private trends: TrendTracker;
   private trendsDirty = true;
@@ -104,6 +108,8 @@ export class ScoringStage {
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
     });
     this.consumer = consumer;
+    this.admin = kafka.admin();
+    await this.admin.connect();
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       const partitions = [...(e.payload.memberAssignment[topics.signals] ?? [])].sort((a, b) => a - b);
       void this.serial.run(() => this.onAssignment(partitions)).catch((err) => this.fatal(err, 'assignment'));
@@ -149,6 +155,7 @@ export class ScoringStage {
     await this.consumer?.stop().catch(() => undefined);
     await this.serial.idle();
     await this.consumer?.disconnect().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
     await Promise.all([...this.tasks.values()].map((t) => t.producer.disconnect().catch(() => undefined)));
     this.tasks.clear();
     this.o.metrics.partitionsOwned.set(0);
@@ -255,25 +262,45 @@ export class ScoringStage {
     this.o.metrics.signalsSkipped.inc(ingest.skipped);
     if (ingest.nextOffset === undefined) return true; // all seen before
     this.trends.add(ingest.withHashtags);
-    const adv = task.scorer.advance(now);
+    const adv = task.scorer.advance(now, false); // event time only: the clock is the tick's, for caught-up partitions
     const trendEvents = this.trends.advance(this.trendFrontier(now));
-    const ok = await this.commit(task, ingest, adv, trendEvents, true);
+    const announce = task.scorer.announcement(now, this.o.emptyPartitionIdleMs); // no end offsets here: never idle
+    const ok = await this.commit(task, ingest, adv, trendEvents, true, announce);
     if (ok) this.o.metrics.signalsConsumed.inc(messages.length - ingest.skipped);
     return ok;
   }
 
   private async tick(): Promise<void> {
     if (this.stopping || this.tasks.size === 0) return;
+    const ends = await this.signalsEnds();
     const now = Date.now();
     const tasks = [...this.tasks.values()].sort((a, b) => a.scorer.partition - b.scorer.partition);
-    const advanced = tasks.map((task) => ({ task, adv: task.scorer.advance(now) }));
+    const advanced = tasks.map((task) => {
+      const e = ends?.get(task.scorer.partition);
+      return { task, ends: e, adv: task.scorer.advance(now, task.scorer.caughtUp(e)) };
+    });
     const trendEvents = this.trends.advance(this.trendFrontier(now));
     let trendsPending = trendEvents.length > 0;
-    for (const { task, adv } of advanced) {
-      const announce = task.scorer.announcement(now, this.o.emptyPartitionIdleMs);
+    for (const { task, ends: e, adv } of advanced) {
+      const announce = task.scorer.announcement(now, this.o.emptyPartitionIdleMs, e);
       if (adv.scores.length === 0 && adv.dlq.length === 0 && announce === undefined && !trendsPending) continue;
-      await this.commit(task, undefined, adv, trendsPending ? trendEvents : [], false);
+      await this.commit(task, undefined, adv, trendsPending ? trendEvents : [], false, announce);
       trendsPending = false;
+    }
+  }
+
+  /**
+   * The signals partitions' offsets as the broker has them now (undefined when it does not
+   * answer: then no partition counts as caught up, which only delays the idle clock).
+   */
+  private async signalsEnds(): Promise<Map<number, PartitionEnds> | undefined> {
+    if (this.admin === undefined) return undefined;
+    try {
+      const offsets = await this.admin.fetchTopicOffsets(this.o.topics.signals);
+      return new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]));
+    } catch (err) {
+      this.o.logger.debug({ err: (err as Error).message }, 'signals offsets not available; partitions not idle this tick');
+      return undefined;
     }
   }
 
@@ -296,7 +323,14 @@ export class ScoringStage {
     return min;
   }
 
-  private async commit(task: Task, ingest: IngestResult | undefined, adv: AdvanceResult, trendEvents: TrendEvent[], withOffsets: boolean): Promise<boolean> {
+  private async commit(
+    task: Task,
+    ingest: IngestResult | undefined,
+    adv: AdvanceResult,
+    trendEvents: TrendEvent[],
+    withOffsets: boolean,
+    announce: Announcement | undefined,
+  ): Promise<boolean> {
     const { topics, metrics } = this.o;
     const p = task.scorer.partition;
     const messages: TxnMessage[] = [];
@@ -304,7 +338,6 @@ export class ScoringStage {
     for (const t of trendEvents) messages.push({ topic: topics.trends, key: t.hashtag, value: JSON.stringify(t) });
     const dead: DlqRecord[] = [...(ingest?.dlq ?? []), ...adv.dlq];
     for (const d of dead) messages.push({ topic: topics.dlq, key: d.origin, value: JSON.stringify(d) });
-    const announce = task.scorer.announcement(Date.now(), this.o.emptyPartitionIdleMs);
     for (const value of task.scorer.progressMessages(adv, announce, this.signalsPartitions, this.o.instance)) {
       messages.push({ topic: this.o.windowsTopic, key: `p${p}`, value });
     }

@@ -67,7 +67,7 @@ export class TrendTracker {
 
   private newTrends(): HashtagTrends {
     const l = this.config.levels;
-    return new HashtagTrends(this.config.trends, this.windowMs, this.hashtagInfo, l.scoreSaturationLog10, l.unusualLog10);
+    return new HashtagTrends(this.config.trends, this.windowMs, this.hashtagInfo, l.unusualLog10);
   }
 
   static prefixOf(instance: string): string {

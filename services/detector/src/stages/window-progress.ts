@@ -11,8 +11,9 @@
  * order, and the message is in the same transaction as the scores, so the incident stage sees
  * exactly what was published, once.
  *
- * A partition that has never had a signal has no event time; after a grace period its owner says
- * `idle: true` and the incident stage stops waiting for it.
+ * A partition that has never had a signal has no event time; once its owner has read it to its
+ * end (and a grace period has passed) it says `idle: true` with that end offset (`idleAt`), and the
+ * incident stage stops waiting for it as long as nothing has been written to it since.
  */
 import type { ScoreEvent } from '../../../../schemas/events/index';
 
@@ -36,6 +37,12 @@ export interface WindowProgress {
   instance: string;
   /** The partition has never had a signal, for longer than the grace period: do not wait for it. */
   idle: boolean;
+  /**
+   * With `idle`: the signals end offset up to which the partition was read and found without a
+   * signal. The incident stage waits for the partition again once its end has moved past it.
+   * (Absent in messages written before it existed: such an idle partition is waited for.)
+   */
+  idleAt?: string;
   /** Every window ending at or before this is closed for this partition (null: none yet). */
   closedUpTo: number | null;
   /** Processing time at which the windows were closed (the start of the alert latency). */
@@ -93,6 +100,7 @@ export function parseProgress(raw: Buffer | string | null): WindowProgress | und
     typeof m.idle !== 'boolean' ||
     !(m.closedUpTo === null || typeof m.closedUpTo === 'number') ||
     typeof m.closedAt !== 'number' ||
+    !(m.idleAt === undefined || (typeof m.idleAt === 'string' && /^[0-9]{1,20}$/.test(m.idleAt))) ||
     !Array.isArray(m.windows)
   ) {
     return undefined;

@@ -13,6 +13,8 @@ export const de: LanguageLexicon = {
     'sturzt ab', 'abgesturzt', 'absturz', 'sturzt', 'weisser bildschirm', 'schwarzer bildschirm', 'offline',
     'weg', 'buffert', 'lauft nicht', 'nicht zugestellt', 'unmoglich', 'schlagt fehl', 'bei einem haken', 'ein haken',
     'abschmiert', 'schmiert ab', 'ruckelt',
+    // The separable verbs in a subordinate clause, prefix and verb joined: "weil teams ausfällt", "falls zoom abstürzt".
+    'ausfallt', 'absturzt', 'hangen bleibt', 'hangenbleibt',
   ],
   weak: ['probleme', 'problem', 'fehler', 'langsam', 'lahm'],
   errorMessages: [
@@ -41,6 +43,13 @@ export const de: LanguageLexicon = {
   since: ['seit'],
   conditionals: [
     'sollte','wenn'],
+  // Outage verbs that suppose (the infinitive after "sollte", the subjunctive): "sollte zoom abstürzen", "falls teams ausfallen sollte".
+  supposed: [
+    'ausfallen', 'ausfallen sollte', 'abstürzen', 'absturzen sollte', 'abschmieren', 'hängen bleiben', 'nicht funktionieren',
+    'nicht mehr funktionieren', 'ausfiele', 'abstürzte', 'offline gehen',
+  ],
+  lingering: ['hangt', 'hangen', 'bleibt', 'bleiben', 'springt', 'wirft mich', 'erst nach', 'wartet', 'in der warteschlange', 'die uhr'],
+  endless: ['ewig', 'jedem', 'jeder', 'jedes', 'standig', 'dauernd', 'immer wieder', 'minuten', 'stunden', 'stunde'],
   hypothetical: ['falls', 'fur den fall', 'im fall', 'stell dir vor', 'angenommen'],
   finance: ['aktie', 'aktien', 'borse', 'kurs', 'preis', 'preise', 'anleger', 'zahlen', 'quartal', 'umsatz', 'prozent', 'erhoht'],
   postmortem: ['post-mortem', 'postmortem', 'ursache', 'bericht', 'verursacht', 'analyse'],

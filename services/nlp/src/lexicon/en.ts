@@ -33,7 +33,8 @@ export const en: LanguageLexicon = {
     'hanging', 'hangs', "won't sign", "won't log", "won't post", "won't upload", "won't stream", "won't download",
     'not resolving', 'says connecting', 'still connecting', 'reconnecting', 'connecting forever', 'stuck connecting', 'been gone', 'is gone',
     'is red', 'are red', 'all red', 'went red', 'turned red', 'pending for hours', 'pending for', 'stuck pending',
-    'one tick', 'one grey tick', 'single tick',
+    'one tick', 'one grey tick', 'single tick', 'dies', 'acts up', 'acted up', 'stops working', 'keeps kicking',
+    'kicking me out', 'kicks me out', 'kicking me from', 'kicks me from', "can't get past",
   ],
   weak: [
     'rejected', 'rejects','issue', 'issues', 'problem', 'problems', 'slow', 'so slow', 'super slow', 'error', 'errors', 'erroring', 'glitch', 'bug'],
@@ -66,11 +67,13 @@ export const en: LanguageLexicon = {
     'working out', 'work out', 'is working on', 'working on', 'crash course', 'no data collection', 'slow down', 'slowed down',
     'no problem with', 'red carpet', 'red flag', 'red flags',
   ],
-  negators: ["can't", "couldn't", "won't", "doesn't", "didn't", "isn't", "aren't", 'not', 'unable', 'never', 'cannot'],
+  negators: ["can't", "couldn't", "won't", "doesn't", "didn't", "isn't", "aren't", "hasn't", 'not', 'unable', 'never', 'cannot'],
   functionWords: [
     'let',
     'load', 'loads', 'open', 'opens', 'connect', 'connecting', 'send', 'log', 'login', 'sign', 'access', 'stream', 'upload',
     'refresh', 'sync', 'join', 'reach', 'receive', 'respond', 'responding', 'launch', 'play', 'playing', 'loading', 'opening', 'sending',
+    // after "hasn't": "the feed hasn't refreshed since this morning".
+    'refreshed', 'loaded',
   ],
   errorWords: ['error', 'errors', 'err', 'http', 'code', 'status', 'throwing', 'getting', 'giving', 'returning', 'returns', 'throws', 'gateway'],
   clauseSplitters: ['but', 'so', 'because', 'cause', 'cuz', 'bc', 'coz', 'though', 'although', 'however', 'whereas', 'while', 'if'],
@@ -81,6 +84,15 @@ export const en: LanguageLexicon = {
   ],
   since: ['since'],
   conditionals: ['if'],
+  // Outage verbs that suppose: "were X to go down", "should it crash", "in the event it goes down".
+  supposed: ['were to go down', 'were to crash', 'were to fail', 'were to die', 'happens to go down', 'happen to go down', 'ever goes down', 'ever crashes'],
+  lingering: [
+    'stuck', 'stuck at', 'stuck on', 'hangs at', 'hang at', 'hanging at', 'sits there', 'sit there', 'sitting there', 'spinning',
+    'queued', 'staring at', 'pending', 'skips', 'skipping', 'reloads', 'reloading', 'restarts', 'kicks me', 'kicking me',
+    'sends me back', 'takes me back', 'stop halfway', 'stops halfway', 'cuts off', 'cut off', "hasn't changed", "haven't changed",
+    'frozen', 'little clock', 'clock icon',
+  ],
+  endless: ['forever', 'for ages', 'minutes', 'minute', 'mins', 'hours', 'hour', 'hrs', 'every', 'each time', 'over and over', 'again and again', 'nonstop', 'constantly'],
   hypothetical: ['what if', 'imagine if', 'imagine', 'in case', 'just in case', 'hypothetically', 'suppose'],
   finance: [
     'stock', 'stocks', 'share', 'shares', 'price', 'prices', 'market', 'markets', 'nasdaq', 'nyse', 'earnings', 'revenue',

@@ -39,6 +39,14 @@ export const es: LanguageLexicon = {
   past: ['ayer', 'la semana pasada', 'el mes pasado', 'el ano pasado', 'anoche', 'antier', 'anteayer', 'recuerdan', 'hace un ano'],
   since: ['desde'],
   conditionals: ['si'],
+  // Outage verbs that suppose (subjunctive): "en caso de que zoom se caiga", "si whatsapp fallara".
+  supposed: [
+    'se caiga', 'se caigan', 'se cayera', 'se cayese', 'falle', 'fallen', 'fallara', 'fallase', 'deje de funcionar',
+    'dejara de funcionar', 'dejase de funcionar', 'se cuelgue', 'se colgara', 'se bloquee', 'se bloqueara', 'no funcione',
+    'no funcionara', 'diera problemas',
+  ],
+  lingering: ['se queda', 'se quedan', 'pensando', 'colgado', 'me expulsa', 'me saca', 'se salta', 'salta', 'en espera', 'pendiente', 'pendientes', 'el relojito'],
+  endless: ['cada', 'sin parar', 'una y otra vez', 'minutos', 'horas', 'hora', 'siempre'],
   hypothetical: ['en caso de que', 'en caso de', 'por si', 'por si acaso', 'imaginate', 'imagina'],
   finance: ['acciones', 'accion', 'bolsa', 'precio', 'precios', 'inversores', 'resultados', 'ingresos', 'sube el precio', 'cotizacion'],
   postmortem: ['causa', 'causas', 'informe', 'provoco', 'postmortem'],

@@ -4,6 +4,7 @@ export const fr: LanguageLexicon = {
   language: 'fr',
   countries: ['FR', 'BE', 'CH', 'CA'],
   outage: [
+    'une seule coche', 'une coche', 'avec une coche',
     'tourne dans le vide', 'ca tourne', 'mouline', 'ca mouline', 'refuse',
     'hs', 'est tombe', 'tombe', 'ne repond plus', 'aucune connexion', 'coupure', 'ca rame', 'ca plante', 'plus rien ne marche', 'rien ne marche', 'rien ne charge', 'injoignable', 'inaccessible',
     'en panne', 'panne', 'ne marche pas', 'ne marche plus', 'marche pas', 'marche plus', 'ca marche pas', 'ca marche plus',
@@ -41,6 +42,14 @@ export const fr: LanguageLexicon = {
   past: ['hier', 'la semaine derniere', 'le mois dernier', "l'an dernier", "l'annee derniere", 'avant-hier', 'hier soir'],
   since: ['depuis'],
   conditionals: ['si'],
+  // Outage verbs that suppose (imperfect after "si", conditional): "si discord plantait", "au cas où teams tomberait en panne".
+  supposed: [
+    'plantait', 'planterait', 'tombait', 'tomberait', 'tombait en panne', 'tomberait en panne', 'lachait', 'lacherait',
+    'ne marchait plus', 'ne marcherait plus', 'ne fonctionnait plus', 'ne fonctionnerait plus', 'crashait', 'crasherait',
+    'buggait', 'beugait',
+  ],
+  lingering: ['bloque', 'reste', 'restent', 'tourne', 'mouline', 'me renvoie', 'renvoie', 'saute', 'coupe', 'en attente', "l'horloge"],
+  endless: ['chaque', 'sans arret', 'en boucle', 'minutes', 'heures', 'heure'],
   hypothetical: ['au cas ou', 'en cas de', 'imagine', 'imaginez', 'et si'],
   finance: ['action', 'actions', 'bourse', 'prix', 'tarifs', 'investisseurs', 'resultats', 'chiffre', 'chute de', 'bondit', 'augmente'],
   postmortem: ['rapport', "rapport d'incident", 'cause', 'causes', 'post-mortem'],

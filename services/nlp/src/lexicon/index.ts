@@ -12,8 +12,10 @@ import { pt } from './pt';
 import { ru } from './ru';
 import { tr } from './tr';
 import type { LanguageCode, LanguageLexicon } from './types';
+import { withVariants } from './variants';
 
 export type { LanguageCode, LanguageLexicon } from './types';
 
-export const LEXICONS: readonly LanguageLexicon[] = [en, es, pt, fr, de, it, tr, id, ja, ar, hi, ru];
+/** Each lexicon with its phrases expanded to every spelling its `variants` allow (romanised Hindi). */
+export const LEXICONS: readonly LanguageLexicon[] = [en, es, pt, fr, de, it, tr, id, ja, ar, hi, ru].map(withVariants);
 export const LANGUAGE_CODES: readonly LanguageCode[] = LEXICONS.map((l) => l.language);

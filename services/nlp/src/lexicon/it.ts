@@ -35,6 +35,14 @@ export const it: LanguageLexicon = {
   past: ['ieri', 'settimana scorsa', 'la settimana scorsa', 'mese scorso', 'anno scorso', "l'altro ieri", 'ieri sera', 'ricordate'],
   since: ['da', 'dalle'],
   conditionals: ['se'],
+  // Outage verbs that suppose (subjunctive, "dovesse" + infinitive): "nel caso teams si bloccasse", "se zoom dovesse cadere".
+  supposed: [
+    'si bloccasse', 'si blocchi', 'cadesse', 'crashasse', 'crashi', 'smettesse di funzionare', 'smetta di funzionare',
+    'non funzionasse', 'non funzioni', 'dovesse cadere', 'dovesse bloccarsi', 'dovesse crashare', 'dovesse andare giu',
+    'dovesse smettere di funzionare', 'andasse giu', 'vada giu', 'si piantasse', 'si pianti', 'desse problemi',
+  ],
+  lingering: ['salta', 'resta', 'restano', 'mi butta fuori', 'mi riporta', 'si ferma', 'in attesa', 'in coda', "l'orologio", 'orologio'],
+  endless: ['ogni', 'di continuo', 'in continuazione', 'minuti', 'ore', 'ora'],
   hypothetical: ['nel caso', 'caso mai', 'qualora', 'immagina', 'e se'],
   finance: ['azioni', 'azione', 'borsa', 'prezzi', 'prezzo', 'investitori', 'trimestrale', 'conti', 'aumenta', 'crollano', 'salgono'],
   postmortem: ['causa', 'post-mortem', 'analisi', 'causato'],

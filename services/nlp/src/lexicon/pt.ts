@@ -37,6 +37,14 @@ export const pt: LanguageLexicon = {
   past: ['ontem', 'semana passada', 'mes passado', 'ano passado', 'anteontem', 'lembram', 'lembra quando'],
   since: ['desde', 'faz', 'ha'],
   conditionals: ['se'],
+  // Outage verbs that suppose (future and present subjunctive): "se o zap cair", "caso o zoom trave".
+  supposed: [
+    'cair', 'caia', 'caiam', 'caisse', 'cair de novo', 'travar', 'trave', 'travem', 'travasse', 'falhar', 'falhe', 'falhasse',
+    'parar de funcionar', 'pare de funcionar', 'parasse de funcionar', 'der problema', 'desse problema', 'der pau', 'sair do ar',
+    'saia do ar', 'saisse do ar', 'ficar fora do ar', 'fique fora do ar', 'bugar', 'bugue',
+  ],
+  lingering: ['fica', 'ficam', 'pensando', 'me expulsa', 'me tira', 'pula', 'pulando', 'em espera', 'pendente', 'pendentes', 'o reloginho'],
+  endless: ['cada', 'toda vez', 'sem parar', 'minutos', 'horas', 'hora'],
   hypothetical: ['caso', 'imagina', 'e se', 'na hipotese'],
   finance: ['acoes', 'acao', 'bolsa', 'preco', 'precos', 'investidores', 'balanco', 'resultados', 'receita', 'despencam', 'sobem'],
   postmortem: ['relatorio', 'causa', 'causou', 'analise', 'postmortem'],

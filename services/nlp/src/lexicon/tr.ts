@@ -38,6 +38,11 @@ export const tr: LanguageLexicon = {
   past: ['dun', 'gecen hafta', 'gecen ay', 'gecen yil', 'once', 'dun aksam', 'evvelsi gun'],
   since: ['beri', 'den beri', 'dan beri'],
   conditionals: [],
+  // Outage verbs in the conditional mood (-sa/-se): "teams donarsa", "zoom çökerse".
+  supposed: [
+    'donarsa', 'cokerse', 'kapanirsa', 'takilirsa', 'giderse', 'calismazsa', 'acilmazsa', 'baglanmazsa', 'coktugu zaman',
+    'cokecek olursa', 'sorun cikarsa', 'hata verirse',
+  ],
   hypothetical: ['eger', 'sayet', 'diye', 'olursa', 'durumunda'],
   hypotheticalEndings: ['rse', 'rsa', 'erse', 'arsa', 'mazsa', 'mezse'],
   finance: ['hisse', 'hisseleri', 'hisseler', 'borsa', 'fiyat', 'fiyatlari', 'zam', 'bilanco', 'yatirimci', 'yuzde', 'dustu', 'yukseldi'],

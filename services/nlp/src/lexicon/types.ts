@@ -28,6 +28,21 @@
  *    delivery (parcel, order, depot: "stuck" is about the parcel unless the clause names an app
  *    or a site, the `surface` words).
  *  - stopwords: frequent function words, for telling the language of a post (language-detect.ts).
+ *  - variants: words that stand for each other inside a phrase, for languages written in more
+ *    than one way. Romanised Hindi has no standard spelling ("nahi", "nhi", "nahin"; "raha",
+ *    "rha") and its verbs agree with the gender of the subject ("raha", "rahi", "rahe"): each
+ *    phrase is written once and every combination of its variants is read (lexicon/variants.ts).
+ *  - postNegators: negators that follow the state they deny, in languages that put the verb last
+ *    ("down nahi hai" is "is not down").
+ *  - particles: words a speaker may drop between the words of a phrase without changing it
+ *    (Hindi "hi", "bhi", "to": "chal hi nahi raha" is "chal nahi raha", said harder).
+ *  - shownVerbs: after a quoted text, the words that say an app shows it ("'session expired' aa
+ *    raha hai"): the quote is then a failure message, whatever it says.
+ *  - questionParticles: a clause that ends with one asks ("chal raha hai kya"), like one ending in "?".
+ *  - conditionalVerbs + conditionalThen + futureEndings: conditionals without an "if" word: a
+ *    perfective or subjunctive verb, a "then" word, and a verb in the future after it ("discord
+ *    down hua to whatsapp pe aa jayenge"). "band hai to telegram use karunga" ("it is down, so")
+ *    stays a complaint: "hai" is not a conditional form.
  */
 export type LanguageCode = 'en' | 'es' | 'pt' | 'fr' | 'de' | 'it' | 'tr' | 'id' | 'ja' | 'ar' | 'hi' | 'ru';
 
@@ -61,4 +76,38 @@ export interface LanguageLexicon {
   readonly delivery?: readonly string[];
   readonly surface?: readonly string[];
   readonly stopwords?: readonly string[];
+  /** Groups of words (or word sequences) that stand for each other inside this language's phrases. */
+  readonly variants?: ReadonlyArray<readonly string[]>;
+  /**
+   * The language is written in Latin letters without a standard spelling of vowels (romanised
+   * Hindi): every word is also read with long vowels short and without the unpronounced short
+   * "a" between consonants ("kaam" / "kam", "chal" / "chl"; lexicon/variants.ts).
+   */
+  readonly looseVowels?: boolean;
+  /**
+   * Outage verbs in a mood that supposes rather than states: the subjunctive, the conditional,
+   * the future subjunctive and the infinitive after a verb of supposition ("se o zap cair", "caso
+   * o zoom trave", "nel caso teams si bloccasse", "sollte zoom streiken", "teams donarsa"). They
+   * never make an outage; like the cues a hypothetical drops, they show that the post speaks of
+   * the state of the service named beside them, which an ambiguous name needs.
+   */
+  readonly supposed?: readonly string[];
+  /**
+   * A failure said without a failure word: `lingering` words (an app that sits in a state or keeps
+   * interrupting: "stuck at", "queued", "skips", "reloads") and `endless` words (time without end
+   * or repetition: "forever", "minutes", "hours", "every", "over and over") in the same clause make an
+   * outage cue. Neither alone does: "skips the intro", "watched netflix for hours".
+   */
+  readonly lingering?: readonly string[];
+  readonly endless?: readonly string[];
+  readonly postNegators?: readonly string[];
+  readonly particles?: readonly string[];
+  readonly shownVerbs?: readonly string[];
+  readonly questionParticles?: readonly string[];
+  readonly conditionalThen?: readonly string[];
+  /** Verb forms that make a "then" word conditional ("hua to", "ho jaye to"); "hai to" is "so", not "if". */
+  readonly conditionalVerbs?: readonly string[];
+  /** Word endings of the future tense (Hindi "-enge", "-unga"), and whole future words too short for an ending ("hoga"). */
+  readonly futureEndings?: readonly string[];
+  readonly futureWords?: readonly string[];
 }

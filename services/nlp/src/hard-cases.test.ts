@@ -1,0 +1,76 @@
+/**
+ * The rules for the hard cases of issue 18's second part: romanised Hindi as people spell it,
+ * conditionals and supposing moods, and complaints said without a failure word.
+ */
+import { describe, expect, it } from 'vitest';
+import { analyseCues } from './outage-cues';
+import { tokenise } from './text-tokens';
+import { createUnderstanding } from './understanding';
+
+const understanding = createUnderstanding();
+const said = (text: string) =>
+  understanding.understandPost({ id: 't', text }).services.map((s) => `${s.serviceId}:${s.outage ? 'down' : 'named'}`).sort();
+
+describe('romanised Hindi as people spell it', () => {
+  it.each([
+    ['insta ni chl rha', ['instagram:down']],
+    ['gmail kam ni kr rha subah se', ['gmail:down']],
+    ['airtel ka net bnd h', ['airtel:down']],
+    ['bhai outlook khul hi nahi raha', ['outlook:down']],
+    // English verbs made Hindi with "ho": the negation covers the verb before it.
+    ['whatsapp pe photo send hi nhi ho rhi', ['whatsapp:down']],
+    // A quoted message the app shows.
+    ["facebook pe 'session expired' aa raha hai", ['facebook:down']],
+  ])('%s', (text, expected) => {
+    expect(said(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['youtube thik chal rha hai', ['youtube:named']],
+    // A negator after the state denies it.
+    ['jio down ni hai, mera phone kharab hai', ['jio:named']],
+    // "works?" asks: without inversion, the particle or the question mark makes the question.
+    ['whatsapp chal raha hai kya?', ['whatsapp:named']],
+    // A conditional without "if": a perfective verb, "to", and a future.
+    ['discord down hua to whatsapp pe aa jayenge', ['discord:named', 'whatsapp:named']],
+  ])('%s: not a complaint', (text, expected) => {
+    expect(said(text)).toEqual(expected);
+  });
+});
+
+describe('hypotheticals name the services they suppose', () => {
+  it.each([
+    ['caso o zoom trave, seguimos no teams', ['microsoft-teams:named', 'zoom:named']],
+    ['nel caso zoom si bloccasse, il link di teams è qui', ['microsoft-teams:named', 'zoom:named']],
+    ['agar zoom band hua to teams pe milte hain', ['microsoft-teams:named', 'zoom:named']],
+    ['falls teams ausfällt, nehmen wir zoom', ['microsoft-teams:named']],
+  ])('%s', (text, expected) => {
+    expect(said(text)).toEqual(expected);
+  });
+
+  it('drops an outage verb in a supposing mood whatever the clause says, and keeps it for attribution', () => {
+    const { clauses } = analyseCues(tokenise('o zap pode cair hoje').tokens, undefined, { languages: new Set(['pt']) });
+    expect(clauses.flatMap((c) => c.cues)).toEqual([]);
+    expect(clauses.flatMap((c) => c.dropped ?? []).map((c) => c.phrase)).toEqual(['cair']);
+  });
+});
+
+describe('complaints without a failure word', () => {
+  it.each([
+    ['twitch stream cuts off every few minutes', ['twitch:down']],
+    ['discord messages sit there with the clock icon for 10 minutes', ['discord:down']],
+    ['youtube springt jedes mal zurück', ['youtube:down']],
+    ['netflix se queda pensando horas', ['netflix:down']],
+  ])('%s', (text, expected) => {
+    expect(said(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['spotify skips the songs i dislike', ['spotify:named']],
+    ['watched twitch for hours', ['twitch:named']],
+    ['been on whatsapp every day for years', ['whatsapp:named']],
+    ['whatsapp par har din baat hoti hai', ['whatsapp:named']],
+  ])('%s: a lingering word or endless time alone is not a complaint', (text, expected) => {
+    expect(said(text)).toEqual(expected);
+  });
+});
