@@ -283,6 +283,12 @@ export class IncidentStage {
   }
 
   private fatal(err: unknown): void {
+    // A restore that was in flight when stop() began can fail on the way down (its topics gone,
+    // its connection closed); the process is stopping anyway, and exiting would cut its drain short.
+    if (this.stopping) {
+      this.o.logger.info({ err: (err as Error)?.message ?? String(err) }, 'incident stage: an operation in flight failed while stopping');
+      return;
+    }
     this.o.logger.fatal({ err: (err as Error)?.message ?? String(err) }, 'incident stage failed');
     process.exitCode = 1;
     setTimeout(() => process.exit(1), 100).unref();

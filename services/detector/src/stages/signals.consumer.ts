@@ -404,6 +404,12 @@ export class ScoringStage {
   }
 
   private fatal(err: unknown, what: string): void {
+    // An assignment or restore in flight when stop() began can fail on the way down (its topics
+    // gone, its connection closed); the process is stopping anyway, and exiting would cut its drain short.
+    if (this.stopping) {
+      this.o.logger.info({ err: (err as Error)?.message ?? String(err) }, `scoring stage: ${what} failed while stopping`);
+      return;
+    }
     this.o.logger.fatal({ err: (err as Error)?.message ?? String(err) }, `scoring stage: ${what} failed`);
     // Crash-only: a process that cannot restore its state must not keep consuming.
     process.exitCode = 1;
