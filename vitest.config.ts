@@ -20,7 +20,7 @@ export default defineConfig({
           // Projects run one after another: integration tests stop ClickHouse for a while, and
           // system and browser tests start whole systems; they must not overlap on 2 cores.
           sequence: { groupOrder: 0 },
-          include: ['services/*/src/**/*.test.ts', 'tools/*/src/**/*.test.ts', 'schemas/**/*.test.ts', 'dashboards/web/src/**/*.test.ts', 'bench/**/*.test.ts', 'infra/**/*.test.ts'],
+          include: ['services/*/src/**/*.test.ts', 'tools/*/src/**/*.test.ts', 'tests/architecture/**/*.test.ts', 'schemas/**/*.test.ts', 'dashboards/web/src/**/*.test.ts', 'bench/**/*.test.ts', 'infra/**/*.test.ts'],
           exclude: ['**/*.integration.test.ts', '**/*.system.test.ts', '**/*.browser.test.ts', '**/node_modules/**'],
           testTimeout: 60_000,
         },

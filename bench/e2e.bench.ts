@@ -24,10 +24,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import { createClickHouse, createKafka, deleteTopicsWithPrefix, ensureTopics, hashApiKey, migrate, queryRows, repoRoot, topicNames, type ClickHouseClient } from '@downradar/common';
+import { createClickHouse, createKafka, deleteTopicsWithPrefix, ensureTopics, hashApiKey, migrate, queryRows, repoRoot, topicNames, type ClickHouseClient, type Kafka } from '@downradar/common';
 import { writeFileSync } from 'node:fs';
 import { RESULTS_DIR, median, writeResult } from '@downradar/common/bench-results';
-import type { Kafka } from 'kafkajs';
 import { runReplay, type ReplaySummary } from '../services/replay/src/replay';
 import { loadAverage } from './lib/peers';
 import { processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What `npm test` runs: install what is missing, start the real stack (Kafka + ClickHouse),
-# typecheck, then every vitest project: unit, integration and system in one vitest run, browser
+# typecheck, lint (with the import rules), then every vitest project: unit, integration and system in one vitest run, browser
 # in a second one (vitest starts every project's global setup before the first test, and the
 # browser project's starts a whole system with a replay, which must not run through the other
 # projects). Both runs happen; the exit code is the first failing step's. Extra arguments make
@@ -74,6 +74,8 @@ step() {
 step setup bash infra/setup.sh
 step stack bash infra/stack.sh up
 step typecheck npx --no-install tsc -p tsconfig.json
+# eslint holds the import rules of docs/architecture.md: an arrow the wrong way fails here.
+step lint npx --no-install eslint .
 if (( $# > 0 )); then
   step vitest npx --no-install vitest run "$@"
   exit 0

@@ -75,7 +75,7 @@ describe('security', () => {
     ] as const) {
       const r = await call('notifier', method, path, { key: sys.apiKey, ...(body ? { body } : {}) });
       expect(r.status, `${method} ${path} with a feed key`).toBe(403);
-      expect(JSON.parse(r.text)).toMatchObject({ error: 'FORBIDDEN_SCOPE' });
+      expect(JSON.parse(r.text)).toMatchObject({ code: 'FORBIDDEN_SCOPE', field: 'x-api-key' });
     }
     for (const [path, body, type] of [
       ['/v1/posts', post(10), undefined],
@@ -102,7 +102,9 @@ describe('security', () => {
     ] as const) {
       const r = await call('notifier', 'POST', '/v1/subscriptions', { key: sys.subscriptionsKey, body: JSON.stringify({ url }) });
       expect(r.status, url).toBe(400);
-      expect(JSON.parse(r.text), url).toMatchObject({ error: 'DESTINATION_REFUSED', rule });
+      const body = JSON.parse(r.text) as { code: string; field: string; message: string };
+      expect(body, url).toMatchObject({ code: 'DESTINATION_REFUSED', field: 'url' });
+      expect(body.message, url).toContain(`a ${rule} address`);
     }
   });
 

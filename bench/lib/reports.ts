@@ -2,18 +2,9 @@
  * Realistic reports for the ClickHouse benchmarks (bench:sink, bench:clickhouse): the 2021-10-04
  * afternoon, Meta's apps dominating, a long tail of others; the same rows for the same seed.
  */
+import { seededRandom } from '@downradar/common/seeded-random';
 import type { ReportEvent } from '../../schemas/events/index';
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function weighted<T>(rand: () => number, items: readonly (readonly [T, number])[]): T {
   const total = items.reduce((s, [, w]) => s + w, 0);
   let x = rand() * total;
@@ -37,7 +28,7 @@ function hex64(rand: () => number): string {
 }
 
 export function generateReports(n: number, seed = 20211004): ReportEvent[] {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const start = Date.UTC(2021, 9, 4, 15, 40);
   const spanMs = 7 * 3600_000;
   const out: ReportEvent[] = new Array(n);

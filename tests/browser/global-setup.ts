@@ -10,8 +10,8 @@
  * under their load and through the ClickHouse outage of the sink test. `npm test` (infra/test.sh)
  * therefore runs the browser project in a vitest run of its own, after the others.
  */
-import { createKafka, topicNames } from '@downradar/common';
-import { eventually, groupLag } from '@downradar/common/testing';
+import { createKafka, servicesAccountFromEnv, topicNames } from '@downradar/common';
+import { clickhouseAuthHeaders, eventually, groupLag } from '@downradar/common/testing';
 import { replayInto, startSystem, type TestSystem } from '../harness/system';
 import { ensureDashboardBuilt } from './harness';
 
@@ -38,7 +38,11 @@ export async function setup(): Promise<void> {
   const kafka = createKafka({ brokers: sys.kafkaBrokers, clientId: 'browser-setup' });
   const count = async (table: string) => {
     const q = encodeURIComponent(`SELECT count() FROM ${sys.database}.${table} FINAL FORMAT TabSeparated`);
-    return Number((await (await fetch(`${sys.clickhouseUrl}/?query=${q}`)).text()).trim());
+    // As the services' account: there is no password-less default account (issue 19), and an
+    // answer that is not a count must not read as one.
+    const res = await fetch(`${sys.clickhouseUrl}/?query=${q}`, { headers: clickhouseAuthHeaders(servicesAccountFromEnv()) });
+    if (!res.ok) throw new Error(`ClickHouse answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+    return Number((await res.text()).trim());
   };
   // Wait for all the data the pages show, not for some of it: the sink has stored every replayed
   // report and post (Kafka's order is not event time, so a curve with its first and last buckets

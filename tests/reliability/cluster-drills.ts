@@ -18,8 +18,7 @@
  * environment: topics with replication 3 and min.insync.replicas 2, migrations ON CLUSTER,
  * both replicas as ClickHouse endpoints, inserts with insert_quorum 2.
  */
-import type { Kafka } from 'kafkajs';
-import { createClickHouse, createKafka, queryRows, servicesAccountFromEnv, topicNames, type ClickHouseClient } from '@downradar/common';
+import { createClickHouse, createKafka, queryRows, servicesAccountFromEnv, topicNames, type ClickHouseClient, type Kafka } from '@downradar/common';
 import { randomSuffix } from '@downradar/common/testing';
 import { startSystem, type TestSystem } from '../harness/system';
 import { clusterUp, kill9, startServer, stopServer, type ClusterServer, type ClusterStack } from './cluster-stack';

@@ -19,10 +19,9 @@
  * `npm run drills` runs them at full scale; tests/reliability/drills.system.test.ts runs the
  * short form (shorter outages, same checks).
  */
-import { createClickHouse, createKafka, createProducer, servicesAccountFromEnv, topicNames, type ClickHouseClient } from '@downradar/common';
+import { createClickHouse, createKafka, createProducer, servicesAccountFromEnv, topicNames, type ClickHouseClient, type Kafka } from '@downradar/common';
 import { loadCatalog } from '../../schemas/catalog/index';
 import { randomSuffix } from '@downradar/common/testing';
-import type { Kafka } from 'kafkajs';
 import { readFileSync } from 'node:fs';
 import type { IncidentEvent } from '../../schemas/events/index';
 import { createDetector } from '../../services/detector/src/core/detector';
@@ -432,7 +431,7 @@ export async function detectorKillDrill(env: DrillEnv): Promise<DrillRow> {
   const reference = createDetector({ idleTimeoutMs: 0 }, serviceInfoLookup(catalog), hashtagLookup(catalog));
   const expected: IncidentEvent[] = [];
   for (let i = 0; i < signals.length; i += 1000) {
-    for (const s of signals.slice(i, i + 1000)) reference.ingest(s, 0);
+    for (const s of signals.slice(i, i + 1000)) reference.ingest(s);
     expected.push(...reference.advance(0).incidents);
   }
 

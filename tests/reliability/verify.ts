@@ -5,8 +5,7 @@
  * with FINAL. Rows that ReplacingMergeTree has not merged yet are not duplicates to any query that
  * must be exact (FINAL, uniqExact); they are reported as `unmergedRows` for information.
  */
-import type { Kafka } from 'kafkajs';
-import { queryRows, type ClickHouseClient } from '@downradar/common';
+import { queryRows, type ClickHouseClient, type Kafka } from '@downradar/common';
 import { readAll } from '../../services/detector/src/testing/testkit';
 
 export interface ReportCheck {

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClickHouse, loadConfig, migrate, repoRoot, type ClickHouseClient } from '@downradar/common';
 import { loadCatalog } from '../../../schemas/catalog/index';
-import { testClickHouse, testDatabase, CLICKHOUSE_URL } from '@downradar/common/testing';
+import { testClickHouse, testDatabase, STACK_ENV } from '@downradar/common/testing';
 import type {
   BreakdownResponse,
   CurveResponse,
@@ -33,7 +33,7 @@ let app: FastifyInstance;
 
 function configFor(overrides: Record<string, string> = {}): ApiConfig {
   return loadConfig(apiConfigSpec, {
-    DOWNRADAR_CLICKHOUSE_URL: CLICKHOUSE_URL,
+    ...STACK_ENV,
     DOWNRADAR_CLICKHOUSE_DATABASE: DB,
     DOWNRADAR_DASHBOARD_DIR: join(tmpdir(), 'downradar-no-dashboard-here'),
     ...overrides,
@@ -434,11 +434,14 @@ describe('docs, health, metrics', () => {
           '/readyz',
           '/v1/incidents',
           '/v1/incidents/{id}',
+          '/v1/incidents/{id}/acknowledgement',
           '/v1/services',
           '/v1/services/{id}/breakdown',
           '/v1/services/{id}/curve',
           '/v1/services/{id}/hashtags',
+          '/v1/services/{id}/official',
           '/v1/services/{id}/posts',
+          '/v1/services/{id}/probes',
           '/v1/stream',
           '/v1/trends',
         ].sort(),
@@ -447,17 +450,17 @@ describe('docs, health, metrics', () => {
   });
 
   it('/healthz and /readyz', async () => {
-    expect((await get('/healthz')).status).toBe(200);
-    expect((await get<{ status: string }>('/readyz')).body).toEqual({ status: 'ready' });
+    expect((await get('/healthz')).body).toEqual({ ok: true, status: 'ok' });
+    expect((await get<{ status: string }>('/readyz')).body).toEqual({ ok: true, status: 'ready' });
   });
 
   it('/readyz is 503 and data routes hide the cause when ClickHouse is unreachable', async () => {
     const dead = createClickHouse({ url: 'http://127.0.0.1:1', requestTimeoutMs: 2000 });
     const down = await buildApp({ config: configFor(), clickhouse: dead, catalog, now: () => NOW });
     try {
-      const ready = await get<ErrorResponse>('/readyz', down);
+      const ready = await get<{ ok: boolean; status: string }>('/readyz', down);
       expect(ready.status).toBe(503);
-      expect(ready.body.code).toBe('UNAVAILABLE');
+      expect(ready.body).toEqual({ ok: false, status: 'ClickHouse is not reachable' });
       const curve = await get<ErrorResponse>('/v1/services/facebook/curve', down);
       expect(curve.status).toBe(503);
       expect(curve.body.message).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|SELECT/);

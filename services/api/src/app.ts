@@ -1,20 +1,19 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import cors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
-import type { Kafka } from 'kafkajs';
-import { createMetricsRegistry, type ClickHouseClient, type Logger, type Registry } from '@downradar/common';
-import type { ApiCatalog } from './catalog';
+import { createClickHouse, createKafka, createMetricsRegistry, servicesAccount, type ClickHouseClient, type Kafka, type Logger, type Registry, type Service } from '@downradar/common';
+import { createHttpApp, errorBody, opsRoutes } from '@downradar/common/http';
+import { loadCatalog } from '../../../schemas/catalog/index';
+import { apiCatalog, type ApiCatalog } from './catalog';
 import type { ApiConfig } from './config';
 import { createReader, type Reader } from './clickhouse';
-import { errorBody, installErrorHandlers } from './errors';
 import { createEventClock } from './event-clock';
 import { createApiMetrics, type ApiMetrics } from './metrics';
 import { StreamHub } from './stream/hub';
 import { startStreamConsumer, type StreamConsumer } from './stream/stream.consumer';
-import { healthRoutes } from './routes/health.route';
 import { servicesRoutes } from './routes/services.route';
 import { incidentsRoutes } from './routes/incidents.route';
 import { trendsRoutes } from './routes/trends.route';
@@ -63,13 +62,16 @@ export const DASHBOARD_NOT_BUILT =
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
-  const app = Fastify({
-    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
-    // Per-request lines would drown the log at dashboard rates: failures are logged by the error handler.
-    logController: new LogController({ disableRequestLogging: true }),
-    // Unknown query parameters are an error (400 naming them), not silently dropped.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
-    ...deps.fastify,
+  const app = createHttpApp({
+    ...(deps.logger ? { logger: deps.logger } : {}),
+    // Not found under /v1 and /docs is an ErrorResponse; elsewhere it is the dashboard's.
+    ownNotFound: true,
+    fastify: {
+      // Query strings are text: numbers and lists are coerced to their schema; unknown parameters
+      // are still an error (400 naming them), not silently dropped.
+      ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+      ...deps.fastify,
+    },
   });
 
   const registry = createMetricsRegistry('api');
@@ -95,8 +97,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('registry', registry);
   app.decorate('now', deps.now ?? Date.now);
   app.decorate('eventClock', createEventClock(app.reader));
-
-  installErrorHandlers(app);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -124,7 +124,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
 
-  await app.register(healthRoutes);
+  await app.register(opsRoutes, {
+    registry,
+    live: () => ({ ok: true, status: 'ok' }),
+    ready: async () => {
+      const ping = await deps.clickhouse.ping().catch((err: unknown) => ({ success: false as const, error: err as Error }));
+      if (ping.success) return { ok: true, status: 'ready' };
+      app.log.warn({ err: ping.error?.message }, 'readiness: ClickHouse unreachable');
+      return { ok: false, status: 'ClickHouse is not reachable' };
+    },
+  });
   await app.register(servicesRoutes);
   await app.register(incidentsRoutes);
   await app.register(trendsRoutes);
@@ -184,4 +193,43 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   return app;
+}
+
+/** The API process: the app of buildApp over its own ClickHouse and Kafka clients, listening. */
+export function createApiService(config: ApiConfig, deps: { logger: Logger }): Service {
+  const { logger } = deps;
+  const catalog = apiCatalog(loadCatalog().services);
+  const clickhouse = createClickHouse({
+    url: config.clickhouseUrl,
+    database: config.clickhouseDatabase,
+    ...servicesAccount(config),
+    requestTimeoutMs: config.apiQueryTimeoutMs + 2000,
+    logger,
+  });
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'downradar-api', logger });
+  let app: FastifyInstance | undefined;
+  return {
+    async start() {
+      app = await buildApp({
+        config,
+        clickhouse,
+        catalog,
+        logger,
+        kafka,
+        fastify: {
+          // A client has 30 s to send its request; idle keep-alive sockets close after 65 s (above
+          // the 60 s of common proxies). SSE responses are not bounded: they are kept open by pings.
+          requestTimeout: 30_000,
+          keepAliveTimeout: 65_000,
+          connectionTimeout: 0,
+        },
+      });
+      const address = await app.listen({ port: config.apiPort, host: config.apiHost });
+      logger.info({ address, dashboard: `${address}/`, docs: `${address}/docs` }, 'api listening');
+    },
+    async stop() {
+      await app?.close();
+      await clickhouse.close();
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { clickhouseError, sqlIdent, sqlInt, type ClickHouseClient } from '@downradar/common';
-import { ApiError } from './errors';
+import { HttpError } from '@downradar/common/http';
 
 /**
  * Read access for the routes. Every query runs with 64-bit integers as JSON numbers (counts come
@@ -38,8 +38,8 @@ export function createReader(client: ClickHouseClient, database: string, timeout
         // or a schema mismatch: 500. Either way the body says nothing about the SQL.
         const e = clickhouseError(err, 'api query');
         const apiError = e.retriable
-          ? new ApiError(503, 'UNAVAILABLE', 'storage is unavailable or too slow; retry later')
-          : new ApiError(500, 'INTERNAL', 'internal error');
+          ? new HttpError(503, 'UNAVAILABLE', 'storage is unavailable or too slow; retry later')
+          : new HttpError(500, 'INTERNAL', 'internal error');
         throw Object.assign(apiError, { cause: e });
       }
     },

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from './errors';
+import { HttpError } from '@downradar/common/http';
 import { bucketsFor, cacheControlFor, DAY_MS, MINUTE_MS, parseInstant, resolveRange } from './time-range';
 
 const NOW = Date.UTC(2021, 9, 4, 16, 7, 30);
 
-function errorOf(fn: () => unknown): ApiError {
+function errorOf(fn: () => unknown): HttpError {
   try {
     fn();
   } catch (err) {
-    if (err instanceof ApiError) return err;
+    if (err instanceof HttpError) return err;
     throw err;
   }
-  throw new Error('expected an ApiError');
+  throw new Error('expected an HttpError');
 }
 
 describe('resolveRange', () => {

@@ -36,8 +36,11 @@ export function clusterRole(processes: number): ClusterRole {
   return { primary: false, index: Number(process.env[INDEX_ENV] ?? 0), processes };
 }
 
+/** A liveness or readiness answer (common/http's opsRoutes serves it: 200 when ok, 503 otherwise). */
 export interface HealthReport {
   ok: boolean;
+  /** One word or a short phrase: `ok`, `starting`, `stopping`, `kafka unreachable`, ... */
+  status: string;
   [key: string]: unknown;
 }
 
@@ -97,6 +100,7 @@ export function runPrimary(o: {
       const workers = [...slots.values()].filter((w) => w.isConnected());
       const combine = (reports: HealthReport[]): HealthReport => ({
         ok: reports.length === o.processes && reports.every((r) => r.ok),
+        status: `${reports.filter((r) => r.ok).length} of ${o.processes} workers ok`,
         processes: o.processes,
         workers: reports,
       });
@@ -178,7 +182,7 @@ export function joinCluster(o: { registry: Registry; health(): HealthReport | Pr
   process.on('message', (m: Ask | ClusterAnswer) => {
     if (m?.type === 'downradar:ask') {
       void Promise.resolve(m.what === 'health' ? o.health() : o.ready())
-        .catch((err: Error) => ({ ok: false, error: err.message }))
+        .catch((err: Error): HealthReport => ({ ok: false, status: 'check failed', error: err.message }))
         .then((report) => process.send?.({ type: 'downradar:answer', id: m.id, report: { worker: Number(process.env[INDEX_ENV] ?? 0), ...report } } satisfies Answer));
     }
     if (m?.type === 'downradar:cluster-answer') clusterAsks.get(m.id)?.(m);
@@ -213,5 +217,5 @@ export async function serviceMetrics(registry: Registry): Promise<string> {
 export async function serviceReport(what: 'health' | 'ready', local: () => HealthReport | Promise<HealthReport>): Promise<HealthReport> {
   if (!cluster.isWorker) return local();
   const a = await askPrimary(what);
-  return a.report ?? { ok: false, error: a.error ?? 'no answer' };
+  return a.report ?? { ok: false, status: 'no answer from the primary', error: a.error ?? 'no answer' };
 }

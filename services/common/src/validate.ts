@@ -1,4 +1,4 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import type { Static, TSchema } from '@sinclair/typebox';
 
 /**
@@ -19,19 +19,62 @@ export function compileValidator<S extends TSchema>(schema: S): (value: unknown)
   const v = fn;
   return (value) => {
     if (v(value)) return { ok: true, value: value as Static<S> };
-    const e = v.errors?.[0];
-    return { ok: false, ...describeAjvError(e) };
+    return { ok: false, ...describeIssues(v.errors ?? []) };
   };
 }
 
-export function describeAjvError(e: ErrorObject | undefined): { reason: string; field: string } {
-  if (!e) return { field: '', reason: 'invalid' };
-  let field = e.instancePath.replace(/^\//, '').replaceAll('/', '.');
-  if (e.keyword === 'required') field = [field, (e.params as { missingProperty: string }).missingProperty].filter(Boolean).join('.');
-  if (e.keyword === 'additionalProperties')
-    field = [field, (e.params as { additionalProperty: string }).additionalProperty].filter(Boolean).join('.');
-  const reason = e.keyword === 'additionalProperties' ? 'is not an allowed field' : (e.message ?? 'is invalid');
-  return { field: field || '(body)', reason };
+/** The part of an ajv error that describing it needs (fastify hands these over in `error.validation`). */
+export interface ValidationIssue {
+  keyword: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+/**
+ * What a schema failure says, for a DLQ reason, a batch line's rejection or an HTTP 400: the field
+ * (dotted path) and the reason. A union of literals fails as one `const` error per branch plus
+ * `anyOf`; those are folded into the list of allowed values. `noun` names what an unexpected key
+ * is: a body has fields, a query string has parameters.
+ */
+export function describeIssues(issues: readonly ValidationIssue[], noun: 'field' | 'parameter' = 'field'): { field: string; reason: string } {
+  const first = issues[0];
+  if (!first) return { field: '(body)', reason: 'is invalid' };
+  const path = first.instancePath.replace(/^\//, '').replaceAll('/', '.');
+  let field = path;
+  let reason: string;
+  switch (first.keyword) {
+    case 'additionalProperties':
+      field = [path, String(first.params.additionalProperty)].filter(Boolean).join('.');
+      reason = noun === 'field' ? 'is not an allowed field' : 'is not a known parameter';
+      break;
+    case 'required':
+      field = [path, String(first.params.missingProperty)].filter(Boolean).join('.');
+      reason = 'is required';
+      break;
+    case 'const':
+    case 'enum':
+    case 'anyOf': {
+      const allowed = issues
+        .filter((i) => i.instancePath === first.instancePath)
+        .flatMap((i) => (i.keyword === 'const' ? [i.params.allowedValue] : i.keyword === 'enum' ? ((i.params.allowedValues as unknown[]) ?? []) : []));
+      reason = allowed.length > 0 ? `must be one of ${allowed.map(String).join(', ')}` : (first.message ?? 'is invalid');
+      break;
+    }
+    case 'pattern':
+      reason = `must match ${String(first.params.pattern)}`;
+      break;
+    case 'type':
+      reason = `must be ${first.params.type === 'integer' ? 'an integer' : `of type ${String(first.params.type)}`}`;
+      break;
+    case 'minimum':
+    case 'maximum':
+      reason = `must be ${first.keyword === 'minimum' ? '>=' : '<='} ${String(first.params.limit)}`;
+      break;
+    default:
+      reason = first.message ?? 'is invalid';
+  }
+  return { field: field || (noun === 'field' ? '(body)' : '(root)'), reason };
 }
 
 /** Parse a Kafka message value as JSON and validate it. */

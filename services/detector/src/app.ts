@@ -9,6 +9,7 @@
  *             (incidents.consumer.ts; one active instance, the others stand by)
  * plus the HTTP endpoints (http.ts).
  */
+import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import {
   clusterRole,
@@ -16,29 +17,24 @@ import {
   createLogger,
   createMetricsRegistry,
   ensureTopics,
-  joinCluster,
-  serviceMetrics,
-  serviceReport,
+  TOPIC_DEFINITIONS,
   topicNames,
-  type HealthReport,
   type Logger,
+  type Service,
 } from '@downradar/common';
+import type { Check } from '@downradar/common/http';
 import { loadCatalog, type Catalog } from '../../../schemas/catalog/index';
 import { coreConfigOf, instanceName, type DetectorServiceConfig } from './config';
 import type { DetectorConfig } from './core/config';
-import { startHttp, type JsonReply } from './http';
+import { createDetectorHttp, detectorRoutes } from './http';
 import { IncidentStage } from './stages/incidents.consumer';
 import { createDetectorMetrics } from './metrics';
 import { hashtagLookup, serviceInfoLookup } from './service-facts';
 import { ScoringStage } from './stages/signals.consumer';
 import { ensureSinglePartitionTopic } from './kafka/state-topic';
-import { windowsTopicName } from './stages/window-progress';
 
-export interface DetectorService {
-  /** Creates missing topics, serves HTTP, joins both consumer groups. */
-  start(): Promise<void>;
-  /** Stops fetching, lets the batch in hand commit, leaves the groups, closes HTTP. */
-  stop(): Promise<void>;
+/** start: creates missing topics, serves HTTP, joins both consumer groups. stop: stops fetching, lets the batch in hand commit, leaves the groups, closes HTTP. */
+export interface DetectorService extends Service {
   readonly registry: Registry;
   readonly port: number;
   readonly instance: string;
@@ -66,7 +62,7 @@ export function createDetectorService(config: DetectorServiceConfig, overrides: 
   const serviceInfo = serviceInfoLookup(catalog);
   const hashtagInfo = hashtagLookup(catalog);
   const topics = topicNames(config.topicPrefix);
-  const windowsTopic = windowsTopicName(config.topicPrefix);
+  const windowsTopic = topics.detectorWindows;
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `downradar-detector-${instance}`, logger });
   const sessionTimeoutMs = overrides.sessionTimeoutMs ?? config.detectorSessionTimeoutMs;
 
@@ -98,10 +94,29 @@ export function createDetectorService(config: DetectorServiceConfig, overrides: 
     sessionTimeoutMs,
   });
 
-  let http: Awaited<ReturnType<typeof startHttp>> | undefined;
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
-
-  const reply = (ok: boolean, body: Record<string, unknown>): JsonReply => ({ status: ok ? 200 : 503, body: { ok, ...body } });
+  let port = config.detectorPort;
+  const check = (ok: boolean, details: Record<string, unknown>): Check => ({ ok, status: state, ...details });
+  const http = createDetectorHttp({ logger });
+  void http.register(detectorRoutes, {
+    registry,
+    handlers: {
+      live: () => check(state === 'starting' || state === 'running', { instance }),
+      ready: () => check(state === 'running' && scoring.ready && incidents.ready, { instance, scoring: scoring.ready, incidents: incidents.ready }),
+      status: async () => ({
+        ok: true,
+        instance,
+        windowMs: core.windowMs,
+        scoring: await scoring.inspect(() => scoring.status()),
+        incidents: incidents.status(),
+      }),
+      baseline: (serviceId, minuteOfWeek) =>
+        scoring.inspect(() => {
+          const scorer = scoring.scorerOf(serviceId);
+          return scorer === undefined ? undefined : { partition: scorer.partition, ...scorer.detector.baselineFor(serviceId, minuteOfWeek) };
+        }),
+    },
+  });
 
   return {
     registry,
@@ -110,51 +125,23 @@ export function createDetectorService(config: DetectorServiceConfig, overrides: 
     scoring,
     incidents,
     get port() {
-      return http?.port ?? config.detectorPort;
+      return port;
     },
     async start() {
       state = 'starting';
-      const health = (): HealthReport => ({ ok: state === 'starting' || state === 'running', status: state, instance });
-      const ready = (): HealthReport => ({ ok: state === 'running' && scoring.ready && incidents.ready, status: state, instance, scoring: scoring.ready, incidents: incidents.ready });
-      // With DOWNRADAR_DETECTOR_PROCESSES > 1 every worker answers these for all of them (cluster.ts).
-      joinCluster({ registry, health, ready });
-      const asReply = (r: HealthReport): JsonReply => ({ status: r.ok ? 200 : 503, body: r });
-      http = await startHttp({
-        host: config.detectorHost,
-        port: config.detectorPort,
-        registry,
-        handlers: {
-          health: () => serviceReport('health', health).then(asReply),
-          ready: () => serviceReport('ready', ready).then(asReply),
-          metrics: () => serviceMetrics(registry),
-          status: async () =>
-            reply(true, {
-              instance,
-              windowMs: core.windowMs,
-              scoring: await scoring.inspect(() => scoring.status()),
-              incidents: incidents.status(),
-            }),
-          baseline: (serviceId, minuteOfWeek) =>
-            scoring.inspect(() => {
-              const scorer = scoring.scorerOf(serviceId);
-              if (scorer === undefined) {
-                return { status: 404, body: { statusCode: 404, code: 'NOT_SCORED_HERE', message: `${serviceId} has no state on this instance (unknown, or scored by another instance)` } };
-              }
-              return { status: 200, body: { partition: scorer.partition, ...scorer.detector.baselineFor(serviceId, minuteOfWeek) } };
-            }),
-        },
-      });
+      await http.listen({ host: config.detectorHost, port: config.detectorPort });
+      port = (http.server.address() as AddressInfo).port;
       await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions, replicationFactor: config.kafkaReplicationFactor, minInsyncReplicas: config.kafkaMinInsyncReplicas });
-      await ensureSinglePartitionTopic(kafka, windowsTopic, 7 * 86_400_000);
+      await ensureSinglePartitionTopic(kafka, windowsTopic, TOPIC_DEFINITIONS.detectorWindows.retentionMs);
       await Promise.all([scoring.start(), incidents.start()]);
       state = 'running';
-      logger.info({ instance, port: http.port, windowMs: core.windowMs, priorScale: core.baseline.priorScale, topics: { signals: topics.signals, windows: windowsTopic } }, 'detector started');
+      logger.info({ instance, port, windowMs: core.windowMs, priorScale: core.baseline.priorScale, topics: { signals: topics.signals, windows: windowsTopic } }, 'detector started');
     },
     async stop() {
       if (state === 'stopping' || state === 'stopped') return;
       state = 'stopping';
       await Promise.all([scoring.stop(), incidents.stop()]);
-      await http?.close();
+      await http.close();
       state = 'stopped';
       logger.info('detector stopped');
     },

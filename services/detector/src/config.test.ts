@@ -34,6 +34,9 @@ describe('detector config', () => {
     expect(() => coreConfigOf(load({ DOWNRADAR_DETECTOR_WINDOW_MS: '70000' }))).toThrow(/DOWNRADAR_DETECTOR_WINDOW_MS/);
     expect(() => coreConfigOf(load({ DOWNRADAR_DETECTOR_CONFIG_JSON: '{"levels":{"nope":1}}' }))).toThrow(/DOWNRADAR_DETECTOR_CONFIG_JSON.*unknown field levels.nope/);
     expect(() => coreConfigOf(load({ DOWNRADAR_DETECTOR_CONFIG_JSON: '[1]' }))).toThrow(/must be a JSON object/);
+    // The variable comes from the setting's path, not from words in the message.
+    expect(() => coreConfigOf(load({ DOWNRADAR_DETECTOR_CONFIG_JSON: '{"levels":{"windowMs":1}}' }))).toThrow(/^configuration: DOWNRADAR_DETECTOR_CONFIG_JSON .*levels\.windowMs/);
+    expect(() => coreConfigOf(load({ DOWNRADAR_DETECTOR_CONFIG_JSON: '{"levels":{"warningLog10":0.1}}' }))).toThrow(/^configuration: DOWNRADAR_DETECTOR_CONFIG_JSON /);
   });
 
   it('the instance name defaults to <host>-<port>, made safe for Kafka ids', () => {

@@ -5,8 +5,8 @@
  * most have their own names and win over the JSON.
  */
 import { hostname } from 'node:os';
-import { baseConfig, ConfigError, defineConfig, int, num, optionalStr, str, type ConfigOf } from '@downradar/common';
-import { resolveDetectorConfig, type DeepPartial, type DetectorConfig } from './core/config';
+import { baseConfig, ConfigError, defineConfig, envName, int, num, optionalStr, str, type ConfigOf } from '@downradar/common';
+import { DetectorConfigError, resolveDetectorConfig, type DeepPartial, type DetectorConfig } from './core/config';
 
 const GROUP_PATTERN = /^[A-Za-z0-9._-]{1,200}$/;
 
@@ -53,6 +53,17 @@ export function instanceName(config: Pick<DetectorServiceConfig, 'detectorInstan
 }
 
 /**
+ * The core settings that have a variable of their own (core path -> config key): they win over
+ * DOWNRADAR_DETECTOR_CONFIG_JSON, and a value the core refuses is reported under their variable.
+ */
+const NAMED_CORE_SETTINGS = {
+  windowMs: 'detectorWindowMs',
+  allowedLatenessMs: 'detectorAllowedLatenessMs',
+  idleTimeoutMs: 'detectorIdleTimeoutMs',
+  'baseline.priorScale': 'detectorPriorScale',
+} as const satisfies Record<string, keyof DetectorServiceConfig>;
+
+/**
  * The core config this service runs with: the JSON overrides, then the named variables.
  * Validated here, at boot, so that a wrong value stops the process with the variable's name.
  */
@@ -62,30 +73,23 @@ export function coreConfigOf(config: DetectorServiceConfig): DetectorConfig {
     try {
       overrides = JSON.parse(config.detectorConfigJson) as DeepPartial<DetectorConfig>;
     } catch (err) {
-      throw new ConfigError('DOWNRADAR_DETECTOR_CONFIG_JSON', `is not JSON: ${(err as Error).message}`);
+      throw new ConfigError(envName('detectorConfigJson'), `is not JSON: ${(err as Error).message}`);
     }
     if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
-      throw new ConfigError('DOWNRADAR_DETECTOR_CONFIG_JSON', 'must be a JSON object (a partial DetectorConfig)');
+      throw new ConfigError(envName('detectorConfigJson'), 'must be a JSON object (a partial DetectorConfig)');
     }
   }
-  const partial: DeepPartial<DetectorConfig> = {
-    ...overrides,
-    windowMs: config.detectorWindowMs,
-    allowedLatenessMs: config.detectorAllowedLatenessMs,
-    idleTimeoutMs: config.detectorIdleTimeoutMs,
-    baseline: { ...overrides.baseline, priorScale: config.detectorPriorScale },
-  };
+  const partial: Record<string, unknown> = { ...overrides };
+  for (const [path, key] of Object.entries(NAMED_CORE_SETTINGS)) {
+    const [head, leaf] = path.split('.') as [string, string | undefined];
+    if (leaf === undefined) partial[head] = config[key];
+    else partial[head] = { ...(partial[head] as object | undefined), [leaf]: config[key] };
+  }
   try {
-    return resolveDetectorConfig(partial);
+    return resolveDetectorConfig(partial as DeepPartial<DetectorConfig>);
   } catch (err) {
-    const message = (err as Error).message;
-    const variable = /windowMs/.test(message)
-      ? 'DOWNRADAR_DETECTOR_WINDOW_MS'
-      : /allowedLatenessMs/.test(message)
-        ? 'DOWNRADAR_DETECTOR_ALLOWED_LATENESS_MS'
-        : /priorScale/.test(message)
-          ? 'DOWNRADAR_DETECTOR_PRIOR_SCALE'
-          : 'DOWNRADAR_DETECTOR_CONFIG_JSON';
-    throw new ConfigError(variable, `is invalid: ${message}`);
+    if (!(err instanceof DetectorConfigError)) throw err;
+    const key: keyof DetectorServiceConfig = (NAMED_CORE_SETTINGS as Record<string, keyof DetectorServiceConfig>)[err.path] ?? 'detectorConfigJson';
+    throw new ConfigError(envName(key), `is invalid: ${err.message}`);
   }
 }

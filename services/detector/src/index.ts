@@ -1,12 +1,13 @@
 /**
- * @downradar/detector: the public API of the detector's pure core.
+ * @downradar/detector: the public API of the detector's pure core, for the tools over it
+ * (tools/eval) and the benchmarks; the service itself is main.ts.
  *
- * The consumer (Kafka wiring, checkpoints) and the evaluation build on these; nothing here does
- * I/O or reads a clock. See core/detector.ts for how windows, watermark, scoring, incidents,
- * trends and checkpoints fit together.
+ * Nothing here reads a clock, and only the batch scorer (`scoreStream`, the CSV tool of
+ * `npm run detect`) does I/O, on the streams it is handed. See core/detector.ts for how windows,
+ * watermark, scoring, incidents, trends and checkpoints fit together.
  */
 export { createDetector } from './core/detector';
-export type { BaselineView, Detector, DetectorOutput, DetectorSnapshot, DetectorStats } from './core/detector';
+export type { BaselineView, Detector, DetectorOutput, DetectorSnapshot, DetectorStats, Rejection } from './core/detector';
 export { DEFAULT_DETECTOR_CONFIG, DetectorConfigError, resolveDetectorConfig, minCountForWindow } from './core/config';
 export type { BaselineConfig, DeepPartial, DetectorConfig, EvidenceConfig, IncidentConfig, LevelConfig, TrendConfig } from './core/config';
 export { noHashtagInfo, noServiceInfo, serviceInfoFrom } from './core/facts';
@@ -21,5 +22,6 @@ export { HashtagTrends } from './core/trends';
 export { evidenceLog10, lnUpperTail, upperQuantile } from './core/distributions';
 export { formatScore, parseTimestamp, SeriesCsvReader, SeriesInputError, SeriesScorer } from './batch/series';
 export type { SeriesRow } from './batch/series';
+export { scoreStream } from './batch/cli';
 export { minuteOfWeek, windowStartOf } from './core/time';
 export { hashtagLookup, serviceInfoLookup } from './service-facts';

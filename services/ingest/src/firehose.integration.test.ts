@@ -7,17 +7,17 @@ import { deleteTopicsWithPrefix, hashApiKey, loadConfig, topicNames } from '@dow
 import { STACK_ENV, readTopic, testKafka, testPrefix } from '@downradar/common/testing';
 import { ingestConfigSpec } from './config';
 import { runFirehose } from './firehose';
-import { createIngest } from './wiring';
+import { buildIngest } from './wiring';
 
 const KEY = 'firehose-key-0123456789abcdef';
 const prefix = testPrefix('firehose');
 const topics = topicNames(prefix);
 const kafka = testKafka();
-let ingest: Awaited<ReturnType<typeof createIngest>>;
+let ingest: Awaited<ReturnType<typeof buildIngest>>;
 let url = '';
 
 beforeAll(async () => {
-  ingest = await createIngest(
+  ingest = await buildIngest(
     loadConfig(ingestConfigSpec, { ...STACK_ENV, DOWNRADAR_TOPIC_PREFIX: prefix, DOWNRADAR_KAFKA_PARTITIONS: '1', DOWNRADAR_API_KEY_HASHES: hashApiKey(KEY), DOWNRADAR_LOG_LEVEL: 'silent', DOWNRADAR_REPORTER_SALT: 's' }),
   );
   await ingest.app.listen({ host: '127.0.0.1', port: 0 });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteTopicsWithPrefix, hashApiKey, loadConfig, topicNames } from '@downradar/common';
+import { seededRandom } from '@downradar/common/seeded-random';
 import { STACK_ENV, readTopicToEnd, testKafka, testPrefix } from '@downradar/common/testing';
 import { ingestConfigSpec } from './config';
-import { createIngest } from './wiring';
+import { buildIngest } from './wiring';
 
 /**
  * 10,000+ malformed or hostile bodies: every one gets a 4xx with a code and a reason, the
@@ -12,10 +13,10 @@ const KEY = 'fuzz-key-0123456789abcdef';
 const prefix = testPrefix('fuzz');
 const topics = topicNames(prefix);
 const kafka = testKafka();
-let ingest: Awaited<ReturnType<typeof createIngest>>;
+let ingest: Awaited<ReturnType<typeof buildIngest>>;
 
 beforeAll(async () => {
-  ingest = await createIngest(
+  ingest = await buildIngest(
     loadConfig(ingestConfigSpec, {
       ...STACK_ENV,
       DOWNRADAR_TOPIC_PREFIX: prefix,
@@ -34,21 +35,10 @@ afterAll(async () => {
   await deleteTopicsWithPrefix(kafka, prefix);
 });
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Case = { url: string; contentType: string; body: string | Buffer; key?: boolean };
 
 function hostileCases(n: number): Case[] {
-  const r = rng(42);
+  const r = seededRandom(42);
   const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)]!;
   const good = { serviceId: 'facebook', problem: 'website', reporterId: 'u1' };
   const goodPost = { id: 'p1', at: Date.now(), text: 'facebook down', source: 'twitter', authorHash: 'a' };

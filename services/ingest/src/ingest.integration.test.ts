@@ -2,17 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteTopicsWithPrefix, hashApiKey, loadConfig, topicNames } from '@downradar/common';
 import { STACK_ENV, readTopic, readTopicToEnd, testKafka, testPrefix } from '@downradar/common/testing';
 import { ingestConfigSpec } from './config';
-import { createIngest } from './wiring';
+import { buildIngest } from './wiring';
 
 const KEY = 'test-key-ingest-0123456789';
 const prefix = testPrefix('ingest');
 const topics = topicNames(prefix);
 const kafka = testKafka();
 const env = { ...STACK_ENV, DOWNRADAR_TOPIC_PREFIX: prefix, DOWNRADAR_KAFKA_PARTITIONS: '2', DOWNRADAR_API_KEY_HASHES: hashApiKey(KEY), DOWNRADAR_LOG_LEVEL: 'silent', DOWNRADAR_REPORTER_SALT: 'test-salt' };
-let ingest: Awaited<ReturnType<typeof createIngest>>;
+let ingest: Awaited<ReturnType<typeof buildIngest>>;
 
 beforeAll(async () => {
-  ingest = await createIngest(loadConfig(ingestConfigSpec, env));
+  ingest = await buildIngest(loadConfig(ingestConfigSpec, env));
 });
 afterAll(async () => {
   await ingest.app.close();
@@ -115,7 +115,7 @@ describe('ingest against the real broker', () => {
 
   it('answers 503 with Retry-After and acknowledges nothing when the broker cannot be reached', async () => {
     // A broker address where nothing listens. (Killing the real broker under load is a fault drill.)
-    const dead = await createIngest(
+    const dead = await buildIngest(
       loadConfig(ingestConfigSpec, { ...env, DOWNRADAR_KAFKA_BROKERS: '127.0.0.1:1', DOWNRADAR_PRODUCE_TIMEOUT_MS: '3000' }),
       { waitForKafka: false },
     );

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { reportEvent } from '@downradar/common/report-event';
 import { CONTROL_CHARACTERS, checkEventTime, postEvent } from '@downradar/common/post-event';
 import type { PostEvent, PostInput, ReportEvent, ReportInput } from '../../../schemas/events/index';
 
@@ -49,18 +50,8 @@ export function toReportEvent(input: ReportInput, ctx: ReportContext): StepResul
   if (CONTROL.test(input.reporterId)) return reject('BAD_TEXT', 'reporterId', 'contains control characters');
   const at = checkTime(input.at, ctx.now, 'at', ctx.replay);
   if (!at.ok) return at;
-  const event: ReportEvent = {
-    id: input.id ?? derivedReportId(input, at.value),
-    serviceId: input.serviceId,
-    problem: input.problem,
-    at: at.value,
-    receivedAt: ctx.now,
-    reporterHash: ctx.hashReporter(input.reporterId),
-    source: ctx.source,
-  };
-  if (input.text !== undefined) event.text = input.text;
-  if (input.country !== undefined) event.country = input.country;
-  return { ok: true, value: event };
+  const decided = { ...input, id: input.id ?? derivedReportId(input, at.value), at: at.value };
+  return { ok: true, value: reportEvent(decided, { receivedAt: ctx.now, source: ctx.source, hashReporter: ctx.hashReporter }) };
 }
 
 export function toPostEvent(input: PostInput, now: number, replay = false): StepResult<PostEvent> {

@@ -1,16 +1,20 @@
-import { dataDir, createKafka, createLogger, createMetricsRegistry, createProducer, ensureTopics, loadApiKeys, loadConfig, topicNames, warnUnscopedKeys, type ConfigOf } from '@downradar/common';
+import { clusterRole, dataDir, createKafka, type Logger, type Service, reporterHasher, reporterSalt, createLogger, createMetricsRegistry, createProducer, ensureTopics, loadApiKeys, loadConfig, topicNames, warnUnscopedKeys, type ConfigOf } from '@downradar/common';
+import type { FastifyInstance } from 'fastify';
 import { loadCatalog } from '../../../schemas/catalog/index';
 import { createUnderstanding } from '@downradar/nlp';
 import { buildApp, type Understanding } from './app';
 import { ingestConfigSpec } from './config';
-import { loadOrCreateSalt, reporterHasher } from './reporter-hash';
 
 export type IngestConfig = ConfigOf<typeof ingestConfigSpec>;
 
-/** Build the whole ingest service (app + producer) from configuration. Used by main.ts and tests. */
-export async function createIngest(config: IngestConfig = loadConfig(ingestConfigSpec), opts: { waitForKafka?: boolean } = {}) {
+/**
+ * The ingest app and its producer, built from configuration (tests use it with `app.inject` or
+ * listen themselves); `waitForKafka: false` skips creating topics and connecting, for tests of a
+ * broker that is not there.
+ */
+export async function buildIngest(config: IngestConfig = loadConfig(ingestConfigSpec), opts: { waitForKafka?: boolean; logger?: Logger } = {}) {
   const waitForKafka = opts.waitForKafka ?? true;
-  const logger = createLogger('ingest', config.logLevel);
+  const logger = opts.logger ?? createLogger('ingest', config.logLevel);
   const registry = createMetricsRegistry('ingest');
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'downradar-ingest', logger });
   const topics = topicNames(config.topicPrefix);
@@ -43,7 +47,7 @@ export async function createIngest(config: IngestConfig = loadConfig(ingestConfi
     topics,
     understanding,
     services: { problemsOf: (id) => catalog.get(id)?.problems },
-    hashReporter: reporterHasher(loadOrCreateSalt(config.reporterSalt, `${dataDir}/reporter-salt`)),
+    hashReporter: reporterHasher(reporterSalt(config.reporterSalt)),
     apiKeys,
     logger,
     registry,
@@ -61,4 +65,22 @@ export async function createIngest(config: IngestConfig = loadConfig(ingestConfi
     if (adminConnected) await admin.disconnect().catch(() => undefined);
   });
   return { app, producer, logger, config };
+}
+
+/** The ingest process: buildIngest, listening on DOWNRADAR_INGEST_HOST:PORT. */
+export function createIngestService(config: IngestConfig, deps: { logger: Logger }): Service {
+  let app: FastifyInstance | undefined;
+  return {
+    async start() {
+      app = (await buildIngest(config, { logger: deps.logger })).app;
+      app.server.keepAliveTimeout = 65_000;
+      app.server.requestTimeout = 30_000;
+      await app.listen({ host: config.ingestHost, port: config.ingestPort });
+      const role = clusterRole(config.ingestProcesses);
+      deps.logger.info({ url: `http://${config.ingestHost}:${config.ingestPort}`, worker: role.processes > 1 ? role.index : undefined }, 'ingest listening');
+    },
+    async stop() {
+      await app?.close();
+    },
+  };
 }

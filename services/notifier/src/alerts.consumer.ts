@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import {
   Counter,
   compileValidator,
+  deadLetter,
   parseMessage,
+  positionId,
   runConsumer,
   type ConsumedBatch,
   type ConsumerRunner,
@@ -12,7 +13,7 @@ import {
   type Registry,
   type TopicNames,
 } from '@downradar/common';
-import { IncidentEvent, type DlqRecord } from '../../../schemas/events/index';
+import { IncidentEvent } from '../../../schemas/events/index';
 import type { DeliveryEngine, DeliveryJob } from './delivery-engine';
 import { matchesSubscription, type FamilyOf } from './filter';
 import { WebhookRetryRecord } from './retry-record';
@@ -70,16 +71,17 @@ export async function startAlertConsumers(o: AlertConsumersOptions): Promise<Ale
     ? new Counter({ name: 'notifier_invalid_messages_total', help: 'messages sent to the dlq because they failed validation', labelNames: ['topic'], registers: [o.registry] })
     : undefined;
 
-  async function toDlq(topic: string, m: KafkaMessage, field: string, reason: string): Promise<void> {
+  async function toDlq(topic: string, partition: number, m: KafkaMessage, field: string, reason: string): Promise<void> {
     invalid?.inc({ topic });
-    const record: DlqRecord = {
-      id: `notifier-${randomUUID()}`,
+    // Named by its position: a redelivered message (a crash before the commit) makes the same id, not a second row.
+    const record = deadLetter({
+      id: positionId('notifier', { topic, partition, offset: m.offset }),
       at: Date.now(),
       origin: `${topic} notifier`,
       code: 'INVALID_MESSAGE',
-      reason: `${field} ${reason}`.slice(0, 2000),
-      payload: (m.value?.toString('utf8') ?? '').slice(0, 65536),
-    };
+      reason: `${field} ${reason}`,
+      payload: m.value,
+    });
     o.logger?.warn({ topic, offset: m.offset, field, reason }, 'invalid message sent to the dlq');
     await o.producer.send([{ topic: o.topics.dlq, key: 'notifier', value: JSON.stringify(record) }]);
   }
@@ -98,7 +100,7 @@ export async function startAlertConsumers(o: AlertConsumersOptions): Promise<Ale
     for (const m of batch.messages) {
       const parsed = parseMessage<typeof IncidentEvent>(checkIncident, m.value);
       if (!parsed.ok) {
-        await toDlq(batch.topic, m, parsed.field, parsed.reason);
+        await toDlq(batch.topic, batch.partition, m, parsed.field, parsed.reason);
         continue;
       }
       for (const sub of o.store.list()) {
@@ -114,7 +116,7 @@ export async function startAlertConsumers(o: AlertConsumersOptions): Promise<Ale
     for (const m of batch.messages) {
       const parsed = parseMessage<typeof WebhookRetryRecord>(checkRetry, m.value);
       if (!parsed.ok) {
-        await toDlq(batch.topic, m, parsed.field, parsed.reason);
+        await toDlq(batch.topic, batch.partition, m, parsed.field, parsed.reason);
         continue;
       }
       const sub = o.store.get(parsed.value.subscriptionId);

@@ -1,4 +1,5 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import {
   ConfigError,
   createKafka,
@@ -7,7 +8,6 @@ import {
   createProducer,
   ensureTopics,
   InfraError,
-  kafkaError,
   loadApiKeys,
   topicNames,
   warnUnscopedKeys,
@@ -15,13 +15,14 @@ import {
   type Logger,
   type Producer,
   type Registry,
+  type Service,
 } from '@downradar/common';
+import { createHttpApp, opsRoutes } from '@downradar/common/http';
 import { startAlertConsumers, type AlertConsumers } from './alerts.consumer';
 import { loadCatalogLookup, type CatalogLookup } from './catalog-lookup';
 import type { NotifierConfig } from './config';
 import { createDeliveryEngine, type DeliveryEngine } from './delivery-engine';
 import { createDestinationGuard, type DestinationGuard } from './destination-guard';
-import { webhookRetryTopic } from './retry-record';
 import { SubscriptionStore } from './subscription-store';
 import { subscriptionRoutes } from './subscriptions.route';
 
@@ -37,33 +38,18 @@ export interface HttpAppOptions {
   checkTimeoutMs?: number;
 }
 
-/** The small HTTP side: subscriptions API, health, metrics. Tests drive it with app.inject. */
+/**
+ * The small HTTP side: subscriptions API, health, metrics. Tests drive it with app.inject.
+ * Unknown fields are an error (a misspelt filter must not silently match everything).
+ */
 export function buildHttpApp(o: HttpAppOptions): FastifyInstance {
-  const app = Fastify({
-    ...(o.logger ? { loggerInstance: o.logger as FastifyBaseLogger } : { logger: false }),
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 64 * 1024,
-    // Unknown fields are an error (a misspelt filter must not silently match everything).
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  const app = createHttpApp({ ...(o.logger ? { logger: o.logger } : {}), accepts: 'application/json', fastify: { bodyLimit: 64 * 1024 } });
+  void app.register(opsRoutes, {
+    registry: o.registry,
+    live: () => ({ ok: true, status: 'ok' }),
+    ready: () => (o.isReady?.() ?? true ? { ok: true, status: 'ready' } : { ok: false, status: 'starting' }),
   });
-
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err.validation) {
-      return reply.code(400).send({ error: 'INVALID_REQUEST', message: `${err.validationContext ?? 'request'}${err.message.replace(/^(body|params|querystring)/, '')}` });
-    }
-    const status = err.statusCode ?? 500;
-    if (status < 500) return reply.code(status).send({ error: err.code ?? 'BAD_REQUEST', message: err.message });
-    req.log.error({ err: err.message }, 'request failed');
-    return reply.code(500).send({ error: 'INTERNAL', message: 'internal error' });
-  });
-
-  app.get('/healthz', async () => ({ ok: true }));
-  app.get('/readyz', async (_req, reply) => {
-    const ready = o.isReady?.() ?? true;
-    return reply.code(ready ? 200 : 503).send({ ready });
-  });
-  app.get('/metrics', async (_req, reply) => reply.type(o.registry.contentType).send(await o.registry.metrics()));
-  app.register(subscriptionRoutes, { store: o.store, apiKeys: o.apiKeys, guard: o.guard ?? createDestinationGuard(), checkTimeoutMs: o.checkTimeoutMs ?? 5000 });
+  void app.register(subscriptionRoutes, { store: o.store, apiKeys: o.apiKeys, guard: o.guard ?? createDestinationGuard(), checkTimeoutMs: o.checkTimeoutMs ?? 5000 });
   return app;
 }
 
@@ -96,7 +82,7 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps = {}): 
   const catalog = deps.catalog ?? loadCatalogLookup(config.catalogFile);
   const guard = deps.guard ?? guardFromConfig(config);
   const names = topicNames(config.topicPrefix);
-  const retryTopic = webhookRetryTopic(config.topicPrefix);
+  const retryTopic = names.webhookRetry;
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'downradar-notifier', logger });
   const producer: Producer = createProducer({ kafka, logger });
 
@@ -133,8 +119,7 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps = {}): 
 
     async start() {
       await retryingInfra(logger, 'create topics', async () => {
-        await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions, replicationFactor: config.kafkaReplicationFactor, minInsyncReplicas: config.kafkaMinInsyncReplicas, only: ['alerts', 'webhookDlq', 'dlq'] });
-        await ensureRetryTopic(kafka, retryTopic, config.kafkaPartitions);
+        await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions, replicationFactor: config.kafkaReplicationFactor, minInsyncReplicas: config.kafkaMinInsyncReplicas, only: ['alerts', 'webhookDlq', 'dlq', 'webhookRetry'] });
       });
       await producer.connect();
       consumers = await startAlertConsumers({
@@ -192,35 +177,21 @@ async function retryingInfra(logger: Logger, what: string, fn: () => Promise<voi
   }
 }
 
-/**
- * The retry topic is the notifier's own and not (yet) in services/common's topic table, so it
- * is created here, with the same partitions and a retention well beyond any retry horizon.
- */
-async function ensureRetryTopic(kafka: ReturnType<typeof createKafka>, topic: string, partitions: number): Promise<void> {
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    const existing = new Set(await admin.listTopics());
-    if (!existing.has(topic)) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        timeout: 30_000,
-        topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: String(7 * 86_400_000) }] }],
-      });
-    }
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        await admin.fetchTopicMetadata({ topics: [topic] });
-        return;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-  } catch (err) {
-    throw kafkaError(err, `create ${topic}`);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+/** The notifier process: consumers and deliveries (buildNotifier), and its HTTP side listening. */
+export function createNotifierService(config: NotifierConfig, deps: NotifierDeps = {}): Service & { readonly port: number } {
+  const notifier = buildNotifier(config, deps);
+  const logger = deps.logger;
+  let port = config.notifierPort;
+  return {
+    get port() {
+      return port;
+    },
+    async start() {
+      await notifier.start();
+      await notifier.http.listen({ host: config.notifierHost, port: config.notifierPort });
+      port = (notifier.http.server.address() as AddressInfo).port;
+      logger?.info({ host: config.notifierHost, port, subscriptionsFile: config.notifierSubscriptionsFile }, 'notifier listening');
+    },
+    stop: () => notifier.close(),
+  };
 }

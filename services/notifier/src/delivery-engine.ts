@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Counter, Gauge, Histogram, type Logger, type Registry } from '@downradar/common';
+import { Counter, deadLetter, Gauge, Histogram, type Logger, type Registry } from '@downradar/common';
 import type { DlqRecord, IncidentEvent } from '../../../schemas/events/index';
 import { nextAttemptAt, type BackoffPolicy } from './backoff';
 import type { Subscription } from './subscription';
@@ -361,19 +360,20 @@ function settledJob(key: string, subscriptionId: string, event: IncidentEvent, s
   };
 }
 
-/** The webhooks-dlq record: the general DlqRecord shape, the alert as payload. */
+/**
+ * The webhooks-dlq record: the general DlqRecord shape, the alert as payload. A delivery has no
+ * Kafka position of its own (one alert makes one delivery per subscription): subscription and
+ * event name it, so a delivery given up twice (after a crash) is one record.
+ */
 export function deadLetterRecord(job: Pick<DeliveryJob, 'subscriptionId' | 'event' | 'attempts'>, sub: Subscription | undefined, code: string, reason: string, at: number): DlqRecord {
-  let id = `${job.subscriptionId}:${job.event.eventId}`;
-  if (id.length > 128) id = `${job.subscriptionId}:${createHash('sha256').update(job.event.eventId).digest('hex').slice(0, 32)}`;
-  const cleanCode = ('WEBHOOK_' + code.toUpperCase().replace(/[^A-Z0-9_]/g, '_')).slice(0, 64);
-  return {
-    id,
+  return deadLetter({
+    id: `${job.subscriptionId}:${job.event.eventId}`,
     at,
-    origin: `notifier webhook ${job.subscriptionId}${sub ? ' ' + urlOrigin(sub.url) : ''}`.slice(0, 200),
-    code: cleanCode,
-    reason: reason.slice(0, 2000),
-    payload: JSON.stringify(job.event).slice(0, 65536),
-  };
+    origin: `notifier webhook ${job.subscriptionId}${sub ? ' ' + urlOrigin(sub.url) : ''}`,
+    code: ('WEBHOOK_' + code.toUpperCase().replace(/[^A-Z0-9_]/g, '_')).slice(0, 64),
+    reason,
+    payload: job.event,
+  });
 }
 
 function makeMetrics(registry: Registry, pendingNow: () => number) {

@@ -277,6 +277,30 @@ describe('notifier against the real broker', () => {
     expect(gone.requests).toHaveLength(1);
   });
 
+  it('an alert that is not an IncidentEvent goes to the dlq named by its Kafka position, not a random id', async () => {
+    const w = await world();
+    const dlq = await collect(w.notifier.topics.dlq);
+    const positions: string[] = [];
+    const alerts = await runConsumer({
+      kafka,
+      groupId: `positions-${randomBytes(4).toString('hex')}`,
+      topics: [w.notifier.topics.alerts],
+      fromBeginning: true,
+      handleBatch: async (batch) => {
+        for (const m of batch.messages) positions.push(`${batch.topic}:${batch.partition}:${m.offset}`);
+      },
+    });
+    cleanups.push(() => alerts.stop());
+    const producer = createProducer({ kafka });
+    await producer.connect();
+    cleanups.push(() => producer.close());
+    await producer.send([{ topic: w.notifier.topics.alerts, key: 'x', value: '{"not":"an incident"}' }]);
+    await waitFor(() => dlq.values.length >= 1 && positions.length >= 1, 30_000, 'the dead letter and the position');
+    const record = JSON.parse(dlq.values[0]!) as DlqRecord;
+    expect(record).toMatchObject({ id: `notifier:${positions[0]}`, code: 'INVALID_MESSAGE', payload: '{"not":"an incident"}' });
+    expect(record.origin).toContain(w.notifier.topics.alerts);
+  });
+
   it('a receiver down across a notifier restart gets its deliveries afterwards, each once', async () => {
     const w = await world({ DOWNRADAR_NOTIFIER_ALERT_PATIENCE_MS: '500' });
     const rcv = await receiver();
@@ -349,9 +373,10 @@ describe('webhook destinations (SSRF)', () => {
     ];
     for (const [url, rule] of cases) {
       const res = await create(url);
-      const body = (await res.json()) as { error: string; rule: string; message: string };
+      const body = (await res.json()) as { code: string; field: string; message: string };
       expect(res.status, url).toBe(400);
-      expect(body, url).toMatchObject({ error: 'DESTINATION_REFUSED', rule });
+      expect(body, url).toMatchObject({ code: 'DESTINATION_REFUSED', field: 'url' });
+      expect(body.message, url).toContain(`a ${rule} address`);
     }
     expect(dns.aQueries('loop.test')).toBe(1);
     expect(w.notifier.store.size).toBe(0);

@@ -23,6 +23,3 @@ export const WebhookRetryRecord = Type.Object(
   { additionalProperties: false, $id: 'WebhookRetryRecord' },
 );
 export type WebhookRetryRecord = Static<typeof WebhookRetryRecord>;
-
-/** Not (yet) in services/common's topic table; its name follows the same `<prefix>.<name>` rule. */
-export const webhookRetryTopic = (prefix: string) => `${prefix}.webhooks-retry`;

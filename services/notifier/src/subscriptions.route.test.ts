@@ -48,7 +48,7 @@ describe('subscriptions API', () => {
     for (const headers of [{}, { 'x-api-key': 'drk_wrong' }, { authorization: 'Basic abc' }]) {
       const r = await app.inject({ method: 'GET', url: '/v1/subscriptions', headers });
       expect(r.statusCode).toBe(401);
-      expect(r.json()).toEqual({ error: 'UNAUTHORIZED', message: 'a valid API key is required in the x-api-key header' });
+      expect(r.json()).toEqual({ statusCode: 401, code: 'UNAUTHORIZED', error: 'Unauthorized', message: 'a valid API key is required in the x-api-key header', field: 'x-api-key' });
     }
     const r = await app.inject({ method: 'POST', url: '/v1/subscriptions', payload: { url: 'https://example.com/hook' } });
     expect(r.statusCode).toBe(401);
@@ -64,7 +64,7 @@ describe('subscriptions API', () => {
     ] as const) {
       const r = await app.inject({ method, url, headers: { 'x-api-key': FEED_KEY }, ...(method === 'POST' ? { payload: { url: 'https://example.com/hook' } } : {}) });
       expect(r.statusCode, `${method} ${url}`).toBe(403);
-      expect(r.json()).toEqual({ error: 'FORBIDDEN_SCOPE', message: 'this API key has the scope feed; this endpoint needs a key with the scope subscriptions' });
+      expect(r.json()).toEqual({ statusCode: 403, code: 'FORBIDDEN_SCOPE', error: 'Forbidden', message: 'this API key has the scope feed; this endpoint needs a key with the scope subscriptions', field: 'x-api-key' });
     }
     expect(store.size).toBe(0);
   });
@@ -114,7 +114,7 @@ describe('subscriptions API', () => {
     for (const [payload, msg] of cases) {
       const r = await app.inject({ method: 'POST', url: '/v1/subscriptions', headers: auth, payload: payload as object });
       expect(r.statusCode, JSON.stringify(payload)).toBe(400);
-      expect(r.json().error).toBe('INVALID_REQUEST');
+      expect(r.json()).toMatchObject({ statusCode: 400, code: 'BAD_FIELD', error: 'Bad Request' });
       expect(r.json().message).toMatch(msg);
     }
   });
@@ -150,7 +150,7 @@ describe('subscriptions API', () => {
       const r = await app.inject({ method: 'POST', url: '/v1/subscriptions', headers: auth, payload: { url } });
       expect(r.statusCode, url).toBe(400);
       const body = r.json();
-      expect(body, url).toMatchObject({ error: 'DESTINATION_REFUSED', rule });
+      expect(body, url).toMatchObject({ statusCode: 400, code: 'DESTINATION_REFUSED', field: 'url' });
       expect(body.message, url).toContain(`${address}, a ${rule} address`);
       expect(body.message).toMatch(/^body\.url: .*DOWNRADAR_WEBHOOK_ALLOW/);
     }

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { presentedKey, type ApiKeyStore } from '@downradar/common';
+import { HttpError } from '@downradar/common/http';
+import { ErrorResponse } from '../../../schemas/api/index';
 import { SubscriptionInput, SubscriptionView, checkUrl, viewOf } from './subscription';
 import type { SubscriptionStore } from './subscription-store';
 import type { DestinationGuard } from './destination-guard';
@@ -17,7 +19,6 @@ export interface SubscriptionRoutesOptions {
   checkTimeoutMs: number;
 }
 
-const ErrorBody = Type.Object({ error: Type.String(), message: Type.String(), rule: Type.Optional(Type.String()) });
 const Created = Type.Object({ ...SubscriptionView.properties, secret: Type.String() }, { additionalProperties: false });
 const Params = Type.Object({ id: Type.String({ maxLength: 100 }) });
 
@@ -25,27 +26,25 @@ export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRoutesOptions> =
   const { store, apiKeys, guard } = opts;
 
   // Managing subscriptions needs a key with the `subscriptions` scope: a feed's key gets 403.
-  app.addHook('onRequest', async (req, reply) => {
+  app.addHook('onRequest', async (req) => {
     const check = apiKeys.authorize(presentedKey(req.headers), 'subscriptions');
-    if (!check.ok) {
-      return reply.code(check.status).send({ error: check.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN_SCOPE', message: check.message });
-    }
+    if (!check.ok) throw new HttpError(check.status, check.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN_SCOPE', check.message, 'x-api-key');
     req.log.debug({ apiKeyName: check.name }, 'api key accepted');
   });
 
   app.post(
     '/v1/subscriptions',
-    { schema: { body: SubscriptionInput, response: { 201: Created, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody } } },
+    { schema: { body: SubscriptionInput, response: { 201: Created, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse } } },
     async (req, reply) => {
       const input = req.body as SubscriptionInput;
       const bad = checkUrl(input.url);
-      if (bad) return reply.code(400).send({ error: 'INVALID_REQUEST', message: `body.url ${bad}` });
+      if (bad) throw new HttpError(400, 'BAD_FIELD', `body.url ${bad}`, 'url');
       // Where it points now. A name that does not resolve yet is accepted: every delivery checks
       // again (a name may also change its answer later), and that check is the one that holds.
       const where = await guard.check(input.url, opts.checkTimeoutMs);
       if (!where.ok && where.refused) {
         req.log.info({ rule: where.rule }, 'subscription refused: destination');
-        return reply.code(400).send({ error: 'DESTINATION_REFUSED', rule: where.rule, message: `body.url: ${where.reason}` });
+        throw new HttpError(400, 'DESTINATION_REFUSED', `body.url: ${where.reason}`, 'url');
       }
       const sub = await store.create(input);
       req.log.info({ subscriptionId: sub.id }, 'subscription created');
@@ -55,27 +54,27 @@ export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRoutesOptions> =
 
   app.get(
     '/v1/subscriptions',
-    { schema: { response: { 200: Type.Object({ subscriptions: Type.Array(SubscriptionView) }), 401: ErrorBody, 403: ErrorBody } } },
+    { schema: { response: { 200: Type.Object({ subscriptions: Type.Array(SubscriptionView) }), 401: ErrorResponse, 403: ErrorResponse } } },
     async () => ({ subscriptions: store.list().map(viewOf) }),
   );
 
   app.get(
     '/v1/subscriptions/:id',
-    { schema: { params: Params, response: { 200: SubscriptionView, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody } } },
-    async (req, reply) => {
+    { schema: { params: Params, response: { 200: SubscriptionView, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse } } },
+    async (req) => {
       const { id } = req.params as { id: string };
       const sub = store.get(id);
-      if (!sub) return reply.code(404).send({ error: 'NOT_FOUND', message: `no subscription ${id}` });
+      if (!sub) throw new HttpError(404, 'NOT_FOUND', `no subscription ${id}`, 'id');
       return viewOf(sub);
     },
   );
 
   app.delete(
     '/v1/subscriptions/:id',
-    { schema: { params: Params, response: { 204: Type.Null(), 401: ErrorBody, 403: ErrorBody, 404: ErrorBody } } },
+    { schema: { params: Params, response: { 204: Type.Null(), 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse } } },
     async (req, reply) => {
       const { id } = req.params as { id: string };
-      if (!(await store.remove(id))) return reply.code(404).send({ error: 'NOT_FOUND', message: `no subscription ${id}` });
+      if (!(await store.remove(id))) throw new HttpError(404, 'NOT_FOUND', `no subscription ${id}`, 'id');
       req.log.info({ subscriptionId: id }, 'subscription deleted');
       return reply.code(204).send();
     },

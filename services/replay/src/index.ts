@@ -4,8 +4,9 @@
  */
 export { generateEvents, generateFromPlan } from './generator';
 export type { Emission, GenerateOptions, PostEmission, PostTruth, ReplayReport, ReportEmission } from './generator';
-export { compilePlan, expectedTotals, incidentEnvelopes } from './plan';
-export type { ExpectedTotals, Plan, PlanOptions } from './plan';
+export { compilePlan, expectedTotals, incidentEnvelopes, MINUTE_MS, streamRate, trendEnvelope } from './plan';
+export type { ExpectedTotals, Plan, PlanOptions, Stream } from './plan';
+export { poisson, Sfc32 } from './prng';
 export {
   listScenarios,
   loadLabels,
@@ -23,6 +24,6 @@ export { createNullTarget, ReplayTargetError } from './target';
 export type { ReplayTarget } from './target';
 export { createHttpTarget, retryAfterMs } from './http-target';
 export type { HttpTargetOptions } from './http-target';
-export { createKafkaTarget, loadSignalMaker, toReportEvent } from './kafka-target';
+export { createKafkaTarget, loadSignalMaker } from './kafka-target';
 export type { KafkaTargetOptions, SignalMaker } from './kafka-target';
 export type { Labels, Scenario } from '../../../schemas/scenario/index';

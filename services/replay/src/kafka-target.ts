@@ -9,10 +9,7 @@
  * signal maker is services/nlp's `createUnderstanding()`, loaded lazily by loadSignalMaker() so
  * that a replay of reports and posts works without it.
  */
-import { createHmac, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { createKafka, createProducer, dataDir, ensureTopics, topicNames, type OutMessage } from '@downradar/common';
+import { createKafka, createProducer, ensureTopics, reportEvent, reporterHasher, reporterSalt, topicNames, type OutMessage } from '@downradar/common';
 import type { PostEvent, PostInput, ReportEvent, SignalEvent } from '../../../schemas/events/index';
 import type { ReplayReport } from './generator';
 import { ReplayTargetError, type ReplayTarget } from './target';
@@ -38,32 +35,6 @@ export interface KafkaTargetOptions {
   ensureTopics?: boolean;
   partitions?: number;
   now?: () => number;
-}
-
-/** The salt ingest uses (same variable, same file), so both paths hash a reporter the same way. */
-export function reporterSalt(configured = process.env.DOWNRADAR_REPORTER_SALT): string {
-  if (configured) return configured;
-  const file = `${dataDir}/reporter-salt`;
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dirname(file), { recursive: true });
-  const salt = randomBytes(32).toString('hex');
-  writeFileSync(file, salt + '\n', { mode: 0o600 });
-  return salt;
-}
-
-export function toReportEvent(r: ReplayReport, receivedAt: number, hash: (id: string) => string): ReportEvent {
-  const e: ReportEvent = {
-    id: r.id,
-    serviceId: r.serviceId,
-    problem: r.problem,
-    at: r.at,
-    receivedAt,
-    reporterHash: hash(r.reporterId),
-    source: 'replay',
-  };
-  if (r.text !== undefined) e.text = r.text;
-  if (r.country !== undefined) e.country = r.country;
-  return e;
 }
 
 /**
@@ -101,8 +72,7 @@ export async function createKafkaTarget(opts: KafkaTargetOptions): Promise<Repla
   }
   const producer = createProducer({ kafka, lingerMs: 0, maxBatchMessages: MAX_MESSAGES_PER_REQUEST });
   await producer.connect();
-  const salt = reporterSalt(opts.reporterSalt);
-  const hash = (id: string) => createHmac('sha256', salt).update(id, 'utf8').digest('hex').slice(0, 32);
+  const hashReporter = reporterHasher(reporterSalt(opts.reporterSalt ?? process.env.DOWNRADAR_REPORTER_SALT));
   const now = opts.now ?? Date.now;
   const maker = opts.toSignals ?? null;
   const stats = { reports: 0, posts: 0, signals: 0 };
@@ -118,7 +88,7 @@ export async function createKafkaTarget(opts: KafkaTargetOptions): Promise<Repla
       const messages: OutMessage[] = [];
       let signals = 0;
       for (const r of reports) {
-        const ev = toReportEvent(r, receivedAt, hash);
+        const ev = reportEvent(r, { receivedAt, source: 'replay', hashReporter });
         messages.push({ topic: topics.reports, key: ev.serviceId, value: JSON.stringify(ev) });
         if (maker) {
           const s = maker.signalForReport(ev);

@@ -12,8 +12,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Labels, LabelledIncident, LabelledService, NonIncident, Scenario } from '../../../schemas/scenario/index';
-import { envelopeSpan, levelAt, sagLogPerMinute, type EnvelopeShape } from './envelope';
-import { incidentEnvelopes, MINUTE_MS } from './plan';
+import { envelopeSpan, levelAt, type EnvelopeShape } from './envelope';
+import { incidentEnvelopes, MINUTE_MS, trendEnvelope } from './plan';
 import { buildWeekTable, minuteOfWeek } from './profile';
 import { parseUtc, SCENARIO_DIR } from './scenario-loader';
 
@@ -97,16 +97,7 @@ export function deriveLabels(scenario: Scenario): Labels {
   }
 
   const nonIncidents: NonIncident[] = scenario.trends.map((t) => {
-    const shape: EnvelopeShape = {
-      onset: 0,
-      rampMinutes: t.rampMinutes,
-      rampPower: 1,
-      plateauMinutes: t.plateauMinutes,
-      sagLogPerMinute: sagLogPerMinute(t.sagPerHour ?? 0),
-      recoveryAt: t.rampMinutes + t.plateauMinutes + (t.sagMinutes ?? 0),
-      decayMinutes: t.decayMinutes,
-      bump: null,
-    };
+    const shape = trendEnvelope(t);
     const span = envelopeSpan(shape);
     const start = parseUtc(t.start, 'start');
     const peak = peakMinute(shape, span);

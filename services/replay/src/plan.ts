@@ -6,7 +6,7 @@
  * multiplications, one Poisson draw per stream, and a table lookup per attribute.
  */
 import type { ProblemCategory } from '../../../schemas/events/index';
-import type { CountryWeights, Incident, IncidentService, ProblemWeights, Scenario, ServiceSpec } from '../../../schemas/scenario/index';
+import type { CountryWeights, Incident, IncidentService, ProblemWeights, Scenario, ServiceSpec, Trend } from '../../../schemas/scenario/index';
 import { envelopeSpan, levelAt, sagLogPerMinute, sumLevels, type EnvelopeShape } from './envelope';
 import { WeightedPick } from './prng';
 import { buildWeekTable, minuteOfWeek } from './profile';
@@ -139,6 +139,23 @@ export interface IncidentEnvelope {
   origin: number;
   amplitude: number;
   span: { from: number; to: number };
+}
+
+/**
+ * The envelope of a hashtag trend (minutes since its start): the generator draws its posts from
+ * it and the labels take its span and peak from it, so ground truth is the traffic's own shape.
+ */
+export function trendEnvelope(t: Trend): EnvelopeShape {
+  return {
+    onset: 0,
+    rampMinutes: t.rampMinutes,
+    rampPower: 1,
+    plateauMinutes: t.plateauMinutes,
+    sagLogPerMinute: sagLogPerMinute(t.sagPerHour ?? 0),
+    recoveryAt: t.rampMinutes + t.plateauMinutes + (t.sagMinutes ?? 0),
+    decayMinutes: t.decayMinutes,
+    bump: null,
+  };
 }
 
 export function incidentEnvelopes(scenario: Scenario): IncidentEnvelope[] {
@@ -335,16 +352,7 @@ export function compilePlan(scenario: Scenario, opts: PlanOptions = {}): Plan {
     // {name} is filled at compile time (all combinations), {tag} per post.
     const templates = t.templates.flatMap((tpl) => names.map((n) => splitTemplate(tpl.replaceAll('{name}', n), '{tag}')));
     const spellingTotal = t.hashtag.spellings.reduce((s, x) => s + x.weight, 0);
-    const shape: EnvelopeShape = {
-      onset: 0,
-      rampMinutes: t.rampMinutes,
-      rampPower: 1,
-      plateauMinutes: t.plateauMinutes,
-      sagLogPerMinute: sagLogPerMinute(t.sagPerHour ?? 0),
-      recoveryAt: t.rampMinutes + t.plateauMinutes + (t.sagMinutes ?? 0),
-      decayMinutes: t.decayMinutes,
-      bump: null,
-    };
+    const shape = trendEnvelope(t);
     const origin = parseUtc(t.start, 'start') / MINUTE_MS;
     const span = envelopeSpan(shape);
     base({

@@ -1,7 +1,9 @@
 /**
  * The sink, built from config: Kafka (every topic except the detector's state) -> ClickHouse.
- * main.ts starts it; tests and the benchmark build it with their own topic prefix and database.
+ * main.ts runs it (common's runService); tests and the benchmark build it with their own topic
+ * prefix and database.
  */
+import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import {
   createClickHouse,
@@ -10,10 +12,7 @@ import {
   createMetricsRegistry,
   createProducer,
   ensureTopics,
-  joinCluster,
   migrate,
-  serviceMetrics,
-  serviceReport,
   repoRoot,
   runConsumer,
   servicesAccount,
@@ -22,17 +21,15 @@ import {
   type ConsumerRunner,
   type Logger,
   type Producer,
+  type Service,
 } from '@downradar/common';
+import { createHttpApp, opsRoutes } from '@downradar/common/http';
 import { createBatchHandler, type SinkStats } from './batch-handler';
 import type { SinkConfig } from './config';
-import { startHttp } from './http';
 import { SINK_TOPICS } from './rows';
 
-export interface Sink {
-  /** Migrate (if configured), join the consumer group, serve /metrics and /healthz. */
-  start(): Promise<void>;
-  /** Drain: stop fetching, let the batch in hand finish and commit, then close every client. */
-  stop(): Promise<void>;
+/** start: migrate (if configured), serve /healthz, /readyz and /metrics, join the consumer group. stop: drain, then close every client. */
+export interface Sink extends Service {
   readonly stats: SinkStats;
   readonly registry: Registry;
   /** The HTTP port actually bound (after start; useful with sinkPort 0). */
@@ -46,9 +43,13 @@ export interface SinkOverrides {
   clientId?: string;
 }
 
-/** Applies schemas/clickhouse to the sink's database (idempotent). */
+/**
+ * Applies schemas/clickhouse to the sink's database (idempotent): in start(), or once in the
+ * primary when the sink runs as several processes (main.ts). The account is the services' one,
+ * its password from the variable or the password file, as for the inserts.
+ */
 export async function migrateSinkSchema(config: SinkConfig, logger: Logger, clickhouse?: ClickHouseClient): Promise<void> {
-  const ch = clickhouse ?? createClickHouse({ url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, requestTimeoutMs: config.sinkInsertTimeoutMs });
+  const ch = clickhouse ?? createClickHouse({ url: config.clickhouseUrl, ...servicesAccount(config), requestTimeoutMs: config.sinkInsertTimeoutMs, logger });
   try {
     const r = await migrate(ch, {
       dir: `${repoRoot}/schemas/clickhouse`,
@@ -62,7 +63,7 @@ export async function migrateSinkSchema(config: SinkConfig, logger: Logger, clic
   }
 }
 
-export function buildSink(config: SinkConfig, overrides: SinkOverrides = {}): Sink {
+export function createSinkService(config: SinkConfig, overrides: SinkOverrides = {}): Sink {
   const logger = overrides.logger ?? createLogger('sink', config.logLevel);
   const registry = overrides.registry ?? createMetricsRegistry('sink');
   const names = topicNames(config.topicPrefix);
@@ -101,40 +102,39 @@ export function buildSink(config: SinkConfig, overrides: SinkOverrides = {}): Si
       : {}),
   });
   let runners: ConsumerRunner[] = [];
-  let http: Awaited<ReturnType<typeof startHttp>> | null = null;
   let stopped = false;
+  let port = config.sinkPort;
+  const http = createHttpApp({ logger });
+  // Liveness: the consumer runs (ClickHouse being down is reported but does not fail it: the
+  // sink waits for it by design). Readiness: inserts go through.
+  void http.register(opsRoutes, {
+    registry,
+    live: () => ({
+      ok: runners.length > 0 && !stopped,
+      status: stopped ? 'stopped' : runners.length > 0 ? (handler.stats.failing ? 'waiting for clickhouse' : 'ok') : 'starting',
+      batches: handler.stats.batches,
+      messages: handler.stats.messages,
+      lastBatchAt: handler.stats.lastBatchAt || null,
+    }),
+    ready: () => ({
+      ok: runners.length > 0 && !stopped && !handler.stats.failing,
+      status: stopped ? 'stopped' : handler.stats.failing ? 'inserts failing' : runners.length > 0 ? 'ready' : 'starting',
+      failing: handler.stats.failing,
+      lastError: handler.stats.lastError,
+    }),
+  });
 
   return {
     stats: handler.stats,
     registry,
     topics,
     get port() {
-      return http?.port ?? config.sinkPort;
+      return port;
     },
     async start() {
       if (config.sinkMigrate) await migrateSinkSchema(config, logger, clickhouse);
-      const health = () => ({
-        ok: runners.length > 0 && !stopped,
-        status: stopped ? 'stopped' : runners.length > 0 ? (handler.stats.failing ? 'waiting for clickhouse' : 'ok') : 'starting',
-        batches: handler.stats.batches,
-        messages: handler.stats.messages,
-        lastBatchAt: handler.stats.lastBatchAt || null,
-      });
-      const ready = () => ({
-        ok: runners.length > 0 && !stopped && !handler.stats.failing,
-        failing: handler.stats.failing,
-        lastError: handler.stats.lastError,
-      });
-      // With DOWNRADAR_SINK_PROCESSES > 1 every worker answers for all of them (cluster.ts).
-      joinCluster({ registry, health, ready });
-      http = await startHttp({
-        host: config.sinkHost,
-        port: config.sinkPort,
-        registry,
-        health: () => serviceReport('health', health),
-        ready: () => serviceReport('ready', ready),
-        metrics: () => serviceMetrics(registry),
-      });
+      await http.listen({ host: config.sinkHost, port: config.sinkPort });
+      port = (http.server.address() as AddressInfo).port;
       // Subscribing to a topic the broker does not have fails: create what is missing (idempotent).
       await ensureTopics(kafka, { prefix: config.topicPrefix, partitions: config.kafkaPartitions, replicationFactor: config.kafkaReplicationFactor, minInsyncReplicas: config.kafkaMinInsyncReplicas });
       // Several members of the group in one process share one handler, so their rows still go
@@ -164,7 +164,7 @@ export function buildSink(config: SinkConfig, overrides: SinkOverrides = {}): Si
       runners = started.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
       const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason; // the caller's stop() closes what did start
-      logger.info({ topics, group: config.sinkGroupId, database: config.clickhouseDatabase, port: http.port }, 'sink started');
+      logger.info({ topics, group: config.sinkGroupId, database: config.clickhouseDatabase, port }, 'sink started');
     },
     async stop() {
       if (stopped) return;
@@ -172,7 +172,7 @@ export function buildSink(config: SinkConfig, overrides: SinkOverrides = {}): Si
       await Promise.all(runners.map((r) => r.stop()));
       await producer.close();
       await clickhouse.close();
-      await http?.close();
+      await http.close();
       logger.info({ batches: handler.stats.batches, messages: handler.stats.messages }, 'sink stopped');
     },
   };

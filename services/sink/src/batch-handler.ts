@@ -18,7 +18,6 @@
  * straight into the insert's body; no JSON text is made again for ClickHouse to parse again
  * (bench:clickhouse: RowBinary is the cheapest format for both sides on 18.16).
  */
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Registry } from 'prom-client';
 import {
@@ -27,6 +26,8 @@ import {
   Counter,
   Histogram,
   clickhouseError,
+  contentId,
+  deadLetter,
   rowBinaryEncoder,
   rowBinaryInsertQuery,
   type ClickHouseClient,
@@ -195,16 +196,8 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
       if (!(err instanceof ClickHouseError) || err.retriable || !BAD_DATA_CODES.has(err.code)) throw err;
       if (rows.length === 1) {
         const payload = JSON.stringify(rows[0]);
-        return [
-          {
-            id: `sink:${table}:${createHash('sha256').update(payload).digest('hex').slice(0, 40)}`,
-            at: now(),
-            origin: `${table} (sink insert)`,
-            code: 'CLICKHOUSE_REJECTED',
-            reason: err.message.slice(0, 2000),
-            payload: payload.slice(0, 65_536),
-          },
-        ];
+        // A row has no Kafka position of its own: its content names it, so a retried batch makes the same id.
+        return [deadLetter({ id: contentId('sink', table, payload), at: now(), origin: `${table} (sink insert)`, code: 'CLICKHOUSE_REJECTED', reason: err.message, payload })];
       }
       const mid = Math.ceil(rows.length / 2);
       return [...(await insertIsolating(table, rows.slice(0, mid))), ...(await insertIsolating(table, rows.slice(mid)))];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IncidentEvent, PostEvent, ReportEvent, ScoreEvent, SignalEvent, TrendEvent } from '../../../schemas/events/index';
-import { LAYOUTS, TABLES, dlqIdFor, mapBatch, mapMessage, toSeconds, topicKeyOf, type MessageOrigin, type Row, type Table } from './rows';
+import { LAYOUTS, TABLES, mapBatch, mapMessage, toSeconds, topicKeyOf, type MessageOrigin, type Row, type Table } from './rows';
 import { topicNames } from '@downradar/common';
 
 const NOW = Date.UTC(2021, 9, 4, 16, 0, 0);
@@ -329,11 +329,6 @@ describe('helpers', () => {
     expect(toSeconds(1999, 'at')).toBe(1);
     expect(() => toSeconds(-1, 'at')).toThrow(/outside/);
     expect(() => toSeconds(4_294_967_296_000, 'at')).toThrow(/outside/);
-  });
-  it('dlqIdFor hashes topic names that would make an id too long', () => {
-    const id = dlqIdFor({ topic: 'p'.repeat(120) + '.reports', partition: 3, offset: '99' });
-    expect(id.length).toBeLessThanOrEqual(128);
-    expect(id).toMatch(/^sink:[0-9a-f]{32}:3:99$/);
   });
   it('topicKeyOf finds the key of a prefixed topic', () => {
     const names = topicNames('t-x');

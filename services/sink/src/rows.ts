@@ -6,9 +6,7 @@
  * from 1970 to 2106). The ms are floored to seconds; the exact value stays in *_ms columns.
  * A time that does not fit a DateTime goes to the DLQ (OUT_OF_RANGE) instead of wrapping.
  */
-import { createHash } from 'node:crypto';
-import type { KafkaMessage } from 'kafkajs';
-import { compileValidator, parseMessage, readSignalMessage, type Checked, type RowLayout, type TopicKey } from '@downradar/common';
+import { compileValidator, deadLetter, parseMessage, positionId, readSignalMessage, type Checked, type KafkaMessage, type RowLayout, type TopicKey } from '@downradar/common';
 import {
   DlqRecord,
   IncidentEvent,
@@ -43,8 +41,6 @@ export const TOPIC_TABLE: Record<SinkTopic, Table> = {
 
 /** DateTime is UInt32 seconds. */
 const MAX_DATETIME_S = 4_294_967_295;
-const MAX_PAYLOAD = 65_536;
-const MAX_REASON = 2000;
 
 export class OutOfRange extends Error {
   constructor(readonly field: string, value: number) {
@@ -474,28 +470,13 @@ export type Mapped =
   /** Cannot be stored as its table's row: `record` goes to the dlq table (and topic, see `publish`). */
   | { kind: 'dlq'; record: DlqRecord; publish: boolean };
 
-const EVENT_ID_MAX = 128;
-
 /**
- * The DLQ record id of an unreadable message: its position in Kafka, so a redelivery of the same
- * message (and the copy the sink reads back from the dlq topic) dedupes to one row.
+ * The dead letter of a message the sink cannot store, named by its position in Kafka (an element
+ * of a signal batch by the message's position and its index), so that a redelivery of the same
+ * message (and the copy the sink reads back from the dlq topic) is one row.
  */
-export function dlqIdFor(o: Pick<MessageOrigin, 'topic' | 'partition' | 'offset'>): string {
-  const id = `sink:${o.topic}:${o.partition}:${o.offset}`;
-  if (id.length <= EVENT_ID_MAX && /^[A-Za-z0-9._:-]+$/.test(id)) return id;
-  return `sink:${createHash('sha256').update(o.topic).digest('hex').slice(0, 32)}:${o.partition}:${o.offset}`;
-}
-
-export function deadLetter(o: MessageOrigin, code: string, reason: string, payload: Buffer | string | null, nowMs: number): DlqRecord {
-  const text = payload === null ? '' : typeof payload === 'string' ? payload : payload.toString('utf8');
-  return {
-    id: dlqIdFor(o),
-    at: nowMs,
-    origin: `${o.topic} (sink)`,
-    code,
-    reason: reason.slice(0, MAX_REASON),
-    payload: text.length > MAX_PAYLOAD ? text.slice(0, MAX_PAYLOAD) : text,
-  };
+function sinkDeadLetter(o: MessageOrigin, code: string, reason: string, payload: Buffer | string | null, nowMs: number): DlqRecord {
+  return deadLetter({ id: positionId('sink', o), at: nowMs, origin: `${o.topic} (sink)`, code, reason, payload });
 }
 
 function failureCode(field: string, reason: string): string {
@@ -522,7 +503,7 @@ function invalid(o: MessageOrigin, payload: Buffer | string | null, failure: { f
   const isDlqTopic = TOPIC_TABLE[o.topicKey] === 'dlq';
   const code = isDlqTopic ? 'UNREADABLE_DLQ_RECORD' : failureCode(failure.field, failure.reason);
   const reason = failure.field === '(message)' ? failure.reason : `${failure.field} ${failure.reason}`;
-  return { kind: 'dlq', record: deadLetter(o, code, `${o.topicKey}: ${reason}`, payload, nowMs), publish: !isDlqTopic };
+  return { kind: 'dlq', record: sinkDeadLetter(o, code, `${o.topicKey}: ${reason}`, payload, nowMs), publish: !isDlqTopic };
 }
 
 function toMapped(o: MessageOrigin, table: Table, mapping: TopicMapping, value: unknown, payload: Buffer | string | null, nowMs: number, isDlqTopic: boolean): Mapped {
@@ -530,7 +511,7 @@ function toMapped(o: MessageOrigin, table: Table, mapping: TopicMapping, value: 
     return { kind: 'row', table, row: mapping.toRow(value as never) };
   } catch (err) {
     if (!(err instanceof OutOfRange)) throw err;
-    return { kind: 'dlq', record: deadLetter(o, 'OUT_OF_RANGE', `${o.topicKey}: ${err.message}`, payload, nowMs), publish: !isDlqTopic };
+    return { kind: 'dlq', record: sinkDeadLetter(o, 'OUT_OF_RANGE', `${o.topicKey}: ${err.message}`, payload, nowMs), publish: !isDlqTopic };
   }
 }
 

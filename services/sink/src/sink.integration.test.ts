@@ -20,7 +20,7 @@ import {
 } from '@downradar/common';
 import { STACK_ENV, capturedLogger, eventually, groupLag, randomSuffix, readTopic, testClickHouse, testDatabase, testKafka, testPrefix } from '@downradar/common/testing';
 import type { DlqRecord, IncidentEvent, PostEvent, ReportEvent, ScoreEvent, SignalEvent, TrendEvent } from '../../../schemas/events/index';
-import { buildSink, type Sink } from './app';
+import { createSinkService, type Sink } from './app';
 import { LAYOUTS, TABLES } from './rows';
 import { sinkConfigSpec } from './config';
 
@@ -66,7 +66,7 @@ beforeAll(async () => {
     DOWNRADAR_SINK_GROUP_ID: groupId,
     DOWNRADAR_SINK_INSERT_TIMEOUT_MS: '5000',
   });
-  sink = buildSink(config, { logger: sinkLog.logger });
+  sink = createSinkService(config, { logger: sinkLog.logger });
   await sink.start();
 });
 

@@ -18,7 +18,7 @@
  * scenario (the shipped quiet week), by catalog category.
  */
 import type { Catalog, CatalogService } from '../../../schemas/catalog/index';
-import { Sfc32 } from '@downradar/replay/prng';
+import { Sfc32 } from '@downradar/replay';
 import { parseScenario } from '@downradar/replay';
 import type { Scenario } from '../../../schemas/scenario/index';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Sfc32, poisson } from '@downradar/replay/prng';
+import { Sfc32, poisson } from '@downradar/replay';
 import { alarmDistribution, averageRunLength, delayOf, designCusum, designRatios, logFactorial, oracleDelay, poissonPmf, type CusumDesign } from './oracle';
 
 /** Runs the lattice CUSUM on simulated Poisson counts; returns the window (0-based) of the first alarm, or -1. */

@@ -15,7 +15,8 @@
  */
 import type { Catalog } from '../../../schemas/catalog/index';
 import { generateEvents, loadLabels, loadScenario } from '@downradar/replay';
-import type { ReportEvent, ScoreEvent, SignalEvent } from '../../../schemas/events/index';
+import { reportEvent } from '@downradar/common/report-event';
+import type { ScoreEvent, SignalEvent } from '../../../schemas/events/index';
 import type { Scenario } from '../../../schemas/scenario/index';
 import { createDetector, hashtagLookup, serviceInfoLookup, type DeepPartial, type DetectorConfig, type DetectorOutput, type DetectorStats } from '@downradar/detector';
 import type { SignalSource } from './memo-understanding';
@@ -93,9 +94,9 @@ export function runScenario(scenario: Scenario, opts: RunScenarioOptions): { obs
 
   const counts = { reports: 0, posts: 0, signals: 0 };
   let nextTick: number | undefined;
-  const ingest = (s: SignalEvent, now: number) => {
+  const ingest = (s: SignalEvent) => {
     counts.signals++;
-    detector.ingest(s, now);
+    detector.ingest(s);
   };
   for (const e of generateEvents(scenario, { scale, ...(opts.from !== undefined ? { from: opts.from } : {}), ...(opts.to !== undefined ? { to: opts.to } : {}) })) {
     const now = e.emitAt;
@@ -107,14 +108,11 @@ export function runScenario(scenario: Scenario, opts: RunScenarioOptions): { obs
     lastEmitAt = now;
     if (e.kind === 'report') {
       counts.reports++;
-      const r = e.report;
-      const ev: ReportEvent = { id: r.id, serviceId: r.serviceId, problem: r.problem, at: r.at, receivedAt: now, reporterHash: r.reporterId, source: 'replay' };
-      if (r.text !== undefined) ev.text = r.text;
-      if (r.country !== undefined) ev.country = r.country;
-      ingest(understanding.signalForReport(ev), now);
+      // The reporter id stands in for its salted hash: an identity hash keeps "same reporter or not".
+      ingest(understanding.signalForReport(reportEvent(e.report, { receivedAt: now, source: 'replay', hashReporter: (id) => id })));
     } else {
       counts.posts++;
-      for (const s of understanding.signalsForPost(e.post, now)) ingest(s, now);
+      for (const s of understanding.signalsForPost(e.post, now)) ingest(s);
     }
   }
   // End of the stream: let the clock run past the last window, then close what has data.

@@ -10,7 +10,7 @@
  * and attributed, and repeated reports are not removed (the detector counts the first report per
  * reporter per 15 minutes; the shipped scenarios make at most 12% of reports repeats).
  */
-import { compilePlan, MINUTE_MS, streamRate, type Stream } from '@downradar/replay/plan';
+import { compilePlan, MINUTE_MS, streamRate, type Stream } from '@downradar/replay';
 import type { Labels, Scenario } from '../../../schemas/scenario/index';
 import { AFTER_END_MS, parseUtcMs } from './evaluate';
 

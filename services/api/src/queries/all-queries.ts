@@ -22,7 +22,7 @@ import {
   scoredUntilSql,
   sparklinesSql,
 } from './services.queries';
-import { trendUsesSql, trendsSql } from '../routes/trends.route';
+import { trendUsesSql, trendsSql } from './trends.queries';
 
 export interface QueryArgs {
   range: TimeRange;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createReader } from '../clickhouse';
 import { incidentsAtSql, servicesOf } from '../queries/incidents.queries';
 import { breakdownFrom, breakdownSql, curveReportsSql, hashtagsSql } from '../queries/services.queries';
-import { sparkStepMs, trendSparkline, trendUsesSql } from './trends.route';
+import { sparkStepMs, trendSparkline, trendUsesSql } from '../queries/trends.queries';
 import type { ClickHouseClient } from '@downradar/common';
 
 const reader = createReader({} as ClickHouseClient, 'downradar', 1000);
@@ -108,7 +108,7 @@ describe('servicesOf', () => {
 describe('allApiQueries', () => {
   it('lists every exported *Sql builder of the routes, so the SQL checks see all of them', async () => {
     const { allApiQueries } = await import('../queries/all-queries');
-    const modules = [await import('../queries/services.queries'), await import('../queries/incidents.queries'), await import('./trends.route')];
+    const modules = [await import('../queries/services.queries'), await import('../queries/incidents.queries'), await import('../queries/trends.queries')];
     const builders = modules.flatMap((m) => Object.entries(m).filter(([k, v]) => typeof v === 'function' && /Sql$/.test(k)).map(([k]) => k));
     expect(builders.length).toBeGreaterThanOrEqual(12);
     const listed = new Set(

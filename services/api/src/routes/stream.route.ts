@@ -1,7 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ErrorResponse, STREAM_EVENTS } from '../../../../schemas/api/index';
-import { ApiError, badParameter } from '../errors';
+import { HttpError } from '@downradar/common/http';
+import { badParameter } from '../errors';
 
 const SLUG = '[a-z0-9][a-z0-9-]{0,62}';
 export const StreamQuery = Type.Object(
@@ -46,7 +47,7 @@ export async function streamRoutes(app: FastifyInstance): Promise<void> {
         if (unknown.length > 0)
           throw badParameter('services', `querystring.services names services not in the catalog: ${unknown.join(', ')}`);
       }
-      if (app.hub.full) throw new ApiError(503, 'UNAVAILABLE', 'too many stream clients; retry later');
+      if (app.hub.full) throw new HttpError(503, 'UNAVAILABLE', 'too many stream clients; retry later');
 
       reply.hijack();
       const res = reply.raw;

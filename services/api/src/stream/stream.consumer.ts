@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Kafka } from 'kafkajs';
 import { IncidentEvent, ScoreEvent, TrendEvent } from '../../../../schemas/events/index';
-import { compileValidator, ensureTopics, parseMessage, runConsumer, topicNames, type ConsumerRunner, type Logger } from '@downradar/common';
+import { compileValidator, ensureTopics, parseMessage, runConsumer, topicNames, type ConsumerRunner, type Logger, type Kafka } from '@downradar/common';
 import { summariseScores } from './catchup';
 import type { StreamHub } from './hub';
 

@@ -5,11 +5,10 @@
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProducer, deleteTopicsWithPrefix, ensureTopics, loadConfig, topicNames, type Producer } from '@downradar/common';
+import { createProducer, deleteTopicsWithPrefix, ensureTopics, loadConfig, topicNames, type Producer, type Kafka } from '@downradar/common';
 import { loadCatalog } from '../../../../schemas/catalog/index';
-import { CLICKHOUSE_URL, eventually, testClickHouse, testKafka, testPrefix } from '@downradar/common/testing';
+import { eventually, testClickHouse, testKafka, testPrefix, STACK_ENV } from '@downradar/common/testing';
 import type { ScoreCatchup } from '../../../../schemas/api/index';
 import type { IncidentEvent, ScoreEvent, TrendEvent } from '../../../../schemas/events/index';
 import { buildApp } from '../app';
@@ -99,7 +98,7 @@ beforeAll(async () => {
   producer = createProducer({ kafka });
   await producer.connect();
   const config = loadConfig(apiConfigSpec, {
-    DOWNRADAR_CLICKHOUSE_URL: CLICKHOUSE_URL,
+    ...STACK_ENV,
     DOWNRADAR_TOPIC_PREFIX: PREFIX,
     DOWNRADAR_STREAM_PING_MS: '300',
   });

@@ -3,7 +3,6 @@ import { mkdtempSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBatchWriter } from './batch-writer';
 import { queryRows, servicesAccountFromEnv } from './client';
 import { migrate, MigrationError } from './migrations';
 import { clickhouseError } from './errors';
@@ -20,26 +19,15 @@ afterAll(async () => {
   await ch.close();
 });
 
-describe('batch writer', () => {
-  it('inserts a batch that a SELECT counts, flushing on size and on interval', async () => {
-    await ch.command({ query: `CREATE TABLE ${db}.rows (id UInt32, service_id String) ENGINE = MergeTree() ORDER BY id` });
-    const writer = createBatchWriter<{ id: number; service_id: string }>({ client: ch, table: `${db}.rows`, maxRows: 1000, flushIntervalMs: 50 });
-    const bySize = writer.write(Array.from({ length: 1000 }, (_, i) => ({ id: i, service_id: 'facebook' })));
-    await bySize;
-    const byInterval = writer.write([{ id: 5000, service_id: 'whatsapp' }]);
-    await byInterval;
-    const [row] = await queryRows<{ n: string }>(ch, `SELECT count() AS n FROM ${db}.rows`);
-    expect(Number(row!.n)).toBe(1001);
-    expect(writer.stats.inserts).toBe(2);
-    await writer.close();
-  });
-
-  it('rejects with a non-retriable typed error for an unknown table', async () => {
-    const writer = createBatchWriter<{ id: number }>({ client: ch, table: `${db}.missing`, maxRows: 1 });
-    const err = await writer.write([{ id: 1 }]).catch((e) => e);
-    expect(err.name).toBe('ClickHouseError');
-    expect(err.retriable).toBe(false);
-    expect(err.code).toBe('60');
+describe('ClickHouse errors', () => {
+  it('an insert into an unknown table is a non-retriable typed error', async () => {
+    const err = await ch.insert({ table: `${db}.missing`, values: [{ id: 1 }], format: 'JSONEachRow' }).then(
+      () => undefined,
+      (e: unknown) => clickhouseError(e, 'insert'),
+    );
+    expect(err?.name).toBe('ClickHouseError');
+    expect(err?.retriable).toBe(false);
+    expect(err?.code).toBe('60');
   });
 
   it('classifies a refused connection as retriable', async () => {

@@ -29,18 +29,6 @@ export class MigrationError extends Error {
 const FILE_PATTERN = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 
 /**
- * Earlier texts of a landed migration that the runner accepts as applied (by SHA-256), each with
- * why the text changed. Only for corrections that leave every table, view and row the same on the
- * servers that applied the earlier text; anything else is a new numbered file.
- */
-const EQUIVALENT_EARLIER_TEXTS: Record<string, string[]> = {
-  // Its view incident_acknowledgement joined two subqueries without aliases: fine on 18.16, but
-  // Code 206 (ALIAS_REQUIRED) on ClickHouse >= 20.3, where the file could not be applied at all.
-  // The aliases change neither the view's columns nor its rows.
-  '0020_official_status_probes.sql': ['2aaa2e55a4f13a7007559f6933342cbacbedb7cdf750e2cc4fe9a35f2990c12f'],
-};
-
-/**
  * Reads schemas/clickhouse/NNNN_name.sql in order. `${DB}` in a file stands for the target
  * database, so tests can apply the same migrations to a throwaway database.
  * Lines `-- requires: >=20.1` mark a file that only runs on newer servers (TTL, LowCardinality);
@@ -152,7 +140,7 @@ export async function migrate(
   const migrations = readMigrations(opts.dir);
   for (const m of migrations) {
     const prior = doneByVersion.get(m.version);
-    if (prior && prior.checksum !== m.checksum && !EQUIVALENT_EARLIER_TEXTS[m.file]?.includes(prior.checksum))
+    if (prior && prior.checksum !== m.checksum)
       throw new MigrationError(
         `${m.file} was changed after it was applied (checksum ${prior.checksum.slice(0, 12)} in ${db}.schema_migrations, ` +
           `${m.checksum.slice(0, 12)} on disk). Applied migrations are never edited: add a new numbered file instead.`,

@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { TOPIC_DEFINITIONS, topicNames, type TopicKey } from './topics';
+import { TOPIC_DEFINITIONS, topicNames, type TopicDefinition, type TopicKey } from './topics';
 import { kafkaError } from './errors';
 
 export interface EnsureTopicsOptions {
@@ -44,7 +44,7 @@ async function ensureTopicsOnce(kafka: Kafka, opts: EnsureTopicsOptions): Promis
   try {
     await admin.connect();
     const existing = new Set(await admin.listTopics());
-    const wanted = keys.map((k) => ({ key: k, name: names[k], def: TOPIC_DEFINITIONS[k] }));
+    const wanted = keys.map((k) => ({ key: k, name: names[k], def: TOPIC_DEFINITIONS[k] as TopicDefinition }));
     const missing = wanted.filter((w) => !existing.has(w.name));
     if (missing.length > 0) {
       // createTopics answers false (not an error) when a concurrent creator won the race.
@@ -53,7 +53,7 @@ async function ensureTopicsOnce(kafka: Kafka, opts: EnsureTopicsOptions): Promis
         timeout: opts.timeoutMs ?? 30_000,
         topics: missing.map((w) => ({
           topic: w.name,
-          numPartitions: partitions,
+          numPartitions: w.def.partitions ?? partitions,
           replicationFactor,
           configEntries: [
             ...replication,

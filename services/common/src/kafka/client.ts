@@ -2,9 +2,16 @@ import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig } from 'kafkajs';
 import type { Logger } from '../logger';
 
 /**
- * kafkajs stays behind this module (it is in maintenance mode); the rest of the code sees
- * createKafka / createProducer / runConsumer only, so another client can replace it.
+ * kafkajs (in maintenance mode) stays behind services/common/src/kafka: services create their
+ * client here and produce and consume through createProducer / runConsumer; the client's types
+ * are re-exported below for the code that passes a client or a message along. One exception,
+ * on purpose: the detector's exactly-once stages (services/detector/src/kafka and stages/) use
+ * kafkajs' transactions, consumers and partition assigner directly, which these wrappers do not
+ * offer. Replacing the client means changing those two places; the import rule in
+ * eslint.config.js keeps kafkajs out of every other file.
  */
+export type { Kafka, KafkaMessage } from 'kafkajs';
+
 export function createKafka(opts: { brokers: string[]; clientId: string; logger?: Logger; config?: Partial<KafkaConfig> }): Kafka {
   const { logger } = opts;
   return new Kafka({

@@ -1,6 +1,7 @@
 /**
- * Every topic downradar uses, in one table. Names follow DESIGN.md: `<prefix>.<topic>` with the
- * prefix `downradar` by default (tests use a random prefix to get throwaway topics).
+ * Every topic downradar uses, in one table: `<prefix>.<suffix>` with the prefix `downradar` by
+ * default (DOWNRADAR_TOPIC_PREFIX; tests use a random prefix to get throwaway topics). Services
+ * take their names from `topicNames()` and create them with `ensureTopics()`.
  *
  * Keys decide ordering and scale-out: signals, scores and detector state are keyed by service
  * id, so one service's windows live on one partition and detectors scale by adding members.
@@ -17,6 +18,12 @@ export const TOPIC_DEFINITIONS = {
   /** Detector checkpoints: the latest state per key survives compaction. */
   detectorState: { suffix: 'detector-state', key: 'serviceId or "_global"', compacted: true, retentionMs: -1 },
   /**
+   * The detector's hand-off from its scoring stage to its incident stage (window progress and
+   * closed windows, services/detector/src/stages/window-progress.ts). ONE partition: the incident
+   * stage needs the windows of every scoring partition in one total order.
+   */
+  detectorWindows: { suffix: 'detector-windows', key: 'p<signals partition>', compacted: false, retentionMs: 7 * 86_400_000, partitions: 1 },
+  /**
    * What providers' official status pages said (services/sources): the provider's claim, not a
    * user's, so it is kept apart from posts and signals; history kept for 30 days in Kafka and
    * for good in ClickHouse (official_status).
@@ -28,7 +35,20 @@ export const TOPIC_DEFINITIONS = {
   sourceState: { suffix: 'source-state', key: 'connector (bluesky, statuspage:<serviceId>, ...)', compacted: true, retentionMs: -1 },
   /** Webhook deliveries that failed every try. */
   webhookDlq: { suffix: 'webhooks-dlq', key: 'subscription id', compacted: false, retentionMs: 30 * 86_400_000 },
-} as const;
+  /** Webhook deliveries still pending when the notifier's patience ran out (services/notifier/src/retry-record.ts). */
+  webhookRetry: { suffix: 'webhooks-retry', key: 'subscription id', compacted: false, retentionMs: 7 * 86_400_000 },
+} as const satisfies Record<string, TopicDefinition>;
+
+export interface TopicDefinition {
+  suffix: string;
+  /** What messages are keyed by. */
+  key: string;
+  compacted: boolean;
+  /** -1 = forever. */
+  retentionMs: number;
+  /** Fixed partition count; without it, the count ensureTopics is given (DOWNRADAR_KAFKA_PARTITIONS). */
+  partitions?: number;
+}
 
 export type TopicKey = keyof typeof TOPIC_DEFINITIONS;
 export type TopicNames = Record<TopicKey, string>;

@@ -14,6 +14,9 @@
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { kafkaError } from './errors';
 
+/** A producer with a transactional id (connectTransactionalProducer): kafkajs' own, whose transactions common's Producer does not offer. */
+export type TransactionalProducer = Producer;
+
 export interface TxnMessage {
   topic: string;
   key: string | null;
@@ -45,7 +48,7 @@ export function transactionalIdFor(groupId: string, topic: string, partition: nu
   return `${groupId}-${topic}-${partition}`;
 }
 
-export async function connectTransactionalProducer(kafka: Kafka, transactionalId: string): Promise<Producer> {
+export async function connectTransactionalProducer(kafka: Kafka, transactionalId: string): Promise<TransactionalProducer> {
   const producer = kafka.producer({
     transactionalId,
     idempotent: true,

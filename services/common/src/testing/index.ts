@@ -3,8 +3,7 @@
  * databases, and reading back what landed, polling instead of sleeping.
  */
 import { randomBytes } from 'node:crypto';
-import type { Kafka, KafkaMessage } from 'kafkajs';
-import { createKafka } from '../kafka/client';
+import { createKafka, type Kafka, type KafkaMessage } from '../kafka/client';
 import { createClickHouse, type ClickHouseClient } from '../clickhouse/client';
 import { createLogger, type Logger } from '../logger';
 

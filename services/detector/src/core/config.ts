@@ -248,8 +248,15 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   },
 };
 
+/** A setting out of its range; `path` names it (`windowMs`, `baseline.priorScale`, ...). */
 export class DetectorConfigError extends Error {
   override readonly name = 'DetectorConfigError';
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
+    super(message);
+  }
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -259,10 +266,10 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 function merge<T>(base: T, patch: unknown, path: string): T {
   if (patch === undefined) return structuredClone(base);
   if (!isPlainObject(base)) return patch as T;
-  if (!isPlainObject(patch)) throw new DetectorConfigError(`detector config: ${path || '(root)'} must be an object`);
+  if (!isPlainObject(patch)) throw new DetectorConfigError(`detector config: ${path || '(root)'} must be an object`, path);
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(patch)) {
-    if (!(key in base)) throw new DetectorConfigError(`detector config: unknown field ${path ? `${path}.` : ''}${key}`);
+    if (!(key in base)) throw new DetectorConfigError(`detector config: unknown field ${path ? `${path}.` : ''}${key}`, path ? `${path}.${key}` : key);
   }
   for (const [key, value] of Object.entries(base)) {
     out[key] = merge(value, patch[key], path ? `${path}.${key}` : key);
@@ -271,7 +278,7 @@ function merge<T>(base: T, patch: unknown, path: string): T {
 }
 
 function check(ok: boolean, path: string, rule: string, value: unknown): void {
-  if (!ok) throw new DetectorConfigError(`detector config: ${path} must be ${rule}, got ${JSON.stringify(value)}`);
+  if (!ok) throw new DetectorConfigError(`detector config: ${path} must be ${rule}, got ${JSON.stringify(value)}`, path);
 }
 
 const positive = (v: number) => Number.isFinite(v) && v > 0;

@@ -1,13 +1,14 @@
 /**
- * The detector core: signals in, scores / incidents / trends / dead letters out. Pure and
+ * The detector core: signals in, scores / incidents / trends / rejections out. Pure and
  * deterministic: no clock (processing time is passed in), no I/O, no randomness; the same calls
  * give the same outputs, and `snapshot()` / `restore()` reproduce the exact state.
  *
  * Structure, and why:
  * - Windows are tumbling, in EVENT time, aligned to the epoch. The watermark is the largest event
  *   time seen minus the allowed lateness; a window closes when the watermark passes its end.
- *   A signal for a closed window is late: it comes back from `ingest` as a DLQ record with code
- *   LATE_EVENT and the reason, and is counted in the stats; it is never dropped silently.
+ *   A signal for a closed window is late: `ingest` rejects it with code LATE_EVENT and the reason,
+ *   and counts it in the stats; the caller dead-letters it (the core knows no Kafka position, which
+ *   names a dead letter); it is never dropped silently.
  * - Per service (the partitionable unit, `ServiceScorer`): the open windows, the first-report-per-
  *   reporter dedupe map, the baseline and the level machine. Nothing per service depends on another
  *   service, so services split across instances score identically (given the same watermark
@@ -27,7 +28,7 @@
  * (`service:<id>`, `dedupe:<id>`, `detector`, `incidents`, `trends`, `trend-baselines:<n>`), so the
  * consumer can write each under its key and a restart resumes exactly where it was.
  */
-import type { DlqRecord, IncidentEvent, ScoreEvent, SignalEvent, TrendEvent } from '../../../../schemas/events/index';
+import type { IncidentEvent, ScoreEvent, SignalEvent, TrendEvent } from '../../../../schemas/events/index';
 import { SeasonalBaseline } from './baseline';
 import { resolveDetectorConfig, type DeepPartial, type DetectorConfig } from './config';
 import { ReporterDedupe, type DedupeState } from './dedupe';
@@ -46,8 +47,12 @@ export interface DetectorOutput {
   scores: ScoreEvent[];
   incidents: IncidentEvent[];
   trends: TrendEvent[];
-  /** Dead letters produced while closing windows (ingest returns its own directly; they are not repeated here). */
-  dlq: DlqRecord[];
+}
+
+/** Why `ingest` could not count a signal: the caller makes the dead letter. */
+export interface Rejection {
+  code: 'INVALID_SIGNAL' | 'FUTURE_EVENT' | 'LATE_EVENT';
+  reason: string;
 }
 
 export interface DetectorStats {
@@ -86,8 +91,8 @@ export interface BaselineView {
 
 export interface Detector {
   readonly config: DetectorConfig;
-  /** Adds one signal. Returns a DLQ record when it cannot be counted (late, from the future, invalid). */
-  ingest(signal: SignalEvent, processingNowMs?: number): DlqRecord | undefined;
+  /** Adds one signal. Returns why when it cannot be counted (late, from the future, invalid). */
+  ingest(signal: SignalEvent): Rejection | undefined;
   /** Closes every window the watermark has passed. */
   advance(processingNowMs: number): DetectorOutput;
   /** End of a finite stream: closes every window that has data. */
@@ -134,30 +139,7 @@ interface DetectorMeta {
   lastActivityAt: number | null;
   clockAtActivity: number | null;
   ingestedSinceAdvance: boolean;
-  lastNow: number | null;
   stats: DetectorStats;
-}
-
-const ORIGIN = 'downradar.signals/detector';
-const ID_ALLOWED = /[^A-Za-z0-9._:-]/g;
-
-function dlqId(prefix: string, id: unknown): string {
-  const clean = String(id).replace(ID_ALLOWED, '_');
-  const full = `${prefix}:${clean}`;
-  if (full.length <= 128) return full;
-  let h = 2166136261;
-  for (let i = 0; i < full.length; i++) h = Math.imul(h ^ full.charCodeAt(i), 16777619) >>> 0;
-  return `${full.slice(0, 119)}:${h.toString(16).padStart(8, '0')}`;
-}
-
-function payloadOf(signal: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(signal) ?? String(signal);
-  } catch {
-    text = String(signal);
-  }
-  return text.length > 65536 ? text.slice(0, 65536) : text;
 }
 
 const emptyStats = (): DetectorStats => ({
@@ -189,7 +171,6 @@ class DetectorCore implements Detector {
   private lastActivityAt: number | undefined;
   private clockAtActivity: number | undefined;
   private ingestedSinceAdvance = false;
-  private lastNow: number | undefined;
   private counters: DetectorStats = emptyStats();
   private readonly dedupeGenerationMs: number;
   private readonly minConfidence: number;
@@ -254,36 +235,27 @@ class DetectorCore implements Detector {
     return (svc.last = w);
   }
 
-  private dead(code: string, signal: SignalEvent, reason: string, nowMs: number | undefined): DlqRecord {
-    const at = nowMs ?? this.lastNow ?? (Number.isFinite(signal?.receivedAt) ? signal.receivedAt : 0);
-    return { id: dlqId(`detector-${code.toLowerCase()}`, signal?.id), at, origin: ORIGIN, code, reason, payload: payloadOf(signal) };
-  }
-
-  ingest(s: SignalEvent, processingNowMs?: number): DlqRecord | undefined {
+  ingest(s: SignalEvent): Rejection | undefined {
     const c = this.counters;
     c.ingested++;
     const at = s.at;
     if (typeof at !== 'number' || !(at >= 0) || !Number.isFinite(at) || typeof s.serviceId !== 'string' || !Array.isArray(s.hashtags)) {
       c.invalid++;
-      return this.dead('INVALID_SIGNAL', s, 'signal without a valid event time, service id or hashtag list', processingNowMs);
+      return { code: 'INVALID_SIGNAL', reason: 'signal without a valid event time, service id or hashtag list' };
     }
     if (at > s.receivedAt + this.config.maxFutureSkewMs) {
       c.future++;
-      return this.dead(
-        'FUTURE_EVENT',
-        s,
-        `event time ${new Date(at).toISOString()} is more than ${this.config.maxFutureSkewMs / 1000} s after receivedAt ${new Date(s.receivedAt).toISOString()}: a skewed clock would move the watermark and make every other signal late`,
-        processingNowMs,
-      );
+      return {
+        code: 'FUTURE_EVENT',
+        reason: `event time ${new Date(at).toISOString()} is more than ${this.config.maxFutureSkewMs / 1000} s after receivedAt ${new Date(s.receivedAt).toISOString()}: a skewed clock would move the watermark and make every other signal late`,
+      };
     }
     if (this.closed !== undefined && at < this.closed) {
       c.late++;
-      return this.dead(
-        'LATE_EVENT',
-        s,
-        `event time ${new Date(at).toISOString()} falls in a window already scored (every window ending at or before ${new Date(this.closed).toISOString()} is closed; allowed lateness ${this.config.allowedLatenessMs / 1000} s)`,
-        processingNowMs,
-      );
+      return {
+        code: 'LATE_EVENT',
+        reason: `event time ${new Date(at).toISOString()} falls in a window already scored (every window ending at or before ${new Date(this.closed).toISOString()} is closed; allowed lateness ${this.config.allowedLatenessMs / 1000} s)`,
+      };
     }
     if (this.maxEventTime === undefined || at > this.maxEventTime) this.maxEventTime = at;
     if (this.clock === undefined || at > this.clock) this.clock = at;
@@ -319,7 +291,7 @@ class DetectorCore implements Detector {
   }
 
   private emptyOutput(): DetectorOutput {
-    return { scores: [], incidents: [], trends: [], dlq: [] };
+    return { scores: [], incidents: [], trends: [] };
   }
 
   private closeUpTo(target: number, nowMs: number): DetectorOutput {
@@ -401,7 +373,6 @@ class DetectorCore implements Detector {
   }
 
   advance(processingNowMs: number): DetectorOutput {
-    this.lastNow = processingNowMs;
     if (this.ingestedSinceAdvance || this.lastActivityAt === undefined) {
       if (this.ingestedSinceAdvance) {
         this.lastActivityAt = processingNowMs;
@@ -420,7 +391,6 @@ class DetectorCore implements Detector {
   }
 
   flushAll(processingNowMs: number): DetectorOutput {
-    this.lastNow = processingNowMs;
     if (this.clock === undefined) return this.emptyOutput();
     return this.closeUpTo(windowStartOf(this.clock, this.W) + this.W, processingNowMs);
   }
@@ -482,7 +452,6 @@ class DetectorCore implements Detector {
       lastActivityAt: this.lastActivityAt ?? null,
       clockAtActivity: this.clockAtActivity ?? null,
       ingestedSinceAdvance: this.ingestedSinceAdvance,
-      lastNow: this.lastNow ?? null,
       stats: { ...this.counters },
     };
     out.detector = meta;
@@ -509,7 +478,6 @@ class DetectorCore implements Detector {
       this.lastActivityAt = meta.lastActivityAt ?? undefined;
       this.clockAtActivity = meta.clockAtActivity ?? undefined;
       this.ingestedSinceAdvance = meta.ingestedSinceAdvance;
-      this.lastNow = meta.lastNow ?? undefined;
       this.counters = { ...emptyStats(), ...meta.stats };
     }
     for (const [key, value] of Object.entries(snapshot)) {

@@ -216,7 +216,7 @@ describe('IncidentGrouper', () => {
     const det = createDetector({ idleTimeoutMs: 0 }, info);
     const reference: IncidentEvent[] = [];
     for (let i = 0; i < signals.length; i += 500) {
-      for (const s of signals.slice(i, i + 500)) det.ingest(s, 1);
+      for (const s of signals.slice(i, i + 500)) det.ingest(s);
       reference.push(...det.advance(1).incidents);
     }
     expect(reference.filter((e) => e.type === 'opened').map((e) => e.incidentId)).toEqual(['inc-meta-202110041540']);

@@ -78,9 +78,23 @@ describe('PartitionScorer', () => {
     const s = new PartitionScorer('t.signals', 4, config, info, () => undefined, 0);
     const r = s.ingest([{ offset: '17', value: 'not json' }], check, 123);
     expect(r.dlq).toEqual([
-      expect.objectContaining({ id: 'detector-invalid:t.signals-4-17', at: 123, origin: 't.signals/detector', code: 'INVALID_SIGNAL', payload: 'not json' }),
+      expect.objectContaining({ id: 'detector:t.signals:4:17', at: 123, origin: 't.signals/detector', code: 'INVALID_SIGNAL', payload: 'not json' }),
     ]);
     expect(r.nextOffset).toBe('18');
+  });
+
+  it('dead-letters a late signal under its Kafka position, with the reason of the core and the message as it came', () => {
+    const s = new PartitionScorer('t.signals', 4, config, info, () => undefined, 0);
+    const at = Date.UTC(2021, 9, 4, 15, 0);
+    const early = { ...signals[0]!, id: 'early', at, receivedAt: at };
+    const later = { ...signals[0]!, id: 'later', at: at + 5 * 60_000, receivedAt: at + 5 * 60_000 };
+    s.ingest([{ offset: '0', value: JSON.stringify(early) }, { offset: '1', value: JSON.stringify(later) }], check, at + 5 * 60_000);
+    s.advance(at + 5 * 60_000 + 1000);
+    const late = JSON.stringify({ ...early, id: 'late' });
+    const r = s.ingest([{ offset: '2', value: late }], check, 999);
+    expect(r.dlq).toEqual([expect.objectContaining({ id: 'detector:t.signals:4:2', at: 999, origin: 't.signals/detector', code: 'LATE_EVENT', payload: late })]);
+    expect(r.dlq[0]!.reason).toContain('already scored');
+    expect(r.accepted).toBe(0);
   });
 
   it('scores batch messages (SignalBatch) exactly as the same signals one per message', () => {
@@ -109,7 +123,7 @@ describe('PartitionScorer', () => {
     const r = s.ingest([{ offset: '17', value: JSON.stringify([good[0], bad, good[2]]) }], check, 123);
     expect(r.accepted).toBe(2);
     expect(r.dlq).toEqual([
-      expect.objectContaining({ id: 'detector-invalid:t.signals-4-17.1', origin: 't.signals/detector', code: 'INVALID_SIGNAL', payload: JSON.stringify(bad) }),
+      expect.objectContaining({ id: 'detector:t.signals:4:17.1', origin: 't.signals/detector', code: 'INVALID_SIGNAL', payload: JSON.stringify(bad) }),
     ]);
     expect(r.dlq[0]!.reason).toMatch(/\[1\]\.problem/);
     expect(r.nextOffset).toBe('18');

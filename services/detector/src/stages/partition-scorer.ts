@@ -13,6 +13,7 @@
  * incident stage (all services), trends from the instance's TrendTracker. Its trend structures
  * are configured minimal so they cost next to nothing.
  */
+import { deadLetter, positionId } from '@downradar/common/dead-letter';
 import type { SignalMessage } from '@downradar/common';
 import type { DlqRecord, ScoreEvent, SignalEvent } from '../../../../schemas/events/index';
 import { CheckpointWriter, parseEntries, type CheckpointDiff } from './checkpoint';
@@ -51,7 +52,6 @@ export interface IngestResult {
 export interface AdvanceResult {
   scores: ScoreEvent[];
   windows: ClosedWindow[];
-  dlq: DlqRecord[];
   /** Processing time at which advance() returned the windows. */
   closedAt: number;
 }
@@ -90,8 +90,8 @@ export class PartitionScorer {
   readonly assignedAt: number;
   /** Start of the earliest window with an accepted signal, while no window has been closed yet. */
   private firstWindow: number | undefined;
-  /** Scores and dead letters closed since the last advance() returned them. */
-  private pending: DetectorOutput = { scores: [], incidents: [], trends: [], dlq: [] };
+  /** Scores closed since the last advance() returned them (the core's dead letters come from ingest). */
+  private pending: DetectorOutput = { scores: [], incidents: [], trends: [] };
   /** Processing time of the last accepted signal (this process's; undefined after a restore). */
   private lastAcceptedAt: number | undefined;
 
@@ -159,22 +159,22 @@ export class PartitionScorer {
       }
       const message = read(m.value);
       if (!message.ok) {
-        out.dlq.push(this.invalid(m, `${message.field} ${message.reason}`, nowMs));
+        out.dlq.push(this.dead(m, 'INVALID_SIGNAL', `not a valid SignalEvent: ${message.field} ${message.reason}`, nowMs));
       } else {
         for (let i = 0; i < message.items.length; i++) {
           const parsed = message.items[i]!;
+          // An element of a batch is named by the message's offset and its index.
+          const at = message.batch ? { offset: `${m.offset}.${i}`, value: JSON.stringify(message.raw[i]) ?? '' } : m;
           if (!parsed.ok) {
-            // An element of a batch is named by the message's offset and its index.
-            const at = message.batch ? { offset: `${m.offset}.${i}`, value: JSON.stringify(message.raw[i]) ?? '' } : m;
-            out.dlq.push(this.invalid(at, message.batch ? `[${i}].${parsed.field} ${parsed.reason}` : `${parsed.field} ${parsed.reason}`, nowMs));
+            out.dlq.push(this.dead(at, 'INVALID_SIGNAL', `not a valid SignalEvent: ${message.batch ? `[${i}].` : ''}${parsed.field} ${parsed.reason}`, nowMs));
             continue;
           }
           if (this.evidence.observe(parsed.value)) {
             out.accepted++; // evidence, not a count: it never reaches the core
             continue;
           }
-          const dead = d.ingest(parsed.value, nowMs);
-          if (dead !== undefined) out.dlq.push(dead);
+          const rejected = d.ingest(parsed.value);
+          if (rejected !== undefined) out.dlq.push(this.dead(at, rejected.code, rejected.reason, nowMs));
           else {
             out.accepted++;
             this.lastAcceptedAt = nowMs;
@@ -209,7 +209,6 @@ export class PartitionScorer {
     const o = d.advance(nowMs);
     this.firstWindow = undefined;
     for (const x of o.scores) this.pending.scores.push(x);
-    for (const x of o.dlq) this.pending.dlq.push(x);
   }
 
   private noteWindow(at: number): void {
@@ -230,10 +229,10 @@ export class PartitionScorer {
     if (clock) this.closeWithClock(nowMs);
     else this.closeUpToWatermark(nowMs);
     const o = this.pending;
-    this.pending = { scores: [], incidents: [], trends: [], dlq: [] };
+    this.pending = { scores: [], incidents: [], trends: [] };
     const closedAt = Date.now();
     const scores = this.withEvidence(o.scores, nowMs);
-    return { scores, windows: windowsOf(scores), dlq: o.dlq, closedAt };
+    return { scores, windows: windowsOf(scores), closedAt };
   }
 
   /**
@@ -288,7 +287,6 @@ export class PartitionScorer {
     const o = d.advance(nowMs);
     if (d.closedUpTo() !== undefined) this.firstWindow = undefined;
     for (const x of o.scores) this.pending.scores.push(x);
-    for (const x of o.dlq) this.pending.dlq.push(x);
   }
 
   /** Read up to the end of the partition as the admin client last saw it (undefined: not known). */
@@ -334,15 +332,9 @@ export class PartitionScorer {
     return this.detector.stats();
   }
 
-  private invalid(m: RawMessage, reason: string, nowMs: number): DlqRecord {
-    const text = m.value === null ? '' : typeof m.value === 'string' ? m.value : m.value.toString('utf8');
-    return {
-      id: `detector-invalid:${this.topic}-${this.partition}-${m.offset}`.replace(/[^A-Za-z0-9._:-]/g, '_').slice(0, 128),
-      at: nowMs,
-      origin: this.origin,
-      code: 'INVALID_SIGNAL',
-      reason: `not a valid SignalEvent: ${reason}`.slice(0, 2000),
-      payload: text.length > 65536 ? text.slice(0, 65536) : text,
-    };
+  /** The dead letter of the message at `m`: named by its position, so a redelivery makes the same id. */
+  private dead(m: RawMessage, code: string, reason: string, nowMs: number): DlqRecord {
+    const id = positionId('detector', { topic: this.topic, partition: this.partition, offset: m.offset });
+    return deadLetter({ id, at: nowMs, origin: this.origin, code, reason, payload: m.value });
   }
 }

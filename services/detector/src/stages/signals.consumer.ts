@@ -283,7 +283,7 @@ export class ScoringStage {
     let trendsPending = trendEvents.length > 0;
     for (const { task, ends: e, adv } of advanced) {
       const announce = task.scorer.announcement(now, this.o.emptyPartitionIdleMs, e);
-      if (adv.scores.length === 0 && adv.dlq.length === 0 && announce === undefined && !trendsPending) continue;
+      if (adv.scores.length === 0 && announce === undefined && !trendsPending) continue;
       await this.commit(task, undefined, adv, trendsPending ? trendEvents : [], false, announce);
       trendsPending = false;
     }
@@ -336,7 +336,7 @@ export class ScoringStage {
     const messages: TxnMessage[] = [];
     for (const s of adv.scores) messages.push({ topic: topics.scores, key: s.serviceId, value: JSON.stringify(s) });
     for (const t of trendEvents) messages.push({ topic: topics.trends, key: t.hashtag, value: JSON.stringify(t) });
-    const dead: DlqRecord[] = [...(ingest?.dlq ?? []), ...adv.dlq];
+    const dead: DlqRecord[] = ingest?.dlq ?? [];
     for (const d of dead) messages.push({ topic: topics.dlq, key: d.origin, value: JSON.stringify(d) });
     for (const value of task.scorer.progressMessages(adv, announce, this.signalsPartitions, this.o.instance)) {
       messages.push({ topic: this.o.windowsTopic, key: `p${p}`, value });

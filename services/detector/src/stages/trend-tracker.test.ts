@@ -52,7 +52,7 @@ describe('TrendTracker', () => {
     const core = createDetector({ idleTimeoutMs: 0 }, () => undefined, hashtagInfo);
     const expected: TrendEvent[] = [];
     for (let i = 0; i < signals.length; i += 300) {
-      for (const s of signals.slice(i, i + 300)) core.ingest(s, 0);
+      for (const s of signals.slice(i, i + 300)) core.ingest(s);
       expected.push(...core.advance(0).trends);
     }
     expect(expected.some((t) => t.hashtag === 'facebookdown' && t.trending)).toBe(true);

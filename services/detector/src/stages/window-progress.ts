@@ -17,10 +17,6 @@
  */
 import type { ScoreEvent } from '../../../../schemas/events/index';
 
-export const WINDOWS_TOPIC_SUFFIX = 'detector-windows';
-
-export const windowsTopicName = (prefix: string) => `${prefix}.${WINDOWS_TOPIC_SUFFIX}`;
-
 export interface ClosedWindow {
   start: number;
   end: number;

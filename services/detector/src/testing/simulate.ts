@@ -4,20 +4,12 @@
  * generator of SignalEvents. Not a scenario engine (services/replay is); just enough realism to
  * check the statistics: non-homogeneous Poisson counts, over-dispersion, repeat reporters.
  */
+import { seededRandom } from '@downradar/common/seeded-random';
 import type { ProblemCategory, SignalEvent } from '../../../../schemas/events/index';
 import type { ServiceInfo } from '../core/facts';
 
-/** mulberry32: small, fast, deterministic for a seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator the traffic below is drawn from, re-exported for the tests that draw their own. */
+export { seededRandom };
 
 function normal(rand: () => number): number {
   const u = rand();

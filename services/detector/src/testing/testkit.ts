@@ -3,8 +3,7 @@
  * produce signals, read a topic back to its end (read_committed), wait until the scoring group's
  * committed offsets reach the end of downradar.signals, and a catalog-rate traffic generator.
  */
-import type { Kafka } from 'kafkajs';
-import { createProducer } from '@downradar/common';
+import { createProducer, type Kafka } from '@downradar/common';
 import { loadCatalog } from '../../../../schemas/catalog/index';
 import type { SignalEvent } from '../../../../schemas/events/index';
 import { generateTraffic, type ServiceTraffic } from './simulate';

@@ -11,16 +11,17 @@ import {
   commitTransaction,
   connectTransactionalProducer,
   readStateTopic,
+  type Kafka,
   type Logger,
   type TopicNames,
+  type TransactionalProducer,
   type TxnMessage,
   type TxnResult,
 } from '@downradar/common';
-import type { Kafka, Producer } from 'kafkajs';
 import type { DlqRecord, OfficialStatusEvent, PostEvent, ProbeResultEvent, SignalEvent } from '../../../../schemas/events/index';
 
 export class SourceWriter {
-  private producer: Producer | undefined;
+  private producer: TransactionalProducer | undefined;
 
   constructor(
     private readonly kafka: Kafka,

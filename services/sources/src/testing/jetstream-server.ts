@@ -12,6 +12,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, WebSocket } from 'ws';
+import { seededRandom } from '@downradar/common/seeded-random';
 
 export interface Frame {
   time_us: number;
@@ -105,25 +106,13 @@ const TEXTS = [
   'github actions are stuck in queued for an hour',
 ];
 
-/** mulberry32: the same stream for the same seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * `count` frames from `startUs` on, one every `stepUs`: commits of every collection (creates,
  * some deletes), identity and account events, posts with langs, tag facets and replies. Posts
  * about catalog services are `relevantShare` of the posts. Deterministic for a seed.
  */
 export function makeFrames(count: number, startUs: number, opts: { stepUs?: number; seed?: number; relevantShare?: number; dids?: number } = {}): Frame[] {
-  const random = seeded(opts.seed ?? 1);
+  const random = seededRandom(opts.seed ?? 1);
   const step = opts.stepUs ?? 1000;
   const dids = opts.dids ?? 5000;
   const out: Frame[] = [];

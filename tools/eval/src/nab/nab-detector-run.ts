@@ -9,7 +9,7 @@
 import { createReadStream, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Writable } from 'node:stream';
-import { scoreStream } from '@downradar/detector/batch/cli';
+import { scoreStream } from '@downradar/detector';
 import { nabResultPath, type NabDataFile } from './nab-corpus';
 
 export interface DetectorFileResult {

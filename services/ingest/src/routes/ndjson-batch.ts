@@ -1,0 +1,72 @@
+/**
+ * NDJSON batches (`POST /v1/reports/batch`, `/v1/posts/batch`): each line is checked on its own;
+ * good lines are stored together, bad ones come back as rejections with their line, code, field
+ * and reason. `x-downradar-replay: 1` marks a historical replay (the 7-day lower bound is lifted).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { OutMessage } from '@downradar/common';
+import { HttpError } from '@downradar/common/http';
+import { parseJsonStrict } from '../body';
+import type { StepResult } from '../steps';
+import type { RouteContext } from './context';
+
+interface LineRejection {
+  line: number;
+  code: string;
+  field: string;
+  reason: string;
+}
+
+export function batchRoute<T>(
+  ctx: RouteContext,
+  kind: 'report' | 'post',
+  toEvent: (value: unknown, t: number, replay: boolean) => StepResult<T>,
+  idOf: (e: T) => string,
+  messagesOf: (e: T) => OutMessage[],
+) {
+  const { options, recent, metrics } = ctx;
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    if (typeof req.body !== 'string') throw new HttpError(415, 'UNSUPPORTED_CONTENT_TYPE', 'batches are NDJSON: content-type application/x-ndjson', 'content-type');
+    const lines = req.body.split('\n');
+    if (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
+    if (lines.length > options.batchMaxLines) throw new HttpError(413, 'TOO_MANY_LINES', `a batch holds at most ${options.batchMaxLines} lines (got ${lines.length})`, '(body)');
+    const t = ctx.now();
+    const replay = req.headers['x-downradar-replay'] === '1' || req.headers['x-downradar-replay'] === 'true';
+    const rejections: LineRejection[] = [];
+    const events: { id: string; messages: OutMessage[] }[] = [];
+    const seenInBatch = new Set<string>();
+    let dup = 0;
+    for (let i = 0; i < lines.length; i++) {
+      const text = lines[i]!.trim();
+      if (text === '') {
+        rejections.push({ line: i + 1, code: 'EMPTY_LINE', field: '(line)', reason: 'is empty' });
+        continue;
+      }
+      let value: unknown;
+      try {
+        value = parseJsonStrict(text, '(line)');
+      } catch (err) {
+        const e = err as HttpError;
+        rejections.push({ line: i + 1, code: e.code, field: '(line)', reason: e.message.replace(/^\(line\) /, '') });
+        continue;
+      }
+      const r = toEvent(value, t, replay);
+      if (!r.ok) {
+        rejections.push({ line: i + 1, code: r.code, field: r.field, reason: r.reason });
+        metrics.rejected.inc({ kind, code: r.code });
+        continue;
+      }
+      const id = idOf(r.value);
+      if (recent.has(id) || seenInBatch.has(id)) {
+        dup++;
+        continue;
+      }
+      seenInBatch.add(id);
+      events.push({ id, messages: messagesOf(r.value) });
+    }
+    await ctx.produce.store(events);
+    metrics.accepted.inc({ kind }, events.length);
+    if (dup) metrics.duplicates.inc({ kind }, dup);
+    return reply.status(202).send({ accepted: events.length, duplicates: dup, rejected: rejections.length, rejections: rejections.slice(0, 1000) });
+  };
+}
