@@ -372,7 +372,13 @@ function reportFamilies(args: Args, done: Done[], cpuMs: number, wallS: number):
         `${sum.slow} slower, ${sum.missed} missed, ratio median ${sum.medianRatio?.toFixed(1) ?? '-'}x, ` +
         `${d.evaluation.missedIncidents > 0 ? 'incident MISSED, ' : ''}${d.evaluation.falseIncidents.length} false incidents`,
     );
-    if (args.verbose) console.log(`${formatOracleTable(d.oracle).replace(/^/gm, '    ')}\n`);
+    if (args.verbose) {
+      for (const x of d.evaluation.falseIncidents) {
+        const until = x.resolvedAt !== undefined ? ` to ${new Date(x.resolvedAt).toISOString().slice(0, 16)}Z` : ', still open';
+        console.log(`    false incident ${x.incidentId}: ${x.services.join(', ')}, ${x.level}, from ${new Date(x.startedAt).toISOString().slice(0, 16)}Z${until}`);
+      }
+      console.log(`${formatOracleTable(d.oracle).replace(/^/gm, '    ')}\n`);
+    }
   }
   const all = summariseOracle(done.flatMap((d) => d.oracle));
   console.log(`\n${ORACLE_NOTE}\n`);

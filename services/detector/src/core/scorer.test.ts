@@ -135,6 +135,24 @@ describe('ServiceScorer mechanics', () => {
     expect(scoreFromEvidence(3000)).toBeGreaterThan(scoreFromEvidence(300));
   });
 
+  it('learns a rate far above a tiny prior: a service the catalog under-rates 100x is not flagged all day', () => {
+    // 0.15 reports a minute where the prior says 0.0015: the expectation starts at its floor, whose
+    // unusual band is 0 reports; the baseline must still learn the rate within hours.
+    const rate = 0.15;
+    const s = scorer(rate / 100);
+    const rand = seededRandom(21);
+    let flaggedAfterTwoHours = 0;
+    let expectedAtEnd = 0;
+    for (let t = WEEK_START; t < WEEK_START + 86_400_000; t += W) {
+      const v = s.scoreWindow(t, poisson(rand, rate));
+      if (t >= WEEK_START + 2 * 3_600_000 && v.level !== 'ok') flaggedAfterTwoHours++;
+      expectedAtEnd = v.expected;
+    }
+    expect(flaggedAfterTwoHours).toBe(0);
+    expect(expectedAtEnd).toBeGreaterThan(rate / 2);
+    expect(expectedAtEnd).toBeLessThan(rate * 2);
+  });
+
   it('an outage does not teach the baseline: the same hour next week is judged against normal', () => {
     const s = scorer(5);
     const rand = seededRandom(9);

@@ -311,7 +311,10 @@ export class ServiceScorer {
       if (this.baseline) {
         let learnt = count;
         if (prediction !== undefined && count > expected) {
-          const clip = upperQuantile(expected, variance, l.unusualLog10);
+          // Winsorised at the unusual band, but never below one report: where the band is 0 (an
+          // expectation of a report every hundred windows or less) every count would be taught as 0
+          // and the baseline could never learn a rate above the one it starts from.
+          const clip = Math.max(1, upperQuantile(expected, variance, l.unusualLog10));
           if (count > clip) learnt = clip;
         }
         this.baseline.update(windowStart, windowMs, learnt, weight, prediction, !anomalous);
