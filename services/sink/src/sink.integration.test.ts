@@ -139,7 +139,7 @@ describe('sink', () => {
     });
     await producer.send([msg(topics.signals, 'whatsapp', [s('sb-1'), s('sb-2'), { ...s('sb-3'), confidence: 3 }, s('sb-4')])]);
     await eventually(async () => ((await count(`SELECT count() AS n FROM ${db}.signals WHERE id LIKE 'sb-%'`)) === 3 ? true : undefined), 30_000, 'batch signals stored');
-    await eventually(async () => ((await count(`SELECT count() AS n FROM ${db}.dlq WHERE id LIKE 'sink:${topics.signals}:%.2'`)) === 1 ? true : undefined), 30_000, 'bad element dead-lettered');
+    await eventually(async () => ((await count(`SELECT count() AS n FROM ${db}.dlq FINAL WHERE id LIKE 'sink:${topics.signals}:%.2'`)) === 1 ? true : undefined), 30_000, 'bad element dead-lettered');
     expect(await count(`SELECT uniqExactMerge(signals) AS n FROM ${db}.signal_volume_1m WHERE service_id = 'whatsapp' AND minute = toStartOfMinute(toDateTime(${Math.floor(T0 / 1000)}))`)).toBeGreaterThanOrEqual(3);
   });
 
