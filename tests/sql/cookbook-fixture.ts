@@ -5,6 +5,7 @@
  * ClickHouse 18.16 and a current engine on it. Rows go in through the raw tables, so the
  * materialized views build the rollups exactly as they do behind the sink.
  */
+import type { ReportRow } from '../../services/sink/src/rows';
 
 export const ts = (hhmm: string, s = 0) => {
   const [h, m] = hhmm.split(':').map(Number);
@@ -12,18 +13,8 @@ export const ts = (hhmm: string, s = 0) => {
 };
 export const fmt = (sec: number) => new Date(sec * 1000).toISOString().replace('T', ' ').slice(0, 19);
 
-export interface ReportFixture {
-  id: string;
-  service_id: string;
-  at: number;
-  at_ms: number;
-  received_at: number;
-  problem: string;
-  source: string;
-  country: string;
-  reporter_hash: string;
-  text: string;
-}
+/** A row of the reports table: the sink's own row shape. */
+export type ReportFixture = ReportRow;
 
 export const reports: ReportFixture[] = [];
 function addReport(service: string, at: number, problem: string, country: string, source = 'web'): void {
