@@ -19,12 +19,12 @@ describe('detector config', () => {
       load({
         DOWNRADAR_DETECTOR_WINDOW_MS: '30000',
         DOWNRADAR_DETECTOR_PRIOR_SCALE: '0.01',
-        DOWNRADAR_DETECTOR_CONFIG_JSON: JSON.stringify({ windowMs: 120_000, levels: { warningLog10: 8 }, baseline: { priorStrengthMinutes: 60 } }),
+        DOWNRADAR_DETECTOR_CONFIG_JSON: JSON.stringify({ windowMs: 120_000, levels: { warningLog10: 8 }, baseline: { priorReports: 2 } }),
       }),
     );
     expect(core.windowMs).toBe(30_000);
     expect(core.baseline.priorScale).toBe(0.01);
-    expect(core.baseline.priorStrengthMinutes).toBe(60);
+    expect(core.baseline.priorReports).toBe(2);
     expect(core.levels.warningLog10).toBe(8);
   });
 

@@ -20,9 +20,28 @@ describe('SeasonalBaseline', () => {
     const b = new SeasonalBaseline({ windowMs: W, priorPerMinute: 2, config: cfg });
     const p = b.predict(MONDAY, W)!;
     expect(p.expected).toBeCloseTo(2, 10);
-    // The prior is a guess: its relative error enters the variance (φ >= priorRelativeSd²).
-    expect(p.structuralDispersion).toBeGreaterThanOrEqual(cfg.priorRelativeSd ** 2 - 1e-9);
-    expect(p.variance).toBeGreaterThan(2 + 4 * 0.9);
+    // The prior is a Gamma worth priorReports reports: the rate's relative variance is 1 / priorReports,
+    // and the count is its negative binomial posterior predictive.
+    expect(p.rateRelativeVariance).toBeCloseTo(1 / cfg.priorReports, 10);
+    expect(p.variance).toBeGreaterThanOrEqual(2 + 4 / cfg.priorReports - 1e-9);
+  });
+
+  it('lets the first reports outweigh a catalog figure that is far off, and grows sure of the rate as reports add up', () => {
+    // The catalog says 0.05 a minute; the service has 1.5.
+    const b = new SeasonalBaseline({ windowMs: W, priorPerMinute: 0.05, config: cfg });
+    const relative: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const t = MONDAY + i * W;
+      const p = b.predict(t, W)!;
+      relative.push(p.rateRelativeVariance);
+      b.update(t, W, i % 2 === 0 ? 1 : 2, 1, p);
+    }
+    const p = b.predict(MONDAY + 60 * W, W)!;
+    // Posterior mean: (0.5 prior reports + 90 reports) / (10 prior windows + 60 windows), not the catalog's 0.05.
+    expect(p.seasonal).toBeCloseTo((cfg.priorReports + 90) / (cfg.priorReports / 0.05 + 60), 6);
+    // 1 / (0.5 + 90 reports)
+    expect(p.rateRelativeVariance).toBeCloseTo(1 / (cfg.priorReports + 90), 2);
+    expect(relative[0]).toBeGreaterThan(relative[59]! * 50);
   });
 
   it('has no opinion without prior and data (batch CLI), then learns from the first row', () => {

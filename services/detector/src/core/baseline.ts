@@ -25,10 +25,21 @@
  * service is not ok, updates with a reduced weight; so seven hours of ×1000 move the profile by
  * a bounded amount and the next Monday at 16:00 is not mistaken for normal.
  *
- * The prediction carries a variance: Poisson noise, the estimation error of the mean, the learnt
- * over-dispersion φ, and extra relative uncertainty while the prior or an unlearnt time-of-day
- * shape dominates. That is what keeps the first day of a new service quiet without a warm-up
- * switch that would also blind it to a real outage.
+ * The prediction carries a variance: Poisson noise, the uncertainty of the rate itself, the learnt
+ * over-dispersion φ, and extra relative uncertainty while the time-of-day shape is unlearnt. That
+ * is what keeps the first day of a new service quiet without a warm-up switch that would also
+ * blind it to a real outage.
+ *
+ * The rate's uncertainty is the gamma-Poisson posterior's: the catalog's figure is a Gamma prior
+ * on the service's rate with mean = the figure and shape priorReports (the figure is worth that
+ * many reports, not more: a catalog's guess can be off by a factor of ten or more either way), and
+ * every counted report adds one to the shape. The relative variance of the rate is 1 / shape, so
+ * the count of a window is negative binomial (the posterior predictive): a new service whose
+ * catalog figure is 20 times too low sees its first reports as a surprise of a few decades, not of
+ * twenty, and after a few dozen reports the figure no longer matters. This part of the
+ * uncertainty persists from window to window (it is one rate, not a noise per window): the scan
+ * sums several windows with it fully correlated (Prediction.rateRelativeVariance). Without a
+ * prior (the batch CLI), the data alone: expected × (1 + windows of history) reports' worth.
  */
 import type { BaselineConfig } from './config';
 import { HOUR_MS, minuteOfWeek, MINUTE_MS } from './time';
@@ -42,14 +53,16 @@ export interface Prediction {
   seasonal: number;
   /** Current level factor (observed / seasonal over the recent past). */
   level: number;
-  /** Effective over-dispersion φ used in the variance: learnt + structural. */
+  /** Effective over-dispersion φ used in the variance: learnt + unlearnt time-of-day shape. */
   dispersion: number;
-  /**
-   * The part of `dispersion` that comes from not knowing the baseline yet (prior, unlearnt
-   * time-of-day shape). It persists from window to window, so sums over several windows treat it
-   * as fully correlated; the learnt part is treated as independent noise.
-   */
+  /** The part of `dispersion` that comes from not knowing the time-of-day shape yet. */
   structuralDispersion: number;
+  /**
+   * Relative variance of the rate itself (1 / the gamma posterior's shape, module comment): it
+   * persists from window to window, so a sum of windows carries it fully correlated.
+   * variance = expected + (rateRelativeVariance + dispersion) × expected².
+   */
+  rateRelativeVariance: number;
   /** Effective number of windows behind the service mean. */
   history: number;
 }
@@ -92,6 +105,8 @@ export class SeasonalBaseline {
   private readonly windowMinutes: number;
   private readonly prior: number;
   private readonly priorWeight: number;
+  /** Reports the prior is worth (the Gamma prior's shape); 0 without a prior. */
+  private readonly priorReports: number;
   private readonly daySlotShrink: number;
   private readonly weekSlotShrink: number;
   private readonly meanCap: number;
@@ -114,7 +129,10 @@ export class SeasonalBaseline {
     const wm = params.windowMs / MINUTE_MS;
     this.windowMinutes = wm;
     this.prior = params.priorPerMinute ?? 0;
-    this.priorWeight = params.priorPerMinute === undefined ? 0 : c.priorStrengthMinutes / wm;
+    // A Gamma(priorReports, priorReports / prior) prior on the rate is worth priorReports reports,
+    // i.e. priorReports / (prior per window) windows of data.
+    this.priorReports = params.priorPerMinute === undefined ? 0 : c.priorReports;
+    this.priorWeight = params.priorPerMinute === undefined ? 0 : c.priorReports / Math.max(this.prior * wm, c.minExpectedPerWindow);
     this.daySlotShrink = Math.max(1, c.daySlotShrinkMinutes / wm);
     this.weekSlotShrink = Math.max(1, c.weekSlotShrinkMinutes / wm);
     const slotObsPerDay = Math.max(1, 60 / wm);
@@ -199,16 +217,18 @@ export class SeasonalBaseline {
     const level = this.levelFactor();
     const raw = seasonal * level;
     const expected = raw > c.minExpectedPerWindow ? raw : c.minExpectedPerWindow;
-    const priorShare = this.priorWeight / totalWeight;
     // A relative error σ in a component that carries share w of the estimate is a relative error
     // w·σ of the estimate, i.e. (w·σ)² of over-dispersion.
-    const priorPart = priorShare * c.priorRelativeSd;
     const shapePart = this.shapeShare * c.shapeRelativeSd;
-    const structuralDispersion = priorPart * priorPart + shapePart * shapePart;
+    const structuralDispersion = shapePart * shapePart;
     const dispersion = this.learntDispersion() + structuralDispersion;
     const history = totalWeight;
-    const variance = expected * (1 + 1 / (1 + history)) + dispersion * expected * expected;
-    return { expected, variance, seasonal, level, dispersion, structuralDispersion, history };
+    // The gamma posterior's shape: prior reports + counted reports (decayed like the mean); without
+    // a prior, expected × (1 + windows of history) (module comment).
+    const shape = this.priorReports > 0 ? this.priorReports + this.meanWeight * this.meanRate * this.windowMinutes : expected * (1 + history);
+    const rateRelativeVariance = 1 / shape;
+    const variance = expected + (rateRelativeVariance + dispersion) * expected * expected;
+    return { expected, variance, seasonal, level, dispersion, structuralDispersion, rateRelativeVariance, history };
   }
 
   /**
@@ -245,7 +265,7 @@ export class SeasonalBaseline {
       // Over-dispersion: excess of the squared error over what Poisson noise and estimation error explain.
       const mu = prediction.expected;
       const err = count - mu;
-      const excess = err * err - mu * (1 + 1 / (1 + prediction.history));
+      const excess = err * err - mu - prediction.rateRelativeVariance * mu * mu;
       this.dispNum += this.dispAlpha * (excess - this.dispNum);
       this.dispDen += this.dispAlpha * (mu * mu - this.dispDen);
       this.dispWeight = Math.min(this.dispWeight + 1, 1 / this.dispAlpha);

@@ -14,10 +14,12 @@ export interface BaselineConfig {
   defaultPriorPerMinute: number;
   /** Multiplies every prior: a replay at 1/100 of full volume runs with priorScale 0.01. */
   priorScale: number;
-  /** How many minutes of observations the prior is worth (Bayesian shrinkage towards it). */
-  priorStrengthMinutes: number;
-  /** How much of the prior's guess we doubt, as a relative standard deviation: widens the band while the prior dominates. */
-  priorRelativeSd: number;
+  /**
+   * How many reports the catalog's figure is worth: the shape of the Gamma prior on the service's
+   * rate (baseline.ts). 0.5: a relative standard deviation of 1.4, a figure that may be off by a
+   * factor of ten; the service's own first reports outweigh it at once.
+   */
+  priorReports: number;
   /** Minutes of data an hour-of-day slot is worth before it outweighs the service mean. */
   daySlotShrinkMinutes: number;
   /** Minutes of data an hour-of-week slot is worth before it outweighs the hour-of-day slot. */
@@ -69,7 +71,7 @@ export interface LevelConfig {
   upperBandLog10: number;
   /**
    * u0: a window whose calibrated evidence reaches this (decades; 2 = p <= 1 %) is unusual. An
-   * evidence episode starts there, ends after resolveAfterMs below it, and the baseline learns the
+   * evidence episode starts there, ends after calibration.episodeGapMs below it, and the baseline learns the
    * count of a window clipped at this band.
    */
   unusualLog10: number;
@@ -84,7 +86,13 @@ export interface LevelConfig {
   scanMaxWindows: number;
   /** Counted reports the evidence span must hold before a warning or danger (0: no minimum, as in the batch CLI). */
   minReports: number;
-  /** Hysteresis: a service returns to ok only after this long without an unusual window. */
+  /**
+   * A service returns to ok after this long with its recent windows back within the band: every
+   * span of the scan that fits in this period (the last 1, 2, 4, 8 windows for 10 one-minute
+   * windows) below the unusual line. Only spans this recent: the longer sums still hold the
+   * outage's windows for up to scanMaxWindows after the rates are back, and would keep an incident
+   * open half an hour longer than the evidence says.
+   */
   resolveAfterMs: number;
   /** Hysteresis: danger drops to warning only after this long without evidence against the danger band. */
   dangerDowngradeAfterMs: number;
@@ -95,6 +103,11 @@ export interface CalibrationConfig {
   priorEpisodes: number;
   /** Memory of the record of evidence episodes. */
   memoryDays: number;
+  /**
+   * An evidence episode (the calibration's record, the batch CLI's event-level output, a batch
+   * series' learning freeze) ends after this long with the whole scan below the unusual line.
+   */
+  episodeGapMs: number;
 }
 
 export interface EvidenceConfig {
@@ -179,7 +192,9 @@ export type DeepPartial<T> = { [K in keyof T]?: T[K] extends (infer U)[] ? U[] :
  *   times the expected one, over two windows or more.
  * - scanMaxWindows 32: spans of 1 to 32 minutes, from a spike to a half-hour ramp.
  * - minReports 5: five reporters, not one family's group chat, before a warning.
- * - calibration: priorEpisodes 3, memory 28 days (the length of the hour-of-week profile's memory).
+ * - calibration: priorEpisodes 3, memory 28 days (the length of the hour-of-week profile's memory),
+ *   an evidence episode ends after 15 min below the unusual line.
+ * - resolveAfterMs 10 min: back to ok ten minutes after the recent windows are back within the band.
  */
 export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   windowMs: MINUTE_MS,
@@ -191,8 +206,7 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   baseline: {
     defaultPriorPerMinute: 0.2,
     priorScale: 1,
-    priorStrengthMinutes: 120,
-    priorRelativeSd: 1,
+    priorReports: 0.5,
     daySlotShrinkMinutes: 30,
     weekSlotShrinkMinutes: 60,
     shapeRelativeSd: 0.5,
@@ -222,10 +236,10 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
     dangerRatio: 3,
     scanMaxWindows: 32,
     minReports: 5,
-    resolveAfterMs: 15 * MINUTE_MS,
+    resolveAfterMs: 10 * MINUTE_MS,
     dangerDowngradeAfterMs: 5 * MINUTE_MS,
   },
-  calibration: { priorEpisodes: 3, memoryDays: 28 },
+  calibration: { priorEpisodes: 3, memoryDays: 28, episodeGapMs: 15 * MINUTE_MS },
   evidence: { topK: 5, samplePostIds: 5, hashtagCapacity: 16 },
   incidents: {
     correlationWindowMs: 10 * MINUTE_MS,
@@ -299,10 +313,10 @@ export function resolveDetectorConfig(partial: DeepPartial<DetectorConfig> = {})
   check(positive(c.dedupeMs), 'dedupeMs', '> 0', c.dedupeMs);
   check(c.minOutageConfidence >= 0 && c.minOutageConfidence <= 1, 'minOutageConfidence', 'in [0, 1]', c.minOutageConfidence);
   const b = c.baseline;
-  for (const k of ['defaultPriorPerMinute', 'priorScale', 'meanMemoryMinutes', 'dayMemoryDays', 'weekMemoryWeeks', 'levelHorizonMinutes', 'dispersionHorizonMinutes', 'minExpectedPerWindow'] as const) {
+  for (const k of ['defaultPriorPerMinute', 'priorScale', 'priorReports', 'meanMemoryMinutes', 'dayMemoryDays', 'weekMemoryWeeks', 'levelHorizonMinutes', 'dispersionHorizonMinutes', 'minExpectedPerWindow'] as const) {
     check(positive(b[k]), `baseline.${k}`, '> 0', b[k]);
   }
-  for (const k of ['profileDelayMinutes', 'priorStrengthMinutes', 'priorRelativeSd', 'daySlotShrinkMinutes', 'weekSlotShrinkMinutes', 'shapeRelativeSd', 'levelPseudoCount', 'dispersionPriorMinutes', 'matureMinutes', 'maxAnomalyMinutes'] as const) {
+  for (const k of ['profileDelayMinutes', 'daySlotShrinkMinutes', 'weekSlotShrinkMinutes', 'shapeRelativeSd', 'levelPseudoCount', 'dispersionPriorMinutes', 'matureMinutes', 'maxAnomalyMinutes'] as const) {
     check(nonNegative(b[k]), `baseline.${k}`, '>= 0', b[k]);
   }
   check(
@@ -323,6 +337,7 @@ export function resolveDetectorConfig(partial: DeepPartial<DetectorConfig> = {})
   const cal = c.calibration;
   check(nonNegative(cal.priorEpisodes) && cal.priorEpisodes > 0, 'calibration.priorEpisodes', '> 0', cal.priorEpisodes);
   check(positive(cal.memoryDays), 'calibration.memoryDays', '> 0', cal.memoryDays);
+  check(positive(cal.episodeGapMs), 'calibration.episodeGapMs', '> 0', cal.episodeGapMs);
   const e = c.evidence;
   for (const k of ['topK', 'samplePostIds', 'hashtagCapacity'] as const) check(Number.isInteger(e[k]) && e[k] >= 1 && e[k] <= 1000, `evidence.${k}`, 'an integer in [1, 1000]', e[k]);
   const i = c.incidents;

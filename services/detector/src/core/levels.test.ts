@@ -50,16 +50,41 @@ describe('LevelTracker', () => {
     expect(feed(noMinimum, [[50, 40, 1]])).toEqual(['warning']);
   });
 
-  it('a plateau with a sag neither resolves nor reopens; resolving takes 15 calm minutes', () => {
+  it('a plateau with a sag neither resolves nor reopens; resolving takes resolveAfterMs calm minutes', () => {
     const t = new LevelTracker(L, W);
-    const levels = feed(t, [strong, strong, strong, ...Array(8).fill(quiet), strong, strong, ...Array(15).fill(quiet), quiet]);
+    const calm = L.resolveAfterMs / W;
+    expect(calm).toBe(10);
+    const levels = feed(t, [strong, strong, strong, ...Array(8).fill(quiet), strong, strong, ...Array(calm).fill(quiet), quiet]);
     expect(levels.slice(0, 3)).toEqual(['warning', 'danger', 'danger']);
     // 8 quiet windows: danger drops to warning after 5, never to ok.
     expect(levels.slice(3, 11)).not.toContain('ok');
     expect(levels[12]).toBe('danger');
-    expect(levels.slice(13, 13 + 14)).not.toContain('ok');
-    expect(levels[13 + 14]).toBe('ok');
+    expect(levels.slice(13, 13 + calm - 1)).not.toContain('ok');
+    expect(levels[13 + calm - 1]).toBe('ok');
     expect(t.episodeStart).toBeNull();
+  });
+
+  it('resolves on the recent evidence while the whole scan still holds the outage; the evidence episode (held) waits for the whole scan', () => {
+    const t = new LevelTracker(L, W, 15 * W);
+    const observe = (i: number, evidence: number, recentEvidence: number) =>
+      t.observe({ windowStart: T0 + i * W, evidence, recentEvidence, dangerEvidence: 0, reports: 300, dangerReports: 300, spanStart: T0, dangerStart: T0 });
+    let i = 0;
+    for (; i < 5; i++) observe(i, 30, 30);
+    expect(t.level).toBe('warning');
+    // The rates are back: the recent spans are calm, the 32-window sum still sees the outage (E = 12).
+    const back = i;
+    const levels: Level[] = [];
+    for (; i < back + 25; i++) levels.push(observe(i, 12, 0.5));
+    const calm = L.resolveAfterMs / W;
+    expect(levels.slice(0, calm - 1)).not.toContain('ok');
+    expect(levels[calm - 1]).toBe('ok');
+    expect(t.held).toBe(true);
+    // Once the whole scan is calm, the evidence episode ends 15 windows later.
+    for (let k = 0; k < 14; k++) observe(i++, 0.5, 0.5);
+    expect(t.held).toBe(true);
+    observe(i++, 0.5, 0.5);
+    expect(t.held).toBe(false);
+    expect(t.level).toBe('ok');
   });
 
   it('danger drops to warning after 5 windows without unusual evidence against the danger band', () => {

@@ -12,8 +12,16 @@
  *   against dangerRatio × the baseline over a span of two windows or more ("certainly anomalous,
  *   and at least three times normal for two minutes"); it stays while that evidence is unusual,
  *   and drops to warning after dangerDowngradeAfterMs without it;
- * - back to ok only after resolveAfterMs without an unusual window (E >= unusualLog10): a plateau
- *   with a sag neither resolves nor reopens.
+ * - back to ok after resolveAfterMs with the recent windows back within the band: the recent
+ *   evidence (the spans of the scan that fit in that period, calibrated like the rest) below the
+ *   unusual line window after window. A plateau with a short sag neither resolves nor reopens;
+ *   the longer spans, which hold the outage's windows for half an hour after the rates are back,
+ *   do not hold the level up.
+ *
+ * Beside the level, `held` keeps the slower notion of an evidence episode: from a warning until
+ * the whole scan has stayed below the unusual line for episodeGapMs. A batch series (no prior)
+ * does not learn while it is held (scorer.ts): an outage's windows are kept out of its baseline
+ * while any span of the scan still sees them.
  *
  * The episode starts at the first window of the span whose evidence raised the level, or earlier
  * when unusual windows led up to it.
@@ -31,12 +39,17 @@ export interface LevelState {
   belowDanger: number;
   /** Start of the first window of the current non-ok episode. */
   episodeStart: number | null;
+  /** The evidence episode (module comment): held since a warning, and whole-scan calm windows since. */
+  held?: boolean;
+  heldCalm?: number;
 }
 
 export interface LevelInput {
   windowStart: number;
   /** Calibrated evidence (decades). */
   evidence: number;
+  /** Calibrated evidence of the spans within resolveAfterMs (default: `evidence`). */
+  recentEvidence?: number;
   /** Calibrated evidence against the danger band (decades). */
   dangerEvidence: number;
   /** Counted reports in the span that gave `evidence` (Infinity when the series is not a count). */
@@ -48,16 +61,25 @@ export interface LevelInput {
 }
 
 export class LevelTracker {
-  private s: LevelState = { level: 'ok', runStart: null, runLength: 0, calm: 0, belowDanger: 0, episodeStart: null };
+  private s: LevelState = { level: 'ok', runStart: null, runLength: 0, calm: 0, belowDanger: 0, episodeStart: null, held: false, heldCalm: 0 };
   private readonly resolveWindows: number;
   private readonly downgradeWindows: number;
+  private readonly gapWindows: number;
 
   constructor(
     private readonly cfg: LevelConfig,
     windowMs: number,
+    /** The evidence episode's gap (CalibrationConfig.episodeGapMs); default resolveAfterMs. */
+    episodeGapMs = cfg.resolveAfterMs,
   ) {
     this.resolveWindows = Math.max(2, Math.ceil(cfg.resolveAfterMs / windowMs));
     this.downgradeWindows = Math.max(1, Math.ceil(cfg.dangerDowngradeAfterMs / windowMs));
+    this.gapWindows = Math.max(2, Math.ceil(episodeGapMs / windowMs));
+  }
+
+  /** In an evidence episode (module comment): since a warning, until the whole scan has been calm for episodeGapMs. */
+  get held(): boolean {
+    return this.s.held === true;
   }
 
   get level(): Level {
@@ -107,8 +129,20 @@ export class LevelTracker {
         }
         break;
     }
+    if (!s.held && (warningHigh || dangerHigh)) {
+      s.held = true;
+      s.heldCalm = 0;
+    }
+    if (s.held) {
+      s.heldCalm = unusual ? 0 : (s.heldCalm ?? 0) + 1;
+      if (s.heldCalm >= this.gapWindows) {
+        s.held = false;
+        s.heldCalm = 0;
+      }
+    }
     if (s.level !== 'ok') {
-      s.calm = unusual ? 0 : s.calm + 1;
+      const recentUnusual = (w.recentEvidence ?? w.evidence) >= c.unusualLog10;
+      s.calm = recentUnusual ? 0 : s.calm + 1;
       if (s.calm >= this.resolveWindows) {
         s.level = 'ok';
         s.calm = 0;
@@ -132,6 +166,9 @@ export class LevelTracker {
       calm: state.calm ?? 0,
       belowDanger: state.belowDanger ?? 0,
       episodeStart: state.episodeStart ?? null,
+      // A state written before `held` existed: held exactly while not ok, as then.
+      held: state.held ?? state.level !== 'ok',
+      heldCalm: state.heldCalm ?? state.calm ?? 0,
     };
   }
 }

@@ -73,6 +73,8 @@ export interface ServiceScorerState {
   levels: LevelState;
   /** Last windows for the scan, oldest first: [count, expected, independent variance] each. */
   recent?: number[];
+  /** Per window of `recent`: the relative variance of the rate, shared by a span (baseline.ts). */
+  recentRate?: number[];
   calibration?: CalibrationState;
   reporter?: ReporterState;
   /** Windows the current anomaly has lasted (for maxAnomalyMinutes). */
@@ -121,6 +123,9 @@ export class ServiceScorer {
   private readonly direction: Direction;
   private readonly spans: number[];
   private readonly spanPenalty: number;
+  /** The first recentSpans spans fit in resolveAfterMs; their Bonferroni correction. */
+  private readonly recentSpans: number;
+  private readonly recentPenalty: number;
   private readonly dangerPenalty: number;
   private readonly u0: number;
   private readonly matureWindows: number;
@@ -131,6 +136,8 @@ export class ServiceScorer {
   private readonly bandSd: number;
   /** Ring of the last spans[-1] - 1 windows: [count, expected, independent variance]. */
   private recent: number[] = [];
+  /** Beside `recent`: each window's rate relative variance (Prediction.rateRelativeVariance). */
+  private recentRate: number[] = [];
   private anomalyWindows = 0;
 
   constructor(
@@ -158,8 +165,12 @@ export class ServiceScorer {
       const metricParams = { windowMs, config: config.baseline, clipSd: this.clipSd };
       this.metric = state?.metric ? MetricBaseline.fromJSON(metricParams, state.metric) : new MetricBaseline(metricParams);
     }
-    this.levels = new LevelTracker(l, windowMs);
-    const resolveWindows = Math.max(1, Math.ceil(l.resolveAfterMs / windowMs));
+    this.levels = new LevelTracker(l, windowMs, config.calibration.episodeGapMs);
+    // Spans of the scan recent enough to say whether the rates are back (levels.ts).
+    const recentWindows = Math.max(1, Math.floor(l.resolveAfterMs / windowMs));
+    this.recentSpans = this.spans.filter((k) => k <= recentWindows).length;
+    this.recentPenalty = Math.log10(this.recentSpans);
+    const resolveWindows = Math.max(1, Math.ceil(config.calibration.episodeGapMs / windowMs));
     this.calibration = new EvidenceCalibration({
       floorLog10: l.unusualLog10,
       priorEpisodes: config.calibration.priorEpisodes,
@@ -170,6 +181,7 @@ export class ServiceScorer {
     if (state) {
       this.levels.restore(state.levels);
       if (state.recent) this.recent = state.recent.slice();
+      this.recentRate = state.recentRate?.length === this.recent.length / 3 ? state.recentRate.slice() : new Array<number>(this.recent.length / 3).fill(0);
       if (state.calibration) this.calibration.restore(state.calibration);
       if (state.reporter) this.reporter.restore(state.reporter);
       this.anomalyWindows = state.anomalyWindows ?? 0;
@@ -199,6 +211,7 @@ export class ServiceScorer {
     let expected = 0;
     let variance = 0;
     let independent = 0;
+    let rateRel = 0;
     let have = false;
     if (this.baseline) {
       prediction = this.baseline.predict(windowStart, windowMs);
@@ -206,10 +219,13 @@ export class ServiceScorer {
         have = true;
         expected = prediction.expected;
         variance = prediction.variance;
-        // The baseline's own uncertainty (prior, unlearnt time of day) is in each window's variance
-        // and enters the scan's sums window by window: the level factor re-estimates the current
-        // level from the last hour, so that error does not persist unchanged across the spans.
-        independent = variance;
+        // The uncertainty of the rate itself (the gamma posterior's, baseline.ts) is one error shared
+        // by every window of a span: a sum of k windows carries it as (k × expected)², the negative
+        // binomial posterior predictive of the sum, judged with what was known before the span.
+        // The unlearnt time-of-day shape enters window by window: the level factor re-estimates
+        // the current level from the last hour, so that error does not persist across the spans.
+        rateRel = prediction.rateRelativeVariance;
+        independent = variance - rateRel * expected * expected;
       }
     } else {
       const p = this.metric!.predict(windowStart);
@@ -223,6 +239,8 @@ export class ServiceScorer {
 
     // The scan: this window alone, then the last 2, 4, ... windows summed (evidence.ts).
     let raw = 0;
+    /** Strongest evidence of the spans within resolveAfterMs (levels.ts: when the rates are back). */
+    let recentRaw = 0;
     /** Evidence of this window alone (span 1), uncorrected. */
     let single = 0;
     let rawDanger = 0;
@@ -237,6 +255,7 @@ export class ServiceScorer {
       let sum = count;
       let mean = expected;
       let ind = independent;
+      let rel = rateRel;
       let n = 1;
       const rho = l.dangerRatio;
       for (let si = 0; si < this.spans.length; si++) {
@@ -246,11 +265,15 @@ export class ServiceScorer {
           sum += rec[j]!;
           mean += rec[j + 1]!;
           ind += rec[j + 2]!;
+          // The span is judged with the rate as known at its first window.
+          rel = this.recentRate[held - n]!;
           n++;
         }
         if (n < k) break;
-        const e = this.tail(sum, mean, ind);
+        const spanVariance = ind + rel * mean * mean;
+        const e = this.tail(sum, mean, spanVariance);
         if (k === 1) single = e;
+        if (si < this.recentSpans && e > recentRaw) recentRaw = e;
         if (e > raw) {
           raw = e;
           spanReports = sum;
@@ -262,7 +285,7 @@ export class ServiceScorer {
           const dMean = rho * mean;
           let e2 = e;
           if (this.model === 'count') {
-            e2 = sum > dMean ? evidenceLog10(sum, dMean, rho * mean + rho * rho * Math.max(0, ind - mean)) : 0;
+            e2 = sum > dMean ? evidenceLog10(sum, dMean, rho * mean + rho * rho * Math.max(0, spanVariance - mean)) : 0;
           }
           if (e2 > rawDanger) {
             rawDanger = e2;
@@ -272,12 +295,14 @@ export class ServiceScorer {
         }
       }
       raw = raw > this.spanPenalty ? raw - this.spanPenalty : 0;
+      recentRaw = recentRaw > this.recentPenalty ? recentRaw - this.recentPenalty : 0;
       rawDanger = rawDanger > this.dangerPenalty ? rawDanger - this.dangerPenalty : 0;
       upper = this.model === 'count' ? upperQuantile(expected, variance, l.upperBandLog10) : expected + this.bandSd * Math.sqrt(variance);
     }
 
     const evidence = this.calibration.calibrate(raw);
     const dangerEvidence = this.calibration.calibrate(rawDanger);
+    const recentEvidence = this.calibration.calibrate(recentRaw);
     // The record starts with the first window: a young baseline widens its own band for what it
     // does not know yet (prior, unlearnt time of day), so its surprises count like any other.
     this.calibration.observe(raw);
@@ -288,6 +313,7 @@ export class ServiceScorer {
     const level = this.levels.observe({
       windowStart,
       evidence,
+      recentEvidence,
       dangerEvidence,
       reports: isCount ? spanReports : Infinity,
       dangerReports: isCount ? dangerReports : Infinity,
@@ -296,8 +322,10 @@ export class ServiceScorer {
     });
 
     // Learn (see the module comment).
-    const anomalous = level !== 'ok' || this.reporter.inEpisode || evidence >= this.u0;
-    const flagged = level !== 'ok';
+    // The evidence episode (levels.ts `held`), not the level: the level returns to ok as soon as the
+    // recent windows are back, while longer spans still hold the outage's windows.
+    const flagged = level !== 'ok' || this.levels.held;
+    const anomalous = flagged || this.reporter.inEpisode || evidence >= this.u0;
     this.anomalyWindows = flagged ? this.anomalyWindows + 1 : 0;
     let weight: number;
     if (this.hasPrior) {
@@ -326,7 +354,11 @@ export class ServiceScorer {
     }
     if (have && this.spans.length > 1) {
       this.recent.push(count, expected, independent);
-      if (this.recent.length > (this.spans[this.spans.length - 1]! - 1) * 3) this.recent.splice(0, 3);
+      this.recentRate.push(rateRel);
+      if (this.recent.length > (this.spans[this.spans.length - 1]! - 1) * 3) {
+        this.recent.splice(0, 3);
+        this.recentRate.shift();
+      }
     }
 
     return {
@@ -352,6 +384,7 @@ export class ServiceScorer {
     const s: ServiceScorerState = {
       levels: this.levels.toJSON(),
       recent: this.recent.slice(),
+      recentRate: this.recentRate.slice(),
       calibration: this.calibration.toJSON(),
       reporter: this.reporter.toJSON(),
       anomalyWindows: this.anomalyWindows,
