@@ -370,7 +370,11 @@ function reportFamilies(args: Args, done: Done[], cpuMs: number, wallS: number):
       `seed ${f.seed}: ${f.groupBy} ${f.group}, ${f.primaries.length} primaries, scale ${f.scale}, onset ${f.onset.slice(0, 16)}Z: ` +
         `${sum.within}/${sum.primaries} within ${ORACLE_RATIO_TARGET}x${sum.beyondOracle > 0 ? ` (+${sum.beyondOracle} beyond the oracle)` : ''}, ` +
         `${sum.slow} slower, ${sum.missed} missed, ratio median ${sum.medianRatio?.toFixed(1) ?? '-'}x, ` +
-        `${d.evaluation.missedIncidents > 0 ? 'incident MISSED, ' : ''}${d.evaluation.falseIncidents.length} false incidents`,
+        `${d.evaluation.missedIncidents > 0 ? 'incident MISSED, ' : ''}${d.evaluation.falseIncidents.length} false incidents` +
+        d.evaluation.incidents
+          .filter((i) => !i.missed)
+          .map((i) => `; resolved ${i.resolvedAfterEndS === undefined ? 'never' : `${(i.resolvedAfterEndS / 60).toFixed(0)} min after the end`}, ${i.openings} incident${i.openings === 1 ? '' : 's'}`)
+          .join(''),
     );
     if (args.verbose) {
       for (const x of d.evaluation.falseIncidents) {

@@ -112,6 +112,13 @@ export interface IncidentResult {
   /** Labelled collaterals that were seen in an incident, and how many of them carried role 'collateral'. */
   collateralSeen: number;
   collateralMarked: number;
+  /**
+   * The latest `resolved` of the incidents it ended up in - the labelled end (the rates back to
+   * normal), seconds; undefined when one is still open at the end of the replay or none was detected.
+   */
+  resolvedAfterEndS?: number;
+  /** Distinct incidents (after merges) its services appeared in during its span: 1 = no flapping. */
+  openings: number;
   /** Labelled primaries seen in an incident, and how many carried role 'primary'. */
   primarySeen: number;
   primaryMarked: number;
@@ -366,7 +373,10 @@ export function evaluateScenario(labels: Labels, observed: Observed): ScenarioEv
       primarySeen: prim.length,
       primaryMarked: prim.filter((s) => s.observedRole === 'primary').length,
       unlabelledMembers: [...unlabelled].sort(),
+      openings: new Set(services.flatMap((s) => s.incidentIds)).size,
     };
+    const resolved = incidentIds.map((id) => detected.get(id)!.resolvedAt);
+    if (resolved.length > 0 && resolved.every((t) => t !== undefined)) result.resolvedAfterEndS = (Math.max(...(resolved as number[])) - end) / 1000;
     if (trend !== undefined) result.trend = { hashtag: trend.hashtag, windowStart: trend.windowStart, delayS: (trend.windowEnd - firstOnset) / 1000 };
     return result;
   });

@@ -59,7 +59,8 @@ export function formatScenario(e: ScenarioEvaluation, h: RunHeading): string {
     const collateral = inc.services.some((s) => s.role === 'collateral')
       ? `; collateral marked ${inc.collateralMarked}/${inc.collateralSeen} seen (${inc.services.filter((s) => s.role === 'collateral').length} labelled)`
       : '';
-    lines.push(`  incident ${inc.id} (${inc.groupBy}): ${inc.missed ? 'MISSED' : 'detected'}; grouping ${grouping}${collateral}`);
+    const resolved = inc.missed ? '' : `; resolved ${inc.resolvedAfterEndS === undefined ? 'never (still open)' : `${formatDelay(inc.resolvedAfterEndS)} after its end`}, ${inc.openings} incident${inc.openings === 1 ? '' : 's'} opened`;
+    lines.push(`  incident ${inc.id} (${inc.groupBy}): ${inc.missed ? 'MISSED' : 'detected'}; grouping ${grouping}${collateral}${resolved}`);
     const rows = [['    service', 'role', 'onset', 'visible', 'warning', 'danger', 'danger alert', 'incident', 'role seen']];
     for (const s of inc.services) {
       rows.push([

@@ -26,7 +26,7 @@ function evaluation(warnings: Record<string, number | undefined>): ScenarioEvalu
     to: 1,
     days: 1,
     incidents: [
-      { id: 'inc', groupBy: 'single', start: ONSET, end: ONSET, services, missed: false, incidentIds: [], grouped: undefined, collateralSeen: 0, collateralMarked: 0, primarySeen: 0, primaryMarked: 0, unlabelledMembers: [] },
+      { id: 'inc', groupBy: 'single', start: ONSET, end: ONSET, services, missed: false, incidentIds: [], grouped: undefined, collateralSeen: 0, collateralMarked: 0, primarySeen: 0, primaryMarked: 0, unlabelledMembers: [], openings: 0 },
     ],
     nonIncidents: [],
     falseIncidents: [],
