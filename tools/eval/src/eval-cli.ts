@@ -6,13 +6,16 @@
  *   npm run eval                         every shipped scenario (eval-runs.ts says at what scale and
  *                                        why), and the scale matrix: the outage scenarios and the
  *                                        quiet week at scales 1, 0.1 and 0.01 against the oracle;
- *                                        writes bench/results/eval.json
+ *                                        writes bench/results/eval.json; and criterion 4 (the band one
+ *                                        hour after an outage against the same hour a week before) on
+ *                                        drawn families with eight days of history
  *   npm run eval -- --only blip-6min     some scenarios (results file not written unless --write)
  *   npm run eval -- --scales 1,0.1       the scale matrix at these scales only
  *   npm run eval -- --scenario my.json   a scenario file of yours, labels derived from it as for the
  *                                        shipped ones; at its default scale or --scales
  *   npm run eval -- --families 20 --seed 1   20 scenarios drawn from seeds 1..20 (families.ts);
- *                                        writes bench/results/eval-families.json
+ *                                        writes bench/results/eval-families.json; --history-days 8
+ *                                        puts the onset a week later (criterion 4 below)
  *   npm run eval -- --jobs 1             in this process, one after the other
  *   npm run eval -- --strict             exit 1 when a target is not met
  *
@@ -27,13 +30,13 @@ import type { Catalog } from '../../../schemas/catalog/index';
 import { createUnderstanding } from '@downradar/nlp';
 import { loadScenario } from '@downradar/replay';
 import { writeResult } from '@downradar/common/bench-results';
-import { checkTargets, evalMetrics, evaluateScenario, type EvaluatedRun, type Observed, type ScenarioEvaluation } from './evaluate';
+import { BAND_RATIO_TARGET, bandProbes, bandsAfterOutage, checkTargets, evalMetrics, evaluateScenario, type BandAfterOutage, type EvaluatedRun, type Observed, type ScenarioEvaluation } from './evaluate';
 import { EVAL_RUNS, ORACLE_SCALES, runLabel, scaleRuns } from './eval-runs';
 import { loadSource, type LoadedSource, type RunSource } from './eval-sources';
 import { DELAY_NOTE, formatScenario, formatTargets } from './format-report';
 import { memoizeUnderstanding, type SignalSource } from './memo-understanding';
 import { compareWithOracle, formatOracleSummary, formatOracleTable, ORACLE_NOTE, ORACLE_RATIO_TARGET, summariseOracle, type OracleComparison, type OracleSummary } from './oracle-report';
-import { runScenario, type RunStats } from './run-scenario';
+import { replayedSpan, runScenario, type RunStats } from './run-scenario';
 import { ratePaths } from './service-rates';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -55,6 +58,8 @@ interface PlannedRun {
   informational: boolean;
   /** Part of the scale matrix only: its scenario table is not printed, only its oracle table. */
   matrixOnly: boolean;
+  /** A criterion-4 run (a drawn family with a week of history before its outage): counted toward that target only. */
+  bandOnly?: boolean;
   why?: string;
 }
 
@@ -69,7 +74,15 @@ function understandingFor(catalog: Catalog): SignalSource {
 }
 
 function runInProcess(source: RunSource, scale: number | undefined, loaded: LoadedSource = loadSource(source)): RunOutput {
-  return runScenario(loaded.scenario, { catalog: loaded.catalog, understanding: understandingFor(loaded.catalog), ...(scale !== undefined ? { scale } : {}) });
+  // Criterion 4 wherever the replay holds the week before an outage's end + 1 h (evaluate.ts bandProbes).
+  const span = replayedSpan(loaded.scenario, {});
+  const bandWindows = bandProbes(loaded.labels, span.from, span.to);
+  return runScenario(loaded.scenario, {
+    catalog: loaded.catalog,
+    understanding: understandingFor(loaded.catalog),
+    ...(scale !== undefined ? { scale } : {}),
+    ...(bandWindows.length > 0 ? { bandWindows } : {}),
+  });
 }
 
 function runInChild(run: PlannedRun): Promise<RunOutput> {
@@ -104,14 +117,16 @@ interface Args {
   scales: number[] | undefined;
   families: number | undefined;
   seed: number;
+  /** Days of history before a family's outage (families.ts; default 2). */
+  historyDays: number | undefined;
   verbose: boolean;
 }
 
 const USAGE =
-  'options: --only ids, --scales 1,0.1,0.01, --scenario file.json, --families n [--seed s] [--verbose], --jobs n, --write, --no-write, --strict';
+  'options: --only ids, --scales 1,0.1,0.01, --scenario file.json, --families n [--seed s] [--history-days d] [--verbose], --jobs n, --write, --no-write, --strict';
 
 export function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { only: undefined, jobs: Math.max(1, availableParallelism()), write: undefined, strict: false, scenario: undefined, scales: undefined, families: undefined, seed: 1, verbose: false };
+  const a: Args = { only: undefined, jobs: Math.max(1, availableParallelism()), write: undefined, strict: false, scenario: undefined, scales: undefined, families: undefined, seed: 1, historyDays: undefined, verbose: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const value = () => {
@@ -140,6 +155,7 @@ export function parseArgs(argv: readonly string[]): Args {
         });
     } else if (k === '--families') a.families = integer(value(), 1);
     else if (k === '--seed') a.seed = integer(value(), 0);
+    else if (k === '--history-days') a.historyDays = integer(value(), 1);
     else if (k === '--verbose') a.verbose = true;
     else throw new Error(`unknown option ${k} (${USAGE})`);
   }
@@ -147,6 +163,10 @@ export function parseArgs(argv: readonly string[]): Args {
   if (a.only !== undefined && (a.scenario !== undefined || a.families !== undefined)) throw new Error('--only selects shipped scenarios; it does not go with --scenario or --families');
   return a;
 }
+
+/** Criterion-4 runs of the full eval: these seeds, with this many days of history before the outage. */
+const BAND_SEEDS = [1, 2, 3, 4, 5, 6];
+const BAND_HISTORY_DAYS = 8;
 
 function plan(args: Args): PlannedRun[] {
   if (args.scenario !== undefined) {
@@ -163,7 +183,7 @@ function plan(args: Args): PlannedRun[] {
   }
   if (args.families !== undefined) {
     return Array.from({ length: args.families }, (_, i) => ({
-      source: { kind: 'family', seed: args.seed + i },
+      source: { kind: 'family', seed: args.seed + i, ...(args.historyDays !== undefined ? { historyDays: args.historyDays } : {}) },
       scale: undefined,
       label: `family-${args.seed + i}`,
       scenarioId: undefined,
@@ -190,8 +210,20 @@ function plan(args: Args): PlannedRun[] {
     matrixOnly: true,
     why: run.why,
   }));
+  // Criterion 4 needs the week before an outage, which no shipped scenario holds: drawn families
+  // with eight days of history (the same draws as the families' seeds, the onset a week later).
+  const bands: PlannedRun[] = BAND_SEEDS.map((seed) => ({
+    source: { kind: 'family', seed, historyDays: BAND_HISTORY_DAYS },
+    scale: undefined,
+    label: `family-${seed}-week`,
+    scenarioId: undefined,
+    informational: true,
+    matrixOnly: true,
+    bandOnly: true,
+    why: 'criterion 4: the band one hour after the outage against the same hour one week before',
+  }));
   const all = [...main, ...matrix];
-  return args.only === undefined ? all : all.filter((r) => args.only!.has(r.scenarioId!));
+  return args.only === undefined ? [...all, ...bands] : all.filter((r) => args.only!.has(r.scenarioId!));
 }
 
 interface Done {
@@ -259,7 +291,7 @@ function oracleTargets(done: Done[], scales: readonly number[]): { targets: Orac
   const metrics: Record<string, number> = {};
   const text: string[] = [];
   for (const scale of scales) {
-    const atScale = done.filter((d) => d.out.observed.scale === scale);
+    const atScale = done.filter((d) => d.out.observed.scale === scale && d.run.bandOnly !== true);
     if (atScale.length === 0) continue;
     const rows = atScale.flatMap((d) => d.oracle);
     const sum = summariseOracle(rows);
@@ -284,6 +316,36 @@ function oracleTargets(done: Done[], scales: readonly number[]): { targets: Orac
   metrics.oracle_targets_met = targets.filter((t) => t.met).length;
   metrics.oracle_targets_total = targets.length;
   return { targets, metrics, text };
+}
+
+/** Criterion 4 over every run that replayed the week before an outage: the table, the target line, the figures. */
+function bandTarget(done: Done[]): { text: string; target: OracleTarget; metrics: Record<string, number> } | undefined {
+  const rows: (BandAfterOutage & { run: string })[] = done.flatMap((d) => bandsAfterOutage(d.loaded.labels, d.out.observed).map((r) => ({ ...r, run: d.run.label })));
+  if (rows.length === 0) return undefined;
+  const lines = [
+    `Criterion 4: the band one hour after the outage against the same hour one week before (expected reports over 15 min; target <= ${BAND_RATIO_TARGET}x)`,
+    ...pad([
+      ['  run', 'service', 'from', 'after', 'week before', 'ratio', 'upper after', 'upper before'],
+      ...rows.map((r) => [`  ${r.run}`, r.serviceId, new Date(r.at).toISOString().slice(0, 16) + 'Z', r.after.toFixed(2), r.weekBefore.toFixed(2), `${r.ratio.toFixed(2)}x`, r.upperAfter.toFixed(1), r.upperWeekBefore.toFixed(1)]),
+    ]),
+  ];
+  const over = rows.filter((r) => !(r.ratio <= BAND_RATIO_TARGET));
+  const max = Math.max(...rows.map((r) => r.ratio));
+  return {
+    text: lines.join('\n'),
+    target: {
+      description: `criterion 4: the band 1 h after the outage within ${BAND_RATIO_TARGET}x of the week before`,
+      met: over.length === 0,
+      detail: over.length === 0 ? `${rows.length}/${rows.length} services, max ${max.toFixed(2)}x` : over.map((r) => `${r.run} ${r.serviceId} ${r.ratio.toFixed(2)}x`).join(', '),
+    },
+    metrics: { band_after_outage_services: rows.length, band_after_outage_within: rows.length - over.length, band_after_outage_max_ratio: Math.round(max * 100) / 100 },
+  };
+}
+
+/** Left-aligned columns. */
+function pad(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
 }
 
 function putSummary(m: Record<string, number>, key: string, sum: OracleSummary): void {
@@ -320,6 +382,8 @@ async function main(): Promise<void> {
 
   if (args.families !== undefined) return reportFamilies(args, done, cpuMs, wallS);
   if (args.scenario !== undefined) {
+    const band = bandTarget(done);
+    if (band !== undefined) console.log(`${band.text}\n  [${band.target.met ? 'met' : 'NOT MET'}] ${band.target.description}: ${band.target.detail}\n`);
     for (const d of done) console.log(`${scenarioTable(d)}\n\n  against the oracle:\n${formatOracleTable(d.oracle).replace(/^/gm, '  ')}\n  ${formatOracleSummary('summary', summariseOracle(d.oracle))}\n`);
     console.log(`${DELAY_NOTE}\n\n${ORACLE_NOTE}`);
     return;
@@ -341,6 +405,12 @@ async function main(): Promise<void> {
     for (const d of atScale) console.log(d.oracle.length > 0 ? oracleSection(d) : `${d.run.label}: ${d.evaluation.falseIncidents.length} false incidents`);
   }
   const oracle = oracleTargets(done, scales);
+  const band = bandTarget(done);
+  if (band !== undefined) {
+    console.log(`\n${band.text}`);
+    oracle.targets.push(band.target);
+    Object.assign(oracle.metrics, band.metrics);
+  }
   console.log(`\n${oracle.text.join('\n')}\n\n${formatOracleTargets(oracle.targets)}\n`);
 
   const evaluated: EvaluatedRun[] = done
@@ -385,6 +455,8 @@ function reportFamilies(args: Args, done: Done[], cpuMs: number, wallS: number):
     }
   }
   const all = summariseOracle(done.flatMap((d) => d.oracle));
+  const band = bandTarget(done);
+  if (band !== undefined) console.log(`\n${band.text}\n  [${band.target.met ? 'met' : 'NOT MET'}] ${band.target.description}: ${band.target.detail}`);
   console.log(`\n${ORACLE_NOTE}\n`);
   console.log(formatOracleSummary(`${done.length} families, seeds ${args.seed}..${args.seed + done.length - 1}`, all));
   console.log(`incidents missed (no primary warned): ${missedIncidents}/${done.length}; false incidents: ${falseIncidents} over ${days.toFixed(1)} replayed days (${(falseIncidents / Math.max(days, 1e-9)).toFixed(3)} per day)`);

@@ -10,7 +10,7 @@ import type { Labels, Scenario } from '../../../schemas/scenario/index';
 import { generateFamily, type FamilyDraw } from './families';
 import { catalogForScenario } from './scenario-catalog';
 
-export type RunSource = { kind: 'shipped'; scenarioId: string } | { kind: 'file'; path: string } | { kind: 'family'; seed: number };
+export type RunSource = { kind: 'shipped'; scenarioId: string } | { kind: 'file'; path: string } | { kind: 'family'; seed: number; historyDays?: number };
 
 /** The shipped scenario the families take their profiles, audiences and posting habits from. */
 export const FAMILY_BASE_SCENARIO = 'quiet-week';
@@ -32,7 +32,7 @@ export function loadSource(source: RunSource): LoadedSource {
       return { scenario, labels: deriveLabels(scenario), catalog: catalogForScenario(shipped, scenario) };
     }
     case 'family': {
-      const { scenario, draw } = generateFamily(source.seed, shipped, loadScenario(FAMILY_BASE_SCENARIO));
+      const { scenario, draw } = generateFamily(source.seed, shipped, loadScenario(FAMILY_BASE_SCENARIO), source.historyDays);
       return { scenario, labels: deriveLabels(scenario), catalog: shipped, family: draw };
     }
   }

@@ -56,6 +56,14 @@ export interface ObservedTrend {
   burst: number;
 }
 
+/** The detector's band for one service and window (only the windows run-scenario was asked for). */
+export interface BandSample {
+  serviceId: string;
+  windowStart: number;
+  expected: number;
+  upper: number;
+}
+
 /** What the detector said during one replayed scenario. */
 export interface Observed {
   scenarioId: string;
@@ -67,6 +75,8 @@ export interface Observed {
   incidents: IncidentEvent[];
   /** Trending hashtags only. */
   trends: ObservedTrend[];
+  /** The band at the windows of bandProbes (criterion 4), when asked for. */
+  bands?: BandSample[];
 }
 
 export type Role = 'primary' | 'collateral';
@@ -611,4 +621,80 @@ export function evalMetrics(runs: readonly EvaluatedRun[]): Record<string, numbe
   m.targets_met = targets.filter((t) => t.met).length;
   m.targets_total = targets.length;
   return m;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Criterion 4: a baseline that does not learn from outages
+
+/** The band is compared one hour after a labelled service's end ... */
+export const BAND_AFTER_END_MS = 60 * MINUTE_MS;
+/** ... over this many minutes (the dashboard's 15-minute bucket), with the same minutes one week before. */
+export const BAND_SPAN_MS = 15 * MINUTE_MS;
+export const WEEK_MS = 7 * DAY_MS;
+/** Target: the band after the outage within this factor of the band the week before. */
+export const BAND_RATIO_TARGET = 1.5;
+
+/**
+ * The windows whose band criterion 4 compares: per labelled primary, the 15 minutes starting one
+ * hour after its end and the same minutes one week earlier; only where both lie in [from, to).
+ */
+export function bandProbes(labels: Labels, from: number, to: number, windowMs = MINUTE_MS): { serviceId: string; windowStart: number }[] {
+  const out: { serviceId: string; windowStart: number }[] = [];
+  for (const inc of labels.incidents) {
+    for (const s of inc.services) {
+      if (s.role !== 'primary') continue;
+      const after = Math.ceil((parseUtcMs(s.end) + BAND_AFTER_END_MS) / windowMs) * windowMs;
+      if (after - WEEK_MS < from || after + BAND_SPAN_MS > to) continue;
+      for (let t = after; t < after + BAND_SPAN_MS; t += windowMs) out.push({ serviceId: s.serviceId, windowStart: t }, { serviceId: s.serviceId, windowStart: t - WEEK_MS });
+    }
+  }
+  return out;
+}
+
+export interface BandAfterOutage {
+  serviceId: string;
+  /** First window of the 15 minutes one hour after the end. */
+  at: number;
+  /** Expected reports over those 15 minutes, and over the same 15 minutes one week before. */
+  after: number;
+  weekBefore: number;
+  /** Upper band summed likewise. */
+  upperAfter: number;
+  upperWeekBefore: number;
+  /** after / weekBefore. */
+  ratio: number;
+}
+
+/** Criterion 4 for one run: per labelled primary with both spans replayed, the band after vs the week before. */
+export function bandsAfterOutage(labels: Labels, observed: Observed, windowMs = MINUTE_MS): BandAfterOutage[] {
+  if (observed.bands === undefined) return [];
+  const at = new Map<string, BandSample>();
+  for (const b of observed.bands) at.set(`${b.serviceId}@${b.windowStart}`, b);
+  const out: BandAfterOutage[] = [];
+  const probes = bandProbes(labels, observed.from, observed.to, windowMs);
+  const services = [...new Set(probes.map((p) => p.serviceId))];
+  for (const serviceId of services) {
+    const mine = probes.filter((p) => p.serviceId === serviceId).map((p) => p.windowStart);
+    const first = Math.max(...mine) - BAND_SPAN_MS + windowMs;
+    let after = 0;
+    let before = 0;
+    let upperAfter = 0;
+    let upperBefore = 0;
+    let complete = true;
+    for (let t = first; t < first + BAND_SPAN_MS; t += windowMs) {
+      const a = at.get(`${serviceId}@${t}`);
+      const b = at.get(`${serviceId}@${t - WEEK_MS}`);
+      if (a === undefined || b === undefined) {
+        complete = false;
+        break;
+      }
+      after += a.expected;
+      before += b.expected;
+      upperAfter += a.upper;
+      upperBefore += b.upper;
+    }
+    if (!complete) continue;
+    out.push({ serviceId, at: first, after, weekBefore: before, upperAfter, upperWeekBefore: upperBefore, ratio: before > 0 ? after / before : Infinity });
+  }
+  return out;
 }

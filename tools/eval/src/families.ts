@@ -94,7 +94,7 @@ function shuffled<T>(rng: Sfc32, items: readonly T[]): T[] {
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 /** The scenario of family member `seed`. */
-export function generateFamily(seed: number, catalog: Catalog, base: Scenario): { scenario: Scenario; draw: FamilyDraw } {
+export function generateFamily(seed: number, catalog: Catalog, base: Scenario, historyDays = 2): { scenario: Scenario; draw: FamilyDraw } {
   const rng = new Sfc32(seed >>> 0, 0x6661_6d69); // stream "fami"
   const groups = failureGroups(catalog);
   const group = groups[rng.int(groups.length)]!;
@@ -107,9 +107,10 @@ export function generateFamily(seed: number, catalog: Catalog, base: Scenario): 
   ).slice(0, 4);
   const scale = sig3(logUniform(rng, 0.01, 1));
   const startMs = Date.UTC(2024, 0, 1) + rng.int(330) * DAY_MS;
-  const onsetMs = startMs + 2 * DAY_MS + rng.int(16 * 60) * MINUTE_MS;
+  // historyDays (default 2) moves the onset, never the draws: the same seed draws the same outage.
+  const onsetMs = startMs + historyDays * DAY_MS + rng.int(16 * 60) * MINUTE_MS;
   const fixMinutes = 30 + rng.int(211);
-  const id = `family-${seed}`;
+  const id = historyDays === 2 ? `family-${seed}` : `family-${seed}-h${historyDays}`;
 
   const services = [...primaries, ...bystanders].map((c) => {
     const profile = PROFILE_BY_CATEGORY[c.category];
@@ -142,7 +143,7 @@ export function generateFamily(seed: number, catalog: Catalog, base: Scenario): 
     description: `Drawn by tools/eval/src/families.ts from seed ${seed}; ${bystanders.length} bystanders stay normal.`,
     seed: (seed * 2654435761) >>> 0,
     start: iso(startMs),
-    end: iso(startMs + 3 * DAY_MS),
+    end: iso(startMs + (historyDays + 1) * DAY_MS),
     defaultScale: scale,
     profiles: base.profiles,
     defaults: base.defaults,

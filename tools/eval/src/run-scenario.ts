@@ -20,7 +20,7 @@ import type { ScoreEvent, SignalEvent } from '../../../schemas/events/index';
 import type { Scenario } from '../../../schemas/scenario/index';
 import { createDetector, hashtagLookup, serviceInfoLookup, type DeepPartial, type DetectorConfig, type DetectorOutput, type DetectorStats } from '@downradar/detector';
 import type { SignalSource } from './memo-understanding';
-import { evaluateScenario, parseUtcMs, type LevelChange, type Observed, type ObservedTrend, type ScenarioEvaluation } from './evaluate';
+import { evaluateScenario, parseUtcMs, type BandSample, type LevelChange, type Observed, type ObservedTrend, type ScenarioEvaluation } from './evaluate';
 
 export interface RunScenarioOptions {
   catalog: Catalog;
@@ -34,6 +34,8 @@ export interface RunScenarioOptions {
   detector?: DeepPartial<DetectorConfig>;
   /** Processing-time step between advance() calls. */
   tickMs?: number;
+  /** Windows whose band (expected, upper) to keep in Observed.bands (criterion 4, evaluate.ts bandProbes). */
+  bandWindows?: readonly { serviceId: string; windowStart: number }[];
   /** Sees every detector output as it comes (for tracing a run; the evaluation needs none). */
   onOutput?: (output: DetectorOutput) => void;
 }
@@ -75,9 +77,12 @@ export function runScenario(scenario: Scenario, opts: RunScenarioOptions): { obs
   const incidents: Observed['incidents'] = [];
   const trends: ObservedTrend[] = [];
   let lastEmitAt = 0;
+  const wanted = opts.bandWindows === undefined ? undefined : new Set(opts.bandWindows.map((w) => `${w.serviceId}@${w.windowStart}`));
+  const bands: BandSample[] = [];
   const collect = (o: DetectorOutput) => {
     opts.onOutput?.(o);
     for (const s of o.scores) {
+      if (wanted?.has(`${s.serviceId}@${s.windowStart}`)) bands.push({ serviceId: s.serviceId, windowStart: s.windowStart, expected: s.expected, upper: s.upper });
       const before = levels.get(s.serviceId) ?? 'ok';
       if (s.level === before) continue;
       levels.set(s.serviceId, s.level);
@@ -134,6 +139,7 @@ export function runScenario(scenario: Scenario, opts: RunScenarioOptions): { obs
     incidents,
     trends,
   };
+  if (wanted !== undefined) observed.bands = bands;
   return { observed, stats: { ...counts, detector: detector.stats(), elapsedMs: performance.now() - started, cpuMs: cpuMsSince(cpu) } };
 }
 
