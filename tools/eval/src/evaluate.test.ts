@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IncidentEvent, IncidentService, Level } from '../../../schemas/events/index';
 import type { Labels, LabelledService } from '../../../schemas/scenario/index';
-import { checkTargets, detectedIncidents, evalMetrics, evaluateScenario, firstReached, hostOf, type LevelChange, type Observed, type ScenarioEvaluation } from './evaluate';
+import { bandProbes, bandsAfterOutage, checkTargets, detectedIncidents, evalMetrics, evaluateScenario, firstReached, hostOf, WEEK_MS, type BandSample, type LevelChange, type Observed, type ScenarioEvaluation } from './evaluate';
 import { formatDelay, formatScenario, formatTargets } from './format-report';
 
 const T0 = Date.parse('2024-01-01T12:00:00Z');
@@ -309,5 +309,35 @@ describe('format-report', () => {
     expect(text).toMatch(/alpha\s+primary\s+12:00\s+-\s+\+60 s\s+\+120 s\s+\+136 s\s+inc-fam-1200\s+primary ok/);
     expect(text).toMatch(/isp\s+collateral.*primary WRONG/);
     expect(formatTargets([{ id: 'x', scenarioId: 's', description: 'd', met: false, detail: 'why' }])).toContain('[NOT MET] s: d: why');
+  });
+});
+
+describe('resolution and criterion 4', () => {
+  it('says when the incident resolved after the labelled end and how many incidents the outage opened', () => {
+    const e = evaluateScenario(labels(), goodRun());
+    expect(e.incidents[0]!.resolvedAfterEndS).toBe(11 * 60);
+    expect(e.incidents[0]!.openings).toBe(1);
+    const open = goodRun();
+    open.incidents = open.incidents.filter((x) => x.type !== 'resolved');
+    expect(evaluateScenario(labels(), open).incidents[0]!.resolvedAfterEndS).toBeUndefined();
+  });
+
+  it('compares the band one hour after each primary end with the same 15 minutes one week before, only where both were replayed', () => {
+    const weekAgo = min(60 + 60) - WEEK_MS;
+    // Not replayed a week before: no probe.
+    expect(bandProbes(labels(), min(-600), min(840))).toEqual([]);
+    const probes = bandProbes(labels(), weekAgo, min(840));
+    // alpha and beta (primaries), 15 windows each, after and a week before; the collateral isp is not compared.
+    expect(probes).toHaveLength(2 * 15 * 2);
+    expect(new Set(probes.map((p) => p.serviceId))).toEqual(new Set(['alpha', 'beta']));
+    expect(Math.min(...probes.map((p) => p.windowStart))).toBe(weekAgo);
+    expect(Math.max(...probes.map((p) => p.windowStart))).toBe(min(134));
+    const bands: BandSample[] = probes
+      .filter((p) => !(p.serviceId === 'beta' && p.windowStart === min(130)))
+      .map((p) => ({ ...p, expected: p.windowStart >= min(0) ? (p.serviceId === 'alpha' ? 3 : 9) : 2, upper: 10 }));
+    const rows = bandsAfterOutage(labels(), observed({ from: weekAgo, bands }));
+    // beta misses a window: not compared rather than compared on 14 minutes.
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ serviceId: 'alpha', at: min(120), after: 45, weekBefore: 30, ratio: 1.5, upperAfter: 150, upperWeekBefore: 150 });
   });
 });

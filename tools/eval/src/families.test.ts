@@ -7,6 +7,18 @@ const catalog = loadCatalog();
 const base = loadScenario('quiet-week');
 
 describe('scenario families', () => {
+  it('historyDays moves the onset (and the end) by whole days and draws nothing else differently', () => {
+    const two = generateFamily(7, catalog, base);
+    const eight = generateFamily(7, catalog, base, 8);
+    const day = 86_400_000;
+    expect(Date.parse(eight.draw.onset) - Date.parse(two.draw.onset)).toBe(6 * day);
+    expect(Date.parse(eight.scenario.end) - Date.parse(eight.scenario.start)).toBe(9 * day);
+    expect(eight.scenario.start).toBe(two.scenario.start);
+    expect({ ...eight.draw, onset: '' }).toEqual({ ...two.draw, onset: '' });
+    expect(eight.scenario.services).toEqual(two.scenario.services);
+    expect(eight.scenario.incidents[0]!.services).toEqual(two.scenario.incidents[0]!.services);
+  });
+
   it('the same seed gives the same scenario, another seed another one', () => {
     expect(generateFamily(7, catalog, base)).toEqual(generateFamily(7, catalog, base));
     expect(generateFamily(8, catalog, base).scenario).not.toEqual(generateFamily(7, catalog, base).scenario);
