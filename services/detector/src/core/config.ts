@@ -89,7 +89,8 @@ export interface LevelConfig {
   /**
    * A service returns to ok after this long with its recent windows back within the band: every
    * span of the scan that fits in this period (the last 1, 2, 4, 8 windows for 10 one-minute
-   * windows) below the unusual line. Only spans this recent: the longer sums still hold the
+   * windows; for a service that expects less than one report in it, the spans up to the one that
+   * expects one) below the unusual line. Only spans this recent: the longer sums still hold the
    * outage's windows for up to scanMaxWindows after the rates are back, and would keep an incident
    * open half an hour longer than the evidence says.
    */

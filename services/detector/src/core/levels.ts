@@ -13,8 +13,8 @@
  *   and at least three times normal for two minutes"); it stays while that evidence is unusual,
  *   and drops to warning after dangerDowngradeAfterMs without it;
  * - back to ok after resolveAfterMs with the recent windows back within the band: the recent
- *   evidence (the spans of the scan that fit in that period, calibrated like the rest) below the
- *   unusual line window after window. A plateau with a short sag neither resolves nor reopens;
+ *   evidence (the spans of the scan that fit in that period, or that expect one report for a
+ *   service smaller than that, calibrated like the rest) below the unusual line window after window. A plateau with a short sag neither resolves nor reopens;
  *   the longer spans, which hold the outage's windows for half an hour after the rates are back,
  *   do not hold the level up.
  *

@@ -123,9 +123,8 @@ export class ServiceScorer {
   private readonly direction: Direction;
   private readonly spans: number[];
   private readonly spanPenalty: number;
-  /** The first recentSpans spans fit in resolveAfterMs; their Bonferroni correction. */
-  private readonly recentSpans: number;
-  private readonly recentPenalty: number;
+  /** Spans up to this many windows say whether the rates are back (levels.ts), if they expect a report. */
+  private readonly recentWindows: number;
   private readonly dangerPenalty: number;
   private readonly u0: number;
   private readonly matureWindows: number;
@@ -167,9 +166,7 @@ export class ServiceScorer {
     }
     this.levels = new LevelTracker(l, windowMs, config.calibration.episodeGapMs);
     // Spans of the scan recent enough to say whether the rates are back (levels.ts).
-    const recentWindows = Math.max(1, Math.floor(l.resolveAfterMs / windowMs));
-    this.recentSpans = this.spans.filter((k) => k <= recentWindows).length;
-    this.recentPenalty = Math.log10(this.recentSpans);
+    this.recentWindows = Math.max(1, Math.floor(l.resolveAfterMs / windowMs));
     const resolveWindows = Math.max(1, Math.ceil(config.calibration.episodeGapMs / windowMs));
     this.calibration = new EvidenceCalibration({
       floorLog10: l.unusualLog10,
@@ -258,6 +255,11 @@ export class ServiceScorer {
       let rel = rateRel;
       let n = 1;
       const rho = l.dangerRatio;
+      // The recent spans: those within resolveAfterMs, or as long as it takes to expect one report.
+      // A span that expects a tenth of a report looks the same during an outage of a small service
+      // as after it (zero or one report); it cannot say that the rates are back.
+      const recentLimit = Math.max(this.recentWindows, expected > 0 ? Math.ceil(1 / expected) : Infinity);
+      let recentCount = 0;
       for (let si = 0; si < this.spans.length; si++) {
         const k = this.spans[si]!;
         while (n < k && n <= held) {
@@ -273,7 +275,10 @@ export class ServiceScorer {
         const spanVariance = ind + rel * mean * mean;
         const e = this.tail(sum, mean, spanVariance);
         if (k === 1) single = e;
-        if (si < this.recentSpans && e > recentRaw) recentRaw = e;
+        if (k <= recentLimit) {
+          recentCount++;
+          if (e > recentRaw) recentRaw = e;
+        }
         if (e > raw) {
           raw = e;
           spanReports = sum;
@@ -295,7 +300,8 @@ export class ServiceScorer {
         }
       }
       raw = raw > this.spanPenalty ? raw - this.spanPenalty : 0;
-      recentRaw = recentRaw > this.recentPenalty ? recentRaw - this.recentPenalty : 0;
+      const recentPenalty = Math.log10(Math.max(1, recentCount));
+      recentRaw = recentRaw > recentPenalty ? recentRaw - recentPenalty : 0;
       rawDanger = rawDanger > this.dangerPenalty ? rawDanger - this.dangerPenalty : 0;
       upper = this.model === 'count' ? upperQuantile(expected, variance, l.upperBandLog10) : expected + this.bandSd * Math.sqrt(variance);
     }
