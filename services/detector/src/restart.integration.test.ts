@@ -103,7 +103,7 @@ describe('detector: kill -9 and restart', () => {
     const signals = catalogTraffic({
       seed: 9,
       from: Date.UTC(2021, 9, 4, 13, 0),
-      to: Date.UTC(2021, 9, 4, 17, 50), // issue 12's model resolves more than 40 min after the outage ends (its 32-minute scan, then resolveAfterMs)
+      to: Date.UTC(2021, 9, 4, 17, 50), // ample: the incident resolves about 10-15 min after the outage ends (resolveAfterMs on the recent spans of the scan)
       services,
       outages: { facebook: [onset, end, 30], instagram: [onset + 2 * MIN, end, 30] },
     });

@@ -108,7 +108,7 @@ describe('detector scale-out', () => {
         whatsapp: [onset + MIN, end, 30],
         messenger: [onset + MIN, end, 30],
         twitter: [onset + 5 * MIN, end, 8],
-        // After Meta resolved (issue 12's model resolves about 45 min after an outage ends): an incident of its own.
+        // After Meta resolved (about 10-15 min after its outage ends): an incident of its own.
         netflix: [onset + 100 * MIN, onset + 108 * MIN, 25],
       },
     });

@@ -49,6 +49,9 @@ describe('SeasonalBaseline', () => {
     expect(b.predict(MONDAY, W)).toBeUndefined();
     b.update(MONDAY, W, 40, 1, undefined);
     expect(b.predict(MONDAY + W, W)!.expected).toBeCloseTo(40, 6);
+    // Its estimation error enters each window on its own: nothing shared across the scan's spans.
+    expect(b.predict(MONDAY + W, W)!.sharedRelativeVariance).toBe(0);
+    expect(new SeasonalBaseline({ windowMs: W, priorPerMinute: 2, config: cfg }).predict(MONDAY, W)!.sharedRelativeVariance).toBeCloseTo(1 / cfg.priorReports, 10);
   });
 
   it('learns the time of day: evening expected above night', () => {

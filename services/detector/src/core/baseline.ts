@@ -38,8 +38,9 @@
  * catalog figure is 20 times too low sees its first reports as a surprise of a few decades, not of
  * twenty, and after a few dozen reports the figure no longer matters. This part of the
  * uncertainty persists from window to window (it is one rate, not a noise per window): the scan
- * sums several windows with it fully correlated (Prediction.rateRelativeVariance). Without a
- * prior (the batch CLI), the data alone: expected × (1 + windows of history) reports' worth.
+ * sums several windows with it fully correlated (Prediction.sharedRelativeVariance). Without a
+ * prior (the batch CLI), the data alone: expected × (1 + windows of history) reports' worth, an
+ * error that enters each window on its own.
  */
 import type { BaselineConfig } from './config';
 import { HOUR_MS, minuteOfWeek, MINUTE_MS } from './time';
@@ -58,11 +59,17 @@ export interface Prediction {
   /** The part of `dispersion` that comes from not knowing the time-of-day shape yet. */
   structuralDispersion: number;
   /**
-   * Relative variance of the rate itself (1 / the gamma posterior's shape, module comment): it
-   * persists from window to window, so a sum of windows carries it fully correlated.
+   * Relative variance of the rate itself (1 / the gamma posterior's shape, module comment).
    * variance = expected + (rateRelativeVariance + dispersion) × expected².
    */
   rateRelativeVariance: number;
+  /**
+   * The part of rateRelativeVariance that persists from window to window, so that a sum of
+   * windows carries it fully correlated: the catalog prior's error (all of it while a prior
+   * exists). Without a prior (the batch CLI) 0: the estimate of the data alone follows the data
+   * window by window and its error enters each window on its own, as in the variance.
+   */
+  sharedRelativeVariance: number;
   /** Effective number of windows behind the service mean. */
   history: number;
 }
@@ -227,8 +234,9 @@ export class SeasonalBaseline {
     // a prior, expected × (1 + windows of history) (module comment).
     const shape = this.priorReports > 0 ? this.priorReports + this.meanWeight * this.meanRate * this.windowMinutes : expected * (1 + history);
     const rateRelativeVariance = 1 / shape;
+    const sharedRelativeVariance = this.priorReports > 0 ? rateRelativeVariance : 0;
     const variance = expected + (rateRelativeVariance + dispersion) * expected * expected;
-    return { expected, variance, seasonal, level, dispersion, structuralDispersion, rateRelativeVariance, history };
+    return { expected, variance, seasonal, level, dispersion, structuralDispersion, rateRelativeVariance, sharedRelativeVariance, history };
   }
 
   /**

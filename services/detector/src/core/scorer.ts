@@ -135,7 +135,7 @@ export class ServiceScorer {
   private readonly bandSd: number;
   /** Ring of the last spans[-1] - 1 windows: [count, expected, independent variance]. */
   private recent: number[] = [];
-  /** Beside `recent`: each window's rate relative variance (Prediction.rateRelativeVariance). */
+  /** Beside `recent`: each window's rate relative variance (Prediction.sharedRelativeVariance). */
   private recentRate: number[] = [];
   private anomalyWindows = 0;
 
@@ -218,10 +218,11 @@ export class ServiceScorer {
         variance = prediction.variance;
         // The uncertainty of the rate itself (the gamma posterior's, baseline.ts) is one error shared
         // by every window of a span: a sum of k windows carries it as (k × expected)², the negative
-        // binomial posterior predictive of the sum, judged with what was known before the span.
+        // binomial posterior predictive of the sum, judged with what was known before the span
+        // (a series without a prior has none shared: Prediction.sharedRelativeVariance).
         // The unlearnt time-of-day shape enters window by window: the level factor re-estimates
         // the current level from the last hour, so that error does not persist across the spans.
-        rateRel = prediction.rateRelativeVariance;
+        rateRel = prediction.sharedRelativeVariance;
         independent = variance - rateRel * expected * expected;
       }
     } else {

@@ -39,7 +39,7 @@ function outageSignals(seed: number): SignalEvent[] {
   const generated = generateTraffic({
     seed,
     from: Date.UTC(2021, 9, 4, 14, 0),
-    to: Date.UTC(2021, 9, 4, 18, 0), // issue 12's model resolves this incident more than 40 min after the outage ends (its 32-minute scan still holds outage windows, then resolveAfterMs): 17:20 was too early
+    to: Date.UTC(2021, 9, 4, 17, 20), // the incident resolves about 10-15 min after the outage ends (resolveAfterMs on the recent spans of the scan)
     maxDelayMs: 12_000, // arrival out of order, within the allowed lateness (15 s)
     services: [
       { serviceId: 'facebook', perMinute: down(5, 80) },
