@@ -79,6 +79,12 @@ describe('LevelTracker', () => {
     expect(levels.slice(0, calm - 1)).not.toContain('ok');
     expect(levels[calm - 1]).toBe('ok');
     expect(t.held).toBe(true);
+    // The long sums still at the warning line raise nothing while the recent spans stay calm ...
+    expect(observe(i++, 12, 0.5)).toBe('ok');
+    // ... fresh evidence in the recent spans does.
+    expect(observe(i++, 12, 3)).toBe('warning');
+    for (let k = 0; k < L.resolveAfterMs / W; k++) observe(i++, 12, 0.5);
+    expect(t.level).toBe('ok');
     // Once the whole scan is calm, the evidence episode ends 15 windows later.
     for (let k = 0; k < 14; k++) observe(i++, 0.5, 0.5);
     expect(t.held).toBe(true);

@@ -19,7 +19,8 @@
  *   do not hold the level up.
  *
  * Beside the level, `held` keeps the slower notion of an evidence episode: from a warning until
- * the whole scan has stayed below the unusual line for episodeGapMs. A batch series (no prior)
+ * the whole scan has stayed below the unusual line for episodeGapMs. While it is held, a service
+ * back at ok warns again only on fresh evidence (the recent spans unusual). A batch series (no prior)
  * does not learn while it is held (scorer.ts): an outage's windows are kept out of its baseline
  * while any span of the scan still sees them.
  *
@@ -105,9 +106,13 @@ export class LevelTracker {
     // Duration: danger needs this window and the one before it unusual, whatever the span sums say.
     const dangerHigh = warningHigh && (s.runLength ?? 0) >= 2 && w.dangerEvidence >= c.unusualLog10 && w.dangerReports >= c.minReports;
 
+    // While the evidence episode is held, the longer spans still hold its windows: a new warning
+    // needs fresh evidence in the recent spans too, or a slowly decaying tail that the recent spans
+    // call calm would be raised again at once by the long sums of the episode just resolved.
+    const fresh = !s.held || (w.recentEvidence ?? w.evidence) >= c.unusualLog10;
     switch (s.level) {
       case 'ok':
-        if (dangerHigh || warningHigh) {
+        if ((dangerHigh || warningHigh) && fresh) {
           s.level = dangerHigh ? 'danger' : 'warning';
           const spanStart = dangerHigh ? Math.min(w.dangerStart, warningHigh ? w.spanStart : Infinity) : w.spanStart;
           s.episodeStart = s.runStart !== null && s.runStart < spanStart ? s.runStart : spanStart;
