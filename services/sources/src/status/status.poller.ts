@@ -17,6 +17,7 @@ import type { SourceWriter } from '../kafka/source-writer';
 import type { SourceMetrics } from '../metrics';
 import { readFeed } from './feed';
 import { PoliteFetcher, type FetchResult } from './polite-fetch';
+import { FailureReport } from '../failure-report';
 import { emptyPageState, readIncidents, readSummary, type PageState, type ReadResult } from './statuspage';
 
 export interface StatusPollerOptions {
@@ -25,6 +26,8 @@ export interface StatusPollerOptions {
   hostGapMs: number;
   timeoutMs: number;
   ca?: string | Buffer;
+  /** A failure that repeats is logged at most once per this long (failure-report.ts); default 5 min. */
+  repeatLogMs?: number;
 }
 
 export interface StatusPollerDeps {
@@ -64,6 +67,7 @@ export class StatusPoller {
   private fenced = false;
   readonly stats = { polls: 0, events: 0, failures: 0, notModified: 0 };
   private readonly lastPoll = new Map<string, { at: number; ok: boolean; status: string | null }>();
+  private readonly failures: FailureReport;
 
   constructor(
     private readonly o: StatusPollerOptions,
@@ -71,10 +75,11 @@ export class StatusPoller {
   ) {
     this.fetcher = new PoliteFetcher({ hostGapMs: o.hostGapMs, timeoutMs: o.timeoutMs, ...(o.ca ? { ca: o.ca } : {}) });
     this.now = d.now ?? Date.now;
+    this.failures = new FailureReport(d.logger, o.repeatLogMs ?? 300_000, this.now);
   }
 
   status() {
-    return { sources: this.o.sources.length, ...this.stats, requests: this.fetcher.stats.requests, pages: Object.fromEntries(this.lastPoll) };
+    return { health: this.failures.health(), sources: this.o.sources.length, ...this.stats, requests: this.fetcher.stats.requests, pages: Object.fromEntries(this.lastPoll) };
   }
 
   async start(): Promise<void> {
@@ -131,8 +136,10 @@ export class StatusPoller {
       if (r.kind === 'error') {
         ok = false;
         this.stats.failures++;
-        this.d.logger.warn({ serviceId: source.serviceId, url, reason: r.reason }, 'statuspage: request failed');
-      }
+        // One key for all pages: without internet every page fails, and one line per 5 minutes
+        // says so (each page's last poll is in /readyz).
+        this.failures.fail('request', r.reason, { serviceId: source.serviceId, url }, 'statuspage: request failed');
+      } else this.failures.ok('statuspage: status pages reachable again', { serviceId: source.serviceId });
       return r;
     };
     if (source.kind === 'statuspage') {
