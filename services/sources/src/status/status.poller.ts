@@ -8,6 +8,7 @@
  * only: a feed carries no severity), and the page's state (validators, what was reported) under
  * `statuspage:<serviceId>` on the source-state topic, so a restart neither repeats nor misses.
  */
+import { setMaxListeners } from 'node:events';
 import { contentId, deadLetter } from '@downradar/common/dead-letter';
 import { isFenced, type Logger, type TxnMessage } from '@downradar/common';
 import type { SignalEvent } from '../../../../schemas/events/index';
@@ -73,6 +74,9 @@ export class StatusPoller {
     private readonly o: StatusPollerOptions,
     private readonly d: StatusPollerDeps,
   ) {
+    // One loop per page sleeps on this signal at a time: a listener each, removed when it wakes
+    // (not a leak; the default warning at 11 would say so with 13 pages).
+    setMaxListeners(o.sources.length + 10, this.stopping.signal);
     this.fetcher = new PoliteFetcher({ hostGapMs: o.hostGapMs, timeoutMs: o.timeoutMs, ...(o.ca ? { ca: o.ca } : {}) });
     this.now = d.now ?? Date.now;
     this.failures = new FailureReport(d.logger, o.repeatLogMs ?? 300_000, this.now);
