@@ -138,6 +138,7 @@ export class MetricBaseline {
     const share = this.profileShare();
     const byLevel = value - this.level;
     const byProfile = this.slots > 0 ? value - this.profilePrediction(windowStart) : byLevel;
+    const slotKnown = this.slots > 0 && this.profileWeight[this.slotOf(windowStart)]! > 0;
     if (this.slots > 0) {
       const k = this.slotOf(windowStart);
       if (this.profileWeight[k]! > 0) {
@@ -161,7 +162,7 @@ export class MetricBaseline {
     this.variance += (weight / vw) * (combined * combined - this.variance);
     this.varianceWeight = vw;
     this.level += weight * this.levelAlpha * clip(byLevel);
-    if (this.slots > 0) this.profileLevel += weight * this.levelAlpha * clip(byProfile);
+    if (slotKnown) this.profileLevel += weight * this.levelAlpha * clip(byProfile);
   }
 
   toJSON(): MetricBaselineState {
