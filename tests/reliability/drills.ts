@@ -395,7 +395,14 @@ export async function detectorKillDrill(env: DrillEnv): Promise<DrillRow> {
       if (v !== undefined) return v;
       if (Date.now() > deadline) {
         if (!lastSeen) await state().catch(() => undefined);
-        throw new Error(`detector-kill: timed out after ${round1((Date.now() - started) / 1000)} s waiting for ${what}; last seen: ${lastSeen}`);
+        const readyz = await fetch(`${sys.url('detector')}/readyz`, { signal: AbortSignal.timeout(2000) })
+          .then(async (r) => `${r.status} ${(await r.text()).slice(0, 2000)}`)
+          .catch((e: Error) => `no answer (${e.message})`);
+        const detectorLog = sys.logs.filter((l) => l.startsWith('[detector]')).slice(-60).join('\n');
+        throw new Error(
+          `detector-kill: timed out after ${round1((Date.now() - started) / 1000)} s waiting for ${what}; last seen: ${lastSeen}\n` +
+            `detector /readyz: ${readyz}\n--- the detector's last log lines ---\n${detectorLog}`,
+        );
       }
       await sleep(250);
     }
