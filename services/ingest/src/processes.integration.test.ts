@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { deleteTopicsWithPrefix, hashApiKey, topicNames } from '@downradar/common';
 import { STACK_ENV, eventually, readTopicToEnd, testKafka, testPrefix } from '@downradar/common/testing';
 
@@ -39,25 +39,25 @@ describe('ingest as two processes', () => {
         DOWNRADAR_KAFKA_PARTITIONS: '2',
         DOWNRADAR_INGEST_PORT: String(port),
         DOWNRADAR_INGEST_PROCESSES: '2',
-        DOWNRADAR_API_KEY_HASHES: `${hashApiKey('test-key-procs-0123456789')}:feed`,
+        DOWNRADAR_API_KEY_HASHES: hashApiKey('test-key-procs-0123456789'),
         DOWNRADAR_REPORTER_SALT: 'test-salt',
         DOWNRADAR_LOG_LEVEL: 'warn',
       },
-      // What the workers log is kept and asserted on, not printed (kafkajs reports the topics the
-      // start finds already created); a failing run prints it.
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // Its log is kept, not printed into the run's output: shown when an assertion fails, and
+    // checked for errors at the end (the warnings it gives at start are expected).
     let output = '';
-    child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
-    child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
-    onTestFailed(() => console.error(`what the workers printed:\n${output}`));
+    const keep = (d: Buffer) => (output = (output + d.toString('utf8')).slice(-200_000));
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
     const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
     const url = `http://127.0.0.1:${port}`;
     const ready = await eventually(async () => {
       const r = await fetch(`${url}/readyz`);
       return r.status === 200 ? ((await r.json()) as { ok: boolean; processes: number; workers: { ok: boolean }[] }) : undefined;
     }, 180_000, 'both workers ready');
-    expect(ready).toMatchObject({ ok: true, processes: 2 });
+    expect(ready, output).toMatchObject({ ok: true, processes: 2 });
     expect(ready.workers).toHaveLength(2);
 
     // New connections are handed round robin, so these land on both workers.
@@ -78,9 +78,10 @@ describe('ingest as two processes', () => {
     expect(accepted).toEqual([10]);
 
     child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    // None of the workers' own log records is an error.
-    const lines = output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; logger?: string });
-    expect(lines.filter((l) => l.level >= 50 && l.logger !== 'kafkajs')).toEqual([]);
+    expect(await exited, output).toBe(0);
+    // kafkajs' own error lines depend on the broker's timing (a CreateTopics answer about topics
+    // that exist, seen in a passing npm test run); the workers' own lines hold no error.
+    const errors = output.split('\n').filter((l) => /"level":(50|60)/.test(l) && !l.includes('"logger":"kafkajs"'));
+    expect(errors, output).toEqual([]);
   }, 300_000);
 });
