@@ -445,10 +445,9 @@ export async function detectorKillDrill(env: DrillEnv): Promise<DrillRow> {
     return l === 0 && a.some((e) => e.type === 'resolved') ? a : undefined;
   });
 
-  // For information: what the pure core emits for the same signals in one uninterrupted pass.
-  // Not a pass criterion: the service groups services into incidents as their partitions'
-  // windows arrive, so where an incident starts can differ by a window or two between runs
-  // (seen: inc-meta-202110041540 in one run without any kill, ...1542 in another).
+  // What the pure core emits for the same signals in one uninterrupted pass. The service groups a
+  // window only once every partition has closed it (idle partitions announce their end offsets),
+  // so two kills must leave the incident where the core starts it: the same id and start.
   const catalog = loadCatalog();
   const reference = createDetector({ idleTimeoutMs: 0 }, serviceInfoLookup(catalog), hashtagLookup(catalog));
   const expected: IncidentEvent[] = [];
@@ -473,6 +472,10 @@ export async function detectorKillDrill(env: DrillEnv): Promise<DrillRow> {
   const splitIncidents = Math.max(0, byIncident.size - 1);
   const missed = gaps + goneAfterKill + unresolved + splitIncidents;
   const refIds = new Set(expected.map((e) => e.incidentId));
+  const opened = (events: IncidentEvent[]) => events.find((e) => e.type === 'opened');
+  const [got, want] = [opened(alerts), opened(expected)];
+  // Minutes between the service's incident start and the core's (NaN when either has none).
+  const startVsReferenceMin = got && want && got.incidentId === want.incidentId ? (got.startedAt - want.startedAt) / MIN : NaN;
 
   return {
     drill: 'detector-kill',
@@ -487,11 +490,12 @@ export async function detectorKillDrill(env: DrillEnv): Promise<DrillRow> {
       incident_events: alerts.length,
       detector_restart_ready_s: restart1S,
       detector_recovery_s: recoveryS,
+      incident_start_vs_reference_min: startVsReferenceMin,
     },
     notes: [
       `incidents ${[...byIncident.keys()].join(', ')}; events ${alerts.map((e) => `${e.seq}:${e.type}`).join(' ')}`,
       `seq gaps ${gaps}, published before the kill and gone ${goneAfterKill}, unresolved ${unresolved}, extra incidents for the outage ${splitIncidents}`,
-      `for information, the core in one pass: ${[...refIds].join(', ')} with ${expected.length} events`,
+      `the core in one pass: ${[...refIds].join(', ')} with ${expected.length} events; opened ${want ? `${want.incidentId} from ${new Date(want.startedAt).toISOString()}` : 'none'}, the service ${got ? `${got.incidentId} from ${new Date(got.startedAt).toISOString()}` : 'none'}`,
       `kill 1 at rest -> ready again in ${restart1S} s; kill 2 with ${leftAtKill} of ${backlog} backlog signals left -> caught up ${recoveryS} s after the kill`,
     ],
   };

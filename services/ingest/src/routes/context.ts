@@ -1,5 +1,6 @@
 /** What the ingest routes share: built once in app.ts, handed to each route plugin. */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { OutMessage } from '@downradar/common';
 import { HttpError } from '@downradar/common/http';
 import type { IngestMetrics } from '../metrics';
 import type { Produce } from '../produce';
@@ -23,4 +24,28 @@ export function accepted<T>(metrics: IngestMetrics, kind: 'report' | 'post', r: 
   if (r.ok) return r.value;
   metrics.rejected.inc({ kind, code: r.code });
   throw new HttpError(400, r.code, `${r.field} ${r.reason}`, r.field);
+}
+
+/**
+ * The answer of a single-event route: 202 `duplicate` when the event's key was stored recently
+ * (counted), else the event is stored and the answer is 202 `accepted`. `admit` runs between the
+ * two and throws to refuse (the reporter limit: a resent report does not count against its reporter).
+ */
+export async function storeOne<T extends { id: string }>(
+  ctx: RouteContext,
+  reply: FastifyReply,
+  kind: 'report' | 'post',
+  ev: T,
+  key: string,
+  messagesOf: (e: T) => OutMessage[],
+  admit?: (e: T) => void,
+): Promise<FastifyReply> {
+  if (ctx.recent.has(key)) {
+    ctx.metrics.duplicates.inc({ kind });
+    return reply.status(202).send({ id: ev.id, status: 'duplicate' });
+  }
+  admit?.(ev);
+  await ctx.produce.store([{ id: key, messages: messagesOf(ev) }]);
+  ctx.metrics.accepted.inc({ kind });
+  return reply.status(202).send({ id: ev.id, status: 'accepted' });
 }

@@ -4,7 +4,7 @@
  * and reason. `x-downradar-replay: 1` marks a historical replay (the 7-day lower bound is lifted).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { OutMessage } from '@downradar/common';
+import type { Checked, OutMessage } from '@downradar/common';
 import { HttpError } from '@downradar/common/http';
 import { parseJsonStrict } from '../body';
 import type { StepResult } from '../steps';
@@ -17,10 +17,15 @@ interface LineRejection {
   reason: string;
 }
 
-export function batchRoute<T>(
+/**
+ * A batch route: each line is checked against the body schema (`check`, a failure is BAD_FIELD),
+ * then shaped by the same step the single-event route uses (`toEvent`).
+ */
+export function batchRoute<I, T>(
   ctx: RouteContext,
   kind: 'report' | 'post',
-  toEvent: (value: unknown, t: number, replay: boolean) => StepResult<T>,
+  check: (value: unknown) => Checked<I>,
+  toEvent: (input: I, t: number, replay: boolean) => StepResult<T>,
   idOf: (e: T) => string,
   messagesOf: (e: T) => OutMessage[],
 ) {
@@ -50,7 +55,8 @@ export function batchRoute<T>(
         rejections.push({ line: i + 1, code: e.code, field: '(line)', reason: e.message.replace(/^\(line\) /, '') });
         continue;
       }
-      const r = toEvent(value, t, replay);
+      const c = check(value);
+      const r: StepResult<T> = c.ok ? toEvent(c.value, t, replay) : { ok: false, code: 'BAD_FIELD', field: c.field, reason: c.reason };
       if (!r.ok) {
         rejections.push({ line: i + 1, code: r.code, field: r.field, reason: r.reason });
         metrics.rejected.inc({ kind, code: r.code });
