@@ -71,6 +71,9 @@ export class IncidentStage {
   private retryTimer: NodeJS.Timeout | undefined;
   /** Whether the last assignment gave this instance the windows partition (grouping is its job). */
   private owns = false;
+  /** Group generations seen (each GROUP_JOIN) and the last successful heartbeat: see fencedWithoutRebalance. */
+  private generation = 0;
+  private lastHeartbeatAt = 0;
 
   constructor(private readonly o: IncidentStageOptions) {}
 
@@ -106,7 +109,9 @@ export class IncidentStage {
         .catch((err) => this.o.logger.warn({ err: (err as Error).message }, 'held-back grouping retry failed'));
     }, 1000);
     this.heldTimer.unref();
+    consumer.on(consumer.events.HEARTBEAT, () => (this.lastHeartbeatAt = Date.now()));
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.generation++;
       const owns = (e.payload.memberAssignment[this.o.windowsTopic] ?? []).includes(0);
       void this.serial.run(() => this.onAssignment(owns)).catch((err) => this.fatal(err));
     });
@@ -261,7 +266,8 @@ export class IncidentStage {
       const fenced = isFenced(err);
       logger.warn({ fenced, err: (err as Error).message }, fenced ? 'fenced: another instance groups incidents now' : 'transaction aborted; restoring the incident stage');
       await this.release();
-      if (!fenced) await this.reacquire();
+      if (fenced) this.fencedWithoutRebalance(this.generation, Date.now());
+      else await this.reacquire();
       return false;
     }
   }
@@ -293,6 +299,27 @@ export class IncidentStage {
       this.retryTimer = setTimeout(() => void this.serial.run(() => this.reacquire(attempt + 1)).catch((e) => this.fatal(e)), delayMs);
       this.retryTimer.unref();
     }
+  }
+
+  /**
+   * A fence is not always a takeover: after a broker restart the transaction coordinator aborts
+   * a transaction that outlived its timeout by bumping the producer's epoch. A takeover comes
+   * with a new group generation, learnt at the next heartbeat; so once a heartbeat has succeeded
+   * after the fence with the generation unchanged, the grouping is still ours and is restored.
+   */
+  private fencedWithoutRebalance(generation: number, fencedAt: number): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      void this.serial
+        .run(async () => {
+          if (this.stopping || this.generation !== generation || !this.owns || this.grouper !== undefined) return;
+          if (this.lastHeartbeatAt <= fencedAt) return this.fencedWithoutRebalance(generation, fencedAt);
+          this.o.logger.warn('fenced, but the group did not change: the coordinator aborted our transaction; restoring the incident stage');
+          await this.reacquire();
+        })
+        .catch((e) => this.fatal(e));
+    }, this.o.sessionTimeoutMs);
+    this.retryTimer.unref();
   }
 
   private fatal(err: unknown): void {

@@ -80,6 +80,9 @@ export class ScoringStage {
   private tickTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private joined = false;
+  /** Group generations seen (each GROUP_JOIN) and the last successful heartbeat: see fencedWithoutRebalance. */
+  private generation = 0;
+  private lastHeartbeatAt = 0;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly o: ScoringStageOptions) {
@@ -111,7 +114,9 @@ export class ScoringStage {
     this.consumer = consumer;
     this.admin = kafka.admin();
     await this.admin.connect();
+    consumer.on(consumer.events.HEARTBEAT, () => (this.lastHeartbeatAt = Date.now()));
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.generation++;
       const partitions = [...(e.payload.memberAssignment[topics.signals] ?? [])].sort((a, b) => a - b);
       void this.serial.run(() => this.onAssignment(partitions)).catch((err) => this.fatal(err, 'assignment'));
     });
@@ -379,7 +384,8 @@ export class ScoringStage {
    * A transaction failed and was aborted: the partition's detector (and the trend tracker) are
    * ahead of what was committed. Throw them away and restore from the checkpoint; kafkajs
    * delivers the unresolved batch again. When another producer fenced ours, the partition
-   * belongs to another instance now: wait for the rebalance that says so.
+   * belongs to another instance now: wait for the rebalance that says so (or, when none comes,
+   * see fencedWithoutRebalance).
    */
   private async failed(task: Task, err: unknown): Promise<void> {
     const p = task.scorer.partition;
@@ -389,8 +395,35 @@ export class ScoringStage {
     this.trendsDirty = true;
     this.consumer?.pause([{ topic: this.o.topics.signals, partitions: [p] }]);
     await task.producer.disconnect().catch(() => undefined);
-    if (fenced) return;
+    if (fenced) {
+      this.fencedWithoutRebalance(p, this.generation, Date.now());
+      return;
+    }
     await this.restoreOrRetry([p], 1);
+  }
+
+  /**
+   * A fence is not always a takeover: after a broker restart the transaction coordinator aborts
+   * a transaction that outlived its timeout by bumping the producer's epoch, and our next request
+   * is refused as fenced although no other instance exists. Waiting for a rebalance would then
+   * stall the partition for good. A takeover comes with a new group generation, which this
+   * instance learns at its next heartbeat; so once a heartbeat has succeeded after the fence
+   * with the generation unchanged, the partition is still ours and is restored.
+   */
+  private fencedWithoutRebalance(p: number, generation: number, fencedAt: number): void {
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      void this.serial
+        .run(async () => {
+          if (this.stopping || this.generation !== generation || !this.assigned.includes(p) || this.tasks.has(p)) return;
+          if (this.lastHeartbeatAt <= fencedAt) return this.fencedWithoutRebalance(p, generation, fencedAt);
+          this.o.logger.warn({ partition: p }, 'fenced, but the group did not change: the coordinator aborted our transaction; restoring the partition');
+          await this.restoreOrRetry([p], 1);
+        })
+        .catch((e) => this.fatal(e, 'restore'));
+    }, this.o.sessionTimeoutMs);
+    timer.unref();
+    this.retryTimers.add(timer);
   }
 
   /**
