@@ -7,7 +7,7 @@
  */
 import type { PostInput } from '../../../schemas/events/index';
 import type { ReplayReport } from './generator';
-import { ReplayTargetError, type ReplayTarget } from './target';
+import { ReplayTargetError, type ReplayEvent, type ReplayTarget } from './target';
 
 export interface HttpTargetOptions {
   ingestUrl: string;
@@ -104,7 +104,16 @@ export function createHttpTarget(opts: HttpTargetOptions): ReplayTarget {
     name: 'http',
     stats,
     notes,
-    async send(reports: ReplayReport[], posts: PostInput[]) {
+    // Not `ordered`: the reports and the posts of a batch go in two concurrent requests, and
+    // batches in flight at once may reach Kafka in either order (ingest may run as several
+    // processes), so runReplay keeps what is in flight within maxDisorderMs of event time.
+    async send(events: readonly ReplayEvent[]) {
+      const reports: ReplayReport[] = [];
+      const posts: PostInput[] = [];
+      for (const e of events) {
+        if (e.kind === 'report') reports.push(e.report);
+        else posts.push(e.post);
+      }
       await Promise.all([post('/v1/reports/batch', reports), post('/v1/posts/batch', posts)]);
     },
     async close() {},
