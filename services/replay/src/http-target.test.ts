@@ -41,17 +41,18 @@ const report = (i: number): ReplayReport => ({ id: `r${i}`, serviceId: 'facebook
 const batch = (...reports: ReplayReport[]): ReplayEvent[] => reports.map((r) => ({ kind: 'report', report: r, emitAt: r.at }));
 
 describe('http target', () => {
-  it('posts NDJSON with the API key and the replay header', async () => {
+  it('posts a batch as one NDJSON request of reports and posts in emission order, with the API key and the replay header', async () => {
     const { url, seen } = await ingestStub([{ status: 202 }]);
     const t = createHttpTarget({ ingestUrl: url + '/', apiKey: 'drk_test' });
-    await t.send(batch(report(1), report(2)));
-    expect(seen).toHaveLength(1); // no request for an empty post batch
-    expect(seen[0]!.path).toBe('/v1/reports/batch');
+    const post = { id: 'p1', at: report(1).at + 1, text: 'is facebook down?', source: 'twitter', authorHash: 'a1' };
+    await t.send([...batch(report(1)), { kind: 'post', post, emitAt: post.at }, ...batch(report(2))]);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.path).toBe('/v1/events/batch');
     expect(seen[0]!.headers['content-type']).toBe('application/x-ndjson');
     expect(seen[0]!.headers['x-api-key']).toBe('drk_test');
     expect(seen[0]!.headers['x-downradar-replay']).toBe('1');
-    expect(seen[0]!.lines).toEqual([report(1), report(2)]);
-    expect(t.stats).toMatchObject({ accepted: 2, retries: 0 });
+    expect(seen[0]!.lines).toEqual([{ report: report(1) }, { post }, { report: report(2) }]);
+    expect(t.stats).toMatchObject({ accepted: 3, retries: 0 });
   });
 
   it('retries 503 and 429, honouring Retry-After, then succeeds', async () => {

@@ -6,12 +6,12 @@
  * batch; then the replay sends the batch and sleeps until the next event is due. `speed: 'max'`
  * never sleeps and sends full batches. Up to `maxInFlight` batches are in flight at once.
  *
- * Order: events go to the target in emission order (reports and posts interleaved as generated).
- * An `ordered` target (Kafka) writes batches in the order they were sent. For any other target
- * (the ingest API: concurrent requests, several processes) two batches in flight at once may land
- * in either order, so a batch never spans more than `maxDisorderMs` of emission time, and a batch
- * is sent only once every batch still in flight began at most `maxDisorderMs` before its last
- * event. Either way no event is written more than `maxDisorderMs` behind one emitted after it,
+ * Order: events go to the target in emission order (reports and posts interleaved as generated),
+ * and a target writes a batch in that order. An `ordered` target (Kafka) also writes batches in
+ * the order they were sent. For any other target (the ingest API: concurrent requests, several
+ * processes) two batches in flight at once may land in either order, so a batch is sent only once
+ * every batch still in flight began at most `maxDisorderMs` before its last event. Either way no
+ * event is written more than `maxDisorderMs` behind one emitted after it,
  * which keeps a replay within the detector's allowed lateness (15 s) beyond the lateness the
  * scenario itself draws: without it a max-speed replay wrote about a third of its signals more
  * than 15 s out of event-time order, and which of them were late depended on timing.
@@ -48,8 +48,8 @@ export interface ReplayOptions {
   maxInFlight?: number;
   /**
    * Most emission time (ms) by which the target may write an event behind one emitted after it
-   * (default DEFAULT_MAX_DISORDER_MS): bounds the span of the batches in flight at once for a
-   * target that is not `ordered`, and the Kafka target's signal batches.
+   * (default DEFAULT_MAX_DISORDER_MS): bounds how far apart the batches in flight at once to a
+   * target that is not `ordered` may begin and end, and the Kafka target's signal batches.
    */
   maxDisorderMs?: number;
   /** paced replays gather events due within this many ms into one batch (default 250) */
@@ -249,11 +249,6 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
           await sleep(due - now(), signal);
           if (signal?.aborted || failure) break;
         }
-      }
-      if (!ordered && batch.length > 0 && e.emitAt - batch[0]!.emitAt > maxDisorderMs) {
-        await flush();
-        progress();
-        if (signal?.aborted || failure) break;
       }
       if (batch.length === 0) batchOpenedAt = now();
       batch.push(e);

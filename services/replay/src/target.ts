@@ -14,7 +14,7 @@ export type ReplayEvent = { kind: 'report'; report: ReplayReport; emitAt: number
  */
 export interface ReplayTarget {
   readonly name: string;
-  /** The batch's events in emission order (emitAt ascending). */
+  /** The batch's events in emission order (emitAt ascending); a target writes them in that order. */
   send(events: readonly ReplayEvent[]): Promise<void>;
   /**
    * True when the target writes batches in the order `send` was called, whatever is in flight

@@ -1,7 +1,10 @@
 /**
- * NDJSON batches (`POST /v1/reports/batch`, `/v1/posts/batch`): each line is checked on its own;
- * good lines are stored together, bad ones come back as rejections with their line, code, field
- * and reason. `x-downradar-replay: 1` marks a historical replay (the 7-day lower bound is lifted).
+ * NDJSON batches (`POST /v1/reports/batch`, `/v1/posts/batch`, `/v1/events/batch`): each line is
+ * checked on its own; good lines are stored together, bad ones come back as rejections with their
+ * line, code, field and reason. `x-downradar-replay: 1` marks a historical replay (the 7-day lower
+ * bound is lifted). The good lines' messages are handed to the producer in line order, and one
+ * producer writes in the order it is given (one idempotent request in flight): a batch reaches
+ * Kafka in its lines' order.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OutMessage } from '@downradar/common';
@@ -17,14 +20,19 @@ interface LineRejection {
   reason: string;
 }
 
+/** The kind a batch's events count as in the metrics: one for the whole route, or per event. */
+export type BatchKind<T> = 'report' | 'post' | { of(e: T): 'report' | 'post'; rejected: string };
+
 export function batchRoute<T>(
   ctx: RouteContext,
-  kind: 'report' | 'post',
+  kind: BatchKind<T>,
   toEvent: (value: unknown, t: number, replay: boolean) => StepResult<T>,
   idOf: (e: T) => string,
   messagesOf: (e: T) => OutMessage[],
 ) {
   const { options, recent, metrics } = ctx;
+  const kindOf = typeof kind === 'string' ? () => kind : kind.of;
+  const rejectedKind = typeof kind === 'string' ? kind : kind.rejected;
   return async (req: FastifyRequest, reply: FastifyReply) => {
     if (typeof req.body !== 'string') throw new HttpError(415, 'UNSUPPORTED_CONTENT_TYPE', 'batches are NDJSON: content-type application/x-ndjson', 'content-type');
     const lines = req.body.split('\n');
@@ -35,6 +43,8 @@ export function batchRoute<T>(
     const rejections: LineRejection[] = [];
     const events: { id: string; messages: OutMessage[] }[] = [];
     const seenInBatch = new Set<string>();
+    const acceptedByKind = { report: 0, post: 0 };
+    const duplicatesByKind = { report: 0, post: 0 };
     let dup = 0;
     for (let i = 0; i < lines.length; i++) {
       const text = lines[i]!.trim();
@@ -53,20 +63,24 @@ export function batchRoute<T>(
       const r = toEvent(value, t, replay);
       if (!r.ok) {
         rejections.push({ line: i + 1, code: r.code, field: r.field, reason: r.reason });
-        metrics.rejected.inc({ kind, code: r.code });
+        metrics.rejected.inc({ kind: rejectedKind, code: r.code });
         continue;
       }
       const id = idOf(r.value);
       if (recent.has(id) || seenInBatch.has(id)) {
         dup++;
+        duplicatesByKind[kindOf(r.value)]++;
         continue;
       }
       seenInBatch.add(id);
+      acceptedByKind[kindOf(r.value)]++;
       events.push({ id, messages: messagesOf(r.value) });
     }
     await ctx.produce.store(events);
-    metrics.accepted.inc({ kind }, events.length);
-    if (dup) metrics.duplicates.inc({ kind }, dup);
+    for (const k of ['report', 'post'] as const) {
+      if (acceptedByKind[k]) metrics.accepted.inc({ kind: k }, acceptedByKind[k]);
+      if (duplicatesByKind[k]) metrics.duplicates.inc({ kind: k }, duplicatesByKind[k]);
+    }
     return reply.status(202).send({ accepted: events.length, duplicates: dup, rejected: rejections.length, rejections: rejections.slice(0, 1000) });
   };
 }
