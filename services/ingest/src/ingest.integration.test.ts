@@ -104,8 +104,12 @@ describe('ingest against the real broker', () => {
       expect.objectContaining({ line: 8, code: 'BAD_FIELD', field: '(line)' }),
     ]);
     // The signals of whatsapp (one partition) in line order: r0, p1, r2, p3, r4.
-    const signals = (await readTopicToEnd(kafka, topics.signals)).map((m) => JSON.parse(m.value!.toString())).filter((s) => String(s.sourceId).startsWith('mix-'));
-    expect(signals.filter((s) => s.serviceId === 'whatsapp').map((s) => s.sourceId)).toEqual(['mix-r0', 'mix-p1', 'mix-r2', 'mix-p3', 'mix-r4']);
+    // They are within 5 s of event time, so they travel as one SignalBatch message keyed whatsapp.
+    const messages = (await readTopicToEnd(kafka, topics.signals)).filter((m) => m.value!.toString().includes('"mix-'));
+    const batch = messages.map((m) => JSON.parse(m.value!.toString())).find((v) => Array.isArray(v)) as { sourceId: string; serviceId: string }[];
+    expect(batch.map((s) => s.sourceId)).toEqual(['mix-r0', 'mix-p1', 'mix-r2', 'mix-p3', 'mix-r4']);
+    expect(messages.find((m) => m.value!.toString().startsWith('['))!.key!.toString()).toBe('whatsapp');
+    expect(new Set(batch.map((s) => s.serviceId))).toEqual(new Set(['whatsapp']));
     // The same events again, and one through the reports endpoint: duplicates, nothing written twice.
     const again = await send(JSON.stringify(report(0)) + '\n' + JSON.stringify(post(1)) + '\n');
     expect(again.json()).toMatchObject({ accepted: 0, duplicates: 2 });

@@ -31,11 +31,20 @@ export const MAX_SIGNAL_BATCH_CHARS = 128 * 1024;
  */
 export function signalMessages(topic: string, signals: readonly SignalEvent[], maxChars = MAX_SIGNAL_BATCH_CHARS): OutMessage[] {
   if (signals.length === 1) return [{ topic, key: signals[0]!.serviceId, value: JSON.stringify(signals[0]) }];
+  return serializedSignalMessages(
+    topic,
+    signals.map((s) => ({ serviceId: s.serviceId, json: JSON.stringify(s) })),
+    maxChars,
+  );
+}
+
+/** signalMessages for signals already serialised (a caller that needs their sizes first). */
+export function serializedSignalMessages(topic: string, signals: readonly { serviceId: string; json: string }[], maxChars = MAX_SIGNAL_BATCH_CHARS): OutMessage[] {
   const byService = new Map<string, string[]>();
   for (const s of signals) {
     let list = byService.get(s.serviceId);
     if (!list) byService.set(s.serviceId, (list = []));
-    list.push(JSON.stringify(s));
+    list.push(s.json);
   }
   const out: OutMessage[] = [];
   for (const [serviceId, jsons] of byService) {

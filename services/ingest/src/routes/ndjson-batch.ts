@@ -7,9 +7,9 @@
  * Kafka in its lines' order.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { OutMessage } from '@downradar/common';
 import { HttpError } from '@downradar/common/http';
 import { parseJsonStrict } from '../body';
+import type { EventMessages, Pending } from '../produce';
 import type { StepResult } from '../steps';
 import type { RouteContext } from './context';
 
@@ -28,7 +28,7 @@ export function batchRoute<T>(
   kind: BatchKind<T>,
   toEvent: (value: unknown, t: number, replay: boolean) => StepResult<T>,
   idOf: (e: T) => string,
-  messagesOf: (e: T) => OutMessage[],
+  messagesOf: (e: T) => EventMessages,
 ) {
   const { options, recent, metrics } = ctx;
   const kindOf = typeof kind === 'string' ? () => kind : kind.of;
@@ -41,7 +41,7 @@ export function batchRoute<T>(
     const t = ctx.now();
     const replay = req.headers['x-downradar-replay'] === '1' || req.headers['x-downradar-replay'] === 'true';
     const rejections: LineRejection[] = [];
-    const events: { id: string; messages: OutMessage[] }[] = [];
+    const events: Pending[] = [];
     const seenInBatch = new Set<string>();
     const acceptedByKind = { report: 0, post: 0 };
     const duplicatesByKind = { report: 0, post: 0 };
@@ -74,7 +74,7 @@ export function batchRoute<T>(
       }
       seenInBatch.add(id);
       acceptedByKind[kindOf(r.value)]++;
-      events.push({ id, messages: messagesOf(r.value) });
+      events.push({ id, ...messagesOf(r.value) });
     }
     await ctx.produce.store(events);
     for (const k of ['report', 'post'] as const) {

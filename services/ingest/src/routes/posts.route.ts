@@ -16,7 +16,7 @@ export async function postsRoutes(app: FastifyInstance, ctx: RouteContext): Prom
       metrics.duplicates.inc({ kind: 'post' });
       return reply.status(202).send({ id: ev.id, status: 'duplicate' });
     }
-    await produce.store([{ id: 'p:' + ev.id, messages: produce.postMessages(ev) }]);
+    await produce.store([{ id: 'p:' + ev.id, ...produce.postMessages(ev) }]);
     metrics.accepted.inc({ kind: 'post' });
     return reply.status(202).send({ id: ev.id, status: 'accepted' });
   });

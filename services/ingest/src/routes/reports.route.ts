@@ -35,7 +35,7 @@ export async function reportsRoutes(app: FastifyInstance, ctx: RouteContext): Pr
           'retry-after': String(reporterLimiter.retryAfterS(t)),
         });
       }
-      await produce.store([{ id: ev.id, messages: produce.reportMessages(ev) }]);
+      await produce.store([{ id: ev.id, ...produce.reportMessages(ev) }]);
       metrics.accepted.inc({ kind: 'report' });
       return reply.status(202).send({ id: ev.id, status: 'accepted' });
     },
