@@ -1,9 +1,8 @@
 /** What the ingest routes share: built once in app.ts, handed to each route plugin. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { OutMessage } from '@downradar/common';
 import { HttpError } from '@downradar/common/http';
 import type { IngestMetrics } from '../metrics';
-import type { Produce } from '../produce';
+import type { EventMessages, Produce } from '../produce';
 import type { RecentIds } from '../recent-ids';
 import type { ServiceLookup, StepResult } from '../steps';
 
@@ -37,7 +36,7 @@ export async function storeOne<T extends { id: string }>(
   kind: 'report' | 'post',
   ev: T,
   key: string,
-  messagesOf: (e: T) => OutMessage[],
+  messagesOf: (e: T) => EventMessages,
   admit?: (e: T) => void,
 ): Promise<FastifyReply> {
   if (ctx.recent.has(key)) {
@@ -45,7 +44,7 @@ export async function storeOne<T extends { id: string }>(
     return reply.status(202).send({ id: ev.id, status: 'duplicate' });
   }
   admit?.(ev);
-  await ctx.produce.store([{ id: key, messages: messagesOf(ev) }]);
+  await ctx.produce.store([{ id: key, ...messagesOf(ev) }]);
   ctx.metrics.accepted.inc({ kind });
   return reply.status(202).send({ id: ev.id, status: 'accepted' });
 }
