@@ -21,6 +21,24 @@ describe('romanised Hindi as people spell it', () => {
     ['whatsapp pe photo send hi nhi ho rhi', ['whatsapp:down']],
     // A quoted message the app shows.
     ["facebook pe 'session expired' aa raha hai", ['facebook:down']],
+    // Letters typed over and over for emphasis are one letter.
+    ['whatsapp nahiii chal rahaaa', ['whatsapp:down']],
+    ['instaaa downnn hai kyaa', ['instagram:down']],
+    // Aspirated consonants without their h, a doubled vowel once.
+    ['gmail ka app karab ho gaya', ['gmail:down']],
+    ['netflix tek se nahi chal raha', ['netflix:down']],
+    // The progressive joined into one word.
+    ['yt ni chalra', ['youtube:down']],
+    // Working, but badly: a manner word before "chal raha".
+    ['jio ka net bahut dheema chal raha hai', ['jio:down']],
+    ['whatsapp me kuch gadbad hai kya aaj?', ['whatsapp:down']],
+    // What takes minutes to happen; a call cut off.
+    ['telegram pe msg send hone me bahut time lag raha', ['telegram:down']],
+    ['whatsapp call connect hote hi kat jaati hai', ['whatsapp:down']],
+    // Placing an order is the shop: not a parcel.
+    ['amazon pe order place nahi ho raha', ['amazon:down']],
+    // A Hindi postposition after an ambiguous name makes it the platform something fails on.
+    ['steam pe game download nhi ho rha, 0 bytes pe atka hai', ['steam:down']],
   ])('%s', (text, expected) => {
     expect(said(text)).toEqual(expected);
   });
@@ -33,6 +51,13 @@ describe('romanised Hindi as people spell it', () => {
     ['whatsapp chal raha hai kya?', ['whatsapp:named']],
     // A conditional without "if": a perfective verb, "to", and a future.
     ['discord down hua to whatsapp pe aa jayenge', ['discord:named', 'whatsapp:named']],
+    // "Bad" of the eyes, not of the app; a parcel that is late.
+    ['youtube dekh dekh ke aankhe kharab ho gayi', ['youtube:named']],
+    ['amazon ka parcel 3 din se late hai', ['amazon:named']],
+    // "www" stays a word of its own.
+    ['www.youtube.com pe naya gaana aaya', ['youtube:named']],
+    // A postposition alone does not make a word the product.
+    ['steam pe khana banao', []],
   ])('%s: not a complaint', (text, expected) => {
     expect(said(text)).toEqual(expected);
   });
@@ -61,6 +86,7 @@ describe('complaints without a failure word', () => {
     ['discord messages sit there with the clock icon for 10 minutes', ['discord:down']],
     ['youtube springt jedes mal zurück', ['youtube:down']],
     ['netflix se queda pensando horas', ['netflix:down']],
+    ['telegram messages arrive 30 minutes late today', ['telegram:down']],
   ])('%s', (text, expected) => {
     expect(said(text)).toEqual(expected);
   });

@@ -140,6 +140,12 @@ const PLATFORM_PREPOSITIONS = new Set([
   // Verbs of using a tool: "we'll just use zoom", "usamos zoom", "a gente usa o zap".
   'use', 'usamos', 'usa', 'usar', 'usiamo', 'usare', 'utiliser', 'utilise', 'nutzen',
 ]);
+/**
+ * Hindi puts the preposition after the name: "steam pe", "teams par" ("on Steam", "on Teams"). A
+ * name followed by one, in a clause that says something fails, is the platform it fails on
+ * ("steam pe game download nhi ho rha"), however many words stand between the name and the failure.
+ */
+const PLATFORM_POSTPOSITIONS = new Set(['pe', 'par', 'pr']);
 /** An article between the preposition and the name: "usa o zap", "vai pro o teams". */
 const ARTICLES = new Set(['the', 'o', 'a', 'el', 'la', 'le', 'il', 'lo', 'der', 'die', 'das']);
 /**
@@ -600,6 +606,10 @@ function decideAmbiguous(tokens: readonly Token[], mentions: Mention[], analysis
     const twoBefore = tokens[m.start - 2];
     return twoBefore !== undefined && twoBefore.kind === 'word' && COMMON_NOUN_DETERMINERS.has(twoBefore.key) && !mentions.some((o) => o.end === m.start - 1);
   };
+  const platformWordAfter = (m: Mention) => {
+    const after = tokens[m.end];
+    return after !== undefined && after.kind === 'word' && PLATFORM_POSTPOSITIONS.has(after.key);
+  };
   const asVerb = (m: Mention) => {
     let k = m.end;
     if (LIGHT_VERB_NEGATORS.has(tokens[k]?.key ?? '')) k++;
@@ -613,6 +623,7 @@ function decideAmbiguous(tokens: readonly Token[], mentions: Mention[], analysis
     m.counted =
       hashtagServices.has(m.service.id) ||
       (!wordNotName && m.polarity !== null && !m.polarityFromOrphan && m.cueDistance <= AMBIGUOUS_MAX_CUE_DISTANCE) ||
+      (!wordNotName && m.polarity === 'outage' && !m.polarityFromOrphan && platformWordAfter(m)) ||
       asPlatform ||
       (nonLatinPost && LATIN_WORD.test(first.key) && !aboutMarkets(m)) ||
       TURKISH_PROPER_NOUN.test(first.raw) ||

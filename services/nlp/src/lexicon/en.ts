@@ -91,6 +91,8 @@ export const en: LanguageLexicon = {
     'queued', 'staring at', 'pending', 'skips', 'skipping', 'reloads', 'reloading', 'restarts', 'kicks me', 'kicking me',
     'sends me back', 'takes me back', 'stop halfway', 'stops halfway', 'cuts off', 'cut off', "hasn't changed", "haven't changed",
     'frozen', 'little clock', 'clock icon',
+    // "messages arrive 30 minutes late": late by a span of time (a parcel's lateness is the delivery rule's).
+    'late', 'delayed',
   ],
   endless: ['forever', 'for ages', 'minutes', 'minute', 'mins', 'hours', 'hour', 'hrs', 'every', 'each time', 'over and over', 'again and again', 'nonstop', 'constantly'],
   hypothetical: ['what if', 'imagine if', 'imagine', 'in case', 'just in case', 'hypothetically', 'suppose'],

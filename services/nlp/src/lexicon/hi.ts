@@ -17,9 +17,13 @@ import type { LanguageLexicon } from './types';
 const consonantStem = (stem: string) =>
   ['', 'a', 'i', 'e', 'ta', 'ti', 'te', 'ega', 'egi', 'enge', 'na', 'ne'].map((ending) => stem + ending);
 
+/** The progressive joined into one word in chat ("chal raha" > "chalra", "khul rahi" > "khulri", like "ho raha" > "hora"). */
+const joinedProgressive = (stem: string) => ['ra', 'ri', 're'].map((ending) => stem + ending);
+
 /** Latin-script verbs of the negation rule. */
 const ROMANISED_VERBS = [
   ...['chal', 'khul', 'dikh', 'bhej', 'jud', 'mil', 'ruk', 'pahunch'].flatMap(consonantStem), 'chl', 'sun', 'sunai', 'dikhai',
+  ...['chal', 'khul', 'dikh', 'bhej', 'mil', 'aa', 'kar', 'de'].flatMap(joinedProgressive),
   // "call nahi lag rahi" (does not connect); not "lagta": "nahi lagta" is "I don't think so".
   'lag', 'laga', 'lagi', 'lage',
   // ho (be, become), ja (go), aa (come), de (give), pa (manage to), kar (do): irregular, and the light verbs of English loans.
@@ -39,7 +43,7 @@ const ROMANISED_VERBS = [
  * raha", "logout kar diya", "call drop ho rahi". Each verb with each light verb, in the present
  * progressive, the perfective and the habitual; `variants` add the genders and spellings.
  */
-const FAILURE_LOANS = ['crash', 'hang', 'logout', 'log out', 'drop', 'disconnect', 'buffer', 'freeze', 'stuck', 'lag', 'timeout', 'time out', 'fail'];
+const FAILURE_LOANS = ['crash', 'hang', 'logout', 'log out', 'drop', 'disconnect', 'buffer', 'freeze', 'stuck', 'lag', 'timeout', 'time out', 'fail', 'cut'];
 const LIGHT_VERB_FORMS = ['ho raha', 'ho gaya', 'ho jata', 'kar raha', 'kar deta', 'kar diya'];
 const FAILURE_LOAN_PHRASES = FAILURE_LOANS.flatMap((verb) => LIGHT_VERB_FORMS.map((form) => `${verb} ${form}`));
 
@@ -58,7 +62,21 @@ export const hi: LanguageLexicon = {
     'kharab', 'kharab hai', 'atka', 'atka hai', 'atak gaya', 'atak raha', 'phas gaya', 'phasa', 'phasa hua', 'gayab',
     'network nahi', 'net nahi', 'signal nahi', 'signal nahi aa raha', 'net hai hi nahi', 'network hai hi nahi',
     'nahi khul raha', 'khul nahi raha', 'load nahi', 'connect nahi', 'nahi ho raha', 'ghoom raha', 'ghum raha',
-    'hang ho raha', 'hang ho gaya', 'hang ho jata', 'crash ho raha', 'crash ho jata', 'white screen', 'ek tick',
+    'hang ho raha', 'hang ho gaya', 'hang ho jata',
+    // "Something is off" ("kuch gadbad hai", "gadbad chal rahi"): the everyday word for a fault.
+    'gadbad', 'garbar', 'gadbadi', 'garbari',
+    // Working, but badly: a manner word before "chal raha" (which alone says it works).
+    'dheema chal raha', 'dheemi chal', 'dheere dheere chal raha', 'ajeeb chal raha', 'ulta pulta chal raha',
+    'ruk ruk ke', 'ruk ruk kar', 'atak atak kar', 'kat kat ke', 'beech beech me ruk',
+    // Cut off: calls, voice, the connection ("call connect hote hi kat jaati hai", "awaaz kat rahi").
+    'kat jata', 'kat raha', 'kat ja raha',
+    // What the screen shows instead of the app.
+    'loading hi loading', 'buffering hi buffering', 'kala screen', 'kali screen', 'black screen', 'blank screen',
+    'network zero', 'signal zero', 'zero network', 'zero signal', 'server busy',
+    // "Even after refreshing", said only of what still fails; mail that stays in the outbox.
+    'refresh karne pe bhi', 'refresh karne ke baad bhi', 'outbox me pada', 'outbox me atka',
+    // Messages that arrive late, and the "retry" a failed send shows.
+    'late aa raha', 'der se aa raha', 'late ja raha', 'der se ja raha', 'retry retry', 'retry aata', 'retry aa raha', 'retry dikha raha', 'crash ho raha', 'crash ho jata', 'white screen', 'ek tick',
     'baar baar band', 'buffer kar raha', 'buffer ho raha', 'chala gaya', 'disconnect ho raha', 'baar baar disconnect',
     'error aa raha', 'network gayab', 'ruk raha', 'ruk ja raha', 'ruk jata', 'baar baar ruk', 'call kat raha', 'call kat jata',
     'baar baar kat', 'logout ho jata', 'logout ho raha', 'logout kar deta', 'net gaya', 'network gaya', 'server gaya',
@@ -69,13 +87,18 @@ export const hi: LanguageLexicon = {
     'kab aayega', 'kab tak aayega', 'kab chalega',
     // The perfective and the subjunctive of the same states: "net band hua hai" (has stopped), and in
     // conditionals "agar teams band hua to..." / "down ho jaye to...", which the conditional then drops.
-    'band hua', 'band ho jaye', 'down hua', 'down ho jaye', 'crash hua', 'crash ho jaye', 'kharab hua', 'kharab ho jaye',
+    'band hua', 'band ho jaye', 'band ho', 'down ho', 'down hua', 'down ho jaye', 'crash hua', 'crash ho jaye', 'kharab hua', 'kharab ho jaye',
     'hang hua', 'hang ho jaye',
     // "What happened to it?" (English has "what happened to"), asked of what stopped working.
     'ko kya ho gaya', 'ko kya hua',
   ],
   // A device, not the service: "itne msg aaye ki phone hang ho gaya".
-  idioms: ['phone hang', 'mobile hang', 'phone slow'],
+  idioms: [
+    'phone hang', 'mobile hang', 'phone slow',
+    // "Bad" of the body and the day, not of an app: "youtube dekh dekh ke aankhe kharab ho gayi".
+    'aankhe kharab', 'aankh kharab', 'mood kharab', 'din kharab', 'dimag kharab', 'dimaag kharab', 'tabiyat kharab',
+    'neend kharab', 'time kharab', 'pet kharab', 'gala kharab',
+  ],
   weak: ['दिक्कत', 'समस्या', 'प्रॉब्लम', 'एरर', 'त्रुटि', 'dikkat', 'problem', 'slow', 'issue', 'slow chal raha', 'dheere chal raha'],
   errorMessages: [
     'कृपया बाद में पुनः प्रयास करें', 'बाद में प्रयास करें', 'बाद में कोशिश करें', 'कुछ गलत हो गया', 'अज्ञात त्रुटि',
@@ -105,8 +128,12 @@ export const hi: LanguageLexicon = {
   past: ['पिछले हफ्ते', 'पिछले महीने', 'पिछले साल', 'pichle hafte', 'pichle mahine', 'pichle saal', 'था', 'थी', 'थे', 'tha', 'thi', 'the'],
   since: ['से', 'se'],
   conditionals: [],
-  lingering: ['rehta', 'rehti', 'rehte', 'reh jata', 'atka', 'atki', 'atke', 'ghoomta', 'ghumta', 'skip', 'ruk', 'ghadi', 'clock'],
-  endless: ['har', 'baar baar', 'hamesha', 'ghante', 'ghanto', 'ghanton', 'minute', 'minat', 'mins'],
+  // "load hone me 5 min lag rahe", "send hone me bahut time lag raha": what takes minutes to happen.
+  lingering: [
+    'rehta', 'rehti', 'rehte', 'reh jata', 'atka', 'atki', 'atke', 'ghoomta', 'ghumta', 'skip', 'ruk', 'ghadi', 'clock', 'loading', 'buffering',
+    'hone me', 'hone mein', 'karne me', 'karne mein',
+  ],
+  endless: ['har', 'baar baar', 'hamesha', 'ghante', 'ghanto', 'ghanton', 'minute', 'minat', 'mins', 'min', 'time lag', 'der lag'],
   hypothetical: ['अगर', 'यदि', 'agar', 'agr', 'yadi', 'bhagwan kare', 'bhagwan na kare', 'khuda na kare', 'भगवान करे', 'भगवान न करे'],
   conditionalThen: ['to', 'toh', 'तो'],
   conditionalVerbs: [
@@ -124,7 +151,8 @@ export const hi: LanguageLexicon = {
     'पार्सल', 'ऑर्डर', 'डिलीवरी', 'ट्रैकिंग', 'गोदाम', 'कस्टम', 'कूरियर', 'parcel', 'order', 'delivery', 'tracking', 'warehouse',
     'customs', 'courier',
   ],
-  surface: ['ऐप', 'साइट', 'वेबसाइट', 'app', 'site', 'website'],
+  // Placing an order is done in the app: "order place nahi ho raha" is the shop failing, not a parcel.
+  surface: ['ऐप', 'साइट', 'वेबसाइट', 'app', 'site', 'website', 'order place', 'place order', 'checkout'],
   stopwords: [
     'है', 'हैं', 'का', 'की', 'के', 'में', 'पर', 'से', 'को', 'और', 'नहीं', 'क्या', 'भी', 'तो', 'ही', 'रहा', 'रही', 'रहे',
     'hai', 'hain', 'h', 'ka', 'ki', 'ke', 'me', 'mein', 'pe', 'se', 'ko', 'aur', 'nahi', 'nahin', 'nhi', 'nai', 'ni', 'kya', 'kia',
