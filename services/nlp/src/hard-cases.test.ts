@@ -35,6 +35,8 @@ describe('romanised Hindi as people spell it', () => {
     // What takes minutes to happen; a call cut off.
     ['telegram pe msg send hone me bahut time lag raha', ['telegram:down']],
     ['whatsapp call connect hote hi kat jaati hai', ['whatsapp:down']],
+    ['insta pe story dekhne jao to ghoomta hi rehta hai', ['instagram:down']],
+    ['zoom meeting baar baar reconnect ho rahi hai', ['zoom:down']],
     // Placing an order is the shop: not a parcel.
     ['amazon pe order place nahi ho raha', ['amazon:down']],
     // A Hindi postposition after an ambiguous name makes it the platform something fails on.
@@ -58,6 +60,8 @@ describe('romanised Hindi as people spell it', () => {
     ['www.youtube.com pe naya gaana aaya', ['youtube:named']],
     // A postposition alone does not make a word the product.
     ['steam pe khana banao', []],
+    // "na" that ends a clause is a tag ("do it, won't you"), not a negation.
+    ['spotify ki playlist share kar na', ['spotify:named']],
   ])('%s: not a complaint', (text, expected) => {
     expect(said(text)).toEqual(expected);
   });

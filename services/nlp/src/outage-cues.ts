@@ -327,7 +327,7 @@ const HYPOTHETICAL_ENDINGS: ReadonlyArray<{ ending: string; language: LanguageCo
 );
 
 /** Folded words of one lexicon field, to the languages that list them. */
-function wordsOf(field: 'postNegators' | 'questionParticles' | 'conditionalThen' | 'conditionalVerbs' | 'futureWords' | 'shownVerbs'): ReadonlyMap<string, readonly LanguageCode[]> {
+function wordsOf(field: 'postNegators' | 'tagNegators' | 'questionParticles' | 'conditionalThen' | 'conditionalVerbs' | 'futureWords' | 'shownVerbs'): ReadonlyMap<string, readonly LanguageCode[]> {
   const out = new Map<string, LanguageCode[]>();
   for (const l of LEXICONS) {
     for (const w of l[field] ?? []) {
@@ -342,6 +342,8 @@ function wordsOf(field: 'postNegators' | 'questionParticles' | 'conditionalThen'
 }
 /** "down nahi hai": a negator after a state denies it, in languages that put the verb last. */
 const POST_NEGATORS = wordsOf('postNegators');
+/** "share kar na", "bata na": a negator that ends its clause is a tag ("won't you?"), not a negation. */
+const TAG_NEGATORS = wordsOf('tagNegators');
 /** "chal raha hai kya": a clause ending with one of these asks. */
 const QUESTION_PARTICLES = wordsOf('questionParticles');
 /** Conditionals without an "if": "<perfective or subjunctive verb> to ... <future>" ("down hua to ... aa jayenge"). */
@@ -830,7 +832,8 @@ function addRuleCues(
     const negatorLanguages = NEGATOR_WORDS.has(key) || (key.length > 1 && NEGATOR_WORDS.has(key.slice(1)))
       ? singleWordMarkers(key).filter((m) => m.role === 'negator' && applies(languages, m)).map((m) => m.language)
       : NO_LANGUAGES;
-    if (negatorLanguages.length > 0) {
+    const endsClause = i + 1 >= end || tokens[i + 1]!.kind === 'boundary' || tokens[i + 1]!.kind === 'symbol';
+    if (negatorLanguages.length > 0 && !(endsClause && TAG_NEGATORS.get(key)?.some((l) => negatorLanguages.includes(l)))) {
       // A word that means something else in another language ("na" is Portuguese "in the", "de" "of") counts only in its own.
       const isFunction = (k: number) =>
         free(k) && singleWordMarkers(tokens[k]!.key).some((m) => m.role === 'function' && negatorLanguages.includes(m.language) && applies(languages, m));

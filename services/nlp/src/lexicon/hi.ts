@@ -43,7 +43,7 @@ const ROMANISED_VERBS = [
  * raha", "logout kar diya", "call drop ho rahi". Each verb with each light verb, in the present
  * progressive, the perfective and the habitual; `variants` add the genders and spellings.
  */
-const FAILURE_LOANS = ['crash', 'hang', 'logout', 'log out', 'drop', 'disconnect', 'buffer', 'freeze', 'stuck', 'lag', 'timeout', 'time out', 'fail', 'cut'];
+const FAILURE_LOANS = ['crash', 'hang', 'logout', 'log out', 'drop', 'disconnect', 'buffer', 'freeze', 'stuck', 'lag', 'timeout', 'time out', 'fail', 'cut', 'reconnect'];
 const LIGHT_VERB_FORMS = ['ho raha', 'ho gaya', 'ho jata', 'kar raha', 'kar deta', 'kar diya'];
 const FAILURE_LOAN_PHRASES = FAILURE_LOANS.flatMap((verb) => LIGHT_VERB_FORMS.map((form) => `${verb} ${form}`));
 
@@ -76,6 +76,9 @@ export const hi: LanguageLexicon = {
     // "Even after refreshing", said only of what still fails; mail that stays in the outbox.
     'refresh karne pe bhi', 'refresh karne ke baad bhi', 'outbox me pada', 'outbox me atka',
     // Messages that arrive late, and the "retry" a failed send shows.
+    'khali dikha raha', 'khali aa raha', 'khali screen', 'khali page', 'blank dikha raha', 'blank aa raha',
+    // "Keeps spinning": the habitual of a lingering verb says it never stops.
+    'ghoomta rehta', 'loading rehta', 'atka rehta', 'ruka rehta', 'loading hi hota rehta',
     'late aa raha', 'der se aa raha', 'late ja raha', 'der se ja raha', 'retry retry', 'retry aata', 'retry aa raha', 'retry dikha raha', 'crash ho raha', 'crash ho jata', 'white screen', 'ek tick',
     'baar baar band', 'buffer kar raha', 'buffer ho raha', 'chala gaya', 'disconnect ho raha', 'baar baar disconnect',
     'error aa raha', 'network gayab', 'ruk raha', 'ruk ja raha', 'ruk jata', 'baar baar ruk', 'call kat raha', 'call kat jata',
@@ -103,7 +106,7 @@ export const hi: LanguageLexicon = {
   errorMessages: [
     'कृपया बाद में पुनः प्रयास करें', 'बाद में प्रयास करें', 'बाद में कोशिश करें', 'कुछ गलत हो गया', 'अज्ञात त्रुटि',
     'सेवा अस्थायी रूप से उपलब्ध नहीं', 'उपलब्ध नहीं है', 'नेटवर्क एरर', 'नेटवर्क त्रुटि', 'नहीं चल सकता',
-    'kuch galat ho gaya', 'baad me try karo', 'baad mein try karein', 'play nahi ho sakta', 'unknown error', 'network error',
+    'kuch galat ho gaya', 'kuch galat hua', 'baad me try karo', 'baad mein try karein', 'play nahi ho sakta', 'unknown error', 'network error',
   ],
   working: [
     'ठीक चल रहा', 'ठीक चल रही', 'बढ़िया चल रहा', 'बिल्कुल ठीक', 'नॉर्मल है', 'कोई दिक्कत नहीं', 'कोई समस्या नहीं', 'चल रहा है',
@@ -117,6 +120,7 @@ export const hi: LanguageLexicon = {
     'chal gaya', 'fix ho gaya', 'chalu ho gaya', 'normal ho gaya', 'net aa gaya', 'network aa gaya', 'signal aa gaya',
   ],
   negators: ['नहीं', 'नही', 'ना', 'न', 'nahi', 'nahin', 'nhi', 'nai', 'ni', 'na', 'mat'],
+  tagNegators: ['na', 'naa', 'ना', 'न'],
   postNegators: ['nahi', 'nahin', 'nhi', 'nai', 'ni', 'नहीं', 'नही'],
   particles: ['hi', 'bhi', 'ही', 'भी'],
   functionWords: [

@@ -101,6 +101,8 @@ export interface LanguageLexicon {
   readonly lingering?: readonly string[];
   readonly endless?: readonly string[];
   readonly postNegators?: readonly string[];
+  /** Negators that are a tag when they end a clause (Hindi "kar na", "bata na": "do it, won't you"), not a negation. */
+  readonly tagNegators?: readonly string[];
   readonly particles?: readonly string[];
   readonly shownVerbs?: readonly string[];
   readonly questionParticles?: readonly string[];
