@@ -37,6 +37,9 @@ describe('romanised Hindi as people spell it', () => {
     ['whatsapp call connect hote hi kat jaati hai', ['whatsapp:down']],
     ['insta pe story dekhne jao to ghoomta hi rehta hai', ['instagram:down']],
     ['zoom meeting baar baar reconnect ho rahi hai', ['zoom:down']],
+    ['jio ka net thap pada hai poore sheher me', ['jio:down']],
+    ['airtel ka net mar gaya subah se', ['airtel:down']],
+    ['linkedin mujhe baar baar logout kar de raha hai', ['linkedin:down']],
     // Placing an order is the shop: not a parcel.
     ['amazon pe order place nahi ho raha', ['amazon:down']],
     // A Hindi postposition after an ambiguous name makes it the platform something fails on.
@@ -62,6 +65,8 @@ describe('romanised Hindi as people spell it', () => {
     ['steam pe khana banao', []],
     // "na" that ends a clause is a tag ("do it, won't you"), not a negation.
     ['spotify ki playlist share kar na', ['spotify:named']],
+    // "Nahi aa raha" of the mind: "I don't get the new update".
+    ['insta ka naya update samajh nahi aa raha', ['instagram:named']],
   ])('%s: not a complaint', (text, expected) => {
     expect(said(text)).toEqual(expected);
   });

@@ -43,8 +43,8 @@ const ROMANISED_VERBS = [
  * raha", "logout kar diya", "call drop ho rahi". Each verb with each light verb, in the present
  * progressive, the perfective and the habitual; `variants` add the genders and spellings.
  */
-const FAILURE_LOANS = ['crash', 'hang', 'logout', 'log out', 'drop', 'disconnect', 'buffer', 'freeze', 'stuck', 'lag', 'timeout', 'time out', 'fail', 'cut', 'reconnect'];
-const LIGHT_VERB_FORMS = ['ho raha', 'ho gaya', 'ho jata', 'kar raha', 'kar deta', 'kar diya'];
+const FAILURE_LOANS = ['crash', 'hang', 'logout', 'log out', 'drop', 'disconnect', 'buffer', 'freeze', 'stuck', 'lag', 'timeout', 'time out', 'fail', 'cut', 'reconnect', 'jam'];
+const LIGHT_VERB_FORMS = ['ho raha', 'ho gaya', 'ho jata', 'ho ja raha', 'kar raha', 'kar deta', 'kar diya', 'kar de raha'];
 const FAILURE_LOAN_PHRASES = FAILURE_LOANS.flatMap((verb) => LIGHT_VERB_FORMS.map((form) => `${verb} ${form}`));
 
 export const hi: LanguageLexicon = {
@@ -76,6 +76,18 @@ export const hi: LanguageLexicon = {
     // "Even after refreshing", said only of what still fails; mail that stays in the outbox.
     'refresh karne pe bhi', 'refresh karne ke baad bhi', 'outbox me pada', 'outbox me atka',
     // Messages that arrive late, and the "retry" a failed send shows.
+    // The network or the server "died", "flew off", "stalled" (thap): said of what carries the service.
+    'thap', 'thap pada', 'thap ho gaya', 'dead pada', 'dead ho gaya',
+    ...['net', 'network', 'server', 'signal', 'internet'].flatMap((what) => [`${what} mar gaya`, `${what} ud gaya`, `${what} uda hua`]),
+    // "Something has happened to it" (like "ko kya ho gaya").
+    'ka kuch to ho gaya', 'ko kuch ho gaya', 'kuch to ho gaya', 'kuch to hua',
+    'pending me', 'pending dikha raha', 'pending pe atka',
+    'latka hua', 'latak gaya', 'latak raha', 'ruka hua', 'ruka pada', 'ruk gaya', 'net off', 'network off', 'internet off',
+    'sirf emergency',
+    // "Anyone else too?", "only me?": asked when it fails.
+    'kisi aur ka bhi', 'kisi aur ke saath bhi', 'sirf mere saath', 'sirf mera hi',
+    // "Fix it quickly", "when will you fix it": said to whoever runs what is broken.
+    'jaldi theek karo', 'jaldi fix karo', 'jaldi sahi karo', 'kab theek karoge', 'kab fix karoge', 'kab sahi karoge',
     'khali dikha raha', 'khali aa raha', 'khali screen', 'khali page', 'blank dikha raha', 'blank aa raha',
     // "Keeps spinning": the habitual of a lingering verb says it never stops.
     'ghoomta rehta', 'loading rehta', 'atka rehta', 'ruka rehta', 'loading hi hota rehta',
@@ -101,8 +113,11 @@ export const hi: LanguageLexicon = {
     // "Bad" of the body and the day, not of an app: "youtube dekh dekh ke aankhe kharab ho gayi".
     'aankhe kharab', 'aankh kharab', 'mood kharab', 'din kharab', 'dimag kharab', 'dimaag kharab', 'tabiyat kharab',
     'neend kharab', 'time kharab', 'pet kharab', 'gala kharab',
+    // "X nahi aa raha" of the mind, not of an app: "samajh nahi aa raha" (I don't get it), "pasand nahi aaya", "mann nahi ho raha".
+    'samajh nahi', 'samjh nahi', 'pasand nahi', 'yaad nahi', 'neend nahi', 'maza nahi', 'mazaa nahi', 'mann nahi', 'man nahi', 'dil nahi',
+    'bharosa nahi', 'yakeen nahi',
   ],
-  weak: ['दिक्कत', 'समस्या', 'प्रॉब्लम', 'एरर', 'त्रुटि', 'dikkat', 'problem', 'slow', 'issue', 'slow chal raha', 'dheere chal raha'],
+  weak: ['bakwas service', 'ghatiya service', 'bekaar service', 'ghatiya network', 'bakwas network', 'दिक्कत', 'समस्या', 'प्रॉब्लम', 'एरर', 'त्रुटि', 'dikkat', 'problem', 'slow', 'issue', 'slow chal raha', 'dheere chal raha'],
   errorMessages: [
     'कृपया बाद में पुनः प्रयास करें', 'बाद में प्रयास करें', 'बाद में कोशिश करें', 'कुछ गलत हो गया', 'अज्ञात त्रुटि',
     'सेवा अस्थायी रूप से उपलब्ध नहीं', 'उपलब्ध नहीं है', 'नेटवर्क एरर', 'नेटवर्क त्रुटि', 'नहीं चल सकता',
@@ -181,7 +196,9 @@ export const hi: LanguageLexicon = {
     ['kar', 'kr'],
     ['hoga', 'hogi', 'honge'],
     ['kharab', 'khrab', 'khraab'],
-    ['band', 'bandh'],
+    ['band', 'bandh', 'bund'],
+    ['latka', 'latki', 'latke'],
+    ['ruka', 'ruki', 'ruke'],
     ['kaam', 'kam'],
     ['pa', 'paa'],
     ['baar', 'bar'],
@@ -189,6 +206,7 @@ export const hi: LanguageLexicon = {
     ['gayab', 'gaayab', 'ghayab'],
     ['atka', 'atki', 'atke', 'atak'],
     ['phas', 'fas'],
+    ['thap', 'thapp', 'thup'],
     ['phasa', 'phasi', 'phase', 'fasa', 'fasi'],
     ['phir se', 'fir se', 'phirse', 'firse'],
     ['aayega', 'ayega', 'aaega'],
