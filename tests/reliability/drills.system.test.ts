@@ -5,7 +5,8 @@
  *
  * They run on their own stack (.data/drills, Kafka 19092, ClickHouse 18123 unless taken; private-stack.ts),
  * never on the shared one, since they kill its servers. About three and a half minutes: after the
- * broker kill, the ClickHouse drill runs beside the alert drills; the burst runs last, alone.
+ * broker kill, the ClickHouse drill runs beside the detector drill; the webhook receiver drill and
+ * the burst run after them, each alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drillScale, formatTable, runDrills, startDrills, stopDrills, type DrillEnv, type DrillRow } from './drills';

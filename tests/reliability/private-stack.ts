@@ -178,7 +178,16 @@ export async function privateStackUp(wanted: PrivateStack, onLine?: (line: strin
       s[key] = port;
     }
   }
-  await infra(withUrls(s), 'stack', 'up', onLine);
+  try {
+    await infra(withUrls(s), 'stack', 'up', onLine);
+  } catch (err) {
+    // A half-started stack (say ClickHouse up, then a failed migration) has no caller to stop
+    // it: the test's afterAll only sees a stack that came up. Stop what this call started.
+    await privateStackDown({ ...withUrls({ ...s, ...savedPorts(s.dataDir) }), startedHere }).catch((e: Error) =>
+      onLine?.(`stopping the half-started drills stack failed too: ${e.message.split('\n')[0]}`),
+    );
+    throw err;
+  }
   // What runs now is what the generated config files say (an already running server keeps its ports).
   return { ...withUrls({ ...s, ...savedPorts(s.dataDir) }), startedHere };
 }
