@@ -40,6 +40,9 @@ describe('romanised Hindi as people spell it', () => {
     ['jio ka net thap pada hai poore sheher me', ['jio:down']],
     ['airtel ka net mar gaya subah se', ['airtel:down']],
     ['linkedin mujhe baar baar logout kar de raha hai', ['linkedin:down']],
+    // A negated progressive, whatever its verb: "is not moving on".
+    ['youtube shorts scroll karo to aage hi nahi badh raha', ['youtube:down']],
+    ['wtsp pe msg nai ja rhe bhaiyo', ['whatsapp:down']],
     // Placing an order is the shop: not a parcel.
     ['amazon pe order place nahi ho raha', ['amazon:down']],
     // A Hindi postposition after an ambiguous name makes it the platform something fails on.
@@ -67,6 +70,11 @@ describe('romanised Hindi as people spell it', () => {
     ['spotify ki playlist share kar na', ['spotify:named']],
     // "Nahi aa raha" of the mind: "I don't get the new update".
     ['insta ka naya update samajh nahi aa raha', ['instagram:named']],
+    // The speaker or the listener does not do it: "I am not watching", "why aren't you using".
+    ['aaj main youtube nahi dekh raha hu, padhai karni hai', ['youtube:named']],
+    ['tum insta kyu nahi chala rahe ho aajkal', ['instagram:named']],
+    // A conditional without "if" whose "then" asks for later with an infinitive.
+    ['whatsapp band hua to telegram pe aa jaana sab', ['telegram:named', 'whatsapp:named']],
   ])('%s: not a complaint', (text, expected) => {
     expect(said(text)).toEqual(expected);
   });

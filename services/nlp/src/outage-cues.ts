@@ -327,7 +327,7 @@ const HYPOTHETICAL_ENDINGS: ReadonlyArray<{ ending: string; language: LanguageCo
 );
 
 /** Folded words of one lexicon field, to the languages that list them. */
-function wordsOf(field: 'postNegators' | 'tagNegators' | 'questionParticles' | 'conditionalThen' | 'conditionalVerbs' | 'futureWords' | 'shownVerbs'): ReadonlyMap<string, readonly LanguageCode[]> {
+function wordsOf(field: 'postNegators' | 'tagNegators' | 'progressiveAuxiliaries' | 'speakerAuxiliaries' | 'questionParticles' | 'conditionalThen' | 'conditionalVerbs' | 'futureWords' | 'shownVerbs'): ReadonlyMap<string, readonly LanguageCode[]> {
   const out = new Map<string, LanguageCode[]>();
   for (const l of LEXICONS) {
     for (const w of l[field] ?? []) {
@@ -344,6 +344,12 @@ function wordsOf(field: 'postNegators' | 'tagNegators' | 'questionParticles' | '
 const POST_NEGATORS = wordsOf('postNegators');
 /** "share kar na", "bata na": a negator that ends its clause is a tag ("won't you?"), not a negation. */
 const TAG_NEGATORS = wordsOf('tagNegators');
+/** "aage hi nahi badh raha": a negated progressive ("is not moving on"), whatever its verb. */
+const PROGRESSIVE_AUXILIARIES = wordsOf('progressiveAuxiliaries');
+/** "nahi dekh raha hu": the progressive of the speaker (or the listener), who is not the service. */
+const SPEAKER_AUXILIARIES = wordsOf('speakerAuxiliaries');
+/** At most this many words (the verb, a light verb) between the negator and the progressive auxiliary. */
+const PROGRESSIVE_WINDOW = 3;
 /** "chal raha hai kya": a clause ending with one of these asks. */
 const QUESTION_PARTICLES = wordsOf('questionParticles');
 /** Conditionals without an "if": "<perfective or subjunctive verb> to ... <future>" ("down hua to ... aa jayenge"). */
@@ -855,8 +861,16 @@ function addRuleCues(
         const outer = isFunction(other) ? other : i;
         const from = Math.min(outer, hit);
         const to = Math.max(outer, hit) + 1;
+        // "kyu nahi chala rahe ho", "use nahi kar raha hu": the listener or the speaker does not, the service is not the subject.
+        if (speakerIsSubject(tokens, to, end, negatorLanguages, languages)) continue;
         for (let k = from; k < to; k++) consumed[k] = 1;
         cues.push({ start: from, end: to, polarity: 'outage', phrase: `${tokens[from]!.key} ${tokens[to - 1]!.key}`, weak: false, recovery: false });
+        continue;
+      }
+      const progressive = negatedProgressive(tokens, i, end, free, negatorLanguages, languages);
+      if (progressive > i) {
+        for (let k = i; k <= progressive; k++) consumed[k] = 1;
+        cues.push({ start: i, end: progressive + 1, polarity: 'outage', phrase: `${key} ... ${tokens[progressive]!.key}`, weak: false, recovery: false });
         continue;
       }
     }
@@ -871,6 +885,43 @@ function addRuleCues(
   }
   addLingeringCue(tokens, start, end, skip, consumed, cues, languages);
   cues.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * A negator followed, within a few words, by the auxiliary of the progressive, in a language
+ * that puts the verb between them ("nahi badh raha", "nahi ja pa rahe", "chal kyu nahi raha"
+ * is the function-word rule's): "is not <doing>", said of whatever the clause names, whatever the
+ * verb. Not when the auxiliary is the speaker's or the listener's ("nahi dekh raha hu", "kyu nahi
+ * chala rahe ho"): then the person does not do it, and the service is not the subject.
+ * Returns the auxiliary's index, or -1.
+ */
+function negatedProgressive(
+  tokens: readonly Token[],
+  i: number,
+  end: number,
+  free: (k: number) => boolean,
+  negatorLanguages: readonly LanguageCode[],
+  languages: ReadonlySet<LanguageCode> | undefined,
+): number {
+  if (PROGRESSIVE_AUXILIARIES.size === 0) return -1;
+  const inLanguage = (list: readonly LanguageCode[] | undefined) =>
+    list !== undefined && list.some((l) => negatorLanguages.includes(l) && (languages === undefined || languages.has(l)));
+  for (let k = i + 2; k <= i + 1 + PROGRESSIVE_WINDOW && k < end; k++) {
+    if (!free(k) || !inLanguage(PROGRESSIVE_AUXILIARIES.get(tokens[k]!.key))) continue;
+    for (let b = i + 1; b < k; b++) if (!free(b)) return -1;
+    return speakerIsSubject(tokens, k, end, negatorLanguages, languages) ? -1 : k;
+  }
+  return -1;
+}
+
+/** At token k (after a negated verb): a progressive auxiliary, if any, then the speaker's or the listener's ("raha hu", "rahe ho"). */
+function speakerIsSubject(tokens: readonly Token[], k: number, end: number, negatorLanguages: readonly LanguageCode[], languages: ReadonlySet<LanguageCode> | undefined): boolean {
+  if (SPEAKER_AUXILIARIES.size === 0) return false;
+  const inLanguage = (list: readonly LanguageCode[] | undefined) =>
+    list !== undefined && list.some((l) => negatorLanguages.includes(l) && (languages === undefined || languages.has(l)));
+  let at = k;
+  if (at < end && inLanguage(PROGRESSIVE_AUXILIARIES.get(tokens[at]!.key))) at++;
+  return at < end && at > k - 1 && tokens[at]!.kind === 'word' && inLanguage(SPEAKER_AUXILIARIES.get(tokens[at]!.key));
 }
 
 /** The length of a phrase of `table` that starts at token i in an allowed language, or 0. */

@@ -85,6 +85,11 @@ export const hi: LanguageLexicon = {
     'latka hua', 'latak gaya', 'latak raha', 'ruka hua', 'ruka pada', 'ruk gaya', 'net off', 'network off', 'internet off',
     'sirf emergency',
     // "Anyone else too?", "only me?": asked when it fails.
+    // "Stopped working / running / opening": the verbal noun before "band" ("kaam karna band kar diya").
+    'kaam karna band', 'chalna band', 'khulna band', 'aana band', 'jaana band', 'load hona band',
+    // "Gone?" of a service; "not on mine" after someone asks whether it works.
+    'server overload', 'overload bata raha', 'server full', 'wapas loading', 'loading pe chala',
+    'gaya kya', 'mere me nahi', 'mere pe nahi', 'mere yaha nahi', 'mere yahan nahi',
     'kisi aur ka bhi', 'kisi aur ke saath bhi', 'sirf mere saath', 'sirf mera hi',
     // "Fix it quickly", "when will you fix it": said to whoever runs what is broken.
     'jaldi theek karo', 'jaldi fix karo', 'jaldi sahi karo', 'kab theek karoge', 'kab fix karoge', 'kab sahi karoge',
@@ -114,14 +119,14 @@ export const hi: LanguageLexicon = {
     'aankhe kharab', 'aankh kharab', 'mood kharab', 'din kharab', 'dimag kharab', 'dimaag kharab', 'tabiyat kharab',
     'neend kharab', 'time kharab', 'pet kharab', 'gala kharab',
     // "X nahi aa raha" of the mind, not of an app: "samajh nahi aa raha" (I don't get it), "pasand nahi aaya", "mann nahi ho raha".
-    'samajh nahi', 'samjh nahi', 'pasand nahi', 'yaad nahi', 'neend nahi', 'maza nahi', 'mazaa nahi', 'mann nahi', 'man nahi', 'dil nahi',
+    'samajh nahi', 'samjh nahi', 'pata nahi', 'pta nahi', 'pasand nahi', 'yaad nahi', 'neend nahi', 'maza nahi', 'mazaa nahi', 'mann nahi', 'man nahi', 'dil nahi',
     'bharosa nahi', 'yakeen nahi',
   ],
-  weak: ['bakwas service', 'ghatiya service', 'bekaar service', 'ghatiya network', 'bakwas network', 'दिक्कत', 'समस्या', 'प्रॉब्लम', 'एरर', 'त्रुटि', 'dikkat', 'problem', 'slow', 'issue', 'slow chal raha', 'dheere chal raha'],
+  weak: ['speed kam', 'speed bahut kam', 'speed 0', 'speed zero', 'zero speed', 'bura haal', 'haal bura', 'halat kharab', 'bakwas service', 'ghatiya service', 'bekaar service', 'ghatiya network', 'bakwas network', 'दिक्कत', 'समस्या', 'प्रॉब्लम', 'एरर', 'त्रुटि', 'dikkat', 'problem', 'slow', 'issue', 'slow chal raha', 'dheere chal raha'],
   errorMessages: [
     'कृपया बाद में पुनः प्रयास करें', 'बाद में प्रयास करें', 'बाद में कोशिश करें', 'कुछ गलत हो गया', 'अज्ञात त्रुटि',
     'सेवा अस्थायी रूप से उपलब्ध नहीं', 'उपलब्ध नहीं है', 'नेटवर्क एरर', 'नेटवर्क त्रुटि', 'नहीं चल सकता',
-    'kuch galat ho gaya', 'kuch galat hua', 'baad me try karo', 'baad mein try karein', 'play nahi ho sakta', 'unknown error', 'network error',
+    'kuch galat ho gaya', 'kuch galat hua', 'baad me try karo', 'waiting for network', 'session expire', 'session expired', 'baad mein try karein', 'play nahi ho sakta', 'unknown error', 'network error',
   ],
   working: [
     'ठीक चल रहा', 'ठीक चल रही', 'बढ़िया चल रहा', 'बिल्कुल ठीक', 'नॉर्मल है', 'कोई दिक्कत नहीं', 'कोई समस्या नहीं', 'चल रहा है',
@@ -136,6 +141,8 @@ export const hi: LanguageLexicon = {
   ],
   negators: ['नहीं', 'नही', 'ना', 'न', 'nahi', 'nahin', 'nhi', 'nai', 'ni', 'na', 'mat'],
   tagNegators: ['na', 'naa', 'ना', 'न'],
+  progressiveAuxiliaries: ['raha', 'rahi', 'rahe', 'rha', 'rhi', 'rhe', 'ra', 're', 'रहा', 'रही', 'रहे'],
+  speakerAuxiliaries: ['hu', 'hoon', 'hun', 'hoo', 'ho', 'हूं', 'हूँ', 'हो'],
   postNegators: ['nahi', 'nahin', 'nhi', 'nai', 'ni', 'नहीं', 'नही'],
   particles: ['hi', 'bhi', 'ही', 'भी'],
   functionWords: [
@@ -149,7 +156,7 @@ export const hi: LanguageLexicon = {
   conditionals: [],
   // "load hone me 5 min lag rahe", "send hone me bahut time lag raha": what takes minutes to happen.
   lingering: [
-    'rehta', 'rehti', 'rehte', 'reh jata', 'atka', 'atki', 'atke', 'ghoomta', 'ghumta', 'skip', 'ruk', 'ghadi', 'clock', 'loading', 'buffering',
+    'baad pahunch', 'baad aa', 'baad mil', 'der se', 'rehta', 'rehti', 'rehte', 'reh jata', 'atka', 'atki', 'atke', 'ghoomta', 'ghumta', 'skip', 'ruk', 'ghadi', 'clock', 'loading', 'buffering',
     'hone me', 'hone mein', 'karne me', 'karne mein',
   ],
   endless: ['har', 'baar baar', 'hamesha', 'ghante', 'ghanto', 'ghanton', 'minute', 'minat', 'mins', 'min', 'time lag', 'der lag'],
@@ -160,7 +167,8 @@ export const hi: LanguageLexicon = {
     'chale', 'atka', 'atki', 'हुआ', 'हुई', 'गया', 'गई', 'जाए', 'हो',
   ],
   futureEndings: ['enge', 'unga', 'ungi', 'oge', 'ogi', 'ega', 'egi', 'ेंगे', 'ूंगा', 'ूंगी', 'ोगे', 'ेगा', 'ेगी'],
-  futureWords: ['hoga', 'hogi', 'honge', 'होगा', 'होगी', 'होंगे'],
+  // The infinitive as a request for later ("telegram pe aa jaana", "call kar lena") looks ahead like a future.
+  futureWords: ['hoga', 'hogi', 'honge', 'होगा', 'होगी', 'होंगे', 'jaana', 'aana', 'karna', 'batana', 'dena', 'lena', 'milna'],
   questionParticles: ['kya', 'kia', 'kyaa', 'क्या'],
   shownVerbs: ['aa', 'aata', 'aati', 'aaya', 'aayi', 'bol', 'bolta', 'dikha', 'dikh', 'dikhata', 'dikhta', 'likha', 'de', 'deta', 'show'],
   finance: ['शेयर', 'शेयरों', 'कीमत', 'कीमतें', 'shares', 'share', 'price', 'kimat', 'sasta', 'sensex', 'kamai', 'munafa'],
