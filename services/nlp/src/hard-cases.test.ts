@@ -43,6 +43,12 @@ describe('romanised Hindi as people spell it', () => {
     // A negated progressive, whatever its verb: "is not moving on".
     ['youtube shorts scroll karo to aage hi nahi badh raha', ['youtube:down']],
     ['wtsp pe msg nai ja rhe bhaiyo', ['whatsapp:down']],
+    // A long vowel where the lexicon writes a short one ("kali screen", "nahi"), and the reverse.
+    ['netflix tv pe open karo to kaali screen aur wapas home pe', ['netflix:down']],
+    ['insta nahee chal raha', ['instagram:down']],
+    // "band" with a word of degree; the habitual "keeps showing" with a lingering sign.
+    ['youtube bhi band, insta bhi band, kya ho raha hai aaj', ['instagram:down', 'youtube:down']],
+    ['whatsapp pe photos bhejo to ghadi ka nishan hi dikhta rehta hai', ['whatsapp:down']],
     // Placing an order is the shop: not a parcel.
     ['amazon pe order place nahi ho raha', ['amazon:down']],
     // A Hindi postposition after an ambiguous name makes it the platform something fails on.
@@ -75,6 +81,8 @@ describe('romanised Hindi as people spell it', () => {
     ['tum insta kyu nahi chala rahe ho aajkal', ['instagram:named']],
     // A conditional without "if" whose "then" asks for later with an infinitive.
     ['whatsapp band hua to telegram pe aa jaana sab', ['telegram:named', 'whatsapp:named']],
+    // "band karo" is an order: "turn youtube off and study".
+    ['youtube band karo aur padhai karo', ['youtube:named']],
   ])('%s: not a complaint', (text, expected) => {
     expect(said(text)).toEqual(expected);
   });

@@ -190,6 +190,33 @@ const CUE_INDEX: ReadonlyMap<string, FirstKeyEntries> = new Map(
 const ENTRY_ORDER: ReadonlyMap<LexiconEntry, number> = new Map([...CUE_LEXICON.values()].flatMap((list) => list.map((e, k) => [e, k] as const)));
 const byEntryOrder = (a: LexiconEntry, b: LexiconEntry) => ENTRY_ORDER.get(a)! - ENTRY_ORDER.get(b)!;
 
+/**
+ * Every word of the lexicons written without a standard spelling of vowels (romanised Hindi), in
+ * every spelling they generate. The lexicon writes a word once and reads it with its long vowels
+ * short ("kaali" gives "kali"); a post may do the opposite ("kaali screen" for the listed "kali
+ * screen", "nahee" for "nahi"). A post word of such a language that the lexicon does not know is
+ * read with its long vowels short, when that spelling is one the lexicon knows.
+ */
+const LOOSE_VOWEL_LANGUAGES: ReadonlySet<LanguageCode> = new Set(LEXICONS.filter((l) => l.looseVowels === true).map((l) => l.language));
+const LOOSE_VOWEL_VOCABULARY: ReadonlySet<string> = new Set(
+  LEXICONS.filter((l) => l.looseVowels === true).flatMap((l) => [...allPhrases(l), ...(l.postNegators ?? []), ...(l.particles ?? [])]).flatMap((p) => phraseKeys(p)),
+);
+const LONG_VOWEL = /aa|ee|ii|oo|uu/;
+const shortVowels = (key: string) => key.replace(/aa/g, 'a').replace(/ee|ii/g, 'i').replace(/oo|uu/g, 'u');
+
+/** The tokens with the unknown long-vowel spellings of a loose-vowel language read short (same positions, same kinds). */
+function withLooseVowels(tokens: readonly Token[], languages: ReadonlySet<LanguageCode> | undefined): readonly Token[] {
+  if (languages === undefined || ![...languages].some((l) => LOOSE_VOWEL_LANGUAGES.has(l))) return tokens;
+  let out: Token[] | undefined;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind !== 'word' || !LONG_VOWEL.test(t.key) || LOOSE_VOWEL_VOCABULARY.has(t.key)) continue;
+    const short = shortVowels(t.key);
+    if (LOOSE_VOWEL_VOCABULARY.has(short)) (out ??= [...tokens])[i] = { ...t, key: short };
+  }
+  return out ?? tokens;
+}
+
 /** Every single word the lexicon knows: such words are never fuzzy-matched to a service name. */
 export const CUE_VOCABULARY: ReadonlySet<string> = new Set([...CUE_LEXICON.values()].flat().flatMap((e) => e.keys).concat(['down']));
 
@@ -660,8 +687,9 @@ interface ClauseContext {
  * Finds the cues of a tokenised post. `skip` marks tokens already read as something else (service
  * hashtags, whose "down" belongs to their service and not to the clause).
  */
-export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uint8Array(tokens.length), options: CueOptions = {}): CueAnalysis {
+export function analyseCues(postTokens: readonly Token[], skip: Uint8Array = new Uint8Array(postTokens.length), options: CueOptions = {}): CueAnalysis {
   const languagesAllowed = options.languages;
+  const tokens = withLooseVowels(postTokens, languagesAllowed);
   const asksPlainly = languagesAllowed !== undefined && [...languagesAllowed].some((l) => UNINVERTED_QUESTION_LANGUAGES.has(l));
   const quotes =
     options.text !== undefined && inLanguages(languagesAllowed, SHOWN_VERB_LANGUAGES) && /['"“‘«]/.test(options.text) ? shownQuotes(options.text, languagesAllowed) : [];

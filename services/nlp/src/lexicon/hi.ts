@@ -43,7 +43,7 @@ const ROMANISED_VERBS = [
  * raha", "logout kar diya", "call drop ho rahi". Each verb with each light verb, in the present
  * progressive, the perfective and the habitual; `variants` add the genders and spellings.
  */
-const FAILURE_LOANS = ['crash', 'hang', 'logout', 'log out', 'drop', 'disconnect', 'buffer', 'freeze', 'stuck', 'lag', 'timeout', 'time out', 'fail', 'cut', 'reconnect', 'jam'];
+const FAILURE_LOANS = ['crash', 'hang', 'logout', 'log out', 'drop', 'disconnect', 'buffer', 'freeze', 'stuck', 'lag', 'timeout', 'time out', 'fail', 'cut', 'reconnect', 'jam', 'bounce'];
 const LIGHT_VERB_FORMS = ['ho raha', 'ho gaya', 'ho jata', 'ho ja raha', 'kar raha', 'kar deta', 'kar diya', 'kar de raha'];
 const FAILURE_LOAN_PHRASES = FAILURE_LOANS.flatMap((verb) => LIGHT_VERB_FORMS.map((form) => `${verb} ${form}`));
 
@@ -71,8 +71,8 @@ export const hi: LanguageLexicon = {
     // Cut off: calls, voice, the connection ("call connect hote hi kat jaati hai", "awaaz kat rahi").
     'kat jata', 'kat raha', 'kat ja raha',
     // What the screen shows instead of the app.
-    'loading hi loading', 'buffering hi buffering', 'kala screen', 'kali screen', 'black screen', 'blank screen',
-    'network zero', 'signal zero', 'zero network', 'zero signal', 'server busy',
+    'loading hi loading', 'buffering hi buffering', 'kala screen', 'kali screen',
+    'network zero', 'signal zero',
     // "Even after refreshing", said only of what still fails; mail that stays in the outbox.
     'refresh karne pe bhi', 'refresh karne ke baad bhi', 'outbox me pada', 'outbox me atka',
     // Messages that arrive late, and the "retry" a failed send shows.
@@ -88,7 +88,10 @@ export const hi: LanguageLexicon = {
     // "Stopped working / running / opening": the verbal noun before "band" ("kaam karna band kar diya").
     'kaam karna band', 'chalna band', 'khulna band', 'aana band', 'jaana band', 'load hona band',
     // "Gone?" of a service; "not on mine" after someone asks whether it works.
-    'server overload', 'overload bata raha', 'server full', 'wapas loading', 'loading pe chala',
+    // "band" alone is also a music band and "band karo" an order: with a word of degree or repetition it is the state.
+    'bhi band', 'phir se band', 'sab band', 'dono band', 'poora band', 'ekdum band', 'bilkul band', 'abhi bhi band',
+    'me kya ho gaya', 'me kya hua', 'ko aaj kya hua', 'ko aaj kya ho gaya', 'bounce back aa',
+    'overload bata raha', 'wapas loading', 'loading pe chala',
     'gaya kya', 'mere me nahi', 'mere pe nahi', 'mere yaha nahi', 'mere yahan nahi',
     'kisi aur ka bhi', 'kisi aur ke saath bhi', 'sirf mere saath', 'sirf mera hi',
     // "Fix it quickly", "when will you fix it": said to whoever runs what is broken.
@@ -122,11 +125,11 @@ export const hi: LanguageLexicon = {
     'samajh nahi', 'samjh nahi', 'pata nahi', 'pta nahi', 'pasand nahi', 'yaad nahi', 'neend nahi', 'maza nahi', 'mazaa nahi', 'mann nahi', 'man nahi', 'dil nahi',
     'bharosa nahi', 'yakeen nahi',
   ],
-  weak: ['speed kam', 'speed bahut kam', 'speed 0', 'speed zero', 'zero speed', 'bura haal', 'haal bura', 'halat kharab', 'bakwas service', 'ghatiya service', 'bekaar service', 'ghatiya network', 'bakwas network', 'दिक्कत', 'समस्या', 'प्रॉब्लम', 'एरर', 'त्रुटि', 'dikkat', 'problem', 'slow', 'issue', 'slow chal raha', 'dheere chal raha'],
+  weak: ['speed kam', 'speed bahut kam', 'bura haal', 'haal bura', 'halat kharab', 'bakwas service', 'ghatiya service', 'bekaar service', 'ghatiya network', 'bakwas network', 'दिक्कत', 'समस्या', 'प्रॉब्लम', 'एरर', 'त्रुटि', 'dikkat', 'problem', 'slow', 'issue', 'slow chal raha', 'dheere chal raha'],
   errorMessages: [
     'कृपया बाद में पुनः प्रयास करें', 'बाद में प्रयास करें', 'बाद में कोशिश करें', 'कुछ गलत हो गया', 'अज्ञात त्रुटि',
     'सेवा अस्थायी रूप से उपलब्ध नहीं', 'उपलब्ध नहीं है', 'नेटवर्क एरर', 'नेटवर्क त्रुटि', 'नहीं चल सकता',
-    'kuch galat ho gaya', 'kuch galat hua', 'baad me try karo', 'waiting for network', 'session expire', 'session expired', 'baad mein try karein', 'play nahi ho sakta', 'unknown error', 'network error',
+    'kuch galat ho gaya', 'kuch galat hua', 'baad me try karo', 'session expire', 'baad mein try karein', 'play nahi ho sakta', 'unknown error', 'network error',
   ],
   working: [
     'ठीक चल रहा', 'ठीक चल रही', 'बढ़िया चल रहा', 'बिल्कुल ठीक', 'नॉर्मल है', 'कोई दिक्कत नहीं', 'कोई समस्या नहीं', 'चल रहा है',
@@ -159,7 +162,9 @@ export const hi: LanguageLexicon = {
     'baad pahunch', 'baad aa', 'baad mil', 'der se', 'rehta', 'rehti', 'rehte', 'reh jata', 'atka', 'atki', 'atke', 'ghoomta', 'ghumta', 'skip', 'ruk', 'ghadi', 'clock', 'loading', 'buffering',
     'hone me', 'hone mein', 'karne me', 'karne mein',
   ],
-  endless: ['har', 'baar baar', 'hamesha', 'ghante', 'ghanto', 'ghanton', 'minute', 'minat', 'mins', 'min', 'time lag', 'der lag'],
+  endless: ['har', 'baar baar', 'hamesha', 'ghante', 'ghanto', 'ghanton', 'minute', 'minat', 'mins', 'min', 'ghanta',
+    // The habitual of "stay" after a verb: it keeps showing, keeps coming ("ghadi ka nishan dikhta rehta hai").
+    'dikhta rehta', 'dikhata rehta', 'aata rehta', 'hota rehta', 'karta rehta', 'chalta rehta', 'time lag', 'der lag'],
   hypothetical: ['अगर', 'यदि', 'agar', 'agr', 'yadi', 'bhagwan kare', 'bhagwan na kare', 'khuda na kare', 'भगवान करे', 'भगवान न करे'],
   conditionalThen: ['to', 'toh', 'तो'],
   conditionalVerbs: [
@@ -207,6 +212,7 @@ export const hi: LanguageLexicon = {
     ['band', 'bandh', 'bund'],
     ['latka', 'latki', 'latke'],
     ['ruka', 'ruki', 'ruke'],
+    ['pada', 'padi', 'pade'],
     ['kaam', 'kam'],
     ['pa', 'paa'],
     ['baar', 'bar'],
