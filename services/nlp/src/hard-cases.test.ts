@@ -49,6 +49,11 @@ describe('romanised Hindi as people spell it', () => {
     // "band" with a word of degree; the habitual "keeps showing" with a lingering sign.
     ['youtube bhi band, insta bhi band, kya ho raha hai aaj', ['instagram:down', 'youtube:down']],
     ['whatsapp pe photos bhejo to ghadi ka nishan hi dikhta rehta hai', ['whatsapp:down']],
+    // Joined spellings ("hogya", "jari"), what takes hours to come, what comes and goes.
+    ['insta ko kya hogya yr aaj', ['instagram:down']],
+    ['whatsapp se pic nai jari kisi ko', ['whatsapp:down']],
+    ['gmail pe mail aane me ghanto lag rahe aaj', ['gmail:down']],
+    ['jio ka net kabhi aata hai kabhi jaata hai, bilkul bharosa nahi', ['jio:down']],
     // Placing an order is the shop: not a parcel.
     ['amazon pe order place nahi ho raha', ['amazon:down']],
     // A Hindi postposition after an ambiguous name makes it the platform something fails on.

@@ -45,7 +45,7 @@ export const en: LanguageLexicon = {
     "couldn't process", 'unable to complete your request', 'technical difficulties', 'technical difficulty',
     'experiencing difficulties', 'temporarily unavailable', 'service unavailable', 'service temporarily unavailable',
     // What apps print: "waiting for network" (Telegram), "session expired", "server busy / overloaded / full".
-    'waiting for network', 'session expired', 'server busy', 'server overload', 'server overloaded', 'servers overloaded', 'server full', 'zero signal', 'zero bars',
+    'please wait a few minutes', 'wait a few minutes before you try again', 'waiting for network', 'session expired', 'server busy', 'server overload', 'server overloaded', 'servers overloaded', 'server full', 'zero signal', 'zero bars',
     'currently unavailable', 'no network connection', 'no internet connection', "couldn't connect you", 'could not connect',
     'unable to reach', "can't reach", 'an error occurred', 'error occurred', 'unknown error', 'upstream connect error',
     "things don't appear to be working", 'not available right now', 'request failed',

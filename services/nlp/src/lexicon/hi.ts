@@ -24,6 +24,8 @@ const joinedProgressive = (stem: string) => ['ra', 'ri', 're'].map((ending) => s
 const ROMANISED_VERBS = [
   ...['chal', 'khul', 'dikh', 'bhej', 'jud', 'mil', 'ruk', 'pahunch'].flatMap(consonantStem), 'chl', 'sun', 'sunai', 'dikhai',
   ...['chal', 'khul', 'dikh', 'bhej', 'mil', 'aa', 'kar', 'de'].flatMap(joinedProgressive),
+  // "ja raha" joined, but not "jara" (also "zara", "a little").
+  'jari', 'jare',
   // "call nahi lag rahi" (does not connect); not "lagta": "nahi lagta" is "I don't think so".
   'lag', 'laga', 'lagi', 'lage',
   // ho (be, become), ja (go), aa (come), de (give), pa (manage to), kar (do): irregular, and the light verbs of English loans.
@@ -71,7 +73,7 @@ export const hi: LanguageLexicon = {
     // Cut off: calls, voice, the connection ("call connect hote hi kat jaati hai", "awaaz kat rahi").
     'kat jata', 'kat raha', 'kat ja raha',
     // What the screen shows instead of the app.
-    'loading hi loading', 'buffering hi buffering', 'kala screen', 'kali screen',
+    'loading hi loading', 'buffering hi buffering', 'kaala screen', 'kaali screen',
     'network zero', 'signal zero',
     // "Even after refreshing", said only of what still fails; mail that stays in the outbox.
     'refresh karne pe bhi', 'refresh karne ke baad bhi', 'outbox me pada', 'outbox me atka',
@@ -91,7 +93,10 @@ export const hi: LanguageLexicon = {
     // "band" alone is also a music band and "band karo" an order: with a word of degree or repetition it is the state.
     'bhi band', 'phir se band', 'sab band', 'dono band', 'poora band', 'ekdum band', 'bilkul band', 'abhi bhi band',
     'me kya ho gaya', 'me kya hua', 'ko aaj kya hua', 'ko aaj kya ho gaya', 'bounce back aa',
-    'overload bata raha', 'wapas loading', 'loading pe chala',
+    'overload bata raha', 'wapas loading',
+    // Comes and goes; stops by itself; sends you back to the login page; sound without picture.
+    'kabhi aata kabhi jaata', 'kabhi aata hai kabhi jaata', 'aa ja raha', 'khud band ho', 'khud hi band', 'khud pause ho', 'apne aap band',
+    'apne aap pause', 'khud logout', 'wapas login page', 'login page pe wapas', 'sirf audio aa', 'sirf awaaz aa', 'picture kaali', 'video kaala', 'loading pe chala',
     'gaya kya', 'mere me nahi', 'mere pe nahi', 'mere yaha nahi', 'mere yahan nahi',
     'kisi aur ka bhi', 'kisi aur ke saath bhi', 'sirf mere saath', 'sirf mera hi',
     // "Fix it quickly", "when will you fix it": said to whoever runs what is broken.
@@ -125,7 +130,7 @@ export const hi: LanguageLexicon = {
     'samajh nahi', 'samjh nahi', 'pata nahi', 'pta nahi', 'pasand nahi', 'yaad nahi', 'neend nahi', 'maza nahi', 'mazaa nahi', 'mann nahi', 'man nahi', 'dil nahi',
     'bharosa nahi', 'yakeen nahi',
   ],
-  weak: ['speed kam', 'speed bahut kam', 'bura haal', 'haal bura', 'halat kharab', 'bakwas service', 'ghatiya service', 'bekaar service', 'ghatiya network', 'bakwas network', 'दिक्कत', 'समस्या', 'प्रॉब्लम', 'एरर', 'त्रुटि', 'dikkat', 'problem', 'slow', 'issue', 'slow chal raha', 'dheere chal raha'],
+  weak: ['tang kar raha', 'pareshan kar raha', 'dhokha de raha', 'speed kam', 'speed bahut kam', 'bura haal', 'haal bura', 'halat kharab', 'bakwas service', 'ghatiya service', 'bekaar service', 'ghatiya network', 'bakwas network', 'दिक्कत', 'समस्या', 'प्रॉब्लम', 'एरर', 'त्रुटि', 'dikkat', 'problem', 'slow', 'issue', 'slow chal raha', 'dheere chal raha'],
   errorMessages: [
     'कृपया बाद में पुनः प्रयास करें', 'बाद में प्रयास करें', 'बाद में कोशिश करें', 'कुछ गलत हो गया', 'अज्ञात त्रुटि',
     'सेवा अस्थायी रूप से उपलब्ध नहीं', 'उपलब्ध नहीं है', 'नेटवर्क एरर', 'नेटवर्क त्रुटि', 'नहीं चल सकता',
@@ -159,6 +164,8 @@ export const hi: LanguageLexicon = {
   conditionals: [],
   // "load hone me 5 min lag rahe", "send hone me bahut time lag raha": what takes minutes to happen.
   lingering: [
+    // "mail aane me ghanto lag rahe": what takes hours to come, to go, to open.
+    'aane me', 'jaane me', 'khulne me', 'chalne me', 'bhejne me', 'pahunchne me', 'milne me', 'dikhne me',
     'baad pahunch', 'baad aa', 'baad mil', 'der se', 'rehta', 'rehti', 'rehte', 'reh jata', 'atka', 'atki', 'atke', 'ghoomta', 'ghumta', 'skip', 'ruk', 'ghadi', 'clock', 'loading', 'buffering',
     'hone me', 'hone mein', 'karne me', 'karne mein',
   ],
@@ -212,6 +219,8 @@ export const hi: LanguageLexicon = {
     ['band', 'bandh', 'bund'],
     ['latka', 'latki', 'latke'],
     ['ruka', 'ruki', 'ruke'],
+    ['ho gaya', 'ho gayi', 'ho gaye', 'hogya', 'hogaya', 'ho gya', 'hogyi', 'hogayi'],
+    ['me', 'mein'],
     ['pada', 'padi', 'pade'],
     ['kaam', 'kam'],
     ['pa', 'paa'],
