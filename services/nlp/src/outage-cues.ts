@@ -65,6 +65,12 @@ export interface Clause {
    * is what an ambiguous name needs.
    */
   readonly dropped?: readonly Cue[];
+  /**
+   * The clause's words were read and found not to say the service fails: a "works?" question
+   * ("chal raha hai kya?") or a negation whose subject is the speaker ("nahi dekh raha hu"). Nothing
+   * else (the intent model) should then read them as a complaint.
+   */
+  readonly settled?: true;
 }
 
 export interface CueAnalysis {
@@ -375,6 +381,7 @@ const TAG_NEGATORS = wordsOf('tagNegators');
 const PROGRESSIVE_AUXILIARIES = wordsOf('progressiveAuxiliaries');
 /** "nahi dekh raha hu": the progressive of the speaker (or the listener), who is not the service. */
 const SPEAKER_AUXILIARIES = wordsOf('speakerAuxiliaries');
+const SPEAKER_IS_SUBJECT = -2;
 /** At most this many words (the verb, a light verb) between the negator and the progressive auxiliary. */
 const PROGRESSIVE_WINDOW = 3;
 /** "chal raha hai kya": a clause ending with one of these asks. */
@@ -706,16 +713,24 @@ export function analyseCues(postTokens: readonly Token[], skip: Uint8Array = new
   let context: ClauseContext = { past: false, hypothetical: false, finance: false, postmortem: false, news: false, delivery: false, surface: false };
   const closeClause = (end: number) => {
     if (end > clauseStart || cues.length > 0 || supposed.length > 0) {
-      addRuleCues(tokens, clauseStart, end, skip, consumed, cues, languagesAllowed);
+      let settled = addRuleCues(tokens, clauseStart, end, skip, consumed, cues, languagesAllowed);
       const neutralisedBy = clauseNeutraliser(tokens, clauseStart, end, cues, context);
       const filtered = neutralisedBy ? undefined : filterCues(tokens, cues, clauseStart, end);
       let kept = filtered ? filtered.kept : cues.filter((c) => c.polarity === 'working');
       // "whatsapp chal raha hai kisi ka?": in a language without inversion, "works?" asks, it does not say it works.
       if (asksPlainly && kept.some((c) => c.polarity === 'working') && isQuestion(tokens, clauseStart, end, languagesAllowed)) {
         kept = kept.filter((c) => c.polarity !== 'working');
+        settled = true;
       }
       const dropped = [...(filtered ? filtered.dropped : cues.filter((c) => c.polarity === 'outage')), ...supposed];
-      clauses.push({ start: clauseStart, end, cues: kept, ...(neutralisedBy ? { neutralisedBy } : {}), ...(dropped.length > 0 ? { dropped } : {}) });
+      clauses.push({
+        start: clauseStart,
+        end,
+        cues: kept,
+        ...(neutralisedBy ? { neutralisedBy } : {}),
+        ...(dropped.length > 0 ? { dropped } : {}),
+        ...(settled ? { settled: true as const } : {}),
+      });
     }
     clauseStart = end;
     cues = [];
@@ -857,8 +872,10 @@ function addRuleCues(
   consumed: Uint8Array,
   cues: Cue[],
   languages: ReadonlySet<LanguageCode> | undefined,
-): void {
+): boolean {
   const free = (k: number) => isFree(tokens, k, start, end, skip, consumed);
+  /** A negation was found whose subject is the speaker or the listener. */
+  let settled = false;
   for (let i = start; i < end; i++) {
     if (!isFree(tokens, i, start, end, skip, consumed)) continue;
     const key = tokens[i]!.key;
@@ -890,12 +907,16 @@ function addRuleCues(
         const from = Math.min(outer, hit);
         const to = Math.max(outer, hit) + 1;
         // "kyu nahi chala rahe ho", "use nahi kar raha hu": the listener or the speaker does not, the service is not the subject.
-        if (speakerIsSubject(tokens, to, end, negatorLanguages, languages)) continue;
+        if (speakerIsSubject(tokens, to, end, negatorLanguages, languages)) {
+          settled = true;
+          continue;
+        }
         for (let k = from; k < to; k++) consumed[k] = 1;
         cues.push({ start: from, end: to, polarity: 'outage', phrase: `${tokens[from]!.key} ${tokens[to - 1]!.key}`, weak: false, recovery: false });
         continue;
       }
       const progressive = negatedProgressive(tokens, i, end, free, negatorLanguages, languages);
+      if (progressive === SPEAKER_IS_SUBJECT) settled = true;
       if (progressive > i) {
         for (let k = i; k <= progressive; k++) consumed[k] = 1;
         cues.push({ start: i, end: progressive + 1, polarity: 'outage', phrase: `${key} ... ${tokens[progressive]!.key}`, weak: false, recovery: false });
@@ -913,6 +934,7 @@ function addRuleCues(
   }
   addLingeringCue(tokens, start, end, skip, consumed, cues, languages);
   cues.sort((a, b) => a.start - b.start);
+  return settled;
 }
 
 /**
@@ -921,7 +943,7 @@ function addRuleCues(
  * is the function-word rule's): "is not <doing>", said of whatever the clause names, whatever the
  * verb. Not when the auxiliary is the speaker's or the listener's ("nahi dekh raha hu", "kyu nahi
  * chala rahe ho"): then the person does not do it, and the service is not the subject.
- * Returns the auxiliary's index, or -1.
+ * Returns the auxiliary's index, SPEAKER_IS_SUBJECT, or -1.
  */
 function negatedProgressive(
   tokens: readonly Token[],
@@ -937,7 +959,7 @@ function negatedProgressive(
   for (let k = i + 2; k <= i + 1 + PROGRESSIVE_WINDOW && k < end; k++) {
     if (!free(k) || !inLanguage(PROGRESSIVE_AUXILIARIES.get(tokens[k]!.key))) continue;
     for (let b = i + 1; b < k; b++) if (!free(b)) return -1;
-    return speakerIsSubject(tokens, k, end, negatorLanguages, languages) ? -1 : k;
+    return speakerIsSubject(tokens, k, end, negatorLanguages, languages) ? SPEAKER_IS_SUBJECT : k;
   }
   return -1;
 }

@@ -16,6 +16,10 @@
  *     a hashtag of the same service, or as a proper noun after "on"/"to"/"from" or in a list of
  *     other services;
  *  7. classify the kind of problem (problem-classifier.ts), limited to what that service offers.
+ *
+ * A romanised Hindi post that names a service and that the rules leave undecided (no cue of
+ * either polarity, nothing dropped by a neutraliser) is read by the intent model
+ * (intent-model.ts): a naive Bayes reading of its words, trained on the development part.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +32,7 @@ import { analyseCues, CUE_VOCABULARY, cueLanguageVotes, isOutageWord, LANGUAGE_C
 import { loadLabelledSet, type LabelledExample } from './labelled-set';
 import { problemFeatures, restoreProblemModel, trainProblemModel, type ProblemModel, type ProblemScores, type SerializedProblemModel } from './problem-classifier';
 import { buildServiceIndex, type NameCertainty } from './service-index';
+import { saysOutage, trainIntentModel, type IntentModel } from './intent-model';
 import { createSegmenter, tokenise, type Segmenter, type Token } from './text-tokens';
 
 /** The least a post needs to be understood; PostInput and PostEvent both fit. */
@@ -204,6 +209,13 @@ const LIST_WORDS = new Set(['and', 'or', '&', ',', 'y', 'e', 'et', 'und', 'ou', 
 
 const MAX_EVIDENCE = 10;
 const MAX_EVIDENCE_LENGTH = 200;
+/**
+ * Languages read by the intent model when the rules are undecided: romanised Hindi, whose
+ * spellings and idioms the lexicon cannot list (the development part holds about 700 such posts).
+ */
+const INTENT_LANGUAGES: readonly DetectedLanguage[] = ['hi-Latn'];
+/** A complaint read from the words alone is less sure than one read from a cue (0.75 for a weak cue). */
+const INTENT_MODEL_CONFIDENCE = 0.6;
 const MAX_HASHTAGS = 50;
 const MAX_EVENT_ID = 128;
 
@@ -364,8 +376,34 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
     ? trainOn(options.trainingExamples)
     : (loadShippedProblemModel() ?? trainOn(loadLabelledSet().dev));
 
+  /** The words the intent model reads: the post's words without the service names and handles. */
+  const intentFeatures = (tokens: readonly Token[], serviceTokens: Uint8Array) =>
+    tokens.filter((t, i) => t.kind === 'word' && !serviceTokens[i]).map((t) => t.key);
+  const intentModels = new Map<DetectedLanguage, IntentModel>(
+    INTENT_LANGUAGES.map((language) => [
+      language,
+      trainIntentModel(
+        (options.trainingExamples ?? loadLabelledSet().dev)
+          .filter((e) => e.lang === language && e.services.length > 0)
+          .map((e) => {
+            const r = read({ id: 'training', text: e.text });
+            return { features: intentFeatures(r.tokens, r.serviceTokens), outage: e.outage };
+          }),
+      ),
+    ]),
+  );
+
   const understandPost = (post: PostText): Understood => {
-    const { tokens, hashtags, mentions, serviceTokens, language } = read(post);
+    const { tokens, hashtags, mentions, serviceTokens, language, cues } = read(post);
+    const intentModel = intentModels.get(language);
+    /** Asked once per post, only when a service is named and the rules found nothing to go by. */
+    let intentSaysOutage: boolean | undefined;
+    const undecided = () => {
+      if (intentModel === undefined) return false;
+      intentSaysOutage ??= !cues.clauses.some((c) => c.cues.length > 0 || c.neutralisedBy !== undefined || (c.dropped?.length ?? 0) > 0 || c.settled) &&
+        saysOutage(intentModel, intentFeatures(tokens, serviceTokens));
+      return intentSaysOutage;
+    };
     const counted = mentions.filter((m) => m.counted);
     const byService = new Map<string, Mention[]>();
     for (const m of counted) {
@@ -380,7 +418,9 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
     let anyOutage = false;
     for (const [serviceId, list] of byService) {
       const service = list[0]!.service;
-      const said = combinePolarity(list);
+      let said = combinePolarity(list);
+      const fromWords = said.polarity === null && list.every((m) => m.certainty !== 'ambiguous') && undecided();
+      if (fromWords) said = { polarity: 'outage', cue: null, intentConfidence: INTENT_MODEL_CONFIDENCE };
       const outage = said.polarity === 'outage';
       if (outage && scores === undefined) scores = problemModel.score(problemFeatures(tokens, serviceTokens));
       const problem = outage ? problemModel.best(scores!, service.problems) : 'other';
@@ -388,6 +428,7 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
       const confidence = Math.round(attribution * said.intentConfidence * 100) / 100;
       const evidence = [...new Set(list.map((m) => m.evidence))];
       if (said.cue) evidence.push(`${said.cue.polarity === 'outage' ? 'outage cue' : 'working cue'} "${said.cue.phrase}"`);
+      if (fromWords) evidence.push(`${language} words read as a complaint (intent model)`);
       services.push({
         serviceId,
         kind: list.some((m) => m.via === 'hashtag') ? 'hashtag' : 'mention',
