@@ -21,6 +21,7 @@ import { IncidentManager, incidentManagerOptions } from '../core/incidents';
 import { IncidentGrouper, type GroupedEvent, type GrouperState } from './incident-grouper';
 import type { DetectorMetrics } from '../metrics';
 import { Serial, whileHeartbeating } from '../kafka/serial';
+import { restoreRetryDelayMs } from '../kafka/restore-retry';
 import { singleOwnerAssigner } from '../kafka/single-owner-assigner';
 import { readStateTopic } from '../kafka/state-topic';
 import { commitTransaction, connectTransactionalProducer, isFenced, transactionalIdFor, type TxnMessage } from '@downradar/common/kafka/transactions';
@@ -68,6 +69,8 @@ export class IncidentStage {
   private stopping = false;
   private joined = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Whether the last assignment gave this instance the windows partition (grouping is its job). */
+  private owns = false;
 
   constructor(private readonly o: IncidentStageOptions) {}
 
@@ -164,13 +167,14 @@ export class IncidentStage {
   private async onAssignment(owns: boolean): Promise<void> {
     if (this.stopping) return;
     this.joined = true;
+    this.owns = owns;
     if (!owns) {
       if (this.grouper !== undefined) this.o.logger.info('incident grouping handed to another instance');
       await this.release();
       return;
     }
     if (this.grouper !== undefined && this.producer !== undefined) return; // still ours, state in memory is the committed one
-    await this.acquire();
+    await this.reacquire();
   }
 
   private async release(): Promise<void> {
@@ -272,12 +276,21 @@ export class IncidentStage {
     }
   }
 
-  private async reacquire(): Promise<void> {
+  /**
+   * Acquires the grouping, and while that fails (the broker restarting), tries again with a
+   * growing pause for as long as this instance still owns it: giving up after one retry killed
+   * the detector for good whenever the broker was down longer than a few seconds.
+   */
+  private async reacquire(attempt = 1): Promise<void> {
+    if (this.stopping || !this.owns || this.grouper !== undefined) return;
     try {
       await this.acquire();
+      if (attempt > 1) this.o.logger.info({ attempt }, 'incident stage restored after earlier failures');
     } catch (err) {
-      this.o.logger.error({ err: (err as Error).message }, 'incident stage restore failed; retrying in 2 s');
-      this.retryTimer = setTimeout(() => void this.serial.run(() => (this.stopping || this.grouper ? Promise.resolve() : this.acquire())).catch((e) => this.fatal(e)), 2000);
+      const delayMs = restoreRetryDelayMs(attempt);
+      this.o.logger.error({ attempt, err: (err as Error).message }, `incident stage restore failed; retrying in ${delayMs / 1000} s`);
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => void this.serial.run(() => this.reacquire(attempt + 1)).catch((e) => this.fatal(e)), delayMs);
       this.retryTimer.unref();
     }
   }

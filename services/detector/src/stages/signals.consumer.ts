@@ -33,6 +33,7 @@ import type { HashtagLookup, ServiceInfoLookup } from '../core/facts';
 import type { DetectorMetrics } from '../metrics';
 import { PartitionScorer, type AdvanceResult, type Announcement, type IngestResult, type PartitionEnds } from './partition-scorer';
 import { Serial, whileHeartbeating } from '../kafka/serial';
+import { restoreRetryDelayMs } from '../kafka/restore-retry';
 import { partitionCount, readStateTopic } from '../kafka/state-topic';
 import { commitTransaction, connectTransactionalProducer, isFenced, transactionalIdFor, type TxnMessage } from '@downradar/common/kafka/transactions';
 import { TrendTracker } from './trend-tracker';
@@ -79,7 +80,7 @@ export class ScoringStage {
   private tickTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private joined = false;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly o: ScoringStageOptions) {
     this.trends = this.newTrendTracker();
@@ -150,7 +151,8 @@ export class ScoringStage {
     if (this.stopping) return;
     this.stopping = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
     // Stop fetching; the batch in hand finishes (its transaction commits) before stop() returns.
     await this.consumer?.stop().catch(() => undefined);
     await this.serial.idle();
@@ -201,8 +203,8 @@ export class ScoringStage {
       await t.producer.disconnect().catch(() => undefined);
     }
     const missing = partitions.filter((p) => !this.tasks.has(p));
-    await this.rebuild(missing);
-    this.resume(this.assigned);
+    await this.restoreOrRetry(missing, 1);
+    this.resume(this.assigned.filter((p) => this.tasks.has(p)));
     this.joined = true;
     this.o.metrics.partitionsOwned.set(this.tasks.size);
     this.o.logger.info({ partitions, restored: missing }, 'signals partitions assigned');
@@ -388,18 +390,30 @@ export class ScoringStage {
     this.consumer?.pause([{ topic: this.o.topics.signals, partitions: [p] }]);
     await task.producer.disconnect().catch(() => undefined);
     if (fenced) return;
+    await this.restoreOrRetry([p], 1);
+  }
+
+  /**
+   * Restores the partitions, and while that fails (the broker restarting: a kill -9 and a
+   * restart under load took 27 s in a drill), tries again with a growing pause, for as long as
+   * they are still assigned here. Giving up after a retry or two killed the detector for good
+   * whenever the broker was down longer than that; nothing restarts it.
+   */
+  private async restoreOrRetry(partitions: number[], attempt: number): Promise<void> {
+    const wanted = partitions.filter((p) => this.assigned.includes(p) && !this.tasks.has(p));
+    if (this.stopping || wanted.length === 0) return;
     try {
-      await this.rebuild([p]);
+      await this.rebuild(wanted);
+      if (attempt > 1) this.o.logger.info({ partitions: wanted, attempt }, 'partitions restored after earlier failures');
     } catch (e) {
-      this.o.logger.error({ partition: p, err: (e as Error).message }, 'restore failed; retrying in 2 s');
-      this.retryTimer = setTimeout(() => {
-        void this.serial
-          .run(async () => {
-            if (!this.stopping && this.assigned.includes(p) && !this.tasks.has(p)) await this.rebuild([p]);
-          })
-          .catch((e2) => this.fatal(e2, 'restore'));
-      }, 2000);
-      this.retryTimer.unref();
+      const delayMs = restoreRetryDelayMs(attempt);
+      this.o.logger.error({ partitions: wanted, attempt, err: (e as Error).message }, `restore failed; retrying in ${delayMs / 1000} s`);
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(timer);
+        void this.serial.run(() => this.restoreOrRetry(wanted, attempt + 1)).catch((e2) => this.fatal(e2, 'restore'));
+      }, delayMs);
+      timer.unref();
+      this.retryTimers.add(timer);
     }
   }
 
