@@ -5,7 +5,9 @@
  *                          signals of 40 services through ingest/advance), median of 3 passes.
  *  e2e_signals_per_s       per run: N signals (DOWNRADAR_BENCH_DETECTOR_SIGNALS, default 500,000;
  *                          40 catalog services, 1,000,000 reporters, 40 % posts with hashtags)
- *                          produced to a fresh topic prefix first; then the detector is started as
+ *                          produced to a fresh topic prefix first, as the producers write them (one
+ *                          SignalBatch per service per 5 s; DOWNRADAR_BENCH_DETECTOR_SIGNAL_BATCHES=0:
+ *                          one signal per message); then the detector is started as
  *                          its own process and the clock runs from the spawn until the scoring
  *                          group's committed offsets reach the end of downradar.signals (start-up,
  *                          group join, checkpoint restore, every transaction included).
@@ -16,11 +18,13 @@
  *                          was closed (computedAt of the last score of that window). p99 per run.
  *  alert_latency_metric_p99_ms  the same from the service's own detector_alert_latency_ms
  *                          histogram (window close to the COMMIT of the alert; bucket upper bound).
+ *  java_consume_per_s      Kafka's Java consumer reading the same messages, in signals/s (records/s x
+ *                          signals per record); kcat_consume_per_s likewise.
  * DOWNRADAR_BENCH_DETECTOR_PROCESSES sets the detector's DOWNRADAR_DETECTOR_PROCESSES (default 1).
  * Every figure is the median of DOWNRADAR_BENCH_RUNS runs (default 3).
  */
 import type { ChildProcess } from 'node:child_process';
-import { createKafka, createProducer, deleteTopicsWithPrefix, ensureTopics, topicNames } from '@downradar/common';
+import { createKafka, createProducer, deleteTopicsWithPrefix, ensureTopics, signalMessages, topicNames, type OutMessage } from '@downradar/common';
 import { loadCatalog } from '../schemas/catalog/index';
 import type { IncidentEvent, ScoreEvent, SignalEvent } from '../schemas/events/index';
 import { measureCoreThroughput } from './lib/detector-core-throughput';
@@ -55,19 +59,52 @@ const serviceEnv = (prefix: string): NodeJS.ProcessEnv => ({
   ...(PROCESSES ? { DOWNRADAR_DETECTOR_PROCESSES: PROCESSES } : {}),
 });
 
-async function produce(topic: string, signals: readonly SignalEvent[]): Promise<void> {
+/**
+ * The signals as the producers write them: with BATCHES (the default), as ingest and the replay do,
+ * one SignalBatch per service per 5 s of event time (chunks of 10,000 signals standing for
+ * requests); DOWNRADAR_BENCH_DETECTOR_SIGNAL_BATCHES=0 writes one signal per message.
+ */
+const BATCHES = process.env.DOWNRADAR_BENCH_DETECTOR_SIGNAL_BATCHES !== '0';
+const SLICE_MS = 5_000;
+
+function messagesOf(topic: string, chunk: readonly SignalEvent[]): OutMessage[] {
+  if (!BATCHES) return chunk.map((s) => ({ topic, key: s.serviceId, value: JSON.stringify(s) }));
+  const out: OutMessage[] = [];
+  let slice: SignalEvent[] = [];
+  let min = 0;
+  let max = 0;
+  for (const s of chunk) {
+    if (slice.length > 0 && (s.at - min > SLICE_MS || max - s.at > SLICE_MS)) {
+      out.push(...signalMessages(topic, slice));
+      slice = [];
+    }
+    if (slice.length === 0) min = max = s.at;
+    min = Math.min(min, s.at);
+    max = Math.max(max, s.at);
+    slice.push(s);
+  }
+  if (slice.length > 0) out.push(...signalMessages(topic, slice));
+  return out;
+}
+
+/** Produces the signals; returns how many Kafka messages they took. */
+async function produce(topic: string, signals: readonly SignalEvent[]): Promise<number> {
   const producer = createProducer({ kafka, lingerMs: 5 });
   await producer.connect();
+  let messages = 0;
   try {
     const inFlight: Promise<void>[] = [];
     for (let i = 0; i < signals.length; i += 10_000) {
-      inFlight.push(producer.send(signals.slice(i, i + 10_000).map((s) => ({ topic, key: s.serviceId, value: JSON.stringify(s) }))));
+      const chunk = messagesOf(topic, signals.slice(i, i + 10_000));
+      messages += chunk.length;
+      inFlight.push(producer.send(chunk));
       if (inFlight.length >= 4) await inFlight.shift();
     }
     await Promise.all(inFlight);
   } finally {
     await producer.close();
   }
+  return messages;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -103,6 +140,7 @@ interface E2eRun {
   kcatPerS: number;
   peakRssMb: number;
   load: number;
+  signalsPerMessage: number;
 }
 
 async function e2eRun(run: number): Promise<E2eRun> {
@@ -111,11 +149,17 @@ async function e2eRun(run: number): Promise<E2eRun> {
   await ensureTopics(kafka, { prefix, partitions: PARTITIONS });
   const signals = e2eSignals(run + 1);
   const p0 = performance.now();
-  await produce(topics.signals, signals);
-  console.log(`e2e run ${run}: ${signals.length} signals produced in ${((performance.now() - p0) / 1000).toFixed(1)} s`);
-  const java = await javaConsume({ brokers: BROKERS.join(','), topic: topics.signals, records: N });
-  const kcat = await kcatConsume({ brokers: BROKERS.join(','), topic: topics.signals, records: N });
-  console.log(`e2e run ${run}: peers read the same ${N} signals: Java consumer ${Math.round(java.perS)}/s (${Math.round(java.withJoinPerS)}/s with its group join), kcat ${Math.round(kcat.perS)}/s`);
+  const messages = await produce(topics.signals, signals);
+  console.log(`e2e run ${run}: ${signals.length} signals produced in ${messages} messages (${BATCHES ? 'signal batches' : 'one per message'}) in ${((performance.now() - p0) / 1000).toFixed(1)} s`);
+  // The peers read the same messages; their rate is given in signals (records x signals per record).
+  const perRecord = N / messages;
+  const javaRecords = await javaConsume({ brokers: BROKERS.join(','), topic: topics.signals, records: messages });
+  const kcatRecords = await kcatConsume({ brokers: BROKERS.join(','), topic: topics.signals, records: messages });
+  const java = { perS: javaRecords.perS * perRecord, withJoinPerS: javaRecords.withJoinPerS * perRecord };
+  const kcat = { perS: kcatRecords.perS * perRecord };
+  console.log(
+    `e2e run ${run}: peers read the same ${messages} messages: Java consumer ${Math.round(javaRecords.perS)} records/s = ${Math.round(java.perS)} signals/s (${Math.round(java.withJoinPerS)}/s with its group join), kcat ${Math.round(kcatRecords.perS)} records/s = ${Math.round(kcat.perS)} signals/s`,
+  );
   const load = loadAverage();
   let child: ChildProcess | undefined;
   let peakRssMb = 0;
@@ -123,14 +167,14 @@ async function e2eRun(run: number): Promise<E2eRun> {
     const t0 = performance.now();
     const started = startServiceProcess('detector', serviceEnv(prefix), `http://127.0.0.1:${PORT}/healthz`, 120_000);
     let firstProgressAt: number | undefined;
-    let lag = N;
+    let lag = messages;
     void started.then((c) => (child = c)).catch(() => undefined);
     for (;;) {
       await sleep(100);
       const p = child?.pid;
       if (p) peakRssMb = Math.max(peakRssMb, ...processTreeMemory(p).map((m) => m.peakRssMb));
       lag = await groupLag(kafka, `${prefix}-detector`, topics.signals).catch(() => lag);
-      if (firstProgressAt === undefined && lag < N) firstProgressAt = performance.now();
+      if (firstProgressAt === undefined && lag < messages) firstProgressAt = performance.now();
       if (lag === 0) break;
       if (performance.now() - t0 > 600_000) throw new Error(`e2e run ${run}: still ${lag} signals behind after 10 min`);
     }
@@ -144,7 +188,7 @@ async function e2eRun(run: number): Promise<E2eRun> {
       `e2e run ${run} (load ${load}): consumed in ${elapsed.toFixed(1)} s from the spawn (${Math.round(perS)}/s), ${steady.toFixed(1)} s from the first commit (${Math.round(steadyPerS)}/s); ` +
         `${ratio(steadyPerS, java.perS)} of the Java consumer; peak RSS ${peakRssMb} MB`,
     );
-    return { perS, steadyPerS, javaPerS: java.perS, kcatPerS: kcat.perS, peakRssMb, load };
+    return { perS, steadyPerS, javaPerS: java.perS, kcatPerS: kcat.perS, peakRssMb, load, signalsPerMessage: perRecord };
   } finally {
     if (child) await stopProcess(child);
     await deleteTopicsWithPrefix(kafka, prefix).catch(() => undefined);
@@ -276,6 +320,7 @@ async function main(): Promise<void> {
     kcat_consume_per_s: Math.round(median(e2e.map((x) => x.kcatPerS))),
     e2e_steady_to_java_consume_ratio: ratio(median(e2e.map((x) => x.steadyPerS)), median(e2e.map((x) => x.javaPerS))),
     e2e_to_java_consume_ratio: ratio(median(e2e.map((x) => x.perS)), median(e2e.map((x) => x.javaPerS))),
+    signals_per_message: Number(median(e2e.map((x) => x.signalsPerMessage)).toFixed(2)),
     detector_processes: Number(PROCESSES ?? 1),
     detector_peak_rss_mb: Math.max(...e2e.map((x) => x.peakRssMb)),
     load_avg_1m: median(e2e.map((x) => x.load)),

@@ -11,7 +11,8 @@
  *  exact           1 when ClickHouse holds exactly the scenario's reports (distinct ids = the
  *                  replay's count, and no row beyond them with FINAL), else 0.
  *  <stage>_per_s   each stage's mean rate: ingest (events acknowledged), sink (reports rows in
- *                  ClickHouse), detector (signals committed by the scoring group).
+ *                  ClickHouse), detector (signals messages committed by the scoring group: ingest
+ *                  writes one SignalBatch per service per 5 s, so a message holds one or more signals).
  *  <stage>_done_s  when each stage had everything.
  *  bound_by        the stage that finished last, i.e. the one the day waits for (ingest when the
  *                  consumers keep up and finish within a sample of it).
@@ -182,7 +183,7 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
       const rate = (now: number, before: number) => Math.round((now - before) / (t - last.t));
       console.log(
         `run ${run} ${s.t_s.toFixed(0).padStart(5)} s | ingest ${s.ingest} (${rate(s.ingest, last.ingest)}/s) | ` +
-          `sink ${s.sink} rows (${rate(s.sink, last.sink)}/s, lag ${s.sink_lag}) | detector ${s.detector} signals (${rate(s.detector, last.detector)}/s, lag ${s.detector_lag})`,
+          `sink ${s.sink} rows (${rate(s.sink, last.sink)}/s, lag ${s.sink_lag}) | detector ${s.detector} signal messages (${rate(s.detector, last.detector)}/s, lag ${s.detector_lag})`,
       );
       last = { t, ingest: s.ingest, sink: s.sink, detector: s.detector };
       if (summary && Number.isNaN(done.ingest)) done.ingest = summary.durationMs / 1000;

@@ -17,15 +17,20 @@
  * `--probe-rounds` rounds (default 2) as a share of one core. Peer: the same 400 probes done with
  * node's dns and https modules and nothing else, per probe.
  *
- * The machine is shared: figures are noisy; the ratios to the peers are measured in the same run.
+ * Each figure is the median of `--runs` runs (default 3), every run measuring its peer right
+ * before it: Jetstream runs each get fresh topics (a run does not resume from the last one's
+ * cursor), probe runs a fresh scheduler. The ratios are the medians of each run's ratio. The 1-minute
+ * load average is sampled at the start and end of every run and its median written beside the
+ * figures (load_avg_1m_median): the machine is shared and the figures are noisy.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
 import https from 'node:https';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { createKafka, createLogger, createMetricsRegistry, deleteTopicsWithPrefix, ensureTopics, loadConfig, repoRoot, topicNames } from '@downradar/common';
-import { writeResult } from '@downradar/common/bench-results';
+import { median, writeResult } from '@downradar/common/bench-results';
 import { sourcesConfigSpec } from '../services/sources/src/config';
 import { SourceWriter } from '../services/sources/src/kafka/source-writer';
 import { createSourceMetrics } from '../services/sources/src/metrics';
@@ -33,14 +38,18 @@ import { ProbeScheduler } from '../services/sources/src/probes/probe.scheduler';
 import { createSources } from '../services/sources/src/sources';
 import type { JetstreamConnector } from '../services/sources/src/bluesky/jetstream.connector';
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string' }, minutes: { type: 'string' }, 'probe-rounds': { type: 'string' }, 'skip-probes': { type: 'boolean' } } });
+const { values: args } = parseArgs({ options: { seconds: { type: 'string' }, minutes: { type: 'string' }, 'probe-rounds': { type: 'string' }, 'skip-probes': { type: 'boolean' }, runs: { type: 'string' } } });
 const seconds = args.minutes ? Number(args.minutes) * 60 : Number(args.seconds ?? 30);
 const probeRounds = Number(args['probe-rounds'] ?? 2);
+const runs = Number(args.runs ?? 3);
+if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs: a whole number of runs, at least 1 (3 or more for a median)');
 const brokers = (process.env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const prefix = `bench-sources-${Date.now().toString(36)}`;
 const kafka = createKafka({ brokers, clientId: 'bench-sources' });
 const children: ChildProcess[] = [];
-const metrics: Record<string, number> = {};
+type Figures = Record<string, number>;
+const loads: number[] = [];
+const sampleLoad = () => loads.push(loadavg()[0]!);
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
 function child(script: string, argv: string[] = []): Promise<Record<string, unknown>> {
@@ -83,14 +92,14 @@ async function peer(url: string, forSeconds: number): Promise<{ perSecond: numbe
   });
 }
 
-async function benchJetstream(): Promise<void> {
-  const { port } = (await child('jetstream-feed-server.ts')) as { port: number };
-  const url = `ws://127.0.0.1:${port}/subscribe`;
+async function benchJetstream(url: string, run: number): Promise<Figures> {
+  sampleLoad();
   const p = await peer(url, Math.min(15, Math.max(5, seconds / 3)));
-  await ensureTopics(kafka, { prefix, partitions: 2 });
+  const runPrefix = `${prefix}-r${run}`;
+  await ensureTopics(kafka, { prefix: runPrefix, partitions: 2 });
   const config = loadConfig(sourcesConfigSpec, {
     DOWNRADAR_KAFKA_BROKERS: brokers.join(','),
-    DOWNRADAR_TOPIC_PREFIX: prefix,
+    DOWNRADAR_TOPIC_PREFIX: runPrefix,
     DOWNRADAR_KAFKA_PARTITIONS: '2',
     DOWNRADAR_SOURCES: 'bluesky',
     DOWNRADAR_SOURCES_PORT: '0',
@@ -129,7 +138,8 @@ async function benchJetstream(): Promise<void> {
   const q2 = quarter(1);
   const q4 = quarter(3);
   const minutes = Math.max(1e-9, (q4[0]!.t - q2[0]!.t) / 60);
-  Object.assign(metrics, {
+  sampleLoad();
+  return {
     jetstream_run_s: r1(wall),
     jetstream_samples_after_full_gc: (globalThis as { gc?: unknown }).gc ? 1 : 0,
     jetstream_events_per_s: Math.round(frames / wall),
@@ -144,13 +154,14 @@ async function benchJetstream(): Promise<void> {
     jetstream_rss_floor_mb_second_quarter: r1(floor(q2, (x) => x.rss)),
     jetstream_rss_floor_mb_last_quarter: r1(floor(q4, (x) => x.rss)),
     jetstream_heap_floor_growth_mb_per_min: Math.round(((floor(q4, (x) => x.heap) - floor(q2, (x) => x.heap)) / minutes) * 100) / 100,
-  });
+  };
 }
 
-async function benchProbes(): Promise<void> {
-  const count = 100;
-  const srv = (await child('probe-servers-child.ts', [String(count)])) as { dns: string; httpsPort: number; ca: string };
-  await ensureTopics(kafka, { prefix, partitions: 2 });
+const PROBED_SERVICES = 100;
+
+async function benchProbes(srv: { dns: string; httpsPort: number; ca: string }): Promise<Figures> {
+  sampleLoad();
+  const count = PROBED_SERVICES;
   const targets = Array.from({ length: count }, (_, i) => ({ serviceId: `svc${i}`, domains: [`svc${i}-a.test`, `svc${i}-b.test`] }));
   // Peer: the same probes with node's dns and https and nothing else.
   const resolver = new Resolver({ timeout: 5000, tries: 1 });
@@ -192,7 +203,8 @@ async function benchProbes(): Promise<void> {
   const cpu = cpuSeconds(process.cpuUsage(c1));
   await scheduler.stop();
   const probesRun = scheduler.stats.probes - warm.probes;
-  Object.assign(metrics, {
+  sampleLoad();
+  return {
     probes_services: count,
     probes_interval_s: intervalMs / 1000,
     probes_rounds_measured: scheduler.stats.rounds - warm.rounds,
@@ -203,16 +215,38 @@ async function benchProbes(): Promise<void> {
     probes_cpu_ms_per_domain: Math.round(((cpu * 1000) / (probesRun / 2)) * 100) / 100,
     probes_peer_bare_cpu_ms_per_domain: Math.round(peerCpuMsPerDomain * 100) / 100,
     probes_ratio_to_peer: Math.round(((cpu * 1000) / (probesRun / 2) / peerCpuMsPerDomain) * 100) / 100,
-  });
+  };
+}
+
+/** The median of each figure over the runs (every run has the same figures). */
+function medians(all: Figures[]): Figures {
+  const out: Figures = {};
+  for (const k of Object.keys(all[0] ?? {})) out[k] = Math.round(median(all.map((f) => f[k]!)) * 100) / 100;
+  return out;
 }
 
 try {
-  console.log(`sources bench: Jetstream for ${seconds} s${args['skip-probes'] ? '' : `, then probes for ${probeRounds} rounds of 30 s`} (shared machine: figures are noisy)`);
-  await benchJetstream();
-  if (!args['skip-probes']) await benchProbes();
-  writeResult(args.minutes ? 'sources-10min' : 'sources', metrics);
+  console.log(
+    `sources bench: ${runs} runs of Jetstream for ${seconds} s${args['skip-probes'] ? '' : ` and of probes for ${probeRounds} rounds of 30 s`}, medians (shared machine: figures are noisy; load average ${loadavg()[0]!.toFixed(1)})`,
+  );
+  const { port } = (await child('jetstream-feed-server.ts')) as { port: number };
+  const jet: Figures[] = [];
+  for (let r = 0; r < runs; r++) {
+    jet.push(await benchJetstream(`ws://127.0.0.1:${port}/subscribe`, r));
+    console.log(`  jetstream run ${r + 1}/${runs}: ${jet[r]!.jetstream_events_per_s} events/s, ${jet[r]!.jetstream_events_per_cpu_s} per CPU s, ratio to peer ${jet[r]!.jetstream_ratio_to_peer_per_cpu_s} (load ${loadavg()[0]!.toFixed(1)})`);
+  }
+  const probe: Figures[] = [];
+  if (!args['skip-probes']) {
+    const srv = (await child('probe-servers-child.ts', [String(PROBED_SERVICES)])) as { dns: string; httpsPort: number; ca: string };
+    await ensureTopics(kafka, { prefix, partitions: 2 });
+    for (let r = 0; r < runs; r++) {
+      probe.push(await benchProbes(srv));
+      console.log(`  probes run ${r + 1}/${runs}: ${probe[r]!.probes_cpu_share_of_one_core_pct} % of one core, ratio to peer ${probe[r]!.probes_ratio_to_peer} (load ${loadavg()[0]!.toFixed(1)})`);
+    }
+  }
+  writeResult(args.minutes ? 'sources-10min' : 'sources', { runs, load_avg_1m_median: Math.round(median(loads) * 10) / 10, load_avg_1m_max: Math.round(Math.max(...loads) * 10) / 10, ...medians(jet), ...medians(probe) });
 } finally {
   for (const c of children) c.kill('SIGTERM');
-  await deleteTopicsWithPrefix(kafka, prefix).catch(() => undefined);
+  for (const p of [prefix, ...Array.from({ length: runs }, (_, r) => `${prefix}-r${r}`)]) await deleteTopicsWithPrefix(kafka, p).catch(() => undefined);
 }
 process.exit(0);

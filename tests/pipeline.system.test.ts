@@ -39,10 +39,10 @@ describe('replay -> ingest -> Kafka -> sink -> ClickHouse -> API', () => {
 
     // Wait for the data the assertions need: every report stored, exactly once (the sink dedupes
     // on the report id). Only then is the curve complete. A curve that merely has reports in its
-    // first and last buckets is not: this slice is four batches of 2,000 events, all in flight at
-    // once, and they land in Kafka in any order (the 16:45 batch before the 16:15-16:30 one was
-    // seen), so a sink that has stored a prefix of the log can show 16:45 with an empty 16:00:
-    // the "expected 0 to be greater than 20" of issue 15.
+    // first and last buckets is not: the sink stores what it has read in batches, and partitions
+    // progress independently (before the replay kept event-time order, the 16:45 batch was even
+    // seen in Kafka before the 16:15-16:30 one), so a sink that has stored a prefix of the log can
+    // show 16:45 with an empty 16:00: the "expected 0 to be greater than 20" of issue 15.
     const auth = { headers: clickhouseAuthHeaders(servicesAccountFromEnv()) };
     const stored = await eventually(
       async () => {

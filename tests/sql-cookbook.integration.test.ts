@@ -133,11 +133,13 @@ describe('docs/sql-cookbook.md', () => {
       started_at: '2021-10-04 15:41:00',
       resolved_at: '2021-10-04 22:30:00',
       duration_min: 409,
+      family: 'meta',
+      provider: 'meta',
       primary_services: ['facebook', 'whatsapp', 'instagram'],
       collateral_services: ['telegram'],
     });
     // Still open: it runs to the detector's newest window (18:30-18:31), not to today.
-    expect(rows[0]).toMatchObject({ status: 'open', resolved_at: null, duration_min: 33 });
+    expect(rows[0]).toMatchObject({ status: 'open', resolved_at: null, duration_min: 33, family: '', provider: '' });
   });
 
   it('8: detection delay per incident, in event time (a replay gives the live figures)', () => {

@@ -5,7 +5,7 @@
  *
  * <file> holds one message per line, "topic<TAB>key<TAB>value". The messages are built once before
  * the clock starts (no serialisation is timed, only kafkajs and the broker). Producer: acks=all and
- * idempotent, as downradar's (a retry never writes twice); <batch> messages per sendBatch, spread
+ * idempotent, as downradar's (a retry never writes twice); <batch> messages (at most 900 KB) per sendBatch, spread
  * over their topics and partitions by key; <in-flight> such producers, each with its own
  * connection, sending at once (an idempotent kafkajs producer allows one request in flight per
  * connection, so more in flight means more producers). <slice>/<slices> takes every slices-th block
@@ -30,7 +30,7 @@ const inFlight = Number(inFlightArg ?? 1);
 const slice = Number(sliceArg ?? 0);
 const slices = Number(slicesArg ?? 1);
 
-const byTopic = new Map<string, Message[]>();
+const lines0: { topic: string; message: Message }[] = [];
 let total = 0;
 readFileSync(file, 'utf8')
   .split('\n')
@@ -38,22 +38,37 @@ readFileSync(file, 'utf8')
     if (line === '' || Math.floor(i / 1000) % slices !== slice) return;
     const a = line.indexOf('\t');
     const b = line.indexOf('\t', a + 1);
-    const topic = line.slice(0, a);
-    let list = byTopic.get(topic);
-    if (!list) byTopic.set(topic, (list = []));
-    list.push({ key: line.slice(a + 1, b), value: line.slice(b + 1) });
+    lines0.push({ topic: line.slice(0, a), message: { key: line.slice(a + 1, b), value: line.slice(b + 1) } });
     total++;
   });
 
-// The same order of topics as ingest sends them: each request carries its share of every topic.
+/**
+ * Requests of at most <batch> messages and MAX_REQUEST_BYTES, in the file's order (the order
+ * ingest sends them), grouped by topic inside a request. The byte bound is downradar's producer's
+ * (maxBatchBytes 900 KB): the broker refuses a partition's record batch over 1 MiB, and signal
+ * batches are up to 128 KB each.
+ */
+const MAX_REQUEST_BYTES = 900_000;
 const requests: { topic: string; messages: Message[] }[][] = [];
-const topics = [...byTopic.keys()];
-const per = Math.max(1, Math.round(batch / topics.length));
-for (let i = 0; ; i += per) {
-  const parts = topics.map((topic) => ({ topic, messages: byTopic.get(topic)!.slice(i, i + per) })).filter((p) => p.messages.length > 0);
-  if (parts.length === 0) break;
-  requests.push(parts);
+let current = new Map<string, Message[]>();
+let count = 0;
+let bytes = 0;
+const endRequest = () => {
+  if (count > 0) requests.push([...current].map(([topic, messages]) => ({ topic, messages })));
+  current = new Map();
+  count = 0;
+  bytes = 0;
+};
+for (const { topic, message } of lines0) {
+  const size = String(message.value).length + String(message.key).length + 70;
+  if (count > 0 && (count >= batch || bytes + size > MAX_REQUEST_BYTES)) endRequest();
+  let list = current.get(topic);
+  if (!list) current.set(topic, (list = []));
+  list.push(message);
+  count++;
+  bytes += size;
 }
+endRequest();
 
 const kafka = new Kafka({ clientId: 'bench-kafkajs-peer', brokers: brokers.split(','), logLevel: logLevel.ERROR });
 const producers = Array.from({ length: inFlight }, () =>

@@ -146,9 +146,9 @@ export type SignalEvent = Static<typeof SignalEvent>;
 
 /**
  * downradar.signals, keyed by serviceId, when a request made several signals of one service: those
- * signals in one message (consumers read either form; no producer writes batches yet: ingest sends
- * each event on its own so that a client's retry joins that very send, see services/common
- * signal-messages.ts). Every element is a
+ * signals in one message (consumers read either form; ingest and the replay's Kafka target write
+ * one batch per service per 5 s of event time, see services/common signal-messages.ts). Every
+ * element is a
  * SignalEvent of the same service, the message's key.
  */
 export const SignalBatch = Type.Array(Type.Object(SignalEvent.properties, { additionalProperties: false }), {

@@ -3,7 +3,8 @@
  * stack. It serves dashboards/web/dist at `/` (index.html for unknown paths, like services/api) and
  * answers the /v1 routes of schemas/api from fixtures: a catalog (fixtures/catalog.json), a
  * deterministic per-minute report model with the 4 Oct 2021 outage in it, and the Meta incident
- * (fixtures/incident-meta-2021-10-04.json). Every JSON body and SSE event is checked against the
+ * (fixtures/incident-meta-2021-10-04.json). The live sources' evidence (official status, probes,
+ * acknowledgement) answers as a system that watches none: empty. Every JSON body and SSE event is checked against the
  * TypeBox schemas before it is sent, so the fixtures cannot drift from the contract unnoticed.
  *
  * It is for development only: the browser suite's real run points the same tests at services/api
@@ -17,13 +18,16 @@ import { fileURLToPath } from 'node:url';
 import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 import {
+  AcknowledgementResponse,
   BreakdownResponse,
   CurveResponse,
   ErrorResponse,
   HashtagsResponse,
   IncidentResponse,
   IncidentsResponse,
+  OfficialResponse,
   PostsResponse,
+  ProbesResponse,
   ServicesResponse,
   TrendsResponse,
   type CurvePoint,
@@ -360,6 +364,12 @@ export async function startFixtureApi(options: FixtureApiOptions): Promise<Fixtu
       list.sort((a, b) => b.startedAt - a.startedAt);
       return ok(IncidentsResponse, { asOf: at ?? now(), incidents: list.slice(0, limit) });
     }
+    const ack = /^\/v1\/incidents\/([^/]+)\/acknowledgement$/.exec(p);
+    if (ack) {
+      const id = decodeURIComponent(ack[1]!);
+      if (id !== metaIncident.incident.incidentId && id !== liveIncidentId) return notFound(`incident ${id} does not exist`);
+      return ok(AcknowledgementResponse, { incidentId: id, services: [] });
+    }
     const inc = /^\/v1\/incidents\/([^/]+)$/.exec(p);
     if (inc) {
       const id = decodeURIComponent(inc[1]!);
@@ -380,12 +390,16 @@ export async function startFixtureApi(options: FixtureApiOptions): Promise<Fixtu
       const limit = intParam(q, 'limit', 1, 200) ?? 50;
       return ok(TrendsResponse, { from, to, trends: trends(from, to).slice(0, limit) });
     }
-    const svc = /^\/v1\/services\/([^/]+)\/(curve|breakdown|posts|hashtags)$/.exec(p);
+    const svc = /^\/v1\/services\/([^/]+)\/(curve|breakdown|posts|hashtags|official|probes)$/.exec(p);
     if (svc) {
       const s = serviceOr404(decodeURIComponent(svc[1]!));
       if (!s) return notFound(`params/id: no service "${svc[1]}" in the catalog`);
       const { from, to } = rangeOf(q, now());
       switch (svc[2]) {
+        case 'official':
+          return ok(OfficialResponse, { serviceId: s.id, source: null, before: null, entries: [] });
+        case 'probes':
+          return ok(ProbesResponse, { serviceId: s.id, domains: [], minutes: [] });
         case 'curve': {
           const step = intParam(q, 'step', 1, 15) ?? 15;
           if (step !== 1 && step !== 5 && step !== 15) throw new BadRequest('step', 'querystring/step must be 1, 5 or 15');

@@ -173,8 +173,9 @@ describe('the incident page', () => {
     const nameOf = await names();
     const page = await h.newPage({ height: 1000 });
     await page.goto(`/incident/${encodeURIComponent(inc.incidentId)}`);
+    // The headline names the services once the catalog is in (until then it shows their ids).
+    await page.locator('[data-testid=incident-page][data-catalog=loaded]').waitFor({ timeout: 30_000 });
     const headline = page.getByTestId('incident-headline');
-    await headline.waitFor({ timeout: 30_000 });
 
     // "Meta: Facebook, WhatsApp, Instagram and Facebook Messenger down": every primary service by name, one line.
     const text = await headline.innerText();
@@ -195,6 +196,16 @@ describe('the incident page', () => {
     // Roles, in words.
     expect(await page.locator('[data-testid=incident-services] tr[data-role=primary] .tag-primary').count()).toBe(primaries.length);
     expect(await page.locator('[data-testid=incident-services] tr[data-role=collateral] .tag-collateral').count()).toBe(collateral);
+
+    // The provider: the incident's (from its event) beside the headline, each service's (from the
+    // catalog) in the table; facebook runs on Meta's own infrastructure.
+    const { services: catalog } = await api<ServicesResponse>('/v1/services');
+    expect(catalog.find((s) => s.id === 'facebook')?.provider).toBe('meta');
+    if (inc.provider === 'meta') expect(await page.getByTestId('incident-provider').textContent()).toContain('provider Meta');
+    else if (!inc.provider) expect(await page.getByTestId('incident-provider').count()).toBe(0);
+    expect(await page.locator('[data-testid=incident-services] tr[data-service-id=facebook] [data-testid=service-provider]').innerText()).toBe('Meta');
+    const withoutProvider = inc.services.filter((s) => !catalog.find((c) => c.id === s.serviceId)?.provider).length;
+    expect(await page.locator('[data-testid=incident-services] [data-testid=service-provider]', { hasText: '—' }).count()).toBe(withoutProvider);
 
     // The timeline: what changed at each step, fewer steps than events when events repeat the state.
     const timeline = page.getByTestId('incident-timeline');

@@ -10,7 +10,7 @@ import { createClickHouse, createKafka, deleteTopicsWithPrefix, ensureTopics, ha
 import { CLICKHOUSE_URL, KAFKA_BROKERS, testDatabase, testPrefix } from '@downradar/common/testing';
 import { serviceUrl, startServices, stopServices, type Running } from '../../tools/run/src/processes';
 
-type ServiceName = 'ingest' | 'api' | 'sink' | 'detector' | 'notifier';
+type ServiceName = 'ingest' | 'api' | 'sink' | 'detector' | 'notifier' | 'sources';
 
 export interface TestSystem {
   name: string;
@@ -66,6 +66,8 @@ export async function startSystem(
     DOWNRADAR_SINK_PORT: String(await freePort()),
     DOWNRADAR_DETECTOR_PORT: String(await freePort()),
     DOWNRADAR_NOTIFIER_PORT: String(await freePort()),
+    // Started only when opts.env names DOWNRADAR_SOURCES (tools/run/src/processes.ts).
+    DOWNRADAR_SOURCES_PORT: String(await freePort()),
   };
   const env: NodeJS.ProcessEnv = {
     ...ports,

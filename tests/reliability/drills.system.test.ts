@@ -52,6 +52,8 @@ describe('fault drills (short form)', () => {
     const r = row('detector-kill');
     expect({ missed: r.metrics.missed_incident_events, duplicated: r.metrics.duplicated_incident_events }, why(r)).toEqual({ missed: 0, duplicated: 0 });
     expect(r.metrics.incident_events, why(r)).toBeGreaterThanOrEqual(3);
+    // The incident starts where the core, in one uninterrupted pass, starts it (same id, same window).
+    expect(r.metrics.incident_start_vs_reference_min, why(r)).toBe(0);
   });
 
   it('webhook receiver down: every delivery arrives afterwards, once, and the healthy receiver is not held up', () => {

@@ -379,12 +379,31 @@ export async function detectorKillDrill(env: DrillEnv): Promise<DrillRow> {
   const part3 = signals.filter((s) => s.at >= onset + 30 * MIN);
   const ours = async () => (await readJson<IncidentEvent>(env.kafka, topics.alerts)).filter((e) => !e.incidentId.startsWith(DRILL_INCIDENT_PREFIX));
   const lag = () => groupLag(env.kafka, group, topics.signals);
+  // What the last check saw, for the message of a wait that times out.
+  let lastSeen = '';
+  const state = async () => {
+    const l = await lag().catch((e: Error) => `unknown (${e.message})`);
+    const a = await ours().catch(() => []);
+    lastSeen = `lag ${l}, incident events ${a.length}${a.length ? ` (${a.map((e) => `${e.incidentId}:${e.seq}:${e.type}`).join(' ')})` : ''}`;
+    return { lag: l, alerts: a };
+  };
   const waitFor = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = env.scale.settleMs): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
+    const started = Date.now();
+    const deadline = started + timeoutMs;
     for (;;) {
       const v = await check().catch(() => undefined);
       if (v !== undefined) return v;
-      if (Date.now() > deadline) throw new Error(`detector-kill: timed out waiting for ${what}`);
+      if (Date.now() > deadline) {
+        if (!lastSeen) await state().catch(() => undefined);
+        const readyz = await fetch(`${sys.url('detector')}/readyz`, { signal: AbortSignal.timeout(2000) })
+          .then(async (r) => `${r.status} ${(await r.text()).slice(0, 2000)}`)
+          .catch((e: Error) => `no answer (${e.message})`);
+        const detectorLog = sys.logs.filter((l) => l.startsWith('[detector]')).slice(-60).join('\n');
+        throw new Error(
+          `detector-kill: timed out after ${round1((Date.now() - started) / 1000)} s waiting for ${what}; last seen: ${lastSeen}\n` +
+            `detector /readyz: ${readyz}\n--- the detector's last log lines ---\n${detectorLog}`,
+        );
+      }
       await sleep(250);
     }
   };
@@ -394,7 +413,10 @@ export async function detectorKillDrill(env: DrillEnv): Promise<DrillRow> {
   };
 
   await produceSignals(env.kafka, topics.signals, part1);
-  await waitFor('the incident to open', async () => ((await lag()) === 0 && (await ours()).some((e) => e.type === 'opened') ? true : undefined));
+  await waitFor('the incident to open', async () => {
+    const { lag: l, alerts: a } = await state();
+    return l === 0 && a.some((e) => e.type === 'opened') ? true : undefined;
+  });
   const beforeKill = await ours();
 
   // Kill 1: at rest, in the middle of the incident. The outage goes on while it is dead.
@@ -419,15 +441,13 @@ export async function detectorKillDrill(env: DrillEnv): Promise<DrillRow> {
 
   await produceSignals(env.kafka, topics.signals, part3);
   const alerts = await waitFor('the incident to resolve', async () => {
-    if ((await lag()) !== 0) return undefined;
-    const a = await ours();
-    return a.some((e) => e.type === 'resolved') ? a : undefined;
+    const { lag: l, alerts: a } = await state();
+    return l === 0 && a.some((e) => e.type === 'resolved') ? a : undefined;
   });
 
-  // For information: what the pure core emits for the same signals in one uninterrupted pass.
-  // Not a pass criterion: the service groups services into incidents as their partitions'
-  // windows arrive, so where an incident starts can differ by a window or two between runs
-  // (seen: inc-meta-202110041540 in one run without any kill, ...1542 in another).
+  // What the pure core emits for the same signals in one uninterrupted pass. The service groups a
+  // window only once every partition has closed it (idle partitions announce their end offsets),
+  // so two kills must leave the incident where the core starts it: the same id and start.
   const catalog = loadCatalog();
   const reference = createDetector({ idleTimeoutMs: 0 }, serviceInfoLookup(catalog), hashtagLookup(catalog));
   const expected: IncidentEvent[] = [];
@@ -452,6 +472,10 @@ export async function detectorKillDrill(env: DrillEnv): Promise<DrillRow> {
   const splitIncidents = Math.max(0, byIncident.size - 1);
   const missed = gaps + goneAfterKill + unresolved + splitIncidents;
   const refIds = new Set(expected.map((e) => e.incidentId));
+  const opened = (events: IncidentEvent[]) => events.find((e) => e.type === 'opened');
+  const [got, want] = [opened(alerts), opened(expected)];
+  // Minutes between the service's incident start and the core's (NaN when either has none).
+  const startVsReferenceMin = got && want && got.incidentId === want.incidentId ? (got.startedAt - want.startedAt) / MIN : NaN;
 
   return {
     drill: 'detector-kill',
@@ -466,11 +490,12 @@ export async function detectorKillDrill(env: DrillEnv): Promise<DrillRow> {
       incident_events: alerts.length,
       detector_restart_ready_s: restart1S,
       detector_recovery_s: recoveryS,
+      incident_start_vs_reference_min: startVsReferenceMin,
     },
     notes: [
       `incidents ${[...byIncident.keys()].join(', ')}; events ${alerts.map((e) => `${e.seq}:${e.type}`).join(' ')}`,
       `seq gaps ${gaps}, published before the kill and gone ${goneAfterKill}, unresolved ${unresolved}, extra incidents for the outage ${splitIncidents}`,
-      `for information, the core in one pass: ${[...refIds].join(', ')} with ${expected.length} events`,
+      `the core in one pass: ${[...refIds].join(', ')} with ${expected.length} events; opened ${want ? `${want.incidentId} from ${new Date(want.startedAt).toISOString()}` : 'none'}, the service ${got ? `${got.incidentId} from ${new Date(got.startedAt).toISOString()}` : 'none'}`,
       `kill 1 at rest -> ready again in ${restart1S} s; kill 2 with ${leftAtKill} of ${backlog} backlog signals left -> caught up ${recoveryS} s after the kill`,
     ],
   };

@@ -126,10 +126,10 @@ const metaServices = [
   { serviceId: 'instagram', role: 'primary', level: 'danger', peakScore: 0.999, peakCount: 5 },
   { serviceId: 'telegram', role: 'collateral', level: 'warning', peakScore: 0.95, peakCount: 9 },
 ];
-function incidentEvent(id: string, seq: number, type: string, at: number, emitted: number, level: string, started: number, services: typeof metaServices, resolved: number | null): object {
+function incidentEvent(id: string, seq: number, type: string, at: number, emitted: number, level: string, started: number, services: typeof metaServices, resolved: number | null, cause = { family: 'meta', provider: 'meta' }): object {
   return {
     event_id: `${id}:${seq}`, incident_id: id, seq, type, at, at_ms: at * 1000, emitted_at: emitted, emitted_at_ms: emitted * 1000, level,
-    started_at: started, resolved_at: resolved, family: 'meta', provider: '',
+    started_at: started, resolved_at: resolved, family: cause.family, provider: cause.provider,
     service_ids: services.map((s) => s.serviceId), service_roles: services.map((s) => s.role), service_levels: services.map((s) => s.level),
     service_first_warning_at: services.map(() => started), service_first_danger_at: services.map(() => 0),
     service_peak_scores: services.map((s) => s.peakScore), service_peak_counts: services.map((s) => s.peakCount),
@@ -141,7 +141,7 @@ export const incidentEvents = [
   incidentEvent(META, 2, 'updated', ts('15:45'), REPLAYED_IN + ts('15:45', 3), 'danger', ts('15:41'), metaServices, null),
   incidentEvent(META, 3, 'resolved', ts('22:30'), REPLAYED_IN + ts('22:30', 4), 'ok', ts('15:41'), metaServices, ts('22:30')),
   incidentEvent('fx-inc-signal-1', 1, 'opened', ts('18:00'), REPLAYED_IN + ts('18:00', 30), 'warning', ts('17:58'),
-    [{ serviceId: 'signal', role: 'primary', level: 'warning', peakScore: 0.9, peakCount: 3 }], null),
+    [{ serviceId: 'signal', role: 'primary', level: 'warning', peakScore: 0.9, peakCount: 3 }], null, { family: '', provider: '' }),
 ];
 
 const trend = (hashtag: string, at: number, count: number, trending: boolean, service: string) => ({

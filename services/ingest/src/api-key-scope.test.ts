@@ -4,10 +4,8 @@
  * produced; the public report button needs no key at all.
  */
 import { describe, expect, it } from 'vitest';
-import { Registry } from 'prom-client';
-import { createLogger, hashApiKey, loadApiKeys, topicNames, type OutMessage, type Producer } from '@downradar/common';
-import type { SignalEvent } from '../../../schemas/events/index';
-import { buildApp } from './app';
+import { hashApiKey, loadApiKeys, type OutMessage, type Producer } from '@downradar/common';
+import { inProcessIngest } from './testing/in-process-app';
 
 const FEED_KEY = 'drk_feed_key_for_the_scope_test';
 const SUBSCRIPTIONS_KEY = 'drk_subscriptions_key_for_the_scope_test';
@@ -22,20 +20,8 @@ async function ingest() {
       produced.push(messages);
     },
   };
-  const app = await buildApp({
-    options: { reportsPerIpPerMinute: 1000, reportsPerReporterPer15Min: 1000, batchMaxLines: 100, batchMaxBytes: 1 << 20, produceTimeoutMs: 1000, maxEventLoopDelayMs: 10_000, trustProxy: false },
-    producer,
-    topics: topicNames('t'),
-    understanding: {
-      signalForReport: (r) => ({ id: r.id, kind: 'report', serviceId: r.serviceId, at: r.at }) as unknown as SignalEvent,
-      readPost: () => ({ language: 'und', signals: [] }),
-    },
-    services: { problemsOf: () => ['app'] },
-    hashReporter: () => 'h'.repeat(32),
+  const app = await inProcessIngest(producer, {
     apiKeys: loadApiKeys({ hashes: [`${hashApiKey(FEED_KEY)}:feed`, `${hashApiKey(SUBSCRIPTIONS_KEY)}:subscriptions`] }),
-    logger: createLogger('test', 'silent'),
-    registry: new Registry(),
-    kafkaReady: async () => true,
   });
   return { app, produced };
 }

@@ -15,6 +15,7 @@ import { createIngestMetrics } from './metrics';
 import { createProduce, type Understanding } from './produce';
 import { RecentIds } from './recent-ids';
 import type { RouteContext } from './routes/context';
+import { eventsRoutes } from './routes/events.route';
 import { postsRoutes } from './routes/posts.route';
 import { reportsRoutes } from './routes/reports.route';
 import type { ServiceLookup } from './steps';
@@ -107,5 +108,6 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
   };
   await app.register(reportsRoutes, ctx);
   await app.register(postsRoutes, ctx);
+  await app.register(eventsRoutes, ctx);
   return app;
 }

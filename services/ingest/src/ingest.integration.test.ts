@@ -88,6 +88,44 @@ describe('ingest against the real broker', () => {
     expect(ids).toEqual(expect.arrayContaining(['b-1', 'b-2']));
   });
 
+  it('stores a mixed batch of reports and posts in line order, one event per id whichever endpoint sent it', async () => {
+    const at = Date.now() - 60_000;
+    const report = (i: number) => ({ report: { id: `mix-r${i}`, serviceId: 'whatsapp', problem: 'messaging', reporterId: `mu${i}`, at: at + i } });
+    const post = (i: number) => ({ post: { id: `mix-p${i}`, at: at + i, text: 'whatsapp down again? #whatsappdown', source: 'twitter', authorHash: `ma${i}` } });
+    const lines = [report(0), post(1), report(2), { report: { serviceId: 'whatsapp' }, post: {} }, post(3), report(4), { post: { id: 'mix-bad', at, text: 'x' } }, 'null'];
+    const send = (body: string) =>
+      ingest.app.inject({ method: 'POST', url: '/v1/events/batch', payload: body, headers: { 'content-type': 'application/x-ndjson', 'x-api-key': KEY } });
+    const res = await send(lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n');
+    expect(res.statusCode, res.body).toBe(202);
+    expect(res.json()).toMatchObject({ accepted: 5, duplicates: 0, rejected: 3 });
+    expect(res.json().rejections).toEqual([
+      expect.objectContaining({ line: 4, code: 'BAD_FIELD', field: '(line)' }),
+      expect.objectContaining({ line: 7, code: 'BAD_FIELD', field: 'post.source' }),
+      expect.objectContaining({ line: 8, code: 'BAD_FIELD', field: '(line)' }),
+    ]);
+    // The signals of whatsapp (one partition) in line order: r0, p1, r2, p3, r4.
+    // They are within 5 s of event time, so they travel as one SignalBatch message keyed whatsapp.
+    const messages = (await readTopicToEnd(kafka, topics.signals)).filter((m) => m.value!.toString().includes('"mix-'));
+    const batch = messages.map((m) => JSON.parse(m.value!.toString())).find((v) => Array.isArray(v)) as { sourceId: string; serviceId: string }[];
+    expect(batch.map((s) => s.sourceId)).toEqual(['mix-r0', 'mix-p1', 'mix-r2', 'mix-p3', 'mix-r4']);
+    expect(messages.find((m) => m.value!.toString().startsWith('['))!.key!.toString()).toBe('whatsapp');
+    expect(new Set(batch.map((s) => s.serviceId))).toEqual(new Set(['whatsapp']));
+    // The same events again, and one through the reports endpoint: duplicates, nothing written twice.
+    const again = await send(JSON.stringify(report(0)) + '\n' + JSON.stringify(post(1)) + '\n');
+    expect(again.json()).toMatchObject({ accepted: 0, duplicates: 2 });
+    const viaReports = await ingest.app.inject({
+      method: 'POST',
+      url: '/v1/reports/batch',
+      payload: JSON.stringify(report(2).report) + '\n',
+      headers: { 'content-type': 'application/x-ndjson', 'x-api-key': KEY },
+    });
+    expect(viaReports.json()).toMatchObject({ accepted: 0, duplicates: 1 });
+    const reports = (await readTopicToEnd(kafka, topics.reports)).map((m) => JSON.parse(m.value!.toString()).id as string).filter((id) => id.startsWith('mix-'));
+    expect(reports.sort()).toEqual(['mix-r0', 'mix-r2', 'mix-r4']);
+    const posts = (await readTopicToEnd(kafka, topics.posts)).map((m) => JSON.parse(m.value!.toString()).id as string).filter((id) => id.startsWith('mix-'));
+    expect(posts.sort()).toEqual(['mix-p1', 'mix-p3']);
+  });
+
   it('turns a post into signals for the services it is about', async () => {
     const post = { id: 'p-sig', at: Date.now(), text: 'whatsapp and instagram not working #whatsappdown', source: 'twitter', authorHash: 'a9' };
     const res = await ingest.app.inject({ method: 'POST', url: '/v1/posts', payload: post, headers: { 'x-api-key': KEY } });

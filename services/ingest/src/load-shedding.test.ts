@@ -4,10 +4,8 @@
  * at all (it says "infinite delay"), must not shed, while a measured delay above the limit must.
  */
 import { describe, expect, it } from 'vitest';
-import { Registry } from 'prom-client';
-import { createLogger, loadApiKeys, topicNames, type Producer } from '@downradar/common';
-import type { SignalEvent } from '../../../schemas/events/index';
-import { buildApp } from './app';
+import type { Producer } from '@downradar/common';
+import { inProcessIngest } from './testing/in-process-app';
 
 const producer: Producer = {
   stats: { sentMessages: 0, sentBatches: 0, failedBatches: 0 },
@@ -17,29 +15,7 @@ const producer: Producer = {
 };
 
 function app(maxEventLoopDelayMs: number) {
-  return buildApp({
-    options: {
-      reportsPerIpPerMinute: 1000,
-      reportsPerReporterPer15Min: 1000,
-      batchMaxLines: 100,
-      batchMaxBytes: 1 << 20,
-      produceTimeoutMs: 1000,
-      maxEventLoopDelayMs,
-      trustProxy: false,
-    },
-    producer,
-    topics: topicNames('t'),
-    understanding: {
-      signalForReport: (r) => ({ id: r.id, kind: 'report', serviceId: r.serviceId, at: r.at }) as unknown as SignalEvent,
-      readPost: () => ({ language: 'und', signals: [] }),
-    },
-    services: { problemsOf: () => ['app'] },
-    hashReporter: () => 'h'.repeat(32),
-    apiKeys: loadApiKeys({}),
-    logger: createLogger('test', 'silent'),
-    registry: new Registry(),
-    kafkaReady: async () => true,
-  });
+  return inProcessIngest(producer, { options: { maxEventLoopDelayMs } });
 }
 
 /** Keeps the event loop busy (no timer runs meanwhile), as a starved process on a busy machine. */

@@ -5,10 +5,8 @@
  * tests/reliability shows the same against a real broker.)
  */
 import { describe, expect, it } from 'vitest';
-import { Registry } from 'prom-client';
-import { createLogger, loadApiKeys, topicNames, type OutMessage, type Producer, type SendOptions } from '@downradar/common';
-import type { SignalEvent } from '../../../schemas/events/index';
-import { buildApp } from './app';
+import type { OutMessage, Producer, SendOptions } from '@downradar/common';
+import { inProcessIngest } from './testing/in-process-app';
 
 function controlledProducer() {
   const sends: { messages: OutMessage[]; resolve: () => void; reject: (e: unknown) => void; signal?: AbortSignal }[] = [];
@@ -24,30 +22,8 @@ function controlledProducer() {
   return { producer, sends };
 }
 
-async function app(producer: Producer) {
-  return buildApp({
-    options: {
-      reportsPerIpPerMinute: 1000,
-      reportsPerReporterPer15Min: 1000,
-      batchMaxLines: 100,
-      batchMaxBytes: 1 << 20,
-      produceTimeoutMs: 100,
-      maxEventLoopDelayMs: 10_000,
-      trustProxy: false,
-    },
-    producer,
-    topics: topicNames('t'),
-    understanding: {
-      signalForReport: (r) => ({ id: r.id, kind: 'report', serviceId: r.serviceId, at: r.at }) as unknown as SignalEvent,
-      readPost: () => ({ language: 'und', signals: [] }),
-    },
-    services: { problemsOf: () => ['app'] },
-    hashReporter: () => 'h'.repeat(32),
-    apiKeys: loadApiKeys({}),
-    logger: createLogger('test', 'silent'),
-    registry: new Registry(),
-    kafkaReady: async () => true,
-  });
+function app(producer: Producer) {
+  return inProcessIngest(producer, { options: { produceTimeoutMs: 100 } });
 }
 
 const report = { id: 'r-1', serviceId: 'facebook', problem: 'app', reporterId: 'u' };

@@ -109,7 +109,7 @@ describe('the labelled set, read by the text understanding', () => {
     console.log(formatReport('dev', devReport));
     console.log(formatReport('test', testReport));
     console.log(formatTable('test language', testReport.byLanguage));
-    // Reading 1,713 posts takes well under a second alone; the whole suite on two busy cores can take far longer.
+    // Reading 2,494 posts takes well under a second alone; the whole suite on two busy cores can take far longer.
   }, 120_000);
 
   it('meets the targets on the test part overall: outage precision >= 0.97, recall >= 0.95, attribution >= 0.95', () => {
@@ -118,11 +118,10 @@ describe('the labelled set, read by the text understanding', () => {
     expect(testReport.attribution).toBeGreaterThanOrEqual(0.95);
   });
 
-  it('keeps every language of the test part above a floor against regressions', () => {
-    // The target is 0.9 recall in every language; romanised Hindi stands at 0.81 on the test part
-    // (README, known limits). This floor only catches a language collapsing.
+  it('meets the target of 0.9 recall in every language of the test part', () => {
+    // Romanised Hindi and German stand at 0.905 (19 of 21): one more miss in either fails this.
     for (const [lang, scores] of Object.entries(testReport.byLanguage)) {
-      expect(scores.outageRecall, lang).toBeGreaterThanOrEqual(0.8);
+      expect(scores.outageRecall, lang).toBeGreaterThanOrEqual(0.9);
       expect(scores.outagePrecision, lang).toBeGreaterThanOrEqual(0.9);
     }
   });

@@ -41,6 +41,13 @@ describe('language detection', () => {
     expect(detect('').language).toBe('und');
   });
 
+  it('reads the language of the author, not of the message a post quotes', () => {
+    expect(detect("netflix pe 'sorry we are having trouble' aata hai bas").language).toBe('hi-Latn');
+    expect(detect("insta login pe 'sorry, there was a problem with your request' aa raha").language).toBe('hi-Latn');
+    // A post that is only a quote still has a language.
+    expect(detect("'something went wrong, please try again later'").language).toBe('en');
+  });
+
   it('gives romanised Hindi the Hindi lexicon', () => {
     expect(detect('jio ka network gayab hai subah se')).toMatchObject({ language: 'hi-Latn', lexicon: 'hi' });
   });

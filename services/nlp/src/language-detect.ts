@@ -89,6 +89,23 @@ function scriptGuess(text: string): LanguageGuess | undefined {
   return undefined;
 }
 
+/** A quoted text: an app's message copied into a post ("insta pe 'couldn't refresh feed' aa raha") is not the author's language. */
+const QUOTED = /(?<![\p{L}\p{N}])['"“‘«]([^\n]{2,120}?)['"”’»](?![\p{L}\p{N}])/gu;
+
+/** The words inside quotes, folded roughly as tokens are (lower case), with how often each occurs. */
+function quotedWords(text: string): Map<string, number> | undefined {
+  if (!/['"“‘«]/.test(text)) return undefined;
+  let words: Map<string, number> | undefined;
+  for (const m of text.matchAll(QUOTED)) {
+    for (const w of m[1]!.toLowerCase().split(/[^\p{L}\p{N}']+/u)) {
+      if (w === '') continue;
+      words ??= new Map();
+      words.set(w, (words.get(w) ?? 0) + 1);
+    }
+  }
+  return words;
+}
+
 /**
  * The language of a post from its text, its tokens (folded, as tokenise gives them) and, when
  * already known, the languages of the cue phrases found in it.
@@ -99,10 +116,24 @@ export function detectLanguage(text: string, tokens: readonly Token[], cueLangua
     const byScript = scriptGuess(text);
     if (byScript) return byScript;
   }
+  // Words the post quotes vote only when nothing else does: "netflix pe 'this title is not available' aa raha" is Hindi.
+  const quoted = quotedWords(text);
+  const outside = quoted ? latinVotes(text, ascii, tokens, cueLanguages, quoted) : undefined;
+  if (outside && outside.language !== 'und') return outside;
+  return latinVotes(text, ascii, tokens, cueLanguages, undefined);
+}
+
+function latinVotes(text: string, ascii: boolean, tokens: readonly Token[], cueLanguages: ReadonlyMap<LanguageCode, number>, quoted: Map<string, number> | undefined): LanguageGuess {
   const votes = new Map<LanguageCode, number>();
   const vote = (l: LanguageCode, n: number) => votes.set(l, (votes.get(l) ?? 0) + n);
+  const unquoted = quoted ? new Map(quoted) : undefined;
   for (const t of tokens) {
     if (t.kind !== 'word') continue;
+    const left = unquoted?.get(t.raw.toLowerCase());
+    if (left !== undefined && left > 0) {
+      unquoted!.set(t.raw.toLowerCase(), left - 1);
+      continue;
+    }
     const langs = STOPWORDS.get(t.key);
     if (langs) for (const l of langs) vote(l, 1 / langs.length);
   }

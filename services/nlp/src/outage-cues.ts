@@ -65,6 +65,12 @@ export interface Clause {
    * is what an ambiguous name needs.
    */
   readonly dropped?: readonly Cue[];
+  /**
+   * The clause's words were read and found not to say the service fails: a "works?" question
+   * ("chal raha hai kya?") or a negation whose subject is the speaker ("nahi dekh raha hu"). Nothing
+   * else (the intent model) should then read them as a complaint.
+   */
+  readonly settled?: true;
 }
 
 export interface CueAnalysis {
@@ -189,6 +195,33 @@ const CUE_INDEX: ReadonlyMap<string, FirstKeyEntries> = new Map(
 /** Each entry's place in its first key's list (longest first), to try candidates in that order. */
 const ENTRY_ORDER: ReadonlyMap<LexiconEntry, number> = new Map([...CUE_LEXICON.values()].flatMap((list) => list.map((e, k) => [e, k] as const)));
 const byEntryOrder = (a: LexiconEntry, b: LexiconEntry) => ENTRY_ORDER.get(a)! - ENTRY_ORDER.get(b)!;
+
+/**
+ * Every word of the lexicons written without a standard spelling of vowels (romanised Hindi), in
+ * every spelling they generate. The lexicon writes a word once and reads it with its long vowels
+ * short ("kaali" gives "kali"); a post may do the opposite ("kaali screen" for the listed "kali
+ * screen", "nahee" for "nahi"). A post word of such a language that the lexicon does not know is
+ * read with its long vowels short, when that spelling is one the lexicon knows.
+ */
+const LOOSE_VOWEL_LANGUAGES: ReadonlySet<LanguageCode> = new Set(LEXICONS.filter((l) => l.looseVowels === true).map((l) => l.language));
+const LOOSE_VOWEL_VOCABULARY: ReadonlySet<string> = new Set(
+  LEXICONS.filter((l) => l.looseVowels === true).flatMap((l) => [...allPhrases(l), ...(l.postNegators ?? []), ...(l.particles ?? [])]).flatMap((p) => phraseKeys(p)),
+);
+const LONG_VOWEL = /aa|ee|ii|oo|uu/;
+const shortVowels = (key: string) => key.replace(/aa/g, 'a').replace(/ee|ii/g, 'i').replace(/oo|uu/g, 'u');
+
+/** The tokens with the unknown long-vowel spellings of a loose-vowel language read short (same positions, same kinds). */
+function withLooseVowels(tokens: readonly Token[], languages: ReadonlySet<LanguageCode> | undefined): readonly Token[] {
+  if (languages === undefined || ![...languages].some((l) => LOOSE_VOWEL_LANGUAGES.has(l))) return tokens;
+  let out: Token[] | undefined;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind !== 'word' || !LONG_VOWEL.test(t.key) || LOOSE_VOWEL_VOCABULARY.has(t.key)) continue;
+    const short = shortVowels(t.key);
+    if (LOOSE_VOWEL_VOCABULARY.has(short)) (out ??= [...tokens])[i] = { ...t, key: short };
+  }
+  return out ?? tokens;
+}
 
 /** Every single word the lexicon knows: such words are never fuzzy-matched to a service name. */
 export const CUE_VOCABULARY: ReadonlySet<string> = new Set([...CUE_LEXICON.values()].flat().flatMap((e) => e.keys).concat(['down']));
@@ -327,7 +360,7 @@ const HYPOTHETICAL_ENDINGS: ReadonlyArray<{ ending: string; language: LanguageCo
 );
 
 /** Folded words of one lexicon field, to the languages that list them. */
-function wordsOf(field: 'postNegators' | 'questionParticles' | 'conditionalThen' | 'conditionalVerbs' | 'futureWords' | 'shownVerbs'): ReadonlyMap<string, readonly LanguageCode[]> {
+function wordsOf(field: 'postNegators' | 'tagNegators' | 'progressiveAuxiliaries' | 'speakerAuxiliaries' | 'questionParticles' | 'conditionalThen' | 'conditionalVerbs' | 'futureWords' | 'shownVerbs'): ReadonlyMap<string, readonly LanguageCode[]> {
   const out = new Map<string, LanguageCode[]>();
   for (const l of LEXICONS) {
     for (const w of l[field] ?? []) {
@@ -342,6 +375,15 @@ function wordsOf(field: 'postNegators' | 'questionParticles' | 'conditionalThen'
 }
 /** "down nahi hai": a negator after a state denies it, in languages that put the verb last. */
 const POST_NEGATORS = wordsOf('postNegators');
+/** "share kar na", "bata na": a negator that ends its clause is a tag ("won't you?"), not a negation. */
+const TAG_NEGATORS = wordsOf('tagNegators');
+/** "aage hi nahi badh raha": a negated progressive ("is not moving on"), whatever its verb. */
+const PROGRESSIVE_AUXILIARIES = wordsOf('progressiveAuxiliaries');
+/** "nahi dekh raha hu": the progressive of the speaker (or the listener), who is not the service. */
+const SPEAKER_AUXILIARIES = wordsOf('speakerAuxiliaries');
+const SPEAKER_IS_SUBJECT = -2;
+/** At most this many words (the verb, a light verb) between the negator and the progressive auxiliary. */
+const PROGRESSIVE_WINDOW = 3;
 /** "chal raha hai kya": a clause ending with one of these asks. */
 const QUESTION_PARTICLES = wordsOf('questionParticles');
 /** Conditionals without an "if": "<perfective or subjunctive verb> to ... <future>" ("down hua to ... aa jayenge"). */
@@ -652,8 +694,9 @@ interface ClauseContext {
  * Finds the cues of a tokenised post. `skip` marks tokens already read as something else (service
  * hashtags, whose "down" belongs to their service and not to the clause).
  */
-export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uint8Array(tokens.length), options: CueOptions = {}): CueAnalysis {
+export function analyseCues(postTokens: readonly Token[], skip: Uint8Array = new Uint8Array(postTokens.length), options: CueOptions = {}): CueAnalysis {
   const languagesAllowed = options.languages;
+  const tokens = withLooseVowels(postTokens, languagesAllowed);
   const asksPlainly = languagesAllowed !== undefined && [...languagesAllowed].some((l) => UNINVERTED_QUESTION_LANGUAGES.has(l));
   const quotes =
     options.text !== undefined && inLanguages(languagesAllowed, SHOWN_VERB_LANGUAGES) && /['"“‘«]/.test(options.text) ? shownQuotes(options.text, languagesAllowed) : [];
@@ -670,16 +713,24 @@ export function analyseCues(tokens: readonly Token[], skip: Uint8Array = new Uin
   let context: ClauseContext = { past: false, hypothetical: false, finance: false, postmortem: false, news: false, delivery: false, surface: false };
   const closeClause = (end: number) => {
     if (end > clauseStart || cues.length > 0 || supposed.length > 0) {
-      addRuleCues(tokens, clauseStart, end, skip, consumed, cues, languagesAllowed);
+      let settled = addRuleCues(tokens, clauseStart, end, skip, consumed, cues, languagesAllowed);
       const neutralisedBy = clauseNeutraliser(tokens, clauseStart, end, cues, context);
       const filtered = neutralisedBy ? undefined : filterCues(tokens, cues, clauseStart, end);
       let kept = filtered ? filtered.kept : cues.filter((c) => c.polarity === 'working');
       // "whatsapp chal raha hai kisi ka?": in a language without inversion, "works?" asks, it does not say it works.
       if (asksPlainly && kept.some((c) => c.polarity === 'working') && isQuestion(tokens, clauseStart, end, languagesAllowed)) {
         kept = kept.filter((c) => c.polarity !== 'working');
+        settled = true;
       }
       const dropped = [...(filtered ? filtered.dropped : cues.filter((c) => c.polarity === 'outage')), ...supposed];
-      clauses.push({ start: clauseStart, end, cues: kept, ...(neutralisedBy ? { neutralisedBy } : {}), ...(dropped.length > 0 ? { dropped } : {}) });
+      clauses.push({
+        start: clauseStart,
+        end,
+        cues: kept,
+        ...(neutralisedBy ? { neutralisedBy } : {}),
+        ...(dropped.length > 0 ? { dropped } : {}),
+        ...(settled ? { settled: true as const } : {}),
+      });
     }
     clauseStart = end;
     cues = [];
@@ -821,8 +872,10 @@ function addRuleCues(
   consumed: Uint8Array,
   cues: Cue[],
   languages: ReadonlySet<LanguageCode> | undefined,
-): void {
+): boolean {
   const free = (k: number) => isFree(tokens, k, start, end, skip, consumed);
+  /** A negation was found whose subject is the speaker or the listener. */
+  let settled = false;
   for (let i = start; i < end; i++) {
     if (!isFree(tokens, i, start, end, skip, consumed)) continue;
     const key = tokens[i]!.key;
@@ -830,7 +883,8 @@ function addRuleCues(
     const negatorLanguages = NEGATOR_WORDS.has(key) || (key.length > 1 && NEGATOR_WORDS.has(key.slice(1)))
       ? singleWordMarkers(key).filter((m) => m.role === 'negator' && applies(languages, m)).map((m) => m.language)
       : NO_LANGUAGES;
-    if (negatorLanguages.length > 0) {
+    const endsClause = i + 1 >= end || tokens[i + 1]!.kind === 'boundary' || tokens[i + 1]!.kind === 'symbol';
+    if (negatorLanguages.length > 0 && !(endsClause && TAG_NEGATORS.get(key)?.some((l) => negatorLanguages.includes(l)))) {
       // A word that means something else in another language ("na" is Portuguese "in the", "de" "of") counts only in its own.
       const isFunction = (k: number) =>
         free(k) && singleWordMarkers(tokens[k]!.key).some((m) => m.role === 'function' && negatorLanguages.includes(m.language) && applies(languages, m));
@@ -852,8 +906,20 @@ function addRuleCues(
         const outer = isFunction(other) ? other : i;
         const from = Math.min(outer, hit);
         const to = Math.max(outer, hit) + 1;
+        // "kyu nahi chala rahe ho", "use nahi kar raha hu": the listener or the speaker does not, the service is not the subject.
+        if (speakerIsSubject(tokens, to, end, negatorLanguages, languages)) {
+          settled = true;
+          continue;
+        }
         for (let k = from; k < to; k++) consumed[k] = 1;
         cues.push({ start: from, end: to, polarity: 'outage', phrase: `${tokens[from]!.key} ${tokens[to - 1]!.key}`, weak: false, recovery: false });
+        continue;
+      }
+      const progressive = negatedProgressive(tokens, i, end, free, negatorLanguages, languages);
+      if (progressive === SPEAKER_IS_SUBJECT) settled = true;
+      if (progressive > i) {
+        for (let k = i; k <= progressive; k++) consumed[k] = 1;
+        cues.push({ start: i, end: progressive + 1, polarity: 'outage', phrase: `${key} ... ${tokens[progressive]!.key}`, weak: false, recovery: false });
         continue;
       }
     }
@@ -868,6 +934,44 @@ function addRuleCues(
   }
   addLingeringCue(tokens, start, end, skip, consumed, cues, languages);
   cues.sort((a, b) => a.start - b.start);
+  return settled;
+}
+
+/**
+ * A negator followed, within a few words, by the auxiliary of the progressive, in a language
+ * that puts the verb between them ("nahi badh raha", "nahi ja pa rahe", "chal kyu nahi raha"
+ * is the function-word rule's): "is not <doing>", said of whatever the clause names, whatever the
+ * verb. Not when the auxiliary is the speaker's or the listener's ("nahi dekh raha hu", "kyu nahi
+ * chala rahe ho"): then the person does not do it, and the service is not the subject.
+ * Returns the auxiliary's index, SPEAKER_IS_SUBJECT, or -1.
+ */
+function negatedProgressive(
+  tokens: readonly Token[],
+  i: number,
+  end: number,
+  free: (k: number) => boolean,
+  negatorLanguages: readonly LanguageCode[],
+  languages: ReadonlySet<LanguageCode> | undefined,
+): number {
+  if (PROGRESSIVE_AUXILIARIES.size === 0) return -1;
+  const inLanguage = (list: readonly LanguageCode[] | undefined) =>
+    list !== undefined && list.some((l) => negatorLanguages.includes(l) && (languages === undefined || languages.has(l)));
+  for (let k = i + 2; k <= i + 1 + PROGRESSIVE_WINDOW && k < end; k++) {
+    if (!free(k) || !inLanguage(PROGRESSIVE_AUXILIARIES.get(tokens[k]!.key))) continue;
+    for (let b = i + 1; b < k; b++) if (!free(b)) return -1;
+    return speakerIsSubject(tokens, k, end, negatorLanguages, languages) ? SPEAKER_IS_SUBJECT : k;
+  }
+  return -1;
+}
+
+/** At token k (after a negated verb): a progressive auxiliary, if any, then the speaker's or the listener's ("raha hu", "rahe ho"). */
+function speakerIsSubject(tokens: readonly Token[], k: number, end: number, negatorLanguages: readonly LanguageCode[], languages: ReadonlySet<LanguageCode> | undefined): boolean {
+  if (SPEAKER_AUXILIARIES.size === 0) return false;
+  const inLanguage = (list: readonly LanguageCode[] | undefined) =>
+    list !== undefined && list.some((l) => negatorLanguages.includes(l) && (languages === undefined || languages.has(l)));
+  let at = k;
+  if (at < end && inLanguage(PROGRESSIVE_AUXILIARIES.get(tokens[at]!.key))) at++;
+  return at < end && at > k - 1 && tokens[at]!.kind === 'word' && inLanguage(SPEAKER_AUXILIARIES.get(tokens[at]!.key));
 }
 
 /** The length of a phrase of `table` that starts at token i in an allowed language, or 0. */

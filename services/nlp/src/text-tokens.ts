@@ -104,8 +104,22 @@ function keyOf(raw: string): string {
   return key;
 }
 
+/**
+ * A letter typed three times or more in a row is emphasis ("downnn", "nahiii", "instaaa",
+ * "واااتساب"), not spelling: the run is read as one letter. Lexicons and catalog names are keyed the
+ * same way (their few misspellings with a run, "whatsappp", "jiooo", fold with it). Latin, Cyrillic and Arabic only (a repeated kana or kanji can be a word), and
+ * never a word made of that one letter alone ("www", "zzz").
+ */
+const ELONGATED = /([\p{Script=Latin}\p{Script=Cyrillic}\p{Script=Arabic}])\1{2,}/u;
+const ELONGATED_ALL = new RegExp(ELONGATED.source, 'gu');
+const ONE_LETTER_REPEATED = /^(.)\1*$/u;
+function withoutElongation(key: string): string {
+  if (!ELONGATED.test(key) || ONE_LETTER_REPEATED.test(key)) return key;
+  return key.replace(ELONGATED_ALL, '$1');
+}
+
 function computeKey(raw: string): string {
-  let key = foldText(raw);
+  let key = withoutElongation(foldText(raw));
   if (key.includes("'")) {
     // French elision: "d'amazon" is "amazon", "n'arrive" is "arrive" (the lexicon is folded the same way).
     const elided = FRENCH_ELISION.exec(key);

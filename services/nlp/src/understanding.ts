@@ -16,6 +16,10 @@
  *     a hashtag of the same service, or as a proper noun after "on"/"to"/"from" or in a list of
  *     other services;
  *  7. classify the kind of problem (problem-classifier.ts), limited to what that service offers.
+ *
+ * A romanised Hindi post that names a service and that the rules leave undecided (no cue of
+ * either polarity, nothing dropped by a neutraliser) is read by the intent model
+ * (intent-model.ts): a naive Bayes reading of its words, trained on the development part.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +32,7 @@ import { analyseCues, CUE_VOCABULARY, cueLanguageVotes, isOutageWord, LANGUAGE_C
 import { loadLabelledSet, type LabelledExample } from './labelled-set';
 import { problemFeatures, restoreProblemModel, trainProblemModel, type ProblemModel, type ProblemScores, type SerializedProblemModel } from './problem-classifier';
 import { buildServiceIndex, type NameCertainty } from './service-index';
+import { saysOutage, trainIntentModel, type IntentModel } from './intent-model';
 import { createSegmenter, tokenise, type Segmenter, type Token } from './text-tokens';
 
 /** The least a post needs to be understood; PostInput and PostEvent both fit. */
@@ -140,6 +145,12 @@ const PLATFORM_PREPOSITIONS = new Set([
   // Verbs of using a tool: "we'll just use zoom", "usamos zoom", "a gente usa o zap".
   'use', 'usamos', 'usa', 'usar', 'usiamo', 'usare', 'utiliser', 'utilise', 'nutzen',
 ]);
+/**
+ * Hindi puts the preposition after the name: "steam pe", "teams par" ("on Steam", "on Teams"). A
+ * name followed by one, in a clause that says something fails, is the platform it fails on
+ * ("steam pe game download nhi ho rha"), however many words stand between the name and the failure.
+ */
+const PLATFORM_POSTPOSITIONS = new Set(['pe', 'par', 'pr']);
 /** An article between the preposition and the name: "usa o zap", "vai pro o teams". */
 const ARTICLES = new Set(['the', 'o', 'a', 'el', 'la', 'le', 'il', 'lo', 'der', 'die', 'das']);
 /**
@@ -198,6 +209,13 @@ const LIST_WORDS = new Set(['and', 'or', '&', ',', 'y', 'e', 'et', 'und', 'ou', 
 
 const MAX_EVIDENCE = 10;
 const MAX_EVIDENCE_LENGTH = 200;
+/**
+ * Languages read by the intent model when the rules are undecided: romanised Hindi, whose
+ * spellings and idioms the lexicon cannot list (the development part holds about 700 such posts).
+ */
+const INTENT_LANGUAGES: readonly DetectedLanguage[] = ['hi-Latn'];
+/** A complaint read from the words alone is less sure than one read from a cue (0.75 for a weak cue). */
+const INTENT_MODEL_CONFIDENCE = 0.6;
 const MAX_HASHTAGS = 50;
 const MAX_EVENT_ID = 128;
 
@@ -358,8 +376,34 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
     ? trainOn(options.trainingExamples)
     : (loadShippedProblemModel() ?? trainOn(loadLabelledSet().dev));
 
+  /** The words the intent model reads: the post's words without the service names and handles. */
+  const intentFeatures = (tokens: readonly Token[], serviceTokens: Uint8Array) =>
+    tokens.filter((t, i) => t.kind === 'word' && !serviceTokens[i]).map((t) => t.key);
+  const intentModels = new Map<DetectedLanguage, IntentModel>(
+    INTENT_LANGUAGES.map((language) => [
+      language,
+      trainIntentModel(
+        (options.trainingExamples ?? loadLabelledSet().dev)
+          .filter((e) => e.lang === language && e.services.length > 0)
+          .map((e) => {
+            const r = read({ id: 'training', text: e.text });
+            return { features: intentFeatures(r.tokens, r.serviceTokens), outage: e.outage };
+          }),
+      ),
+    ]),
+  );
+
   const understandPost = (post: PostText): Understood => {
-    const { tokens, hashtags, mentions, serviceTokens, language } = read(post);
+    const { tokens, hashtags, mentions, serviceTokens, language, cues } = read(post);
+    const intentModel = intentModels.get(language);
+    /** Asked once per post, only when a service is named and the rules found nothing to go by. */
+    let intentSaysOutage: boolean | undefined;
+    const undecided = () => {
+      if (intentModel === undefined) return false;
+      intentSaysOutage ??= !cues.clauses.some((c) => c.cues.length > 0 || c.neutralisedBy !== undefined || (c.dropped?.length ?? 0) > 0 || c.settled) &&
+        saysOutage(intentModel, intentFeatures(tokens, serviceTokens));
+      return intentSaysOutage;
+    };
     const counted = mentions.filter((m) => m.counted);
     const byService = new Map<string, Mention[]>();
     for (const m of counted) {
@@ -374,7 +418,9 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
     let anyOutage = false;
     for (const [serviceId, list] of byService) {
       const service = list[0]!.service;
-      const said = combinePolarity(list);
+      let said = combinePolarity(list);
+      const fromWords = said.polarity === null && list.every((m) => m.certainty !== 'ambiguous') && undecided();
+      if (fromWords) said = { polarity: 'outage', cue: null, intentConfidence: INTENT_MODEL_CONFIDENCE };
       const outage = said.polarity === 'outage';
       if (outage && scores === undefined) scores = problemModel.score(problemFeatures(tokens, serviceTokens));
       const problem = outage ? problemModel.best(scores!, service.problems) : 'other';
@@ -382,6 +428,7 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
       const confidence = Math.round(attribution * said.intentConfidence * 100) / 100;
       const evidence = [...new Set(list.map((m) => m.evidence))];
       if (said.cue) evidence.push(`${said.cue.polarity === 'outage' ? 'outage cue' : 'working cue'} "${said.cue.phrase}"`);
+      if (fromWords) evidence.push(`${language} words read as a complaint (intent model)`);
       services.push({
         serviceId,
         kind: list.some((m) => m.via === 'hashtag') ? 'hashtag' : 'mention',
@@ -600,6 +647,10 @@ function decideAmbiguous(tokens: readonly Token[], mentions: Mention[], analysis
     const twoBefore = tokens[m.start - 2];
     return twoBefore !== undefined && twoBefore.kind === 'word' && COMMON_NOUN_DETERMINERS.has(twoBefore.key) && !mentions.some((o) => o.end === m.start - 1);
   };
+  const platformWordAfter = (m: Mention) => {
+    const after = tokens[m.end];
+    return after !== undefined && after.kind === 'word' && PLATFORM_POSTPOSITIONS.has(after.key);
+  };
   const asVerb = (m: Mention) => {
     let k = m.end;
     if (LIGHT_VERB_NEGATORS.has(tokens[k]?.key ?? '')) k++;
@@ -613,6 +664,7 @@ function decideAmbiguous(tokens: readonly Token[], mentions: Mention[], analysis
     m.counted =
       hashtagServices.has(m.service.id) ||
       (!wordNotName && m.polarity !== null && !m.polarityFromOrphan && m.cueDistance <= AMBIGUOUS_MAX_CUE_DISTANCE) ||
+      (!wordNotName && m.polarity === 'outage' && !m.polarityFromOrphan && platformWordAfter(m)) ||
       asPlatform ||
       (nonLatinPost && LATIN_WORD.test(first.key) && !aboutMarkets(m)) ||
       TURKISH_PROPER_NOUN.test(first.raw) ||

@@ -35,6 +35,9 @@ options
   --brokers LIST       default $DOWNRADAR_KAFKA_BROKERS or 127.0.0.1:9092
   --topic-prefix P     default $DOWNRADAR_TOPIC_PREFIX or downradar
   --batch-size N       events per batch (default 2000)
+  --max-disorder-ms N  most emission time an event may be written behind a later one (default 5000,
+                       a third of the detector's allowed lateness): bounds the batches in flight at
+                       once to the ingest API, and the Kafka target's signal batches
   --signals MODE       kafka target: auto (write signals when @downradar/nlp provides them), on, off
   --quiet              no progress line
   --json               print the summary as JSON on stdout
@@ -121,6 +124,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
       brokers: { type: 'string' },
       'topic-prefix': { type: 'string' },
       'batch-size': { type: 'string' },
+      'max-disorder-ms': { type: 'string' },
       signals: { type: 'string', default: 'auto' },
       quiet: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -150,6 +154,8 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   if (signals !== 'auto' && signals !== 'on' && signals !== 'off') throw new UsageError(`--signals must be auto, on or off (got "${signals}")`);
   const batchSize = parseNumber('batch-size', values['batch-size']);
   if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new UsageError('--batch-size must be a positive integer');
+  const maxDisorderMs = parseNumber('max-disorder-ms', values['max-disorder-ms']);
+  if (maxDisorderMs !== undefined && !(maxDisorderMs >= 0)) throw new UsageError('--max-disorder-ms must be a number >= 0');
   const scale = parseNumber('scale', values.scale);
   if (scale !== undefined && !(scale > 0)) throw new UsageError('--scale must be positive');
   const seed = parseNumber('seed', values.seed);
@@ -199,6 +205,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     ...(to !== undefined ? { to } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(batchSize !== undefined ? { batchSize } : {}),
+    ...(maxDisorderMs !== undefined ? { maxDisorderMs } : {}),
     ingestUrl: values['ingest-url'] ?? env.DOWNRADAR_INGEST_URL ?? 'http://127.0.0.1:8081',
     ...((values['api-key'] ?? env.DOWNRADAR_API_KEY) ? { apiKey: values['api-key'] ?? env.DOWNRADAR_API_KEY } : {}),
     brokers: (values.brokers ?? env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean),

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpTarget, retryAfterMs } from './http-target';
 import type { ReplayReport } from './generator';
-import { ReplayTargetError } from './target';
+import { ReplayTargetError, type ReplayEvent } from './target';
 
 interface Seen {
   path: string;
@@ -37,19 +37,22 @@ async function ingestStub(script: { status: number; headers?: Record<string, str
 }
 
 const report = (i: number): ReplayReport => ({ id: `r${i}`, serviceId: 'facebook', problem: 'website', at: 1633362240000 + i, reporterId: `u${i}`, country: 'US' });
+/** Reports as a batch of replay events, in emission order. */
+const batch = (...reports: ReplayReport[]): ReplayEvent[] => reports.map((r) => ({ kind: 'report', report: r, emitAt: r.at }));
 
 describe('http target', () => {
-  it('posts NDJSON with the API key and the replay header', async () => {
+  it('posts a batch as one NDJSON request of reports and posts in emission order, with the API key and the replay header', async () => {
     const { url, seen } = await ingestStub([{ status: 202 }]);
     const t = createHttpTarget({ ingestUrl: url + '/', apiKey: 'drk_test' });
-    await t.send([report(1), report(2)], []);
-    expect(seen).toHaveLength(1); // no request for an empty post batch
-    expect(seen[0]!.path).toBe('/v1/reports/batch');
+    const post = { id: 'p1', at: report(1).at + 1, text: 'is facebook down?', source: 'twitter', authorHash: 'a1' };
+    await t.send([...batch(report(1)), { kind: 'post', post, emitAt: post.at }, ...batch(report(2))]);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.path).toBe('/v1/events/batch');
     expect(seen[0]!.headers['content-type']).toBe('application/x-ndjson');
     expect(seen[0]!.headers['x-api-key']).toBe('drk_test');
     expect(seen[0]!.headers['x-downradar-replay']).toBe('1');
-    expect(seen[0]!.lines).toEqual([report(1), report(2)]);
-    expect(t.stats).toMatchObject({ accepted: 2, retries: 0 });
+    expect(seen[0]!.lines).toEqual([{ report: report(1) }, { post }, { report: report(2) }]);
+    expect(t.stats).toMatchObject({ accepted: 3, retries: 0 });
   });
 
   it('retries 503 and 429, honouring Retry-After, then succeeds', async () => {
@@ -60,7 +63,7 @@ describe('http target', () => {
     ]);
     const waits: number[] = [];
     const t = createHttpTarget({ ingestUrl: url, baseDelayMs: 5, sleep: async (ms) => void waits.push(ms) });
-    await t.send([report(1)], []);
+    await t.send(batch(report(1)));
     expect(seen).toHaveLength(3);
     expect(waits).toEqual([5, 1000]); // Retry-After 0 -> the floor, 1 -> 1 s
     expect(t.stats).toMatchObject({ retries: 2, accepted: 1 });
@@ -69,7 +72,7 @@ describe('http target', () => {
   it('gives up after maxAttempts with a retriable error', async () => {
     const { url } = await ingestStub([{ status: 503 }]);
     const t = createHttpTarget({ ingestUrl: url, maxAttempts: 3, sleep: async () => {} });
-    const err = await t.send([report(1)], []).catch((e: unknown) => e);
+    const err = await t.send(batch(report(1))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ReplayTargetError);
     expect((err as ReplayTargetError).retriable).toBe(true);
     expect((err as Error).message).toMatch(/failed 3 times/);
@@ -78,7 +81,7 @@ describe('http target', () => {
   it('does not retry other refusals and says what the receiver said', async () => {
     const { url, seen } = await ingestStub([{ status: 401, body: { code: 'UNAUTHORIZED', message: 'a valid API key is required' } }]);
     const t = createHttpTarget({ ingestUrl: url, sleep: async () => {} });
-    const err = (await t.send([report(1)], []).catch((e: unknown) => e)) as ReplayTargetError;
+    const err = (await t.send(batch(report(1))).catch((e: unknown) => e)) as ReplayTargetError;
     expect(seen).toHaveLength(1);
     expect(err.retriable).toBe(false);
     expect(err.status).toBe(401);
@@ -87,7 +90,7 @@ describe('http target', () => {
 
   it('retries a refused connection', async () => {
     const t = createHttpTarget({ ingestUrl: 'http://127.0.0.1:1', maxAttempts: 2, sleep: async () => {} });
-    const err = (await t.send([report(1)], []).catch((e: unknown) => e)) as ReplayTargetError;
+    const err = (await t.send(batch(report(1))).catch((e: unknown) => e)) as ReplayTargetError;
     expect(err.retriable).toBe(true);
     expect(t.stats.retries).toBe(1);
   });
@@ -97,7 +100,7 @@ describe('http target', () => {
       { status: 202, body: { accepted: 1, duplicates: 0, rejected: 1, rejections: [{ line: 2, code: 'UNKNOWN_SERVICE', field: 'serviceId', reason: 'is not in the catalog' }] } },
     ]);
     const t = createHttpTarget({ ingestUrl: url });
-    await t.send([report(1), report(2)], []);
+    await t.send(batch(report(1), report(2)));
     expect(t.stats).toMatchObject({ accepted: 1, rejected: 1 });
     expect(t.notes[0]).toMatch(/UNKNOWN_SERVICE serviceId/);
   });

@@ -1,13 +1,12 @@
 /**
- * The ingest API as a replay target: NDJSON batches to POST /v1/reports/batch and
- * /v1/posts/batch with the API key in `x-api-key` and `x-downradar-replay: 1` (ingest accepts
+ * The ingest API as a replay target: each batch is one NDJSON request to POST /v1/events/batch
+ * (lines `{"report": ...}` and `{"post": ...}` in emission order, which ingest stores in line
+ * order) with the API key in `x-api-key` and `x-downradar-replay: 1` (ingest accepts
  * event times older than seven days only from replays). 503 and 429 are retried with backoff,
  * honouring Retry-After; network errors are retried the same way; any other refusal stops the
  * replay with the receiver's message.
  */
-import type { PostInput } from '../../../schemas/events/index';
-import type { ReplayReport } from './generator';
-import { ReplayTargetError, type ReplayTarget } from './target';
+import { ReplayTargetError, type ReplayEvent, type ReplayTarget } from './target';
 
 export interface HttpTargetOptions {
   ingestUrl: string;
@@ -104,8 +103,14 @@ export function createHttpTarget(opts: HttpTargetOptions): ReplayTarget {
     name: 'http',
     stats,
     notes,
-    async send(reports: ReplayReport[], posts: PostInput[]) {
-      await Promise.all([post('/v1/reports/batch', reports), post('/v1/posts/batch', posts)]);
+    // Not `ordered`: batches in flight at once may reach Kafka in either order (ingest answers
+    // them concurrently, maybe from several processes, and a 503 is retried later), so runReplay
+    // keeps what is in flight within maxDisorderMs of event time.
+    async send(events: readonly ReplayEvent[]) {
+      await post(
+        '/v1/events/batch',
+        events.map((e) => (e.kind === 'report' ? { report: e.report } : { post: e.post })),
+      );
     },
     async close() {},
   };

@@ -18,12 +18,12 @@ export {
   scenarioFile,
 } from './scenario-loader';
 export { deriveLabels, formatLabels, labelsFile, writeLabels } from './labels';
-export { runReplay } from './replay';
+export { DEFAULT_MAX_DISORDER_MS, runReplay } from './replay';
 export type { ReplayOptions, ReplayProgress, ReplaySummary, Speed } from './replay';
 export { createNullTarget, ReplayTargetError } from './target';
-export type { ReplayTarget } from './target';
+export type { ReplayEvent, ReplayTarget } from './target';
 export { createHttpTarget, retryAfterMs } from './http-target';
 export type { HttpTargetOptions } from './http-target';
-export { createKafkaTarget, loadSignalMaker } from './kafka-target';
+export { createKafkaTarget, DEFAULT_SIGNAL_BATCH_SPAN_MS, loadSignalMaker } from './kafka-target';
 export type { KafkaTargetOptions, SignalMaker } from './kafka-target';
 export type { Labels, Scenario } from '../../../schemas/scenario/index';

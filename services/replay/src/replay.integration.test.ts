@@ -1,15 +1,18 @@
 /**
  * The kafka target against the real broker (bash infra/stack.sh up): a replay slice lands on
  * throwaway topics, every report and post exactly once, in the event contract's shape, keyed as
- * ingest keys them, with signals when a signal maker is given.
+ * ingest keys them, with signals when a signal maker is given, and the signals of each partition
+ * in emission order up to the replay's maxDisorderMs.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKafka, deleteTopicsWithPrefix } from '@downradar/common';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { PostEvent, ReportEvent, SignalEvent } from '../../../schemas/events/index';
+import { generateEvents } from './generator';
 import type { SignalMaker } from './kafka-target';
-import { runReplay } from './replay';
+import { DEFAULT_MAX_DISORDER_MS, runReplay } from './replay';
+import { loadScenario } from './scenario-loader';
 
 const brokers = (process.env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const prefix = `test-replay-${randomBytes(4).toString('hex')}`;
@@ -19,7 +22,7 @@ afterAll(async () => {
   await deleteTopicsWithPrefix(kafka, prefix);
 });
 
-/** Read every message of the topics until `expected` have arrived (polling, no sleeps to guess). */
+/** Read every message (every signal of a batch on its own) of the topics until `expected` have arrived (polling, no sleeps to guess). */
 async function consumeAll(topics: string[], expected: number, timeoutMs = 60_000) {
   const consumer = kafka.consumer({ groupId: `${prefix}-reader`, maxWaitTimeInMs: 100 });
   const got: { topic: string; key: string | null; value: unknown }[] = [];
@@ -29,7 +32,9 @@ async function consumeAll(topics: string[], expected: number, timeoutMs = 60_000
   const done = new Promise<void>((r) => (resolveDone = r));
   await consumer.run({
     eachMessage: async ({ topic, message }) => {
-      got.push({ topic, key: message.key?.toString() ?? null, value: JSON.parse(message.value!.toString()) });
+      const value = JSON.parse(message.value!.toString()) as unknown;
+      // a signals message may be a SignalBatch: each element is one signal
+      for (const v of Array.isArray(value) ? value : [value]) got.push({ topic, key: message.key?.toString() ?? null, value: v });
       if (got.length >= expected) resolveDone();
     },
   });
@@ -92,6 +97,67 @@ describe('replay to Kafka', () => {
     }
     const blip = on('reports').filter((m) => (m.value as ReportEvent).serviceId === 'discord');
     expect(blip.length).toBeGreaterThan(100); // the six-minute blip is in the slice
+  });
+
+  it('writes each signals partition in emission order (within maxDisorderMs), several signals of a service in one message', async () => {
+    const topicPrefix = `${prefix}-order`;
+    // Reports and posts both make signals of facebook, so both land on one partition.
+    const maker: SignalMaker = {
+      signalForReport: (r) => ({
+        id: r.id, sourceId: r.id, serviceId: r.serviceId, kind: 'report', at: r.at, receivedAt: r.receivedAt, outage: true,
+        problem: r.problem, confidence: 1, hashtags: [], reporterHash: r.reporterHash,
+      }),
+      signalsForPost: (p) => [
+        { id: `${p.id}:facebook`, sourceId: p.id, serviceId: 'facebook', kind: 'mention', at: p.at, receivedAt: p.receivedAt, outage: true, problem: 'other', confidence: 0.5, hashtags: [] },
+      ],
+    };
+    const slice = { scale: 0.01, from: '2021-10-04T15:40:00Z', to: '2021-10-04T16:00:00Z' };
+    const summary = await runReplay({ scenario: 'fb-2021-10-04', target: 'kafka', brokers, topicPrefix, signals: maker, speed: 'max', ...slice, batchSize: 2000 });
+    expect(summary.posts).toBeGreaterThan(100);
+    expect(summary.reports).toBeGreaterThan(1000);
+    const emitAt = new Map<string, number>();
+    for (const e of generateEvents(loadScenario('fb-2021-10-04'), slice)) emitAt.set(e.kind === 'report' ? e.report.id : e.post.id!, e.emitAt);
+    const total = summary.reports + summary.posts;
+    expect(summary.targetStats).toMatchObject({ signals: total });
+
+    // Every signals message, per partition in offset order.
+    const consumer = kafka.consumer({ groupId: `${topicPrefix}-reader`, maxWaitTimeInMs: 100 });
+    const byPartition = new Map<number, SignalEvent[]>();
+    let signals = 0;
+    let batchMessages = 0;
+    await consumer.connect();
+    await consumer.subscribe({ topics: [`${topicPrefix}.signals`], fromBeginning: true });
+    let resolveDone!: () => void;
+    const done = new Promise<void>((r) => (resolveDone = r));
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const value = JSON.parse(message.value!.toString()) as SignalEvent | SignalEvent[];
+        const list = Array.isArray(value) ? value : [value];
+        if (Array.isArray(value)) batchMessages++;
+        let mine = byPartition.get(partition);
+        if (!mine) byPartition.set(partition, (mine = []));
+        for (const s of list) expect(s.serviceId).toBe(message.key?.toString());
+        mine.push(...list);
+        signals += list.length;
+        if (signals >= total) resolveDone();
+      },
+    });
+    await Promise.race([done, new Promise((r) => setTimeout(r, 60_000))]);
+    await consumer.disconnect();
+    await deleteTopicsWithPrefix(kafka, topicPrefix);
+
+    expect(signals).toBe(total);
+    expect(batchMessages).toBeGreaterThan(0);
+    for (const [partition, list] of byPartition) {
+      let latest = -Infinity;
+      let worst = 0;
+      for (const s of list) {
+        const t = emitAt.get(s.sourceId)!;
+        worst = Math.max(worst, latest - t);
+        latest = Math.max(latest, t);
+      }
+      expect(worst, `partition ${partition}: a signal written ${worst} ms of emission time behind a later one`).toBeLessThanOrEqual(DEFAULT_MAX_DISORDER_MS);
+    }
   });
 
   it('says clearly when the broker is not there', async () => {

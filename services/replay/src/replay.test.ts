@@ -3,22 +3,24 @@ import type { PostInput } from '../../../schemas/events/index';
 import { generateEvents, type ReplayReport } from './generator';
 import { runReplay } from './replay';
 import { loadScenario } from './scenario-loader';
-import { ReplayTargetError, type ReplayTarget } from './target';
+import { ReplayTargetError, type ReplayEvent, type ReplayTarget } from './target';
 
 const BLIP = loadScenario('blip-6min');
 const SLICE = { from: '2024-03-12T19:30:00Z', to: '2024-03-12T20:00:00Z' };
 
 /** A target that records every batch and the (virtual) time it was sent. */
 function recorder(clock?: { t: number }, failAfter = Infinity) {
-  const batches: { at: number; reports: ReplayReport[]; posts: PostInput[] }[] = [];
+  const batches: { at: number; events: readonly ReplayEvent[]; reports: ReplayReport[]; posts: PostInput[] }[] = [];
   let closed = false;
   const target: ReplayTarget = {
     name: 'recorder',
     stats: {},
     notes: [],
-    async send(reports, posts) {
+    async send(events) {
       if (batches.length >= failAfter) throw new ReplayTargetError('broker gone', true);
-      batches.push({ at: clock?.t ?? 0, reports, posts });
+      const reports = events.flatMap((e) => (e.kind === 'report' ? [e.report] : []));
+      const posts = events.flatMap((e) => (e.kind === 'post' ? [e.post] : []));
+      batches.push({ at: clock?.t ?? 0, events, reports, posts });
     },
     async close() {
       closed = true;
@@ -32,9 +34,7 @@ describe('runReplay', () => {
     const rec = recorder();
     const summary = await runReplay({ scenario: BLIP, target: rec.target, speed: 'max', scale: 1, ...SLICE, batchSize: 100 });
     const expected = [...generateEvents(BLIP, { scale: 1, ...SLICE })];
-    // batches split reports from posts, so compare each kind in order
-    expect(rec.batches.flatMap((b) => b.reports)).toEqual(expected.flatMap((e) => (e.kind === 'report' ? [e.report] : [])));
-    expect(rec.batches.flatMap((b) => b.posts)).toEqual(expected.flatMap((e) => (e.kind === 'post' ? [e.post] : [])));
+    expect(rec.batches.flatMap((b) => b.events)).toEqual(expected);
     expect(summary).toMatchObject({ scenarioId: 'blip-6min', sent: expected.length, stopped: false, speed: 'max' });
     expect(summary.reports + summary.posts).toBe(expected.length);
     expect(rec.batches.every((b) => b.reports.length + b.posts.length <= 100)).toBe(true);
@@ -73,8 +73,8 @@ describe('runReplay', () => {
     const rec = recorder();
     const target: ReplayTarget = {
       ...rec.target,
-      async send(r, p) {
-        await rec.target.send(r, p);
+      async send(events) {
+        await rec.target.send(events);
         if (rec.batches.length === 3) controller.abort();
       },
     };
@@ -108,6 +108,66 @@ describe('runReplay', () => {
     expect(seen.length).toBeGreaterThan(10);
     expect(last.fraction).toBe(1);
     expect(last.reports).toBeGreaterThan(1000);
+  });
+
+  /**
+   * A target that, like the ingest API, writes batches in flight at once in any order: here the
+   * newest first (each batch in its own order).
+   */
+  function newestFirst() {
+    const written: ReplayEvent[] = [];
+    const pending: { events: readonly ReplayEvent[]; resolve: () => void }[] = [];
+    const target: ReplayTarget = {
+      name: 'newest-first',
+      stats: {},
+      notes: [],
+      send(events) {
+        return new Promise<void>((resolve) => {
+          pending.push({ events, resolve });
+          setImmediate(() => {
+            const p = pending.pop()!;
+            written.push(...p.events);
+            p.resolve();
+          });
+        });
+      },
+      async close() {},
+    };
+    return { target, written };
+  }
+
+  /** How far (ms of emitAt) each written event is behind the latest one written before it; the largest. */
+  function worstDisorder(written: readonly ReplayEvent[]): number {
+    let latest = -Infinity;
+    let worst = 0;
+    for (const e of written) {
+      worst = Math.max(worst, latest - e.emitAt);
+      latest = Math.max(latest, e.emitAt);
+    }
+    return worst;
+  }
+
+  it('a target that writes in-flight batches in any order never writes an event more than maxDisorderMs behind a later one', async () => {
+    const expected = [...generateEvents(BLIP, { scale: 1, ...SLICE })];
+    expect(worstDisorder(expected)).toBe(0); // the generator yields in emission order
+    for (const maxDisorderMs of [5_000, 1_000]) {
+      const t = newestFirst();
+      const summary = await runReplay({ scenario: BLIP, target: t.target, speed: 'max', scale: 1, ...SLICE, batchSize: 200, maxInFlight: 4, maxDisorderMs });
+      expect(summary.sent).toBe(expected.length);
+      expect(t.written).toHaveLength(expected.length);
+      const idOf = (e: ReplayEvent) => (e.kind === 'report' ? e.report.id : e.post.id!);
+      expect(t.written.map(idOf).sort()).toEqual(expected.map(idOf).sort());
+      expect(worstDisorder(t.written)).toBeLessThanOrEqual(maxDisorderMs);
+    }
+  });
+
+  it('an ordered target gets full batches, however long their span', async () => {
+    const rec = recorder();
+    const target: ReplayTarget = { ...rec.target, ordered: true };
+    await runReplay({ scenario: BLIP, target, speed: 'max', scale: 1, ...SLICE, batchSize: 200 });
+    const spans = rec.batches.map((b) => b.events[b.events.length - 1]!.emitAt - b.events[0]!.emitAt);
+    expect(rec.batches.slice(0, -1).every((b) => b.events.length === 200)).toBe(true);
+    expect(Math.max(...spans)).toBeGreaterThan(5_000);
   });
 
   it('rejects a bad speed', async () => {

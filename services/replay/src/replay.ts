@@ -6,18 +6,27 @@
  * batch; then the replay sends the batch and sleeps until the next event is due. `speed: 'max'`
  * never sleeps and sends full batches. Up to `maxInFlight` batches are in flight at once.
  *
+ * Order: events go to the target in emission order (reports and posts interleaved as generated),
+ * and a target writes a batch in that order. An `ordered` target (Kafka) also writes batches in
+ * the order they were sent. For any other target (the ingest API: concurrent requests, several
+ * processes) two batches in flight at once may land in either order, so a batch is sent only once
+ * every batch still in flight began at most `maxDisorderMs` before its last event. Either way no
+ * event is written more than `maxDisorderMs` behind one emitted after it,
+ * which keeps a replay within the detector's allowed lateness (15 s) beyond the lateness the
+ * scenario itself draws: without it a max-speed replay wrote about a third of its signals more
+ * than 15 s out of event-time order, and which of them were late depended on timing.
+ *
  * Stopping: an AbortSignal stops generation; what was generated is still sent, in-flight batches
  * are awaited, the target is closed, and the summary says `stopped: true`. A target error stops
  * the replay the same way and is rethrown after the cleanup.
  */
-import type { PostInput } from '../../../schemas/events/index';
 import type { Scenario } from '../../../schemas/scenario/index';
-import { generateFromPlan, type ReplayReport } from './generator';
+import { generateFromPlan } from './generator';
 import { createHttpTarget } from './http-target';
 import { createKafkaTarget, loadSignalMaker, type SignalMaker } from './kafka-target';
 import { compilePlan, type Plan } from './plan';
 import { loadScenario } from './scenario-loader';
-import { createNullTarget, type ReplayTarget } from './target';
+import { createNullTarget, type ReplayEvent, type ReplayTarget } from './target';
 
 export type Speed = number | 'max';
 
@@ -37,6 +46,12 @@ export interface ReplayOptions {
   batchSize?: number;
   /** batches in flight at once (default 4) */
   maxInFlight?: number;
+  /**
+   * Most emission time (ms) by which the target may write an event behind one emitted after it
+   * (default DEFAULT_MAX_DISORDER_MS): bounds how far apart the batches in flight at once to a
+   * target that is not `ordered` may begin and end, and the Kafka target's signal batches.
+   */
+  maxDisorderMs?: number;
   /** paced replays gather events due within this many ms into one batch (default 250) */
   lingerMs?: number;
   ingestUrl?: string;
@@ -54,6 +69,9 @@ export interface ReplayOptions {
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
+
+/** 5 s: a third of the detector's allowed lateness (DOWNRADAR_DETECTOR_ALLOWED_LATENESS_MS, 15 s). */
+export const DEFAULT_MAX_DISORDER_MS = 5_000;
 
 export interface ReplayProgress {
   scenarioId: string;
@@ -108,7 +126,7 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-async function resolveTarget(opts: ReplayOptions, notes: string[]): Promise<ReplayTarget> {
+async function resolveTarget(opts: ReplayOptions, notes: string[], maxDisorderMs: number): Promise<ReplayTarget> {
   if (typeof opts.target === 'object') return opts.target;
   if (opts.target === 'none') return createNullTarget();
   if (opts.target === 'http') {
@@ -134,6 +152,7 @@ async function resolveTarget(opts: ReplayOptions, notes: string[]): Promise<Repl
     brokers: opts.brokers ?? ['127.0.0.1:9092'],
     ...(opts.topicPrefix ? { topicPrefix: opts.topicPrefix } : {}),
     toSignals: maker,
+    signalBatchSpanMs: maxDisorderMs,
   });
 }
 
@@ -151,20 +170,23 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const batchSize = opts.batchSize ?? 2000;
   const maxInFlight = opts.maxInFlight ?? 4;
   const lingerMs = opts.lingerMs ?? 250;
+  const maxDisorderMs = opts.maxDisorderMs ?? DEFAULT_MAX_DISORDER_MS;
+  if (!(maxDisorderMs >= 0)) throw new RangeError(`maxDisorderMs must be >= 0, got ${maxDisorderMs}`);
   const now = opts.now ?? (() => performance.now());
   const sleep = opts.sleep ?? abortableSleep;
   const signal = opts.signal;
   const notes: string[] = [];
-  const target = await resolveTarget(opts, notes);
+  const target = await resolveTarget(opts, notes, maxDisorderMs);
+  const ordered = target.ordered === true;
   for (const n of notes) opts.onNote?.(n);
 
   const span = plan.to - plan.from;
   const counts = { reports: 0, posts: 0, late: 0, sent: 0, batches: 0 };
   let eventTime = plan.from;
-  let reports: ReplayReport[] = [];
-  let posts: PostInput[] = [];
+  let batch: ReplayEvent[] = [];
   let batchOpenedAt = 0;
-  const inFlight: Promise<void>[] = [];
+  /** In send order; each leaves when its send settles. */
+  const inFlight: { done: Promise<void>; firstEmitAt: number }[] = [];
   let failure: unknown = null;
   const started = now();
   let lastProgress = { at: started, handed: 0 };
@@ -191,23 +213,28 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   };
 
   const flush = async () => {
-    if (reports.length === 0 && posts.length === 0) return;
-    const r = reports;
-    const p = posts;
-    reports = [];
-    posts = [];
+    if (batch.length === 0) return;
+    const b = batch;
+    batch = [];
+    const firstEmitAt = b[0]!.emitAt;
+    const lastEmitAt = b[b.length - 1]!.emitAt;
+    // An unordered target may write this batch before any batch still in flight.
+    if (!ordered) while (inFlight.length > 0 && lastEmitAt - inFlight[0]!.firstEmitAt > maxDisorderMs) await inFlight[0]!.done;
     counts.batches++;
-    const sending = target.send(r, p).then(
-      () => {
-        counts.sent += r.length + p.length;
-      },
-      (err: unknown) => {
-        failure ??= err;
-      },
-    );
-    inFlight.push(sending);
-    void sending.finally(() => inFlight.splice(inFlight.indexOf(sending), 1));
-    while (inFlight.length >= maxInFlight) await inFlight[0];
+    const entry = {
+      firstEmitAt,
+      done: target.send(b).then(
+        () => {
+          counts.sent += b.length;
+        },
+        (err: unknown) => {
+          failure ??= err;
+        },
+      ),
+    };
+    inFlight.push(entry);
+    void entry.done.finally(() => inFlight.splice(inFlight.indexOf(entry), 1));
+    while (inFlight.length >= maxInFlight) await inFlight[0]!.done;
   };
 
   try {
@@ -216,32 +243,31 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       if (speed !== 'max') {
         const due = started + (e.emitAt - plan.from) / speed;
         const wait = due - now();
-        if (wait > lingerMs || (reports.length + posts.length > 0 && now() - batchOpenedAt > lingerMs)) {
+        if (wait > lingerMs || (batch.length > 0 && now() - batchOpenedAt > lingerMs)) {
           await flush();
           progress();
           await sleep(due - now(), signal);
           if (signal?.aborted || failure) break;
         }
       }
-      if (reports.length + posts.length === 0) batchOpenedAt = now();
+      if (batch.length === 0) batchOpenedAt = now();
+      batch.push(e);
       if (e.kind === 'report') {
-        reports.push(e.report);
         counts.reports++;
         if (e.emitAt > e.report.at) counts.late++;
       } else {
-        posts.push(e.post);
         counts.posts++;
         if (e.emitAt > e.post.at) counts.late++;
       }
       eventTime = e.emitAt;
-      if (reports.length + posts.length >= batchSize) {
+      if (batch.length >= batchSize) {
         await flush();
         progress();
       }
     }
     if (!failure) await flush();
   } finally {
-    await Promise.all([...inFlight]);
+    await Promise.all(inFlight.map((f) => f.done));
     progress(true);
     await target.close().catch((err: unknown) => {
       failure ??= err;

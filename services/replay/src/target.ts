@@ -2,13 +2,28 @@ import type { PostInput } from '../../../schemas/events/index';
 import type { ReplayReport } from './generator';
 
 /**
+ * One event of a batch, in emission order: a report or a post and when it reaches the system
+ * (`emitAt`, ms). The generator's Emission objects are ReplayEvents.
+ */
+export type ReplayEvent = { kind: 'report'; report: ReplayReport; emitAt: number } | { kind: 'post'; post: PostInput; emitAt: number };
+
+/**
  * Where a replay sends its events: the ingest API (http-target.ts), Kafka directly
  * (kafka-target.ts), or nowhere (counting only). `send` resolves once the receiver has
  * acknowledged the whole batch, so a replay knows exactly what was delivered.
  */
 export interface ReplayTarget {
   readonly name: string;
-  send(reports: ReplayReport[], posts: PostInput[]): Promise<void>;
+  /** The batch's events in emission order (emitAt ascending); a target writes them in that order. */
+  send(events: readonly ReplayEvent[]): Promise<void>;
+  /**
+   * True when the target writes batches in the order `send` was called, whatever is in flight
+   * (the Kafka target: one idempotent producer, one request in flight, a FIFO queue). Otherwise
+   * (the ingest API: concurrent requests, possibly to several processes) any two batches in
+   * flight at once may be written in either order, and runReplay bounds how far apart in event
+   * time those batches may be (ReplayOptions.maxDisorderMs).
+   */
+  readonly ordered?: boolean;
   /** Flush and release connections. */
   close(): Promise<void>;
   /** Receiver-side counts for the summary (accepted, duplicates, rejected, ...). */
@@ -37,9 +52,9 @@ export function createNullTarget(): ReplayTarget {
     name: 'none',
     stats,
     notes: [],
-    async send(reports, posts) {
-      stats.reports += reports.length;
-      stats.posts += posts.length;
+    ordered: true,
+    async send(events) {
+      for (const e of events) stats[e.kind === 'report' ? 'reports' : 'posts']++;
     },
     async close() {},
   };

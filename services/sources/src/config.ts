@@ -16,6 +16,7 @@ export const sourcesConfigSpec = defineConfig({
   sourcesCatalogFile: optionalStr('where each service\'s domains and status page are listed (default schemas/catalog/sources.json)'),
   reporterSalt: optionalStr('secret salt for hashing author ids, the same as ingest\'s reporter salt (default: .data/reporter-salt)', { secret: true }),
   reconnectInitialMs: int('first reconnect delay of the streaming sources (doubles per failure, with jitter)', 1000, 10, 600_000),
+  sourcesRepeatLogMs: int('a failure that repeats (no internet: every reconnect and poll fails) is logged once, then at most once per this long with the count of repeats', 300_000, 0, 86_400_000),
   reconnectMaxMs: int('longest reconnect delay of the streaming sources', 60_000, 100, 3_600_000),
 
   jetstreamEndpoints: list('Bluesky Jetstream subscribe URLs, in order of preference (the next one is tried when one fails)', [
@@ -34,7 +35,7 @@ export const sourcesConfigSpec = defineConfig({
   mastodonPublic: bool('also subscribe to the public stream where the instance allows it', true),
   mastodonMaxHashtags: int('subscribe to at most this many catalog hashtags per instance', 1000, 0, 100_000),
   mastodonRewindMs: int('after a reconnect or restart, the gap is read from the timelines API from this long before the newest status seen (replayed posts are recognised by id)', 60_000, 0, 86_400_000),
-  mastodonFillMaxRequests: int('most timelines API requests one gap fill makes per instance (Mastodon allows 300 per 5 minutes per IP)', 60, 0, 10_000),
+  mastodonFillMaxRequests: int('most timelines API requests one gap fill makes per instance, 40 statuses each (Mastodon allows 300 per 5 minutes per IP); what is left unread is reported (log, sources_gap_unfilled_seconds_total, /readyz)', 60, 0, 10_000),
   mastodonFillIntervalMs: int('pause between two timelines API requests of a gap fill', 1000, 0, 60_000),
 
   statusIntervalMs: int('each status page is polled this often', 60_000, 1000, 86_400_000),

@@ -15,6 +15,7 @@ import { createUnderstanding } from '@downradar/nlp';
 import { loadCatalog, type Catalog } from '../../../schemas/catalog/index';
 import { loadSourceCatalog, type SourceCatalog } from '../../../schemas/catalog/sources';
 import { JetstreamConnector } from './bluesky/jetstream.connector';
+import type { SourceHealth } from './failure-report';
 import { SOURCE_NAMES, type SourceName, type SourcesConfig } from './config';
 import { startHttp } from './http';
 import { SourceWriter } from './kafka/source-writer';
@@ -81,6 +82,7 @@ export function createSources(config: SourcesConfig, deps: SourcesDeps = {}): So
           maxFrameBytes: config.jetstreamMaxFrameBytes,
           maxPending: config.jetstreamMaxPending,
           backoff,
+          repeatLogMs: config.sourcesRepeatLogMs,
         },
         { writer: writer('bluesky'), pipeline: posts(), hashAuthor: authorHasher(), logger: log, metrics },
       );
@@ -96,12 +98,13 @@ export function createSources(config: SourcesConfig, deps: SourcesDeps = {}): So
           rewindMs: config.mastodonRewindMs,
           fillMaxRequests: config.mastodonFillMaxRequests,
           fillIntervalMs: config.mastodonFillIntervalMs,
+          repeatLogMs: config.sourcesRepeatLogMs,
         },
         { writer: writer('mastodon'), pipeline: posts(), hashAuthor: authorHasher(), logger: log, metrics },
       );
     } else if (name === 'statuspage') {
       connectors.statuspage = new StatusPoller(
-        { sources: sourceCatalog.statusSources(), intervalMs: config.statusIntervalMs, hostGapMs: config.statusHostGapMs, timeoutMs: config.statusTimeoutMs, ...(deps.ca ? { ca: deps.ca } : {}) },
+        { sources: sourceCatalog.statusSources(), intervalMs: config.statusIntervalMs, hostGapMs: config.statusHostGapMs, timeoutMs: config.statusTimeoutMs, repeatLogMs: config.sourcesRepeatLogMs, ...(deps.ca ? { ca: deps.ca } : {}) },
         { writer: writer('statuspage'), logger: log, metrics },
       );
     } else {
@@ -116,6 +119,7 @@ export function createSources(config: SourcesConfig, deps: SourcesDeps = {}): So
           httpsPort: config.probeHttpsPort,
           vantage: config.probeVantage,
           vantageFailShare: config.probeVantageFailShare,
+          repeatLogMs: config.sourcesRepeatLogMs,
           ...(deps.ca ? { ca: deps.ca } : {}),
         },
         { writer: writer('probes'), logger: log, metrics },
@@ -126,6 +130,14 @@ export function createSources(config: SourcesConfig, deps: SourcesDeps = {}): So
   let http: Awaited<ReturnType<typeof startHttp>> | undefined;
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   const statuses = () => Object.fromEntries(Object.entries(connectors).map(([n, c]) => [n, c.status()]));
+  // The sources that cannot reach what they read right now (no internet, a host down): the
+  // service still runs and is ready, and says which of its sources are failing and why.
+  const failing = (all: Record<string, object>) =>
+    Object.entries(all).flatMap(([name, st]) => {
+      const healths = 'instances' in st ? (st as { instances: { health: SourceHealth }[] }).instances.map((i) => i.health) : 'health' in st ? [(st as { health: SourceHealth }).health] : [];
+      const bad = healths.find((h) => !h.ok);
+      return bad ? [{ source: name, since: bad.failingSince, lastError: bad.lastError, ...(bad.hint ? { hint: bad.hint } : {}) }] : [];
+    });
 
   return {
     registry,
@@ -140,7 +152,10 @@ export function createSources(config: SourcesConfig, deps: SourcesDeps = {}): So
         port: config.sourcesPort,
         registry,
         health: () => ({ ok: state === 'starting' || state === 'running', status: state, sources: enabled }),
-        ready: () => ({ ok: state === 'running', status: state, sources: statuses() }),
+        ready: () => {
+          const all = statuses();
+          return { ok: state === 'running', status: state, failing: failing(all), sources: all };
+        },
       });
       if (enabled.length === 0) {
         logger.info('no live source switched on (DOWNRADAR_SOURCES is empty): nothing to do');

@@ -102,6 +102,7 @@ try {
     onLine: (s, l) => {
       if (/^(warn|error|fatal)/.test(l)) console.log(`  [${s}] ${l}`);
     },
+    onWaiting: (names, ms) => say(`still starting after ${Math.round(ms / 1000)} s: ${names.join(', ')} (a loaded machine is slow; DOWNRADAR_START_TIMEOUT_MS bounds the wait)`),
   });
 } catch (err) {
   console.error(`demo: ${(err as Error).message}`);
@@ -119,7 +120,29 @@ if (live) {
   Read API:       ${web}/docs
   Ctrl-C stops the services; the stack keeps running.
 `);
+  void reportSources(`${serviceUrl('sources', { ...process.env, DOWNRADAR_SOURCES: liveSources })}/readyz`);
   await new Promise<never>(() => undefined);
+}
+
+/**
+ * In live mode, once the sources have tried to reach the internet: which of them can (without
+ * internet none can; the rest of downradar runs all the same, the warnings repeat at most every
+ * 5 minutes, and /readyz keeps saying it).
+ */
+async function reportSources(readyz: string): Promise<void> {
+  await new Promise((r) => setTimeout(r, 20_000));
+  if (stopping) return;
+  try {
+    const body = (await (await fetch(readyz, { signal: AbortSignal.timeout(5000) })).json()) as { failing?: { source: string; lastError: string | null; hint?: string }[]; sources?: Record<string, unknown> };
+    const failing = body.failing ?? [];
+    const names = Object.keys(body.sources ?? {});
+    const ok = names.filter((n) => !failing.some((f) => f.source === n));
+    if (ok.length > 0) say(`sources reaching their servers: ${ok.join(', ')}`);
+    for (const f of failing) say(`source ${f.source} cannot reach its servers: ${f.lastError ?? 'failing'}${f.hint ? ` (${f.hint})` : ''}`);
+    if (failing.length > 0) say(`the dashboard works without them; ${readyz} says when they recover`);
+  } catch (err) {
+    say(`could not read the sources' status at ${readyz}: ${(err as Error).message}`);
+  }
 }
 // The replayed data are of 2021: the board follows today's clock, so it is opened at a moment of
 // the replay (?at=), when the outage is under way, and at the replay's end with its incidents.

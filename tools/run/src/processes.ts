@@ -45,7 +45,20 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Where each line of a service's output goes. */
   onLine?: (service: string, line: string) => void;
+  /**
+   * How long the services may take to get ready (default DOWNRADAR_START_TIMEOUT_MS, else 5 min: on
+   * a loaded machine six Node processes compile and connect slowly). A service that exits is
+   * reported at once, whatever this says.
+   */
   healthTimeoutMs?: number;
+  /** Called every 15 s while some services are not ready yet, with their names. */
+  onWaiting?: (notReady: string[], elapsedMs: number) => void;
+}
+
+/** The default wait for readiness: DOWNRADAR_START_TIMEOUT_MS or 5 minutes. */
+export function startTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.DOWNRADAR_START_TIMEOUT_MS);
+  return Number.isFinite(v) && v > 0 ? v : 300_000;
 }
 
 /** Pino JSON lines become "level message key=value" for people; other lines pass through. */
@@ -87,7 +100,7 @@ export async function startServices(opts: StartOptions = {}): Promise<Running[]>
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     running.push({ name: s.name, child, exited });
   }
-  const deadline = Date.now() + (opts.healthTimeoutMs ?? 90_000);
+  const deadline = Date.now() + (opts.healthTimeoutMs ?? startTimeoutMs(env));
   // A service that never gets ready must not leave the ones already started running on their own
   // (the caller gets no list of them to stop): they are stopped before the error is passed on.
   await waitUntilReady(running, wanted, opts, deadline).catch(async (err: unknown) => {
@@ -98,6 +111,19 @@ export async function startServices(opts: StartOptions = {}): Promise<Running[]>
 }
 
 async function waitUntilReady(running: Running[], wanted: readonly { name: string; healthPath: string }[], opts: StartOptions, deadline: number): Promise<void> {
+  const t0 = Date.now();
+  const notReady = new Set(running.map((r) => r.name));
+  const progress = setInterval(() => {
+    if (notReady.size > 0) opts.onWaiting?.([...notReady], Date.now() - t0);
+  }, 15_000);
+  try {
+    await waitEach(running, wanted, opts, deadline, notReady);
+  } finally {
+    clearInterval(progress);
+  }
+}
+
+async function waitEach(running: Running[], wanted: readonly { name: string; healthPath: string }[], opts: StartOptions, deadline: number, notReady: Set<string>): Promise<void> {
   await Promise.all(
     running.map(async (r) => {
       const spec = wanted.find((w) => w.name === r.name)!;
@@ -108,11 +134,14 @@ async function waitUntilReady(running: Running[], wanted: readonly { name: strin
         if (exitCode !== undefined) throw new Error(`${r.name} exited with code ${exitCode} before it was ready (see its output above)`);
         try {
           const res = await fetch(health, { signal: AbortSignal.timeout(2000) });
-          if (res.ok) return;
+          if (res.ok) {
+            notReady.delete(r.name);
+            return;
+          }
         } catch {
           // not up yet
         }
-        if (Date.now() > deadline) throw new Error(`${r.name} did not become ready at ${health}`);
+        if (Date.now() > deadline) throw new Error(`${r.name} did not become ready at ${health} within ${Math.round((opts.healthTimeoutMs ?? startTimeoutMs({ ...process.env, ...opts.env })) / 1000)} s (DOWNRADAR_START_TIMEOUT_MS)`);
         await new Promise((res) => setTimeout(res, 250));
       }
     }),

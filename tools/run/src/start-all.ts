@@ -37,7 +37,11 @@ async function stop() {
   process.exit(0);
 }
 try {
-  running = await startServices({ env, onLine: (s, l) => console.log(`[${s.padEnd(8)}] ${l}`) });
+  running = await startServices({
+    env,
+    onLine: (s, l) => console.log(`[${s.padEnd(8)}] ${l}`),
+    onWaiting: (names, ms) => console.log(`still starting after ${Math.round(ms / 1000)} s: ${names.join(', ')} (a loaded machine is slow; DOWNRADAR_START_TIMEOUT_MS bounds the wait)`),
+  });
 } catch (err) {
   console.error(`start: ${(err as Error).message}`);
   await stopServices(running);

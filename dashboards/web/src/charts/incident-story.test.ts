@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IncidentSummary } from '../../../../schemas/api/index';
 import type { IncidentService } from '../../../../schemas/events/index';
-import { familyName, incidentFacts, incidentHeadline, incidentPeakLevel, listNames, orderServices, providerOf } from './incident-story';
+import { familyName, incidentFacts, incidentHeadline, incidentPeakLevel, listNames, orderServices, serviceProviders } from './incident-story';
 
 const MIN = 60_000;
 const T = Date.UTC(2021, 9, 4, 15, 40);
@@ -106,12 +106,21 @@ describe('helpers', () => {
   it('orders primaries before collateral, worst level and most reports first', () => {
     expect(orderServices(meta.services, nameOf).map((s) => s.serviceId)).toEqual(['facebook', 'whatsapp', 'instagram', 'messenger', 'twitter', 'telegram']);
   });
-  it('names families and reads an optional provider', () => {
+  it('names families', () => {
     expect(familyName('meta')).toBe('Meta');
     expect(familyName('openai')).toBe('OpenAI');
     expect(familyName('acme')).toBe('Acme');
-    expect(providerOf({ provider: 'aws' })).toBe('aws');
-    expect(providerOf({ provider: '' })).toBeNull();
-    expect(providerOf(svc('netflix', 'primary', 1))).toBeNull();
+  });
+  it("takes each service's provider from the catalog, and leaves the column out when none has one", () => {
+    const catalog: Record<string, string> = { facebook: 'meta', netflix: 'aws', twitch: 'aws' };
+    const providerOf = (id: string) => catalog[id] ?? null;
+    const column = serviceProviders([svc('netflix', 'primary', 1), svc('twitch', 'primary', 1), svc('telegram', 'collateral', 1)], providerOf);
+    expect(column && [...column]).toEqual([
+      ['netflix', 'aws'],
+      ['twitch', 'aws'],
+      ['telegram', null],
+    ]);
+    expect(serviceProviders([svc('telegram', 'collateral', 1)], providerOf)).toBeNull();
+    expect(serviceProviders([svc('telegram', 'collateral', 1)], () => '')).toBeNull();
   });
 });

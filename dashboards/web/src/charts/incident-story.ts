@@ -34,12 +34,14 @@ export function familyName(family: string): string {
 const RANK: Record<Level, number> = { ok: 0, warning: 1, danger: 2 };
 
 /**
- * An incident's services may carry a `provider` (the detection work adds it per service); the
- * dashboard reads it when it is there and works without it.
+ * The provider column of an incident's services table: each service's provider from the catalog
+ * (the incident event names one provider for the whole incident, not one per service), so that a
+ * reader sees which of the services run on the incident's provider and which do not. null when no
+ * service of the incident has one (the column is left out).
  */
-export function providerOf(x: object): string | null {
-  const p = (x as { provider?: unknown }).provider;
-  return typeof p === 'string' && p.length > 0 ? p : null;
+export function serviceProviders(services: readonly Pick<IncidentService, 'serviceId'>[], catalogProvider: (serviceId: string) => string | null): Map<string, string | null> | null {
+  const column = new Map(services.map((s) => [s.serviceId, catalogProvider(s.serviceId) || null]));
+  return [...column.values()].some((p) => p !== null) ? column : null;
 }
 
 /** The worst level a service reached during the incident (its level now may be lower). */

@@ -14,7 +14,7 @@ import { rangeToQuery } from '../app/range';
 import { Link, paths } from '../app/router';
 import { useSettings } from '../app/settings';
 import { prepareIncidentSeries } from '../charts/incident-series';
-import { familyName, incidentFacts, incidentHeadline, incidentPeakLevel, orderServices, providerOf, servicePeakLevel } from '../charts/incident-story';
+import { familyName, incidentFacts, incidentHeadline, incidentPeakLevel, orderServices, serviceProviders, servicePeakLevel } from '../charts/incident-story';
 import { describeChange, describeFolded, describeMoves, prepareTimeline, type TimelineStep } from '../charts/timeline';
 import { prepareWorldMap } from '../charts/world-map';
 import { formatCount } from '../charts/scale';
@@ -92,18 +92,19 @@ export function IncidentPage({ id }: { id: string }) {
   const inc = data.incident;
   const facts = incidentFacts(inc, data.asOf);
   const peak = incidentPeakLevel(inc);
-  const providers = [...new Set([inc.provider, ...inc.services.map(providerOf)].filter((p): p is string => !!p))];
-  const anyServiceProvider = inc.services.some((s) => providerOf(s) !== null);
+  const providerName = (p: string) => names.get(p) ?? familyName(p);
+  const catalogProvider = new Map((services.state.data?.services ?? []).map((s) => [s.id, s.provider]));
+  const providerColumn = serviceProviders(inc.services, (sid) => catalogProvider.get(sid) ?? null);
 
   return (
-    <div className="page" data-testid="incident-page" data-incident-id={inc.incidentId}>
+    <div className="page" data-testid="incident-page" data-incident-id={inc.incidentId} data-catalog={services.state.data ? 'loaded' : 'loading'}>
       <Breadcrumb id={id} />
       <header className="page-header">
         <div>
           <p className="eyebrow">
             {inc.status === 'open' ? 'Open incident' : 'Resolved incident'}
             {inc.family ? ` · ${familyName(inc.family)}` : ''}
-            {providers.length > 0 && <span data-testid="incident-provider"> · provider {providers.map((p) => names.get(p) ?? familyName(p)).join(', ')}</span>}
+            {inc.provider && <span data-testid="incident-provider"> · provider {providerName(inc.provider)}</span>}
           </p>
           <h1 data-testid="incident-headline">{headline}</h1>
           <p className="lede" data-testid="incident-subline">
@@ -167,7 +168,7 @@ export function IncidentPage({ id }: { id: string }) {
               <tr>
                 <th scope="col">Service</th>
                 <th scope="col">Role</th>
-                {anyServiceProvider && <th scope="col">Provider</th>}
+                {providerColumn && <th scope="col">Provider</th>}
                 <th scope="col">First warning</th>
                 <th scope="col">First danger</th>
                 <th scope="col" className="num">Peak reports</th>
@@ -181,7 +182,7 @@ export function IncidentPage({ id }: { id: string }) {
                   key={s.serviceId}
                   s={s}
                   name={nameOf(s.serviceId)}
-                  provider={anyServiceProvider ? (providerOf(s) ? (names.get(providerOf(s)!) ?? familyName(providerOf(s)!)) : '—') : null}
+                  provider={providerColumn ? (providerColumn.get(s.serviceId) ? providerName(providerColumn.get(s.serviceId)!) : '—') : null}
                   startedAt={inc.startedAt}
                   timeZone={timeZone}
                   href={paths.service(s.serviceId, rangeToQuery({ kind: 'absolute', from: view.from, to: view.to }, view.step))}
@@ -307,7 +308,7 @@ function ServiceRow({ s, name, provider, startedAt, timeZone, href }: { s: Incid
         <Link href={href}>{name}</Link>
       </th>
       <td>{s.role === 'collateral' ? <span className="tag tag-collateral">Collateral</span> : <span className="tag tag-primary">Primary</span>}</td>
-      {provider !== null && <td>{provider}</td>}
+      {provider !== null && <td data-testid="service-provider">{provider}</td>}
       <td>{at(s.firstWarningAt)}</td>
       <td>{at(s.firstDangerAt)}</td>
       <td className="num">{formatCount(s.peakCount)}</td>

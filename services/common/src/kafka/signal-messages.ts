@@ -1,10 +1,10 @@
 /**
  * Messages of the signals topic. A value is either one SignalEvent (a JSON object, what every
  * producer writes today: ingest, tools, the replay's Kafka target) or a SignalBatch: a JSON array of
- * SignalEvents of ONE service, keyed by that service id. The detector and the sink read both; no
- * producer writes batches yet (ingest sends each accepted event on its own, so that a client's
- * retry of that event joins that very send: batching signals across events needs that join
- * redesigned first).
+ * SignalEvents of ONE service, keyed by that service id. The detector and the sink read both.
+ * Ingest (per request) and the replay's Kafka target (per batch) write one batch per service per
+ * 5 s of event time, so that a partition stays in event-time order well within the detector's
+ * allowed lateness (services/ingest/src/produce.ts groupEvents, services/replay kafka-target.ts).
  *
  * Why batches: what the detector and the sink pay per Kafka record (kafkajs decoding the record,
  * its offset, its key, the garbage that makes) costs several times the JSON of a signal; a batch
@@ -31,11 +31,20 @@ export const MAX_SIGNAL_BATCH_CHARS = 128 * 1024;
  */
 export function signalMessages(topic: string, signals: readonly SignalEvent[], maxChars = MAX_SIGNAL_BATCH_CHARS): OutMessage[] {
   if (signals.length === 1) return [{ topic, key: signals[0]!.serviceId, value: JSON.stringify(signals[0]) }];
+  return serializedSignalMessages(
+    topic,
+    signals.map((s) => ({ serviceId: s.serviceId, json: JSON.stringify(s) })),
+    maxChars,
+  );
+}
+
+/** signalMessages for signals already serialised (a caller that needs their sizes first). */
+export function serializedSignalMessages(topic: string, signals: readonly { serviceId: string; json: string }[], maxChars = MAX_SIGNAL_BATCH_CHARS): OutMessage[] {
   const byService = new Map<string, string[]>();
   for (const s of signals) {
     let list = byService.get(s.serviceId);
     if (!list) byService.set(s.serviceId, (list = []));
-    list.push(JSON.stringify(s));
+    list.push(s.json);
   }
   const out: OutMessage[] = [];
   for (const [serviceId, jsons] of byService) {

@@ -11,8 +11,11 @@
  *   intervals has 288 slots), each slot a running mean of its deviation with a capped weight
  *   (dayMemoryDays). It wins where a day repeats itself (a nightly batch, a square wave of load)
  *   and loses, and so drops out, where it does not.
- * A profile slot with no data abstains; the comparison starts after a quarter of a day of it, and
- * only for windows that divide a day into at most 2,880 slots (30-second windows or longer).
+ * A profile slot with no data abstains. The profile answers once it has predicted better for a
+ * quarter of a day, or sooner when it is better by a likelihood ratio of 10^u0 (profileShare);
+ * only for windows that divide a day into at most 2,880 slots (30-second windows or longer). The
+ * profile's level learns only from windows whose slot it knows: on the first day it would chase
+ * the daily cycle itself and the slots would learn a flattened shape.
  *
  * The variance is an EWMA of the squared residual of the answering predictor (dispersionHorizonMinutes),
  * floored at a quarter of the series' resolution squared (the smallest step seen between two
@@ -50,6 +53,8 @@ export interface MetricBaselineParams {
   config: BaselineConfig;
   /** Residuals are clipped at this many standard deviations before they are learnt. */
   clipSd: number;
+  /** Decades of likelihood ratio by which the daily profile must beat the level to answer (the scorer passes u0). */
+  selectLog10: number;
 }
 
 const MAX_PROFILE_SLOTS = 2880;
@@ -93,10 +98,19 @@ export class MetricBaseline {
     return Math.floor((r < 0 ? r + DAY_MS : r) / this.params.windowMs) % this.slots;
   }
 
-  /** 1 when the daily profile has predicted better than the level (after a quarter of a day of comparison), else 0. */
+  /**
+   * 1 when the daily profile has predicted the windows both were compared on better than the
+   * level, else 0: after a quarter of a day of comparison any advantage will do; before that only
+   * a likelihood ratio of at least 10^selectLog10 (Gaussian residuals: (N / 2) ln(mseLevel /
+   * mseProfile) over the N windows compared). So a clear daily cycle takes over within a few
+   * windows of its second day, instead of a quarter of a day during which a level that lags the
+   * cycle (and, if the series is flagged, is frozen) made every rise look like an outage.
+   */
   private profileShare(): number {
-    if (this.slots === 0 || this.mseWeight < this.slots / 4) return 0;
-    return this.mseProfile < this.mseLevel ? 1 : 0;
+    if (this.slots === 0 || !(this.mseLevel > this.mseProfile)) return 0;
+    if (this.mseWeight >= this.slots / 4 || !(this.mseProfile > 0)) return 1;
+    const windows = Math.min(this.mseWeight, this.varianceCap);
+    return (windows / 2) * Math.log(this.mseLevel / this.mseProfile) >= this.params.selectLog10 * Math.LN10 ? 1 : 0;
   }
 
   private profilePrediction(windowStart: number): number {
@@ -138,6 +152,7 @@ export class MetricBaseline {
     const share = this.profileShare();
     const byLevel = value - this.level;
     const byProfile = this.slots > 0 ? value - this.profilePrediction(windowStart) : byLevel;
+    const slotKnown = this.slots > 0 && this.profileWeight[this.slotOf(windowStart)]! > 0;
     if (this.slots > 0) {
       const k = this.slotOf(windowStart);
       if (this.profileWeight[k]! > 0) {
@@ -161,7 +176,7 @@ export class MetricBaseline {
     this.variance += (weight / vw) * (combined * combined - this.variance);
     this.varianceWeight = vw;
     this.level += weight * this.levelAlpha * clip(byLevel);
-    if (this.slots > 0) this.profileLevel += weight * this.levelAlpha * clip(byProfile);
+    if (slotKnown) this.profileLevel += weight * this.levelAlpha * clip(byProfile);
   }
 
   toJSON(): MetricBaselineState {

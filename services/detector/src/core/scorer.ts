@@ -161,7 +161,7 @@ export class ServiceScorer {
       const baselineParams = { windowMs, priorPerMinute: params.priorPerMinute, config: config.baseline };
       this.baseline = state?.baseline ? SeasonalBaseline.fromJSON(baselineParams, state.baseline) : new SeasonalBaseline(baselineParams);
     } else {
-      const metricParams = { windowMs, config: config.baseline, clipSd: this.clipSd };
+      const metricParams = { windowMs, config: config.baseline, clipSd: this.clipSd, selectLog10: l.unusualLog10 };
       this.metric = state?.metric ? MetricBaseline.fromJSON(metricParams, state.metric) : new MetricBaseline(metricParams);
     }
     this.levels = new LevelTracker(l, windowMs, config.calibration.episodeGapMs);

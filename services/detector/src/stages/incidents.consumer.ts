@@ -21,6 +21,7 @@ import { IncidentManager, incidentManagerOptions } from '../core/incidents';
 import { IncidentGrouper, type GroupedEvent, type GrouperState } from './incident-grouper';
 import type { DetectorMetrics } from '../metrics';
 import { Serial, whileHeartbeating } from '../kafka/serial';
+import { restoreRetryDelayMs } from '../kafka/restore-retry';
 import { singleOwnerAssigner } from '../kafka/single-owner-assigner';
 import { readStateTopic } from '../kafka/state-topic';
 import { commitTransaction, connectTransactionalProducer, isFenced, transactionalIdFor, type TxnMessage } from '@downradar/common/kafka/transactions';
@@ -68,6 +69,11 @@ export class IncidentStage {
   private stopping = false;
   private joined = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Whether the last assignment gave this instance the windows partition (grouping is its job). */
+  private owns = false;
+  /** Group generations seen (each GROUP_JOIN) and the last successful heartbeat: see fencedWithoutRebalance. */
+  private generation = 0;
+  private lastHeartbeatAt = 0;
 
   constructor(private readonly o: IncidentStageOptions) {}
 
@@ -103,7 +109,9 @@ export class IncidentStage {
         .catch((err) => this.o.logger.warn({ err: (err as Error).message }, 'held-back grouping retry failed'));
     }, 1000);
     this.heldTimer.unref();
+    consumer.on(consumer.events.HEARTBEAT, () => (this.lastHeartbeatAt = Date.now()));
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.generation++;
       const owns = (e.payload.memberAssignment[this.o.windowsTopic] ?? []).includes(0);
       void this.serial.run(() => this.onAssignment(owns)).catch((err) => this.fatal(err));
     });
@@ -164,13 +172,14 @@ export class IncidentStage {
   private async onAssignment(owns: boolean): Promise<void> {
     if (this.stopping) return;
     this.joined = true;
+    this.owns = owns;
     if (!owns) {
       if (this.grouper !== undefined) this.o.logger.info('incident grouping handed to another instance');
       await this.release();
       return;
     }
     if (this.grouper !== undefined && this.producer !== undefined) return; // still ours, state in memory is the committed one
-    await this.acquire();
+    await this.reacquire();
   }
 
   private async release(): Promise<void> {
@@ -257,7 +266,8 @@ export class IncidentStage {
       const fenced = isFenced(err);
       logger.warn({ fenced, err: (err as Error).message }, fenced ? 'fenced: another instance groups incidents now' : 'transaction aborted; restoring the incident stage');
       await this.release();
-      if (!fenced) await this.reacquire();
+      if (fenced) this.fencedWithoutRebalance(this.generation, Date.now());
+      else await this.reacquire();
       return false;
     }
   }
@@ -272,14 +282,44 @@ export class IncidentStage {
     }
   }
 
-  private async reacquire(): Promise<void> {
+  /**
+   * Acquires the grouping, and while that fails (the broker restarting), tries again with a
+   * growing pause for as long as this instance still owns it: giving up after one retry killed
+   * the detector for good whenever the broker was down longer than a few seconds.
+   */
+  private async reacquire(attempt = 1): Promise<void> {
+    if (this.stopping || !this.owns || this.grouper !== undefined) return;
     try {
       await this.acquire();
+      if (attempt > 1) this.o.logger.info({ attempt }, 'incident stage restored after earlier failures');
     } catch (err) {
-      this.o.logger.error({ err: (err as Error).message }, 'incident stage restore failed; retrying in 2 s');
-      this.retryTimer = setTimeout(() => void this.serial.run(() => (this.stopping || this.grouper ? Promise.resolve() : this.acquire())).catch((e) => this.fatal(e)), 2000);
+      const delayMs = restoreRetryDelayMs(attempt);
+      this.o.logger.error({ attempt, err: (err as Error).message }, `incident stage restore failed; retrying in ${delayMs / 1000} s`);
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => void this.serial.run(() => this.reacquire(attempt + 1)).catch((e) => this.fatal(e)), delayMs);
       this.retryTimer.unref();
     }
+  }
+
+  /**
+   * A fence is not always a takeover: after a broker restart the transaction coordinator aborts
+   * a transaction that outlived its timeout by bumping the producer's epoch. A takeover comes
+   * with a new group generation, learnt at the next heartbeat; so once a heartbeat has succeeded
+   * after the fence with the generation unchanged, the grouping is still ours and is restored.
+   */
+  private fencedWithoutRebalance(generation: number, fencedAt: number): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      void this.serial
+        .run(async () => {
+          if (this.stopping || this.generation !== generation || !this.owns || this.grouper !== undefined) return;
+          if (this.lastHeartbeatAt <= fencedAt) return this.fencedWithoutRebalance(generation, fencedAt);
+          this.o.logger.warn('fenced, but the group did not change: the coordinator aborted our transaction; restoring the incident stage');
+          await this.reacquire();
+        })
+        .catch((e) => this.fatal(e));
+    }, this.o.sessionTimeoutMs);
+    this.retryTimer.unref();
   }
 
   private fatal(err: unknown): void {

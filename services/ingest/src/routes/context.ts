@@ -1,8 +1,8 @@
 /** What the ingest routes share: built once in app.ts, handed to each route plugin. */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '@downradar/common/http';
 import type { IngestMetrics } from '../metrics';
-import type { Produce } from '../produce';
+import type { EventMessages, Produce } from '../produce';
 import type { RecentIds } from '../recent-ids';
 import type { ServiceLookup, StepResult } from '../steps';
 
@@ -23,4 +23,28 @@ export function accepted<T>(metrics: IngestMetrics, kind: 'report' | 'post', r: 
   if (r.ok) return r.value;
   metrics.rejected.inc({ kind, code: r.code });
   throw new HttpError(400, r.code, `${r.field} ${r.reason}`, r.field);
+}
+
+/**
+ * The answer of a single-event route: 202 `duplicate` when the event's key was stored recently
+ * (counted), else the event is stored and the answer is 202 `accepted`. `admit` runs between the
+ * two and throws to refuse (the reporter limit: a resent report does not count against its reporter).
+ */
+export async function storeOne<T extends { id: string }>(
+  ctx: RouteContext,
+  reply: FastifyReply,
+  kind: 'report' | 'post',
+  ev: T,
+  key: string,
+  messagesOf: (e: T) => EventMessages,
+  admit?: (e: T) => void,
+): Promise<FastifyReply> {
+  if (ctx.recent.has(key)) {
+    ctx.metrics.duplicates.inc({ kind });
+    return reply.status(202).send({ id: ev.id, status: 'duplicate' });
+  }
+  admit?.(ev);
+  await ctx.produce.store([{ id: key, ...messagesOf(ev) }]);
+  ctx.metrics.accepted.inc({ kind });
+  return reply.status(202).send({ id: ev.id, status: 'accepted' });
 }

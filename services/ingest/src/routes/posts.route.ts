@@ -3,37 +3,23 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { compileValidator } from '@downradar/common';
 import { PostInput, type PostEvent } from '../../../../schemas/events/index';
 import { toPostEvent } from '../steps';
-import { accepted, type RouteContext } from './context';
+import { accepted, storeOne, type RouteContext } from './context';
 import { batchRoute } from './ndjson-batch';
 
+/** Posts and reports share one id space in the recent-ids set: a post's key is prefixed. */
+const postKey = (e: PostEvent) => 'p:' + e.id;
+
 export async function postsRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
-  const { recent, metrics, produce } = ctx;
-  const checkPost = compileValidator(PostInput);
+  const { metrics, produce } = ctx;
 
   app.post('/v1/posts', { schema: { body: PostInput }, preHandler: ctx.requireKey }, async (req: FastifyRequest<{ Body: PostInput }>, reply) => {
     const ev = accepted(metrics, 'post', toPostEvent(req.body, ctx.now()));
-    if (recent.has('p:' + ev.id)) {
-      metrics.duplicates.inc({ kind: 'post' });
-      return reply.status(202).send({ id: ev.id, status: 'duplicate' });
-    }
-    await produce.store([{ id: 'p:' + ev.id, messages: produce.postMessages(ev) }]);
-    metrics.accepted.inc({ kind: 'post' });
-    return reply.status(202).send({ id: ev.id, status: 'accepted' });
+    return storeOne(ctx, reply, 'post', ev, postKey(ev), produce.postMessages);
   });
 
   app.post(
     '/v1/posts/batch',
     { preHandler: ctx.requireKey },
-    batchRoute<PostEvent>(
-      ctx,
-      'post',
-      (value, t, replay) => {
-        const c = checkPost(value);
-        if (!c.ok) return { ok: false, code: 'BAD_FIELD', field: c.field, reason: c.reason };
-        return toPostEvent(c.value, t, replay);
-      },
-      (e) => 'p:' + e.id,
-      produce.postMessages,
-    ),
+    batchRoute<PostInput, PostEvent>(ctx, 'post', compileValidator(PostInput), toPostEvent, postKey, produce.postMessages),
   );
 }

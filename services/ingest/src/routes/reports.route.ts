@@ -8,13 +8,12 @@ import { HttpError } from '@downradar/common/http';
 import { ReportInput, type ReportEvent } from '../../../../schemas/events/index';
 import { WindowLimiter } from '../rate-limiter';
 import { toReportEvent } from '../steps';
-import { accepted, type RouteContext } from './context';
+import { accepted, storeOne, type RouteContext } from './context';
 import { batchRoute } from './ndjson-batch';
 
 export async function reportsRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
-  const { options, recent, metrics, produce } = ctx;
+  const { options, metrics, produce } = ctx;
   const reporterLimiter = new WindowLimiter(options.reportsPerReporterPer15Min, 15 * 60_000);
-  const checkReport = compileValidator(ReportInput);
 
   app.post(
     '/v1/reports',
@@ -25,33 +24,24 @@ export async function reportsRoutes(app: FastifyInstance, ctx: RouteContext): Pr
     async (req: FastifyRequest<{ Body: ReportInput }>, reply: FastifyReply) => {
       const t = ctx.now();
       const ev = accepted(metrics, 'report', toReportEvent(req.body, { now: t, services: ctx.services, hashReporter: ctx.hashReporter, source: 'web' }));
-      if (recent.has(ev.id)) {
-        metrics.duplicates.inc({ kind: 'report' });
-        return reply.status(202).send({ id: ev.id, status: 'duplicate' });
-      }
-      if (!reporterLimiter.hit(ev.reporterHash + ':' + ev.serviceId, t)) {
+      return storeOne(ctx, reply, 'report', ev, ev.id, produce.reportMessages, () => {
+        if (reporterLimiter.hit(ev.reporterHash + ':' + ev.serviceId, t)) return;
         metrics.rejected.inc({ kind: 'report', code: 'REPORTER_RATE_LIMITED' });
         throw new HttpError(429, 'REPORTER_RATE_LIMITED', `reporterId sent more than ${options.reportsPerReporterPer15Min} reports for ${ev.serviceId} in 15 minutes`, 'reporterId', {
           'retry-after': String(reporterLimiter.retryAfterS(t)),
         });
-      }
-      await produce.store([{ id: ev.id, messages: produce.reportMessages(ev) }]);
-      metrics.accepted.inc({ kind: 'report' });
-      return reply.status(202).send({ id: ev.id, status: 'accepted' });
+      });
     },
   );
 
   app.post(
     '/v1/reports/batch',
     { preHandler: ctx.requireKey },
-    batchRoute<ReportEvent>(
+    batchRoute<ReportInput, ReportEvent>(
       ctx,
       'report',
-      (value, t, replay) => {
-        const c = checkReport(value);
-        if (!c.ok) return { ok: false, code: 'BAD_FIELD', field: c.field, reason: c.reason };
-        return toReportEvent(c.value, { now: t, services: ctx.services, hashReporter: ctx.hashReporter, source: replay ? 'replay' : 'api', replay });
-      },
+      compileValidator(ReportInput),
+      (input, t, replay) => toReportEvent(input, { now: t, services: ctx.services, hashReporter: ctx.hashReporter, source: replay ? 'replay' : 'api', replay }),
       (e) => e.id,
       produce.reportMessages,
     ),

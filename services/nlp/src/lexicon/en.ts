@@ -44,6 +44,8 @@ export const en: LanguageLexicon = {
     "can't process your request", 'cannot process your request', 'unable to process',
     "couldn't process", 'unable to complete your request', 'technical difficulties', 'technical difficulty',
     'experiencing difficulties', 'temporarily unavailable', 'service unavailable', 'service temporarily unavailable',
+    // What apps print: "waiting for network" (Telegram), "session expired", "server busy / overloaded / full".
+    'please wait a few minutes', 'wait a few minutes before you try again', 'waiting for network', 'session expired', 'server busy', 'server overload', 'server overloaded', 'servers overloaded', 'server full', 'zero signal', 'zero bars',
     'currently unavailable', 'no network connection', 'no internet connection', "couldn't connect you", 'could not connect',
     'unable to reach', "can't reach", 'an error occurred', 'error occurred', 'unknown error', 'upstream connect error',
     "things don't appear to be working", 'not available right now', 'request failed',
@@ -91,6 +93,8 @@ export const en: LanguageLexicon = {
     'queued', 'staring at', 'pending', 'skips', 'skipping', 'reloads', 'reloading', 'restarts', 'kicks me', 'kicking me',
     'sends me back', 'takes me back', 'stop halfway', 'stops halfway', 'cuts off', 'cut off', "hasn't changed", "haven't changed",
     'frozen', 'little clock', 'clock icon',
+    // "messages arrive 30 minutes late": late by a span of time (a parcel's lateness is the delivery rule's).
+    'late', 'delayed',
   ],
   endless: ['forever', 'for ages', 'minutes', 'minute', 'mins', 'hours', 'hour', 'hrs', 'every', 'each time', 'over and over', 'again and again', 'nonstop', 'constantly'],
   hypothetical: ['what if', 'imagine if', 'imagine', 'in case', 'just in case', 'hypothetically', 'suppose'],

@@ -101,6 +101,12 @@ export interface LanguageLexicon {
   readonly lingering?: readonly string[];
   readonly endless?: readonly string[];
   readonly postNegators?: readonly string[];
+  /** Auxiliaries of the progressive, after the verb ("raha", "rahi", "rahe"): a negator a few words before them negates whatever verb stands between. */
+  readonly progressiveAuxiliaries?: readonly string[];
+  /** Auxiliaries that make the speaker or the listener the subject ("hu", "ho"): "nahi dekh raha hu" is about the person, not the service. */
+  readonly speakerAuxiliaries?: readonly string[];
+  /** Negators that are a tag when they end a clause (Hindi "kar na", "bata na": "do it, won't you"), not a negation. */
+  readonly tagNegators?: readonly string[];
   readonly particles?: readonly string[];
   readonly shownVerbs?: readonly string[];
   readonly questionParticles?: readonly string[];

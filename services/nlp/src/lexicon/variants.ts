@@ -33,14 +33,19 @@ const isConsonant = (c: string | undefined) => c !== undefined && /[a-z]/.test(c
 
 /**
  * The spellings of one romanised Hindi word: as written, with long vowels written short (aa > a,
- * ee > i, oo > u), without the short "a" between two consonants (not the first or last letter),
- * and both. Words of three letters or fewer are kept as written: too short to tell apart
- * ("kar" / "kr" is a listed variant instead).
+ * ee > i, oo > u) or with their doubled letter once (ee > e, oo > o: "theek" / "thek", also
+ * what a post's "theeek" is read as), without the short "a" between two consonants (not the
+ * first or last letter), and each of those without the "h" of an aspirated consonant, which
+ * chat spelling often leaves out ("kharab" / "karab", "theek" / "tik", "dikh" / "dik", "bhej" /
+ * "bej"; not "ch", a letter of its own, and "chh" becomes "ch"). Words of three letters or fewer
+ * are kept as written: too short to tell apart ("kar" / "kr" is a listed variant instead).
  */
 export function looseSpellings(word: string): string[] {
   if (word.length <= 3 || !/^[a-z]+$/.test(word)) return [word];
   // Shortened after the short a is gone: the a left of "kaam" is long ("kam", never "km").
   const shorten = (w: string) => w.replace(/aa/g, 'a').replace(/ee/g, 'i').replace(/oo/g, 'u');
+  const undouble = (w: string) => w.replace(/([aeiou])\1/g, '$1');
+  const withoutAspiration = (w: string) => w.replace(/chh/g, 'ch').replace(/([kgtdbpj])h/g, '$1');
   const withoutSchwa = (w: string) => {
     let out = w[0]!;
     for (let i = 1; i < w.length; i++) {
@@ -50,7 +55,8 @@ export function looseSpellings(word: string): string[] {
     return out;
   };
   const dropped = withoutSchwa(word);
-  return [...new Set([word, shorten(word), dropped, shorten(dropped)])];
+  const vowels = [word, shorten(word), undouble(word), dropped, shorten(dropped), undouble(dropped)];
+  return [...new Set([...vowels, ...vowels.map(withoutAspiration)])];
 }
 
 /** Every form of one phrase: each word (or run of words) in a group replaced by every member of its group. */

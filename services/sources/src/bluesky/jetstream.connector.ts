@@ -13,6 +13,7 @@ import { deadLetter, contentId } from '@downradar/common/dead-letter';
 import type { Logger, TxnMessage } from '@downradar/common';
 import { isFenced } from '@downradar/common';
 import { backoffDelay, sleep, type BackoffOptions } from '../backoff';
+import { FailureReport, type SourceHealth } from '../failure-report';
 import type { SourceWriter } from '../kafka/source-writer';
 import type { SourceMetrics } from '../metrics';
 import type { PostPipeline } from '../posts/post-pipeline';
@@ -28,6 +29,8 @@ export interface JetstreamOptions {
   maxFrameBytes: number;
   maxPending: number;
   backoff: BackoffOptions;
+  /** A failure that repeats is logged at most once per this long (failure-report.ts); default 5 min. */
+  repeatLogMs?: number;
 }
 
 export interface JetstreamDeps {
@@ -40,6 +43,7 @@ export interface JetstreamDeps {
 }
 
 export interface JetstreamStatus {
+  health: SourceHealth;
   connected: boolean;
   endpoint: string | null;
   cursorUs: number | null;
@@ -72,6 +76,7 @@ export class JetstreamConnector {
   private flushTimer: NodeJS.Timeout | undefined;
   private broken: unknown;
   private readonly now: () => number;
+  private readonly failures: FailureReport;
   readonly stats = { framesRead: 0, postsProduced: 0, deadLetters: 0, commits: 0, connects: 0 };
 
   constructor(
@@ -81,10 +86,12 @@ export class JetstreamConnector {
     if (o.endpoints.length === 0) throw new Error('bluesky: no Jetstream endpoint configured (DOWNRADAR_JETSTREAM_ENDPOINTS)');
     this.cursor = new JetstreamCursor(o.rewindMs * 1000);
     this.now = d.now ?? Date.now;
+    this.failures = new FailureReport(d.logger, o.repeatLogMs ?? 300_000, this.now);
   }
 
   status(): JetstreamStatus {
     return {
+      health: this.failures.health(),
       connected: this.socket?.readyState === WebSocket.OPEN,
       endpoint: this.o.endpoints[this.endpointIndex] ?? null,
       cursorUs: this.cursor.position,
@@ -153,7 +160,10 @@ export class JetstreamConnector {
         this.endpointIndex = (this.endpointIndex + 1) % this.o.endpoints.length;
       }
       const delay = received > 0 ? backoffDelay(0, this.o.backoff) : backoffDelay(failures - 1, this.o.backoff);
-      this.d.logger.warn({ endpoint, next: this.o.endpoints[this.endpointIndex], received, delayMs: delay }, 'bluesky: stream closed; reconnecting');
+      // A stream that delivered and dropped is news; an endpoint that could not be reached at all
+      // was reported (rate-limited) by its connection error.
+      if (received > 0) this.d.logger.warn({ endpoint, next: this.o.endpoints[this.endpointIndex], received, delayMs: delay }, 'bluesky: stream closed; reconnecting');
+      else this.d.logger.debug({ endpoint, next: this.o.endpoints[this.endpointIndex], delayMs: delay }, 'bluesky: no stream; trying the next endpoint');
       await sleep(delay, this.stopping.signal);
     }
   }
@@ -168,6 +178,7 @@ export class JetstreamConnector {
       this.socket = ws;
       ws.on('open', () => {
         this.d.metrics.connections.inc({ connector: 'bluesky', result: 'open' });
+        this.failures.ok('bluesky: Jetstream reachable again', { url });
         this.d.logger.info({ url }, 'bluesky: connected');
       });
       ws.on('message', (data: WebSocket.RawData) => {
@@ -181,7 +192,7 @@ export class JetstreamConnector {
       });
       ws.on('error', (err) => {
         this.d.metrics.connections.inc({ connector: 'bluesky', result: 'error' });
-        this.d.logger.warn({ url, err: err.message }, 'bluesky: connection error');
+        this.failures.fail('connect', err.message, { endpoint, endpoints: this.o.endpoints.length }, 'bluesky: cannot connect to Jetstream (every endpoint is tried in turn)');
       });
       ws.on('close', () => {
         if (this.socket === ws) this.socket = undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareIds, MastodonCursor, snowflakeAt, snowflakeMs, timelineUrl } from './mastodon-cursor';
+import { compareIds, describeStream, hashtagStreams, MastodonCursor, newestId, rateLimitWaitMs, snowflakeAt, snowflakeMs, timelineUrl } from './mastodon-cursor';
 
 const at = (ms: number, seq = 0) => ((BigInt(ms) << 16n) + BigInt(seq)).toString();
 
@@ -78,5 +78,37 @@ describe('timelineUrl', () => {
   it('asks the public or a hashtag timeline from min_id', () => {
     expect(timelineUrl('https://mastodon.social', { kind: 'public' }, '42', 40)).toBe('https://mastodon.social/api/v1/timelines/public?min_id=42&limit=40');
     expect(timelineUrl('https://m.example/x?y=1', { kind: 'hashtag', tag: 'café down' }, '7', 40)).toBe('https://m.example/api/v1/timelines/tag/caf%C3%A9%20down?min_id=7&limit=40');
+  });
+});
+
+describe('gap fill requests', () => {
+  it('groups hashtags five to a tag-timeline request, the rest as any[]', () => {
+    const tags = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+    const streams = hashtagStreams(tags);
+    expect(streams).toEqual([
+      { kind: 'hashtag', tag: 'a', any: ['b', 'c', 'd', 'e'] },
+      { kind: 'hashtag', tag: 'f', any: ['g'] },
+    ]);
+    expect(hashtagStreams(['x'])).toEqual([{ kind: 'hashtag', tag: 'x' }]);
+    expect(hashtagStreams([])).toEqual([]);
+    expect(timelineUrl('https://m.example', streams[1]!, '9', 40)).toBe('https://m.example/api/v1/timelines/tag/f?any%5B%5D=g&min_id=9&limit=40');
+    expect(describeStream(streams[1]!)).toBe('#f #g');
+    expect(describeStream({ kind: 'public' })).toBe('public');
+  });
+
+  it('finds the newest id of a page', () => {
+    expect(newestId(['999', '1001', '1000'])).toBe('1001');
+    expect(newestId([])).toBeUndefined();
+  });
+
+  it('waits for the rate-limit reset only when no request remains or after a 429, within a maximum', () => {
+    const now = Date.parse('2026-12-06T08:00:00Z');
+    expect(rateLimitWaitMs(200, '12', '2026-12-06T08:05:00Z', now, 300_000)).toBe(0);
+    expect(rateLimitWaitMs(200, null, null, now, 300_000)).toBe(0);
+    expect(rateLimitWaitMs(200, '0', '2026-12-06T08:00:30Z', now, 300_000)).toBe(30_000);
+    expect(rateLimitWaitMs(429, '0', '2026-12-06T08:20:00Z', now, 300_000)).toBe(300_000);
+    expect(rateLimitWaitMs(429, null, 'garbage', now, 120_000)).toBe(120_000);
+    // A reset already past still leaves a second between requests.
+    expect(rateLimitWaitMs(429, '0', '2026-12-06T07:59:00Z', now, 300_000)).toBe(1000);
   });
 });

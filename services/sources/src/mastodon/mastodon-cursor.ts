@@ -124,16 +124,57 @@ export class MastodonCursor {
   }
 }
 
+/** A timeline the gap fill reads: the public one, or one hashtag's with up to 4 more (`any[]`). */
+export type FillStream = { kind: 'public' } | { kind: 'hashtag'; tag: string; any?: string[] };
+
+/** Mastodon's tag timeline takes at most this many tags per mode (TagFeed's LIMIT_PER_MODE). */
+export const TAGS_PER_REQUEST = 5;
+
+/** The hashtags in groups that one tag-timeline request each can read (the first tag, the rest as any[]). */
+export function hashtagStreams(hashtags: readonly string[]): FillStream[] {
+  const out: FillStream[] = [];
+  for (let i = 0; i < hashtags.length; i += TAGS_PER_REQUEST) {
+    const [tag, ...any] = hashtags.slice(i, i + TAGS_PER_REQUEST);
+    out.push(any.length > 0 ? { kind: 'hashtag', tag: tag!, any } : { kind: 'hashtag', tag: tag! });
+  }
+  return out;
+}
+
+export function describeStream(stream: FillStream): string {
+  return stream.kind === 'public' ? 'public' : [stream.tag, ...(stream.any ?? [])].map((t) => `#${t}`).join(' ');
+}
+
 /**
- * The timelines API pages that fill a gap: /api/v1/timelines/tag/:hashtag and, where the public
- * stream is read, /api/v1/timelines/public, each with min_id (the statuses right after it, at most
- * `limit`, newest first in the page; the next page starts at the newest of the previous one).
+ * The timelines API pages that fill a gap: /api/v1/timelines/tag/:hashtag (with any[] for more
+ * tags) and, where the public stream is read, /api/v1/timelines/public, each with min_id (the
+ * statuses right after it, at most `limit`, newest first in the page; the next page starts at the
+ * newest of the previous one).
  */
-export function timelineUrl(instance: string, stream: { kind: 'hashtag'; tag: string } | { kind: 'public' }, minId: string, limit: number): string {
+export function timelineUrl(instance: string, stream: FillStream, minId: string, limit: number): string {
   const u = new URL(instance);
   u.pathname = stream.kind === 'public' ? '/api/v1/timelines/public' : `/api/v1/timelines/tag/${encodeURIComponent(stream.tag)}`;
   u.search = '';
+  if (stream.kind === 'hashtag') for (const t of stream.any ?? []) u.searchParams.append('any[]', t);
   u.searchParams.set('min_id', minId);
   u.searchParams.set('limit', String(limit));
   return u.toString();
+}
+
+/** The newest of some status ids (undefined for none). */
+export function newestId(ids: readonly string[]): string | undefined {
+  return ids.reduce<string | undefined>((a, b) => (a === undefined || compareIds(b, a) > 0 ? b : a), undefined);
+}
+
+/**
+ * How long to wait before the next timelines request, from Mastodon's rate-limit headers
+ * (X-RateLimit-Remaining, X-RateLimit-Reset as an ISO time): 0 while requests remain, else until
+ * the reset, at most `maxMs`. Pure.
+ */
+export function rateLimitWaitMs(status: number, remaining: string | null, reset: string | null, now: number, maxMs: number): number {
+  const left = remaining === null ? NaN : Number(remaining);
+  if (status !== 429 && !(Number.isFinite(left) && left <= 0)) return 0;
+  const at = reset === null ? NaN : Date.parse(reset);
+  // No usable reset time: Mastodon's window is 5 minutes.
+  const wait = Number.isFinite(at) ? at - now : 5 * 60_000;
+  return Math.min(maxMs, Math.max(1000, wait));
 }

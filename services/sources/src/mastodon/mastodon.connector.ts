@@ -15,10 +15,11 @@ import WebSocket from 'ws';
 import { contentId, deadLetter } from '@downradar/common/dead-letter';
 import { isFenced, type Logger, type TxnMessage } from '@downradar/common';
 import { backoffDelay, sleep, type BackoffOptions } from '../backoff';
+import { FailureReport } from '../failure-report';
 import type { SourceWriter } from '../kafka/source-writer';
 import type { SourceMetrics } from '../metrics';
 import type { PostPipeline } from '../posts/post-pipeline';
-import { MastodonCursor, timelineUrl } from './mastodon-cursor';
+import { compareIds, describeStream, hashtagStreams, MastodonCursor, newestId, rateLimitWaitMs, snowflakeMs, timelineUrl, type FillStream } from './mastodon-cursor';
 import { readStreamMessage, statusToPost } from './mastodon-status';
 
 export interface MastodonOptions {
@@ -35,11 +36,25 @@ export interface MastodonOptions {
   /** Pause between two of those requests. */
   fillIntervalMs: number;
   requestTimeoutMs?: number;
+  /** A failure that repeats is logged at most once per this long (failure-report.ts); default 5 min. */
+  repeatLogMs?: number;
 }
 
 /** The key of the connector's record on the source-state topic. */
 export const MASTODON_CURSOR_KEY = 'mastodon';
 const PAGE = 40;
+/** The longest wait for a rate-limit reset within one gap fill (Mastodon's window is 5 minutes). */
+const MAX_RATE_LIMIT_WAIT_MS = 5 * 60_000;
+
+/** What the last gap fill of an instance did, and what it could not read (in /readyz). */
+export interface GapReport {
+  at: string;
+  from: string;
+  requests: number;
+  statuses: number;
+  complete: boolean;
+  unfilled: { stream: string; fromId: string; from: string | null; until: string; seconds: number | null; reason: string }[];
+}
 
 export interface MastodonDeps {
   writer: SourceWriter;
@@ -89,6 +104,11 @@ export class MastodonConnector {
   private fills = new Set<Promise<void>>();
   private readonly sockets = new Map<string, WebSocket>();
   private readonly publicDenied = new Set<string>();
+  /** Per instance: a number per connection (a fill of an older connection stops), the first status id it streamed, the last fill. */
+  private readonly connection = new Map<string, number>();
+  private readonly streamStart = new Map<string, string>();
+  private readonly gaps = new Map<string, GapReport>();
+  private readonly failures = new Map<string, FailureReport>();
   private readonly stopping = new AbortController();
   private loops: Promise<void>[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -107,11 +127,23 @@ export class MastodonConnector {
 
   status() {
     return {
-      instances: this.o.instances.map((i) => ({ instance: i, connected: this.sockets.get(i)?.readyState === WebSocket.OPEN, publicStream: this.o.publicStream && !this.publicDenied.has(i) })),
+      instances: this.o.instances.map((i) => ({
+        instance: i,
+        health: this.failureReport(i).health(),
+        connected: this.sockets.get(i)?.readyState === WebSocket.OPEN,
+        publicStream: this.o.publicStream && !this.publicDenied.has(i),
+        lastGapFill: this.gaps.get(i) ?? null,
+      })),
       updates: this.stats.updates,
       postsProduced: this.stats.postsProduced,
       deadLetters: this.stats.deadLetters,
     };
+  }
+
+  private failureReport(instance: string): FailureReport {
+    let r = this.failures.get(instance);
+    if (r === undefined) this.failures.set(instance, (r = new FailureReport(this.d.logger, this.o.repeatLogMs ?? 300_000, this.now)));
+    return r;
   }
 
   async start(): Promise<void> {
@@ -138,7 +170,10 @@ export class MastodonConnector {
       if (this.stopping.signal.aborted) break;
       failures = received > 0 ? 0 : failures + 1;
       const delay = backoffDelay(Math.max(0, failures - 1), this.o.backoff);
-      this.d.logger.warn({ instance, received, delayMs: delay }, 'mastodon: stream closed; reconnecting');
+      // A stream that delivered and dropped is news; an instance that could not be reached at all
+      // was reported (rate-limited) by its connection error.
+      if (received > 0) this.d.logger.warn({ instance, received, delayMs: delay }, 'mastodon: stream closed; reconnecting');
+      else this.d.logger.debug({ instance, delayMs: delay }, 'mastodon: no stream; reconnecting');
       await sleep(delay, this.stopping.signal);
     }
   }
@@ -148,19 +183,24 @@ export class MastodonConnector {
     this.stats.connects++;
     return new Promise((resolve) => {
       let received = 0;
+      let refused = false;
+      const connection = (this.connection.get(instance) ?? 0) + 1;
+      this.connection.set(instance, connection);
+      this.streamStart.delete(instance);
       const headers: Record<string, string> = { 'user-agent': 'downradar (+https://github.com/downradar)' };
       if (this.o.accessToken) headers.authorization = `Bearer ${this.o.accessToken}`;
       const ws = new WebSocket(url, { headers, handshakeTimeout: 10_000, maxPayload: 4 * 1024 * 1024 });
       this.sockets.set(instance, ws);
       ws.on('open', () => {
         this.d.metrics.connections.inc({ connector: 'mastodon', result: 'open' });
+        this.failureReport(instance).ok('mastodon: instance reachable again', { instance });
         for (const sub of subscriptions(this.o.hashtags, this.o.publicStream && !this.publicDenied.has(instance))) ws.send(sub);
         this.d.logger.info({ url, hashtags: this.o.hashtags.length, public: this.o.publicStream && !this.publicDenied.has(instance) }, 'mastodon: connected and subscribed');
         // Subscribed first, then the gap: a status published meanwhile comes through both and is
         // produced once.
         const from = this.cursor.gapFrom(instance);
         if (from !== undefined) {
-          const fill = this.fillGap(instance, from).catch((err: unknown) => {
+          const fill = this.fillGap(instance, from, connection).catch((err: unknown) => {
             if (!this.stopping.signal.aborted) this.d.logger.warn({ instance, err: (err as Error).message }, 'mastodon: gap fill failed');
           });
           this.fills.add(fill);
@@ -172,13 +212,14 @@ export class MastodonConnector {
         this.onMessage(instance, (data as Buffer).toString('utf8'));
       });
       ws.on('unexpected-response', (_req, res) => {
-        this.d.logger.warn({ url, status: res.statusCode }, 'mastodon: the instance refused the stream');
+        refused = true;
+        this.failureReport(instance).fail('refused', `HTTP ${res.statusCode}`, { instance }, 'mastodon: the instance refused the stream');
         res.resume();
         ws.terminate();
       });
       ws.on('error', (err) => {
         this.d.metrics.connections.inc({ connector: 'mastodon', result: 'error' });
-        this.d.logger.warn({ url, err: err.message }, 'mastodon: connection error');
+        if (!refused) this.failureReport(instance).fail('connect', err.message, { instance }, 'mastodon: cannot connect to the instance');
       });
       ws.on('close', () => {
         if (this.sockets.get(instance) === ws) this.sockets.delete(instance);
@@ -188,55 +229,102 @@ export class MastodonConnector {
   }
 
   /**
-   * Reads what the instance published since `from` from its timelines API, page by page (oldest
-   * page first), through the same path as streamed statuses.
+   * Reads what the instance published since `from` from its timelines API, through the same path
+   * as streamed statuses, oldest first: one page (40 statuses) per request with min_id, the
+   * timelines taken in turn so that each gets its oldest page before any gets a second one. A
+   * timeline is done when a page is short (it reached the present) or reaches the first status
+   * this connection streamed (the stream has the rest). The instance's rate-limit headers are
+   * honoured (a wait until X-RateLimit-Reset when none remain, or after a 429). The limit is
+   * `fillMaxRequests` per fill: what it leaves unread, and what a refused timeline keeps, is
+   * reported as a warning with its span, in sources_gap_unfilled_* and in /readyz.
    */
-  private async fillGap(instance: string, from: string): Promise<void> {
+  private async fillGap(instance: string, from: string, connection: number): Promise<void> {
+    const started = this.now();
     // A public stream that was refused is not known to be refused until its error arrives; the
     // hashtag timelines are always readable, the public one only where the stream is.
-    const streams = this.o.publicStream && !this.publicDenied.has(instance) ? [{ kind: 'public' as const }] : this.o.hashtags.map((tag) => ({ kind: 'hashtag' as const, tag }));
+    const streams: FillStream[] = this.o.publicStream && !this.publicDenied.has(instance) ? [{ kind: 'public' }] : hashtagStreams(this.o.hashtags);
+    const queue = streams.map((stream) => ({ stream, minId: from }));
+    const unfilled: { stream: string; fromId: string; reason: string }[] = [];
     let requests = 0;
     let statuses = 0;
-    let unfinished = 0;
     const headers: Record<string, string> = { 'user-agent': 'downradar (+https://github.com/downradar)', accept: 'application/json' };
     if (this.o.accessToken) headers.authorization = `Bearer ${this.o.accessToken}`;
-    for (const stream of streams) {
-      let minId = from;
-      for (;;) {
-        if (this.stopping.signal.aborted || this.fenced) return;
-        if (requests >= this.o.fillMaxRequests) {
-          unfinished++;
-          break;
-        }
-        if (requests > 0 && this.o.fillIntervalMs > 0) {
-          await sleep(this.o.fillIntervalMs, this.stopping.signal);
-          if (this.stopping.signal.aborted) return;
-        }
-        requests++;
-        this.stats.fillRequests++;
-        const res = await fetch(timelineUrl(instance, stream, minId, PAGE), { headers, signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.o.requestTimeoutMs ?? 10_000)]) });
-        if (!res.ok) {
-          await res.body?.cancel();
-          this.d.logger.warn({ instance, stream: stream.kind === 'public' ? 'public' : `#${stream.tag}`, status: res.status }, 'mastodon: timeline not readable; gap not filled there');
-          break;
-        }
-        const page: unknown = await res.json();
-        if (!Array.isArray(page)) {
-          this.deadLetter('BAD_TIMELINE', 'timeline answer is not a JSON array', JSON.stringify(page).slice(0, 10_000), this.now());
-          break;
-        }
-        // Newest first within a page: read it oldest first, as the stream would have sent it.
-        for (const status of [...page].reverse()) {
-          statuses++;
-          this.stats.filledStatuses++;
-          this.onStatus(instance, status, JSON.stringify(status), this.now());
-        }
-        const ids = page.flatMap((st) => (typeof (st as { id?: unknown })?.id === 'string' ? [(st as { id: string }).id] : []));
-        if (page.length < PAGE || ids.length === 0) break;
-        minId = ids.reduce((a, b) => (a.length !== b.length ? (a.length > b.length ? a : b) : a > b ? a : b));
+    let waitMs = 0;
+    while (queue.length > 0) {
+      if (this.stopping.signal.aborted || this.fenced || this.connection.get(instance) !== connection) return;
+      if (requests >= this.o.fillMaxRequests) {
+        for (const q of queue.splice(0)) unfilled.push({ stream: describeStream(q.stream), fromId: q.minId, reason: `request limit of ${this.o.fillMaxRequests} per gap fill reached` });
+        break;
       }
+      const pause = Math.max(waitMs, requests > 0 ? this.o.fillIntervalMs : 0);
+      if (pause > 0) {
+        await sleep(pause, this.stopping.signal);
+        if (this.stopping.signal.aborted) return;
+      }
+      const q = queue.shift()!;
+      requests++;
+      this.stats.fillRequests++;
+      let res: Response;
+      try {
+        res = await fetch(timelineUrl(instance, q.stream, q.minId, PAGE), { headers, signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.o.requestTimeoutMs ?? 10_000)]) });
+      } catch (err) {
+        if (this.stopping.signal.aborted) return;
+        unfilled.push({ stream: describeStream(q.stream), fromId: q.minId, reason: `timeline request failed: ${(err as Error).message}` });
+        continue;
+      }
+      waitMs = rateLimitWaitMs(res.status, res.headers.get('x-ratelimit-remaining'), res.headers.get('x-ratelimit-reset'), this.now(), MAX_RATE_LIMIT_WAIT_MS);
+      if (res.status === 429) {
+        await res.body?.cancel();
+        this.d.logger.info({ instance, waitS: Math.round(waitMs / 1000) }, 'mastodon: timelines API rate limit reached; the gap fill waits for its reset');
+        queue.unshift(q);
+        continue;
+      }
+      if (!res.ok) {
+        await res.body?.cancel();
+        unfilled.push({ stream: describeStream(q.stream), fromId: q.minId, reason: `timeline refused: HTTP ${res.status}` });
+        continue;
+      }
+      let page: unknown;
+      try {
+        page = await res.json();
+      } catch (err) {
+        page = `not JSON: ${(err as Error).message}`;
+      }
+      if (!Array.isArray(page)) {
+        this.deadLetter('BAD_TIMELINE', 'timeline answer is not a JSON array', JSON.stringify(page ?? null).slice(0, 10_000), this.now());
+        unfilled.push({ stream: describeStream(q.stream), fromId: q.minId, reason: 'timeline answer is not a JSON array' });
+        continue;
+      }
+      // Newest first within a page: read it oldest first, as the stream would have sent it.
+      for (const status of [...page].reverse()) {
+        statuses++;
+        this.stats.filledStatuses++;
+        this.onStatus(instance, status, JSON.stringify(status), this.now());
+      }
+      const newest = newestId(page.flatMap((st) => (typeof (st as { id?: unknown })?.id === 'string' ? [(st as { id: string }).id] : [])));
+      const streamed = this.streamStart.get(instance);
+      const caughtUp = page.length < PAGE || newest === undefined || (streamed !== undefined && compareIds(newest, streamed) >= 0);
+      if (!caughtUp) queue.push({ stream: q.stream, minId: newest });
     }
-    this.d.logger.info({ instance, from, requests, statuses, unfinished }, unfinished > 0 ? 'mastodon: gap partly filled (request budget spent)' : 'mastodon: gap filled');
+    const untilMs = snowflakeMs(this.streamStart.get(instance) ?? '') ?? started;
+    const gap: GapReport = { at: new Date(started).toISOString(), from, requests, statuses, complete: unfilled.length === 0, unfilled: [] };
+    for (const u of unfilled) {
+      const fromMs = snowflakeMs(u.fromId);
+      const seconds = fromMs === undefined ? null : Math.max(0, Math.round((untilMs - fromMs) / 1000));
+      gap.unfilled.push({ stream: u.stream, fromId: u.fromId, from: fromMs === undefined ? null : new Date(fromMs).toISOString(), until: new Date(untilMs).toISOString(), seconds, reason: u.reason });
+      if (seconds !== null) this.d.metrics.gapUnfilledSeconds.inc({ connector: 'mastodon', instance }, seconds);
+    }
+    this.gaps.set(instance, gap);
+    this.d.metrics.gapFills.inc({ connector: 'mastodon', instance, outcome: gap.complete ? 'complete' : 'partial' });
+    if (gap.complete) this.d.logger.info({ instance, from, requests, statuses }, 'mastodon: gap filled');
+    else {
+      // Said once per fill, with what exactly is missing: the statuses of those timelines between
+      // `from` and `until` that were neither streamed nor read back.
+      this.d.logger.warn(
+        { instance, from, requests, statuses, unfilledTimelines: gap.unfilled.length, unfilled: gap.unfilled.slice(0, 10), ...(gap.unfilled.length > 10 ? { moreUnfilled: gap.unfilled.length - 10 } : {}) },
+        'mastodon: gap not completely filled; statuses of these timelines between `from` and `until` are missing',
+      );
+    }
   }
 
   private onMessage(instance: string, text: string): void {
@@ -254,6 +342,8 @@ export class MastodonConnector {
     if (m.type === 'other') return;
     if (m.type === 'invalid') return this.deadLetter('BAD_FRAME', m.reason, text, now);
     this.stats.updates++;
+    const id = (m.status as { id?: unknown } | null)?.id;
+    if (typeof id === 'string' && !this.streamStart.has(instance)) this.streamStart.set(instance, id);
     this.onStatus(instance, m.status, text, now);
   }
 

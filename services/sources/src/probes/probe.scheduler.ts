@@ -12,6 +12,7 @@ import type { Resolver } from 'node:dns/promises';
 import { isFenced, type Logger, type TxnMessage } from '@downradar/common';
 import type { ProbeResultEvent, SignalEvent } from '../../../../schemas/events/index';
 import { sleep } from '../backoff';
+import { FailureReport } from '../failure-report';
 import type { SourceWriter } from '../kafka/source-writer';
 import type { SourceMetrics } from '../metrics';
 import { createResolver, dnsProbe } from './dns-probe';
@@ -34,6 +35,8 @@ export interface ProbeOptions {
   vantage: string;
   vantageFailShare: number;
   ca?: string | Buffer;
+  /** A failure that repeats is logged at most once per this long (failure-report.ts); default 5 min. */
+  repeatLogMs?: number;
 }
 
 export interface ProbeDeps {
@@ -87,16 +90,18 @@ export class ProbeScheduler {
   private loop: Promise<void> | undefined;
   private fenced = false;
   readonly stats = { rounds: 0, probes: 0, failed: 0, suspectRounds: 0, lastRoundMs: 0 };
+  private readonly failures: FailureReport;
 
   constructor(
     private readonly o: ProbeOptions,
     private readonly d: ProbeDeps,
   ) {
     this.resolver = createResolver(o.resolvers, o.timeoutMs);
+    this.failures = new FailureReport(d.logger, o.repeatLogMs ?? 300_000);
   }
 
   status() {
-    return { services: this.o.targets.length, ...this.stats };
+    return { health: this.failures.health(), services: this.o.targets.length, ...this.stats };
   }
 
   async start(): Promise<void> {
@@ -158,8 +163,15 @@ export class ProbeScheduler {
     const messages: TxnMessage[] = results.map((r) => this.d.writer.probeMessage(r));
     if (verdict.vantageSuspect) {
       this.stats.suspectRounds++;
-      this.d.logger.warn({ failedShare: Number(verdict.failedShare.toFixed(2)) }, 'probes: most services failed at once; blaming this host, sending no evidence this round');
+      const example = results.find((r) => !r.ok);
+      this.failures.fail(
+        'vantage',
+        example?.error ?? example?.outcome ?? 'failed',
+        { failedShare: Number(verdict.failedShare.toFixed(2)), example: example ? `${example.kind} ${example.target}: ${example.outcome}` : undefined },
+        'probes: most services failed at once; blaming this host, sending no evidence this round',
+      );
     } else {
+      this.failures.ok('probes: services reachable again from this host');
       for (const [serviceId, failing] of verdict.failing) messages.push(this.d.writer.signalMessage(probeSignal(serviceId, failing, roundAt, this.o.vantage)));
     }
     try {

@@ -8,6 +8,7 @@
  * only: a feed carries no severity), and the page's state (validators, what was reported) under
  * `statuspage:<serviceId>` on the source-state topic, so a restart neither repeats nor misses.
  */
+import { setMaxListeners } from 'node:events';
 import { contentId, deadLetter } from '@downradar/common/dead-letter';
 import { isFenced, type Logger, type TxnMessage } from '@downradar/common';
 import type { SignalEvent } from '../../../../schemas/events/index';
@@ -17,6 +18,7 @@ import type { SourceWriter } from '../kafka/source-writer';
 import type { SourceMetrics } from '../metrics';
 import { readFeed } from './feed';
 import { PoliteFetcher, type FetchResult } from './polite-fetch';
+import { FailureReport } from '../failure-report';
 import { emptyPageState, readIncidents, readSummary, type PageState, type ReadResult } from './statuspage';
 
 export interface StatusPollerOptions {
@@ -25,6 +27,8 @@ export interface StatusPollerOptions {
   hostGapMs: number;
   timeoutMs: number;
   ca?: string | Buffer;
+  /** A failure that repeats is logged at most once per this long (failure-report.ts); default 5 min. */
+  repeatLogMs?: number;
 }
 
 export interface StatusPollerDeps {
@@ -64,17 +68,22 @@ export class StatusPoller {
   private fenced = false;
   readonly stats = { polls: 0, events: 0, failures: 0, notModified: 0 };
   private readonly lastPoll = new Map<string, { at: number; ok: boolean; status: string | null }>();
+  private readonly failures: FailureReport;
 
   constructor(
     private readonly o: StatusPollerOptions,
     private readonly d: StatusPollerDeps,
   ) {
+    // One loop per page sleeps on this signal at a time: a listener each, removed when it wakes
+    // (not a leak; the default warning at 11 would say so with 13 pages).
+    setMaxListeners(o.sources.length + 10, this.stopping.signal);
     this.fetcher = new PoliteFetcher({ hostGapMs: o.hostGapMs, timeoutMs: o.timeoutMs, ...(o.ca ? { ca: o.ca } : {}) });
     this.now = d.now ?? Date.now;
+    this.failures = new FailureReport(d.logger, o.repeatLogMs ?? 300_000, this.now);
   }
 
   status() {
-    return { sources: this.o.sources.length, ...this.stats, requests: this.fetcher.stats.requests, pages: Object.fromEntries(this.lastPoll) };
+    return { health: this.failures.health(), sources: this.o.sources.length, ...this.stats, requests: this.fetcher.stats.requests, pages: Object.fromEntries(this.lastPoll) };
   }
 
   async start(): Promise<void> {
@@ -131,8 +140,10 @@ export class StatusPoller {
       if (r.kind === 'error') {
         ok = false;
         this.stats.failures++;
-        this.d.logger.warn({ serviceId: source.serviceId, url, reason: r.reason }, 'statuspage: request failed');
-      }
+        // One key for all pages: without internet every page fails, and one line per 5 minutes
+        // says so (each page's last poll is in /readyz).
+        this.failures.fail('request', r.reason, { serviceId: source.serviceId, url }, 'statuspage: request failed');
+      } else this.failures.ok('statuspage: status pages reachable again', { serviceId: source.serviceId });
       return r;
     };
     if (source.kind === 'statuspage') {

@@ -5,8 +5,10 @@
  * With `publicNeedsToken`, a public subscription without an Authorization header gets the error
  * message Mastodon sends instead. Every posted status also goes into the instance's timelines,
  * read over REST (/api/v1/timelines/public and /api/v1/timelines/tag/:hashtag with min_id and
- * limit, newest first, as docs.joinmastodon.org/methods/timelines describes); with `paused` the
- * streaming endpoint refuses connections (503) while statuses keep arriving in the timelines.
+ * limit, newest first, as docs.joinmastodon.org/methods/timelines describes; a tag timeline also
+ * takes more tags as any[]); with `paused` the streaming endpoint refuses connections (503) while
+ * statuses keep arriving in the timelines. With `rateLimit`, the timelines answer with Mastodon's
+ * X-RateLimit-Limit / -Remaining / -Reset headers and 429 once a window's requests are spent.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +30,9 @@ export class TestMastodonServer {
   readonly timelineRequests: string[] = [];
   readonly clients = new Set<Client>();
   readonly authorizations: (string | undefined)[] = [];
+  rateLimit: { limit: number; windowMs: number } | undefined;
+  private window = { start: 0, used: 0 };
+  rateLimited = 0;
   private http: Server | undefined;
   port = 0;
   connections = 0;
@@ -43,18 +48,30 @@ export class TestMastodonServer {
       const tag = /^\/api\/v1\/timelines\/tag\/([^/]+)$/.exec(u.pathname);
       if (u.pathname === '/api/v1/timelines/public' || tag) {
         this.timelineRequests.push(req.url ?? '');
+        const rl: Record<string, string> = {};
+        if (this.rateLimit) {
+          const now = Date.now();
+          if (now - this.window.start >= this.rateLimit.windowMs) this.window = { start: now, used: 0 };
+          this.window.used++;
+          const reset = new Date(this.window.start + this.rateLimit.windowMs).toISOString();
+          Object.assign(rl, { 'x-ratelimit-limit': String(this.rateLimit.limit), 'x-ratelimit-remaining': String(Math.max(0, this.rateLimit.limit - this.window.used)), 'x-ratelimit-reset': reset });
+          if (this.window.used > this.rateLimit.limit) {
+            this.rateLimited++;
+            return void res.writeHead(429, { 'content-type': 'application/json', ...rl }).end(JSON.stringify({ error: 'Too many requests' }));
+          }
+        }
         if (!tag && this.publicNeedsToken && !req.headers.authorization) {
           return void res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'This method requires an authenticated user' }));
         }
-        const name = tag ? decodeURIComponent(tag[1]!).toLowerCase() : undefined;
+        const names = tag ? [decodeURIComponent(tag[1]!), ...u.searchParams.getAll('any[]')].map((t) => t.toLowerCase()) : undefined;
         const minId = u.searchParams.get('min_id') ?? u.searchParams.get('since_id') ?? '0';
         const limit = Math.min(40, Number(u.searchParams.get('limit') ?? 20));
         const page = this.timeline
-          .filter((st) => compareIds(st.id, minId) > 0 && (name === undefined || st.tags.some((t) => t.name.toLowerCase() === name)))
+          .filter((st) => compareIds(st.id, minId) > 0 && (names === undefined || st.tags.some((t) => names.includes(t.name.toLowerCase()))))
           .sort((x, y) => compareIds(x.id, y.id))
           .slice(0, limit)
           .reverse();
-        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(page));
+        return void res.writeHead(200, { 'content-type': 'application/json', ...rl }).end(JSON.stringify(page));
       }
       res.writeHead(404).end();
     });
