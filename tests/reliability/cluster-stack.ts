@@ -8,11 +8,11 @@
  * 19110, ClickHouse HTTP 19120/19121, native 19130/19131, interserver 19140/19141; see
  * infra/cluster.sh). The jars are copied from the shared data dir when it has them.
  */
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { repoRoot } from '@downradar/common';
 import { clusterEnv } from '../../tools/run/src/cluster-env';
+import { runScript } from './private-stack';
 
 export type ClusterServer = 'kafka-1' | 'kafka-2' | 'kafka-3' | 'clickhouse-1' | 'clickhouse-2' | 'zookeeper';
 
@@ -38,17 +38,7 @@ export async function cluster(c: Pick<ClusterStack, 'dataDir' | 'portBase'>, arg
   const env: NodeJS.ProcessEnv = { ...process.env, DOWNRADAR_DATA_DIR: c.dataDir, DOWNRADAR_CLUSTER_PORT_BASE: String(c.portBase) };
   // Lists of the user's own cluster must not move the drills' one.
   for (const k of Object.keys(env)) if (/^DOWNRADAR_CLUSTER_(KAFKA|ZOOKEEPER|CLICKHOUSE)_/.test(k)) delete env[k];
-  const child = spawn('bash', ['infra/cluster.sh', ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const take = (d: Buffer) => {
-    const text = d.toString('utf8');
-    out = (out + text).slice(-8000);
-    if (onLine) for (const l of text.split('\n')) if (l.trim()) onLine(l);
-  };
-  child.stdout.on('data', take);
-  child.stderr.on('data', take);
-  const code = await new Promise<number | null>((r) => child.on('exit', r));
-  if (code !== 0) throw new Error(`infra/cluster.sh ${args.join(' ')} exited with ${code}:\n${out}`);
+  await runScript('infra/cluster.sh', args, env, onLine);
 }
 
 /** Copies jars assembled for the same pom from the shared data dir (no second Maven download). */

@@ -107,7 +107,12 @@ export async function infra(
   extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<void> {
   const path = script === 'stack' ? 'infra/stack.sh' : `infra/${script}/${script}.sh`;
-  const child = spawn('bash', [path, command], { cwd: repoRoot, env: { ...infraEnv(s), ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  await runScript(path, [command], { ...infraEnv(s), ...extraEnv }, onLine);
+}
+
+/** Runs a script of the repository with bash; each output line goes to `onLine`; rejects with the output's tail when it fails. */
+export async function runScript(path: string, args: string[], env: NodeJS.ProcessEnv, onLine?: (line: string) => void): Promise<void> {
+  const child = spawn('bash', [path, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const take = (d: Buffer) => {
     const text = d.toString('utf8');
@@ -117,7 +122,7 @@ export async function infra(
   child.stdout.on('data', take);
   child.stderr.on('data', take);
   const code = await new Promise<number | null>((r) => child.on('exit', r));
-  if (code !== 0) throw new Error(`${path} ${command} exited with ${code}:\n${out}`);
+  if (code !== 0) throw new Error(`${path} ${args.join(' ')} exited with ${code}:\n${out}`);
 }
 
 function portFree(port: number): Promise<boolean> {
