@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { restoreRetryDelayMs } from './restore-retry';
+import { restoreFailureLevel, restoreRetryDelayMs } from './restore-retry';
 
 describe('restoreRetryDelayMs', () => {
   it('starts at 2 s and doubles', () => {
@@ -14,5 +14,11 @@ describe('restoreRetryDelayMs', () => {
     let attempt = 1;
     while (waited < 30_000) waited += restoreRetryDelayMs(attempt++);
     expect(attempt - 1).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('restoreFailureLevel', () => {
+  it('warns on the first two failures (a leader moving) and reports an error from the third on', () => {
+    expect([1, 2, 3, 4, 50].map(restoreFailureLevel)).toEqual(['warn', 'warn', 'error', 'error', 'error']);
   });
 });

@@ -21,7 +21,7 @@ import { IncidentManager, incidentManagerOptions } from '../core/incidents';
 import { IncidentGrouper, type GroupedEvent, type GrouperState } from './incident-grouper';
 import type { DetectorMetrics } from '../metrics';
 import { Serial, whileHeartbeating } from '../kafka/serial';
-import { restoreRetryDelayMs } from '../kafka/restore-retry';
+import { restoreFailureLevel, restoreRetryDelayMs } from '../kafka/restore-retry';
 import { singleOwnerAssigner } from '../kafka/single-owner-assigner';
 import { readStateTopic } from '../kafka/state-topic';
 import { commitTransaction, connectTransactionalProducer, isFenced, transactionalIdFor, type TxnMessage } from '@downradar/common/kafka/transactions';
@@ -294,7 +294,7 @@ export class IncidentStage {
       if (attempt > 1) this.o.logger.info({ attempt }, 'incident stage restored after earlier failures');
     } catch (err) {
       const delayMs = restoreRetryDelayMs(attempt);
-      this.o.logger.error({ attempt, err: (err as Error).message }, `incident stage restore failed; retrying in ${delayMs / 1000} s`);
+      this.o.logger[restoreFailureLevel(attempt)]({ attempt, err: (err as Error).message }, `incident stage restore failed; retrying in ${delayMs / 1000} s`);
       if (this.retryTimer) clearTimeout(this.retryTimer);
       this.retryTimer = setTimeout(() => void this.serial.run(() => this.reacquire(attempt + 1)).catch((e) => this.fatal(e)), delayMs);
       this.retryTimer.unref();

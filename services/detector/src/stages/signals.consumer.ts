@@ -33,7 +33,7 @@ import type { HashtagLookup, ServiceInfoLookup } from '../core/facts';
 import type { DetectorMetrics } from '../metrics';
 import { PartitionScorer, type AdvanceResult, type Announcement, type IngestResult, type PartitionEnds } from './partition-scorer';
 import { Serial, whileHeartbeating } from '../kafka/serial';
-import { restoreRetryDelayMs } from '../kafka/restore-retry';
+import { restoreFailureLevel, restoreRetryDelayMs } from '../kafka/restore-retry';
 import { partitionCount, readStateTopic } from '../kafka/state-topic';
 import { commitTransaction, connectTransactionalProducer, isFenced, transactionalIdFor, type TxnMessage } from '@downradar/common/kafka/transactions';
 import { TrendTracker } from './trend-tracker';
@@ -440,7 +440,7 @@ export class ScoringStage {
       if (attempt > 1) this.o.logger.info({ partitions: wanted, attempt }, 'partitions restored after earlier failures');
     } catch (e) {
       const delayMs = restoreRetryDelayMs(attempt);
-      this.o.logger.error({ partitions: wanted, attempt, err: (e as Error).message }, `restore failed; retrying in ${delayMs / 1000} s`);
+      this.o.logger[restoreFailureLevel(attempt)]({ partitions: wanted, attempt, err: (e as Error).message }, `restore failed; retrying in ${delayMs / 1000} s`);
       const timer = setTimeout(() => {
         this.retryTimers.delete(timer);
         void this.serial.run(() => this.restoreOrRetry(wanted, attempt + 1)).catch((e2) => this.fatal(e2, 'restore'));
