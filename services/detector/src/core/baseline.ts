@@ -292,6 +292,16 @@ export class SeasonalBaseline {
     this.week[wi * 2] = this.week[wi * 2]! + (weight / wn) * (rate - this.week[wi * 2]!);
   }
 
+  /** The level factor's running sums [observed, seasonal] (a caller may keep them to retract windows later). */
+  levelState(): [number, number] {
+    return [this.levelObs, this.levelExp];
+  }
+
+  /** Puts back level sums from levelState(): the windows learnt since are forgotten by the level factor. */
+  restoreLevel(state: readonly [number, number]): void {
+    [this.levelObs, this.levelExp] = state;
+  }
+
   toJSON(): BaselineState {
     return {
       week: Array.from(this.week),

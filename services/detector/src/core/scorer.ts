@@ -79,6 +79,8 @@ export interface ServiceScorerState {
   reporter?: ReporterState;
   /** Windows the current anomaly has lasted (for maxAnomalyMinutes). */
   anomalyWindows?: number;
+  /** The level factor's sums before each recent window was learnt: [windowStart, observed, seasonal] each. */
+  levelHistory?: number[];
 }
 
 export interface ServiceScorerParams {
@@ -138,6 +140,11 @@ export class ServiceScorer {
   /** Beside `recent`: each window's rate relative variance (Prediction.sharedRelativeVariance). */
   private recentRate: number[] = [];
   private anomalyWindows = 0;
+  /**
+   * The level factor's sums before each of the last scanMaxWindows windows was learnt:
+   * [windowStart, observed, seasonal] per window, oldest first (live services only: retractLevel).
+   */
+  private levelHistory: number[] = [];
 
   constructor(
     private readonly params: ServiceScorerParams,
@@ -182,6 +189,7 @@ export class ServiceScorer {
       if (state.calibration) this.calibration.restore(state.calibration);
       if (state.reporter) this.reporter.restore(state.reporter);
       this.anomalyWindows = state.anomalyWindows ?? 0;
+      if (state.levelHistory) this.levelHistory = state.levelHistory.slice();
     }
   }
 
@@ -332,15 +340,23 @@ export class ServiceScorer {
     // The evidence episode (levels.ts `held`), not the level: the level returns to ok as soon as the
     // recent windows are back, while longer spans still hold the outage's windows.
     const flagged = level !== 'ok' || this.levels.held;
+    // The windows that led up to a warning (a ramp, each plausible on its own) were learnt with
+    // their plausibility weight before the warning said what they were: the level factor forgets
+    // them, back to what it held before the episode's first window.
+    if (flagged && this.anomalyWindows === 0 && this.hasPrior && this.history >= this.matureWindows) this.retractLevel(this.levels.episodeStart ?? windowStart);
     const anomalous = flagged || this.reporter.inEpisode || evidence >= this.u0;
     this.anomalyWindows = flagged ? this.anomalyWindows + 1 : 0;
+    // While flagged, a mature baseline learns nothing (both kinds of series), until the anomaly has
+    // lasted maxAnomalyMinutes (the new normal).
+    const frozen = flagged && this.history >= this.matureWindows && this.anomalyWindows <= this.maxAnomalyWindows;
     let weight: number;
-    if (this.hasPrior) {
+    if (frozen) {
+      weight = 0;
+    } else if (this.hasPrior) {
       const e1 = this.calibration.calibrate(single);
       weight = e1 <= this.u0 ? 1 : Math.pow(10, this.u0 - e1);
     } else {
-      const frozen = flagged && this.history >= this.matureWindows && this.anomalyWindows <= this.maxAnomalyWindows;
-      weight = frozen ? 0 : 1;
+      weight = 1;
     }
     if (weight > 0) {
       if (this.baseline) {
@@ -352,6 +368,7 @@ export class ServiceScorer {
           const clip = Math.max(1, upperQuantile(expected, variance, l.unusualLog10));
           if (count > clip) learnt = clip;
         }
+        this.rememberLevel(windowStart);
         this.baseline.update(windowStart, windowMs, learnt, weight, prediction, !anomalous);
       } else {
         this.metric!.update(windowStart, count, weight);
@@ -387,6 +404,25 @@ export class ServiceScorer {
     };
   }
 
+  /** Keeps the level factor's sums as they are before the window starting at windowStart is learnt. */
+  private rememberLevel(windowStart: number): void {
+    if (!this.hasPrior || !this.baseline) return;
+    const [obs, exp] = this.baseline.levelState();
+    const h = this.levelHistory;
+    h.push(windowStart, obs, exp);
+    if (h.length > this.spans[this.spans.length - 1]! * 3) h.splice(0, 3);
+  }
+
+  /** Puts the level factor back to its sums before the window starting at `from` (or the oldest kept, if older). */
+  private retractLevel(from: number): void {
+    const h = this.levelHistory;
+    if (!this.baseline || h.length === 0) return;
+    let i = 0;
+    while (i + 3 < h.length && h[i]! < from) i += 3;
+    this.baseline.restoreLevel([h[i + 1]!, h[i + 2]!]);
+    h.length = 0;
+  }
+
   toJSON(): ServiceScorerState {
     const s: ServiceScorerState = {
       levels: this.levels.toJSON(),
@@ -395,6 +431,7 @@ export class ServiceScorer {
       calibration: this.calibration.toJSON(),
       reporter: this.reporter.toJSON(),
       anomalyWindows: this.anomalyWindows,
+      levelHistory: this.levelHistory.slice(),
     };
     if (this.baseline) s.baseline = this.baseline.toJSON();
     if (this.metric) s.metric = this.metric.toJSON();
