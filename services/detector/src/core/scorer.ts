@@ -369,7 +369,10 @@ export class ServiceScorer {
           if (count > clip) learnt = clip;
         }
         this.rememberLevel(windowStart);
-        this.baseline.update(windowStart, windowMs, learnt, weight, prediction, !anomalous);
+        // The level factor, the fast part, learns a window only as far as the whole scan finds the
+        // recent past plausible: a rise that each window hides but the sums see is not the new level.
+        const levelWeight = this.hasPrior && evidence > this.u0 ? Math.min(weight, Math.pow(10, this.u0 - evidence)) : weight;
+        this.baseline.update(windowStart, windowMs, learnt, weight, prediction, !anomalous, levelWeight);
       } else {
         this.metric!.update(windowStart, count, weight);
       }
