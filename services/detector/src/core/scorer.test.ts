@@ -87,6 +87,40 @@ describe('ServiceScorer on an outage', () => {
   });
 });
 
+describe('ServiceScorer after an outage (issue 12, criterion 4)', () => {
+  /**
+   * Two days of flat traffic, then a 10-minute ramp to 6x (its first windows each plausible on their
+   * own), two hours at 6x, and back: the band over the 15 minutes from one hour after the end,
+   * against the band just before the onset.
+   */
+  function bandAfter(rate: number, seed: number): { before: number; after: number; warned: boolean } {
+    const rand = seededRandom(seed);
+    const s = scorer(rate);
+    const onset = ONSET;
+    const end = onset + 130 * W;
+    let before = 0;
+    let after = 0;
+    let warned = false;
+    for (let t = onset - 2 * 86_400_000; t < end + 75 * W; t += W) {
+      const m = t < onset || t >= end ? 1 : Math.min(6, 1 + (5 * (t - onset)) / (10 * W));
+      const v = s.scoreWindow(t, poisson(rand, rate * m));
+      if (t >= onset - 15 * W && t < onset) before += v.expected;
+      if (t >= end + 60 * W) after += v.expected;
+      if (t >= onset && t < end && v.level !== 'ok') warned = true;
+    }
+    return { before, after, warned };
+  }
+
+  it.each([0.5, 5])('%d reports a minute: the band an hour after the end is within 1.25x of the band before the onset', (rate) => {
+    for (const seed of [21, 22, 23]) {
+      const r = bandAfter(rate, seed);
+      expect(r.warned).toBe(true);
+      expect(r.after / r.before).toBeLessThan(1.25);
+      expect(r.after / r.before).toBeGreaterThan(0.8);
+    }
+  });
+});
+
 describe('ServiceScorer mechanics', () => {
   it('is causal and restorable: a copy made mid-stream scores the rest identically', () => {
     const rand = seededRandom(5);
