@@ -348,7 +348,8 @@ export class ServiceScorer {
     this.anomalyWindows = flagged ? this.anomalyWindows + 1 : 0;
     // While flagged, a mature baseline learns nothing (both kinds of series), until the anomaly has
     // lasted maxAnomalyMinutes (the new normal).
-    const frozen = flagged && this.history >= this.matureWindows && this.anomalyWindows <= this.maxAnomalyWindows;
+    const mature = this.history >= this.matureWindows;
+    const frozen = flagged && mature && this.anomalyWindows <= this.maxAnomalyWindows;
     let weight: number;
     if (frozen) {
       weight = 0;
@@ -371,7 +372,10 @@ export class ServiceScorer {
         this.rememberLevel(windowStart);
         // The level factor, the fast part, learns a window only as far as the whole scan finds the
         // recent past plausible: a rise that each window hides but the sums see is not the new level.
-        const levelWeight = this.hasPrior && evidence > this.u0 ? Math.min(weight, Math.pow(10, this.u0 - evidence)) : weight;
+        // Not while the baseline is young: then the surprise may be its own ignorance (a catalog figure
+        // far off), which the level factor has to learn (seeds 41 and 50 of the families: day-long
+        // false incidents from the first hour when it did not).
+        const levelWeight = this.hasPrior && mature && evidence > this.u0 ? Math.min(weight, Math.pow(10, this.u0 - evidence)) : weight;
         this.baseline.update(windowStart, windowMs, learnt, weight, prediction, !anomalous, levelWeight);
       } else {
         this.metric!.update(windowStart, count, weight);
