@@ -152,14 +152,6 @@ describe('SeasonalBaseline', () => {
     expect(b.predict(today + 3_600_000, W)!.expected / before).toBeCloseTo(1, 1);
   });
 
-  it('lets the caller give the level factor its own weight', () => {
-    const b = new SeasonalBaseline({ windowMs: W, priorPerMinute: 10, config: cfg });
-    train(b, MONDAY, 7, () => 10);
-    const today = MONDAY + 7 * 86_400_000;
-    for (let t = today; t < today + 3_600_000; t += W) b.update(t, W, 18, 1, b.predict(t, W), false, 0);
-    expect(b.predict(today + 3_600_000, W)!.level).toBeCloseTo(1, 2);
-  });
-
   it('restores exactly from its JSON', () => {
     const b = new SeasonalBaseline({ windowMs: W, priorPerMinute: 3, config: cfg });
     train(b, MONDAY, 2, (t) => 3 * diurnal(t));

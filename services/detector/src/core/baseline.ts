@@ -265,10 +265,9 @@ export class SeasonalBaseline {
    * Learn from a closed window. `count` should already be clipped at the upper band by the caller;
    * `weight` is 1 for ordinary windows and less while the service is in trouble. The caller keeps
    * elevated windows out of the over-dispersion estimate (`learnDispersion`): a rise learnt as noise
-   * widens the band, which lets more of the rise in, which widens the band further. `levelWeight`
-   * (default `weight`) is the window's weight in the level factor.
+   * widens the band, which lets more of the rise in, which widens the band further.
    */
-  update(windowStart: number, windowMs: number, count: number, weight: number, prediction: Prediction | undefined, learnDispersion = weight >= 1, levelWeight = weight): void {
+  update(windowStart: number, windowMs: number, count: number, weight: number, prediction: Prediction | undefined, learnDispersion = weight >= 1): void {
     if (!(weight > 0)) return;
     const rate = count / this.windowMinutes;
     this.meanWeight = Math.min(this.meanWeight + weight, this.meanCap);
@@ -289,7 +288,7 @@ export class SeasonalBaseline {
       p.splice(0, 3);
     }
     if (prediction === undefined) return;
-    const a = levelWeight / this.levelHorizon;
+    const a = weight / this.levelHorizon;
     this.levelObs += a * (count - this.levelObs);
     this.levelExp += a * (prediction.seasonal - this.levelExp);
     if (learnDispersion) {

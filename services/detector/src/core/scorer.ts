@@ -370,13 +370,7 @@ export class ServiceScorer {
           if (count > clip) learnt = clip;
         }
         this.rememberLevel(windowStart);
-        // The level factor, the fast part, learns a window only as far as the whole scan finds the
-        // recent past plausible: a rise that each window hides but the sums see is not the new level.
-        // Not while the baseline is young: then the surprise may be its own ignorance (a catalog figure
-        // far off), which the level factor has to learn (seeds 41 and 50 of the families: day-long
-        // false incidents from the first hour when it did not).
-        const levelWeight = this.hasPrior && mature && evidence > this.u0 ? Math.min(weight, Math.pow(10, this.u0 - evidence)) : weight;
-        this.baseline.update(windowStart, windowMs, learnt, weight, prediction, !anomalous, levelWeight);
+        this.baseline.update(windowStart, windowMs, learnt, weight, prediction, !anomalous);
       } else {
         this.metric!.update(windowStart, count, weight);
       }
