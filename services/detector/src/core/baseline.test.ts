@@ -118,28 +118,6 @@ describe('SeasonalBaseline', () => {
     expect(later).toBeLessThan(first / 20);
   });
 
-  it('weighs a slot by the reports it has seen: one noisy hour of a service with a report an hour does not become its profile', () => {
-    // A flat 1 report an hour for a week, except one Monday 11:00-12:00 that happened to bring 3.
-    const rate = 1 / 60;
-    const noisyHour = (r: number, peak: number) => (t: number) => (t >= MONDAY + 11 * 3_600_000 && t < MONDAY + 12 * 3_600_000 ? peak : r);
-    const nextMonday = MONDAY + 7 * 86_400_000 + 11.5 * 3_600_000;
-    const b = new SeasonalBaseline({ windowMs: W, priorPerMinute: rate, config: cfg });
-    train(b, MONDAY, 7, noisyHour(rate, 3 / 60));
-    // The configured minutes alone (a shape sd so large that the reports' rule never binds).
-    const minutesOnly = new SeasonalBaseline({ windowMs: W, priorPerMinute: rate, config: { ...cfg, shapeRelativeSd: 1e9 } });
-    train(minutesOnly, MONDAY, 7, noisyHour(rate, 3 / 60));
-    // Shrunk by 1 / (0.5² × 1/60) = 240 windows of its parent against the hour's 60 windows.
-    expect(b.predict(nextMonday, W)!.seasonal / rate).toBeLessThan(1.7);
-    expect(minutesOnly.predict(nextMonday, W)!.seasonal / rate).toBeGreaterThan(2);
-    // A busy service's hour-of-week slot learns in a week as before (the configured 60 minutes bind there).
-    const busy = new SeasonalBaseline({ windowMs: W, priorPerMinute: 10, config: cfg });
-    train(busy, MONDAY, 7, noisyHour(10, 30));
-    const busyMinutes = new SeasonalBaseline({ windowMs: W, priorPerMinute: 10, config: { ...cfg, shapeRelativeSd: 1e9 } });
-    train(busyMinutes, MONDAY, 7, noisyHour(10, 30));
-    expect(busy.predict(nextMonday, W)!.seasonal).toBeCloseTo(busyMinutes.predict(nextMonday, W)!.seasonal, 10);
-    expect(busy.predict(nextMonday, W)!.seasonal / 10).toBeGreaterThan(1.8);
-  });
-
   it('can put its level factor back (the scorer retracts the windows that led up to a warning)', () => {
     const b = new SeasonalBaseline({ windowMs: W, priorPerMinute: 10, config: cfg });
     train(b, MONDAY, 7, () => 10);

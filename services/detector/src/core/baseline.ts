@@ -177,36 +177,14 @@ export class SeasonalBaseline {
       const di = wi % DAY_SLOTS;
       const dm = this.day[di * 2]!;
       const dn = this.day[di * 2 + 1]!;
-      const dayShrink = this.slotShrink(this.daySlotShrink, serviceMean);
-      const dayRate = (dn * dm + dayShrink * serviceMean) / (dn + dayShrink);
+      const dayRate = (dn * dm + this.daySlotShrink * serviceMean) / (dn + this.daySlotShrink);
       const wmn = this.week[wi * 2]!;
       const wn = this.week[wi * 2 + 1]!;
-      const weekShrink = this.slotShrink(this.weekSlotShrink, dayRate);
-      rate += w * ((wn * wmn + weekShrink * dayRate) / (wn + weekShrink));
-      shape += w * (dayShrink / (dn + dayShrink));
+      rate += w * ((wn * wmn + this.weekSlotShrink * dayRate) / (wn + this.weekSlotShrink));
+      shape += w * (this.daySlotShrink / (dn + this.daySlotShrink));
     }
     this.shapeShare = shape;
     return rate;
-  }
-
-  /**
-   * Windows of data a slot needs before it outweighs its parent (the service mean for an
-   * hour-of-day slot, that slot for an hour-of-week slot): the configured minutes, or more where
-   * the parent expects few reports. A slot's rate is Gamma around its parent's with relative sd
-   * shapeRelativeSd, so the Gamma-Poisson posterior mean weighs the slot's windows against
-   * 1 / (shapeRelativeSd² × the parent's count per window) windows: what matters is how many reports
-   * the slot has seen, not how many minutes. An hour-of-week slot of a service with a report an hour
-   * has seen about one report after a week, which says nothing about that hour. Live services only
-   * (a catalog prior): a batch series keeps the minutes rule (on NAB's realTweets the reports' rule
-   * scored 71.4 against 71.6 at the series' own threshold, so the batch CLI was left as it was).
-   */
-  private slotShrink(configured: number, parentPerMinute: number): number {
-    if (this.priorReports <= 0) return configured;
-    const sd = this.cfg.shapeRelativeSd;
-    const perWindow = parentPerMinute * this.windowMinutes;
-    if (!(sd > 0) || !(perWindow > 0)) return configured;
-    const reportsShrink = 1 / (sd * sd * perWindow);
-    return reportsShrink > configured ? reportsShrink : configured;
   }
 
   /** Level factor, clamped more tightly as the time-of-day shape (shapeShare, set by seasonalRate) is learnt. */
