@@ -57,12 +57,13 @@ export interface BaselineConfig {
   /** Floor of the expected count per window: a baseline of exactly 0 would make any report infinitely unlikely. */
   minExpectedPerWindow: number;
   /**
-   * A batch series (no catalog prior) learns nothing while it is flagged (warning or danger),
-   * except while it has less than matureMinutes of history: it cannot yet tell an anomaly from
-   * its own ignorance. (A live service weighs each window by how plausible it is: scorer.ts.)
+   * A baseline learns nothing while its series is flagged (warning or danger, or the evidence
+   * episode held), except while it has less than matureMinutes of history: it cannot yet tell an
+   * anomaly from its own ignorance. (A live service also weighs each window by how plausible it is,
+   * and a warning retracts its level factor's last windows: scorer.ts.)
    */
   matureMinutes: number;
-  /** And an anomaly of a batch series that lasts longer than this is the new normal: learning resumes. */
+  /** And an anomaly that lasts longer than this is the new normal: learning resumes. */
   maxAnomalyMinutes: number;
 }
 

@@ -18,10 +18,16 @@
  * What the baseline learns; every learnt count is first clipped at the unusual band (1 %):
  * - a live service (it has a catalog prior; rises are trouble) learns each window in proportion to
  *   how plausible the window's own count is: weight 1 up to the unusual line u0, 10^(u0 - E1)
- *   above it (E1 = the window's own calibrated evidence). An outage's windows weigh next to
- *   nothing, so the band after it is the band before it; a ramp is not absorbed while it builds
- *   up; and a rate merely higher than the prior said, window after window (each plausible on
- *   its own), or the evening that comes while an incident is still open, is learnt.
+ *   above it (E1 = the window's own calibrated evidence). A busy service's outage windows weigh
+ *   next to nothing; a small service's (a few reports where one is expected: each window only
+ *   mildly implausible) do not, hence the rule for mature baselines below. A rate merely higher
+ *   than the prior said, window after window (each plausible on its own), is learnt. Once its baseline is mature (matureMinutes of history), it learns nothing
+ *   while flagged (warning, danger, or the evidence episode held), as a batch series, until the
+ *   anomaly has lasted maxAnomalyMinutes; and the warning retracts what the level factor (the
+ *   fast, last-hour part) learnt from the windows that led up to it, back to its sums before the
+ *   episode's first window (up to scanMaxWindows back): a ramp whose windows were each plausible
+ *   on their own is an outage's first part, not the service's new level (issue 12's criterion 4:
+ *   the band an hour after an outage is the band before it).
  * - a batch series (no prior, any metric) learns nothing while it is flagged (warning or danger),
  *   unless it is younger than matureMinutes (it cannot yet tell an anomaly from its own
  *   ignorance) or the anomaly has lasted longer than maxAnomalyMinutes (the new normal); every
