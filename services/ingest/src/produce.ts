@@ -117,6 +117,27 @@ export function groupEvents(events: readonly Pending[], signalsTopic: string, ma
   return groups;
 }
 
+/**
+ * The events of the requests that arrive in one turn of the event loop, sent together. Under
+ * load many requests are parsed in the same turn (one single report each, or a few batches);
+ * grouping them together writes one signal batch per service for all of them instead of one
+ * message per request, and one send (one abort signal, one group of producer bookkeeping) for
+ * the lot. Each request still waits for exactly the groups that hold its own events.
+ */
+interface Collection {
+  events: Pending[];
+  /** Ids collected so far: a second request with the same id in the same turn joins the first. */
+  ids: Set<string>;
+  /** The send of each id, from the moment the collection was handed to the producer. */
+  sendOf: Map<string, Promise<void>>;
+  sent: Promise<void>;
+  markSent(): void;
+  /** Withdraws the groups still queued; used once no request waits for the collection any more. */
+  giveUp: AbortController;
+  /** Requests waiting for some group of this collection. */
+  waiting: number;
+}
+
 export function createProduce(deps: ProduceDeps): Produce {
   const { producer, topics, understanding, recent, metrics, logger } = deps;
 
@@ -127,18 +148,26 @@ export function createProduce(deps: ProduceDeps): Produce {
    * the producer repeats it with the same sequence numbers, so the broker keeps one copy.
    */
   const unsettled = new Map<string, Promise<void>>();
+  let collecting: Collection | null = null;
 
-  /**
-   * After produceTimeoutMs the client gets a 503 and retries with the same id: groups still
-   * queued are withdrawn (never written), groups already sent stay in `unsettled`.
-   */
-  async function store(events: Pending[]): Promise<void> {
-    const started = performance.now();
-    const giveUp = new AbortController();
-    const fresh = events.filter((e) => !unsettled.has(e.id));
-    for (const group of groupEvents(fresh, topics.signals)) {
-      const own = producer.send(group.messages, { signal: giveUp.signal });
-      for (const id of group.ids) unsettled.set(id, own);
+  function collection(): Collection {
+    if (collecting) return collecting;
+    let markSent!: () => void;
+    const sent = new Promise<void>((r) => (markSent = r));
+    const c: Collection = { events: [], ids: new Set(), sendOf: new Map(), sent, markSent, giveUp: new AbortController(), waiting: 0 };
+    collecting = c;
+    setImmediate(() => dispatch(c));
+    return c;
+  }
+
+  function dispatch(c: Collection): void {
+    collecting = null;
+    for (const group of groupEvents(c.events, topics.signals)) {
+      const own = producer.send(group.messages, { signal: c.giveUp.signal });
+      for (const id of group.ids) {
+        unsettled.set(id, own);
+        c.sendOf.set(id, own);
+      }
       own
         .then(
           () => {
@@ -150,22 +179,57 @@ export function createProduce(deps: ProduceDeps): Produce {
           for (const id of group.ids) if (unsettled.get(id) === own) unsettled.delete(id);
         });
     }
-    const sends = new Set<Promise<void>>();
-    for (const e of events) sends.add(unsettled.get(e.id)!);
+    c.markSent();
+  }
+
+  /** The sends that hold these events: earlier ones still unsettled, and this turn's collection. */
+  async function sendsOf(events: Pending[], earlier: Set<Promise<void>>, c: Collection | null): Promise<void> {
+    if (c) {
+      await c.sent;
+      for (const e of events) {
+        const own = c.sendOf.get(e.id);
+        if (own) earlier.add(own);
+      }
+    }
+    await Promise.all(earlier);
+  }
+
+  /**
+   * After produceTimeoutMs the client gets a 503 and retries with the same id. Groups still
+   * queued are withdrawn (never written) once no request waits for them any more; groups
+   * already sent stay in `unsettled`.
+   */
+  async function store(events: Pending[]): Promise<void> {
+    const started = performance.now();
+    const earlier = new Set<Promise<void>>();
+    let c: Collection | null = null;
+    for (const e of events) {
+      const u = unsettled.get(e.id);
+      if (u) {
+        earlier.add(u);
+        continue;
+      }
+      c ??= collection();
+      if (c.ids.has(e.id)) continue;
+      c.ids.add(e.id);
+      c.events.push(e);
+    }
+    if (c) c.waiting++;
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        Promise.all(sends),
+        sendsOf(events, earlier, c),
         new Promise((_, rej) => {
           timer = setTimeout(() => rej(new Error('timed out waiting for Kafka')), deps.produceTimeoutMs);
         }),
       ]);
     } catch (err) {
-      giveUp.abort();
       logger.warn({ err: (err as Error).message }, 'Kafka did not acknowledge');
       throw new HttpError(503, 'KAFKA_UNAVAILABLE', 'Kafka did not confirm the event in time; retry later with the same id (it is stored once)', undefined, { 'retry-after': '5' });
     } finally {
       clearTimeout(timer);
+      // The last request to stop waiting withdraws what is still queued: nobody would learn of it.
+      if (c && --c.waiting === 0) c.giveUp.abort();
       metrics.produceMs.observe(performance.now() - started);
     }
   }
