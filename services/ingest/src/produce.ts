@@ -2,8 +2,9 @@
  * The write path's last step: events to Kafka, acknowledged to the client only once Kafka has
  * every message of them (a report and its signal travel in one send).
  *
- * The events of one request go in few sends ("groups"), each small enough to be one part of one
- * broker request (the producer never splits it), so a group is written or withdrawn as a whole.
+ * The events of the requests of one event-loop turn go in few sends ("groups"), each small enough
+ * to be one part of one broker request (the producer never splits it), so a group is written or
+ * withdrawn as a whole.
  * Inside a group the signals of one service within a few seconds of event time travel as one
  * SignalBatch message: the detector and the sink then pay Kafka's per-record cost once per batch
  * instead of once per signal (the profile of a replay through ingest showed kafkajs' per-record
