@@ -4,7 +4,8 @@
  * downradar (ingest as its own processes, DOWNRADAR_BENCH_INGEST_PROCESSES, default: the service's
  * own default):
  *  - single POST /v1/reports, 64 keep-alive connections, each counted when ingest answered 202
- *    (after Kafka acknowledged): single_reports_per_s, single_p50_ms, single_p99_ms
+ *    (after Kafka acknowledged), after 3,000 unmeasured ones that warm both sides up:
+ *    single_reports_per_s, single_p50_ms, single_p99_ms
  *  - NDJSON batches of 5,000 reports, 4 in flight: batch_reports_per_s (each report is one message,
  *    and its signal goes in a SignalBatch of its service: batch_messages_per_report, about 1.003)
  * peers, with the very messages ingest writes (reports and signal batches, JSON, built by ingest's
@@ -57,6 +58,8 @@ const PROCESSES = process.env.DOWNRADAR_BENCH_INGEST_PROCESSES;
 const PORT = Number(process.env.DOWNRADAR_BENCH_INGEST_PORT ?? process.env.DOWNRADAR_INGEST_PORT ?? 18081);
 const HELLO_PORT = PORT + 1;
 const CONCURRENCY = 64;
+/** Requests sent to each side before its single POSTs are timed. */
+const WARM_UP_N = 3000;
 const PER_BATCH = 5000;
 const KEY = 'bench-key-' + Math.random().toString(36).slice(2);
 const prefix = `bench-ingest-${Date.now()}`;
@@ -188,11 +191,15 @@ const headers = { 'x-api-key': KEY };
 try {
   for (let run = 0; run < RUNS; run++) {
     const load = loadAverage();
+    // Both sides warm (JIT, connections) before the clock: the hello peer is a fresh process each run.
+    const warmUp = (port: number) => singleLoad({ port, path: '/v1/reports', n: WARM_UP_N, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, 100 + run)), headers });
+    await warmUp(PORT);
     let cpu0 = processTreeCpuMs(ingest.pid!);
     const single = await singleLoad({ port: PORT, path: '/v1/reports', n: SINGLE_N, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, run)), headers });
     if (single.notAccepted) throw new Error(`${single.notAccepted} single reports were not accepted: ${single.firstBad}`);
     const singleCpuUs = ((processTreeCpuMs(ingest.pid!) - cpu0) * 1000) / SINGLE_N;
     const hello = await startHello(ingestProcesses);
+    await warmUp(HELLO_PORT);
     const helloCpu0 = processTreeCpuMs(hello.pid!);
     let helloCpuUs = 0;
     const helloR = await singleLoad({ port: HELLO_PORT, path: '/v1/reports', n: SINGLE_N, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, run)) }).finally(() => {
