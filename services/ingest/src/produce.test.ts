@@ -185,6 +185,17 @@ describe('createProduce: the requests of one event-loop turn', () => {
     await late;
   });
 
+  it('when the turn cannot be handed to the producer, its requests get a 503, never an acknowledgement', async () => {
+    const { producer } = heldProducer();
+    producer.send = () => {
+      throw new Error('producer refused');
+    };
+    const { produce, recent } = produceWith(producer);
+    const err = await produce.store([event('x', ['facebook'], T0)]).catch((e: unknown) => e);
+    expect((err as HttpError).statusCode).toBe(503);
+    expect(recent.has('x')).toBe(false);
+  });
+
   it('in one turn, the send is withdrawn only once every request of the turn stopped waiting', async () => {
     const { producer, sends } = heldProducer();
     const { produce } = produceWith(producer, 100);

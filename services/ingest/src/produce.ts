@@ -133,6 +133,8 @@ interface Collection {
   sendOf: Map<string, Promise<void>>;
   sent: Promise<void>;
   markSent(): void;
+  /** Set when the collection could not be handed to the producer: its requests fail (503), never succeed. */
+  failed?: Error;
   /** Withdraws the groups still queued; used once no request waits for the collection any more. */
   giveUp: AbortController;
   /** Requests waiting for some group of this collection. */
@@ -163,6 +165,17 @@ export function createProduce(deps: ProduceDeps): Produce {
 
   function dispatch(c: Collection): void {
     collecting = null;
+    try {
+      send(c);
+    } catch (err) {
+      c.failed = err as Error;
+      logger.error({ err: c.failed.message }, 'could not hand events to the producer');
+    } finally {
+      c.markSent();
+    }
+  }
+
+  function send(c: Collection): void {
     for (const group of groupEvents(c.events, topics.signals)) {
       const own = producer.send(group.messages, { signal: c.giveUp.signal });
       for (const id of group.ids) {
@@ -180,13 +193,13 @@ export function createProduce(deps: ProduceDeps): Produce {
           for (const id of group.ids) if (unsettled.get(id) === own) unsettled.delete(id);
         });
     }
-    c.markSent();
   }
 
   /** The sends that hold these events: earlier ones still unsettled, and this turn's collection. */
   async function sendsOf(events: Pending[], earlier: Set<Promise<void>>, c: Collection | null): Promise<void> {
     if (c) {
       await c.sent;
+      if (c.failed) throw c.failed;
       for (const e of events) {
         const own = c.sendOf.get(e.id);
         if (own) earlier.add(own);
