@@ -6,6 +6,11 @@
  *
  * State lives in the compacted `source-state` topic under keys that start with the connector's
  * name; `open()` reads them back (read_committed) before the connector starts.
+ *
+ * A producer has one transaction at a time, and a connector may commit from several places at once
+ * (the status poller's pages each poll on their own timer): commits, and the reopen after a failed
+ * one, take their turn here. Without that, a second commit began while the first was in flight
+ * ("There is already an ongoing transaction"), and the reopen that followed fenced the first.
  */
 import {
   commitTransaction,
@@ -22,6 +27,8 @@ import type { DlqRecord, OfficialStatusEvent, PostEvent, ProbeResultEvent, Signa
 
 export class SourceWriter {
   private producer: TransactionalProducer | undefined;
+  /** The end of the queue of commits and reopens (each waits for the one before, failed or not). */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly kafka: Kafka,
@@ -34,8 +41,18 @@ export class SourceWriter {
     return `downradar-sources-${this.connector}`;
   }
 
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(work, work);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
   /** Fences any earlier owner, then reads this connector's state records (key -> value). */
-  async open(): Promise<Map<string, string>> {
+  open(): Promise<Map<string, string>> {
+    return this.inTurn(() => this.reopen());
+  }
+
+  private async reopen(): Promise<Map<string, string>> {
     await this.close();
     this.producer = await connectTransactionalProducer(this.kafka, this.transactionalId);
     // Right after topics are created or deleted a broker may briefly not lead a partition yet.
@@ -54,12 +71,14 @@ export class SourceWriter {
     }
   }
 
-  /** The messages and the state records in one transaction. */
-  async commit(messages: TxnMessage[], state: Record<string, string> = {}): Promise<TxnResult> {
-    if (this.producer === undefined) throw new Error(`${this.transactionalId}: commit before open`);
-    const all = [...messages];
-    for (const [key, value] of Object.entries(state)) all.push({ topic: this.topics.sourceState, key, value });
-    return commitTransaction(this.producer, all);
+  /** The messages and the state records in one transaction, after the commits before it. */
+  commit(messages: TxnMessage[], state: Record<string, string> = {}): Promise<TxnResult> {
+    return this.inTurn(async () => {
+      if (this.producer === undefined) throw new Error(`${this.transactionalId}: commit before open`);
+      const all = [...messages];
+      for (const [key, value] of Object.entries(state)) all.push({ topic: this.topics.sourceState, key, value });
+      return commitTransaction(this.producer, all);
+    });
   }
 
   async close(): Promise<void> {
