@@ -35,6 +35,11 @@ async function values<T>(topic: string): Promise<T[]> {
   return out;
 }
 
+/** The signals on a topic, a signal batch (a JSON array of one service's signals) read as its signals. */
+async function signalValues(topic: string): Promise<SignalEvent[]> {
+  return (await values<SignalEvent | SignalEvent[]>(topic)).flat();
+}
+
 function writerFor(prefix: string, connector: string) {
   return new SourceWriter(createKafka({ brokers: KAFKA_BROKERS, clientId: `test-${connector}` }), topicNames(prefix), connector, logger);
 }
@@ -90,7 +95,7 @@ describe('mastodon connector (local streaming server)', () => {
       expect(all.map((p) => p.text).sort()).toEqual(['facebook is down for me too #facebookdown', 'is whatsapp down? messages stuck & not sending']);
       expect(all.every((p) => p.source === 'mastodon' && p.lang === 'en')).toBe(true);
       expect(posts.length).toBe(2);
-      const signals = await values<SignalEvent>(topics.signals);
+      const signals = await signalValues(topics.signals);
       expect(new Set(signals.map((s) => s.serviceId))).toEqual(new Set(['facebook', 'whatsapp']));
       const dlq = await eventually(async () => {
         const d = await values<{ code: string; reason: string }>(topics.dlq);
@@ -264,7 +269,7 @@ describe('status poller (local Statuspage v2 and feeds)', () => {
     const feed = events.find((e) => e.serviceId === 'slack')!;
     expect(feed).toMatchObject({ source: 'rss', at: Date.parse('2026-01-05T12:10:00Z'), body: 'We are investigating.' });
     // Evidence for the detector: the overall status at each poll of the Statuspage page.
-    const official = (await values<SignalEvent>(topics.signals)).filter((s) => s.kind === 'official');
+    const official = (await signalValues(topics.signals)).filter((s) => s.kind === 'official');
     expect(official.map((s) => s.officialStatus)).toEqual(['operational', 'major_outage', 'major_outage', 'operational']);
     expect(official.map((s) => s.outage)).toEqual([false, true, true, false]);
     // Conditional requests: the unchanged poll and the unchanged feed were 304s.
@@ -321,7 +326,7 @@ describe('status poller outage drill (local Statuspage and feed down, real Kafka
     try {
       await eventually(async () => (polled('github')?.ok && polled('slack')?.ok && (await statusEvents()).length >= 2 ? true : undefined), 20_000, 'both pages polled');
       const before = await statusEvents();
-      const signalsBefore = (await values<SignalEvent>(topics.signals)).length;
+      const signalsBefore = (await signalValues(topics.signals)).length;
 
       // The host goes away; meanwhile the provider's page changes (an outage, an incident).
       const port = server.port;
@@ -343,7 +348,7 @@ describe('status poller outage drill (local Statuspage and feed down, real Kafka
       const logAtReturn = server.log.length;
       // Nothing was reported while nothing was read: no status change, no evidence signal.
       expect((await statusEvents()).length).toBe(before.length);
-      expect((await values<SignalEvent>(topics.signals)).length).toBe(signalsBefore);
+      expect((await signalValues(topics.signals)).length).toBe(signalsBefore);
       await server.start(port);
 
       // Back: polled again until each page has answered twice (the change, then a 304).
@@ -361,7 +366,7 @@ describe('status poller outage drill (local Statuspage and feed down, real Kafka
       const beforeIds = new Set(before.map((e) => e.id));
       expect(events.filter((e) => beforeIds.has(e.id))).toHaveLength(before.length);
       expect(events.filter((e) => !beforeIds.has(e.id)).map((e) => `${e.serviceId} ${e.kind} ${e.status}`).sort()).toEqual(['github component major_outage', 'github incident major_outage', 'github page major_outage']);
-      const official = (await values<SignalEvent>(topics.signals)).slice(signalsBefore);
+      const official = (await signalValues(topics.signals)).slice(signalsBefore);
       expect(official.length).toBeGreaterThanOrEqual(2);
       expect(official.every((s) => s.kind === 'official' && s.officialStatus === 'major_outage')).toBe(true);
       expect(failedDuring).toBeGreaterThanOrEqual(2);
@@ -426,7 +431,7 @@ describe('probes (local DNS server, local HTTPS endpoints)', () => {
     expect(by('steam', 'dns')!.latencyMs).toBeLessThan(3000);
 
     expect(results.length).toBe(13); // 8 DNS probes, 5 HTTPS probes (3 names did not resolve)
-    const signals = (await values<SignalEvent>(topics.signals)).filter((x) => x.kind === 'probe');
+    const signals = (await signalValues(topics.signals)).filter((x) => x.kind === 'probe');
     expect(Object.fromEntries(signals.map((x) => [x.serviceId, x.outage]))).toEqual({ github: false, reddit: true, discord: true, zoom: true, slack: true, facebook: true, twitch: true, steam: true });
 
     // Seven of eight failing in one round looks like this host's trouble: no evidence at all.
@@ -436,7 +441,7 @@ describe('probes (local DNS server, local HTTPS endpoints)', () => {
     await suspicious.stop();
     expect(suspicious.stats.suspectRounds).toBe(1);
     expect((await values<ProbeResultEvent>(topics.probes)).length).toBe(26);
-    const after = (await values<SignalEvent>(topics.signals)).filter((x) => x.kind === 'probe');
+    const after = (await signalValues(topics.signals)).filter((x) => x.kind === 'probe');
     expect(after.length).toBe(signals.length);
   });
 });

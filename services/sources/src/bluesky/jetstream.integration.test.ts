@@ -137,9 +137,15 @@ describe('bluesky connector (local Jetstream, real Kafka)', () => {
     const resumed = server.cursorsAsked.slice(before + 1).find((c) => c !== null);
     expect(resumed).toBeDefined();
     expect(resumed!).toBeLessThan(frames[frames.length - 1]!.time_us);
-    // Every post came with its signals, keyed by service.
-    const signals = (await topicValues(topics.signals)).map((v) => JSON.parse(v) as { sourceId: string; kind: string });
+    // Every post came with its signals, keyed by service, in signal batches (one message per
+    // service per commit here, the stream's event times being seconds apart at most).
+    const messages: { key: string; value: unknown }[] = [];
+    await readToEnd(kafka, topics.signals, { groupPrefix: 'bluesky-test' }, (m) => messages.push({ key: m.key?.toString() ?? '', value: JSON.parse(m.value?.toString('utf8') ?? 'null') as unknown }));
+    const signals = messages.flatMap((m) => (Array.isArray(m.value) ? m.value : [m.value]) as { sourceId: string; serviceId: string }[]);
     expect(new Set(signals.map((s) => s.sourceId))).toEqual(expected);
+    expect(messages.every((m) => (Array.isArray(m.value) ? m.value : [m.value]).every((s: { serviceId: string }) => s.serviceId === m.key))).toBe(true);
+    expect(messages.length).toBeLessThan(signals.length / 2);
+    console.log(`bluesky kill drill: ${signals.length} signals in ${messages.length} messages (${(messages.length / signals.length).toFixed(3)} messages per signal)`);
   });
 
   // 5 s in the suite; DOWNRADAR_SOURCE_OUTAGE_MS=120000 for the two-minute drill, whose test then

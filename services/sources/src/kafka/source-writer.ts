@@ -24,6 +24,7 @@ import {
   type TxnResult,
 } from '@downradar/common';
 import type { DlqRecord, OfficialStatusEvent, PostEvent, ProbeResultEvent, SignalEvent } from '../../../../schemas/events/index';
+import { batchSignals, type SourceMessage } from './signal-batches';
 
 export class SourceWriter {
   private producer: TransactionalProducer | undefined;
@@ -71,11 +72,16 @@ export class SourceWriter {
     }
   }
 
-  /** The messages and the state records in one transaction, after the commits before it. */
-  commit(messages: TxnMessage[], state: Record<string, string> = {}): Promise<TxnResult> {
+  /**
+   * The messages and the state records in one transaction, after the commits before it. The
+   * signals among the messages go as signal batches (signal-batches.ts): one message per service
+   * per 5 s of event time, in the same transaction as the cursor, so a batch is committed with
+   * the position it was read up to or not at all.
+   */
+  commit(messages: readonly SourceMessage[], state: Record<string, string> = {}): Promise<TxnResult> {
     return this.inTurn(async () => {
       if (this.producer === undefined) throw new Error(`${this.transactionalId}: commit before open`);
-      const all = [...messages];
+      const all = batchSignals(messages, this.topics.signals);
       for (const [key, value] of Object.entries(state)) all.push({ topic: this.topics.sourceState, key, value });
       return commitTransaction(this.producer, all);
     });
@@ -87,9 +93,9 @@ export class SourceWriter {
     await p?.disconnect().catch(() => undefined);
   }
 
-  postMessages(post: PostEvent, signals: readonly SignalEvent[]): TxnMessage[] {
-    const out: TxnMessage[] = [{ topic: this.topics.posts, key: post.id, value: JSON.stringify(post) }];
-    for (const s of signals) out.push({ topic: this.topics.signals, key: s.serviceId, value: JSON.stringify(s) });
+  postMessages(post: PostEvent, signals: readonly SignalEvent[]): SourceMessage[] {
+    const out: SourceMessage[] = [{ topic: this.topics.posts, key: post.id, value: JSON.stringify(post) }];
+    for (const s of signals) out.push(this.signalMessage(s));
     return out;
   }
 
@@ -105,7 +111,7 @@ export class SourceWriter {
     return { topic: this.topics.probes, key: e.serviceId, value: JSON.stringify(e) };
   }
 
-  signalMessage(s: SignalEvent): TxnMessage {
-    return { topic: this.topics.signals, key: s.serviceId, value: JSON.stringify(s) };
+  signalMessage(s: SignalEvent): SourceMessage {
+    return { topic: this.topics.signals, key: s.serviceId, value: JSON.stringify(s), signalAt: s.at };
   }
 }
