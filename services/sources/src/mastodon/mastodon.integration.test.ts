@@ -15,6 +15,7 @@ import { createUnderstanding } from '@downradar/nlp';
 import { sourcesConfigSpec } from '../config';
 import { createPostPipeline } from '../posts/post-pipeline';
 import { createSources } from '../sources';
+import { expectBackoffWithJitter, reconnectLines } from '../testing/backoff-lines';
 import { TestMastodonServer, testStatus } from '../testing/mastodon-server';
 import { MASTODON_CURSOR_KEY, type GapReport, type MastodonConnector } from './mastodon.connector';
 import { compareIds, MastodonCursor } from './mastodon-cursor';
@@ -281,29 +282,10 @@ describe('mastodon outage drill (local Mastodon down, real Kafka)', () => {
       expect(counts).toEqual({ posts: 200, distinct: 200, publishedDuringOutage: 100 }); // none lost, none twice
       expect(new Set(ids)).toEqual(expected); // and nothing else
 
-      // Backoff, from the connector's own log: one line per reconnect while the instance was down,
-      // with the attempt (failed connections in a row) and the delay drawn for it.
-      const attempts = lines
-        .slice(linesAtOutage, linesAtReturn)
-        .map((l) => JSON.parse(l) as { msg: string; attempt?: number; delayMs?: number; instance?: string })
-        .filter((l) => l.msg === 'mastodon: no stream; reconnecting' && l.instance === server.url)
-        .map((l) => ({ attempt: l.attempt!, delayMs: l.delayMs! }));
-      expect(attempts.length).toBeGreaterThanOrEqual(4);
-      expect(attempts.map((a) => a.attempt)).toEqual(attempts.map((_, i) => i));
-      const step = (attempt: number) => Math.min(backoff.maxMs, backoff.initialMs * 2 ** attempt);
-      for (const a of attempts) {
-        expect(a.delayMs).toBeGreaterThanOrEqual(step(a.attempt) / 2);
-        expect(a.delayMs).toBeLessThanOrEqual(step(a.attempt));
-      }
-      // The spacing grows: while the step doubles, each delay is at least the one before.
-      for (let i = 1; i < attempts.length && step(i) === 2 * step(i - 1); i++) expect(attempts[i]!.delayMs).toBeGreaterThanOrEqual(attempts[i - 1]!.delayMs);
-      expect(attempts[3]!.delayMs).toBeGreaterThan(attempts[0]!.delayMs * 2);
-      // Jittered: the delays are not a fixed fraction of their steps (clients that lost the same
-      // server do not come back in step).
-      expect(new Set(attempts.map((a) => (a.delayMs / step(a.attempt)).toFixed(3))).size).toBeGreaterThan(1);
-      // And it slept them: every delay but the last was spent between two lines of the outage
-      // (a connector that logged delays but retried at once would log far more of them).
-      expect(attempts.slice(0, -1).reduce((sum, a) => sum + a.delayMs, 0)).toBeLessThanOrEqual(downForMs + 50);
+      // Backoff and jitter, from the connector's own log: one line per reconnect while the
+      // instance was down, with the attempt and the delay drawn for it (testing/backoff-lines.ts).
+      const attempts = reconnectLines(lines.slice(linesAtOutage, linesAtReturn), 'mastodon: no stream; reconnecting', (l) => l.instance === server.url);
+      expectBackoffWithJitter(attempts, backoff, downForMs);
 
       // The gap, from the committed cursor, with min_id paging: each page starts at the newest
       // status of the one before, oldest first, until it reaches what the stream delivers.
