@@ -2,9 +2,10 @@
  * Messages of the signals topic. A value is either one SignalEvent (a JSON object, what every
  * producer writes today: ingest, tools, the replay's Kafka target) or a SignalBatch: a JSON array of
  * SignalEvents of ONE service, keyed by that service id. The detector and the sink read both.
- * Ingest (per request) and the replay's Kafka target (per batch) write one batch per service per
- * 5 s of event time, so that a partition stays in event-time order well within the detector's
- * allowed lateness (services/ingest/src/produce.ts groupEvents, services/replay kafka-target.ts).
+ * Ingest (per request), the replay's Kafka target (per batch) and the live sources (per commit)
+ * write one batch per service per 5 s of event time, so that a partition stays in event-time order
+ * well within the detector's allowed lateness (services/ingest/src/produce.ts groupEvents,
+ * services/replay kafka-target.ts, services/sources/src/kafka/signal-batches.ts).
  *
  * Why batches: what the detector and the sink pay per Kafka record (kafkajs decoding the record,
  * its offset, its key, the garbage that makes) costs several times the JSON of a signal; a batch
