@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, readSignalMessage, Registry, type OutMessage, type Producer, type SendOptions } from '@downradar/common';
+import { createLogger, readSignalMessage, Registry, SIGNAL_BATCH_SPAN_MS, type OutMessage, type Producer, type SendOptions } from '@downradar/common';
 import { HttpError } from '@downradar/common/http';
 import type { SignalEvent } from '../../../schemas/events/index';
 import { createIngestMetrics } from './metrics';
-import { GROUP_MAX_CHARS, SIGNAL_BATCH_SPAN_MS, createProduce, groupEvents, type Pending } from './produce';
+import { GROUP_MAX_CHARS, createProduce, groupEvents, type Pending } from './produce';
 import { RecentIds } from './recent-ids';
 
 const T0 = Date.UTC(2021, 9, 4, 15, 40);

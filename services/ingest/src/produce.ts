@@ -10,7 +10,7 @@
  * instead of once per signal (the profile of a replay through ingest showed kafkajs' per-record
  * encoding, partitioning and the per-send bookkeeping as the largest part of ingest's time).
  */
-import { serializedSignalMessages, type Logger, type OutMessage, type Producer, type TopicNames } from '@downradar/common';
+import { SignalSlicer, type Logger, type OutMessage, type Producer, type TopicNames } from '@downradar/common';
 import { HttpError } from '@downradar/common/http';
 import type { PostEvent, ReportEvent, SignalEvent } from '../../../schemas/events/index';
 import type { IngestMetrics } from './metrics';
@@ -68,29 +68,15 @@ export interface Produce {
  */
 export const GROUP_MAX_CHARS = 400_000;
 
-/**
- * Signals of one service whose event times lie within this span go in one message. A partition
- * then holds its signals in the order the client sent them, up to this much event time, well
- * within the detector's allowed lateness (15 s).
- */
-export const SIGNAL_BATCH_SPAN_MS = 5_000;
-
 /** The sends of a request: events in order, split into groups, signals batched per slice. */
 export function groupEvents(events: readonly Pending[], signalsTopic: string, maxChars = GROUP_MAX_CHARS): { ids: string[]; messages: OutMessage[] }[] {
   const groups: { ids: string[]; messages: OutMessage[] }[] = [];
   let ids: string[] = [];
   let messages: OutMessage[] = [];
   let chars = 0;
-  let slice: SerializedSignal[] = [];
-  let sliceMin = 0;
-  let sliceMax = 0;
-  const endSlice = () => {
-    if (slice.length === 0) return;
-    for (const m of serializedSignalMessages(signalsTopic, slice)) messages.push(m);
-    slice = [];
-  };
+  const slicer = new SignalSlicer(signalsTopic);
   const endGroup = () => {
-    endSlice();
+    slicer.flush(messages);
     if (ids.length > 0) groups.push({ ids, messages });
     ids = [];
     messages = [];
@@ -104,15 +90,7 @@ export function groupEvents(events: readonly Pending[], signalsTopic: string, ma
     ids.push(e.id);
     chars += size;
     for (const m of e.messages) messages.push(m);
-    for (const s of e.signals) {
-      if (slice.length > 0 && (s.at - sliceMin > SIGNAL_BATCH_SPAN_MS || sliceMax - s.at > SIGNAL_BATCH_SPAN_MS)) endSlice();
-      if (slice.length === 0) sliceMin = sliceMax = s.at;
-      else {
-        sliceMin = Math.min(sliceMin, s.at);
-        sliceMax = Math.max(sliceMax, s.at);
-      }
-      slice.push(s);
-    }
+    for (const s of e.signals) slicer.add(s, s.at, messages);
   }
   endGroup();
   return groups;

@@ -8,23 +8,20 @@
  * well within the detector's allowed lateness, as ingest's groupEvents does. Everything else keeps
  * its place. Pure: no I/O.
  */
-import { serializedSignalMessages, type TxnMessage } from '@downradar/common';
+import { SIGNAL_BATCH_SPAN_MS, SignalSlicer, type OutMessage, type TxnMessage } from '@downradar/common';
 
 /** A message of a source; a signal carries its event time, which decides its slice. */
 export type SourceMessage = TxnMessage & { signalAt?: number };
 
-/** The same span as ingest's (SIGNAL_BATCH_SPAN_MS in services/ingest/src/produce.ts). */
-export const SIGNAL_BATCH_SPAN_MS = 5_000;
+export { SIGNAL_BATCH_SPAN_MS };
 
 export function batchSignals(messages: readonly SourceMessage[], signalsTopic: string, spanMs = SIGNAL_BATCH_SPAN_MS): TxnMessage[] {
   const out: TxnMessage[] = [];
-  let slice: { serviceId: string; json: string }[] = [];
-  let min = 0;
-  let max = 0;
-  const endSlice = () => {
-    if (slice.length === 0) return;
-    for (const m of serializedSignalMessages(signalsTopic, slice)) out.push({ topic: m.topic, key: m.key, value: m.value });
-    slice = [];
+  const slicer = new SignalSlicer(signalsTopic, spanMs);
+  const ended: OutMessage[] = [];
+  const take = () => {
+    for (const e of ended) out.push({ topic: e.topic, key: e.key, value: e.value });
+    ended.length = 0;
   };
   for (const m of messages) {
     const at = m.signalAt;
@@ -32,14 +29,10 @@ export function batchSignals(messages: readonly SourceMessage[], signalsTopic: s
       out.push({ topic: m.topic, key: m.key, value: m.value, ...(m.timestamp !== undefined ? { timestamp: m.timestamp } : {}) });
       continue;
     }
-    if (slice.length > 0 && (at - min > spanMs || max - at > spanMs)) endSlice();
-    if (slice.length === 0) min = max = at;
-    else {
-      min = Math.min(min, at);
-      max = Math.max(max, at);
-    }
-    slice.push({ serviceId: m.key, json: m.value });
+    slicer.add({ serviceId: m.key, json: m.value }, at, ended);
+    take();
   }
-  endSlice();
+  slicer.flush(ended);
+  take();
   return out;
 }
