@@ -47,7 +47,7 @@ import { loadCatalog } from '../schemas/catalog/index';
 import type { ReportInput } from '../schemas/events/index';
 import { groupEvents, type Pending } from '../services/ingest/src/produce';
 import { toReportEvent } from '../services/ingest/src/steps';
-import { REPO_ROOT, processTreeCpuMs, processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
+import { REPO_ROOT, benchIngestEnv, processTreeCpuMs, processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
 import { batchLoad, singleLoad } from './lib/http-load';
 import { brokersFromEnv, createPeerTopic, javaProduce, kafkajsProduce, kcatProduce, loadAverage, ratio } from './lib/peers';
 
@@ -172,12 +172,8 @@ console.log(`ingest writes ${files.messages} messages for ${BATCH_N} reports (${
 const ingest = await startServiceProcess(
   'ingest',
   {
-    DOWNRADAR_TOPIC_PREFIX: prefix,
+    ...benchIngestEnv(prefix, hashApiKey(KEY)),
     DOWNRADAR_INGEST_PORT: String(PORT),
-    DOWNRADAR_API_KEY_HASHES: `${hashApiKey(KEY)}:feed`,
-    DOWNRADAR_REPORTS_PER_IP_PER_MINUTE: '10000000',
-    DOWNRADAR_REPORTS_PER_REPORTER_PER15_MIN: '1000000',
-    DOWNRADAR_LOG_LEVEL: 'warn',
     ...(PROCESSES ? { DOWNRADAR_INGEST_PROCESSES: PROCESSES } : {}),
   },
   `http://127.0.0.1:${PORT}/readyz`,
@@ -282,11 +278,7 @@ process.exit(0);
 async function clusterBench(): Promise<never> {
   const cenv = clusterEnv();
   const ingestEnv = {
-    DOWNRADAR_TOPIC_PREFIX: prefix,
-    DOWNRADAR_API_KEY_HASHES: `${hashApiKey(KEY)}:feed`,
-    DOWNRADAR_REPORTS_PER_IP_PER_MINUTE: '10000000',
-    DOWNRADAR_REPORTS_PER_REPORTER_PER15_MIN: '1000000',
-    DOWNRADAR_LOG_LEVEL: 'warn',
+    ...benchIngestEnv(prefix, hashApiKey(KEY)),
     // One process on each side, whatever the service's default: the ratio is about replication.
     DOWNRADAR_INGEST_PROCESSES: '1',
     // A throughput figure, not the 503 policy: a batch of 5,000 waits for Kafka up to 30 s on

@@ -14,7 +14,7 @@
 import { createKafka, deleteTopicsWithPrefix, ensureTopics, hashApiKey } from '@downradar/common';
 import { batchLoad, singleLoad } from './http-load';
 import { brokersFromEnv, loadAverage } from './peers';
-import { processTreeCpuMs, startServiceProcess, stopProcess } from './processes';
+import { benchIngestEnv, processTreeCpuMs, startServiceProcess, stopProcess } from './processes';
 
 const mode = process.argv[2];
 if (mode !== 'single' && mode !== 'batch') {
@@ -45,12 +45,8 @@ await ensureTopics(kafka, { prefix, partitions: 6, only: ['reports', 'posts', 's
 const ingest = await startServiceProcess(
   'ingest',
   {
-    DOWNRADAR_TOPIC_PREFIX: prefix,
+    ...benchIngestEnv(prefix, hashApiKey(KEY)),
     DOWNRADAR_INGEST_PORT: String(PORT),
-    DOWNRADAR_API_KEY_HASHES: `${hashApiKey(KEY)}:feed`,
-    DOWNRADAR_REPORTS_PER_IP_PER_MINUTE: '10000000',
-    DOWNRADAR_REPORTS_PER_REPORTER_PER15_MIN: '1000000',
-    DOWNRADAR_LOG_LEVEL: 'warn',
     DOWNRADAR_INGEST_PROCESSES: process.env.DOWNRADAR_BENCH_INGEST_PROCESSES ?? '1',
   },
   `http://127.0.0.1:${PORT}/readyz`,

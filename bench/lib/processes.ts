@@ -6,6 +6,20 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
 
 /**
+ * What an ingest process gets in a benchmark: the run's topic prefix, the bench's API key (as its
+ * hash, with the feed role), rate limits no benchmark reaches, and warnings only in its log.
+ */
+export function benchIngestEnv(prefix: string, apiKeyHash: string): NodeJS.ProcessEnv {
+  return {
+    DOWNRADAR_TOPIC_PREFIX: prefix,
+    DOWNRADAR_API_KEY_HASHES: `${apiKeyHash}:feed`,
+    DOWNRADAR_REPORTS_PER_IP_PER_MINUTE: '10000000',
+    DOWNRADAR_REPORTS_PER_REPORTER_PER15_MIN: '1000000',
+    DOWNRADAR_LOG_LEVEL: 'warn',
+  };
+}
+
+/**
  * DOWNRADAR_BENCH_CPU_PROF=<dir> starts the service under `node --cpu-prof` (a .cpuprofile per
  * process in <dir>/<name>, written when it exits: open it in Chrome's DevTools or speedscope) to see
  * which stage bounds a figure.
