@@ -4,7 +4,8 @@
  * downradar (ingest as its own processes, DOWNRADAR_BENCH_INGEST_PROCESSES, default: the service's
  * own default):
  *  - single POST /v1/reports, 64 keep-alive connections, each counted when ingest answered 202
- *    (after Kafka acknowledged): single_reports_per_s, single_p50_ms, single_p99_ms
+ *    (after Kafka acknowledged), after 3,000 unmeasured ones that warm both sides up:
+ *    single_reports_per_s, single_p50_ms, single_p99_ms
  *  - NDJSON batches of 5,000 reports, 4 in flight: batch_reports_per_s (each report is one message,
  *    and its signal goes in a SignalBatch of its service: batch_messages_per_report, about 1.003)
  * peers, with the very messages ingest writes (reports and signal batches, JSON, built by ingest's
@@ -19,6 +20,12 @@
  *    java_produce_per_s; librdkafka (kcat, acks=all, idempotent, the same keys and payloads):
  *    kcat_produce_per_s; batch_to_java_ratio, batch_to_kcat_ratio likewise in messages
  *  - text understanding on one core: nlp_posts_per_s
+ * CPU per event (user + system time of the service's processes over a load, from /proc, divided by
+ * the events): single_cpu_us_per_report beside fastify_hello_cpu_us_per_request
+ * (single_to_fastify_cpu_ratio = hello / ingest), batch_cpu_us_per_report beside
+ * kafkajs_best_cpu_us_per_message (batch_to_kafkajs_cpu_ratio = kafkajs' CPU for a report's
+ * messages / ingest's CPU per report). A rate on a shared machine says how much CPU the service
+ * got; CPU per event says what the code costs, and a busy neighbour disturbs it far less.
  * Medians of DOWNRADAR_BENCH_RUNS runs (default 3); load_avg_1m says how busy the machine was;
  * ingest_peak_rss_mb is the largest VmHWM of ingest's processes after every run (memory flat under
  * sustained load: the figure after run 1 and after the last run are both printed).
@@ -40,7 +47,7 @@ import { loadCatalog } from '../schemas/catalog/index';
 import type { ReportInput } from '../schemas/events/index';
 import { groupEvents, type Pending } from '../services/ingest/src/produce';
 import { toReportEvent } from '../services/ingest/src/steps';
-import { REPO_ROOT, processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
+import { REPO_ROOT, benchIngestEnv, processTreeCpuMs, processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
 import { batchLoad, singleLoad } from './lib/http-load';
 import { brokersFromEnv, createPeerTopic, javaProduce, kafkajsProduce, kcatProduce, loadAverage, ratio } from './lib/peers';
 
@@ -51,6 +58,8 @@ const PROCESSES = process.env.DOWNRADAR_BENCH_INGEST_PROCESSES;
 const PORT = Number(process.env.DOWNRADAR_BENCH_INGEST_PORT ?? process.env.DOWNRADAR_INGEST_PORT ?? 18081);
 const HELLO_PORT = PORT + 1;
 const CONCURRENCY = 64;
+/** Requests sent to each side before its single POSTs are timed. */
+const WARM_UP_N = 3000;
 const PER_BATCH = 5000;
 const KEY = 'bench-key-' + Math.random().toString(36).slice(2);
 const prefix = `bench-ingest-${Date.now()}`;
@@ -133,8 +142,8 @@ async function startHello(processes: number): Promise<ChildProcess> {
 }
 
 /** The best kafkajs configuration of a few (batch size x processes), each tried once per run. */
-async function kafkajsBest(file: string, processes: number): Promise<{ perS: number; config: string }> {
-  let best = { perS: 0, config: '' };
+async function kafkajsBest(file: string, processes: number): Promise<{ perS: number; config: string; cpuUsPerMessage: number }> {
+  let best = { perS: 0, config: '', cpuUsPerMessage: 0 };
   const configs = [
     { batch: 2000, inFlight: 1, processes: 1 },
     { batch: 10_000, inFlight: 1, processes: 1 },
@@ -145,7 +154,7 @@ async function kafkajsBest(file: string, processes: number): Promise<{ perS: num
     const r = await kafkajsProduce({ brokers, file, ...c });
     const config = `batch ${c.batch}, ${c.inFlight} producer(s), ${c.processes} process(es)`;
     console.log(`  kafkajs ${config}: ${Math.round(r.perS)} messages/s`);
-    if (r.perS > best.perS) best = { perS: r.perS, config };
+    if (r.perS > best.perS) best = { perS: r.perS, config, cpuUsPerMessage: (r.cpuS * 1e6) / r.messages };
   }
   return best;
 }
@@ -163,12 +172,8 @@ console.log(`ingest writes ${files.messages} messages for ${BATCH_N} reports (${
 const ingest = await startServiceProcess(
   'ingest',
   {
-    DOWNRADAR_TOPIC_PREFIX: prefix,
+    ...benchIngestEnv(prefix, hashApiKey(KEY)),
     DOWNRADAR_INGEST_PORT: String(PORT),
-    DOWNRADAR_API_KEY_HASHES: `${hashApiKey(KEY)}:feed`,
-    DOWNRADAR_REPORTS_PER_IP_PER_MINUTE: '10000000',
-    DOWNRADAR_REPORTS_PER_REPORTER_PER15_MIN: '1000000',
-    DOWNRADAR_LOG_LEVEL: 'warn',
     ...(PROCESSES ? { DOWNRADAR_INGEST_PROCESSES: PROCESSES } : {}),
   },
   `http://127.0.0.1:${PORT}/readyz`,
@@ -182,11 +187,25 @@ const headers = { 'x-api-key': KEY };
 try {
   for (let run = 0; run < RUNS; run++) {
     const load = loadAverage();
+    // Both sides warm (JIT, connections) before the clock: the hello peer is a fresh process each run.
+    const warmUp = (port: number) => singleLoad({ port, path: '/v1/reports', n: WARM_UP_N, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, 100 + run)), headers });
+    await warmUp(PORT);
+    let cpu0 = processTreeCpuMs(ingest.pid!);
     const single = await singleLoad({ port: PORT, path: '/v1/reports', n: SINGLE_N, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, run)), headers });
     if (single.notAccepted) throw new Error(`${single.notAccepted} single reports were not accepted: ${single.firstBad}`);
+    const singleCpuUs = ((processTreeCpuMs(ingest.pid!) - cpu0) * 1000) / SINGLE_N;
     const hello = await startHello(ingestProcesses);
-    const helloR = await singleLoad({ port: HELLO_PORT, path: '/v1/reports', n: SINGLE_N, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, run)) }).finally(() => stopProcess(hello));
-    const batchRun = await batchLoad({ port: PORT, path: '/v1/reports/batch', bodies: batchBodies(run), inFlight: 4, headers });
+    await warmUp(HELLO_PORT);
+    const helloCpu0 = processTreeCpuMs(hello.pid!);
+    let helloCpuUs = 0;
+    const helloR = await singleLoad({ port: HELLO_PORT, path: '/v1/reports', n: SINGLE_N, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, run)) }).finally(() => {
+      helloCpuUs = ((processTreeCpuMs(hello.pid!) - helloCpu0) * 1000) / SINGLE_N;
+      return stopProcess(hello);
+    });
+    const bodies = batchBodies(run);
+    cpu0 = processTreeCpuMs(ingest.pid!);
+    const batchRun = await batchLoad({ port: PORT, path: '/v1/reports/batch', bodies, inFlight: 4, headers });
+    const batchCpuUs = ((processTreeCpuMs(ingest.pid!) - cpu0) * 1000) / BATCH_N;
     const batch = BATCH_N / batchRun.seconds;
     if (batchRun.retries) console.log(`  ${batchRun.retries} batches answered 503 and were sent again`);
     rss.push(Math.max(...processTreeMemory(ingest.pid!).map((p) => p.peakRssMb)));
@@ -199,7 +218,11 @@ try {
       singleP99: single.p99,
       hello: helloR.perS,
       helloP99: helloR.p99,
+      singleCpuUs,
+      helloCpuUs,
       batch,
+      batchCpuUs,
+      kafkajsCpuUs: best.cpuUsPerMessage,
       kafkajs: best.perS,
       java: java.perS,
       kcat: kcat.perS,
@@ -207,8 +230,8 @@ try {
     };
     rows.push(row);
     console.log(
-      `run ${run + 1}/${RUNS} (load ${load}): single ${Math.round(single.perS)}/s p99 ${single.p99.toFixed(1)} ms | fastify hello ${Math.round(helloR.perS)}/s p99 ${helloR.p99.toFixed(1)} ms | ` +
-        `batch ${Math.round(batch)} reports/s = ${Math.round(messagesPerReport * batch)} messages/s | kafkajs best ${Math.round(best.perS)} messages/s (${best.config}) | ` +
+      `run ${run + 1}/${RUNS} (load ${load}): single ${Math.round(single.perS)}/s p99 ${single.p99.toFixed(1)} ms, ${singleCpuUs.toFixed(0)} us CPU each | fastify hello ${Math.round(helloR.perS)}/s p99 ${helloR.p99.toFixed(1)} ms, ${helloCpuUs.toFixed(0)} us CPU each | ` +
+        `batch ${Math.round(batch)} reports/s = ${Math.round(messagesPerReport * batch)} messages/s, ${batchCpuUs.toFixed(1)} us CPU per report | kafkajs best ${Math.round(best.perS)} messages/s (${best.config}), ${best.cpuUsPerMessage.toFixed(1)} us CPU per message | ` +
         `Java ${Math.round(java.perS)}/s | kcat ${Math.round(kcat.perS)}/s | ingest peak RSS ${rss[run]} MB`,
     );
   }
@@ -228,8 +251,14 @@ writeResult('ingest', {
   fastify_hello_per_s: Math.round(m('hello')),
   fastify_hello_p99_ms: Number(m('helloP99').toFixed(2)),
   single_to_fastify_ratio: ratio(m('single'), m('hello')),
+  single_cpu_us_per_report: Number(m('singleCpuUs').toFixed(1)),
+  fastify_hello_cpu_us_per_request: Number(m('helloCpuUs').toFixed(1)),
+  single_to_fastify_cpu_ratio: ratio(m('helloCpuUs'), m('singleCpuUs')),
   batch_reports_per_s: Math.round(batchRate),
   batch_messages_per_report: Number(messagesPerReport.toFixed(4)),
+  batch_cpu_us_per_report: Number(m('batchCpuUs').toFixed(1)),
+  kafkajs_best_cpu_us_per_message: Number(m('kafkajsCpuUs').toFixed(1)),
+  batch_to_kafkajs_cpu_ratio: ratio(m('kafkajsCpuUs') * messagesPerReport, m('batchCpuUs')),
   kafkajs_best_produce_per_s: Math.round(m('kafkajs')),
   java_produce_per_s: Math.round(m('java')),
   kcat_produce_per_s: Math.round(m('kcat')),
@@ -249,11 +278,7 @@ process.exit(0);
 async function clusterBench(): Promise<never> {
   const cenv = clusterEnv();
   const ingestEnv = {
-    DOWNRADAR_TOPIC_PREFIX: prefix,
-    DOWNRADAR_API_KEY_HASHES: `${hashApiKey(KEY)}:feed`,
-    DOWNRADAR_REPORTS_PER_IP_PER_MINUTE: '10000000',
-    DOWNRADAR_REPORTS_PER_REPORTER_PER15_MIN: '1000000',
-    DOWNRADAR_LOG_LEVEL: 'warn',
+    ...benchIngestEnv(prefix, hashApiKey(KEY)),
     // One process on each side, whatever the service's default: the ratio is about replication.
     DOWNRADAR_INGEST_PROCESSES: '1',
     // A throughput figure, not the 503 policy: a batch of 5,000 waits for Kafka up to 30 s on

@@ -1,9 +1,23 @@
 /** Start a service as its own process for a benchmark, and wait until it answers. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
+
+/**
+ * What an ingest process gets in a benchmark: the run's topic prefix, the bench's API key (as its
+ * hash, with the feed role), rate limits no benchmark reaches, and warnings only in its log.
+ */
+export function benchIngestEnv(prefix: string, apiKeyHash: string): NodeJS.ProcessEnv {
+  return {
+    DOWNRADAR_TOPIC_PREFIX: prefix,
+    DOWNRADAR_API_KEY_HASHES: `${apiKeyHash}:feed`,
+    DOWNRADAR_REPORTS_PER_IP_PER_MINUTE: '10000000',
+    DOWNRADAR_REPORTS_PER_REPORTER_PER15_MIN: '1000000',
+    DOWNRADAR_LOG_LEVEL: 'warn',
+  };
+}
 
 /**
  * DOWNRADAR_BENCH_CPU_PROF=<dir> starts the service under `node --cpu-prof` (a .cpuprofile per
@@ -88,4 +102,41 @@ export function processTreeMemory(rootPid: number): ProcessMemory[] {
     if (s) out.push({ pid, rssMb: Math.round(s.rssKb / 1024), peakRssMb: Math.round(s.hwmKb / 1024) });
   }
   return out;
+}
+
+const CLOCK_TICKS_PER_S = (() => {
+  try {
+    return Number(execSync('getconf CLK_TCK', { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU time (user + system, ms) used so far by a process and every process below it, from
+ * /proc/<pid>/stat. The difference over a load is what the load cost the service whatever else
+ * ran on the machine: a figure that a shared machine disturbs far less than a rate.
+ */
+export function processTreeCpuMs(rootPid: number): number {
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // fields after "pid (comm) ": state ppid ... utime (14th field) stime (15th)
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(entry), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let ticks = 0;
+  for (const [pid, s] of stats) {
+    for (let p: number | undefined = pid, depth = 0; p !== undefined && p > 1 && depth < 10; p = stats.get(p)?.ppid, depth++)
+      if (p === rootPid) {
+        ticks += s.ticks;
+        break;
+      }
+  }
+  return (ticks * 1000) / CLOCK_TICKS_PER_S;
 }

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { readSignalMessage } from '@downradar/common';
+import { createLogger, readSignalMessage, Registry, SIGNAL_BATCH_SPAN_MS, type OutMessage, type Producer, type SendOptions } from '@downradar/common';
+import { HttpError } from '@downradar/common/http';
 import type { SignalEvent } from '../../../schemas/events/index';
-import { GROUP_MAX_CHARS, SIGNAL_BATCH_SPAN_MS, groupEvents, type Pending } from './produce';
+import { createIngestMetrics } from './metrics';
+import { GROUP_MAX_CHARS, createProduce, groupEvents, type Pending } from './produce';
+import { RecentIds } from './recent-ids';
 
 const T0 = Date.UTC(2021, 9, 4, 15, 40);
 
@@ -94,5 +97,116 @@ describe('groupEvents', () => {
   it('an event without signals (a post about no service) still gets its group', () => {
     const groups = groupEvents([event('p', [], T0)], 't.signals');
     expect(groups).toEqual([{ ids: ['p'], messages: [expect.objectContaining({ topic: 't.reports' })] }]);
+  });
+});
+
+/** A producer that records each send and settles it when the test says so. */
+function heldProducer() {
+  const sends: { messages: OutMessage[]; signal?: AbortSignal; ack(): void; fail(err: Error): void }[] = [];
+  const producer: Producer = {
+    stats: { sentMessages: 0, sentBatches: 0, failedBatches: 0 },
+    connect: async () => undefined,
+    close: async () => undefined,
+    send(messages: OutMessage[], opts?: SendOptions) {
+      return new Promise<void>((resolve, reject) => {
+        sends.push({ messages, ...(opts?.signal ? { signal: opts.signal } : {}), ack: resolve, fail: reject });
+      });
+    },
+  };
+  return { producer, sends };
+}
+
+function produceWith(producer: Producer, produceTimeoutMs = 5000) {
+  const recent = new RecentIds();
+  const produce = createProduce({
+    producer,
+    topics: { reports: 't.reports', posts: 't.posts', signals: 't.signals' } as never,
+    understanding: { signalForReport: () => { throw new Error('unused'); }, readPost: () => { throw new Error('unused'); } },
+    recent,
+    produceTimeoutMs,
+    metrics: createIngestMetrics(new Registry()),
+    logger: createLogger('test', 'silent'),
+  });
+  return { produce, recent };
+}
+
+const settled = async <T>(p: Promise<T>) => {
+  let state = 'pending';
+  p.then(() => (state = 'resolved'), () => (state = 'rejected'));
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  return state;
+};
+
+describe('createProduce: the requests of one event-loop turn', () => {
+  it('go in one send, one signal batch per service for all of them; each request is acknowledged only with that send', async () => {
+    const { producer, sends } = heldProducer();
+    const { produce, recent } = produceWith(producer);
+    const a = produce.store([event('a', ['facebook'], T0)]);
+    const b = produce.store([event('b', ['facebook'], T0 + 10), event('c', ['whatsapp'], T0 + 20)]);
+    await new Promise((r) => setImmediate(r));
+    expect(sends).toHaveLength(1);
+    const signals = sends[0]!.messages.filter((m) => m.topic === 't.signals');
+    expect(signals.map((m) => m.key)).toEqual(['facebook', 'whatsapp']);
+    expect(JSON.parse(signals[0]!.value).map((s: SignalEvent) => s.id)).toEqual(['a:facebook', 'b:facebook']);
+    expect(await settled(a)).toBe('pending');
+    expect(await settled(b)).toBe('pending');
+    sends[0]!.ack();
+    await Promise.all([a, b]);
+    expect(['a', 'b', 'c'].every((id) => recent.has(id))).toBe(true);
+  });
+
+  it('an id sent twice in one turn is written once, and both requests wait for that write', async () => {
+    const { producer, sends } = heldProducer();
+    const { produce } = produceWith(producer);
+    const first = produce.store([event('same', ['facebook'], T0)]);
+    const second = produce.store([event('same', ['facebook'], T0)]);
+    await new Promise((r) => setImmediate(r));
+    expect(sends).toHaveLength(1);
+    expect(sends[0]!.messages.filter((m) => m.topic === 't.reports')).toHaveLength(1);
+    sends[0]!.ack();
+    await expect(Promise.all([first, second])).resolves.toBeDefined();
+  });
+
+  it('a request that gives up gets a 503 and withdraws the send of its turn when nobody else waits for it; a later turn keeps its own', async () => {
+    const { producer, sends } = heldProducer();
+    const { produce } = produceWith(producer, 100);
+    const early = produce.store([event('early', ['facebook'], T0)]);
+    await new Promise((r) => setTimeout(r, 60));
+    // a later turn: its own send, its own deadline
+    const late = produce.store([event('late', ['facebook'], T0)]);
+    await new Promise((r) => setImmediate(r));
+    expect(sends).toHaveLength(2);
+    const err = await early.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpError);
+    expect((err as HttpError).statusCode).toBe(503);
+    expect(sends[0]!.signal!.aborted).toBe(true); // nobody waits for the first send any more
+    expect(sends[1]!.signal!.aborted).toBe(false);
+    sends[1]!.ack();
+    await late;
+  });
+
+  it('when the turn cannot be handed to the producer, its requests get a 503, never an acknowledgement', async () => {
+    const { producer } = heldProducer();
+    producer.send = () => {
+      throw new Error('producer refused');
+    };
+    const { produce, recent } = produceWith(producer);
+    const err = await produce.store([event('x', ['facebook'], T0)]).catch((e: unknown) => e);
+    expect((err as HttpError).statusCode).toBe(503);
+    expect(recent.has('x')).toBe(false);
+  });
+
+  it('in one turn, the send is withdrawn only once every request of the turn stopped waiting', async () => {
+    const { producer, sends } = heldProducer();
+    const { produce } = produceWith(producer, 100);
+    const a = produce.store([event('a', ['facebook'], T0)]).catch((e: unknown) => e);
+    const b = produce.store([event('b', ['facebook'], T0)]).catch((e: unknown) => e);
+    await new Promise((r) => setImmediate(r));
+    expect(sends).toHaveLength(1);
+    expect(sends[0]!.signal!.aborted).toBe(false);
+    const [ea, eb] = await Promise.all([a, b]);
+    expect((ea as HttpError).statusCode).toBe(503);
+    expect((eb as HttpError).statusCode).toBe(503);
+    expect(sends[0]!.signal!.aborted).toBe(true);
   });
 });

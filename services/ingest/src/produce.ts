@@ -2,14 +2,15 @@
  * The write path's last step: events to Kafka, acknowledged to the client only once Kafka has
  * every message of them (a report and its signal travel in one send).
  *
- * The events of one request go in few sends ("groups"), each small enough to be one part of one
- * broker request (the producer never splits it), so a group is written or withdrawn as a whole.
+ * The events of the requests of one event-loop turn go in few sends ("groups"), each small enough
+ * to be one part of one broker request (the producer never splits it), so a group is written or
+ * withdrawn as a whole.
  * Inside a group the signals of one service within a few seconds of event time travel as one
  * SignalBatch message: the detector and the sink then pay Kafka's per-record cost once per batch
  * instead of once per signal (the profile of a replay through ingest showed kafkajs' per-record
  * encoding, partitioning and the per-send bookkeeping as the largest part of ingest's time).
  */
-import { serializedSignalMessages, type Logger, type OutMessage, type Producer, type TopicNames } from '@downradar/common';
+import { SignalSlicer, type Logger, type OutMessage, type Producer, type TopicNames } from '@downradar/common';
 import { HttpError } from '@downradar/common/http';
 import type { PostEvent, ReportEvent, SignalEvent } from '../../../schemas/events/index';
 import type { IngestMetrics } from './metrics';
@@ -67,29 +68,15 @@ export interface Produce {
  */
 export const GROUP_MAX_CHARS = 400_000;
 
-/**
- * Signals of one service whose event times lie within this span go in one message. A partition
- * then holds its signals in the order the client sent them, up to this much event time, well
- * within the detector's allowed lateness (15 s).
- */
-export const SIGNAL_BATCH_SPAN_MS = 5_000;
-
 /** The sends of a request: events in order, split into groups, signals batched per slice. */
 export function groupEvents(events: readonly Pending[], signalsTopic: string, maxChars = GROUP_MAX_CHARS): { ids: string[]; messages: OutMessage[] }[] {
   const groups: { ids: string[]; messages: OutMessage[] }[] = [];
   let ids: string[] = [];
   let messages: OutMessage[] = [];
   let chars = 0;
-  let slice: SerializedSignal[] = [];
-  let sliceMin = 0;
-  let sliceMax = 0;
-  const endSlice = () => {
-    if (slice.length === 0) return;
-    for (const m of serializedSignalMessages(signalsTopic, slice)) messages.push(m);
-    slice = [];
-  };
+  const slicer = new SignalSlicer(signalsTopic);
   const endGroup = () => {
-    endSlice();
+    slicer.flush(messages);
     if (ids.length > 0) groups.push({ ids, messages });
     ids = [];
     messages = [];
@@ -103,18 +90,33 @@ export function groupEvents(events: readonly Pending[], signalsTopic: string, ma
     ids.push(e.id);
     chars += size;
     for (const m of e.messages) messages.push(m);
-    for (const s of e.signals) {
-      if (slice.length > 0 && (s.at - sliceMin > SIGNAL_BATCH_SPAN_MS || sliceMax - s.at > SIGNAL_BATCH_SPAN_MS)) endSlice();
-      if (slice.length === 0) sliceMin = sliceMax = s.at;
-      else {
-        sliceMin = Math.min(sliceMin, s.at);
-        sliceMax = Math.max(sliceMax, s.at);
-      }
-      slice.push(s);
-    }
+    for (const s of e.signals) slicer.add(s, s.at, messages);
   }
   endGroup();
   return groups;
+}
+
+/**
+ * The events of the requests that arrive in one turn of the event loop, sent together. Under
+ * load many requests are parsed in the same turn (one single report each, or a few batches);
+ * grouping them together writes one signal batch per service for all of them instead of one
+ * message per request, and one send (one abort signal, one group of producer bookkeeping) for
+ * the lot. Each request still waits for exactly the groups that hold its own events.
+ */
+interface Collection {
+  events: Pending[];
+  /** Ids collected so far: a second request with the same id in the same turn joins the first. */
+  ids: Set<string>;
+  /** The send of each id, from the moment the collection was handed to the producer. */
+  sendOf: Map<string, Promise<void>>;
+  sent: Promise<void>;
+  markSent(): void;
+  /** Set when the collection could not be handed to the producer: its requests fail (503), never succeed. */
+  failed?: Error;
+  /** Withdraws the groups still queued; used once no request waits for the collection any more. */
+  giveUp: AbortController;
+  /** Requests waiting for some group of this collection. */
+  waiting: number;
 }
 
 export function createProduce(deps: ProduceDeps): Produce {
@@ -127,18 +129,37 @@ export function createProduce(deps: ProduceDeps): Produce {
    * the producer repeats it with the same sequence numbers, so the broker keeps one copy.
    */
   const unsettled = new Map<string, Promise<void>>();
+  let collecting: Collection | null = null;
 
-  /**
-   * After produceTimeoutMs the client gets a 503 and retries with the same id: groups still
-   * queued are withdrawn (never written), groups already sent stay in `unsettled`.
-   */
-  async function store(events: Pending[]): Promise<void> {
-    const started = performance.now();
-    const giveUp = new AbortController();
-    const fresh = events.filter((e) => !unsettled.has(e.id));
-    for (const group of groupEvents(fresh, topics.signals)) {
-      const own = producer.send(group.messages, { signal: giveUp.signal });
-      for (const id of group.ids) unsettled.set(id, own);
+  function collection(): Collection {
+    if (collecting) return collecting;
+    let markSent!: () => void;
+    const sent = new Promise<void>((r) => (markSent = r));
+    const c: Collection = { events: [], ids: new Set(), sendOf: new Map(), sent, markSent, giveUp: new AbortController(), waiting: 0 };
+    collecting = c;
+    setImmediate(() => dispatch(c));
+    return c;
+  }
+
+  function dispatch(c: Collection): void {
+    collecting = null;
+    try {
+      send(c);
+    } catch (err) {
+      c.failed = err as Error;
+      logger.error({ err: c.failed.message }, 'could not hand events to the producer');
+    } finally {
+      c.markSent();
+    }
+  }
+
+  function send(c: Collection): void {
+    for (const group of groupEvents(c.events, topics.signals)) {
+      const own = producer.send(group.messages, { signal: c.giveUp.signal });
+      for (const id of group.ids) {
+        unsettled.set(id, own);
+        c.sendOf.set(id, own);
+      }
       own
         .then(
           () => {
@@ -150,22 +171,57 @@ export function createProduce(deps: ProduceDeps): Produce {
           for (const id of group.ids) if (unsettled.get(id) === own) unsettled.delete(id);
         });
     }
-    const sends = new Set<Promise<void>>();
-    for (const e of events) sends.add(unsettled.get(e.id)!);
+  }
+
+  /** The sends that hold these events: earlier ones still unsettled, and this turn's collection. */
+  async function sendsOf(events: Pending[], earlier: Set<Promise<void>>, c: Collection | null): Promise<void> {
+    if (c) {
+      await c.sent;
+      if (c.failed) throw c.failed;
+      for (const e of events) {
+        const own = c.sendOf.get(e.id);
+        if (own) earlier.add(own);
+      }
+    }
+    await Promise.all(earlier);
+  }
+
+  /**
+   * After produceTimeoutMs the client gets a 503 and retries with the same id. Groups still
+   * queued are withdrawn (never written) once no request waits for them any more; groups
+   * already sent stay in `unsettled`.
+   */
+  async function store(events: Pending[]): Promise<void> {
+    const started = performance.now();
+    const earlier = new Set<Promise<void>>();
+    let c: Collection | null = null;
+    for (const e of events) {
+      const u = unsettled.get(e.id);
+      if (u) {
+        earlier.add(u);
+        continue;
+      }
+      c ??= collection();
+      if (c.ids.has(e.id)) continue;
+      c.ids.add(e.id);
+      c.events.push(e);
+    }
+    if (c) c.waiting++;
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        Promise.all(sends),
+        sendsOf(events, earlier, c),
         new Promise((_, rej) => {
           timer = setTimeout(() => rej(new Error('timed out waiting for Kafka')), deps.produceTimeoutMs);
         }),
       ]);
     } catch (err) {
-      giveUp.abort();
       logger.warn({ err: (err as Error).message }, 'Kafka did not acknowledge');
       throw new HttpError(503, 'KAFKA_UNAVAILABLE', 'Kafka did not confirm the event in time; retry later with the same id (it is stored once)', undefined, { 'retry-after': '5' });
     } finally {
       clearTimeout(timer);
+      // The last request to stop waiting withdraws what is still queued: nobody would learn of it.
+      if (c && --c.waiting === 0) c.giveUp.abort();
       metrics.produceMs.observe(performance.now() - started);
     }
   }

@@ -11,7 +11,7 @@
  * signal maker is services/nlp's `createUnderstanding()`, loaded lazily by loadSignalMaker() so
  * that a replay of reports and posts works without it.
  */
-import { createKafka, createProducer, ensureTopics, reportEvent, reporterHasher, reporterSalt, signalMessages, topicNames, type OutMessage } from '@downradar/common';
+import { createKafka, createProducer, ensureTopics, reportEvent, reporterHasher, reporterSalt, signalMessages, SIGNAL_BATCH_SPAN_MS, topicNames, type OutMessage } from '@downradar/common';
 import type { PostEvent, ReportEvent, SignalEvent } from '../../../schemas/events/index';
 import { ReplayTargetError, type ReplayEvent, type ReplayTarget } from './target';
 
@@ -45,10 +45,11 @@ export interface KafkaTargetOptions {
 }
 
 /**
- * 5 s: a third of the detector's allowed lateness. At the 2021 day's full scale (about 160 events
- * a second, 500 a second at its peak) a slice holds hundreds of signals, tens per service.
+ * common's SIGNAL_BATCH_SPAN_MS (5 s, a third of the detector's allowed lateness), as ingest and
+ * the sources use. At the 2021 day's full scale (about 160 events a second, 500 a second at its
+ * peak) a slice holds hundreds of signals, tens per service.
  */
-export const DEFAULT_SIGNAL_BATCH_SPAN_MS = 5_000;
+export const DEFAULT_SIGNAL_BATCH_SPAN_MS = SIGNAL_BATCH_SPAN_MS;
 
 /**
  * @downradar/nlp's createUnderstanding(), or null with the reason when the package does not

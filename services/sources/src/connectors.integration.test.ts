@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka, createLogger, createMetricsRegistry, deleteTopicsWithPrefix, ensureTopics, loadConfig, readToEnd, topicNames } from '@downradar/common';
+import { deadLetter } from '@downradar/common/dead-letter';
 import { eventually, KAFKA_BROKERS, testKafka, testPrefix } from '@downradar/common/testing';
 import type { OfficialStatusEvent, ProbeResultEvent, SignalEvent } from '../../../schemas/events/index';
 import { sourcesConfigSpec } from './config';
@@ -32,6 +33,11 @@ async function values<T>(topic: string): Promise<T[]> {
   const out: T[] = [];
   await readToEnd(kafka, topic, { groupPrefix: 'connectors-test' }, (m) => out.push(JSON.parse(m.value?.toString('utf8') ?? 'null') as T));
   return out;
+}
+
+/** The signals on a topic, a signal batch (a JSON array of one service's signals) read as its signals. */
+async function signalValues(topic: string): Promise<SignalEvent[]> {
+  return (await values<SignalEvent | SignalEvent[]>(topic)).flat();
 }
 
 function writerFor(prefix: string, connector: string) {
@@ -89,7 +95,7 @@ describe('mastodon connector (local streaming server)', () => {
       expect(all.map((p) => p.text).sort()).toEqual(['facebook is down for me too #facebookdown', 'is whatsapp down? messages stuck & not sending']);
       expect(all.every((p) => p.source === 'mastodon' && p.lang === 'en')).toBe(true);
       expect(posts.length).toBe(2);
-      const signals = await values<SignalEvent>(topics.signals);
+      const signals = await signalValues(topics.signals);
       expect(new Set(signals.map((s) => s.serviceId))).toEqual(new Set(['facebook', 'whatsapp']));
       const dlq = await eventually(async () => {
         const d = await values<{ code: string; reason: string }>(topics.dlq);
@@ -263,7 +269,7 @@ describe('status poller (local Statuspage v2 and feeds)', () => {
     const feed = events.find((e) => e.serviceId === 'slack')!;
     expect(feed).toMatchObject({ source: 'rss', at: Date.parse('2026-01-05T12:10:00Z'), body: 'We are investigating.' });
     // Evidence for the detector: the overall status at each poll of the Statuspage page.
-    const official = (await values<SignalEvent>(topics.signals)).filter((s) => s.kind === 'official');
+    const official = (await signalValues(topics.signals)).filter((s) => s.kind === 'official');
     expect(official.map((s) => s.officialStatus)).toEqual(['operational', 'major_outage', 'major_outage', 'operational']);
     expect(official.map((s) => s.outage)).toEqual([false, true, true, false]);
     // Conditional requests: the unchanged poll and the unchanged feed were 304s.
@@ -271,6 +277,103 @@ describe('status poller (local Statuspage v2 and feeds)', () => {
     const state = new Map<string, string>();
     await readToEnd(kafka, topics.sourceState, { groupPrefix: 't' }, (m) => state.set(m.key!.toString(), m.value!.toString()));
     expect(JSON.parse(state.get(statusStateKey('github'))!)).toMatchObject({ pageStatus: 'operational', components: { 'c-git': 'operational' } });
+  });
+});
+
+describe('source writer (real Kafka)', () => {
+  it('commits that overlap (pages polled on their own timers) each get their own transaction, in the order asked', async () => {
+    const prefix = await newPrefix('writer');
+    const topics = topicNames(prefix);
+    const writer = writerFor(prefix, 'statuspage');
+    await writer.open();
+    try {
+      const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => writer.commit([writer.dlqMessage(deadLetter({ id: `d${i}`, at: i, origin: 'writer test', code: 'TEST', reason: `commit ${i}`, payload: '' }))], { 'statuspage:x': String(i) })));
+      expect(results.map((r) => r.status)).toEqual(Array(6).fill('fulfilled'));
+      expect((await values<{ id: string }>(topics.dlq)).map((d) => d.id).sort()).toEqual(['d0', 'd1', 'd2', 'd3', 'd4', 'd5']);
+      expect((await writer.open()).get('statuspage:x')).toBe('5');
+    } finally {
+      await writer.close();
+    }
+  });
+});
+
+describe('status poller outage drill (local Statuspage and feed down, real Kafka)', () => {
+  const server = new TestStatusServer();
+  beforeAll(async () => server.start());
+  afterAll(async () => server.stop());
+  // The same knob as the streaming sources' outage drills: 5 s in the suite,
+  // DOWNRADAR_SOURCE_OUTAGE_MS=120000 for two minutes.
+  const outageMs = Number(process.env.DOWNRADAR_SOURCE_OUTAGE_MS ?? 5000);
+
+  it('keeps polling through the outage, keeps its ETag / Last-Modified, and reports what changed meanwhile once', { timeout: outageMs + 60_000 }, async () => {
+    const prefix = await newPrefix('status-outage');
+    const topics = topicNames(prefix);
+    const metrics = createSourceMetrics(createMetricsRegistry('t', false));
+    server.components = [{ id: 'c-git', name: 'Git Operations', status: 'operational', updated_at: '2026-01-05T12:00:00Z' }];
+    server.incidents = [];
+    server.indicator = 'none';
+    server.rss = `<?xml version="1.0"?><rss version="2.0"><channel><title>Status</title>
+      <item><title>Scheduled maintenance</title><link>${server.url}/i/1</link><guid>m-1</guid><pubDate>Mon, 05 Jan 2026 11:00:00 GMT</pubDate><description>Done.</description></item>
+      </channel></rss>`;
+    const sources = [
+      { serviceId: 'github', kind: 'statuspage' as const, url: server.url },
+      { serviceId: 'slack', kind: 'rss' as const, url: `${server.url}/feed.rss` },
+    ];
+    const poller = new StatusPoller({ sources, intervalMs: 300, hostGapMs: 20, timeoutMs: 1000 }, { writer: writerFor(prefix, 'statuspage'), logger, metrics, random: () => 0 });
+    const polled = (serviceId: string) => poller.status().pages[serviceId] as { at: number; ok: boolean; status: string | null } | undefined;
+    const statusEvents = () => values<OfficialStatusEvent>(topics.status);
+    await poller.start();
+    try {
+      await eventually(async () => (polled('github')?.ok && polled('slack')?.ok && (await statusEvents()).length >= 2 ? true : undefined), 20_000, 'both pages polled');
+      const before = await statusEvents();
+      const signalsBefore = (await signalValues(topics.signals)).length;
+
+      // The host goes away; meanwhile the provider's page changes (an outage, an incident).
+      const port = server.port;
+      const failuresBefore = poller.stats.failures;
+      await server.stop();
+      server.indicator = 'critical';
+      server.components = [{ id: 'c-git', name: 'Git Operations', status: 'major_outage', updated_at: '2026-01-05T12:20:00Z' }];
+      server.incidents = [
+        {
+          id: 'inc-o', name: 'Git operations unavailable', status: 'investigating', impact: 'critical', shortlink: 'https://stspg.io/o',
+          created_at: '2026-01-05T12:21:00Z', updated_at: '2026-01-05T12:21:00Z', resolved_at: null,
+          incident_updates: [{ id: 'uo1', status: 'investigating', body: 'We are investigating.', created_at: '2026-01-05T12:21:00Z' }],
+        },
+      ];
+      // The poller notices (a failed poll of each page), then the outage runs its length.
+      await eventually(async () => (polled('github')?.ok === false && polled('slack')?.ok === false ? true : undefined), 10_000, 'failed polls');
+      await new Promise((r) => setTimeout(r, outageMs));
+      const failedDuring = poller.stats.failures - failuresBefore;
+      const logAtReturn = server.log.length;
+      // Nothing was reported while nothing was read: no status change, no evidence signal.
+      expect((await statusEvents()).length).toBe(before.length);
+      expect((await signalValues(topics.signals)).length).toBe(signalsBefore);
+      await server.start(port);
+
+      // Back: polled again until each page has answered twice (the change, then a 304).
+      const answered = (path: string, status: number) => server.log.slice(logAtReturn).filter((l) => l.path === path && l.status === status).length;
+      await eventually(async () => (answered('/api/v2/summary.json', 304) >= 1 && answered('/api/v2/incidents.json', 304) >= 1 && answered('/feed.rss', 304) >= 2 ? true : undefined), 20_000, 'polls after the outage');
+      await poller.stop();
+      const after = server.log.slice(logAtReturn);
+      // The validators survived the failed polls: the first request of each after the outage was
+      // conditional, and the unchanged feed cost a 304, never a 200.
+      for (const path of ['/api/v2/summary.json', '/api/v2/incidents.json', '/feed.rss']) expect(after.find((l) => l.path === path)?.conditional).toBe(true);
+      expect(after.filter((l) => l.path === '/feed.rss').map((l) => l.status)).not.toContain(200);
+      // What changed during the outage, reported once; nothing from before reported again.
+      const events = await statusEvents();
+      expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+      const beforeIds = new Set(before.map((e) => e.id));
+      expect(events.filter((e) => beforeIds.has(e.id))).toHaveLength(before.length);
+      expect(events.filter((e) => !beforeIds.has(e.id)).map((e) => `${e.serviceId} ${e.kind} ${e.status}`).sort()).toEqual(['github component major_outage', 'github incident major_outage', 'github page major_outage']);
+      const official = (await signalValues(topics.signals)).slice(signalsBefore);
+      expect(official.length).toBeGreaterThanOrEqual(2);
+      expect(official.every((s) => s.kind === 'official' && s.officialStatus === 'major_outage')).toBe(true);
+      expect(failedDuring).toBeGreaterThanOrEqual(2);
+      console.log(`status poller outage drill: down ${(outageMs / 1000).toFixed(0)} s, ${failedDuring} failed requests, then ${after.length} requests (${after.filter((l) => l.status === 304).length} answered 304), ${events.length - before.length} changes reported once`);
+    } finally {
+      await poller.stop();
+    }
   });
 });
 
@@ -328,7 +431,7 @@ describe('probes (local DNS server, local HTTPS endpoints)', () => {
     expect(by('steam', 'dns')!.latencyMs).toBeLessThan(3000);
 
     expect(results.length).toBe(13); // 8 DNS probes, 5 HTTPS probes (3 names did not resolve)
-    const signals = (await values<SignalEvent>(topics.signals)).filter((x) => x.kind === 'probe');
+    const signals = (await signalValues(topics.signals)).filter((x) => x.kind === 'probe');
     expect(Object.fromEntries(signals.map((x) => [x.serviceId, x.outage]))).toEqual({ github: false, reddit: true, discord: true, zoom: true, slack: true, facebook: true, twitch: true, steam: true });
 
     // Seven of eight failing in one round looks like this host's trouble: no evidence at all.
@@ -338,7 +441,7 @@ describe('probes (local DNS server, local HTTPS endpoints)', () => {
     await suspicious.stop();
     expect(suspicious.stats.suspectRounds).toBe(1);
     expect((await values<ProbeResultEvent>(topics.probes)).length).toBe(26);
-    const after = (await values<SignalEvent>(topics.signals)).filter((x) => x.kind === 'probe');
+    const after = (await signalValues(topics.signals)).filter((x) => x.kind === 'probe');
     expect(after.length).toBe(signals.length);
   });
 });

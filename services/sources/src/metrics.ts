@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, type Registry } from '@downradar/common';
 export function createSourceMetrics(registry: Registry) {
   return {
     events: new Counter({ name: 'sources_events_total', help: 'frames / statuses / polls / probes read, by outcome', labelNames: ['connector', 'outcome'], registers: [registry] }),
-    produced: new Counter({ name: 'sources_messages_produced_total', help: 'messages committed to Kafka, by topic', labelNames: ['connector', 'topic'], registers: [registry] }),
+    produced: new Counter({ name: 'sources_messages_produced_total', help: 'records committed to Kafka, by topic (a signal counts once, alone or in a signal batch)', labelNames: ['connector', 'topic'], registers: [registry] }),
     connections: new Counter({ name: 'sources_connections_total', help: 'connection attempts, by result', labelNames: ['connector', 'result'], registers: [registry] }),
     commitMs: new Histogram({ name: 'sources_commit_duration_ms', help: 'one Kafka transaction', labelNames: ['connector'], buckets: [5, 10, 20, 50, 100, 250, 1000, 5000], registers: [registry] }),
     lagMs: new Gauge({ name: 'sources_cursor_lag_ms', help: 'processing time minus the event time of the last event read (Jetstream)', labelNames: ['connector'], registers: [registry] }),

@@ -30,5 +30,10 @@ describe('kafkajsLogLevel', () => {
       kafkajsLogLevel(logLevel.ERROR, 'Response InitProducerId(key: 22, version: 1)', "The coordinator is loading and hence can't process requests for this group"),
     ).toBe('debug');
     expect(kafkajsLogLevel(logLevel.ERROR, 'Response JoinGroup(key: 11, version: 5)', 'The group is rebalancing, so a rejoin is needed')).toBe('debug');
+    // As the demo's detector logged at start (the group coordinator moved while the broker started).
+    expect(kafkajsLogLevel(logLevel.ERROR, 'Response InitProducerId(key: 22, version: 1)', 'This is not the correct coordinator for this group')).toBe('debug');
+    // As the scale-out test's detector logged right after creating its state topic.
+    expect(kafkajsLogLevel(logLevel.ERROR, 'Response ListOffsets(key: 2, version: 3)', 'This server is not the leader for that topic-partition')).toBe('debug');
+    expect(kafkajsLogLevel(logLevel.WARN, 'Limiting retries for the idempotent producer may invalidate EoS guarantees')).toBe('debug');
   });
 });

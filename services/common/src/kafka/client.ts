@@ -38,9 +38,13 @@ export function createKafka(opts: { brokers: string[]; clientId: string; logger?
  * (CONCURRENT_TRANSACTIONS, the next AddPartitionsToTxn is retried within milliseconds), a
  * group rebalancing while a member joins (REBALANCE_IN_PROGRESS, the member rejoins), and a
  * coordinator that a just-started broker is still loading (COORDINATOR_NOT_AVAILABLE,
- * COORDINATOR_LOAD_IN_PROGRESS, asked again after a backoff). They go to
- * debug so that "error" in a service's log means something; if the retries run out, the error
- * reaches the caller, which logs it.
+ * COORDINATOR_LOAD_IN_PROGRESS, asked again after a backoff), a coordinator or partition leader
+ * that moved (NOT_COORDINATOR, NOT_LEADER_OR_FOLLOWER: kafkajs refreshes its metadata and asks the
+ * new one). They go to debug so that "error" in a service's log means something; if the retries
+ * run out, the error reaches the caller, which logs it. kafkajs also warns at every start that
+ * "limiting retries for the idempotent producer may invalidate EoS guarantees": createProducer
+ * limits them on purpose (its callers learn of a failed send, or it resends the very same request
+ * with retryFailedRequests), so that warning goes to debug too.
  */
 const ROUTINE_RETRIED = [
   /another concurrent operation on the same transaction was ongoing/i,
@@ -49,6 +53,11 @@ const ROUTINE_RETRIED = [
   /\bREBALANCE_IN_PROGRESS\b/,
   /group coordinator is not available/i,
   /coordinator is loading and hence can't process requests/i,
+  /not the correct coordinator for this group/i,
+  /\bNOT_COORDINATOR\b/,
+  /not the leader for that topic-partition/i,
+  /\bNOT_LEADER_(OR_FOLLOWER|FOR_PARTITION)\b/,
+  /Limiting retries for the idempotent producer/i,
 ];
 
 export function kafkajsLogLevel(level: KafkaLogLevel, message: string, error?: unknown): 'error' | 'warn' | 'debug' {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import { createProducer } from './producer';
 
 /**
@@ -13,7 +14,7 @@ import { createProducer } from './producer';
  */
 const PARTITIONS = 3;
 function fakeKafka(fail: (request: number) => Error | undefined, delayMs = 0, forget: (request: number) => number[] = () => []) {
-  const requests: { producer: number; values: string[]; partitions?: number[] }[] = [];
+  const requests: { producer: number; values: string[]; partitions?: number[]; placed: Map<string, number> }[] = [];
   let producers = 0;
   const kafka = {
     admin: () => ({
@@ -31,7 +32,7 @@ function fakeKafka(fail: (request: number) => Error | undefined, delayMs = 0, fo
         sendBatch: async ({ topicMessages }: { topicMessages: { topic: string; messages: { value: string; partition?: number }[] }[] }) => {
           await new Promise((r) => setTimeout(r, delayMs));
           const partitions = [...new Set(topicMessages.flatMap((t) => t.messages.map((m) => m.partition!)))].sort();
-          requests.push({ producer: id, values: topicMessages.flatMap((t) => t.messages.map((m) => m.value)), partitions });
+          requests.push({ producer: id, values: topicMessages.flatMap((t) => t.messages.map((m) => m.value)), partitions, placed: new Map(topicMessages.flatMap((t) => t.messages.map((m) => [m.value, m.partition!] as const))) });
           const err = fail(requests.length);
           if (err) throw err;
           const forgotten = forget(requests.length);
@@ -49,6 +50,23 @@ const connectionError = () => Object.assign(new Error('Connection error: connect
 const msg = (value: string) => ({ topic: 't', key: 'k', value });
 
 describe('createProducer', () => {
+  it('puts a keyed message on the partition kafkajs would choose, on every send, however many keys it has seen', async () => {
+    const fake = fakeKafka(() => undefined);
+    const producer = createProducer({ kafka: fake.kafka });
+    const partitioner = Partitioners.DefaultPartitioner();
+    const partitionMetadata = Array.from({ length: PARTITIONS }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+    const expected = (key: string) => partitioner({ topic: 't', partitionMetadata, message: { key, value: '' } });
+    // 12,000 keys (past the 10,000 it remembers), then the first ones again
+    const keys = Array.from({ length: 12_000 }, (_, i) => `key-${i}`);
+    await producer.send(keys.map((key) => ({ topic: 't', key, value: `first:${key}` })));
+    await producer.send(keys.slice(0, 500).map((key) => ({ topic: 't', key, value: `again:${key}` })));
+    await producer.close();
+    const placed = new Map(fake.requests.flatMap((r) => [...r.placed]));
+    expect(new Set(placed.values()).size).toBe(PARTITIONS);
+    for (const key of keys) expect(placed.get(`first:${key}`)).toBe(expected(key));
+    for (const key of keys.slice(0, 500)) expect(placed.get(`again:${key}`)).toBe(expected(key));
+  });
+
   it('sends again, in a new send, the messages of a partition the answer left out', async () => {
     // Keys that land on different partitions (kafkajs' murmur2 partitioner over 3 partitions).
     const fake = fakeKafka(() => undefined, 0, (n) => (n === 1 ? [0, 1, 2].slice(0, 1) : []));

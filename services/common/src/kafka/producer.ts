@@ -294,6 +294,26 @@ export function createProducer(opts: ProducerOptions): Producer {
   const partitionCounts = new Map<string, number>();
   let admin: Admin | null = null;
   const partitioner = Partitioners.DefaultPartitioner();
+  /**
+   * A key's partition depends on the key and the partition count only (murmur2 of the key), so
+   * the partitions of recent keys are kept: most messages are keyed by one of a few hundred
+   * service ids, and hashing each again (with the partitioner's per-call bookkeeping) was a
+   * visible part of a batch's cost. Bounded: keys that are ids (posts) would otherwise pile up.
+   */
+  const keyPartitions = new Map<string, Map<string, number>>();
+  function partitionOf(topic: string, n: number, message: Message): number {
+    const key = message.key;
+    if (typeof key !== 'string') return partitioner({ topic, partitionMetadata: partitionsUp(n), message });
+    let known = keyPartitions.get(topic);
+    if (!known) keyPartitions.set(topic, (known = new Map()));
+    let p = known.get(key);
+    if (p === undefined) {
+      p = partitioner({ topic, partitionMetadata: partitionsUp(n), message });
+      if (known.size >= 10_000) known.clear();
+      known.set(key, p);
+    }
+    return p;
+  }
   async function byPartition(batch: Pending[]): Promise<Map<string, PartitionMessages>> {
     const topics = [...new Set(batch.flatMap((p) => p.messages.map((m) => m.topic)))].filter((t) => !partitionCounts.has(t));
     if (topics.length > 0) {
@@ -311,11 +331,12 @@ export function createProducer(opts: ProducerOptions): Producer {
         const n = partitionCounts.get(m.topic);
         if (!n) throw new InfraError(`produce: no partitions known for topic ${m.topic}`, true, 'UNKNOWN_TOPIC');
         const message: Message = { key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) };
-        const partition = partitioner({ topic: m.topic, partitionMetadata: partitionsUp(n), message });
+        const partition = partitionOf(m.topic, n, message);
         const k = `${m.topic}:${partition}`;
         let entry = out.get(k);
         if (!entry) out.set(k, (entry = { topic: m.topic, partition, messages: [] }));
-        entry.messages.push({ ...message, partition });
+        message.partition = partition;
+        entry.messages.push(message);
       }
     return out;
   }

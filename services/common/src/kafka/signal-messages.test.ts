@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SignalEvent } from '../../../../schemas/events/index';
-import { readSignalMessage, signalMessages } from './signal-messages';
+import { readSignalMessage, signalMessages, SignalSlicer } from './signal-messages';
+import type { OutMessage } from './producer';
 
 const T = Date.UTC(2021, 9, 4, 15, 41);
 const signal = (id: string, serviceId = 'facebook', over: Partial<SignalEvent> = {}): SignalEvent => ({
@@ -56,5 +57,24 @@ describe('readSignalMessage', () => {
     expect(readSignalMessage('{')).toMatchObject({ ok: false, field: '(message)', reason: expect.stringMatching(/^not JSON/) });
     expect(readSignalMessage('[]')).toMatchObject({ ok: false, reason: expect.stringMatching(/empty batch/) });
     expect(readSignalMessage('7')).toMatchObject({ ok: true, batch: false, items: [{ ok: false }] });
+  });
+});
+
+describe('SignalSlicer', () => {
+  const sig = (serviceId: string, at: number) => ({ serviceId, json: JSON.stringify({ serviceId, at }) });
+  it('ends a slice when a signal lies more than the span from its earliest or latest signal, one message per service', () => {
+    const slicer = new SignalSlicer('t.signals', 5000);
+    const out: OutMessage[] = [];
+    for (const at of [10_000, 12_000, 14_000]) slicer.add(sig(at === 12_000 ? 'b' : 'a', at), at, out);
+    expect(out).toEqual([]); // within 5 s of each other: still open
+    slicer.add(sig('a', 8_000), 8_000, out); // 6 s before the latest: the open slice ends first
+    expect(out.map((m) => [m.key, JSON.parse(m.value).length ?? 1])).toEqual([
+      ['a', 2],
+      ['b', 1],
+    ]);
+    slicer.flush(out);
+    expect(out.map((m) => m.key)).toEqual(['a', 'b', 'a']);
+    slicer.flush(out); // nothing open: nothing written
+    expect(out).toHaveLength(3);
   });
 });

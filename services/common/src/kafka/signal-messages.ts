@@ -2,9 +2,11 @@
  * Messages of the signals topic. A value is either one SignalEvent (a JSON object, what every
  * producer writes today: ingest, tools, the replay's Kafka target) or a SignalBatch: a JSON array of
  * SignalEvents of ONE service, keyed by that service id. The detector and the sink read both.
- * Ingest (per request) and the replay's Kafka target (per batch) write one batch per service per
- * 5 s of event time, so that a partition stays in event-time order well within the detector's
- * allowed lateness (services/ingest/src/produce.ts groupEvents, services/replay kafka-target.ts).
+ * Ingest (per turn of its event loop: the requests that arrived together), the replay's Kafka
+ * target (per batch) and the live sources (per commit) write one batch per service per 5 s of
+ * event time, so that a partition stays in event-time order well within the detector's allowed
+ * lateness (services/ingest/src/produce.ts groupEvents, services/replay kafka-target.ts,
+ * services/sources/src/kafka/signal-batches.ts).
  *
  * Why batches: what the detector and the sink pay per Kafka record (kafkajs decoding the record,
  * its offset, its key, the garbage that makes) costs several times the JSON of a signal; a batch
@@ -104,4 +106,47 @@ export function readSignalMessage(value: Buffer | string | null): SignalMessage 
     items[i] = item;
   }
   return { ok: true, batch: true, items, raw: parsed };
+}
+
+/**
+ * Signals of one service whose event times lie within this span go in one message: a third of
+ * the detector's allowed lateness (15 s), so that a partition holds its signals in the order they
+ * were written, up to this much event time. Ingest, the replay's Kafka target (its default) and
+ * the live sources use it.
+ */
+export const SIGNAL_BATCH_SPAN_MS = 5_000;
+
+/**
+ * Serialised signals collected into slices of event time, written as SignalBatch messages when a
+ * slice ends: a slice ends when the next signal lies more than `spanMs` from the earliest or the
+ * latest signal in it (a gap fill or a late request reads older events than the ones before it).
+ * Ingest's groupEvents and the sources' batchSignals share it.
+ */
+export class SignalSlicer {
+  private slice: { serviceId: string; json: string }[] = [];
+  private min = 0;
+  private max = 0;
+
+  constructor(
+    private readonly topic: string,
+    private readonly spanMs = SIGNAL_BATCH_SPAN_MS,
+  ) {}
+
+  /** Adds a signal of event time `at`; the messages of a slice it ends go to `out` first. */
+  add(signal: { serviceId: string; json: string }, at: number, out: OutMessage[]): void {
+    if (this.slice.length > 0 && (at - this.min > this.spanMs || this.max - at > this.spanMs)) this.flush(out);
+    if (this.slice.length === 0) this.min = this.max = at;
+    else {
+      this.min = Math.min(this.min, at);
+      this.max = Math.max(this.max, at);
+    }
+    this.slice.push(signal);
+  }
+
+  /** Writes the open slice's messages to `out` (one per service) and starts a new slice. */
+  flush(out: OutMessage[]): void {
+    if (this.slice.length === 0) return;
+    for (const m of serializedSignalMessages(this.topic, this.slice)) out.push(m);
+    this.slice = [];
+  }
 }

@@ -26,8 +26,9 @@ const USAGE = `usage: npm run detect -- score [--in series.csv] [--out scored.cs
   input:  timestamp,value          (header optional; ISO 8601 or epoch s/ms; one row per interval;
                                     any number; repeated or unordered timestamps are accepted)
   output: timestamp,value,anomaly_score   (one row per input row, in order; score in [0, 1),
-                                    event-level: a row that starts or doubles an anomaly carries
-                                    its calibrated evidence E as E / (E + 10), the rest 0; causal)
+                                    event-level: a row that starts an anomaly, or doubles it with
+                                    its latest rows unusual, carries its calibrated evidence E as
+                                    E / (E + 10), the rest 0; causal)
   --in / --out       default to stdin / stdout
   --model            auto (default: counts while every value is a non-negative integer, then a
                      metric model), count or metric

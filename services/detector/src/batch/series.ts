@@ -17,8 +17,8 @@
  * default here: a generic series can fail either way) or `up` (only rises, as for outage reports).
  *
  * The score: the event-level anomaly score (evidence.ts): a row that starts an anomaly episode,
- * or doubles its evidence, carries scoreFromEvidence(calibrated evidence); the rows that merely
- * continue it carry 0. Strictly causal: a row's score depends only on the rows up to it.
+ * or doubles its evidence with fresh evidence (its latest rows unusual on their own), carries
+ * scoreFromEvidence(calibrated evidence); the rows that merely continue it carry 0. Strictly causal: a row's score depends only on the rows up to it.
  * There is no catalog prior (the series teaches its own level) and no minimum report count.
  *
  * Parsing says where: a line that is not "timestamp,value", a timestamp that is neither ISO 8601

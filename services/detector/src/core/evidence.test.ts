@@ -79,4 +79,13 @@ describe('EpisodeReporter', () => {
     const r = new EpisodeReporter(U0, 3);
     expect([1, 3, 5, 6, 7, 1, 1, 1, 4].map((e) => r.report(e))).toEqual([1, 3, 0, 6, 0, 0, 0, 0, 4]);
   });
+
+  it('reports growth within an episode only when it is fresh: the recent spans unusual on their own', () => {
+    const r = new EpisodeReporter(U0, 3);
+    // [evidence of the whole scan, evidence of the recent spans]: the long sums double (3 -> 7)
+    // while the recent windows are calm (a decaying tail): not news; then a fresh rise is.
+    const windows: Array<[number, number]> = [[3, 3], [7, U0 - 0.5], [12, 1], [14, U0]];
+    expect(windows.map(([e, recent]) => r.report(e, recent))).toEqual([3, 0, 0, 14]);
+    expect(r.inEpisode).toBe(true);
+  });
 });

@@ -37,9 +37,14 @@
  *    decades.
  *
  * Event-level output (EpisodeReporter, used by the batch CLI): once a series is in an episode
- * (evidence >= u0), its following windows report 0 unless the evidence doubles (the tail
- * probability squared) over the largest already reported; the episode ends after resolve windows
- * below u0. So a burst of 500 rows is one detection, or a few while it keeps growing, not 500.
+ * (evidence >= u0), its following windows report 0 unless the evidence grows: it doubles over the
+ * largest already reported (the tail probability squared: given the episode reached E, reaching 2E
+ * is as rare, 10^-E, as reaching E was given nothing), and the growth is fresh, i.e. the recent
+ * spans of the scan are unusual on their own (isFresh, the same rule by which levels.ts lets a
+ * held episode warn again). The scan's long sums keep an episode's windows for up to
+ * scanMaxWindows after the rates are back, so without the second condition a decaying tail is
+ * reported again as its long sums grow. The episode ends after resolve windows below u0. So a
+ * burst of 500 rows is one detection, or a few while it keeps growing, not 500.
  */
 import { lnGammaQ, LN10 } from './distributions';
 
@@ -245,6 +250,15 @@ export class EvidenceCalibration {
   }
 }
 
+/**
+ * Fresh evidence: the spans of the scan within resolveAfterMs (levels.ts), alone, are unusual.
+ * Within an evidence episode, growth counts (a new report, a new warning) only when it is fresh:
+ * the longer spans still hold the episode's earlier windows and grow with them.
+ */
+export function isFresh(recentEvidence: number, unusualLog10: number): boolean {
+  return recentEvidence >= unusualLog10;
+}
+
 export interface ReporterState {
   /** Largest evidence reported in the current episode (0 = no episode). */
   reported: number;
@@ -252,8 +266,9 @@ export interface ReporterState {
 }
 
 /**
- * Event-level output: reports a window's evidence when it starts an episode or doubles the
- * largest evidence already reported in it, and 0 otherwise (see the module comment).
+ * Event-level output: reports a window's evidence when it starts an episode, or doubles the
+ * largest evidence already reported in it with fresh evidence, and 0 otherwise (see the module
+ * comment).
  */
 export class EpisodeReporter {
   private s: ReporterState = { reported: 0, quiet: 0 };
@@ -265,12 +280,16 @@ export class EpisodeReporter {
     private readonly growth = 2,
   ) {}
 
-  /** The evidence this window reports as a new detection (0 when it only continues an episode). */
-  report(evidence: number): number {
+  /**
+   * The evidence this window reports as a new detection (0 when it only continues an episode).
+   * recentEvidence: the calibrated evidence of the recent spans (default `evidence`, as for a scan
+   * of one span).
+   */
+  report(evidence: number, recentEvidence = evidence): number {
     const s = this.s;
     if (s.reported > 0) {
       let out = 0;
-      if (evidence >= this.growth * s.reported) {
+      if (evidence >= this.growth * s.reported && isFresh(recentEvidence, this.floorLog10)) {
         s.reported = evidence;
         out = evidence;
       }

@@ -29,6 +29,7 @@
  */
 import type { Level } from '../../../../schemas/events/index';
 import type { LevelConfig } from './config';
+import { isFresh } from './evidence';
 
 export interface LevelState {
   level: Level;
@@ -109,7 +110,7 @@ export class LevelTracker {
     // While the evidence episode is held, the longer spans still hold its windows: a new warning
     // needs fresh evidence in the recent spans too, or a slowly decaying tail that the recent spans
     // call calm would be raised again at once by the long sums of the episode just resolved.
-    const fresh = !s.held || (w.recentEvidence ?? w.evidence) >= c.unusualLog10;
+    const fresh = !s.held || isFresh(w.recentEvidence ?? w.evidence, c.unusualLog10);
     switch (s.level) {
       case 'ok':
         if ((dangerHigh || warningHigh) && fresh) {

@@ -60,7 +60,7 @@ export interface WindowVerdict {
   evidence: number;
   /** Calibrated evidence against dangerRatio × expected over two windows or more. */
   dangerEvidence: number;
-  /** Event-level evidence: `evidence` when this window starts an episode or doubles it, else 0. */
+  /** Event-level evidence: `evidence` when this window starts an episode or doubles it with fresh evidence (evidence.ts), else 0. */
   eventEvidence: number;
   /** scoreFromEvidence(evidence): the window's score in [0, 1). */
   score: number;
@@ -327,7 +327,7 @@ export class ServiceScorer {
     // The record starts with the first window: a young baseline widens its own band for what it
     // does not know yet (prior, unlearnt time of day), so its surprises count like any other.
     this.calibration.observe(raw);
-    const eventEvidence = this.reporter.report(evidence);
+    const eventEvidence = this.reporter.report(evidence, recentEvidence);
 
     const previousLevel = this.levels.level;
     const isCount = this.model === 'count';

@@ -129,6 +129,23 @@ describe('PartitionScorer', () => {
     expect(r.nextOffset).toBe('18');
   });
 
+  it('dead-letters a late element of a batch (the core refuses it) with its own position and JSON, and counts the others', () => {
+    const s = new PartitionScorer('t.signals', 4, config, info, () => undefined, 0);
+    const fb = signals.filter((x) => x.serviceId === 'facebook');
+    const first = fb[0]!;
+    const hourLater = { ...first, id: 'later', at: first.at + 3_600_000, receivedAt: first.receivedAt + 3_600_000 };
+    const r0 = s.ingest([{ offset: '5', value: JSON.stringify([first, hourLater]) }], check, 1);
+    expect(r0.dlq).toEqual([]);
+    s.advance(1);
+    expect(s.detector.closedUpTo()).toBeGreaterThan(first.at); // the windows before the hour are closed
+    const late = { ...first, id: 'late' };
+    const fresh = { ...hourLater, id: 'fresh', at: hourLater.at + 1000, receivedAt: hourLater.receivedAt + 1000 };
+    const r = s.ingest([{ offset: '6', value: JSON.stringify([fresh, late]) }], check, 2);
+    expect(r.accepted).toBe(1);
+    expect(r.dlq).toEqual([expect.objectContaining({ id: 'detector:t.signals:4:6.1', code: 'LATE_EVENT', payload: JSON.stringify(late) })]);
+    expect(r.nextOffset).toBe('7');
+  });
+
   it('announces an empty partition as idle after the grace period and once read to its end, with that end offset', () => {
     const s = new PartitionScorer('signals', 1, config, info, () => undefined, 1000);
     const end0 = { low: 0n, high: 0n };

@@ -151,9 +151,19 @@ export class PartitionScorer {
   ingest(messages: readonly RawMessage[], read: SignalRead, nowMs: number): IngestResult {
     const out: IngestResult = { accepted: 0, skipped: 0, dlq: [], withHashtags: [], nextOffset: undefined };
     const d = this.detector;
+    const evidence = this.evidence;
+    const windowMs = d.config.windowMs;
+    let next = this.nextOffset;
+    // The earliest window with an accepted signal, kept only until the core closes a window
+    // (noteWindow's rule, inlined: this loop runs once per signal).
+    let firstWindow = this.firstWindow;
+    let unclosed = d.closedUpTo() === undefined;
+    let accepted = 0;
+    let scored = false; // a signal reached the core's counts
+    let processed = false;
     for (const m of messages) {
       const off = BigInt(m.offset);
-      if (this.nextOffset !== null && off < this.nextOffset) {
+      if (next !== null && off < next) {
         out.skipped++;
         continue;
       }
@@ -161,32 +171,59 @@ export class PartitionScorer {
       if (!message.ok) {
         out.dlq.push(this.dead(m, 'INVALID_SIGNAL', `not a valid SignalEvent: ${message.field} ${message.reason}`, nowMs));
       } else {
-        for (let i = 0; i < message.items.length; i++) {
-          const parsed = message.items[i]!;
-          // An element of a batch is named by the message's offset and its index.
-          const at = message.batch ? { offset: `${m.offset}.${i}`, value: JSON.stringify(message.raw[i]) ?? '' } : m;
+        const items = message.items;
+        for (let i = 0; i < items.length; i++) {
+          const parsed = items[i]!;
           if (!parsed.ok) {
-            out.dlq.push(this.dead(at, 'INVALID_SIGNAL', `not a valid SignalEvent: ${message.batch ? `[${i}].` : ''}${parsed.field} ${parsed.reason}`, nowMs));
+            out.dlq.push(this.dead(this.position(m, message, i), 'INVALID_SIGNAL', `not a valid SignalEvent: ${message.batch ? `[${i}].` : ''}${parsed.field} ${parsed.reason}`, nowMs));
             continue;
           }
-          if (this.evidence.observe(parsed.value)) {
-            out.accepted++; // evidence, not a count: it never reaches the core
+          const s = parsed.value;
+          if (evidence.observe(s)) {
+            accepted++; // evidence, not a count: it never reaches the core
             continue;
           }
-          const rejected = d.ingest(parsed.value);
-          if (rejected !== undefined) out.dlq.push(this.dead(at, rejected.code, rejected.reason, nowMs));
-          else {
-            out.accepted++;
-            this.lastAcceptedAt = nowMs;
-            this.noteWindow(parsed.value.at);
-            if (parsed.value.hashtags.length > 0) out.withHashtags.push(parsed.value);
+          const rejected = d.ingest(s);
+          if (rejected !== undefined) {
+            out.dlq.push(this.dead(this.position(m, message, i), rejected.code, rejected.reason, nowMs));
+            continue;
           }
+          accepted++;
+          scored = true;
+          if (unclosed) {
+            if (d.closedUpTo() !== undefined) {
+              unclosed = false;
+              firstWindow = undefined;
+            } else {
+              const ws = windowStartOf(s.at, windowMs);
+              if (firstWindow === undefined || ws < firstWindow) firstWindow = ws;
+            }
+          }
+          if (s.hashtags.length > 0) out.withHashtags.push(s);
         }
       }
-      this.nextOffset = off + 1n;
-      out.nextOffset = this.nextOffset.toString();
+      next = off + 1n;
+      processed = true;
+    }
+    out.accepted = accepted;
+    if (scored) {
+      this.lastAcceptedAt = nowMs;
+      this.firstWindow = unclosed ? firstWindow : undefined;
+    }
+    if (processed) {
+      this.nextOffset = next;
+      out.nextOffset = next!.toString();
     }
     return out;
+  }
+
+  /**
+   * Where element `i` of a message is, for its dead letter: the message itself, or for an element
+   * of a batch the message's offset and the index, with the element's JSON. Made only for a dead
+   * letter (re-serialising every element of every batch cost as much as reading it).
+   */
+  private position(m: RawMessage, message: { batch: boolean; raw: unknown[] }, i: number): RawMessage {
+    return message.batch ? { offset: `${m.offset}.${i}`, value: JSON.stringify(message.raw[i]) ?? '' } : m;
   }
 
   /**
@@ -209,15 +246,6 @@ export class PartitionScorer {
     const o = d.advance(nowMs);
     this.firstWindow = undefined;
     for (const x of o.scores) this.pending.scores.push(x);
-  }
-
-  private noteWindow(at: number): void {
-    if (this.detector.closedUpTo() !== undefined) {
-      this.firstWindow = undefined;
-      return;
-    }
-    const ws = windowStartOf(at, this.detector.config.windowMs);
-    if (this.firstWindow === undefined || ws < this.firstWindow) this.firstWindow = ws;
   }
 
   /**

@@ -159,11 +159,14 @@ export class JetstreamConnector {
         // Failover: an endpoint that gave nothing is left for the next one.
         this.endpointIndex = (this.endpointIndex + 1) % this.o.endpoints.length;
       }
-      const delay = received > 0 ? backoffDelay(0, this.o.backoff) : backoffDelay(failures - 1, this.o.backoff);
+      // `attempt` counts the connections in a row that delivered nothing (every endpoint's): the
+      // delay's step doubles with it (backoff.ts), and every line says which step it drew from.
+      const attempt = received > 0 ? 0 : failures - 1;
+      const delay = backoffDelay(attempt, this.o.backoff);
       // A stream that delivered and dropped is news; an endpoint that could not be reached at all
       // was reported (rate-limited) by its connection error.
-      if (received > 0) this.d.logger.warn({ endpoint, next: this.o.endpoints[this.endpointIndex], received, delayMs: delay }, 'bluesky: stream closed; reconnecting');
-      else this.d.logger.debug({ endpoint, next: this.o.endpoints[this.endpointIndex], delayMs: delay }, 'bluesky: no stream; trying the next endpoint');
+      if (received > 0) this.d.logger.warn({ endpoint, next: this.o.endpoints[this.endpointIndex], received, attempt, delayMs: delay }, 'bluesky: stream closed; reconnecting');
+      else this.d.logger.debug({ endpoint, next: this.o.endpoints[this.endpointIndex], attempt, delayMs: delay }, 'bluesky: no stream; trying the next endpoint');
       await sleep(delay, this.stopping.signal);
     }
   }

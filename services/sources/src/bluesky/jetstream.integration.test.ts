@@ -13,6 +13,7 @@ import { createUnderstanding } from '@downradar/nlp';
 import { sourcesConfigSpec } from '../config';
 import { createPostPipeline } from '../posts/post-pipeline';
 import { createSources } from '../sources';
+import { expectBackoffWithJitter, reconnectLines } from '../testing/backoff-lines';
 import { JetstreamTestServer, makeFrames, type Frame } from '../testing/jetstream-server';
 import { readFrame } from './jetstream-frame';
 
@@ -137,9 +138,15 @@ describe('bluesky connector (local Jetstream, real Kafka)', () => {
     const resumed = server.cursorsAsked.slice(before + 1).find((c) => c !== null);
     expect(resumed).toBeDefined();
     expect(resumed!).toBeLessThan(frames[frames.length - 1]!.time_us);
-    // Every post came with its signals, keyed by service.
-    const signals = (await topicValues(topics.signals)).map((v) => JSON.parse(v) as { sourceId: string; kind: string });
+    // Every post came with its signals, keyed by service, in signal batches (one message per
+    // service per commit here, the stream's event times being seconds apart at most).
+    const messages: { key: string; value: unknown }[] = [];
+    await readToEnd(kafka, topics.signals, { groupPrefix: 'bluesky-test' }, (m) => messages.push({ key: m.key?.toString() ?? '', value: JSON.parse(m.value?.toString('utf8') ?? 'null') as unknown }));
+    const signals = messages.flatMap((m) => (Array.isArray(m.value) ? m.value : [m.value]) as { sourceId: string; serviceId: string }[]);
     expect(new Set(signals.map((s) => s.sourceId))).toEqual(expected);
+    expect(messages.every((m) => (Array.isArray(m.value) ? m.value : [m.value]).every((s: { serviceId: string }) => s.serviceId === m.key))).toBe(true);
+    expect(messages.length).toBeLessThan(signals.length / 2);
+    console.log(`bluesky kill drill: ${signals.length} signals in ${messages.length} messages (${(messages.length / signals.length).toFixed(3)} messages per signal)`);
   });
 
   // 5 s in the suite; DOWNRADAR_SOURCE_OUTAGE_MS=120000 for the two-minute drill, whose test then
@@ -149,7 +156,9 @@ describe('bluesky connector (local Jetstream, real Kafka)', () => {
     const prefix = await newPrefix('bsky-outage');
     const topics = topicNames(prefix);
     const config = loadConfig(sourcesConfigSpec, env(prefix, ['ws://127.0.0.1:9/subscribe', server.url]));
-    const sources = createSources(config, { logger: createLogger('sources-test', 'error') });
+    // Its reconnect lines (debug) are the evidence of backoff and jitter; the rest is not printed.
+    const lines: string[] = [];
+    const sources = createSources(config, { logger: createLogger('sources-test', 'debug', { write: (line: string) => void lines.push(line) }) });
     const before = server.connections;
     await sources.start();
     try {
@@ -162,11 +171,15 @@ describe('bluesky connector (local Jetstream, real Kafka)', () => {
       await waitForPosts(topics.posts, expectedPostIds(first).size);
       // The source goes down; Jetstream keeps recording what happens meanwhile.
       const port = server.port;
+      const linesAtOutage = lines.length;
+      const outageStart = Date.now();
       await server.stop();
       for (const f of during) server.frames.push(f);
       const connectionsAtOutage = server.connections;
       await new Promise((r) => setTimeout(r, outageMs));
       await server.start(port);
+      const downForMs = Date.now() - outageStart;
+      const linesAtReturn = lines.length;
       await eventually(async () => (server.connections > connectionsAtOutage ? true : undefined), 30_000, 'a reconnection after the outage');
       await streamFrames(server, after, 3000).done;
       const expected = expectedPostIds([...first, ...during, ...after]);
@@ -175,6 +188,8 @@ describe('bluesky connector (local Jetstream, real Kafka)', () => {
       const ids = idsOf(await topicValues(topics.posts));
       expect(new Set(ids).size).toBe(ids.length);
       expect(new Set(ids)).toEqual(expected);
+      // Backoff and jitter while both endpoints were down, from the connector's reconnect lines.
+      expectBackoffWithJitter(reconnectLines(lines.slice(linesAtOutage, linesAtReturn), 'bluesky: no stream; trying the next endpoint'), { initialMs: 200, maxMs: 2000 }, downForMs);
       const resumedAt = server.cursorsAsked[server.cursorsAsked.length - 1];
       expect(resumedAt).not.toBeNull();
       expect(resumedAt!).toBeLessThanOrEqual(during[0]!.time_us);

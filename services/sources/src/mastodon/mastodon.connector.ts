@@ -169,11 +169,14 @@ export class MastodonConnector {
       const received = await this.connectOnce(instance);
       if (this.stopping.signal.aborted) break;
       failures = received > 0 ? 0 : failures + 1;
-      const delay = backoffDelay(Math.max(0, failures - 1), this.o.backoff);
+      // `attempt` counts the connections in a row that delivered nothing: the delay's step doubles
+      // with it (backoff.ts), and every line says which step it drew from.
+      const attempt = Math.max(0, failures - 1);
+      const delay = backoffDelay(attempt, this.o.backoff);
       // A stream that delivered and dropped is news; an instance that could not be reached at all
       // was reported (rate-limited) by its connection error.
-      if (received > 0) this.d.logger.warn({ instance, received, delayMs: delay }, 'mastodon: stream closed; reconnecting');
-      else this.d.logger.debug({ instance, delayMs: delay }, 'mastodon: no stream; reconnecting');
+      if (received > 0) this.d.logger.warn({ instance, received, attempt, delayMs: delay }, 'mastodon: stream closed; reconnecting');
+      else this.d.logger.debug({ instance, attempt, delayMs: delay }, 'mastodon: no stream; reconnecting');
       await sleep(delay, this.stopping.signal);
     }
   }

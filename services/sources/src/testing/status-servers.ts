@@ -59,7 +59,8 @@ export class TestStatusServer {
     };
   }
 
-  async start(): Promise<void> {
+  /** Listens on `port` (0: any free one; a test that takes the server down starts it again on its old port). */
+  async start(port = 0): Promise<void> {
     this.server = createServer((req, res) => {
       const arrived = Date.now();
       const path = (req.url ?? '/').split('?')[0]!;
@@ -84,11 +85,13 @@ export class TestStatusServer {
       if (req.headers['if-none-match'] === etag) return reply(304, { etag });
       reply(200, { 'content-type': type, etag }, body);
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', () => resolve()));
     this.port = (this.server.address() as AddressInfo).port;
   }
 
+  /** Gone: no longer listening, kept-alive connections closed (a poller's next request is refused). */
   async stop(): Promise<void> {
+    this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }
 }

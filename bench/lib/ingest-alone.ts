@@ -1,0 +1,78 @@
+/**
+ * One write path of ingest on its own, for a profile or a quick before/after (prints only; the
+ * figures of record come from `npm run bench:ingest`):
+ *
+ *   npx tsx bench/lib/ingest-alone.ts single|batch [runs]
+ *
+ * Starts ingest (DOWNRADAR_BENCH_INGEST_PROCESSES processes, default 1; under `node --cpu-prof`
+ * with DOWNRADAR_BENCH_CPU_PROF=<dir>) on fresh topics, then per run either 20,000 single POSTs on
+ * 64 connections (DOWNRADAR_BENCH_SINGLE_N, _CONCURRENCY) or 200,000 reports in NDJSON batches of
+ * 5,000, 4 in flight (DOWNRADAR_BENCH_BATCH_N). Prints per run the rate, the latencies, ingest's
+ * CPU per report (its processes' user + system time over the run, from /proc) and, at the end,
+ * how long requests waited for Kafka's acknowledgement (ingest's own histogram).
+ */
+import { createKafka, deleteTopicsWithPrefix, ensureTopics, hashApiKey } from '@downradar/common';
+import { batchLoad, singleLoad } from './http-load';
+import { brokersFromEnv, loadAverage } from './peers';
+import { benchIngestEnv, processTreeCpuMs, startServiceProcess, stopProcess } from './processes';
+
+const mode = process.argv[2];
+if (mode !== 'single' && mode !== 'batch') {
+  console.error('usage: ingest-alone.ts single|batch [runs]');
+  process.exit(2);
+}
+const RUNS = Number(process.argv[3] ?? 3);
+const PORT = Number(process.env.DOWNRADAR_BENCH_INGEST_PORT ?? process.env.DOWNRADAR_INGEST_PORT ?? 18081);
+const SINGLE_N = Number(process.env.DOWNRADAR_BENCH_SINGLE_N ?? 20_000);
+const CONCURRENCY = Number(process.env.DOWNRADAR_BENCH_CONCURRENCY ?? 64);
+const BATCH_N = Number(process.env.DOWNRADAR_BENCH_BATCH_N ?? 200_000);
+const PER_BATCH = 5000;
+const KEY = 'bench-key-' + Math.random().toString(36).slice(2);
+const prefix = `bench-alone-${Date.now()}`;
+const SERVICES = ['facebook', 'instagram', 'whatsapp', 'messenger', 'twitter', 'youtube', 'netflix', 'telegram'];
+const PROBLEMS = ['app', 'server_connection', 'other'];
+const report = (i: number, run: number) => ({
+  id: `a${run}-${i}`,
+  serviceId: SERVICES[i % SERVICES.length]!,
+  problem: PROBLEMS[i % PROBLEMS.length]!,
+  reporterId: `reporter-${i}`,
+  country: 'US',
+  text: 'app keeps crashing since this afternoon',
+});
+
+const kafka = createKafka({ brokers: brokersFromEnv().split(','), clientId: 'bench-admin' });
+await ensureTopics(kafka, { prefix, partitions: 6, only: ['reports', 'posts', 'signals', 'dlq'] });
+const ingest = await startServiceProcess(
+  'ingest',
+  {
+    ...benchIngestEnv(prefix, hashApiKey(KEY)),
+    DOWNRADAR_INGEST_PORT: String(PORT),
+    DOWNRADAR_INGEST_PROCESSES: process.env.DOWNRADAR_BENCH_INGEST_PROCESSES ?? '1',
+  },
+  `http://127.0.0.1:${PORT}/readyz`,
+);
+const headers = { 'x-api-key': KEY };
+try {
+  for (let run = 0; run < RUNS; run++) {
+    const load = loadAverage();
+    const cpu0 = processTreeCpuMs(ingest.pid!);
+    if (mode === 'single') {
+      const r = await singleLoad({ port: PORT, path: '/v1/reports', n: SINGLE_N, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, run)), headers });
+      const cpuUs = ((processTreeCpuMs(ingest.pid!) - cpu0) * 1000) / SINGLE_N;
+      console.log(`run ${run + 1}/${RUNS} (load ${load}): ${Math.round(r.perS)}/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${cpuUs.toFixed(0)} us CPU a report, ${r.notAccepted} not accepted`);
+    } else {
+      const bodies: string[] = [];
+      for (let b = 0; b < BATCH_N / PER_BATCH; b++) bodies.push(Array.from({ length: PER_BATCH }, (_, i) => JSON.stringify(report(1_000_000 + b * PER_BATCH + i, run))).join('\n'));
+      const r = await batchLoad({ port: PORT, path: '/v1/reports/batch', bodies, inFlight: 4, headers });
+      const cpuUs = ((processTreeCpuMs(ingest.pid!) - cpu0) * 1000) / BATCH_N;
+      console.log(`run ${run + 1}/${RUNS} (load ${load}): ${Math.round(BATCH_N / r.seconds)} reports/s, ${cpuUs.toFixed(1)} us CPU a report, ${r.retries} batches sent again after a 503`);
+    }
+  }
+  const metrics = await (await fetch(`http://127.0.0.1:${PORT}/metrics`)).text();
+  const value = (name: string) => Number(metrics.match(new RegExp(`^ingest_produce_duration_ms_${name}\\{[^}]*\\} (\\S+)`, 'm'))?.[1] ?? NaN);
+  console.log(`requests waited for Kafka's acknowledgement ${(value('sum') / value('count')).toFixed(1)} ms on average (${value('count')} requests)`);
+} finally {
+  await stopProcess(ingest);
+  await deleteTopicsWithPrefix(kafka, prefix);
+}
+process.exit(0);
