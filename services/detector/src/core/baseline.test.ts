@@ -140,4 +140,30 @@ describe('SeasonalBaseline', () => {
       copy.update(t, W, 5, 1, copy.predict(t, W));
     }
   });
+  it('keeps the delay line moving through a freeze: yesterday\'s evening arrives on time while today is not learnt', () => {
+    // Two rates a day: 1 a minute from 00:00 to 16:00, 4 a minute in the evening. One day learnt, then
+    // the next day frozen from 12:00 (an outage: skip, nothing learnt) until midnight.
+    const rate = (t: number) => ((t % 86_400_000) / 3_600_000 < 16 ? 1 : 4);
+    const frozen = new SeasonalBaseline({ windowMs: W, priorPerMinute: 1, config: cfg });
+    const learning = new SeasonalBaseline({ windowMs: W, priorPerMinute: 1, config: cfg });
+    train(frozen, MONDAY, 1, rate);
+    train(learning, MONDAY, 1, rate);
+    const tuesday = MONDAY + 86_400_000;
+    for (let t = tuesday; t < tuesday + 12 * 3_600_000; t += W) {
+      frozen.update(t, W, rate(t), 1, frozen.predict(t, W));
+      learning.update(t, W, rate(t), 1, learning.predict(t, W));
+    }
+    for (let t = tuesday + 12 * 3_600_000; t < tuesday + 86_400_000; t += W) {
+      frozen.skip(t, W);
+      learning.update(t, W, rate(t), 1, learning.predict(t, W));
+    }
+    const evening = tuesday + 86_400_000 - 3 * 3_600_000; // 21:00, still Tuesday's slot learnt on Monday
+    // The profile of Monday evening reached the slots during the freeze exactly as it did while learning.
+    expect(frozen.predict(evening, W)!.seasonal / frozen.predict(tuesday + 10 * 3_600_000, W)!.seasonal).toBeGreaterThan(2.5);
+    // The slots hold only hours learnt before the freeze (the delay line is 20 h), the same in both.
+    expect(frozen.toJSON().day).toEqual(learning.toJSON().day);
+    expect(frozen.toJSON().week).toEqual(learning.toJSON().week);
+    // Nothing of the frozen hours went in: the delay line holds none of them.
+    expect(frozen.toJSON().pending.filter((_, i) => i % 3 === 0).every((h) => h * 3_600_000 < tuesday + 12 * 3_600_000)).toBe(true);
+  });
 });

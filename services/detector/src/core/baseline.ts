@@ -261,10 +261,7 @@ export class SeasonalBaseline {
     } else {
       p.push(hour, weight * rate, weight);
     }
-    while (p.length >= 3 && p[0]! <= hour - this.delayHours) {
-      this.commitHour(p[0]!, p[1]! / p[2]!, p[2]!);
-      p.splice(0, 3);
-    }
+    this.commitDue(hour);
     if (prediction === undefined) return;
     const a = weight / this.levelHorizon;
     this.levelObs += a * (count - this.levelObs);
@@ -277,6 +274,25 @@ export class SeasonalBaseline {
       this.dispNum += this.dispAlpha * (excess - this.dispNum);
       this.dispDen += this.dispAlpha * (mu * mu - this.dispDen);
       this.dispWeight = Math.min(this.dispWeight + 1, 1 / this.dispAlpha);
+    }
+  }
+
+  /**
+   * A window that is not learnt (weight 0: the caller froze the baseline) still moves the delay
+   * line's clock: the hours it holds were learnt a day ago and are due now, whatever today's
+   * windows are. Without this a freeze also stopped yesterday's profile from arriving: a service
+   * frozen through a seven-hour outage kept the afternoon's slots for the whole evening.
+   */
+  skip(windowStart: number, windowMs: number): void {
+    this.commitDue(Math.floor((windowStart + windowMs / 2) / HOUR_MS));
+  }
+
+  /** Commits the delay line's hours that are profileDelayMinutes old at `hour`. */
+  private commitDue(hour: number): void {
+    const p = this.pending;
+    while (p.length >= 3 && p[0]! <= hour - this.delayHours) {
+      this.commitHour(p[0]!, p[1]! / p[2]!, p[2]!);
+      p.splice(0, 3);
     }
   }
 

@@ -33,6 +33,11 @@
  *   ignorance) or the anomaly has lasted longer than maxAnomalyMinutes (the new normal); every
  *   other window is learnt whole: a pattern it has not seen becomes its own.
  * The over-dispersion (count model) is learnt only from windows with no evidence and no episode.
+ * A window that is not learnt still moves the profile's delay line (baseline.ts `skip`): the hours
+ * it releases were learnt a day ago. Without that, a freeze also held back yesterday's evening
+ * from the slots, the baseline stayed at the afternoon's, the long spans stayed unusual, and the
+ * episode (hence the freeze) never ended: att in fb-2021-10-04, frozen from 15:45 to the end of
+ * the replay, warned again at 00:30 on a flat afternoon baseline.
  */
 import type { Level } from '../../../../schemas/events/index';
 import { SeasonalBaseline, type BaselineState, type Prediction } from './baseline';
@@ -380,6 +385,9 @@ export class ServiceScorer {
       } else {
         this.metric!.update(windowStart, count, weight);
       }
+    } else if (this.baseline) {
+      // Not learnt, but yesterday's hours still reach the slots on time (module comment).
+      this.baseline.skip(windowStart, windowMs);
     } else if (this.metric) {
       this.metric.update(windowStart, count, 0);
     }
