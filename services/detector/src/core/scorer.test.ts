@@ -199,4 +199,36 @@ describe('ServiceScorer mechanics', () => {
       if (t === ONSET + 7 * 86_400_000 + 30 * 60_000) expect(v.expected / before).toBeLessThan(1.6);
     }
   });
+  it('a baseline frozen through a long outage still gets yesterday\'s evening: its episode ends and its band follows the busier evening after it', () => {
+    // A service with one day of history (from 15:00 the day before), twice as busy from 20:00 to
+    // 02:00 as in the afternoon, collateral in a seven-hour outage (x40 from 15:45 to 21:45). Frozen
+    // while flagged, it must still let the delay line bring yesterday's evening into its slots:
+    // otherwise it judges the evening by the afternoon's level, its episode never ends and it warns again.
+    const rand = seededRandom(77);
+    const s = scorer(2);
+    const day0 = Date.UTC(2021, 9, 3, 15, 0);
+    const onset = Date.UTC(2021, 9, 4, 15, 45);
+    const end = Date.UTC(2021, 9, 4, 21, 45);
+    const rate = (t: number) => {
+      const h = new Date(t).getUTCHours();
+      return h >= 20 || h < 2 ? 4 : 2;
+    };
+    let heldAfter = 0;
+    const evening: number[] = [];
+    for (let t = day0; t < Date.UTC(2021, 9, 5, 2, 0); t += W) {
+      const m = t >= onset && t < end ? 40 : 1;
+      const v = s.scoreWindow(t, poisson(rand, rate(t + W / 2) * m));
+      if (t < onset) expect(v.level).toBe('ok');
+      if (t >= end + 60 * W) {
+        expect(v.level).toBe('ok');
+        if (s.toJSON().levels.held) heldAfter++;
+        evening.push(v.expected);
+      }
+    }
+    // The episode (and so the freeze) ends within the hour after the outage, and the band follows
+    // the evening (4 a minute), not the afternoon (2): without the delay line it stayed held to the
+    // end at 2.35 expected.
+    expect(heldAfter).toBe(0);
+    expect(Math.min(...evening)).toBeGreaterThan(3);
+  });
 });
