@@ -21,9 +21,10 @@
  *   above it (E1 = the window's own calibrated evidence). A busy service's outage windows weigh
  *   next to nothing; a small service's (a few reports where one is expected: each window only
  *   mildly implausible) do not, hence the rule for mature baselines below. A rate merely higher
- *   than the prior said, window after window (each plausible on its own), is learnt. Once its baseline is mature (matureMinutes of history), it learns nothing
- *   while flagged (warning, danger, or the evidence episode held), as a batch series, until the
- *   anomaly has lasted maxAnomalyMinutes; and the warning retracts what the level factor (the
+ *   than the prior said, window after window (each plausible on its own), is learnt. Once its
+ *   baseline is mature (matureMinutes of history), it learns nothing while flagged (warning,
+ *   danger, or the evidence episode held), as a batch series, until the anomaly has lasted
+ *   maxAnomalyMinutes; and the warning retracts what the level factor (the
  *   fast, last-hour part) learnt from the windows that led up to it, back to its sums before the
  *   episode's first window (up to scanMaxWindows back): a ramp whose windows were each plausible
  *   on their own is an outage's first part, not the service's new level (issue 12's criterion 4:
