@@ -366,7 +366,7 @@ export class ServiceScorer {
     if (frozen) {
       weight = 0;
     } else if (this.hasPrior) {
-      const e1 = this.calibration.calibrate(single);
+      const e1 = this.calibration.calibrate(prediction !== undefined ? this.plausibilityEvidence(count, prediction, single) : single);
       weight = e1 <= this.u0 ? 1 : Math.pow(10, this.u0 - e1);
     } else {
       weight = 1;
@@ -418,6 +418,31 @@ export class ServiceScorer {
       episodeStart: this.levels.episodeStart,
       prediction,
     };
+  }
+
+  /**
+   * The evidence by which a live window's learning weight is judged: its count against the rate it
+   * would leave behind, i.e. the gamma posterior (baseline.ts) with this window's reports counted,
+   * not the rate before it. The count is data about the rate, worth `count` reports against the
+   * posterior's shape: while the rate rests on the catalog's figure alone (priorReports, half a
+   * report), a first window of eight reports outweighs it sixteen times and is judged as the data it
+   * is, so a service 40 times busier than its catalog figure is learnt from its first windows,
+   * before the scan can pile up its evidence against the figure (the families' first-hour false
+   * incidents). Once days of reports stand behind the rate, one window moves it by a part in
+   * thousands and an outage window is exactly as implausible as before. No new knob: the shape is
+   * the posterior's own. `single`: the window's evidence against the rate before it (returned when
+   * the count is not above the expectation, where both are 0).
+   */
+  private plausibilityEvidence(count: number, p: Prediction, single: number): number {
+    const m = p.expected;
+    if (!(count > m) || !(p.rateRelativeVariance > 0)) return single;
+    const shape = 1 / p.rateRelativeVariance;
+    // Gamma(shape, shape / m) per window; one window of `count` reports: shape + count, shape / m + 1.
+    const shapeAfter = shape + count;
+    const mean = shapeAfter / (shape / m + 1);
+    const variance = mean + (1 / shapeAfter + p.dispersion) * mean * mean;
+    const e = evidenceLog10(count, mean, variance);
+    return e < single ? e : single;
   }
 
   /** Keeps the level factor's sums as they are before the window starting at windowStart is learnt. */
