@@ -83,6 +83,11 @@ export interface LevelConfig {
    * times the expected one over a span of two windows or more: "problems detected" is height and duration.
    */
   dangerRatio: number;
+  /**
+   * Design ratios of the CUSUMs beside the scan (cusum.ts; count series only): each is the optimal
+   * sequential test for a rise to that many times the baseline, with no horizon. [] = scan only.
+   */
+  cusumRatios: number[];
   /** Longest span of the scan, in windows: the sums of the last 1, 2, 4, ... scanMaxWindows windows are tested. */
   scanMaxWindows: number;
   /** Counted reports the evidence span must hold before a warning or danger (0: no minimum, as in the batch CLI). */
@@ -236,6 +241,7 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
     unusualLog10: 2,
     warningLog10: 7,
     dangerRatio: 3,
+    cusumRatios: [2, 4, 8],
     scanMaxWindows: 32,
     minReports: 5,
     resolveAfterMs: 10 * MINUTE_MS,
@@ -334,6 +340,7 @@ export function resolveDetectorConfig(partial: DeepPartial<DetectorConfig> = {})
   }
   check(l.unusualLog10 < l.warningLog10, 'levels.unusualLog10/warningLog10', 'increasing', [l.unusualLog10, l.warningLog10]);
   check(Number.isFinite(l.dangerRatio) && l.dangerRatio >= 1, 'levels.dangerRatio', '>= 1', l.dangerRatio);
+  check(Array.isArray(l.cusumRatios) && l.cusumRatios.length <= 8 && l.cusumRatios.every((r) => Number.isFinite(r) && r > 1), 'levels.cusumRatios', 'a list of at most 8 ratios > 1', l.cusumRatios);
   check(Number.isInteger(l.scanMaxWindows) && l.scanMaxWindows >= 1 && l.scanMaxWindows <= 1024, 'levels.scanMaxWindows', 'an integer in [1, 1024]', l.scanMaxWindows);
   check(nonNegative(l.minReports), 'levels.minReports', '>= 0', l.minReports);
   const cal = c.calibration;

@@ -43,6 +43,7 @@
 import type { Level } from '../../../../schemas/events/index';
 import { SeasonalBaseline, type BaselineState, type Prediction } from './baseline';
 import type { DetectorConfig } from './config';
+import { CountCusum, type CusumState } from './cusum';
 import { evidenceLog10, lnLowerTail, LN10, upperQuantile } from './distributions';
 import { EpisodeReporter, EvidenceCalibration, gaussianTwoSidedLog10, scoreFromEvidence, type CalibrationState, type ReporterState } from './evidence';
 import { LevelTracker, type LevelState } from './levels';
@@ -93,6 +94,8 @@ export interface ServiceScorerState {
   anomalyWindows?: number;
   /** The level factor's sums before each recent window was learnt: [windowStart, observed, seasonal] each. */
   levelHistory?: number[];
+  /** The CUSUMs beside the scan (count model; cusum.ts). */
+  cusum?: CusumState;
 }
 
 export interface ServiceScorerParams {
@@ -134,6 +137,8 @@ export class ServiceScorer {
   readonly calibration: EvidenceCalibration;
   readonly reporter: EpisodeReporter;
   readonly model: SeriesModel;
+  /** The unbounded CUSUMs beside the scan (count series; undefined when levels.cusumRatios is empty). */
+  private readonly cusum: CountCusum | undefined;
   private readonly direction: Direction;
   private readonly spans: number[];
   private readonly spanPenalty: number;
@@ -168,7 +173,9 @@ export class ServiceScorer {
     const l = config.levels;
     this.u0 = l.unusualLog10;
     this.spans = scanSpans(l.scanMaxWindows);
-    this.spanPenalty = Math.log10(this.spans.length);
+    this.cusum = this.model === 'count' && l.cusumRatios.length > 0 ? new CountCusum(l.cusumRatios, state?.cusum) : undefined;
+    // Bonferroni over every test the evidence is the strongest of: the spans and the CUSUMs.
+    this.spanPenalty = Math.log10(this.spans.length + (this.cusum?.size ?? 0));
     this.dangerPenalty = Math.log10(Math.max(1, this.spans.length - 1));
     const wm = windowMs / MINUTE_MS;
     this.matureWindows = config.baseline.matureMinutes / wm;
@@ -320,6 +327,15 @@ export class ServiceScorer {
           }
         }
       }
+      if (this.cusum) {
+        // The CUSUMs (cusum.ts): rises too slow or too small for the scan's 32 windows.
+        const c = this.cusum.observe(windowStart, count, expected, variance);
+        if (c.evidence > raw) {
+          raw = c.evidence;
+          spanReports = c.reports;
+          spanStart = c.start;
+        }
+      }
       raw = raw > this.spanPenalty ? raw - this.spanPenalty : 0;
       const recentPenalty = Math.log10(Math.max(1, recentCount));
       recentRaw = recentRaw > recentPenalty ? recentRaw - recentPenalty : 0;
@@ -356,6 +372,8 @@ export class ServiceScorer {
     // their plausibility weight before the warning said what they were: the level factor forgets
     // them, back to what it held before the episode's first window.
     if (flagged && this.anomalyWindows === 0 && this.hasPrior && this.history >= this.matureWindows) this.retractLevel(this.levels.episodeStart ?? windowStart);
+    // Page's restart: a CUSUM run ends at the alarm and starts again once the series is calm (cusum.ts).
+    if (flagged) this.cusum?.reset();
     const anomalous = flagged || this.reporter.inEpisode || evidence >= this.u0;
     this.anomalyWindows = flagged ? this.anomalyWindows + 1 : 0;
     // While flagged, a mature baseline learns nothing (both kinds of series), until the anomaly has
@@ -441,8 +459,13 @@ export class ServiceScorer {
     const shapeAfter = shape + count;
     const mean = shapeAfter / (shape / m + 1);
     const variance = mean + (1 / shapeAfter + p.dispersion) * mean * mean;
-    const e = evidenceLog10(count, mean, variance);
-    return e < single ? e : single;
+    let e = evidenceLog10(count, mean, variance);
+    if (e > single) e = single;
+    // And as the end of the CUSUM run it extends (cusum.ts), judged the same way: a rise too slow
+    // for any one window to be implausible is not learnt as the service's new level once the run
+    // it belongs to is.
+    const run = this.cusum?.extendLast(count, mean, variance) ?? 0;
+    return run > e ? run : e;
   }
 
   /** Keeps the level factor's sums as they are before the window starting at windowStart is learnt. */
@@ -474,6 +497,7 @@ export class ServiceScorer {
       anomalyWindows: this.anomalyWindows,
       levelHistory: this.levelHistory.slice(),
     };
+    if (this.cusum) s.cusum = this.cusum.toJSON();
     if (this.baseline) s.baseline = this.baseline.toJSON();
     if (this.metric) s.metric = this.metric.toJSON();
     return s;
