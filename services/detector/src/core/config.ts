@@ -241,7 +241,7 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
     unusualLog10: 2,
     warningLog10: 7,
     dangerRatio: 3,
-    cusumRatios: [2, 4, 8],
+    cusumRatios: [8],
     scanMaxWindows: 32,
     minReports: 5,
     resolveAfterMs: 10 * MINUTE_MS,

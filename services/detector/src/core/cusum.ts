@@ -28,8 +28,21 @@
  */
 
 export interface CusumState {
-  /** Per ratio: [S in nats, start of its current run (window start, ms; -1 = none: the state is JSON), counted reports since]. */
+  /** Per ratio: [S in nats, start of its current run (window start, ms; -1 = none: the state is JSON), counted reports since, windows since]. */
   runs: number[];
+}
+
+const FIELDS = 4;
+
+/**
+ * The variance a window adds to a run that already holds n windows: its own, plus what the rate's
+ * shared error adds to the run's sum, (n + 1)² - n² = 2n + 1 times rel × mean² (windows of one
+ * rate err together, as the scan's spans carry it). Without this, a run judged against a rate that
+ * rests on the catalog's figure would add that one error again every window: a new service twice
+ * its figure would accumulate without end.
+ */
+function runVariance(mean: number, independent: number, sharedRelative: number, n: number): number {
+  return independent + (2 * n + 1) * sharedRelative * mean * mean;
 }
 
 export interface CusumReading {
@@ -52,20 +65,22 @@ export function countLogLikelihoodRatio(x: number, mean: number, variance: numbe
 
 export class CountCusum {
   private runs: number[];
-  /** The statistics before the last observe (scratch, not state): extendLast. */
+  /** The statistics and run lengths before the last observe (scratch, not state): extendLast. */
   private readonly before: Float64Array;
+  private readonly beforeWindows: Float64Array;
 
   constructor(
     private readonly ratios: readonly number[],
     state?: CusumState,
   ) {
     this.before = new Float64Array(ratios.length);
-    this.runs = state?.runs?.length === ratios.length * 3 ? state.runs.slice() : CountCusum.empty(ratios.length);
+    this.beforeWindows = new Float64Array(ratios.length);
+    this.runs = state?.runs?.length === ratios.length * FIELDS ? state.runs.slice() : CountCusum.empty(ratios.length);
   }
 
   private static empty(n: number): number[] {
     const runs: number[] = [];
-    for (let i = 0; i < n; i++) runs.push(0, -1, 0);
+    for (let i = 0; i < n; i++) runs.push(0, -1, 0, 0);
     return runs;
   }
 
@@ -73,23 +88,31 @@ export class CountCusum {
     return this.ratios.length;
   }
 
-  /** Adds one window (count x against the predicted mean and variance); returns the strongest run. */
-  observe(windowStart: number, x: number, mean: number, variance: number): CusumReading {
+  /**
+   * Adds one window: count x against the predicted mean, the window's own variance `independent`,
+   * and the relative variance of the rate that every window of a run shares (baseline.ts
+   * sharedRelativeVariance: the catalog prior's error while little data stands behind the rate).
+   * Returns the strongest run.
+   */
+  observe(windowStart: number, x: number, mean: number, independent: number, sharedRelative: number): CusumReading {
     const runs = this.runs;
     let best = 0;
     let start = windowStart;
     let reports = 0;
     for (let i = 0; i < this.ratios.length; i++) {
-      const j = i * 3;
+      const j = i * FIELDS;
       this.before[i] = runs[j]!;
-      const s = runs[j]! + countLogLikelihoodRatio(x, mean, variance, this.ratios[i]!);
+      this.beforeWindows[i] = runs[j]! > 0 ? runs[j + 3]! : 0;
+      const s = runs[j]! + countLogLikelihoodRatio(x, mean, runVariance(mean, independent, sharedRelative, this.beforeWindows[i]!), this.ratios[i]!);
       if (s > 0) {
         if (runs[j]! <= 0) {
           runs[j + 1] = windowStart;
           runs[j + 2] = 0;
+          runs[j + 3] = 0;
         }
         runs[j] = s;
         runs[j + 2] = runs[j + 2]! + x;
+        runs[j + 3] = runs[j + 3]! + 1;
         if (s > best) {
           best = s;
           start = runs[j + 1]!;
@@ -99,6 +122,7 @@ export class CountCusum {
         runs[j] = 0;
         runs[j + 1] = -1;
         runs[j + 2] = 0;
+        runs[j + 3] = 0;
       }
     }
     return { evidence: best / Math.LN10, start, reports };
@@ -109,10 +133,14 @@ export class CountCusum {
    * `variance` instead (the scorer's learning weight judges a window against the rate it leaves
    * behind: scorer.ts plausibilityEvidence).
    */
-  extendLast(x: number, mean: number, variance: number): number {
+  extendLast(x: number, mean: number, independent: number, sharedRelative: number): number {
     let best = 0;
     for (let i = 0; i < this.ratios.length; i++) {
-      const s = this.before[i]! + countLogLikelihoodRatio(x, mean, variance, this.ratios[i]!);
+      const n = this.beforeWindows[i]! + 1;
+      // A run is evidence against the rate only while the rate rests on more reports than the run
+      // expects (n × mean < 1 / rel); before that, it is evidence about the rate, and learning it is right.
+      if (n * mean * sharedRelative >= 1) continue;
+      const s = this.before[i]! + countLogLikelihoodRatio(x, mean, runVariance(mean, independent, sharedRelative, this.beforeWindows[i]!), this.ratios[i]!);
       if (s > best) best = s;
     }
     return best / Math.LN10;

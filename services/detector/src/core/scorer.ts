@@ -329,7 +329,7 @@ export class ServiceScorer {
       }
       if (this.cusum) {
         // The CUSUMs (cusum.ts): rises too slow or too small for the scan's 32 windows.
-        const c = this.cusum.observe(windowStart, count, expected, variance);
+        const c = this.cusum.observe(windowStart, count, expected, independent, rateRel);
         if (c.evidence > raw) {
           raw = c.evidence;
           spanReports = c.reports;
@@ -464,7 +464,8 @@ export class ServiceScorer {
     // And as the end of the CUSUM run it extends (cusum.ts), judged the same way: a rise too slow
     // for any one window to be implausible is not learnt as the service's new level once the run
     // it belongs to is.
-    const run = this.cusum?.extendLast(count, mean, variance) ?? 0;
+    const shared = p.sharedRelativeVariance > 0 ? 1 / shapeAfter : 0;
+    const run = this.cusum?.extendLast(count, mean, variance - shared * mean * mean, shared) ?? 0;
     return run > e ? run : e;
   }
 
