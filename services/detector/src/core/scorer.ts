@@ -46,7 +46,7 @@ import type { DetectorConfig } from './config';
 import { evidenceLog10, lnLowerTail, LN10, upperQuantile } from './distributions';
 import { EpisodeReporter, EvidenceCalibration, gaussianTwoSidedLog10, scoreFromEvidence, type CalibrationState, type ReporterState } from './evidence';
 import { LevelTracker, type LevelState } from './levels';
-import { MetricBaseline, type MetricBaselineState } from './metric-baseline';
+import { MetricBaseline, withRecordLog10, type MetricBaselineState } from './metric-baseline';
 import { DAY_MS, MINUTE_MS } from './time';
 
 export type SeriesModel = 'count' | 'metric';
@@ -327,9 +327,18 @@ export class ServiceScorer {
       upper = this.model === 'count' ? upperQuantile(expected, variance, l.upperBandLog10) : expected + this.bandSd * Math.sqrt(variance);
     }
 
-    const evidence = this.calibration.calibrate(raw);
+    let evidence = this.calibration.calibrate(raw);
     const dangerEvidence = this.calibration.calibrate(rawDanger);
-    const recentEvidence = this.calibration.calibrate(recentRaw);
+    let recentEvidence = this.calibration.calibrate(recentRaw);
+    if (have && this.metric) {
+      // A metric's value outside every value it has had is novel whatever its residual
+      // (metric-baseline.ts). The record's probability holds for any distribution, so it joins
+      // the evidence after the self-calibration, which corrects the residual's noise model.
+      const record = this.metric.recordLog10(count);
+      const chance = this.metric.recordChance;
+      evidence = withRecordLog10(evidence, record, chance);
+      recentEvidence = withRecordLog10(recentEvidence, record, chance);
+    }
     // The record starts with the first window: a young baseline widens its own band for what it
     // does not know yet (prior, unlearnt time of day), so its surprises count like any other.
     this.calibration.observe(raw);
