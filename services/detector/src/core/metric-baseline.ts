@@ -22,16 +22,6 @@
  * values), so that a series that has been perfectly flat is not infinitely surprised by its first
  * step of one unit. What is learnt is clipped at the unusual band (the caller decides when not to
  * learn at all), like the count baseline.
- *
- * Beside the prediction it keeps the range of every value it has been shown (flagged or not):
- * `recordLog10` is the evidence of a value outside it, a record. Under exchangeability (the null
- * that the series' values are draws of one distribution in any order) the (n+1)-th value is the
- * highest or the lowest of all with probability 2 / (n + 1), whatever that distribution, so a
- * record is log10((n + 1) / 2) decades of novelty relative to the whole history: the evidence that
- * the published detectors which model all of a series' history reward (HTM, CAD OSE, ARTime) and a
- * residual against a local prediction does not carry. A heavy-tailed metric has larger residuals
- * every day than the window in which it first leaves the range it has ever had; that window is the
- * new thing. How the scorer combines it with the residual's evidence: scorer.ts.
  */
 import type { BaselineConfig } from './config';
 import { DAY_MS, MINUTE_MS } from './time';
@@ -56,10 +46,6 @@ export interface MetricBaselineState {
   mseLevel: number;
   mseProfile: number;
   mseWeight: number;
-  /** Values seen (every window, learnt or not) and their range: the record test. */
-  seen?: number;
-  lowest?: number | null;
-  highest?: number | null;
 }
 
 export interface MetricBaselineParams {
@@ -72,24 +58,6 @@ export interface MetricBaselineParams {
 }
 
 const MAX_PROFILE_SLOTS = 2880;
-
-/**
- * Evidence (decades) of a residual's evidence `residualLog10` and a window's record evidence
- * `recordLog10` (0, or -log10 of `recordChance` for a record) together: the statistic is their sum
- * T, and its tail under the null (the residual's evidence calibrated, P(E >= x) = 10^-x, and
- * independent of whether the value is a record, which has probability q):
- *   P(sum >= T) = (1 - q) P(E >= T) + q P(E >= T - log10(1/q)) = (1 - q) 10^-T + min(q, 10^-T)
- * (T > 0). So a record adds its decades less at most log10 2, and a window that is no record pays
- * at most log10 2 for the second look, as the scan's spans pay log10 of their number.
- */
-export function withRecordLog10(residualLog10: number, recordLog10: number, recordChance: number): number {
-  const t = residualLog10 + recordLog10;
-  if (!(t > 0)) return 0;
-  const q = recordChance;
-  const factor = t + Math.log10(q) >= 0 ? 2 - q : 1 - q + q * Math.pow(10, t);
-  const e = t - Math.log10(factor);
-  return e > 0 ? e : 0;
-}
 
 export class MetricBaseline {
   private n = 0;
@@ -104,9 +72,6 @@ export class MetricBaseline {
   private mseLevel = 0;
   private mseProfile = 0;
   private mseWeight = 0;
-  private seen = 0;
-  private lowest = Infinity;
-  private highest = -Infinity;
 
   private readonly levelAlpha: number;
   private readonly varianceCap: number;
@@ -163,30 +128,12 @@ export class MetricBaseline {
   }
 
   /**
-   * Decades of novelty of a value against every value seen before it: log10((n + 1) / 2) when it is
-   * outside their range (a record, probability 2 / (n + 1) under exchangeability), else 0 (a valid,
-   * conservative p-value of 1). Call before `update` shows the value.
-   */
-  recordLog10(value: number): number {
-    if (this.seen < 1 || (value <= this.highest && value >= this.lowest)) return 0;
-    return Math.log10((this.seen + 1) / 2);
-  }
-
-  /** The probability of a record for the next value: 2 / (n + 1), at most 1. */
-  get recordChance(): number {
-    return Math.min(1, 2 / (this.seen + 1));
-  }
-
-  /**
    * Learns a window's value. `weight` 0 means the window belongs to a flagged anomaly: nothing of
    * the baseline learns it, except which predictor to trust, which learns from every window: a
    * window that one of them predicted is no anomaly for it, and without that the profile could
    * never win back a day it did not know the first time round. A profile slot with no data abstains.
    */
   update(windowStart: number, value: number, weight: number): void {
-    this.seen++;
-    if (value < this.lowest) this.lowest = value;
-    if (value > this.highest) this.highest = value;
     if (this.previous !== undefined && value !== this.previous) {
       const step = Math.abs(value - this.previous);
       if (step < this.resolution) this.resolution = step;
@@ -246,9 +193,6 @@ export class MetricBaseline {
       mseLevel: this.mseLevel,
       mseProfile: this.mseProfile,
       mseWeight: this.mseWeight,
-      seen: this.seen,
-      lowest: Number.isFinite(this.lowest) ? this.lowest : null,
-      highest: Number.isFinite(this.highest) ? this.highest : null,
     };
   }
 
@@ -267,9 +211,6 @@ export class MetricBaseline {
     b.mseLevel = s.mseLevel;
     b.mseProfile = s.mseProfile;
     b.mseWeight = s.mseWeight;
-    b.seen = s.seen ?? 0;
-    b.lowest = s.lowest ?? Infinity;
-    b.highest = s.highest ?? -Infinity;
     return b;
   }
 }
