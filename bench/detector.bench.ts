@@ -3,6 +3,14 @@
  *
  *  core_signals_per_s      the pure core on one core (lib/detector-core-throughput.ts: 1,000,000 pre-built
  *                          signals of 40 services through ingest/advance), median of 3 passes.
+ *  scorer_signals_per_cpu_s the scoring stage in this process, without Kafka (lib/detector-scorer-throughput.ts:
+ *                          DOWNRADAR_BENCH_DETECTOR_SCORER_SIGNALS, default 200,000, of the e2e signals, in
+ *                          one PartitionScorer, 250 messages a transaction: read, ingest, advance,
+ *                          checkpoint), binary messages; scorer_json_signals_per_cpu_s the same from
+ *                          JSON messages (the form before the binary one), and their ratio.
+ *  checkpoint_bytes_per_signal  its checkpoint records' bytes a signal; checkpoint_whole_dedupe_bytes_per_signal
+ *                          and _cpu_us_per_signal: what serialising every dedupe table in every
+ *                          transaction (the checkpoint before deltas) would write and cost.
  *  e2e_signals_per_s       per run: N signals (DOWNRADAR_BENCH_DETECTOR_SIGNALS, default 500,000;
  *                          40 catalog services, 1,000,000 reporters, 40 % posts with hashtags)
  *                          produced to a fresh topic prefix first, as the producers write them (one
@@ -28,6 +36,7 @@ import { createKafka, createProducer, deleteTopicsWithPrefix, ensureTopics, sign
 import { loadCatalog } from '../schemas/catalog/index';
 import type { IncidentEvent, ScoreEvent, SignalEvent } from '../schemas/events/index';
 import { measureCoreThroughput } from './lib/detector-core-throughput';
+import { measureScorer, type ScorerPass } from './lib/detector-scorer-throughput';
 import { generateSignals, generateTraffic } from '../services/detector/src/testing/simulate';
 import { groupLag, readAll, readJson } from '../services/detector/src/testing/testkit';
 import { processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
@@ -35,6 +44,8 @@ import { javaConsume, kcatConsume, loadAverage, ratio } from './lib/peers';
 import { median, writeResult } from '@downradar/common/bench-results';
 
 const N = Number(process.env.DOWNRADAR_BENCH_DETECTOR_SIGNALS ?? 500_000);
+/** Signals of the in-process scorer passes (DOWNRADAR_BENCH_DETECTOR_SCORER_SIGNALS). */
+const SCORER_N = Number(process.env.DOWNRADAR_BENCH_DETECTOR_SCORER_SIGNALS ?? 200_000);
 const RUNS = Number(process.env.DOWNRADAR_BENCH_RUNS ?? 3);
 const PARTITIONS = Number(process.env.DOWNRADAR_BENCH_PARTITIONS ?? 6);
 const PORT = Number(process.env.DOWNRADAR_BENCH_DETECTOR_PORT ?? process.env.DOWNRADAR_DETECTOR_PORT ?? 18_084);
@@ -116,6 +127,24 @@ function core(): number {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** The scoring stage in process (lib/detector-scorer-throughput.ts), binary and JSON messages, median of RUNS passes each. */
+function scorer(): { binary: ScorerPass; json: ScorerPass } {
+  const signals = e2eSignals(1).slice(0, SCORER_N);
+  const passes: Record<'binary' | 'json', ScorerPass[]> = { binary: [], json: [] };
+  for (let run = 0; run < RUNS; run++) {
+    for (const format of ['json', 'binary'] as const) {
+      const p = measureScorer(signals, format);
+      passes[format].push(p);
+      console.log(
+        `scorer pass ${run} (${format}, load ${loadAverage()}): ${p.signalsPerCpuSecond} signals per CPU second; checkpoint ${p.checkpointBytesPerSignal} bytes a signal ` +
+          `(the dedupe tables whole every transaction: ${p.wholeTablesBytesPerSignal} bytes and ${p.wholeTablesCpuUsPerSignal} µs CPU a signal)`,
+      );
+    }
+  }
+  const mid = (list: ScorerPass[]) => [...list].sort((a, b) => a.signalsPerCpuSecond - b.signalsPerCpuSecond)[Math.floor(list.length / 2)]!;
+  return { binary: mid(passes.binary), json: mid(passes.json) };
+}
 
 function e2eSignals(seed: number): SignalEvent[] {
   const services = loadCatalog().services.slice(0, 40).map((s) => s.id);
@@ -305,12 +334,19 @@ async function latencyRun(run: number): Promise<{ p99: number; metricP99: number
 
 async function main(): Promise<void> {
   const coreRate = core();
+  const sc = scorer();
   const e2e: E2eRun[] = [];
   for (let r = 0; r < RUNS; r++) e2e.push(await e2eRun(r));
   const latency: { p99: number; metricP99: number; events: number }[] = [];
   for (let r = 0; r < RUNS; r++) latency.push(await latencyRun(r));
   writeResult('detector', {
     core_signals_per_s: Math.round(coreRate),
+    scorer_signals_per_cpu_s: sc.binary.signalsPerCpuSecond,
+    scorer_json_signals_per_cpu_s: sc.json.signalsPerCpuSecond,
+    scorer_binary_to_json_ratio: ratio(sc.binary.signalsPerCpuSecond, sc.json.signalsPerCpuSecond),
+    checkpoint_bytes_per_signal: sc.binary.checkpointBytesPerSignal,
+    checkpoint_whole_dedupe_bytes_per_signal: sc.binary.wholeTablesBytesPerSignal,
+    checkpoint_whole_dedupe_cpu_us_per_signal: sc.binary.wholeTablesCpuUsPerSignal,
     e2e_signals_per_s: Math.round(median(e2e.map((x) => x.perS))),
     e2e_steady_signals_per_s: Math.round(median(e2e.map((x) => x.steadyPerS))),
     alert_latency_p99_ms: Math.round(median(latency.map((x) => x.p99))),
