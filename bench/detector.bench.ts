@@ -14,8 +14,9 @@
  *  e2e_signals_per_s       per run: N signals (DOWNRADAR_BENCH_DETECTOR_SIGNALS, default 500,000;
  *                          40 catalog services, 1,000,000 reporters, 40 % posts with hashtags)
  *                          produced to a fresh topic prefix first, as the producers write them (one
- *                          SignalBatch per service per 5 s; DOWNRADAR_BENCH_DETECTOR_SIGNAL_BATCHES=0:
- *                          one signal per message); then the detector is started as
+ *                          message per service per 5 s, binary; DOWNRADAR_BENCH_DETECTOR_SIGNAL_FORMAT=json:
+ *                          JSON batches, the form before; DOWNRADAR_BENCH_DETECTOR_SIGNAL_BATCHES=0:
+ *                          one JSON signal per message); then the detector is started as
  *                          its own process and the clock runs from the spawn until the scoring
  *                          group's committed offsets reach the end of downradar.signals (start-up,
  *                          group join, checkpoint restore, every transaction included).
@@ -32,7 +33,7 @@
  * Every figure is the median of DOWNRADAR_BENCH_RUNS runs (default 3).
  */
 import type { ChildProcess } from 'node:child_process';
-import { createKafka, createProducer, deleteTopicsWithPrefix, ensureTopics, signalMessages, topicNames, type OutMessage } from '@downradar/common';
+import { createKafka, createProducer, deleteTopicsWithPrefix, ensureTopics, serializedSignalMessages, signalMessages, topicNames, type OutMessage } from '@downradar/common';
 import { loadCatalog } from '../schemas/catalog/index';
 import type { IncidentEvent, ScoreEvent, SignalEvent } from '../schemas/events/index';
 import { measureCoreThroughput } from './lib/detector-core-throughput';
@@ -76,7 +77,14 @@ const serviceEnv = (prefix: string): NodeJS.ProcessEnv => ({
  * requests); DOWNRADAR_BENCH_DETECTOR_SIGNAL_BATCHES=0 writes one signal per message.
  */
 const BATCHES = process.env.DOWNRADAR_BENCH_DETECTOR_SIGNAL_BATCHES !== '0';
+/**
+ * DOWNRADAR_BENCH_DETECTOR_SIGNAL_FORMAT=json writes the batches in the JSON form (what producers
+ * wrote before the binary form, and what ingest and the sources still write); default binary.
+ */
+const JSON_FORM = process.env.DOWNRADAR_BENCH_DETECTOR_SIGNAL_FORMAT === 'json';
 const SLICE_MS = 5_000;
+const pack = (topic: string, slice: readonly SignalEvent[]): OutMessage[] =>
+  JSON_FORM ? serializedSignalMessages(topic, slice.map((s) => ({ serviceId: s.serviceId, json: JSON.stringify(s) }))) : signalMessages(topic, slice);
 
 function messagesOf(topic: string, chunk: readonly SignalEvent[]): OutMessage[] {
   if (!BATCHES) return chunk.map((s) => ({ topic, key: s.serviceId, value: JSON.stringify(s) }));
@@ -86,7 +94,7 @@ function messagesOf(topic: string, chunk: readonly SignalEvent[]): OutMessage[] 
   let max = 0;
   for (const s of chunk) {
     if (slice.length > 0 && (s.at - min > SLICE_MS || max - s.at > SLICE_MS)) {
-      out.push(...signalMessages(topic, slice));
+      out.push(...pack(topic, slice));
       slice = [];
     }
     if (slice.length === 0) min = max = s.at;
@@ -94,7 +102,7 @@ function messagesOf(topic: string, chunk: readonly SignalEvent[]): OutMessage[] 
     max = Math.max(max, s.at);
     slice.push(s);
   }
-  if (slice.length > 0) out.push(...signalMessages(topic, slice));
+  if (slice.length > 0) out.push(...pack(topic, slice));
   return out;
 }
 
@@ -179,7 +187,7 @@ async function e2eRun(run: number): Promise<E2eRun> {
   const signals = e2eSignals(run + 1);
   const p0 = performance.now();
   const messages = await produce(topics.signals, signals);
-  console.log(`e2e run ${run}: ${signals.length} signals produced in ${messages} messages (${BATCHES ? 'signal batches' : 'one per message'}) in ${((performance.now() - p0) / 1000).toFixed(1)} s`);
+  console.log(`e2e run ${run}: ${signals.length} signals produced in ${messages} messages (${BATCHES ? `signal batches, ${JSON_FORM ? 'JSON' : 'binary'}` : 'one per message'}) in ${((performance.now() - p0) / 1000).toFixed(1)} s`);
   // The peers read the same messages; their rate is given in signals (records x signals per record).
   const perRecord = N / messages;
   const javaRecords = await javaConsume({ brokers: BROKERS.join(','), topic: topics.signals, records: messages });
@@ -357,6 +365,7 @@ async function main(): Promise<void> {
     e2e_steady_to_java_consume_ratio: ratio(median(e2e.map((x) => x.steadyPerS)), median(e2e.map((x) => x.javaPerS))),
     e2e_to_java_consume_ratio: ratio(median(e2e.map((x) => x.perS)), median(e2e.map((x) => x.javaPerS))),
     signals_per_message: Number(median(e2e.map((x) => x.signalsPerMessage)).toFixed(2)),
+    signals_binary: BATCHES && !JSON_FORM ? 1 : 0,
     detector_processes: Number(PROCESSES ?? 1),
     detector_peak_rss_mb: Math.max(...e2e.map((x) => x.peakRssMb)),
     load_avg_1m: median(e2e.map((x) => x.load)),
