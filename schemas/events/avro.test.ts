@@ -13,7 +13,7 @@ describe('avro/signal-batch.avsc', () => {
     expect(avsc.type).toBe('array');
     const fields = avsc.items.fields;
     expect(fields.map((f) => f.name)).toEqual(Object.keys(SignalEvent.properties));
-    const required = new Set(SignalEvent.required ?? []);
+    const required = new Set<string>(SignalEvent.required ?? []);
     for (const f of fields) expect(Array.isArray(f.type) && (f.type as unknown[])[0] === 'null').toBe(!required.has(f.name));
   });
 
