@@ -19,6 +19,9 @@
  * Every DOWNRADAR_BENCH_E2E_SAMPLE_MS (2000) a line with each stage's count, rate and lag is
  * printed and kept in bench/results/e2e-timeline.json (bound_by_<stage> = 1 in e2e.json).
  *
+ *  ingest_cores    ingest's CPU time (its processes, from /proc) while the replay ran, over that
+ *                  time: above 1 only when more than one ingest process works at once;
+ *                  ingest_cpu_us_per_event the same CPU per event.
  *  signals_late    signals more than the detector's allowed lateness (15 s) behind the latest one
  *                  before them on their signals partition, read back from the topic after the run
  *                  (bench/lib/signal-order.ts): the scenario draws some late events itself; the
@@ -41,7 +44,7 @@ import { RESULTS_DIR, median, writeResult } from '@downradar/common/bench-result
 import { runReplay, type ReplaySummary } from '../services/replay/src/replay';
 import { loadAverage } from './lib/peers';
 import { signalOrder } from './lib/signal-order';
-import { processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
+import { processTreeCpuMs, processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
 
 const SCALE = Number(process.env.DOWNRADAR_BENCH_E2E_SCALE ?? 1);
 const RUNS = Number(process.env.DOWNRADAR_BENCH_RUNS ?? 1);
@@ -105,6 +108,8 @@ interface RunResult {
   done: { ingest: number; sink: number; detector: number };
   boundBy: string;
   signalsLate: number;
+  ingestCores: number;
+  ingestCpuUsPerEvent: number;
   signals: number;
   requests: number;
   peakRssMb: Record<string, number>;
@@ -161,6 +166,8 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
     const timeline: Sample[] = [];
     let acknowledged = 0;
     let summary: ReplaySummary | undefined;
+    const ingestCpu0 = processTreeCpuMs(procs.ingest.pid!);
+    let ingestCpuMs = NaN;
     const started = performance.now();
     const at = () => (performance.now() - started) / 1000;
     const replay = runReplay({
@@ -202,7 +209,10 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
           `sink ${s.sink} rows (${rate(s.sink, last.sink)}/s, lag ${s.sink_lag}) | detector ${s.detector} signal messages (${rate(s.detector, last.detector)}/s, lag ${s.detector_lag})`,
       );
       last = { t, ingest: s.ingest, sink: s.sink, detector: s.detector };
-      if (summary && Number.isNaN(done.ingest)) done.ingest = summary.durationMs / 1000;
+      if (summary && Number.isNaN(done.ingest)) {
+        done.ingest = summary.durationMs / 1000;
+        ingestCpuMs = processTreeCpuMs(procs.ingest.pid!) - ingestCpu0;
+      }
       if (summary && Number.isNaN(done.sink) && sinkRows >= summary.reports) done.sink = t;
       if (summary && Number.isNaN(done.detector) && det.lag === 0 && det.committed > 0) done.detector = t;
       if (summary && !Number.isNaN(done.sink) && !Number.isNaN(done.detector)) break;
@@ -222,7 +232,7 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
     console.log(
       `run ${run}: ${events} events (${reports} reports) in ${fullDayS.toFixed(1)} s; ingest done at ${done.ingest.toFixed(1)} s, ` +
         `sink at ${done.sink.toFixed(1)} s, detector at ${done.detector.toFixed(1)} s; bound by ${boundBy}; exact ${exact ? 'yes' : `NO (${distinct} distinct, ${final} final of ${reports})`}; ` +
-        `${summary!.batches} requests; signals late on their partition ${order.late} of ${order.signals} (worst ${order.worstMs} ms); ` +
+        `${summary!.batches} requests; ingest used ${(ingestCpuMs / 1000 / done.ingest).toFixed(2)} cores (${((ingestCpuMs * 1000) / events).toFixed(0)} µs CPU an event); signals late on their partition ${order.late} of ${order.signals} (worst ${order.worstMs} ms); ` +
         `peak RSS ${JSON.stringify(peakRssMb)} MB; load ${load} at the start, ${loadAverage()} at the end`,
     );
     return {
@@ -236,6 +246,8 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
       done,
       boundBy,
       signalsLate: order.late,
+      ingestCores: ingestCpuMs / 1000 / done.ingest,
+      ingestCpuUsPerEvent: (ingestCpuMs * 1000) / events,
       signals: order.signals,
       requests: summary!.batches,
       peakRssMb,
@@ -277,6 +289,8 @@ async function main(): Promise<void> {
       bound_by_detector: slowest.boundBy === 'detector' ? 1 : 0,
       processes_per_service: Number(PROCESSES ?? 1),
       sharded: SHARDED ? 1 : 0,
+      ingest_cores: Math.round(med((r) => r.ingestCores) * 100) / 100,
+      ingest_cpu_us_per_event: Math.round(med((r) => r.ingestCpuUsPerEvent)),
       replay_requests: Math.round(med((r) => r.requests)),
       signals: results[0]!.signals,
       signals_late: Math.max(...results.map((r) => r.signalsLate)),
