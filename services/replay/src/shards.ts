@@ -7,19 +7,14 @@
  * services/common/src/kafka/producer.ts). A post's own message is keyed by its id, but what the
  * detector orders by is its signals, keyed by the services ingest reads in its text: the
  * generator's truth says which service a post is about, and that is the shard it goes with.
- * A post about no service (or one ingest reads as about another service) is still written
- * within the replay's disorder bound, which holds across shards (replay.ts).
+ * A post that ingest reads as about another service than the generator meant (or several) may
+ * reach that service's partition out of turn, by up to the distance the shards run apart
+ * (replay.ts); bench:e2e counts the signals that end up late on their partition.
  */
-import { Partitioners } from 'kafkajs';
+import { keyPartition } from '@downradar/common/kafka/key-partition';
 import type { ReplayEvent } from './target';
 
-const partitioner = Partitioners.DefaultPartitioner();
-
-/** kafkajs' partition for a string key over n partitions (all with a leader). */
-export function keyPartition(key: string, partitions: number): number {
-  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
-  return partitioner({ topic: 'shard', partitionMetadata, message: { key, value: null } });
-}
+export { keyPartition };
 
 /** The key whose partition an event's signals follow: the service of a report or of a post's truth. */
 export function shardKeyOf(e: ReplayEvent): string {
