@@ -31,6 +31,7 @@
  * per partition (services/replay/src/replay.ts, `partitions`), so that both ingest processes
  * work while each partition is written in event-time order. DOWNRADAR_BENCH_E2E_SHARDED=0 sends
  * one mixed batch at a time instead (the replay's order before sharding), for comparison.
+ * DOWNRADAR_BENCH_E2E_BATCH sets the replay's batch size (events per request; default 2,000).
  *
  * DOWNRADAR_BENCH_E2E_PROCESSES sets DOWNRADAR_{INGEST,DETECTOR,SINK}_PROCESSES (default 1);
  * DOWNRADAR_BENCH_E2E_FROM / _TO slice the day (ISO), DOWNRADAR_BENCH_RUNS the runs (default 1:
@@ -53,6 +54,8 @@ const SAMPLE_MS = Number(process.env.DOWNRADAR_BENCH_E2E_SAMPLE_MS ?? 2000);
 const FROM = process.env.DOWNRADAR_BENCH_E2E_FROM;
 const TO = process.env.DOWNRADAR_BENCH_E2E_TO;
 const SHARDED = process.env.DOWNRADAR_BENCH_E2E_SHARDED !== '0';
+/** events per replay request (per partition when sharded); default the replay's own (2,000) */
+const BATCH = process.env.DOWNRADAR_BENCH_E2E_BATCH ? Number(process.env.DOWNRADAR_BENCH_E2E_BATCH) : undefined;
 const PARTITIONS = 6;
 const BROKERS = (process.env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const CLICKHOUSE_URL = process.env.DOWNRADAR_CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
@@ -181,6 +184,7 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
       apiKey: KEY,
       idPrefix: `e2e${suffix}-`,
       ...(SHARDED ? { partitions: PARTITIONS } : {}),
+      ...(BATCH ? { batchSize: BATCH } : {}),
       onProgress: (p) => (acknowledged = p.sent),
     }).then((s) => {
       summary = s;
@@ -267,7 +271,7 @@ const det0 = (timeline: Sample[]) => timeline[timeline.length - 1]?.detector ?? 
 async function main(): Promise<void> {
   const ch = createClickHouse({ url: CLICKHOUSE_URL, requestTimeoutMs: 300_000 });
   try {
-    console.log(`bench e2e: fb-2021-10-04 at scale ${SCALE}${FROM || TO ? ` (${FROM ?? 'start'} .. ${TO ?? 'end'})` : ''}, ${RUNS} run(s), ${PROCESSES ?? 1} process(es) per service, replay ${SHARDED ? `sharded by partition (${PARTITIONS})` : 'one mixed batch at a time'}, load ${loadAverage()}`);
+    console.log(`bench e2e: fb-2021-10-04 at scale ${SCALE}${FROM || TO ? ` (${FROM ?? 'start'} .. ${TO ?? 'end'})` : ''}, ${RUNS} run(s), ${PROCESSES ?? 1} process(es) per service, replay ${SHARDED ? `sharded by partition (${PARTITIONS})` : 'one mixed batch at a time'}, batches of ${BATCH ?? 2000}, load ${loadAverage()}`);
     const results: RunResult[] = [];
     for (let run = 1; run <= RUNS; run++) results.push(await runOnce(run, ch));
     const med = (f: (r: RunResult) => number) => Math.round(median(results.map(f)) * 10) / 10;
@@ -289,6 +293,7 @@ async function main(): Promise<void> {
       bound_by_detector: slowest.boundBy === 'detector' ? 1 : 0,
       processes_per_service: Number(PROCESSES ?? 1),
       sharded: SHARDED ? 1 : 0,
+      replay_batch_size: BATCH ?? 2000,
       ingest_cores: Math.round(med((r) => r.ingestCores) * 100) / 100,
       ingest_cpu_us_per_event: Math.round(med((r) => r.ingestCpuUsPerEvent)),
       replay_requests: Math.round(med((r) => r.requests)),
