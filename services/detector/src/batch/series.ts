@@ -11,7 +11,8 @@
  *
  * Which model: values that are all non-negative integers are counts (the count model, whose tails
  * follow from counting); anything else (negative, fractional) is a metric (the Gaussian model of
- * metric-baseline.ts with a learnt variance). `auto` runs both from the first row and answers with
+ * metric-baseline.ts with a learnt variance, and a value outside every value the series has had
+ * as evidence of its own: records.ts). `auto` runs both from the first row and answers with
  * the count model until the first value that is not a count, then with the metric model for good:
  * causal, and both have seen every row. `count` and `metric` force one. Direction: `both` (the
  * default here: a generic series can fail either way) or `up` (only rises, as for outage reports).

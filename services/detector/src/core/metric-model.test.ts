@@ -65,6 +65,30 @@ describe('metric model: level shifts', () => {
   });
 });
 
+describe('metric model: novelty relative to the whole history', () => {
+  it('a rise to values the series has never had ranks above its everyday dips, although its residual is smaller than theirs (the record test)', () => {
+    for (const seed of SEEDS) {
+      const rand = seededRandom(seed);
+      const onset = 4 * DAY;
+      // Noise of 1 around 50, and on 2 % of windows a dip of 8 to 20: a heavy-tailed metric whose
+      // own record of episodes (the self-calibration) says that a 6-sd move is an everyday event.
+      const values = Array.from({ length: onset + 12 }, (_, i) => (i >= onset ? 56 + normal(rand) : 50 + normal(rand) - (rand() < 0.02 ? 8 + 12 * rand() : 0)));
+      const vs = scoreAll(values);
+      let lowest = Infinity;
+      let highest = -Infinity;
+      let ordinary = 0; // strongest evidence of the last day's windows that stayed within the range seen before them
+      values.forEach((v, i) => {
+        if (i >= onset - DAY && i < onset && v >= lowest && v <= highest) ordinary = Math.max(ordinary, vs[i]!.evidence);
+        lowest = Math.min(lowest, v);
+        highest = Math.max(highest, v);
+      });
+      expect(values[onset]!, `seed ${seed}: the first window of the rise is a record`).toBeGreaterThan(Math.max(...values.slice(0, onset)));
+      expect(vs[onset]!.evidence, `seed ${seed}`).toBeGreaterThan(ordinary + 1);
+      expect(vs[onset]!.eventEvidence, `seed ${seed}: reported at once`).toBe(vs[onset]!.evidence);
+    }
+  });
+});
+
 describe('metric model: what is not an anomaly', () => {
   it('stationary Gaussian noise and a quantised metric (a value that sits still, steps of 0.11, rare jumps) stay below warning after their first day', () => {
     const series: Record<string, (rand: () => number) => number> = {

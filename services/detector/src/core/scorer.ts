@@ -13,7 +13,9 @@
  * - count (reports per window; the live detector and count series in the CLI): the seasonal
  *   baseline of baseline.ts and a negative binomial for the count, evidence against the upper tail
  *   (direction 'up': fewer reports than usual is not an outage) or both tails ('both');
- * - metric (any other numeric series, CLI): metric-baseline.ts, Gaussian, both tails.
+ * - metric (any other numeric series, CLI): metric-baseline.ts, Gaussian, both tails; beside the
+ *   residual, a value outside every value the series has had (a record, records.ts) is evidence,
+ *   joined to the calibrated evidence by the exact tail of their sum.
  *
  * What the baseline learns; every learnt count is first clipped at the unusual band (1 %):
  * - a live service (it has a catalog prior; rises are trouble) learns each window in proportion to
@@ -47,6 +49,7 @@ import { evidenceLog10, lnLowerTail, LN10, upperQuantile } from './distributions
 import { EpisodeReporter, EvidenceCalibration, gaussianTwoSidedLog10, scoreFromEvidence, type CalibrationState, type ReporterState } from './evidence';
 import { LevelTracker, type LevelState } from './levels';
 import { MetricBaseline, type MetricBaselineState } from './metric-baseline';
+import { RecordRange, withRecordLog10, type RecordRangeState } from './records';
 import { DAY_MS, MINUTE_MS } from './time';
 
 export type SeriesModel = 'count' | 'metric';
@@ -93,6 +96,8 @@ export interface ServiceScorerState {
   anomalyWindows?: number;
   /** The level factor's sums before each recent window was learnt: [windowStart, observed, seasonal] each. */
   levelHistory?: number[];
+  /** The record test's range of values (records.ts). */
+  records?: RecordRangeState;
 }
 
 export interface ServiceScorerParams {
@@ -133,6 +138,8 @@ export class ServiceScorer {
   readonly levels: LevelTracker;
   readonly calibration: EvidenceCalibration;
   readonly reporter: EpisodeReporter;
+  /** The range of every value the series has had (records.ts; metric model only). */
+  readonly records: RecordRange | undefined;
   readonly model: SeriesModel;
   private readonly direction: Direction;
   private readonly spans: number[];
@@ -194,6 +201,9 @@ export class ServiceScorer {
       memoryWindows: Math.max(1, (config.calibration.memoryDays * DAY_MS) / windowMs),
     });
     this.reporter = new EpisodeReporter(l.unusualLog10, resolveWindows);
+    // Metrics only: a count has a noise model from counting, and its daily peaks make records far
+    // likelier than exchangeability says (records.ts; tried on counts: false incidents in the quiet week).
+    this.records = this.model === 'metric' ? new RecordRange('both') : undefined;
     if (state) {
       this.levels.restore(state.levels);
       if (state.recent) this.recent = state.recent.slice();
@@ -202,6 +212,7 @@ export class ServiceScorer {
       if (state.reporter) this.reporter.restore(state.reporter);
       this.anomalyWindows = state.anomalyWindows ?? 0;
       if (state.levelHistory) this.levelHistory = state.levelHistory.slice();
+      if (state.records && this.records) this.records.restore(state.records);
     }
   }
 
@@ -327,9 +338,21 @@ export class ServiceScorer {
       upper = this.model === 'count' ? upperQuantile(expected, variance, l.upperBandLog10) : expected + this.bandSd * Math.sqrt(variance);
     }
 
-    const evidence = this.calibration.calibrate(raw);
+    let evidence = this.calibration.calibrate(raw);
     const dangerEvidence = this.calibration.calibrate(rawDanger);
-    const recentEvidence = this.calibration.calibrate(recentRaw);
+    let recentEvidence = this.calibration.calibrate(recentRaw);
+    if (this.records) {
+      // A value outside every value the series has had is novel whatever its residual
+      // (records.ts). The record's probability holds for any distribution, so it joins the
+      // evidence after the self-calibration, which corrects the residual's noise model.
+      if (have) {
+        const record = this.records.log10(count);
+        const chance = this.records.chance;
+        evidence = withRecordLog10(evidence, record, chance);
+        recentEvidence = withRecordLog10(recentEvidence, record, chance);
+      }
+      this.records.observe(count);
+    }
     // The record starts with the first window: a young baseline widens its own band for what it
     // does not know yet (prior, unlearnt time of day), so its surprises count like any other.
     this.calibration.observe(raw);
@@ -451,6 +474,7 @@ export class ServiceScorer {
     };
     if (this.baseline) s.baseline = this.baseline.toJSON();
     if (this.metric) s.metric = this.metric.toJSON();
+    if (this.records) s.records = this.records.toJSON();
     return s;
   }
 
