@@ -10,8 +10,8 @@
  * and a target writes a batch in that order. An `ordered` target (Kafka) also writes batches in
  * the order they were sent. For any other target (the ingest API: concurrent requests, several
  * processes) two batches in flight at once may land in either order, so a batch is sent only once
- * every batch still in flight began at most `maxDisorderMs` before its last event. Either way no
- * event is written more than `maxDisorderMs` behind one emitted after it,
+ * every batch still in flight began at most `maxDisorderMs` before its last event. Either way
+ * (without shards, below) no event is written more than `maxDisorderMs` behind one emitted after it,
  * which keeps a replay within the detector's allowed lateness (15 s) beyond the lateness the
  * scenario itself draws: without it a max-speed replay wrote about a third of its signals more
  * than 15 s out of event-time order, and which of them were late depended on timing.
