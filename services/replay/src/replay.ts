@@ -69,7 +69,8 @@ export interface ReplayOptions {
   /**
    * Most emission time (ms) by which the target may write an event behind one emitted after it
    * (default DEFAULT_MAX_DISORDER_MS): bounds how far apart the batches in flight at once to a
-   * target that is not `ordered` may begin and end, and the Kafka target's signal batches.
+   * target that is not `ordered` may begin and end (with `partitions`: not between partitions, each
+   * of which is written in exact order), and the Kafka target's signal batches.
    */
   maxDisorderMs?: number;
   /** paced replays gather events due within this many ms into one batch (default 250) */
