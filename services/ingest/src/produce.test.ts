@@ -165,6 +165,8 @@ describe('createProduce: the requests of one event-loop turn', () => {
     expect(sends[0]!.messages.filter((m) => m.topic === 't.reports')).toHaveLength(1);
     sends[0]!.ack();
     await expect(Promise.all([first, second])).resolves.toBeDefined();
+    // everything was written: nothing to withdraw, the turn's signal is left alone
+    expect(sends[0]!.signal!.aborted).toBe(false);
   });
 
   it('a request that gives up gets a 503 and withdraws the send of its turn when nobody else waits for it; a later turn keeps its own', async () => {
