@@ -19,6 +19,20 @@
  * Every DOWNRADAR_BENCH_E2E_SAMPLE_MS (2000) a line with each stage's count, rate and lag is
  * printed and kept in bench/results/e2e-timeline.json (bound_by_<stage> = 1 in e2e.json).
  *
+ *  ingest_cores    ingest's CPU time (its processes, from /proc) while the replay ran, over that
+ *                  time: above 1 only when more than one ingest process works at once;
+ *                  ingest_cpu_us_per_event the same CPU per event.
+ *  signals_late    signals more than the detector's allowed lateness (15 s) behind the latest one
+ *                  before them on their signals partition, read back from the topic after the run
+ *                  (bench/lib/signal-order.ts): the scenario draws some late events itself; the
+ *                  replay's sharding must not add any (compare with DOWNRADAR_BENCH_E2E_SHARDED=0).
+ *
+ * The replay sends each time slice as one request per signals partition, one request in flight
+ * per partition (services/replay/src/replay.ts, `partitions`), so that both ingest processes
+ * work while each partition is written in event-time order. DOWNRADAR_BENCH_E2E_SHARDED=0 sends
+ * one mixed batch at a time instead (the replay's order before sharding), for comparison.
+ * DOWNRADAR_BENCH_E2E_BATCH sets the replay's batch size (events per request; default 2,000).
+ *
  * DOWNRADAR_BENCH_E2E_PROCESSES sets DOWNRADAR_{INGEST,DETECTOR,SINK}_PROCESSES (default 1);
  * DOWNRADAR_BENCH_E2E_FROM / _TO slice the day (ISO), DOWNRADAR_BENCH_RUNS the runs (default 1:
  * the whole day is long; figures are medians when several).
@@ -30,7 +44,8 @@ import { writeFileSync } from 'node:fs';
 import { RESULTS_DIR, median, writeResult } from '@downradar/common/bench-results';
 import { runReplay, type ReplaySummary } from '../services/replay/src/replay';
 import { loadAverage } from './lib/peers';
-import { processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
+import { signalOrder } from './lib/signal-order';
+import { processTreeCpuMs, processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
 
 const SCALE = Number(process.env.DOWNRADAR_BENCH_E2E_SCALE ?? 1);
 const RUNS = Number(process.env.DOWNRADAR_BENCH_RUNS ?? 1);
@@ -38,6 +53,9 @@ const PROCESSES = process.env.DOWNRADAR_BENCH_E2E_PROCESSES;
 const SAMPLE_MS = Number(process.env.DOWNRADAR_BENCH_E2E_SAMPLE_MS ?? 2000);
 const FROM = process.env.DOWNRADAR_BENCH_E2E_FROM;
 const TO = process.env.DOWNRADAR_BENCH_E2E_TO;
+const SHARDED = process.env.DOWNRADAR_BENCH_E2E_SHARDED !== '0';
+/** events per replay request (per partition when sharded); default the replay's own (2,000) */
+const BATCH = process.env.DOWNRADAR_BENCH_E2E_BATCH ? Number(process.env.DOWNRADAR_BENCH_E2E_BATCH) : undefined;
 const PARTITIONS = 6;
 const BROKERS = (process.env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const CLICKHOUSE_URL = process.env.DOWNRADAR_CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
@@ -92,6 +110,11 @@ interface RunResult {
   detectorPerS: number;
   done: { ingest: number; sink: number; detector: number };
   boundBy: string;
+  signalsLate: number;
+  ingestCores: number;
+  ingestCpuUsPerEvent: number;
+  signals: number;
+  requests: number;
   peakRssMb: Record<string, number>;
   load: number;
   timeline: Sample[];
@@ -146,6 +169,8 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
     const timeline: Sample[] = [];
     let acknowledged = 0;
     let summary: ReplaySummary | undefined;
+    const ingestCpu0 = processTreeCpuMs(procs.ingest.pid!);
+    let ingestCpuMs = NaN;
     const started = performance.now();
     const at = () => (performance.now() - started) / 1000;
     const replay = runReplay({
@@ -158,6 +183,8 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
       ingestUrl: `http://127.0.0.1:${PORTS.ingest}`,
       apiKey: KEY,
       idPrefix: `e2e${suffix}-`,
+      ...(SHARDED ? { partitions: PARTITIONS } : {}),
+      ...(BATCH ? { batchSize: BATCH } : {}),
       onProgress: (p) => (acknowledged = p.sent),
     }).then((s) => {
       summary = s;
@@ -186,7 +213,10 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
           `sink ${s.sink} rows (${rate(s.sink, last.sink)}/s, lag ${s.sink_lag}) | detector ${s.detector} signal messages (${rate(s.detector, last.detector)}/s, lag ${s.detector_lag})`,
       );
       last = { t, ingest: s.ingest, sink: s.sink, detector: s.detector };
-      if (summary && Number.isNaN(done.ingest)) done.ingest = summary.durationMs / 1000;
+      if (summary && Number.isNaN(done.ingest)) {
+        done.ingest = summary.durationMs / 1000;
+        ingestCpuMs = processTreeCpuMs(procs.ingest.pid!) - ingestCpu0;
+      }
       if (summary && Number.isNaN(done.sink) && sinkRows >= summary.reports) done.sink = t;
       if (summary && Number.isNaN(done.detector) && det.lag === 0 && det.committed > 0) done.detector = t;
       if (summary && !Number.isNaN(done.sink) && !Number.isNaN(done.detector)) break;
@@ -197,15 +227,17 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
     const distinct = await count(ch, `SELECT uniqExact(id) AS n FROM ${db}.reports`);
     const final = await count(ch, `SELECT count() AS n FROM ${db}.reports FINAL`);
     const exact = distinct === reports && final === reports;
+    const order = await signalOrder(BROKERS, topics.signals);
     const fullDayS = Math.max(done.sink, done.detector);
-    const order = (Object.entries(done) as [string, number][]).sort((a, b) => b[1] - a[1]);
+    const finish = (Object.entries(done) as [string, number][]).sort((a, b) => b[1] - a[1]);
     // Consumers that finish within one sample of ingest kept up: the day waited for ingest.
-    const boundBy = order[0]![1] - done.ingest <= (2 * SAMPLE_MS) / 1000 ? 'ingest' : order[0]![0];
+    const boundBy = finish[0]![1] - done.ingest <= (2 * SAMPLE_MS) / 1000 ? 'ingest' : finish[0]![0];
     const events = reports + summary!.posts;
     console.log(
       `run ${run}: ${events} events (${reports} reports) in ${fullDayS.toFixed(1)} s; ingest done at ${done.ingest.toFixed(1)} s, ` +
         `sink at ${done.sink.toFixed(1)} s, detector at ${done.detector.toFixed(1)} s; bound by ${boundBy}; exact ${exact ? 'yes' : `NO (${distinct} distinct, ${final} final of ${reports})`}; ` +
-        `peak RSS ${JSON.stringify(peakRssMb)} MB; load ${load}`,
+        `${summary!.batches} requests; ingest used ${(ingestCpuMs / 1000 / done.ingest).toFixed(2)} cores (${((ingestCpuMs * 1000) / events).toFixed(0)} µs CPU an event); signals late on their partition ${order.late} of ${order.signals} (worst ${order.worstMs} ms); ` +
+        `peak RSS ${JSON.stringify(peakRssMb)} MB; load ${load} at the start, ${loadAverage()} at the end`,
     );
     return {
       fullDayS,
@@ -217,6 +249,11 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
       detectorPerS: det0(timeline) / done.detector,
       done,
       boundBy,
+      signalsLate: order.late,
+      ingestCores: ingestCpuMs / 1000 / done.ingest,
+      ingestCpuUsPerEvent: (ingestCpuMs * 1000) / events,
+      signals: order.signals,
+      requests: summary!.batches,
       peakRssMb,
       load,
       timeline,
@@ -234,7 +271,7 @@ const det0 = (timeline: Sample[]) => timeline[timeline.length - 1]?.detector ?? 
 async function main(): Promise<void> {
   const ch = createClickHouse({ url: CLICKHOUSE_URL, requestTimeoutMs: 300_000 });
   try {
-    console.log(`bench e2e: fb-2021-10-04 at scale ${SCALE}${FROM || TO ? ` (${FROM ?? 'start'} .. ${TO ?? 'end'})` : ''}, ${RUNS} run(s), ${PROCESSES ?? 1} process(es) per service, load ${loadAverage()}`);
+    console.log(`bench e2e: fb-2021-10-04 at scale ${SCALE}${FROM || TO ? ` (${FROM ?? 'start'} .. ${TO ?? 'end'})` : ''}, ${RUNS} run(s), ${PROCESSES ?? 1} process(es) per service, replay ${SHARDED ? `sharded by partition (${PARTITIONS})` : 'one mixed batch at a time'}, batches of ${BATCH ?? 2000}, load ${loadAverage()}`);
     const results: RunResult[] = [];
     for (let run = 1; run <= RUNS; run++) results.push(await runOnce(run, ch));
     const med = (f: (r: RunResult) => number) => Math.round(median(results.map(f)) * 10) / 10;
@@ -255,6 +292,13 @@ async function main(): Promise<void> {
       bound_by_sink: slowest.boundBy === 'sink' ? 1 : 0,
       bound_by_detector: slowest.boundBy === 'detector' ? 1 : 0,
       processes_per_service: Number(PROCESSES ?? 1),
+      sharded: SHARDED ? 1 : 0,
+      replay_batch_size: BATCH ?? 2000,
+      ingest_cores: Math.round(med((r) => r.ingestCores) * 100) / 100,
+      ingest_cpu_us_per_event: Math.round(med((r) => r.ingestCpuUsPerEvent)),
+      replay_requests: Math.round(med((r) => r.requests)),
+      signals: results[0]!.signals,
+      signals_late: Math.max(...results.map((r) => r.signalsLate)),
       ingest_peak_rss_mb: Math.max(...results.map((r) => r.peakRssMb.ingest!)),
       detector_peak_rss_mb: Math.max(...results.map((r) => r.peakRssMb.detector!)),
       sink_peak_rss_mb: Math.max(...results.map((r) => r.peakRssMb.sink!)),

@@ -1,7 +1,7 @@
 /**
  * npm run replay -- --scenario fb-2021-10-04 --speed 60 --target http|kafka|none
  *                   [--scale 0.01] [--from ISO --to ISO] [--seed N] [--ingest-url URL] [--api-key KEY]
- *                   [--brokers host:port,...] [--topic-prefix P] [--batch-size N] [--signals auto|on|off]
+ *                   [--brokers host:port,...] [--topic-prefix P] [--batch-size N] [--partitions N] [--signals auto|on|off]
  *                   [--quiet] [--json]
  * npm run replay -- --list            scenarios with their span, incidents and expected volume
  * npm run replay -- --write-labels    regenerate <id>.labels.json beside every scenario (or the ids given)
@@ -38,6 +38,10 @@ options
   --max-disorder-ms N  most emission time an event may be written behind a later one (default 5000,
                        a third of the detector's allowed lateness): bounds the batches in flight at
                        once to the ingest API, and the Kafka target's signal batches
+  --partitions N       http target: the signals topic's partition count (default
+                       $DOWNRADAR_KAFKA_PARTITIONS): each batch goes as one request per partition,
+                       one request in flight per partition, so several ingest processes work at
+                       once and each partition is written in emission order
   --signals MODE       kafka target: auto (write signals when @downradar/nlp provides them), on, off
   --quiet              no progress line
   --json               print the summary as JSON on stdout
@@ -125,6 +129,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
       'topic-prefix': { type: 'string' },
       'batch-size': { type: 'string' },
       'max-disorder-ms': { type: 'string' },
+      partitions: { type: 'string' },
       signals: { type: 'string', default: 'auto' },
       quiet: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -156,6 +161,8 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new UsageError('--batch-size must be a positive integer');
   const maxDisorderMs = parseNumber('max-disorder-ms', values['max-disorder-ms']);
   if (maxDisorderMs !== undefined && !(maxDisorderMs >= 0)) throw new UsageError('--max-disorder-ms must be a number >= 0');
+  const partitions = parseNumber('partitions', values.partitions ?? process.env.DOWNRADAR_KAFKA_PARTITIONS);
+  if (partitions !== undefined && !(Number.isInteger(partitions) && partitions > 0)) throw new UsageError('--partitions must be a positive integer');
   const scale = parseNumber('scale', values.scale);
   if (scale !== undefined && !(scale > 0)) throw new UsageError('--scale must be positive');
   const seed = parseNumber('seed', values.seed);
@@ -206,6 +213,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     ...(seed !== undefined ? { seed } : {}),
     ...(batchSize !== undefined ? { batchSize } : {}),
     ...(maxDisorderMs !== undefined ? { maxDisorderMs } : {}),
+    ...(partitions !== undefined ? { partitions } : {}),
     ingestUrl: values['ingest-url'] ?? env.DOWNRADAR_INGEST_URL ?? 'http://127.0.0.1:8081',
     ...((values['api-key'] ?? env.DOWNRADAR_API_KEY) ? { apiKey: values['api-key'] ?? env.DOWNRADAR_API_KEY } : {}),
     brokers: (values.brokers ?? env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean),

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PostInput } from '../../../schemas/events/index';
 import { generateEvents, type ReplayReport } from './generator';
 import { runReplay } from './replay';
+import { keyPartition, partitionSharder } from './shards';
 import { loadScenario } from './scenario-loader';
 import { ReplayTargetError, type ReplayEvent, type ReplayTarget } from './target';
 
@@ -159,6 +160,92 @@ describe('runReplay', () => {
       expect(t.written.map(idOf).sort()).toEqual(expected.map(idOf).sort());
       expect(worstDisorder(t.written)).toBeLessThanOrEqual(maxDisorderMs);
     }
+  });
+
+  /**
+   * A target like ingest with several processes: requests in flight at once finish in any order
+   * (here the newest first), and each request is written in its own order.
+   */
+  function concurrentRecorder() {
+    const written: ReplayEvent[] = [];
+    const requests: (readonly ReplayEvent[])[] = [];
+    const pending: { events: readonly ReplayEvent[]; resolve: () => void }[] = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    /** shards (by a caller's function) with a request in flight, to catch two at once */
+    const busy = new Set<number>();
+    let overlapsPerShard = 0;
+    let shardOf: (e: ReplayEvent) => number = () => 0;
+    const target: ReplayTarget = {
+      name: 'concurrent',
+      stats: {},
+      notes: [],
+      send(events) {
+        requests.push(events);
+        const shards = new Set(events.map((e) => shardOf(e)));
+        for (const s of shards) {
+          if (busy.has(s)) overlapsPerShard++;
+          busy.add(s);
+        }
+        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        return new Promise<void>((resolve) => {
+          pending.push({ events, resolve });
+          setImmediate(() => {
+            const p = pending.pop()!;
+            written.push(...p.events);
+            for (const s of new Set(p.events.map((e) => shardOf(e)))) busy.delete(s);
+            inFlight--;
+            p.resolve();
+          });
+        });
+      },
+      async close() {},
+    };
+    return { target, written, requests, setShardOf: (f: typeof shardOf) => (shardOf = f), stats: () => ({ mostInFlight, overlapsPerShard }) };
+  }
+
+  it('with partitions, each partition is written exactly in emission order, one request in flight per partition, several partitions at once', async () => {
+    const expected = [...generateEvents(BLIP, { scale: 1, ...SLICE })];
+    const partitions = 3;
+    const shardOf = partitionSharder(partitions);
+    const t = concurrentRecorder();
+    t.setShardOf(shardOf);
+    const summary = await runReplay({ scenario: BLIP, target: t.target, speed: 'max', scale: 1, ...SLICE, batchSize: 200, maxInFlight: 4, partitions });
+    const idOf = (e: ReplayEvent) => (e.kind === 'report' ? e.report.id : e.post.id!);
+    expect(summary.sent).toBe(expected.length);
+    expect(t.written.map(idOf).sort()).toEqual(expected.map(idOf).sort());
+    // every request holds one partition's events only, at most batchSize of them
+    for (const r of t.requests) {
+      expect(new Set(r.map(shardOf)).size).toBe(1);
+      expect(r.length).toBeLessThanOrEqual(200);
+    }
+    expect(t.stats().overlapsPerShard).toBe(0);
+    expect(t.stats().mostInFlight).toBeGreaterThan(1);
+    // per partition: the written order is the emission order (what each partition's scorer reads)
+    for (let p = 0; p < partitions; p++) {
+      const want = expected.filter((e) => shardOf(e) === p).map(idOf);
+      expect(want.length).toBeGreaterThan(0);
+      expect(t.written.filter((e) => shardOf(e) === p).map(idOf)).toEqual(want);
+    }
+    // without partitions the same target gets mixed batches, one in flight at this span (what bench:e2e did)
+    const one = concurrentRecorder();
+    one.setShardOf(shardOf);
+    await runReplay({ scenario: BLIP, target: one.target, speed: 'max', scale: 1, ...SLICE, batchSize: 200, maxInFlight: 4 });
+    expect(one.requests.some((r) => new Set(r.map(shardOf)).size > 1)).toBe(true);
+  });
+
+  it('a post goes with the partition of the service the generator meant; reports with their service', () => {
+    const shardOf = partitionSharder(6);
+    const report = (serviceId: string): ReplayEvent => ({ kind: 'report', report: { serviceId } as ReplayReport, emitAt: 0 });
+    const post = (serviceId: string | null, id: string): ReplayEvent => ({ kind: 'post', post: { id } as PostInput, emitAt: 0, truth: { serviceId } });
+    expect(shardOf(post('facebook', 'p1'))).toBe(shardOf(report('facebook')));
+    expect(shardOf(post('whatsapp', 'p2'))).toBe(shardOf(report('whatsapp')));
+    expect(shardOf(post(null, 'p3'))).toBe(keyPartition('p3', 6));
+    // kafkajs' murmur2 partitions, as the producer computes them
+    const ids = ['facebook', 'instagram', 'whatsapp', 'messenger', 'aws', 'twitter', 'reddit', 'discord'];
+    expect(new Set(ids.map((s) => shardOf(report(s)))).size).toBeGreaterThan(1);
+    for (const s of ids) expect(shardOf(report(s))).toBe(keyPartition(s, 6));
+    expect(() => partitionSharder(0)).toThrow(RangeError);
   });
 
   it('an ordered target gets full batches, however long their span', async () => {

@@ -10,11 +10,25 @@
  * and a target writes a batch in that order. An `ordered` target (Kafka) also writes batches in
  * the order they were sent. For any other target (the ingest API: concurrent requests, several
  * processes) two batches in flight at once may land in either order, so a batch is sent only once
- * every batch still in flight began at most `maxDisorderMs` before its last event. Either way no
- * event is written more than `maxDisorderMs` behind one emitted after it,
+ * every batch still in flight began at most `maxDisorderMs` before its last event. Either way
+ * (without shards, below) no event is written more than `maxDisorderMs` behind one emitted after it,
  * which keeps a replay within the detector's allowed lateness (15 s) beyond the lateness the
  * scenario itself draws: without it a max-speed replay wrote about a third of its signals more
  * than 15 s out of event-time order, and which of them were late depended on timing.
+ *
+ * Shards (`partitions`, unordered targets): the detector orders by signals partition (one scorer
+ * and one watermark per partition; the incident and trend stages wait for every partition's own
+ * progress, so partitions read far apart in event time give the same windows, see
+ * services/detector/src/stages/incident-grouper.ts). With `partitions` set, a batch (a time
+ * slice) is split by the signals partition of each event (shards.ts) into one request per
+ * partition, and each partition keeps exactly one request in flight: a partition's events are
+ * written exactly in emission order (stricter than the disorder bound), and the requests of
+ * different partitions keep several ingest processes busy (with one mixed batch in flight, only
+ * one was). Partitions may run apart by up to `maxInFlight` slices; the disorder bound is not
+ * applied between them. The one thing that crosses partitions is a post whose text ingest reads
+ * as about a service other than the one the generator meant (shards.ts): bench:e2e counts how
+ * many signals end up late on their partition (signal-order.ts). A slice ends when one
+ * partition's part of it reaches `batchSize`.
  *
  * Stopping: an AbortSignal stops generation; what was generated is still sent, in-flight batches
  * are awaited, the target is closed, and the summary says `stopped: true`. A target error stops
@@ -25,6 +39,7 @@ import { generateFromPlan } from './generator';
 import { createHttpTarget } from './http-target';
 import { createKafkaTarget, loadSignalMaker, type SignalMaker } from './kafka-target';
 import { compilePlan, type Plan } from './plan';
+import { partitionSharder } from './shards';
 import { loadScenario } from './scenario-loader';
 import { createNullTarget, type ReplayEvent, type ReplayTarget } from './target';
 
@@ -44,12 +59,18 @@ export interface ReplayOptions {
   idPrefix?: string;
   /** events per batch (default 2000; ingest takes up to 10,000 lines) */
   batchSize?: number;
-  /** batches in flight at once (default 4) */
+  /** batches (time slices) in flight at once (default 4) */
   maxInFlight?: number;
+  /**
+   * Unordered targets: the signals topic's partition count. When set, each batch is sent as one
+   * request per partition, one request in flight per partition (see the module comment).
+   */
+  partitions?: number;
   /**
    * Most emission time (ms) by which the target may write an event behind one emitted after it
    * (default DEFAULT_MAX_DISORDER_MS): bounds how far apart the batches in flight at once to a
-   * target that is not `ordered` may begin and end, and the Kafka target's signal batches.
+   * target that is not `ordered` may begin and end (with `partitions`: not between partitions, each
+   * of which is written in exact order), and the Kafka target's signal batches.
    */
   maxDisorderMs?: number;
   /** paced replays gather events due within this many ms into one batch (default 250) */
@@ -103,6 +124,7 @@ export interface ReplaySummary {
   late: number;
   /** events the target acknowledged */
   sent: number;
+  /** requests to the target (with `partitions`, one per partition present in a batch) */
   batches: number;
   durationMs: number;
   eventsPerSecond: number;
@@ -178,6 +200,11 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const notes: string[] = [];
   const target = await resolveTarget(opts, notes, maxDisorderMs);
   const ordered = target.ordered === true;
+  const shardOf = !ordered && opts.partitions !== undefined && opts.partitions > 1 ? partitionSharder(opts.partitions) : null;
+  /** Per shard: the last request sent (settled or not); the next one of the shard waits for it. */
+  const shardTail = new Map<number, Promise<void>>();
+  /** Events per shard in the open batch. */
+  const shardFill = new Map<number, number>();
   for (const n of notes) opts.onNote?.(n);
 
   const span = plan.to - plan.from;
@@ -219,19 +246,39 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     const firstEmitAt = b[0]!.emitAt;
     const lastEmitAt = b[b.length - 1]!.emitAt;
     // An unordered target may write this batch before any batch still in flight.
-    if (!ordered) while (inFlight.length > 0 && lastEmitAt - inFlight[0]!.firstEmitAt > maxDisorderMs) await inFlight[0]!.done;
-    counts.batches++;
-    const entry = {
-      firstEmitAt,
-      done: target.send(b).then(
+    if (!ordered && !shardOf) while (inFlight.length > 0 && lastEmitAt - inFlight[0]!.firstEmitAt > maxDisorderMs) await inFlight[0]!.done;
+    const sendPart = (part: ReplayEvent[]) => {
+      counts.batches++;
+      return target.send(part).then(
         () => {
-          counts.sent += b.length;
+          counts.sent += part.length;
         },
         (err: unknown) => {
           failure ??= err;
         },
-      ),
+      );
     };
+    let done: Promise<void>;
+    if (!shardOf) done = sendPart(b);
+    else {
+      shardFill.clear();
+      const parts = new Map<number, ReplayEvent[]>();
+      for (const e of b) {
+        const s = shardOf(e);
+        let part = parts.get(s);
+        if (!part) parts.set(s, (part = []));
+        part.push(e);
+      }
+      const sends: Promise<void>[] = [];
+      for (const [s, part] of parts) {
+        // After the shard's previous request, whatever became of it (a failure stops the replay).
+        const tail = (shardTail.get(s) ?? Promise.resolve()).then(() => (failure ? undefined : sendPart(part)));
+        shardTail.set(s, tail);
+        sends.push(tail);
+      }
+      done = Promise.all(sends).then(() => undefined);
+    }
+    const entry = { firstEmitAt, done };
     inFlight.push(entry);
     void entry.done.finally(() => inFlight.splice(inFlight.indexOf(entry), 1));
     while (inFlight.length >= maxInFlight) await inFlight[0]!.done;
@@ -260,7 +307,14 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
         if (e.emitAt > e.post.at) counts.late++;
       }
       eventTime = e.emitAt;
-      if (batch.length >= batchSize) {
+      let full = batch.length >= batchSize;
+      if (shardOf) {
+        const s = shardOf(e);
+        const n = (shardFill.get(s) ?? 0) + 1;
+        shardFill.set(s, n);
+        full = n >= batchSize;
+      }
+      if (full) {
         await flush();
         progress();
       }

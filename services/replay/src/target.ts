@@ -5,7 +5,9 @@ import type { ReplayReport } from './generator';
  * One event of a batch, in emission order: a report or a post and when it reaches the system
  * (`emitAt`, ms). The generator's Emission objects are ReplayEvents.
  */
-export type ReplayEvent = { kind: 'report'; report: ReplayReport; emitAt: number } | { kind: 'post'; post: PostInput; emitAt: number };
+export type ReplayEvent =
+  | { kind: 'report'; report: ReplayReport; emitAt: number }
+  | { kind: 'post'; post: PostInput; emitAt: number; /** the generator's truth: the service the post is about, if any */ truth?: { readonly serviceId: string | null } };
 
 /**
  * Where a replay sends its events: the ingest API (http-target.ts), Kafka directly

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import type { Kafka } from 'kafkajs';
+import { createProducer } from './producer';
+import { keyPartition } from './key-partition';
+
+/** kafkajs as the producer sees it: `partitions` partitions a topic, every request recorded. */
+function recordingKafka(partitions: number) {
+  const sent: { topic: string; messages: { key: string }[]; partition?: number }[][] = [];
+  const kafka = {
+    producer: () => ({
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      sendBatch: async ({ topicMessages }: { topicMessages: { topic: string; messages: { key: string; partition?: number }[] }[] }) => {
+        sent.push(topicMessages.map((t) => ({ topic: t.topic, messages: t.messages })));
+        return topicMessages.flatMap((t) => [...new Set(t.messages.map((m) => m.partition ?? 0))].map((partition) => ({ topicName: t.topic, partition, errorCode: 0, baseOffset: '0' })));
+      },
+    }),
+    admin: () => ({
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      fetchTopicMetadata: async ({ topics }: { topics: string[] }) => ({
+        topics: topics.map((name) => ({ name, partitions: Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0 })) })),
+      }),
+    }),
+  } as unknown as Kafka;
+  return { kafka, sent };
+}
+
+describe('keyPartition', () => {
+  it('is the partition the producer writes a keyed message to', async () => {
+    for (const partitions of [1, 3, 6]) {
+      const fake = recordingKafka(partitions);
+      const producer = createProducer({ kafka: fake.kafka });
+      const keys = ['facebook', 'instagram', 'whatsapp', 'messenger', 'aws', 'twitter', ...Array.from({ length: 200 }, (_, i) => `service-${i}`)];
+      await producer.send(keys.map((key) => ({ topic: 't', key, value: 'x' })));
+      const written = new Map<string, number>();
+      for (const request of fake.sent) for (const t of request) for (const m of t.messages as { key: string; partition: number }[]) written.set(m.key, m.partition);
+      expect(written.size).toBe(keys.length);
+      for (const key of keys) expect(keyPartition(key, partitions)).toBe(written.get(key));
+      if (partitions > 1) expect(new Set(keys.map((k) => keyPartition(k, partitions))).size).toBe(partitions);
+    }
+  });
+});
