@@ -38,6 +38,31 @@ describe('topics', () => {
   });
 });
 
+describe('producer request size', () => {
+  it('sends more than the broker\'s 1 MiB a request when each partition stays under it, and the broker keeps every message once, in order per key', async () => {
+    const producer = createProducer({ kafka, maxBatchBytes: 900_000, maxRequestBytes: 8 * 1024 * 1024 });
+    await producer.send([{ topic: topics.signals, key: 'warm-up', value: '{}' }]); // the partition count is known from here on
+    const before = producer.stats.sentBatches;
+    // 4.2 MB over 20 keys on both partitions: at most 900 KB a request would be 5 requests at least.
+    const pad = 'x'.repeat(1000);
+    const messages = Array.from({ length: 4000 }, (_, i) => ({ topic: topics.signals, key: `key-${i % 20}`, value: JSON.stringify({ i, pad }) }));
+    await producer.send(messages);
+    const requests = producer.stats.sentBatches - before;
+    await producer.close();
+    expect(requests).toBeLessThan(5);
+    const got = (await readTopicToEnd(kafka, topics.signals)).filter((m) => m.key?.toString().startsWith('key-'));
+    expect(got).toHaveLength(messages.length);
+    const byKey = new Map<string, number[]>();
+    for (const m of got) {
+      const key = m.key!.toString();
+      if (!byKey.has(key)) byKey.set(key, []);
+      byKey.get(key)!.push((JSON.parse(m.value!.toString()) as { i: number }).i);
+    }
+    expect(byKey.size).toBe(20);
+    for (const [key, seq] of byKey) expect(seq, key).toEqual(messages.filter((m) => m.key === key).map((m) => JSON.parse(m.value).i));
+  });
+});
+
 describe('producer and consumer runner', () => {
   it('delivers what the producer factory sent to the consumer runner, after acks', async () => {
     const producer = createProducer({ kafka });
