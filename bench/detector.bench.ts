@@ -3,11 +3,20 @@
  *
  *  core_signals_per_s      the pure core on one core (lib/detector-core-throughput.ts: 1,000,000 pre-built
  *                          signals of 40 services through ingest/advance), median of 3 passes.
+ *  scorer_signals_per_cpu_s the scoring stage in this process, without Kafka (lib/detector-scorer-throughput.ts:
+ *                          DOWNRADAR_BENCH_DETECTOR_SCORER_SIGNALS, default 200,000, of the e2e signals, in
+ *                          one PartitionScorer, 250 messages a transaction: read, ingest, advance,
+ *                          checkpoint), binary messages; scorer_json_signals_per_cpu_s the same from
+ *                          JSON messages (the form before the binary one), and their ratio.
+ *  checkpoint_bytes_per_signal  its checkpoint records' bytes a signal; checkpoint_whole_dedupe_bytes_per_signal
+ *                          and _cpu_us_per_signal: what serialising every dedupe table in every
+ *                          transaction (the checkpoint before deltas) would write and cost.
  *  e2e_signals_per_s       per run: N signals (DOWNRADAR_BENCH_DETECTOR_SIGNALS, default 500,000;
  *                          40 catalog services, 1,000,000 reporters, 40 % posts with hashtags)
  *                          produced to a fresh topic prefix first, as the producers write them (one
- *                          SignalBatch per service per 5 s; DOWNRADAR_BENCH_DETECTOR_SIGNAL_BATCHES=0:
- *                          one signal per message); then the detector is started as
+ *                          message per service per 5 s, binary; DOWNRADAR_BENCH_DETECTOR_SIGNAL_FORMAT=json:
+ *                          JSON batches, the form before; DOWNRADAR_BENCH_DETECTOR_SIGNAL_BATCHES=0:
+ *                          one JSON signal per message); then the detector is started as
  *                          its own process and the clock runs from the spawn until the scoring
  *                          group's committed offsets reach the end of downradar.signals (start-up,
  *                          group join, checkpoint restore, every transaction included).
@@ -24,10 +33,11 @@
  * Every figure is the median of DOWNRADAR_BENCH_RUNS runs (default 3).
  */
 import type { ChildProcess } from 'node:child_process';
-import { createKafka, createProducer, deleteTopicsWithPrefix, ensureTopics, signalMessages, topicNames, type OutMessage } from '@downradar/common';
+import { createKafka, createProducer, deleteTopicsWithPrefix, ensureTopics, serializedSignalMessages, signalMessages, topicNames, type OutMessage } from '@downradar/common';
 import { loadCatalog } from '../schemas/catalog/index';
 import type { IncidentEvent, ScoreEvent, SignalEvent } from '../schemas/events/index';
 import { measureCoreThroughput } from './lib/detector-core-throughput';
+import { measureScorer, type ScorerPass } from './lib/detector-scorer-throughput';
 import { generateSignals, generateTraffic } from '../services/detector/src/testing/simulate';
 import { groupLag, readAll, readJson } from '../services/detector/src/testing/testkit';
 import { processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
@@ -35,6 +45,8 @@ import { javaConsume, kcatConsume, loadAverage, ratio } from './lib/peers';
 import { median, writeResult } from '@downradar/common/bench-results';
 
 const N = Number(process.env.DOWNRADAR_BENCH_DETECTOR_SIGNALS ?? 500_000);
+/** Signals of the in-process scorer passes (DOWNRADAR_BENCH_DETECTOR_SCORER_SIGNALS). */
+const SCORER_N = Number(process.env.DOWNRADAR_BENCH_DETECTOR_SCORER_SIGNALS ?? 200_000);
 const RUNS = Number(process.env.DOWNRADAR_BENCH_RUNS ?? 3);
 const PARTITIONS = Number(process.env.DOWNRADAR_BENCH_PARTITIONS ?? 6);
 const PORT = Number(process.env.DOWNRADAR_BENCH_DETECTOR_PORT ?? process.env.DOWNRADAR_DETECTOR_PORT ?? 18_084);
@@ -65,7 +77,14 @@ const serviceEnv = (prefix: string): NodeJS.ProcessEnv => ({
  * requests); DOWNRADAR_BENCH_DETECTOR_SIGNAL_BATCHES=0 writes one signal per message.
  */
 const BATCHES = process.env.DOWNRADAR_BENCH_DETECTOR_SIGNAL_BATCHES !== '0';
+/**
+ * DOWNRADAR_BENCH_DETECTOR_SIGNAL_FORMAT=json writes the batches in the JSON form (what producers
+ * wrote before the binary form, and what ingest and the sources still write); default binary.
+ */
+const JSON_FORM = process.env.DOWNRADAR_BENCH_DETECTOR_SIGNAL_FORMAT === 'json';
 const SLICE_MS = 5_000;
+const pack = (topic: string, slice: readonly SignalEvent[]): OutMessage[] =>
+  JSON_FORM ? serializedSignalMessages(topic, slice.map((s) => ({ serviceId: s.serviceId, json: JSON.stringify(s) }))) : signalMessages(topic, slice);
 
 function messagesOf(topic: string, chunk: readonly SignalEvent[]): OutMessage[] {
   if (!BATCHES) return chunk.map((s) => ({ topic, key: s.serviceId, value: JSON.stringify(s) }));
@@ -75,7 +94,7 @@ function messagesOf(topic: string, chunk: readonly SignalEvent[]): OutMessage[] 
   let max = 0;
   for (const s of chunk) {
     if (slice.length > 0 && (s.at - min > SLICE_MS || max - s.at > SLICE_MS)) {
-      out.push(...signalMessages(topic, slice));
+      out.push(...pack(topic, slice));
       slice = [];
     }
     if (slice.length === 0) min = max = s.at;
@@ -83,7 +102,7 @@ function messagesOf(topic: string, chunk: readonly SignalEvent[]): OutMessage[] 
     max = Math.max(max, s.at);
     slice.push(s);
   }
-  if (slice.length > 0) out.push(...signalMessages(topic, slice));
+  if (slice.length > 0) out.push(...pack(topic, slice));
   return out;
 }
 
@@ -116,6 +135,24 @@ function core(): number {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** The scoring stage in process (lib/detector-scorer-throughput.ts), binary and JSON messages, median of RUNS passes each. */
+function scorer(): { binary: ScorerPass; json: ScorerPass } {
+  const signals = e2eSignals(1).slice(0, SCORER_N);
+  const passes: Record<'binary' | 'json', ScorerPass[]> = { binary: [], json: [] };
+  for (let run = 0; run < RUNS; run++) {
+    for (const format of ['json', 'binary'] as const) {
+      const p = measureScorer(signals, format);
+      passes[format].push(p);
+      console.log(
+        `scorer pass ${run} (${format}, load ${loadAverage()}): ${p.signalsPerCpuSecond} signals per CPU second; checkpoint ${p.checkpointBytesPerSignal} bytes a signal ` +
+          `(the dedupe tables whole every transaction: ${p.wholeTablesBytesPerSignal} bytes and ${p.wholeTablesCpuUsPerSignal} µs CPU a signal)`,
+      );
+    }
+  }
+  const mid = (list: ScorerPass[]) => [...list].sort((a, b) => a.signalsPerCpuSecond - b.signalsPerCpuSecond)[Math.floor(list.length / 2)]!;
+  return { binary: mid(passes.binary), json: mid(passes.json) };
+}
 
 function e2eSignals(seed: number): SignalEvent[] {
   const services = loadCatalog().services.slice(0, 40).map((s) => s.id);
@@ -150,7 +187,7 @@ async function e2eRun(run: number): Promise<E2eRun> {
   const signals = e2eSignals(run + 1);
   const p0 = performance.now();
   const messages = await produce(topics.signals, signals);
-  console.log(`e2e run ${run}: ${signals.length} signals produced in ${messages} messages (${BATCHES ? 'signal batches' : 'one per message'}) in ${((performance.now() - p0) / 1000).toFixed(1)} s`);
+  console.log(`e2e run ${run}: ${signals.length} signals produced in ${messages} messages (${BATCHES ? `signal batches, ${JSON_FORM ? 'JSON' : 'binary'}` : 'one per message'}) in ${((performance.now() - p0) / 1000).toFixed(1)} s`);
   // The peers read the same messages; their rate is given in signals (records x signals per record).
   const perRecord = N / messages;
   const javaRecords = await javaConsume({ brokers: BROKERS.join(','), topic: topics.signals, records: messages });
@@ -305,12 +342,19 @@ async function latencyRun(run: number): Promise<{ p99: number; metricP99: number
 
 async function main(): Promise<void> {
   const coreRate = core();
+  const sc = scorer();
   const e2e: E2eRun[] = [];
   for (let r = 0; r < RUNS; r++) e2e.push(await e2eRun(r));
   const latency: { p99: number; metricP99: number; events: number }[] = [];
   for (let r = 0; r < RUNS; r++) latency.push(await latencyRun(r));
   writeResult('detector', {
     core_signals_per_s: Math.round(coreRate),
+    scorer_signals_per_cpu_s: sc.binary.signalsPerCpuSecond,
+    scorer_json_signals_per_cpu_s: sc.json.signalsPerCpuSecond,
+    scorer_binary_to_json_ratio: ratio(sc.binary.signalsPerCpuSecond, sc.json.signalsPerCpuSecond),
+    checkpoint_bytes_per_signal: sc.binary.checkpointBytesPerSignal,
+    checkpoint_whole_dedupe_bytes_per_signal: sc.binary.wholeTablesBytesPerSignal,
+    checkpoint_whole_dedupe_cpu_us_per_signal: sc.binary.wholeTablesCpuUsPerSignal,
     e2e_signals_per_s: Math.round(median(e2e.map((x) => x.perS))),
     e2e_steady_signals_per_s: Math.round(median(e2e.map((x) => x.steadyPerS))),
     alert_latency_p99_ms: Math.round(median(latency.map((x) => x.p99))),
@@ -321,6 +365,7 @@ async function main(): Promise<void> {
     e2e_steady_to_java_consume_ratio: ratio(median(e2e.map((x) => x.steadyPerS)), median(e2e.map((x) => x.javaPerS))),
     e2e_to_java_consume_ratio: ratio(median(e2e.map((x) => x.perS)), median(e2e.map((x) => x.javaPerS))),
     signals_per_message: Number(median(e2e.map((x) => x.signalsPerMessage)).toFixed(2)),
+    signals_binary: BATCHES && !JSON_FORM ? 1 : 0,
     detector_processes: Number(PROCESSES ?? 1),
     detector_peak_rss_mb: Math.max(...e2e.map((x) => x.peakRssMb)),
     load_avg_1m: median(e2e.map((x) => x.load)),

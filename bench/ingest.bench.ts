@@ -99,7 +99,7 @@ function peerFiles(dir: string): { kafkajs: string; kcat: string; payloads: stri
       for (const m of g.messages) {
         kafkajs.push(`${m.topic}\t${m.key}\t${m.value}`);
         kcat.push(`${m.key}\t${m.value}`);
-        payloads.push(m.value);
+        payloads.push(String(m.value)); // ingest writes its signals as JSON text (SignalSlicer given JSON)
       }
     request = [];
   };

@@ -51,6 +51,8 @@ describe('deadLetter', () => {
   it('keeps the payload as it came: bytes as text, values as JSON, nothing as empty', () => {
     const base = { id: 'x:1', at: 5, origin: 'o', code: 'INVALID_MESSAGE', reason: 'r' };
     expect(deadLetter({ ...base, payload: Buffer.from('{nope', 'utf8') }).payload).toBe('{nope');
+    // A binary message (first byte 0x00, e.g. the signals topic's binary form) stays recoverable.
+    expect(deadLetter({ ...base, payload: Buffer.from([0, 1, 2, 0xff]) }).payload).toBe('base64:AAEC/w==');
     expect(deadLetter({ ...base, payload: '{nope' }).payload).toBe('{nope');
     expect(deadLetter({ ...base, payload: { id: 'late-one', at: 1 } }).payload).toBe('{"id":"late-one","at":1}');
     expect(deadLetter({ ...base, payload: null }).payload).toBe('');

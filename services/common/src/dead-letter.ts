@@ -75,14 +75,18 @@ export interface DeadLetterInput {
   code: string;
   /** What was wrong, naming the field where there is one. */
   reason: string;
-  /** The original message: its bytes or text as they came, or a value, written as JSON. */
+  /**
+   * The original message: its bytes or text as they came (bytes that start with 0x00, a binary
+   * message such as the signals topic's binary form, as `base64:` and their base64), or a value,
+   * written as JSON.
+   */
   payload: Buffer | string | null | undefined | object;
 }
 
 function payloadText(payload: DeadLetterInput['payload']): string {
   if (payload === null || payload === undefined) return '';
   if (typeof payload === 'string') return payload;
-  if (Buffer.isBuffer(payload)) return payload.toString('utf8');
+  if (Buffer.isBuffer(payload)) return payload.length > 0 && payload[0] === 0 ? `base64:${payload.toString('base64')}` : payload.toString('utf8');
   try {
     return JSON.stringify(payload) ?? String(payload);
   } catch {

@@ -23,4 +23,5 @@ export * from './clickhouse/sql';
 export * from './clickhouse/sql-lint';
 export * from './clickhouse/row-binary';
 export * from './kafka/signal-messages';
+export * from './kafka/signal-codec';
 export * from './cluster';

@@ -136,8 +136,9 @@ describe('detector: kill -9 and restart', () => {
     expect(await baselines()).toEqual(before);
     await kill9(child);
 
-    // 3. A backlog in small record batches, and kill -9 while it is being worked through.
-    await produceSignals(kafka, topics.signals, part2, 100);
+    // 3. A backlog in small record batches, and kill -9 while it is being worked through. From here
+    // on the signals are binary (as producers write them now) after JSON ones (an upgrade).
+    await produceSignals(kafka, topics.signals, part2, 100, 'binary');
     const backlog = await groupLag(kafka, `${prefix}-detector`, topics.signals);
     child = await startDetector(port, { DOWNRADAR_DETECTOR_MAX_BATCH_BYTES: '65536' });
     await eventually(
@@ -153,7 +154,7 @@ describe('detector: kill -9 and restart', () => {
 
     // 4. Restarted again: the rest of the backlog, then the end of the outage until it resolves.
     child = await startDetector(port);
-    await produceSignals(kafka, topics.signals, part3);
+    await produceSignals(kafka, topics.signals, part3, 20_000, 'binary');
     await consumed();
     const alerts = await eventually(
       async () => {

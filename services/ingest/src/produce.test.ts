@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLogger, readSignalMessage, Registry, SIGNAL_BATCH_SPAN_MS, type OutMessage, type Producer, type SendOptions } from '@downradar/common';
 import { HttpError } from '@downradar/common/http';
 import type { SignalEvent } from '../../../schemas/events/index';
@@ -50,10 +50,10 @@ describe('groupEvents', () => {
     expect(groups[0]!.ids).toEqual(['a', 'b', 'c', 'd']);
     const signals = groups[0]!.messages.filter((m) => m.topic === 't.signals');
     expect(signals.map((m) => m.key)).toEqual(['facebook', 'whatsapp', 'instagram']);
-    expect(JSON.parse(signals[0]!.value).map((s: SignalEvent) => s.id)).toEqual(['a:facebook', 'c:facebook', 'd:facebook']);
-    expect(JSON.parse(signals[1]!.value)).toMatchObject({ id: 'b:whatsapp' }); // alone: the plain object
+    expect(JSON.parse(String(signals[0]!.value)).map((s: SignalEvent) => s.id)).toEqual(['a:facebook', 'c:facebook', 'd:facebook']);
+    expect(JSON.parse(String(signals[1]!.value))).toMatchObject({ id: 'b:whatsapp' }); // alone: the plain object
     // every event's own message once, in line order
-    expect(groups[0]!.messages.filter((m) => m.topic === 't.reports').map((m) => JSON.parse(m.value).id)).toEqual(['a', 'b', 'c', 'd']);
+    expect(groups[0]!.messages.filter((m) => m.topic === 't.reports').map((m) => JSON.parse(String(m.value)).id)).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('starts a new batch when event time moves more than the span, either way, so a partition stays in order', () => {
@@ -62,7 +62,7 @@ describe('groupEvents', () => {
       ats.map((dt, i) => event(`e${i}`, ['facebook'], T0 + dt)),
       't.signals',
     );
-    const batches = groups[0]!.messages.filter((m) => m.topic === 't.signals').map((m) => [JSON.parse(m.value)].flat().map((s: SignalEvent) => s.id));
+    const batches = groups[0]!.messages.filter((m) => m.topic === 't.signals').map((m) => [JSON.parse(String(m.value))].flat().map((s: SignalEvent) => s.id));
     expect(batches).toEqual([['e0:facebook', 'e1:facebook'], ['e2:facebook', 'e3:facebook'], ['e4:facebook', 'e5:facebook']]);
     // within a batch no signal is more than the span behind another
     for (const b of batches) {
@@ -147,7 +147,7 @@ describe('createProduce: the requests of one event-loop turn', () => {
     expect(sends).toHaveLength(1);
     const signals = sends[0]!.messages.filter((m) => m.topic === 't.signals');
     expect(signals.map((m) => m.key)).toEqual(['facebook', 'whatsapp']);
-    expect(JSON.parse(signals[0]!.value).map((s: SignalEvent) => s.id)).toEqual(['a:facebook', 'b:facebook']);
+    expect(JSON.parse(String(signals[0]!.value)).map((s: SignalEvent) => s.id)).toEqual(['a:facebook', 'b:facebook']);
     expect(await settled(a)).toBe('pending');
     expect(await settled(b)).toBe('pending');
     sends[0]!.ack();
@@ -170,21 +170,30 @@ describe('createProduce: the requests of one event-loop turn', () => {
   });
 
   it('a request that gives up gets a 503 and withdraws the send of its turn when nobody else waits for it; a later turn keeps its own', async () => {
-    const { producer, sends } = heldProducer();
-    const { produce } = produceWith(producer, 100);
-    const early = produce.store([event('early', ['facebook'], T0)]);
-    await new Promise((r) => setTimeout(r, 60));
-    // a later turn: its own send, its own deadline
-    const late = produce.store([event('late', ['facebook'], T0)]);
-    await new Promise((r) => setImmediate(r));
-    expect(sends).toHaveLength(2);
-    const err = await early.catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(HttpError);
-    expect((err as HttpError).statusCode).toBe(503);
-    expect(sends[0]!.signal!.aborted).toBe(true); // nobody waits for the first send any more
-    expect(sends[1]!.signal!.aborted).toBe(false);
-    sends[1]!.ack();
-    await late;
+    // The deadlines run on a fake clock: on a loaded machine a real 60 ms wait could outlast the
+    // first request's 100 ms deadline (its 503 then came before anyone listened for it).
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { producer, sends } = heldProducer();
+      const { produce } = produceWith(producer, 100);
+      const early = produce.store([event('early', ['facebook'], T0)]).catch((e: unknown) => e);
+      await new Promise((r) => setImmediate(r));
+      vi.advanceTimersByTime(60);
+      // a later turn: its own send, its own deadline (at 160 ms)
+      const late = produce.store([event('late', ['facebook'], T0)]);
+      await new Promise((r) => setImmediate(r));
+      expect(sends).toHaveLength(2);
+      vi.advanceTimersByTime(40); // the first request's deadline
+      const err = await early;
+      expect(err).toBeInstanceOf(HttpError);
+      expect((err as HttpError).statusCode).toBe(503);
+      expect(sends[0]!.signal!.aborted).toBe(true); // nobody waits for the first send any more
+      expect(sends[1]!.signal!.aborted).toBe(false);
+      sends[1]!.ack();
+      await late;
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('when the turn cannot be handed to the producer, its requests get a 503, never an acknowledgement', async () => {

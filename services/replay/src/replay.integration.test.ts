@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKafka, deleteTopicsWithPrefix } from '@downradar/common';
+import { createKafka, deleteTopicsWithPrefix, readSignalMessage } from '@downradar/common';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { PostEvent, ReportEvent, SignalEvent } from '../../../schemas/events/index';
 import { generateEvents } from './generator';
@@ -22,6 +22,13 @@ afterAll(async () => {
   await deleteTopicsWithPrefix(kafka, prefix);
 });
 
+/** The signals of a signals message, either form (binary or JSON; readSignalMessage), as they decoded. */
+function signalsOf(value: Buffer): unknown[] {
+  const read = readSignalMessage(value);
+  if (!read.ok) throw new Error(`unreadable signals message: ${read.field} ${read.reason}`);
+  return read.raw;
+}
+
 /** Read every message (every signal of a batch on its own) of the topics until `expected` have arrived (polling, no sleeps to guess). */
 async function consumeAll(topics: string[], expected: number, timeoutMs = 60_000) {
   const consumer = kafka.consumer({ groupId: `${prefix}-reader`, maxWaitTimeInMs: 100 });
@@ -32,9 +39,9 @@ async function consumeAll(topics: string[], expected: number, timeoutMs = 60_000
   const done = new Promise<void>((r) => (resolveDone = r));
   await consumer.run({
     eachMessage: async ({ topic, message }) => {
-      const value = JSON.parse(message.value!.toString()) as unknown;
-      // a signals message may be a SignalBatch: each element is one signal
-      for (const v of Array.isArray(value) ? value : [value]) got.push({ topic, key: message.key?.toString() ?? null, value: v });
+      // a signals message may hold several signals (binary, or a JSON SignalBatch): each is one
+      const values = topic.endsWith('.signals') ? signalsOf(message.value!) : [JSON.parse(message.value!.toString()) as unknown];
+      for (const v of values) got.push({ topic, key: message.key?.toString() ?? null, value: v });
       if (got.length >= expected) resolveDone();
     },
   });
@@ -131,9 +138,8 @@ describe('replay to Kafka', () => {
     const done = new Promise<void>((r) => (resolveDone = r));
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
-        const value = JSON.parse(message.value!.toString()) as SignalEvent | SignalEvent[];
-        const list = Array.isArray(value) ? value : [value];
-        if (Array.isArray(value)) batchMessages++;
+        const list = signalsOf(message.value!) as SignalEvent[];
+        if (list.length > 1) batchMessages++;
         let mine = byPartition.get(partition);
         if (!mine) byPartition.set(partition, (mine = []));
         for (const s of list) expect(s.serviceId).toBe(message.key?.toString());

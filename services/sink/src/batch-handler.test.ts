@@ -77,7 +77,7 @@ describe('batch handler', () => {
     expect(ch.inserts.find((i) => i.table === 'db.dlq')!.rows).toMatchObject([{ id: 'sink:t.reports:4:11', code: 'NOT_JSON', payload: '{nope' }]);
     expect(sent).toHaveLength(1);
     expect(sent[0]!.topic).toBe(topics.dlq);
-    expect(JSON.parse(sent[0]!.value)).toMatchObject({ id: 'sink:t.reports:4:11', code: 'NOT_JSON' });
+    expect(JSON.parse(String(sent[0]!.value))).toMatchObject({ id: 'sink:t.reports:4:11', code: 'NOT_JSON' });
     expect(handler.stats.deadLetters).toBe(1);
   });
 

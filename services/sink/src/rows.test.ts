@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IncidentEvent, PostEvent, ReportEvent, ScoreEvent, SignalEvent, TrendEvent } from '../../../schemas/events/index';
 import { LAYOUTS, TABLES, mapBatch, mapMessage, toSeconds, topicKeyOf, type MessageOrigin, type Row, type Table } from './rows';
-import { topicNames } from '@downradar/common';
+import { signalMessages, topicNames } from '@downradar/common';
 
 const NOW = Date.UTC(2021, 9, 4, 16, 0, 0);
 const origin = (topicKey: MessageOrigin['topicKey'], offset = '7'): MessageOrigin => ({
@@ -285,6 +285,19 @@ describe('mapBatch on signals', () => {
     expect(b.deadLetters[0]!.reason).toMatch(/\[1\]\.confidence/);
     expect(b.deadLetters[1]!.reason).toMatch(/serviceId is not facebook/);
     expect(b.publish).toEqual(b.deadLetters);
+  });
+
+  it('stores the signals of a binary message as those of the same JSON batch; a binary message that does not decode is one dead letter', () => {
+    const value = signalMessages('downradar.signals', [signal('a'), signal('b', { country: 'DE' })])[0]!.value as Buffer;
+    const binary = mapBatch(o, [{ offset: '5', value }], NOW);
+    const json = mapBatch(o, [{ offset: '5', value: Buffer.from(JSON.stringify([signal('a'), signal('b', { country: 'DE' })])) }], NOW);
+    expect(binary.rows.get('signals')).toEqual(json.rows.get('signals'));
+    expect(binary.rows.get('signals')).toHaveLength(2);
+    const cut = value.subarray(0, value.length - 3);
+    const bad = mapBatch(o, [{ offset: '7', value: cut }], NOW);
+    expect(bad.rows.size).toBe(0);
+    expect(bad.deadLetters.map((d) => [d.id, d.code, d.payload])).toEqual([['sink:downradar.signals:1:7', 'INVALID_MESSAGE', `base64:${cut.toString('base64')}`]]);
+    expect(bad.deadLetters[0]!.reason).toMatch(/not a valid binary SignalBatch/);
   });
 
   it('dead-letters an empty batch and a message that is not JSON as one record each', () => {

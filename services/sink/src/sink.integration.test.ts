@@ -14,6 +14,7 @@ import {
   loadConfig,
   queryRows,
   repoRoot,
+  signalMessages,
   topicNames,
   type OutMessage,
   type Producer,
@@ -141,6 +142,16 @@ describe('sink', () => {
     await eventually(async () => ((await count(`SELECT count() AS n FROM ${db}.signals WHERE id LIKE 'sb-%'`)) === 3 ? true : undefined), 30_000, 'batch signals stored');
     await eventually(async () => ((await count(`SELECT count() AS n FROM ${db}.dlq FINAL WHERE id LIKE 'sink:${topics.signals}:%.2'`)) === 1 ? true : undefined), 30_000, 'bad element dead-lettered');
     expect(await count(`SELECT uniqExactMerge(signals) AS n FROM ${db}.signal_volume_1m WHERE service_id = 'whatsapp' AND minute = toStartOfMinute(toDateTime(${Math.floor(T0 / 1000)}))`)).toBeGreaterThanOrEqual(3);
+  });
+
+  it('stores the signals of a binary message (the form the replay writes) like those of a JSON batch', async () => {
+    const s = (id: string): SignalEvent => ({
+      id, sourceId: id, serviceId: 'telegram', kind: 'mention', at: T0, receivedAt: T0, outage: true, problem: 'messaging', confidence: 0.5, country: 'DE', hashtags: ['telegramdown'],
+    });
+    const messages = signalMessages(topics.signals, [s('bin-1'), s('bin-2'), s('bin-3')]);
+    expect(messages.map((m) => Buffer.isBuffer(m.value))).toEqual([true]);
+    await producer.send(messages);
+    await eventually(async () => ((await count(`SELECT count() AS n FROM ${db}.signals WHERE id LIKE 'bin-%' AND country = 'DE' AND hashtags = ['telegramdown']`)) === 3 ? true : undefined), 30_000, 'binary signals stored');
   });
 
   it('sends a bad message to the dlq table and the dlq topic with a reason, and keeps going', async () => {

@@ -6,7 +6,8 @@ import { InfraError, kafkaError } from './errors';
 export interface OutMessage {
   topic: string;
   key: string | null;
-  value: string;
+  /** Text (JSON) or bytes (the binary signals form). */
+  value: string | Buffer;
   headers?: Record<string, string>;
 }
 

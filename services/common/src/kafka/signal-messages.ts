@@ -1,46 +1,99 @@
 /**
- * Messages of the signals topic. A value is either one SignalEvent (a JSON object, what every
- * producer writes today: ingest, tools, the replay's Kafka target) or a SignalBatch: a JSON array of
- * SignalEvents of ONE service, keyed by that service id. The detector and the sink read both.
- * Ingest (per turn of its event loop: the requests that arrived together), the replay's Kafka
- * target (per batch) and the live sources (per commit) write one batch per service per 5 s of
- * event time, so that a partition stays in event-time order well within the detector's allowed
- * lateness (services/ingest/src/produce.ts groupEvents, services/replay kafka-target.ts,
+ * Messages of the signals topic, in three forms; every reader accepts all three and every writer
+ * goes through this file:
+ *  - binary (what signalMessages and SignalSlicer write for signals given as objects): the byte
+ *    0x00, a version byte, then the Avro encoding of schemas/events/avro/signal-batch.avsc, the
+ *    signals of ONE service, keyed by that service id (signal-codec.ts);
+ *  - one SignalEvent as a JSON object, and
+ *  - a SignalBatch: a JSON array of SignalEvents of ONE service (what was written before the
+ *    binary form, and still what a writer that only has the signals' JSON writes).
+ * A reader tells them apart by the first byte, so JSON messages already on the topic stay readable
+ * after an upgrade. Ingest (per turn of its event loop: the requests that arrived together), the
+ * replay's Kafka target (per batch) and the live sources (per commit) write one message per service
+ * per 5 s of event time, so that a partition stays in event-time order well within the detector's
+ * allowed lateness (services/ingest/src/produce.ts groupEvents, services/replay kafka-target.ts,
  * services/sources/src/kafka/signal-batches.ts).
  *
  * Why batches: what the detector and the sink pay per Kafka record (kafkajs decoding the record,
  * its offset, its key, the garbage that makes) costs several times the JSON of a signal; a batch
  * of 50 signals pays it once. One service per batch keeps the partitioning contract: a service's
  * signals all land on the partition of its id, so one partition's detector sees every signal of
- * the services it scores. Consumers read a message once (readSignalMessage) and validate each
- * element against the SignalEvent schema; a bad element is a dead letter of its own.
+ * the services it scores. Why binary: after batching, JSON.parse was the detector's largest cost.
+ * Consumers read a message once (readSignalMessage) and validate each element against the
+ * SignalEvent schema, whatever its form; a bad element is a dead letter of its own.
  */
 import { SignalEvent } from '../../../../schemas/events/index';
 import { compileValidator, type Checked } from '../validate';
 import type { OutMessage } from './producer';
+import { decodeSignalBatch, encodeSignalBatch, isBinarySignalMessage, NotEncodable } from './signal-codec';
 
 /**
- * Most characters of one batch message. kafkajs writes one record batch per partition and
+ * Most characters (JSON) or bytes (binary) of one batch message. kafkajs writes one record batch per partition and
  * request and the broker refuses record batches over 1 MiB, so a message stays well below it
  * (the producer then fits several in one request).
  */
 export const MAX_SIGNAL_BATCH_CHARS = 128 * 1024;
 
 /**
- * The messages for these signals: one per service (in the order services first appear), a JSON
- * array when the service has several signals, the plain object when it has one; a service with
- * more than MAX_SIGNAL_BATCH_CHARS of signals gets several arrays.
+ * The messages for these signals: one per service (in the order services first appear), in the
+ * binary form; a service with more than MAX_SIGNAL_BATCH_CHARS bytes of signals gets several.
+ * Signals the binary form cannot carry (a wrong type, an unknown field: a producer's bug) are
+ * written as JSON instead, so that the readers dead-letter them with the schema's reason.
  */
 export function signalMessages(topic: string, signals: readonly SignalEvent[], maxChars = MAX_SIGNAL_BATCH_CHARS): OutMessage[] {
-  if (signals.length === 1) return [{ topic, key: signals[0]!.serviceId, value: JSON.stringify(signals[0]) }];
-  return serializedSignalMessages(
+  return slicedSignalMessages(
     topic,
-    signals.map((s) => ({ serviceId: s.serviceId, json: JSON.stringify(s) })),
+    signals.map((signal) => ({ serviceId: signal.serviceId, signal })),
     maxChars,
   );
 }
 
-/** signalMessages for signals already serialised (a caller that needs their sizes first). */
+/**
+ * A signal for a signals message: as an object (written in the binary form) or as its JSON text
+ * (written as JSON; for a caller that has only the text).
+ */
+export type OutSignal = { serviceId: string; signal: SignalEvent } | { serviceId: string; json: string };
+
+/** Messages for signals given either way: per service, binary when every signal of it is an object. */
+export function slicedSignalMessages(topic: string, signals: readonly OutSignal[], maxChars = MAX_SIGNAL_BATCH_CHARS): OutMessage[] {
+  const byService = new Map<string, OutSignal[]>();
+  for (const s of signals) {
+    let list = byService.get(s.serviceId);
+    if (!list) byService.set(s.serviceId, (list = []));
+    list.push(s);
+  }
+  const out: OutMessage[] = [];
+  for (const [serviceId, list] of byService) {
+    const objects = list.every((s) => 'signal' in s) ? (list as { signal: SignalEvent }[]).map((s) => s.signal) : undefined;
+    const binary = objects && binaryMessages(objects, maxChars);
+    if (binary) {
+      for (const value of binary) out.push({ topic, key: serviceId, value });
+      continue;
+    }
+    const jsons = list.map((s) => ('json' in s ? s.json : JSON.stringify(s.signal)));
+    for (const m of serializedSignalMessages(topic, jsons.map((json) => ({ serviceId, json })), maxChars)) out.push(m);
+  }
+  return out;
+}
+
+/** One service's signals as binary messages of at most maxBytes (undefined: not encodable). */
+function binaryMessages(signals: readonly SignalEvent[], maxBytes: number): Buffer[] | undefined {
+  let value: Buffer;
+  try {
+    value = encodeSignalBatch(signals);
+  } catch (err) {
+    if (err instanceof NotEncodable) return undefined;
+    throw err;
+  }
+  if (value.length <= maxBytes || signals.length === 1) return [value];
+  const parts = Math.ceil(value.length / maxBytes) + 1;
+  const size = Math.ceil(signals.length / parts);
+  const out: Buffer[] = [];
+  for (let i = 0; i < signals.length; i += size) out.push(...binaryMessages(signals.slice(i, i + size), maxBytes)!);
+  return out;
+}
+
+/** JSON messages for signals already serialised: a JSON array per service, the plain object when it has one. */
 export function serializedSignalMessages(topic: string, signals: readonly { serviceId: string; json: string }[], maxChars = MAX_SIGNAL_BATCH_CHARS): OutMessage[] {
   const byService = new Map<string, string[]>();
   for (const s of signals) {
@@ -80,9 +133,16 @@ export type SignalMessage =
 
 const checkSignal = compileValidator(SignalEvent);
 
-/** Parse a signals message once and check every signal in it. Never throws. */
+/** Parse a signals message once (binary or JSON, by its first byte) and check every signal in it. Never throws. */
 export function readSignalMessage(value: Buffer | string | null): SignalMessage {
   if (value === null) return { ok: false, field: '(message)', reason: 'empty message value' };
+  if (typeof value !== 'string' && isBinarySignalMessage(value)) {
+    const decoded = decodeSignalBatch(value);
+    if (!decoded.ok) return { ok: false, field: '(message)', reason: decoded.reason };
+    if (decoded.signals.length === 0) return { ok: false, field: '(message)', reason: 'is an empty batch (a SignalBatch has at least one signal)' };
+    // Always a batch: a dead letter of one element then carries that element as JSON.
+    return { ok: true, batch: true, items: checkBatch(decoded.signals), raw: decoded.signals };
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
@@ -91,10 +151,15 @@ export function readSignalMessage(value: Buffer | string | null): SignalMessage 
   }
   if (!Array.isArray(parsed)) return { ok: true, batch: false, items: [checkSignal(parsed)], raw: [parsed] };
   if (parsed.length === 0) return { ok: false, field: '(message)', reason: 'is an empty batch (a SignalBatch has at least one signal)' };
-  const items = new Array<Checked<SignalEvent>>(parsed.length);
+  return { ok: true, batch: true, items: checkBatch(parsed), raw: parsed };
+}
+
+/** Checks every element of a batch, and that they are all of one service. */
+function checkBatch(elements: readonly unknown[]): Checked<SignalEvent>[] {
+  const items = new Array<Checked<SignalEvent>>(elements.length);
   let service: string | undefined;
-  for (let i = 0; i < parsed.length; i++) {
-    const item = checkSignal(parsed[i]);
+  for (let i = 0; i < elements.length; i++) {
+    const item = checkSignal(elements[i]);
     if (item.ok) {
       service ??= item.value.serviceId;
       // A batch of several services would put some of them on another service's partition.
@@ -105,7 +170,7 @@ export function readSignalMessage(value: Buffer | string | null): SignalMessage 
     }
     items[i] = item;
   }
-  return { ok: true, batch: true, items, raw: parsed };
+  return items;
 }
 
 /**
@@ -117,13 +182,13 @@ export function readSignalMessage(value: Buffer | string | null): SignalMessage 
 export const SIGNAL_BATCH_SPAN_MS = 5_000;
 
 /**
- * Serialised signals collected into slices of event time, written as SignalBatch messages when a
+ * Signals collected into slices of event time, written as one message per service when a
  * slice ends: a slice ends when the next signal lies more than `spanMs` from the earliest or the
  * latest signal in it (a gap fill or a late request reads older events than the ones before it).
  * Ingest's groupEvents and the sources' batchSignals share it.
  */
 export class SignalSlicer {
-  private slice: { serviceId: string; json: string }[] = [];
+  private slice: OutSignal[] = [];
   private min = 0;
   private max = 0;
 
@@ -132,8 +197,11 @@ export class SignalSlicer {
     private readonly spanMs = SIGNAL_BATCH_SPAN_MS,
   ) {}
 
-  /** Adds a signal of event time `at`; the messages of a slice it ends go to `out` first. */
-  add(signal: { serviceId: string; json: string }, at: number, out: OutMessage[]): void {
+  /**
+   * Adds a signal of event time `at` (as an object: written in the binary form; as JSON text:
+   * written as JSON); the messages of a slice it ends go to `out` first.
+   */
+  add(signal: OutSignal, at: number, out: OutMessage[]): void {
     if (this.slice.length > 0 && (at - this.min > this.spanMs || this.max - at > this.spanMs)) this.flush(out);
     if (this.slice.length === 0) this.min = this.max = at;
     else {
@@ -146,7 +214,7 @@ export class SignalSlicer {
   /** Writes the open slice's messages to `out` (one per service) and starts a new slice. */
   flush(out: OutMessage[]): void {
     if (this.slice.length === 0) return;
-    for (const m of serializedSignalMessages(this.topic, this.slice)) out.push(m);
+    for (const m of slicedSignalMessages(this.topic, this.slice)) out.push(m);
     this.slice = [];
   }
 }

@@ -20,8 +20,8 @@ export type TransactionalProducer = Producer;
 export interface TxnMessage {
   topic: string;
   key: string | null;
-  /** null = tombstone (compacted topics). */
-  value: string | null;
+  /** null = tombstone (compacted topics); bytes for the binary signals form. */
+  value: string | Buffer | null;
   timestamp?: string;
 }
 

@@ -130,6 +130,15 @@ export class ReporterDedupe {
   private table = new HashTimeTable();
   private spare = new HashTimeTable();
   private compactedAt: number | null = null;
+  /**
+   * With journaling on (a checkpoint writer that writes deltas asked for it): the hashes set since
+   * the writer last took them, in order. Off by default, so a detector nobody checkpoints (eval,
+   * the batch CLI) keeps nothing.
+   */
+  private journal: Float64Array | null = null;
+  private journalLength = 0;
+  /** Bumped whenever entries are dropped or the compaction time changes: a delta cannot say that. */
+  private generation = 0;
 
   constructor(
     private readonly dedupeMs: number,
@@ -138,13 +147,65 @@ export class ReporterDedupe {
 
   /** True when this report counts; records it. Later reports within dedupeMs (either side) do not count. */
   admit(reporter: string, at: number): boolean {
-    if (this.compactedAt === null) this.compactedAt = at;
-    else if (at - this.compactedAt >= this.horizonMs) this.compact(at);
+    if (this.compactedAt === null) {
+      this.compactedAt = at;
+      this.generation++;
+    } else if (at - this.compactedAt >= this.horizonMs) this.compact(at);
     const key = hash53(reporter);
     const last = this.table.get(key);
     if (last !== undefined && (at >= last ? at - last : last - at) < this.dedupeMs) return false;
     this.table.set(key, at);
+    if (this.journal !== null) {
+      if (this.journalLength === this.journal.length) {
+        const bigger = new Float64Array(this.journal.length * 2);
+        bigger.set(this.journal);
+        this.journal = bigger;
+      }
+      this.journal[this.journalLength++] = key;
+    }
     return true;
+  }
+
+  /** Starts journaling the entries set from now on (see `changes`). */
+  journalChanges(): void {
+    this.journal ??= new Float64Array(256);
+  }
+
+  /**
+   * Changes since the last compaction (or since journaling started) are deltas of this
+   * generation; a new generation (a compaction dropped entries, or the first report set the
+   * compaction time) needs the whole table written again.
+   */
+  get gen(): number {
+    return this.generation;
+  }
+
+  /** Hashes set so far (the position to pass to `changes` and `dropJournal`). */
+  get journaled(): number {
+    return this.journalLength;
+  }
+
+  /**
+   * [hash, at, ...] of the entries set at journal positions [0, upTo), with their current times
+   * (an entry set twice appears twice, with the same time; one dropped since is left out).
+   */
+  changes(upTo: number): number[] {
+    const out: number[] = [];
+    const journal = this.journal;
+    if (journal === null) return out;
+    for (let i = 0; i < upTo; i++) {
+      const key = journal[i]!;
+      const at = this.table.get(key);
+      if (at !== undefined) out.push(key, at);
+    }
+    return out;
+  }
+
+  /** Forgets journal positions [0, upTo): they are on the checkpoint. */
+  dropJournal(upTo: number): void {
+    if (this.journal === null || upTo <= 0) return;
+    this.journal.copyWithin(0, upTo, this.journalLength);
+    this.journalLength -= upTo;
   }
 
   get size(): number {
@@ -161,12 +222,17 @@ export class ReporterDedupe {
     this.spare = this.table;
     this.table = target;
     this.compactedAt = at;
+    this.generation++;
   }
 
   toJSON(): DedupeState {
     return { g: this.compactedAt, e: this.table.toArray() };
   }
 
+  /**
+   * The state `toJSON` gave, or a checkpoint's base followed by its deltas (`e` concatenated in
+   * the order they were written: a later time for the same hash replaces the earlier one).
+   */
   static fromJSON(dedupeMs: number, horizonMs: number, s: DedupeState): ReporterDedupe {
     const d = new ReporterDedupe(dedupeMs, horizonMs);
     d.compactedAt = s.g;

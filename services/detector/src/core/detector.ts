@@ -97,7 +97,15 @@ export interface Detector {
   advance(processingNowMs: number): DetectorOutput;
   /** End of a finite stream: closes every window that has data. */
   flushAll(processingNowMs: number): DetectorOutput;
-  snapshot(): DetectorSnapshot;
+  /**
+   * `dedupe: false` leaves the reporter dedupe tables out (`dedupe:<id>`): a checkpoint writer
+   * that writes them as deltas takes them from `dedupeTables()` instead.
+   */
+  snapshot(options?: { dedupe?: boolean }): DetectorSnapshot;
+  /** From now on every service's dedupe table journals what is set in it (ReporterDedupe.changes). */
+  journalDedupeChanges(): void;
+  /** The reporter dedupe table of every service, sorted by service id. */
+  dedupeTables(): [serviceId: string, table: ReporterDedupe][];
   /** Restores a snapshot into this (fresh) detector; created with the same config and lookups. */
   restore(snapshot: DetectorSnapshot): void;
   baselineFor(serviceId: string, minuteOfWeek: number): BaselineView;
@@ -173,6 +181,7 @@ class DetectorCore implements Detector {
   private ingestedSinceAdvance = false;
   private counters: DetectorStats = emptyStats();
   private readonly dedupeGenerationMs: number;
+  private journalDedupe = false;
   private readonly minConfidence: number;
   private readonly maxSamples: number;
 
@@ -218,6 +227,7 @@ class DetectorCore implements Detector {
       nextStart: snap?.nextStart ?? nextStart,
       last: undefined,
     };
+    if (this.journalDedupe) s.dedupe.journalChanges();
     this.services.set(id, s);
     this.sorted = undefined;
     return s;
@@ -441,7 +451,17 @@ class DetectorCore implements Detector {
     };
   }
 
-  snapshot(): DetectorSnapshot {
+  journalDedupeChanges(): void {
+    this.journalDedupe = true;
+    for (const s of this.services.values()) s.dedupe.journalChanges();
+  }
+
+  dedupeTables(): [string, ReporterDedupe][] {
+    return this.sortedServices().map((s) => [s.id, s.dedupe]);
+  }
+
+  snapshot(options: { dedupe?: boolean } = {}): DetectorSnapshot {
+    const withDedupe = options.dedupe ?? true;
     const out: DetectorSnapshot = {};
     const meta: DetectorMeta = {
       v: 1,
@@ -458,7 +478,7 @@ class DetectorCore implements Detector {
     for (const s of this.sortedServices()) {
       const snap: ServiceSnapshot = { nextStart: s.nextStart, scorer: s.scorer.toJSON(), windows: s.windows.map((w) => w.toJSON()) };
       out[`service:${s.id}`] = snap;
-      out[`dedupe:${s.id}`] = s.dedupe.toJSON();
+      if (withDedupe) out[`dedupe:${s.id}`] = s.dedupe.toJSON();
     }
     out.incidents = this.incidents.toJSON();
     const t = this.trends.snapshot();

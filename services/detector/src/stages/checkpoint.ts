@@ -7,7 +7,8 @@
  * and a partition's state moves with the partition.
  *
  * Only what changed since the last committed checkpoint is written (an entry is compared as its
- * JSON text), and an entry that disappeared is deleted with a tombstone. Values larger than one
+ * JSON text, or is given as KEEP: unchanged, not even serialised), and an entry that disappeared is
+ * deleted with a tombstone. Values larger than one
  * Kafka message allows are split into parts: `<key>` holds a small header and `<key>#<i>` the parts;
  * `assembleEntries` puts them back together. Compaction keeps the latest value per key, so reading
  * the topic from the beginning to its end gives the latest committed checkpoint of every owner.
@@ -23,6 +24,12 @@ export interface StateRecord {
 export const MAX_STATE_VALUE_CHARS = 400_000;
 
 const CHUNK_HEADER = '{"$chunks":';
+
+/**
+ * A snapshot value meaning "as last written": the writer neither serialises nor compares it (the
+ * reporter dedupe tables, see dedupe-checkpoint.ts, know themselves whether they changed).
+ */
+export const KEEP: unique symbol = Symbol('checkpoint entry unchanged');
 
 interface Written {
   text: string;
@@ -63,6 +70,10 @@ export class CheckpointWriter {
     let bytes = 0;
     for (const [key, value] of Object.entries(snapshot)) {
       if (!this.include(key)) continue;
+      if (value === KEEP) {
+        if (!this.written.has(key)) throw new Error(`checkpoint ${key}: given as unchanged but never written`);
+        continue;
+      }
       const text = JSON.stringify(value) ?? 'null';
       const before = this.written.get(key);
       if (before !== undefined && before.text === text) continue;

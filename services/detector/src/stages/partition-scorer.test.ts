@@ -83,6 +83,23 @@ describe('PartitionScorer', () => {
     expect(r.nextOffset).toBe('18');
   });
 
+  it('reads binary signal messages, and dead-letters a binary message that does not decode or an element out of range, with the reason', () => {
+    const s = new PartitionScorer('t.signals', 4, config, info, () => undefined, 0);
+    const at = Date.UTC(2021, 9, 4, 15, 0);
+    const good = { ...signals[0]!, id: 'good', at, receivedAt: at };
+    const outOfRange = { ...good, id: 'bad', confidence: 2 };
+    const [batch] = signalMessages('t.signals', [good, outOfRange]);
+    expect(Buffer.isBuffer(batch!.value)).toBe(true);
+    const truncated = (batch!.value as Buffer).subarray(0, 20);
+    const r = s.ingest([{ offset: '5', value: batch!.value }, { offset: '6', value: truncated }], check, 7);
+    expect(r.accepted).toBe(1);
+    expect(r.dlq).toEqual([
+      expect.objectContaining({ id: 'detector:t.signals:4:5.1', code: 'INVALID_SIGNAL', reason: expect.stringMatching(/\[1\]\.confidence/), payload: JSON.stringify(outOfRange) }),
+      expect.objectContaining({ id: 'detector:t.signals:4:6', code: 'INVALID_SIGNAL', reason: expect.stringMatching(/not a valid binary SignalBatch/), payload: `base64:${truncated.toString('base64')}` }),
+    ]);
+    expect(r.nextOffset).toBe('7');
+  });
+
   it('dead-letters a late signal under its Kafka position, with the reason of the core and the message as it came', () => {
     const s = new PartitionScorer('t.signals', 4, config, info, () => undefined, 0);
     const at = Date.UTC(2021, 9, 4, 15, 0);

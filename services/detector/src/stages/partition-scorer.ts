@@ -17,6 +17,7 @@ import { deadLetter, positionId } from '@downradar/common/dead-letter';
 import type { SignalMessage } from '@downradar/common';
 import type { DlqRecord, ScoreEvent, SignalEvent } from '../../../../schemas/events/index';
 import { CheckpointWriter, parseEntries, type CheckpointDiff } from './checkpoint';
+import { DedupeCheckpoint, restoreDedupe } from './dedupe-checkpoint';
 import { resolveDetectorConfig, type DetectorConfig } from '../core/config';
 import { EXTERNAL_EVIDENCE_DEFAULTS, ExternalEvidence, type ExternalEvidenceState } from '../core/external-evidence';
 import { createDetector, type Detector, type DetectorOutput, type DetectorStats } from '../core/detector';
@@ -24,7 +25,10 @@ import type { HashtagLookup, ServiceInfoLookup } from '../core/facts';
 import { windowStartOf } from '../core/time';
 import { progressMessages, windowsOf, type ClosedWindow } from './window-progress';
 
-/** Keys of the core snapshot a partition writes; `offset` is the shell's own. */
+/**
+ * Keys of the core snapshot a partition writes; `offset` is the shell's own, and `dedupe:<id>` /
+ * `dedupe:<id>~<k>` are the dedupe tables' base and deltas (dedupe-checkpoint.ts).
+ */
 const PARTITION_KEYS = /^(detector|offset|external|service:.+|dedupe:.+)$/;
 
 export interface RawMessage {
@@ -85,6 +89,7 @@ export class PartitionScorer {
   /** Official status and probe evidence of this partition's services (core/external-evidence.ts). */
   readonly evidence: ExternalEvidence;
   private writer: CheckpointWriter;
+  private dedupe = new DedupeCheckpoint();
   /** Next offset to process; messages below it were committed already. */
   nextOffset: bigint | null = null;
   readonly assignedAt: number;
@@ -105,6 +110,8 @@ export class PartitionScorer {
     private readonly origin = `${topic}/detector`,
   ) {
     this.detector = createDetector(partitionCoreConfig(config), serviceInfo, hashtagInfo);
+    // Before any signal: every entry set from here on is in a delta or a base.
+    this.detector.journalDedupeChanges();
     const l = config.levels;
     this.evidence = new ExternalEvidence(
       {
@@ -130,7 +137,9 @@ export class PartitionScorer {
     delete parsed.offset;
     if (parsed.external !== undefined) this.evidence.restore(parsed.external as ExternalEvidenceState);
     delete parsed.external;
+    const dedupe = restoreDedupe(parsed);
     if (Object.keys(parsed).length > 0) this.detector.restore(parsed);
+    this.dedupe.seed(this.detector, dedupe);
     this.nextOffset = typeof offset === 'string' ? BigInt(offset) : null;
     this.firstWindow = undefined;
     if (this.detector.closedUpTo() === undefined) {
@@ -350,10 +359,20 @@ export class PartitionScorer {
 
   /** Checkpoint records since the last committed checkpoint (commit() them after the transaction). */
   checkpoint(): CheckpointDiff {
-    const snap = this.detector.snapshot();
+    const snap = this.detector.snapshot({ dedupe: false });
+    const dedupe = this.dedupe.entries(this.detector);
+    Object.assign(snap, dedupe.entries);
     if (this.nextOffset !== null) snap.offset = this.nextOffset.toString();
     snap.external = this.evidence.toJSON();
-    return this.writer.diff(snap);
+    const diff = this.writer.diff(snap);
+    return {
+      records: diff.records,
+      bytes: diff.bytes,
+      commit: () => {
+        diff.commit();
+        dedupe.commit();
+      },
+    };
   }
 
   stats(): DetectorStats {

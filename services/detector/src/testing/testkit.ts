@@ -3,7 +3,7 @@
  * produce signals, read a topic back to its end (read_committed), wait until the scoring group's
  * committed offsets reach the end of downradar.signals, and a catalog-rate traffic generator.
  */
-import { createProducer, type Kafka } from '@downradar/common';
+import { createProducer, SignalSlicer, type Kafka, type OutMessage } from '@downradar/common';
 import { loadCatalog } from '../../../../schemas/catalog/index';
 import type { SignalEvent } from '../../../../schemas/events/index';
 import { generateTraffic, type ServiceTraffic } from './simulate';
@@ -31,13 +31,26 @@ export async function readJson<T>(kafka: Kafka, topic: string): Promise<T[]> {
   return (await readAll(kafka, topic)).map((m) => JSON.parse(m.value) as T);
 }
 
-/** Produces in sends of `chunk` messages (small chunks make small record batches, hence small fetches). */
-export async function produceSignals(kafka: Kafka, topic: string, signals: readonly SignalEvent[], chunk = 20_000): Promise<void> {
+/**
+ * Produces in sends of `chunk` signals (small chunks make small record batches, hence small
+ * fetches). `json`: one JSON SignalEvent a message (the oldest form); `binary`: binary messages of
+ * one service per 5 s slice of event time, as the producers write them now (SignalSlicer).
+ */
+export async function produceSignals(kafka: Kafka, topic: string, signals: readonly SignalEvent[], chunk = 20_000, form: 'json' | 'binary' = 'json'): Promise<void> {
   const producer = createProducer({ kafka, lingerMs: chunk >= 1000 ? 5 : 0 });
   await producer.connect();
   try {
     for (let i = 0; i < signals.length; i += chunk) {
-      await producer.send(signals.slice(i, i + chunk).map((s) => ({ topic, key: s.serviceId, value: JSON.stringify(s) })));
+      const part = signals.slice(i, i + chunk);
+      if (form === 'json') {
+        await producer.send(part.map((s) => ({ topic, key: s.serviceId, value: JSON.stringify(s) })));
+        continue;
+      }
+      const out: OutMessage[] = [];
+      const slicer = new SignalSlicer(topic);
+      for (const s of part) slicer.add({ serviceId: s.serviceId, signal: s }, s.at, out);
+      slicer.flush(out);
+      await producer.send(out);
     }
   } finally {
     await producer.close();

@@ -5,8 +5,8 @@ import { batchSignals, SIGNAL_BATCH_SPAN_MS, type SourceMessage } from './signal
 const SIGNALS = 'p.signals';
 const signal = (serviceId: string, at: number, n: number): SourceMessage => ({ topic: SIGNALS, key: serviceId, value: JSON.stringify({ id: `s${n}`, serviceId, at }), signalAt: at });
 const post = (n: number): SourceMessage => ({ topic: 'p.posts', key: `post${n}`, value: `{"id":"post${n}"}` });
-const ids = (value: string | null) => {
-  const v = JSON.parse(value!) as { id: string } | { id: string }[];
+const ids = (value: string | Buffer | null) => {
+  const v = JSON.parse(String(value)) as { id: string } | { id: string }[];
   return Array.isArray(v) ? v.map((x) => x.id) : [v.id];
 };
 
@@ -22,7 +22,7 @@ describe('batchSignals', () => {
       ['whatsapp', ['s2']],
     ]);
     // What consumers read: a batch of one service, and a single signal as the plain object.
-    expect(JSON.parse(signals[1]!.value!)).toEqual({ id: 's2', serviceId: 'whatsapp', at: t });
+    expect(JSON.parse(String(signals[1]!.value))).toEqual({ id: 's2', serviceId: 'whatsapp', at: t });
     expect(readSignalMessage(signals[0]!.value)).toMatchObject({ ok: true, batch: true });
     expect(out.every((m) => !('signalAt' in m))).toBe(true);
   });
@@ -33,7 +33,7 @@ describe('batchSignals', () => {
     const out = batchSignals(ats.map((at, i) => signal('facebook', at, i)), SIGNALS);
     expect(out.map((m) => ids(m.value))).toEqual([['s0', 's1'], ['s2', 's3'], ['s4', 's5']]);
     for (const m of out) {
-      const times = (JSON.parse(m.value!) as { at: number }[]).map((s) => s.at);
+      const times = (JSON.parse(String(m.value)) as { at: number }[]).map((s) => s.at);
       expect(Math.max(...times) - Math.min(...times)).toBeLessThanOrEqual(SIGNAL_BATCH_SPAN_MS);
     }
   });

@@ -25,7 +25,7 @@ export function batchSignals(messages: readonly SourceMessage[], signalsTopic: s
   };
   for (const m of messages) {
     const at = m.signalAt;
-    if (at === undefined || m.topic !== signalsTopic || m.key === null || m.value === null) {
+    if (at === undefined || m.topic !== signalsTopic || m.key === null || typeof m.value !== 'string') {
       out.push({ topic: m.topic, key: m.key, value: m.value, ...(m.timestamp !== undefined ? { timestamp: m.timestamp } : {}) });
       continue;
     }

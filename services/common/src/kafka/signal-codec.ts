@@ -1,0 +1,286 @@
+/**
+ * The binary form of a signals message: the byte 0x00, the format version 0x01, then the Avro
+ * binary encoding of schemas/events/avro/signal-batch.avsc (an array of SignalEvent records, the
+ * signals of one service). A JSON value never starts with 0x00, so readers tell the two forms apart
+ * by the first byte and old JSON messages on the topic stay readable.
+ *
+ * Why binary: reading a signal was the detector's main cost (JSON.parse of every batch, then the
+ * schema check). Avro carries no field names, enums as small integers and times as varints, so a
+ * batch is about half the bytes and decoding builds each object directly. The decoder checks only
+ * the framing (lengths, enum and union indexes, the end of the buffer); every decoded signal then
+ * goes through the same SignalEvent schema check as a JSON one (signal-messages.ts), so a value out
+ * of range is a dead letter with the same reason in either form.
+ *
+ * Hand-written rather than generated (avsc): one fixed schema, and the objects it builds must have
+ * exactly the JSON form's shape (an absent optional field is absent, not null) for that check.
+ */
+import { OFFICIAL_STATUSES, PROBLEM_CATEGORIES, SIGNAL_KINDS, type SignalEvent } from '../../../../schemas/events/index';
+
+/** First byte of a binary signals message (a JSON text never starts with it). */
+export const SIGNAL_BINARY_MAGIC = 0x00;
+/** The format version that follows it. */
+export const SIGNAL_BINARY_VERSION = 0x01;
+
+const KIND_INDEX = new Map<string, number>(SIGNAL_KINDS.map((k, i) => [k, i]));
+const PROBLEM_INDEX = new Map<string, number>(PROBLEM_CATEGORIES.map((k, i) => [k, i]));
+const STATUS_INDEX = new Map<string, number>(OFFICIAL_STATUSES.map((k, i) => [k, i]));
+
+/** Raised by the encoder for a signal the binary form cannot carry (the caller writes JSON instead). */
+export class NotEncodable extends Error {}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+class Writer {
+  buf = Buffer.allocUnsafe(64 * 1024);
+  pos = 0;
+
+  reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /** Avro long: zig-zag, then base-128 varint, low group first. Safe integers only. */
+  long(n: number): void {
+    this.reserve(10);
+    let z = n >= 0 ? n * 2 : -n * 2 - 1;
+    const buf = this.buf;
+    while (z >= 0x80) {
+      buf[this.pos++] = (z % 0x80) | 0x80;
+      z = Math.floor(z / 0x80);
+    }
+    buf[this.pos++] = z;
+  }
+
+  string(s: string): void {
+    const bytes = Buffer.byteLength(s, 'utf8');
+    this.long(bytes);
+    this.reserve(bytes);
+    this.pos += this.buf.write(s, this.pos, bytes, 'utf8');
+  }
+
+  strings(list: readonly string[]): void {
+    if (list.length > 0) {
+      this.long(list.length);
+      for (const s of list) this.string(s);
+    }
+    this.long(0);
+  }
+
+  enumOf(index: Map<string, number>, value: unknown, field: string): void {
+    const i = index.get(value as string);
+    if (i === undefined) throw new NotEncodable(`${field} ${JSON.stringify(value)} is not one of the schema's symbols`);
+    this.long(i);
+  }
+
+  integer(n: unknown, field: string): void {
+    if (!Number.isSafeInteger(n)) throw new NotEncodable(`${field} ${String(n)} is not a safe integer`);
+    this.long(n as number);
+  }
+
+  double(x: number): void {
+    this.reserve(8);
+    this.buf.writeDoubleLE(x, this.pos);
+    this.pos += 8;
+  }
+
+  signal(s: SignalEvent): void {
+    if (typeof s.id !== 'string' || typeof s.sourceId !== 'string' || typeof s.serviceId !== 'string') throw new NotEncodable('id, sourceId and serviceId must be strings');
+    this.string(s.id);
+    this.string(s.sourceId);
+    this.string(s.serviceId);
+    this.enumOf(KIND_INDEX, s.kind, 'kind');
+    this.integer(s.at, 'at');
+    this.integer(s.receivedAt, 'receivedAt');
+    if (typeof s.outage !== 'boolean') throw new NotEncodable('outage must be a boolean');
+    this.reserve(1);
+    this.buf[this.pos++] = s.outage ? 1 : 0;
+    this.enumOf(PROBLEM_INDEX, s.problem, 'problem');
+    if (typeof s.confidence !== 'number') throw new NotEncodable('confidence must be a number');
+    this.double(s.confidence);
+    this.optionalString(s.country, 'country');
+    this.optionalString(s.reporterHash, 'reporterHash');
+    if (!Array.isArray(s.hashtags) || !s.hashtags.every((h) => typeof h === 'string')) throw new NotEncodable('hashtags must be an array of strings');
+    this.strings(s.hashtags);
+    if (s.evidence === undefined) this.long(0);
+    else {
+      if (!Array.isArray(s.evidence) || !s.evidence.every((h) => typeof h === 'string')) throw new NotEncodable('evidence must be an array of strings');
+      this.long(1);
+      this.strings(s.evidence);
+    }
+    if (s.officialStatus === undefined) this.long(0);
+    else {
+      this.long(1);
+      this.enumOf(STATUS_INDEX, s.officialStatus, 'officialStatus');
+    }
+    // A field the schema does not have would be lost; JSON keeps it, and the reader's check refuses it.
+    for (const key in s) if (!FIELDS.has(key)) throw new NotEncodable(`${key} is not a SignalEvent field`);
+  }
+
+  optionalString(v: unknown, field: string): void {
+    if (v === undefined) {
+      this.long(0);
+      return;
+    }
+    if (typeof v !== 'string') throw new NotEncodable(`${field} must be a string`);
+    this.long(1);
+    this.string(v);
+  }
+}
+
+const FIELDS = new Set(['id', 'sourceId', 'serviceId', 'kind', 'at', 'receivedAt', 'outage', 'problem', 'confidence', 'country', 'reporterHash', 'hashtags', 'evidence', 'officialStatus']);
+
+const writer = new Writer();
+
+/**
+ * The binary message for these signals (one service's). Throws NotEncodable for a signal the
+ * form cannot carry (a value of the wrong type, a kind not in the schema, an unknown field).
+ */
+export function encodeSignalBatch(signals: readonly SignalEvent[]): Buffer {
+  const w = writer;
+  w.pos = 0;
+  w.reserve(2);
+  w.buf[w.pos++] = SIGNAL_BINARY_MAGIC;
+  w.buf[w.pos++] = SIGNAL_BINARY_VERSION;
+  if (signals.length > 0) {
+    w.long(signals.length);
+    for (const s of signals) w.signal(s);
+  }
+  w.long(0);
+  const out = Buffer.allocUnsafe(w.pos);
+  w.buf.copy(out, 0, 0, w.pos);
+  return out;
+}
+
+/** True when a message value is in the binary form (by its first byte). */
+export function isBinarySignalMessage(value: Buffer): boolean {
+  return value.length > 0 && value[0] === SIGNAL_BINARY_MAGIC;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+class Malformed extends Error {}
+
+class Reader {
+  pos: number;
+  constructor(
+    readonly buf: Buffer,
+    start: number,
+  ) {
+    this.pos = start;
+  }
+
+  long(): number {
+    let b = this.byte();
+    let z = b & 0x7f;
+    let scale = 0x80;
+    while (b & 0x80) {
+      if (scale > 2 ** 63) throw new Malformed('a varint longer than 10 bytes');
+      b = this.byte();
+      z += (b & 0x7f) * scale;
+      scale *= 0x80;
+    }
+    // Zig-zag. Beyond 2^53 precision is lost; such a value fails the schema's range check anyway.
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+
+  byte(): number {
+    if (this.pos >= this.buf.length) throw new Malformed('ends in the middle of a signal');
+    return this.buf[this.pos++]!;
+  }
+
+  count(what: string): number {
+    let n = this.long();
+    if (n < 0) {
+      n = -n;
+      this.long(); // block size in bytes (Avro allows it before a block); not needed
+    }
+    // Every item takes at least one byte: a larger count is a corrupt length, not an allocation.
+    if (n > this.buf.length - this.pos) throw new Malformed(`${what}: a block of ${n} items in ${this.buf.length - this.pos} bytes`);
+    return n;
+  }
+
+  string(what: string): string {
+    const n = this.long();
+    if (n < 0 || n > this.buf.length - this.pos) throw new Malformed(`${what}: a string of ${n} bytes in ${this.buf.length - this.pos}`);
+    const s = this.buf.toString('utf8', this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+
+  strings(what: string): string[] {
+    const out: string[] = [];
+    for (let n = this.count(what); n !== 0; n = this.count(what)) for (let i = 0; i < n; i++) out.push(this.string(what));
+    return out;
+  }
+
+  symbol<T>(symbols: readonly T[], what: string): T {
+    const i = this.long();
+    const s = symbols[i];
+    if (s === undefined) throw new Malformed(`${what}: symbol ${i} of ${symbols.length}`);
+    return s;
+  }
+
+  present(what: string): boolean {
+    const i = this.long();
+    if (i !== 0 && i !== 1) throw new Malformed(`${what}: union branch ${i} of 2`);
+    return i === 1;
+  }
+
+  double(): number {
+    if (this.pos + 8 > this.buf.length) throw new Malformed('ends in the middle of a signal');
+    const x = this.buf.readDoubleLE(this.pos);
+    this.pos += 8;
+    return x;
+  }
+
+  signal(): SignalEvent {
+    // Built in the JSON form's field order, absent optionals left out.
+    const s = {
+      id: this.string('id'),
+      sourceId: this.string('sourceId'),
+      serviceId: this.string('serviceId'),
+      kind: this.symbol(SIGNAL_KINDS, 'kind'),
+      at: this.long(),
+      receivedAt: this.long(),
+      outage: this.boolean(),
+      problem: this.symbol(PROBLEM_CATEGORIES, 'problem'),
+      confidence: this.double(),
+    } as SignalEvent;
+    if (this.present('country')) s.country = this.string('country');
+    if (this.present('reporterHash')) s.reporterHash = this.string('reporterHash');
+    s.hashtags = this.strings('hashtags');
+    if (this.present('evidence')) s.evidence = this.strings('evidence');
+    if (this.present('officialStatus')) s.officialStatus = this.symbol(OFFICIAL_STATUSES, 'officialStatus');
+    return s;
+  }
+
+  boolean(): boolean {
+    const b = this.byte();
+    if (b > 1) throw new Malformed(`outage: boolean byte ${b}`);
+    return b === 1;
+  }
+}
+
+export type DecodedSignals = { ok: true; signals: SignalEvent[] } | { ok: false; reason: string };
+
+/** Decodes a binary signals message (isBinarySignalMessage). Never throws. */
+export function decodeSignalBatch(value: Buffer): DecodedSignals {
+  if (value.length < 2 || value[0] !== SIGNAL_BINARY_MAGIC) return { ok: false, reason: 'is not a binary signals message' };
+  if (value[1] !== SIGNAL_BINARY_VERSION) return { ok: false, reason: `binary signals format version ${value[1]} is unknown (this reader knows ${SIGNAL_BINARY_VERSION})` };
+  const r = new Reader(value, 2);
+  const signals: SignalEvent[] = [];
+  try {
+    for (let n = r.count('batch'); n !== 0; n = r.count('batch')) for (let i = 0; i < n; i++) signals.push(r.signal());
+    if (r.pos !== value.length) throw new Malformed(`${value.length - r.pos} bytes after the last signal`);
+  } catch (err) {
+    if (err instanceof Malformed) return { ok: false, reason: `is not a valid binary SignalBatch (signal ${signals.length}): ${err.message}` };
+    throw err;
+  }
+  return { ok: true, signals };
+}
