@@ -4,10 +4,9 @@
  * its own consumer groups and its own ports, so it runs beside the demo and beside other tests
  * without touching them. stop() tears it all down.
  */
-import { createServer } from 'node:net';
 import { spawn } from 'node:child_process';
 import { createClickHouse, createKafka, deleteTopicsWithPrefix, ensureTopics, hashApiKey, migrate, newApiKey, repoRoot, servicesAccountFromEnv } from '@downradar/common';
-import { CLICKHOUSE_URL, KAFKA_BROKERS, testDatabase, testPrefix } from '@downradar/common/testing';
+import { CLICKHOUSE_URL, KAFKA_BROKERS, freePort, testDatabase, testPrefix } from '@downradar/common/testing';
 import { serviceUrl, startServices, stopServices, type Running } from '../../tools/run/src/processes';
 
 type ServiceName = 'ingest' | 'api' | 'sink' | 'detector' | 'notifier' | 'sources';
@@ -34,17 +33,6 @@ export interface TestSystem {
   /** Start a service again (after kill), with the same environment; resolves once it is healthy. */
   restart(service: ServiceName): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -13,12 +13,11 @@
  *     none of it changes an incident (services/detector/README.md, "Ordering").
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deleteTopicsWithPrefix, ensureTopics, topicNames } from '@downradar/common';
 import { loadCatalog } from '../../../schemas/catalog/index';
-import { eventually, testKafka, testPrefix } from '@downradar/common/testing/index';
+import { eventually, freePort, testKafka, testPrefix } from '@downradar/common/testing/index';
 import type { IncidentEvent, ScoreEvent } from '../../../schemas/events/index';
 import { createDetector } from './core/detector';
 import { minuteOfWeek } from './core/time';
@@ -36,17 +35,6 @@ afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   await deleteTopicsWithPrefix(kafka, prefix).catch(() => undefined);
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 async function startDetector(port: number, extra: Record<string, string> = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', `${REPO}services/detector/src/main.ts`], {

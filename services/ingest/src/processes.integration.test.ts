@@ -4,11 +4,10 @@
  * answers for both workers, /metrics counts what both accepted, and SIGTERM stops the service.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deleteTopicsWithPrefix, hashApiKey, topicNames } from '@downradar/common';
-import { STACK_ENV, eventually, readTopicToEnd, testKafka, testPrefix } from '@downradar/common/testing';
+import { STACK_ENV, eventually, freePort, readTopicToEnd, testKafka, testPrefix } from '@downradar/common/testing';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const prefix = testPrefix('ingest-procs');
@@ -19,14 +18,6 @@ afterAll(async () => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
   await deleteTopicsWithPrefix(kafka, prefix);
 });
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 describe('ingest as two processes', () => {
   it('shares the port, stores what both workers accept, answers health and metrics for both, stops on SIGTERM', async () => {

@@ -6,11 +6,10 @@
  * each of the detector's per-partition scorers reads is what a one-batch-at-a-time replay gives.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deleteTopicsWithPrefix, hashApiKey, readSignalMessage, topicNames } from '@downradar/common';
-import { STACK_ENV, eventually, testKafka, testPrefix } from '@downradar/common/testing';
+import { STACK_ENV, eventually, freePort, testKafka, testPrefix } from '@downradar/common/testing';
 import { generateEvents } from './generator';
 import { runReplay } from './replay';
 import { loadScenario } from './scenario-loader';
@@ -28,14 +27,6 @@ afterAll(async () => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
   await deleteTopicsWithPrefix(kafka, prefix);
 });
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 /** Every message of the topics with its partition, in partition order, until `expected` report rows and signals were read. */
 async function readByPartition(expectedReports: number, timeoutMs = 120_000) {

@@ -3,6 +3,7 @@
  * databases, and reading back what landed, polling instead of sleeping.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { createKafka, type Kafka, type KafkaMessage } from '../kafka/client';
 import { createClickHouse, type ClickHouseClient } from '../clickhouse/client';
 import { createLogger, type Logger } from '../logger';
@@ -20,6 +21,18 @@ export const STACK_ENV: Readonly<Record<'DOWNRADAR_KAFKA_BROKERS' | 'DOWNRADAR_C
   DOWNRADAR_KAFKA_BROKERS: KAFKA_BROKERS.join(','),
   DOWNRADAR_CLICKHOUSE_URL: CLICKHOUSE_URL,
 };
+
+/** A TCP port free on 127.0.0.1 at the moment of asking (the OS picks it; closed again at once). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
 
 export const randomSuffix = (n = 8) => randomBytes(n).toString('hex').slice(0, n);
 export const testPrefix = (name: string) => `t-${name}-${randomSuffix()}`;
