@@ -192,8 +192,8 @@ export async function kafkajsProduce(o: { brokers?: string; file: string; batch:
 /**
  * Bare kafkajs (bench/lib/kafkajs-consume-peer.ts, its own process and group) reading `records`
  * records of a topic from the beginning with eachBatch, counting them and nothing else. `perS` is
- * records/s from the first batch in hand to the last record (the steady pace, as the Java peer's
- * fetch rate), `withJoinPerS` from before connect (join and metadata included); `signals` the
+ * records/s from its first fetch request (after the group join) to the last record (the steady
+ * pace, as the Java peer's fetch rate), `withJoinPerS` from before connect (join and metadata included); `signals` the
  * binary messages' signals it counted (0 for JSON messages).
  */
 export async function kafkajsConsume(o: { brokers?: string; topic: string; records: number }): Promise<{ perS: number; withJoinPerS: number; signals: number; jsonRecords: number; cpuS: number }> {
@@ -208,10 +208,10 @@ export async function kafkajsConsume(o: { brokers?: string; topic: string; recor
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     child.on('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`kafkajs consume peer exited ${code}: ${stderr}`))));
   });
-  const r = JSON.parse(out.split('\n').find((l) => l.startsWith('{'))!) as { records: number; signals: number; jsonRecords: number; startedAt: number; firstAt: number; endedAt: number; cpuUs: number };
+  const r = JSON.parse(out.split('\n').find((l) => l.startsWith('{'))!) as { records: number; signals: number; jsonRecords: number; startedAt: number; fetchAt: number; endedAt: number; cpuUs: number };
   if (r.records < o.records) throw new Error(`kafkajs consume peer: ${r.records} of ${o.records} records`);
   return {
-    perS: r.records / (Math.max(r.endedAt - r.firstAt, 1) / 1000),
+    perS: r.records / (Math.max(r.endedAt - r.fetchAt, 1) / 1000),
     withJoinPerS: r.records / (Math.max(r.endedAt - r.startedAt, 1) / 1000),
     signals: r.signals,
     jsonRecords: r.jsonRecords,
