@@ -18,6 +18,7 @@ export const ingestConfigSpec = defineConfig({
   batchMaxLines: int('most lines in one NDJSON batch', 10_000, 1, 1_000_000),
   batchMaxBytes: int('largest NDJSON batch body in bytes', 5 * 1024 * 1024, 1024, 512 * 1024 * 1024),
   producerLingerMs: int('how long the producer waits to coalesce sends', 1, 0, 1000),
+  producerMaxRequestBytes: int('most bytes in one produce request over all partitions (each partition at most 900,000)', 8 * 1024 * 1024, 100_000, 64 * 1024 * 1024),
   produceTimeoutMs: int('give up on Kafka (503) after this long', 5000, 100, 120_000),
   maxEventLoopDelayMs: int('shed load (503) when the event loop lags more than this', 2000, 10, 60_000),
   trustProxy: bool('trust X-Forwarded-For for the client address', false),

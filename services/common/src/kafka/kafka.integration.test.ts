@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Partitioners } from 'kafkajs';
 import { createProducer } from './producer';
 import { runConsumer } from './consumer';
 import { ensureTopics, deleteTopicsWithPrefix } from './admin';
@@ -16,7 +17,7 @@ const db = testDatabase('common_kafka');
 const ch = testClickHouse();
 
 beforeAll(async () => {
-  await ensureTopics(kafka, { prefix, partitions: 2, only: ['reports', 'signals', 'detectorState'] });
+  await ensureTopics(kafka, { prefix, partitions: 2, only: ['reports', 'posts', 'signals', 'detectorState'] });
   await ch.command({ query: `CREATE DATABASE ${db}` });
   await ch.command({ query: `CREATE TABLE ${db}.handled (id String, attempt String) ENGINE = MergeTree() ORDER BY id` });
 });
@@ -35,6 +36,42 @@ describe('topics', () => {
     const cfg = await admin.describeConfigs({ resources: [{ type: 2, name: topics.detectorState, configNames: ['cleanup.policy'] }], includeSynonyms: false });
     await admin.disconnect();
     expect(cfg.resources[0]!.configEntries[0]!.configValue).toBe('compact');
+  });
+});
+
+describe('producer request size', () => {
+  it('sends more than the broker\'s 1 MiB a request when each partition stays under it, and the broker keeps every message once, in order per key', async () => {
+    // Its own topic (two partitions): the other tests read the signals topic from its start.
+    const topic = topics.posts;
+    const producer = createProducer({ kafka, maxBatchBytes: 900_000, maxRequestBytes: 8 * 1024 * 1024 });
+    await producer.send([{ topic, key: 'warm-up', value: '{}' }]); // the partition count is known from here on
+    const before = producer.stats.sentBatches;
+    // 20 keys, 10 on each partition (kafkajs' partitioner), so that both partitions fill alike.
+    const partitioner = Partitioners.DefaultPartitioner();
+    const partitionMetadata = [0, 1].map((partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+    const onPartition = (p: number) =>
+      Array.from({ length: 200 }, (_, i) => `key-${i}`)
+        .filter((key) => partitioner({ topic, partitionMetadata, message: { key, value: null } }) === p)
+        .slice(0, 10);
+    const keys = [...onPartition(0), ...onPartition(1)];
+    expect(keys).toHaveLength(20);
+    // 40 concurrent sends of 100 messages, 4.4 MB: at most 900 KB a request would be 5 requests at least.
+    const pad = 'x'.repeat(1000);
+    const messages = Array.from({ length: 4000 }, (_, i) => ({ topic, key: keys[i % 20]!, value: JSON.stringify({ i, pad }) }));
+    await Promise.all(Array.from({ length: 40 }, (_, s) => producer.send(messages.slice(s * 100, (s + 1) * 100))));
+    const requests = producer.stats.sentBatches - before;
+    await producer.close();
+    expect(requests).toBeLessThan(5);
+    const got = (await readTopicToEnd(kafka, topic)).filter((m) => m.key?.toString().startsWith('key-'));
+    expect(got).toHaveLength(messages.length);
+    const byKey = new Map<string, number[]>();
+    for (const m of got) {
+      const key = m.key!.toString();
+      if (!byKey.has(key)) byKey.set(key, []);
+      byKey.get(key)!.push((JSON.parse(m.value!.toString()) as { i: number }).i);
+    }
+    expect(byKey.size).toBe(20);
+    for (const [key, seq] of byKey) expect(seq, key).toEqual(messages.filter((m) => m.key === key).map((m) => (JSON.parse(m.value) as { i: number }).i));
   });
 });
 

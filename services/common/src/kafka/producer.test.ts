@@ -14,7 +14,7 @@ import { createProducer } from './producer';
  */
 const PARTITIONS = 3;
 function fakeKafka(fail: (request: number) => Error | undefined, delayMs = 0, forget: (request: number) => number[] = () => []) {
-  const requests: { producer: number; values: string[]; partitions?: number[]; placed: Map<string, number> }[] = [];
+  const requests: { producer: number; values: string[]; partitions?: number[]; placed: Map<string, number>; messages: { key: string | null; value: string; partition: number }[] }[] = [];
   let producers = 0;
   const kafka = {
     admin: () => ({
@@ -29,10 +29,16 @@ function fakeKafka(fail: (request: number) => Error | undefined, delayMs = 0, fo
       return {
         connect: async () => undefined,
         disconnect: async () => undefined,
-        sendBatch: async ({ topicMessages }: { topicMessages: { topic: string; messages: { value: string; partition?: number }[] }[] }) => {
+        sendBatch: async ({ topicMessages }: { topicMessages: { topic: string; messages: { key: string | null; value: string; partition?: number }[] }[] }) => {
           await new Promise((r) => setTimeout(r, delayMs));
           const partitions = [...new Set(topicMessages.flatMap((t) => t.messages.map((m) => m.partition!)))].sort();
-          requests.push({ producer: id, values: topicMessages.flatMap((t) => t.messages.map((m) => m.value)), partitions, placed: new Map(topicMessages.flatMap((t) => t.messages.map((m) => [m.value, m.partition!] as const))) });
+          requests.push({
+            producer: id,
+            values: topicMessages.flatMap((t) => t.messages.map((m) => m.value)),
+            partitions,
+            placed: new Map(topicMessages.flatMap((t) => t.messages.map((m) => [m.value, m.partition!] as const))),
+            messages: topicMessages.flatMap((t) => t.messages.map((m) => ({ key: m.key, value: m.value, partition: m.partition! }))),
+          });
           const err = fail(requests.length);
           if (err) throw err;
           const forgotten = forget(requests.length);
@@ -48,6 +54,63 @@ function fakeKafka(fail: (request: number) => Error | undefined, delayMs = 0, fo
 
 const connectionError = () => Object.assign(new Error('Connection error: connect ECONNREFUSED'), { name: 'KafkaJSNumberOfRetriesExceeded', retriable: false });
 const msg = (value: string) => ({ topic: 't', key: 'k', value });
+
+/** The bytes the producer counts for a message (its sizeOf), by partition, in one request. */
+const bytesByPartition = (messages: { key: string | null; value: string; partition: number }[]) => {
+  const out = new Map<number, number>();
+  for (const m of messages) out.set(m.partition, (out.get(m.partition) ?? 0) + m.value.length + (m.key?.length ?? 0) + 70);
+  return out;
+};
+const total = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+
+describe('createProducer request size', () => {
+  // 60 sends of one message each, 272 bytes a message, queued behind a slow broker.
+  const sends = (keyOf: (i: number) => string | null) => Array.from({ length: 60 }, (_, i) => ({ topic: 't', key: keyOf(i), value: `${String(i).padStart(4, '0')}${'x'.repeat(196)}` }));
+
+  it('caps bytes per partition, not per request: a request carries several partitions of up to maxBatchBytes each', async () => {
+    const fake = fakeKafka(() => undefined, 5);
+    const producer = createProducer({ kafka: fake.kafka, maxBatchBytes: 1000, maxRequestBytes: 10_000 });
+    const messages = sends((i) => `k${i % 6}`);
+    await Promise.all(messages.map((m) => producer.send([m])));
+    await producer.close();
+    const shares = fake.requests.map((r) => bytesByPartition(r.messages));
+    for (const share of shares) for (const bytes of share.values()) expect(bytes).toBeLessThanOrEqual(1000);
+    // More than one partition's cap in one request (at most 1000 bytes a request before).
+    expect(Math.max(...shares.map(total))).toBeGreaterThan(1000);
+    expect(fake.requests.length).toBeLessThan(60 / 3);
+    // Every message once, and each partition's messages in the order they were sent.
+    const sent = fake.requests.flatMap((r) => r.messages);
+    expect(sent.map((m) => m.value).sort()).toEqual(messages.map((m) => m.value).sort());
+    for (let p = 0; p < PARTITIONS; p++) {
+      const values = sent.filter((m) => m.partition === p).map((m) => m.value);
+      expect(values).toEqual([...values].sort());
+    }
+  });
+
+  it('caps a whole request at maxRequestBytes', async () => {
+    for (const maxRequestBytes of [1000, 1700]) {
+      const fake = fakeKafka(() => undefined, 5);
+      const producer = createProducer({ kafka: fake.kafka, maxBatchBytes: 1000, maxRequestBytes });
+      await Promise.all(sends((i) => `k${i % 6}`).map((m) => producer.send([m])));
+      await producer.close();
+      const totals = fake.requests.map((r) => total(bytesByPartition(r.messages)));
+      for (const t of totals) expect(t).toBeLessThanOrEqual(maxRequestBytes);
+      expect(Math.max(...totals)).toBeGreaterThan(maxRequestBytes - 272);
+      expect(totals.reduce((a, b) => a + b, 0)).toBe(60 * 272);
+    }
+  });
+
+  it('counts a message without a key on the partition it is then sent to', async () => {
+    const fake = fakeKafka(() => undefined, 5);
+    const producer = createProducer({ kafka: fake.kafka, maxBatchBytes: 600, maxRequestBytes: 10_000 });
+    await Promise.all(sends(() => null).map((m) => producer.send([m])));
+    await producer.close();
+    const shares = fake.requests.map((r) => bytesByPartition(r.messages));
+    for (const share of shares) for (const bytes of share.values()) expect(bytes).toBeLessThanOrEqual(600);
+    expect(Math.max(...shares.map(total))).toBeGreaterThan(600);
+    expect(fake.requests.flatMap((r) => r.values)).toHaveLength(60);
+  });
+});
 
 describe('createProducer', () => {
   it('puts a keyed message on the partition kafkajs would choose, on every send, however many keys it has seen', async () => {

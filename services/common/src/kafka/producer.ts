@@ -37,11 +37,20 @@ export interface ProducerOptions {
   /** Upper bound of messages in one broker request. */
   maxBatchMessages?: number;
   /**
-   * Upper bound of bytes in one broker request. kafkajs writes one record batch per partition
-   * and the broker refuses batches over message.max.bytes (1 MiB by default), so larger sends
-   * are split into several requests; the caller's promise settles when all of them did.
+   * Upper bound of bytes of one partition in one broker request. kafkajs writes one record batch
+   * per partition and the broker refuses a batch over message.max.bytes (1 MiB by default), so
+   * a send larger than this is split into parts of at most this many bytes, and a request takes
+   * queued parts only while each partition's share stays under it; the caller's promise settles
+   * when all its parts did.
    */
   maxBatchBytes?: number;
+  /**
+   * Upper bound of bytes in one broker request over all its partitions. The broker's limit for a
+   * whole request is socket.request.max.bytes (100 MiB by default), far above what is useful:
+   * this bounds how long one acknowledgement takes. Default 8 MiB; at most maxBatchBytes means
+   * one request is capped as a whole (what this producer did before per-partition caps).
+   */
+  maxRequestBytes?: number;
   /** kafkajs retry for one request. Keep it short where a caller waits (HTTP 503 quickly). */
   retry?: RetryOptions;
   compression?: 'none' | 'gzip';
@@ -60,6 +69,11 @@ export interface ProducerOptions {
 interface Pending {
   messages: OutMessage[];
   bytes: number;
+  /**
+   * The partition of each message, chosen once (kafkajs' partitioner places a message without a
+   * key at random) when the batch is taken, so that the per-partition cap and the request agree.
+   */
+  partitions?: number[];
   /** In a request (or done): no longer in the queue. */
   taken?: boolean;
   resolve: () => void;
@@ -138,6 +152,7 @@ export function createProducer(opts: ProducerOptions): Producer {
   const lingerMs = opts.lingerMs ?? 0;
   const maxBatch = opts.maxBatchMessages ?? 20_000;
   const maxBytes = opts.maxBatchBytes ?? 900_000;
+  const maxRequestBytes = opts.maxRequestBytes ?? 8 * 1024 * 1024;
   const newKafkaProducer = (): KafkaProducer =>
     opts.kafka.producer({
       idempotent: true,
@@ -216,16 +231,47 @@ export function createProducer(opts: ProducerOptions): Producer {
     };
   }
 
+  /**
+   * The bytes of a queued part on each partition ("topic:partition"). Before the topic's
+   * partition count is known (the first request fetches it), all of a topic's messages count as
+   * one partition, which caps them as a whole request was capped before.
+   */
+  function partitionShares(p: Pending): Map<string, number> {
+    const shares = new Map<string, number>();
+    if (!p.partitions && p.messages.every((m) => partitionCounts.has(m.topic)))
+      p.partitions = p.messages.map((m) => partitionOf(m.topic, partitionCounts.get(m.topic)!, { key: m.key, value: null }));
+    p.messages.forEach((m, i) => {
+      const k = `${m.topic}:${p.partitions ? p.partitions[i] : '?'}`;
+      shares.set(k, (shares.get(k) ?? 0) + sizeOf(m));
+    });
+    return shares;
+  }
+
+  /**
+   * The queued parts for the next request, in queue order: it stops at the first part that would
+   * take the request over maxBatchMessages or maxRequestBytes, or one of its partitions over
+   * maxBatchBytes (skipping it for a later part could put a partition's messages out of order).
+   */
   function takeBatch(): Pending[] {
     const taken: Pending[] = [];
+    const perPartition = new Map<string, number>();
     let n = 0;
     let bytes = 0;
-    while (queue.length > 0 && (n === 0 || (n + queue[0]!.messages.length <= maxBatch && bytes + queue[0]!.bytes <= maxBytes))) {
-      const p = queue.shift()!;
-      p.taken = true;
-      n += p.messages.length;
-      bytes += p.bytes;
-      taken.push(p);
+    while (queue.length > 0) {
+      const next = queue[0]!;
+      const shares = partitionShares(next);
+      if (n > 0) {
+        if (n + next.messages.length > maxBatch || bytes + next.bytes > maxRequestBytes) break;
+        let fits = true;
+        for (const [k, b] of shares) if ((perPartition.get(k) ?? 0) + b > maxBytes) fits = false;
+        if (!fits) break;
+      }
+      queue.shift();
+      next.taken = true;
+      n += next.messages.length;
+      bytes += next.bytes;
+      for (const [k, b] of shares) perPartition.set(k, (perPartition.get(k) ?? 0) + b);
+      taken.push(next);
     }
     queued -= n;
     return taken;
@@ -328,17 +374,17 @@ export function createProducer(opts: ProducerOptions): Producer {
     }
     const out = new Map<string, PartitionMessages>();
     for (const p of batch)
-      for (const m of p.messages) {
+      p.messages.forEach((m, i) => {
         const n = partitionCounts.get(m.topic);
         if (!n) throw new InfraError(`produce: no partitions known for topic ${m.topic}`, true, 'UNKNOWN_TOPIC');
         const message: Message = { key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) };
-        const partition = partitionOf(m.topic, n, message);
+        const partition = p.partitions?.[i] ?? partitionOf(m.topic, n, message);
         const k = `${m.topic}:${partition}`;
         let entry = out.get(k);
         if (!entry) out.set(k, (entry = { topic: m.topic, partition, messages: [] }));
         message.partition = partition;
         entry.messages.push(message);
-      }
+      });
     return out;
   }
 

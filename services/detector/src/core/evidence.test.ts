@@ -66,6 +66,38 @@ describe('EvidenceCalibration', () => {
     expect(twoOutages.calibrate(300)).toBeGreaterThan(30);
   });
 
+  it("a Gaussian model's heavy-tailed peaks are rated beyond the record at their rarity on the residual's scale (tailScale 'residual'), a light-tailed record's as in decades", () => {
+    // Peaks of a Gaussian model's evidence on a residual with an exponential tail: the excess is
+    // (sqrt(u0) + U)^2 - u0 decades, U exponential; a light-tailed record: an exponential excess.
+    // Out of sample, the share of new episodes rated T >= 3 decades above the rarity (beyond the
+    // 2 largest of 200 peaks, so the tail's extrapolation) should be 10^-3.
+    const share = (draw: (rnd: () => number) => number, tailScale: 'decades' | 'residual'): number => {
+      let hits = 0;
+      let n = 0;
+      for (const seed of [1, 2, 3, 4, 5]) {
+        const rnd = seededRandom(seed);
+        const c = new EvidenceCalibration({ ...params, tailScale });
+        for (let i = 0; i < 200; i++) {
+          c.observe(U0 + draw(rnd));
+          for (let j = 0; j < 49; j++) c.observe(0.1);
+        }
+        const a = c.rarity;
+        for (let i = 0; i < 50_000; i++, n++) if (c.calibrate(U0 + draw(rnd)) - a >= 3) hits++;
+      }
+      return hits / n;
+    };
+    const exponential = (rnd: () => number): number => -Math.log(1 - rnd());
+    const heavy = (rnd: () => number): number => (Math.sqrt(U0) + exponential(rnd)) ** 2 - U0;
+    const light = (rnd: () => number): number => 3 * exponential(rnd);
+    // In decades the heavy record's strongest episodes are over-rated (about 3.6 times as often as stated).
+    expect(share(heavy, 'decades')).toBeGreaterThan(2e-3);
+    expect(share(heavy, 'residual')).toBeGreaterThan(0.5e-3);
+    expect(share(heavy, 'residual')).toBeLessThan(2e-3);
+    expect(share(light, 'decades')).toBeLessThan(2e-3);
+    expect(share(light, 'residual')).toBeGreaterThan(0.5e-3);
+    expect(share(light, 'residual')).toBeLessThan(2e-3);
+  });
+
   it('restores from its state to the same answers', () => {
     const c = recorded([4, 9, 3, 30, 6], 100);
     const d = new EvidenceCalibration(params);

@@ -199,6 +199,8 @@ export class ServiceScorer {
       priorEpisodes: config.calibration.priorEpisodes,
       resolveWindows,
       memoryWindows: Math.max(1, (config.calibration.memoryDays * DAY_MS) / windowMs),
+      // A Gaussian model's evidence grows as the residual squared: its tail is fitted on the residual.
+      tailScale: this.model === 'metric' ? 'residual' : 'decades',
     });
     this.reporter = new EpisodeReporter(l.unusualLog10, resolveWindows);
     // Metrics only: a count has a noise model from counting, and its daily peaks make records far
