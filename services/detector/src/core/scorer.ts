@@ -45,6 +45,7 @@
 import type { Level } from '../../../../schemas/events/index';
 import { SeasonalBaseline, type BaselineState, type Prediction } from './baseline';
 import type { DetectorConfig } from './config';
+import { CountCusum, type CusumState } from './cusum';
 import { evidenceLog10, lnLowerTail, LN10, upperQuantile } from './distributions';
 import { EpisodeReporter, EvidenceCalibration, gaussianTwoSidedLog10, scoreFromEvidence, type CalibrationState, type ReporterState } from './evidence';
 import { LevelTracker, type LevelState } from './levels';
@@ -96,6 +97,8 @@ export interface ServiceScorerState {
   anomalyWindows?: number;
   /** The level factor's sums before each recent window was learnt: [windowStart, observed, seasonal] each. */
   levelHistory?: number[];
+  /** The CUSUMs beside the scan (count model; cusum.ts). */
+  cusum?: CusumState;
   /** The record test's range of values (records.ts). */
   records?: RecordRangeState;
 }
@@ -141,6 +144,8 @@ export class ServiceScorer {
   /** The range of every value the series has had (records.ts; metric model only). */
   readonly records: RecordRange | undefined;
   readonly model: SeriesModel;
+  /** The unbounded CUSUMs beside the scan (count series; undefined when levels.cusumRatios is empty). */
+  private readonly cusum: CountCusum | undefined;
   private readonly direction: Direction;
   private readonly spans: number[];
   private readonly spanPenalty: number;
@@ -175,7 +180,9 @@ export class ServiceScorer {
     const l = config.levels;
     this.u0 = l.unusualLog10;
     this.spans = scanSpans(l.scanMaxWindows);
-    this.spanPenalty = Math.log10(this.spans.length);
+    this.cusum = this.model === 'count' && l.cusumRatios.length > 0 ? new CountCusum(l.cusumRatios, state?.cusum) : undefined;
+    // Bonferroni over every test the evidence is the strongest of: the spans and the CUSUMs.
+    this.spanPenalty = Math.log10(this.spans.length + (this.cusum?.size ?? 0));
     this.dangerPenalty = Math.log10(Math.max(1, this.spans.length - 1));
     const wm = windowMs / MINUTE_MS;
     this.matureWindows = config.baseline.matureMinutes / wm;
@@ -333,6 +340,15 @@ export class ServiceScorer {
           }
         }
       }
+      if (this.cusum) {
+        // The CUSUMs (cusum.ts): rises too slow or too small for the scan's 32 windows.
+        const c = this.cusum.observe(windowStart, count, expected, independent, rateRel);
+        if (c.evidence > raw) {
+          raw = c.evidence;
+          spanReports = c.reports;
+          spanStart = c.start;
+        }
+      }
       raw = raw > this.spanPenalty ? raw - this.spanPenalty : 0;
       const recentPenalty = Math.log10(Math.max(1, recentCount));
       recentRaw = recentRaw > recentPenalty ? recentRaw - recentPenalty : 0;
@@ -381,6 +397,8 @@ export class ServiceScorer {
     // their plausibility weight before the warning said what they were: the level factor forgets
     // them, back to what it held before the episode's first window.
     if (flagged && this.anomalyWindows === 0 && this.hasPrior && this.history >= this.matureWindows) this.retractLevel(this.levels.episodeStart ?? windowStart);
+    // Page's restart: a CUSUM run ends at the alarm and starts again once the series is calm (cusum.ts).
+    if (flagged) this.cusum?.reset();
     const anomalous = flagged || this.reporter.inEpisode || evidence >= this.u0;
     this.anomalyWindows = flagged ? this.anomalyWindows + 1 : 0;
     // While flagged, a mature baseline learns nothing (both kinds of series), until the anomaly has
@@ -391,7 +409,7 @@ export class ServiceScorer {
     if (frozen) {
       weight = 0;
     } else if (this.hasPrior) {
-      const e1 = this.calibration.calibrate(single);
+      const e1 = this.calibration.calibrate(prediction !== undefined ? this.plausibilityEvidence(count, prediction, single) : single);
       weight = e1 <= this.u0 ? 1 : Math.pow(10, this.u0 - e1);
     } else {
       weight = 1;
@@ -445,6 +463,37 @@ export class ServiceScorer {
     };
   }
 
+  /**
+   * The evidence by which a live window's learning weight is judged: its count against the rate it
+   * would leave behind, i.e. the gamma posterior (baseline.ts) with this window's reports counted,
+   * not the rate before it. The count is data about the rate, worth `count` reports against the
+   * posterior's shape: while the rate rests on the catalog's figure alone (priorReports, half a
+   * report), a first window of eight reports outweighs it sixteen times and is judged as the data it
+   * is, so a service 40 times busier than its catalog figure is learnt from its first windows,
+   * before the scan can pile up its evidence against the figure (the families' first-hour false
+   * incidents). Once days of reports stand behind the rate, one window moves it by a part in
+   * thousands and an outage window is exactly as implausible as before. No new knob: the shape is
+   * the posterior's own. `single`: the window's evidence against the rate before it (returned when
+   * the count is not above the expectation, where both are 0).
+   */
+  private plausibilityEvidence(count: number, p: Prediction, single: number): number {
+    const m = p.expected;
+    if (!(count > m) || !(p.rateRelativeVariance > 0)) return single;
+    const shape = 1 / p.rateRelativeVariance;
+    // Gamma(shape, shape / m) per window; one window of `count` reports: shape + count, shape / m + 1.
+    const shapeAfter = shape + count;
+    const mean = shapeAfter / (shape / m + 1);
+    const variance = mean + (1 / shapeAfter + p.dispersion) * mean * mean;
+    let e = evidenceLog10(count, mean, variance);
+    if (e > single) e = single;
+    // And as the end of the CUSUM run it extends (cusum.ts), judged the same way: a rise too slow
+    // for any one window to be implausible is not learnt as the service's new level once the run
+    // it belongs to is.
+    const shared = p.sharedRelativeVariance > 0 ? 1 / shapeAfter : 0;
+    const run = this.cusum?.extendLast(count, mean, variance - shared * mean * mean, shared) ?? 0;
+    return run > e ? run : e;
+  }
+
   /** Keeps the level factor's sums as they are before the window starting at windowStart is learnt. */
   private rememberLevel(windowStart: number): void {
     if (!this.hasPrior || !this.baseline) return;
@@ -474,6 +523,7 @@ export class ServiceScorer {
       anomalyWindows: this.anomalyWindows,
       levelHistory: this.levelHistory.slice(),
     };
+    if (this.cusum) s.cusum = this.cusum.toJSON();
     if (this.baseline) s.baseline = this.baseline.toJSON();
     if (this.metric) s.metric = this.metric.toJSON();
     if (this.records) s.records = this.records.toJSON();
