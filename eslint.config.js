@@ -98,8 +98,8 @@ const LAYERS = [
   {
     name: 'benchmarks and system tests: anything, but kafkajs and @clickhouse/client through common',
     files: ['bench/**/*.ts', 'tests/**/*.ts'],
-    // The kafkajs peer measures kafkajs itself, the natural peer of downradar's producer.
-    ignores: ['bench/lib/kafkajs-peer.ts'],
+    // The kafkajs peers measure kafkajs itself, the natural peers of downradar's producer and consumers.
+    ignores: ['bench/lib/kafkajs-peer.ts', 'bench/lib/kafkajs-consume-peer.ts'],
     patterns: [KAFKAJS, CLICKHOUSE],
   },
 ];

@@ -29,6 +29,17 @@
  *                          histogram (window close to the COMMIT of the alert; bucket upper bound).
  *  java_consume_per_s      Kafka's Java consumer reading the same messages, in signals/s (records/s x
  *                          signals per record); kcat_consume_per_s likewise.
+ *  kafkajs_consume_per_s   bare kafkajs (lib/kafkajs-consume-peer.ts: its own process and group,
+ *                          eachBatch, 16 MiB a partition / 64 MiB a fetch, all partitions at once,
+ *                          counting records and nothing else) reading the same messages, in signals/s
+ *                          from its first batch to the last record: the best case for the client the
+ *                          detector reads with. e2e_to_kafkajs_ratio = e2e_steady_signals_per_s / it
+ *                          (both from the first progress), e2e_spawn_to_kafkajs_ratio the same for
+ *                          e2e_signals_per_s (from the spawn) against the peer from its connect.
+ *                          Per CPU second, the figure a shared machine bends least:
+ *                          kafkajs_consume_per_cpu_s (the peer's whole process), e2e_steady_signals_per_cpu_s
+ *                          (the signals the detector consumed after its first commit over the CPU its
+ *                          process tree spent meanwhile, from /proc), e2e_to_kafkajs_cpu_ratio.
  * DOWNRADAR_BENCH_DETECTOR_PROCESSES sets the detector's DOWNRADAR_DETECTOR_PROCESSES (default 1).
  * Every figure is the median of DOWNRADAR_BENCH_RUNS runs (default 3).
  */
@@ -40,8 +51,9 @@ import { measureCoreThroughput } from './lib/detector-core-throughput';
 import { measureScorer, type ScorerPass } from './lib/detector-scorer-throughput';
 import { generateSignals, generateTraffic } from '../services/detector/src/testing/simulate';
 import { groupLag, readAll, readJson } from '../services/detector/src/testing/testkit';
+import { treeCpuS } from './lib/cpu';
 import { processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
-import { javaConsume, kcatConsume, loadAverage, ratio } from './lib/peers';
+import { javaConsume, kafkajsConsume, kcatConsume, loadAverage, ratio } from './lib/peers';
 import { median, writeResult } from '@downradar/common/bench-results';
 
 const N = Number(process.env.DOWNRADAR_BENCH_DETECTOR_SIGNALS ?? 500_000);
@@ -175,6 +187,10 @@ interface E2eRun {
   steadyPerS: number;
   javaPerS: number;
   kcatPerS: number;
+  kafkajsPerS: number;
+  kafkajsWithJoinPerS: number;
+  kafkajsPerCpuS: number;
+  steadyPerCpuS: number;
   peakRssMb: number;
   load: number;
   signalsPerMessage: number;
@@ -194,8 +210,13 @@ async function e2eRun(run: number): Promise<E2eRun> {
   const kcatRecords = await kcatConsume({ brokers: BROKERS.join(','), topic: topics.signals, records: messages });
   const java = { perS: javaRecords.perS * perRecord, withJoinPerS: javaRecords.withJoinPerS * perRecord };
   const kcat = { perS: kcatRecords.perS * perRecord };
+  const kafkajsRecords = await kafkajsConsume({ brokers: BROKERS.join(','), topic: topics.signals, records: messages });
+  // In the binary form the peer counts the signals itself: every one of them must have come.
+  if (BATCHES && !JSON_FORM && kafkajsRecords.signals !== N) throw new Error(`e2e run ${run}: the kafkajs peer counted ${kafkajsRecords.signals} signals of ${N}`);
+  const kafkajs = { perS: kafkajsRecords.perS * perRecord, withJoinPerS: kafkajsRecords.withJoinPerS * perRecord, perCpuS: N / kafkajsRecords.cpuS };
   console.log(
-    `e2e run ${run}: peers read the same ${messages} messages: Java consumer ${Math.round(javaRecords.perS)} records/s = ${Math.round(java.perS)} signals/s (${Math.round(java.withJoinPerS)}/s with its group join), kcat ${Math.round(kcatRecords.perS)} records/s = ${Math.round(kcat.perS)} signals/s`,
+    `e2e run ${run}: peers read the same ${messages} messages: Java consumer ${Math.round(javaRecords.perS)} records/s = ${Math.round(java.perS)} signals/s (${Math.round(java.withJoinPerS)}/s with its group join), kcat ${Math.round(kcatRecords.perS)} records/s = ${Math.round(kcat.perS)} signals/s, ` +
+      `bare kafkajs ${Math.round(kafkajsRecords.perS)} records/s = ${Math.round(kafkajs.perS)} signals/s (${Math.round(kafkajs.withJoinPerS)}/s with its join; ${kafkajsRecords.cpuS.toFixed(2)} s CPU)`,
   );
   const load = loadAverage();
   let child: ChildProcess | undefined;
@@ -204,6 +225,7 @@ async function e2eRun(run: number): Promise<E2eRun> {
     const t0 = performance.now();
     const started = startServiceProcess('detector', serviceEnv(prefix), `http://127.0.0.1:${PORT}/healthz`, 120_000);
     let firstProgressAt: number | undefined;
+    let firstProgress: { lag: number; cpuS: number } | undefined;
     let lag = messages;
     void started.then((c) => (child = c)).catch(() => undefined);
     for (;;) {
@@ -211,7 +233,10 @@ async function e2eRun(run: number): Promise<E2eRun> {
       const p = child?.pid;
       if (p) peakRssMb = Math.max(peakRssMb, ...processTreeMemory(p).map((m) => m.peakRssMb));
       lag = await groupLag(kafka, `${prefix}-detector`, topics.signals).catch(() => lag);
-      if (firstProgressAt === undefined && lag < messages) firstProgressAt = performance.now();
+      if (firstProgressAt === undefined && lag < messages) {
+        firstProgressAt = performance.now();
+        if (p) firstProgress = { lag, cpuS: treeCpuS(p) };
+      }
       if (lag === 0) break;
       if (performance.now() - t0 > 600_000) throw new Error(`e2e run ${run}: still ${lag} signals behind after 10 min`);
     }
@@ -220,12 +245,15 @@ async function e2eRun(run: number): Promise<E2eRun> {
     const steady = (performance.now() - (firstProgressAt ?? t0)) / 1000;
     const perS = N / elapsed;
     const steadyPerS = N / Math.max(steady, 1e-3);
+    // The messages left at the first commit, in signals, over the CPU the detector spent on them.
+    const steadyPerCpuS = firstProgress ? ((firstProgress.lag / messages) * N) / Math.max(treeCpuS(child.pid!) - firstProgress.cpuS, 1e-3) : NaN;
     peakRssMb = Math.max(peakRssMb, ...processTreeMemory(child.pid!).map((m) => m.peakRssMb));
     console.log(
       `e2e run ${run} (load ${load}): consumed in ${elapsed.toFixed(1)} s from the spawn (${Math.round(perS)}/s), ${steady.toFixed(1)} s from the first commit (${Math.round(steadyPerS)}/s); ` +
-        `${ratio(steadyPerS, java.perS)} of the Java consumer; peak RSS ${peakRssMb} MB`,
+        `${ratio(steadyPerS, java.perS)} of the Java consumer, ${ratio(steadyPerS, kafkajs.perS)} of bare kafkajs; ` +
+        `per CPU second ${Math.round(steadyPerCpuS)} signals, bare kafkajs ${Math.round(kafkajs.perCpuS)} (ratio ${ratio(steadyPerCpuS, kafkajs.perCpuS)}); peak RSS ${peakRssMb} MB`,
     );
-    return { perS, steadyPerS, javaPerS: java.perS, kcatPerS: kcat.perS, peakRssMb, load, signalsPerMessage: perRecord };
+    return { perS, steadyPerS, javaPerS: java.perS, kcatPerS: kcat.perS, kafkajsPerS: kafkajs.perS, kafkajsWithJoinPerS: kafkajs.withJoinPerS, kafkajsPerCpuS: kafkajs.perCpuS, steadyPerCpuS, peakRssMb, load, signalsPerMessage: perRecord };
   } finally {
     if (child) await stopProcess(child);
     await deleteTopicsWithPrefix(kafka, prefix).catch(() => undefined);
@@ -364,6 +392,13 @@ async function main(): Promise<void> {
     kcat_consume_per_s: Math.round(median(e2e.map((x) => x.kcatPerS))),
     e2e_steady_to_java_consume_ratio: ratio(median(e2e.map((x) => x.steadyPerS)), median(e2e.map((x) => x.javaPerS))),
     e2e_to_java_consume_ratio: ratio(median(e2e.map((x) => x.perS)), median(e2e.map((x) => x.javaPerS))),
+    kafkajs_consume_per_s: Math.round(median(e2e.map((x) => x.kafkajsPerS))),
+    kafkajs_consume_with_join_per_s: Math.round(median(e2e.map((x) => x.kafkajsWithJoinPerS))),
+    e2e_to_kafkajs_ratio: ratio(median(e2e.map((x) => x.steadyPerS)), median(e2e.map((x) => x.kafkajsPerS))),
+    kafkajs_consume_per_cpu_s: Math.round(median(e2e.map((x) => x.kafkajsPerCpuS))),
+    e2e_steady_signals_per_cpu_s: Math.round(median(e2e.map((x) => x.steadyPerCpuS))),
+    e2e_to_kafkajs_cpu_ratio: ratio(median(e2e.map((x) => x.steadyPerCpuS)), median(e2e.map((x) => x.kafkajsPerCpuS))),
+    e2e_spawn_to_kafkajs_ratio: ratio(median(e2e.map((x) => x.perS)), median(e2e.map((x) => x.kafkajsWithJoinPerS))),
     signals_per_message: Number(median(e2e.map((x) => x.signalsPerMessage)).toFixed(2)),
     signals_binary: BATCHES && !JSON_FORM ? 1 : 0,
     detector_processes: Number(PROCESSES ?? 1),

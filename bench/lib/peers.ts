@@ -189,6 +189,36 @@ export async function kafkajsProduce(o: { brokers?: string; file: string; batch:
   return { perS: messages / (ms / 1000), messages, cpuS: results.reduce((s, r) => s + r.cpuUs, 0) / 1e6 };
 }
 
+/**
+ * Bare kafkajs (bench/lib/kafkajs-consume-peer.ts, its own process and group) reading `records`
+ * records of a topic from the beginning with eachBatch, counting them and nothing else. `perS` is
+ * records/s from its first fetch request (after the group join) to the last record (the steady
+ * pace, as the Java peer's fetch rate), `withJoinPerS` from before connect (join and metadata included); `signals` the
+ * binary messages' signals it counted (0 for JSON messages).
+ */
+export async function kafkajsConsume(o: { brokers?: string; topic: string; records: number }): Promise<{ perS: number; withJoinPerS: number; signals: number; jsonRecords: number; cpuS: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', `${REPO_ROOT}/bench/lib/kafkajs-consume-peer.ts`, o.brokers ?? brokersFromEnv(), o.topic, String(o.records)], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    child.on('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`kafkajs consume peer exited ${code}: ${stderr}`))));
+  });
+  const r = JSON.parse(out.split('\n').find((l) => l.startsWith('{'))!) as { records: number; signals: number; jsonRecords: number; startedAt: number; fetchAt: number; endedAt: number; cpuUs: number };
+  if (r.records < o.records) throw new Error(`kafkajs consume peer: ${r.records} of ${o.records} records`);
+  return {
+    perS: r.records / (Math.max(r.endedAt - r.fetchAt, 1) / 1000),
+    withJoinPerS: r.records / (Math.max(r.endedAt - r.startedAt, 1) / 1000),
+    signals: r.signals,
+    jsonRecords: r.jsonRecords,
+    cpuS: r.cpuUs / 1e6,
+  };
+}
+
 /** A plain topic for a peer to write into (deleted with the bench's prefix afterwards). */
 export async function createPeerTopic(kafka: import('kafkajs').Kafka, topic: string, partitions: number): Promise<void> {
   const admin = kafka.admin();

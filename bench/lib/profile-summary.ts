@@ -6,7 +6,9 @@
  *
  * Prints self time by package or source folder (kafkajs, @clickhouse/client, ajv, services/sink,
  * garbage collection, idle, ...) and the functions with the most self time. A directory is every
- * profile in it, summed.
+ * profile in it, summed. DOWNRADAR_PROFILE_FROM=<area> counts each profile only from its first
+ * sample in that area on (e.g. services/detector/src/core: from the first signal scored, leaving
+ * out the start-up's module loading).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,13 +46,18 @@ export function areaOf(url: string, functionName: string): string {
   return url.replace(/^file:\/\//, '').slice(-60);
 }
 
-export function summarize(profiles: Profile[], top = 25): ProfileSummary {
+export function summarize(profiles: Profile[], top = 25, fromArea?: string): ProfileSummary {
   const area = new Map<string, number>();
   const fn = new Map<string, number>();
   let totalMs = 0;
   for (const p of profiles) {
     const byId = new Map(p.nodes.map((n) => [n.id, n]));
-    for (let i = 0; i < p.samples.length; i++) {
+    const from = fromArea === undefined ? 0 : p.samples.findIndex((id) => {
+      const n = byId.get(id);
+      return n !== undefined && areaOf(n.callFrame.url, n.callFrame.functionName) === fromArea;
+    });
+    if (from < 0) continue;
+    for (let i = from; i < p.samples.length; i++) {
       const node = byId.get(p.samples[i]!);
       const ms = (p.timeDeltas[i + 1] ?? 0) / 1000;
       if (!node || ms <= 0) continue;
@@ -93,5 +100,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error('usage: profile-summary.ts <file.cpuprofile | dir> [top]');
     process.exit(2);
   }
-  console.log(formatSummary(summarize(loadProfiles(path), Number(top ?? 25))));
+  console.log(formatSummary(summarize(loadProfiles(path), Number(top ?? 25), process.env.DOWNRADAR_PROFILE_FROM)));
 }
