@@ -22,19 +22,8 @@ export function shardKeyOf(e: ReplayEvent): string {
   return e.truth?.serviceId ?? e.post.id ?? '';
 }
 
-/** A function from event to shard (its signals partition), memoised per key (a few hundred services). */
+/** A function from event to shard (its signals partition; keyPartition keeps recent keys' partitions). */
 export function partitionSharder(partitions: number): (e: ReplayEvent) => number {
   if (!(Number.isInteger(partitions) && partitions >= 1)) throw new RangeError(`partitions must be a positive integer, got ${partitions}`);
-  const known = new Map<string, number>();
-  return (e) => {
-    if (partitions === 1) return 0;
-    const key = shardKeyOf(e);
-    let p = known.get(key);
-    if (p === undefined) {
-      p = keyPartition(key, partitions);
-      if (known.size >= 10_000) known.clear();
-      known.set(key, p);
-    }
-    return p;
-  };
+  return (e) => (partitions === 1 ? 0 : keyPartition(shardKeyOf(e), partitions));
 }

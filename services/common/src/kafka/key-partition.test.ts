@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Kafka } from 'kafkajs';
+import { Partitioners, type Kafka } from 'kafkajs';
 import { createProducer } from './producer';
 import { keyPartition } from './key-partition';
 
@@ -38,6 +38,18 @@ describe('keyPartition', () => {
       expect(written.size).toBe(keys.length);
       for (const key of keys) expect(keyPartition(key, partitions)).toBe(written.get(key));
       if (partitions > 1) expect(new Set(keys.map((k) => keyPartition(k, partitions))).size).toBe(partitions);
+    }
+  });
+
+  it('is what kafkajs\' default partitioner picks for the key with every partition up, whatever the topic (asked again: the cached answer)', () => {
+    const partitioner = Partitioners.DefaultPartitioner();
+    for (const partitions of [2, 6, 12]) {
+      const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 1, partitionErrorCode: 0, replicas: [1], isr: [1] }));
+      for (const key of ['facebook', 'whatsapp', ...Array.from({ length: 100 }, (_, i) => `post-${i}`)]) {
+        const expected = partitioner({ topic: 'downradar.signals', partitionMetadata, message: { key, value: 'x' } });
+        expect(keyPartition(key, partitions)).toBe(expected);
+        expect(keyPartition(key, partitions)).toBe(expected);
+      }
     }
   });
 });

@@ -2,6 +2,7 @@ import type { Admin, Kafka, Message, Producer as KafkaProducer, RecordMetadata, 
 import { CompressionTypes, Partitioners } from 'kafkajs';
 import type { Logger } from '../logger';
 import { InfraError, kafkaError } from './errors';
+import { keyPartition } from './key-partition';
 
 export interface OutMessage {
   topic: string;
@@ -341,25 +342,11 @@ export function createProducer(opts: ProducerOptions): Producer {
   const partitionCounts = new Map<string, number>();
   let admin: Admin | null = null;
   const partitioner = Partitioners.DefaultPartitioner();
-  /**
-   * A key's partition depends on the key and the partition count only (murmur2 of the key), so
-   * the partitions of recent keys are kept: most messages are keyed by one of a few hundred
-   * service ids, and hashing each again (with the partitioner's per-call bookkeeping) was a
-   * visible part of a batch's cost. Bounded: keys that are ids (posts) would otherwise pile up.
-   */
-  const keyPartitions = new Map<string, Map<string, number>>();
+  /** A keyed message's partition depends on its key and the partition count only (key-partition.ts). */
   function partitionOf(topic: string, n: number, message: Message): number {
     const key = message.key;
-    if (typeof key !== 'string') return partitioner({ topic, partitionMetadata: partitionsUp(n), message });
-    let known = keyPartitions.get(topic);
-    if (!known) keyPartitions.set(topic, (known = new Map()));
-    let p = known.get(key);
-    if (p === undefined) {
-      p = partitioner({ topic, partitionMetadata: partitionsUp(n), message });
-      if (known.size >= 10_000) known.clear();
-      known.set(key, p);
-    }
-    return p;
+    if (typeof key === 'string') return keyPartition(key, n);
+    return partitioner({ topic, partitionMetadata: partitionsUp(n), message });
   }
   async function byPartition(batch: Pending[]): Promise<Map<string, PartitionMessages>> {
     const topics = [...new Set(batch.flatMap((p) => p.messages.map((m) => m.topic)))].filter((t) => !partitionCounts.has(t));
