@@ -124,12 +124,11 @@ describe('detector: kill -9 and restart', () => {
     expect(await baselines()).toEqual(before);
     await kill9(child);
 
-    // 3. A backlog in small record batches (16 KB: the binary form is about a quarter of the JSON
-    // bytes, so as many transactions as 64 KB held in JSON), and kill -9 while it is being worked through. From here
+    // 3. A backlog in small record batches, and kill -9 while it is being worked through. From here
     // on the signals are binary (as producers write them now) after JSON ones (an upgrade).
     await produceSignals(kafka, topics.signals, part2, 100, 'binary');
     const backlog = await groupLag(kafka, `${prefix}-detector`, topics.signals);
-    child = await startDetector(port, { DOWNRADAR_DETECTOR_MAX_BATCH_BYTES: '16384' });
+    child = await startDetector(port, { DOWNRADAR_DETECTOR_MAX_BATCH_BYTES: '65536' });
     await eventually(
       async () => {
         const lag = await groupLag(kafka, `${prefix}-detector`, topics.signals);
