@@ -36,7 +36,10 @@ afterAll(async () => {
   await deleteTopicsWithPrefix(kafka, prefix).catch(() => undefined);
 });
 
-async function startDetector(port: number, extra: Record<string, string> = {}): Promise<ChildProcess> {
+const killedByTest = new WeakSet<ChildProcess>();
+
+/** Starts the detector process; `exited` rejects (with its last output) if it ever exits. */
+function spawnDetector(port: number, extra: Record<string, string> = {}): { child: ChildProcess; exited: Promise<never> } {
   const child = spawn(process.execPath, ['--import', 'tsx', `${REPO}services/detector/src/main.ts`], {
     cwd: REPO,
     env: {
@@ -58,21 +61,53 @@ async function startDetector(port: number, extra: Record<string, string> = {}): 
   child.stdout!.on('data', (d) => (output = (output + d).slice(-4000)));
   child.stderr!.on('data', (d) => (output = (output + d).slice(-4000)));
   children.push(child);
-  await eventually(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`detector exited (${child.exitCode}): ${output}`);
-      return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok ? true : undefined;
-    },
-    90_000,
-    'the detector to be ready',
+  // Rejects only on an exit the test did not cause (kill9 marks its own).
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code, signal) => {
+      if (!killedByTest.has(child)) reject(new Error(`detector exited (${code ?? signal}): ${output}`));
+    }),
   );
+  exited.catch(() => undefined); // seen by whoever races it; unwatched later, it is not an unhandled rejection
+  return { child, exited };
+}
+
+/** Starts the detector and waits until it is ready; one that exits (a refused configuration, say) fails the test at once. */
+async function startDetector(port: number, extra: Record<string, string> = {}): Promise<ChildProcess> {
+  const { child, exited } = spawnDetector(port, extra);
+  await Promise.race([exited, eventually(async () => (child.exitCode === null && (await fetch(`http://127.0.0.1:${port}/readyz`)).ok ? true : undefined), 90_000, 'the detector to be ready')]);
   return child;
 }
 
 async function kill9(child: ChildProcess): Promise<void> {
+  killedByTest.add(child);
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGKILL');
   await exited;
+}
+
+/**
+ * Kills the detector with SIGKILL the moment its group has committed the first part of a backlog of
+ * `backlog` signal records: an admin client polls the committed offsets without pause from the
+ * moment the process is spawned. The backlog is several 64 KB fetches per partition, one
+ * transaction each, so the kill lands while most of it is still to do, however fast the detector.
+ */
+async function kill9InBacklog(child: ChildProcess, backlog: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topics.signals); // nothing is produced meanwhile
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const committed = await admin.fetchOffsets({ groupId: `${prefix}-detector`, topics: [topics.signals] });
+      const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, p.offset === '-1' ? 0 : Number(p.offset)]));
+      const lag = ends.reduce((sum, e) => sum + Math.max(0, Number(e.high) - (done.get(e.partition) ?? 0)), 0);
+      if (lag < backlog) break;
+      if (Date.now() > deadline) throw new Error(`timed out after 60000 ms waiting for the detector to start on the backlog (lag ${lag})`);
+    }
+    await kill9(child);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 const consumed = () => eventually(async () => ((await groupLag(kafka, `${prefix}-detector`, topics.signals)) === 0 ? true : undefined), 90_000, 'all signals consumed');
@@ -124,23 +159,19 @@ describe('detector: kill -9 and restart', () => {
     expect(await baselines()).toEqual(before);
     await kill9(child);
 
-    // 3. A backlog in small record batches, and kill -9 while it is being worked through. From here
-    // on the signals are binary (as producers write them now) after JSON ones (an upgrade).
-    await produceSignals(kafka, topics.signals, part2, 100, 'binary');
+    // 3. A backlog read in the smallest fetches the detector takes (64 KB), and kill -9 while it is
+    // being worked through. JSON, one signal a record: the most bytes, so the most fetches (binary
+    // signals are a quarter of the bytes; in 64 KB fetches the whole backlog took one or two).
+    await produceSignals(kafka, topics.signals, part2, 1000, 'json');
     const backlog = await groupLag(kafka, `${prefix}-detector`, topics.signals);
-    child = await startDetector(port, { DOWNRADAR_DETECTOR_MAX_BATCH_BYTES: '65536' });
-    await eventually(
-      async () => {
-        const lag = await groupLag(kafka, `${prefix}-detector`, topics.signals);
-        return lag < backlog ? true : undefined;
-      },
-      60_000,
-      'some of the backlog consumed',
-    );
-    await kill9(child);
+    expect(backlog).toBe(part2.length);
+    // Watched from the moment it starts: it may be through the first fetches before it answers /readyz.
+    const inBacklog = spawnDetector(port, { DOWNRADAR_DETECTOR_MAX_BATCH_BYTES: '65536' });
+    await Promise.race([inBacklog.exited, kill9InBacklog(inBacklog.child, backlog)]);
     const left = await groupLag(kafka, `${prefix}-detector`, topics.signals);
 
     // 4. Restarted again: the rest of the backlog, then the end of the outage until it resolves.
+    // From here on the signals are binary, as producers write them now, after JSON ones (an upgrade).
     child = await startDetector(port);
     await produceSignals(kafka, topics.signals, part3, 20_000, 'binary');
     await consumed();
