@@ -65,7 +65,7 @@ export interface Prediction {
   /** The part of `dispersion` that comes from not knowing the time-of-day shape yet. */
   structuralDispersion: number;
   /**
-   * Relative variance of the rate itself (1 / the gamma posterior's shape, module comment).
+   * Relative variance of the rate itself (1 / the posterior's shape: the Gamma matched at its log-scale peak, module comment).
    * variance = expected + (rateRelativeVariance + dispersion) × expected².
    */
   rateRelativeVariance: number;

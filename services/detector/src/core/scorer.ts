@@ -259,7 +259,7 @@ export class ServiceScorer {
         have = true;
         expected = prediction.expected;
         variance = prediction.variance;
-        // The uncertainty of the rate itself (the gamma posterior's, baseline.ts) is one error shared
+        // The uncertainty of the rate itself (its posterior's, baseline.ts) is one error shared
         // by every window of a span: a sum of k windows carries it as (k × expected)², the negative
         // binomial posterior predictive of the sum, judged with what was known before the span
         // (a series without a prior has none shared: Prediction.sharedRelativeVariance).
