@@ -335,16 +335,32 @@ class CheckingReader extends Reader {
   private lastServiceLength = -1;
   private lastService = '';
 
-  /** An EventId: 1-128 bytes of [A-Za-z0-9._:-]. */
+  /** Where the last EventId that passed lies, and its string. */
+  private idStart = -1;
+  private idLength = -1;
+  private id = '';
+
+  /**
+   * An EventId: 1-128 bytes of [A-Za-z0-9._:-]. A report's sourceId is its id: the same bytes as
+   * the id just read give the same string (checked once, made once).
+   */
   eventId(what: string): string {
     const n = this.long();
     const start = this.pos;
     if (n < 0 || n > this.buf.length - start) throw new Malformed(`${what}: a string of ${n} bytes in ${this.buf.length - start}`);
     const buf = this.buf;
     this.pos = start + n;
+    if (n === this.idLength) {
+      const last = this.idStart;
+      let i = 0;
+      while (i < n && buf[start + i] === buf[last + i]) i++;
+      if (i === n) return this.id;
+    }
     if (n === 0 || n > EVENT_ID_MAX) return this.unsure(start, n);
     for (let i = start; i < start + n; i++) if (EVENT_ID_BYTE[buf[i]!] === 0) return this.unsure(start, n);
-    return buf.toString('latin1', start, start + n);
+    this.idStart = start;
+    this.idLength = n;
+    return (this.id = buf.toString('latin1', start, start + n));
   }
 
   /** A slug: [a-z0-9][a-z0-9-]{0,62}. A batch repeats one service: the same bytes give the same string, checked once. */
@@ -374,7 +390,11 @@ class CheckingReader extends Reader {
     if (n < 0 || n > this.buf.length - start) throw new Malformed(`${what}: a string of ${n} bytes in ${this.buf.length - start}`);
     this.pos = start + n;
     if (n > max) this.suspect = true;
-    return this.buf.toString('utf8', start, start + n);
+    // ASCII (hashes, most hashtags): one latin1 copy, which skips the UTF-8 decoder's work.
+    const buf = this.buf;
+    let i = start;
+    while (i < start + n && buf[i]! < 0x80) i++;
+    return buf.toString(i === start + n ? 'latin1' : 'utf8', start, start + n);
   }
 
   boundedList(what: string, maxItems: number, max: number): string[] {
