@@ -153,6 +153,17 @@ describe('decodeCheckedSignalBatch', () => {
     expect(invalid.items[0]).toEqual({ ok: false, field: 'confidence', reason: 'must be <= 1' });
   });
 
+  it('reads a block written with a negative count and its byte size (Avro allows it) as the same signals', () => {
+    const plain = encodeSignalBatch([signal('a')]);
+    expect(plain[2]).toBe(2); // one item: zig-zag 1
+    const body = plain.subarray(3, plain.length - 1);
+    expect(body.length).toBeLessThan(64);
+    // Count -1 (zig-zag 1), then the block's size in bytes (zig-zag 2 x length), the signal, the end.
+    const sized = Buffer.concat([Buffer.from([0x00, 0x01, 0x01, body.length * 2]), body, Buffer.from([0x00])]);
+    expect(checked(sized)).toEqual({ ...checked(plain), schemaCalls: 0 });
+    expect(checked(sized).signals).toEqual([signal('a')]);
+  });
+
   it('reuses the service id string of the previous signal of the batch only when the bytes are the same', () => {
     const got = checked(encodeSignalBatch([signal('a'), signal('b'), signal('c', { serviceId: 'faceboom' }), signal('d', { serviceId: 'Facebook' })]));
     expect(got.signals.map((x) => x.serviceId)).toEqual(['facebook', 'facebook', 'faceboom', 'Facebook']);

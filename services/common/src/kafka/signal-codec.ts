@@ -176,6 +176,12 @@ class Reader {
   }
 
   long(): number {
+    // One byte (lengths, counts, symbols, union branches: most varints here): no loop.
+    const first = this.pos < this.buf.length ? this.buf[this.pos]! : 0x80;
+    if (first < 0x80) {
+      this.pos++;
+      return first % 2 === 0 ? first / 2 : -(first + 1) / 2;
+    }
     let b = this.byte();
     let z = b & 0x7f;
     let scale = 0x80;
