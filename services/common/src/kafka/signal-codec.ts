@@ -14,7 +14,7 @@
  * Hand-written rather than generated (avsc): one fixed schema, and the objects it builds must have
  * exactly the JSON form's shape (an absent optional field is absent, not null) for that check.
  */
-import { OFFICIAL_STATUSES, PROBLEM_CATEGORIES, SIGNAL_KINDS, type SignalEvent } from '../../../../schemas/events/index';
+import { OFFICIAL_STATUSES, PROBLEM_CATEGORIES, SIGNAL_KINDS, SignalEvent } from '../../../../schemas/events/index';
 
 /** First byte of a binary signals message (a JSON text never starts with it). */
 export const SIGNAL_BINARY_MAGIC = 0x00;
@@ -302,15 +302,28 @@ export type CheckedSignal = { ok: true; value: SignalEvent } | { ok: false; fiel
 
 export type DecodedCheckedSignals = { ok: true; signals: SignalEvent[]; items: CheckedSignal[] } | { ok: false; reason: string };
 
-/** The most bytes of a string the schema bounds by characters, where every byte is one character (ASCII). */
-const EVENT_ID_MAX = 128;
+/**
+ * The SignalEvent schema's bounds, read from it so that the byte tests below cannot drift from it:
+ * lengths in characters (a string of at most that many bytes has at most that many characters),
+ * item counts and ranges. The patterns are implemented as byte tables: if the schema's patterns
+ * change, loading this module fails until the tables follow.
+ */
+const P = SignalEvent.properties;
+const EVENT_ID_MAX = Math.min(P.id.maxLength!, P.sourceId.maxLength!);
+const REPORTER_HASH_MAX = P.reporterHash.maxLength!;
+const HASHTAGS_MAX_ITEMS = P.hashtags.maxItems!;
+const HASHTAG_MAX = P.hashtags.items.maxLength!;
+const EVIDENCE_MAX_ITEMS = P.evidence.maxItems!;
+const EVIDENCE_MAX = P.evidence.items.maxLength!;
+const EPOCH_MS_MAX = Math.min(P.at.maximum!, P.receivedAt.maximum!);
 const SLUG_MAX = 63;
-const REPORTER_HASH_MAX = 128;
-const HASHTAGS_MAX_ITEMS = 50;
-const HASHTAG_MAX = 140;
-const EVIDENCE_MAX_ITEMS = 10;
-const EVIDENCE_MAX = 200;
-const EPOCH_MS_MAX = 8_640_000_000_000_000;
+const IMPLEMENTED = { id: '^[A-Za-z0-9._:-]+$', sourceId: '^[A-Za-z0-9._:-]+$', serviceId: '^[a-z0-9][a-z0-9-]{0,62}$', country: '^[A-Z]{2}$' } as const;
+for (const [field, pattern] of Object.entries(IMPLEMENTED)) {
+  if (P[field as keyof typeof IMPLEMENTED].pattern !== pattern) throw new Error(`signal-codec: SignalEvent.${field}'s pattern is no longer ${pattern}: update CheckingReader's byte tests`);
+}
+if (P.id.minLength !== 1 || P.sourceId.minLength !== 1 || P.at.minimum !== 0 || P.receivedAt.minimum !== 0 || P.confidence.minimum !== 0 || P.confidence.maximum !== 1) {
+  throw new Error("signal-codec: SignalEvent's id, time or confidence bounds changed: update CheckingReader's tests");
+}
 
 /** Bytes allowed in an EventId (^[A-Za-z0-9._:-]+$) and in a slug's tail ([a-z0-9-]). */
 const EVENT_ID_BYTE = new Uint8Array(256);
