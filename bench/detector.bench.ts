@@ -8,6 +8,10 @@
  *                          one PartitionScorer, 250 messages a transaction: read, ingest, advance,
  *                          checkpoint), binary messages; scorer_json_signals_per_cpu_s the same from
  *                          JSON messages (the form before the binary one), and their ratio.
+ *  read_us_per_signal      the read path alone (lib/signal-read-throughput.ts): CPU µs a signal for
+ *                          readSignalMessage on the scorer's binary messages (decode and schema check
+ *                          in one pass); its peer read_decode_then_schema_us_per_signal, the path before
+ *                          (decode to objects, then ajv on each), and read_speedup (peer / it).
  *  checkpoint_bytes_per_signal  its checkpoint records' bytes a signal; checkpoint_whole_dedupe_bytes_per_signal
  *                          and _cpu_us_per_signal: what serialising every dedupe table in every
  *                          transaction (the checkpoint before deltas) would write and cost.
@@ -49,6 +53,7 @@ import { loadCatalog } from '../schemas/catalog/index';
 import type { IncidentEvent, ScoreEvent, SignalEvent } from '../schemas/events/index';
 import { measureCoreThroughput } from './lib/detector-core-throughput';
 import { measureScorer, type ScorerPass } from './lib/detector-scorer-throughput';
+import { measureRead, type ReadPass } from './lib/signal-read-throughput';
 import { generateSignals, generateTraffic } from '../services/detector/src/testing/simulate';
 import { groupLag, readAll, readJson } from '../services/detector/src/testing/testkit';
 import { treeCpuS } from './lib/cpu';
@@ -164,6 +169,18 @@ function scorer(): { binary: ScorerPass; json: ScorerPass } {
   }
   const mid = (list: ScorerPass[]) => [...list].sort((a, b) => a.signalsPerCpuSecond - b.signalsPerCpuSecond)[Math.floor(list.length / 2)]!;
   return { binary: mid(passes.binary), json: mid(passes.json) };
+}
+
+/** The read path alone against the path before it, median of RUNS interleaved passes each. */
+function read(): ReadPass {
+  const signals = e2eSignals(1).slice(0, SCORER_N);
+  const passes: ReadPass[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const p = measureRead(signals);
+    passes.push(p);
+    console.log(`read pass ${run} (load ${loadAverage()}): ${p.oneFastUs} µs CPU a signal; decode then schema check (the path before) ${p.decodeThenSchemaUs} µs`);
+  }
+  return { oneFastUs: median(passes.map((p) => p.oneFastUs)), decodeThenSchemaUs: median(passes.map((p) => p.decodeThenSchemaUs)) };
 }
 
 function e2eSignals(seed: number): SignalEvent[] {
@@ -371,6 +388,7 @@ async function latencyRun(run: number): Promise<{ p99: number; metricP99: number
 async function main(): Promise<void> {
   const coreRate = core();
   const sc = scorer();
+  const rd = read();
   const e2e: E2eRun[] = [];
   for (let r = 0; r < RUNS; r++) e2e.push(await e2eRun(r));
   const latency: { p99: number; metricP99: number; events: number }[] = [];
@@ -380,6 +398,9 @@ async function main(): Promise<void> {
     scorer_signals_per_cpu_s: sc.binary.signalsPerCpuSecond,
     scorer_json_signals_per_cpu_s: sc.json.signalsPerCpuSecond,
     scorer_binary_to_json_ratio: ratio(sc.binary.signalsPerCpuSecond, sc.json.signalsPerCpuSecond),
+    read_us_per_signal: rd.oneFastUs,
+    read_decode_then_schema_us_per_signal: rd.decodeThenSchemaUs,
+    read_speedup: ratio(rd.decodeThenSchemaUs, rd.oneFastUs),
     checkpoint_bytes_per_signal: sc.binary.checkpointBytesPerSignal,
     checkpoint_whole_dedupe_bytes_per_signal: sc.binary.wholeTablesBytesPerSignal,
     checkpoint_whole_dedupe_cpu_us_per_signal: sc.binary.wholeTablesCpuUsPerSignal,

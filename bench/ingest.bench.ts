@@ -39,7 +39,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createKafka, deleteTopicsWithPrefix, ensureTopics, hashApiKey, topicNames } from '@downradar/common';
+import { createKafka, DEFAULT_PRODUCERS, deleteTopicsWithPrefix, ensureTopics, hashApiKey, topicNames } from '@downradar/common';
 import { clusterEnv } from '../tools/run/src/cluster-env';
 import { median, writeResult } from '@downradar/common/bench-results';
 import { createUnderstanding } from '@downradar/nlp';
@@ -266,6 +266,7 @@ writeResult('ingest', {
   batch_to_java_ratio: ratio(messagesPerReport * batchRate, m('java')),
   batch_to_kcat_ratio: ratio(messagesPerReport * batchRate, m('kcat')),
   ingest_processes: ingestProcesses,
+  ingest_producer_connections: Number(process.env.DOWNRADAR_PRODUCER_CONNECTIONS ?? DEFAULT_PRODUCERS),
   ingest_peak_rss_mb: Math.max(...rss),
   ingest_peak_rss_first_run_mb: rss[0]!,
   nlp_posts_per_s: Math.round(median(nlp)),

@@ -263,13 +263,16 @@ describe('the world map of countries', () => {
     await hoverInside(page, `[data-testid=world-map] path[data-country="${top.key}"]`);
     const readout = page.getByTestId('map-readout');
     const countText = top.count.toLocaleString('en-US');
-    await page.waitForFunction(`document.querySelector('[data-testid=map-readout]')?.textContent?.includes(${JSON.stringify(countText)})`);
+    // The readout at rest names the top country too ("Most reports: United States: 3,395 reports
+    // ..."): wait for the hover's own text, which starts with the country.
+    await page.waitForFunction(`document.querySelector('[data-testid=map-readout]')?.textContent?.startsWith(${JSON.stringify(`${listed[0]!}: ${countText} report`)})`);
     expect(await readout.innerText()).toMatch(new RegExp(`^${listed[0]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${top.count.toLocaleString('en-US')} reports? \\(\\d+(\\.\\d)?%\\)$`));
     // A country without reports says so.
     const quietCountry = (await page.evaluate(
       `[...document.querySelectorAll('[data-testid=world-map] path[data-shade="0"]')].map((p) => { const b = p.getBBox(); return [p.getAttribute('data-country'), b.width * b.height]; }).sort((a, b) => b[1] - a[1])[0][0]`,
     )) as string;
     await hoverInside(page, `[data-testid=world-map] path[data-country="${quietCountry}"]`);
+    await page.waitForFunction(`!document.querySelector('[data-testid=map-readout]')?.textContent?.startsWith(${JSON.stringify(`${listed[0]!}:`)})`);
     expect(await readout.innerText()).toMatch(/: no reports$/);
     expect(h.errors(page)).toEqual([]);
   });

@@ -3,8 +3,8 @@
  * every message of them (a report and its signal travel in one send).
  *
  * The events of the requests of one event-loop turn go in few sends ("groups"), each small enough
- * to be one part of one broker request (the producer never splits it), so a group is written or
- * withdrawn as a whole.
+ * never to be cut for size by the producer, which writes or withdraws a send as a whole (see
+ * GROUP_MAX_CHARS).
  * Inside a group the signals of one service within a few seconds of event time travel as one
  * SignalBatch message: the detector and the sink then pay Kafka's per-record cost once per batch
  * instead of once per signal (the profile of a replay through ingest showed kafkajs' per-record
@@ -63,8 +63,10 @@ export interface Produce {
 
 /**
  * Characters of one group's messages. The producer splits a send into parts of at most 900 KB
- * (its maxBatchBytes, below the broker's 1 MiB record batch limit); a group stays well under it
- * so that it is always one part: queued, sent and acknowledged, or withdrawn, as a whole.
+ * (its maxBatchBytes, below the broker's 1 MiB record batch limit); a group stays well under it,
+ * so it is never cut for size, only by partition among the producer's kafkajs producers, and the
+ * producer sends a send whole or withdraws it whole: queued, sent and acknowledged, or withdrawn,
+ * as a whole.
  */
 export const GROUP_MAX_CHARS = 400_000;
 

@@ -28,6 +28,7 @@ export async function buildIngest(config: IngestConfig = loadConfig(ingestConfig
     logger,
     lingerMs: config.producerLingerMs,
     maxRequestBytes: config.producerMaxRequestBytes,
+    producers: config.producerConnections,
     retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
     retryFailedRequests: true,
   });

@@ -97,8 +97,10 @@ export async function createKafkaTarget(opts: KafkaTargetOptions): Promise<Repla
 
   return {
     name: 'kafka',
-    // One producer: one idempotent request in flight and a FIFO queue, so batches are written in
-    // the order send() is called (messages are queued synchronously, before the first await).
+    // One producer: each partition always on the same kafkajs producer, one idempotent request in
+    // flight each and FIFO queues, so every partition's messages are written in the order send()
+    // is called (they are queued synchronously, before the first await). Partitions are what the
+    // order is about: the detector's lateness is per partition.
     ordered: true,
     stats,
     notes,

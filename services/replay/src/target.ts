@@ -19,8 +19,9 @@ export interface ReplayTarget {
   /** The batch's events in emission order (emitAt ascending); a target writes them in that order. */
   send(events: readonly ReplayEvent[]): Promise<void>;
   /**
-   * True when the target writes batches in the order `send` was called, whatever is in flight
-   * (the Kafka target: one idempotent producer, one request in flight, a FIFO queue). Otherwise
+   * True when the target writes batches in the order `send` was called, whatever is in flight,
+   * on every partition (the Kafka target: each partition on one idempotent kafkajs producer with
+   * one request in flight and a FIFO queue). Otherwise
    * (the ingest API: concurrent requests, possibly to several processes) any two batches in
    * flight at once may be written in either order, and runReplay bounds how far apart in event
    * time those batches may be (ReplayOptions.maxDisorderMs).

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Partitioners } from 'kafkajs';
+import { Partitioners, type Kafka as KafkaClient, type Producer as KafkaProducer } from 'kafkajs';
 import { createProducer } from './producer';
 import { runConsumer } from './consumer';
 import { ensureTopics, deleteTopicsWithPrefix } from './admin';
@@ -43,7 +43,8 @@ describe('producer request size', () => {
   it('sends more than the broker\'s 1 MiB a request when each partition stays under it, and the broker keeps every message once, in order per key', async () => {
     // Its own topic (two partitions): the other tests read the signals topic from its start.
     const topic = topics.posts;
-    const producer = createProducer({ kafka, maxBatchBytes: 900_000, maxRequestBytes: 8 * 1024 * 1024 });
+    // One producer: the shape of one producer's requests (with more, each has its own partitions).
+    const producer = createProducer({ kafka, maxBatchBytes: 900_000, maxRequestBytes: 8 * 1024 * 1024, producers: 1 });
     await producer.send([{ topic, key: 'warm-up', value: '{}' }]); // the partition count is known from here on
     const before = producer.stats.sentBatches;
     // 20 keys, 10 on each partition (kafkajs' partitioner), so that both partitions fill alike.
@@ -72,6 +73,62 @@ describe('producer request size', () => {
     }
     expect(byKey.size).toBe(20);
     for (const [key, seq] of byKey) expect(seq, key).toEqual(messages.filter((m) => m.key === key).map((m) => (JSON.parse(m.value) as { i: number }).i));
+  });
+});
+
+describe('producer with several kafkajs producers', () => {
+  /**
+   * The real client and broker, with each kafkajs producer's sendBatch timed: how many requests
+   * were on the wire at once.
+   */
+  function observed(client: KafkaClient) {
+    let active = 0;
+    let most = 0;
+    const wrapped = Object.create(client) as KafkaClient;
+    wrapped.producer = (config) => {
+      const p: KafkaProducer = client.producer(config);
+      const sendBatch = p.sendBatch.bind(p);
+      p.sendBatch = async (batch) => {
+        most = Math.max(most, ++active);
+        try {
+          return await sendBatch(batch);
+        } finally {
+          active--;
+        }
+      };
+      return p;
+    };
+    return { kafka: wrapped, mostInFlight: () => most };
+  }
+
+  it('has two requests on the wire at once against the broker, and the broker holds every message once, in order per partition and key', async () => {
+    const topic = `${prefix}.lanes`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 4, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    const mostInFlight: Record<number, number> = {};
+    for (const producers of [1, 2]) {
+      const watch = observed(kafka);
+      // Small requests (100 messages), so that each producer has several to send one after another.
+      const producer = createProducer({ kafka: watch.kafka, producers, maxBatchMessages: 100 });
+      const keys = Array.from({ length: 16 }, (_, i) => `${producers}-key-${i}`);
+      const messages = Array.from({ length: 4000 }, (_, i) => ({ topic, key: keys[i % keys.length]!, value: JSON.stringify({ i, producers }) }));
+      await Promise.all(Array.from({ length: 40 }, (_, s) => producer.send(messages.slice(s * 100, (s + 1) * 100))));
+      await producer.close();
+      mostInFlight[producers] = watch.mostInFlight();
+      const got = (await readTopicToEnd(kafka, topic)).filter((m) => (JSON.parse(m.value!.toString()) as { producers: number }).producers === producers);
+      expect(got).toHaveLength(messages.length);
+      const byKey = new Map<string, number[]>();
+      for (const m of got) {
+        const key = m.key!.toString();
+        if (!byKey.has(key)) byKey.set(key, []);
+        byKey.get(key)!.push((JSON.parse(m.value!.toString()) as { i: number }).i);
+      }
+      expect(byKey.size).toBe(keys.length);
+      for (const [key, seq] of byKey) expect(seq, key).toEqual(messages.filter((m) => m.key === key).map((m) => (JSON.parse(m.value) as { i: number }).i));
+    }
+    expect(mostInFlight).toEqual({ 1: 1, 2: 2 });
   });
 });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
 import { createProducer } from './producer';
+import { keyPartition } from './key-partition';
 
 /**
  * A stand-in for kafkajs: records every sendBatch request and fails the ones `fail` says.
@@ -13,9 +14,11 @@ import { createProducer } from './producer';
  * (what kafkajs does when a partition's leader moved to a broker that had already answered).
  */
 const PARTITIONS = 3;
-function fakeKafka(fail: (request: number) => Error | undefined, delayMs = 0, forget: (request: number) => number[] = () => []) {
+function fakeKafka(fail: (request: number) => Error | undefined, delayMs: number | ((producer: number) => number) = 0, forget: (request: number) => number[] = () => []) {
   const requests: { producer: number; values: string[]; partitions?: number[]; placed: Map<string, number>; messages: { key: string | null; value: string; partition: number }[] }[] = [];
   let producers = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
   const kafka = {
     admin: () => ({
       connect: async () => undefined,
@@ -30,7 +33,9 @@ function fakeKafka(fail: (request: number) => Error | undefined, delayMs = 0, fo
         connect: async () => undefined,
         disconnect: async () => undefined,
         sendBatch: async ({ topicMessages }: { topicMessages: { topic: string; messages: { key: string | null; value: string; partition?: number }[] }[] }) => {
-          await new Promise((r) => setTimeout(r, delayMs));
+          inFlight++;
+          maxInFlight = Math.max(maxInFlight, inFlight);
+          await new Promise((r) => setTimeout(r, typeof delayMs === 'number' ? delayMs : delayMs(id))).finally(() => inFlight--);
           const partitions = [...new Set(topicMessages.flatMap((t) => t.messages.map((m) => m.partition!)))].sort();
           requests.push({
             producer: id,
@@ -49,7 +54,7 @@ function fakeKafka(fail: (request: number) => Error | undefined, delayMs = 0, fo
       };
     },
   } as unknown as Kafka;
-  return { kafka, requests, producers: () => producers };
+  return { kafka, requests, producers: () => producers, maxInFlight: () => maxInFlight };
 }
 
 const connectionError = () => Object.assign(new Error('Connection error: connect ECONNREFUSED'), { name: 'KafkaJSNumberOfRetriesExceeded', retriable: false });
@@ -133,7 +138,8 @@ describe('createProducer', () => {
   it('sends again, in a new send, the messages of a partition the answer left out', async () => {
     // Keys that land on different partitions (kafkajs' murmur2 partitioner over 3 partitions).
     const fake = fakeKafka(() => undefined, 0, (n) => (n === 1 ? [0, 1, 2].slice(0, 1) : []));
-    const producer = createProducer({ kafka: fake.kafka });
+    // One producer: the first request holds every partition (with more, each has its own requests).
+    const producer = createProducer({ kafka: fake.kafka, producers: 1 });
     const messages = ['k1', 'k2', 'k3', 'k4', 'k5', 'k6'].map((key, i) => ({ topic: 't', key, value: `v${i}` }));
     await producer.send(messages);
     await producer.close();
@@ -215,5 +221,89 @@ describe('createProducer', () => {
     await closing.close();
     await expect(pending).rejects.toMatchObject({ name: 'InfraError' });
     await producer.close();
+  });
+});
+
+/** The first keys `key-<i>` that land on partition p of PARTITIONS. */
+const keysOn = (p: number, n: number) => {
+  const keys: string[] = [];
+  for (let i = 0; keys.length < n; i++) if (keyPartition(`key-${i}`, PARTITIONS) === p) keys.push(`key-${i}`);
+  return keys;
+};
+
+describe('createProducer with several producers', () => {
+  it('has one request per producer on the wire at once, each partition always on the same producer, in the order sent', async () => {
+    for (const producers of [1, 2, 3]) {
+      const fake = fakeKafka(() => undefined, 20);
+      const producer = createProducer({ kafka: fake.kafka, producers, maxBatchMessages: 10 });
+      const keys = [0, 1, 2].flatMap((p) => keysOn(p, 2));
+      const messages = Array.from({ length: 120 }, (_, i) => ({ topic: 't', key: keys[i % keys.length]!, value: String(i).padStart(4, '0') }));
+      await Promise.all(messages.map((m) => producer.send([m])));
+      await producer.close();
+      expect(fake.maxInFlight()).toBe(producers);
+      const sent = fake.requests.flatMap((r) => r.messages.map((m) => ({ ...m, producer: r.producer })));
+      expect(sent.map((m) => m.value).sort()).toEqual(messages.map((m) => m.value));
+      for (let p = 0; p < PARTITIONS; p++) {
+        const mine = sent.filter((m) => m.partition === p);
+        expect(new Set(mine.map((m) => m.producer)).size).toBe(1);
+        expect(mine.map((m) => m.value)).toEqual(mine.map((m) => m.value).sort());
+      }
+      // Partitions p and p + producers share a producer (p mod producers).
+      const owner = (p: number) => sent.find((m) => m.partition === p)!.producer;
+      if (producers === 2) expect(owner(0)).toBe(owner(2));
+      if (producers > 1) expect(owner(0)).not.toBe(owner(1));
+    }
+  });
+
+  it('resolves a send spanning producers only once every one of them acknowledged its part', async () => {
+    // Producers are made as their partitions are first sent to: the first (the fast one) sends partition 0.
+    const acked: string[] = [];
+    const fake = fakeKafka(() => undefined, (id) => (id === 1 ? 5 : 80));
+    const producer = createProducer({ kafka: fake.kafka, producers: 3 });
+    const [fast] = keysOn(0, 1);
+    const [slow] = keysOn(1, 1);
+    const spanning = producer.send([{ topic: 't', key: fast!, value: 'fast' }, { topic: 't', key: slow!, value: 'slow' }]).then(() => acked.push('spanning'));
+    await new Promise((r) => setTimeout(r, 40));
+    // The fast part is written by now; the send waits for the slow one.
+    expect(fake.requests.flatMap((r) => r.values)).toEqual(['fast']);
+    expect(acked).toEqual([]);
+    await spanning;
+    expect(fake.requests.flatMap((r) => r.values).sort()).toEqual(['fast', 'slow']);
+    await producer.close();
+  });
+
+  it('rejects a send spanning producers when one part fails, after the other parts settled', async () => {
+    let failedAt = 0;
+    // The first producer made (partition 0's, 'failing') answers in 5 ms with an error, the second in 60 ms.
+    const fake = fakeKafka((n) => (n === 1 ? ((failedAt = Date.now()), connectionError()) : undefined), (id) => (id === 1 ? 5 : 60));
+    const producer = createProducer({ kafka: fake.kafka, producers: 2 });
+    const send = producer.send([{ topic: 't', key: keysOn(0, 1)[0]!, value: 'failing' }, { topic: 't', key: keysOn(1, 1)[0]!, value: 'slow' }]);
+    await expect(send).rejects.toMatchObject({ name: 'InfraError' });
+    // Rejected only once the slow part was acknowledged too (60 ms after it was sent).
+    expect(fake.requests.map((r) => r.values)).toEqual([['failing'], ['slow']]);
+    expect(Date.now() - failedAt).toBeGreaterThanOrEqual(40);
+    await producer.close();
+  });
+
+  it('when the caller gives up, withdraws a send none of whose parts was sent, and sends whole one that had a part on the wire', async () => {
+    const fake = fakeKafka(() => undefined, 50);
+    const producer = createProducer({ kafka: fake.kafka, producers: 2 });
+    const [k0] = keysOn(0, 1);
+    const [k1] = keysOn(1, 1);
+    // The producer of partition 1 is busy with 'first'.
+    const first = producer.send([{ topic: 't', key: k1!, value: 'first' }]);
+    await new Promise((r) => setTimeout(r, 5));
+    const giveUp = new AbortController();
+    // Its partition 0 part goes out at once, its partition 1 part waits behind 'first'.
+    const started = producer.send([{ topic: 't', key: k0!, value: 'started-0' }, { topic: 't', key: k1!, value: 'started-1' }], { signal: giveUp.signal });
+    await new Promise((r) => setTimeout(r, 5));
+    // Wholly queued (partition 1 only): withdrawn.
+    const queued = producer.send([{ topic: 't', key: k1!, value: 'queued' }], { signal: giveUp.signal });
+    giveUp.abort();
+    await expect(queued).rejects.toMatchObject({ code: 'NOT_SENT', retriable: true });
+    await expect(started).resolves.toBeUndefined();
+    await first;
+    await producer.close();
+    expect(fake.requests.flatMap((r) => r.values).sort()).toEqual(['first', 'started-0', 'started-1']);
   });
 });

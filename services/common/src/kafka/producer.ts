@@ -14,9 +14,10 @@ export interface OutMessage {
 
 export interface SendOptions {
   /**
-   * The caller gives up when it aborts. Messages still waiting in the queue are then taken out
-   * and never sent (the promise rejects with InfraError code NOT_SENT); messages already in a
-   * request to the broker cannot be recalled, and the promise settles with that request.
+   * The caller gives up when it aborts. A send none of whose messages is in a request yet is
+   * then taken out of the queue and never sent (the promise rejects with InfraError code
+   * NOT_SENT); a send with messages already in a request to the broker cannot be recalled: all
+   * of it is sent (never half of it), and the promise settles when all of it did.
    */
   signal?: AbortSignal;
 }
@@ -65,20 +66,36 @@ export interface ProducerOptions {
    * whole operations themselves want the failure.
    */
   retryFailedRequests?: boolean;
+  /**
+   * Idempotent kafkajs producers sending at once, each with its own connection and one request
+   * in flight; partition p of every topic is always sent by producer p mod this, so each
+   * partition keeps its order (default DEFAULT_PRODUCERS; 1 = one request in flight in all).
+   */
+  producers?: number;
 }
 
-interface Pending {
-  messages: OutMessage[];
-  bytes: number;
-  /**
-   * The partition of each message, chosen once (kafkajs' partitioner places a message without a
-   * key at random) when the batch is taken, so that the per-partition cap and the request agree.
-   */
-  partitions?: number[];
-  /** In a request (or done): no longer in the queue. */
-  taken?: boolean;
+/** One caller's send: settles when every one of its parts did. */
+interface SendState {
+  /** Its messages until they are placed on partitions (the partition counts are known). */
+  messages: OutMessage[] | null;
+  parts: Pending[];
+  /** Parts not settled yet. */
+  open: number;
+  /** One of its parts went into a request: from then on none is withdrawn (see SendOptions). */
+  started: boolean;
+  settled: boolean;
+  failure?: unknown;
   resolve: () => void;
   reject: (err: unknown) => void;
+}
+
+/** A part of a send for one producer's queue: at most maxBatchBytes and maxBatchMessages. */
+interface Pending {
+  messages: OutMessage[];
+  /** The partition of each message, chosen once when the send was placed (kafkajs places a message without a key at random). */
+  partitions: number[];
+  bytes: number;
+  send: SendState;
 }
 
 /**
@@ -143,17 +160,43 @@ export function missingFrom(sent: Map<string, PartitionMessages>, acknowledged: 
   return new Map([...sent].filter(([k]) => !got.has(k)));
 }
 
+/** Producers (requests in flight) when ProducerOptions.producers is not given. */
+export const DEFAULT_PRODUCERS = 2;
+
+/** One idempotent kafkajs producer, the partitions p with p mod producers = index, and its queue. */
+interface Lane {
+  index: number;
+  /** Created on first use: a lane whose partitions nothing is sent to costs no connection. */
+  producer: KafkaProducer | null;
+  connected: boolean;
+  connecting: Promise<void> | null;
+  queue: Pending[];
+  /** Messages in the queue. */
+  queued: number;
+  inFlight: Promise<void> | null;
+  timer: NodeJS.Timeout | null;
+}
+
 /**
- * An idempotent producer (acks=all, one request in flight, so retries never reorder or
- * duplicate) that coalesces concurrent sends into one batch request. Many HTTP requests each
- * waiting for their own ack would otherwise serialise behind the single in-flight request;
- * coalescing keeps throughput while every caller still learns exactly when its messages are safe.
+ * Idempotent producers (acks=all, one request in flight each, so retries never reorder or
+ * duplicate) that coalesce concurrent sends into few batch requests. Many HTTP requests each
+ * waiting for their own ack would otherwise serialise behind one in-flight request; coalescing
+ * keeps throughput while every caller still learns exactly when its messages are safe.
+ *
+ * There are `producers` of them (default DEFAULT_PRODUCERS), each with its own connection and
+ * producer id, and each owns a fixed set of partitions: partition p of every topic is sent by
+ * producer p mod `producers`. A partition's messages therefore still go one request at a time,
+ * in the order they were sent, while requests for other partitions are on the wire at the same
+ * time (the profile of ingest showed it idle half the time, waiting for the acknowledgement of
+ * its one request). A send whose messages span producers resolves once all of them acknowledged.
  */
 export function createProducer(opts: ProducerOptions): Producer {
   const lingerMs = opts.lingerMs ?? 0;
   const maxBatch = opts.maxBatchMessages ?? 20_000;
   const maxBytes = opts.maxBatchBytes ?? 900_000;
   const maxRequestBytes = opts.maxRequestBytes ?? 8 * 1024 * 1024;
+  const producerCount = opts.producers ?? DEFAULT_PRODUCERS;
+  if (!Number.isInteger(producerCount) || producerCount < 1) throw new Error(`producers must be a whole number >= 1, got ${producerCount}`);
   const newKafkaProducer = (): KafkaProducer =>
     opts.kafka.producer({
       idempotent: true,
@@ -162,104 +205,193 @@ export function createProducer(opts: ProducerOptions): Producer {
       createPartitioner: Partitioners.DefaultPartitioner,
       retry: opts.retry ?? { initialRetryTime: 100, retries: 5, maxRetryTime: 2000 },
     });
-  let producer: KafkaProducer = newKafkaProducer();
+  const lanes: Lane[] = Array.from({ length: producerCount }, (_, index) => ({ index, producer: null, connected: false, connecting: null, queue: [], queued: 0, inFlight: null, timer: null }));
   const compression = opts.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
-  let queue: Pending[] = [];
-  let queued = 0;
-  let inFlight: Promise<void> | null = null;
-  let timer: NodeJS.Timeout | null = null;
-  let connected = false;
-  let connecting: Promise<void> | null = null;
+  /** Sends waiting for their topics' partition counts, in the order they were made. */
+  let unplaced: SendState[] = [];
+  let learning: Promise<void> | null = null;
   let closing = false;
   const stats = { sentMessages: 0, sentBatches: 0, failedBatches: 0 };
 
-  async function connect(): Promise<void> {
-    if (connected) return;
-    connecting ??= producer
+  function connectLane(lane: Lane): Promise<void> {
+    if (lane.connected) return Promise.resolve();
+    const producer = (lane.producer ??= newKafkaProducer());
+    lane.connecting ??= producer
       .connect()
       .then(() => {
-        connected = true;
+        if (lane.producer === producer) lane.connected = true;
       })
       .catch((err) => {
         throw kafkaError(err, 'producer connect');
       })
       .finally(() => {
-        connecting = null;
+        lane.connecting = null;
       });
-    return connecting;
+    return lane.connecting;
   }
 
-  function schedule(): void {
-    if (inFlight || timer) return;
-    if (lingerMs > 0) timer = setTimeout(flush, lingerMs);
-    else timer = setTimeout(flush, 0);
+  function schedule(lane: Lane): void {
+    if (lane.inFlight || lane.timer) return;
+    lane.timer = setTimeout(() => flush(lane), lingerMs);
+  }
+
+  function settlePart(part: Pending, err?: unknown): void {
+    const s = part.send;
+    if (s.settled) return;
+    if (err !== undefined) s.failure ??= err;
+    if (--s.open > 0) return;
+    s.settled = true;
+    if (s.failure !== undefined) s.reject(s.failure);
+    else s.resolve();
   }
 
   /**
    * Sends whose caller may give up: one abort listener per signal (a batch of 10,000 events is
-   * 10,000 sends with one signal), which takes every one of them still in the queue out of it.
+   * 10,000 sends with one signal), which withdraws every one of them that has no part in a
+   * request yet. A send with a part already in a request is sent whole (none of its parts is
+   * withdrawn): a caller that gave up and retries then finds it written, never half written.
    */
-  const watched = new WeakMap<AbortSignal, Set<Pending>>();
-  function watch(signal: AbortSignal, pending: Pending): void {
+  const watched = new WeakMap<AbortSignal, Set<SendState>>();
+  function watch(signal: AbortSignal, s: SendState): void {
     let set = watched.get(signal);
     if (!set) {
       const mine = (set = new Set());
       watched.set(signal, mine);
-      signal.addEventListener(
-        'abort',
-        () => {
-          const withdrawn = new Set<Pending>();
-          for (const p of mine) if (!p.taken) withdrawn.add(p);
-          if (withdrawn.size === 0) return;
-          queue = queue.filter((p) => !withdrawn.has(p));
-          for (const p of withdrawn) {
-            queued -= p.messages.length;
-            p.reject(notSent());
-          }
-        },
-        { once: true },
-      );
+      signal.addEventListener('abort', () => withdraw(mine), { once: true });
     }
-    set.add(pending);
-    const { resolve, reject } = pending;
-    pending.resolve = () => {
-      set.delete(pending);
+    set.add(s);
+    const { resolve, reject } = s;
+    s.resolve = () => {
+      set.delete(s);
       resolve();
     };
-    pending.reject = (err) => {
-      set.delete(pending);
+    s.reject = (err) => {
+      set.delete(s);
       reject(err);
     };
   }
 
+  function withdraw(sends: Set<SendState>): void {
+    const withdrawn = new Set<SendState>();
+    for (const s of sends) if (!s.started && !s.settled) withdrawn.add(s);
+    if (withdrawn.size === 0) return;
+    unplaced = unplaced.filter((s) => !withdrawn.has(s));
+    for (const lane of lanes) {
+      if (!lane.queue.some((p) => withdrawn.has(p.send))) continue;
+      lane.queue = lane.queue.filter((p) => {
+        if (!withdrawn.has(p.send)) return true;
+        lane.queued -= p.messages.length;
+        return false;
+      });
+    }
+    for (const s of withdrawn) {
+      s.settled = true;
+      s.reject(notSent());
+    }
+  }
+
   /**
-   * The bytes of a queued part on each partition ("topic:partition"). Before the topic's
-   * partition count is known (the first request fetches it), all of a topic's messages count as
-   * one partition, which caps them as a whole request was capped before.
+   * The partition counts of the topics of the sends waiting for them; then those sends are
+   * placed, in order. A failure fails them (or, with retryFailedRequests, is tried again).
    */
+  function learnPartitions(): void {
+    if (learning) return;
+    learning = (async () => {
+      for (let attempt = 1; ; attempt++) {
+        const topics = [...new Set(unplaced.flatMap((s) => s.messages!.map((m) => m.topic)))].filter((t) => !partitionCounts.has(t));
+        try {
+          if (topics.length > 0) {
+            if (!admin) {
+              const a = opts.kafka.admin();
+              await a.connect();
+              admin = a;
+            }
+            const md = await admin.fetchTopicMetadata({ topics });
+            for (const t of md.topics) if (t.partitions.length > 0) partitionCounts.set(t.name, t.partitions.length);
+            const missing = topics.filter((t) => !partitionCounts.has(t));
+            if (missing.length > 0) throw new InfraError(`produce: no partitions known for topic ${missing.join(', ')}`, true, 'UNKNOWN_TOPIC');
+          }
+          break;
+        } catch (err) {
+          const failure = kafkaError(err, 'produce');
+          if (!opts.retryFailedRequests || closing || !repeatable(err, failure)) {
+            opts.logger?.warn({ err: failure.message, topics }, 'produce failed: could not learn the partitions');
+            const failed = unplaced;
+            unplaced = [];
+            for (const s of failed) {
+              s.settled = true;
+              s.reject(failure);
+            }
+            return;
+          }
+          if (attempt === 1 || attempt % 20 === 0) opts.logger?.warn({ err: failure.message, topics, attempt }, 'could not learn the partitions; trying again');
+          await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))));
+        }
+      }
+      const ready = unplaced;
+      unplaced = [];
+      for (const s of ready) place(s);
+    })().finally(() => {
+      learning = null;
+      if (unplaced.length > 0) learnPartitions();
+    });
+  }
+
+  /** Splits a send into parts by producer (its partitions' owner) and size, and queues them. */
+  function place(s: SendState): void {
+    const messages = s.messages!;
+    s.messages = null;
+    const byLane = new Map<Lane, { messages: OutMessage[]; partitions: number[] }>();
+    for (const m of messages) {
+      const partition = partitionOf(m.topic, partitionCounts.get(m.topic)!, m.key);
+      const lane = lanes[partition % producerCount]!;
+      let mine = byLane.get(lane);
+      if (!mine) byLane.set(lane, (mine = { messages: [], partitions: [] }));
+      mine.messages.push(m);
+      mine.partitions.push(partition);
+    }
+    for (const [lane, mine] of byLane) {
+      let part: Pending | null = null;
+      mine.messages.forEach((m, i) => {
+        const b = sizeOf(m);
+        if (!part || (part.messages.length > 0 && (part.bytes + b > maxBytes || part.messages.length >= maxBatch))) {
+          part = { messages: [], partitions: [], bytes: 0, send: s };
+          s.parts.push(part);
+          s.open++;
+          lane.queue.push(part);
+        }
+        part.messages.push(m);
+        part.partitions.push(mine.partitions[i]!);
+        part.bytes += b;
+        lane.queued++;
+      });
+      if (lane.queued >= maxBatch && !lane.inFlight) flush(lane);
+      else schedule(lane);
+    }
+  }
+
+  /** The bytes of a queued part on each partition ("topic:partition"). */
   function partitionShares(p: Pending): Map<string, number> {
     const shares = new Map<string, number>();
-    if (!p.partitions && p.messages.every((m) => partitionCounts.has(m.topic)))
-      p.partitions = p.messages.map((m) => partitionOf(m.topic, partitionCounts.get(m.topic)!, { key: m.key, value: null }));
     p.messages.forEach((m, i) => {
-      const k = `${m.topic}:${p.partitions ? p.partitions[i] : '?'}`;
+      const k = `${m.topic}:${p.partitions[i]}`;
       shares.set(k, (shares.get(k) ?? 0) + sizeOf(m));
     });
     return shares;
   }
 
   /**
-   * The queued parts for the next request, in queue order: it stops at the first part that would
-   * take the request over maxBatchMessages or maxRequestBytes, or one of its partitions over
-   * maxBatchBytes (skipping it for a later part could put a partition's messages out of order).
+   * The queued parts for a lane's next request, in queue order: it stops at the first part that
+   * would take the request over maxBatchMessages or maxRequestBytes, or one of its partitions
+   * over maxBatchBytes (skipping it for a later part could put a partition's messages out of order).
    */
-  function takeBatch(): Pending[] {
+  function takeBatch(lane: Lane): Pending[] {
     const taken: Pending[] = [];
     const perPartition = new Map<string, number>();
     let n = 0;
     let bytes = 0;
-    while (queue.length > 0) {
-      const next = queue[0]!;
+    while (lane.queue.length > 0) {
+      const next = lane.queue[0]!;
       const shares = partitionShares(next);
       if (n > 0) {
         if (n + next.messages.length > maxBatch || bytes + next.bytes > maxRequestBytes) break;
@@ -267,33 +399,47 @@ export function createProducer(opts: ProducerOptions): Producer {
         for (const [k, b] of shares) if ((perPartition.get(k) ?? 0) + b > maxBytes) fits = false;
         if (!fits) break;
       }
-      queue.shift();
-      next.taken = true;
+      lane.queue.shift();
+      next.send.started = true;
       n += next.messages.length;
       bytes += next.bytes;
       for (const [k, b] of shares) perPartition.set(k, (perPartition.get(k) ?? 0) + b);
       taken.push(next);
     }
-    queued -= n;
+    lane.queued -= n;
     return taken;
   }
 
-  function flush(): void {
-    timer = null;
-    if (inFlight || queue.length === 0) return;
-    const batch = takeBatch();
-    inFlight = (async () => {
+  /** The messages of a request by topic and partition. */
+  function byPartition(batch: Pending[]): Map<string, PartitionMessages> {
+    const out = new Map<string, PartitionMessages>();
+    for (const p of batch)
+      p.messages.forEach((m, i) => {
+        const partition = p.partitions[i]!;
+        const k = `${m.topic}:${partition}`;
+        let entry = out.get(k);
+        if (!entry) out.set(k, (entry = { topic: m.topic, partition, messages: [] }));
+        entry.messages.push({ key: m.key, value: m.value, partition, ...(m.headers ? { headers: m.headers } : {}) });
+      });
+    return out;
+  }
+
+  function flush(lane: Lane): void {
+    if (lane.timer) clearTimeout(lane.timer);
+    lane.timer = null;
+    if (lane.inFlight || lane.queue.length === 0) return;
+    const batch = takeBatch(lane);
+    lane.inFlight = (async () => {
       let count = 0;
       for (const p of batch) count += p.messages.length;
       let failure: InfraError;
       // What is still to be acknowledged, by topic and partition (all of it, at first).
-      let unacknowledged: Map<string, PartitionMessages> | null = null;
+      let unacknowledged = byPartition(batch);
       for (let attempt = 1; ; attempt++) {
         try {
-          await connect();
-          unacknowledged ??= await byPartition(batch);
+          await connectLane(lane);
           const topicMessages = toTopicMessages(unacknowledged);
-          const acknowledged = await producer.sendBatch({ acks: -1, compression, topicMessages });
+          const acknowledged = await lane.producer!.sendBatch({ acks: -1, compression, topicMessages });
           // kafkajs can resolve a send without having written some of its partitions: its retry
           // re-sends only to brokers that had not answered yet, so the messages of a partition
           // whose leader moved to a broker that had answered (a broker stopping in a cluster)
@@ -309,7 +455,7 @@ export function createProducer(opts: ProducerOptions): Producer {
           stats.sentMessages += count;
           stats.sentBatches++;
           if (attempt > 1) opts.logger?.warn({ attempts: attempt, messages: count }, 'produce succeeded after sending the same request again');
-          for (const p of batch) p.resolve();
+          for (const p of batch) settlePart(p);
           return;
         } catch (err) {
           failure = kafkaError(err, 'produce');
@@ -320,18 +466,18 @@ export function createProducer(opts: ProducerOptions): Producer {
       }
       stats.failedBatches++;
       opts.logger?.warn({ err: failure.message, messages: count }, 'produce failed');
-      for (const p of batch) p.reject(failure);
+      for (const p of batch) settlePart(p, failure);
       // kafkajs' idempotent producer can leave its sequence numbers out of step with the
       // broker after a failed request ("out of order sequence number" on every later send).
       // A fresh producer gets a new producer id and starts clean; callers retry the failed
       // messages (they were not acknowledged, so nothing acknowledged is lost).
-      const old = producer;
-      producer = newKafkaProducer();
-      connected = false;
-      void old.disconnect().catch(() => undefined);
+      const old = lane.producer;
+      lane.producer = newKafkaProducer();
+      lane.connected = false;
+      void old?.disconnect().catch(() => undefined);
     })().finally(() => {
-      inFlight = null;
-      if (queue.length > 0) schedule();
+      lane.inFlight = null;
+      if (lane.queue.length > 0) schedule(lane);
     });
   }
 
@@ -343,88 +489,52 @@ export function createProducer(opts: ProducerOptions): Producer {
   let admin: Admin | null = null;
   const partitioner = Partitioners.DefaultPartitioner();
   /** A keyed message's partition depends on its key and the partition count only (key-partition.ts). */
-  function partitionOf(topic: string, n: number, message: Message): number {
-    const key = message.key;
+  function partitionOf(topic: string, n: number, key: string | null): number {
     if (typeof key === 'string') return keyPartition(key, n);
-    return partitioner({ topic, partitionMetadata: partitionsUp(n), message });
-  }
-  async function byPartition(batch: Pending[]): Promise<Map<string, PartitionMessages>> {
-    const topics = [...new Set(batch.flatMap((p) => p.messages.map((m) => m.topic)))].filter((t) => !partitionCounts.has(t));
-    if (topics.length > 0) {
-      if (!admin) {
-        const a = opts.kafka.admin();
-        await a.connect();
-        admin = a;
-      }
-      const md = await admin.fetchTopicMetadata({ topics });
-      for (const t of md.topics) partitionCounts.set(t.name, t.partitions.length);
-    }
-    const out = new Map<string, PartitionMessages>();
-    for (const p of batch)
-      p.messages.forEach((m, i) => {
-        const n = partitionCounts.get(m.topic);
-        if (!n) throw new InfraError(`produce: no partitions known for topic ${m.topic}`, true, 'UNKNOWN_TOPIC');
-        const message: Message = { key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) };
-        const partition = p.partitions?.[i] ?? partitionOf(m.topic, n, message);
-        const k = `${m.topic}:${partition}`;
-        let entry = out.get(k);
-        if (!entry) out.set(k, (entry = { topic: m.topic, partition, messages: [] }));
-        message.partition = partition;
-        entry.messages.push(message);
-      });
-    return out;
+    return partitioner({ topic, partitionMetadata: partitionsUp(n), message: { key, value: null } });
   }
 
   return {
     stats,
-    connect,
+    async connect() {
+      await Promise.all(lanes.map(connectLane));
+    },
     send(messages, sendOpts) {
       if (messages.length === 0) return Promise.resolve();
       const signal = sendOpts?.signal;
       if (signal?.aborted) return Promise.reject(notSent());
-      // Split into parts that fit one request each.
-      const parts: { messages: OutMessage[]; bytes: number }[] = [];
-      let cur: OutMessage[] = [];
-      let curBytes = 0;
-      for (const m of messages) {
-        const b = sizeOf(m);
-        if (cur.length > 0 && (curBytes + b > maxBytes || cur.length >= maxBatch)) {
-          parts.push({ messages: cur, bytes: curBytes });
-          cur = [];
-          curBytes = 0;
+      return new Promise<void>((resolve, reject) => {
+        const s: SendState = { messages, parts: [], open: 0, started: false, settled: false, resolve, reject };
+        if (signal) watch(signal, s);
+        // Behind sends still waiting for partition counts, so that no partition's order changes.
+        if (unplaced.length === 0 && messages.every((m) => partitionCounts.has(m.topic))) place(s);
+        else {
+          unplaced.push(s);
+          learnPartitions();
         }
-        cur.push(m);
-        curBytes += b;
-      }
-      parts.push({ messages: cur, bytes: curBytes });
-      const promises = parts.map(
-        (part) =>
-          new Promise<void>((resolve, reject) => {
-            const pending: Pending = { ...part, resolve, reject };
-            queue.push(pending);
-            queued += part.messages.length;
-            if (signal) watch(signal, pending);
-          }),
-      );
-      if (queued >= maxBatch && !inFlight) {
-        if (timer) clearTimeout(timer);
-        timer = null;
-        flush();
-      } else schedule();
-      return promises.length === 1 ? promises[0]! : Promise.all(promises).then(() => undefined);
+      });
     },
     async close() {
       closing = true;
-      if (timer) {
-        clearTimeout(timer);
-        timer = null;
+      for (;;) {
+        if (unplaced.length > 0) learnPartitions();
+        if (learning) {
+          await learning;
+          continue;
+        }
+        const busy = lanes.filter((l) => l.inFlight || l.queue.length > 0);
+        if (busy.length === 0) break;
+        for (const lane of busy) if (!lane.inFlight) flush(lane);
+        await Promise.all(busy.map((l) => l.inFlight?.catch(() => undefined)));
       }
-      while (inFlight || queue.length > 0) {
-        if (!inFlight) flush();
-        await inFlight?.catch(() => undefined);
-      }
-      if (connected) await producer.disconnect().catch(() => undefined);
-      connected = false;
+      await Promise.all(
+        lanes.map(async (lane) => {
+          if (lane.timer) clearTimeout(lane.timer);
+          lane.timer = null;
+          if (lane.connected) await lane.producer?.disconnect().catch(() => undefined);
+          lane.connected = false;
+        }),
+      );
       await admin?.disconnect().catch(() => undefined);
       admin = null;
     },

@@ -14,7 +14,7 @@
  * Hand-written rather than generated (avsc): one fixed schema, and the objects it builds must have
  * exactly the JSON form's shape (an absent optional field is absent, not null) for that check.
  */
-import { OFFICIAL_STATUSES, PROBLEM_CATEGORIES, SIGNAL_KINDS, type SignalEvent } from '../../../../schemas/events/index';
+import { OFFICIAL_STATUSES, PROBLEM_CATEGORIES, SIGNAL_KINDS, SignalEvent } from '../../../../schemas/events/index';
 
 /** First byte of a binary signals message (a JSON text never starts with it). */
 export const SIGNAL_BINARY_MAGIC = 0x00;
@@ -176,6 +176,12 @@ class Reader {
   }
 
   long(): number {
+    // One byte (lengths, counts, symbols, union branches: most varints here): no loop.
+    const first = this.pos < this.buf.length ? this.buf[this.pos]! : 0x80;
+    if (first < 0x80) {
+      this.pos++;
+      return first % 2 === 0 ? first / 2 : -(first + 1) / 2;
+    }
     let b = this.byte();
     let z = b & 0x7f;
     let scale = 0x80;
@@ -283,4 +289,204 @@ export function decodeSignalBatch(value: Buffer): DecodedSignals {
     throw err;
   }
   return { ok: true, signals };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding with the schema check folded in (what the detector and the sink read)
+
+/**
+ * The result of checking one decoded signal against the SignalEvent schema (validate.ts Checked,
+ * repeated here so that the codec depends on nothing but the schema's constants).
+ */
+export type CheckedSignal = { ok: true; value: SignalEvent } | { ok: false; field: string; reason: string };
+
+export type DecodedCheckedSignals = { ok: true; signals: SignalEvent[]; items: CheckedSignal[] } | { ok: false; reason: string };
+
+/**
+ * The SignalEvent schema's bounds, read from it so that the byte tests below cannot drift from it:
+ * lengths in characters (a string of at most that many bytes has at most that many characters),
+ * item counts and ranges. The patterns are implemented as byte tables: if the schema's patterns
+ * change, loading this module fails until the tables follow.
+ */
+const P = SignalEvent.properties;
+const EVENT_ID_MAX = Math.min(P.id.maxLength!, P.sourceId.maxLength!);
+const REPORTER_HASH_MAX = P.reporterHash.maxLength!;
+const HASHTAGS_MAX_ITEMS = P.hashtags.maxItems!;
+const HASHTAG_MAX = P.hashtags.items.maxLength!;
+const EVIDENCE_MAX_ITEMS = P.evidence.maxItems!;
+const EVIDENCE_MAX = P.evidence.items.maxLength!;
+const EPOCH_MS_MAX = Math.min(P.at.maximum!, P.receivedAt.maximum!);
+const SLUG_MAX = 63;
+const IMPLEMENTED = { id: '^[A-Za-z0-9._:-]+$', sourceId: '^[A-Za-z0-9._:-]+$', serviceId: '^[a-z0-9][a-z0-9-]{0,62}$', country: '^[A-Z]{2}$' } as const;
+for (const [field, pattern] of Object.entries(IMPLEMENTED)) {
+  if (P[field as keyof typeof IMPLEMENTED].pattern !== pattern) throw new Error(`signal-codec: SignalEvent.${field}'s pattern is no longer ${pattern}: update CheckingReader's byte tests`);
+}
+if (P.id.minLength !== 1 || P.sourceId.minLength !== 1 || P.at.minimum !== 0 || P.receivedAt.minimum !== 0 || P.confidence.minimum !== 0 || P.confidence.maximum !== 1) {
+  throw new Error("signal-codec: SignalEvent's id, time or confidence bounds changed: update CheckingReader's tests");
+}
+
+/** Bytes allowed in an EventId (^[A-Za-z0-9._:-]+$) and in a slug's tail ([a-z0-9-]). */
+const EVENT_ID_BYTE = new Uint8Array(256);
+const SLUG_BYTE = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  const ch = String.fromCharCode(c);
+  EVENT_ID_BYTE[c] = /[A-Za-z0-9._:-]/.test(ch) ? 1 : 0;
+  SLUG_BYTE[c] = /[a-z0-9-]/.test(ch) ? 1 : 0;
+}
+/** The 676 valid country codes (^[A-Z]{2}$) by their two bytes, made once: decoding one is a lookup. */
+const COUNTRIES = new Map<number, string>();
+for (let a = 65; a <= 90; a++) for (let b = 65; b <= 90; b++) COUNTRIES.set((a << 8) | b, String.fromCharCode(a, b));
+
+/**
+ * A Reader that checks each field against the SignalEvent schema while it decodes it, from the
+ * bytes, and makes the strings it can prove valid with one latin1 copy (ASCII). The framing already
+ * bounds kind, problem, officialStatus (symbols), outage (a boolean byte) and every type; what is
+ * left are the ranges, patterns and lengths, checked here by a byte loop. A signal that passes is
+ * one the schema accepts (each test here is the schema's rule or stricter). A signal that does not
+ * pass goes to the full schema check (`check`, ajv), which gives the verdict and the reason: so a
+ * dead letter says exactly what it said before, and a value only this fast path is unsure of (a
+ * non-ASCII id, a 130-byte hashtag of 70 two-byte characters) is judged by the schema itself.
+ */
+class CheckingReader extends Reader {
+  /** Set when a field fails its fast test: the schema check decides for this signal. */
+  private suspect = false;
+  private lastServiceStart = -1;
+  private lastServiceLength = -1;
+  private lastService = '';
+
+  /** Where the last EventId that passed lies, and its string. */
+  private idStart = -1;
+  private idLength = -1;
+  private id = '';
+
+  /**
+   * An EventId: 1-128 bytes of [A-Za-z0-9._:-]. A report's sourceId is its id: the same bytes as
+   * the id just read give the same string (checked once, made once).
+   */
+  eventId(what: string): string {
+    const n = this.long();
+    const start = this.pos;
+    if (n < 0 || n > this.buf.length - start) throw new Malformed(`${what}: a string of ${n} bytes in ${this.buf.length - start}`);
+    const buf = this.buf;
+    this.pos = start + n;
+    if (n === this.idLength) {
+      const last = this.idStart;
+      let i = 0;
+      while (i < n && buf[start + i] === buf[last + i]) i++;
+      if (i === n) return this.id;
+    }
+    if (n === 0 || n > EVENT_ID_MAX) return this.unsure(start, n);
+    for (let i = start; i < start + n; i++) if (EVENT_ID_BYTE[buf[i]!] === 0) return this.unsure(start, n);
+    this.idStart = start;
+    this.idLength = n;
+    return (this.id = buf.toString('latin1', start, start + n));
+  }
+
+  /** A slug: [a-z0-9][a-z0-9-]{0,62}. A batch repeats one service: the same bytes give the same string, checked once. */
+  serviceId(): string {
+    const n = this.long();
+    const start = this.pos;
+    const buf = this.buf;
+    if (n < 0 || n > buf.length - start) throw new Malformed(`serviceId: a string of ${n} bytes in ${buf.length - start}`);
+    this.pos = start + n;
+    if (n === this.lastServiceLength) {
+      const last = this.lastServiceStart;
+      let i = 0;
+      while (i < n && buf[start + i] === buf[last + i]) i++;
+      if (i === n) return this.lastService;
+    }
+    if (n === 0 || n > SLUG_MAX || SLUG_BYTE[buf[start]!] === 0 || buf[start] === 0x2d /* - */) return this.unsure(start, n);
+    for (let i = start + 1; i < start + n; i++) if (SLUG_BYTE[buf[i]!] === 0) return this.unsure(start, n);
+    this.lastServiceStart = start;
+    this.lastServiceLength = n;
+    return (this.lastService = buf.toString('latin1', start, start + n));
+  }
+
+  /** A string of at most `max` characters: sure when it has at most `max` bytes (a character is at least one byte). */
+  bounded(what: string, max: number): string {
+    const n = this.long();
+    const start = this.pos;
+    if (n < 0 || n > this.buf.length - start) throw new Malformed(`${what}: a string of ${n} bytes in ${this.buf.length - start}`);
+    this.pos = start + n;
+    if (n > max) this.suspect = true;
+    // ASCII (hashes, most hashtags): one latin1 copy, which skips the UTF-8 decoder's work.
+    const buf = this.buf;
+    let i = start;
+    while (i < start + n && buf[i]! < 0x80) i++;
+    return buf.toString(i === start + n ? 'latin1' : 'utf8', start, start + n);
+  }
+
+  boundedList(what: string, maxItems: number, max: number): string[] {
+    const out: string[] = [];
+    for (let n = this.count(what); n !== 0; n = this.count(what)) for (let i = 0; i < n; i++) out.push(this.bounded(what, max));
+    if (out.length > maxItems) this.suspect = true;
+    return out;
+  }
+
+  country(): string {
+    const n = this.long();
+    const start = this.pos;
+    if (n < 0 || n > this.buf.length - start) throw new Malformed(`country: a string of ${n} bytes in ${this.buf.length - start}`);
+    this.pos = start + n;
+    const known = n === 2 ? COUNTRIES.get((this.buf[start]! << 8) | this.buf[start + 1]!) : undefined;
+    return known ?? this.unsure(start, n);
+  }
+
+  epochMs(): number {
+    const t = this.long();
+    if (!(t >= 0 && t <= EPOCH_MS_MAX && Number.isInteger(t))) this.suspect = true;
+    return t;
+  }
+
+  private unsure(start: number, n: number): string {
+    this.suspect = true;
+    return this.buf.toString('utf8', start, start + n);
+  }
+
+  /** Decodes the next signal into `signals` and its verdict into `items`. */
+  checkedSignal(check: (value: unknown) => CheckedSignal, signals: SignalEvent[], items: CheckedSignal[]): void {
+    this.suspect = false;
+    // Built in the JSON form's field order, absent optionals left out (the schema check and a
+    // dead letter's payload see the same object a JSON message gives).
+    const s = {
+      id: this.eventId('id'),
+      sourceId: this.eventId('sourceId'),
+      serviceId: this.serviceId(),
+      kind: this.symbol(SIGNAL_KINDS, 'kind'),
+      at: this.epochMs(),
+      receivedAt: this.epochMs(),
+      outage: this.boolean(),
+      problem: this.symbol(PROBLEM_CATEGORIES, 'problem'),
+      confidence: this.double(),
+    } as SignalEvent;
+    if (!(s.confidence >= 0 && s.confidence <= 1)) this.suspect = true;
+    if (this.present('country')) s.country = this.country();
+    if (this.present('reporterHash')) s.reporterHash = this.bounded('reporterHash', REPORTER_HASH_MAX);
+    s.hashtags = this.boundedList('hashtags', HASHTAGS_MAX_ITEMS, HASHTAG_MAX);
+    if (this.present('evidence')) s.evidence = this.boundedList('evidence', EVIDENCE_MAX_ITEMS, EVIDENCE_MAX);
+    if (this.present('officialStatus')) s.officialStatus = this.symbol(OFFICIAL_STATUSES, 'officialStatus');
+    signals.push(s);
+    items.push(this.suspect ? check(s) : { ok: true, value: s });
+  }
+}
+
+/**
+ * Decodes a binary signals message and checks every signal against the SignalEvent schema in the
+ * same pass: `items[i]` is what `check(signals[i])` would say (`check` is the schema's validator,
+ * called only for a signal the byte-level tests cannot vouch for). Never throws.
+ */
+export function decodeCheckedSignalBatch(value: Buffer, check: (value: unknown) => CheckedSignal): DecodedCheckedSignals {
+  if (value.length < 2 || value[0] !== SIGNAL_BINARY_MAGIC) return { ok: false, reason: 'is not a binary signals message' };
+  if (value[1] !== SIGNAL_BINARY_VERSION) return { ok: false, reason: `binary signals format version ${value[1]} is unknown (this reader knows ${SIGNAL_BINARY_VERSION})` };
+  const r = new CheckingReader(value, 2);
+  const signals: SignalEvent[] = [];
+  const items: CheckedSignal[] = [];
+  try {
+    for (let n = r.count('batch'); n !== 0; n = r.count('batch')) for (let i = 0; i < n; i++) r.checkedSignal(check, signals, items);
+    if (r.pos !== value.length) throw new Malformed(`${value.length - r.pos} bytes after the last signal`);
+  } catch (err) {
+    if (err instanceof Malformed) return { ok: false, reason: `is not a valid binary SignalBatch (signal ${signals.length}): ${err.message}` };
+    throw err;
+  }
+  return { ok: true, signals, items };
 }

@@ -25,7 +25,7 @@
 import { SignalEvent } from '../../../../schemas/events/index';
 import { compileValidator, type Checked } from '../validate';
 import type { OutMessage } from './producer';
-import { decodeSignalBatch, encodeSignalBatch, isBinarySignalMessage, NotEncodable } from './signal-codec';
+import { decodeCheckedSignalBatch, encodeSignalBatch, isBinarySignalMessage, NotEncodable } from './signal-codec';
 
 /**
  * Most characters (JSON) or bytes (binary) of one batch message. kafkajs writes one record batch per partition and
@@ -137,11 +137,13 @@ const checkSignal = compileValidator(SignalEvent);
 export function readSignalMessage(value: Buffer | string | null): SignalMessage {
   if (value === null) return { ok: false, field: '(message)', reason: 'empty message value' };
   if (typeof value !== 'string' && isBinarySignalMessage(value)) {
-    const decoded = decodeSignalBatch(value);
+    // Decoded and checked in one pass (signal-codec.ts): the schema's validator runs only for a
+    // signal whose bytes the decoder cannot vouch for, and gives the same verdict and reason.
+    const decoded = decodeCheckedSignalBatch(value, checkSignal);
     if (!decoded.ok) return { ok: false, field: '(message)', reason: decoded.reason };
     if (decoded.signals.length === 0) return { ok: false, field: '(message)', reason: 'is an empty batch (a SignalBatch has at least one signal)' };
     // Always a batch: a dead letter of one element then carries that element as JSON.
-    return { ok: true, batch: true, items: checkBatch(decoded.signals), raw: decoded.signals };
+    return { ok: true, batch: true, items: oneService(decoded.items), raw: decoded.signals };
   }
   let parsed: unknown;
   try {
@@ -157,18 +159,22 @@ export function readSignalMessage(value: Buffer | string | null): SignalMessage 
 /** Checks every element of a batch, and that they are all of one service. */
 function checkBatch(elements: readonly unknown[]): Checked<SignalEvent>[] {
   const items = new Array<Checked<SignalEvent>>(elements.length);
+  for (let i = 0; i < elements.length; i++) items[i] = checkSignal(elements[i]);
+  return oneService(items);
+}
+
+/**
+ * Refuses (in place) each valid element whose service is not the batch's, the service of its
+ * first valid element: a batch of several services would put some of them on another service's
+ * partition.
+ */
+function oneService(items: Checked<SignalEvent>[]): Checked<SignalEvent>[] {
   let service: string | undefined;
-  for (let i = 0; i < elements.length; i++) {
-    const item = checkSignal(elements[i]);
-    if (item.ok) {
-      service ??= item.value.serviceId;
-      // A batch of several services would put some of them on another service's partition.
-      if (item.value.serviceId !== service) {
-        items[i] = { ok: false, field: 'serviceId', reason: `is not ${service}, the service of the batch (a batch holds the signals of one service)` };
-        continue;
-      }
-    }
-    items[i] = item;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    if (!item.ok) continue;
+    service ??= item.value.serviceId;
+    if (item.value.serviceId !== service) items[i] = { ok: false, field: 'serviceId', reason: `is not ${service}, the service of the batch (a batch holds the signals of one service)` };
   }
   return items;
 }

@@ -3,8 +3,8 @@
  * checked on its own; good lines are stored together, bad ones come back as rejections with their
  * line, code, field and reason. `x-downradar-replay: 1` marks a historical replay (the 7-day lower
  * bound is lifted). The good lines' messages are handed to the producer in line order, and one
- * producer writes in the order it is given (one idempotent request in flight): a batch reaches
- * Kafka in its lines' order.
+ * producer writes each partition in the order it is given (each partition on one idempotent kafkajs
+ * producer with one request in flight): a batch reaches every partition in its lines' order.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Checked } from '@downradar/common';
