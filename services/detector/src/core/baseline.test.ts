@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SeasonalBaseline } from './baseline';
+import { logNormalRatePosterior, SeasonalBaseline, trigamma } from './baseline';
 import { DEFAULT_DETECTOR_CONFIG } from './config';
 import { diurnal } from '../testing/simulate';
 
@@ -20,10 +20,11 @@ describe('SeasonalBaseline', () => {
     const b = new SeasonalBaseline({ windowMs: W, priorPerMinute: 2, config: cfg });
     const p = b.predict(MONDAY, W)!;
     expect(p.expected).toBeCloseTo(2, 10);
-    // The prior is a Gamma worth priorReports reports: the rate's relative variance is 1 / priorReports,
-    // and the count is its negative binomial posterior predictive.
-    expect(p.rateRelativeVariance).toBeCloseTo(1 / cfg.priorReports, 10);
-    expect(p.variance).toBeGreaterThanOrEqual(2 + 4 / cfg.priorReports - 1e-9);
+    // The prior is normal on the log of the rate with the log-variance of a Gamma worth priorReports
+    // reports (ψ'(0.5) = π²/2): the rate's relative variance at the peak is that log-variance, and
+    // the count is its negative binomial posterior predictive.
+    expect(p.rateRelativeVariance).toBeCloseTo(trigamma(cfg.priorReports), 10);
+    expect(p.variance).toBeGreaterThanOrEqual(2 + 4 * trigamma(cfg.priorReports) - 1e-9);
   });
 
   it('lets the first reports outweigh a catalog figure that is far off, and grows sure of the rate as reports add up', () => {
@@ -37,11 +38,45 @@ describe('SeasonalBaseline', () => {
       b.update(t, W, i % 2 === 0 ? 1 : 2, 1, p);
     }
     const p = b.predict(MONDAY + 60 * W, W)!;
-    // Posterior mean: (0.5 prior reports + 90 reports) / (10 prior windows + 60 windows), not the catalog's 0.05.
-    expect(p.seasonal).toBeCloseTo((cfg.priorReports + 90) / (cfg.priorReports / 0.05 + 60), 6);
-    // 1 / (0.5 + 90 reports)
-    expect(p.rateRelativeVariance).toBeCloseTo(1 / (cfg.priorReports + 90), 2);
+    const posterior = logNormalRatePosterior(90, 60, Math.log(0.05), trigamma(cfg.priorReports));
+    expect(p.seasonal).toBeCloseTo(posterior.mean, 6);
+    // 90 reports in 60 windows: within 2 % of the data's 1.5, where the Gamma(0.5) prior held it at
+    // (0.5 + 90) / (10 + 60) = 1.29 (the prior worth 10 windows of its own figure).
+    expect(p.seasonal).toBeGreaterThan(1.5 * 0.98);
+    expect(p.seasonal).toBeLessThan(1.5);
+    expect(p.rateRelativeVariance).toBeCloseTo(1 / (90 + 1 / trigamma(cfg.priorReports)), 2);
     expect(relative[0]).toBeGreaterThan(relative[59]! * 50);
+  });
+
+  it('trigamma: exact values and the recurrence', () => {
+    expect(trigamma(0.5)).toBeCloseTo(Math.PI ** 2 / 2, 10);
+    expect(trigamma(1)).toBeCloseTo(Math.PI ** 2 / 6, 10);
+    expect(trigamma(10)).toBeCloseTo(0.10516633568168575, 11);
+    for (const x of [0.1, 0.7, 3.2, 40]) expect(trigamma(x) - trigamma(x + 1)).toBeCloseTo(1 / (x * x), 9);
+  });
+
+  it('logNormalRatePosterior: the Gamma that matches the exact posterior at its log-scale peak', () => {
+    const mu = Math.log(0.05);
+    const s2 = trigamma(0.5);
+    for (const [n, e] of [[0, 0], [0, 200], [3, 1], [11, 1], [90, 60], [5000, 1000]] as const) {
+      const post = logNormalRatePosterior(n, e, mu, s2);
+      // The exact log posterior of u = ln λ on a fine grid: its peak and curvature.
+      const f = (u: number) => n * u - e * Math.exp(u) - ((u - mu) * (u - mu)) / (2 * s2);
+      let best = -Infinity;
+      let peak = 0;
+      for (let u = mu - 20; u < mu + 20; u += 1e-4) {
+        const v = f(u);
+        if (v > best) [best, peak] = [v, u];
+      }
+      expect(Math.log(post.mean)).toBeCloseTo(peak, 3);
+      const h = 1e-3;
+      const curvature = -(f(peak + h) - 2 * f(peak) + f(peak - h)) / (h * h);
+      expect(post.shape / curvature).toBeCloseTo(1, 3);
+      expect(post.priorWindows).toBeCloseTo(1 / (s2 * post.mean), 10);
+    }
+    // The prior's pull on the log scale: one window of 11 reports against a figure of 0.05 is
+    // learnt as more than half of it at once (a Gamma(0.5) prior worth 10 windows: (0.5 + 11) / 11 = 1.05).
+    expect(logNormalRatePosterior(11, 1, mu, s2).mean).toBeGreaterThan(5.5);
   });
 
   it('has no opinion without prior and data (batch CLI), then learns from the first row', () => {
@@ -51,7 +86,7 @@ describe('SeasonalBaseline', () => {
     expect(b.predict(MONDAY + W, W)!.expected).toBeCloseTo(40, 6);
     // Its estimation error enters each window on its own: nothing shared across the scan's spans.
     expect(b.predict(MONDAY + W, W)!.sharedRelativeVariance).toBe(0);
-    expect(new SeasonalBaseline({ windowMs: W, priorPerMinute: 2, config: cfg }).predict(MONDAY, W)!.sharedRelativeVariance).toBeCloseTo(1 / cfg.priorReports, 10);
+    expect(new SeasonalBaseline({ windowMs: W, priorPerMinute: 2, config: cfg }).predict(MONDAY, W)!.sharedRelativeVariance).toBeCloseTo(trigamma(cfg.priorReports), 10);
   });
 
   it('learns the time of day: evening expected above night', () => {

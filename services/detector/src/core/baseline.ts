@@ -30,17 +30,23 @@
  * is what keeps the first day of a new service quiet without a warm-up switch that would also
  * blind it to a real outage.
  *
- * The rate's uncertainty is the gamma-Poisson posterior's: the catalog's figure is a Gamma prior
- * on the service's rate with mean = the figure and shape priorReports (the figure is worth that
- * many reports, not more: a catalog's guess can be off by a factor of ten or more either way), and
- * every counted report adds one to the shape. The relative variance of the rate is 1 / shape, so
- * the count of a window is negative binomial (the posterior predictive): a new service whose
- * catalog figure is 20 times too low sees its first reports as a surprise of a few decades, not of
- * twenty, and after a few dozen reports the figure no longer matters. This part of the
- * uncertainty persists from window to window (it is one rate, not a noise per window): the scan
- * sums several windows with it fully correlated (Prediction.sharedRelativeVariance). Without a
- * prior (the batch CLI), the data alone: expected × (1 + windows of history) reports' worth, an
- * error that enters each window on its own.
+ * The rate's uncertainty: the catalog's figure is a prior on the service's rate that is normal on
+ * the log scale, centred on the figure (a figure off by ten is as likely too high as too low) with
+ * the log-variance of a Gamma worth priorReports reports (ψ'(0.5) = 4.93: one standard deviation
+ * is a factor of nine). Its tails are a normal's on the log scale, not the Gamma's exponential
+ * ones: a service 120 times its figure is a 2.2-sigma surprise (a Gamma(0.5) prior made it a 1e-16
+ * one, and a first hour of false warnings while its lagging posterior crept up; families seed 61).
+ * The posterior after N counted reports in E windows is approximated by the Gamma that matches it
+ * at its peak on the log scale (value, slope and curvature: `logNormalRatePosterior`): its mean is
+ * the peak e^û and its shape E·e^û + 1/σ², the reports behind the rate plus what the prior is
+ * worth there. So the count of a window is negative binomial (the posterior predictive) as before,
+ * the first windows of a service outweigh a wrong figure at once (the prior's pull on the log
+ * scale is (û - μ)/σ² reports, not priorReports / figure windows of the figure's rate), and after
+ * a few dozen reports the figure no longer matters. This part of the uncertainty persists from
+ * window to window (it is one rate, not a noise per window): the scan sums several windows with it
+ * fully correlated (Prediction.sharedRelativeVariance). Without a prior (the batch CLI), the data
+ * alone: expected × (1 + windows of history) reports' worth, an error that enters each window on
+ * its own.
  */
 import type { BaselineConfig } from './config';
 import { HOUR_MS, minuteOfWeek, MINUTE_MS } from './time';
@@ -59,7 +65,7 @@ export interface Prediction {
   /** The part of `dispersion` that comes from not knowing the time-of-day shape yet. */
   structuralDispersion: number;
   /**
-   * Relative variance of the rate itself (1 / the gamma posterior's shape, module comment).
+   * Relative variance of the rate itself (1 / the posterior's shape: the Gamma matched at its log-scale peak, module comment).
    * variance = expected + (rateRelativeVariance + dispersion) × expected².
    */
   rateRelativeVariance: number;
@@ -110,10 +116,9 @@ export class SeasonalBaseline {
   private pending: number[] = [];
 
   private readonly windowMinutes: number;
-  private readonly prior: number;
-  private readonly priorWeight: number;
-  /** Reports the prior is worth (the Gamma prior's shape); 0 without a prior. */
-  private readonly priorReports: number;
+  /** The prior on the log of the rate per window (module comment): centre, and variance (0 without a prior). */
+  private readonly priorLogMean: number;
+  private readonly priorLogVariance: number;
   private readonly daySlotShrink: number;
   private readonly weekSlotShrink: number;
   private readonly meanCap: number;
@@ -135,11 +140,11 @@ export class SeasonalBaseline {
     this.cfg = c;
     const wm = params.windowMs / MINUTE_MS;
     this.windowMinutes = wm;
-    this.prior = params.priorPerMinute ?? 0;
-    // A Gamma(priorReports, priorReports / prior) prior on the rate is worth priorReports reports,
-    // i.e. priorReports / (prior per window) windows of data.
-    this.priorReports = params.priorPerMinute === undefined ? 0 : c.priorReports;
-    this.priorWeight = params.priorPerMinute === undefined ? 0 : c.priorReports / Math.max(this.prior * wm, c.minExpectedPerWindow);
+    const priorPerWindow = (params.priorPerMinute ?? 0) * wm;
+    this.priorLogMean = Math.log(priorPerWindow > 0 ? priorPerWindow : c.minExpectedPerWindow);
+    // The log-variance of a Gamma(priorReports) rate: the width the catalog's figure always had,
+    // on the scale where "off by ten either way" is symmetric.
+    this.priorLogVariance = params.priorPerMinute === undefined ? 0 : trigamma(c.priorReports);
     this.daySlotShrink = Math.max(1, c.daySlotShrinkMinutes / wm);
     this.weekSlotShrink = Math.max(1, c.weekSlotShrinkMinutes / wm);
     const slotObsPerDay = Math.max(1, 60 / wm);
@@ -215,10 +220,19 @@ export class SeasonalBaseline {
 
   /** Prediction for a window centred on the given minute of week (Monday 00:00 UTC = 0). */
   predictAt(minuteOfWeekMid: number): Prediction | undefined {
-    const totalWeight = this.meanWeight + this.priorWeight;
-    if (totalWeight <= 0) return undefined;
     const c = this.cfg;
-    const serviceMean = (this.meanWeight * this.meanRate + this.priorWeight * this.prior) / totalWeight;
+    const hasPrior = this.priorLogVariance > 0;
+    if (!hasPrior && this.meanWeight <= 0) return undefined;
+    // Per window: the service mean and what stands behind it (module comment).
+    let serviceMean = this.meanRate;
+    let rateShape = 0;
+    let priorWindows = 0;
+    if (hasPrior) {
+      const post = logNormalRatePosterior(this.meanWeight * this.meanRate * this.windowMinutes, this.meanWeight, this.priorLogMean, this.priorLogVariance);
+      serviceMean = post.mean / this.windowMinutes;
+      rateShape = post.shape;
+      priorWindows = post.priorWindows;
+    }
     this.locate(minuteOfWeekMid);
     const seasonal = this.seasonalRate(serviceMean) * this.windowMinutes;
     const level = this.levelFactor();
@@ -229,14 +243,28 @@ export class SeasonalBaseline {
     const shapePart = this.shapeShare * c.shapeRelativeSd;
     const structuralDispersion = shapePart * shapePart;
     const dispersion = this.learntDispersion() + structuralDispersion;
-    const history = totalWeight;
-    // The gamma posterior's shape: prior reports + counted reports (decayed like the mean); without
-    // a prior, expected × (1 + windows of history) (module comment).
-    const shape = this.priorReports > 0 ? this.priorReports + this.meanWeight * this.meanRate * this.windowMinutes : expected * (1 + history);
+    const history = this.meanWeight + priorWindows;
+    // The rate's posterior shape (module comment); without a prior, expected × (1 + windows of history).
+    const shape = hasPrior ? rateShape : expected * (1 + history);
     const rateRelativeVariance = 1 / shape;
-    const sharedRelativeVariance = this.priorReports > 0 ? rateRelativeVariance : 0;
+    const sharedRelativeVariance = hasPrior ? rateRelativeVariance : 0;
     const variance = expected + (rateRelativeVariance + dispersion) * expected * expected;
     return { expected, variance, seasonal, level, dispersion, structuralDispersion, rateRelativeVariance, sharedRelativeVariance, history };
+  }
+
+  /**
+   * The posterior of the service's rate if one more window of `count` reports, where `expected` were
+   * expected, were counted (the learning weight's judgement, scorer.ts): its mean relative to the
+   * current one, and its shape. The count enters at the service mean's scale (count × mean /
+   * expected: the expectation also carries the time of day and the level factor). Undefined without
+   * a prior.
+   */
+  posteriorWith(count: number, expected: number): { ratio: number; shape: number } | undefined {
+    if (!(this.priorLogVariance > 0) || !(expected > 0)) return undefined;
+    const n = this.meanWeight * this.meanRate * this.windowMinutes;
+    const now = logNormalRatePosterior(n, this.meanWeight, this.priorLogMean, this.priorLogVariance);
+    const after = logNormalRatePosterior(n + (count * now.mean) / expected, this.meanWeight + 1, this.priorLogMean, this.priorLogVariance);
+    return { ratio: after.mean / now.mean, shape: after.shape };
   }
 
   /**
@@ -340,4 +368,45 @@ export class SeasonalBaseline {
     b.pending = s.pending.slice();
     return b;
   }
+}
+
+/** Trigamma ψ'(x) for x > 0: the recurrence up to 10, then the asymptotic series (error below 1e-12). */
+export function trigamma(x: number): number {
+  let r = 0;
+  while (x < 10) {
+    r += 1 / (x * x);
+    x += 1;
+  }
+  const x2 = 1 / (x * x);
+  return r + 1 / x + x2 / 2 + (x2 / x) * (1 / 6 - x2 * (1 / 30 - x2 * (1 / 42 - x2 / 30)));
+}
+
+/**
+ * The posterior of a Poisson rate λ per window after `reports` reports in `windows` windows, under
+ * a prior normal on ln λ (mean logMean, variance logVariance), as the Gamma that matches it at its
+ * peak on the log scale. With u = ln λ, the log posterior is N·u − E·e^u − (u − μ)²/(2σ²): concave,
+ * one peak û where N − E·e^û = (û − μ)/σ² (Newton, from the side where it converges monotonically).
+ * A Gamma(a, b) posterior is a·u − b·e^u there; equal slope and curvature at û give the Gamma
+ * (N + a, E + b) with b = e^−û/σ² and a = (1 − (û − μ))/σ², whose mean is e^û and whose shape is
+ * E·e^û + 1/σ². `priorWindows`: b, the windows of data the prior is worth at the peak.
+ */
+export function logNormalRatePosterior(reports: number, windows: number, logMean: number, logVariance: number): { mean: number; shape: number; priorWindows: number } {
+  const n = reports > 0 ? reports : 0;
+  const e = windows > 0 ? windows : 0;
+  const precision = 1 / logVariance;
+  // g(u) = N − E·e^u − (u − μ)/σ² decreases and is concave: from a start where g ≤ 0 Newton's steps
+  // approach the root from above, monotonically. Both starts below have g ≤ 0 (or E = 0: g linear).
+  let u = logMean;
+  if (n > 0 && e > 0) {
+    const data = Math.log(n / e);
+    if (data > u) u = data;
+  }
+  for (let i = 0; i < 100; i++) {
+    const eu = e > 0 ? e * Math.exp(u) : 0;
+    const step = (n - eu - (u - logMean) * precision) / (eu + precision);
+    u += step;
+    if (!(Math.abs(step) > 1e-12 * (1 + Math.abs(u)))) break;
+  }
+  const peak = Math.exp(u);
+  return { mean: peak, shape: e * peak + precision, priorWindows: precision / peak };
 }

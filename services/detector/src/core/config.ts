@@ -15,9 +15,11 @@ export interface BaselineConfig {
   /** Multiplies every prior: a replay at 1/100 of full volume runs with priorScale 0.01. */
   priorScale: number;
   /**
-   * How many reports the catalog's figure is worth: the shape of the Gamma prior on the service's
-   * rate (baseline.ts). 0.5: a relative standard deviation of 1.4, a figure that may be off by a
-   * factor of ten; the service's own first reports outweigh it at once.
+   * How wide the prior on the service's rate is, in the reports a Gamma prior of that width is worth:
+   * the prior is normal on the log of the rate, centred on the catalog's figure, with the log-variance
+   * ψ'(priorReports) of a Gamma(priorReports) rate (baseline.ts). 0.5: ψ' = 4.93, one standard
+   * deviation a factor of nine, a figure that may be off by ten either way; the service's own first
+   * reports outweigh it at once.
    */
   priorReports: number;
   /** Minutes of data an hour-of-day slot is worth before it outweighs the service mean. */

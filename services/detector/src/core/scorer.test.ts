@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { resolveDetectorConfig } from './config';
-import { scoreFromEvidence, ServiceScorer } from './scorer';
+import { countUpperLog10, scoreFromEvidence, ServiceScorer } from './scorer';
+import { evidenceLog10 } from './distributions';
 import { diurnal, FORTY_SERVICE_RATES, noiseFactor, poisson, seededRandom } from '../testing/simulate';
 
 const W = 60_000;
@@ -202,6 +203,21 @@ describe('ServiceScorer mechanics', () => {
     }
   });
 
+  it('learns a service two decades above its catalog figure from its first windows: not flagged in its first day (families seed 61: oracle-cloud)', () => {
+    // 6 reports a minute where the catalog says 0.05. Under a Gamma(0.5) prior on the rate (an
+    // exponential tail) 120 times the figure was a 1e-16 event and the posterior crept up for an
+    // hour while the scan flagged it; under the prior normal on the log scale it is 2.2 sigma.
+    for (const seed of [61, 62, 63, 64]) {
+      const s = scorer(0.05);
+      const rand = seededRandom(seed);
+      let flagged = 0;
+      for (let t = WEEK_START; t < WEEK_START + 86_400_000; t += W) {
+        if (s.scoreWindow(t, poisson(rand, 6 * diurnal(t + W / 2) * noiseFactor(rand, 0.15))).level !== 'ok') flagged++;
+      }
+      expect(flagged).toBe(0);
+    }
+  });
+
   it('an outage does not teach the baseline: the same hour next week is judged against normal', () => {
     const s = scorer(5);
     const rand = seededRandom(9);
@@ -245,5 +261,36 @@ describe('ServiceScorer mechanics', () => {
     // end at 2.35 expected.
     expect(heldAfter).toBe(0);
     expect(Math.min(...evening)).toBeGreaterThan(3);
+  });
+});
+
+describe('countUpperLog10: a count\'s evidence held to what the rate\'s own uncertainty allows', () => {
+  it('is never more than the log-normal rate mixture gives (Monte Carlo), and is the negative binomial\'s when the rate is known', () => {
+    // A rate normal on the log scale around 0.05 with the prior's log-variance (π²/2), then Poisson.
+    const rand = seededRandom(7);
+    const logVariance = Math.PI ** 2 / 2;
+    const mean = 0.05;
+    const draws = 400_000;
+    const atLeast = new Map<number, number>([[2, 0], [5, 0], [11, 0], [30, 0]]);
+    for (let i = 0; i < draws; i++) {
+      const z = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+      const x = poisson(rand, mean * Math.exp(z * Math.sqrt(logVariance)));
+      for (const c of atLeast.keys()) if (x >= c) atLeast.set(c, atLeast.get(c)! + 1);
+    }
+    const variance = mean + logVariance * mean * mean;
+    for (const [c, hits] of atLeast) {
+      const e = countUpperLog10(c, mean, variance, logVariance);
+      // The bound: P(X >= c) is at least 10^-e, so the observed frequency is not below it.
+      expect(hits / draws).toBeGreaterThanOrEqual(Math.pow(10, -e));
+      // And it is the tighter of the two where the negative binomial's exponential tail overstates.
+      expect(e).toBeLessThanOrEqual(evidenceLog10(c, mean, variance));
+    }
+    // 11 reports against 0.05 in a first window: the negative binomial of the moments says more
+    // than 7 decades (a warning), the rate's tail less than 3.
+    expect(evidenceLog10(11, mean, variance)).toBeGreaterThan(7);
+    expect(countUpperLog10(11, mean, variance, logVariance)).toBeLessThan(3);
+    // A rate known from thousands of reports: the negative binomial is the evidence.
+    expect(countUpperLog10(60, 20, 20 + 400 / 5000, 1 / 5000)).toBe(evidenceLog10(60, 20, 20 + 400 / 5000));
+    expect(countUpperLog10(60, 20, 20, 0)).toBe(evidenceLog10(60, 20, 20));
   });
 });

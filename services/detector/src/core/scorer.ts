@@ -47,7 +47,7 @@ import { SeasonalBaseline, type BaselineState, type Prediction } from './baselin
 import type { DetectorConfig } from './config';
 import { CountCusum, type CusumState } from './cusum';
 import { evidenceLog10, lnLowerTail, LN10, upperQuantile } from './distributions';
-import { EpisodeReporter, EvidenceCalibration, gaussianTwoSidedLog10, scoreFromEvidence, type CalibrationState, type ReporterState } from './evidence';
+import { EpisodeReporter, EvidenceCalibration, gaussianTwoSidedLog10, gaussianUpperLog10, scoreFromEvidence, type CalibrationState, type ReporterState } from './evidence';
 import { LevelTracker, type LevelState } from './levels';
 import { MetricBaseline, type MetricBaselineState } from './metric-baseline';
 import { RecordRange, withRecordLog10, type RecordRangeState } from './records';
@@ -230,10 +230,13 @@ export class ServiceScorer {
     return this.baseline ? this.baseline.history : this.metric!.history;
   }
 
-  /** Evidence of a sum of windows in the model's tails: -log10 P(a sum at least this extreme). */
-  private tail(sum: number, mean: number, variance: number): number {
+  /**
+   * Evidence of a sum of windows in the model's tails: -log10 P(a sum at least this extreme).
+   * `rateRel`: the rate's shared relative variance (the count model's; see rateTailLog10).
+   */
+  private tail(sum: number, mean: number, variance: number, rateRel: number): number {
     if (this.model === 'metric') return gaussianTwoSidedLog10((sum - mean) / Math.sqrt(variance));
-    if (sum > mean) return evidenceLog10(sum, mean, variance);
+    if (sum > mean) return countUpperLog10(sum, mean, variance, rateRel);
     if (this.direction === 'both' && sum < mean) {
       const ln = lnLowerTail(sum, mean, variance);
       return ln >= 0 || !Number.isFinite(ln) ? 0 : -ln / LN10;
@@ -256,7 +259,7 @@ export class ServiceScorer {
         have = true;
         expected = prediction.expected;
         variance = prediction.variance;
-        // The uncertainty of the rate itself (the gamma posterior's, baseline.ts) is one error shared
+        // The uncertainty of the rate itself (its posterior's, baseline.ts) is one error shared
         // by every window of a span: a sum of k windows carries it as (k × expected)², the negative
         // binomial posterior predictive of the sum, judged with what was known before the span
         // (a series without a prior has none shared: Prediction.sharedRelativeVariance).
@@ -314,7 +317,7 @@ export class ServiceScorer {
         }
         if (n < k) break;
         const spanVariance = ind + rel * mean * mean;
-        const e = this.tail(sum, mean, spanVariance);
+        const e = this.tail(sum, mean, spanVariance, rel);
         if (k === 1) single = e;
         if (k <= recentLimit) {
           recentCount++;
@@ -331,7 +334,7 @@ export class ServiceScorer {
           const dMean = rho * mean;
           let e2 = e;
           if (this.model === 'count') {
-            e2 = sum > dMean ? evidenceLog10(sum, dMean, rho * mean + rho * rho * Math.max(0, spanVariance - mean)) : 0;
+            e2 = sum > dMean ? countUpperLog10(sum, dMean, rho * mean + rho * rho * Math.max(0, spanVariance - mean), rel) : 0;
           }
           if (e2 > rawDanger) {
             rawDanger = e2;
@@ -465,24 +468,23 @@ export class ServiceScorer {
 
   /**
    * The evidence by which a live window's learning weight is judged: its count against the rate it
-   * would leave behind, i.e. the gamma posterior (baseline.ts) with this window's reports counted,
-   * not the rate before it. The count is data about the rate, worth `count` reports against the
-   * posterior's shape: while the rate rests on the catalog's figure alone (priorReports, half a
-   * report), a first window of eight reports outweighs it sixteen times and is judged as the data it
-   * is, so a service 40 times busier than its catalog figure is learnt from its first windows,
-   * before the scan can pile up its evidence against the figure (the families' first-hour false
-   * incidents). Once days of reports stand behind the rate, one window moves it by a part in
-   * thousands and an outage window is exactly as implausible as before. No new knob: the shape is
-   * the posterior's own. `single`: the window's evidence against the rate before it (returned when
-   * the count is not above the expectation, where both are 0).
+   * would leave behind, i.e. the rate's posterior (baseline.ts) with this window's reports counted,
+   * not the rate before it. The count is data about the rate: while the rate rests on the catalog's
+   * figure alone (a prior wide on the log scale), a first window of eight reports outweighs it and is
+   * judged as the data it is, so a service 40 times busier than its catalog figure is learnt from
+   * its first windows, before the scan can pile up its evidence against the figure (the families'
+   * first-hour false incidents). Once days of reports stand behind the rate, one window moves it by
+   * a part in thousands and an outage window is exactly as implausible as before. No new knob: the
+   * posterior is the baseline's own. `single`: the window's evidence against the rate before it
+   * (returned when the count is not above the expectation, where both are 0).
    */
   private plausibilityEvidence(count: number, p: Prediction, single: number): number {
     const m = p.expected;
     if (!(count > m) || !(p.rateRelativeVariance > 0)) return single;
-    const shape = 1 / p.rateRelativeVariance;
-    // Gamma(shape, shape / m) per window; one window of `count` reports: shape + count, shape / m + 1.
-    const shapeAfter = shape + count;
-    const mean = shapeAfter / (shape / m + 1);
+    const after = this.baseline?.posteriorWith(count, m);
+    if (after === undefined) return single;
+    const shapeAfter = after.shape;
+    const mean = m * after.ratio;
     const variance = mean + (1 / shapeAfter + p.dispersion) * mean * mean;
     let e = evidenceLog10(count, mean, variance);
     if (e > single) e = single;
@@ -533,4 +535,24 @@ export class ServiceScorer {
   static fromJSON(params: ServiceScorerParams, state: ServiceScorerState): ServiceScorer {
     return new ServiceScorer(params, state);
   }
+}
+
+/**
+ * -log10 P(a count of at least `count`) where `mean` is expected with predictive `variance`, of which
+ * `rateRel` × mean² is the rate's own uncertainty (baseline.ts: the posterior of a rate whose prior
+ * is normal on the log scale). The negative binomial of the moments is that posterior predictive
+ * near its bulk, but its tail is the Gamma's, exponential in the count; the rate's is a normal's in
+ * the log of the count. So the evidence is also held to what the rate alone allows: the count is at
+ * least `count` whenever the rate is at least count / mean times its estimate and the count, then
+ * Poisson with at least that mean, reaches its mean (probability at least one half), so
+ * P ≥ ½ · P(Z ≥ ln(count / mean) / √rateRel). While the rate rests on the catalog's figure
+ * (rateRel 4.9), 11 reports in a first minute where the figure says 0.05 are 2.4 decades, not 8 (a
+ * service 220 times its figure is a 2.4-sigma surprise); once hundreds of reports stand behind the
+ * rate, the bound is dozens of decades away and the negative binomial is the evidence.
+ */
+export function countUpperLog10(count: number, mean: number, variance: number, rateRel: number): number {
+  const e = evidenceLog10(count, mean, variance);
+  if (!(rateRel > 0) || !(count > mean)) return e;
+  const bound = gaussianUpperLog10(Math.log(count / mean) / Math.sqrt(rateRel)) + Math.log10(2);
+  return bound < e ? bound : e;
 }
