@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Partitioners, type Kafka as KafkaClient, type Producer as KafkaProducer } from 'kafkajs';
+import { Partitioners, type Kafka as KafkaClient, type KafkaMessage, type Producer as KafkaProducer } from 'kafkajs';
 import { createProducer } from './producer';
 import { runConsumer } from './consumer';
 import { ensureTopics, deleteTopicsWithPrefix } from './admin';
@@ -26,6 +26,17 @@ afterAll(async () => {
   await ch.command({ query: `DROP DATABASE IF EXISTS ${db}` });
   await ch.close();
 });
+
+/** The `i` field of each message's JSON value, per key, in the order the topic holds them. */
+function sequencesByKey(messages: KafkaMessage[]): Map<string, number[]> {
+  const byKey = new Map<string, number[]>();
+  for (const m of messages) {
+    const key = m.key!.toString();
+    if (!byKey.has(key)) byKey.set(key, []);
+    byKey.get(key)!.push((JSON.parse(m.value!.toString()) as { i: number }).i);
+  }
+  return byKey;
+}
 
 describe('topics', () => {
   it('creates the compacted state topic with cleanup.policy=compact and is idempotent', async () => {
@@ -65,12 +76,7 @@ describe('producer request size', () => {
     expect(requests).toBeLessThan(5);
     const got = (await readTopicToEnd(kafka, topic)).filter((m) => m.key?.toString().startsWith('key-'));
     expect(got).toHaveLength(messages.length);
-    const byKey = new Map<string, number[]>();
-    for (const m of got) {
-      const key = m.key!.toString();
-      if (!byKey.has(key)) byKey.set(key, []);
-      byKey.get(key)!.push((JSON.parse(m.value!.toString()) as { i: number }).i);
-    }
+    const byKey = sequencesByKey(got);
     expect(byKey.size).toBe(20);
     for (const [key, seq] of byKey) expect(seq, key).toEqual(messages.filter((m) => m.key === key).map((m) => (JSON.parse(m.value) as { i: number }).i));
   });
@@ -119,12 +125,7 @@ describe('producer with several kafkajs producers', () => {
       mostInFlight[producers] = watch.mostInFlight();
       const got = (await readTopicToEnd(kafka, topic)).filter((m) => (JSON.parse(m.value!.toString()) as { producers: number }).producers === producers);
       expect(got).toHaveLength(messages.length);
-      const byKey = new Map<string, number[]>();
-      for (const m of got) {
-        const key = m.key!.toString();
-        if (!byKey.has(key)) byKey.set(key, []);
-        byKey.get(key)!.push((JSON.parse(m.value!.toString()) as { i: number }).i);
-      }
+      const byKey = sequencesByKey(got);
       expect(byKey.size).toBe(keys.length);
       for (const [key, seq] of byKey) expect(seq, key).toEqual(messages.filter((m) => m.key === key).map((m) => (JSON.parse(m.value) as { i: number }).i));
     }
