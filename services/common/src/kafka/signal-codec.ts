@@ -359,6 +359,13 @@ class CheckingReader extends Reader {
   private idLength = -1;
   private id = '';
 
+  /** Whether the n bytes at `start` equal the n bytes at `last` (a string already checked and made). */
+  private sameBytes(start: number, last: number, n: number): boolean {
+    const buf = this.buf;
+    for (let i = 0; i < n; i++) if (buf[start + i] !== buf[last + i]) return false;
+    return true;
+  }
+
   /**
    * An EventId: 1-128 bytes of [A-Za-z0-9._:-]. A report's sourceId is its id: the same bytes as
    * the id just read give the same string (checked once, made once).
@@ -369,12 +376,7 @@ class CheckingReader extends Reader {
     if (n < 0 || n > this.buf.length - start) throw new Malformed(`${what}: a string of ${n} bytes in ${this.buf.length - start}`);
     const buf = this.buf;
     this.pos = start + n;
-    if (n === this.idLength) {
-      const last = this.idStart;
-      let i = 0;
-      while (i < n && buf[start + i] === buf[last + i]) i++;
-      if (i === n) return this.id;
-    }
+    if (n === this.idLength && this.sameBytes(start, this.idStart, n)) return this.id;
     if (n === 0 || n > EVENT_ID_MAX) return this.unsure(start, n);
     for (let i = start; i < start + n; i++) if (EVENT_ID_BYTE[buf[i]!] === 0) return this.unsure(start, n);
     this.idStart = start;
@@ -389,12 +391,7 @@ class CheckingReader extends Reader {
     const buf = this.buf;
     if (n < 0 || n > buf.length - start) throw new Malformed(`serviceId: a string of ${n} bytes in ${buf.length - start}`);
     this.pos = start + n;
-    if (n === this.lastServiceLength) {
-      const last = this.lastServiceStart;
-      let i = 0;
-      while (i < n && buf[start + i] === buf[last + i]) i++;
-      if (i === n) return this.lastService;
-    }
+    if (n === this.lastServiceLength && this.sameBytes(start, this.lastServiceStart, n)) return this.lastService;
     if (n === 0 || n > SLUG_MAX || SLUG_BYTE[buf[start]!] === 0 || buf[start] === 0x2d /* - */) return this.unsure(start, n);
     for (let i = start + 1; i < start + n; i++) if (SLUG_BYTE[buf[i]!] === 0) return this.unsure(start, n);
     this.lastServiceStart = start;
