@@ -16,9 +16,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deleteTopicsWithPrefix, ensureTopics, topicNames } from '@downradar/common';
+import { keyPartition } from '@downradar/common/kafka/key-partition';
 import { loadCatalog } from '../../../schemas/catalog/index';
 import { eventually, freePort, testKafka, testPrefix } from '@downradar/common/testing/index';
-import type { IncidentEvent, ScoreEvent } from '../../../schemas/events/index';
+import type { IncidentEvent, ScoreEvent, SignalEvent } from '../../../schemas/events/index';
 import { createDetector } from './core/detector';
 import { minuteOfWeek } from './core/time';
 import { hashtagLookup, serviceInfoLookup } from './service-facts';
@@ -37,6 +38,35 @@ afterAll(async () => {
 });
 
 const killedByTest = new WeakSet<ChildProcess>();
+/** The last output of each detector process started (for a failure to explain itself). */
+const outputs = new WeakMap<ChildProcess, () => string>();
+
+/**
+ * What a wait that timed out needs to say, so that a CI failure explains itself (the detector logs
+ * at warn level): the detector's /debug/status (each partition's offset and closed windows, the
+ * incident stage's progress per partition, processed windows, late scores) and its last output.
+ */
+async function explain(err: unknown, port: number, child: ChildProcess): Promise<never> {
+  let status: string;
+  try {
+    status = JSON.stringify(await (await fetch(`http://127.0.0.1:${port}/debug/status`, { signal: AbortSignal.timeout(5000) })).json());
+  } catch (e) {
+    status = `not available (${(e as Error).message})`;
+  }
+  let lag: string;
+  try {
+    lag = String(await groupLag(kafka, `${prefix}-detector`, topics.signals));
+  } catch (e) {
+    lag = `not available (${(e as Error).message})`;
+  }
+  const output = outputs.get(child)?.() ?? '';
+  throw new Error(`${(err as Error).message}\nsignals lag of the scoring group: ${lag}\ndetector /debug/status: ${status}\ndetector output (last ${output.length} chars):\n${output}`);
+}
+
+/** `wait`, and when it fails, the failure with what the running detector says about itself. */
+function explained<T>(port: number, child: ChildProcess, wait: Promise<T>): Promise<T> {
+  return wait.catch((err: unknown) => explain(err, port, child));
+}
 
 /** Starts the detector process; `exited` rejects (with its last output) if it ever exits. */
 function spawnDetector(port: number, extra: Record<string, string> = {}): { child: ChildProcess; exited: Promise<never> } {
@@ -58,8 +88,9 @@ function spawnDetector(port: number, extra: Record<string, string> = {}): { chil
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (d) => (output = (output + d).slice(-4000)));
-  child.stderr!.on('data', (d) => (output = (output + d).slice(-4000)));
+  child.stdout!.on('data', (d) => (output = (output + d).slice(-16_000)));
+  child.stderr!.on('data', (d) => (output = (output + d).slice(-16_000)));
+  outputs.set(child, () => output);
   children.push(child);
   // Rejects only on an exit the test did not cause (kill9 marks its own).
   const exited = new Promise<never>((_, reject) =>
@@ -112,6 +143,30 @@ async function kill9InBacklog(child: ChildProcess, backlog: number): Promise<voi
 
 const consumed = () => eventually(async () => ((await groupLag(kafka, `${prefix}-detector`, topics.signals)) === 0 ? true : undefined), 90_000, 'all signals consumed');
 
+/**
+ * Writes signals in the order the detector's promise assumes of its sources (services/detector/
+ * README.md, "Ordering", 4): nothing is written to a partition after another partition has had a
+ * signal more than the allowed lateness newer than it. The producer (common's createProducer)
+ * sends partitions over separate connections at once, so one send of three hours of history can
+ * land one partition whole before another partition's first signal: the incident stage then
+ * rightly counts the still-empty partition out, groups those hours without it, and its scores
+ * come too late for grouping (on a loaded machine in step 1: slack's partition, alone on the
+ * second connection, was grouped up to 15:49 before facebook's and instagram's first signal was
+ * written; the incident never opened). So the first signal of every partition is written, and
+ * acknowledged, before the rest: from then on no partition is empty, each is waited for, and the
+ * rest may land in any interleaving. Each partition's own order is unchanged.
+ */
+async function produceWithEveryPartitionStarted(signals: readonly SignalEvent[], partitions: number): Promise<void> {
+  const firsts = new Map<number, SignalEvent>();
+  for (const s of signals) {
+    const p = keyPartition(s.serviceId, partitions);
+    if (!firsts.has(p)) firsts.set(p, s);
+  }
+  const first = new Set(firsts.values());
+  await produceSignals(kafka, topics.signals, [...first]);
+  await produceSignals(kafka, topics.signals, signals.filter((s) => !first.has(s)));
+}
+
 describe('detector: kill -9 and restart', () => {
   it('publishes every incident event and every score exactly once, and resumes with the same baselines', async () => {
     await ensureTopics(kafka, { prefix, partitions: 3 });
@@ -121,7 +176,8 @@ describe('detector: kill -9 and restart', () => {
     // Every partition has signals (slack hashes to partition 1, the others to 0 and 2). The
     // detector is started BEFORE them and every partition is announced idle (empty) first: a
     // partition announced empty whose signals then come must still hold back incident grouping
-    // (before the end-offset check it did not, and the incident opened at 15:49, not 15:40).
+    // (before the end-offset check it did not, and the incident opened at 15:49, not 15:40). They
+    // are written as the promise assumes of a source (produceWithEveryPartitionStarted).
     const services = ['facebook', 'instagram', 'netflix', 'spotify', 'twitter', 'reddit', 'slack'];
     const signals = catalogTraffic({
       seed: 9,
@@ -136,17 +192,26 @@ describe('detector: kill -9 and restart', () => {
 
     // 1. Up to the middle of the incident, then kill -9 at rest.
     let child = await startDetector(port, { DOWNRADAR_DETECTOR_EMPTY_PARTITION_IDLE_MS: '1000' });
-    await eventually(
-      async () => {
-        const status = (await (await fetch(`http://127.0.0.1:${port}/debug/status`)).json()) as { incidents: { progress: { idle: boolean }[] } };
-        return status.incidents.progress.length === 3 && status.incidents.progress.every((p) => p.idle) ? true : undefined;
-      },
-      60_000,
-      'every partition announced idle',
+    await explained(
+      port,
+      child,
+      eventually(
+        async () => {
+          const status = (await (await fetch(`http://127.0.0.1:${port}/debug/status`)).json()) as { incidents: { progress: { idle: boolean }[] } };
+          return status.incidents.progress.length === 3 && status.incidents.progress.every((p) => p.idle) ? true : undefined;
+        },
+        60_000,
+        'every partition announced idle',
+      ),
     );
-    await produceSignals(kafka, topics.signals, part1);
-    await consumed();
-    await eventually(async () => ((await readJson<IncidentEvent>(kafka, topics.alerts)).some((e) => e.type === 'opened') ? true : undefined), 60_000, 'opened');
+    expect(new Set(part1.map((s) => keyPartition(s.serviceId, 3))).size).toBe(3);
+    await produceWithEveryPartitionStarted(part1, 3);
+    await explained(port, child, consumed());
+    await explained(
+      port,
+      child,
+      eventually(async () => ((await readJson<IncidentEvent>(kafka, topics.alerts)).some((e) => e.type === 'opened') ? true : undefined), 60_000, 'opened'),
+    );
     const baselineAt = minuteOfWeek(onset);
     const baselines = async () =>
       Promise.all(services.map(async (s) => (await fetch(`http://127.0.0.1:${port}/debug/baseline?service=${s}&minuteOfWeek=${baselineAt}`)).json()));
@@ -174,14 +239,18 @@ describe('detector: kill -9 and restart', () => {
     // From here on the signals are binary, as producers write them now, after JSON ones (an upgrade).
     child = await startDetector(port);
     await produceSignals(kafka, topics.signals, part3, 20_000, 'binary');
-    await consumed();
-    const alerts = await eventually(
-      async () => {
-        const a = await readJson<IncidentEvent>(kafka, topics.alerts);
-        return a.some((e) => e.type === 'resolved') ? a : undefined;
-      },
-      60_000,
-      'resolved',
+    await explained(port, child, consumed());
+    const alerts = await explained(
+      port,
+      child,
+      eventually(
+        async () => {
+          const a = await readJson<IncidentEvent>(kafka, topics.alerts);
+          return a.some((e) => e.type === 'resolved') ? a : undefined;
+        },
+        60_000,
+        'resolved',
+      ),
     );
     await kill9(child);
 
