@@ -1,3 +1,5 @@
+// First, before kafkajs loads: its per-partition grouping made linear (kafkajs-grouping.ts).
+import './kafkajs-grouping';
 import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig } from 'kafkajs';
 import type { Logger } from '../logger';
 

@@ -4,6 +4,8 @@
  * with it, and the replay uses it to send each signals partition's events as their own ordered
  * stream without producing (services/replay/src/shards.ts).
  */
+// First, before kafkajs loads: its per-partition grouping made linear (kafkajs-grouping.ts).
+import './kafkajs-grouping';
 import { Partitioners } from 'kafkajs';
 
 const partitioner = Partitioners.DefaultPartitioner();

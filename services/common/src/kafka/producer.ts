@@ -1,3 +1,5 @@
+// First, before kafkajs loads: its per-partition grouping made linear (kafkajs-grouping.ts).
+import './kafkajs-grouping';
 import type { Admin, Kafka, Message, Producer as KafkaProducer, RecordMetadata, RetryOptions } from 'kafkajs';
 import { CompressionTypes, Partitioners } from 'kafkajs';
 import type { Logger } from '../logger';
