@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { encodeRecord, groupMessagesPerPartition, kafkajsSpeedupsInstalled, type RecordArgs } from './kafkajs-speedups';
+import { crc32C, encodeRecord, groupMessagesPerPartition, kafkajsSpeedupsInstalled, type RecordArgs } from './kafkajs-speedups';
 import { createProducer } from './producer';
 import { createKafka } from './client';
 
@@ -9,6 +9,7 @@ const require = createRequire(import.meta.url);
 const paths = {
   grouping: require.resolve('kafkajs/src/producer/groupMessagesPerPartition'),
   record: require.resolve('kafkajs/src/protocol/recordBatch/record/v0'),
+  crc32C: require.resolve('kafkajs/src/protocol/recordBatch/crc32C'),
 };
 
 /** kafkajs' own function, compiled from its file (the module cache holds ours). */
@@ -66,8 +67,22 @@ describe('kafkajs record encoding', () => {
   });
 });
 
+describe('kafkajs record batch checksum', () => {
+  it('is the CRC-32C kafkajs computes, for every length 0-100 and long buffers, and the standard check value', () => {
+    const own = kafkajsOwn<(b: Buffer) => number>(paths.crc32C);
+    expect(own).not.toBe(crc32C);
+    expect(crc32C(Buffer.from('123456789'))).toBe(0xe3069283);
+    const lengths = [...Array.from({ length: 101 }, (_, i) => i), 1000, 4097, 65_536 + 3, 900_000];
+    for (const n of lengths) {
+      const b = Buffer.alloc(n);
+      for (let i = 0; i < n; i++) b[i] = draw(256);
+      expect(crc32C(b), `length ${n}`).toBe(own(b));
+    }
+  });
+});
+
 describe('installed', () => {
-  it('kafkajs in this process uses both (installed before kafkajs loaded)', () => {
+  it('kafkajs in this process uses all three (installed before kafkajs loaded)', () => {
     expect(typeof createProducer).toBe('function');
     expect(typeof createKafka).toBe('function');
     expect(kafkajsSpeedupsInstalled).toBe(true);
@@ -76,5 +91,6 @@ describe('installed', () => {
     expect(require.cache[require.resolve('kafkajs/src/producer/sendMessages')]).toBeDefined();
     expect(require.cache[paths.grouping]?.exports).toBe(groupMessagesPerPartition);
     expect(require.cache[paths.record]?.exports).toBe(encodeRecord);
+    expect(require.cache[paths.crc32C]?.exports).toBe(crc32C);
   });
 });
