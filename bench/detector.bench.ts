@@ -348,6 +348,7 @@ async function latencyRun(run: number): Promise<{ p99: number; metricP99: number
     child = await startServiceProcess('detector', serviceEnv(prefix), `http://127.0.0.1:${PORT}/readyz`, 120_000);
     await producer.connect();
     const t0 = performance.now();
+    const feedStartedAt = Date.now();
     for (let k = 0; k < windows.length; k++) {
       const batch = windows[k]!;
       if (batch.length > 0) await producer.send(batch.map((s) => ({ topic: topics.signals, key: s.serviceId, value: JSON.stringify(s) })));
@@ -369,6 +370,40 @@ async function latencyRun(run: number): Promise<{ p99: number; metricP99: number
       const closed = closedAt.get(e.at);
       if (closed !== undefined) latencies.push(m.timestamp - closed);
     }
+    // Where the time goes: the last signals partition to close the alert's window (its progress
+    // message on the windows topic, Kafka timestamp) against the scores' close and the alert.
+    const progress = (await readAll(kafka, topics.detectorWindows)).map((m) => ({ t: m.timestamp, p: JSON.parse(m.value) as { partition: number; closedUpTo: number | null; idle: boolean; instance: string } }));
+    // A partition whose progress comes from another instance than before moved (a rebalance during the feed).
+    const writer = new Map<number, string>();
+    const moves: string[] = [];
+    for (const x of progress) {
+      const before = writer.get(x.p.partition);
+      if (before !== undefined && before !== x.p.instance) moves.push(`p${x.p.partition} ${before}->${x.p.instance} at +${Math.round(x.t - feedStartedAt)} ms`);
+      writer.set(x.p.partition, x.p.instance);
+    }
+    if (moves.length > 0) console.log(`latency run ${run}: partitions moved during the feed: ${moves.join('; ')}`);
+    const waitSlowest: number[] = [];
+    const afterSlowest: number[] = [];
+    const slowest = new Map<number, number>();
+    for (const m of alertMessages) {
+      const e = JSON.parse(m.value) as IncidentEvent;
+      const closed = closedAt.get(e.at);
+      if (closed === undefined) continue;
+      let last = 0;
+      let lastPartition = -1;
+      for (let part = 0; part < PARTITIONS; part++) {
+        const first = progress.find((x) => x.p.partition === part && (x.p.idle || (x.p.closedUpTo !== null && x.p.closedUpTo >= e.at)));
+        if (first !== undefined && first.t > last) [last, lastPartition] = [first.t, part];
+      }
+      if (m.timestamp - closed > 500) console.log(`latency run ${run}: slow alert ${e.type} ${e.incidentId} window end +${Math.round(closed - feedStartedAt)} ms after the feed began: ${m.timestamp - closed} ms (last partition ${lastPartition} at +${last - closed} ms)`);
+      waitSlowest.push(last - closed);
+      afterSlowest.push(m.timestamp - last);
+      slowest.set(lastPartition, (slowest.get(lastPartition) ?? 0) + 1);
+    }
+    console.log(
+      `latency run ${run}: scores' close -> the last partition's progress on the windows topic p50 ${median(waitSlowest)} ms, p99 ${p99(waitSlowest)} ms; ` +
+        `that progress -> alert p50 ${median(afterSlowest)} ms, p99 ${p99(afterSlowest)} ms; last partition (partition: alerts) ${[...slowest].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}: ${v}`).join(', ')}`,
+    );
     const opened = alerts.filter((e) => e.type === 'opened').length;
     const resolved = alerts.filter((e) => e.type === 'resolved').length;
     const result = { p99: p99(latencies), metricP99: histogramP99(metrics, 'detector_alert_latency_ms'), events: latencies.length };
@@ -385,7 +420,20 @@ async function latencyRun(run: number): Promise<{ p99: number; metricP99: number
 
 // ---------------------------------------------------------------------------------------------
 
+/** DOWNRADAR_BENCH_DETECTOR_PARTS=latency (or e2e, ...): only those parts, printed, no result file written. */
+const PARTS = process.env.DOWNRADAR_BENCH_DETECTOR_PARTS?.split(',');
+
+async function someParts(parts: string[]): Promise<void> {
+  if (parts.includes('core')) core();
+  if (parts.includes('scorer')) scorer();
+  if (parts.includes('read')) read();
+  if (parts.includes('e2e')) for (let r = 0; r < RUNS; r++) await e2eRun(r);
+  if (parts.includes('latency')) for (let r = 0; r < RUNS; r++) await latencyRun(r);
+  process.exit(0);
+}
+
 async function main(): Promise<void> {
+  if (PARTS !== undefined) return someParts(PARTS);
   const coreRate = core();
   const sc = scorer();
   const rd = read();

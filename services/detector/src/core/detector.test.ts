@@ -4,6 +4,7 @@ import { IncidentEvent, ScoreEvent, TrendEvent, type SignalEvent } from '../../.
 import { DetectorConfigError } from './config';
 import { createDetector, type Detector, type DetectorOutput, type Rejection } from './detector';
 import { serviceInfoFrom, type HashtagLookup } from './facts';
+import { JsonText } from './json-text';
 import { diurnal, FORTY_SERVICE_RATES, generateTraffic, SAMPLE_CATALOG, type ServiceTraffic } from '../testing/simulate';
 
 const W = 60_000;
@@ -268,6 +269,38 @@ describe('detector state', () => {
       expect([...first.trends, ...second.trends]).toEqual(whole.trends);
       expect(b.stats()).toEqual(wholeDetector.stats());
     }
+  });
+
+  it("the text snapshot is, entry for entry, the plain snapshot's JSON all along a stream and after a restore", () => {
+    const d = createDetector({}, catalog, hashtags);
+    const expectSameJson = (x: Detector) => {
+      const plain = x.snapshot({ dedupe: false });
+      const text = x.snapshot({ dedupe: false, text: true });
+      expect(Object.keys(text)).toEqual(Object.keys(plain));
+      let services = 0;
+      for (const [key, value] of Object.entries(text)) {
+        if (!(value instanceof JsonText)) continue;
+        services++;
+        expect(value.text, key).toBe(JSON.stringify(plain[key]));
+      }
+      expect(services).toBe(x.serviceIds().length);
+    };
+    let clock = 0;
+    let closed = 0;
+    signals.forEach((s, i) => {
+      clock = Math.max(clock, s.at);
+      d.ingest(s);
+      if ((i + 1) % 700 === 0) {
+        closed += d.advance(clock + 1000).scores.length;
+        expectSameJson(d); // the scorer's kept text must follow every window that closed
+      }
+    });
+    expect(closed).toBeGreaterThan(1000);
+    const b = createDetector({}, catalog, hashtags);
+    b.restore(JSON.parse(JSON.stringify(d.snapshot())));
+    expectSameJson(b);
+    b.flushAll(clock + 2000);
+    expectSameJson(b);
   });
 
   it('two instances splitting the services score each service exactly like one instance', () => {

@@ -39,6 +39,7 @@ import { ServiceScorer, type ServiceScorerState } from './scorer';
 import { HashtagTrends, type TrendBaselineChunk, type TrendsMeta } from './trends';
 import { MINUTE_MS, windowStartOf } from './time';
 import { ServiceWindow, type ServiceWindowState } from './window';
+import { JsonText } from './json-text';
 
 /** Longest stretch of windows without any data that is still scored window by window. */
 export const MAX_SILENT_GAP_MS = 6 * 3_600_000;
@@ -99,9 +100,13 @@ export interface Detector {
   flushAll(processingNowMs: number): DetectorOutput;
   /**
    * `dedupe: false` leaves the reporter dedupe tables out (`dedupe:<id>`): a checkpoint writer
-   * that writes them as deltas takes them from `dedupeTables()` instead.
+   * that writes them as deltas takes them from `dedupeTables()` instead. `text: true` gives each
+   * `service:<id>` entry as its JSON text (a JsonText, the same JSON), its scorer's part kept from
+   * the last time it was serialised until the scorer changes (a window of the service closes):
+   * a checkpoint after every batch otherwise serialises every service's seasonal baseline again
+   * though it changes once a window.
    */
-  snapshot(options?: { dedupe?: boolean }): DetectorSnapshot;
+  snapshot(options?: { dedupe?: boolean; text?: boolean }): DetectorSnapshot;
   /** From now on every service's dedupe table journals what is set in it (ReporterDedupe.changes). */
   journalDedupeChanges(): void;
   /** The reporter dedupe table of every service, sorted by service id. */
@@ -130,6 +135,8 @@ interface ServiceState {
   /** Start of the first window not closed yet for this service. */
   nextStart: number;
   last: ServiceWindow | undefined;
+  /** JSON of `scorer.toJSON()` as of the scorer's last change (undefined: changed since, or never serialised). */
+  scorerText: string | undefined;
 }
 
 interface ServiceSnapshot {
@@ -226,6 +233,7 @@ class DetectorCore implements Detector {
       windows: snap ? snap.windows.map((w) => ServiceWindow.fromJSON(w, this.config.evidence.hashtagCapacity)) : [],
       nextStart: snap?.nextStart ?? nextStart,
       last: undefined,
+      scorerText: undefined,
     };
     if (this.journalDedupe) s.dedupe.journalChanges();
     this.services.set(id, s);
@@ -329,6 +337,7 @@ class DetectorCore implements Detector {
           if (svc.last === win) svc.last = undefined;
         }
         const v = svc.scorer.scoreWindow(ws, win?.count ?? 0);
+        svc.scorerText = undefined;
         svc.nextStart = we;
         scores.push({
           serviceId: svc.id,
@@ -460,7 +469,7 @@ class DetectorCore implements Detector {
     return this.sortedServices().map((s) => [s.id, s.dedupe]);
   }
 
-  snapshot(options: { dedupe?: boolean } = {}): DetectorSnapshot {
+  snapshot(options: { dedupe?: boolean; text?: boolean } = {}): DetectorSnapshot {
     const withDedupe = options.dedupe ?? true;
     const out: DetectorSnapshot = {};
     const meta: DetectorMeta = {
@@ -476,8 +485,14 @@ class DetectorCore implements Detector {
     };
     out.detector = meta;
     for (const s of this.sortedServices()) {
-      const snap: ServiceSnapshot = { nextStart: s.nextStart, scorer: s.scorer.toJSON(), windows: s.windows.map((w) => w.toJSON()) };
-      out[`service:${s.id}`] = snap;
+      if (options.text === true) {
+        // Key for key what JSON.stringify makes of the ServiceSnapshot below.
+        s.scorerText ??= JSON.stringify(s.scorer.toJSON());
+        out[`service:${s.id}`] = new JsonText(`{"nextStart":${JSON.stringify(s.nextStart)},"scorer":${s.scorerText},"windows":${JSON.stringify(s.windows.map((w) => w.toJSON()))}}`);
+      } else {
+        const snap: ServiceSnapshot = { nextStart: s.nextStart, scorer: s.scorer.toJSON(), windows: s.windows.map((w) => w.toJSON()) };
+        out[`service:${s.id}`] = snap;
+      }
       if (withDedupe) out[`dedupe:${s.id}`] = s.dedupe.toJSON();
     }
     out.incidents = this.incidents.toJSON();

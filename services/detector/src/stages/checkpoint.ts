@@ -7,12 +7,14 @@
  * and a partition's state moves with the partition.
  *
  * Only what changed since the last committed checkpoint is written (an entry is compared as its
- * JSON text, or is given as KEEP: unchanged, not even serialised), and an entry that disappeared is
+ * JSON text, or is given as KEEP: unchanged, not even serialised; a JsonText is written as its text), and an entry that disappeared is
  * deleted with a tombstone. Values larger than one
  * Kafka message allows are split into parts: `<key>` holds a small header and `<key>#<i>` the parts;
  * `assembleEntries` puts them back together. Compaction keeps the latest value per key, so reading
  * the topic from the beginning to its end gives the latest committed checkpoint of every owner.
  */
+
+import { JsonText } from '../core/json-text';
 
 /** One record for the state topic; value null = tombstone. */
 export interface StateRecord {
@@ -74,7 +76,7 @@ export class CheckpointWriter {
         if (!this.written.has(key)) throw new Error(`checkpoint ${key}: given as unchanged but never written`);
         continue;
       }
-      const text = JSON.stringify(value) ?? 'null';
+      const text = value instanceof JsonText ? value.text : (JSON.stringify(value) ?? 'null');
       const before = this.written.get(key);
       if (before !== undefined && before.text === text) continue;
       const parts = partsOf(text, this.maxValueChars);

@@ -359,7 +359,7 @@ export class PartitionScorer {
 
   /** Checkpoint records since the last committed checkpoint (commit() them after the transaction). */
   checkpoint(): CheckpointDiff {
-    const snap = this.detector.snapshot({ dedupe: false });
+    const snap = this.detector.snapshot({ dedupe: false, text: true });
     const dedupe = this.dedupe.entries(this.detector);
     Object.assign(snap, dedupe.entries);
     if (this.nextOffset !== null) snap.offset = this.nextOffset.toString();
