@@ -9,12 +9,16 @@
  * 64 connections (DOWNRADAR_BENCH_SINGLE_N, _CONCURRENCY) or 200,000 reports in NDJSON batches of
  * 5,000, 4 in flight (DOWNRADAR_BENCH_BATCH_N). Prints per run the rate, the latencies, ingest's
  * CPU per report (its processes' user + system time over the run, from /proc) and, at the end,
- * how long requests waited for Kafka's acknowledgement (ingest's own histogram).
+ * how long requests waited for Kafka's acknowledgement (ingest's own histogram) and how many
+ * requests shared one produce request. Single POSTs start after 3,000 unmeasured ones (as the
+ * benchmark does); DOWNRADAR_BENCH_HELLO=1 measures the fastify hello-world peer
+ * (bench/lib/fastify-hello.ts, warmed the same way) with the same load right after each run.
  */
+import { spawn } from 'node:child_process';
 import { createKafka, deleteTopicsWithPrefix, ensureTopics, hashApiKey } from '@downradar/common';
 import { batchLoad, singleLoad } from './http-load';
 import { brokersFromEnv, loadAverage } from './peers';
-import { benchIngestEnv, processTreeCpuMs, startServiceProcess, stopProcess } from './processes';
+import { benchIngestEnv, processTreeCpuMs, REPO_ROOT, startServiceProcess, stopProcess } from './processes';
 
 const mode = process.argv[2];
 if (mode !== 'single' && mode !== 'batch') {
@@ -52,7 +56,28 @@ const ingest = await startServiceProcess(
   `http://127.0.0.1:${PORT}/readyz`,
 );
 const headers = { 'x-api-key': KEY };
+
+/** The fastify hello-world (bench/lib/fastify-hello.ts) under the same load right after ingest's run: the peer of the same minutes. */
+async function helloRun(run: number): Promise<{ perS: number; p99: number; cpuUs: number }> {
+  const port = PORT + 1;
+  const child = spawn(process.execPath, ['--import', 'tsx', `${REPO_ROOT}/bench/lib/fastify-hello.ts`, String(port), process.env.DOWNRADAR_BENCH_INGEST_PROCESSES ?? '1'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
+      child.on('exit', (code) => reject(new Error(`fastify hello exited ${code}`)));
+    });
+    const load = () => singleLoad({ port, path: '/v1/reports', n: SINGLE_N, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, run)) });
+    await load(); // warm, as ingest is after its first run
+    const cpu0 = processTreeCpuMs(child.pid!);
+    const r = await load();
+    return { perS: r.perS, p99: r.p99, cpuUs: ((processTreeCpuMs(child.pid!) - cpu0) * 1000) / SINGLE_N };
+  } finally {
+    await stopProcess(child);
+  }
+}
+
 try {
+  if (mode === 'single') await singleLoad({ port: PORT, path: '/v1/reports', n: 3000, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, 100)), headers });
   for (let run = 0; run < RUNS; run++) {
     const load = loadAverage();
     const cpu0 = processTreeCpuMs(ingest.pid!);
@@ -60,6 +85,10 @@ try {
       const r = await singleLoad({ port: PORT, path: '/v1/reports', n: SINGLE_N, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, run)), headers });
       const cpuUs = ((processTreeCpuMs(ingest.pid!) - cpu0) * 1000) / SINGLE_N;
       console.log(`run ${run + 1}/${RUNS} (load ${load}): ${Math.round(r.perS)}/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${cpuUs.toFixed(0)} us CPU a report, ${r.notAccepted} not accepted`);
+      if (process.env.DOWNRADAR_BENCH_HELLO) {
+        const h = await helloRun(run);
+        console.log(`  fastify hello-world: ${Math.round(h.perS)}/s, p99 ${h.p99.toFixed(1)} ms, ${h.cpuUs.toFixed(0)} us CPU a request (ratio ${(r.perS / h.perS).toFixed(2)})`);
+      }
     } else {
       const bodies: string[] = [];
       for (let b = 0; b < BATCH_N / PER_BATCH; b++) bodies.push(Array.from({ length: PER_BATCH }, (_, i) => JSON.stringify(report(1_000_000 + b * PER_BATCH + i, run))).join('\n'));
@@ -71,6 +100,8 @@ try {
   const metrics = await (await fetch(`http://127.0.0.1:${PORT}/metrics`)).text();
   const value = (name: string) => Number(metrics.match(new RegExp(`^ingest_produce_duration_ms_${name}\\{[^}]*\\} (\\S+)`, 'm'))?.[1] ?? NaN);
   console.log(`requests waited for Kafka's acknowledgement ${(value('sum') / value('count')).toFixed(1)} ms on average (${value('count')} requests)`);
+  const produced = (count: string) => Number(metrics.match(new RegExp(`^ingest_kafka_produce_requests\\{count="${count}"[^}]*\\} (\\S+)`, 'm'))?.[1] ?? NaN);
+  console.log(`${produced('requests')} produce requests to Kafka, ${(value('count') / produced('requests')).toFixed(1)} HTTP requests and ${(produced('messages') / produced('requests')).toFixed(1)} messages each`);
 } finally {
   await stopProcess(ingest);
   await deleteTopicsWithPrefix(kafka, prefix);

@@ -152,10 +152,11 @@ export function ratio(a: number, b: number): number {
  * from `processes` processes that split the file and start together; messages/s from the first
  * start to the last end.
  */
-export async function kafkajsProduce(o: { brokers?: string; file: string; batch: number; inFlight: number; processes: number }): Promise<{ perS: number; messages: number; cpuS: number }> {
+export async function kafkajsProduce(o: { brokers?: string; file: string; batch: number; inFlight: number; processes: number; speedups?: boolean }): Promise<{ perS: number; messages: number; cpuS: number }> {
   const children = Array.from({ length: o.processes }, (_, i) =>
     spawn(process.execPath, ['--import', 'tsx', `${REPO_ROOT}/bench/lib/kafkajs-peer.ts`, o.brokers ?? brokersFromEnv(), o.file, String(o.batch), String(o.inFlight), String(i), String(o.processes)], {
       cwd: REPO_ROOT,
+      env: { ...process.env, DOWNRADAR_BENCH_KAFKAJS_SPEEDUPS: o.speedups ? '1' : '0' },
       stdio: ['pipe', 'pipe', 'pipe'],
     }),
   );

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +35,14 @@ describe('reporter hashing', () => {
     expect(a('alice')).toMatch(/^[0-9a-f]{32}$/);
     expect(a('bob')).not.toBe(a('alice'));
     expect(reporterHasher('salt-b')('alice')).not.toBe(a('alice'));
+  });
+
+  it('is HMAC-SHA256 of the id with the salt as key, cut to 32 hex characters (salts short and long, ids empty, long and not ASCII)', () => {
+    const ids = ['', 'alice', 'reporter-123456', 'ü'.repeat(300), '😀 x'.repeat(100), 'x'.repeat(5000), 'y'];
+    for (const salt of ['', 's', 'ab'.repeat(32), 'k'.repeat(64), 'k'.repeat(65), 'é'.repeat(70)]) {
+      const h = reporterHasher(salt);
+      for (const id of ids) expect(h(id), `${salt.length} ${id.length}`).toBe(createHmac('sha256', salt).update(id, 'utf8').digest('hex').slice(0, 32));
+    }
   });
 
   it('uses the configured salt, else generates one once into the file (mode 600) and keeps it', () => {

@@ -1,3 +1,5 @@
+// First, before kafkajs loads: two of its producer's hot functions made cheaper (kafkajs-speedups.ts).
+import './kafkajs-speedups';
 import type { Admin, Kafka, Message, Producer as KafkaProducer, RecordMetadata, RetryOptions } from 'kafkajs';
 import { CompressionTypes, Partitioners } from 'kafkajs';
 import type { Logger } from '../logger';

@@ -1,0 +1,114 @@
+/**
+ * The per-report parts of ingest's NDJSON path that session 8 replaced, each beside what it
+ * replaced, in one process, alternated, medians of 3 (prints only):
+ *
+ *   npx tsx bench/lib/ingest-parts.ts
+ *
+ *  - kafkajs' grouping of a request's messages by partition (its own, compiled from its file,
+ *    against services/common/src/kafka/kafkajs-speedups.ts), a request of 10,000 report messages
+ *    on 6 partitions
+ *  - kafkajs' record encoder (its own against kafkajs-speedups.ts), a report's key and JSON value
+ *  - kafkajs' CRC-32C of a record batch (its own against kafkajs-speedups.ts), per message of a
+ *    partition's batch of 1,667 report messages
+ *  - a report's hashtags: tokenising its text (before) against signalForReport's '#' test
+ *  - the reporter HMAC: createHmac (before) against reporterHasher
+ * Each as µs of CPU (process.cpuUsage) a report or message.
+ */
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import { reporterHasher } from '@downradar/common';
+import { crc32C, encodeRecord, groupMessagesPerPartition } from '../../services/common/src/kafka/kafkajs-speedups';
+import { createUnderstanding, tokenise } from '@downradar/nlp';
+import { loadCatalog } from '../../schemas/catalog/index';
+import type { ReportEvent } from '../../schemas/events/index';
+import { median } from '@downradar/common/bench-results';
+import { loadAverage } from './peers';
+
+const require = createRequire(import.meta.url);
+function kafkajsOwn<T>(id: string): T {
+  const path = require.resolve(id);
+  const m = new Module(path) as Module & { _compile(code: string, file: string): void };
+  m.filename = path;
+  m._compile(readFileSync(path, 'utf8'), path);
+  return m.exports as T;
+}
+const ownGrouping = kafkajsOwn<typeof groupMessagesPerPartition>('kafkajs/src/producer/groupMessagesPerPartition');
+const ownRecord = kafkajsOwn<typeof encodeRecord>('kafkajs/src/protocol/recordBatch/record/v0');
+const ownCrc = kafkajsOwn<typeof crc32C>('kafkajs/src/protocol/recordBatch/crc32C');
+
+const SERVICES = ['facebook', 'instagram', 'whatsapp', 'messenger', 'twitter', 'youtube', 'netflix', 'telegram'];
+const now = Date.now();
+const reports: ReportEvent[] = Array.from({ length: 10_000 }, (_, i) => ({
+  id: `b0-${1_000_000 + i}`,
+  serviceId: SERVICES[i % SERVICES.length]!,
+  problem: 'app',
+  at: now,
+  receivedAt: now,
+  reporterHash: 'f'.repeat(32),
+  source: 'api',
+  text: 'app keeps crashing since this afternoon',
+  country: 'US',
+}));
+const messages = reports.map((r, i) => ({ key: r.serviceId, value: JSON.stringify(r), partition: i % 6 }));
+/** One partition's share of the request's records, as the bytes a CRC covers. */
+const batch = Buffer.concat(messages.slice(0, messages.length / 6).map((m, i) => encodeRecord({ key: m.key, value: m.value, offsetDelta: i }).buffer));
+const partitionMetadata = Array.from({ length: 6 }, (_, partitionId) => ({ partitionId, leader: 0 }));
+const partitioner = ({ message }: { message: unknown }) => (message as { partition: number }).partition;
+const understanding = createUnderstanding({ catalog: loadCatalog() });
+const salt = 'ab'.repeat(32);
+const hasher = reporterHasher(salt);
+const ids = reports.map((_, i) => `reporter-${i}`);
+
+/** µs of CPU per item of `f` over `items` items, repeated until at least 200 ms. */
+function cpuUs(items: number, f: () => void): number {
+  let n = 0;
+  const t0 = process.cpuUsage();
+  let used = 0;
+  while (used < 200_000) {
+    f();
+    n++;
+    const d = process.cpuUsage(t0);
+    used = d.user + d.system;
+  }
+  return used / (n * items);
+}
+
+const parts: Record<string, [() => number, () => number]> = {
+  'grouping by partition, a message (10,000 a request)': [
+    () => cpuUs(messages.length, () => ownGrouping({ topic: 't', partitionMetadata, messages, partitioner })),
+    () => cpuUs(messages.length, () => groupMessagesPerPartition({ topic: 't', partitionMetadata, messages, partitioner })),
+  ],
+  'record encoding, a message': [
+    () => cpuUs(messages.length, () => messages.forEach((m, i) => ownRecord({ key: m.key, value: m.value, offsetDelta: i, timestampDelta: 0 }).buffer)),
+    () => cpuUs(messages.length, () => messages.forEach((m, i) => encodeRecord({ key: m.key, value: m.value, offsetDelta: i, timestampDelta: 0 }).buffer)),
+  ],
+  'record batch CRC-32C, a message': [
+    () => cpuUs(messages.length / 6, () => ownCrc(batch)),
+    () => cpuUs(messages.length / 6, () => crc32C(batch)),
+  ],
+  "a report's hashtags (a text without '#')": [
+    () => cpuUs(reports.length, () => reports.forEach((r) => tokenise(r.text!).hashtags.slice(0, 50))),
+    () => cpuUs(reports.length, () => reports.forEach((r) => understanding.signalForReport(r).hashtags)),
+  ],
+  'reporter HMAC': [
+    () => cpuUs(ids.length, () => ids.forEach((id) => createHmac('sha256', salt).update(id, 'utf8').digest('hex').slice(0, 32))),
+    () => cpuUs(ids.length, () => ids.forEach((id) => hasher(id))),
+  ],
+};
+
+console.log(`ingest parts, load ${loadAverage()}: µs of CPU, before -> after (medians of 3, alternated)`);
+for (const [name, [before, after]] of Object.entries(parts)) {
+  before();
+  after(); // warm both
+  const b: number[] = [];
+  const a: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    b.push(before());
+    a.push(after());
+  }
+  const mb = median(b);
+  const ma = median(a);
+  console.log(`  ${name}: ${mb.toFixed(3)} -> ${ma.toFixed(3)} (saves ${(mb - ma).toFixed(2)} µs, ${(mb / ma).toFixed(1)}x)`);
+}
+console.log(`load ${loadAverage()}`);
