@@ -22,7 +22,7 @@
  * 3. The CRC-32C of each record batch (kafkajs/src/protocol/recordBatch/crc32C): a table lookup a
  *    byte; here eight bytes a step (slicing by 8), the same checksum.
  *
- * Both go in kafkajs' place through Node's module cache before kafkajs loads: the modules that use
+ * All three go in kafkajs' place through Node's module cache before kafkajs loads: the modules that use
  * them take them with `require(...)` when they are first loaded. So every file in this folder that
  * loads kafkajs imports this module first. If kafkajs was loaded before (some other import loaded
  * it), nothing is replaced and kafkajs' own functions run: the same bytes, more CPU;

@@ -4,7 +4,7 @@
  * with it, and the replay uses it to send each signals partition's events as their own ordered
  * stream without producing (services/replay/src/shards.ts).
  */
-// First, before kafkajs loads: two of its producer's hot functions made cheaper (kafkajs-speedups.ts).
+// First, before kafkajs loads: three of its producer's hot functions made cheaper (kafkajs-speedups.ts).
 import './kafkajs-speedups';
 import { Partitioners } from 'kafkajs';
 
