@@ -40,20 +40,6 @@ export function reportEvent(r: DecidedReport, how: ReportShaping): ReportEvent {
   return event;
 }
 
-const str = JSON.stringify;
-
-/**
- * JSON.stringify(event) for an event reportEvent() made, byte for byte (its keys in the order
- * reportEvent writes them), written out: JSON.stringify walks the object generically, and ingest
- * writes this text for every report (report-event.test.ts compares the two over drawn events).
- */
-export function reportEventJson(e: ReportEvent): string {
-  let s = '{"id":' + str(e.id) + ',"serviceId":' + str(e.serviceId) + ',"problem":' + str(e.problem) + ',"at":' + e.at + ',"receivedAt":' + e.receivedAt + ',"reporterHash":' + str(e.reporterHash) + ',"source":' + str(e.source);
-  if (e.text !== undefined) s += ',"text":' + str(e.text);
-  if (e.country !== undefined) s += ',"country":' + str(e.country);
-  return s + '}';
-}
-
 /**
  * HMAC-SHA256(salt, reporter id), the first 32 hex characters. Written out (RFC 2104: the key's
  * inner and outer pads prepared once, two one-shot `hash` calls a reporter) instead of

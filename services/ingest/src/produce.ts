@@ -10,7 +10,7 @@
  * instead of once per signal (the profile of a replay through ingest showed kafkajs' per-record
  * encoding, partitioning and the per-send bookkeeping as the largest part of ingest's time).
  */
-import { reportEventJson, SignalSlicer, type Logger, type OutMessage, type Producer, type TopicNames } from '@downradar/common';
+import { SignalSlicer, type Logger, type OutMessage, type Producer, type TopicNames } from '@downradar/common';
 import { HttpError } from '@downradar/common/http';
 import type { PostEvent, ReportEvent, SignalEvent } from '../../../schemas/events/index';
 import type { IngestMetrics } from './metrics';
@@ -18,11 +18,6 @@ import type { RecentIds } from './recent-ids';
 
 export interface Understanding {
   signalForReport(report: ReportEvent): SignalEvent;
-  /**
-   * JSON.stringify(signalForReport(report)) byte for byte, written without the object (nlp's is);
-   * without it, ingest stringifies signalForReport's object.
-   */
-  signalJsonForReport?(report: ReportEvent): string;
   /** The post's signals and the language detected in its text (stored on the post as detectedLang). */
   readPost(post: PostEvent): { language: string; signals: SignalEvent[] };
 }
@@ -242,14 +237,8 @@ export function createProduce(deps: ProduceDeps): Produce {
     }
   }
 
-  // The report's text and its signal's, written out rather than built as objects and stringified
-  // (the same bytes: report-event.test.ts, report-signal.test.ts and report-line.test.ts compare them).
-  const reportSignal = understanding.signalJsonForReport
-    ? (ev: ReportEvent): SerializedSignal => ({ serviceId: ev.serviceId, at: ev.at, json: understanding.signalJsonForReport!(ev) })
-    : (ev: ReportEvent): SerializedSignal => serialized(understanding.signalForReport(ev));
-
   function reportMessages(ev: ReportEvent): EventMessages {
-    return { messages: [{ topic: topics.reports, key: ev.serviceId, value: reportEventJson(ev) }], signals: [reportSignal(ev)] };
+    return { messages: [{ topic: topics.reports, key: ev.serviceId, value: JSON.stringify(ev) }], signals: [serialized(understanding.signalForReport(ev))] };
   }
 
   function postMessages(ev: PostEvent): EventMessages {

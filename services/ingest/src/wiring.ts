@@ -37,7 +37,6 @@ export async function buildIngest(config: IngestConfig = loadConfig(ingestConfig
   const nlp = createUnderstanding({ catalog });
   const understanding: Understanding = {
     signalForReport: (r) => nlp.signalForReport(r),
-    signalJsonForReport: (r) => nlp.signalJsonForReport(r),
     readPost: (p) => nlp.readPost(p, p.receivedAt),
   };
   const apiKeys = loadApiKeys({ hashes: config.apiKeyHashes, file: config.apiKeysFile ?? `${dataDir}/api-keys` });

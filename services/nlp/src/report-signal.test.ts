@@ -44,12 +44,4 @@ describe("a report's signal hashtags", () => {
     expect(withTags).toBeGreaterThan(5);
     expect(understanding.signalForReport(report(undefined)).hashtags).toEqual([]);
   });
-
-  it('are written out by signalJsonForReport as JSON.stringify writes the signal, byte for byte', () => {
-    for (const text of [...texts, undefined, 'quote " backslash \\ \u2028', 'lone \ud800'])
-      for (const country of [undefined, 'BR']) {
-        const r = { ...report(text), ...(country ? { country } : {}) };
-        expect(understanding.signalJsonForReport(r), text).toBe(JSON.stringify(understanding.signalForReport(r)));
-      }
-  });
 });

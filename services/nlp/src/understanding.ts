@@ -84,8 +84,6 @@ export interface Understanding {
   readPost(post: PostText & Partial<Pick<PostEvent, 'authorHash' | 'receivedAt'>>, receivedAt?: number): { language: DetectedLanguage; signals: SignalEvent[] };
   /** A problem report is already understood: one `report` signal, outage true, confidence 1. */
   signalForReport(report: ReportEvent): SignalEvent;
-  /** JSON.stringify(signalForReport(report)), byte for byte, written without the signal object. */
-  signalJsonForReport(report: ReportEvent): string;
   readonly catalog: Catalog;
   readonly problemModel: ProblemModel;
 }
@@ -466,27 +464,6 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
     return { language: understood.language, signals };
   };
 
-  const signalForReport = (report: ReportEvent): SignalEvent => {
-    return {
-      id: report.id,
-      sourceId: report.id,
-      serviceId: report.serviceId,
-      kind: 'report',
-      at: report.at,
-      receivedAt: report.receivedAt,
-      outage: true,
-      problem: report.problem,
-      confidence: 1,
-      ...(report.country ? { country: report.country } : {}),
-      reporterHash: report.reporterHash,
-      // A hashtag is a token that starts with '#', and nothing before the tokenizer adds one: a
-      // text without '#' (nearly every report) has none, without tokenising it (a tenth of
-      // ingest's CPU a batched report went to tokenising report texts for hashtags they lacked).
-      hashtags: report.text?.includes('#') ? tokenise(report.text, segmenter).hashtags.slice(0, MAX_HASHTAGS) : [],
-      evidence: [`report button: ${report.problem}`],
-    };
-  };
-
   return {
     catalog,
     problemModel,
@@ -495,20 +472,25 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
       return readPost(post, receivedAt).signals;
     },
     readPost,
-    signalForReport,
-    // The same text as JSON.stringify(signalForReport(report)), keys in its order, written out:
-    // ingest writes it for every report, and building the signal object then walking it cost more
-    // than the rest of the report's shaping. A text with a '#' (rare) takes the object's way for
-    // its hashtags. report-signal.test.ts compares the two over drawn reports.
-    signalJsonForReport(report) {
-      if (report.text?.includes('#')) return JSON.stringify(signalForReport(report));
-      const id = JSON.stringify(report.id);
-      const problem = JSON.stringify(report.problem);
-      return (
-        '{"id":' + id + ',"sourceId":' + id + ',"serviceId":' + JSON.stringify(report.serviceId) + ',"kind":"report","at":' + report.at + ',"receivedAt":' + report.receivedAt +
-        ',"outage":true,"problem":' + problem + ',"confidence":1' + (report.country ? ',"country":' + JSON.stringify(report.country) : '') +
-        ',"reporterHash":' + JSON.stringify(report.reporterHash) + ',"hashtags":[],"evidence":[' + JSON.stringify(`report button: ${report.problem}`) + ']}'
-      );
+    signalForReport(report) {
+      return {
+        id: report.id,
+        sourceId: report.id,
+        serviceId: report.serviceId,
+        kind: 'report',
+        at: report.at,
+        receivedAt: report.receivedAt,
+        outage: true,
+        problem: report.problem,
+        confidence: 1,
+        ...(report.country ? { country: report.country } : {}),
+        reporterHash: report.reporterHash,
+        // A hashtag is a token that starts with '#', and nothing before the tokenizer adds one: a
+        // text without '#' (nearly every report) has none, without tokenising it (a tenth of
+        // ingest's CPU a batched report went to tokenising report texts for hashtags they lacked).
+        hashtags: report.text?.includes('#') ? tokenise(report.text, segmenter).hashtags.slice(0, MAX_HASHTAGS) : [],
+        evidence: [`report button: ${report.problem}`],
+      };
     },
   };
 
