@@ -68,6 +68,14 @@ const TO = process.env.DOWNRADAR_BENCH_E2E_TO;
 const SHARDED = process.env.DOWNRADAR_BENCH_E2E_SHARDED !== '0';
 /** events per replay request (per partition when sharded); default the replay's own (2,000) */
 const BATCH = process.env.DOWNRADAR_BENCH_E2E_BATCH ? Number(process.env.DOWNRADAR_BENCH_E2E_BATCH) : undefined;
+/**
+ * DOWNRADAR_BENCH_E2E_CONSUMERS=after starts the sink and the detector only once ingest has
+ * acknowledged everything, so that they read the day as one backlog (large fetches, few
+ * transactions and inserts) and ingest runs without them: a diagnostic of what each stage costs a
+ * event when it is not keeping up with a live stream. `full_day_s` is then the two phases in turn;
+ * the CPU account's whole-run figures cover the consumers' phase only.
+ */
+const CONSUMERS_AFTER = process.env.DOWNRADAR_BENCH_E2E_CONSUMERS === 'after';
 const PARTITIONS = 6;
 const BROKERS = (process.env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const CLICKHOUSE_URL = process.env.DOWNRADAR_CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
@@ -153,24 +161,27 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
   try {
     await migrate(ch, { dir: `${repoRoot}/schemas/clickhouse`, database: db });
     await ensureTopics(kafka, { prefix, partitions: PARTITIONS });
-    procs.sink = await startServiceProcess(
-      'sink',
-      { ...common, ...processes('SINK'), DOWNRADAR_CLICKHOUSE_DATABASE: db, DOWNRADAR_SINK_PORT: String(PORTS.sink), DOWNRADAR_SINK_GROUP_ID: `${prefix}-sink`, DOWNRADAR_SINK_MIGRATE: 'false' },
-      `http://127.0.0.1:${PORTS.sink}/healthz`,
-    );
-    procs.detector = await startServiceProcess(
-      'detector',
-      {
-        ...common,
-        ...processes('DETECTOR'),
-        DOWNRADAR_DETECTOR_PORT: String(PORTS.detector),
-        DOWNRADAR_DETECTOR_INSTANCE: `bench-e2e-${suffix}`,
-        DOWNRADAR_DETECTOR_GROUP_ID: `${prefix}-detector`,
-        DOWNRADAR_DETECTOR_INCIDENTS_GROUP_ID: `${prefix}-incidents`,
-      },
-      `http://127.0.0.1:${PORTS.detector}/readyz`,
-      120_000,
-    );
+    const startConsumers = async () => {
+      procs.sink = await startServiceProcess(
+        'sink',
+        { ...common, ...processes('SINK'), DOWNRADAR_CLICKHOUSE_DATABASE: db, DOWNRADAR_SINK_PORT: String(PORTS.sink), DOWNRADAR_SINK_GROUP_ID: `${prefix}-sink`, DOWNRADAR_SINK_MIGRATE: 'false' },
+        `http://127.0.0.1:${PORTS.sink}/healthz`,
+      );
+      procs.detector = await startServiceProcess(
+        'detector',
+        {
+          ...common,
+          ...processes('DETECTOR'),
+          DOWNRADAR_DETECTOR_PORT: String(PORTS.detector),
+          DOWNRADAR_DETECTOR_INSTANCE: `bench-e2e-${suffix}`,
+          DOWNRADAR_DETECTOR_GROUP_ID: `${prefix}-detector`,
+          DOWNRADAR_DETECTOR_INCIDENTS_GROUP_ID: `${prefix}-incidents`,
+        },
+        `http://127.0.0.1:${PORTS.detector}/readyz`,
+        120_000,
+      );
+    };
+    if (!CONSUMERS_AFTER) await startConsumers();
     procs.ingest = await startServiceProcess(
       'ingest',
       {
@@ -191,10 +202,12 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
     // Every process of the pipeline, each metered from /proc; the bench process itself (the
     // replay's generator and HTTP client, and this sampling loop) is the load generator, apart.
     const servers = serverPids();
-    const meterPids = { ingest: procs.ingest.pid, detector: procs.detector.pid, sink: procs.sink.pid, kafka: servers.kafka, clickhouse: servers.clickhouse };
-    for (const [name, pid] of Object.entries(meterPids)) if (pid === undefined) console.warn(`bench e2e: no pid for ${name}: its CPU is counted with the machine's others`);
+    const meterPids = { ingest: procs.ingest.pid, detector: procs.detector?.pid, sink: procs.sink?.pid, kafka: servers.kafka, clickhouse: servers.clickhouse };
+    for (const [name, pid] of Object.entries(meterPids)) if (pid === undefined && !(CONSUMERS_AFTER && (name === 'sink' || name === 'detector'))) console.warn(`bench e2e: no pid for ${name}: its CPU is counted with the machine's others`);
     const cpu0 = cpuSnapshot(meterPids);
     let cpuIngestDone: CpuSnapshot | undefined;
+    /** DOWNRADAR_BENCH_E2E_CONSUMERS=after: when the sink and the detector were ready, with the backlog waiting */
+    let cpuConsumers0: CpuSnapshot | undefined;
     let cpuPrev = cpu0;
     const started = performance.now();
     const at = () => (performance.now() - started) / 1000;
@@ -256,6 +269,13 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
       );
       last = { t, ingest: s.ingest, sink: s.sink, detector: s.detector };
       if (summary && Number.isNaN(done.ingest)) done.ingest = summary.durationMs / 1000;
+      if (summary && CONSUMERS_AFTER && !cpuConsumers0) {
+        await startConsumers();
+        Object.assign(meterPids, { sink: procs.sink!.pid, detector: procs.detector!.pid });
+        cpuPrev = cpuConsumers0 = cpuSnapshot(meterPids);
+        console.log(`run ${run}: ingest done; the sink and the detector started at ${at().toFixed(1)} s with the whole backlog`);
+        continue;
+      }
       if (summary && Number.isNaN(done.sink) && sinkRows >= summary.reports) done.sink = t;
       if (summary && Number.isNaN(done.detector) && det.lag === 0 && det.committed > 0) done.detector = t;
       if (summary && !Number.isNaN(done.sink) && !Number.isNaN(done.detector)) break;
@@ -274,7 +294,7 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
     const boundBy = finish[0]![1] - done.ingest <= (2 * SAMPLE_MS) / 1000 ? 'ingest' : finish[0]![0];
     const events = reports + summary!.posts;
     const ingestPhase = cpuAccount(cpu0, cpuIngestDone!, events);
-    const wholeRun = cpuAccount(cpu0, cpuEnd, events);
+    const wholeRun = cpuAccount(cpuConsumers0 ?? cpu0, cpuEnd, events);
     const ingestCpuMs = ingestPhase.processesS.ingest! * 1000;
     console.log(
       `run ${run}: ${events} events (${reports} reports) in ${fullDayS.toFixed(1)} s; ingest done at ${done.ingest.toFixed(1)} s, ` +
@@ -282,7 +302,7 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
         `${summary!.batches} requests; ingest used ${(ingestCpuMs / 1000 / done.ingest).toFixed(2)} cores (${((ingestCpuMs * 1000) / events).toFixed(0)} µs CPU an event); signals late on their partition ${order.late} of ${order.signals} (worst ${order.worstMs} ms); ` +
         `peak RSS ${JSON.stringify(peakRssMb)} MB; load ${load} at the start, ${loadAverage()} at the end`,
     );
-    for (const [label, a] of [['until ingest was done', ingestPhase], ['whole run', wholeRun]] as const) console.log(describeAccount(run, label, a));
+    for (const [label, a] of [['until ingest was done', ingestPhase], [CONSUMERS_AFTER ? 'the consumers on the backlog, after ingest' : 'whole run', wholeRun]] as const) console.log(describeAccount(run, label, a));
     return {
       fullDayS,
       events,
