@@ -368,6 +368,8 @@ function cpuFigures(results: RunResult[]): Record<string, number> {
     out[`${prefix}machine_busy_share`] = med((r) => pick(r).machineBusyShare, 3);
     out[`${prefix}wall_s`] = med((r) => pick(r).wallS);
   }
+  // A process that did not run in a phase (the consumers while ingest ran, with CONSUMERS=after) has no figure.
+  for (const [k, v] of Object.entries(out)) if (!Number.isFinite(v)) delete out[k];
   return out;
 }
 
