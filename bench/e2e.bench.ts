@@ -335,7 +335,9 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /** One line: each process's CPU seconds and cores, the pipeline's µs an event, the machine's busy share. */
 function describeAccount(run: number, label: string, a: CpuAccount): string {
-  const parts = Object.entries(a.processesS).map(([name, s]) => `${name} ${s.toFixed(1)} s (${(s / a.wallS).toFixed(2)} cores)`);
+  const parts = Object.entries(a.processesS)
+    .filter(([, s]) => Number.isFinite(s))
+    .map(([name, s]) => `${name} ${s.toFixed(1)} s (${(s / a.wallS).toFixed(2)} cores)`);
   return (
     `run ${run} CPU, ${label} (${a.wallS.toFixed(1)} s wall, ${a.cores} cores = ${(a.cores * a.wallS).toFixed(0)} CPU s): ${parts.join(', ')}; ` +
     `pipeline ${a.pipelineS.toFixed(1)} s = ${a.pipelineCpuUsPerEvent.toFixed(0)} µs an event (${(a.pipelineS / a.wallS).toFixed(2)} cores); ` +
