@@ -73,9 +73,15 @@ const BATCH = process.env.DOWNRADAR_BENCH_E2E_BATCH ? Number(process.env.DOWNRAD
  * acknowledged everything, so that they read the day as one backlog (large fetches, few
  * transactions and inserts) and ingest runs without them: a diagnostic of what each stage costs a
  * event when it is not keeping up with a live stream. `full_day_s` is then the two phases in turn;
- * the CPU account's whole-run figures cover the consumers' phase only.
+ * the CPU account's whole-run figures cover the consumers' phase only. `sink-after` or
+ * `detector-after` defers only that one (the other reads live beside ingest), to tell their
+ * live costs (the broker's, ClickHouse's) apart.
  */
-const CONSUMERS_AFTER = process.env.DOWNRADAR_BENCH_E2E_CONSUMERS === 'after';
+const CONSUMERS_MODE = process.env.DOWNRADAR_BENCH_E2E_CONSUMERS ?? 'live';
+if (!['live', 'after', 'sink-after', 'detector-after'].includes(CONSUMERS_MODE)) throw new Error(`DOWNRADAR_BENCH_E2E_CONSUMERS must be live, after, sink-after or detector-after, not ${CONSUMERS_MODE}`);
+/** The consumers started only once ingest is done. */
+const DEFERRED = new Set(CONSUMERS_MODE === 'after' ? ['sink', 'detector'] : CONSUMERS_MODE === 'sink-after' ? ['sink'] : CONSUMERS_MODE === 'detector-after' ? ['detector'] : []);
+const CONSUMERS_AFTER = DEFERRED.size > 0;
 const PARTITIONS = 6;
 const BROKERS = (process.env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const CLICKHOUSE_URL = process.env.DOWNRADAR_CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
@@ -161,27 +167,29 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
   try {
     await migrate(ch, { dir: `${repoRoot}/schemas/clickhouse`, database: db });
     await ensureTopics(kafka, { prefix, partitions: PARTITIONS });
-    const startConsumers = async () => {
-      procs.sink = await startServiceProcess(
-        'sink',
-        { ...common, ...processes('SINK'), DOWNRADAR_CLICKHOUSE_DATABASE: db, DOWNRADAR_SINK_PORT: String(PORTS.sink), DOWNRADAR_SINK_GROUP_ID: `${prefix}-sink`, DOWNRADAR_SINK_MIGRATE: 'false' },
-        `http://127.0.0.1:${PORTS.sink}/healthz`,
-      );
-      procs.detector = await startServiceProcess(
-        'detector',
-        {
-          ...common,
-          ...processes('DETECTOR'),
-          DOWNRADAR_DETECTOR_PORT: String(PORTS.detector),
-          DOWNRADAR_DETECTOR_INSTANCE: `bench-e2e-${suffix}`,
-          DOWNRADAR_DETECTOR_GROUP_ID: `${prefix}-detector`,
-          DOWNRADAR_DETECTOR_INCIDENTS_GROUP_ID: `${prefix}-incidents`,
-        },
-        `http://127.0.0.1:${PORTS.detector}/readyz`,
-        120_000,
-      );
+    const startConsumers = async (which: Set<string>) => {
+      if (which.has('sink'))
+        procs.sink = await startServiceProcess(
+          'sink',
+          { ...common, ...processes('SINK'), DOWNRADAR_CLICKHOUSE_DATABASE: db, DOWNRADAR_SINK_PORT: String(PORTS.sink), DOWNRADAR_SINK_GROUP_ID: `${prefix}-sink`, DOWNRADAR_SINK_MIGRATE: 'false' },
+          `http://127.0.0.1:${PORTS.sink}/healthz`,
+        );
+      if (which.has('detector'))
+        procs.detector = await startServiceProcess(
+          'detector',
+          {
+            ...common,
+            ...processes('DETECTOR'),
+            DOWNRADAR_DETECTOR_PORT: String(PORTS.detector),
+            DOWNRADAR_DETECTOR_INSTANCE: `bench-e2e-${suffix}`,
+            DOWNRADAR_DETECTOR_GROUP_ID: `${prefix}-detector`,
+            DOWNRADAR_DETECTOR_INCIDENTS_GROUP_ID: `${prefix}-incidents`,
+          },
+          `http://127.0.0.1:${PORTS.detector}/readyz`,
+          120_000,
+        );
     };
-    if (!CONSUMERS_AFTER) await startConsumers();
+    await startConsumers(new Set(['sink', 'detector'].filter((name) => !DEFERRED.has(name))));
     procs.ingest = await startServiceProcess(
       'ingest',
       {
@@ -203,7 +211,7 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
     // replay's generator and HTTP client, and this sampling loop) is the load generator, apart.
     const servers = serverPids();
     const meterPids = { ingest: procs.ingest.pid, detector: procs.detector?.pid, sink: procs.sink?.pid, kafka: servers.kafka, clickhouse: servers.clickhouse };
-    for (const [name, pid] of Object.entries(meterPids)) if (pid === undefined && !(CONSUMERS_AFTER && (name === 'sink' || name === 'detector'))) console.warn(`bench e2e: no pid for ${name}: its CPU is counted with the machine's others`);
+    for (const [name, pid] of Object.entries(meterPids)) if (pid === undefined && !DEFERRED.has(name)) console.warn(`bench e2e: no pid for ${name}: its CPU is counted with the machine's others`);
     const cpu0 = cpuSnapshot(meterPids);
     let cpuIngestDone: CpuSnapshot | undefined;
     /** DOWNRADAR_BENCH_E2E_CONSUMERS=after: when the sink and the detector were ready, with the backlog waiting */
@@ -270,10 +278,10 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
       last = { t, ingest: s.ingest, sink: s.sink, detector: s.detector };
       if (summary && Number.isNaN(done.ingest)) done.ingest = summary.durationMs / 1000;
       if (summary && CONSUMERS_AFTER && !cpuConsumers0) {
-        await startConsumers();
+        await startConsumers(DEFERRED);
         Object.assign(meterPids, { sink: procs.sink!.pid, detector: procs.detector!.pid });
         cpuPrev = cpuConsumers0 = cpuSnapshot(meterPids);
-        console.log(`run ${run}: ingest done; the sink and the detector started at ${at().toFixed(1)} s with the whole backlog`);
+        console.log(`run ${run}: ingest done; ${[...DEFERRED].join(' and ')} started at ${at().toFixed(1)} s with the whole backlog`);
         continue;
       }
       if (summary && Number.isNaN(done.sink) && sinkRows >= summary.reports) done.sink = t;
@@ -302,7 +310,7 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
         `${summary!.batches} requests; ingest used ${(ingestCpuMs / 1000 / done.ingest).toFixed(2)} cores (${((ingestCpuMs * 1000) / events).toFixed(0)} µs CPU an event); signals late on their partition ${order.late} of ${order.signals} (worst ${order.worstMs} ms); ` +
         `peak RSS ${JSON.stringify(peakRssMb)} MB; load ${load} at the start, ${loadAverage()} at the end`,
     );
-    for (const [label, a] of [['until ingest was done', ingestPhase], [CONSUMERS_AFTER ? 'the consumers on the backlog, after ingest' : 'whole run', wholeRun]] as const) console.log(describeAccount(run, label, a));
+    for (const [label, a] of [['until ingest was done', ingestPhase], [CONSUMERS_AFTER ? `after ingest: ${[...DEFERRED].join(' and ')} on the backlog` : 'whole run', wholeRun]] as const) console.log(describeAccount(run, label, a));
     return {
       fullDayS,
       events,
@@ -335,7 +343,9 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /** One line: each process's CPU seconds and cores, the pipeline's µs an event, the machine's busy share. */
 function describeAccount(run: number, label: string, a: CpuAccount): string {
-  const parts = Object.entries(a.processesS).map(([name, s]) => `${name} ${s.toFixed(1)} s (${(s / a.wallS).toFixed(2)} cores)`);
+  const parts = Object.entries(a.processesS)
+    .filter(([, s]) => Number.isFinite(s))
+    .map(([name, s]) => `${name} ${s.toFixed(1)} s (${(s / a.wallS).toFixed(2)} cores)`);
   return (
     `run ${run} CPU, ${label} (${a.wallS.toFixed(1)} s wall, ${a.cores} cores = ${(a.cores * a.wallS).toFixed(0)} CPU s): ${parts.join(', ')}; ` +
     `pipeline ${a.pipelineS.toFixed(1)} s = ${a.pipelineCpuUsPerEvent.toFixed(0)} µs an event (${(a.pipelineS / a.wallS).toFixed(2)} cores); ` +
