@@ -19,7 +19,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '@downradar/common';
 import { groupLag } from '../../services/detector/src/testing/testkit';
 import { treeCpuS } from './cpu';
 import { REPO_ROOT, startServiceProcess, stopProcess } from './processes';
