@@ -29,6 +29,8 @@ export interface StartupMark {
   wallS: number;
   /** CPU seconds of the detector's process tree by then. */
   cpuS: number;
+  /** Messages of the signals topic not committed by the scoring group then. */
+  lag: number;
 }
 
 export interface StartupRun {
@@ -45,8 +47,9 @@ export interface StartupRun {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Spawns the detector (env: its variables, the topic prefix among them), polls /healthz, /readyz and the
- * group's lag until `messages` are committed, and stops it unless `keep`.
+ * Spawns the detector (env: its variables, the topic prefix among them) and polls /healthz, /readyz and
+ * the group's lag until `messages` are committed; the caller stops it (onChild hands it over). On a
+ * failure it is stopped here.
  */
 export async function measureStartup(o: {
   kafka: Kafka;
@@ -58,13 +61,16 @@ export async function measureStartup(o: {
   /** Log lines whose times are wanted (pino's msg), when the detector logs at info. */
   logMessages?: readonly string[];
   onChild?: (child: ChildProcess) => void;
+  /** Called at every poll with the detector's pid (the benchmark samples its memory). */
+  onPoll?: (pid: number) => void;
 }): Promise<StartupRun> {
   const spawnedAt = Date.now();
   const t0 = performance.now();
   const since = () => (performance.now() - t0) / 1000;
   let child: ChildProcess | undefined;
   let pid: number | undefined;
-  const mark = (): StartupMark => ({ wallS: since(), cpuS: pid ? treeCpuS(pid) : 0 });
+  let lag = o.messages;
+  const mark = (): StartupMark => ({ wallS: since(), cpuS: pid ? treeCpuS(pid) : 0, lag });
   let listening: StartupMark | undefined;
   let ready: StartupMark | undefined;
   let first: StartupMark | undefined;
@@ -76,8 +82,8 @@ export async function measureStartup(o: {
     o.onChild?.(c);
   }).catch(() => undefined);
   try {
-    let lag = o.messages;
     for (;;) {
+      if (pid !== undefined) o.onPoll?.(pid);
       if (listening !== undefined && ready === undefined) {
         const r = await fetch(`http://127.0.0.1:${o.port}/readyz`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
         if (r?.ok) ready = mark();
