@@ -3,7 +3,10 @@
  *
  *   listening   its HTTP server answers /healthz (modules loaded, service built, port bound)
  *   started     its "detector started" log line (topics ensured, both groups joined)
- *   ready       /readyz answers 200 (partitions assigned and their checkpoints restored)
+ *   resumed     the scoring stage's "signals partitions assigned" log line (its partitions assigned
+ *               and their checkpoints restored: scoring resumes; the detector must log at info)
+ *   ready       /readyz answers 200: the same moment, or later when the first batch, fetched at
+ *               once, keeps the event loop from answering until it is scored
  *   first       the scoring group's first committed offset (the first transaction)
  *   done        the last signal committed
  *
@@ -42,7 +45,12 @@ export interface StartupRun {
   done: StartupMark;
   /** Seconds from the spawn of the stages' log lines (first of each message). */
   logLines: Record<string, number>;
+  /** Seconds from the spawn to the scoring stage's assignment done (its log line), if it logged at info. */
+  resumedS: number | undefined;
 }
+
+/** The scoring stage's log line when its partitions are assigned and restored (stages/signals.consumer.ts). */
+export const RESUMED_LINE = 'signals partitions assigned';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -98,8 +106,8 @@ export async function measureStartup(o: {
     }
     const done = mark();
     await started;
-    const logLines = logTimes(`${REPO_ROOT}/.data/logs/bench-detector.log`, spawnedAt, o.logMessages ?? []);
-    return { listening: listening!, ready: ready!, first, done, logLines };
+    const logLines = logTimes(`${REPO_ROOT}/.data/logs/bench-detector.log`, spawnedAt, [...(o.logMessages ?? []), RESUMED_LINE]);
+    return { listening: listening!, ready: ready!, first, done, logLines, resumedS: logLines[RESUMED_LINE] };
   } catch (err) {
     if (child) await stopProcess(child);
     throw err;
