@@ -24,8 +24,19 @@
  *                  ingest_cpu_us_per_event the same CPU per event.
  *  signals_late    signals more than the detector's allowed lateness (15 s) behind the latest one
  *                  before them on their signals partition, read back from the topic after the run
- *                  (bench/lib/signal-order.ts): the scenario draws some late events itself; the
- *                  replay's sharding must not add any (compare with DOWNRADAR_BENCH_E2E_SHARDED=0).
+ *                  (bench/lib/signal-order.ts): the scenario draws some late events itself
+ *                  (`npx tsx bench/lib/scenario-lateness.ts <scale>` counts them with no pipeline:
+ *                  2,393 at 0.01, 12,015 at 0.05); a higher count here is lateness the pipeline added.
+ *
+ * Where the CPU went (bench/lib/cpu.ts, from /proc): each process's CPU seconds from the first
+ * request to the end of the day (`<name>_cpu_s`: ingest, detector, sink, kafka = this checkout's
+ * broker, clickhouse = its server; each with its children), the pipeline's sum over events
+ * (`pipeline_cpu_us_per_event`), the bench process apart (`generator_cpu_s`: the replay's generator
+ * and HTTP client, and the sampling), the rest of the machine (`others_cores`: other users of the
+ * shared machine) and the machine's busy share (`machine_busy_share`: busy CPU / (cores x wall)).
+ * The same until ingest had acknowledged everything as `ingest_phase_*`. A busy share near 1 says
+ * the day is bound by CPU (then the sum of CPU an event is what to cut); well below 1 with no
+ * process near a whole core says something waits. Each sample line prints the cores of each.
  *
  * The replay sends each time slice as one request per signals partition, one request in flight
  * per partition (services/replay/src/replay.ts, `partitions`), so that both ingest processes
@@ -45,7 +56,8 @@ import { RESULTS_DIR, median, writeResult } from '@downradar/common/bench-result
 import { runReplay, type ReplaySummary } from '../services/replay/src/replay';
 import { loadAverage } from './lib/peers';
 import { signalOrder } from './lib/signal-order';
-import { processTreeCpuMs, processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
+import { processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
+import { cpuAccount, cpuSnapshot, serverPids, type CpuAccount, type CpuSnapshot } from './lib/cpu';
 
 const SCALE = Number(process.env.DOWNRADAR_BENCH_E2E_SCALE ?? 1);
 const RUNS = Number(process.env.DOWNRADAR_BENCH_RUNS ?? 1);
@@ -56,6 +68,20 @@ const TO = process.env.DOWNRADAR_BENCH_E2E_TO;
 const SHARDED = process.env.DOWNRADAR_BENCH_E2E_SHARDED !== '0';
 /** events per replay request (per partition when sharded); default the replay's own (2,000) */
 const BATCH = process.env.DOWNRADAR_BENCH_E2E_BATCH ? Number(process.env.DOWNRADAR_BENCH_E2E_BATCH) : undefined;
+/**
+ * DOWNRADAR_BENCH_E2E_CONSUMERS=after starts the sink and the detector only once ingest has
+ * acknowledged everything, so that they read the day as one backlog (large fetches, few
+ * transactions and inserts) and ingest runs without them: a diagnostic of what each stage costs a
+ * event when it is not keeping up with a live stream. `full_day_s` is then the two phases in turn;
+ * the CPU account's whole-run figures cover the consumers' phase only. `sink-after` or
+ * `detector-after` defers only that one (the other reads live beside ingest), to tell their
+ * live costs (the broker's, ClickHouse's) apart.
+ */
+const CONSUMERS_MODE = process.env.DOWNRADAR_BENCH_E2E_CONSUMERS ?? 'live';
+if (!['live', 'after', 'sink-after', 'detector-after'].includes(CONSUMERS_MODE)) throw new Error(`DOWNRADAR_BENCH_E2E_CONSUMERS must be live, after, sink-after or detector-after, not ${CONSUMERS_MODE}`);
+/** The consumers started only once ingest is done. */
+const DEFERRED = new Set(CONSUMERS_MODE === 'after' ? ['sink', 'detector'] : CONSUMERS_MODE === 'sink-after' ? ['sink'] : CONSUMERS_MODE === 'detector-after' ? ['detector'] : []);
+const CONSUMERS_AFTER = DEFERRED.size > 0;
 const PARTITIONS = 6;
 const BROKERS = (process.env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const CLICKHOUSE_URL = process.env.DOWNRADAR_CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
@@ -74,6 +100,9 @@ interface Sample {
   detector: number;
   sink_lag: number;
   detector_lag: number;
+  /** cores each process used since the previous sample, and the machine's busy share */
+  cores: Record<string, number>;
+  machine_busy: number;
 }
 
 async function committedAndLag(kafka: Kafka, groupId: string, topic: string): Promise<{ committed: number; lag: number }> {
@@ -113,6 +142,10 @@ interface RunResult {
   signalsLate: number;
   ingestCores: number;
   ingestCpuUsPerEvent: number;
+  /** CPU of every process from the first request until ingest had acknowledged everything */
+  ingestPhase: CpuAccount;
+  /** the same until the day was done (ClickHouse and the detector had everything) */
+  wholeRun: CpuAccount;
   signals: number;
   requests: number;
   peakRssMb: Record<string, number>;
@@ -134,24 +167,29 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
   try {
     await migrate(ch, { dir: `${repoRoot}/schemas/clickhouse`, database: db });
     await ensureTopics(kafka, { prefix, partitions: PARTITIONS });
-    procs.sink = await startServiceProcess(
-      'sink',
-      { ...common, ...processes('SINK'), DOWNRADAR_CLICKHOUSE_DATABASE: db, DOWNRADAR_SINK_PORT: String(PORTS.sink), DOWNRADAR_SINK_GROUP_ID: `${prefix}-sink`, DOWNRADAR_SINK_MIGRATE: 'false' },
-      `http://127.0.0.1:${PORTS.sink}/healthz`,
-    );
-    procs.detector = await startServiceProcess(
-      'detector',
-      {
-        ...common,
-        ...processes('DETECTOR'),
-        DOWNRADAR_DETECTOR_PORT: String(PORTS.detector),
-        DOWNRADAR_DETECTOR_INSTANCE: `bench-e2e-${suffix}`,
-        DOWNRADAR_DETECTOR_GROUP_ID: `${prefix}-detector`,
-        DOWNRADAR_DETECTOR_INCIDENTS_GROUP_ID: `${prefix}-incidents`,
-      },
-      `http://127.0.0.1:${PORTS.detector}/readyz`,
-      120_000,
-    );
+    const startConsumers = async (which: Set<string>) => {
+      if (which.has('sink'))
+        procs.sink = await startServiceProcess(
+          'sink',
+          { ...common, ...processes('SINK'), DOWNRADAR_CLICKHOUSE_DATABASE: db, DOWNRADAR_SINK_PORT: String(PORTS.sink), DOWNRADAR_SINK_GROUP_ID: `${prefix}-sink`, DOWNRADAR_SINK_MIGRATE: 'false' },
+          `http://127.0.0.1:${PORTS.sink}/healthz`,
+        );
+      if (which.has('detector'))
+        procs.detector = await startServiceProcess(
+          'detector',
+          {
+            ...common,
+            ...processes('DETECTOR'),
+            DOWNRADAR_DETECTOR_PORT: String(PORTS.detector),
+            DOWNRADAR_DETECTOR_INSTANCE: `bench-e2e-${suffix}`,
+            DOWNRADAR_DETECTOR_GROUP_ID: `${prefix}-detector`,
+            DOWNRADAR_DETECTOR_INCIDENTS_GROUP_ID: `${prefix}-incidents`,
+          },
+          `http://127.0.0.1:${PORTS.detector}/readyz`,
+          120_000,
+        );
+    };
+    await startConsumers(new Set(['sink', 'detector'].filter((name) => !DEFERRED.has(name))));
     procs.ingest = await startServiceProcess(
       'ingest',
       {
@@ -169,8 +207,16 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
     const timeline: Sample[] = [];
     let acknowledged = 0;
     let summary: ReplaySummary | undefined;
-    const ingestCpu0 = processTreeCpuMs(procs.ingest.pid!);
-    let ingestCpuMs = NaN;
+    // Every process of the pipeline, each metered from /proc; the bench process itself (the
+    // replay's generator and HTTP client, and this sampling loop) is the load generator, apart.
+    const servers = serverPids();
+    const meterPids = { ingest: procs.ingest.pid, detector: procs.detector?.pid, sink: procs.sink?.pid, kafka: servers.kafka, clickhouse: servers.clickhouse };
+    for (const [name, pid] of Object.entries(meterPids)) if (pid === undefined && !DEFERRED.has(name)) console.warn(`bench e2e: no pid for ${name}: its CPU is counted with the machine's others`);
+    const cpu0 = cpuSnapshot(meterPids);
+    let cpuIngestDone: CpuSnapshot | undefined;
+    /** DOWNRADAR_BENCH_E2E_CONSUMERS=after: when the sink and the detector were ready, with the backlog waiting */
+    let cpuConsumers0: CpuSnapshot | undefined;
+    let cpuPrev = cpu0;
     const started = performance.now();
     const at = () => (performance.now() - started) / 1000;
     const replay = runReplay({
@@ -187,6 +233,7 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
       ...(BATCH ? { batchSize: BATCH } : {}),
       onProgress: (p) => (acknowledged = p.sent),
     }).then((s) => {
+      cpuIngestDone = cpuSnapshot(meterPids);
       summary = s;
       acknowledged = s.sent;
     });
@@ -205,22 +252,43 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
       ]);
       for (const [name, p] of Object.entries(procs)) peakRssMb[name] = Math.max(peakRssMb[name]!, ...processTreeMemory(p.pid!).map((m) => m.peakRssMb));
       const t = at();
-      const s: Sample = { t_s: Math.round(t * 10) / 10, ingest: acknowledged, sink: sinkRows, detector: det.committed, sink_lag: sinkLag.lag, detector_lag: det.lag };
+      const cpuNow = cpuSnapshot(meterPids);
+      const step = cpuAccount(cpuPrev, cpuNow, 0);
+      cpuPrev = cpuNow;
+      const cores: Record<string, number> = { generator: round2(step.generatorS / step.wallS) };
+      for (const [name, s] of Object.entries(step.processesS)) cores[name] = round2(s / step.wallS);
+      cores.others = round2(step.othersS / step.wallS);
+      const s: Sample = {
+        t_s: Math.round(t * 10) / 10,
+        ingest: acknowledged,
+        sink: sinkRows,
+        detector: det.committed,
+        sink_lag: sinkLag.lag,
+        detector_lag: det.lag,
+        cores,
+        machine_busy: round2(step.machineBusyShare),
+      };
       timeline.push(s);
       const rate = (now: number, before: number) => Math.round((now - before) / (t - last.t));
       console.log(
         `run ${run} ${s.t_s.toFixed(0).padStart(5)} s | ingest ${s.ingest} (${rate(s.ingest, last.ingest)}/s) | ` +
-          `sink ${s.sink} rows (${rate(s.sink, last.sink)}/s, lag ${s.sink_lag}) | detector ${s.detector} signal messages (${rate(s.detector, last.detector)}/s, lag ${s.detector_lag})`,
+          `sink ${s.sink} rows (${rate(s.sink, last.sink)}/s, lag ${s.sink_lag}) | detector ${s.detector} signal messages (${rate(s.detector, last.detector)}/s, lag ${s.detector_lag}) | ` +
+          `cores ${Object.entries(s.cores).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(' ')}, machine busy ${(s.machine_busy * 100).toFixed(0)} %`,
       );
       last = { t, ingest: s.ingest, sink: s.sink, detector: s.detector };
-      if (summary && Number.isNaN(done.ingest)) {
-        done.ingest = summary.durationMs / 1000;
-        ingestCpuMs = processTreeCpuMs(procs.ingest.pid!) - ingestCpu0;
+      if (summary && Number.isNaN(done.ingest)) done.ingest = summary.durationMs / 1000;
+      if (summary && CONSUMERS_AFTER && !cpuConsumers0) {
+        await startConsumers(DEFERRED);
+        Object.assign(meterPids, { sink: procs.sink!.pid, detector: procs.detector!.pid });
+        cpuPrev = cpuConsumers0 = cpuSnapshot(meterPids);
+        console.log(`run ${run}: ingest done; ${[...DEFERRED].join(' and ')} started at ${at().toFixed(1)} s with the whole backlog`);
+        continue;
       }
       if (summary && Number.isNaN(done.sink) && sinkRows >= summary.reports) done.sink = t;
       if (summary && Number.isNaN(done.detector) && det.lag === 0 && det.committed > 0) done.detector = t;
       if (summary && !Number.isNaN(done.sink) && !Number.isNaN(done.detector)) break;
     }
+    const cpuEnd = cpuSnapshot(meterPids);
     await replay;
     const reports = summary!.reports;
     // Exactly once: every report of the scenario, each once (FINAL merges redelivered rows away).
@@ -233,12 +301,16 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
     // Consumers that finish within one sample of ingest kept up: the day waited for ingest.
     const boundBy = finish[0]![1] - done.ingest <= (2 * SAMPLE_MS) / 1000 ? 'ingest' : finish[0]![0];
     const events = reports + summary!.posts;
+    const ingestPhase = cpuAccount(cpu0, cpuIngestDone!, events);
+    const wholeRun = cpuAccount(cpuConsumers0 ?? cpu0, cpuEnd, events);
+    const ingestCpuMs = ingestPhase.processesS.ingest! * 1000;
     console.log(
       `run ${run}: ${events} events (${reports} reports) in ${fullDayS.toFixed(1)} s; ingest done at ${done.ingest.toFixed(1)} s, ` +
         `sink at ${done.sink.toFixed(1)} s, detector at ${done.detector.toFixed(1)} s; bound by ${boundBy}; exact ${exact ? 'yes' : `NO (${distinct} distinct, ${final} final of ${reports})`}; ` +
         `${summary!.batches} requests; ingest used ${(ingestCpuMs / 1000 / done.ingest).toFixed(2)} cores (${((ingestCpuMs * 1000) / events).toFixed(0)} µs CPU an event); signals late on their partition ${order.late} of ${order.signals} (worst ${order.worstMs} ms); ` +
         `peak RSS ${JSON.stringify(peakRssMb)} MB; load ${load} at the start, ${loadAverage()} at the end`,
     );
+    for (const [label, a] of [['until ingest was done', ingestPhase], [CONSUMERS_AFTER ? `after ingest: ${[...DEFERRED].join(' and ')} on the backlog` : 'whole run', wholeRun]] as const) console.log(describeAccount(run, label, a));
     return {
       fullDayS,
       events,
@@ -252,6 +324,8 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
       signalsLate: order.late,
       ingestCores: ingestCpuMs / 1000 / done.ingest,
       ingestCpuUsPerEvent: (ingestCpuMs * 1000) / events,
+      ingestPhase,
+      wholeRun,
       signals: order.signals,
       requests: summary!.batches,
       peakRssMb,
@@ -265,8 +339,49 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
   }
 }
 
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** One line: each process's CPU seconds and cores, the pipeline's µs an event, the machine's busy share. */
+function describeAccount(run: number, label: string, a: CpuAccount): string {
+  const parts = Object.entries(a.processesS)
+    .filter(([, s]) => Number.isFinite(s))
+    .map(([name, s]) => `${name} ${s.toFixed(1)} s (${(s / a.wallS).toFixed(2)} cores)`);
+  return (
+    `run ${run} CPU, ${label} (${a.wallS.toFixed(1)} s wall, ${a.cores} cores = ${(a.cores * a.wallS).toFixed(0)} CPU s): ${parts.join(', ')}; ` +
+    `pipeline ${a.pipelineS.toFixed(1)} s = ${a.pipelineCpuUsPerEvent.toFixed(0)} µs an event (${(a.pipelineS / a.wallS).toFixed(2)} cores); ` +
+    `generator (this process) ${a.generatorS.toFixed(1)} s = ${a.generatorCpuUsPerEvent.toFixed(0)} µs an event (${(a.generatorS / a.wallS).toFixed(2)} cores); ` +
+    `others on the machine ${a.othersS.toFixed(1)} s (${(a.othersS / a.wallS).toFixed(2)} cores); idle ${a.idleS.toFixed(1)} s; machine busy ${(a.machineBusyShare * 100).toFixed(0)} %`
+  );
+}
+
 /** Signals the detector committed by the end (the last sample). */
 const det0 = (timeline: Sample[]) => timeline[timeline.length - 1]?.detector ?? 0;
+
+/**
+ * The CPU account in e2e.json (medians over the runs): `<process>_cpu_s` over the whole run (until
+ * the day was done), `pipeline_cpu_us_per_event` (ingest, detector, sink, broker, ClickHouse; the
+ * generator apart as `generator_cpu_us_per_event`), `machine_busy_share`, `others_cores` (the rest
+ * of the machine), and the same while ingest ran as `ingest_phase_*`.
+ */
+function cpuFigures(results: RunResult[]): Record<string, number> {
+  const med = (f: (r: RunResult) => number, digits = 1) => Math.round(median(results.map(f)) * 10 ** digits) / 10 ** digits;
+  const out: Record<string, number> = {};
+  for (const [prefix, pick] of [['', (r: RunResult) => r.wholeRun], ['ingest_phase_', (r: RunResult) => r.ingestPhase]] as const) {
+    for (const name of Object.keys(results[0]!.wholeRun.processesS)) out[`${prefix}${name}_cpu_s`] = med((r) => pick(r).processesS[name]!);
+    out[`${prefix}generator_cpu_s`] = med((r) => pick(r).generatorS);
+    out[`${prefix}pipeline_cpu_s`] = med((r) => pick(r).pipelineS);
+    out[`${prefix}pipeline_cpu_us_per_event`] = med((r) => pick(r).pipelineCpuUsPerEvent, 0);
+    out[`${prefix}generator_cpu_us_per_event`] = med((r) => pick(r).generatorCpuUsPerEvent, 0);
+    out[`${prefix}pipeline_cores`] = med((r) => pick(r).pipelineS / pick(r).wallS, 2);
+    out[`${prefix}generator_cores`] = med((r) => pick(r).generatorS / pick(r).wallS, 2);
+    out[`${prefix}others_cores`] = med((r) => pick(r).othersS / pick(r).wallS, 2);
+    out[`${prefix}machine_busy_share`] = med((r) => pick(r).machineBusyShare, 3);
+    out[`${prefix}wall_s`] = med((r) => pick(r).wallS);
+  }
+  // A process that did not run in a phase (the consumers while ingest ran, with CONSUMERS=after) has no figure.
+  for (const [k, v] of Object.entries(out)) if (!Number.isFinite(v)) delete out[k];
+  return out;
+}
 
 async function main(): Promise<void> {
   const ch = createClickHouse({ url: CLICKHOUSE_URL, requestTimeoutMs: 300_000 });
@@ -302,6 +417,7 @@ async function main(): Promise<void> {
       ingest_peak_rss_mb: Math.max(...results.map((r) => r.peakRssMb.ingest!)),
       detector_peak_rss_mb: Math.max(...results.map((r) => r.peakRssMb.detector!)),
       sink_peak_rss_mb: Math.max(...results.map((r) => r.peakRssMb.sink!)),
+      ...cpuFigures(results),
       load_avg_1m: median(results.map((r) => r.load)),
       runs: RUNS,
     });

@@ -103,3 +103,82 @@ export function runMeasured(cmd: string, args: string[], opts: { stdinFile?: str
     });
   });
 }
+
+/** The machine's CPU time so far from /proc/stat's first line, in seconds: busy and all (busy + idle). */
+export function machineCpuS(statText?: string): { busyS: number; totalS: number; cores: number } {
+  const text = statText ?? readFileSync('/proc/stat', 'utf8');
+  const cpu = text.split('\n').find((l) => l.startsWith('cpu '));
+  if (!cpu) throw new Error('/proc/stat has no aggregate "cpu" line');
+  // user nice system idle iowait irq softirq steal guest guest_nice (guest time is inside user)
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = cpu.trim().split(/\s+/).slice(1).map(Number) as number[];
+  const busy = user! + nice! + system! + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0);
+  const all = busy + idle! + (iowait ?? 0);
+  const cores = text.split('\n').filter((l) => /^cpu\d+ /.test(l)).length || 1;
+  return { busyS: busy / TICKS_PER_S, totalS: all / TICKS_PER_S, cores };
+}
+
+/** What a CPU account reads at one moment: each named process tree's CPU seconds, this process's, the machine's. */
+export interface CpuSnapshot {
+  atMs: number;
+  /** CPU seconds of each named process and its children (services, broker, ClickHouse) */
+  processes: Record<string, number>;
+  /** this process (the load generator), user + system seconds */
+  selfS: number;
+  machine: { busyS: number; totalS: number; cores: number };
+}
+
+export function cpuSnapshot(pids: Record<string, number | undefined>): CpuSnapshot {
+  const processes: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(pids)) processes[name] = pid === undefined ? NaN : treeCpuS(pid);
+  const self = process.cpuUsage();
+  return { atMs: performance.now(), processes, selfS: (self.user + self.system) / 1e6, machine: machineCpuS() };
+}
+
+/** Where the CPU of a run went, between two snapshots. */
+export interface CpuAccount {
+  wallS: number;
+  cores: number;
+  /** CPU seconds of each named process tree over the run */
+  processesS: Record<string, number>;
+  /** the load generator (this process) */
+  generatorS: number;
+  /** the named processes together (the pipeline), without the generator */
+  pipelineS: number;
+  /** busy CPU of the whole machine not spent by the pipeline or the generator: other work on the machine */
+  othersS: number;
+  /** the machine's busy share over the run: busy CPU seconds / (cores x wall) */
+  machineBusyShare: number;
+  /** share of cores x wall that was idle */
+  idleS: number;
+  pipelineCpuUsPerEvent: number;
+  generatorCpuUsPerEvent: number;
+}
+
+/**
+ * The account of a run from two snapshots: each process's CPU seconds, the pipeline's sum (the named
+ * processes: every service, the broker, ClickHouse) apart from the generator (this process), what
+ * the rest of the machine used, and how busy the machine was. A machine busy share near 1 means the
+ * run was bound by CPU (its own or others'); well below 1 with no process near a whole core of its
+ * own means the pipeline was waiting on something else (round trips, one request in flight).
+ */
+export function cpuAccount(before: CpuSnapshot, after: CpuSnapshot, events: number): CpuAccount {
+  const wallS = (after.atMs - before.atMs) / 1000;
+  const processesS: Record<string, number> = {};
+  for (const name of Object.keys(after.processes)) processesS[name] = after.processes[name]! - (before.processes[name] ?? 0);
+  const pipelineS = Object.values(processesS).reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+  const generatorS = after.selfS - before.selfS;
+  const busyS = after.machine.busyS - before.machine.busyS;
+  const totalS = after.machine.totalS - before.machine.totalS;
+  return {
+    wallS,
+    cores: after.machine.cores,
+    processesS,
+    generatorS,
+    pipelineS,
+    othersS: Math.max(0, busyS - pipelineS - generatorS),
+    machineBusyShare: totalS > 0 ? busyS / totalS : NaN,
+    idleS: Math.max(0, totalS - busyS),
+    pipelineCpuUsPerEvent: events > 0 ? (pipelineS * 1e6) / events : NaN,
+    generatorCpuUsPerEvent: events > 0 ? (generatorS * 1e6) / events : NaN,
+  };
+}

@@ -16,6 +16,33 @@ export interface SignalOrder {
   worstMs: number;
 }
 
+/**
+ * The count itself, pure: signals observed in the order they were written, each on its partition.
+ * A signal is late when its event time is more than `latenessMs` behind the latest event time
+ * observed before it on its partition. signalOrder (a topic read back) and scenario-lateness.ts (a
+ * scenario with no pipeline: its events in emission order) share it, so their counts compare.
+ */
+export class LatenessCounter {
+  readonly out: SignalOrder = { signals: 0, messages: 0, late: 0, lateShare: 0, worstMs: 0 };
+  private readonly latest = new Map<number, number>();
+  constructor(private readonly latenessMs = 15_000) {}
+
+  /** Observes one signal; true when it is late. */
+  observe(partition: number, at: number): boolean {
+    const max = this.latest.get(partition) ?? -Infinity;
+    this.out.signals++;
+    const late = max - at > this.latenessMs;
+    if (late) this.out.late++;
+    this.out.worstMs = Math.max(this.out.worstMs, max - at);
+    this.latest.set(partition, Math.max(max, at));
+    return late;
+  }
+
+  result(): SignalOrder {
+    return { ...this.out, lateShare: this.out.signals > 0 ? this.out.late / this.out.signals : 0 };
+  }
+}
+
 export async function signalOrder(brokers: string[], topic: string, opts: { latenessMs?: number; sourcePrefix?: string } = {}): Promise<SignalOrder> {
   const lateness = opts.latenessMs ?? 15_000;
   const kafka = createKafka({ brokers, clientId: 'signal-order' });
@@ -26,8 +53,7 @@ export async function signalOrder(brokers: string[], topic: string, opts: { late
   const remaining = new Map(ends.map((e) => [e.partition, Number(e.high)]));
   for (const [p, high] of remaining) if (high === 0) remaining.delete(p);
   const consumer = kafka.consumer({ groupId: `signal-order-${process.pid}-${Date.now()}`, maxWaitTimeInMs: 100 });
-  const latest = new Map<number, number>();
-  const out: SignalOrder = { signals: 0, messages: 0, late: 0, lateShare: 0, worstMs: 0 };
+  const counter = new LatenessCounter(lateness);
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await new Promise<void>((resolve) => {
@@ -35,17 +61,13 @@ export async function signalOrder(brokers: string[], topic: string, opts: { late
     void consumer.run({
       eachMessage: async ({ partition, message }) => {
         const read = readSignalMessage(message.value);
-        out.messages++;
+        counter.out.messages++;
         if (read.ok)
           for (const item of read.items) {
             if (!item.ok) continue;
             const s = item.value;
             if (opts.sourcePrefix && !s.sourceId.startsWith(opts.sourcePrefix)) continue;
-            out.signals++;
-            const max = latest.get(partition) ?? -Infinity;
-            if (max - s.at > lateness) out.late++;
-            out.worstMs = Math.max(out.worstMs, max - s.at);
-            latest.set(partition, Math.max(max, s.at));
+            counter.observe(partition, s.at);
           }
         if (Number(message.offset) + 1 >= (remaining.get(partition) ?? Infinity)) remaining.delete(partition);
         if (remaining.size === 0) resolve();
@@ -53,8 +75,7 @@ export async function signalOrder(brokers: string[], topic: string, opts: { late
     });
   });
   await consumer.disconnect();
-  out.lateShare = out.signals > 0 ? out.late / out.signals : 0;
-  return out;
+  return counter.result();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
