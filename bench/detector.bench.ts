@@ -15,7 +15,7 @@
  *  checkpoint_bytes_per_signal  its checkpoint records' bytes a signal; checkpoint_whole_dedupe_bytes_per_signal
  *                          and _cpu_us_per_signal: what serialising every dedupe table in every
  *                          transaction (the checkpoint before deltas) would write and cost.
- *  e2e_signals_per_s       per run: N signals (DOWNRADAR_BENCH_DETECTOR_SIGNALS, default 500,000;
+ *  e2e_signals_per_s       per run: N signals (DOWNRADAR_BENCH_DETECTOR_SIGNALS, default 1,000,000;
  *                          40 catalog services, 1,000,000 reporters, 40 % posts with hashtags)
  *                          produced to a fresh topic prefix first, as the producers write them (one
  *                          message per service per 5 s, binary; DOWNRADAR_BENCH_DETECTOR_SIGNAL_FORMAT=json:
@@ -24,7 +24,22 @@
  *                          its own process and the clock runs from the spawn until the scoring
  *                          group's committed offsets reach the end of downradar.signals (start-up,
  *                          group join, checkpoint restore, every transaction included).
- *  e2e_steady_signals_per_s the same, from the first committed offset instead of the spawn.
+ *                          With N = 1,000,000 a run reads for ~6 s after a start-up of ~2 s; at
+ *                          500,000 (before session 9) the start-up was about half of the run.
+ *  e2e_steady_signals_per_s the same, from the first committed offset instead of the spawn (as
+ *                          before session 9: the first batch's signals count but not its time, so it
+ *                          reads high); e2e_after_startup_signals_per_s from the end of the start-up
+ *                          (detector_startup_s) instead: every signal and all the time spent on them.
+ *  detector_startup_s      per run, from the spawn to the scoring stage's "signals partitions
+ *                          assigned" log line (the e2e runs' detector logs at info): modules loaded,
+ *                          service built, topics checked, group joined, checkpoints restored, scoring
+ *                          resumes (what a user waits for after a crash or a deploy). Not /readyz: with
+ *                          a backlog the first batch is fetched at once and /readyz answers only when
+ *                          it is scored. detector_listening_s to /healthz answering (modules loaded,
+ *                          service built), detector_listening_cpu_s the detector's CPU seconds by
+ *                          then; detector_first_commit_s to the first committed offset (the first
+ *                          batch scored too). From lib/detector-startup.ts, which run alone also
+ *                          measures a restart on checkpoints.
  *  alert_latency_p99_ms    per run: a live feed, one minute of event time every 150 ms, 16
  *                          unrelated services spiking in turn (opened / updated / resolved); per
  *                          incident event: its alert's Kafka timestamp minus the moment its window
@@ -55,13 +70,13 @@ import { measureCoreThroughput } from './lib/detector-core-throughput';
 import { measureScorer, type ScorerPass } from './lib/detector-scorer-throughput';
 import { measureRead, type ReadPass } from './lib/signal-read-throughput';
 import { generateSignals, generateTraffic } from '../services/detector/src/testing/simulate';
-import { groupLag, readAll, readJson } from '../services/detector/src/testing/testkit';
-import { treeCpuS } from './lib/cpu';
+import { readAll, readJson } from '../services/detector/src/testing/testkit';
+import { fmtMark, measureStartup } from './lib/detector-startup';
 import { processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
 import { javaConsume, kafkajsConsume, kcatConsume, loadAverage, ratio } from './lib/peers';
 import { median, writeResult } from '@downradar/common/bench-results';
 
-const N = Number(process.env.DOWNRADAR_BENCH_DETECTOR_SIGNALS ?? 500_000);
+const N = Number(process.env.DOWNRADAR_BENCH_DETECTOR_SIGNALS ?? 1_000_000);
 /** Signals of the in-process scorer passes (DOWNRADAR_BENCH_DETECTOR_SCORER_SIGNALS). */
 const SCORER_N = Number(process.env.DOWNRADAR_BENCH_DETECTOR_SCORER_SIGNALS ?? 200_000);
 const RUNS = Number(process.env.DOWNRADAR_BENCH_RUNS ?? 3);
@@ -200,8 +215,11 @@ function e2eSignals(seed: number): SignalEvent[] {
 }
 
 interface E2eRun {
+  /** Seconds from the spawn (and CPU seconds by /readyz): see lib/detector-startup.ts. */
+  startup: { listeningS: number; listeningCpuS: number; resumedS: number; firstCommitS: number };
   perS: number;
   steadyPerS: number;
+  afterStartupPerS: number;
   javaPerS: number;
   kcatPerS: number;
   kafkajsPerS: number;
@@ -239,38 +257,35 @@ async function e2eRun(run: number): Promise<E2eRun> {
   let child: ChildProcess | undefined;
   let peakRssMb = 0;
   try {
-    const t0 = performance.now();
-    const started = startServiceProcess('detector', serviceEnv(prefix), `http://127.0.0.1:${PORT}/healthz`, 120_000);
-    let firstProgressAt: number | undefined;
-    let firstProgress: { lag: number; cpuS: number } | undefined;
-    let lag = messages;
-    void started.then((c) => (child = c)).catch(() => undefined);
-    for (;;) {
-      await sleep(100);
-      const p = child?.pid;
-      if (p) peakRssMb = Math.max(peakRssMb, ...processTreeMemory(p).map((m) => m.peakRssMb));
-      lag = await groupLag(kafka, `${prefix}-detector`, topics.signals).catch(() => lag);
-      if (firstProgressAt === undefined && lag < messages) {
-        firstProgressAt = performance.now();
-        if (p) firstProgress = { lag, cpuS: treeCpuS(p) };
-      }
-      if (lag === 0) break;
-      if (performance.now() - t0 > 600_000) throw new Error(`e2e run ${run}: still ${lag} signals behind after 10 min`);
-    }
-    const elapsed = (performance.now() - t0) / 1000;
-    child = await started;
-    const steady = (performance.now() - (firstProgressAt ?? t0)) / 1000;
+    // Spawn -> listening -> ready -> first commit -> every signal committed (lib/detector-startup.ts).
+    const s = await measureStartup({
+      kafka,
+      // At info the detector logs its assignment (the moment scoring resumes) and little else: no line a batch.
+      env: { ...serviceEnv(prefix), DOWNRADAR_LOG_LEVEL: 'info' },
+      port: PORT,
+      groupId: `${prefix}-detector`,
+      signalsTopic: topics.signals,
+      messages,
+      onChild: (c) => (child = c),
+      onPoll: (pid) => (peakRssMb = Math.max(peakRssMb, ...processTreeMemory(pid).map((m) => m.peakRssMb))),
+    });
+    const first = s.first ?? s.done;
+    const elapsed = s.done.wallS;
+    const steady = s.done.wallS - first.wallS;
     const perS = N / elapsed;
     const steadyPerS = N / Math.max(steady, 1e-3);
+    const resumedS = s.resumedS ?? s.ready.wallS;
+    const afterStartupPerS = N / Math.max(s.done.wallS - resumedS, 1e-3);
     // The messages left at the first commit, in signals, over the CPU the detector spent on them.
-    const steadyPerCpuS = firstProgress ? ((firstProgress.lag / messages) * N) / Math.max(treeCpuS(child.pid!) - firstProgress.cpuS, 1e-3) : NaN;
-    peakRssMb = Math.max(peakRssMb, ...processTreeMemory(child.pid!).map((m) => m.peakRssMb));
+    const steadyPerCpuS = ((first.lag / messages) * N) / Math.max(s.done.cpuS - first.cpuS, 1e-3);
+    peakRssMb = Math.max(peakRssMb, ...processTreeMemory(child!.pid!).map((m) => m.peakRssMb));
     console.log(
-      `e2e run ${run} (load ${load}): consumed in ${elapsed.toFixed(1)} s from the spawn (${Math.round(perS)}/s), ${steady.toFixed(1)} s from the first commit (${Math.round(steadyPerS)}/s); ` +
+      `e2e run ${run} (load ${load}): start-up: listening ${fmtMark(s.listening)}, partitions assigned and restored ${resumedS.toFixed(2)} s, /readyz ${fmtMark(s.ready)}, first commit ${fmtMark(s.first)}; ` +
+        `consumed in ${elapsed.toFixed(1)} s from the spawn (${Math.round(perS)}/s), ${(elapsed - resumedS).toFixed(1)} s from the assignment (${Math.round(afterStartupPerS)}/s), ${steady.toFixed(1)} s from the first commit (${Math.round(steadyPerS)}/s); ` +
         `${ratio(steadyPerS, java.perS)} of the Java consumer, ${ratio(steadyPerS, kafkajs.perS)} of bare kafkajs; ` +
         `per CPU second ${Math.round(steadyPerCpuS)} signals, bare kafkajs ${Math.round(kafkajs.perCpuS)} (ratio ${ratio(steadyPerCpuS, kafkajs.perCpuS)}); peak RSS ${peakRssMb} MB`,
     );
-    return { perS, steadyPerS, javaPerS: java.perS, kcatPerS: kcat.perS, kafkajsPerS: kafkajs.perS, kafkajsWithJoinPerS: kafkajs.withJoinPerS, kafkajsPerCpuS: kafkajs.perCpuS, steadyPerCpuS, peakRssMb, load, signalsPerMessage: perRecord };
+    return { startup: { listeningS: s.listening.wallS, listeningCpuS: s.listening.cpuS, resumedS, firstCommitS: first.wallS }, perS, steadyPerS, afterStartupPerS, javaPerS: java.perS, kcatPerS: kcat.perS, kafkajsPerS: kafkajs.perS, kafkajsWithJoinPerS: kafkajs.withJoinPerS, kafkajsPerCpuS: kafkajs.perCpuS, steadyPerCpuS, peakRssMb, load, signalsPerMessage: perRecord };
   } finally {
     if (child) await stopProcess(child);
     await deleteTopicsWithPrefix(kafka, prefix).catch(() => undefined);
@@ -454,6 +469,11 @@ async function main(): Promise<void> {
     checkpoint_whole_dedupe_cpu_us_per_signal: sc.binary.wholeTablesCpuUsPerSignal,
     e2e_signals_per_s: Math.round(median(e2e.map((x) => x.perS))),
     e2e_steady_signals_per_s: Math.round(median(e2e.map((x) => x.steadyPerS))),
+    e2e_after_startup_signals_per_s: Math.round(median(e2e.map((x) => x.afterStartupPerS))),
+    detector_startup_s: Number(median(e2e.map((x) => x.startup.resumedS)).toFixed(2)),
+    detector_listening_s: Number(median(e2e.map((x) => x.startup.listeningS)).toFixed(2)),
+    detector_listening_cpu_s: Number(median(e2e.map((x) => x.startup.listeningCpuS)).toFixed(2)),
+    detector_first_commit_s: Number(median(e2e.map((x) => x.startup.firstCommitS)).toFixed(2)),
     alert_latency_p99_ms: Math.round(median(latency.map((x) => x.p99))),
     alert_latency_metric_p99_ms: median(latency.map((x) => x.metricP99)),
     alert_events_per_run: Math.round(median(latency.map((x) => x.events))),

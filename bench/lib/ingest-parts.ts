@@ -12,6 +12,8 @@
  *    partition's batch of 1,667 report messages
  *  - a report's hashtags: tokenising its text (before) against signalForReport's '#' test
  *  - the reporter HMAC: createHmac (before) against reporterHasher
+ *  - a batch line's report, parsed: the schema check (ajv) then toReportEvent (before) against
+ *    steps.ts reportLineStep's one pass (session 9)
  * Each as µs of CPU (process.cpuUsage) a report or message.
  */
 import { createHmac } from 'node:crypto';
@@ -23,6 +25,9 @@ import { createUnderstanding, tokenise } from '@downradar/nlp';
 import { loadCatalog } from '../../schemas/catalog/index';
 import type { ReportEvent } from '../../schemas/events/index';
 import { median } from '@downradar/common/bench-results';
+import { compileValidator } from '@downradar/common';
+import { ReportInput } from '../../schemas/events/index';
+import { reportLineStep, toReportEvent } from '../../services/ingest/src/steps';
 import { loadAverage } from './peers';
 
 const require = createRequire(import.meta.url);
@@ -55,10 +60,21 @@ const messages = reports.map((r, i) => ({ key: r.serviceId, value: JSON.stringif
 const batch = Buffer.concat(messages.slice(0, messages.length / 6).map((m, i) => encodeRecord({ key: m.key, value: m.value, offsetDelta: i }).buffer));
 const partitionMetadata = Array.from({ length: 6 }, (_, partitionId) => ({ partitionId, leader: 0 }));
 const partitioner = ({ message }: { message: unknown }) => (message as { partition: number }).partition;
-const understanding = createUnderstanding({ catalog: loadCatalog() });
+const loadedCatalog = loadCatalog();
+const understanding = createUnderstanding({ catalog: loadedCatalog });
 const salt = 'ab'.repeat(32);
 const hasher = reporterHasher(salt);
 const ids = reports.map((_, i) => `reporter-${i}`);
+const PROBLEMS = ['app', 'server_connection', 'other'];
+const lineValues = reports.map((r, i) => JSON.parse(JSON.stringify({ id: r.id, serviceId: r.serviceId, problem: PROBLEMS[i % 3], reporterId: ids[i], country: 'US', text: r.text })) as unknown);
+const services = { problemsOf: (id: string) => loadedCatalog.get(id)?.problems };
+const checkInput = compileValidator(ReportInput);
+const oneLine = reportLineStep({ services, hashReporter: hasher });
+const generalLine = (v: unknown) => {
+  const c = checkInput(v);
+  if (!c.ok) throw new Error(c.reason);
+  return toReportEvent(c.value, { now, services, hashReporter: hasher, source: 'api', replay: false });
+};
 
 /** µs of CPU per item of `f` over `items` items, repeated until at least 200 ms. */
 function cpuUs(items: number, f: () => void): number {
@@ -94,6 +110,10 @@ const parts: Record<string, [() => number, () => number]> = {
   'reporter HMAC': [
     () => cpuUs(ids.length, () => ids.forEach((id) => createHmac('sha256', salt).update(id, 'utf8').digest('hex').slice(0, 32))),
     () => cpuUs(ids.length, () => ids.forEach((id) => hasher(id))),
+  ],
+  "a batch line's report, checked and shaped (the HMAC included)": [
+    () => cpuUs(lineValues.length, () => lineValues.forEach((v) => generalLine(v))),
+    () => cpuUs(lineValues.length, () => lineValues.forEach((v) => oneLine(v, now, false))),
   ],
 };
 

@@ -11,17 +11,15 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import {
-  clusterRole,
-  createKafka,
-  createLogger,
-  createMetricsRegistry,
-  ensureTopics,
-  TOPIC_DEFINITIONS,
-  topicNames,
-  type Logger,
-  type Service,
-} from '@downradar/common';
+// Common's modules one by one, not its index: that one also loads the ClickHouse client, the
+// migrations and what only other services use (start-up.test.ts keeps it so).
+import { clusterRole } from '@downradar/common/cluster';
+import { createKafka } from '@downradar/common/kafka/client';
+import { ensureTopics } from '@downradar/common/kafka/admin';
+import { TOPIC_DEFINITIONS, topicNames } from '@downradar/common/kafka/topics';
+import { createLogger, type Logger } from '@downradar/common/logger';
+import { createMetricsRegistry } from '@downradar/common/metrics';
+import type { Service } from '@downradar/common/service';
 import type { Check } from '@downradar/common/http';
 import { loadCatalog, type Catalog } from '../../../schemas/catalog/index';
 import { coreConfigOf, instanceName, type DetectorServiceConfig } from './config';

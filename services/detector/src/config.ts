@@ -5,7 +5,7 @@
  * most have their own names and win over the JSON.
  */
 import { hostname } from 'node:os';
-import { baseConfig, ConfigError, defineConfig, envName, int, num, optionalStr, str, type ConfigOf } from '@downradar/common';
+import { baseConfig, ConfigError, defineConfig, envName, int, num, optionalStr, str, type ConfigOf } from '@downradar/common/config';
 import { DetectorConfigError, resolveDetectorConfig, type DeepPartial, type DetectorConfig } from './core/config';
 
 const GROUP_PATTERN = /^[A-Za-z0-9._-]{1,200}$/;

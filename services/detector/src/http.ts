@@ -10,7 +10,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { Logger } from '@downradar/common';
+import type { Logger } from '@downradar/common/logger';
 import { createHttpApp, HttpError, opsRoutes, type Check } from '@downradar/common/http';
 import { SLUG_PATTERN } from '../../../schemas/events/index';
 

@@ -1,5 +1,5 @@
 /** `npm run start --workspace services/detector`: the detector process (app.ts wires it). */
-import { runService } from '@downradar/common';
+import { runService } from '@downradar/common/service';
 import { createDetectorService } from './app';
 import { detectorConfigSpec } from './config';
 

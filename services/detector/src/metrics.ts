@@ -1,5 +1,5 @@
 /** The detector's metrics (snake_case, unit in the name), on the service's own registry. */
-import { Counter, Gauge, Histogram, type Registry } from '@downradar/common';
+import { Counter, Gauge, Histogram, type Registry } from '@downradar/common/metrics';
 
 const LATENCY_BUCKETS_MS = [5, 10, 20, 30, 50, 75, 100, 150, 200, 250, 300, 400, 500, 750, 1000, 2000, 5000, 10_000];
 

@@ -4,7 +4,11 @@
  * service a hashtag is about. The core stays free of files and libraries; this is where they meet.
  */
 import type { Catalog } from '../../../schemas/catalog/index';
-import { buildServiceIndex, foldText } from '@downradar/nlp';
+// The service index alone, not the package's index: that one loads the whole text understanding
+// (lexicons, language detection, natural's classifiers), which the detector never uses and which
+// cost about half a second of CPU at every start.
+import { buildServiceIndex } from '@downradar/nlp/service-index';
+import { foldText } from '@downradar/nlp/text-tokens';
 import type { HashtagInfo, HashtagLookup, ServiceInfoLookup } from './core/facts';
 
 /** Catalog entries already have the ServiceInfo shape. */

@@ -131,7 +131,15 @@ export type SignalMessage =
   /** Not JSON, empty, or neither an object nor a non-empty array. */
   | { ok: false; field: string; reason: string };
 
-const checkSignal = compileValidator(SignalEvent);
+/**
+ * The schema's validator, compiled at its first use: the binary form's decoder vouches for what it
+ * decodes and calls it only for a signal it cannot (signal-codec.ts), so a reader of binary
+ * messages (the detector) need not pay ajv's compile at every start.
+ */
+let checkSignal = (value: unknown): Checked<SignalEvent> => {
+  checkSignal = compileValidator(SignalEvent); // replaces this stub: later calls go straight to the validator
+  return checkSignal(value);
+};
 
 /** Parse a signals message once (binary or JSON, by its first byte) and check every signal in it. Never throws. */
 export function readSignalMessage(value: Buffer | string | null): SignalMessage {

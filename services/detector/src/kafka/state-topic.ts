@@ -3,7 +3,7 @@
  * back (readStateTopic) is common's, shared with the live sources: it is re-exported here.
  */
 import type { Kafka } from 'kafkajs';
-import { kafkaError } from '@downradar/common';
+import { kafkaError } from '@downradar/common/kafka/errors';
 export { readStateTopic, readToEnd, type StateReadResult } from '@downradar/common/kafka/read-topic';
 
 /** Creates a topic with one partition if it is missing (the windows topic needs a total order). */

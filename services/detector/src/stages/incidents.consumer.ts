@@ -13,7 +13,8 @@
  * another.
  */
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import type { Logger, TopicNames } from '@downradar/common';
+import type { Logger } from '@downradar/common/logger';
+import type { TopicNames } from '@downradar/common/kafka/topics';
 import { assembleEntries, CheckpointWriter, parseEntries } from './checkpoint';
 import type { DetectorConfig } from '../core/config';
 import type { ServiceInfoLookup } from '../core/facts';

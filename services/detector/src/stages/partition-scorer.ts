@@ -14,7 +14,7 @@
  * are configured minimal so they cost next to nothing.
  */
 import { deadLetter, positionId } from '@downradar/common/dead-letter';
-import type { SignalMessage } from '@downradar/common';
+import type { SignalMessage } from '@downradar/common/kafka/signal-messages';
 import type { DlqRecord, ScoreEvent, SignalEvent } from '../../../../schemas/events/index';
 import { CheckpointWriter, parseEntries, type CheckpointDiff } from './checkpoint';
 import { DedupeCheckpoint, restoreDedupe } from './dedupe-checkpoint';

@@ -25,7 +25,9 @@
  * empty partition holds back does not depend on how long this process took to get to it.
  */
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { readSignalMessage, type Logger, type TopicNames } from '@downradar/common';
+import type { Logger } from '@downradar/common/logger';
+import type { TopicNames } from '@downradar/common/kafka/topics';
+import { readSignalMessage } from '@downradar/common/kafka/signal-messages';
 import type { DlqRecord, ScoreEvent, TrendEvent } from '../../../../schemas/events/index';
 import { assembleEntries, entriesUnder, type CheckpointDiff } from './checkpoint';
 import type { DetectorConfig } from '../core/config';

@@ -6,8 +6,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { compileValidator } from '@downradar/common';
-import { PostInput, ReportInput, type PostEvent, type ReportEvent } from '../../../../schemas/events/index';
-import { reject, toPostEvent, toReportEvent, type StepResult } from '../steps';
+import { PostInput, type PostEvent, type ReportEvent } from '../../../../schemas/events/index';
+import { reject, reportLineStep, toPostEvent, type StepResult } from '../steps';
 import type { RouteContext } from './context';
 import { anyLine, batchRoute } from './ndjson-batch';
 
@@ -15,7 +15,7 @@ type MixedEvent = { kind: 'report'; event: ReportEvent } | { kind: 'post'; event
 
 /** A line's report or post, checked by the same rules as /v1/reports/batch and /v1/posts/batch. */
 export function eventLineStep(ctx: Pick<RouteContext, 'services' | 'hashReporter'>) {
-  const checkReport = compileValidator(ReportInput);
+  const reportStep = reportLineStep(ctx);
   const checkPost = compileValidator(PostInput);
   return (value: unknown, t: number, replay: boolean): StepResult<MixedEvent> => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return reject('BAD_FIELD', '(line)', 'must be an object {"report": ...} or {"post": ...}');
@@ -23,9 +23,7 @@ export function eventLineStep(ctx: Pick<RouteContext, 'services' | 'hashReporter
     if (keys.length !== 1 || (keys[0] !== 'report' && keys[0] !== 'post'))
       return reject('BAD_FIELD', '(line)', `must have exactly one property, "report" or "post" (got ${keys.length === 0 ? 'none' : keys.map((k) => `"${k}"`).join(', ')})`);
     if (keys[0] === 'report') {
-      const c = checkReport((value as { report: unknown }).report);
-      if (!c.ok) return reject('BAD_FIELD', `report.${c.field}`, c.reason);
-      const r = toReportEvent(c.value, { now: t, services: ctx.services, hashReporter: ctx.hashReporter, source: replay ? 'replay' : 'api', replay });
+      const r = reportStep((value as { report: unknown }).report, t, replay);
       return r.ok ? { ok: true, value: { kind: 'report', event: r.value } } : { ...r, field: `report.${r.field}` };
     }
     const c = checkPost((value as { post: unknown }).post);

@@ -3,13 +3,12 @@
  * POST /v1/reports/batch: NDJSON, API key required.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { compileValidator } from '@downradar/common';
 import { HttpError } from '@downradar/common/http';
 import { ReportInput, type ReportEvent } from '../../../../schemas/events/index';
 import { WindowLimiter } from '../rate-limiter';
-import { toReportEvent } from '../steps';
+import { reportLineStep, toReportEvent } from '../steps';
 import { accepted, storeOne, type RouteContext } from './context';
-import { batchRoute } from './ndjson-batch';
+import { anyLine, batchRoute } from './ndjson-batch';
 
 export async function reportsRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   const { options, metrics, produce } = ctx;
@@ -37,11 +36,11 @@ export async function reportsRoutes(app: FastifyInstance, ctx: RouteContext): Pr
   app.post(
     '/v1/reports/batch',
     { preHandler: ctx.requireKey },
-    batchRoute<ReportInput, ReportEvent>(
+    batchRoute<unknown, ReportEvent>(
       ctx,
       'report',
-      compileValidator(ReportInput),
-      (input, t, replay) => toReportEvent(input, { now: t, services: ctx.services, hashReporter: ctx.hashReporter, source: replay ? 'replay' : 'api', replay }),
+      anyLine,
+      reportLineStep(ctx),
       (e) => e.id,
       produce.reportMessages,
     ),
