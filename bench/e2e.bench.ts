@@ -19,6 +19,13 @@
  * Every DOWNRADAR_BENCH_E2E_SAMPLE_MS (2000) a line with each stage's count, rate and lag is
  * printed and kept in bench/results/e2e-timeline.json (bound_by_<stage> = 1 in e2e.json).
  *
+ * Memory under sustained load: each sample also holds each service's RSS now (its process tree,
+ * `rss_mb`), its V8 heap in use (`heap_mb`) and its memory outside the heap (`external_mb`,
+ * buffers), the last two from the service's own /metrics. `<svc>_peak_rss_mb` is the most it ever
+ * held (VmHWM); `<svc>_rss_mid_mb` / `_late_mb` the peak in the middle / last third of the run and
+ * `<svc>_rss_growth_late_mb` the difference: near 0, the memory was flat under the load; above, it
+ * still grew (the same `_heap_` and `_external_` figures tell objects from buffers).
+ *
  *  ingest_cores    ingest's CPU time (its processes, from /proc) while the replay ran, over that
  *                  time: above 1 only when more than one ingest process works at once;
  *                  ingest_cpu_us_per_event the same CPU per event.
@@ -58,6 +65,7 @@ import { loadAverage } from './lib/peers';
 import { signalOrder } from './lib/signal-order';
 import { processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
 import { cpuAccount, cpuSnapshot, serverPids, type CpuAccount, type CpuSnapshot } from './lib/cpu';
+import { memoryFlatness, seriesOf, v8MemoryMb, type MemoryFlatness } from './lib/memory-flatness';
 
 const SCALE = Number(process.env.DOWNRADAR_BENCH_E2E_SCALE ?? 1);
 const RUNS = Number(process.env.DOWNRADAR_BENCH_RUNS ?? 1);
@@ -103,7 +111,38 @@ interface Sample {
   /** cores each process used since the previous sample, and the machine's busy share */
   cores: Record<string, number>;
   machine_busy: number;
+  /** each running service's resident memory now (its process tree, MB) */
+  rss_mb: Record<string, number>;
+  /** each running service's V8 heap in use and memory outside the heap (buffers), MB, from its /metrics */
+  heap_mb: Record<string, number>;
+  external_mb: Record<string, number>;
 }
+
+const SERVICES = ['ingest', 'detector', 'sink'] as const;
+
+/** The V8 figures of a service from its /metrics (NaN when it does not answer within a second). */
+async function serviceV8(port: number): Promise<{ heapUsedMb: number; externalMb: number }> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(1000) });
+    return v8MemoryMb(await res.text());
+  } catch {
+    return { heapUsedMb: NaN, externalMb: NaN };
+  }
+}
+
+/** Each service's memory flatness (RSS, V8 heap, external) over a run's timeline; undefined where it cannot be told. */
+function memoryOf(timeline: Sample[]): Record<string, { rss?: MemoryFlatness; heap?: MemoryFlatness; external?: MemoryFlatness }> {
+  const out: Record<string, { rss?: MemoryFlatness; heap?: MemoryFlatness; external?: MemoryFlatness }> = {};
+  for (const name of SERVICES)
+    out[name] = {
+      rss: memoryFlatness(seriesOf(timeline, (s) => (s as Sample).rss_mb, name)),
+      heap: memoryFlatness(seriesOf(timeline, (s) => (s as Sample).heap_mb, name)),
+      external: memoryFlatness(seriesOf(timeline, (s) => (s as Sample).external_mb, name)),
+    };
+  return out;
+}
+
+const describeFlatness = (f: MemoryFlatness | undefined) => (f ? `${f.midMb.toFixed(0)} -> ${f.lateMb.toFixed(0)} (${f.growthLateMb >= 0 ? '+' : ''}${f.growthLateMb.toFixed(0)})` : 'too few samples');
 
 async function committedAndLag(kafka: Kafka, groupId: string, topic: string): Promise<{ committed: number; lag: number }> {
   const admin = kafka.admin();
@@ -149,6 +188,8 @@ interface RunResult {
   signals: number;
   requests: number;
   peakRssMb: Record<string, number>;
+  /** each service's memory flatness over the run (bench/lib/memory-flatness.ts) */
+  memory: ReturnType<typeof memoryOf>;
   load: number;
   timeline: Sample[];
 }
@@ -250,7 +291,18 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
         committedAndLag(kafka, `${prefix}-detector`, topics.signals),
         committedAndLag(kafka, `${prefix}-sink`, topics.reports),
       ]);
-      for (const [name, p] of Object.entries(procs)) peakRssMb[name] = Math.max(peakRssMb[name]!, ...processTreeMemory(p.pid!).map((m) => m.peakRssMb));
+      const rssMb: Record<string, number> = {};
+      const heapMb: Record<string, number> = {};
+      const externalMb: Record<string, number> = {};
+      const running = SERVICES.filter((name) => procs[name]);
+      const v8 = await Promise.all(running.map((name) => serviceV8(PORTS[name])));
+      running.forEach((name, i) => {
+        const tree = processTreeMemory(procs[name]!.pid!);
+        peakRssMb[name] = Math.max(peakRssMb[name]!, ...tree.map((m) => m.peakRssMb));
+        rssMb[name] = tree.reduce((sum, m) => sum + m.rssMb, 0);
+        heapMb[name] = Math.round(v8[i]!.heapUsedMb);
+        externalMb[name] = Math.round(v8[i]!.externalMb);
+      });
       const t = at();
       const cpuNow = cpuSnapshot(meterPids);
       const step = cpuAccount(cpuPrev, cpuNow, 0);
@@ -267,13 +319,17 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
         detector_lag: det.lag,
         cores,
         machine_busy: round2(step.machineBusyShare),
+        rss_mb: rssMb,
+        heap_mb: heapMb,
+        external_mb: externalMb,
       };
       timeline.push(s);
       const rate = (now: number, before: number) => Math.round((now - before) / (t - last.t));
       console.log(
         `run ${run} ${s.t_s.toFixed(0).padStart(5)} s | ingest ${s.ingest} (${rate(s.ingest, last.ingest)}/s) | ` +
           `sink ${s.sink} rows (${rate(s.sink, last.sink)}/s, lag ${s.sink_lag}) | detector ${s.detector} signal messages (${rate(s.detector, last.detector)}/s, lag ${s.detector_lag}) | ` +
-          `cores ${Object.entries(s.cores).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(' ')}, machine busy ${(s.machine_busy * 100).toFixed(0)} %`,
+          `cores ${Object.entries(s.cores).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(' ')}, machine busy ${(s.machine_busy * 100).toFixed(0)} % | ` +
+          `RSS MB (heap/external) ${running.map((k) => `${k} ${s.rss_mb[k]} (${s.heap_mb[k]}/${s.external_mb[k]})`).join(' ')}`,
       );
       last = { t, ingest: s.ingest, sink: s.sink, detector: s.detector };
       if (summary && Number.isNaN(done.ingest)) done.ingest = summary.durationMs / 1000;
@@ -310,6 +366,11 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
         `${summary!.batches} requests; ingest used ${(ingestCpuMs / 1000 / done.ingest).toFixed(2)} cores (${((ingestCpuMs * 1000) / events).toFixed(0)} µs CPU an event); signals late on their partition ${order.late} of ${order.signals} (worst ${order.worstMs} ms); ` +
         `peak RSS ${JSON.stringify(peakRssMb)} MB; load ${load} at the start, ${loadAverage()} at the end`,
     );
+    const memory = memoryOf(timeline);
+    console.log(
+      `run ${run} memory under load, peak MB in the middle third -> the last third of the run (growth): ` +
+        SERVICES.map((name) => `${name} RSS ${describeFlatness(memory[name]!.rss)}, heap ${describeFlatness(memory[name]!.heap)}, external ${describeFlatness(memory[name]!.external)}`).join('; '),
+    );
     for (const [label, a] of [['until ingest was done', ingestPhase], [CONSUMERS_AFTER ? `after ingest: ${[...DEFERRED].join(' and ')} on the backlog` : 'whole run', wholeRun]] as const) console.log(describeAccount(run, label, a));
     return {
       fullDayS,
@@ -329,6 +390,7 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
       signals: order.signals,
       requests: summary!.batches,
       peakRssMb,
+      memory,
       load,
       timeline,
     };
@@ -383,6 +445,27 @@ function cpuFigures(results: RunResult[]): Record<string, number> {
   return out;
 }
 
+/**
+ * Memory under sustained load in e2e.json (medians over the runs): per service, the peak RSS of its
+ * process tree in the middle third of the run (`<svc>_rss_mid_mb`), in the last third
+ * (`<svc>_rss_late_mb`) and their difference (`<svc>_rss_growth_late_mb`: above 0, the memory
+ * still grew late in the run); the same for the V8 heap in use (`<svc>_heap_*`) and for the memory
+ * outside the heap (`<svc>_external_*`), to tell a growth of objects from one of buffers. A figure
+ * that cannot be told (too few samples in a third) is left out.
+ */
+function memoryFigures(results: RunResult[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of SERVICES)
+    for (const kind of ['rss', 'heap', 'external'] as const) {
+      const fs = results.map((r) => r.memory[name]?.[kind]).filter((f): f is MemoryFlatness => f !== undefined);
+      if (fs.length === 0) continue;
+      out[`${name}_${kind}_mid_mb`] = Math.round(median(fs.map((f) => f.midMb)));
+      out[`${name}_${kind}_late_mb`] = Math.round(median(fs.map((f) => f.lateMb)));
+      out[`${name}_${kind}_growth_late_mb`] = Math.round(median(fs.map((f) => f.growthLateMb)));
+    }
+  return out;
+}
+
 async function main(): Promise<void> {
   const ch = createClickHouse({ url: CLICKHOUSE_URL, requestTimeoutMs: 300_000 });
   try {
@@ -417,6 +500,7 @@ async function main(): Promise<void> {
       ingest_peak_rss_mb: Math.max(...results.map((r) => r.peakRssMb.ingest!)),
       detector_peak_rss_mb: Math.max(...results.map((r) => r.peakRssMb.detector!)),
       sink_peak_rss_mb: Math.max(...results.map((r) => r.peakRssMb.sink!)),
+      ...memoryFigures(results),
       ...cpuFigures(results),
       load_avg_1m: median(results.map((r) => r.load)),
       runs: RUNS,
