@@ -12,12 +12,9 @@
  * system) a report; the median at the end. Run it from two checkouts, alternated, for a
  * before/after of a change to that code.
  */
-import { Registry } from 'prom-client';
-import { createLogger, hashApiKey, loadApiKeys, reporterHasher, topicNames, type Producer } from '@downradar/common';
-import { createUnderstanding } from '@downradar/nlp';
-import { loadCatalog } from '../../schemas/catalog/index';
-import { buildApp } from '../../services/ingest/src/app';
+import { hashApiKey } from '@downradar/common';
 import { median } from '@downradar/common/bench-results';
+import { inProcessIngest, reportJson } from './ingest-in-process';
 import { loadAverage } from './peers';
 
 const RUNS = Number(process.argv[2] ?? 5);
@@ -25,37 +22,9 @@ const N = Number(process.argv[3] ?? 100_000);
 const PER_BATCH = 5000;
 const IN_FLIGHT = 4;
 const KEY = 'bench-batch-cpu-key';
-const SERVICES = ['facebook', 'instagram', 'whatsapp', 'messenger', 'twitter', 'youtube', 'netflix', 'telegram'];
-const PROBLEMS = ['app', 'server_connection', 'other'];
-const line = (i: number, run: number) =>
-  JSON.stringify({ id: `a${run}-${i}`, serviceId: SERVICES[i % SERVICES.length], problem: PROBLEMS[i % PROBLEMS.length], reporterId: `reporter-${i}`, country: 'US', text: 'app keeps crashing since this afternoon' });
+const line = (i: number, run: number) => reportJson('a', i, run);
 
-let sentMessages = 0;
-const producer: Producer = {
-  send: (messages) => {
-    sentMessages += messages.length;
-    return new Promise((resolve) => setImmediate(resolve));
-  },
-  connect: async () => undefined,
-  close: async () => undefined,
-  stats: { sentMessages: 0, sentBatches: 0, failedBatches: 0 },
-};
-const catalog = loadCatalog();
-const nlp = createUnderstanding({ catalog });
-const ingest = await buildApp({
-  options: { reportsPerIpPerMinute: 1e9, reportsPerReporterPer15Min: 1e6, batchMaxLines: 10_000, batchMaxBytes: 5 << 20, produceTimeoutMs: 5000, maxEventLoopDelayMs: 60_000, trustProxy: false },
-  producer,
-  topics: topicNames('bench'),
-  // as wiring.ts builds it
-  understanding: { signalForReport: (r) => nlp.signalForReport(r), readPost: (p) => nlp.readPost(p, p.receivedAt) },
-  services: { problemsOf: (id) => catalog.get(id)?.problems },
-  hashReporter: reporterHasher('bench-salt'),
-  apiKeys: loadApiKeys({ hashes: [`${hashApiKey(KEY)}:feed`] }),
-  logger: createLogger('bench', 'warn'),
-  registry: new Registry(),
-  kafkaReady: async () => true,
-});
-await ingest.ready();
+const { app: ingest, sentMessages } = await inProcessIngest([`${hashApiKey(KEY)}:feed`]);
 
 async function cpuUsPerReport(run: number, n: number): Promise<number> {
   const bodies: string[] = [];
@@ -82,7 +51,7 @@ for (let run = 0; run < RUNS; run++) {
   const load = loadAverage();
   const us = await cpuUsPerReport(run, N);
   runs.push(us);
-  console.log(`run ${run + 1}/${RUNS} (load ${load}): ${us.toFixed(2)} us CPU a report (${sentMessages} messages handed to the producer so far)`);
+  console.log(`run ${run + 1}/${RUNS} (load ${load}): ${us.toFixed(2)} us CPU a report (${sentMessages()} messages handed to the producer so far)`);
 }
 console.log(`median: ${median(runs).toFixed(2)} us CPU a report`);
 process.exit(0);

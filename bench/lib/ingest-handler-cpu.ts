@@ -15,47 +15,16 @@
  * far less with a busy machine than a rate does.
  */
 import Fastify from 'fastify';
-import { Registry } from 'prom-client';
-import { createLogger, loadApiKeys, reporterHasher, topicNames, type Producer } from '@downradar/common';
-import { createUnderstanding } from '@downradar/nlp';
-import { loadCatalog } from '../../schemas/catalog/index';
-import { buildApp } from '../../services/ingest/src/app';
 import { median } from '@downradar/common/bench-results';
+import { inProcessIngest, reportJson } from './ingest-in-process';
 import { loadAverage } from './peers';
 
 const RUNS = Number(process.argv[2] ?? 5);
 const N = Number(process.argv[3] ?? 20_000);
 const CONCURRENCY = 64;
-const SERVICES = ['facebook', 'instagram', 'whatsapp', 'messenger', 'twitter', 'youtube', 'netflix', 'telegram'];
-const PROBLEMS = ['app', 'server_connection', 'other'];
-const body = (i: number, run: number) =>
-  JSON.stringify({ id: `h${run}-${i}`, serviceId: SERVICES[i % SERVICES.length], problem: PROBLEMS[i % PROBLEMS.length], reporterId: `reporter-${i}`, country: 'US', text: 'app keeps crashing since this afternoon' });
+const body = (i: number, run: number) => reportJson('h', i, run);
 
-let sentMessages = 0;
-const producer: Producer = {
-  send: (messages) => {
-    sentMessages += messages.length;
-    return new Promise((resolve) => setImmediate(resolve));
-  },
-  connect: async () => undefined,
-  close: async () => undefined,
-  stats: { sentMessages: 0, sentBatches: 0, failedBatches: 0 },
-};
-const catalog = loadCatalog();
-const nlp = createUnderstanding({ catalog });
-const ingest = await buildApp({
-  options: { reportsPerIpPerMinute: 1e9, reportsPerReporterPer15Min: 1e6, batchMaxLines: 10_000, batchMaxBytes: 5 << 20, produceTimeoutMs: 5000, maxEventLoopDelayMs: 60_000, trustProxy: false },
-  producer,
-  topics: topicNames('bench'),
-  understanding: { signalForReport: (r) => nlp.signalForReport(r), readPost: (p) => nlp.readPost(p, p.receivedAt) },
-  services: { problemsOf: (id) => catalog.get(id)?.problems },
-  hashReporter: reporterHasher('bench-salt'),
-  apiKeys: loadApiKeys({}),
-  logger: createLogger('bench', 'warn'),
-  registry: new Registry(),
-  kafkaReady: async () => true,
-});
-await ingest.ready();
+const { app: ingest, sentMessages } = await inProcessIngest();
 // The peer: what bench/lib/fastify-hello.ts serves (parse the JSON body, answer 202).
 const hello = Fastify({ logger: false });
 hello.post('/v1/reports', async (_req, reply) => reply.status(202).send({ status: 'accepted' }));
@@ -87,7 +56,7 @@ for (let run = 0; run < RUNS; run++) {
   const i = await cpuUsPerRequest(ingest as unknown as typeof hello, run);
   const h = await cpuUsPerRequest(hello, run);
   rows.push({ ingest: i, hello: h });
-  console.log(`run ${run + 1}/${RUNS} (load ${load}): ingest ${i.toFixed(1)} us CPU a report (${sentMessages} messages handed to the producer so far), fastify hello ${h.toFixed(1)} us a request`);
+  console.log(`run ${run + 1}/${RUNS} (load ${load}): ingest ${i.toFixed(1)} us CPU a report (${sentMessages()} messages handed to the producer so far), fastify hello ${h.toFixed(1)} us a request`);
 }
 const mi = median(rows.map((r) => r.ingest));
 const mh = median(rows.map((r) => r.hello));

@@ -14,6 +14,7 @@ import { buildApp } from './app';
 import { groupEvents, type Pending } from './produce';
 import { roomyOptions } from './testing/in-process-app';
 import { plainReportEvent, reject, reportLineStep, toReportEvent, type StepResult } from './steps';
+import { seededRandom } from '@downradar/common/seeded-random';
 
 const catalog = loadCatalog();
 const services = { problemsOf: (id: string) => catalog.get(id)?.problems };
@@ -29,17 +30,6 @@ function generalStep(value: unknown, t: number, replay: boolean): StepResult<Rep
   return toReportEvent(c.value, { now: t, services, hashReporter, source: replay ? 'replay' : 'api', replay });
 }
 
-/** A small seeded generator (mulberry32), so a failure repeats. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ABSENT = Symbol('absent');
 /** An id no other line has (most lines; a few share one, as resent reports do). */
@@ -84,7 +74,7 @@ function drawValue(next: () => number): unknown {
 
 describe("a batch line's report in one pass", () => {
   it('gives what the schema check and toReportEvent give, for many drawn good and bad lines', () => {
-    const next = rng(17);
+    const next = seededRandom(17);
     const step = reportLineStep({ services, hashReporter });
     const plain = plainReportEvent({ services, hashReporter });
     const codes = new Map<string, number>();
@@ -179,7 +169,7 @@ function writtenTheGeneralWay(values: unknown[], wrap: boolean) {
 describe('NDJSON report batches with the one pass', () => {
   for (const [path, wrap] of [['/v1/reports/batch', false], ['/v1/events/batch', true]] as const) {
     it(`write the same bytes to Kafka and the same rejections as the general way (${path})`, async () => {
-      const next = rng(path.length);
+      const next = seededRandom(path.length);
       const values = Array.from({ length: 3000 }, () => drawValue(next));
       const body = values.map((v) => JSON.stringify(wrap ? { report: v } : v)).join('\n');
       const { answer, messages } = await batchThroughApp(path, body);
