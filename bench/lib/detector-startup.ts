@@ -152,6 +152,22 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const brokers = (process.env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
   const port = Number(process.env.DOWNRADAR_DETECTOR_PORT ?? 18_084);
   const kafka = createKafka({ brokers, clientId: 'bench-detector-startup' });
+  /** The signals in binary messages of 250, through one producer; returns the messages written. */
+  const produceSignals = async (topic: string, signals: Parameters<typeof signalMessages>[1]): Promise<number> => {
+    const producer = createProducer({ kafka });
+    await producer.connect();
+    let messages = 0;
+    try {
+      for (let i = 0; i < signals.length; i += 250) {
+        const m = signalMessages(topic, signals.slice(i, i + 250));
+        messages += m.length;
+        await producer.send(m);
+      }
+    } finally {
+      await producer.close();
+    }
+    return messages;
+  };
   const LINES = ['Server listening', 'detector started', 'signals partitions assigned', 'checkpoints restored', 'incidents partition assigned'];
   const rows: StartupRun[] = [];
   console.log(`uptime: load ${loadAverage()}`);
@@ -161,15 +177,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     await ensureTopics(kafka, { prefix, partitions: 6 });
     const services = loadCatalog().services.slice(0, 40).map((s) => s.id);
     const signals = generateSignals({ seed: run + 1, services, count: N, startAt: Date.UTC(2021, 9, 4, 15, 0), perSecond: 500, reporters: 100_000, postShare: 0.4, hashtags: 2000, jitterMs: 5000 });
-    const producer = createProducer({ kafka });
-    await producer.connect();
-    let messages = 0;
-    for (let i = 0; i < signals.length; i += 250) {
-      const m = signalMessages(topics.signals, signals.slice(i, i + 250));
-      messages += m.length;
-      await producer.send(m);
-    }
-    await producer.close();
+    const messages = await produceSignals(topics.signals, signals);
     const env: NodeJS.ProcessEnv = {
       DOWNRADAR_TOPIC_PREFIX: prefix,
       DOWNRADAR_KAFKA_PARTITIONS: '6',
@@ -187,16 +195,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       if (RESTART) {
         await stopProcess(child!);
         // The same backlog again on top, so that the restarted detector has checkpoints to read and work to do.
-        const p2 = createProducer({ kafka });
-        await p2.connect();
         const later = generateSignals({ seed: run + 101, services, count: N, startAt: Date.UTC(2021, 9, 4, 15, 0) + (N / 500) * 1000 + 60_000, perSecond: 500, reporters: 100_000, postShare: 0.4, hashtags: 2000, jitterMs: 5000 });
-        let more = 0;
-        for (let i = 0; i < later.length; i += 250) {
-          const m = signalMessages(topics.signals, later.slice(i, i + 250));
-          more += m.length;
-          await p2.send(m);
-        }
-        await p2.close();
+        const more = await produceSignals(topics.signals, later);
         r = await measureStartup({ kafka, env, port, groupId: `${prefix}-detector`, signalsTopic: topics.signals, messages: more, logMessages: LINES, onChild: (c) => (child = c) });
       }
       await stopProcess(child!);
