@@ -87,10 +87,10 @@ function sha256Block(s: Int32Array, w: Int32Array): void {
  * after the key's inner and outer pad blocks are computed once; a reporter then costs the
  * compressions of its own blocks (one for an id of up to 55 bytes) and one outer compression, in
  * JavaScript. Ingest hashes every report, and for inputs this short node's hashing is mostly the
- * call itself: `createHmac(salt).update(id).digest()` cost about 3.2-3.8 µs a report, two one-shot
- * `crypto.hash` calls over the prepared pads (session 9) 2.4-2.9, this 1.3-1.5 (Hash.copy() of the
- * prepared pad states: 3.3-3.6). The same digest (report-event.test.ts compares it with createHmac
- * over drawn salts and ids).
+ * call itself: bench/lib/ingest-parts.ts measured 2.2 µs a report against 3.3 for
+ * `createHmac(salt).update(id).digest()` and for two one-shot `crypto.hash` calls over the prepared
+ * pads (session 9); `copy()` of node Hash objects of the pad states was slower still. The same
+ * digest (report-event.test.ts compares it with createHmac over drawn salts and ids).
  */
 export function reporterHasher(salt: string): (reporterId: string) => string {
   const BLOCK = 64;
