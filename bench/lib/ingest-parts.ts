@@ -11,16 +11,23 @@
  *  - kafkajs' CRC-32C of a record batch (its own against kafkajs-speedups.ts), per message of a
  *    partition's batch of 1,667 report messages
  *  - a report's hashtags: tokenising its text (before) against signalForReport's '#' test
- *  - the reporter HMAC: createHmac (before) against reporterHasher
+ *  - the reporter HMAC: createHmac (before) against reporterHasher (session 10: SHA-256 in
+ *    JavaScript over the key's precomputed pad states; session 9's two one-shot crypto.hash
+ *    calls are printed beside it)
+ *  - a report's signal on the signals topic, as ingest writes it: JSON.stringify, then the JSON
+ *    batches of one service (produce.ts today), against the binary (Avro) batches of the same
+ *    signals objects (signal-codec.ts; the detector and the sink read both). A measurement for
+ *    produce.ts, which ingest does not use yet
  *  - a batch line's report, parsed: the schema check (ajv) then toReportEvent (before) against
  *    steps.ts reportLineStep's one pass (session 9)
  * Each as µs of CPU (process.cpuUsage) a report or message.
  */
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac, hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { reporterHasher } from '@downradar/common';
 import { crc32C, encodeRecord, groupMessagesPerPartition } from '../../services/common/src/kafka/kafkajs-speedups';
+import { serializedSignalMessages, slicedSignalMessages } from '../../services/common/src/kafka/signal-messages';
 import { createUnderstanding, tokenise } from '@downradar/nlp';
 import { loadCatalog } from '../../schemas/catalog/index';
 import type { ReportEvent } from '../../schemas/events/index';
@@ -64,6 +71,33 @@ const loadedCatalog = loadCatalog();
 const understanding = createUnderstanding({ catalog: loadedCatalog });
 const salt = 'ab'.repeat(32);
 const hasher = reporterHasher(salt);
+/** Session 9's reporterHasher: the pads prepared once, two one-shot crypto.hash calls a reporter. */
+function oneShotHasher(key: string): (id: string) => string {
+  let k = Buffer.from(key, 'utf8');
+  if (k.length > 64) k = createHash('sha256').update(k).digest();
+  const ipad = Buffer.alloc(64, 0x36);
+  const opad = Buffer.alloc(96, 0);
+  opad.fill(0x5c, 0, 64);
+  for (let i = 0; i < k.length; i++) {
+    ipad[i]! ^= k[i]!;
+    opad[i]! ^= k[i]!;
+  }
+  let inner = Buffer.alloc(320);
+  ipad.copy(inner);
+  return (id) => {
+    if (64 + Buffer.byteLength(id, 'utf8') > inner.length) {
+      inner = Buffer.alloc(2 * (64 + Buffer.byteLength(id, 'utf8')));
+      ipad.copy(inner);
+    }
+    const n = inner.write(id, 64, 'utf8');
+    hash('sha256', inner.subarray(0, 64 + n), 'buffer').copy(opad, 64);
+    return hash('sha256', opad, 'hex').slice(0, 32);
+  };
+}
+const oneShot = oneShotHasher(salt);
+/** One request's signals of one service (5,000 reports over 8 services), as ingest makes them. */
+const reportSignals = reports.slice(0, 5000).filter((r) => r.serviceId === 'facebook').map((r, i) => understanding.signalForReport({ ...r, reporterHash: hasher(`reporter-${i}`) }));
+
 const ids = reports.map((_, i) => `reporter-${i}`);
 const PROBLEMS = ['app', 'server_connection', 'other'];
 const lineValues = reports.map((r, i) => JSON.parse(JSON.stringify({ id: r.id, serviceId: r.serviceId, problem: PROBLEMS[i % 3], reporterId: ids[i], country: 'US', text: r.text })) as unknown);
@@ -110,6 +144,14 @@ const parts: Record<string, [() => number, () => number]> = {
   'reporter HMAC': [
     () => cpuUs(ids.length, () => ids.forEach((id) => createHmac('sha256', salt).update(id, 'utf8').digest('hex').slice(0, 32))),
     () => cpuUs(ids.length, () => ids.forEach((id) => hasher(id))),
+  ],
+  'reporter HMAC, two one-shot crypto.hash calls (session 9) -> reporterHasher': [
+    () => cpuUs(ids.length, () => ids.forEach((id) => oneShot(id))),
+    () => cpuUs(ids.length, () => ids.forEach((id) => hasher(id))),
+  ],
+  "a report's signal into one service's signal batches, JSON -> binary": [
+    () => cpuUs(reportSignals.length, () => serializedSignalMessages('s', reportSignals.map((s) => ({ serviceId: s.serviceId, json: JSON.stringify(s) })))),
+    () => cpuUs(reportSignals.length, () => slicedSignalMessages('s', reportSignals.map((s) => ({ serviceId: s.serviceId, signal: s })))),
   ],
   "a batch line's report, checked and shaped (the HMAC included)": [
     () => cpuUs(lineValues.length, () => lineValues.forEach((v) => generalLine(v))),

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ReportEvent } from '../../../schemas/events/index';
 import { reportEvent, reporterHasher, reporterSalt } from './report-event';
+import { seededRandom } from './seeded-random';
 import { compileValidator } from './validate';
 
 const check = compileValidator(ReportEvent);
@@ -42,6 +43,31 @@ describe('reporter hashing', () => {
     for (const salt of ['', 's', 'ab'.repeat(32), 'k'.repeat(64), 'k'.repeat(65), 'é'.repeat(70)]) {
       const h = reporterHasher(salt);
       for (const id of ids) expect(h(id), `${salt.length} ${id.length}`).toBe(createHmac('sha256', salt).update(id, 'utf8').digest('hex').slice(0, 32));
+    }
+  });
+
+  it('is HMAC-SHA256 over drawn salts and ids of every length around the block edges (ASCII, accents, astral, lone surrogates)', () => {
+    const random = seededRandom(17);
+    const pieces = ['a', 'Z', '-', '0', 'é', 'ü', '中', '😀', '\ud800', '\udfff', ' ', '\u0000'];
+    const draw = (length: number) => Array.from({ length }, () => pieces[Math.floor(random() * pieces.length)]!).join('');
+    for (let k = 0; k < 40; k++) {
+      const salt = draw(Math.floor(random() * 90));
+      const h = reporterHasher(salt);
+      for (let length = 0; length < 140; length++) {
+        const id = random() < 0.5 ? `reporter-${Math.floor(random() * 1e9)}`.slice(0, length).padEnd(length, 'x') : draw(length);
+        expect(h(id), JSON.stringify([salt, id])).toBe(createHmac('sha256', salt).update(id, 'utf8').digest('hex').slice(0, 32));
+      }
+    }
+    // A long id grows the hasher's buffer to a size that depends on it: every ASCII id up to that
+    // size and a little beyond, whose padding ends right at (or past) the buffer's end.
+    for (let k = 93; k < 160; k++) {
+      const h = reporterHasher('grow');
+      const grown = 'é'.repeat(k);
+      expect(h(grown)).toBe(createHmac('sha256', 'grow').update(grown, 'utf8').digest('hex').slice(0, 32));
+      for (let length = 4 * k; length < 4 * k + 160; length++) {
+        const id = 'r'.repeat(length);
+        expect(h(id), `${k} ${length}`).toBe(createHmac('sha256', 'grow').update(id, 'utf8').digest('hex').slice(0, 32));
+      }
     }
   });
 
