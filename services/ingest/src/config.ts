@@ -19,6 +19,7 @@ export const ingestConfigSpec = defineConfig({
   batchMaxBytes: int('largest NDJSON batch body in bytes', 5 * 1024 * 1024, 1024, 512 * 1024 * 1024),
   producerLingerMs: int('how long the producer waits to coalesce sends', 1, 0, 1000),
   producerMaxRequestBytes: int('most bytes in one produce request over all partitions (each partition at most 900,000)', 8 * 1024 * 1024, 100_000, 64 * 1024 * 1024),
+  producerFlushOnAck: bool('after an acknowledgement, send what queued during the request on the next turn instead of lingering again', false),
   producerConnections: int('idempotent Kafka producers sending at once, each with its own connection and one request in flight; partition p is always sent by producer p mod this, so each partition keeps its order', DEFAULT_PRODUCERS, 1, 16),
   produceTimeoutMs: int('give up on Kafka (503) after this long', 5000, 100, 120_000),
   maxEventLoopDelayMs: int('shed load (503) when the event loop lags more than this', 2000, 10, 60_000),

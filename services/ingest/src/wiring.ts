@@ -27,6 +27,7 @@ export async function buildIngest(config: IngestConfig = loadConfig(ingestConfig
     kafka,
     logger,
     lingerMs: config.producerLingerMs,
+    flushOnAck: config.producerFlushOnAck,
     maxRequestBytes: config.producerMaxRequestBytes,
     producers: config.producerConnections,
     retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },

@@ -152,6 +152,28 @@ describe('createProducer', () => {
     expect(producer.stats.sentMessages).toBe(messages.length);
   });
 
+  it('with flushOnAck sends what queued during a request right after its acknowledgement, without a second linger', async () => {
+    // A 300 ms linger and a 20 ms broker: 'a' goes out after the linger, 'b' is queued while 'a' is on the wire.
+    const run = async (flushOnAck: boolean) => {
+      const fake = fakeKafka(() => undefined, 20);
+      const producer = createProducer({ kafka: fake.kafka, producers: 1, lingerMs: 300, flushOnAck });
+      const a = producer.send([msg('a')]).then(() => performance.now());
+      while (fake.maxInFlight() === 0) await new Promise((r) => setTimeout(r, 1)); // 'a' is on the wire
+      const b = producer.send([msg('b')]).then(() => performance.now());
+      const c = producer.send([msg('c')]).then(() => performance.now());
+      const [aAt, bAt, cAt] = await Promise.all([a, b, c]);
+      await producer.close();
+      return { gap: Math.max(bAt, cAt) - aAt, requests: fake.requests.map((r) => r.values) };
+    };
+    const soon = await run(true);
+    const lingered = await run(false);
+    // Both queued sends went in one request after 'a''s in either case.
+    for (const r of [soon, lingered]) expect(r.requests).toEqual([['a'], ['b', 'c']]);
+    // flushOnAck: one round trip after 'a' (20 ms); otherwise the 300 ms linger first.
+    expect(soon.gap).toBeLessThan(150);
+    expect(lingered.gap).toBeGreaterThanOrEqual(250);
+  });
+
   it('withdraws a message from the queue when the caller gives up before it was sent', async () => {
     const fake = fakeKafka(() => undefined, 50);
     const producer = createProducer({ kafka: fake.kafka });

@@ -38,6 +38,15 @@ export interface ProducerOptions {
   logger?: Logger;
   /** How long to wait for more messages before a send goes out; 0 = next tick. */
   lingerMs?: number;
+  /**
+   * After a lane's request is acknowledged, send what queued while it was on the wire on the next
+   * turn of the event loop (setImmediate) instead of lingering lingerMs again: those messages have
+   * already waited a round trip, and the requests that arrive in the same turn as the
+   * acknowledgement still join them. With one producer this lets the batch size follow the
+   * broker's round trip instead of adding a linger (at least 1 ms: node's setTimeout) to every
+   * request. Off by default: then a queue left after an acknowledgement waits lingerMs again.
+   */
+  flushOnAck?: boolean;
   /** Upper bound of messages in one broker request. */
   maxBatchMessages?: number;
   /**
@@ -177,6 +186,8 @@ interface Lane {
   queued: number;
   inFlight: Promise<void> | null;
   timer: NodeJS.Timeout | null;
+  /** The flush on the next turn after an acknowledgement (flushOnAck). */
+  soon: NodeJS.Immediate | null;
 }
 
 /**
@@ -194,6 +205,7 @@ interface Lane {
  */
 export function createProducer(opts: ProducerOptions): Producer {
   const lingerMs = opts.lingerMs ?? 0;
+  const flushOnAck = opts.flushOnAck ?? false;
   const maxBatch = opts.maxBatchMessages ?? 20_000;
   const maxBytes = opts.maxBatchBytes ?? 900_000;
   const maxRequestBytes = opts.maxRequestBytes ?? 8 * 1024 * 1024;
@@ -207,7 +219,7 @@ export function createProducer(opts: ProducerOptions): Producer {
       createPartitioner: Partitioners.DefaultPartitioner,
       retry: opts.retry ?? { initialRetryTime: 100, retries: 5, maxRetryTime: 2000 },
     });
-  const lanes: Lane[] = Array.from({ length: producerCount }, (_, index) => ({ index, producer: null, connected: false, connecting: null, queue: [], queued: 0, inFlight: null, timer: null }));
+  const lanes: Lane[] = Array.from({ length: producerCount }, (_, index) => ({ index, producer: null, connected: false, connecting: null, queue: [], queued: 0, inFlight: null, timer: null, soon: null }));
   const compression = opts.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   /** Sends waiting for their topics' partition counts, in the order they were made. */
   let unplaced: SendState[] = [];
@@ -233,8 +245,15 @@ export function createProducer(opts: ProducerOptions): Producer {
   }
 
   function schedule(lane: Lane): void {
-    if (lane.inFlight || lane.timer) return;
+    if (lane.inFlight || lane.timer || lane.soon) return;
     lane.timer = setTimeout(() => flush(lane), lingerMs);
+  }
+
+  function cancelTimers(lane: Lane): void {
+    if (lane.timer) clearTimeout(lane.timer);
+    lane.timer = null;
+    if (lane.soon) clearImmediate(lane.soon);
+    lane.soon = null;
   }
 
   function settlePart(part: Pending, err?: unknown): void {
@@ -427,8 +446,7 @@ export function createProducer(opts: ProducerOptions): Producer {
   }
 
   function flush(lane: Lane): void {
-    if (lane.timer) clearTimeout(lane.timer);
-    lane.timer = null;
+    cancelTimers(lane);
     if (lane.inFlight || lane.queue.length === 0) return;
     const batch = takeBatch(lane);
     lane.inFlight = (async () => {
@@ -479,7 +497,9 @@ export function createProducer(opts: ProducerOptions): Producer {
       void old?.disconnect().catch(() => undefined);
     })().finally(() => {
       lane.inFlight = null;
-      if (lane.queue.length > 0) schedule(lane);
+      if (lane.queue.length === 0) return;
+      if (flushOnAck) lane.soon ??= setImmediate(() => flush(lane));
+      else schedule(lane);
     });
   }
 
@@ -531,8 +551,7 @@ export function createProducer(opts: ProducerOptions): Producer {
       }
       await Promise.all(
         lanes.map(async (lane) => {
-          if (lane.timer) clearTimeout(lane.timer);
-          lane.timer = null;
+          cancelTimers(lane);
           if (lane.connected) await lane.producer?.disconnect().catch(() => undefined);
           lane.connected = false;
         }),
