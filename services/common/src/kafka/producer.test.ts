@@ -19,6 +19,9 @@ function fakeKafka(fail: (request: number) => Error | undefined, delayMs: number
   let producers = 0;
   let inFlight = 0;
   let maxInFlight = 0;
+  // Requests handed to sendBatch so far, and who waits for a count of them.
+  let sent = 0;
+  const sentWaiters: { n: number; resolve: () => void }[] = [];
   const kafka = {
     admin: () => ({
       connect: async () => undefined,
@@ -33,6 +36,8 @@ function fakeKafka(fail: (request: number) => Error | undefined, delayMs: number
         connect: async () => undefined,
         disconnect: async () => undefined,
         sendBatch: async ({ topicMessages }: { topicMessages: { topic: string; messages: { key: string | null; value: string; partition?: number }[] }[] }) => {
+          sent++;
+          for (const w of sentWaiters.filter((w) => w.n <= sent)) w.resolve();
           inFlight++;
           maxInFlight = Math.max(maxInFlight, inFlight);
           await new Promise((r) => setTimeout(r, typeof delayMs === 'number' ? delayMs : delayMs(id))).finally(() => inFlight--);
@@ -54,7 +59,13 @@ function fakeKafka(fail: (request: number) => Error | undefined, delayMs: number
       };
     },
   } as unknown as Kafka;
-  return { kafka, requests, producers: () => producers, maxInFlight: () => maxInFlight };
+  /**
+   * Resolves once n requests were handed to sendBatch: "this send is on the wire now", without
+   * guessing how long the producer takes to get there (a fixed sleep lost that race on a loaded
+   * machine).
+   */
+  const sentRequests = (n: number) => new Promise<void>((resolve) => (sent >= n ? resolve() : sentWaiters.push({ n, resolve })));
+  return { kafka, requests, producers: () => producers, maxInFlight: () => maxInFlight, sentRequests };
 }
 
 const connectionError = () => Object.assign(new Error('Connection error: connect ECONNREFUSED'), { name: 'KafkaJSNumberOfRetriesExceeded', retriable: false });
@@ -178,7 +189,7 @@ describe('createProducer', () => {
     const fake = fakeKafka(() => undefined, 50);
     const producer = createProducer({ kafka: fake.kafka });
     const first = producer.send([msg('a')]);
-    await new Promise((r) => setTimeout(r, 5)); // 'a' is now in a request
+    await fake.sentRequests(1); // 'a' is now in a request
     const giveUp = new AbortController();
     const second = producer.send([msg('b')], { signal: giveUp.signal });
     giveUp.abort();
@@ -193,7 +204,7 @@ describe('createProducer', () => {
     const producer = createProducer({ kafka: fake.kafka });
     const giveUp = new AbortController();
     const sent = producer.send([msg('a')], { signal: giveUp.signal });
-    await new Promise((r) => setTimeout(r, 5));
+    await fake.sentRequests(1);
     giveUp.abort();
     await expect(sent).resolves.toBeUndefined();
     await producer.close();
@@ -215,7 +226,7 @@ describe('createProducer', () => {
     const fake = fakeKafka((n) => (n <= 3 ? connectionError() : undefined), 10);
     const producer = createProducer({ kafka: fake.kafka, retryFailedRequests: true });
     const a = producer.send([msg('a'), msg('b')]);
-    await new Promise((r) => setTimeout(r, 5));
+    await fake.sentRequests(1);
     const c = producer.send([msg('c')]);
     await Promise.all([a, c]);
     await producer.close();
@@ -314,11 +325,11 @@ describe('createProducer with several producers', () => {
     const [k1] = keysOn(1, 1);
     // The producer of partition 1 is busy with 'first'.
     const first = producer.send([{ topic: 't', key: k1!, value: 'first' }]);
-    await new Promise((r) => setTimeout(r, 5));
+    await fake.sentRequests(1);
     const giveUp = new AbortController();
     // Its partition 0 part goes out at once, its partition 1 part waits behind 'first'.
     const started = producer.send([{ topic: 't', key: k0!, value: 'started-0' }, { topic: 't', key: k1!, value: 'started-1' }], { signal: giveUp.signal });
-    await new Promise((r) => setTimeout(r, 5));
+    await fake.sentRequests(2);
     // Wholly queued (partition 1 only): withdrawn.
     const queued = producer.send([{ topic: 't', key: k1!, value: 'queued' }], { signal: giveUp.signal });
     giveUp.abort();
