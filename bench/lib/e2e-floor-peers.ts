@@ -20,8 +20,8 @@ import { join } from 'node:path';
 import { migrate, queryRows, readToEnd, repoRoot, topicNames, type ClickHouseClient, type Kafka } from '@downradar/common';
 import { TABLES } from '../../services/sink/src/rows';
 import { serverCpuMeter } from './cpu';
-import { meanRecordBytes, consumePasses, type DayVolume, type PeerCost, type PeerKind, type TableVolume, type TopicVolume } from './e2e-floor';
-import { clickhouseClientInsert, clickhouseClientQueryToFile, clickhouseClientStartup, createPeerTopic, javaConsume, javaProduce } from './peers';
+import { PER_DAY_TABLES, PER_DAY_TOPICS, meanRecordBytes, consumePasses, type DayVolume, type PeerCost, type PeerKind, type TableVolume, type TopicVolume } from './e2e-floor';
+import { clickhouseClientInsert, clickhouseClientQueryToFile, createPeerTopic, javaConsume, javaProduce } from './peers';
 
 async function count(ch: ClickHouseClient, sql: string): Promise<number> {
   const rows = await queryRows<{ n: string }>(ch, sql);
@@ -65,19 +65,21 @@ export async function countDayVolume(o: { kafka: Kafka; prefix: string; ch: Clic
 }
 
 /** Runs `fn` and returns its cost: the tool's CPU (from `fn`) and the servers' meanwhile. */
-async function metered(kind: PeerKind, label: string, startsTool: boolean, fn: () => Promise<{ cpuS: number }>): Promise<PeerCost> {
+async function metered(kind: PeerKind, label: string, opts: { perDay: boolean; startsTool: boolean }, fn: () => Promise<{ cpuS: number }>): Promise<PeerCost> {
   const servers = serverCpuMeter();
   const t0 = performance.now();
   const { cpuS } = await fn();
   const s = servers.read();
-  return { kind, label, toolS: cpuS, kafkaS: s.kafkaS, clickhouseS: s.clickhouseS, wallS: (performance.now() - t0) / 1000, startsTool };
+  return { kind, label, toolS: cpuS, kafkaS: s.kafkaS, clickhouseS: s.clickhouseS, wallS: (performance.now() - t0) / 1000, ...opts };
 }
+
+const START_UP = { perDay: false, startsTool: true };
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Moves `volume` with the best tools (see the file's comment) and returns every step's cost and
- * each kind's start-up (a run that moves one record, or for clickhouse-client a SELECT 1). Peer
+ * each kind's start-up (a run that moves one record or row). Peer
  * topics are `<prefix>.peer-<topic>` (deleted with the run's prefix), the peer database
  * `<db>_peer` (dropped here).
  */
@@ -102,18 +104,18 @@ export async function measurePeerFloor(o: {
   // Kafka: start-ups first (one record each), then each topic's messages, then the reads.
   const startupTopic = peerTopic('startup');
   await createPeerTopic(o.kafka, startupTopic, 1);
-  const fixedProduce = record(await metered('produce', 'produce start-up (1 record)', true, () => javaProduce({ brokers: o.brokers, topic: startupTopic, records: 1, recordSize: 100 })));
-  const fixedConsume = record(await metered('consume', 'consume start-up (1 record)', true, () => javaConsume({ brokers: o.brokers, topic: startupTopic, records: 1 })));
+  const fixedProduce = record(await metered('produce', 'produce start-up (1 record)', START_UP, () => javaProduce({ brokers: o.brokers, topic: startupTopic, records: 1, recordSize: 100 })));
+  const fixedConsume = record(await metered('consume', 'consume start-up (1 record)', START_UP, () => javaConsume({ brokers: o.brokers, topic: startupTopic, records: 1 })));
   for (const t of written) {
     await createPeerTopic(o.kafka, peerTopic(t.topic), t.partitions);
     const size = meanRecordBytes(t);
-    steps.push(record(await metered('produce', `produce ${t.topic}: ${t.messages} x ${size} B`, true, () => javaProduce({ brokers: o.brokers, topic: peerTopic(t.topic), records: t.messages, recordSize: size }))));
+    steps.push(record(await metered('produce', `produce ${t.topic}: ${t.messages} x ${size} B${PER_DAY_TOPICS.has(t.topic) ? ' (per day)' : ''}`, { perDay: PER_DAY_TOPICS.has(t.topic), startsTool: true }, () => javaProduce({ brokers: o.brokers, topic: peerTopic(t.topic), records: t.messages, recordSize: size }))));
   }
-  consumePasses(written).forEach((pass, i) => log(`peer consume pass ${i + 1}: ${pass.map((t) => t.topic).join(', ')}`));
   for (const pass of consumePasses(written)) {
-    const records = pass.reduce((s, t) => s + t.messages, 0);
-    const regex = pass.map((t) => escapeRegex(peerTopic(t.topic))).join('|');
-    steps.push(record(await metered('consume', `consume ${pass.map((t) => t.topic).join('+')}: ${records} records`, true, () => javaConsume({ brokers: o.brokers, topic: regex, include: true, records }))));
+    const records = pass.topics.reduce((s, t) => s + t.messages, 0);
+    const regex = pass.topics.map((t) => escapeRegex(peerTopic(t.topic))).join('|');
+    const label = `consume ${pass.topics.map((t) => t.topic).join('+')}: ${records} records${pass.perDay ? ' (per day)' : ''}`;
+    steps.push(record(await metered('consume', label, { perDay: pass.perDay, startsTool: true }, () => javaConsume({ brokers: o.brokers, topic: regex, include: true, records }))));
   }
 
   // ClickHouse: the run's rows, exported as they are, into the real tables of a fresh database.
@@ -123,9 +125,16 @@ export async function measurePeerFloor(o: {
     await migrate(o.ch, { dir: `${repoRoot}/schemas/clickhouse`, database: peerDb });
     const filled = o.volume.tables.filter((t) => t.rows > 0);
     for (const t of filled) await clickhouseClientQueryToFile({ database: o.db, query: `SELECT * FROM ${t.table} FORMAT Native`, file: join(dir, `${t.table}.native`) });
-    const fixedInsert = record(await metered('insert', 'insert start-up (clickhouse-client SELECT 1)', true, () => clickhouseClientStartup()));
+    // The start-up: one row of the first table into a copy of it (Memory: no parts, no views).
+    const first = filled[0]!.table;
+    await clickhouseClientQueryToFile({ database: o.db, query: `SELECT * FROM ${first} LIMIT 1 FORMAT Native`, file: join(dir, 'start-up.native') });
+    await o.ch.command({ query: `CREATE TABLE ${peerDb}.floor_start_up AS ${peerDb}.${first} ENGINE = Memory` });
+    const fixedInsert = record(
+      await metered('insert', `insert start-up (clickhouse-client, 1 row of ${first})`, START_UP, () => clickhouseClientInsert({ database: peerDb, table: 'floor_start_up', file: join(dir, 'start-up.native'), format: 'Native', rows: 1 })),
+    );
     for (const t of filled) {
-      steps.push(record(await metered('insert', `insert ${t.table}: ${t.rows} rows`, true, () => clickhouseClientInsert({ database: peerDb, table: t.table, file: join(dir, `${t.table}.native`), format: 'Native', rows: t.rows }))));
+      const perDay = PER_DAY_TABLES.has(t.table);
+      steps.push(record(await metered('insert', `insert ${t.table}: ${t.rows} rows${perDay ? ' (per day)' : ''}`, { perDay, startsTool: true }, () => clickhouseClientInsert({ database: peerDb, table: t.table, file: join(dir, `${t.table}.native`), format: 'Native', rows: t.rows }))));
       const stored = await count(o.ch, `SELECT count() AS n FROM ${peerDb}.${t.table}`);
       if (stored !== t.rows) throw new Error(`peer insert: ${peerDb}.${t.table} holds ${stored} rows, not ${t.rows}`);
     }
@@ -133,7 +142,7 @@ export async function measurePeerFloor(o: {
     // that is part of what an insert costs ClickHouse, so it is waited for (at most 30 s).
     steps.push(
       record(
-        await metered('insert', 'insert: ClickHouse merges after the inserts', false, async () => {
+        await metered('insert', 'insert: ClickHouse merges after the inserts', { perDay: false, startsTool: false }, async () => {
           const until = performance.now() + 30_000;
           let quiet = 0;
           while (quiet < 2 && performance.now() < until) {

@@ -164,12 +164,6 @@ export async function clickhouseClientQueryToFile(o: { database: string; query: 
   }
 }
 
-/** clickhouse-client doing nothing (SELECT 1): what starting it and connecting cost. */
-export async function clickhouseClientStartup(): Promise<{ ms: number; cpuS: number }> {
-  const r = await run('clickhouse-client', ['--config-file', `${clickhouseDir()}/services-client.xml`, '--query', 'SELECT 1'], { timeoutMs: 60_000 });
-  return { ms: r.ms, cpuS: r.cpuS };
-}
-
 /** "0.34" with three decimals, or "n/a" when the peer gave nothing. */
 export function ratio(a: number, b: number): number {
   return b > 0 && Number.isFinite(a) ? Number((a / b).toFixed(3)) : NaN;
