@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { migrate, queryRows, readToEnd, repoRoot, topicNames, type ClickHouseClient, type Kafka } from '@downradar/common';
 import { TABLES } from '../../services/sink/src/rows';
 import { serverCpuMeter } from './cpu';
-import { PER_DAY_TABLES, PER_DAY_TOPICS, meanRecordBytes, consumePasses, type DayVolume, type PeerCost, type PeerKind, type TableVolume, type TopicVolume } from './e2e-floor';
+import { PER_DAY_TABLES, PER_DAY_TOPICS, consumePasses, meanRecordBytes, startUpFromTwoRuns, type DayVolume, type PeerCost, type PeerKind, type TableVolume, type TopicVolume } from './e2e-floor';
 import { clickhouseClientInsert, clickhouseClientQueryToFile, createPeerTopic, javaConsume, javaProduce } from './peers';
 
 async function count(ch: ClickHouseClient, sql: string): Promise<number> {
@@ -74,12 +74,16 @@ async function metered(kind: PeerKind, label: string, opts: { perDay: boolean; s
 }
 
 const START_UP = { perDay: false, startsTool: true };
+/** the start-up runs of the Kafka tools: this many records and three times as many, of a report's size */
+const START_UP_RECORDS = 100_000;
+const START_UP_BYTES = 220;
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Moves `volume` with the best tools (see the file's comment) and returns every step's cost and
- * each kind's start-up (a run that moves one record or row). Peer
+ * each kind's start-up (Kafka's tools: from a run of 100,000 records and one of 300,000,
+ * startUpFromTwoRuns; clickhouse-client: a one-row insert). Peer
  * topics are `<prefix>.peer-<topic>` (deleted with the run's prefix), the peer database
  * `<db>_peer` (dropped here).
  */
@@ -101,11 +105,16 @@ export async function measurePeerFloor(o: {
   const peerTopic = (key: string) => `${o.prefix}.peer-${key}`;
   const written = o.volume.topics.filter((t) => t.messages > 0);
 
-  // Kafka: start-ups first (one record each), then each topic's messages, then the reads.
-  const startupTopic = peerTopic('startup');
-  await createPeerTopic(o.kafka, startupTopic, 1);
-  const fixedProduce = record(await metered('produce', 'produce start-up (1 record)', START_UP, () => javaProduce({ brokers: o.brokers, topic: startupTopic, records: 1, recordSize: 100 })));
-  const fixedConsume = record(await metered('consume', 'consume start-up (1 record)', START_UP, () => javaConsume({ brokers: o.brokers, topic: startupTopic, records: 1 })));
+  // Kafka: the tools' start-ups first (two runs each: startUpFromTwoRuns), then each topic's
+  // messages, then the reads.
+  const [small, large] = [START_UP_RECORDS, 3 * START_UP_RECORDS];
+  const startUp = (key: string, records: number) => peerTopic(`start-up-${key}-${records}`);
+  for (const records of [small, large]) await createPeerTopic(o.kafka, startUp('produce', records), 6);
+  const produced = async (records: number) => record(await metered('produce', `produce start-up run: ${records} x ${START_UP_BYTES} B`, START_UP, () => javaProduce({ brokers: o.brokers, topic: startUp('produce', records), records, recordSize: START_UP_BYTES })));
+  const fixedProduce = record(startUpFromTwoRuns(await produced(small), small, await produced(large), large));
+  // Both reads from the larger start-up topic: the small one reads a third of it.
+  const consumed = async (records: number) => record(await metered('consume', `consume start-up run: ${records} records`, START_UP, () => javaConsume({ brokers: o.brokers, topic: startUp('produce', large), records })));
+  const fixedConsume = record(startUpFromTwoRuns(await consumed(small), small, await consumed(large), large));
   for (const t of written) {
     await createPeerTopic(o.kafka, peerTopic(t.topic), t.partitions);
     const size = meanRecordBytes(t);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { consumePasses, describeFloor, floorFigures, marginal, meanRecordBytes, peerFloor, type DayVolume, type PeerCost, type PeerKind } from './e2e-floor';
+import { consumePasses, describeFloor, floorFigures, marginal, meanRecordBytes, peerFloor, startUpFromTwoRuns, type DayVolume, type PeerCost, type PeerKind } from './e2e-floor';
 
 const cost = (kind: PeerKind, toolS: number, kafkaS: number, clickhouseS: number, o: { startsTool?: boolean; perDay?: boolean } = {}): PeerCost => ({
   kind,
@@ -34,6 +34,22 @@ describe('marginal', () => {
     expect(marginal(cost('produce', 3, 1.1, 0.02), fixed.produce)).toEqual({ toolS: 2, kafkaS: expect.closeTo(1, 9), clickhouseS: 0.02 });
     // a step cheaper than the start-up run (noise) counts as nothing, not as a credit
     expect(marginal(cost('produce', 0.5, 0.05, 0), fixed.produce)).toEqual({ toolS: 0, kafkaS: 0, clickhouseS: 0 });
+  });
+});
+
+describe('startUpFromTwoRuns', () => {
+  it('is the cost at 0 records on the line through two runs, each process apart, none below 0', () => {
+    // tool: 3 s + 20 µs a record; broker: 0.1 s + 5 µs a record; ClickHouse: noise falling with the records
+    const s = startUpFromTwoRuns(cost('produce', 5, 0.6, 0.02), 100_000, cost('produce', 9, 1.6, 0.01), 300_000);
+    expect(s.toolS).toBeCloseTo(3, 9);
+    expect(s.kafkaS).toBeCloseTo(0.1, 9);
+    expect(s.clickhouseS).toBeCloseTo(0.025, 9);
+    expect(startUpFromTwoRuns(cost('produce', 1, 0, 0), 100_000, cost('produce', 4, 0, 0), 300_000).toolS).toBe(0);
+    expect(s.kind).toBe('produce');
+  });
+
+  it('refuses two runs that do not tell a slope', () => {
+    expect(() => startUpFromTwoRuns(cost('consume', 1, 0, 0), 100, cost('consume', 1, 0, 0), 100)).toThrow(/more records/);
   });
 });
 
