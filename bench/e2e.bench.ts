@@ -89,6 +89,9 @@ const TO = process.env.DOWNRADAR_BENCH_E2E_TO;
 const SHARDED = process.env.DOWNRADAR_BENCH_E2E_SHARDED !== '0';
 /** events per replay request (per partition when sharded); default the replay's own (2,000) */
 const BATCH = process.env.DOWNRADAR_BENCH_E2E_BATCH ? Number(process.env.DOWNRADAR_BENCH_E2E_BATCH) : undefined;
+/** DOWNRADAR_BENCH_E2E_PEERS=1: the peer floor of the day after each run (see the top of this file). */
+const PEERS = process.env.DOWNRADAR_BENCH_E2E_PEERS === '1';
+if (PEERS && (FROM || TO)) throw new Error('DOWNRADAR_BENCH_E2E_PEERS=1 scales the floor to the full day by events / scale: run it on the whole day (no DOWNRADAR_BENCH_E2E_FROM / _TO)');
 /**
  * DOWNRADAR_BENCH_E2E_CONSUMERS=after starts the sink and the detector only once ingest has
  * acknowledged everything, so that they read the day as one backlog (large fetches, few
@@ -98,9 +101,6 @@ const BATCH = process.env.DOWNRADAR_BENCH_E2E_BATCH ? Number(process.env.DOWNRAD
  * `detector-after` defers only that one (the other reads live beside ingest), to tell their
  * live costs (the broker's, ClickHouse's) apart.
  */
-/** DOWNRADAR_BENCH_E2E_PEERS=1: the peer floor of the day after each run (see the top of this file). */
-const PEERS = process.env.DOWNRADAR_BENCH_E2E_PEERS === '1';
-if (PEERS && (FROM || TO)) throw new Error('DOWNRADAR_BENCH_E2E_PEERS=1 scales the floor to the full day by events / scale: run it on the whole day (no DOWNRADAR_BENCH_E2E_FROM / _TO)');
 const CONSUMERS_MODE = process.env.DOWNRADAR_BENCH_E2E_CONSUMERS ?? 'live';
 if (!['live', 'after', 'sink-after', 'detector-after'].includes(CONSUMERS_MODE)) throw new Error(`DOWNRADAR_BENCH_E2E_CONSUMERS must be live, after, sink-after or detector-after, not ${CONSUMERS_MODE}`);
 /** The consumers started only once ingest is done. */
@@ -405,7 +405,6 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
       floor = floorFigures(f, volume);
     }
     return {
-      floor,
       fullDayS,
       events,
       reports,
@@ -426,6 +425,7 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
       memory,
       load,
       timeline,
+      floor,
     };
   } finally {
     for (const name of ['ingest', 'detector', 'sink']) if (procs[name]) await stopProcess(procs[name]!);
@@ -510,7 +510,7 @@ function floorMedians(results: RunResult[]): Record<string, number> {
 async function main(): Promise<void> {
   const ch = createClickHouse({ url: CLICKHOUSE_URL, requestTimeoutMs: 300_000 });
   try {
-    console.log(`bench e2e: fb-2021-10-04 at scale ${SCALE}${FROM || TO ? ` (${FROM ?? 'start'} .. ${TO ?? 'end'})` : ''}, ${RUNS} run(s), ${PROCESSES ?? 1} process(es) per service, replay ${SHARDED ? `sharded by partition (${PARTITIONS})` : 'one mixed batch at a time'}, batches of ${BATCH ?? 2000}${PEERS ? ", then the peer floor" : ""}, load ${loadAverage()}`);
+    console.log(`bench e2e: fb-2021-10-04 at scale ${SCALE}${FROM || TO ? ` (${FROM ?? 'start'} .. ${TO ?? 'end'})` : ''}, ${RUNS} run(s), ${PROCESSES ?? 1} process(es) per service, replay ${SHARDED ? `sharded by partition (${PARTITIONS})` : 'one mixed batch at a time'}, batches of ${BATCH ?? 2000}${PEERS ? ', then the peer floor' : ''}, load ${loadAverage()}`);
     const results: RunResult[] = [];
     for (let run = 1; run <= RUNS; run++) results.push(await runOnce(run, ch));
     const med = (f: (r: RunResult) => number) => Math.round(median(results.map(f)) * 10) / 10;
