@@ -51,6 +51,17 @@
  * one mixed batch at a time instead (the replay's order before sharding), for comparison.
  * DOWNRADAR_BENCH_E2E_BATCH sets the replay's batch size (events per request; default 2,000).
  *
+ * The peer floor (DOWNRADAR_BENCH_E2E_PEERS=1; bench/lib/e2e-floor.ts): after the day, with the
+ * services stopped, what the run moved is counted (each topic's messages, bytes and reading
+ * groups, each table's rows) and the best tools move exactly that volume on the same broker and
+ * ClickHouse: Kafka's ProducerPerformance (acks=all, idempotent) and ConsumerPerformance (once per
+ * reading group), clickhouse-client inserting the run's rows into the real tables and views. Their
+ * CPU with the broker's and ClickHouse's, start-ups taken off, is `peer_floor_cpu_us_per_event`;
+ * scaled to the full day (events / scale) `peer_floor_cpu_s`, over the cores `peer_floor_s` (the
+ * least wall time any implementation could take on this machine), and
+ * `pipeline_to_peer_floor_cpu_ratio` = pipeline_cpu_us_per_event / peer_floor_cpu_us_per_event.
+ * The day's counts are kept as `day_<topic>_{messages,bytes,readers}` and `day_<table>_rows`.
+ *
  * DOWNRADAR_BENCH_E2E_PROCESSES sets DOWNRADAR_{INGEST,DETECTOR,SINK}_PROCESSES (default 1);
  * DOWNRADAR_BENCH_E2E_FROM / _TO slice the day (ISO), DOWNRADAR_BENCH_RUNS the runs (default 1:
  * the whole day is long; figures are medians when several).
@@ -66,6 +77,8 @@ import { signalOrder } from './lib/signal-order';
 import { processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
 import { cpuAccount, cpuSnapshot, serverPids, type CpuAccount, type CpuSnapshot } from './lib/cpu';
 import { memoryFlatness, seriesOf, v8MemoryMb, type MemoryFlatness } from './lib/memory-flatness';
+import { describeFloor, describeVolume, floorFigures, peerFloor } from './lib/e2e-floor';
+import { countDayVolume, measurePeerFloor } from './lib/e2e-floor-peers';
 
 const SCALE = Number(process.env.DOWNRADAR_BENCH_E2E_SCALE ?? 1);
 const RUNS = Number(process.env.DOWNRADAR_BENCH_RUNS ?? 1);
@@ -76,6 +89,9 @@ const TO = process.env.DOWNRADAR_BENCH_E2E_TO;
 const SHARDED = process.env.DOWNRADAR_BENCH_E2E_SHARDED !== '0';
 /** events per replay request (per partition when sharded); default the replay's own (2,000) */
 const BATCH = process.env.DOWNRADAR_BENCH_E2E_BATCH ? Number(process.env.DOWNRADAR_BENCH_E2E_BATCH) : undefined;
+/** DOWNRADAR_BENCH_E2E_PEERS=1: the peer floor of the day after each run (see the top of this file). */
+const PEERS = process.env.DOWNRADAR_BENCH_E2E_PEERS === '1';
+if (PEERS && (FROM || TO)) throw new Error('DOWNRADAR_BENCH_E2E_PEERS=1 scales the floor to the full day by events / scale: run it on the whole day (no DOWNRADAR_BENCH_E2E_FROM / _TO)');
 /**
  * DOWNRADAR_BENCH_E2E_CONSUMERS=after starts the sink and the detector only once ingest has
  * acknowledged everything, so that they read the day as one backlog (large fetches, few
@@ -192,6 +208,8 @@ interface RunResult {
   memory: ReturnType<typeof memoryOf>;
   load: number;
   timeline: Sample[];
+  /** DOWNRADAR_BENCH_E2E_PEERS=1: the peer floor's figures for e2e.json (bench/lib/e2e-floor.ts) */
+  floor?: Record<string, number>;
 }
 
 async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
@@ -372,6 +390,20 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
         SERVICES.map((name) => `${name} RSS ${describeFlatness(memory[name]!.rss)}, heap ${describeFlatness(memory[name]!.heap)}, external ${describeFlatness(memory[name]!.external)}`).join('; '),
     );
     for (const [label, a] of [['until ingest was done', ingestPhase], [CONSUMERS_AFTER ? `after ingest: ${[...DEFERRED].join(' and ')} on the backlog` : 'whole run', wholeRun]] as const) console.log(describeAccount(run, label, a));
+    let floor: Record<string, number> | undefined;
+    if (PEERS) {
+      // The services stop first: their idle fetches would be metered as the broker's CPU.
+      for (const name of SERVICES) if (procs[name]) await stopProcess(procs[name]!);
+      for (const name of SERVICES) delete procs[name];
+      const volume = await countDayVolume({ kafka, prefix, ch, db, events });
+      console.log(`run ${run} ${describeVolume(volume)}`);
+      const measured = await measurePeerFloor({ kafka, brokers: BROKERS.join(','), prefix, ch, db, volume, log: (line) => console.log(`run ${run} ${line}`) });
+      // With the consumers deferred the whole-run account covers their phase only: the pipeline is both phases.
+      const pipelineCpuUsPerEvent = CONSUMERS_AFTER ? ((ingestPhase.pipelineS + wholeRun.pipelineS) * 1e6) / events : wholeRun.pipelineCpuUsPerEvent;
+      const f = peerFloor({ volume, ...measured, scale: SCALE, cores: wholeRun.cores, pipelineCpuUsPerEvent });
+      console.log(`run ${run} ${describeFloor(f, wholeRun.cores, pipelineCpuUsPerEvent)}`);
+      floor = floorFigures(f, volume);
+    }
     return {
       fullDayS,
       events,
@@ -393,6 +425,7 @@ async function runOnce(run: number, ch: ClickHouseClient): Promise<RunResult> {
       memory,
       load,
       timeline,
+      floor,
     };
   } finally {
     for (const name of ['ingest', 'detector', 'sink']) if (procs[name]) await stopProcess(procs[name]!);
@@ -466,10 +499,18 @@ function memoryFigures(results: RunResult[]): Record<string, number> {
   return out;
 }
 
+/** The peer floor's figures (medians over the runs), when DOWNRADAR_BENCH_E2E_PEERS=1. */
+function floorMedians(results: RunResult[]): Record<string, number> {
+  const floors = results.map((r) => r.floor).filter((f): f is Record<string, number> => f !== undefined);
+  const out: Record<string, number> = {};
+  for (const key of Object.keys(floors[0] ?? {})) out[key] = median(floors.map((f) => f[key]!).filter(Number.isFinite));
+  return out;
+}
+
 async function main(): Promise<void> {
   const ch = createClickHouse({ url: CLICKHOUSE_URL, requestTimeoutMs: 300_000 });
   try {
-    console.log(`bench e2e: fb-2021-10-04 at scale ${SCALE}${FROM || TO ? ` (${FROM ?? 'start'} .. ${TO ?? 'end'})` : ''}, ${RUNS} run(s), ${PROCESSES ?? 1} process(es) per service, replay ${SHARDED ? `sharded by partition (${PARTITIONS})` : 'one mixed batch at a time'}, batches of ${BATCH ?? 2000}, load ${loadAverage()}`);
+    console.log(`bench e2e: fb-2021-10-04 at scale ${SCALE}${FROM || TO ? ` (${FROM ?? 'start'} .. ${TO ?? 'end'})` : ''}, ${RUNS} run(s), ${PROCESSES ?? 1} process(es) per service, replay ${SHARDED ? `sharded by partition (${PARTITIONS})` : 'one mixed batch at a time'}, batches of ${BATCH ?? 2000}${PEERS ? ', then the peer floor' : ''}, load ${loadAverage()}`);
     const results: RunResult[] = [];
     for (let run = 1; run <= RUNS; run++) results.push(await runOnce(run, ch));
     const med = (f: (r: RunResult) => number) => Math.round(median(results.map(f)) * 10) / 10;
@@ -502,6 +543,7 @@ async function main(): Promise<void> {
       sink_peak_rss_mb: Math.max(...results.map((r) => r.peakRssMb.sink!)),
       ...memoryFigures(results),
       ...cpuFigures(results),
+      ...floorMedians(results),
       load_avg_1m: median(results.map((r) => r.load)),
       runs: RUNS,
     });

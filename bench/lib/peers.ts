@@ -13,7 +13,7 @@
  * own rate, and rejects with the tool's stderr when it fails.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import os from 'node:os';
 import { clickhouseDir } from '@downradar/common/testing';
 import { REPO_ROOT } from './processes';
@@ -93,14 +93,15 @@ export async function javaProduce(o: JavaProduceOptions): Promise<{ perS: number
 }
 
 /**
- * Kafka's Java consumer reading `records` records of a topic from the beginning, in a group of its
- * own. `perS` is the tool's fetch rate (after the group joined: the steady pace), `withJoinPerS`
+ * Kafka's Java consumer reading `records` records of a topic (or, with `include`, of every topic
+ * the regex `topic` matches) from the beginning, in a group of its own. `perS` is the tool's fetch rate (after the group joined: the steady pace), `withJoinPerS`
  * the rate over the whole run including the join.
  */
-export async function javaConsume(o: { brokers?: string; topic: string; records: number; timeoutMs?: number }): Promise<{ perS: number; withJoinPerS: number; cpuS: number; line: string }> {
+export async function javaConsume(o: { brokers?: string; topic: string; records: number; timeoutMs?: number; include?: boolean }): Promise<{ perS: number; withJoinPerS: number; cpuS: number; line: string }> {
   const args = [
     '--bootstrap-server', o.brokers ?? brokersFromEnv(),
-    '--topic', o.topic,
+    // include: `topic` is a Java regex of several topics, read by one consumer (records = their sum)
+    ...(o.include ? ['--include', o.topic] : ['--topic', o.topic]),
     '--num-records', String(o.records),
     '--timeout', String(o.timeoutMs ?? 60_000),
     '--group', `bench-java-consumer-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
@@ -140,6 +141,27 @@ export async function clickhouseClientInsert(o: { database: string; table: strin
   const args = ['--config-file', `${clickhouseDir()}/services-client.xml`, '--database', o.database, '--query', `INSERT INTO ${o.table} FORMAT ${o.format}`];
   const r = await run('clickhouse-client', args, { stdinFile: o.file, timeoutMs: 600_000 });
   return { perS: o.rows / (r.ms / 1000), ms: r.ms, cpuS: r.cpuS };
+}
+
+/** clickhouse-client writing what `query` returns (e.g. `SELECT * FROM t FORMAT Native`) into `file`. */
+export async function clickhouseClientQueryToFile(o: { database: string; query: string; file: string; timeoutMs?: number }): Promise<void> {
+  const fd = openSync(o.file, 'w');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn('clickhouse-client', ['--config-file', `${clickhouseDir()}/services-client.xml`, '--database', o.database, '--query', o.query], { stdio: ['ignore', fd, 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+      const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 600_000);
+      child.on('error', reject);
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        if (code === 0) resolve();
+        else reject(new Error(`clickhouse-client ${o.query.slice(0, 80)} exited ${code ?? signal}: ${stderr}`));
+      });
+    });
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** "0.34" with three decimals, or "n/a" when the peer gave nothing. */
