@@ -157,7 +157,10 @@ async function runOnce(run: number, rowsFile: string, t: Target): Promise<RunRes
     // With several processes /healthz answers only once every worker is healthy, and the first
     // worker may have stored every row by then (a clock from /healthz read 0.05 s for 200,000
     // rows): the clock and the CPU meter then run from the spawn, start-up included.
-    const fromSpawn = Number(PROCESSES ?? 1) > 1;
+    // DOWNRADAR_BENCH_SINK_CLOCK=spawn: the same with one process, to compare one and two
+    // processes on one clock (and a sink so quick that it stores rows before its /healthz answers:
+    // its first group member consumes while the second joins).
+    const fromSpawn = Number(PROCESSES ?? 1) > 1 || process.env.DOWNRADAR_BENCH_SINK_CLOCK === 'spawn';
     const spawnedAt = performance.now();
     const serversFromSpawn = fromSpawn ? serverCpuMeter() : null;
     try {
