@@ -64,7 +64,11 @@ function drawReport(): unknown {
 }
 
 /** A message value: mostly a drawn report's JSON; some not JSON, not an object, null, or with keys reordered. */
-function drawMessage(): Buffer | string | null {
+function drawMessage(): Buffer | null {
+  const v = drawValue();
+  return v === null ? null : Buffer.from(v);
+}
+function drawValue(): Buffer | string | null {
   const kind = rand();
   if (kind < 0.01) return null;
   if (kind < 0.02) return pick(['', '{', 'null', '[]', '[{"id":"a"}]', '"text"', '17', 'true', '{"id":"a",}', '\ufeff{}']);

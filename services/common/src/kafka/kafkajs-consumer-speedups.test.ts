@@ -59,7 +59,7 @@ async function drawBatch(): Promise<{ bytes: Buffer; count: number }> {
   return { bytes, count };
 }
 
-const shape = (r: { records: DecodedRecord[] }) => JSON.stringify(r, (_, v: unknown) => (v && typeof v === 'object' && 'type' in v && (v as { type: string }).type === 'Buffer' ? `buf:${Buffer.from((v as { data: number[] }).data).toString('hex')}` : v));
+const shape = (r: { records: DecodedRecord[] }) => JSON.stringify(r, (_, v: unknown) => (v && typeof v === 'object' && 'type' in v && (v as { type: string }).type === 'Buffer' ? `buf:${Buffer.from((v as unknown as { data: number[] }).data).toString('hex')}` : v));
 
 describe('kafkajs record batch decoding', () => {
   it('gives what kafkajs gives: the same fields and records, keys in the same order, for drawn batches (compressed, headers, offsets beyond 2^53, 5-byte varints, log-append time, control)', async () => {
