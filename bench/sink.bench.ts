@@ -92,6 +92,8 @@ interface RunResult {
   steadyMs: number;
   rawMs: number;
   sinkCpuS: number;
+  /** The sink's processes alone (sinkCpuS without the broker and ClickHouse). */
+  sinkOwnCpuS: number;
   rawCpuS: number;
   peakRssMb: number;
   load: number;
@@ -150,10 +152,15 @@ async function runOnce(run: number, rowsFile: string, t: Target): Promise<RunRes
     let started = performance.now();
     let done = NaN;
     let sinkCpuS = NaN;
+    /** sinkCpuS in its three parts: the sink's processes, the broker, ClickHouse. */
+    let parts = { sink: NaN, kafka: NaN, clickhouse: NaN };
     // With several processes /healthz answers only once every worker is healthy, and the first
     // worker may have stored every row by then (a clock from /healthz read 0.05 s for 200,000
     // rows): the clock and the CPU meter then run from the spawn, start-up included.
-    const fromSpawn = Number(PROCESSES ?? 1) > 1;
+    // DOWNRADAR_BENCH_SINK_CLOCK=spawn: the same with one process, to compare one and two
+    // processes on one clock (and a sink so quick that it stores rows before its /healthz answers:
+    // its first group member consumes while the second joins).
+    const fromSpawn = Number(PROCESSES ?? 1) > 1 || process.env.DOWNRADAR_BENCH_SINK_CLOCK === 'spawn';
     const spawnedAt = performance.now();
     const serversFromSpawn = fromSpawn ? serverCpuMeter() : null;
     try {
@@ -187,7 +194,8 @@ async function runOnce(run: number, rowsFile: string, t: Target): Promise<RunRes
       });
       done = performance.now();
       const s = servers.read();
-      sinkCpuS = treeCpuS(pid) - sinkCpu0 + s.kafkaS + s.clickhouseS;
+      parts = { sink: treeCpuS(pid) - sinkCpu0, kafka: s.kafkaS, clickhouse: s.clickhouseS };
+      sinkCpuS = parts.sink + parts.kafka + parts.clickhouse;
       const metrics = await fetch(`http://127.0.0.1:${PORT}/metrics`).then((r) => r.text());
       const value = (name: string) => Number(metrics.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'))?.[1] ?? NaN);
       inserts = value('sink_insert_rows_count');
@@ -205,7 +213,7 @@ async function runOnce(run: number, rowsFile: string, t: Target): Promise<RunRes
         `run ${run} ${t.name}: sink ${(sinkMs / 1000).toFixed(2)} s (${Math.round(N / (sinkMs / 1000))} rows/s, ` +
           `${steadyText(steadyMs)}); ${inserts} inserts of ${Math.round(rowsPerInsert)} rows on average; load ${load}`,
       );
-      return { sinkMs, steadyMs, rawMs: NaN, sinkCpuS, rawCpuS: NaN, peakRssMb, load };
+      return { sinkMs, steadyMs, rawMs: NaN, sinkCpuS, sinkOwnCpuS: parts.sink, rawCpuS: NaN, peakRssMb, load };
     }
     const rawServers = serverCpuMeter();
     const raw = await clickhouseClientInsert({ database: rawDb, table: 'reports', file: rowsFile, format: 'JSONEachRow', rows: N });
@@ -218,9 +226,9 @@ async function runOnce(run: number, rowsFile: string, t: Target): Promise<RunRes
         `${steadyText(steadyMs)}), ` +
         `raw clickhouse-client ${(rawMs / 1000).toFixed(2)} s (${Math.round(N / (rawMs / 1000))} rows/s); ratio ${ratio(rawMs, sinkMs)}; ` +
         `${inserts} inserts of ${Math.round(rowsPerInsert)} rows on average; CPU per row: sink ${((sinkCpuS * 1e6) / N).toFixed(1)} us ` +
-        `(its processes, the broker and ClickHouse), raw ${((rawCpuS * 1e6) / N).toFixed(1)} us (clickhouse-client and ClickHouse); sink peak RSS ${peakRssMb} MB; load ${load}`,
+        `(its processes ${((parts.sink * 1e6) / N).toFixed(1)}, the broker ${((parts.kafka * 1e6) / N).toFixed(1)}, ClickHouse ${((parts.clickhouse * 1e6) / N).toFixed(1)}), raw ${((rawCpuS * 1e6) / N).toFixed(1)} us (clickhouse-client and ClickHouse); sink peak RSS ${peakRssMb} MB; load ${load}`,
     );
-    return { sinkMs, steadyMs, rawMs, sinkCpuS, rawCpuS, peakRssMb, load };
+    return { sinkMs, steadyMs, rawMs, sinkCpuS, sinkOwnCpuS: parts.sink, rawCpuS, peakRssMb, load };
   } finally {
     await ch.command({ query: `DROP DATABASE IF EXISTS ${sinkDb}${onCluster}` }).catch(() => undefined);
     if (t.raw) await ch.command({ query: `DROP DATABASE IF EXISTS ${rawDb}` }).catch(() => undefined);
@@ -289,6 +297,7 @@ async function main(): Promise<void> {
       raw_insert_rows_per_s: raw,
       sink_to_raw_ratio: Math.round((sink / raw) * 1000) / 1000,
       sink_cpu_us_per_row: Number(median(results.map((r) => (r.sinkCpuS * 1e6) / N)).toFixed(2)),
+      sink_process_cpu_us_per_row: Number(median(results.map((r) => (r.sinkOwnCpuS * 1e6) / N)).toFixed(2)),
       raw_cpu_us_per_row: Number(median(results.map((r) => (r.rawCpuS * 1e6) / N)).toFixed(2)),
       sink_cpu_to_raw_ratio: Number(median(results.map((r) => r.rawCpuS / r.sinkCpuS)).toFixed(3)),
       sink_peak_rss_mb: Math.max(...results.map((r) => r.peakRssMb)),

@@ -8,6 +8,8 @@
  */
 import { compileValidator, deadLetter, parseMessage, positionId, readSignalMessage, type Checked, type KafkaMessage, type RowLayout, type TopicKey } from '@downradar/common';
 import {
+  PROBLEM_CATEGORIES,
+  SLUG_PATTERN,
   DlqRecord,
   IncidentEvent,
   OfficialStatusEvent,
@@ -79,6 +81,53 @@ export function reportRow(e: ReportEvent): ReportRow {
     country: e.country ?? '',
     reporter_hash: e.reporterHash,
     text: e.text ?? '',
+  };
+}
+
+// ReportEvent's rules (schemas/events/index.ts: EventId, Slug, Country, EpochMs, source), for the one pass.
+const EVENT_ID = /^[A-Za-z0-9._:-]+$/;
+const SLUG = new RegExp(SLUG_PATTERN);
+const COUNTRY = /^[A-Z]{2}$/;
+const SOURCE = /^[a-z0-9_-]{1,32}$/;
+const PROBLEMS: ReadonlySet<unknown> = new Set(PROBLEM_CATEGORIES);
+const MAX_EPOCH_MS = 8_640_000_000_000_000;
+const MAX_DATETIME_MS = (MAX_DATETIME_S + 1) * 1000 - 1;
+
+/**
+ * The row of a parsed reports message that passes every check of ReportEvent's schema and
+ * reportRow's time range, in one pass (no ajv walk, no Checked and Mapped objects), or undefined
+ * when any might fail: the caller then takes the general way (mapMessage), which names the field
+ * of a bad message. Lengths are compared in UTF-16 units, which never undercount the code points
+ * the schema limits: a string that could be too long goes the general way. The row is
+ * reportRow's, key order included (a rejected row's payload is its JSON).
+ */
+export function plainReportRow(value: unknown): ReportRow | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  for (const k in value)
+    if (k !== 'id' && k !== 'serviceId' && k !== 'problem' && k !== 'text' && k !== 'country' && k !== 'at' && k !== 'receivedAt' && k !== 'reporterHash' && k !== 'source')
+      return undefined;
+  const { id, serviceId, problem, text, country, at, receivedAt, reporterHash, source } = value as Record<string, unknown>;
+  if (typeof id !== 'string' || id.length > 128 || !EVENT_ID.test(id)) return undefined;
+  if (typeof serviceId !== 'string' || !SLUG.test(serviceId)) return undefined;
+  if (!PROBLEMS.has(problem)) return undefined;
+  if (text !== undefined && (typeof text !== 'string' || text.length > 500)) return undefined;
+  if (country !== undefined && (typeof country !== 'string' || !COUNTRY.test(country))) return undefined;
+  // EpochMs, and a DateTime once floored to seconds (else the general way: OUT_OF_RANGE).
+  if (typeof at !== 'number' || !Number.isInteger(at) || at < 0 || at > MAX_EPOCH_MS || at > MAX_DATETIME_MS) return undefined;
+  if (typeof receivedAt !== 'number' || !Number.isInteger(receivedAt) || receivedAt < 0 || receivedAt > MAX_EPOCH_MS || receivedAt > MAX_DATETIME_MS) return undefined;
+  if (typeof reporterHash !== 'string' || reporterHash.length === 0 || reporterHash.length > 128) return undefined;
+  if (typeof source !== 'string' || !SOURCE.test(source)) return undefined;
+  return {
+    id,
+    service_id: serviceId,
+    at: Math.floor(at / 1000),
+    at_ms: at,
+    received_at: Math.floor(receivedAt / 1000),
+    problem: problem as string,
+    source,
+    country: (country as string | undefined) ?? '',
+    reporter_hash: reporterHash,
+    text: (text as string | undefined) ?? '',
   };
 }
 
@@ -564,12 +613,32 @@ export function mapBatch(
     }
   };
   const o: MessageOrigin = { ...origin, offset: '' };
+  // Reports, the bulk of the sink's rows: one pass for the plain ones (plainReportRow).
+  const reports: Row[] | undefined = origin.topicKey === 'reports' ? [] : undefined;
+  if (reports) rows.set('reports', reports);
   for (const m of messages) {
     o.offset = m.offset;
-    if (origin.topicKey === 'signals') mapSignalMessage(o, m.value, nowMs, add);
+    if (reports) {
+      const row = plainReport(m.value);
+      if (row) reports.push(row);
+      else add(mapMessage(o, m.value, nowMs));
+    } else if (origin.topicKey === 'signals') mapSignalMessage(o, m.value, nowMs, add);
     else add(mapMessage(o, m.value, nowMs));
   }
+  if (reports && reports.length === 0) rows.delete('reports');
   return { rows, deadLetters, publish };
+}
+
+/** A reports message's row when it is plain JSON that plainReportRow accepts; else undefined. */
+function plainReport(value: Buffer | string | null): ReportRow | undefined {
+  if (value === null) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  return plainReportRow(parsed);
 }
 
 /** topic name -> topic key, for the topics the sink reads under a prefix. */

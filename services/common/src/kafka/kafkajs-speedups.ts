@@ -29,6 +29,8 @@
  * `kafkajsSpeedupsInstalled` tells which (tests assert it, in ingest's process too).
  */
 import Module, { createRequire } from 'node:module';
+// The consumer's two replacements (record batch decoding, Batch), installed with these.
+import './kafkajs-consumer-speedups';
 
 type Partitioner = (args: { topic: string; partitionMetadata: unknown[]; message: unknown }) => number;
 
