@@ -23,8 +23,7 @@
  * Each as µs of CPU (process.cpuUsage) a report or message.
  */
 import { createHash, createHmac, hash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
+import { kafkajsOwn } from '../../services/common/src/kafka/kafkajs-modules';
 import { reporterHasher } from '@downradar/common';
 import { crc32C, encodeRecord, groupMessagesPerPartition } from '../../services/common/src/kafka/kafkajs-speedups';
 import { serializedSignalMessages, slicedSignalMessages } from '../../services/common/src/kafka/signal-messages';
@@ -37,14 +36,6 @@ import { ReportInput } from '../../schemas/events/index';
 import { reportLineStep, toReportEvent } from '../../services/ingest/src/steps';
 import { loadAverage } from './peers';
 
-const require = createRequire(import.meta.url);
-function kafkajsOwn<T>(id: string): T {
-  const path = require.resolve(id);
-  const m = new Module(path) as Module & { _compile(code: string, file: string): void };
-  m.filename = path;
-  m._compile(readFileSync(path, 'utf8'), path);
-  return m.exports as T;
-}
 const ownGrouping = kafkajsOwn<typeof groupMessagesPerPartition>('kafkajs/src/producer/groupMessagesPerPartition');
 const ownRecord = kafkajsOwn<typeof encodeRecord>('kafkajs/src/protocol/recordBatch/record/v0');
 const ownCrc = kafkajsOwn<typeof crc32C>('kafkajs/src/protocol/recordBatch/crc32C');

@@ -16,8 +16,8 @@
  * Each as µs of CPU (process.cpuUsage) a row, medians of `rounds`, before and after alternated; the
  * rows are bench:sink's (bench/lib/reports.ts), 5,000 to a record batch.
  */
-import { readFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
+import { createRequire } from 'node:module';
+import { kafkajsOwn } from '../../services/common/src/kafka/kafkajs-modules';
 import { Batch as FastBatch, KafkajsBatch, decodeRecordBatch } from '../../services/common/src/kafka/kafkajs-consumer-speedups';
 import { BinaryWriter, rowBinaryEncoder, rowBinaryEncoderLoop } from '@downradar/common';
 import { median } from '@downradar/common/bench-results';
@@ -26,13 +26,7 @@ import { generateReports } from './reports';
 import { loadAverage } from './peers';
 
 const require = createRequire(import.meta.url);
-function kafkajsOwn<T>(id: string): T {
-  const path = require.resolve(id);
-  const m = new Module(path) as Module & { _compile(code: string, file: string): void };
-  m.filename = path;
-  m._compile(readFileSync(path, 'utf8'), path);
-  return m.exports as T;
-}
+
 type KafkaDecoder = Parameters<typeof decodeRecordBatch>[0];
 type Message = { offset: string; value: Buffer | null };
 const Decoder = require('kafkajs/src/protocol/decoder') as new (b: Buffer) => KafkaDecoder & { canReadBytes(n: number): boolean };

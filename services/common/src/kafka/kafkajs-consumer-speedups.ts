@@ -21,8 +21,8 @@
  * Both go in kafkajs' place through Node's module cache before kafkajs loads (see
  * kafkajs-speedups.ts); `kafkajsConsumerSpeedupsInstalled` tells whether they did.
  */
-import { readFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
+import { createRequire } from 'node:module';
+import { installModule, kafkajsOwn } from './kafkajs-modules';
 
 const require = createRequire(import.meta.url);
 const paths = {
@@ -277,15 +277,6 @@ export async function decodeRecordBatch(fetchDecoder: KafkaDecoder) {
 
 // --- Batch --------------------------------------------------------------------------------------
 
-/** kafkajs' own module, compiled from its file under its own name (the module cache then holds ours). */
-function kafkajsOwn<T>(path: string): T {
-  const m = new Module(path) as Module & { _compile(code: string, file: string): void; paths: string[] };
-  m.filename = path;
-  m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.replace(/\/[^/]*$/, ''));
-  m._compile(readFileSync(path, 'utf8'), path);
-  return m.exports as T;
-}
-
 interface PartitionData {
   partition: number;
   highWatermark: string;
@@ -324,17 +315,5 @@ export function Batch(topic: string, fetchedOffset: string | number, partitionDa
 }
 Batch.prototype = KafkajsBatch.prototype;
 
-function install(path: string, exports: unknown, tooLateIfLoaded: string): boolean {
-  const cache = require.cache;
-  if (cache[path]?.exports === exports) return true;
-  if (cache[tooLateIfLoaded]) return false;
-  const m = new Module(path);
-  m.filename = path;
-  m.loaded = true;
-  m.exports = exports;
-  cache[path] = m;
-  return true;
-}
-
 /** Whether kafkajs' consumers in this process use the two replacements above. */
-export const kafkajsConsumerSpeedupsInstalled = install(paths.batchDecoder, decodeRecordBatch, paths.decodeMessages) && install(paths.batch, Batch, paths.consumerGroup);
+export const kafkajsConsumerSpeedupsInstalled = installModule(paths.batchDecoder, decodeRecordBatch, paths.decodeMessages) && installModule(paths.batch, Batch, paths.consumerGroup);

@@ -28,7 +28,8 @@
  * it), nothing is replaced and kafkajs' own functions run: the same bytes, more CPU;
  * `kafkajsSpeedupsInstalled` tells which (tests assert it, in ingest's process too).
  */
-import Module, { createRequire } from 'node:module';
+import { createRequire } from 'node:module';
+import { installModule } from './kafkajs-modules';
 // The consumer's two replacements (record batch decoding, Batch), installed with these.
 import './kafkajs-consumer-speedups';
 
@@ -208,19 +209,6 @@ export function crc32C(buf: Buffer): number {
   return (crc ^ -1) >>> 0;
 }
 
-function install(path: string, exports: unknown, tooLateIfLoaded: string): boolean {
-  const cache = require.cache;
-  if (cache[path]?.exports === exports) return true;
-  // Too late: kafkajs already holds its own function.
-  if (cache[tooLateIfLoaded]) return false;
-  const m = new Module(path);
-  m.filename = path;
-  m.loaded = true;
-  m.exports = exports;
-  cache[path] = m;
-  return true;
-}
-
 /** Whether kafkajs' producers in this process use the three functions above. */
 export const kafkajsSpeedupsInstalled =
-  install(paths.grouping, groupMessagesPerPartition, paths.sendMessages) && install(paths.record, encodeRecord, paths.produceRequest) && install(paths.crc32C, crc32C, paths.recordBatch);
+  installModule(paths.grouping, groupMessagesPerPartition, paths.sendMessages) && installModule(paths.record, encodeRecord, paths.produceRequest) && installModule(paths.crc32C, crc32C, paths.recordBatch);
