@@ -12,11 +12,15 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 export const SLUG_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
+/** Patterns the one-pass report checks (ingest's steps.ts, the sink's rows.ts) share with the schemas below. */
+export const EVENT_ID_PATTERN = '^[A-Za-z0-9._:-]+$';
+export const COUNTRY_PATTERN = '^[A-Z]{2}$';
+export const REPORT_SOURCE_PATTERN = '^[a-z0-9_-]{1,32}$';
 const Slug = (description: string) => Type.String({ pattern: SLUG_PATTERN, description });
 const EpochMs = (description: string) =>
   Type.Integer({ minimum: 0, maximum: 8_640_000_000_000_000, description });
 const EventId = (description: string) =>
-  Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$', description });
+  Type.String({ minLength: 1, maxLength: 128, pattern: EVENT_ID_PATTERN, description });
 
 /** The problem categories every report and post is mapped to (Downdetector's "indicators", folded). */
 export const PROBLEM_CATEGORIES = ['login', 'app', 'server_connection', 'messaging', 'website', 'other'] as const;
@@ -30,7 +34,7 @@ export const LEVELS = ['ok', 'warning', 'danger'] as const;
 export type Level = (typeof LEVELS)[number];
 export const LevelSchema = Type.Union(LEVELS.map((l) => Type.Literal(l)));
 
-export const Country = Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2, upper case' });
+export const Country = Type.String({ pattern: COUNTRY_PATTERN, description: 'ISO 3166-1 alpha-2, upper case' });
 
 // ---------------------------------------------------------------------------------------------
 // HTTP bodies (ingest)
@@ -81,7 +85,7 @@ export const ReportEvent = Type.Object(
     at: EpochMs('event time'),
     receivedAt: EpochMs('time ingest accepted it'),
     reporterHash: Type.String({ minLength: 1, maxLength: 128, description: 'salted hash of the reporter id' }),
-    source: Type.String({ pattern: '^[a-z0-9_-]{1,32}$', description: 'web, api, replay' }),
+    source: Type.String({ pattern: REPORT_SOURCE_PATTERN, description: 'web, api, replay' }),
   },
   { additionalProperties: false, $id: 'ReportEvent' },
 );

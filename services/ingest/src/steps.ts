@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { compileValidator } from '@downradar/common';
 import { reportEvent, type ReportShaping } from '@downradar/common/report-event';
 import { CONTROL_CHARACTERS, checkEventTime, postEvent } from '@downradar/common/post-event';
-import { PROBLEM_CATEGORIES, ReportInput, SLUG_PATTERN, type PostEvent, type PostInput, type ReportEvent } from '../../../schemas/events/index';
+import { PROBLEM_CATEGORIES, ReportInput, SLUG_PATTERN, EVENT_ID_PATTERN, COUNTRY_PATTERN, type PostEvent, type PostInput, type ReportEvent } from '../../../schemas/events/index';
 
 /**
  * The write path as small pure steps, each returning a result instead of throwing on bad data
@@ -78,9 +78,9 @@ export function reportLineStep(ctx: { services: ServiceLookup; hashReporter(id: 
 }
 
 // ReportInput's rules, for the one pass (schemas/events/index.ts: EventId, Slug, Country, EpochMs).
-const EVENT_ID = /^[A-Za-z0-9._:-]+$/;
+const EVENT_ID = new RegExp(EVENT_ID_PATTERN);
 const SLUG = new RegExp(SLUG_PATTERN);
-const COUNTRY = /^[A-Z]{2}$/;
+const COUNTRY = new RegExp(COUNTRY_PATTERN);
 const PROBLEMS: ReadonlySet<unknown> = new Set(PROBLEM_CATEGORIES);
 const MAX_EPOCH_MS = 8_640_000_000_000_000;
 

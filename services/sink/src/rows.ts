@@ -10,6 +10,9 @@ import { compileValidator, deadLetter, parseMessage, positionId, readSignalMessa
 import {
   PROBLEM_CATEGORIES,
   SLUG_PATTERN,
+  EVENT_ID_PATTERN,
+  COUNTRY_PATTERN,
+  REPORT_SOURCE_PATTERN,
   DlqRecord,
   IncidentEvent,
   OfficialStatusEvent,
@@ -85,10 +88,10 @@ export function reportRow(e: ReportEvent): ReportRow {
 }
 
 // ReportEvent's rules (schemas/events/index.ts: EventId, Slug, Country, EpochMs, source), for the one pass.
-const EVENT_ID = /^[A-Za-z0-9._:-]+$/;
+const EVENT_ID = new RegExp(EVENT_ID_PATTERN);
 const SLUG = new RegExp(SLUG_PATTERN);
-const COUNTRY = /^[A-Z]{2}$/;
-const SOURCE = /^[a-z0-9_-]{1,32}$/;
+const COUNTRY = new RegExp(COUNTRY_PATTERN);
+const SOURCE = new RegExp(REPORT_SOURCE_PATTERN);
 const PROBLEMS: ReadonlySet<unknown> = new Set(PROBLEM_CATEGORIES);
 const MAX_EPOCH_MS = 8_640_000_000_000_000;
 const MAX_DATETIME_MS = (MAX_DATETIME_S + 1) * 1000 - 1;
