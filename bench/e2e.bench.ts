@@ -25,6 +25,8 @@
  * held (VmHWM); `<svc>_rss_mid_mb` / `_late_mb` the peak in the middle / last third of the run and
  * `<svc>_rss_growth_late_mb` the difference: near 0, the memory was flat under the load; above, it
  * still grew (the same `_heap_` and `_external_` figures tell objects from buffers).
+ * `<svc>_rss_level_mid_mb` / `_level_late_mb` / `_level_growth_late_mb` are the same with each
+ * third's median instead of its peak: the level held, which one GC swing does not move.
  *
  *  ingest_cores    ingest's CPU time (its processes, from /proc) while the replay ran, over that
  *                  time: above 1 only when more than one ingest process works at once;
@@ -482,7 +484,9 @@ function cpuFigures(results: RunResult[]): Record<string, number> {
  * Memory under sustained load in e2e.json (medians over the runs): per service, the peak RSS of its
  * process tree in the middle third of the run (`<svc>_rss_mid_mb`), in the last third
  * (`<svc>_rss_late_mb`) and their difference (`<svc>_rss_growth_late_mb`: above 0, the memory
- * still grew late in the run); the same for the V8 heap in use (`<svc>_heap_*`) and for the memory
+ * still grew late in the run), the median of each of those thirds (`<svc>_rss_level_mid_mb`,
+ * `_level_late_mb`) and their difference (`<svc>_rss_level_growth_late_mb`: the steadier sign, as a
+ * peak can differ by one garbage collector's swing); the same for the V8 heap in use (`<svc>_heap_*`) and for the memory
  * outside the heap (`<svc>_external_*`), to tell a growth of objects from one of buffers. A figure
  * that cannot be told (too few samples in a third) is left out.
  */
@@ -495,6 +499,9 @@ function memoryFigures(results: RunResult[]): Record<string, number> {
       out[`${name}_${kind}_mid_mb`] = Math.round(median(fs.map((f) => f.midMb)));
       out[`${name}_${kind}_late_mb`] = Math.round(median(fs.map((f) => f.lateMb)));
       out[`${name}_${kind}_growth_late_mb`] = Math.round(median(fs.map((f) => f.growthLateMb)));
+      out[`${name}_${kind}_level_mid_mb`] = Math.round(median(fs.map((f) => f.levelMidMb)));
+      out[`${name}_${kind}_level_late_mb`] = Math.round(median(fs.map((f) => f.levelLateMb)));
+      out[`${name}_${kind}_level_growth_late_mb`] = Math.round(median(fs.map((f) => f.levelGrowthLateMb)));
     }
   return out;
 }

@@ -8,13 +8,13 @@ describe('memoryFlatness', () => {
   it('a memory that settled after warm-up is flat: the late peak equals the middle one', () => {
     // first third warms up to 200, then it holds about 200 (a sawtooth of GC)
     const f = memoryFlatness(series([80, 150, 200, 195, 200, 190, 198, 200, 196]));
-    expect(f).toEqual({ midMb: 200, lateMb: 200, growthLateMb: 0, midSamples: 3, lateSamples: 3 });
+    expect(f).toEqual({ midMb: 200, lateMb: 200, growthLateMb: 0, levelMidMb: 195, levelLateMb: 198, levelGrowthLateMb: 3, midSamples: 3, lateSamples: 3 });
   });
 
   it('a memory that keeps growing shows the growth of its last third', () => {
     const f = memoryFlatness(series([100, 110, 120, 130, 140, 150, 160, 170, 180]));
     // span 2..18 s: middle third [7.33, 12.67) holds 8, 10, 12 s (130, 140, 150); last third 14..18 s
-    expect(f).toMatchObject({ midMb: 150, lateMb: 180, growthLateMb: 30, midSamples: 3, lateSamples: 3 });
+    expect(f).toMatchObject({ midMb: 150, lateMb: 180, growthLateMb: 30, levelMidMb: 140, levelLateMb: 170, levelGrowthLateMb: 30, midSamples: 3, lateSamples: 3 });
   });
 
   it('a memory that shrinks late has a negative growth, and the first third never counts', () => {
@@ -23,6 +23,17 @@ describe('memoryFlatness', () => {
     const g = memoryFlatness(series([900, 300, 320, 260, 250, 240]));
     expect(g!.growthLateMb).toBeLessThan(0);
     expect(g!.midMb).toBeLessThan(900);
+  });
+
+  it('a GC sawtooth whose one late swing peaks higher: the peaks differ, the levels do not', () => {
+    // the same level (about 300) in both thirds; one collection came late in the last third
+    const f = memoryFlatness(series([100, 200, 300, 250, 300, 350, 300, 250, 300, 420, 300, 250]));
+    expect(f!.growthLateMb).toBe(70);
+    expect(f!.levelMidMb).toBe(300);
+    expect(f!.levelLateMb).toBe(300);
+    expect(f!.levelGrowthLateMb).toBe(0);
+    // an even count of samples in a third (8 and 10 s: 20, 30) takes the mean of the two middle ones
+    expect(memoryFlatness(series([1, 1, 10, 20, 30, 40, 50, 60]))).toMatchObject({ levelMidMb: 25, levelLateMb: 50 });
   });
 
   it('splits by time, not by sample count: a slow stretch of samples stays where it happened', () => {

@@ -4,6 +4,11 @@
  * third: a memory that keeps growing while the load goes on has a late peak above the middle one
  * (`growthLateMb` > 0), one that settled after warm-up has about the same. The first third is left
  * out on purpose: start-up, JIT and the first fetches and batches fill it whatever the load.
+ *
+ * Peaks answer "how much does it need"; a garbage-collected heap swings between collections, so
+ * two single peaks can differ by a whole swing with no growth at all. The median of each third
+ * (`levelMidMb`, `levelLateMb`) is the level the memory holds, and its difference
+ * (`levelGrowthLateMb`) is the steadier sign of a leak.
  */
 export interface MemoryPoint {
   t_s: number;
@@ -17,6 +22,11 @@ export interface MemoryFlatness {
   lateMb: number;
   /** late minus mid: how much more the last third needed */
   growthLateMb: number;
+  /** the median held in the middle third, and in the last third */
+  levelMidMb: number;
+  levelLateMb: number;
+  /** late level minus mid level */
+  levelGrowthLateMb: number;
   /** samples in the middle and in the last third */
   midSamples: number;
   lateSamples: number;
@@ -41,7 +51,24 @@ export function memoryFlatness(points: readonly MemoryPoint[]): MemoryFlatness |
   if (mid.length === 0 || late.length === 0) return undefined;
   const midMb = Math.max(...mid.map((p) => p.mb));
   const lateMb = Math.max(...late.map((p) => p.mb));
-  return { midMb, lateMb, growthLateMb: lateMb - midMb, midSamples: mid.length, lateSamples: late.length };
+  const levelMidMb = medianOf(mid.map((p) => p.mb));
+  const levelLateMb = medianOf(late.map((p) => p.mb));
+  return {
+    midMb,
+    lateMb,
+    growthLateMb: lateMb - midMb,
+    levelMidMb,
+    levelLateMb,
+    levelGrowthLateMb: levelLateMb - levelMidMb,
+    midSamples: mid.length,
+    lateSamples: late.length,
+  };
+}
+
+function medianOf(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const half = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[half]! : (sorted[half - 1]! + sorted[half]!) / 2;
 }
 
 /**
