@@ -11,12 +11,15 @@
  * CPU per report (its processes' user + system time over the run, from /proc) and, at the end,
  * how long requests waited for Kafka's acknowledgement (ingest's own histogram) and how many
  * requests shared one produce request. Single POSTs start after 3,000 unmeasured ones (as the
- * benchmark does); DOWNRADAR_BENCH_HELLO=1 measures the fastify hello-world peer
+ * benchmark does); DOWNRADAR_BENCH_LOADER=raw drives them with raw-http-load.ts instead of node's http
+ * client (also for the peer); DOWNRADAR_BENCH_HELLO=1 measures the fastify hello-world peer
  * (bench/lib/fastify-hello.ts, warmed the same way) with the same load right after each run.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createKafka, deleteTopicsWithPrefix, ensureTopics, hashApiKey } from '@downradar/common';
-import { batchLoad, singleLoad } from './http-load';
+import { batchLoad, singleLoad as nodeSingleLoad } from './http-load';
+import { rawSingleLoad } from './raw-http-load';
 import { brokersFromEnv, loadAverage } from './peers';
 import { benchIngestEnv, processTreeCpuMs, REPO_ROOT, startServiceProcess, stopProcess } from './processes';
 
@@ -31,6 +34,9 @@ const SINGLE_N = Number(process.env.DOWNRADAR_BENCH_SINGLE_N ?? 20_000);
 const CONCURRENCY = Number(process.env.DOWNRADAR_BENCH_CONCURRENCY ?? 64);
 const BATCH_N = Number(process.env.DOWNRADAR_BENCH_BATCH_N ?? 200_000);
 const PER_BATCH = 5000;
+/** The load generator of single POSTs: node's http client (http-load.ts, the default) or DOWNRADAR_BENCH_LOADER=raw (raw-http-load.ts, a fraction of its CPU a request). */
+const LOADER = process.env.DOWNRADAR_BENCH_LOADER === 'raw' ? 'raw' : 'node';
+const singleLoad = LOADER === 'raw' ? rawSingleLoad : nodeSingleLoad;
 const KEY = 'bench-key-' + Math.random().toString(36).slice(2);
 const prefix = `bench-alone-${Date.now()}`;
 const SERVICES = ['facebook', 'instagram', 'whatsapp', 'messenger', 'twitter', 'youtube', 'netflix', 'telegram'];
@@ -57,8 +63,21 @@ const ingest = await startServiceProcess(
 );
 const headers = { 'x-api-key': KEY };
 
+/** This process's own CPU (user + system) in ms: the load generator's cost, to see whether it bounds a run. */
+function ownCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** A process's own user and system CPU in ms (/proc/<pid>/stat): where a request's CPU goes, the process or the kernel. */
+function userSystemMs(pid: number): { user: number; system: number } {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const tick = 1000 / 100;
+  return { user: Number(f[11]) * tick, system: Number(f[12]) * tick };
+}
+
 /** The fastify hello-world (bench/lib/fastify-hello.ts) under the same load right after ingest's run: the peer of the same minutes. */
-async function helloRun(run: number): Promise<{ perS: number; p99: number; cpuUs: number }> {
+async function helloRun(run: number): Promise<{ perS: number; p99: number; cpuUs: number; loaderUs: number }> {
   const port = PORT + 1;
   const child = spawn(process.execPath, ['--import', 'tsx', `${REPO_ROOT}/bench/lib/fastify-hello.ts`, String(port), process.env.DOWNRADAR_BENCH_INGEST_PROCESSES ?? '1'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   try {
@@ -69,25 +88,32 @@ async function helloRun(run: number): Promise<{ perS: number; p99: number; cpuUs
     const load = () => singleLoad({ port, path: '/v1/reports', n: SINGLE_N, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, run)) });
     await load(); // warm, as ingest is after its first run
     const cpu0 = processTreeCpuMs(child.pid!);
+    const own0 = ownCpuMs();
     const r = await load();
-    return { perS: r.perS, p99: r.p99, cpuUs: ((processTreeCpuMs(child.pid!) - cpu0) * 1000) / SINGLE_N };
+    return { perS: r.perS, p99: r.p99, cpuUs: ((processTreeCpuMs(child.pid!) - cpu0) * 1000) / SINGLE_N, loaderUs: ((ownCpuMs() - own0) * 1000) / SINGLE_N };
   } finally {
     await stopProcess(child);
   }
 }
 
 try {
+  if (mode === 'single') console.log(`load generator: ${LOADER === 'raw' ? 'raw sockets (raw-http-load.ts)' : "node's http client (http-load.ts)"}, ${CONCURRENCY} keep-alive connections`);
   if (mode === 'single') await singleLoad({ port: PORT, path: '/v1/reports', n: 3000, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, 100)), headers });
   for (let run = 0; run < RUNS; run++) {
     const load = loadAverage();
     const cpu0 = processTreeCpuMs(ingest.pid!);
+    const own0 = ownCpuMs();
+    const us0 = userSystemMs(ingest.pid!);
     if (mode === 'single') {
       const r = await singleLoad({ port: PORT, path: '/v1/reports', n: SINGLE_N, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, run)), headers });
       const cpuUs = ((processTreeCpuMs(ingest.pid!) - cpu0) * 1000) / SINGLE_N;
-      console.log(`run ${run + 1}/${RUNS} (load ${load}): ${Math.round(r.perS)}/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${cpuUs.toFixed(0)} us CPU a report, ${r.notAccepted} not accepted`);
+      const loaderUs = ((ownCpuMs() - own0) * 1000) / SINGLE_N;
+      const us1 = userSystemMs(ingest.pid!);
+      const split = `user ${(((us1.user - us0.user) * 1000) / SINGLE_N).toFixed(0)} + system ${(((us1.system - us0.system) * 1000) / SINGLE_N).toFixed(0)}`;
+      console.log(`run ${run + 1}/${RUNS} (load ${load}): ${Math.round(r.perS)}/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${cpuUs.toFixed(0)} us CPU a report (${split}), ${r.notAccepted} not accepted; load generator ${loaderUs.toFixed(0)} us CPU a request`);
       if (process.env.DOWNRADAR_BENCH_HELLO) {
         const h = await helloRun(run);
-        console.log(`  fastify hello-world: ${Math.round(h.perS)}/s, p99 ${h.p99.toFixed(1)} ms, ${h.cpuUs.toFixed(0)} us CPU a request (ratio ${(r.perS / h.perS).toFixed(2)})`);
+        console.log(`  fastify hello-world: ${Math.round(h.perS)}/s, p99 ${h.p99.toFixed(1)} ms, ${h.cpuUs.toFixed(0)} us CPU a request (ratio ${(r.perS / h.perS).toFixed(2)}); load generator ${h.loaderUs.toFixed(0)} us CPU a request`);
       }
     } else {
       const bodies: string[] = [];
