@@ -78,6 +78,7 @@ export function createDetectorService(config: DetectorServiceConfig, overrides: 
     tickMs: config.detectorTickMs,
     emptyPartitionIdleMs: config.detectorEmptyPartitionIdleMs,
     maxBatchBytes: config.detectorMaxBatchBytes,
+    fetchWaitMs: config.detectorFetchWaitMs,
     sessionTimeoutMs,
   });
   const incidents = new IncidentStage({
@@ -90,6 +91,8 @@ export function createDetectorService(config: DetectorServiceConfig, overrides: 
     core,
     serviceInfo,
     sessionTimeoutMs,
+    quietCommitMs: config.detectorQuietCommitMs,
+    fetchWaitMs: config.detectorFetchWaitMs,
   });
 
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
