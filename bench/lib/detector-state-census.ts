@@ -24,6 +24,9 @@ function classOf(key: string): string {
 
 async function main(): Promise<void> {
   await admin.connect();
+  // The bench's topics exist once its detector answers (an earlier run's may linger before that).
+  const metricsUrl = `http://127.0.0.1:${process.env.DOWNRADAR_DETECTOR_PORT ?? 8084}/metrics`;
+  while ((await fetch(metricsUrl).then((r) => r.ok).catch(() => false)) === false) await new Promise((r) => setTimeout(r, 200));
   let stateTopic: string | undefined;
   while (stateTopic === undefined) {
     stateTopic = (await admin.listTopics()).find((t) => t.endsWith('.detector-state') && pattern.test(t));
@@ -72,7 +75,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop());
   // The detector's own counters (its /metrics, polled: the bench stops it before the topic goes).
-  const metricsUrl = `http://127.0.0.1:${process.env.DOWNRADAR_DETECTOR_PORT ?? 8084}/metrics`;
   let seenDetector = false;
   for (;;) {
     await new Promise((r) => setTimeout(r, 1000));
