@@ -19,6 +19,7 @@ function classOf(key: string): string {
   const k = key.replace(/^p\d+\//, 'p*/').replace(/^trends@[^/]*\//, 'trends@*/');
   if (/#\d+$/.test(k)) return `${k.replace(/:[^#]*#\d+$/, ':')}#part`;
   if (/^p\*\/dedupe:.*~\d+$/.test(k)) return 'p*/dedupe:~delta';
+  if (/^trends@\*\/trend-sources~\d+$/.test(k)) return 'trends@*/trend-sources~delta';
   return k.replace(/^(p\*\/(?:service|dedupe):).*$/, '$1');
 }
 
