@@ -30,6 +30,7 @@ import { createDetectorMetrics } from './metrics';
 import { hashtagLookup, serviceInfoLookup } from './service-facts';
 import { ScoringStage } from './stages/signals.consumer';
 import { ensureSinglePartitionTopic } from './kafka/state-topic';
+import { installCoordinatorCache } from './kafka/coordinator-cache';
 
 /** start: creates missing topics, serves HTTP, joins both consumer groups. stop: stops fetching, lets the batch in hand commit, leaves the groups, closes HTTP. */
 export interface DetectorService extends Service {
@@ -61,6 +62,7 @@ export function createDetectorService(config: DetectorServiceConfig, overrides: 
   const hashtagInfo = hashtagLookup(catalog);
   const topics = topicNames(config.topicPrefix);
   const windowsTopic = topics.detectorWindows;
+  installCoordinatorCache(); // kafkajs asks for a coordinator before each request of a transaction
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `downradar-detector-${instance}`, logger });
   const sessionTimeoutMs = overrides.sessionTimeoutMs ?? config.detectorSessionTimeoutMs;
 
@@ -78,6 +80,7 @@ export function createDetectorService(config: DetectorServiceConfig, overrides: 
     tickMs: config.detectorTickMs,
     emptyPartitionIdleMs: config.detectorEmptyPartitionIdleMs,
     maxBatchBytes: config.detectorMaxBatchBytes,
+    fetchWaitMs: config.detectorFetchWaitMs,
     sessionTimeoutMs,
   });
   const incidents = new IncidentStage({
@@ -90,6 +93,8 @@ export function createDetectorService(config: DetectorServiceConfig, overrides: 
     core,
     serviceInfo,
     sessionTimeoutMs,
+    quietCommitMs: config.detectorQuietCommitMs,
+    fetchWaitMs: config.detectorFetchWaitMs,
   });
 
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';

@@ -33,6 +33,18 @@ export const detectorConfigSpec = defineConfig({
     1,
     64,
   ),
+  detectorQuietCommitMs: int(
+    'the incident stage commits a batch that publishes no incident event at most this long after it (0 = each batch at once); a restart reads such batches again',
+    1000,
+    0,
+    60_000,
+  ),
+  detectorFetchWaitMs: int(
+    'longest the broker holds a fetch of either stage that finds nothing new; it answers as soon as a record comes, so this bounds idle fetches, not latency',
+    500,
+    10,
+    5_000,
+  ),
   detectorMaxBatchBytes: int('largest fetch per partition (bigger batches = fewer transactions under load)', 8 * 1024 * 1024, 65_536, 256 * 1024 * 1024),
 });
 

@@ -9,7 +9,7 @@ import { STACK_ENV, eventually, testKafka, testPrefix } from '@downradar/common/
 import type { DlqRecord, IncidentEvent, ScoreEvent, TrendEvent } from '../../../schemas/events/index';
 import { createDetectorService, type DetectorService } from './app';
 import { detectorConfigSpec } from './config';
-import { catalogTraffic, groupLag, produceSignals, readJson } from './testing/testkit';
+import { catalogTraffic, groupLag, produceSignals, readAll, readJson } from './testing/testkit';
 
 const MIN = 60_000;
 const kafka = testKafka('detector-test');
@@ -105,6 +105,12 @@ describe('detector service (Kafka)', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${svc.port}/metrics`)).text();
     expect(metrics).toMatch(/detector_alert_latency_ms_count\{[^}]*\} [1-9]/);
     expect(metrics).toMatch(/detector_transactions_total\{stage="scoring",result="committed"[^}]*\} [1-9]/);
+    // Batches that publish no incident event are committed with a later one (within
+    // DOWNRADAR_DETECTOR_QUIET_COMMIT_MS), not one transaction each.
+    expect(metrics).toMatch(/detector_batches_deferred_total\{stage="incidents"[^}]*\} [1-9]/);
+    // The trend tracker's source cache has entries of its own (base and deltas), not inside `trends`.
+    const stateKeys = new Set((await readAll(kafka, topics.detectorState)).map((m) => m.key));
+    expect(stateKeys.has('trends@a/trend-sources')).toBe(true);
     const status = (await (await fetch(`http://127.0.0.1:${svc.port}/debug/status`)).json()) as { scoring: { partitions: number[] }; incidents: { active: boolean } };
     expect(status.scoring.partitions).toEqual([0, 1, 2]);
     expect(status.incidents.active).toBe(true);

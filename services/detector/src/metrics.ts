@@ -16,6 +16,12 @@ export function createDetectorMetrics(registry: Registry) {
     incidentEvents: new Counter({ name: 'detector_incident_events_total', help: 'IncidentEvents published, by type', labelNames: ['type'], registers: r }),
     groupingLateScores: new Gauge({ name: 'detector_grouping_late_scores', help: 'scores that arrived after their window was grouped (left out of incidents)', registers: r }),
     transactions: new Counter({ name: 'detector_transactions_total', help: 'Kafka transactions, by stage and result', labelNames: ['stage', 'result'], registers: r }),
+    transactionsDeferred: new Counter({
+      name: 'detector_batches_deferred_total',
+      help: 'batches without output whose commit was left to a later transaction (by stage)',
+      labelNames: ['stage'],
+      registers: r,
+    }),
     transactionDuration: new Histogram({
       name: 'detector_transaction_duration_ms',
       help: 'time from the first send to the commit of a transaction',

@@ -51,6 +51,9 @@ export class HashtagTrends {
   private readonly baselines = new Map<string, TagBaseline>();
   private readonly sourceCache: Float64Array;
   private readonly sourceMask: number;
+  /** Slots of the source cache set since the journal was last dropped (each once), and their flags. */
+  private sourceJournal: number[] = [];
+  private readonly sourceJournaled: Uint8Array;
   private readonly windowMinutes: number;
   private readonly minCount: number;
   private readonly prior: number;
@@ -71,6 +74,7 @@ export class HashtagTrends {
     const slots = 1 << Math.ceil(Math.log2(Math.max(16, cfg.sourceMemory)));
     this.sourceCache = new Float64Array(slots);
     this.sourceMask = slots - 1;
+    this.sourceJournaled = new Uint8Array(slots);
   }
 
   /** Sizes of every structure, for the memory-bound test and for metrics. */
@@ -86,6 +90,10 @@ export class HashtagTrends {
     const slot = (h % 4294967296) & this.sourceMask;
     if (this.sourceCache[slot] === h) return;
     this.sourceCache[slot] = h;
+    if (this.sourceJournaled[slot] === 0) {
+      this.sourceJournaled[slot] = 1;
+      this.sourceJournal.push(slot);
+    }
     let ss = this.open.get(windowStart);
     if (ss === undefined) {
       ss = new SpaceSaving(this.cfg.topK);
@@ -179,10 +187,13 @@ export class HashtagTrends {
     return [...this.open.keys()].sort((a, b) => a - b);
   }
 
-  snapshot(): { meta: TrendsMeta; chunks: TrendBaselineChunk[] } {
+  /**
+   * The state; `sources: false` leaves the source cache out of `meta` (its owner checkpoints it
+   * on its own: sourceEntries, sourceChanges).
+   */
+  snapshot(opts: { sources?: boolean } = {}): { meta: TrendsMeta; chunks: TrendBaselineChunk[] } {
     const windows = this.openWindowStarts().map((start) => ({ start, ss: this.open.get(start)!.toJSON() }));
-    const sources: number[] = [];
-    for (let i = 0; i < this.sourceCache.length; i++) if (this.sourceCache[i] !== 0) sources.push(i, this.sourceCache[i]!);
+    const sources = opts.sources === false ? [] : this.sourceEntries();
     const chunks: TrendBaselineChunk[] = [];
     let chunk: TrendBaselineChunk = [];
     for (const [tag, b] of this.baselines) {
@@ -196,7 +207,32 @@ export class HashtagTrends {
     return { meta: { windows, sources, baselineChunks: chunks.length }, chunks };
   }
 
+  /** The occupied slots of the source cache: [slot, hash, slot, hash, ...]. */
+  sourceEntries(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.sourceCache.length; i++) if (this.sourceCache[i] !== 0) out.push(i, this.sourceCache[i]!);
+    return out;
+  }
+
+  /** The slots set since the journal was last dropped, with their values now: [slot, hash, ...]. */
+  sourceChanges(): number[] {
+    const out: number[] = [];
+    for (const slot of this.sourceJournal) out.push(slot, this.sourceCache[slot]!);
+    return out;
+  }
+
+  dropSourceJournal(): void {
+    for (const slot of this.sourceJournal) this.sourceJournaled[slot] = 0;
+    this.sourceJournal = [];
+  }
+
+  /** Sets slots of the source cache ([slot, hash, ...], as sourceEntries and sourceChanges give them). */
+  restoreSources(entries: readonly number[]): void {
+    for (let i = 0; i + 1 < entries.length; i += 2) this.sourceCache[entries[i]!] = entries[i + 1]!;
+  }
+
   restore(meta: TrendsMeta, chunks: TrendBaselineChunk[]): void {
+    this.dropSourceJournal();
     this.open.clear();
     for (const w of meta.windows) this.open.set(w.start, SpaceSaving.fromJSON(this.cfg.topK, w.ss));
     this.sourceCache.fill(0);

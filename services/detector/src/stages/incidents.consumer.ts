@@ -5,10 +5,16 @@
  * The scoring stage runs per signals partition; grouping needs every service's score of a window
  * at once. This stage puts the windows back in event-time order up to the watermark of all
  * signals partitions (incident-grouper.ts; for partitions announced idle it reads the signals
- * partitions' end offsets right before grouping), feeds the core's IncidentManager, and for every
- * batch commits ONE transaction: the IncidentEvents to
+ * partitions' end offsets right before grouping), feeds the core's IncidentManager, and
+ * commits ONE transaction: the IncidentEvents to
  * downradar.alerts (key incidentId), its checkpoint (key `incidents` on the state topic) and its
- * consumed offset. Every instance runs this stage; only the assigned one works, and when it goes
+ * consumed offset. A batch that publishes incident events commits at once; one that publishes
+ * nothing (most: a window is grouped only once the last partition has closed it, and most windows
+ * change no incident) is committed with the next batch that does, or `quietCommitMs` after it, or
+ * when the stage stops. Exactly once still holds: such a batch has no output, so a crash before
+ * its commit is a crash before any transaction: the restart restores the last committed
+ * checkpoint, reads the windows topic again from its offset and, grouping being deterministic
+ * (README, "Ordering"), publishes what the uncommitted batches would have published, once. Every instance runs this stage; only the assigned one works, and when it goes
  * away the next rebalance hands the topic (and, through the checkpoint, the open incidents) to
  * another.
  */
@@ -46,6 +52,10 @@ export interface IncidentStageOptions {
   core: DetectorConfig;
   serviceInfo: ServiceInfoLookup;
   sessionTimeoutMs: number;
+  /** Longest a batch without incident events waits for its commit (0 = every batch commits at once). */
+  quietCommitMs?: number;
+  /** Longest the broker holds a fetch that finds nothing new (it answers as soon as something comes). */
+  fetchWaitMs?: number;
 }
 
 export interface IncidentStatus {
@@ -75,6 +85,8 @@ export class IncidentStage {
   /** Group generations seen (each GROUP_JOIN) and the last successful heartbeat: see fencedWithoutRebalance. */
   private generation = 0;
   private lastHeartbeatAt = 0;
+  /** When the oldest batch not committed yet was processed (undefined: all committed). */
+  private uncommittedSince: number | undefined;
 
   constructor(private readonly o: IncidentStageOptions) {}
 
@@ -94,21 +106,28 @@ export class IncidentStage {
       rebalanceTimeout: this.o.sessionTimeoutMs * 2,
       heartbeatInterval: Math.max(500, Math.floor(this.o.sessionTimeoutMs / 10)),
       maxBytesPerPartition: 16 * 1024 * 1024,
-      maxWaitTimeInMs: 50,
+      maxWaitTimeInMs: this.o.fetchWaitMs ?? 50,
       allowAutoTopicCreation: false,
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
     });
     this.consumer = consumer;
     this.admin = this.o.kafka.admin();
     await this.admin.connect();
-    this.heldTimer = setInterval(() => {
-      if (!this.heldBack || this.stopping) return;
-      void this.serial
-        .run(async () => {
-          if (this.heldBack && !this.stopping && this.grouper !== undefined && this.producer !== undefined) await this.processBatch([]);
-        })
-        .catch((err) => this.o.logger.warn({ err: (err as Error).message }, 'held-back grouping retry failed'));
-    }, 1000);
+    // Retries grouping held back for want of the signals end offsets, and commits what waited quietCommitMs.
+    const quietMs = this.o.quietCommitMs ?? 0;
+    this.heldTimer = setInterval(
+      () => {
+        if (this.stopping) return;
+        const due = this.uncommittedSince !== undefined && Date.now() - this.uncommittedSince >= quietMs;
+        if (!this.heldBack && !due) return;
+        void this.serial
+          .run(async () => {
+            if (!this.stopping && this.grouper !== undefined && this.producer !== undefined) await this.processBatch([]);
+          })
+          .catch((err) => this.o.logger.warn({ err: (err as Error).message }, 'held-back grouping retry failed'));
+      },
+      Math.min(1000, Math.max(50, Math.floor(quietMs / 2))),
+    );
     this.heldTimer.unref();
     consumer.on(consumer.events.HEARTBEAT, () => (this.lastHeartbeatAt = Date.now()));
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
@@ -150,6 +169,10 @@ export class IncidentStage {
     if (this.heldTimer) clearInterval(this.heldTimer);
     await this.consumer?.stop().catch(() => undefined);
     await this.serial.idle();
+    // What was grouped since the last commit: committed now, so a restart does not read it again.
+    if (this.uncommittedSince !== undefined && this.grouper !== undefined && this.producer !== undefined) {
+      await this.serial.run(() => this.processBatch([], true)).catch(() => undefined);
+    }
     await this.consumer?.disconnect().catch(() => undefined);
     await this.admin?.disconnect().catch(() => undefined);
     await this.producer?.disconnect().catch(() => undefined);
@@ -179,12 +202,18 @@ export class IncidentStage {
       await this.release();
       return;
     }
-    if (this.grouper !== undefined && this.producer !== undefined) return; // still ours, state in memory is the committed one
+    if (this.grouper !== undefined && this.producer !== undefined) {
+      if (this.uncommittedSince === undefined) return; // still ours, state in memory is the committed one
+      // Still ours, but the consumer resumes at the committed offset, behind what was grouped since:
+      // back to the checkpoint that goes with that offset.
+      await this.release();
+    }
     await this.reacquire();
   }
 
   private async release(): Promise<void> {
     this.grouper = undefined;
+    this.uncommittedSince = undefined;
     await this.producer?.disconnect().catch(() => undefined);
     this.producer = undefined;
     this.o.metrics.groupingActive.set(0);
@@ -220,7 +249,11 @@ export class IncidentStage {
     }
   }
 
-  private async processBatch(messages: KafkaMessage[]): Promise<boolean> {
+  /**
+   * Groups a batch and commits it, unless it publishes nothing and the oldest uncommitted batch is
+   * younger than quietCommitMs (`force`: commit whatever is uncommitted).
+   */
+  private async processBatch(messages: KafkaMessage[], force = false): Promise<boolean> {
     const grouper = this.grouper!;
     const { metrics, logger, topics } = this.o;
     for (const m of messages) {
@@ -236,8 +269,17 @@ export class IncidentStage {
     const idle = grouper.idlePartitions();
     const ends = idle.length > 0 ? await this.signalsEnds() : undefined;
     this.heldBack = idle.length > 0 && ends === undefined;
-    const drained = grouper.drain(Date.now(), ends);
-    if (messages.length === 0 && drained.windowsProcessed === 0 && drained.windowsSkipped === 0) return true;
+    const now = Date.now();
+    const drained = grouper.drain(now, ends);
+    const changed = messages.length > 0 || drained.windowsProcessed > 0 || drained.windowsSkipped > 0;
+    if (!changed && this.uncommittedSince === undefined) return true;
+    if (drained.events.length === 0 && !force) {
+      this.uncommittedSince ??= now;
+      if (now - this.uncommittedSince < (this.o.quietCommitMs ?? 0)) {
+        metrics.transactionsDeferred.inc({ stage: 'incidents' });
+        return true;
+      }
+    }
     const out: TxnMessage[] = drained.events.map((g: GroupedEvent) => ({ topic: topics.alerts, key: g.event.incidentId, value: JSON.stringify(g.event) }));
     const offset = grouper.commitOffset() ?? null;
     const checkpoint: IncidentCheckpoint = { grouper: grouper.toJSON(), offset };
@@ -250,6 +292,7 @@ export class IncidentStage {
         offset === null ? undefined : { consumerGroupId: this.o.groupId, topic: this.o.windowsTopic, partition: 0, offset },
       );
       diff.commit();
+      this.uncommittedSince = undefined;
       metrics.transactions.inc({ stage: 'incidents', result: 'committed' });
       metrics.transactionDuration.observe({ stage: 'incidents' }, r.durationMs);
       metrics.checkpointBytes.inc(diff.bytes);

@@ -55,6 +55,8 @@ export interface ScoringStageOptions {
   tickMs: number;
   emptyPartitionIdleMs: number;
   maxBatchBytes: number;
+  /** Longest the broker holds a fetch that finds nothing new (it answers as soon as something comes). */
+  fetchWaitMs: number;
   sessionTimeoutMs: number;
 }
 
@@ -109,7 +111,7 @@ export class ScoringStage {
       heartbeatInterval: Math.max(500, Math.floor(this.o.sessionTimeoutMs / 10)),
       maxBytesPerPartition: this.o.maxBatchBytes,
       maxBytes: Math.max(this.o.maxBatchBytes, 64 * 1024 * 1024),
-      maxWaitTimeInMs: 50,
+      maxWaitTimeInMs: this.o.fetchWaitMs,
       allowAutoTopicCreation: false,
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
     });

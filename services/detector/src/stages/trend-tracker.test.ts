@@ -124,6 +124,65 @@ describe('TrendTracker', () => {
     expect(b.checkpoint().records).toEqual(a.checkpoint().records);
   });
 
+  it('checkpoints the source cache as a base and deltas, and restores it exactly (also after an aborted transaction, and from the older form)', () => {
+    const signals = traffic(true).filter((s) => s.hashtags.length > 0);
+    const W = config.windowMs;
+    const sourcesOf = (t: TrendTracker) => (t as unknown as { trends: { sourceEntries(): number[] } }).trends.sourceEntries();
+    const a = new TrendTracker('x', config, hashtagInfo);
+    const topic = new Map<string, string>();
+    const apply = (records: StateRecord[]) => {
+      for (const r of records) {
+        if (r.value === null) topic.delete(r.key);
+        else topic.set(r.key, r.value);
+      }
+    };
+    const restored = () => {
+      const b = new TrendTracker('x', config, hashtagInfo);
+      b.restore(entriesUnder(assembleEntries(topic), TrendTracker.prefixOf('x')));
+      return b;
+    };
+    let deltasSeen = 0;
+    let basesRewritten = 0;
+    for (let i = 0, step = 0; i < signals.length; i += 150, step++) {
+      const chunk = signals.slice(i, i + 150);
+      a.add(chunk);
+      a.advance(Math.floor(chunk[chunk.length - 1]!.at / W) * W - 2 * W);
+      const d = a.checkpoint();
+      if (step % 7 === 3) continue; // aborted: neither on the topic nor committed; the next one carries its changes
+      apply(d.records);
+      d.commit();
+      if (d.records.some((r) => /trend-sources~\d+$/.test(r.key) && r.value !== null)) deltasSeen++;
+      if (step > 0 && d.records.some((r) => r.key.endsWith('/trend-sources')) && d.records.some((r) => /trend-sources~\d+$/.test(r.key) && r.value === null)) basesRewritten++;
+      if (step % 5 === 0) {
+        const b = restored();
+        expect(sourcesOf(b)).toEqual(sourcesOf(a));
+        expect(b.checkpoint().records).toEqual([]); // what it restored is what was committed
+      }
+    }
+    expect(deltasSeen).toBeGreaterThan(10);
+    expect(basesRewritten).toBeGreaterThan(0);
+    // A delta is a fraction of the cache: the whole cache went out only with the bases.
+    const base = topic.get('trends@x/trend-sources')!;
+    expect(JSON.parse(base).length).toBeGreaterThan(2000);
+    const b = restored();
+    expect(sourcesOf(b)).toEqual(sourcesOf(a));
+    const end = Math.ceil(signals[signals.length - 1]!.at / W) * W + W;
+    expect(b.advance(end)).toEqual(a.advance(end));
+
+    // The older form: the cache inside `trends`, no trend-sources entries.
+    const old = new Map<string, string>();
+    const t = (a as unknown as { trends: { snapshot(): { meta: unknown; chunks: unknown[] } } }).trends.snapshot();
+    old.set('trends@x/meta', topic.get('trends@x/meta')!);
+    old.set('trends@x/trends', JSON.stringify(t.meta));
+    t.chunks.forEach((c, i) => old.set(`trends@x/trend-baselines:${i}`, JSON.stringify(c)));
+    const c = new TrendTracker('x', config, hashtagInfo);
+    c.restore(entriesUnder(old, TrendTracker.prefixOf('x')));
+    expect(sourcesOf(c)).toEqual(sourcesOf(a));
+    const first = c.checkpoint().records;
+    expect(first.find((r) => r.key === 'trends@x/trend-sources')?.value).toBe(JSON.stringify(sourcesOf(a)));
+    expect(JSON.parse(first.find((r) => r.key === 'trends@x/trends')!.value!).sources).toEqual([]);
+  });
+
   it('keeps at most a bounded number of windows open: the oldest is closed early, later hashtags for it are late', () => {
     const W = config.windowMs;
     const t0 = Date.UTC(2021, 9, 4, 15, 0);
