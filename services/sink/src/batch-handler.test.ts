@@ -20,9 +20,10 @@ function fakeClickHouse(fail: (table: string, rows: Array<Record<string, unknown
   return { client: {} as ClickHouseClient, insert, inserts };
 }
 
-function handlerWith(ch: ReturnType<typeof fakeClickHouse>) {
+function handlerWith(ch: ReturnType<typeof fakeClickHouse>, flushIntervalMs?: number) {
   const sent: OutMessage[] = [];
   const handler = createBatchHandler({
+    ...(flushIntervalMs === undefined ? {} : { flushIntervalMs }),
     clickhouse: ch.client,
     insert: ch.insert,
     database: 'db',
@@ -50,6 +51,28 @@ describe('batch handler', () => {
     expect(ch.inserts[0]!.rows.map((r) => r.id)).toEqual(['a', 'b', 'c', 'd']);
     expect(handler.stats).toMatchObject({ batches: 3, messages: 4, inserts: 1 });
     expect(handler.stats.rows.reports).toBe(4);
+  });
+
+  it('with a flush interval, gathers the batches of later fetches into one insert, no sooner than the interval', async () => {
+    const ch = fakeClickHouse();
+    const { handler } = handlerWith(ch, 200);
+    const t0 = Date.now();
+    const first = handler.handleBatch(batch(0, ['a']));
+    await new Promise((r) => setTimeout(r, 20));
+    const second = handler.handleBatch(batch(1, ['b']));
+    await new Promise((r) => setTimeout(r, 40));
+    const third = handler.handleBatch(batch(2, ['c']));
+    await first;
+    expect(ch.inserts.map((i) => i.rows.map((r) => r.id))).toEqual([['a']]);
+    await Promise.all([second, third]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(195);
+    expect(ch.inserts.map((i) => i.rows.map((r) => r.id))).toEqual([['a'], ['b', 'c']]);
+    // Past the interval a group goes in at once again.
+    await new Promise((r) => setTimeout(r, 250));
+    const t1 = Date.now();
+    await handler.handleBatch(batch(3, ['d']));
+    expect(Date.now() - t1).toBeLessThan(150);
+    expect(ch.inserts).toHaveLength(3);
   });
 
   it('rejects every batch of a group whose insert failed, and resolves nothing early', async () => {

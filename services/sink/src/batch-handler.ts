@@ -70,6 +70,12 @@ export interface BatchHandlerDeps {
   /** A group is sealed (inserted as soon as the previous one is acknowledged) at this many rows. */
   maxGroupRows?: number;
   /**
+   * A group is sealed no sooner than this long after the previous one was (unless it holds
+   * maxGroupRows): the fetches of every group member that arrive meanwhile go in as one insert
+   * per table. 0 seals as soon as the fetch's batches are handed over.
+   */
+  flushIntervalMs?: number;
+  /**
    * Sent with every insert: on a cluster `insert_quorum` (the insert is acknowledged only once
    * that many replicas have it, so the offsets committed after it never cover rows held by one
    * replica alone) and `insert_quorum_timeout`. Used by the default RowBinary inserter.
@@ -114,6 +120,7 @@ interface Waiter {
 export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   const now = deps.now ?? Date.now;
   const maxGroupRows = deps.maxGroupRows ?? 200_000;
+  const flushIntervalMs = deps.flushIntervalMs ?? 0;
   const sinkTopics = deps.topics as Record<SinkTopic, string>;
   const stats: SinkStats = {
     batches: 0,
@@ -236,19 +243,29 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   // --- group insert state -------------------------------------------------------------------
   let group = newGroup();
   let inFlight = false;
-  let sealScheduled = false;
+  let sealTimer: ReturnType<typeof setTimeout> | null = null;
+  let sealImmediate: ReturnType<typeof setImmediate> | null = null;
+  let lastSealAt = -Infinity;
 
   function newGroup() {
     return { rows: new Map<Table, Row[]>(), count: 0, deadLetters: [] as DlqRecord[], publish: [] as DlqRecord[], waiters: [] as Waiter[] };
   }
 
+  function cancelScheduledSeal(): void {
+    if (sealTimer) clearTimeout(sealTimer);
+    if (sealImmediate) clearImmediate(sealImmediate);
+    sealTimer = null;
+    sealImmediate = null;
+  }
+
   /** Start inserting the waiting group, unless one is in flight (its end starts the next). */
   function seal(): void {
-    sealScheduled = false;
+    cancelScheduledSeal();
     if (inFlight || group.waiters.length === 0) return;
     const g = group;
     group = newGroup();
     inFlight = true;
+    lastSealAt = now();
     insertGroup(g.rows, g.deadLetters, g.publish)
       .then(
         () => g.waiters.forEach((w) => w.resolve()),
@@ -263,10 +280,12 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   }
 
   function scheduleSeal(): void {
-    if (sealScheduled) return;
-    sealScheduled = true;
-    // setImmediate: the other batches of the same fetch are handed over before it runs.
-    setImmediate(seal);
+    if (sealTimer || sealImmediate) return;
+    const wait = lastSealAt + flushIntervalMs - now();
+    // setImmediate: the other batches of the same fetch are handed over before it runs. With a
+    // flush interval, the timer also gathers the other group members' fetches.
+    if (wait > 0) sealTimer = setTimeout(seal, wait);
+    else sealImmediate = setImmediate(seal);
   }
 
   function submit(rows: Map<Table, Row[]>, deadLetters: DlqRecord[], publish: DlqRecord[]): Promise<void> {

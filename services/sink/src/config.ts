@@ -24,6 +24,9 @@ export const sinkConfigSpec = defineConfig({
   // second after Kafka has it. The detector reads Kafka, so detection does not wait for it.
   sinkFetchMinBytes: int('the broker waits (at most sinkFetchMaxWaitMs) until this many bytes are there', 8 * 1024 * 1024, 1, 100 * 1024 * 1024),
   sinkFetchMaxWaitMs: int('most time the broker waits to fill a fetch', 1000, 0, 10_000),
+  // One insert per table for every group member's fetches: each member's fetch wait alone makes
+  // one group per fetch, and with two members about two groups a fetch wait.
+  sinkFlushIntervalMs: int('most often the sink inserts: a group of rows is sealed no sooner than this after the previous one (fewer, larger inserts; rows reach ClickHouse up to about this much later)', 0, 0, 60_000),
   sinkInsertTimeoutMs: int('give up on one ClickHouse request after this long (then retry)', 30_000, 100, 600_000),
   sinkInsertQuorum: int(
     'replicas that must have an insert before ClickHouse acknowledges it (insert_quorum; 0 = no quorum, one server; 2 in cluster mode: offsets are committed only for rows on two replicas)',
