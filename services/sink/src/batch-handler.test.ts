@@ -20,10 +20,11 @@ function fakeClickHouse(fail: (table: string, rows: Array<Record<string, unknown
   return { client: {} as ClickHouseClient, insert, inserts };
 }
 
-function handlerWith(ch: ReturnType<typeof fakeClickHouse>, flushIntervalMs?: number) {
+function handlerWith(ch: ReturnType<typeof fakeClickHouse>, flushIntervalMs?: number, flushEarlyRows?: number) {
   const sent: OutMessage[] = [];
   const handler = createBatchHandler({
     ...(flushIntervalMs === undefined ? {} : { flushIntervalMs }),
+    ...(flushEarlyRows === undefined ? {} : { flushEarlyRows }),
     clickhouse: ch.client,
     insert: ch.insert,
     database: 'db',
@@ -73,6 +74,19 @@ describe('batch handler', () => {
     await handler.handleBatch(batch(3, ['d']));
     expect(Date.now() - t1).toBeLessThan(150);
     expect(ch.inserts).toHaveLength(3);
+  });
+
+  it('with a flush interval, a group that reaches flushEarlyRows goes in at once', async () => {
+    const ch = fakeClickHouse();
+    const { handler } = handlerWith(ch, 10_000, 3);
+    await handler.handleBatch(batch(0, ['a']));
+    const t0 = Date.now();
+    const small = handler.handleBatch(batch(1, ['b']));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(ch.inserts).toHaveLength(1); // 'b' waits for the interval
+    await Promise.all([small, handler.handleBatch(batch(2, ['c', 'd']))]);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(ch.inserts.map((i) => i.rows.map((r) => r.id))).toEqual([['a'], ['b', 'c', 'd']]);
   });
 
   it('rejects every batch of a group whose insert failed, and resolves nothing early', async () => {

@@ -76,6 +76,11 @@ export interface BatchHandlerDeps {
    */
   flushIntervalMs?: number;
   /**
+   * A group this large is sealed at once, flush interval or not: it is a large insert already, and
+   * a backlog (catching up, a replay) is not slowed by the interval.
+   */
+  flushEarlyRows?: number;
+  /**
    * Sent with every insert: on a cluster `insert_quorum` (the insert is acknowledged only once
    * that many replicas have it, so the offsets committed after it never cover rows held by one
    * replica alone) and `insert_quorum_timeout`. Used by the default RowBinary inserter.
@@ -121,6 +126,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   const now = deps.now ?? Date.now;
   const maxGroupRows = deps.maxGroupRows ?? 200_000;
   const flushIntervalMs = deps.flushIntervalMs ?? 0;
+  const flushEarlyRows = deps.flushEarlyRows ?? 50_000;
   const sinkTopics = deps.topics as Record<SinkTopic, string>;
   const stats: SinkStats = {
     batches: 0,
@@ -280,12 +286,17 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   }
 
   function scheduleSeal(): void {
-    if (sealTimer || sealImmediate) return;
-    const wait = lastSealAt + flushIntervalMs - now();
+    if (sealImmediate) return;
+    const wait = group.count >= flushEarlyRows ? 0 : lastSealAt + flushIntervalMs - now();
     // setImmediate: the other batches of the same fetch are handed over before it runs. With a
     // flush interval, the timer also gathers the other group members' fetches.
-    if (wait > 0) sealTimer = setTimeout(seal, wait);
-    else sealImmediate = setImmediate(seal);
+    if (wait > 0) {
+      sealTimer ??= setTimeout(seal, wait);
+      return;
+    }
+    if (sealTimer) clearTimeout(sealTimer);
+    sealTimer = null;
+    sealImmediate = setImmediate(seal);
   }
 
   function submit(rows: Map<Table, Row[]>, deadLetters: DlqRecord[], publish: DlqRecord[]): Promise<void> {
