@@ -12,7 +12,9 @@
  * rows are inserted together, one request per table; while a group is in flight the next one
  * collects whatever arrives. Fewer, larger inserts mean fewer parts for ClickHouse to merge and no
  * inserts competing with each other; each batch still resolves only when the insert carrying its
- * rows was acknowledged, and fails with it.
+ * rows was acknowledged, and fails with it. With a flush interval a group is sealed no sooner than
+ * that after the previous one, so the fetches of every group member in between share its inserts
+ * (each insert makes a part, a directory of files, in the table and in each of its rollup views).
  *
  * Rows go in as RowBinary (rows.ts LAYOUTS): each message is parsed once, its row encoded
  * straight into the insert's body; no JSON text is made again for ClickHouse to parse again
