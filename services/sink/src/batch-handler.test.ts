@@ -89,6 +89,16 @@ describe('batch handler', () => {
     expect(ch.inserts.map((i) => i.rows.map((r) => r.id))).toEqual([['a'], ['b', 'c', 'd']]);
   });
 
+  it('with a flush interval, a batch that is behind (a backlog) goes in at once', async () => {
+    const ch = fakeClickHouse();
+    const { handler } = handlerWith(ch, 10_000);
+    await handler.handleBatch(batch(0, ['a']));
+    const t0 = Date.now();
+    await handler.handleBatch({ ...batch(1, ['b']), behind: true });
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(ch.inserts.map((i) => i.rows.map((r) => r.id))).toEqual([['a'], ['b']]);
+  });
+
   it('rejects every batch of a group whose insert failed, and resolves nothing early', async () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' });
     const ch = fakeClickHouse(() => refused);

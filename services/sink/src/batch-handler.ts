@@ -78,8 +78,9 @@ export interface BatchHandlerDeps {
    */
   flushIntervalMs?: number;
   /**
-   * A group this large is sealed at once, flush interval or not: it is a large insert already, and
-   * a backlog (catching up, a replay) is not slowed by the interval.
+   * A group this large is sealed at once, flush interval or not: it is a large insert already.
+   * So is a group with a batch that is `behind` (more of its partition already in Kafka): a
+   * backlog (catching up, a replay, bench:sink) is not slowed by the interval.
    */
   flushEarlyRows?: number;
   /**
@@ -108,7 +109,7 @@ export interface SinkStats {
 }
 
 export interface BatchHandler {
-  handleBatch(batch: Pick<ConsumedBatch, 'topic' | 'partition' | 'messages'>): Promise<void>;
+  handleBatch(batch: Pick<ConsumedBatch, 'topic' | 'partition' | 'messages' | 'behind'>): Promise<void>;
   readonly stats: SinkStats;
 }
 
@@ -256,7 +257,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   let lastSealAt = -Infinity;
 
   function newGroup() {
-    return { rows: new Map<Table, Row[]>(), count: 0, deadLetters: [] as DlqRecord[], publish: [] as DlqRecord[], waiters: [] as Waiter[] };
+    return { rows: new Map<Table, Row[]>(), count: 0, behind: false, deadLetters: [] as DlqRecord[], publish: [] as DlqRecord[], waiters: [] as Waiter[] };
   }
 
   function cancelScheduledSeal(): void {
@@ -289,7 +290,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
 
   function scheduleSeal(): void {
     if (sealImmediate) return;
-    const wait = group.count >= flushEarlyRows ? 0 : lastSealAt + flushIntervalMs - now();
+    const wait = group.behind || group.count >= flushEarlyRows ? 0 : lastSealAt + flushIntervalMs - now();
     // setImmediate: the other batches of the same fetch are handed over before it runs. With a
     // flush interval, the timer also gathers the other group members' fetches.
     if (wait > 0) {
@@ -301,7 +302,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     sealImmediate = setImmediate(seal);
   }
 
-  function submit(rows: Map<Table, Row[]>, deadLetters: DlqRecord[], publish: DlqRecord[]): Promise<void> {
+  function submit(rows: Map<Table, Row[]>, deadLetters: DlqRecord[], publish: DlqRecord[], behind: boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       for (const [table, list] of rows) {
         const into = group.rows.get(table);
@@ -312,17 +313,19 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
       for (const d of deadLetters) group.deadLetters.push(d);
       for (const d of publish) group.publish.push(d);
       group.waiters.push({ resolve, reject });
+      // Behind (a backlog: catching up, a replay): waiting out the interval would only slow it.
+      if (behind) group.behind = true;
       if (group.count >= maxGroupRows && !inFlight) seal();
       else scheduleSeal();
     });
   }
 
-  async function handleBatch(batch: Pick<ConsumedBatch, 'topic' | 'partition' | 'messages'>): Promise<void> {
+  async function handleBatch(batch: Pick<ConsumedBatch, 'topic' | 'partition' | 'messages' | 'behind'>): Promise<void> {
     const started = now();
     const topicKey = topicKeyOf(sinkTopics, batch.topic);
     if (!topicKey) throw new Error(`sink: not subscribed to topic ${batch.topic}`);
     const mapped = mapBatch({ topicKey, topic: batch.topic, partition: batch.partition }, batch.messages, started);
-    await submit(mapped.rows, mapped.deadLetters, mapped.publish);
+    await submit(mapped.rows, mapped.deadLetters, mapped.publish, batch.behind === true);
     consumed.labels(topicKey).inc(batch.messages.length);
     stats.batches++;
     stats.messages += batch.messages.length;

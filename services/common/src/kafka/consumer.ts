@@ -6,6 +6,11 @@ export interface ConsumedBatch {
   topic: string;
   partition: number;
   messages: KafkaMessage[];
+  /**
+   * More messages of this partition were already in Kafka when these were fetched (the fetch or
+   * the chunk was cut by a size limit): the consumer is behind, not reading a live stream.
+   */
+  behind?: boolean;
   /** Keep the group membership alive during long work. */
   heartbeat(): Promise<void>;
 }
@@ -111,7 +116,8 @@ export async function runConsumer(opts: ConsumerRunnerOptions): Promise<Consumer
           let resume: (() => void) | null = null;
           for (;;) {
             try {
-              await opts.handleBatch({ topic, partition, messages, heartbeat });
+              const behind = BigInt(messages[messages.length - 1]!.offset) + 1n < BigInt(batch.highWatermark);
+              await opts.handleBatch({ topic, partition, messages, behind, heartbeat });
               break;
             } catch (err) {
               attempt++;
