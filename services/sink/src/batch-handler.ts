@@ -79,8 +79,8 @@ export interface BatchHandlerDeps {
   flushIntervalMs?: number;
   /**
    * A group this large is sealed at once, flush interval or not: it is a large insert already.
-   * So is a group with a batch that is `behind` (more of its partition already in Kafka): a
-   * backlog (catching up, a replay, bench:sink) is not slowed by the interval.
+   * So is a group with a batch that is behind (BEHIND_MESSAGES of its partition already in Kafka):
+   * a backlog (catching up, a replay, bench:sink) is not slowed by the interval.
    */
   flushEarlyRows?: number;
   /**
@@ -109,7 +109,7 @@ export interface SinkStats {
 }
 
 export interface BatchHandler {
-  handleBatch(batch: Pick<ConsumedBatch, 'topic' | 'partition' | 'messages' | 'behind'>): Promise<void>;
+  handleBatch(batch: Pick<ConsumedBatch, 'topic' | 'partition' | 'messages' | 'lag'>): Promise<void>;
   readonly stats: SinkStats;
 }
 
@@ -119,6 +119,13 @@ export interface BatchHandler {
  * insert and goes to the DLQ, instead of blocking its partition forever.
  */
 const BAD_DATA_CODES = new Set(['6', '26', '27', '38', '41', '53', '69', '70', '72', '117', '131']);
+
+/**
+ * A batch with at least this many messages of its partition already in Kafka behind it is a
+ * backlog (a live fetch leaves none, or on a transactional topic a commit marker and at most an
+ * open transaction): its group goes in without waiting for the flush interval.
+ */
+const BEHIND_MESSAGES = 10_000;
 
 interface Waiter {
   resolve(): void;
@@ -320,12 +327,12 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     });
   }
 
-  async function handleBatch(batch: Pick<ConsumedBatch, 'topic' | 'partition' | 'messages' | 'behind'>): Promise<void> {
+  async function handleBatch(batch: Pick<ConsumedBatch, 'topic' | 'partition' | 'messages' | 'lag'>): Promise<void> {
     const started = now();
     const topicKey = topicKeyOf(sinkTopics, batch.topic);
     if (!topicKey) throw new Error(`sink: not subscribed to topic ${batch.topic}`);
     const mapped = mapBatch({ topicKey, topic: batch.topic, partition: batch.partition }, batch.messages, started);
-    await submit(mapped.rows, mapped.deadLetters, mapped.publish, batch.behind === true);
+    await submit(mapped.rows, mapped.deadLetters, mapped.publish, (batch.lag ?? 0) >= BEHIND_MESSAGES);
     consumed.labels(topicKey).inc(batch.messages.length);
     stats.batches++;
     stats.messages += batch.messages.length;

@@ -7,10 +7,12 @@ export interface ConsumedBatch {
   partition: number;
   messages: KafkaMessage[];
   /**
-   * More messages of this partition were already in Kafka when these were fetched (the fetch or
-   * the chunk was cut by a size limit): the consumer is behind, not reading a live stream.
+   * Offsets of this partition already in Kafka past these messages when they were fetched (the
+   * high watermark minus the next offset): 0 on a live stream, a handful more on a transactional
+   * topic (commit markers, an open transaction), the backlog when the fetch or the chunk was cut
+   * by a size limit.
    */
-  behind?: boolean;
+  lag?: number;
   /** Keep the group membership alive during long work. */
   heartbeat(): Promise<void>;
 }
@@ -116,8 +118,8 @@ export async function runConsumer(opts: ConsumerRunnerOptions): Promise<Consumer
           let resume: (() => void) | null = null;
           for (;;) {
             try {
-              const behind = BigInt(messages[messages.length - 1]!.offset) + 1n < BigInt(batch.highWatermark);
-              await opts.handleBatch({ topic, partition, messages, behind, heartbeat });
+              const lag = Number(BigInt(batch.highWatermark) - BigInt(messages[messages.length - 1]!.offset) - 1n);
+              await opts.handleBatch({ topic, partition, messages, lag, heartbeat });
               break;
             } catch (err) {
               attempt++;
