@@ -79,8 +79,9 @@ export interface BatchHandlerDeps {
   flushIntervalMs?: number;
   /**
    * A group this large is sealed at once, flush interval or not: it is a large insert already.
-   * So is a group with a batch that is behind (BEHIND_MESSAGES of its partition already in Kafka):
-   * a backlog (catching up, a replay, bench:sink) is not slowed by the interval.
+   * So is every group until an interval after the last batch that was behind (BEHIND_MESSAGES of
+   * its partition already in Kafka): a backlog (catching up, a replay, bench:sink) is not slowed
+   * by the interval, its last batches included.
    */
   flushEarlyRows?: number;
   /**
@@ -262,9 +263,10 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   let sealTimer: ReturnType<typeof setTimeout> | null = null;
   let sealImmediate: ReturnType<typeof setImmediate> | null = null;
   let lastSealAt = -Infinity;
+  let lastBehindAt = -Infinity;
 
   function newGroup() {
-    return { rows: new Map<Table, Row[]>(), count: 0, behind: false, deadLetters: [] as DlqRecord[], publish: [] as DlqRecord[], waiters: [] as Waiter[] };
+    return { rows: new Map<Table, Row[]>(), count: 0, deadLetters: [] as DlqRecord[], publish: [] as DlqRecord[], waiters: [] as Waiter[] };
   }
 
   function cancelScheduledSeal(): void {
@@ -297,7 +299,9 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
 
   function scheduleSeal(): void {
     if (sealImmediate) return;
-    const wait = group.behind || group.count >= flushEarlyRows ? 0 : lastSealAt + flushIntervalMs - now();
+    // Behind within the last interval: still draining a backlog, whose last batches are not behind.
+    const draining = now() - lastBehindAt < flushIntervalMs;
+    const wait = draining || group.count >= flushEarlyRows ? 0 : lastSealAt + flushIntervalMs - now();
     // setImmediate: the other batches of the same fetch are handed over before it runs. With a
     // flush interval, the timer also gathers the other group members' fetches.
     if (wait > 0) {
@@ -321,7 +325,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
       for (const d of publish) group.publish.push(d);
       group.waiters.push({ resolve, reject });
       // Behind (a backlog: catching up, a replay): waiting out the interval would only slow it.
-      if (behind) group.behind = true;
+      if (behind) lastBehindAt = now();
       if (group.count >= maxGroupRows && !inFlight) seal();
       else scheduleSeal();
     });
