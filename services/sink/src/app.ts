@@ -85,6 +85,7 @@ export function createSinkService(config: SinkConfig, overrides: SinkOverrides =
     topics: names,
     logger,
     registry,
+    flushIntervalMs: config.sinkFlushIntervalMs,
     // On a cluster: insert_quorum, and no block deduplication. Retried inserts are made harmless
     // by the tables (ReplacingMergeTree on the event id, uniqExact rollups), not by the replicated
     // engine's block hashes: those drop a retried block whole, materialized views included, and

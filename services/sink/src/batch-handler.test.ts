@@ -20,9 +20,11 @@ function fakeClickHouse(fail: (table: string, rows: Array<Record<string, unknown
   return { client: {} as ClickHouseClient, insert, inserts };
 }
 
-function handlerWith(ch: ReturnType<typeof fakeClickHouse>) {
+function handlerWith(ch: ReturnType<typeof fakeClickHouse>, flushIntervalMs?: number, flushEarlyRows?: number) {
   const sent: OutMessage[] = [];
   const handler = createBatchHandler({
+    ...(flushIntervalMs === undefined ? {} : { flushIntervalMs }),
+    ...(flushEarlyRows === undefined ? {} : { flushEarlyRows }),
     clickhouse: ch.client,
     insert: ch.insert,
     database: 'db',
@@ -50,6 +52,69 @@ describe('batch handler', () => {
     expect(ch.inserts[0]!.rows.map((r) => r.id)).toEqual(['a', 'b', 'c', 'd']);
     expect(handler.stats).toMatchObject({ batches: 3, messages: 4, inserts: 1 });
     expect(handler.stats.rows.reports).toBe(4);
+  });
+
+  it('with a flush interval, gathers the batches of later fetches into one insert, no sooner than the interval', async () => {
+    const ch = fakeClickHouse();
+    const { handler } = handlerWith(ch, 200);
+    const t0 = Date.now();
+    const first = handler.handleBatch(batch(0, ['a']));
+    await new Promise((r) => setTimeout(r, 20));
+    const second = handler.handleBatch(batch(1, ['b']));
+    await new Promise((r) => setTimeout(r, 40));
+    const third = handler.handleBatch(batch(2, ['c']));
+    await first;
+    expect(ch.inserts.map((i) => i.rows.map((r) => r.id))).toEqual([['a']]);
+    await Promise.all([second, third]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(195);
+    expect(ch.inserts.map((i) => i.rows.map((r) => r.id))).toEqual([['a'], ['b', 'c']]);
+    // Past the interval a group goes in at once again.
+    await new Promise((r) => setTimeout(r, 250));
+    const t1 = Date.now();
+    await handler.handleBatch(batch(3, ['d']));
+    expect(Date.now() - t1).toBeLessThan(150);
+    expect(ch.inserts).toHaveLength(3);
+  });
+
+  it('with a flush interval, a group that reaches flushEarlyRows goes in at once', async () => {
+    const ch = fakeClickHouse();
+    const { handler } = handlerWith(ch, 10_000, 3);
+    await handler.handleBatch(batch(0, ['a']));
+    const t0 = Date.now();
+    const small = handler.handleBatch(batch(1, ['b']));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(ch.inserts).toHaveLength(1); // 'b' waits for the interval
+    await Promise.all([small, handler.handleBatch(batch(2, ['c', 'd']))]);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(ch.inserts.map((i) => i.rows.map((r) => r.id))).toEqual([['a'], ['b', 'c', 'd']]);
+  });
+
+  it('with a flush interval, a batch that is behind (a backlog) goes in at once', async () => {
+    const ch = fakeClickHouse();
+    const { handler } = handlerWith(ch, 10_000);
+    await handler.handleBatch(batch(0, ['a']));
+    const t0 = Date.now();
+    await handler.handleBatch({ ...batch(1, ['b']), lag: 10_000 });
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(ch.inserts.map((i) => i.rows.map((r) => r.id))).toEqual([['a'], ['b']]);
+    // The backlog's last batch (lag 0) follows within the interval: still no wait.
+    const t1 = Date.now();
+    await handler.handleBatch({ ...batch(2, ['c']), lag: 0 });
+    expect(Date.now() - t1).toBeLessThan(1000);
+    expect(ch.inserts.map((i) => i.rows.map((r) => r.id))).toEqual([['a'], ['b'], ['c']]);
+  });
+
+  it('with a flush interval, a commit marker or a small open transaction (lag below 10,000) is not a backlog', async () => {
+    const ch = fakeClickHouse();
+    const { handler } = handlerWith(ch, 300);
+    await handler.handleBatch(batch(0, ['a']));
+    const t0 = Date.now();
+    const live = handler.handleBatch({ ...batch(1, ['b']), lag: 1 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(ch.inserts).toHaveLength(1);
+    await live;
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    expect(ch.inserts.map((i) => i.rows.map((r) => r.id))).toEqual([['a'], ['b']]);
   });
 
   it('rejects every batch of a group whose insert failed, and resolves nothing early', async () => {

@@ -12,7 +12,9 @@
  * rows are inserted together, one request per table; while a group is in flight the next one
  * collects whatever arrives. Fewer, larger inserts mean fewer parts for ClickHouse to merge and no
  * inserts competing with each other; each batch still resolves only when the insert carrying its
- * rows was acknowledged, and fails with it.
+ * rows was acknowledged, and fails with it. With a flush interval a group is sealed no sooner than
+ * that after the previous one, so the fetches of every group member in between share its inserts
+ * (each insert makes a part, a directory of files, in the table and in each of its rollup views).
  *
  * Rows go in as RowBinary (rows.ts LAYOUTS): each message is parsed once, its row encoded
  * straight into the insert's body; no JSON text is made again for ClickHouse to parse again
@@ -70,6 +72,19 @@ export interface BatchHandlerDeps {
   /** A group is sealed (inserted as soon as the previous one is acknowledged) at this many rows. */
   maxGroupRows?: number;
   /**
+   * A group is sealed no sooner than this long after the previous one was (unless it holds
+   * maxGroupRows): the fetches of every group member that arrive meanwhile go in as one insert
+   * per table. 0 seals as soon as the fetch's batches are handed over.
+   */
+  flushIntervalMs?: number;
+  /**
+   * A group this large is sealed at once, flush interval or not: it is a large insert already.
+   * So is every group until an interval after the last batch that was behind (BEHIND_MESSAGES of
+   * its partition already in Kafka): a backlog (catching up, a replay, bench:sink) is not slowed
+   * by the interval, its last batches included.
+   */
+  flushEarlyRows?: number;
+  /**
    * Sent with every insert: on a cluster `insert_quorum` (the insert is acknowledged only once
    * that many replicas have it, so the offsets committed after it never cover rows held by one
    * replica alone) and `insert_quorum_timeout`. Used by the default RowBinary inserter.
@@ -95,7 +110,7 @@ export interface SinkStats {
 }
 
 export interface BatchHandler {
-  handleBatch(batch: Pick<ConsumedBatch, 'topic' | 'partition' | 'messages'>): Promise<void>;
+  handleBatch(batch: Pick<ConsumedBatch, 'topic' | 'partition' | 'messages' | 'lag'>): Promise<void>;
   readonly stats: SinkStats;
 }
 
@@ -106,6 +121,13 @@ export interface BatchHandler {
  */
 const BAD_DATA_CODES = new Set(['6', '26', '27', '38', '41', '53', '69', '70', '72', '117', '131']);
 
+/**
+ * A batch with at least this many messages of its partition already in Kafka behind it is a
+ * backlog (a live fetch leaves none, or on a transactional topic a commit marker and at most an
+ * open transaction): its group goes in without waiting for the flush interval.
+ */
+const BEHIND_MESSAGES = 10_000;
+
 interface Waiter {
   resolve(): void;
   reject(err: unknown): void;
@@ -114,6 +136,8 @@ interface Waiter {
 export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   const now = deps.now ?? Date.now;
   const maxGroupRows = deps.maxGroupRows ?? 200_000;
+  const flushIntervalMs = deps.flushIntervalMs ?? 0;
+  const flushEarlyRows = deps.flushEarlyRows ?? 50_000;
   const sinkTopics = deps.topics as Record<SinkTopic, string>;
   const stats: SinkStats = {
     batches: 0,
@@ -236,19 +260,30 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   // --- group insert state -------------------------------------------------------------------
   let group = newGroup();
   let inFlight = false;
-  let sealScheduled = false;
+  let sealTimer: ReturnType<typeof setTimeout> | null = null;
+  let sealImmediate: ReturnType<typeof setImmediate> | null = null;
+  let lastSealAt = -Infinity;
+  let lastBehindAt = -Infinity;
 
   function newGroup() {
     return { rows: new Map<Table, Row[]>(), count: 0, deadLetters: [] as DlqRecord[], publish: [] as DlqRecord[], waiters: [] as Waiter[] };
   }
 
+  function cancelScheduledSeal(): void {
+    if (sealTimer) clearTimeout(sealTimer);
+    if (sealImmediate) clearImmediate(sealImmediate);
+    sealTimer = null;
+    sealImmediate = null;
+  }
+
   /** Start inserting the waiting group, unless one is in flight (its end starts the next). */
   function seal(): void {
-    sealScheduled = false;
+    cancelScheduledSeal();
     if (inFlight || group.waiters.length === 0) return;
     const g = group;
     group = newGroup();
     inFlight = true;
+    lastSealAt = now();
     insertGroup(g.rows, g.deadLetters, g.publish)
       .then(
         () => g.waiters.forEach((w) => w.resolve()),
@@ -263,13 +298,22 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   }
 
   function scheduleSeal(): void {
-    if (sealScheduled) return;
-    sealScheduled = true;
-    // setImmediate: the other batches of the same fetch are handed over before it runs.
-    setImmediate(seal);
+    if (sealImmediate) return;
+    // Behind within the last interval: still draining a backlog, whose last batches are not behind.
+    const draining = now() - lastBehindAt < flushIntervalMs;
+    const wait = draining || group.count >= flushEarlyRows ? 0 : lastSealAt + flushIntervalMs - now();
+    // setImmediate: the other batches of the same fetch are handed over before it runs. With a
+    // flush interval, the timer also gathers the other group members' fetches.
+    if (wait > 0) {
+      sealTimer ??= setTimeout(seal, wait);
+      return;
+    }
+    if (sealTimer) clearTimeout(sealTimer);
+    sealTimer = null;
+    sealImmediate = setImmediate(seal);
   }
 
-  function submit(rows: Map<Table, Row[]>, deadLetters: DlqRecord[], publish: DlqRecord[]): Promise<void> {
+  function submit(rows: Map<Table, Row[]>, deadLetters: DlqRecord[], publish: DlqRecord[], behind: boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       for (const [table, list] of rows) {
         const into = group.rows.get(table);
@@ -280,17 +324,19 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
       for (const d of deadLetters) group.deadLetters.push(d);
       for (const d of publish) group.publish.push(d);
       group.waiters.push({ resolve, reject });
+      // Behind (a backlog: catching up, a replay): waiting out the interval would only slow it.
+      if (behind) lastBehindAt = now();
       if (group.count >= maxGroupRows && !inFlight) seal();
       else scheduleSeal();
     });
   }
 
-  async function handleBatch(batch: Pick<ConsumedBatch, 'topic' | 'partition' | 'messages'>): Promise<void> {
+  async function handleBatch(batch: Pick<ConsumedBatch, 'topic' | 'partition' | 'messages' | 'lag'>): Promise<void> {
     const started = now();
     const topicKey = topicKeyOf(sinkTopics, batch.topic);
     if (!topicKey) throw new Error(`sink: not subscribed to topic ${batch.topic}`);
     const mapped = mapBatch({ topicKey, topic: batch.topic, partition: batch.partition }, batch.messages, started);
-    await submit(mapped.rows, mapped.deadLetters, mapped.publish);
+    await submit(mapped.rows, mapped.deadLetters, mapped.publish, (batch.lag ?? 0) >= BEHIND_MESSAGES);
     consumed.labels(topicKey).inc(batch.messages.length);
     stats.batches++;
     stats.messages += batch.messages.length;

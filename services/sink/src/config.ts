@@ -24,6 +24,14 @@ export const sinkConfigSpec = defineConfig({
   // second after Kafka has it. The detector reads Kafka, so detection does not wait for it.
   sinkFetchMinBytes: int('the broker waits (at most sinkFetchMaxWaitMs) until this many bytes are there', 8 * 1024 * 1024, 1, 100 * 1024 * 1024),
   sinkFetchMaxWaitMs: int('most time the broker waits to fill a fetch', 1000, 0, 10_000),
+  // One insert per table for every group member's fetches: with the fetch wait alone each
+  // member's fetch made its own group, about 1.2 inserts a second per table. On this machine
+  // ClickHouse's live CPU is mostly the kernel creating each new part's files (ext4 without a
+  // journal: the inode allocator steps over every recently deleted inode), so it follows the
+  // parts made. bench:e2e at 0.02: 2 s against none, ClickHouse's CPU about halved (README, "The
+  // five-minute day, measured"). The price: a row reaches ClickHouse up to about 3 s after Kafka
+  // has it (1 s fetch wait, 2 s interval, the insert).
+  sinkFlushIntervalMs: int('most often the sink inserts: a group of rows is sealed no sooner than this after the previous one (fewer, larger inserts and parts; a row reaches ClickHouse up to about this much later)', 2000, 0, 60_000),
   sinkInsertTimeoutMs: int('give up on one ClickHouse request after this long (then retry)', 30_000, 100, 600_000),
   sinkInsertQuorum: int(
     'replicas that must have an insert before ClickHouse acknowledges it (insert_quorum; 0 = no quorum, one server; 2 in cluster mode: offsets are committed only for rows on two replicas)',

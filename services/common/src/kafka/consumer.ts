@@ -6,6 +6,13 @@ export interface ConsumedBatch {
   topic: string;
   partition: number;
   messages: KafkaMessage[];
+  /**
+   * Offsets of this partition already in Kafka past these messages when they were fetched (the
+   * high watermark minus the next offset): 0 on a live stream, a handful more on a transactional
+   * topic (commit markers, an open transaction), the backlog when the fetch or the chunk was cut
+   * by a size limit.
+   */
+  lag?: number;
   /** Keep the group membership alive during long work. */
   heartbeat(): Promise<void>;
 }
@@ -111,7 +118,8 @@ export async function runConsumer(opts: ConsumerRunnerOptions): Promise<Consumer
           let resume: (() => void) | null = null;
           for (;;) {
             try {
-              await opts.handleBatch({ topic, partition, messages, heartbeat });
+              const lag = Number(BigInt(batch.highWatermark) - BigInt(messages[messages.length - 1]!.offset) - 1n);
+              await opts.handleBatch({ topic, partition, messages, lag, heartbeat });
               break;
             } catch (err) {
               attempt++;
