@@ -1,6 +1,7 @@
 /** The load hook of no-keep-names.mjs: the project's .ts files through esbuild, tsx's options less keepNames. */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import process from 'node:process';
 import { transform } from 'esbuild';
 
 // tsconfig.json's options that change the emitted code (ES2022 class fields are define semantics).
