@@ -50,16 +50,12 @@ export function murmur2(key: string): number {
     h = Math.imul(h, M) ^ k;
   }
   const tail = length & ~3;
-  switch (length & 3) {
-    case 3:
-      h ^= data[tail + 2]! << 16;
-    // falls through
-    case 2:
-      h ^= data[tail + 1]! << 8;
-    // falls through
-    case 1:
-      h ^= data[tail]!;
-      h = Math.imul(h, M);
+  const rest = length & 3;
+  if (rest > 0) {
+    if (rest === 3) h ^= data[tail + 2]! << 16;
+    if (rest >= 2) h ^= data[tail + 1]! << 8;
+    h ^= data[tail]!;
+    h = Math.imul(h, M);
   }
   h ^= h >>> 13;
   h = Math.imul(h, M);
