@@ -22,12 +22,13 @@ export function benchIngestEnv(prefix: string, apiKeyHash: string): NodeJS.Proce
 /**
  * DOWNRADAR_BENCH_CPU_PROF=<dir> starts the service under `node --cpu-prof` (a .cpuprofile per
  * process in <dir>/<name>, written when it exits: open it in Chrome's DevTools or speedscope) to see
- * which stage bounds a figure.
+ * which stage bounds a figure. DOWNRADAR_BENCH_SERVICE_IMPORT=<module> replaces `--import tsx` (an
+ * experiment: ./bench/lib/no-keep-names.mjs).
  */
 export async function startServiceProcess(name: string, env: NodeJS.ProcessEnv, readyUrl: string, timeoutMs = 60_000): Promise<ChildProcess> {
   const profDir = process.env.DOWNRADAR_BENCH_CPU_PROF;
   const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}/${name}`] : [];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', `${REPO_ROOT}/services/${name}/src/main.ts`], {
+  const child = spawn(process.execPath, [...prof, '--import', process.env.DOWNRADAR_BENCH_SERVICE_IMPORT ?? 'tsx', `${REPO_ROOT}/services/${name}/src/main.ts`], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteTopicsWithPrefix, hashApiKey, loadConfig, topicNames } from '@downradar/common';
+import { deleteTopicsWithPrefix, hashApiKey, isBinarySignalMessage, loadConfig, readSignalMessage, topicNames } from '@downradar/common';
+import type { SignalEvent } from '../../../schemas/events/index';
 import { STACK_ENV, readTopic, readTopicToEnd, testKafka, testPrefix } from '@downradar/common/testing';
 import { ingestConfigSpec } from './config';
 import { buildIngest } from './wiring';
@@ -10,6 +11,16 @@ const topics = topicNames(prefix);
 const kafka = testKafka();
 const env = { ...STACK_ENV, DOWNRADAR_TOPIC_PREFIX: prefix, DOWNRADAR_KAFKA_PARTITIONS: '2', DOWNRADAR_API_KEY_HASHES: hashApiKey(KEY), DOWNRADAR_LOG_LEVEL: 'silent', DOWNRADAR_REPORTER_SALT: 'test-salt' };
 let ingest: Awaited<ReturnType<typeof buildIngest>>;
+
+/** The signals of one signals message (ingest writes them in the binary form). */
+function signalsIn(value: Buffer | null): SignalEvent[] {
+  const read = readSignalMessage(value);
+  if (!read.ok) throw new Error(read.reason);
+  return read.items.map((item) => {
+    if (!item.ok) throw new Error(item.reason);
+    return item.value;
+  });
+}
 
 beforeAll(async () => {
   ingest = await buildIngest(loadConfig(ingestConfigSpec, env));
@@ -36,7 +47,8 @@ describe('ingest against the real broker', () => {
     expect(report!.key!.toString()).toBe('whatsapp');
     const [signal] = await readTopic(kafka, topics.signals, 1);
     expect(signal!.key!.toString()).toBe('whatsapp');
-    expect(JSON.parse(signal!.value!.toString())).toMatchObject({ id: 'rep-1', kind: 'report', serviceId: 'whatsapp', outage: true });
+    expect(isBinarySignalMessage(signal!.value!)).toBe(true);
+    expect(signalsIn(signal!.value)).toEqual([expect.objectContaining({ id: 'rep-1', kind: 'report', serviceId: 'whatsapp', outage: true })]);
   });
 
   it('stores the same report id once', async () => {
@@ -105,10 +117,11 @@ describe('ingest against the real broker', () => {
     ]);
     // The signals of whatsapp (one partition) in line order: r0, p1, r2, p3, r4.
     // They are within 5 s of event time, so they travel as one SignalBatch message keyed whatsapp.
-    const messages = (await readTopicToEnd(kafka, topics.signals)).filter((m) => m.value!.toString().includes('"mix-'));
-    const batch = messages.map((m) => JSON.parse(m.value!.toString())).find((v) => Array.isArray(v)) as { sourceId: string; serviceId: string }[];
+    const messages = (await readTopicToEnd(kafka, topics.signals)).filter((m) => signalsIn(m.value).some((s) => s.sourceId.startsWith('mix-')));
+    expect(messages).toHaveLength(1);
+    const batch = signalsIn(messages[0]!.value);
     expect(batch.map((s) => s.sourceId)).toEqual(['mix-r0', 'mix-p1', 'mix-r2', 'mix-p3', 'mix-r4']);
-    expect(messages.find((m) => m.value!.toString().startsWith('['))!.key!.toString()).toBe('whatsapp');
+    expect(messages[0]!.key!.toString()).toBe('whatsapp');
     expect(new Set(batch.map((s) => s.serviceId))).toEqual(new Set(['whatsapp']));
     // The same events again, and one through the reports endpoint: duplicates, nothing written twice.
     const again = await send(JSON.stringify(report(0)) + '\n' + JSON.stringify(post(1)) + '\n');
@@ -130,7 +143,7 @@ describe('ingest against the real broker', () => {
     const post = { id: 'p-sig', at: Date.now(), text: 'whatsapp and instagram not working #whatsappdown', source: 'twitter', authorHash: 'a9' };
     const res = await ingest.app.inject({ method: 'POST', url: '/v1/posts', payload: post, headers: { 'x-api-key': KEY } });
     expect(res.statusCode).toBe(202);
-    const signals = (await readTopicToEnd(kafka, topics.signals)).map((m) => JSON.parse(m.value!.toString()));
+    const signals = (await readTopicToEnd(kafka, topics.signals)).flatMap((m) => signalsIn(m.value));
     const mine = signals.filter((s) => s.sourceId === 'p-sig');
     expect(mine.map((s) => s.serviceId).sort()).toEqual(['instagram', 'whatsapp']);
     expect(mine.every((s) => s.outage)).toBe(true);

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createLogger, readSignalMessage, Registry, SIGNAL_BATCH_SPAN_MS, type OutMessage, type Producer, type SendOptions } from '@downradar/common';
+import { createLogger, encodeSignalBatch, isBinarySignalMessage, readSignalMessage, Registry, SIGNAL_BATCH_SPAN_MS, type OutMessage, type Producer, type SendOptions } from '@downradar/common';
 import { HttpError } from '@downradar/common/http';
 import type { SignalEvent } from '../../../schemas/events/index';
 import { createIngestMetrics } from './metrics';
-import { GROUP_MAX_CHARS, createProduce, groupEvents, type Pending } from './produce';
+import { GROUP_MAX_CHARS, createProduce, groupEvents, outgoing, type Pending } from './produce';
 import { RecentIds } from './recent-ids';
 
 const T0 = Date.UTC(2021, 9, 4, 15, 40);
@@ -17,10 +17,19 @@ function event(id: string, serviceIds: string[], at: number, pad = 0): Pending {
     id,
     messages: [{ topic: 't.reports', key: serviceIds[0] ?? null, value: JSON.stringify({ id, pad: 'x'.repeat(pad) }) }],
     signals: serviceIds.map((s) => {
-      const sig = signal(`${id}:${s}`, s, at);
-      return { serviceId: s, at, json: JSON.stringify(sig) };
+      return outgoing(signal(`${id}:${s}`, s, at));
     }),
   };
+}
+
+/** The ids of the signals in one signals message, whatever its form. */
+function idsIn(value: OutMessage['value']): string[] {
+  const read = readSignalMessage(value as Buffer | string);
+  if (!read.ok) throw new Error(read.reason);
+  return read.items.map((item) => {
+    if (!item.ok) throw new Error(item.reason);
+    return item.value.id;
+  });
 }
 
 /** Every signal of the groups, per service in message order. */
@@ -50,8 +59,8 @@ describe('groupEvents', () => {
     expect(groups[0]!.ids).toEqual(['a', 'b', 'c', 'd']);
     const signals = groups[0]!.messages.filter((m) => m.topic === 't.signals');
     expect(signals.map((m) => m.key)).toEqual(['facebook', 'whatsapp', 'instagram']);
-    expect(JSON.parse(String(signals[0]!.value)).map((s: SignalEvent) => s.id)).toEqual(['a:facebook', 'c:facebook', 'd:facebook']);
-    expect(JSON.parse(String(signals[1]!.value))).toMatchObject({ id: 'b:whatsapp' }); // alone: the plain object
+    expect(idsIn(signals[0]!.value)).toEqual(['a:facebook', 'c:facebook', 'd:facebook']);
+    expect(idsIn(signals[1]!.value)).toEqual(['b:whatsapp']);
     // every event's own message once, in line order
     expect(groups[0]!.messages.filter((m) => m.topic === 't.reports').map((m) => JSON.parse(String(m.value)).id)).toEqual(['a', 'b', 'c', 'd']);
   });
@@ -62,7 +71,7 @@ describe('groupEvents', () => {
       ats.map((dt, i) => event(`e${i}`, ['facebook'], T0 + dt)),
       't.signals',
     );
-    const batches = groups[0]!.messages.filter((m) => m.topic === 't.signals').map((m) => [JSON.parse(String(m.value))].flat().map((s: SignalEvent) => s.id));
+    const batches = groups[0]!.messages.filter((m) => m.topic === 't.signals').map((m) => idsIn(m.value));
     expect(batches).toEqual([['e0:facebook', 'e1:facebook'], ['e2:facebook', 'e3:facebook'], ['e4:facebook', 'e5:facebook']]);
     // within a batch no signal is more than the span behind another
     for (const b of batches) {
@@ -92,6 +101,32 @@ describe('groupEvents', () => {
       const expected = events.flatMap((e) => e.signals.filter((s) => s.serviceId === service).map(() => `${e.id}:${service}`));
       expect(ids).toEqual(expected);
     }
+  });
+
+  it("counts a signal at about its JSON length, more than its binary form's bytes", () => {
+    const drawn: SignalEvent[] = [];
+    for (let i = 0; i < 300; i++) {
+      const s = signal(`fb-2021-10-04.c16ws.s0.02:g${i}:${i % 7}`, ['facebook', 'whatsapp', 'x', 'google-cloud-platform'][i % 4]!, T0 + i * 997);
+      if (i % 2) s.reporterHash = 'ab'.repeat(32);
+      if (i % 3) s.country = 'US';
+      s.hashtags = Array.from({ length: i % 5 }, (_, k) => `facebookdown${k}`);
+      if (i % 4) s.evidence = Array.from({ length: 1 + (i % 10) }, (_, k) => `cue "not working" ${'é'.repeat(k)} ${k}`);
+      s.confidence = (i % 100) / 100;
+      drawn.push(s);
+    }
+    for (const s of drawn) {
+      const o = outgoing(s);
+      expect(o.chars).toBeGreaterThanOrEqual(encodeSignalBatch([s]).length);
+      expect(o.chars).toBeGreaterThanOrEqual(JSON.stringify(s).length * 0.9);
+      expect(o.chars).toBeLessThanOrEqual(JSON.stringify(s).length * 1.3);
+    }
+  });
+
+  it('writes the signal batches in the binary form', () => {
+    const groups = groupEvents([event('a', ['facebook'], T0), event('b', ['facebook', 'whatsapp'], T0 + 10)], 't.signals');
+    const batches = groups.flatMap((g) => g.messages).filter((m) => m.topic === 't.signals');
+    expect(batches.length).toBe(2);
+    for (const m of batches) expect(isBinarySignalMessage(m.value as Buffer)).toBe(true);
   });
 
   it('an event without signals (a post about no service) still gets its group', () => {
@@ -147,7 +182,7 @@ describe('createProduce: the requests of one event-loop turn', () => {
     expect(sends).toHaveLength(1);
     const signals = sends[0]!.messages.filter((m) => m.topic === 't.signals');
     expect(signals.map((m) => m.key)).toEqual(['facebook', 'whatsapp']);
-    expect(JSON.parse(String(signals[0]!.value)).map((s: SignalEvent) => s.id)).toEqual(['a:facebook', 'b:facebook']);
+    expect(idsIn(signals[0]!.value)).toEqual(['a:facebook', 'b:facebook']);
     expect(await settled(a)).toBe('pending');
     expect(await settled(b)).toBe('pending');
     sends[0]!.ack();

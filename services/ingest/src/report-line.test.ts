@@ -11,7 +11,7 @@ import { createUnderstanding } from '@downradar/nlp';
 import { loadCatalog } from '../../../schemas/catalog/index';
 import { ReportInput, type ReportEvent } from '../../../schemas/events/index';
 import { buildApp } from './app';
-import { groupEvents, type Pending } from './produce';
+import { groupEvents, outgoing, type Pending } from './produce';
 import { roomyOptions } from './testing/in-process-app';
 import { plainReportEvent, reject, reportLineStep, toReportEvent, type StepResult } from './steps';
 import { seededRandom } from '@downradar/common/seeded-random';
@@ -161,7 +161,7 @@ function writtenTheGeneralWay(values: unknown[], wrap: boolean) {
     if (seen.has(r.value.id)) return;
     seen.add(r.value.id);
     const s = nlp.signalForReport(r.value);
-    pending.push({ id: r.value.id, messages: [{ topic: 't.reports', key: r.value.serviceId, value: JSON.stringify(r.value) }], signals: [{ serviceId: s.serviceId, at: s.at, json: JSON.stringify(s) }] });
+    pending.push({ id: r.value.id, messages: [{ topic: 't.reports', key: r.value.serviceId, value: JSON.stringify(r.value) }], signals: [outgoing(s)] });
   });
   return { rejections, messages: groupEvents(pending, topicNames('t').signals).flatMap((g) => g.messages) };
 }
@@ -181,7 +181,7 @@ describe('NDJSON report batches with the one pass', () => {
       for (let i = 0; i < messages.length; i++) {
         expect(messages[i]!.topic).toBe(expected.messages[i]!.topic);
         expect(messages[i]!.key).toBe(expected.messages[i]!.key);
-        expect(messages[i]!.value).toBe(expected.messages[i]!.value);
+        expect(messages[i]!.value).toEqual(expected.messages[i]!.value);
       }
     });
   }

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Partitioners, type Kafka } from 'kafkajs';
 import { createProducer } from './producer';
-import { keyPartition } from './key-partition';
+import { createRequire } from 'node:module';
+import { keyPartition, murmur2 } from './key-partition';
+
+const kafkajsMurmur2 = createRequire(import.meta.url)('kafkajs/src/producer/partitioners/default/murmur2') as (key: string) => number;
 
 /** kafkajs as the producer sees it: `partitions` partitions a topic, every request recorded. */
 function recordingKafka(partitions: number) {
@@ -50,6 +53,24 @@ describe('keyPartition', () => {
         expect(keyPartition(key, partitions)).toBe(expected);
         expect(keyPartition(key, partitions)).toBe(expected);
       }
+    }
+  });
+
+  it('hashes as kafkajs\' murmur2 (64-bit Longs) does, for keys of every length and alphabet', () => {
+    let seed = 7;
+    const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const alphabets = ['abcdefghijklmnopqrstuvwxyz0123456789.:-_', 'éüßçñ', '日本語のテキスト', '😀🚀', '\u0000\u007f\u0080\u07ff\u0800\uffff', '\ud800\udc00x\ud800'];
+    const keys = ['', 'facebook', 'fb-2021-10-04.c16ws.s0.02:g7g10:2'];
+    for (let i = 0; i < 3000; i++) {
+      const alphabet = [...alphabets[i % alphabets.length]!, ...alphabets[0]!];
+      const len = i < 600 ? i % 300 : Math.floor(next() * 90);
+      let key = '';
+      for (let k = 0; k < len; k++) key += alphabet[Math.floor(next() * alphabet.length)];
+      keys.push(key);
+    }
+    for (const key of keys) {
+      expect(murmur2(key), JSON.stringify(key)).toBe(kafkajsMurmur2(key));
+      for (const partitions of [1, 3, 6, 7]) expect(keyPartition(key, partitions)).toBe(((kafkajsMurmur2(key) & 0x7fffffff) % partitions));
     }
   });
 });

@@ -24,7 +24,21 @@ export function inProcessIngest(producer: Producer, opts: { options?: Partial<In
     producer,
     topics: topicNames('t'),
     understanding: {
-      signalForReport: (r) => ({ id: r.id, kind: 'report', serviceId: r.serviceId, at: r.at }) as unknown as SignalEvent,
+      // A report's signal as the real understanding makes it (every required field: it is written in the binary form).
+      signalForReport: (r): SignalEvent => ({
+        id: r.id,
+        sourceId: r.id,
+        serviceId: r.serviceId,
+        kind: 'report',
+        at: r.at,
+        receivedAt: r.receivedAt,
+        outage: true,
+        problem: r.problem,
+        confidence: 1,
+        reporterHash: r.reporterHash,
+        hashtags: [],
+        evidence: [`report button: ${r.problem}`],
+      }),
       readPost: () => ({ language: 'und', signals: [] }),
     },
     services: { problemsOf: () => ['app'] },
