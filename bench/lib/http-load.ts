@@ -95,10 +95,15 @@ export async function singleLoad(o: {
   } finally {
     poster.close();
   }
+  return singleLoadResult(o.n, started, latencies, notAccepted, firstBad, shed);
+}
+
+/** A single-POST run's figures: its rate since `started`, the latency p50 and p99 (sorts `latencies`). */
+export function singleLoadResult(n: number, started: number, latencies: number[], notAccepted: number, firstBad: string | undefined, shed: number): SingleLoadResult {
   const secs = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   return {
-    perS: o.n / secs,
+    perS: n / secs,
     p50: latencies[Math.floor(latencies.length * 0.5)]!,
     p99: latencies[Math.floor(latencies.length * 0.99)]!,
     notAccepted,

@@ -11,7 +11,7 @@
  * a few µs. DOWNRADAR_BENCH_LOADER=raw selects it in ingest-alone.ts.
  */
 import net from 'node:net';
-import type { SingleLoadResult } from './http-load';
+import { singleLoadResult, type SingleLoadResult } from './http-load';
 
 interface Answer {
   status: number;
@@ -109,14 +109,5 @@ export async function rawSingleLoad(o: { port: number; path: string; n: number; 
   } finally {
     for (const c of connections) c.close();
   }
-  const secs = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    perS: o.n / secs,
-    p50: latencies[Math.floor(latencies.length * 0.5)]!,
-    p99: latencies[Math.floor(latencies.length * 0.99)]!,
-    notAccepted,
-    ...(firstBad ? { firstBad } : {}),
-    shed: 0,
-  };
+  return singleLoadResult(o.n, started, latencies, notAccepted, firstBad, 0);
 }
