@@ -57,6 +57,26 @@ class Writer {
   }
 
   string(s: string): void {
+    // A short ASCII string (a signal's ids, service, country, hash, evidence) written byte by
+    // byte here: its UTF-8 is its characters, and for a few dozen bytes the two native calls below
+    // (the byte length, then the write) cost more than the copy. Its length is one varint byte.
+    const n = s.length;
+    if (n < 64) {
+      this.reserve(n + 1);
+      const buf = this.buf;
+      const start = this.pos;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) break;
+        buf[start + 1 + i] = c;
+      }
+      if (i === n) {
+        buf[start] = n * 2; // zig-zag varint of n < 64: one byte
+        this.pos = start + 1 + n;
+        return;
+      }
+    }
     const bytes = Buffer.byteLength(s, 'utf8');
     this.long(bytes);
     this.reserve(bytes);
