@@ -37,6 +37,10 @@ export class ReportJsonWriter {
   private chunk = Buffer.allocUnsafe(CHUNK);
   private pos = 0;
   private readonly digits = new Uint8Array(24);
+  /** The last whole number written and its digits: a batch's reports share receivedAt (and often at). */
+  private lastNumber = -1;
+  private readonly lastDigits = new Uint8Array(24);
+  private lastLength = 0;
 
   /** The report's JSON: its bytes (a view into a chunk), or JSON.stringify's string for an unusual object. */
   write(r: ReportEvent): Buffer | string {
@@ -108,15 +112,23 @@ export class ReportJsonWriter {
       this.pos += buf.write(JSON.stringify(x), this.pos, 'latin1');
       return;
     }
-    const d = this.digits;
-    let k = 0;
-    do {
-      const q = Math.floor(x / 10);
-      d[k++] = 0x30 + (x - q * 10);
-      x = q;
-    } while (x > 0);
     let p = this.pos;
-    while (k > 0) buf[p++] = d[--k]!;
+    const last = this.lastDigits;
+    if (x !== this.lastNumber) {
+      const d = this.digits;
+      let k = 0;
+      let rest = x;
+      do {
+        const q = Math.floor(rest / 10);
+        d[k++] = 0x30 + (rest - q * 10);
+        rest = q;
+      } while (rest > 0);
+      this.lastNumber = x;
+      this.lastLength = k;
+      for (let i = 0; i < k; i++) last[i] = d[k - 1 - i]!;
+    }
+    const n = this.lastLength;
+    for (let i = 0; i < n; i++) buf[p++] = last[i]!;
     this.pos = p;
   }
 }

@@ -47,8 +47,13 @@ class Writer {
   /** Avro long: zig-zag, then base-128 varint, low group first. Safe integers only. */
   long(n: number): void {
     this.reserve(10);
-    let z = n >= 0 ? n * 2 : -n * 2 - 1;
     const buf = this.buf;
+    // 0..63 (lengths, counts, symbols, union branches: most longs written): one byte.
+    if (n >= 0 && n < 64 && (n | 0) === n) {
+      buf[this.pos++] = n * 2;
+      return;
+    }
+    let z = n >= 0 ? n * 2 : -n * 2 - 1;
     while (z >= 0x80) {
       buf[this.pos++] = (z % 0x80) | 0x80;
       z = Math.floor(z / 0x80);
