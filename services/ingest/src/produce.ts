@@ -18,6 +18,7 @@ import { HttpError } from '@downradar/common/http';
 import type { PostEvent, ReportEvent, SignalEvent } from '../../../schemas/events/index';
 import type { IngestMetrics } from './metrics';
 import type { RecentIds } from './recent-ids';
+import { ReportJsonWriter } from './report-json';
 
 export interface Understanding {
   signalForReport(report: ReportEvent): SignalEvent;
@@ -78,7 +79,8 @@ export interface Produce {
 }
 
 /**
- * Characters of one group's messages. The producer splits a send into parts of at most 900 KB
+ * Characters of one group's messages (bytes of a value given as bytes: a report's JSON, a signal
+ * batch). The producer splits a send into parts of at most 900 KB
  * (its maxBatchBytes, below the broker's 1 MiB record batch limit); a group stays well under it,
  * so it is never cut for size, only by partition among the producer's kafkajs producers, and the
  * producer sends a send whole or withdraws it whole: queued, sent and acknowledged, or withdrawn,
@@ -169,6 +171,13 @@ export function createProduce(deps: ProduceDeps): Produce {
       c.failed = err as Error;
       logger.error({ err: c.failed.message }, 'could not hand events to the producer');
     } finally {
+      // Nothing reads the collected events once they are handed over (the producer has their
+      // messages, sendOf their sends): let the events, their signal objects and the id set go now
+      // rather than when the last request of the collection is answered, after Kafka's
+      // acknowledgement. Kept that long, a batch's objects outlived the young generation while
+      // the next batches were parsed, and the garbage collector copied and promoted them.
+      c.events = [];
+      c.ids = new Set();
       c.markSent();
     }
   }
@@ -253,8 +262,10 @@ export function createProduce(deps: ProduceDeps): Produce {
     }
   }
 
+  // The report's JSON as bytes, the same bytes as JSON.stringify's (report-json.ts).
+  const reportJson = new ReportJsonWriter();
   function reportMessages(ev: ReportEvent): EventMessages {
-    return { messages: [{ topic: topics.reports, key: ev.serviceId, value: JSON.stringify(ev) }], signals: [outgoing(understanding.signalForReport(ev))] };
+    return { messages: [{ topic: topics.reports, key: ev.serviceId, value: reportJson.write(ev) }], signals: [outgoing(understanding.signalForReport(ev))] };
   }
 
   function postMessages(ev: PostEvent): EventMessages {

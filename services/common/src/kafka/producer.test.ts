@@ -340,3 +340,24 @@ describe('createProducer with several producers', () => {
     expect(fake.requests.flatMap((r) => r.values).sort()).toEqual(['first', 'started-0', 'started-1']);
   });
 });
+
+describe("createProducer's kafkajs partitioner", () => {
+  it('sends each message to the partition it was placed on, and a message without one where kafkajs would', async () => {
+    const made: { createPartitioner?: () => (args: { topic: string; partitionMetadata: unknown[]; message: { key?: unknown; partition?: number | null } }) => number }[] = [];
+    const fake = fakeKafka(() => undefined);
+    const kafka = { ...fake.kafka, producer: (config: (typeof made)[number]) => (made.push(config), fake.kafka.producer()) } as unknown as Kafka;
+    const producer = createProducer({ kafka, producers: 1 });
+    await producer.connect();
+    const partitioner = made[0]!.createPartitioner!();
+    const kafkajs = Partitioners.DefaultPartitioner();
+    const partitionMetadata = Array.from({ length: 6 }, (_, partitionId) => ({ partitionId, leader: 0 }));
+    for (let i = 0; i < 200; i++) {
+      const key = `key-${i}`;
+      // a placed message: its own partition, whatever its key hashes to
+      expect(partitioner({ topic: 't', partitionMetadata, message: { key, partition: i % 6 } })).toBe(i % 6);
+      // none placed: kafkajs' default partitioner's choice
+      expect(partitioner({ topic: 't', partitionMetadata, message: { key } })).toBe(kafkajs({ topic: 't', partitionMetadata: partitionMetadata as never, message: { key, value: null } }));
+    }
+    await producer.close();
+  });
+});

@@ -1,6 +1,6 @@
 // First, before kafkajs loads: three of its producer's hot functions made cheaper (kafkajs-speedups.ts).
 import './kafkajs-speedups';
-import type { Admin, Kafka, Message, Producer as KafkaProducer, RecordMetadata, RetryOptions } from 'kafkajs';
+import type { Admin, ICustomPartitioner, Kafka, Message, Producer as KafkaProducer, RecordMetadata, RetryOptions } from 'kafkajs';
 import { CompressionTypes, Partitioners } from 'kafkajs';
 import type { Logger } from '../logger';
 import { InfraError, kafkaError } from './errors';
@@ -171,6 +171,20 @@ export function missingFrom(sent: Map<string, PartitionMessages>, acknowledged: 
   return new Map([...sent].filter(([k]) => !got.has(k)));
 }
 
+/**
+ * kafkajs' partitioner for this producer's requests: every message handed to kafkajs carries the
+ * partition chosen when it was placed (partitionOf), which kafkajs' default partitioner returns
+ * too, but only after filtering the partition list and a lookup by topic, for every message. A
+ * message without a partition (none here) gets the default partitioner's choice.
+ */
+const placedPartitioner: ICustomPartitioner = () => {
+  const fallback = Partitioners.DefaultPartitioner();
+  return (args) => {
+    const p = args.message.partition;
+    return p !== null && p !== undefined ? p : fallback(args);
+  };
+};
+
 /** Producers (requests in flight) when ProducerOptions.producers is not given. */
 export const DEFAULT_PRODUCERS = 2;
 
@@ -216,7 +230,7 @@ export function createProducer(opts: ProducerOptions): Producer {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: placedPartitioner,
       retry: opts.retry ?? { initialRetryTime: 100, retries: 5, maxRetryTime: 2000 },
     });
   const lanes: Lane[] = Array.from({ length: producerCount }, (_, index) => ({ index, producer: null, connected: false, connecting: null, queue: [], queued: 0, inFlight: null, timer: null, soon: null }));
@@ -391,13 +405,27 @@ export function createProducer(opts: ProducerOptions): Producer {
     }
   }
 
+  /**
+   * "topic:partition", one string per partition made once: a request's parts are counted and
+   * grouped by it for every message, and a string built per message (and hashed anew in the map)
+   * was a per-message cost of its own.
+   */
+  const partitionKeys = new Map<string, string[]>();
+  function partitionKey(topic: string, partition: number): string {
+    let keys = partitionKeys.get(topic);
+    if (!keys) partitionKeys.set(topic, (keys = []));
+    return (keys[partition] ??= `${topic}:${partition}`);
+  }
+
   /** The bytes of a queued part on each partition ("topic:partition"). */
   function partitionShares(p: Pending): Map<string, number> {
     const shares = new Map<string, number>();
-    p.messages.forEach((m, i) => {
-      const k = `${m.topic}:${p.partitions[i]}`;
+    const { messages, partitions } = p;
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      const k = partitionKey(m.topic, partitions[i]!);
       shares.set(k, (shares.get(k) ?? 0) + sizeOf(m));
-    });
+    }
     return shares;
   }
 
@@ -434,14 +462,17 @@ export function createProducer(opts: ProducerOptions): Producer {
   /** The messages of a request by topic and partition. */
   function byPartition(batch: Pending[]): Map<string, PartitionMessages> {
     const out = new Map<string, PartitionMessages>();
-    for (const p of batch)
-      p.messages.forEach((m, i) => {
-        const partition = p.partitions[i]!;
-        const k = `${m.topic}:${partition}`;
+    for (const p of batch) {
+      const { messages, partitions } = p;
+      for (let i = 0; i < messages.length; i++) {
+        const m = messages[i]!;
+        const partition = partitions[i]!;
+        const k = partitionKey(m.topic, partition);
         let entry = out.get(k);
         if (!entry) out.set(k, (entry = { topic: m.topic, partition, messages: [] }));
-        entry.messages.push({ key: m.key, value: m.value, partition, ...(m.headers ? { headers: m.headers } : {}) });
-      });
+        entry.messages.push(m.headers ? { key: m.key, value: m.value, partition, headers: m.headers } : { key: m.key, value: m.value, partition });
+      }
+    }
     return out;
   }
 

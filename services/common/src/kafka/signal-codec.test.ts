@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SignalEvent } from '../../../../schemas/events/index';
 import { compileValidator } from '../validate';
+import { seededRandom } from '../seeded-random';
 import { decodeCheckedSignalBatch, decodeSignalBatch, encodeSignalBatch, type CheckedSignal } from './signal-codec';
 
 const T = Date.UTC(2021, 9, 4, 15, 41);
@@ -162,6 +163,31 @@ describe('decodeCheckedSignalBatch', () => {
     const sized = Buffer.concat([Buffer.from([0x00, 0x01, 0x01, body.length * 2]), body, Buffer.from([0x00])]);
     expect(checked(sized)).toEqual({ ...checked(plain), schemaCalls: 0 });
     expect(checked(sized).signals).toEqual([signal('a')]);
+  });
+
+  it("writes every string as its UTF-8 bytes after their count, short ASCII ones and all others alike", () => {
+    // The writer copies a short ASCII string itself and gives any other to Buffer: strings around
+    // its 64-character bound, with a character of 2, 3 or 4 UTF-8 bytes or a lone surrogate at a
+    // drawn place (the first non-ASCII character can come after ASCII ones it already copied).
+    const rand = seededRandom(17);
+    const others = ['é', '€', '😀', '\ud800', '\u0080', '\u007f'];
+    for (let k = 0; k < 3000; k++) {
+      const n = Math.floor(rand() * 140);
+      let text = '';
+      for (let i = 0; i < n; i++) text += String.fromCharCode(32 + Math.floor(rand() * 95));
+      if (rand() < 0.5) {
+        const at = Math.floor(rand() * (n + 1));
+        text = text.slice(0, at) + others[Math.floor(rand() * others.length)] + text.slice(at);
+      }
+      const value = encodeSignalBatch([signal('a', { evidence: [text, 'b'], hashtags: [text] }), signal('c', { country: 'DE' })]);
+      const decoded = decodeSignalBatch(value);
+      if (!decoded.ok) throw new Error(decoded.reason);
+      // What UTF-8 carries of the text (a lone surrogate becomes U+FFFD, as Buffer writes it).
+      const carried = Buffer.from(text, 'utf8').toString('utf8');
+      expect(decoded.signals[0]!.evidence).toEqual([carried, 'b']);
+      expect(decoded.signals[0]!.hashtags).toEqual([carried]);
+      expect(decoded.signals[1]).toEqual(signal('c', { country: 'DE' }));
+    }
   });
 
   it('reuses the service id string of the previous signal of the batch only when the bytes are the same', () => {

@@ -47,8 +47,13 @@ class Writer {
   /** Avro long: zig-zag, then base-128 varint, low group first. Safe integers only. */
   long(n: number): void {
     this.reserve(10);
-    let z = n >= 0 ? n * 2 : -n * 2 - 1;
     const buf = this.buf;
+    // 0..63 (lengths, counts, symbols, union branches: most longs written): one byte.
+    if (n >= 0 && n < 64 && (n | 0) === n) {
+      buf[this.pos++] = n * 2;
+      return;
+    }
+    let z = n >= 0 ? n * 2 : -n * 2 - 1;
     while (z >= 0x80) {
       buf[this.pos++] = (z % 0x80) | 0x80;
       z = Math.floor(z / 0x80);
@@ -57,6 +62,26 @@ class Writer {
   }
 
   string(s: string): void {
+    // A short ASCII string (a signal's ids, service, country, hash, evidence) written byte by
+    // byte here: its UTF-8 is its characters, and for a few dozen bytes the two native calls below
+    // (the byte length, then the write) cost more than the copy. Its length is one varint byte.
+    const n = s.length;
+    if (n < 64) {
+      this.reserve(n + 1);
+      const buf = this.buf;
+      const start = this.pos;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) break;
+        buf[start + 1 + i] = c;
+      }
+      if (i === n) {
+        buf[start] = n * 2; // zig-zag varint of n < 64: one byte
+        this.pos = start + 1 + n;
+        return;
+      }
+    }
     const bytes = Buffer.byteLength(s, 'utf8');
     this.long(bytes);
     this.reserve(bytes);
