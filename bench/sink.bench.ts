@@ -51,7 +51,10 @@ import { clusterEnv } from '../tools/run/src/cluster-env';
 import { reportRow } from '../services/sink/src/rows';
 import { clickhouseClientInsert, loadAverage, ratio } from './lib/peers';
 import { processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
-import { serverCpuMeter, treeCpuS } from './lib/cpu';
+import { processCpuS, serverCpuMeter, treeCpuS } from './lib/cpu';
+import { printTimeline, type TimelineSample } from './lib/sink-timeline';
+import { parseTrace, summarizeTrace } from './lib/sink-trace';
+import { readFileSync } from 'node:fs';
 import type { ReportEvent } from '../schemas/events/index';
 import { generateReports } from './lib/reports';
 import { median, writeResult } from '@downradar/common/bench-results';
@@ -63,6 +66,8 @@ const CLICKHOUSE_URL = process.env.DOWNRADAR_CLICKHOUSE_URL ?? 'http://127.0.0.1
 const BROKERS = (process.env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const PORT = Number(process.env.DOWNRADAR_BENCH_SINK_PORT ?? process.env.DOWNRADAR_SINK_PORT ?? 18_082);
 const PROCESSES = process.env.DOWNRADAR_BENCH_SINK_PROCESSES;
+/** DOWNRADAR_BENCH_SINK_TIMELINE=1: print where each run's wall time went (rows stored and the cores of the sink, the broker and ClickHouse, a line per interval). */
+const TIMELINE = process.env.DOWNRADAR_BENCH_SINK_TIMELINE === '1';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------
@@ -173,7 +178,8 @@ async function runOnce(run: number, rowsFile: string, t: Target): Promise<RunRes
           DOWNRADAR_SINK_PORT: String(PORT),
           DOWNRADAR_SINK_GROUP_ID: `bench-sink-${suffix}`,
           DOWNRADAR_SINK_MIGRATE: 'false',
-          DOWNRADAR_LOG_LEVEL: process.env.DOWNRADAR_LOG_LEVEL ?? 'warn',
+          DOWNRADAR_LOG_LEVEL: process.env.DOWNRADAR_LOG_LEVEL ?? (TIMELINE ? 'info' : 'warn'),
+          ...(TIMELINE ? { DOWNRADAR_SINK_TRACE: 'true' } : {}),
           ...(PROCESSES ? { DOWNRADAR_SINK_PROCESSES: PROCESSES } : {}),
         },
         `http://127.0.0.1:${PORT}/healthz`,
@@ -188,11 +194,18 @@ async function runOnce(run: number, rowsFile: string, t: Target): Promise<RunRes
         const early = await countDistinct(ch, sinkDb);
         if (early > 0) throw new Error(`the sink stored ${early} rows before its /healthz answered: the clock would start late; run again`);
       }
+      const timeline: TimelineSample[] = [];
+      const ownCpu0 = processCpuS(pid);
       await waitForRows(ch, sinkDb, N, 600_000, (n) => {
         if (!firstRowAt && n > 0) firstRowAt = performance.now();
+        if (TIMELINE) {
+          const s = servers.read();
+          timeline.push({ ms: performance.now() - started, rows: n, sinkS: processCpuS(pid) - ownCpu0, kafkaS: s.kafkaS, clickhouseS: s.clickhouseS });
+        }
         peakRssMb = Math.max(peakRssMb, ...processTreeMemory(pid).map((m) => m.peakRssMb));
       });
       done = performance.now();
+      if (TIMELINE) printTimeline(`run ${run} ${t.name}`, timeline);
       const s = servers.read();
       parts = { sink: treeCpuS(pid) - sinkCpu0, kafka: s.kafkaS, clickhouse: s.clickhouseS };
       sinkCpuS = parts.sink + parts.kafka + parts.clickhouse;
@@ -202,6 +215,11 @@ async function runOnce(run: number, rowsFile: string, t: Target): Promise<RunRes
       rowsPerInsert = value('sink_insert_rows_sum') / inserts;
     } finally {
       if (sink) await stopProcess(sink);
+    }
+    if (TIMELINE) {
+      const epoch = (t: number) => performance.timeOrigin + t;
+      await sleep(200); // the log's write stream
+      console.log(`run ${run} ${t.name}: the sink's trace\n  ${summarizeTrace(parseTrace(readFileSync(`${repoRoot}/.data/logs/bench-sink.log`, 'utf8')), epoch(started), epoch(done))}`);
     }
     // The first rows are noticed once acknowledged: count their own insert from the spawn at worst.
     const sinkMs = done - started;

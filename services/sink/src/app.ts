@@ -86,6 +86,8 @@ export function createSinkService(config: SinkConfig, overrides: SinkOverrides =
     logger,
     registry,
     flushIntervalMs: config.sinkFlushIntervalMs,
+    trace: config.sinkTrace,
+    decodeThreads: config.sinkDecodeThreads,
     // On a cluster: insert_quorum, and no block deduplication. Retried inserts are made harmless
     // by the tables (ReplacingMergeTree on the event id, uniqExact rollups), not by the replicated
     // engine's block hashes: those drop a retried block whole, materialized views included, and
@@ -171,6 +173,7 @@ export function createSinkService(config: SinkConfig, overrides: SinkOverrides =
       if (stopped) return;
       stopped = true;
       await Promise.all(runners.map((r) => r.stop()));
+      await handler.close();
       await producer.close();
       await clickhouse.close();
       await http.close();
