@@ -166,6 +166,9 @@ const BAD_DATA_CODES = new Set(['6', '26', '27', '38', '41', '53', '69', '70', '
  */
 const BEHIND_MESSAGES = 10_000;
 
+/** Messages of a batch sent to a decoding thread at a time. */
+const THREAD_SLICE = 10_000;
+
 interface Waiter {
   resolve(): void;
   reject(err: unknown): void;
@@ -346,8 +349,8 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
 
   function scheduleSeal(): void {
     if (sealImmediate) return;
-    // Batches of the same fetches still on a decoding thread: their group waits for them (the
-    // last one to arrive schedules the seal), unless it is full.
+    // Rows still on a decoding thread: the group waits for them (each arrival schedules the seal
+    // again) until it holds flushEarlyRows: fewer, larger inserts on a backlog.
     if (pendingMaps > 0 && group.count < flushEarlyRows) return;
     // Behind within the last interval: still draining a backlog, whose last batches are not behind.
     const draining = now() - lastBehindAt < flushIntervalMs;
@@ -387,24 +390,39 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     if (!topicKey) throw new Error(`sink: not subscribed to topic ${batch.topic}`);
     const t0 = trace ? epochNow() : 0;
     const origin = { topicKey, topic: batch.topic, partition: batch.partition };
-    let mapped: { rows: Map<Table, RowsPart[]>; deadLetters: DlqRecord[]; publish: DlqRecord[] };
     if (pool && topicKey === 'reports' && batch.messages.length > 0) {
-      pendingMaps++;
-      try {
-        mapped = await mapReportsOffThread(pool, origin, batch.messages, started);
-        pendingMaps--;
-      } catch (err) {
-        // The batch fails (the runner retries it); the group it would have joined goes without it.
-        pendingMaps--;
-        if (group.waiters.length > 0) scheduleSeal();
-        throw err;
+      // Slices go to the threads at once and each joins a group as soon as it is encoded, so a
+      // large batch's first rows are being inserted while its last are still being decoded.
+      const behind = (batch.lag ?? 0) >= BEHIND_MESSAGES;
+      const slices: Promise<void>[] = [];
+      for (let i = 0; i < batch.messages.length; i += THREAD_SLICE) {
+        const slice = batch.messages.slice(i, i + THREAD_SLICE);
+        pendingMaps++;
+        slices.push(
+          mapReportsOffThread(pool, origin, slice, started).then(
+            (m) => {
+              pendingMaps--;
+              if (trace) deps.logger.info({ trace: 'map', partition: batch.partition, messages: slice.length, lag: batch.lag, from: t0, to: epochNow() }, 'sink trace');
+              return submit(m.rows, m.deadLetters, m.publish, behind);
+            },
+            (err: unknown) => {
+              // The batch fails (the runner retries it); the group it would have joined goes without it.
+              pendingMaps--;
+              if (group.waiters.length > 0) scheduleSeal();
+              throw err;
+            },
+          ),
+        );
       }
+      const settled = await Promise.allSettled(slices);
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     } else {
       const m = mapBatch(origin, batch.messages, started);
-      mapped = { rows: new Map([...m.rows].map(([table, rows]) => [table, [rowsPart(rows)]])), deadLetters: m.deadLetters, publish: m.publish };
+      if (trace) deps.logger.info({ trace: 'map', partition: batch.partition, messages: batch.messages.length, lag: batch.lag, from: t0, to: epochNow() }, 'sink trace');
+      const rows = new Map([...m.rows].map(([table, list]) => [table, [rowsPart(list)]]));
+      await submit(rows, m.deadLetters, m.publish, (batch.lag ?? 0) >= BEHIND_MESSAGES);
     }
-    if (trace) deps.logger.info({ trace: 'map', partition: batch.partition, messages: batch.messages.length, lag: batch.lag, from: t0, to: epochNow() }, 'sink trace');
-    await submit(mapped.rows, mapped.deadLetters, mapped.publish, (batch.lag ?? 0) >= BEHIND_MESSAGES);
     consumed.labels(topicKey).inc(batch.messages.length);
     stats.batches++;
     stats.messages += batch.messages.length;

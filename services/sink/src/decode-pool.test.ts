@@ -111,6 +111,21 @@ describe('batch handler with a decoding thread', () => {
     }
   });
 
+  it('a batch larger than a thread slice: every row once, the batch resolved only after the last insert', async () => {
+    const x = handler(1);
+    try {
+      const many = Array.from({ length: 25_000 }, (_, i) => ({ offset: String(i), value: value({ id: `m${i}`, ...base }) }));
+      await x.h.handleBatch({ topic: topics.reports, partition: 0, messages: many as never, lag: 50_000 });
+      const ids = x.inserts.filter((i) => i.table === 'reports').flatMap((i) => i.rows.map((r) => (r as { id: string }).id));
+      expect(ids).toHaveLength(25_000);
+      expect(new Set(ids).size).toBe(25_000);
+      expect(x.h.stats).toMatchObject({ batches: 1, messages: 25_000 });
+      expect(x.h.stats.rows.reports).toBe(25_000);
+    } finally {
+      await x.h.close();
+    }
+  });
+
   it('isolates a row ClickHouse refuses among rows a thread encoded', async () => {
     const poison = Object.assign(new Error('Code: 27. DB::Exception: Cannot parse input'), { code: '27' });
     const x = handler(1, (rows) => (rows.some((r) => (r as { id: string }).id === 'b') && rows.length > 0 ? poison : null));
