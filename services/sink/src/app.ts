@@ -136,6 +136,8 @@ export function createSinkService(config: SinkConfig, overrides: SinkOverrides =
     },
     async start() {
       if (config.sinkMigrate) await migrateSinkSchema(config, logger, clickhouse);
+      // The decoding threads load their code meanwhile (started with the handler): served once they have.
+      await handler.ready();
       await http.listen({ host: config.sinkHost, port: config.sinkPort });
       port = (http.server.address() as AddressInfo).port;
       // Subscribing to a topic the broker does not have fails: create what is missing (idempotent).

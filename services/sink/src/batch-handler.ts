@@ -148,6 +148,8 @@ export interface SinkStats {
 export interface BatchHandler {
   handleBatch(batch: Pick<ConsumedBatch, 'topic' | 'partition' | 'messages' | 'lag'>): Promise<void>;
   readonly stats: SinkStats;
+  /** Resolves once the decoding threads (if any) are loaded. */
+  ready(): Promise<void>;
   /** Stops the decoding threads (after the last batch). */
   close(): Promise<void>;
 }
@@ -430,7 +432,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     batchDuration.observe(stats.lastBatchAt - started);
   }
 
-  return { handleBatch, stats, close: async () => pool?.close() };
+  return { handleBatch, stats, ready: async () => pool?.ready(), close: async () => pool?.close() };
 }
 
 /**

@@ -31,6 +31,7 @@ afterAll(() => pool.close());
 
 describe('decode pool', () => {
   it('encodes the plain reports as the main thread does and hands back the others', async () => {
+    await pool.ready();
     const r = await pool.encodeReports(messages.map((m) => m.value));
     const plainIdx = messages.flatMap((m, i) => {
       if (m.value === null) return [];

@@ -32,6 +32,8 @@ export interface EncodedReports {
 }
 
 export interface DecodePool {
+  /** Resolves once every thread has loaded its code (the sink waits for it before it serves /healthz). */
+  ready(): Promise<void>;
   encodeReports(values: readonly (Buffer | string | null)[]): Promise<EncodedReports>;
   close(): Promise<void>;
 }
@@ -42,8 +44,24 @@ export function createDecodePool(threads: number): DecodePool {
   const load = workers.map(() => 0);
   let nextId = 0;
   let closed = false;
+  const loaded = workers.map(
+    (w) =>
+      new Promise<void>((resolve, reject) => {
+        const onMessage = (m: { ready?: boolean }) => {
+          if (m.ready !== true) return;
+          w.off('message', onMessage);
+          resolve();
+        };
+        w.on('message', onMessage);
+        w.once('error', reject);
+        w.once('exit', (code) => reject(new Error(`sink decode thread exited (${code}) while loading`)));
+      }),
+  );
+  const allLoaded = Promise.all(loaded).then(() => undefined);
+  allLoaded.catch(() => undefined); // observed by ready(); encodeReports fails on its own
   workers.forEach((w, i) => {
-    w.on('message', (r: DecodeResponse) => {
+    w.on('message', (r: DecodeResponse | { ready: true }) => {
+      if (!('id' in r)) return;
       const p = waiting.get(r.id);
       if (!p) return;
       waiting.delete(r.id);
@@ -63,6 +81,7 @@ export function createDecodePool(threads: number): DecodePool {
     });
   });
   return {
+    ready: () => allLoaded,
     encodeReports(values) {
       if (closed) return Promise.reject(new Error('sink decode pool closed'));
       const lengths = new Int32Array(values.length);

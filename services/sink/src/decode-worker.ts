@@ -41,3 +41,6 @@ parentPort!.on('message', (m: DecodeRequest) => {
   const res: DecodeResponse = { id: m.id, body: body.buffer as ArrayBuffer, offset: body.byteOffset, length: body.byteLength, rows, fallback: Int32Array.from(fallback) };
   parentPort!.postMessage(res, [res.body, res.fallback.buffer as ArrayBuffer]);
 });
+
+// Loaded: the pool's ready() resolves once every thread said so.
+parentPort!.postMessage({ ready: true });
