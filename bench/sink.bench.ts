@@ -8,7 +8,9 @@
  *  2. N reports (DOWNRADAR_BENCH_SINK_REPORTS, default 500,000) produced to <prefix>.reports;
  *  3. the sink started on them as its own process (services/sink/src/main.ts, as in production,
  *     with DOWNRADAR_SINK_PROCESSES from DOWNRADAR_BENCH_SINK_PROCESSES when set); the clock runs
- *     from the moment it answers /healthz (before it joins the consumer group) until
+ *     from the moment its HTTP server answers (/metrics: modules and decoding threads loaded,
+ *     before it joins the consumer group; its /healthz answers only once its members have joined,
+ *     and the first may be consuming by then) until
  *     uniqExact(id) over the table equals N  ->  sink_rows_per_s (group join included), and from
  *     the first row seen in ClickHouse  ->  sink_steady_rows_per_s. With several processes the
  *     clock (and the CPU meter) run from the spawn instead, start-up included: their /healthz
@@ -182,17 +184,19 @@ async function runOnce(run: number, rowsFile: string, t: Target): Promise<RunRes
           ...(TIMELINE ? { DOWNRADAR_SINK_TRACE: 'true' } : {}),
           ...(PROCESSES ? { DOWNRADAR_SINK_PROCESSES: PROCESSES } : {}),
         },
-        `http://127.0.0.1:${PORT}/healthz`,
+        // One process: /metrics answers once start() serves HTTP, before it joins the group and
+        // fetches (up to session 11 the clock started at /healthz, which answers once both group
+        // members have joined: the first could have fetched, mapped and begun an insert by then).
+        `http://127.0.0.1:${PORT}/${fromSpawn ? 'healthz' : 'metrics'}`,
       );
-      // One process: from the moment it serves /healthz (start() then joins the group and
-      // fetches), so no row can be stored yet; the check keeps that premise honest.
+      // So no row can be stored yet; the check keeps that premise honest.
       started = fromSpawn ? spawnedAt : performance.now();
       const pid = sink.pid!;
       const sinkCpu0 = fromSpawn ? 0 : treeCpuS(pid);
       const servers = serversFromSpawn ?? serverCpuMeter();
       if (!fromSpawn) {
         const early = await countDistinct(ch, sinkDb);
-        if (early > 0) throw new Error(`the sink stored ${early} rows before its /healthz answered: the clock would start late; run again`);
+        if (early > 0) throw new Error(`the sink stored ${early} rows before its HTTP server answered: the clock would start late; run again`);
       }
       const timeline: TimelineSample[] = [];
       const ownCpu0 = processCpuS(pid);
