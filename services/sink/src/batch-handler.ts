@@ -401,19 +401,26 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
         const slice = batch.messages.slice(i, i + THREAD_SLICE);
         pendingMaps++;
         slices.push(
-          mapReportsOffThread(pool, origin, slice, started).then(
-            (m) => {
-              pendingMaps--;
-              if (trace) deps.logger.info({ trace: 'map', partition: batch.partition, messages: slice.length, lag: batch.lag, from: t0, to: epochNow() }, 'sink trace');
-              return submit(m.rows, m.deadLetters, m.publish, behind);
-            },
-            (err: unknown) => {
-              // The batch fails (the runner retries it); the group it would have joined goes without it.
-              pendingMaps--;
-              if (group.waiters.length > 0) scheduleSeal();
-              throw err;
-            },
-          ),
+          mapReportsOffThread(pool, origin, slice, started)
+            // A thread that exited (or a closed pool): the slice is mapped here instead.
+            .catch((err: unknown) => {
+              deps.logger.warn({ err: (err as Error)?.message }, 'decoding thread failed, mapping on the main thread');
+              const m = mapBatch(origin, slice, started);
+              return { rows: new Map([...m.rows].map(([table, list]) => [table, [rowsPart(list)]])), deadLetters: m.deadLetters, publish: m.publish };
+            })
+            .then(
+              (m) => {
+                pendingMaps--;
+                if (trace) deps.logger.info({ trace: 'map', partition: batch.partition, messages: slice.length, lag: batch.lag, from: t0, to: epochNow() }, 'sink trace');
+                return submit(m.rows, m.deadLetters, m.publish, behind);
+              },
+              (err: unknown) => {
+                // The batch fails (the runner retries it); the group it would have joined goes without it.
+                pendingMaps--;
+                if (group.waiters.length > 0) scheduleSeal();
+                throw err;
+              },
+            ),
         );
       }
       const settled = await Promise.allSettled(slices);

@@ -127,6 +127,14 @@ describe('batch handler with a decoding thread', () => {
     }
   });
 
+  it('maps on the main thread when the threads are gone', async () => {
+    const x = handler(1);
+    await x.h.close();
+    await x.h.handleBatch({ topic: topics.reports, partition: 0, messages: messages.slice(0, 4) as never });
+    expect(x.inserts.filter((i) => i.table === 'reports').flatMap((i) => i.rows.map((r) => (r as { id: string }).id)).sort()).toEqual(['a', 'b']);
+    expect(x.inserts.find((i) => i.table === 'reports')!.parts.every((p) => p.body === undefined)).toBe(true);
+  });
+
   it('isolates a row ClickHouse refuses among rows a thread encoded', async () => {
     const poison = Object.assign(new Error('Code: 27. DB::Exception: Cannot parse input'), { code: '27' });
     const x = handler(1, (rows) => (rows.some((r) => (r as { id: string }).id === 'b') && rows.length > 0 ? poison : null));

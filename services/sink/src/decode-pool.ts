@@ -42,6 +42,7 @@ export function createDecodePool(threads: number): DecodePool {
   const workers = Array.from({ length: threads }, () => new Worker(new URL('./decode-worker.mjs', import.meta.url)));
   const waiting = new Map<number, { resolve(r: EncodedReports): void; reject(e: unknown): void; worker: number }>();
   const load = workers.map(() => 0);
+  const alive = workers.map(() => true);
   let nextId = 0;
   let closed = false;
   const loaded = workers.map(
@@ -69,6 +70,7 @@ export function createDecodePool(threads: number): DecodePool {
       p.resolve({ body: Buffer.from(r.body, r.offset, r.length), rows: r.rows, fallback: r.fallback });
     });
     const fail = (err: unknown) => {
+      alive[i] = false;
       for (const [id, p] of waiting)
         if (p.worker === i) {
           waiting.delete(id);
@@ -98,9 +100,10 @@ export function createDecodePool(threads: number): DecodePool {
         if (v === null || v === undefined) continue;
         pos += typeof v === 'string' ? data.write(v, pos) : v.copy(data, pos);
       }
-      // The least loaded thread (in requests waiting).
-      let worker = 0;
-      for (let i = 1; i < workers.length; i++) if (load[i]! < load[worker]!) worker = i;
+      // The least loaded thread (in requests waiting) of those still running.
+      let worker = -1;
+      for (let i = 0; i < workers.length; i++) if (alive[i] && (worker < 0 || load[i]! < load[worker]!)) worker = i;
+      if (worker < 0) return Promise.reject(new Error('sink decode threads exited'));
       load[worker]!++;
       const id = nextId++;
       return new Promise<EncodedReports>((resolve, reject) => {
