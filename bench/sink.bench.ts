@@ -8,7 +8,9 @@
  *  2. N reports (DOWNRADAR_BENCH_SINK_REPORTS, default 500,000) produced to <prefix>.reports;
  *  3. the sink started on them as its own process (services/sink/src/main.ts, as in production,
  *     with DOWNRADAR_SINK_PROCESSES from DOWNRADAR_BENCH_SINK_PROCESSES when set); the clock runs
- *     from the moment it answers /healthz (before it joins the consumer group) until
+ *     from the moment its HTTP server answers (/metrics: modules and decoding threads loaded,
+ *     before it joins the consumer group; its /healthz answers only once its members have joined,
+ *     and the first may be consuming by then) until
  *     uniqExact(id) over the table equals N  ->  sink_rows_per_s (group join included), and from
  *     the first row seen in ClickHouse  ->  sink_steady_rows_per_s. With several processes the
  *     clock (and the CPU meter) run from the spawn instead, start-up included: their /healthz
@@ -51,7 +53,10 @@ import { clusterEnv } from '../tools/run/src/cluster-env';
 import { reportRow } from '../services/sink/src/rows';
 import { clickhouseClientInsert, loadAverage, ratio } from './lib/peers';
 import { processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
-import { serverCpuMeter, treeCpuS } from './lib/cpu';
+import { processCpuS, serverCpuMeter, treeCpuS } from './lib/cpu';
+import { printTimeline, type TimelineSample } from './lib/sink-timeline';
+import { parseTrace, summarizeTrace } from './lib/sink-trace';
+import { readFileSync } from 'node:fs';
 import type { ReportEvent } from '../schemas/events/index';
 import { generateReports } from './lib/reports';
 import { median, writeResult } from '@downradar/common/bench-results';
@@ -63,6 +68,8 @@ const CLICKHOUSE_URL = process.env.DOWNRADAR_CLICKHOUSE_URL ?? 'http://127.0.0.1
 const BROKERS = (process.env.DOWNRADAR_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const PORT = Number(process.env.DOWNRADAR_BENCH_SINK_PORT ?? process.env.DOWNRADAR_SINK_PORT ?? 18_082);
 const PROCESSES = process.env.DOWNRADAR_BENCH_SINK_PROCESSES;
+/** DOWNRADAR_BENCH_SINK_TIMELINE=1: print where each run's wall time went (rows stored and the cores of the sink, the broker and ClickHouse, a line per interval). */
+const TIMELINE = process.env.DOWNRADAR_BENCH_SINK_TIMELINE === '1';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------
@@ -173,26 +180,36 @@ async function runOnce(run: number, rowsFile: string, t: Target): Promise<RunRes
           DOWNRADAR_SINK_PORT: String(PORT),
           DOWNRADAR_SINK_GROUP_ID: `bench-sink-${suffix}`,
           DOWNRADAR_SINK_MIGRATE: 'false',
-          DOWNRADAR_LOG_LEVEL: process.env.DOWNRADAR_LOG_LEVEL ?? 'warn',
+          DOWNRADAR_LOG_LEVEL: process.env.DOWNRADAR_LOG_LEVEL ?? (TIMELINE ? 'info' : 'warn'),
+          ...(TIMELINE ? { DOWNRADAR_SINK_TRACE: 'true' } : {}),
           ...(PROCESSES ? { DOWNRADAR_SINK_PROCESSES: PROCESSES } : {}),
         },
-        `http://127.0.0.1:${PORT}/healthz`,
+        // One process: /metrics answers once start() serves HTTP, before it joins the group and
+        // fetches (up to session 11 the clock started at /healthz, which answers once both group
+        // members have joined: the first could have fetched, mapped and begun an insert by then).
+        `http://127.0.0.1:${PORT}/${fromSpawn ? 'healthz' : 'metrics'}`,
       );
-      // One process: from the moment it serves /healthz (start() then joins the group and
-      // fetches), so no row can be stored yet; the check keeps that premise honest.
+      // So no row can be stored yet; the check keeps that premise honest.
       started = fromSpawn ? spawnedAt : performance.now();
       const pid = sink.pid!;
       const sinkCpu0 = fromSpawn ? 0 : treeCpuS(pid);
       const servers = serversFromSpawn ?? serverCpuMeter();
       if (!fromSpawn) {
         const early = await countDistinct(ch, sinkDb);
-        if (early > 0) throw new Error(`the sink stored ${early} rows before its /healthz answered: the clock would start late; run again`);
+        if (early > 0) throw new Error(`the sink stored ${early} rows before its HTTP server answered: the clock would start late; run again`);
       }
+      const timeline: TimelineSample[] = [];
+      const ownCpu0 = processCpuS(pid);
       await waitForRows(ch, sinkDb, N, 600_000, (n) => {
         if (!firstRowAt && n > 0) firstRowAt = performance.now();
+        if (TIMELINE) {
+          const s = servers.read();
+          timeline.push({ ms: performance.now() - started, rows: n, sinkS: processCpuS(pid) - ownCpu0, kafkaS: s.kafkaS, clickhouseS: s.clickhouseS });
+        }
         peakRssMb = Math.max(peakRssMb, ...processTreeMemory(pid).map((m) => m.peakRssMb));
       });
       done = performance.now();
+      if (TIMELINE) printTimeline(`run ${run} ${t.name}`, timeline);
       const s = servers.read();
       parts = { sink: treeCpuS(pid) - sinkCpu0, kafka: s.kafkaS, clickhouse: s.clickhouseS };
       sinkCpuS = parts.sink + parts.kafka + parts.clickhouse;
@@ -202,6 +219,11 @@ async function runOnce(run: number, rowsFile: string, t: Target): Promise<RunRes
       rowsPerInsert = value('sink_insert_rows_sum') / inserts;
     } finally {
       if (sink) await stopProcess(sink);
+    }
+    if (TIMELINE) {
+      const epoch = (t: number) => performance.timeOrigin + t;
+      await sleep(200); // the log's write stream
+      console.log(`run ${run} ${t.name}: the sink's trace\n  ${summarizeTrace(parseTrace(readFileSync(`${repoRoot}/.data/logs/bench-sink.log`, 'utf8')), epoch(started), epoch(done))}`);
     }
     // The first rows are noticed once acknowledged: count their own insert from the spawn at worst.
     const sinkMs = done - started;

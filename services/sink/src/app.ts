@@ -86,6 +86,8 @@ export function createSinkService(config: SinkConfig, overrides: SinkOverrides =
     logger,
     registry,
     flushIntervalMs: config.sinkFlushIntervalMs,
+    trace: config.sinkTrace,
+    decodeThreads: config.sinkDecodeThreads,
     // On a cluster: insert_quorum, and no block deduplication. Retried inserts are made harmless
     // by the tables (ReplacingMergeTree on the event id, uniqExact rollups), not by the replicated
     // engine's block hashes: those drop a retried block whole, materialized views included, and
@@ -134,6 +136,8 @@ export function createSinkService(config: SinkConfig, overrides: SinkOverrides =
     },
     async start() {
       if (config.sinkMigrate) await migrateSinkSchema(config, logger, clickhouse);
+      // The decoding threads load their code meanwhile (started with the handler): served once they have.
+      await handler.ready();
       await http.listen({ host: config.sinkHost, port: config.sinkPort });
       port = (http.server.address() as AddressInfo).port;
       // Subscribing to a topic the broker does not have fails: create what is missing (idempotent).
@@ -171,6 +175,7 @@ export function createSinkService(config: SinkConfig, overrides: SinkOverrides =
       if (stopped) return;
       stopped = true;
       await Promise.all(runners.map((r) => r.stop()));
+      await handler.close();
       await producer.close();
       await clickhouse.close();
       await http.close();

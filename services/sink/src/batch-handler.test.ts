@@ -9,9 +9,9 @@ const report = (id: string, extra: Record<string, unknown> = {}) =>
 
 function fakeClickHouse(fail: (table: string, rows: Array<Record<string, unknown>>) => Error | null = () => null) {
   const inserts: Array<{ table: string; rows: Array<Record<string, unknown>> }> = [];
-  const insert: InsertRows = async (t, values) => {
+  const insert: InsertRows = async (t, parts) => {
     const table = `db.${t}`;
-    const rows = values as unknown as Array<Record<string, unknown>>;
+    const rows = parts.flatMap((p) => p.rows()) as unknown as Array<Record<string, unknown>>;
     await new Promise((r) => setTimeout(r, 5));
     const err = fail(table, rows);
     if (err) throw err;

@@ -41,20 +41,49 @@ import {
   type TopicNames,
 } from '@downradar/common';
 import type { DlqRecord } from '../../../schemas/events/index';
-import { LAYOUTS, TABLES, dlqRow, mapBatch, topicKeyOf, type Row, type SinkTopic, type Table } from './rows';
+import { LAYOUTS, TABLES, dlqRow, mapBatch, topicKeyOf, type MessageOrigin, type Row, type SinkTopic, type Table } from './rows';
+import { createDecodePool, type DecodePool } from './decode-pool';
+
+/** Epoch ms with a fraction, for the debug trace (comparable across processes). */
+const epochNow = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * Some of one table's rows for an insert: row objects, or rows a decoding thread already encoded
+ * (`body`, RowBinary in the table's layout) with a way to make their objects again (`rows()`: the
+ * same rows, mapped again from the batch's messages), for the rare insert ClickHouse refuses as data.
+ */
+export interface RowsPart {
+  count: number;
+  rows(): Row[];
+  body?: Buffer;
+}
+
+const rowsPart = (rows: Row[]): RowsPart => ({ count: rows.length, rows: () => rows });
+const countOf = (parts: readonly RowsPart[]): number => parts.reduce((n, p) => n + p.count, 0);
 
 /** Writes rows into `<database>.<table>`; resolves once ClickHouse acknowledged them. */
-export type InsertRows = (table: Table, rows: Row[]) => Promise<void>;
+export type InsertRows = (table: Table, parts: RowsPart[]) => Promise<void>;
 
 /** RowBinary inserts through the HTTP client: each table's rows encoded by its layout, with `settings` (a cluster's insert_quorum). */
-export function rowBinaryInserter(clickhouse: ClickHouseClient, database: string, settings?: ClickHouseSettings): InsertRows {
+export function rowBinaryInserter(clickhouse: ClickHouseClient, database: string, settings?: ClickHouseSettings, traceTo?: Logger): InsertRows {
   const encoders = new Map(TABLES.map((t) => [t, rowBinaryEncoder(LAYOUTS[t] as never) as (w: BinaryWriter, row: Row) => void]));
   const queries = new Map(TABLES.map((t) => [t, rowBinaryInsertQuery(`${database}.${t}`, LAYOUTS[t] as never)]));
-  return async (table, rows) => {
-    const w = new BinaryWriter(Math.max(4096, rows.length * 160));
-    const encode = encoders.get(table)!;
-    for (const r of rows) encode(w, r);
-    const result = await clickhouse.exec({ query: queries.get(table)!, values: Readable.from([w.view()]), ...(settings ? { clickhouse_settings: settings } : {}) });
+  return async (table, parts) => {
+    const t0 = traceTo ? epochNow() : 0;
+    // Rows already encoded go as they are; RowBinary rows carry no framing, so the bodies of
+    // several parts one after the other are one valid body.
+    const chunks: Buffer[] = [];
+    let objects = 0;
+    for (const p of parts) if (!p.body) objects += p.count;
+    if (objects > 0) {
+      const w = new BinaryWriter(Math.max(4096, objects * 160));
+      const encode = encoders.get(table)!;
+      for (const p of parts) if (!p.body) for (const r of p.rows()) encode(w, r);
+      chunks.push(w.view());
+    }
+    for (const p of parts) if (p.body && p.body.length > 0) chunks.push(p.body);
+    if (traceTo) traceTo.info({ trace: 'encode', table, rows: objects, from: t0, to: epochNow() }, 'sink trace');
+    const result = await clickhouse.exec({ query: queries.get(table)!, values: Readable.from(chunks), ...(settings ? { clickhouse_settings: settings } : {}) });
     // The answer is empty; reading it to the end returns the connection to the pool.
     for await (const _ of result.stream) void _;
   };
@@ -69,6 +98,13 @@ export interface BatchHandlerDeps {
   logger: Logger;
   registry: Registry;
   now?: () => number;
+  /**
+   * A line per mapped batch, encoded body and group insert (info, with epoch ms times; config
+   * sinkTrace): bench/lib/sink-trace.ts sums them into where a run's wall time went.
+   */
+  trace?: boolean;
+  /** Threads that decode and encode reports messages beside the main thread (0: all on the main thread). */
+  decodeThreads?: number;
   /** A group is sealed (inserted as soon as the previous one is acknowledged) at this many rows. */
   maxGroupRows?: number;
   /**
@@ -112,6 +148,10 @@ export interface SinkStats {
 export interface BatchHandler {
   handleBatch(batch: Pick<ConsumedBatch, 'topic' | 'partition' | 'messages' | 'lag'>): Promise<void>;
   readonly stats: SinkStats;
+  /** Resolves once the decoding threads (if any) are loaded. */
+  ready(): Promise<void>;
+  /** Stops the decoding threads (after the last batch). */
+  close(): Promise<void>;
 }
 
 /**
@@ -127,6 +167,9 @@ const BAD_DATA_CODES = new Set(['6', '26', '27', '38', '41', '53', '69', '70', '
  * open transaction): its group goes in without waiting for the flush interval.
  */
 const BEHIND_MESSAGES = 10_000;
+
+/** Messages of a batch sent to a decoding thread at a time. */
+const THREAD_SLICE = 10_000;
 
 interface Waiter {
   resolve(): void;
@@ -190,14 +233,18 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   for (const t of TABLES) rowsWritten.labels(t).inc(0);
   dlqTotal.labels('INVALID_MESSAGE').inc(0);
 
-  const writeRows = deps.insert ?? rowBinaryInserter(deps.clickhouse, deps.database, deps.insertSettings);
+  const writeRows = deps.insert ?? rowBinaryInserter(deps.clickhouse, deps.database, deps.insertSettings, deps.trace ? deps.logger : undefined);
+  const trace = deps.trace === true;
+  const pool = (deps.decodeThreads ?? 0) > 0 ? createDecodePool(deps.decodeThreads!) : null;
+  /** Batches handed over and still being decoded on a thread (their group waits for them). */
+  let pendingMaps = 0;
 
-  async function insertOnce(table: Table, rows: Row[]): Promise<void> {
+  async function insertOnce(table: Table, parts: RowsPart[]): Promise<void> {
     try {
-      await writeRows(table, rows);
+      await writeRows(table, parts);
       stats.failing = false;
       stats.inserts++;
-      insertRows.observe(rows.length);
+      insertRows.observe(countOf(parts));
     } catch (err) {
       const e = clickhouseError(err, `insert into ${deps.database}.${table}`);
       stats.failedInserts++;
@@ -212,24 +259,25 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
    * Insert rows; when ClickHouse refuses the data itself, halve until the refused rows are
    * isolated and return them as dead letters. Retriable errors propagate (the runner retries).
    */
-  async function insertIsolating(table: Table, rows: Row[]): Promise<DlqRecord[]> {
+  async function insertIsolating(table: Table, parts: RowsPart[]): Promise<DlqRecord[]> {
     try {
-      await insertOnce(table, rows);
+      await insertOnce(table, parts);
       return [];
     } catch (err) {
       if (!(err instanceof ClickHouseError) || err.retriable || !BAD_DATA_CODES.has(err.code)) throw err;
+      const rows = parts.flatMap((p) => p.rows());
       if (rows.length === 1) {
         const payload = JSON.stringify(rows[0]);
         // A row has no Kafka position of its own: its content names it, so a retried batch makes the same id.
         return [deadLetter({ id: contentId('sink', table, payload), at: now(), origin: `${table} (sink insert)`, code: 'CLICKHOUSE_REJECTED', reason: err.message, payload })];
       }
       const mid = Math.ceil(rows.length / 2);
-      return [...(await insertIsolating(table, rows.slice(0, mid))), ...(await insertIsolating(table, rows.slice(mid)))];
+      return [...(await insertIsolating(table, [rowsPart(rows.slice(0, mid))])), ...(await insertIsolating(table, [rowsPart(rows.slice(mid))]))];
     }
   }
 
   /** One group: every table's rows go in one request each; dead letters to the dlq table and topic. */
-  async function insertGroup(rows: Map<Table, Row[]>, deadLetters: DlqRecord[], publish: DlqRecord[]): Promise<void> {
+  async function insertGroup(rows: Map<Table, RowsPart[]>, deadLetters: DlqRecord[], publish: DlqRecord[]): Promise<void> {
     const rejected = (await Promise.all([...rows].map(([table, list]) => insertIsolating(table, list)))).flat();
     const allDead = [...deadLetters, ...rejected];
     if (allDead.length > 0) {
@@ -237,14 +285,14 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
       // the dlq topic. The sink reads its own records back; the stable id makes that one row.
       const toPublish = [...publish, ...rejected];
       await Promise.all([
-        insertOnce('dlq', allDead.map(dlqRow)),
+        insertOnce('dlq', [rowsPart(allDead.map(dlqRow))]),
         toPublish.length === 0
           ? Promise.resolve()
           : deps.producer.send(toPublish.map((r): OutMessage => ({ topic: deps.topics.dlq, key: r.origin, value: JSON.stringify(r) }))),
       ]);
     }
     for (const [table, list] of rows) {
-      const written = list.length - rejected.filter((r) => r.origin === `${table} (sink insert)`).length;
+      const written = countOf(list) - rejected.filter((r) => r.origin === `${table} (sink insert)`).length;
       rowsWritten.labels(table).inc(written);
       stats.rows[table] += written;
     }
@@ -266,7 +314,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   let lastBehindAt = -Infinity;
 
   function newGroup() {
-    return { rows: new Map<Table, Row[]>(), count: 0, deadLetters: [] as DlqRecord[], publish: [] as DlqRecord[], waiters: [] as Waiter[] };
+    return { rows: new Map<Table, RowsPart[]>(), count: 0, deadLetters: [] as DlqRecord[], publish: [] as DlqRecord[], waiters: [] as Waiter[] };
   }
 
   function cancelScheduledSeal(): void {
@@ -284,9 +332,13 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     group = newGroup();
     inFlight = true;
     lastSealAt = now();
+    const t0 = trace ? epochNow() : 0;
     insertGroup(g.rows, g.deadLetters, g.publish)
       .then(
-        () => g.waiters.forEach((w) => w.resolve()),
+        () => {
+          if (trace) deps.logger.info({ trace: 'group', rows: g.count, batches: g.waiters.length, from: t0, to: epochNow() }, 'sink trace');
+          g.waiters.forEach((w) => w.resolve());
+        },
         (err: unknown) => g.waiters.forEach((w) => w.reject(err)),
       )
       .finally(() => {
@@ -299,6 +351,9 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
 
   function scheduleSeal(): void {
     if (sealImmediate) return;
+    // Rows still on a decoding thread: the group waits for them (each arrival schedules the seal
+    // again) until it holds flushEarlyRows: fewer, larger inserts on a backlog.
+    if (pendingMaps > 0 && group.count < flushEarlyRows) return;
     // Behind within the last interval: still draining a backlog, whose last batches are not behind.
     const draining = now() - lastBehindAt < flushIntervalMs;
     const wait = draining || group.count >= flushEarlyRows ? 0 : lastSealAt + flushIntervalMs - now();
@@ -313,13 +368,13 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     sealImmediate = setImmediate(seal);
   }
 
-  function submit(rows: Map<Table, Row[]>, deadLetters: DlqRecord[], publish: DlqRecord[], behind: boolean): Promise<void> {
+  function submit(rows: Map<Table, RowsPart[]>, deadLetters: DlqRecord[], publish: DlqRecord[], behind: boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       for (const [table, list] of rows) {
         const into = group.rows.get(table);
         if (into) for (const r of list) into.push(r);
         else group.rows.set(table, list);
-        group.count += list.length;
+        group.count += countOf(list);
       }
       for (const d of deadLetters) group.deadLetters.push(d);
       for (const d of publish) group.publish.push(d);
@@ -335,8 +390,48 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     const started = now();
     const topicKey = topicKeyOf(sinkTopics, batch.topic);
     if (!topicKey) throw new Error(`sink: not subscribed to topic ${batch.topic}`);
-    const mapped = mapBatch({ topicKey, topic: batch.topic, partition: batch.partition }, batch.messages, started);
-    await submit(mapped.rows, mapped.deadLetters, mapped.publish, (batch.lag ?? 0) >= BEHIND_MESSAGES);
+    const t0 = trace ? epochNow() : 0;
+    const origin = { topicKey, topic: batch.topic, partition: batch.partition };
+    if (pool && topicKey === 'reports' && batch.messages.length > 0) {
+      // Slices go to the threads at once and each joins a group as soon as it is encoded, so a
+      // large batch's first rows are being inserted while its last are still being decoded.
+      const behind = (batch.lag ?? 0) >= BEHIND_MESSAGES;
+      const slices: Promise<void>[] = [];
+      for (let i = 0; i < batch.messages.length; i += THREAD_SLICE) {
+        const slice = batch.messages.slice(i, i + THREAD_SLICE);
+        pendingMaps++;
+        slices.push(
+          mapReportsOffThread(pool, origin, slice, started)
+            // A thread that exited (or a closed pool): the slice is mapped here instead.
+            .catch((err: unknown) => {
+              deps.logger.warn({ err: (err as Error)?.message }, 'decoding thread failed, mapping on the main thread');
+              const m = mapBatch(origin, slice, started);
+              return { rows: new Map([...m.rows].map(([table, list]) => [table, [rowsPart(list)]])), deadLetters: m.deadLetters, publish: m.publish };
+            })
+            .then(
+              (m) => {
+                pendingMaps--;
+                if (trace) deps.logger.info({ trace: 'map', partition: batch.partition, messages: slice.length, lag: batch.lag, from: t0, to: epochNow() }, 'sink trace');
+                return submit(m.rows, m.deadLetters, m.publish, behind);
+              },
+              (err: unknown) => {
+                // The batch fails (the runner retries it); the group it would have joined goes without it.
+                pendingMaps--;
+                if (group.waiters.length > 0) scheduleSeal();
+                throw err;
+              },
+            ),
+        );
+      }
+      const settled = await Promise.allSettled(slices);
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    } else {
+      const m = mapBatch(origin, batch.messages, started);
+      if (trace) deps.logger.info({ trace: 'map', partition: batch.partition, messages: batch.messages.length, lag: batch.lag, from: t0, to: epochNow() }, 'sink trace');
+      const rows = new Map([...m.rows].map(([table, list]) => [table, [rowsPart(list)]]));
+      await submit(rows, m.deadLetters, m.publish, (batch.lag ?? 0) >= BEHIND_MESSAGES);
+    }
     consumed.labels(topicKey).inc(batch.messages.length);
     stats.batches++;
     stats.messages += batch.messages.length;
@@ -344,5 +439,42 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     batchDuration.observe(stats.lastBatchAt - started);
   }
 
-  return { handleBatch, stats };
+  return { handleBatch, stats, ready: async () => pool?.ready(), close: async () => pool?.close() };
+}
+
+/**
+ * A reports batch through a decoding thread: the plain messages come back encoded; the others
+ * (not JSON, not plain, null) are mapped here the general way, rows or dead letters, as mapBatch
+ * would. The encoded part's rows() maps its messages again (the same rows: mapping is pure).
+ */
+async function mapReportsOffThread(
+  pool: DecodePool,
+  origin: Omit<MessageOrigin, 'offset'>,
+  messages: ConsumedBatch['messages'],
+  nowMs: number,
+): Promise<{ rows: Map<Table, RowsPart[]>; deadLetters: DlqRecord[]; publish: DlqRecord[] }> {
+  const encoded = await pool.encodeReports(messages.map((m) => m.value));
+  const parts: RowsPart[] = [];
+  const plain = encoded.fallback.length === 0 ? messages : messages.filter((_, i) => !isIn(encoded.fallback, i));
+  if (encoded.rows > 0) parts.push({ count: encoded.rows, body: encoded.body, rows: () => mapBatch(origin, plain, nowMs).rows.get('reports') ?? [] });
+  if (encoded.fallback.length === 0) return { rows: new Map([['reports', parts]]), deadLetters: [], publish: [] };
+  const rest = mapBatch(origin, Array.from(encoded.fallback, (i) => messages[i]!), nowMs);
+  const rows = new Map<Table, RowsPart[]>();
+  for (const [table, list] of rest.rows) rows.set(table, [rowsPart(list)]);
+  if (parts.length > 0) rows.set('reports', [...parts, ...(rows.get('reports') ?? [])]);
+  return { rows, deadLetters: rest.deadLetters, publish: rest.publish };
+}
+
+/** Whether `i` is in the ascending `sorted`. */
+function isIn(sorted: Int32Array, i: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = sorted[mid]!;
+    if (v === i) return true;
+    if (v < i) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }

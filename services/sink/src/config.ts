@@ -14,7 +14,10 @@ export const sinkConfigSpec = defineConfig({
     6_000,
     300_000,
   ),
-  sinkMaxChunk: int('most messages in one batch handed to ClickHouse', 20_000, 1, 1_000_000),
+  // 100,000 (was 20,000): the runner hands a partition's batch on in chunks of this many and waits
+  // for each chunk's insert before it hands the next, so on a backlog small chunks made a chain of
+  // small inserts (bench:sink: 20 of 25,000 rows against 7-11 of 45,000-71,000, README's sink row).
+  sinkMaxChunk: int('most messages of one partition batch handed to the batch handler at a time (their insert is awaited before the next)', 100_000, 1, 1_000_000),
   sinkMigrate: bool('apply schemas/clickhouse migrations at start (idempotent)', true),
   sinkFetchMaxBytes: int('most bytes one Kafka fetch brings (bigger fetches, fewer and larger inserts)', 50 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024),
   // Fewer, larger inserts: every insert makes new parts in the raw tables and their rollup views,
@@ -32,6 +35,10 @@ export const sinkConfigSpec = defineConfig({
   // five-minute day, measured"). The price: a row reaches ClickHouse up to about 3 s after Kafka
   // has it (1 s fetch wait, 2 s interval, the insert).
   sinkFlushIntervalMs: int('most often the sink inserts: a group of rows is sealed no sooner than this after the previous one (fewer, larger inserts and parts; a row reaches ClickHouse up to about this much later)', 2000, 0, 60_000),
+  // Off by default: with the spawn clock (start-up included) the thread's second of loading cost more than it saved
+  // (bench:sink medians 90,844 rows/s with it, 100,425 without; README's sink row).
+  sinkDecodeThreads: int('threads that parse, check and encode reports messages beside the main thread (0: all on the main thread)', 0, 0, 8),
+  sinkTrace: bool('log a line per mapped batch, encoded insert body and group insert with their times (for bench/lib/sink-trace.ts; costs a little CPU)', false),
   sinkInsertTimeoutMs: int('give up on one ClickHouse request after this long (then retry)', 30_000, 100, 600_000),
   sinkInsertQuorum: int(
     'replicas that must have an insert before ClickHouse acknowledges it (insert_quorum; 0 = no quorum, one server; 2 in cluster mode: offsets are committed only for rows on two replicas)',

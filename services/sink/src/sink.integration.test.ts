@@ -66,6 +66,8 @@ beforeAll(async () => {
     DOWNRADAR_SINK_PORT: '0',
     DOWNRADAR_SINK_GROUP_ID: groupId,
     DOWNRADAR_SINK_INSERT_TIMEOUT_MS: '5000',
+    // The same tests through the decoding thread: DOWNRADAR_SINK_DECODE_THREADS=1 npx vitest run ...
+    ...(process.env.DOWNRADAR_SINK_DECODE_THREADS ? { DOWNRADAR_SINK_DECODE_THREADS: process.env.DOWNRADAR_SINK_DECODE_THREADS } : {}),
   });
   sink = createSinkService(config, { logger: sinkLog.logger });
   await sink.start();
