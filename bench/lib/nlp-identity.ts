@@ -72,10 +72,10 @@ for (const [name, posts] of sets) {
     const read = nlp.readPost(p, 1_700_000_000_000);
     const line = `${JSON.stringify({ set: name, id: p.id, understood, read })}\n`;
     digest.update(line);
-    if (!file.write(line)) await new Promise((r) => file.once('drain', r));
+    if (!file.write(line)) await new Promise<void>((r) => file.once('drain', () => r()));
   }
   counts[name] = posts.length;
 }
 file.end(`${JSON.stringify({ counts, sha256: digest.digest('hex') })}\n`);
-await new Promise((r) => file.once('finish', r));
+await new Promise<void>((r) => file.once('finish', () => r()));
 console.log(JSON.stringify({ root, out, counts }));
