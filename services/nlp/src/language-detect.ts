@@ -123,9 +123,13 @@ export function detectLanguage(text: string, tokens: readonly Token[], cueLangua
   return latinVotes(text, ascii, tokens, cueLanguages, undefined);
 }
 
+/** A module function, not a closure in latinVotes: under tsx each closure costs a defineProperty per post. */
+function addVote(votes: Map<LanguageCode, number>, l: LanguageCode, n: number): void {
+  votes.set(l, (votes.get(l) ?? 0) + n);
+}
+
 function latinVotes(text: string, ascii: boolean, tokens: readonly Token[], cueLanguages: ReadonlyMap<LanguageCode, number>, quoted: Map<string, number> | undefined): LanguageGuess {
   const votes = new Map<LanguageCode, number>();
-  const vote = (l: LanguageCode, n: number) => votes.set(l, (votes.get(l) ?? 0) + n);
   const unquoted = quoted ? new Map(quoted) : undefined;
   for (const t of tokens) {
     if (t.kind !== 'word') continue;
@@ -135,12 +139,12 @@ function latinVotes(text: string, ascii: boolean, tokens: readonly Token[], cueL
       continue;
     }
     const langs = STOPWORDS.get(t.key);
-    if (langs) for (const l of langs) vote(l, 1 / langs.length);
+    if (langs) for (const l of langs) addVote(votes, l, 1 / langs.length);
   }
-  for (const [l, n] of cueLanguages) vote(l, 2 * n);
+  for (const [l, n] of cueLanguages) addVote(votes, l, 2 * n);
   if (!ascii) {
     const lower = text.toLowerCase();
-    for (const [pattern, l] of LETTER_HINTS) if (pattern.test(lower)) vote(l, 1.5);
+    for (const [pattern, l] of LETTER_HINTS) if (pattern.test(lower)) addVote(votes, l, 1.5);
   }
   let best: LanguageCode | undefined;
   let bestVotes = 0;

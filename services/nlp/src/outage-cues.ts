@@ -644,18 +644,22 @@ export function cueLanguageVotes(tokens: readonly Token[]): Map<LanguageCode, nu
 }
 
 /** The rules for the one word that is most often not an outage. */
+/** The key of a word, hashtag or symbol at k, else undefined (a boundary, or past either end). */
+function keyAround(tokens: readonly Token[], k: number): string | undefined {
+  return isWordLike(tokens[k]) || tokens[k]?.kind === 'symbol' ? tokens[k]!.key : undefined;
+}
+
 function downIsOutage(tokens: readonly Token[], i: number): boolean {
-  const key = (k: number) => (isWordLike(tokens[k]) || tokens[k]?.kind === 'symbol' ? tokens[k]!.key : undefined);
-  const prev1 = key(i - 1);
+  const prev1 = keyAround(tokens, i - 1);
   if (prev1 && DOWN_MOOD_BEFORE.has(prev1)) return false;
   for (let k = 1; k <= 4; k++) {
     const prev = tokens[i - k];
     if (!prev || prev.kind !== 'word' || prev.key === 'but' || prev.key === 'so' || prev.key === 'because') break;
     if (DOWN_PARTICLE_VERBS.has(prev.key)) return false;
   }
-  const next1 = key(i + 1);
-  const next2 = key(i + 2);
-  const next3 = key(i + 3);
+  const next1 = keyAround(tokens, i + 1);
+  const next2 = keyAround(tokens, i + 2);
+  const next3 = keyAround(tokens, i + 3);
   if (next1 === undefined) return true;
   if (next1 === 'for') {
     if (next2 === undefined) return false;
@@ -690,6 +694,64 @@ interface ClauseContext {
   surface: boolean;
 }
 
+/** The clause being read: where it started, its cues and supposed states so far, what it is about. */
+interface OpenClause {
+  start: number;
+  cues: Cue[];
+  /** The clause's supposed states ("se o zap cair"): they go to `dropped` whatever the clause says. */
+  supposed: Cue[];
+  context: ClauseContext;
+}
+
+/** What analyseCues reads and fills for the whole post (one object a post, not a closure: see closeClause). */
+interface PostCueState {
+  readonly tokens: readonly Token[];
+  readonly skip: Uint8Array;
+  readonly consumed: Uint8Array;
+  readonly clauses: Clause[];
+  readonly languagesAllowed: ReadonlySet<LanguageCode> | undefined;
+  readonly asksPlainly: boolean;
+}
+
+function newClauseContext(): ClauseContext {
+  return { past: false, hypothetical: false, finance: false, postmortem: false, news: false, delivery: false, surface: false };
+}
+
+/**
+ * Ends the open clause at `end`: adds its rule cues, neutralises or filters them, and starts the
+ * next one. A module function rather than a closure inside analyseCues: under tsx (keepNames) a
+ * named closure costs a defineProperty each time it is created, which the profile of ingest's
+ * reading showed at several per cent.
+ */
+function closeClause(post: PostCueState, open: OpenClause, end: number): void {
+  const { tokens, skip, consumed, clauses, languagesAllowed, asksPlainly } = post;
+  const { start, cues, supposed, context } = open;
+  if (end > start || cues.length > 0 || supposed.length > 0) {
+    let settled = addRuleCues(tokens, start, end, skip, consumed, cues, languagesAllowed);
+    const neutralisedBy = clauseNeutraliser(tokens, start, end, cues, context);
+    const filtered = neutralisedBy ? undefined : filterCues(tokens, cues, start, end);
+    let kept = filtered ? filtered.kept : cues.filter((c) => c.polarity === 'working');
+    // "whatsapp chal raha hai kisi ka?": in a language without inversion, "works?" asks, it does not say it works.
+    if (asksPlainly && kept.some((c) => c.polarity === 'working') && isQuestion(tokens, start, end, languagesAllowed)) {
+      kept = kept.filter((c) => c.polarity !== 'working');
+      settled = true;
+    }
+    const dropped = [...(filtered ? filtered.dropped : cues.filter((c) => c.polarity === 'outage')), ...supposed];
+    clauses.push({
+      start,
+      end,
+      cues: kept,
+      ...(neutralisedBy ? { neutralisedBy } : {}),
+      ...(dropped.length > 0 ? { dropped } : {}),
+      ...(settled ? { settled: true as const } : {}),
+    });
+  }
+  open.start = end;
+  open.cues = [];
+  open.supposed = [];
+  open.context = newClauseContext();
+}
+
 /**
  * Finds the cues of a tokenised post. `skip` marks tokens already read as something else (service
  * hashtags, whose "down" belongs to their service and not to the clause).
@@ -705,44 +767,15 @@ export function analyseCues(postTokens: readonly Token[], skip: Uint8Array = new
   const clauses: Clause[] = [];
   const cueLanguages = new Set<CueLanguage>();
 
-  let clauseStart = 0;
   let markerSpanEnd = 0;
-  let cues: Cue[] = [];
-  /** The clause's supposed states ("se o zap cair"): they go to `dropped` whatever the clause says. */
-  let supposed: Cue[] = [];
-  let context: ClauseContext = { past: false, hypothetical: false, finance: false, postmortem: false, news: false, delivery: false, surface: false };
-  const closeClause = (end: number) => {
-    if (end > clauseStart || cues.length > 0 || supposed.length > 0) {
-      let settled = addRuleCues(tokens, clauseStart, end, skip, consumed, cues, languagesAllowed);
-      const neutralisedBy = clauseNeutraliser(tokens, clauseStart, end, cues, context);
-      const filtered = neutralisedBy ? undefined : filterCues(tokens, cues, clauseStart, end);
-      let kept = filtered ? filtered.kept : cues.filter((c) => c.polarity === 'working');
-      // "whatsapp chal raha hai kisi ka?": in a language without inversion, "works?" asks, it does not say it works.
-      if (asksPlainly && kept.some((c) => c.polarity === 'working') && isQuestion(tokens, clauseStart, end, languagesAllowed)) {
-        kept = kept.filter((c) => c.polarity !== 'working');
-        settled = true;
-      }
-      const dropped = [...(filtered ? filtered.dropped : cues.filter((c) => c.polarity === 'outage')), ...supposed];
-      clauses.push({
-        start: clauseStart,
-        end,
-        cues: kept,
-        ...(neutralisedBy ? { neutralisedBy } : {}),
-        ...(dropped.length > 0 ? { dropped } : {}),
-        ...(settled ? { settled: true as const } : {}),
-      });
-    }
-    clauseStart = end;
-    cues = [];
-    supposed = [];
-    context = { past: false, hypothetical: false, finance: false, postmortem: false, news: false, delivery: false, surface: false };
-  };
+  const open: OpenClause = { start: 0, cues: [], supposed: [], context: newClauseContext() };
+  const post: PostCueState = { tokens, skip, consumed, clauses, languagesAllowed, asksPlainly };
 
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
     if (token.kind === 'boundary') {
       clauseOf[i] = clauses.length;
-      closeClause(i + 1);
+      closeClause(post, open, i + 1);
       continue;
     }
     // The words inside a multi-word marker ("en caso de que") are not markers of their own.
@@ -754,33 +787,33 @@ export function analyseCues(postTokens: readonly Token[], skip: Uint8Array = new
       if (!applies(languagesAllowed, m)) continue;
       if (m.role === 'splitter' || m.role === 'hypothetical') opensClause = true;
     }
-    if (opensClause && i > clauseStart) closeClause(i);
+    if (opensClause && i > open.start) closeClause(post, open, i);
     clauseOf[i] = clauses.length;
     for (const m of markers) {
       if (!applies(languagesAllowed, m)) continue;
       switch (m.role) {
         case 'hypothetical':
-          if (i === clauseStart) context.hypothetical = true;
+          if (i === open.start) open.context.hypothetical = true;
           break;
         case 'conditional':
           // "if it goes down again": only a sentence that opens with it; "to see if X is down" asks.
-          if (i === clauseStart && atSentenceStart) context.hypothetical = true;
+          if (i === open.start && atSentenceStart) open.context.hypothetical = true;
           break;
         case 'past':
-          if (!sinceAround(tokens, i, m.keys.length, languagesAllowed)) context.past = true;
+          if (!sinceAround(tokens, i, m.keys.length, languagesAllowed)) open.context.past = true;
           break;
-        case 'finance': context.finance = true; break;
-        case 'postmortem': context.postmortem = true; break;
-        case 'news': context.news = true; break;
-        case 'delivery': context.delivery = true; break;
-        case 'surface': context.surface = true; break;
+        case 'finance': open.context.finance = true; break;
+        case 'postmortem': open.context.postmortem = true; break;
+        case 'news': open.context.news = true; break;
+        case 'delivery': open.context.delivery = true; break;
+        case 'surface': open.context.surface = true; break;
         default: break;
       }
     }
     // "2021" looks back; "error 2000" is a code that happens to look like a year.
-    if (token.kind === 'word' && startsWithDigit(token.key) && YEAR.test(token.key) && !besideErrorWord(tokens, i)) context.past = true;
-    if (token.key === 'last' && PAST_AFTER_LAST.has(tokens[i + 1]?.key ?? '')) context.past = true;
-    if (CONDITIONAL_THEN.has(token.key) && opensConditional(tokens, i, languagesAllowed)) context.hypothetical = true;
+    if (token.kind === 'word' && startsWithDigit(token.key) && YEAR.test(token.key) && !besideErrorWord(tokens, i)) open.context.past = true;
+    if (token.key === 'last' && PAST_AFTER_LAST.has(tokens[i + 1]?.key ?? '')) open.context.past = true;
+    if (CONDITIONAL_THEN.has(token.key) && opensConditional(tokens, i, languagesAllowed)) open.context.hypothetical = true;
     if (skip[i] || !isWordLike(token)) continue;
 
     const quote = quotes.length > 0 ? quotes.find((q) => q.start === i) : undefined;
@@ -790,13 +823,13 @@ export function analyseCues(postTokens: readonly Token[], skip: Uint8Array = new
         clauseOf[k] = clauses.length;
       }
       const quoted = tokens.slice(quote.start, quote.end - 1).map((t) => t.key).join(' ');
-      cues.push({ start: quote.start, end: quote.end, polarity: 'outage', phrase: `shows "${quoted}"`, weak: false, recovery: false });
+      open.cues.push({ start: quote.start, end: quote.end, polarity: 'outage', phrase: `shows "${quoted}"`, weak: false, recovery: false });
       i = quote.end - 1;
       continue;
     }
     if (STATUS_BEFORE_ELLIPSIS.has(token.key) && tokens[i + 1]?.kind === 'boundary' && tokens[i + 1]!.raw.startsWith('..')) {
       consumed[i] = 1;
-      cues.push({ start: i, end: i + 1, polarity: 'outage', phrase: `${token.key}...`, weak: false, recovery: false });
+      open.cues.push({ start: i, end: i + 1, polarity: 'outage', phrase: `${token.key}...`, weak: false, recovery: false });
       continue;
     }
 
@@ -809,17 +842,17 @@ export function analyseCues(postTokens: readonly Token[], skip: Uint8Array = new
       }
       if (entry.language !== 'en') cueLanguages.add(entry.language);
       if (entry.polarity === 'supposed') {
-        supposed.push({ start: i, end: i + span, polarity: 'outage', phrase: entry.phrase, weak: false, recovery: false });
+        open.supposed.push({ start: i, end: i + span, polarity: 'outage', phrase: entry.phrase, weak: false, recovery: false });
       } else if (entry.polarity !== 'idiom') {
-        cues.push({ start: i, end: i + span, polarity: entry.polarity, phrase: entry.phrase, weak: entry.weak, recovery: entry.recovery });
+        open.cues.push({ start: i, end: i + span, polarity: entry.polarity, phrase: entry.phrase, weak: entry.weak, recovery: entry.recovery });
       }
       // Markers inside the phrase ("last" in "last time it worked") still count.
       for (let k = 1; k < span; k++) {
         for (const m of singleWordMarkers(tokens[i + k]!.key)) {
           if (!applies(languagesAllowed, m)) continue;
-          if (m.role === 'delivery') context.delivery = true;
-          else if (m.role === 'surface') context.surface = true;
-          else if (m.role === 'finance') context.finance = true;
+          if (m.role === 'delivery') open.context.delivery = true;
+          else if (m.role === 'surface') open.context.surface = true;
+          else if (m.role === 'finance') open.context.finance = true;
         }
       }
       i += span - 1;
@@ -827,22 +860,22 @@ export function analyseCues(postTokens: readonly Token[], skip: Uint8Array = new
     }
     if (token.key === 'down' && (token.kind === 'hashtag' || downIsOutage(tokens, i))) {
       consumed[i] = 1;
-      cues.push({ start: i, end: i + 1, polarity: 'outage', phrase: 'down', weak: false, recovery: false });
+      open.cues.push({ start: i, end: i + 1, polarity: 'outage', phrase: 'down', weak: false, recovery: false });
       continue;
     }
     if (token.key.charCodeAt(0) === 53 /* '5' */ && HTTP_5XX_PLURAL.test(token.key)) {
       consumed[i] = 1;
-      cues.push({ start: i, end: i + 1, polarity: 'outage', phrase: `http ${token.key}`, weak: false, recovery: false });
+      open.cues.push({ start: i, end: i + 1, polarity: 'outage', phrase: `http ${token.key}`, weak: false, recovery: false });
       continue;
     }
     const negatedInside = functionPatternLanguage(token.key);
     if (negatedInside !== undefined) {
       consumed[i] = 1;
       cueLanguages.add(negatedInside);
-      cues.push({ start: i, end: i + 1, polarity: 'outage', phrase: token.key, weak: false, recovery: false });
+      open.cues.push({ start: i, end: i + 1, polarity: 'outage', phrase: token.key, weak: false, recovery: false });
     }
   }
-  closeClause(tokens.length);
+  closeClause(post, open, tokens.length);
   return { clauses, clauseOf, consumed, languages: cueLanguages };
 }
 
@@ -864,6 +897,31 @@ function isFree(tokens: readonly Token[], k: number, start: number, end: number,
   return k >= start && k < end && !skip[k] && !consumed[k] && isWordLike(tokens[k]);
 }
 
+/**
+ * A free function word of one of the negator's languages at k. A word that means something else in
+ * another language ("na" is Portuguese "in the", "de" "of") counts only in its own.
+ */
+function isFunctionOf(
+  tokens: readonly Token[],
+  k: number,
+  start: number,
+  end: number,
+  skip: Uint8Array,
+  consumed: Uint8Array,
+  negatorLanguages: readonly LanguageCode[],
+  languages: ReadonlySet<LanguageCode> | undefined,
+): boolean {
+  return (
+    isFree(tokens, k, start, end, skip, consumed) &&
+    singleWordMarkers(tokens[k]!.key).some((m) => m.role === 'function' && negatorLanguages.includes(m.language) && applies(languages, m))
+  );
+}
+
+/** Some language of `list` is one of the negator's and one the post may be in. */
+function inNegatorLanguage(list: readonly LanguageCode[] | undefined, negatorLanguages: readonly LanguageCode[], languages: ReadonlySet<LanguageCode> | undefined): boolean {
+  return list !== undefined && list.some((l) => negatorLanguages.includes(l) && (languages === undefined || languages.has(l)));
+}
+
 function addRuleCues(
   tokens: readonly Token[],
   start: number,
@@ -873,7 +931,7 @@ function addRuleCues(
   cues: Cue[],
   languages: ReadonlySet<LanguageCode> | undefined,
 ): boolean {
-  const free = (k: number) => isFree(tokens, k, start, end, skip, consumed);
+  // No closures here (`free`, `isFunction`): under tsx each costs a defineProperty per clause; see closeClause.
   /** A negation was found whose subject is the speaker or the listener. */
   let settled = false;
   for (let i = start; i < end; i++) {
@@ -885,13 +943,10 @@ function addRuleCues(
       : NO_LANGUAGES;
     const endsClause = i + 1 >= end || tokens[i + 1]!.kind === 'boundary' || tokens[i + 1]!.kind === 'symbol';
     if (negatorLanguages.length > 0 && !(endsClause && TAG_NEGATORS.get(key)?.some((l) => negatorLanguages.includes(l)))) {
-      // A word that means something else in another language ("na" is Portuguese "in the", "de" "of") counts only in its own.
-      const isFunction = (k: number) =>
-        free(k) && singleWordMarkers(tokens[k]!.key).some((m) => m.role === 'function' && negatorLanguages.includes(m.language) && applies(languages, m));
       let hit = -1;
       for (let d = 1; d <= NEGATION_WINDOW && hit < 0; d++) {
         for (const k of [i + d, i - d]) {
-          if (isFunction(k)) {
+          if (isFunctionOf(tokens, k, start, end, skip, consumed, negatorLanguages, languages)) {
             hit = k;
             break;
           }
@@ -902,8 +957,8 @@ function addRuleCues(
         // between) is part of the same phrase, which then ends where the verb the sentence is about stands.
         const step = hit > i ? -1 : 1;
         let other = i + step;
-        while (free(other) && PARTICLE_WORDS.has(tokens[other]!.key)) other += step;
-        const outer = isFunction(other) ? other : i;
+        while (isFree(tokens, other, start, end, skip, consumed) && PARTICLE_WORDS.has(tokens[other]!.key)) other += step;
+        const outer = isFunctionOf(tokens, other, start, end, skip, consumed, negatorLanguages, languages) ? other : i;
         const from = Math.min(outer, hit);
         const to = Math.max(outer, hit) + 1;
         // "kyu nahi chala rahe ho", "use nahi kar raha hu": the listener or the speaker does not, the service is not the subject.
@@ -915,7 +970,7 @@ function addRuleCues(
         cues.push({ start: from, end: to, polarity: 'outage', phrase: `${tokens[from]!.key} ${tokens[to - 1]!.key}`, weak: false, recovery: false });
         continue;
       }
-      const progressive = negatedProgressive(tokens, i, end, free, negatorLanguages, languages);
+      const progressive = negatedProgressive(tokens, i, start, end, skip, consumed, negatorLanguages, languages);
       if (progressive === SPEAKER_IS_SUBJECT) settled = true;
       if (progressive > i) {
         for (let k = i; k <= progressive; k++) consumed[k] = 1;
@@ -948,17 +1003,17 @@ function addRuleCues(
 function negatedProgressive(
   tokens: readonly Token[],
   i: number,
+  start: number,
   end: number,
-  free: (k: number) => boolean,
+  skip: Uint8Array,
+  consumed: Uint8Array,
   negatorLanguages: readonly LanguageCode[],
   languages: ReadonlySet<LanguageCode> | undefined,
 ): number {
   if (PROGRESSIVE_AUXILIARIES.size === 0) return -1;
-  const inLanguage = (list: readonly LanguageCode[] | undefined) =>
-    list !== undefined && list.some((l) => negatorLanguages.includes(l) && (languages === undefined || languages.has(l)));
   for (let k = i + 2; k <= i + 1 + PROGRESSIVE_WINDOW && k < end; k++) {
-    if (!free(k) || !inLanguage(PROGRESSIVE_AUXILIARIES.get(tokens[k]!.key))) continue;
-    for (let b = i + 1; b < k; b++) if (!free(b)) return -1;
+    if (!isFree(tokens, k, start, end, skip, consumed) || !inNegatorLanguage(PROGRESSIVE_AUXILIARIES.get(tokens[k]!.key), negatorLanguages, languages)) continue;
+    for (let b = i + 1; b < k; b++) if (!isFree(tokens, b, start, end, skip, consumed)) return -1;
     return speakerIsSubject(tokens, k, end, negatorLanguages, languages) ? SPEAKER_IS_SUBJECT : k;
   }
   return -1;
@@ -967,20 +1022,34 @@ function negatedProgressive(
 /** At token k (after a negated verb): a progressive auxiliary, if any, then the speaker's or the listener's ("raha hu", "rahe ho"). */
 function speakerIsSubject(tokens: readonly Token[], k: number, end: number, negatorLanguages: readonly LanguageCode[], languages: ReadonlySet<LanguageCode> | undefined): boolean {
   if (SPEAKER_AUXILIARIES.size === 0) return false;
-  const inLanguage = (list: readonly LanguageCode[] | undefined) =>
-    list !== undefined && list.some((l) => negatorLanguages.includes(l) && (languages === undefined || languages.has(l)));
   let at = k;
-  if (at < end && inLanguage(PROGRESSIVE_AUXILIARIES.get(tokens[at]!.key))) at++;
-  return at < end && at > k - 1 && tokens[at]!.kind === 'word' && inLanguage(SPEAKER_AUXILIARIES.get(tokens[at]!.key));
+  if (at < end && inNegatorLanguage(PROGRESSIVE_AUXILIARIES.get(tokens[at]!.key), negatorLanguages, languages)) at++;
+  return at < end && at > k - 1 && tokens[at]!.kind === 'word' && inNegatorLanguage(SPEAKER_AUXILIARIES.get(tokens[at]!.key), negatorLanguages, languages);
 }
 
-/** The length of a phrase of `table` that starts at token i in an allowed language, or 0. */
-function phraseAt(table: ReadonlyMap<string, readonly LanguagePhrase[]>, tokens: readonly Token[], i: number, end: number, usable: (k: number) => boolean, languages: ReadonlySet<LanguageCode> | undefined): number {
+/**
+ * The length of a phrase of `table` that starts at token i in an allowed language, or 0. Its words
+ * must be words of the clause [start, end) not in `skip`, and, when `consumed` is given, not in it either.
+ */
+function phraseAt(
+  table: ReadonlyMap<string, readonly LanguagePhrase[]>,
+  tokens: readonly Token[],
+  i: number,
+  start: number,
+  end: number,
+  skip: Uint8Array,
+  consumed: Uint8Array | undefined,
+  languages: ReadonlySet<LanguageCode> | undefined,
+): number {
   for (const p of table.get(tokens[i]!.key) ?? []) {
     if (languages !== undefined && !languages.has(p.language)) continue;
     if (i + p.keys.length > end) continue;
     let ok = true;
-    for (let k = 0; k < p.keys.length && ok; k++) ok = usable(i + k) && tokens[i + k]!.key === p.keys[k];
+    for (let k = 0; k < p.keys.length && ok; k++) {
+      const at = i + k;
+      const usable = consumed ? isFree(tokens, at, start, end, skip, consumed) : at >= start && at < end && !skip[at] && isWordLike(tokens[at]);
+      ok = usable && tokens[at]!.key === p.keys[k];
+    }
     if (ok) return p.keys.length;
   }
   return 0;
@@ -1001,14 +1070,12 @@ function addLingeringCue(
   let first = start;
   while (first < end && !ENDLESS.has(tokens[first]!.key)) first++;
   if (first === end) return;
-  const word = (k: number) => k >= start && k < end && !skip[k] && isWordLike(tokens[k]);
   let endless = false;
-  for (let k = first; k < end && !endless; k++) endless = ENDLESS.has(tokens[k]!.key) && phraseAt(ENDLESS, tokens, k, end, word, languages) > 0;
+  for (let k = first; k < end && !endless; k++) endless = ENDLESS.has(tokens[k]!.key) && phraseAt(ENDLESS, tokens, k, start, end, skip, undefined, languages) > 0;
   if (!endless) return;
-  const free = (k: number) => isFree(tokens, k, start, end, skip, consumed);
   for (let i = start; i < end; i++) {
-    if (!free(i) || !LINGERING.has(tokens[i]!.key)) continue;
-    const span = phraseAt(LINGERING, tokens, i, end, free, languages);
+    if (!isFree(tokens, i, start, end, skip, consumed) || !LINGERING.has(tokens[i]!.key)) continue;
+    const span = phraseAt(LINGERING, tokens, i, start, end, skip, consumed, languages);
     if (span === 0) continue;
     for (let k = i; k < i + span; k++) consumed[k] = 1;
     const phrase = tokens.slice(i, i + span).map((t) => t.key).join(' ');
@@ -1035,6 +1102,11 @@ function isBareStatus(tokens: readonly Token[], i: number, end: number): boolean
   return CUE_LEXICON.has(next.key) || ['on', 'en', 'em', 'sur', 'auf', 'su', 'in', 'at', 'for', 'again', 'when', 'every', 'all', 'from'].includes(next.key);
 }
 
+/** The key of the token k places before a cue, within its clause. */
+function keyBefore(tokens: readonly Token[], cue: Cue, k: number, clauseStart: number): string | undefined {
+  return cue.start - k >= clauseStart ? tokens[cue.start - k]?.key : undefined;
+}
+
 /** Drops or flips single cues by their immediate neighbours: modals, negators and conditional endings. */
 function filterCues(tokens: readonly Token[], cues: readonly Cue[], clauseStart: number, clauseEnd: number): { kept: Cue[]; dropped: Cue[] } {
   const out: Cue[] = [];
@@ -1048,19 +1120,17 @@ function filterCues(tokens: readonly Token[], cues: readonly Cue[], clauseStart:
       out.push({ ...cue, polarity: 'working', phrase: `${cue.phrase} ${after.key}`, recovery: false });
       continue;
     }
-    const before = (k: number) => (cue.start - k >= clauseStart ? tokens[cue.start - k]?.key : undefined);
     // "should be down for maintenance", "will be down tonight": announced or wished, not happening.
-    if (before(1) === 'be' && before(2) !== undefined && MODALS.has(before(2)!)) continue;
+    const before1 = keyBefore(tokens, cue, 1, clauseStart);
+    const before2 = keyBefore(tokens, cue, 2, clauseStart);
+    if (before1 === 'be' && before2 !== undefined && MODALS.has(before2)) continue;
     // "çökerse" (if it crashes), "落ちたら" (if it goes down): a conditional ending on the cue itself.
     if (cue.polarity === 'outage' && conditionalEnding(tokens, cue)) {
       dropped.push(cue);
       continue;
     }
     if (cue.polarity === 'outage' && STATE_CUES.has(cue.phrase)) {
-      const negated = [1, 2].some((k) => {
-        const w = before(k);
-        return w !== undefined && STATE_NEGATORS.has(w);
-      });
+      const negated = (before1 !== undefined && STATE_NEGATORS.has(before1)) || (before2 !== undefined && STATE_NEGATORS.has(before2));
       if (negated) {
         out.push({ ...cue, polarity: 'working', phrase: `not ${cue.phrase}`, recovery: false });
         continue;

@@ -155,7 +155,8 @@ function modelFrom(classifier: BayesClassifier): ProblemModel {
     naturalClassifier: classifier,
     vocabularySize: featureLogProbabilities.size,
     score(features) {
-      const scores = Float64Array.from(logPrior);
+      // A copy of the prior; Float64Array.from would walk it through the iterator protocol.
+      const scores = new Float64Array(logPrior);
       let informed = false;
       // natural counts a feature once however often it occurs; so do we. indexOf is the cheapest
       // check on the short lists of real posts; a Set takes over for long ones.

@@ -228,16 +228,17 @@ export function setDefaultSegmenter(segmenter: Segmenter): void {
   defaultSegmenter = segmenter;
 }
 
+/** A word, hashtag or handle as a token. A module function, not a closure in tokenise: under tsx each closure costs a defineProperty per post. */
+function pushWord(tokens: Token[], raw: string, kind: TokenKind, sentenceStart: boolean): void {
+  const key = kind === 'word' ? keyOf(raw) : foldText(raw).replace(/'/g, '');
+  tokens.push({ kind, key, raw, capitalised: isUpperCaseLetter(raw[0]!), sentenceStart });
+}
+
 export function tokenise(text: string, segmenter: Segmenter | undefined = defaultSegmenter): TokenisedText {
   const pieces = tokenizer.tokenize(spellOutBrandPunctuation(text)) ?? [];
   const tokens: Token[] = [];
   const hashtags: string[] = [];
   let atSentenceStart = true;
-  const pushWord = (raw: string, kind: TokenKind) => {
-    const key = kind === 'word' ? keyOf(raw) : foldText(raw).replace(/'/g, '');
-    tokens.push({ kind, key, raw, capitalised: isUpperCaseLetter(raw[0]!), sentenceStart: atSentenceStart });
-    atSentenceStart = false;
-  };
   for (const piece of pieces) {
     const first = piece[0]!;
     if (first === ',' || first === '%' || first === '、' || first === '，' || first === '،') {
@@ -268,12 +269,20 @@ export function tokenise(text: string, segmenter: Segmenter | undefined = defaul
       const partKind: TokenKind = p === 0 ? kind : 'word';
       if (partKind === 'word' && segmenter && CJK.test(part)) {
         for (const run of part.match(CJK_RUNS) ?? []) {
-          if (CJK.test(run)) for (const word of segmenter.segment(foldText(run))) pushWord(word, 'word');
-          else pushWord(run, 'word');
+          if (CJK.test(run)) {
+            for (const word of segmenter.segment(foldText(run))) {
+              pushWord(tokens, word, 'word', atSentenceStart);
+              atSentenceStart = false;
+            }
+          } else {
+            pushWord(tokens, run, 'word', atSentenceStart);
+            atSentenceStart = false;
+          }
         }
         continue;
       }
-      pushWord(part, partKind);
+      pushWord(tokens, part, partKind, atSentenceStart);
+      atSentenceStart = false;
     }
   }
   return { tokens, hashtags };

@@ -376,9 +376,6 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
     ? trainOn(options.trainingExamples)
     : (loadShippedProblemModel() ?? trainOn(loadLabelledSet().dev));
 
-  /** The words the intent model reads: the post's words without the service names and handles. */
-  const intentFeatures = (tokens: readonly Token[], serviceTokens: Uint8Array) =>
-    tokens.filter((t, i) => t.kind === 'word' && !serviceTokens[i]).map((t) => t.key);
   const intentModels = new Map<DetectedLanguage, IntentModel>(
     INTENT_LANGUAGES.map((language) => [
       language,
@@ -396,14 +393,8 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
   const understandPost = (post: PostText): Understood => {
     const { tokens, hashtags, mentions, serviceTokens, language, cues } = read(post);
     const intentModel = intentModels.get(language);
-    /** Asked once per post, only when a service is named and the rules found nothing to go by. */
+    /** Asked once per post, only when a service is named and the rules found nothing to go by (no closure: see undecidedSaysOutage). */
     let intentSaysOutage: boolean | undefined;
-    const undecided = () => {
-      if (intentModel === undefined) return false;
-      intentSaysOutage ??= !cues.clauses.some((c) => c.cues.length > 0 || c.neutralisedBy !== undefined || (c.dropped?.length ?? 0) > 0 || c.settled) &&
-        saysOutage(intentModel, intentFeatures(tokens, serviceTokens));
-      return intentSaysOutage;
-    };
     const counted = mentions.filter((m) => m.counted);
     const byService = new Map<string, Mention[]>();
     for (const m of counted) {
@@ -419,7 +410,8 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
     for (const [serviceId, list] of byService) {
       const service = list[0]!.service;
       let said = combinePolarity(list);
-      const fromWords = said.polarity === null && list.every((m) => m.certainty !== 'ambiguous') && undecided();
+      const fromWords =
+        said.polarity === null && list.every((m) => m.certainty !== 'ambiguous') && intentModel !== undefined && (intentSaysOutage ??= undecidedSaysOutage(intentModel, cues, tokens, serviceTokens));
       if (fromWords) said = { polarity: 'outage', cue: null, intentConfidence: INTENT_MODEL_CONFIDENCE };
       const outage = said.polarity === 'outage';
       if (outage && scores === undefined) scores = problemModel.score(problemFeatures(tokens, serviceTokens));
@@ -494,6 +486,23 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
     },
   };
 
+}
+
+/** The words the intent model reads: the post's words without the service names and handles. */
+function intentFeatures(tokens: readonly Token[], serviceTokens: Uint8Array): string[] {
+  return tokens.filter((t, i) => t.kind === 'word' && !serviceTokens[i]).map((t) => t.key);
+}
+
+/**
+ * The intent model's reading of a post the rules leave undecided: no cue of either polarity, nothing
+ * a neutraliser dropped, nothing settled. A module function rather than a closure made per post:
+ * under tsx (keepNames) every named closure costs a defineProperty when it is made.
+ */
+function undecidedSaysOutage(intentModel: IntentModel, cues: ReturnType<typeof analyseCues>, tokens: readonly Token[], serviceTokens: Uint8Array): boolean {
+  return (
+    !cues.clauses.some((c) => c.cues.length > 0 || c.neutralisedBy !== undefined || (c.dropped?.length ?? 0) > 0 || c.settled) &&
+    saysOutage(intentModel, intentFeatures(tokens, serviceTokens))
+  );
 }
 
 /** The lexicon language a source declared ("pt-BR" -> pt), if downradar has one for it. */
@@ -616,67 +625,94 @@ function assignPolarity(tokens: readonly Token[], analysis: ReturnType<typeof an
   });
 }
 
+/**
+ * What decideAmbiguous reads about one post. Its tests are module functions taking this rather than
+ * closures made per post: under tsx (keepNames) every named closure costs a defineProperty when made.
+ */
+interface AmbiguityContext {
+  readonly tokens: readonly Token[];
+  readonly mentions: readonly Mention[];
+  readonly analysis: ReturnType<typeof analyseCues>;
+  readonly meaningfulBefore: Int32Array;
+  readonly certainServices: ReadonlySet<string>;
+}
+
+// Market talk is about the company ("Meta shares fell", "Акции Meta упали"), never the service.
+function aboutMarkets(x: AmbiguityContext, m: Mention): boolean {
+  return x.analysis.clauses[x.analysis.clauseOf[m.start]!]?.neutralisedBy === 'finance';
+}
+
+/** A cue a neutraliser dropped, right beside the name: "in case zoom dies" is about Zoom, just not now. */
+function besideDroppedCue(x: AmbiguityContext, m: Mention): boolean {
+  return (
+    !aboutMarkets(x, m) &&
+    (x.analysis.clauses[x.analysis.clauseOf[m.start]!]?.dropped ?? []).some((cue) => distanceBetween(x.meaningfulBefore, m, cue) <= AMBIGUOUS_MAX_CUE_DISTANCE)
+  );
+}
+
+function besideContextWord(tokens: readonly Token[], m: Mention): boolean {
+  for (let k = Math.max(0, m.start - SERVICE_CONTEXT_WINDOW); k < Math.min(tokens.length, m.end + SERVICE_CONTEXT_WINDOW); k++) {
+    if ((k < m.start || k >= m.end) && SERVICE_CONTEXT_WORDS.has(tokens[k]!.key)) return true;
+  }
+  return false;
+}
+
+function hasCertainOther(certainServices: ReadonlySet<string>, m: Mention): boolean {
+  return certainServices.size > 1 || (certainServices.size === 1 && !certainServices.has(m.service.id));
+}
+
+/** "on teams", "pro zoom", "usa o zap": the word before the name, over an article. */
+function platformWordBefore(tokens: readonly Token[], m: Mention): boolean {
+  let k = m.start - 1;
+  if (ARTICLES.has(tokens[k]?.key ?? '') && tokens[k]!.kind === 'word') k--;
+  const before = tokens[k];
+  return before !== undefined && before.kind === 'word' && PLATFORM_PREPOSITIONS.has(before.key);
+}
+
+/** "both teams", "our teams", "the zoom on my camera", "my fantasy teams" (one word between). */
+function asCommonNoun(tokens: readonly Token[], mentions: readonly Mention[], m: Mention): boolean {
+  const before = tokens[m.start - 1];
+  if (before === undefined || before.kind !== 'word') return false;
+  if (COMMON_NOUN_DETERMINERS.has(before.key) || /^\d+$/.test(before.key)) return true;
+  const twoBefore = tokens[m.start - 2];
+  return twoBefore !== undefined && twoBefore.kind === 'word' && COMMON_NOUN_DETERMINERS.has(twoBefore.key) && !mentions.some((o) => o.end === m.start - 1);
+}
+
+function platformWordAfter(tokens: readonly Token[], m: Mention): boolean {
+  const after = tokens[m.end];
+  return after !== undefined && after.kind === 'word' && PLATFORM_POSTPOSITIONS.has(after.key);
+}
+
+function asVerb(tokens: readonly Token[], m: Mention): boolean {
+  let k = m.end;
+  if (LIGHT_VERB_NEGATORS.has(tokens[k]?.key ?? '')) k++;
+  return LIGHT_VERBS.has(tokens[k]?.key ?? '') && tokens[k]!.kind === 'word';
+}
+
 /** Step 6: which ambiguous names stand for their service. */
 function decideAmbiguous(tokens: readonly Token[], mentions: Mention[], analysis: ReturnType<typeof analyseCues>, nonLatinPost: boolean): void {
   if (!mentions.some((m) => m.certainty === 'ambiguous')) return;
-  const meaningfulBefore = meaningfulWordCounts(tokens);
-  /** A cue a neutraliser dropped, right beside the name: "in case zoom dies" is about Zoom, just not now. */
-  // Market talk is about the company ("Meta shares fell", "Акции Meta упали"), never the service.
-  const aboutMarkets = (m: Mention) => analysis.clauses[analysis.clauseOf[m.start]!]?.neutralisedBy === 'finance';
-  const besideDroppedCue = (m: Mention) =>
-    !aboutMarkets(m) &&
-    (analysis.clauses[analysis.clauseOf[m.start]!]?.dropped ?? []).some((cue) => distanceBetween(meaningfulBefore, m, cue) <= AMBIGUOUS_MAX_CUE_DISTANCE);
-  const besideContextWord = (m: Mention) => {
-    for (let k = Math.max(0, m.start - SERVICE_CONTEXT_WINDOW); k < Math.min(tokens.length, m.end + SERVICE_CONTEXT_WINDOW); k++) {
-      if ((k < m.start || k >= m.end) && SERVICE_CONTEXT_WORDS.has(tokens[k]!.key)) return true;
-    }
-    return false;
-  };
   const hashtagServices = new Set(mentions.filter((m) => m.via === 'hashtag').map((m) => m.service.id));
   const certainServices = new Set(mentions.filter((m) => m.certainty !== 'ambiguous').map((m) => m.service.id));
-  const hasCertainOther = (m: Mention) => certainServices.size > 1 || (certainServices.size === 1 && !certainServices.has(m.service.id));
-  /** "on teams", "pro zoom", "usa o zap": the word before the name, over an article. */
-  const platformWordBefore = (m: Mention) => {
-    let k = m.start - 1;
-    if (ARTICLES.has(tokens[k]?.key ?? '') && tokens[k]!.kind === 'word') k--;
-    const before = tokens[k];
-    return before !== undefined && before.kind === 'word' && PLATFORM_PREPOSITIONS.has(before.key);
-  };
-  /** "both teams", "our teams", "the zoom on my camera", "my fantasy teams" (one word between). */
-  const asCommonNoun = (m: Mention) => {
-    const before = tokens[m.start - 1];
-    if (before === undefined || before.kind !== 'word') return false;
-    if (COMMON_NOUN_DETERMINERS.has(before.key) || /^\d+$/.test(before.key)) return true;
-    const twoBefore = tokens[m.start - 2];
-    return twoBefore !== undefined && twoBefore.kind === 'word' && COMMON_NOUN_DETERMINERS.has(twoBefore.key) && !mentions.some((o) => o.end === m.start - 1);
-  };
-  const platformWordAfter = (m: Mention) => {
-    const after = tokens[m.end];
-    return after !== undefined && after.kind === 'word' && PLATFORM_POSTPOSITIONS.has(after.key);
-  };
-  const asVerb = (m: Mention) => {
-    let k = m.end;
-    if (LIGHT_VERB_NEGATORS.has(tokens[k]?.key ?? '')) k++;
-    return LIGHT_VERBS.has(tokens[k]?.key ?? '') && tokens[k]!.kind === 'word';
-  };
+  const x: AmbiguityContext = { tokens, mentions, analysis, meaningfulBefore: meaningfulWordCounts(tokens), certainServices };
   for (const m of mentions) {
     if (m.certainty !== 'ambiguous') continue;
     const first = tokens[m.start]!;
-    const asPlatform = platformWordBefore(m) && ((first.capitalised && !first.sentenceStart) || hasCertainOther(m));
-    const wordNotName = asCommonNoun(m) || asVerb(m);
+    const asPlatform = platformWordBefore(tokens, m) && ((first.capitalised && !first.sentenceStart) || hasCertainOther(certainServices, m));
+    const wordNotName = asCommonNoun(tokens, mentions, m) || asVerb(tokens, m);
     m.counted =
       hashtagServices.has(m.service.id) ||
       (!wordNotName && m.polarity !== null && !m.polarityFromOrphan && m.cueDistance <= AMBIGUOUS_MAX_CUE_DISTANCE) ||
-      (!wordNotName && m.polarity === 'outage' && !m.polarityFromOrphan && platformWordAfter(m)) ||
+      (!wordNotName && m.polarity === 'outage' && !m.polarityFromOrphan && platformWordAfter(tokens, m)) ||
       asPlatform ||
-      (nonLatinPost && LATIN_WORD.test(first.key) && !aboutMarkets(m)) ||
+      (nonLatinPost && LATIN_WORD.test(first.key) && !aboutMarkets(x, m)) ||
       TURKISH_PROPER_NOUN.test(first.raw) ||
-      (!wordNotName && besideDroppedCue(m)) ||
-      besideContextWord(m);
+      (!wordNotName && besideDroppedCue(x, m)) ||
+      besideContextWord(tokens, m);
   }
   // "if zoom crashes I'll call you on teams": a place you go to, beside another service that counts.
   for (const m of mentions) {
-    if (m.certainty !== 'ambiguous' || m.counted || !platformWordBefore(m)) continue;
+    if (m.certainty !== 'ambiguous' || m.counted || !platformWordBefore(tokens, m)) continue;
     m.counted = mentions.some((o) => o !== m && o.counted && o.service.id !== m.service.id);
   }
   // Lists: "outlook and teams both dead" - a name listed beside a counted one is counted too.
