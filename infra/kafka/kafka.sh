@@ -11,6 +11,7 @@
 #   kafka.sh tools    assemble Kafka's own tools (ProducerPerformance, ConsumerPerformance) for the
 #                     broker's version into <data>/kafka/tools-libs and print that directory
 #                     (the benchmarks' peers; infra/kafka/tools-pom.xml)
+#   kafka.sh jvm-opts   print the broker's JVM flags, one a line (what `up` starts it with)
 #
 # Everything lives under <data>/kafka (<data> = $DOWNRADAR_DATA_DIR or <repo>/.data; a cluster
 # node: $DOWNRADAR_KAFKA_DIR with the jars still in <data>/kafka/libs, see infra/cluster.sh):
@@ -48,6 +49,11 @@ VOTERS="${DOWNRADAR_KAFKA_QUORUM_VOTERS:-$NODE_ID@127.0.0.1:$CONTROLLER_PORT}"
 INTERNAL_RF="${DOWNRADAR_KAFKA_INTERNAL_REPLICATION_FACTOR:-1}"
 INTERNAL_MIN_ISR="${DOWNRADAR_KAFKA_INTERNAL_MIN_INSYNC_REPLICAS:-1}"
 LOCK_NAME="kafka${DOWNRADAR_KAFKA_DIR:+-$(basename "$KAFKA_DIR")}"
+# The JVM's collector and JIT, and the broker's thread pools (see jvm_opts and write_config).
+GC="${DOWNRADAR_KAFKA_GC:-g1}"
+JIT="${DOWNRADAR_KAFKA_JIT:-c1}"
+NETWORK_THREADS="${DOWNRADAR_KAFKA_NETWORK_THREADS:-2}"
+IO_THREADS="${DOWNRADAR_KAFKA_IO_THREADS:-4}"
 START_TIMEOUT_S="${DOWNRADAR_KAFKA_START_TIMEOUT_S:-60}"
 STOP_TIMEOUT_S="${DOWNRADAR_KAFKA_STOP_TIMEOUT_S:-20}"
 
@@ -136,6 +142,47 @@ ensure_tools() {
 
 kafka_version() { local j; j="$(ls "$LIBS"/kafka_2.13-*.jar 2>/dev/null | head -1)"; j="${j##*/kafka_2.13-}"; echo "${j%.jar}"; }
 
+# The broker's JVM flags, one a line (`kafka.sh jvm-opts` prints them). DOWNRADAR_KAFKA_JVM_OPTS
+# comes last and wins over any flag here except the collector (two collectors are refused by the
+# JVM: choose one with DOWNRADAR_KAFKA_GC).
+check_settings() {
+  [[ "$HEAP" =~ ^[1-9][0-9]*[kKmMgG]$ ]] || dr_die "DOWNRADAR_KAFKA_HEAP must be a size like 512m (got '$HEAP')"
+  [[ "$GC" =~ ^(g1|parallel|serial)$ ]] || dr_die "DOWNRADAR_KAFKA_GC must be g1, parallel or serial (got '$GC')"
+  [[ "$JIT" =~ ^(c1|c2)$ ]] || dr_die "DOWNRADAR_KAFKA_JIT must be c1 or c2 (got '$JIT')"
+  local n
+  for n in NETWORK_THREADS IO_THREADS; do
+    [[ "${!n}" =~ ^[1-9][0-9]*$ ]] || dr_die "DOWNRADAR_KAFKA_$n must be a positive integer (got '${!n}')"
+  done
+}
+
+# Only after check_settings.
+jvm_opts() {
+  echo "-Xmx$HEAP"
+  echo "-Xms$HEAP"
+  case "$GC" in
+    g1) printf '%s\n' -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent ;;
+    parallel) printf '%s\n' -XX:+UseParallelGC ;;
+    serial) printf '%s\n' -XX:+UseSerialGC ;;
+  esac
+  echo "-XX:+ExitOnOutOfMemoryError"
+  case "$JIT" in
+    # JIT: C1 only (-XX:TieredStopAtLevel=1). Measured on 2 busy cores (load 20):
+    # start 26-29 s -> 14-15 s (start CPU 8.7 s -> 3.9 s), and the broker even used
+    # less CPU for the first 1M produced messages (1.2-2.0 s vs 2.3-4.2 s), since C2
+    # compilations cost more than they save in a dev/test broker's lifetime.
+    c1) echo "-XX:TieredStopAtLevel=1" ;;
+    # Tiered C1 + C2, the JVM's own default.
+    c2) ;;
+  esac
+  echo "-Djava.awt.headless=true"
+  echo "-Dlog4j2.configurationFile=$LOG4J"
+  echo "-Dkafka.logs.dir=$KAFKA_DIR"
+  # Word-split on purpose: a list of flags.
+  # shellcheck disable=SC2086
+  [[ -n "${DOWNRADAR_KAFKA_JVM_OPTS:-}" ]] && printf '%s\n' ${DOWNRADAR_KAFKA_JVM_OPTS}
+  return 0
+}
+
 write_config() {
   mkdir -p "$KAFKA_DIR" "$LOGDIR"
   cat >"$PROPS.tmp" <<EOF
@@ -173,8 +220,8 @@ auto.create.topics.enable=true
 delete.topic.enable=true
 
 # Sized for a 2-core machine.
-num.network.threads=2
-num.io.threads=4
+num.network.threads=$NETWORK_THREADS
+num.io.threads=$IO_THREADS
 num.recovery.threads.per.data.dir=1
 log.retention.hours=168
 log.retention.check.interval.ms=300000
@@ -254,6 +301,7 @@ cmd_up() {
     fi
     dr_say "process $pid exists but port $PORT does not answer yet; waiting"
   else
+    check_settings
     check_java
     dr_check_ports_free "$PORT" "$CONTROLLER_PORT"
     ensure_libs
@@ -261,22 +309,10 @@ cmd_up() {
     write_config
     ensure_formatted
     [[ -f "$LOGFILE" ]] && mv -f "$LOGFILE" "$LOGFILE.1"
-    # JIT: C1 only (-XX:TieredStopAtLevel=1). Measured on 2 busy cores (load 20):
-    # start 26-29 s -> 14-15 s (start CPU 8.7 s -> 3.9 s), and the broker even used
-    # less CPU for the first 1M produced messages (1.2-2.0 s vs 2.3-4.2 s), since C2
-    # compilations cost more than they save in a dev/test broker's lifetime.
-    # DOWNRADAR_KAFKA_JVM_OPTS comes last, so "-XX:TieredStopAtLevel=4" restores C2.
+    local opts
+    mapfile -t opts < <(jvm_opts)
     : >"$LOGFILE"
-    dr_spawn "$PIDFILE" "$LOGFILE" "$JAVA" \
-      -Xmx"$HEAP" -Xms"$HEAP" \
-      -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent \
-      -XX:+ExitOnOutOfMemoryError \
-      -XX:TieredStopAtLevel=1 \
-      -Djava.awt.headless=true \
-      -Dlog4j2.configurationFile="$LOG4J" \
-      -Dkafka.logs.dir="$KAFKA_DIR" \
-      ${DOWNRADAR_KAFKA_JVM_OPTS:-} \
-      -cp "$LIBS/*" kafka.Kafka "$PROPS"
+    dr_spawn "$PIDFILE" "$LOGFILE" "$JAVA" "${opts[@]}" -cp "$LIBS/*" kafka.Kafka "$PROPS"
     pid="$(cat "$PIDFILE")"
   fi
   # The start timeout covers the server's own start, not downloads or formatting.
@@ -360,5 +396,6 @@ case "${1:-}" in
   wipe) cmd_wipe ;;
   libs) check_java; ensure_libs; dr_say "classpath ok: Kafka $(kafka_version) in $LIBS" ;;
   tools) check_java; ensure_libs >&2; ensure_tools; echo "$TOOLS_LIBS" ;;
-  *) echo "usage: $0 up|down|status|kill9|wipe|libs|tools" >&2; exit 2 ;;
+  jvm-opts) check_settings; jvm_opts ;;
+  *) echo "usage: $0 up|down|status|kill9|wipe|libs|tools|jvm-opts" >&2; exit 2 ;;
 esac
