@@ -21,6 +21,32 @@ function opts(env: Record<string, string> = {}): string[] {
 
 const collectors = (o: string[]) => o.filter((f) => /^-XX:\+Use\w+GC$/.test(f));
 
+/** key=value lines of a properties text (comments and blank lines left out). */
+function properties(text: string): Map<string, string> {
+  return new Map(
+    text
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]),
+  );
+}
+
+describe('infra/kafka/kafka.sh server-properties', () => {
+  it('takes the thread pools and the cleaner buffer from the environment', () => {
+    const byDefault = kafka(['server-properties']);
+    expect(byDefault.status, byDefault.stderr).toBe(0);
+    const d = properties(byDefault.stdout);
+    expect([d.get('num.network.threads'), d.get('num.io.threads'), d.get('log.cleaner.dedupe.buffer.size')]).toEqual(['2', '4', String(128 * 1024 * 1024)]);
+    const r = kafka(['server-properties'], { DOWNRADAR_KAFKA_NETWORK_THREADS: '1', DOWNRADAR_KAFKA_IO_THREADS: '3', DOWNRADAR_KAFKA_CLEANER_BUFFER_MB: '32' });
+    expect(r.status, r.stderr).toBe(0);
+    const p = properties(r.stdout);
+    expect([p.get('num.network.threads'), p.get('num.io.threads'), p.get('log.cleaner.dedupe.buffer.size')]).toEqual(['1', '3', String(32 * 1024 * 1024)]);
+    // Durability settings are not among the knobs: acks=all relies on these staying as they are.
+    expect(p.get('unclean.leader.election.enable')).toBe('false');
+    expect([...p.keys()].filter((k) => k.startsWith('log.flush'))).toEqual([]);
+  });
+});
+
 describe('infra/kafka/kafka.sh jvm-opts', () => {
   it('gives one collector for each DOWNRADAR_KAFKA_GC and C1 only unless DOWNRADAR_KAFKA_JIT=c2', () => {
     const byDefault = opts();
@@ -49,12 +75,14 @@ describe('infra/kafka/kafka.sh jvm-opts', () => {
       ['DOWNRADAR_KAFKA_HEAP', '512'],
       ['DOWNRADAR_KAFKA_NETWORK_THREADS', '0'],
       ['DOWNRADAR_KAFKA_IO_THREADS', 'four'],
-    ] as const) {
-      const r = kafka(['jvm-opts'], { [name]: value });
-      expect(r.status, name).not.toBe(0);
-      expect(r.stderr, name).toContain(name);
-      expect(r.stdout, name).toBe('');
-    }
+      ['DOWNRADAR_KAFKA_CLEANER_BUFFER_MB', '-1'],
+    ] as const)
+      for (const command of ['jvm-opts', 'server-properties']) {
+        const r = kafka([command], { [name]: value });
+        expect(r.status, `${command} ${name}`).not.toBe(0);
+        expect(r.stderr, `${command} ${name}`).toContain(name);
+        expect(r.stdout, `${command} ${name}`).toBe('');
+      }
   });
 
   it('gives flags that the JVM accepts for every collector and JIT', () => {
