@@ -36,11 +36,11 @@ describe('infra/kafka/kafka.sh server-properties', () => {
     const byDefault = kafka(['server-properties']);
     expect(byDefault.status, byDefault.stderr).toBe(0);
     const d = properties(byDefault.stdout);
-    expect([d.get('num.network.threads'), d.get('num.io.threads'), d.get('log.cleaner.dedupe.buffer.size')]).toEqual(['2', '4', String(128 * 1024 * 1024)]);
-    const r = kafka(['server-properties'], { DOWNRADAR_KAFKA_NETWORK_THREADS: '1', DOWNRADAR_KAFKA_IO_THREADS: '3', DOWNRADAR_KAFKA_CLEANER_BUFFER_MB: '32' });
+    expect([d.get('num.network.threads'), d.get('num.io.threads'), d.get('log.cleaner.dedupe.buffer.size')]).toEqual(['2', '4', String(32 * 1024 * 1024)]);
+    const r = kafka(['server-properties'], { DOWNRADAR_KAFKA_NETWORK_THREADS: '1', DOWNRADAR_KAFKA_IO_THREADS: '3', DOWNRADAR_KAFKA_CLEANER_BUFFER_MB: '128' });
     expect(r.status, r.stderr).toBe(0);
     const p = properties(r.stdout);
-    expect([p.get('num.network.threads'), p.get('num.io.threads'), p.get('log.cleaner.dedupe.buffer.size')]).toEqual(['1', '3', String(32 * 1024 * 1024)]);
+    expect([p.get('num.network.threads'), p.get('num.io.threads'), p.get('log.cleaner.dedupe.buffer.size')]).toEqual(['1', '3', String(128 * 1024 * 1024)]);
     // Durability settings are not among the knobs: acks=all relies on these staying as they are.
     expect(p.get('unclean.leader.election.enable')).toBe('false');
     expect([...p.keys()].filter((k) => k.startsWith('log.flush'))).toEqual([]);
@@ -55,8 +55,9 @@ describe('infra/kafka/kafka.sh jvm-opts', () => {
     for (const [gc, flag] of [['g1', '-XX:+UseG1GC'], ['parallel', '-XX:+UseParallelGC'], ['serial', '-XX:+UseSerialGC']] as const) {
       const o = opts({ DOWNRADAR_KAFKA_GC: gc });
       expect(collectors(o), gc).toEqual([flag]);
-      // The G1-only tuning is not given to another collector.
+      // The G1-only tuning (pause goal, 4 MB regions) is not given to another collector.
       expect(o.some((f) => f.startsWith('-XX:MaxGCPauseMillis')), gc).toBe(gc === 'g1');
+      expect(o.includes('-XX:G1HeapRegionSize=4m'), gc).toBe(gc === 'g1');
     }
     const c2 = opts({ DOWNRADAR_KAFKA_JIT: 'c2' });
     expect(c2.some((f) => f.startsWith('-XX:TieredStopAtLevel'))).toBe(false);
