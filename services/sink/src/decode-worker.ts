@@ -7,8 +7,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { BinaryWriter, rowBinaryEncoder } from '@downradar/common/clickhouse/row-binary';
-import { REPORT_LAYOUT, plainReportRow } from './report-row';
-import type { ReportRow } from './rows';
+import { REPORT_LAYOUT, plainReportRow, type ReportRow } from './report-row';
 import type { DecodeRequest, DecodeResponse } from './decode-pool';
 
 const encode = rowBinaryEncoder<ReportRow>(REPORT_LAYOUT);

@@ -5,7 +5,20 @@
  */
 import type { RowLayout } from '@downradar/common/clickhouse/row-binary';
 import { PROBLEM_CATEGORIES, SLUG_PATTERN, EVENT_ID_PATTERN, COUNTRY_PATTERN, REPORT_SOURCE_PATTERN } from '../../../schemas/events/index';
-import type { ReportRow } from './rows';
+
+/** A row of the reports table (rows.ts re-exports it). */
+export interface ReportRow {
+  id: string;
+  service_id: string;
+  at: number;
+  at_ms: number;
+  received_at: number;
+  problem: string;
+  source: string;
+  country: string;
+  reporter_hash: string;
+  text: string;
+}
 
 /** DateTime is UInt32 seconds. */
 const MAX_DATETIME_S = 4_294_967_295;

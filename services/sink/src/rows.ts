@@ -7,7 +7,7 @@
  * A time that does not fit a DateTime goes to the DLQ (OUT_OF_RANGE) instead of wrapping.
  */
 import { compileValidator, deadLetter, parseMessage, positionId, readSignalMessage, type Checked, type KafkaMessage, type RowLayout, type TopicKey } from '@downradar/common';
-import { REPORT_LAYOUT, plainReportRow } from './report-row';
+import { REPORT_LAYOUT, plainReportRow, type ReportRow } from './report-row';
 import {
   DlqRecord,
   IncidentEvent,
@@ -56,18 +56,6 @@ export function toSeconds(ms: number, field: string): number {
   return s;
 }
 
-export interface ReportRow {
-  id: string;
-  service_id: string;
-  at: number;
-  at_ms: number;
-  received_at: number;
-  problem: string;
-  source: string;
-  country: string;
-  reporter_hash: string;
-  text: string;
-}
 export function reportRow(e: ReportEvent): ReportRow {
   return {
     id: e.id,
@@ -83,7 +71,7 @@ export function reportRow(e: ReportEvent): ReportRow {
   };
 }
 
-export { plainReportRow } from './report-row';
+export { plainReportRow, type ReportRow } from './report-row';
 
 export interface PostRow {
   id: string;
