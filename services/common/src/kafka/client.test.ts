@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { logLevel } from 'kafkajs';
-import { kafkajsLogLevel } from './client';
+import { kafkajsLogLevel, kafkajsLogLevels } from './client';
 
 describe('kafkajsLogLevel', () => {
   it('keeps real errors at error and the rest at warn', () => {
@@ -35,5 +35,24 @@ describe('kafkajsLogLevel', () => {
     // As the scale-out test's detector logged right after creating its state topic.
     expect(kafkajsLogLevel(logLevel.ERROR, 'Response ListOffsets(key: 2, version: 3)', 'This server is not the leader for that topic-partition')).toBe('debug');
     expect(kafkajsLogLevel(logLevel.WARN, 'Limiting retries for the idempotent producer may invalidate EoS guarantees')).toBe('debug');
+  });
+});
+
+describe('kafkajsLogLevels', () => {
+  it("gives a consumer's restart the level of its group's last crash", () => {
+    const levelOf = kafkajsLogLevels();
+    const restart = 'Restarting the consumer in 200ms';
+    // As the demo's sink logged at start: a crash on a routine condition, then kafkajs' restart line at error level.
+    expect(levelOf(logLevel.ERROR, 'Crash: KafkaJSProtocolError: The group coordinator is not available', { groupId: 'downradar-sink' })).toBe('debug');
+    expect(levelOf(logLevel.ERROR, restart, { groupId: 'downradar-sink' })).toBe('debug');
+    // Another group's crash that is not routine keeps both lines at error level.
+    expect(levelOf(logLevel.ERROR, 'Crash: KafkaJSNonRetriableError: Invalid record batch', { groupId: 'downradar-detector' })).toBe('error');
+    expect(levelOf(logLevel.ERROR, restart, { groupId: 'downradar-detector' })).toBe('error');
+    expect(levelOf(logLevel.ERROR, restart, { groupId: 'downradar-sink' })).toBe('debug');
+    // A later crash of the same group that is not routine: its restart is an error again.
+    expect(levelOf(logLevel.ERROR, 'Crash: KafkaJSNumberOfRetriesExceeded: Connection error: connect ECONNREFUSED', { groupId: 'downradar-sink' })).toBe('error');
+    expect(levelOf(logLevel.ERROR, restart, { groupId: 'downradar-sink' })).toBe('error');
+    // A restart with no crash seen before keeps kafkajs' level.
+    expect(levelOf(logLevel.ERROR, restart, { groupId: 'downradar-api' })).toBe('error');
   });
 });

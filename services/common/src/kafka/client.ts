@@ -16,6 +16,7 @@ export type { Kafka, KafkaMessage } from 'kafkajs';
 
 export function createKafka(opts: { brokers: string[]; clientId: string; logger?: Logger; config?: Partial<KafkaConfig> }): Kafka {
   const { logger } = opts;
+  const levelOf = kafkajsLogLevels();
   return new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
@@ -27,7 +28,7 @@ export function createKafka(opts: { brokers: string[]; clientId: string; logger?
       if (!logger) return;
       const { message, ...extra } = entry.log;
       const data = { kafka: entry.namespace, ...extra };
-      const level = kafkajsLogLevel(entry.level, String(message), (extra as { error?: unknown }).error);
+      const level = levelOf(entry.level, String(message), extra as { error?: unknown; groupId?: unknown });
       logger[level](data, String(message));
     },
     ...opts.config,
@@ -61,6 +62,24 @@ const ROUTINE_RETRIED = [
   /\bNOT_LEADER_(OR_FOLLOWER|FOR_PARTITION)\b/,
   /Limiting retries for the idempotent producer/i,
 ];
+
+/**
+ * kafkajsLogLevel for one client's log lines, plus one rule that needs the line before: when a
+ * consumer crashes on a routine condition ("Crash: ... The group coordinator is not available",
+ * logged at debug), kafkajs then logs "Restarting the consumer in 200ms" at error level without
+ * the cause. That line takes the level of its group's last crash, so that a consumer that
+ * recovers from a routine condition by itself logs no error (a crash that is not routine still
+ * logs both lines at error level).
+ */
+export function kafkajsLogLevels(): (level: KafkaLogLevel, message: string, extra: { error?: unknown; groupId?: unknown }) => 'error' | 'warn' | 'debug' {
+  const lastCrash = new Map<unknown, 'error' | 'warn' | 'debug'>();
+  return (level, message, extra) => {
+    if (message.startsWith('Restarting the consumer') && lastCrash.has(extra.groupId)) return lastCrash.get(extra.groupId)!;
+    const l = kafkajsLogLevel(level, message, extra.error);
+    if (message.startsWith('Crash: ')) lastCrash.set(extra.groupId, l);
+    return l;
+  };
+}
 
 export function kafkajsLogLevel(level: KafkaLogLevel, message: string, error?: unknown): 'error' | 'warn' | 'debug' {
   const text = `${message} ${typeof error === 'string' ? error : ''}`;
