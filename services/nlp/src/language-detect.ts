@@ -123,6 +123,15 @@ export function detectLanguage(text: string, tokens: readonly Token[], cueLangua
   return latinVotes(text, ascii, tokens, cueLanguages, undefined);
 }
 
+/** The languages a word is a function word of, asked once per distinct word and kept on its facts record. */
+function stopwordLanguages(t: Token): readonly LanguageCode[] | null {
+  const known = t.facts.stopwordLanguages;
+  if (known !== undefined) return known;
+  const langs = STOPWORDS.get(t.key) ?? null;
+  t.facts.stopwordLanguages = langs;
+  return langs;
+}
+
 /** A module function, not a closure in latinVotes: under tsx each closure costs a defineProperty per post. */
 function addVote(votes: Map<LanguageCode, number>, l: LanguageCode, n: number): void {
   votes.set(l, (votes.get(l) ?? 0) + n);
@@ -138,7 +147,7 @@ function latinVotes(text: string, ascii: boolean, tokens: readonly Token[], cueL
       unquoted!.set(t.raw.toLowerCase(), left - 1);
       continue;
     }
-    const langs = STOPWORDS.get(t.key);
+    const langs = stopwordLanguages(t);
     if (langs) for (const l of langs) addVote(votes, l, 1 / langs.length);
   }
   for (const [l, n] of cueLanguages) addVote(votes, l, 2 * n);

@@ -33,7 +33,7 @@
  */
 import { LEXICONS, type LanguageCode, type LanguageLexicon } from './lexicon/index';
 import type { Token } from './text-tokens';
-import { createSegmenter, phraseKeys, setDefaultSegmenter, tokenise, type Segmenter } from './text-tokens';
+import { createSegmenter, factsOf, phraseKeys, setDefaultSegmenter, tokenise, type Segmenter, type WordFacts } from './text-tokens';
 
 export type Polarity = 'outage' | 'working';
 export type CueLanguage = LanguageCode;
@@ -121,7 +121,7 @@ setDefaultSegmenter(LEXICON_SEGMENTER);
 // ---------------------------------------------------------------------------------------------
 // Cue phrases
 
-interface LexiconEntry {
+export interface LexiconEntry {
   readonly keys: readonly string[];
   /** 'supposed': an outage verb in a mood that supposes ("se o zap cair", "sollte zoom streiken"): never an outage, always dropped. */
   readonly polarity: Polarity | 'idiom' | 'supposed';
@@ -170,7 +170,7 @@ const CUE_LEXICON = buildCueLexicon();
  * (chal, kaam, signal) dozens of phrases, and every word of every post is looked up twice (votes
  * and cues); the second key narrows each lookup to the few phrases that can still match.
  */
-interface FirstKeyEntries {
+export interface FirstKeyEntries {
   /** Phrases of one word. */
   readonly single: readonly LexiconEntry[];
   /** By second key: the phrases with that second key, then the phrases of one word (built once, read without copying). */
@@ -218,7 +218,7 @@ function withLooseVowels(tokens: readonly Token[], languages: ReadonlySet<Langua
     const t = tokens[i]!;
     if (t.kind !== 'word' || !LONG_VOWEL.test(t.key) || LOOSE_VOWEL_VOCABULARY.has(t.key)) continue;
     const short = shortVowels(t.key);
-    if (LOOSE_VOWEL_VOCABULARY.has(short)) (out ??= [...tokens])[i] = { ...t, key: short };
+    if (LOOSE_VOWEL_VOCABULARY.has(short)) (out ??= [...tokens])[i] = { ...t, key: short, facts: factsOf(short) };
   }
   return out ?? tokens;
 }
@@ -235,11 +235,11 @@ export function isOutageWord(key: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // Context markers: words that do not say "down" but say what a clause is about.
 
-type MarkerRole =
+export type MarkerRole =
   | 'negator' | 'function' | 'errorWord' | 'splitter' | 'past' | 'since' | 'conditional' | 'hypothetical'
   | 'finance' | 'postmortem' | 'news' | 'delivery' | 'surface';
 
-interface Marker {
+export interface Marker {
   readonly keys: readonly string[];
   readonly role: MarkerRole;
   readonly language: LanguageCode;
@@ -315,14 +315,10 @@ const NEGATOR_WORDS: ReadonlySet<string> = new Set(
 const NO_LANGUAGES: readonly LanguageCode[] = [];
 const HAS_DIGIT = /\d/;
 
-/** Per-word markers (exact single words and stems), cached: the vocabulary of a firehose is Zipfian. */
-const WORD_MARKER_CACHE_LIMIT = 50_000;
-const wordMarkerCache = new Map<string, readonly Marker[]>();
 const NO_MARKERS: readonly Marker[] = [];
 
+/** Per-word markers (exact single words and stems); read through cueFacts, which keeps them per word. */
 function singleWordMarkers(key: string): readonly Marker[] {
-  const cached = wordMarkerCache.get(key);
-  if (cached !== undefined) return cached;
   let found: Marker[] | undefined;
   for (const m of MARKERS.byFirstKey.get(key) ?? []) if (m.keys.length === 1) (found ??= []).push(m);
   if (key.length >= STEM_PREFIX_LENGTH) {
@@ -332,26 +328,17 @@ function singleWordMarkers(key: string): readonly Marker[] {
     const bare = withoutConjunction(key);
     if (bare !== undefined) found = singleWordMarkers(bare) as Marker[];
   }
-  const result = found && found.length > 0 ? found : NO_MARKERS;
-  if (wordMarkerCache.size >= WORD_MARKER_CACHE_LIMIT) wordMarkerCache.delete(wordMarkerCache.keys().next().value!);
-  wordMarkerCache.set(key, result);
-  return result;
+  return found && found.length > 0 ? found : NO_MARKERS;
 }
 
 /** Words that negate inside themselves (Turkish), by language. */
 const FUNCTION_PATTERNS: ReadonlyArray<{ pattern: RegExp; language: LanguageCode }> = LEXICONS.flatMap((l) =>
   (l.functionPatterns ?? []).map((pattern) => ({ pattern, language: l.language })),
 );
-const functionPatternCache = new Map<string, LanguageCode | null>();
-/** The language of a word that negates a function verb inside itself ("açılmıyor"), cached per word. */
+/** The language of a word that negates a function verb inside itself ("açılmıyor"); read through cueFacts. */
 function functionPatternLanguage(key: string): LanguageCode | undefined {
   if (FUNCTION_PATTERNS.length === 0 || key.length < 5) return undefined;
-  const cached = functionPatternCache.get(key);
-  if (cached !== undefined) return cached ?? undefined;
-  const hit = FUNCTION_PATTERNS.find(({ pattern }) => pattern.test(key))?.language;
-  if (functionPatternCache.size >= WORD_MARKER_CACHE_LIMIT) functionPatternCache.delete(functionPatternCache.keys().next().value!);
-  functionPatternCache.set(key, hit ?? null);
-  return hit;
+  return FUNCTION_PATTERNS.find(({ pattern }) => pattern.test(key))?.language;
 }
 const startsWithDigit = (key: string) => key.charCodeAt(0) >= 48 && key.charCodeAt(0) <= 57;
 
@@ -547,6 +534,70 @@ const ERROR_CODE_WINDOW = 2;
 
 const isWordLike = (t: Token | undefined) => t !== undefined && (t.kind === 'word' || t.kind === 'hashtag');
 
+/**
+ * What the cue reader asks about one word, answered once per distinct word and kept on its
+ * facts record (text-tokens.ts): the lexicon's phrases starting with it, its markers, whether it
+ * negates, is a particle, an error code, a word of lingering or endless time. Pure functions of
+ * the key; which of them apply to a post (its languages) is still decided per post.
+ */
+export interface CueWordFacts {
+  /** The cue phrases that may start at this word, and the key they start with (the word, or the word without an Arabic "and"). */
+  readonly entries: FirstKeyEntries | undefined;
+  readonly entriesFirst: string;
+  /** Markers of one word and of stems (singleWordMarkers). */
+  readonly markers: readonly Marker[];
+  /** Every marker starting with this word when one of them has several words (longest first), else undefined. */
+  readonly phraseMarkers: readonly Marker[] | undefined;
+  /** A negator of some language (also with an Arabic "and" before it): worth the per-language look. */
+  readonly negator: boolean;
+  readonly functionPattern: LanguageCode | undefined;
+  /** A code services print ("279", "m7111", "nw-2-5"). */
+  readonly errorCode: boolean;
+  /** A one-word error marker ("error", "hata", "エラー"). */
+  readonly errorWord: boolean;
+  readonly particle: boolean;
+  readonly endless: boolean;
+  readonly lingering: boolean;
+  readonly conditionalThen: boolean;
+  readonly statusBeforeEllipsis: boolean;
+  readonly inCueLexicon: boolean;
+}
+
+function cueFacts(token: Token): CueWordFacts {
+  return token.facts.cues ?? computeCueFacts(token.facts);
+}
+
+function computeCueFacts(facts: WordFacts): CueWordFacts {
+  const key = facts.key;
+  let entries = CUE_INDEX.get(key);
+  let entriesFirst = key;
+  if (!entries) {
+    const bare = withoutConjunction(key);
+    entries = bare === undefined ? undefined : CUE_INDEX.get(bare);
+    if (entries) entriesFirst = bare!;
+  }
+  const markers = singleWordMarkers(key);
+  const phrases = MARKERS.byFirstKey.get(key);
+  const made: CueWordFacts = {
+    entries,
+    entriesFirst,
+    markers,
+    phraseMarkers: phrases && phrases[0]!.keys.length > 1 ? phrases : undefined,
+    negator: NEGATOR_WORDS.has(key) || (key.length > 1 && NEGATOR_WORDS.has(key.slice(1))),
+    functionPattern: functionPatternLanguage(key),
+    errorCode: HAS_DIGIT.test(key) && ERROR_CODE.test(key),
+    errorWord: markers.some((m) => m.role === 'errorWord'),
+    particle: PARTICLE_WORDS.has(key),
+    endless: ENDLESS.has(key),
+    lingering: LINGERING.has(key),
+    conditionalThen: CONDITIONAL_THEN.has(key),
+    statusBeforeEllipsis: STATUS_BEFORE_ELLIPSIS.has(key),
+    inCueLexicon: CUE_LEXICON.has(key),
+  };
+  facts.cues = made;
+  return made;
+}
+
 interface EntryMatch {
   readonly entry: LexiconEntry;
   /** Tokens the match covers: the phrase's words and the particles read through between them. */
@@ -560,7 +611,7 @@ const MAX_PARTICLES_BETWEEN = 2;
 function candidatesAt(index: FirstKeyEntries, tokens: readonly Token[], i: number): readonly LexiconEntry[] {
   const next = tokens[i + 1];
   const direct = next === undefined ? undefined : index.bySecond.get(next.key);
-  if (!index.particles || next === undefined || !PARTICLE_WORDS.has(next.key)) return direct ?? index.single;
+  if (!index.particles || next === undefined || !cueFacts(next).particle) return direct ?? index.single;
   // "chal hi nahi raha": the second word may stand after particles.
   const found = new Set<LexiconEntry>();
   for (const e of direct ?? []) if (e.keys.length > 1) found.add(e);
@@ -572,14 +623,10 @@ function candidatesAt(index: FirstKeyEntries, tokens: readonly Token[], i: numbe
 }
 
 function matchEntry(tokens: readonly Token[], i: number, skip: Uint8Array): EntryMatch | undefined {
-  let first = tokens[i]!.key;
-  let index = CUE_INDEX.get(first);
-  if (!index) {
-    const bare = withoutConjunction(first);
-    index = bare === undefined ? undefined : CUE_INDEX.get(bare);
-    if (!index) return undefined;
-    first = bare!;
-  }
+  const facts = cueFacts(tokens[i]!);
+  const index = facts.entries;
+  if (!index) return undefined;
+  const first = facts.entriesFirst;
   for (const entry of candidatesAt(index, tokens, i)) {
     let ok = true;
     let t = i;
@@ -607,9 +654,10 @@ function matchEntry(tokens: readonly Token[], i: number, skip: Uint8Array): Entr
 function markersAt(tokens: readonly Token[], i: number): readonly Marker[] {
   const t = tokens[i]!;
   if (!isWordLike(t)) return NO_MARKERS;
-  const single = singleWordMarkers(t.key);
-  const phrases = MARKERS.byFirstKey.get(t.key);
-  if (!phrases || phrases[0]!.keys.length === 1) return single;
+  const facts = cueFacts(t);
+  const single = facts.markers;
+  const phrases = facts.phraseMarkers;
+  if (!phrases) return single;
   const found: Marker[] = [];
   for (const m of phrases) {
     if (m.keys.length === 1) break;
@@ -632,7 +680,7 @@ export function cueLanguageVotes(tokens: readonly Token[]): Map<LanguageCode, nu
     if (!isWordLike(tokens[i])) continue;
     const match = matchEntry(tokens, i, none);
     if (!match) {
-      const negatedInside = functionPatternLanguage(tokens[i]!.key);
+      const negatedInside = cueFacts(tokens[i]!).functionPattern;
       if (negatedInside !== undefined) votes.set(negatedInside, (votes.get(negatedInside) ?? 0) + 1);
       continue;
     }
@@ -778,6 +826,7 @@ export function analyseCues(postTokens: readonly Token[], skip: Uint8Array = new
       closeClause(post, open, i + 1);
       continue;
     }
+    const facts = cueFacts(token);
     // The words inside a multi-word marker ("en caso de que") are not markers of their own.
     const markers = i < markerSpanEnd ? NO_MARKERS : markersAt(tokens, i);
     for (const m of markers) if (m.keys.length > 1) markerSpanEnd = Math.max(markerSpanEnd, i + m.keys.length);
@@ -813,7 +862,7 @@ export function analyseCues(postTokens: readonly Token[], skip: Uint8Array = new
     // "2021" looks back; "error 2000" is a code that happens to look like a year.
     if (token.kind === 'word' && startsWithDigit(token.key) && YEAR.test(token.key) && !besideErrorWord(tokens, i)) open.context.past = true;
     if (token.key === 'last' && PAST_AFTER_LAST.has(tokens[i + 1]?.key ?? '')) open.context.past = true;
-    if (CONDITIONAL_THEN.has(token.key) && opensConditional(tokens, i, languagesAllowed)) open.context.hypothetical = true;
+    if (facts.conditionalThen && opensConditional(tokens, i, languagesAllowed)) open.context.hypothetical = true;
     if (skip[i] || !isWordLike(token)) continue;
 
     const quote = quotes.length > 0 ? quotes.find((q) => q.start === i) : undefined;
@@ -827,7 +876,7 @@ export function analyseCues(postTokens: readonly Token[], skip: Uint8Array = new
       i = quote.end - 1;
       continue;
     }
-    if (STATUS_BEFORE_ELLIPSIS.has(token.key) && tokens[i + 1]?.kind === 'boundary' && tokens[i + 1]!.raw.startsWith('..')) {
+    if (facts.statusBeforeEllipsis && tokens[i + 1]?.kind === 'boundary' && tokens[i + 1]!.raw.startsWith('..')) {
       consumed[i] = 1;
       open.cues.push({ start: i, end: i + 1, polarity: 'outage', phrase: `${token.key}...`, weak: false, recovery: false });
       continue;
@@ -848,7 +897,7 @@ export function analyseCues(postTokens: readonly Token[], skip: Uint8Array = new
       }
       // Markers inside the phrase ("last" in "last time it worked") still count.
       for (let k = 1; k < span; k++) {
-        for (const m of singleWordMarkers(tokens[i + k]!.key)) {
+        for (const m of cueFacts(tokens[i + k]!).markers) {
           if (!applies(languagesAllowed, m)) continue;
           if (m.role === 'delivery') open.context.delivery = true;
           else if (m.role === 'surface') open.context.surface = true;
@@ -868,7 +917,7 @@ export function analyseCues(postTokens: readonly Token[], skip: Uint8Array = new
       open.cues.push({ start: i, end: i + 1, polarity: 'outage', phrase: `http ${token.key}`, weak: false, recovery: false });
       continue;
     }
-    const negatedInside = functionPatternLanguage(token.key);
+    const negatedInside = facts.functionPattern;
     if (negatedInside !== undefined) {
       consumed[i] = 1;
       cueLanguages.add(negatedInside);
@@ -884,7 +933,7 @@ function sinceAround(tokens: readonly Token[], i: number, length: number, langua
   for (const k of [i - 1, i + length]) {
     const t = tokens[k];
     if (!isWordLike(t)) continue;
-    if (singleWordMarkers(t!.key).some((m) => m.role === 'since' && applies(languages, m))) return true;
+    if (cueFacts(t!).markers.some((m) => m.role === 'since' && applies(languages, m))) return true;
   }
   return false;
 }
@@ -913,7 +962,7 @@ function isFunctionOf(
 ): boolean {
   return (
     isFree(tokens, k, start, end, skip, consumed) &&
-    singleWordMarkers(tokens[k]!.key).some((m) => m.role === 'function' && negatorLanguages.includes(m.language) && applies(languages, m))
+    cueFacts(tokens[k]!).markers.some((m) => m.role === 'function' && negatorLanguages.includes(m.language) && applies(languages, m))
   );
 }
 
@@ -937,9 +986,10 @@ function addRuleCues(
   for (let i = start; i < end; i++) {
     if (!isFree(tokens, i, start, end, skip, consumed)) continue;
     const key = tokens[i]!.key;
+    const facts = cueFacts(tokens[i]!);
     // Negation scope: negator and function word of one language, three words apart at most, either order.
-    const negatorLanguages = NEGATOR_WORDS.has(key) || (key.length > 1 && NEGATOR_WORDS.has(key.slice(1)))
-      ? singleWordMarkers(key).filter((m) => m.role === 'negator' && applies(languages, m)).map((m) => m.language)
+    const negatorLanguages = facts.negator
+      ? facts.markers.filter((m) => m.role === 'negator' && applies(languages, m)).map((m) => m.language)
       : NO_LANGUAGES;
     const endsClause = i + 1 >= end || tokens[i + 1]!.kind === 'boundary' || tokens[i + 1]!.kind === 'symbol';
     if (negatorLanguages.length > 0 && !(endsClause && TAG_NEGATORS.get(key)?.some((l) => negatorLanguages.includes(l)))) {
@@ -957,7 +1007,7 @@ function addRuleCues(
         // between) is part of the same phrase, which then ends where the verb the sentence is about stands.
         const step = hit > i ? -1 : 1;
         let other = i + step;
-        while (isFree(tokens, other, start, end, skip, consumed) && PARTICLE_WORDS.has(tokens[other]!.key)) other += step;
+        while (isFree(tokens, other, start, end, skip, consumed) && cueFacts(tokens[other]!).particle) other += step;
         const outer = isFunctionOf(tokens, other, start, end, skip, consumed, negatorLanguages, languages) ? other : i;
         const from = Math.min(outer, hit);
         const to = Math.max(outer, hit) + 1;
@@ -979,7 +1029,7 @@ function addRuleCues(
       }
     }
     // Error evidence: a code beside an error word ("error 279", "hata kodu 279", "خطأ 503").
-    if (HAS_DIGIT.test(key) && ERROR_CODE.test(key)) {
+    if (facts.errorCode) {
       const evidence = besideErrorWord(tokens, i);
       if (evidence || (HTTP_5XX.test(key) && isBareStatus(tokens, i, end))) {
         consumed[i] = 1;
@@ -1068,13 +1118,13 @@ function addLingeringCue(
   if (LINGERING.size === 0) return;
   // Most clauses have no word of endless time: one look per word, nothing allocated.
   let first = start;
-  while (first < end && !ENDLESS.has(tokens[first]!.key)) first++;
+  while (first < end && !cueFacts(tokens[first]!).endless) first++;
   if (first === end) return;
   let endless = false;
-  for (let k = first; k < end && !endless; k++) endless = ENDLESS.has(tokens[k]!.key) && phraseAt(ENDLESS, tokens, k, start, end, skip, undefined, languages) > 0;
+  for (let k = first; k < end && !endless; k++) endless = cueFacts(tokens[k]!).endless && phraseAt(ENDLESS, tokens, k, start, end, skip, undefined, languages) > 0;
   if (!endless) return;
   for (let i = start; i < end; i++) {
-    if (!isFree(tokens, i, start, end, skip, consumed) || !LINGERING.has(tokens[i]!.key)) continue;
+    if (!isFree(tokens, i, start, end, skip, consumed) || !cueFacts(tokens[i]!).lingering) continue;
     const span = phraseAt(LINGERING, tokens, i, start, end, skip, consumed, languages);
     if (span === 0) continue;
     for (let k = i; k < i + span; k++) consumed[k] = 1;
@@ -1089,7 +1139,8 @@ function besideErrorWord(tokens: readonly Token[], i: number): boolean {
   for (let d = -ERROR_CODE_WINDOW; d <= ERROR_CODE_WINDOW; d++) {
     const t = tokens[i + d];
     if (d === 0 || !isWordLike(t)) continue;
-    if (singleWordMarkers(t!.key).some((m) => m.role === 'errorWord') || markersAt(tokens, i + d).some((m) => m.role === 'errorWord')) return true;
+    const facts = cueFacts(t!);
+    if (facts.errorWord || (facts.phraseMarkers !== undefined && markersAt(tokens, i + d).some((m) => m.role === 'errorWord'))) return true;
   }
   return false;
 }
@@ -1099,7 +1150,7 @@ function isBareStatus(tokens: readonly Token[], i: number, end: number): boolean
   if (!/^50[0-4]$/.test(tokens[i]!.key)) return false;
   const next = tokens[i + 1];
   if (i + 1 >= end || !next || next.kind !== 'word') return true;
-  return CUE_LEXICON.has(next.key) || ['on', 'en', 'em', 'sur', 'auf', 'su', 'in', 'at', 'for', 'again', 'when', 'every', 'all', 'from'].includes(next.key);
+  return cueFacts(next).inCueLexicon || ['on', 'en', 'em', 'sur', 'auf', 'su', 'in', 'at', 'for', 'again', 'when', 'every', 'all', 'from'].includes(next.key);
 }
 
 /** The key of the token k places before a cue, within its clause. */

@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Catalog, CatalogService } from '../../../schemas/catalog/index';
 import { DamerauLevenshteinDistance, JaroWinklerDistance } from './natural-parts';
-import { foldText, phraseKeys, type Segmenter } from './text-tokens';
+import { foldText, phraseKeys, type Segmenter, type WordFacts } from './text-tokens';
 
 /** How sure a name is on its own: ambiguous words need outage context, misspellings cost a little confidence. */
 export type NameCertainty = 'plain' | 'misspelling' | 'ambiguous';
@@ -58,6 +58,17 @@ const NEUTRAL_HASHTAG_PREFIXES = ['delete', 'boycott', 'quit', 'ban', 'leave', '
 /** Endings of brand support handles (@SpotifyCares, @verizonsupport): the brand is what precedes them. */
 const HANDLE_SUFFIXES = ['support', 'supportuk', 'cares', 'help', 'helps', 'app', 'official', 'uk', 'us', 'hq', 'status', 'india', 'news', 'es', 'br', 'de', 'fr', 'ie', 'inc'] as const;
 
+/**
+ * What the index says about one word, worked out once per distinct word and kept on its facts
+ * record (text-tokens.ts) with the index that answered: the same answers as `longestPhraseFrom`,
+ * `inflected` and `fuzzy` give for its key.
+ */
+export interface NameFacts {
+  readonly longest: number | undefined;
+  readonly inflected: readonly NameTarget[] | undefined;
+  readonly fuzzy: FuzzyHit | null;
+}
+
 export interface HashtagReading {
   readonly service: CatalogService;
   /** The hashtag itself says the service is down (#facebookdown, #whatsappcaido), rather than just naming it. */
@@ -87,6 +98,8 @@ export interface ServiceIndex {
    * ("وواتساب", "بيوتيوب") and Russian case endings ("ютубе", "амазона"). Undefined when none.
    */
   inflected(word: string): readonly NameTarget[] | undefined;
+  /** longestPhraseFrom, inflected and fuzzy for one word's key at once, kept on the word's facts record. */
+  wordNames(facts: WordFacts): NameFacts;
   /** What a hashtag (folded key, without '#') says about which service. */
   readHashtag(tagKey: string): HashtagReading | null;
   /** Which service a handle (folded, without '@') belongs to. */
@@ -242,19 +255,36 @@ export function buildServiceIndex(catalog: Catalog, options: ServiceIndexOptions
     return bare ? { service: bare.service, saysDown: false, viaCatalog: false } : null;
   }
 
+  const inflectedUncached = (word: string): readonly NameTarget[] | undefined => {
+    let found: readonly NameTarget[] | undefined;
+    for (const candidate of inflectionCandidates(word)) {
+      found = phrases.get(candidate);
+      if (found) break;
+    }
+    return found;
+  };
+
   const index: ServiceIndex = {
     phrases,
     longestPhraseFrom,
     catalog,
+    wordNames(facts) {
+      if (facts.namesOf === index && facts.names !== undefined) return facts.names;
+      const word = facts.key;
+      const names: NameFacts = {
+        longest: longestPhraseFrom.get(word),
+        inflected: word.length < 4 || !NON_LATIN_WORD.test(word) ? undefined : inflectedUncached(word),
+        fuzzy: word.length < FUZZY_MIN_LENGTH || /[\d_']/.test(word) ? null : computeFuzzy(word),
+      };
+      facts.names = names;
+      facts.namesOf = index;
+      return names;
+    },
     inflected(word) {
       if (word.length < 4 || !NON_LATIN_WORD.test(word)) return undefined;
       const cached = inflectedCache.get(word);
       if (cached !== undefined) return cached ?? undefined;
-      let found: readonly NameTarget[] | undefined;
-      for (const candidate of inflectionCandidates(word)) {
-        found = phrases.get(candidate);
-        if (found) break;
-      }
+      const found = inflectedUncached(word);
       if (inflectedCache.size >= FUZZY_CACHE_LIMIT) inflectedCache.delete(inflectedCache.keys().next().value!);
       inflectedCache.set(word, found ?? null);
       return found;

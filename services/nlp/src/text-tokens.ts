@@ -12,7 +12,11 @@
  * "1.1.1.1") is not a boundary, so domains become word sequences ("facebook com") that the
  * catalog's aliases, tokenised the same way, match.
  */
+import type { LanguageCode } from './lexicon/types';
 import { RegexpTokenizer } from './natural-parts';
+import type { CueWordFacts } from './outage-cues';
+import type { NameFacts } from './service-index';
+import type { ReadingWordFacts } from './understanding';
 
 export type TokenKind = 'word' | 'hashtag' | 'handle' | 'boundary' | 'symbol';
 
@@ -26,6 +30,70 @@ export interface Token {
   readonly capitalised: boolean;
   /** First token of the post or of a sentence, where capitals say nothing. */
   readonly sentenceStart: boolean;
+  /** What the lexicons and the catalog say about `key`, worked out once per distinct key (see WordFacts). */
+  readonly facts: WordFacts;
+}
+
+/**
+ * Everything a post's reading looks up about one word, by its key, kept in a bounded cache so
+ * that a word seen before costs one field read a question instead of a Map lookup (or a regular
+ * expression) each time each step asks: about ten lookups a word a post before. Each module fills
+ * its own part the first time it reads the word (undefined until then), so this module needs
+ * none of their tables. Every part is a pure function of the key (and, for `names`, of the
+ * service index that filled it), so a cached answer is the answer.
+ */
+export interface WordFacts {
+  readonly key: string;
+  /** outage-cues.ts: cue phrases starting here, markers, negator, error code, particle. */
+  cues: CueWordFacts | undefined;
+  /** language-detect.ts: the Latin-script languages this word is a function word of (null: none). */
+  stopwordLanguages: readonly LanguageCode[] | null | undefined;
+  /** understanding.ts: whether the word carries meaning, and the other word lists it is in. */
+  reading: ReadingWordFacts | undefined;
+  /** service-index.ts: names starting with this word, inflected and fuzzy readings, for the index `namesOf`. */
+  names: NameFacts | undefined;
+  namesOf: object | undefined;
+}
+
+/**
+ * A cache of at most `2 * generation` entries: lookups go to the young generation, then the old
+ * one (a hit there moves the entry back to the young one); when the young one is full it becomes
+ * the old one and the old one is dropped. Words used again survive, words seen once go: memory
+ * stays flat on a firehose with an open vocabulary, and the hot words stay cached (a plain size cap
+ * that is cleared would drop them too; a first-in-first-out one drops the oldest, the commonest).
+ */
+export class BoundedCache<V> {
+  private young = new Map<string, V>();
+  private old = new Map<string, V>();
+  hits = 0;
+  misses = 0;
+  constructor(readonly generation: number) {}
+  get(key: string): V | undefined {
+    const found = this.young.get(key);
+    if (found !== undefined) {
+      this.hits++;
+      return found;
+    }
+    const aged = this.old.get(key);
+    if (aged !== undefined) {
+      this.hits++;
+      this.set(key, aged);
+      return aged;
+    }
+    this.misses++;
+    return undefined;
+  }
+  set(key: string, value: V): void {
+    if (this.young.size >= this.generation) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+    this.young.set(key, value);
+  }
+  /** Entries held (a key in both generations counts twice): at most 2 * generation. */
+  get size(): number {
+    return this.young.size + this.old.size;
+  }
 }
 
 export interface TokenisedText {
@@ -91,18 +159,6 @@ const NAME_CASE_ENDING = /^([\p{L}\p{N}]{2,})'(\p{L}{1,5})$/u;
 /** Arabic writes the article (and a preposition fused to it) as part of the word: "الواتساب", "بالانستقرام". */
 const ARABIC_ARTICLE = /^(?:وال|بال|فال|كال|لل|ال)(?=[\u0621-\u064a]{3,})/;
 
-/** Keys of words already seen: a firehose repeats its words (Zipf), and folding is the costliest step of tokenising. */
-const KEY_CACHE_LIMIT = 50_000;
-const keyCache = new Map<string, string>();
-
-function keyOf(raw: string): string {
-  const cached = keyCache.get(raw);
-  if (cached !== undefined) return cached;
-  const key = computeKey(raw);
-  if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value!);
-  keyCache.set(raw, key);
-  return key;
-}
 
 /**
  * A letter typed three times or more in a row is emphasis ("downnn", "nahiii", "instaaa",
@@ -228,10 +284,146 @@ export function setDefaultSegmenter(segmenter: Segmenter): void {
   defaultSegmenter = segmenter;
 }
 
+/**
+ * The bound of each per-word cache below, in entries: two generations of this many (see
+ * BoundedCache). A day's posts use about 20,000 distinct words; a firehose's open vocabulary
+ * (names, handles, numbers, typos) only ever replaces the words seen once.
+ */
+export const WORD_CACHE_GENERATION = 25_000;
+
+/** Facts by key: one record a distinct key, shared by every spelling that folds to it ("Down", "DOWN", "down"). */
+const factsCache = new BoundedCache<WordFacts>(WORD_CACHE_GENERATION);
+
+/** The facts record of a key (made empty on first sight; each module fills its part when it first reads it). */
+export function factsOf(key: string): WordFacts {
+  let facts = factsCache.get(key);
+  if (facts === undefined) {
+    facts = { key, cues: undefined, stopwordLanguages: undefined, reading: undefined, names: undefined, namesOf: undefined };
+    factsCache.set(key, facts);
+  }
+  return facts;
+}
+
+/** A word's token in and out of a sentence start: made once per distinct spelling, shared by every post (tokens are never changed). */
+interface WordTokens {
+  readonly inside: Token;
+  readonly atStart: Token;
+}
+const wordTokenCache = new BoundedCache<WordTokens>(WORD_CACHE_GENERATION);
+const tagTokenCache = new BoundedCache<WordTokens>(WORD_CACHE_GENERATION);
+const handleTokenCache = new BoundedCache<WordTokens>(WORD_CACHE_GENERATION);
+
+function wordToken(raw: string, kind: TokenKind, sentenceStart: boolean): Token {
+  const cache = kind === 'word' ? wordTokenCache : kind === 'hashtag' ? tagTokenCache : handleTokenCache;
+  let made = cache.get(raw);
+  if (made === undefined) {
+    const key = kind === 'word' ? computeKey(raw) : foldText(raw).replace(/'/g, '');
+    const facts = factsOf(key);
+    const capitalised = isUpperCaseLetter(raw[0]!);
+    made = { inside: { kind, key, raw, capitalised, sentenceStart: false, facts }, atStart: { kind, key, raw, capitalised, sentenceStart: true, facts } };
+    cache.set(raw, made);
+  }
+  return sentenceStart ? made.atStart : made.inside;
+}
+
 /** A word, hashtag or handle as a token. A module function, not a closure in tokenise: under tsx each closure costs a defineProperty per post. */
 function pushWord(tokens: Token[], raw: string, kind: TokenKind, sentenceStart: boolean): void {
-  const key = kind === 'word' ? keyOf(raw) : foldText(raw).replace(/'/g, '');
-  tokens.push({ kind, key, raw, capitalised: isUpperCaseLetter(raw[0]!), sentenceStart });
+  tokens.push(wordToken(raw, kind, sentenceStart));
+}
+
+const COMMA_TOKEN: Token = { kind: 'symbol', key: ',', raw: ',', capitalised: false, sentenceStart: false, facts: factsOf(',') };
+
+/** What one piece of the tokenizer's output becomes, whatever post it is in; made once per distinct piece. */
+interface PieceReading {
+  /** Kana or kanji: cut by the post's segmenter, so read afresh each time (see tokenisePiece). */
+  readonly segmented: boolean;
+  /** The piece's tokens when it does not start a sentence, and when it does. */
+  readonly inside: readonly Token[];
+  readonly atStart: readonly Token[];
+  /** The hashtag it adds to the post's list, if any (length not yet checked). */
+  readonly tag: string | undefined;
+  /** After it: 1 a sentence starts, 0 no longer at a sentence start, -1 as before (it gave no word). */
+  readonly then: -1 | 0 | 1;
+}
+const pieceCache = new BoundedCache<PieceReading>(WORD_CACHE_GENERATION);
+
+/**
+ * One piece into tokens (and its hashtag into `hashtags`), as tokenise always read it; returns
+ * whether a sentence starts after it. A module function: see pushWord.
+ */
+function tokenisePiece(piece: string, segmenter: Segmenter | undefined, tokens: Token[], hashtags: string[] | undefined, atSentenceStart: boolean): boolean {
+  const first = piece[0]!;
+  if (first === ',' || first === '%' || first === '、' || first === '，' || first === '،') {
+    tokens.push(piece === ',' ? COMMA_TOKEN : { kind: 'symbol', key: first === '%' ? '%' : ',', raw: piece, capitalised: false, sentenceStart: false, facts: factsOf(first === '%' ? '%' : ',') });
+    return atSentenceStart;
+  }
+  if ('.!?;\n？！。؟।'.includes(first)) {
+    const key = /[?？؟]/.test(piece) ? '?' : '.';
+    tokens.push({ kind: 'boundary', key, raw: piece, capitalised: false, sentenceStart: false, facts: factsOf(key) });
+    return true;
+  }
+  let kind: TokenKind = 'word';
+  let raw = piece;
+  if (first === '#' || first === '@') {
+    kind = first === '#' ? 'hashtag' : 'handle';
+    raw = piece.slice(1);
+    if (raw.length === 0) return atSentenceStart;
+  }
+  // A hyphenated run is one token only when it is a code ("NW-2-5"); words ("wi-fi", "#whatsapp-down") are split.
+  const parts = raw.includes('-') && (kind !== 'word' || !/\d/.test(raw)) ? raw.split('-').filter((p) => p.length > 0) : [raw];
+  if (parts.length === 0) return atSentenceStart;
+  if (kind === 'hashtag' && hashtags !== undefined) hashtags.push(parts[0]!.normalize('NFC').toLowerCase());
+  for (let p = 0; p < parts.length; p++) {
+    const part = parts[p]!;
+    const partKind: TokenKind = p === 0 ? kind : 'word';
+    if (partKind === 'word' && segmenter && CJK.test(part)) {
+      for (const run of part.match(CJK_RUNS) ?? []) {
+        if (CJK.test(run)) {
+          for (const word of segmenter.segment(foldText(run))) {
+            pushWord(tokens, word, 'word', atSentenceStart);
+            atSentenceStart = false;
+          }
+        } else {
+          pushWord(tokens, run, 'word', atSentenceStart);
+          atSentenceStart = false;
+        }
+      }
+      continue;
+    }
+    pushWord(tokens, part, partKind, atSentenceStart);
+    atSentenceStart = false;
+  }
+  return atSentenceStart;
+}
+
+function readPiece(piece: string): PieceReading {
+  let reading = pieceCache.get(piece);
+  if (reading !== undefined) return reading;
+  if (CJK.test(piece)) {
+    reading = { segmented: true, inside: [], atStart: [], tag: undefined, then: -1 };
+  } else {
+    const inside: Token[] = [];
+    const atStart: Token[] = [];
+    const tags: string[] = [];
+    const afterInside = tokenisePiece(piece, undefined, inside, tags, false);
+    const afterStart = tokenisePiece(piece, undefined, atStart, undefined, true);
+    // A piece without words leaves the sentence state as it was; one with words ends a start, a boundary begins one.
+    const then = afterInside === false && afterStart === true ? -1 : afterInside ? 1 : 0;
+    reading = { segmented: false, inside, atStart, tag: tags[0], then };
+  }
+  pieceCache.set(piece, reading);
+  return reading;
+}
+
+/** How often the per-piece, per-word and per-key caches answered, and how much they hold: for benches and tests. */
+export function wordCacheStats(): Record<'pieces' | 'words' | 'facts', { hits: number; misses: number; size: number }> {
+  const of = (c: BoundedCache<unknown>) => ({ hits: c.hits, misses: c.misses, size: c.size });
+  const words = [wordTokenCache, tagTokenCache, handleTokenCache];
+  return {
+    pieces: of(pieceCache),
+    words: { hits: words.reduce((n, c) => n + c.hits, 0), misses: words.reduce((n, c) => n + c.misses, 0), size: words.reduce((n, c) => n + c.size, 0) },
+    facts: of(factsCache),
+  };
 }
 
 export function tokenise(text: string, segmenter: Segmenter | undefined = defaultSegmenter): TokenisedText {
@@ -239,53 +431,25 @@ export function tokenise(text: string, segmenter: Segmenter | undefined = defaul
   const tokens: Token[] = [];
   const hashtags: string[] = [];
   let atSentenceStart = true;
-  for (const piece of pieces) {
-    const first = piece[0]!;
-    if (first === ',' || first === '%' || first === '、' || first === '，' || first === '،') {
-      tokens.push({ kind: 'symbol', key: first === '%' ? '%' : ',', raw: piece, capitalised: false, sentenceStart: false });
+  for (let n = 0; n < pieces.length; n++) {
+    const piece = pieces[n]!;
+    const reading = readPiece(piece);
+    if (reading.segmented) {
+      const tags: string[] = [];
+      atSentenceStart = tokenisePiece(piece, segmenter, tokens, tags, atSentenceStart);
+      if (tags.length > 0) addHashtag(hashtags, tags[0]!);
       continue;
     }
-    if ('.!?;\n？！。؟।'.includes(first)) {
-      tokens.push({ kind: 'boundary', key: /[?？؟]/.test(piece) ? '?' : '.', raw: piece, capitalised: false, sentenceStart: false });
-      atSentenceStart = true;
-      continue;
-    }
-    let kind: TokenKind = 'word';
-    let raw = piece;
-    if (first === '#' || first === '@') {
-      kind = first === '#' ? 'hashtag' : 'handle';
-      raw = piece.slice(1);
-      if (raw.length === 0) continue;
-    }
-    // A hyphenated run is one token only when it is a code ("NW-2-5"); words ("wi-fi", "#whatsapp-down") are split.
-    const parts = raw.includes('-') && (kind !== 'word' || !/\d/.test(raw)) ? raw.split('-').filter((p) => p.length > 0) : [raw];
-    if (parts.length === 0) continue;
-    if (kind === 'hashtag') {
-      const tag = parts[0]!.normalize('NFC').toLowerCase();
-      if (tag.length <= 140 && !hashtags.includes(tag)) hashtags.push(tag);
-    }
-    for (let p = 0; p < parts.length; p++) {
-      const part = parts[p]!;
-      const partKind: TokenKind = p === 0 ? kind : 'word';
-      if (partKind === 'word' && segmenter && CJK.test(part)) {
-        for (const run of part.match(CJK_RUNS) ?? []) {
-          if (CJK.test(run)) {
-            for (const word of segmenter.segment(foldText(run))) {
-              pushWord(tokens, word, 'word', atSentenceStart);
-              atSentenceStart = false;
-            }
-          } else {
-            pushWord(tokens, run, 'word', atSentenceStart);
-            atSentenceStart = false;
-          }
-        }
-        continue;
-      }
-      pushWord(tokens, part, partKind, atSentenceStart);
-      atSentenceStart = false;
-    }
+    const made = atSentenceStart ? reading.atStart : reading.inside;
+    for (let k = 0; k < made.length; k++) tokens.push(made[k]!);
+    if (reading.tag !== undefined) addHashtag(hashtags, reading.tag);
+    if (reading.then !== -1) atSentenceStart = reading.then === 1;
   }
   return { tokens, hashtags };
+}
+
+function addHashtag(hashtags: string[], tag: string): void {
+  if (tag.length <= 140 && !hashtags.includes(tag)) hashtags.push(tag);
 }
 
 /** The keys of an alias or lexicon phrase, tokenised exactly like posts are. */

@@ -33,7 +33,7 @@ import { loadLabelledSet, type LabelledExample } from './labelled-set';
 import { problemFeatures, restoreProblemModel, trainProblemModel, type ProblemModel, type ProblemScores, type SerializedProblemModel } from './problem-classifier';
 import { buildServiceIndex, type NameCertainty } from './service-index';
 import { saysOutage, trainIntentModel, type IntentModel } from './intent-model';
-import { createSegmenter, tokenise, type Segmenter, type Token } from './text-tokens';
+import { createSegmenter, tokenise, type Segmenter, type Token, type WordFacts } from './text-tokens';
 
 /** The least a post needs to be understood; PostInput and PostEvent both fit. */
 export interface PostText {
@@ -219,6 +219,24 @@ const INTENT_MODEL_CONFIDENCE = 0.6;
 const MAX_HASHTAGS = 50;
 const MAX_EVENT_ID = 128;
 
+/** What the reading asks about one word, once per distinct word (kept on its facts record, text-tokens.ts). */
+export interface ReadingWordFacts {
+  /** Carries no meaning between a name and its cue (TRANSPARENT_WORDS). */
+  readonly transparent: boolean;
+  /** A word of the cue lexicon: never fuzzy-matched to a service name. */
+  readonly cueVocabulary: boolean;
+}
+
+function readingFacts(t: Token): ReadingWordFacts {
+  return t.facts.reading ?? computeReadingFacts(t.facts);
+}
+
+function computeReadingFacts(facts: WordFacts): ReadingWordFacts {
+  const made: ReadingWordFacts = { transparent: TRANSPARENT_WORDS.has(facts.key), cueVocabulary: CUE_VOCABULARY.has(facts.key) };
+  facts.reading = made;
+  return made;
+}
+
 /**
  * meaningfulBefore[i] = how many words that carry meaning come before token i, so that the
  * distance between a name and a cue is one subtraction: a 5,000-character post with hundreds of
@@ -228,7 +246,7 @@ function meaningfulWordCounts(tokens: readonly Token[]): Int32Array {
   const counts = new Int32Array(tokens.length + 1);
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
-    counts[i + 1] = counts[i]! + (t.kind === 'word' && !TRANSPARENT_WORDS.has(t.key) ? 1 : 0);
+    counts[i + 1] = counts[i]! + (t.kind === 'word' && !readingFacts(t).transparent ? 1 : 0);
   }
   return counts;
 }
@@ -316,7 +334,8 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
         continue;
       }
       if (t.kind !== 'word') continue;
-      const longest = index.longestPhraseFrom.get(t.key);
+      const names = index.wordNames(t.facts);
+      const longest = names.longest;
       let matched = false;
       if (longest !== undefined) {
         for (let n = Math.min(longest, tokens.length - i); n >= 1 && !matched; n--) {
@@ -342,15 +361,15 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
         }
       }
       if (!matched) {
-        const targets = index.inflected(t.key);
+        const targets = names.inflected;
         if (targets) {
           const { target, shared } = index.resolveShared(targets, post.country, likelyCountries);
           mentions.push(newMention(target.service, i, i + 1, 'alias', target.certainty, false, (target.certainty === 'ambiguous' ? 0.65 : 0.85) * (shared ? 0.8 : 1), `inflected name "${t.key}" ~ "${target.phrase}"`));
           matched = true;
         }
       }
-      if (!matched && !CUE_VOCABULARY.has(t.key)) {
-        const hit = index.fuzzy(t.key);
+      if (!matched && !readingFacts(t).cueVocabulary) {
+        const hit = names.fuzzy;
         if (hit) {
           const attribution = Math.min(0.85, 0.5 + (0.35 * (hit.similarity - 0.88)) / 0.12);
           mentions.push(newMention(hit.service, i, i + 1, 'fuzzy', 'misspelling', false, attribution, `fuzzy "${t.key}" ~ "${hit.phrase}" (${hit.similarity.toFixed(2)})`));
@@ -358,7 +377,8 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
       }
     }
 
-    assignPolarity(tokens, cues, mentions);
+    // Polarity is only ever given to mentions: a post that names no service has none to give.
+    if (mentions.length > 0) assignPolarity(tokens, cues, mentions);
     decideAmbiguous(tokens, mentions, cues, NON_LATIN_LANGUAGES.has(language.language));
     return { tokens, hashtags, mentions, cues, language: language.language, serviceTokens: markServiceTokens(tokens.length, mentions) };
   };
