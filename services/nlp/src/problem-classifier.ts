@@ -63,18 +63,17 @@ export interface ProblemTrainingDoc {
 /** Below natural's default of 1: chosen by cross-validation (0.757 vs 0.744 on the training folds). */
 export const PROBLEM_SMOOTHING = 0.1;
 
-const STEM_CACHE_LIMIT = 20_000;
-const stemCache = new Map<string, string>();
 const ENGLISH_WORD = /^[a-z]+$/;
 
 function stemOf(word: string): string {
-  const cached = stemCache.get(word);
-  if (cached !== undefined) return cached;
   // Porter is for English; on other languages it only trims endings, which is still a useful folding.
-  const stem = word.length > 3 && ENGLISH_WORD.test(word) ? PorterStemmer.stem(word) : word;
-  if (stemCache.size >= STEM_CACHE_LIMIT) stemCache.delete(stemCache.keys().next().value!);
-  stemCache.set(word, stem);
-  return stem;
+  return word.length > 3 && ENGLISH_WORD.test(word) ? PorterStemmer.stem(word) : word;
+}
+
+/** A token's stem: its key's, kept on the key's facts record (text-tokens.ts); a hashtag is stemmed without its underscores. */
+function stemOfToken(t: Token): string {
+  if (t.kind === 'hashtag' && t.key.includes('_')) return stemOf(t.key.replace(/_/g, ''));
+  return t.facts.stem ?? (t.facts.stem = stemOf(t.key));
 }
 
 /**
@@ -91,7 +90,7 @@ export function problemFeatures(tokens: readonly Token[], excluded: Uint8Array):
       continue;
     }
     if (t.kind === 'symbol') continue;
-    const stem = stemOf(t.kind === 'hashtag' ? t.key.replace(/_/g, '') : t.key);
+    const stem = stemOfToken(t);
     if (stem.length === 0) continue;
     features.push(stem);
     if (previous !== undefined) features.push(`${previous}_${stem}`);

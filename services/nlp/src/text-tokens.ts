@@ -53,6 +53,8 @@ export interface WordFacts {
   /** service-index.ts: names starting with this word, inflected and fuzzy readings, for the index `namesOf`. */
   names: NameFacts | undefined;
   namesOf: object | undefined;
+  /** problem-classifier.ts: the key's stem, the problem classifier's feature. */
+  stem: string | undefined;
 }
 
 /**
@@ -298,7 +300,7 @@ const factsCache = new BoundedCache<WordFacts>(WORD_CACHE_GENERATION);
 export function factsOf(key: string): WordFacts {
   let facts = factsCache.get(key);
   if (facts === undefined) {
-    facts = { key, cues: undefined, stopwordLanguages: undefined, reading: undefined, names: undefined, namesOf: undefined };
+    facts = { key, cues: undefined, stopwordLanguages: undefined, reading: undefined, names: undefined, namesOf: undefined, stem: undefined };
     factsCache.set(key, facts);
   }
   return facts;

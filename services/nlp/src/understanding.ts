@@ -416,6 +416,8 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
     /** Asked once per post, only when a service is named and the rules found nothing to go by (no closure: see undecidedSaysOutage). */
     let intentSaysOutage: boolean | undefined;
     const counted = mentions.filter((m) => m.counted);
+    // Most posts of a firehose name no service: nothing to group, score or say.
+    if (counted.length === 0) return { postId: post.id, language, hashtags, outage: false, problem: 'other', services: [] };
     const byService = new Map<string, Mention[]>();
     for (const m of counted) {
       const list = byService.get(m.service.id) ?? [];
@@ -436,18 +438,27 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
       const outage = said.polarity === 'outage';
       if (outage && scores === undefined) scores = problemModel.score(problemFeatures(tokens, serviceTokens));
       const problem = outage ? problemModel.best(scores!, service.problems) : 'other';
-      const attribution = Math.max(...list.map((m) => m.attribution));
+      let attribution = -Infinity;
+      let viaHashtag = false;
+      // The mentions' evidence, each once, in order (a loop, not a Set: a service is named once or twice a post).
+      const evidence: string[] = [];
+      for (const m of list) {
+        if (m.attribution > attribution) attribution = m.attribution;
+        viaHashtag ||= m.via === 'hashtag';
+        if (!evidence.includes(m.evidence)) evidence.push(m.evidence);
+      }
       const confidence = Math.round(attribution * said.intentConfidence * 100) / 100;
-      const evidence = [...new Set(list.map((m) => m.evidence))];
       if (said.cue) evidence.push(`${said.cue.polarity === 'outage' ? 'outage cue' : 'working cue'} "${said.cue.phrase}"`);
       if (fromWords) evidence.push(`${language} words read as a complaint (intent model)`);
+      if (evidence.length > MAX_EVIDENCE) evidence.length = MAX_EVIDENCE;
+      for (let k = 0; k < evidence.length; k++) evidence[k] = clip(evidence[k]!);
       services.push({
         serviceId,
-        kind: list.some((m) => m.via === 'hashtag') ? 'hashtag' : 'mention',
+        kind: viaHashtag ? 'hashtag' : 'mention',
         outage,
         problem,
         confidence,
-        evidence: evidence.slice(0, MAX_EVIDENCE).map(clip),
+        evidence,
       });
       anyOutage ||= outage;
     }
@@ -458,21 +469,26 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
     const understood = understandPost(post);
     const received = receivedAt ?? post.receivedAt ?? Date.now();
     const hashtags = understood.hashtags.slice(0, MAX_HASHTAGS);
-    const signals: SignalEvent[] = understood.services.map((s) => ({
-      id: signalIdFor(post.id, s.serviceId),
-      sourceId: post.id,
-      serviceId: s.serviceId,
-      kind: s.kind,
-      at: post.at ?? received,
-      receivedAt: received,
-      outage: s.outage,
-      problem: s.problem,
-      confidence: s.confidence,
-      ...(post.country ? { country: post.country } : {}),
-      ...(post.authorHash ? { reporterHash: post.authorHash } : {}),
-      hashtags,
-      evidence: [...s.evidence],
-    }));
+    const signals: SignalEvent[] = [];
+    for (const s of understood.services) {
+      // The optional fields are set in the order a spread would put them, without its temporary objects.
+      const signal: { -readonly [K in keyof SignalEvent]: SignalEvent[K] } = {
+        id: signalIdFor(post.id, s.serviceId),
+        sourceId: post.id,
+        serviceId: s.serviceId,
+        kind: s.kind,
+        at: post.at ?? received,
+        receivedAt: received,
+        outage: s.outage,
+        problem: s.problem,
+        confidence: s.confidence,
+      } as SignalEvent;
+      if (post.country) signal.country = post.country;
+      if (post.authorHash) signal.reporterHash = post.authorHash;
+      signal.hashtags = hashtags;
+      signal.evidence = [...s.evidence];
+      signals.push(signal);
+    }
     return { language: understood.language, signals };
   };
 
