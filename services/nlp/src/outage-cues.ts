@@ -210,9 +210,15 @@ const LOOSE_VOWEL_VOCABULARY: ReadonlySet<string> = new Set(
 const LONG_VOWEL = /aa|ee|ii|oo|uu/;
 const shortVowels = (key: string) => key.replace(/aa/g, 'a').replace(/ee|ii/g, 'i').replace(/oo|uu/g, 'u');
 
+/** Some member of `set` is in `of` (a loop: no array made from the set). */
+function someIn(set: ReadonlySet<LanguageCode>, of: ReadonlySet<LanguageCode>): boolean {
+  for (const l of set) if (of.has(l)) return true;
+  return false;
+}
+
 /** The tokens with the unknown long-vowel spellings of a loose-vowel language read short (same positions, same kinds). */
 function withLooseVowels(tokens: readonly Token[], languages: ReadonlySet<LanguageCode> | undefined): readonly Token[] {
-  if (languages === undefined || ![...languages].some((l) => LOOSE_VOWEL_LANGUAGES.has(l))) return tokens;
+  if (languages === undefined || !someIn(languages, LOOSE_VOWEL_LANGUAGES)) return tokens;
   let out: Token[] | undefined;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
@@ -776,6 +782,12 @@ function closeClause(post: PostCueState, open: OpenClause, end: number): void {
   const { start, cues, supposed, context } = open;
   if (end > start || cues.length > 0 || supposed.length > 0) {
     let settled = addRuleCues(tokens, start, end, skip, consumed, cues, languagesAllowed);
+    if (cues.length === 0 && supposed.length === 0) {
+      // Most clauses say nothing: no cue to neutralise, filter or drop (the same clause the general path gives).
+      clauses.push(settled ? { start, end, cues: NO_CUES, settled: true } : { start, end, cues: NO_CUES });
+      resetClause(open, end);
+      return;
+    }
     const neutralisedBy = clauseNeutraliser(tokens, start, end, cues, context);
     const filtered = neutralisedBy ? undefined : filterCues(tokens, cues, start, end);
     let kept = filtered ? filtered.kept : cues.filter((c) => c.polarity === 'working');
@@ -794,10 +806,24 @@ function closeClause(post: PostCueState, open: OpenClause, end: number): void {
       ...(settled ? { settled: true as const } : {}),
     });
   }
+  resetClause(open, end);
+}
+
+const NO_CUES: readonly Cue[] = Object.freeze([]);
+
+/** The next clause starts at `end`, with nothing read yet. The clause just closed kept none of these arrays (its own are new), so they are emptied for reuse. */
+function resetClause(open: OpenClause, end: number): void {
   open.start = end;
-  open.cues = [];
-  open.supposed = [];
-  open.context = newClauseContext();
+  open.cues.length = 0;
+  open.supposed.length = 0;
+  const c = open.context;
+  c.past = false;
+  c.hypothetical = false;
+  c.finance = false;
+  c.postmortem = false;
+  c.news = false;
+  c.delivery = false;
+  c.surface = false;
 }
 
 /**
@@ -807,7 +833,7 @@ function closeClause(post: PostCueState, open: OpenClause, end: number): void {
 export function analyseCues(postTokens: readonly Token[], skip: Uint8Array = new Uint8Array(postTokens.length), options: CueOptions = {}): CueAnalysis {
   const languagesAllowed = options.languages;
   const tokens = withLooseVowels(postTokens, languagesAllowed);
-  const asksPlainly = languagesAllowed !== undefined && [...languagesAllowed].some((l) => UNINVERTED_QUESTION_LANGUAGES.has(l));
+  const asksPlainly = languagesAllowed !== undefined && someIn(languagesAllowed, UNINVERTED_QUESTION_LANGUAGES);
   const quotes =
     options.text !== undefined && inLanguages(languagesAllowed, SHOWN_VERB_LANGUAGES) && /['"“‘«]/.test(options.text) ? shownQuotes(options.text, languagesAllowed) : [];
   const consumed = new Uint8Array(tokens.length);
