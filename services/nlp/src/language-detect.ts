@@ -132,13 +132,28 @@ function stopwordLanguages(t: Token): readonly LanguageCode[] | null {
   return langs;
 }
 
+/**
+ * The votes of one latinVotes call, by language in the order each language first got a vote (the
+ * order a Map would keep, which decides ties and the order of the sum): two arrays reused by every
+ * call instead of a Map a post. latinVotes does not call itself, so one pair is enough.
+ */
+const voteLanguages: LanguageCode[] = [];
+const voteCounts: number[] = [];
+
 /** A module function, not a closure in latinVotes: under tsx each closure costs a defineProperty per post. */
-function addVote(votes: Map<LanguageCode, number>, l: LanguageCode, n: number): void {
-  votes.set(l, (votes.get(l) ?? 0) + n);
+function addVote(l: LanguageCode, n: number): void {
+  const k = voteLanguages.indexOf(l);
+  if (k < 0) {
+    voteLanguages.push(l);
+    voteCounts.push(0 + n);
+  } else {
+    voteCounts[k] = voteCounts[k]! + n;
+  }
 }
 
 function latinVotes(text: string, ascii: boolean, tokens: readonly Token[], cueLanguages: ReadonlyMap<LanguageCode, number>, quoted: Map<string, number> | undefined): LanguageGuess {
-  const votes = new Map<LanguageCode, number>();
+  voteLanguages.length = 0;
+  voteCounts.length = 0;
   const unquoted = quoted ? new Map(quoted) : undefined;
   for (const t of tokens) {
     if (t.kind !== 'word') continue;
@@ -148,17 +163,19 @@ function latinVotes(text: string, ascii: boolean, tokens: readonly Token[], cueL
       continue;
     }
     const langs = stopwordLanguages(t);
-    if (langs) for (const l of langs) addVote(votes, l, 1 / langs.length);
+    if (langs) for (const l of langs) addVote(l, 1 / langs.length);
   }
-  for (const [l, n] of cueLanguages) addVote(votes, l, 2 * n);
+  for (const [l, n] of cueLanguages) addVote(l, 2 * n);
   if (!ascii) {
     const lower = text.toLowerCase();
-    for (const [pattern, l] of LETTER_HINTS) if (pattern.test(lower)) addVote(votes, l, 1.5);
+    for (const [pattern, l] of LETTER_HINTS) if (pattern.test(lower)) addVote(l, 1.5);
   }
   let best: LanguageCode | undefined;
   let bestVotes = 0;
   let total = 0;
-  for (const [l, n] of votes) {
+  for (let k = 0; k < voteLanguages.length; k++) {
+    const l = voteLanguages[k]!;
+    const n = voteCounts[k]!;
     total += n;
     if (n > bestVotes || (n === bestVotes && l === 'en')) {
       best = l;

@@ -679,9 +679,12 @@ function markersAt(tokens: readonly Token[], i: number): readonly Marker[] {
  * evidence for language detection, read before the cues themselves, whose context words depend
  * on the language.
  */
+/** No token skipped: every index reads undefined, which is falsy (made once, never written). */
+const NOTHING_SKIPPED = new Uint8Array(0);
+
 export function cueLanguageVotes(tokens: readonly Token[]): Map<LanguageCode, number> {
   const votes = new Map<LanguageCode, number>();
-  const none = new Uint8Array(0);
+  const none = NOTHING_SKIPPED;
   for (let i = 0; i < tokens.length; i++) {
     if (!isWordLike(tokens[i])) continue;
     const match = matchEntry(tokens, i, none);
