@@ -569,6 +569,12 @@ export interface CueWordFacts {
   readonly inCueLexicon: boolean;
 }
 
+/** The facts of a word the cue reader knows nothing about (most words): one record for all of them. */
+const NO_CUE_FACTS: CueWordFacts = Object.freeze({
+  entries: undefined, entriesFirst: '', markers: NO_MARKERS, phraseMarkers: undefined, negator: false, functionPattern: undefined, errorCode: false,
+  errorWord: false, particle: false, endless: false, lingering: false, conditionalThen: false, statusBeforeEllipsis: false, inCueLexicon: false,
+});
+
 function cueFacts(token: Token): CueWordFacts {
   return token.facts.cues ?? computeCueFacts(token.facts);
 }
@@ -600,8 +606,11 @@ function computeCueFacts(facts: WordFacts): CueWordFacts {
     statusBeforeEllipsis: STATUS_BEFORE_ELLIPSIS.has(key),
     inCueLexicon: CUE_LEXICON.has(key),
   };
-  facts.cues = made;
-  return made;
+  const known =
+    made.entries !== undefined || made.markers !== NO_MARKERS || made.phraseMarkers !== undefined || made.negator || made.functionPattern !== undefined ||
+    made.errorCode || made.errorWord || made.particle || made.endless || made.lingering || made.conditionalThen || made.statusBeforeEllipsis || made.inCueLexicon;
+  facts.cues = known ? made : NO_CUE_FACTS;
+  return facts.cues;
 }
 
 interface EntryMatch {

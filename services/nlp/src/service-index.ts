@@ -69,6 +69,8 @@ export interface NameFacts {
   readonly fuzzy: FuzzyHit | null;
 }
 
+const NO_NAMES: NameFacts = Object.freeze({ longest: undefined, inflected: undefined, fuzzy: null });
+
 export interface HashtagReading {
   readonly service: CatalogService;
   /** The hashtag itself says the service is down (#facebookdown, #whatsappcaido), rather than just naming it. */
@@ -271,11 +273,11 @@ export function buildServiceIndex(catalog: Catalog, options: ServiceIndexOptions
     wordNames(facts) {
       if (facts.namesOf === index && facts.names !== undefined) return facts.names;
       const word = facts.key;
-      const names: NameFacts = {
-        longest: longestPhraseFrom.get(word),
-        inflected: word.length < 4 || !NON_LATIN_WORD.test(word) ? undefined : inflectedUncached(word),
-        fuzzy: word.length < FUZZY_MIN_LENGTH || /[\d_']/.test(word) ? null : computeFuzzy(word),
-      };
+      const longest = longestPhraseFrom.get(word);
+      const inflected = word.length < 4 || !NON_LATIN_WORD.test(word) ? undefined : inflectedUncached(word);
+      const fuzzy = word.length < FUZZY_MIN_LENGTH || /[\d_']/.test(word) ? null : computeFuzzy(word);
+      // Most words name nothing: they share one record.
+      const names: NameFacts = longest === undefined && inflected === undefined && fuzzy === null ? NO_NAMES : { longest, inflected, fuzzy };
       facts.names = names;
       facts.namesOf = index;
       return names;

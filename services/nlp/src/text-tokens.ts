@@ -306,7 +306,11 @@ export function factsOf(key: string): WordFacts {
   return facts;
 }
 
-/** A word's token in and out of a sentence start: made once per distinct spelling, shared by every post (tokens are never changed). */
+/**
+ * A word's token in and out of a sentence start: made once per distinct spelling, shared by every
+ * post (tokens are never changed). Only words cut out of kana and kanji runs are kept here: every
+ * other word is kept with its piece (pieceCache), and a second copy would double the memory.
+ */
 interface WordTokens {
   readonly inside: Token;
   readonly atStart: Token;
@@ -319,18 +323,25 @@ function wordToken(raw: string, kind: TokenKind, sentenceStart: boolean): Token 
   const cache = kind === 'word' ? wordTokenCache : kind === 'hashtag' ? tagTokenCache : handleTokenCache;
   let made = cache.get(raw);
   if (made === undefined) {
-    const key = kind === 'word' ? computeKey(raw) : foldText(raw).replace(/'/g, '');
-    const facts = factsOf(key);
-    const capitalised = isUpperCaseLetter(raw[0]!);
-    made = { inside: { kind, key, raw, capitalised, sentenceStart: false, facts }, atStart: { kind, key, raw, capitalised, sentenceStart: true, facts } };
+    const inside = newWordToken(raw, kind, false);
+    made = { inside, atStart: { ...inside, sentenceStart: true } };
     cache.set(raw, made);
   }
   return sentenceStart ? made.atStart : made.inside;
 }
 
-/** A word, hashtag or handle as a token. A module function, not a closure in tokenise: under tsx each closure costs a defineProperty per post. */
-function pushWord(tokens: Token[], raw: string, kind: TokenKind, sentenceStart: boolean): void {
-  tokens.push(wordToken(raw, kind, sentenceStart));
+function newWordToken(raw: string, kind: TokenKind, sentenceStart: boolean): Token {
+  const key = kind === 'word' ? computeKey(raw) : foldText(raw).replace(/'/g, '');
+  return { kind, key, raw, capitalised: isUpperCaseLetter(raw[0]!), sentenceStart, facts: factsOf(key) };
+}
+
+/**
+ * A word, hashtag or handle as a token: from the word cache when `cached` (words of kana and kanji
+ * runs), else made (a piece's tokens, which pieceCache keeps). A module function, not a closure in
+ * tokenise: under tsx each closure costs a defineProperty per post.
+ */
+function pushWord(tokens: Token[], raw: string, kind: TokenKind, sentenceStart: boolean, cached: boolean): void {
+  tokens.push(cached ? wordToken(raw, kind, sentenceStart) : newWordToken(raw, kind, sentenceStart));
 }
 
 const COMMA_TOKEN: Token = { kind: 'symbol', key: ',', raw: ',', capitalised: false, sentenceStart: false, facts: factsOf(',') };
@@ -354,6 +365,8 @@ const pieceCache = new BoundedCache<PieceReading>(WORD_CACHE_GENERATION);
  * whether a sentence starts after it. A module function: see pushWord.
  */
 function tokenisePiece(piece: string, segmenter: Segmenter | undefined, tokens: Token[], hashtags: string[] | undefined, atSentenceStart: boolean): boolean {
+  // Only a piece read afresh each time (kana or kanji: segmenter given) takes its words from the word cache.
+  const cached = segmenter !== undefined;
   const first = piece[0]!;
   if (first === ',' || first === '%' || first === '、' || first === '，' || first === '،') {
     tokens.push(piece === ',' ? COMMA_TOKEN : { kind: 'symbol', key: first === '%' ? '%' : ',', raw: piece, capitalised: false, sentenceStart: false, facts: factsOf(first === '%' ? '%' : ',') });
@@ -382,17 +395,17 @@ function tokenisePiece(piece: string, segmenter: Segmenter | undefined, tokens: 
       for (const run of part.match(CJK_RUNS) ?? []) {
         if (CJK.test(run)) {
           for (const word of segmenter.segment(foldText(run))) {
-            pushWord(tokens, word, 'word', atSentenceStart);
+            pushWord(tokens, word, 'word', atSentenceStart, cached);
             atSentenceStart = false;
           }
         } else {
-          pushWord(tokens, run, 'word', atSentenceStart);
+          pushWord(tokens, run, 'word', atSentenceStart, cached);
           atSentenceStart = false;
         }
       }
       continue;
     }
-    pushWord(tokens, part, partKind, atSentenceStart);
+    pushWord(tokens, part, partKind, atSentenceStart, cached);
     atSentenceStart = false;
   }
   return atSentenceStart;
@@ -405,12 +418,13 @@ function readPiece(piece: string): PieceReading {
     reading = { segmented: true, inside: [], atStart: [], tag: undefined, then: -1 };
   } else {
     const inside: Token[] = [];
-    const atStart: Token[] = [];
     const tags: string[] = [];
     const afterInside = tokenisePiece(piece, undefined, inside, tags, false);
-    const afterStart = tokenisePiece(piece, undefined, atStart, undefined, true);
-    // A piece without words leaves the sentence state as it was; one with words ends a start, a boundary begins one.
-    const then = afterInside === false && afterStart === true ? -1 : afterInside ? 1 : 0;
+    // At a sentence start only the piece's first word differs: it is the word that starts the sentence.
+    const startsWithWord = inside.length > 0 && inside[0]!.kind !== 'symbol' && inside[0]!.kind !== 'boundary';
+    const atStart = startsWithWord ? [{ ...inside[0]!, sentenceStart: true }, ...inside.slice(1)] : inside;
+    // A piece without tokens (or only a symbol) leaves the sentence state as it was; one with words ends a start, a boundary begins one.
+    const then = inside.length === 0 || inside[0]!.kind === 'symbol' ? -1 : afterInside ? 1 : 0;
     reading = { segmented: false, inside, atStart, tag: tags[0], then };
   }
   pieceCache.set(piece, reading);

@@ -231,8 +231,16 @@ function readingFacts(t: Token): ReadingWordFacts {
   return t.facts.reading ?? computeReadingFacts(t.facts);
 }
 
+/** The four possible records, shared by every word. */
+const READING_FACTS: readonly ReadingWordFacts[] = [
+  { transparent: false, cueVocabulary: false },
+  { transparent: false, cueVocabulary: true },
+  { transparent: true, cueVocabulary: false },
+  { transparent: true, cueVocabulary: true },
+];
+
 function computeReadingFacts(facts: WordFacts): ReadingWordFacts {
-  const made: ReadingWordFacts = { transparent: TRANSPARENT_WORDS.has(facts.key), cueVocabulary: CUE_VOCABULARY.has(facts.key) };
+  const made = READING_FACTS[(TRANSPARENT_WORDS.has(facts.key) ? 2 : 0) + (CUE_VOCABULARY.has(facts.key) ? 1 : 0)]!;
   facts.reading = made;
   return made;
 }
