@@ -11,9 +11,9 @@
  * command, turns it back to WARN, then reads the broker's log from where it was before the
  * command: one "Completed request:" JSON line a request, with its header (API key, client id)
  * and the broker's times. Prints, per client (the client id with the bench's random parts cut)
- * and API: requests, requests a second, the broker's local time (ms of its handler threads) and
- * response bytes; for fetches also how many came back with no records (a 0-byte partition list)
- * and the fetch settings they asked with (maxWaitMs, minBytes).
+ * and API (a fetch also by the topics it reads): requests, requests a second, the broker's local
+ * time (ms in its handler threads), and for fetches the record bytes returned, how many came back
+ * with none, and the settings they asked with (maxWaitMs, minBytes).
  *
  * The request log itself costs the broker CPU: use it to count, not to time. Needs the stack
  * up (this checkout's env) and Kafka's tools (`bash infra/kafka/kafka.sh tools`, assembled on
@@ -56,7 +56,7 @@ interface Row {
   requests: number;
   localMs: number;
   totalMs: number;
-  responseBytes: number;
+  recordBytes: number;
   emptyFetches: number;
   waits: Map<string, number>;
   firstMs: number;
@@ -96,11 +96,10 @@ function add(rows: Map<string, Row>, line: string): void {
   const jsonEnd = line.lastIndexOf('}');
   let j: {
     requestHeader?: { requestApiKey?: number; clientId?: string };
-    request?: { maxWaitMs?: number; minBytes?: number };
-    response?: { responses?: { partitions?: { records?: unknown; recordsSize?: number }[] }[] };
+    request?: { maxWaitMs?: number; minBytes?: number; topics?: { topic?: string }[] };
+    response?: { responses?: { partitions?: { recordsSizeInBytes?: number }[] }[] };
     localTimeMs?: number;
     totalTimeMs?: number;
-    responseBytes?: number;
   };
   try {
     j = JSON.parse(line.slice(at + 'Completed request:'.length, jsonEnd + 1));
@@ -108,21 +107,26 @@ function add(rows: Map<string, Row>, line: string): void {
     return;
   }
   const key = j.requestHeader?.requestApiKey ?? -1;
-  const api = API[key] ?? `api${key}`;
+  let api = API[key] ?? `api${key}`;
+  // A fetch is named by the topics it reads (without the bench's prefix): two consumers of one
+  // client (the detector's stages) tell apart.
+  if (key === 1) api += `[${[...new Set((j.request?.topics ?? []).map((t) => (t.topic ?? '?').replace(/^.*\./, '')))].sort().join(',')}]`;
   const client = clientOf(j.requestHeader?.clientId ?? '?');
   const id = `${client}\t${api}`;
   let r = rows.get(id);
   const ts = Date.parse(line.slice(1, line.indexOf(']')).replace(',', '.'));
-  if (r === undefined) rows.set(id, (r = { requests: 0, localMs: 0, totalMs: 0, responseBytes: 0, emptyFetches: 0, waits: new Map(), firstMs: ts, lastMs: ts }));
+  if (r === undefined) rows.set(id, (r = { requests: 0, localMs: 0, totalMs: 0, recordBytes: 0, emptyFetches: 0, waits: new Map(), firstMs: ts, lastMs: ts }));
   r.requests++;
   r.localMs += j.localTimeMs ?? 0;
   r.totalMs += j.totalTimeMs ?? 0;
-  r.responseBytes += j.responseBytes ?? 0;
+  let records = 0;
+  for (const t of j.response?.responses ?? []) for (const p of t.partitions ?? []) records += p.recordsSizeInBytes ?? 0;
+  r.recordBytes += records;
   if (Number.isFinite(ts)) r.lastMs = ts;
   if (key === 1) {
     const w = `${j.request?.maxWaitMs ?? '?'}ms/${j.request?.minBytes ?? '?'}B`;
     r.waits.set(w, (r.waits.get(w) ?? 0) + 1);
-    if ((j.responseBytes ?? 0) < 200) r.emptyFetches++;
+    if (records === 0) r.emptyFetches++;
   }
 }
 
@@ -135,11 +139,11 @@ export function printRows(rows: Map<string, Row>, seconds: number): void {
     localMs += r.localMs;
   }
   console.log(`requests ${total} in ${seconds.toFixed(1)} s (${(total / seconds).toFixed(0)}/s); broker local time ${(localMs / 1000).toFixed(1)} s`);
-  console.log('client\tapi\trequests\tper_s\tlocal_ms\tmean_total_ms\tresponse_kb\tfetches_under_200B\tfetch_settings');
+  console.log('client\tapi\trequests\tper_s\tlocal_ms\tmean_total_ms\trecords_kb\tempty_fetches\tfetch_settings');
   for (const [id, r] of sorted) {
     const waits = [...r.waits].map(([w, n]) => `${w} x${n}`).join(' ');
     console.log(
-      [id, r.requests, (r.requests / seconds).toFixed(1), r.localMs.toFixed(0), (r.totalMs / r.requests).toFixed(1), (r.responseBytes / 1024).toFixed(0), r.waits.size ? r.emptyFetches : '', waits].join('\t'),
+      [id, r.requests, (r.requests / seconds).toFixed(1), r.localMs.toFixed(0), (r.totalMs / r.requests).toFixed(1), (r.recordBytes / 1024).toFixed(0), r.waits.size ? r.emptyFetches : '', waits].join('\t'),
     );
   }
 }
