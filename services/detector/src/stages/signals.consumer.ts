@@ -10,7 +10,7 @@
  * so a crash at any point either published all of it or none of it, and the restarted detector
  * resumes from the checkpoint, which holds the offset it was taken at (messages below it, read
  * again from an older group offset, are skipped): every score, trend and dead letter is published
- * exactly once. The group's offsets follow the checkpoints within about a clock tick: in a small
+ * exactly once. The group's offsets follow the checkpoints within about 0.2 s: in a small
  * transaction only once a second a partition, otherwise committed to the group between
  * transactions (group-offsets.ts says why).
  *
@@ -44,6 +44,9 @@ import { commitTransaction, connectTransactionalProducer, isFenced, transactiona
 import { TrendTracker } from './trend-tracker';
 import { GroupOffsets, offsetsInTransaction } from './group-offsets';
 import type { ClosedWindow } from './window-progress';
+
+/** How often the checkpointed offsets the group does not have yet are committed to it (one OffsetCommit). */
+export const GROUP_COMMIT_EVERY_MS = 200;
 
 export interface ScoringStageOptions {
   kafka: Kafka;
@@ -88,6 +91,7 @@ export class ScoringStage {
   private assigned: number[] = [];
   private signalsPartitions = 0;
   private tickTimer: NodeJS.Timeout | undefined;
+  private groupCommitTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private joined = false;
   /** Group generations seen (each GROUP_JOIN) and the last successful heartbeat: see fencedWithoutRebalance. */
@@ -163,12 +167,17 @@ export class ScoringStage {
     });
     this.tickTimer = setInterval(() => void this.serial.run(() => this.tick()).catch((err) => this.o.logger.error({ err: String(err) }, 'tick failed')), this.o.tickMs);
     this.tickTimer.unref();
+    if (this.o.offsetCommitMs > 0) {
+      this.groupCommitTimer = setInterval(() => void this.serial.run(async () => void this.commitGroupOffsets()), GROUP_COMMIT_EVERY_MS);
+      this.groupCommitTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
+    if (this.groupCommitTimer) clearInterval(this.groupCommitTimer);
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
     // The batch in hand finishes (its transaction commits; no new one starts, see eachBatch), then
@@ -314,17 +323,16 @@ export class ScoringStage {
       await this.commit(task, undefined, adv, trendsPending ? trendEvents : [], false, announce);
       trendsPending = false;
     }
-    void this.commitGroupOffsets();
   }
 
   /**
    * Gives the group every partition's checkpointed offset it does not have yet, in one plain
-   * OffsetCommit. Called between batches (in the Serial), when each task's next offset is the
-   * one its last committed transaction checkpointed. Not awaited by the tick: kafkajs retries a
+   * OffsetCommit. Called between batches (in the Serial, every GROUP_COMMIT_EVERY_MS), when each
+   * task's next offset is the one its last committed transaction checkpointed. Not awaited: kafkajs retries a
    * failed commit for up to half a minute (a rebalance, a broker away), which must not hold the
    * batches up. One commit at a time; a commit that ends after a transaction committed a newer
    * offset of its partition may have overwritten it, so that partition counts as not known and
-   * the next tick commits it again. A failure is left to the next tick: the checkpoints, not the
+   * the next round commits it again. A failure is left to the next round: the checkpoints, not the
    * group's offsets, say what was processed. `stop()` awaits it.
    */
   private commitGroupOffsets(): Promise<void> {
@@ -342,7 +350,7 @@ export class ScoringStage {
         for (const { partition, offset } of due) this.groupOffsets.committedBefore(partition, offset, issuedAt);
         this.o.metrics.offsetCommits.inc({ how: 'group' });
       })
-      .catch((err: unknown) => this.o.logger.debug({ err: (err as Error).message }, 'group offsets not committed; next tick'))
+      .catch((err: unknown) => this.o.logger.debug({ err: (err as Error).message }, 'group offsets not committed; next round'))
       .finally(() => (this.groupCommit = undefined));
     this.groupCommit = commit;
     return commit;
