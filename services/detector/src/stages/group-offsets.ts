@@ -11,9 +11,10 @@
  * messages, that is a large share of each transaction.
  *
  * So a transaction carries its offsets only when the partition's group offset is older than
- * `intervalMs` (the first transaction after an assignment always), or when the batch is large
- * (a backlog: the cost is spread over many messages, and a backlog's end reaches the group at
- * once). Between transactions the stage commits every partition's checkpointed offset that the
+ * `intervalMs` (the first transaction after an assignment always), when the batch is large (a
+ * backlog: the cost is spread over many messages), and when the batch ends a backlog (the batch
+ * before it left messages behind it in Kafka, this one none: signals.consumer.ts), so that a
+ * backlog's end reaches the group at once. Between transactions the stage commits every partition's checkpointed offset that the
  * group does not have to it in one plain OffsetCommit (GroupOffsets.pending), every 0.2 s
  * (GROUP_COMMIT_EVERY_MS in signals.consumer.ts) and in stop() before leaving the group: the
  * group's offsets trail the checkpoints by about 0.2 s, and a live stream costs the broker at

@@ -99,6 +99,8 @@ export class ScoringStage {
   private lastHeartbeatAt = 0;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly groupOffsets = new GroupOffsets();
+  /** Partitions whose last batch left messages behind it in Kafka (a backlog being read). */
+  private readonly behind = new Set<number>();
   /** The plain commit of offsets to the group in flight (commitGroupOffsets). */
   private groupCommit: Promise<void> | undefined;
 
@@ -155,7 +157,9 @@ export class ScoringStage {
           }
           let ok = false;
           try {
-            ok = await this.processBatch(task, batch.messages);
+            // Messages of the partition already in Kafka past this batch: > 0 while a backlog lasts.
+            const behind = BigInt(batch.highWatermark) - BigInt(batch.messages[batch.messages.length - 1]!.offset) - 1n;
+            ok = await this.processBatch(task, batch.messages, behind > 0n);
           } catch (err) {
             // Not a Kafka failure (those are handled in commit): the detector may be half-way
             // through the batch. Same remedy: back to the checkpoint, the batch comes again.
@@ -291,7 +295,7 @@ export class ScoringStage {
     if (partitions.length > 0) this.consumer?.resume([{ topic: this.o.topics.signals, partitions }]);
   }
 
-  private async processBatch(task: Task, messages: KafkaMessage[]): Promise<boolean> {
+  private async processBatch(task: Task, messages: KafkaMessage[], behind = false): Promise<boolean> {
     const now = Date.now();
     const ingest = task.scorer.ingest(messages, readSignalMessage, now);
     this.o.metrics.signalsSkipped.inc(ingest.skipped);
@@ -300,7 +304,12 @@ export class ScoringStage {
     const adv = task.scorer.advance(now, false); // event time only: the clock is the tick's, for caught-up partitions
     const trendEvents = this.trends.advance(this.trendFrontier(now));
     const announce = task.scorer.announcement(now, this.o.emptyPartitionIdleMs); // no end offsets here: never idle
-    const withOffsets = offsetsInTransaction(this.o.offsetCommitMs, this.groupOffsets.committedAt(task.scorer.partition), now, messages.length);
+    const p = task.scorer.partition;
+    // The batch that ends a backlog carries its offsets, so the group has the backlog's end at once.
+    const endsBacklog = !behind && this.behind.has(p);
+    if (behind) this.behind.add(p);
+    else this.behind.delete(p);
+    const withOffsets = endsBacklog || offsetsInTransaction(this.o.offsetCommitMs, this.groupOffsets.committedAt(p), now, messages.length);
     const ok = await this.commit(task, ingest, adv, trendEvents, withOffsets, announce);
     if (ok) this.o.metrics.signalsConsumed.inc(messages.length - ingest.skipped);
     return ok;
