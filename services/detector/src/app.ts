@@ -81,6 +81,7 @@ export function createDetectorService(config: DetectorServiceConfig, overrides: 
     emptyPartitionIdleMs: config.detectorEmptyPartitionIdleMs,
     maxBatchBytes: config.detectorMaxBatchBytes,
     fetchWaitMs: config.detectorFetchWaitMs,
+    offsetCommitMs: config.detectorOffsetCommitMs,
     sessionTimeoutMs,
   });
   const incidents = new IncidentStage({

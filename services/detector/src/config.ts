@@ -45,6 +45,12 @@ export const detectorConfigSpec = defineConfig({
     10,
     5_000,
   ),
+  detectorOffsetCommitMs: int(
+    'the scoring stage puts its consumed offsets into a small transaction at most this often a partition, and commits them to the group between transactions otherwise (the checkpoint holds the offset in every transaction; 0 = in every transaction)',
+    1000,
+    0,
+    60_000,
+  ),
   detectorMaxBatchBytes: int('largest fetch per partition (bigger batches = fewer transactions under load)', 8 * 1024 * 1024, 65_536, 256 * 1024 * 1024),
 });
 

@@ -22,6 +22,12 @@ export function createDetectorMetrics(registry: Registry) {
       labelNames: ['stage'],
       registers: r,
     }),
+    offsetCommits: new Counter({
+      name: 'detector_offset_commits_total',
+      help: "the scoring stage's consumed offsets committed, in a transaction or to the group between transactions (how)",
+      labelNames: ['how'],
+      registers: r,
+    }),
     transactionDuration: new Histogram({
       name: 'detector_transaction_duration_ms',
       help: 'time from the first send to the commit of a transaction',

@@ -6,10 +6,13 @@
  *   - dead letters (invalid, late, future events)          -> downradar.dlq     (key origin)
  *   - the partition's progress and closed windows          -> <prefix>.detector-windows (incident stage)
  *   - the checkpoint entries that changed                  -> downradar.detector-state (compacted)
- *   - the consumed offset                                  -> the group's offsets
+ *   - the consumed offset, when due (group-offsets.ts)     -> the group's offsets
  * so a crash at any point either published all of it or none of it, and the restarted detector
- * resumes from the checkpoint that matches the committed offset: every score, trend and dead
- * letter is published exactly once.
+ * resumes from the checkpoint, which holds the offset it was taken at (messages below it, read
+ * again from an older group offset, are skipped): every score, trend and dead letter is published
+ * exactly once. The group's offsets follow the checkpoints within about 0.2 s: in a small
+ * transaction only once a second a partition, otherwise committed to the group between
+ * transactions (group-offsets.ts says why).
  *
  * Each partition has its own core detector (partition-scorer.ts) and its own transactional
  * producer (transactions.ts explains the per-partition transactional id). On an assignment the
@@ -39,7 +42,11 @@ import { restoreFailureLevel, restoreRetryDelayMs } from '../kafka/restore-retry
 import { partitionCount, readStateTopic } from '../kafka/state-topic';
 import { commitTransaction, connectTransactionalProducer, isFenced, transactionalIdFor, type TxnMessage } from '@downradar/common/kafka/transactions';
 import { TrendTracker } from './trend-tracker';
+import { GroupOffsets, offsetsInTransaction } from './group-offsets';
 import type { ClosedWindow } from './window-progress';
+
+/** How often the checkpointed offsets the group does not have yet are committed to it (one OffsetCommit). */
+export const GROUP_COMMIT_EVERY_MS = 200;
 
 export interface ScoringStageOptions {
   kafka: Kafka;
@@ -57,6 +64,8 @@ export interface ScoringStageOptions {
   maxBatchBytes: number;
   /** Longest the broker holds a fetch that finds nothing new (it answers as soon as something comes). */
   fetchWaitMs: number;
+  /** How often at most a small transaction carries its partition's offsets (0 = every transaction). */
+  offsetCommitMs: number;
   sessionTimeoutMs: number;
 }
 
@@ -82,12 +91,18 @@ export class ScoringStage {
   private assigned: number[] = [];
   private signalsPartitions = 0;
   private tickTimer: NodeJS.Timeout | undefined;
+  private groupCommitTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private joined = false;
   /** Group generations seen (each GROUP_JOIN) and the last successful heartbeat: see fencedWithoutRebalance. */
   private generation = 0;
   private lastHeartbeatAt = 0;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private readonly groupOffsets = new GroupOffsets();
+  /** Partitions whose last batch left messages behind it in Kafka (a backlog being read). */
+  private readonly behind = new Set<number>();
+  /** The plain commit of offsets to the group in flight (commitGroupOffsets). */
+  private groupCommit: Promise<void> | undefined;
 
   constructor(private readonly o: ScoringStageOptions) {
     this.trends = this.newTrendTracker();
@@ -142,7 +157,9 @@ export class ScoringStage {
           }
           let ok = false;
           try {
-            ok = await this.processBatch(task, batch.messages);
+            // Messages of the partition already in Kafka past this batch: > 0 while a backlog lasts.
+            const behind = BigInt(batch.highWatermark) - BigInt(batch.messages[batch.messages.length - 1]!.offset) - 1n;
+            ok = await this.processBatch(task, batch.messages, behind > 0n);
           } catch (err) {
             // Not a Kafka failure (those are handled in commit): the detector may be half-way
             // through the batch. Same remedy: back to the checkpoint, the batch comes again.
@@ -154,15 +171,25 @@ export class ScoringStage {
     });
     this.tickTimer = setInterval(() => void this.serial.run(() => this.tick()).catch((err) => this.o.logger.error({ err: String(err) }, 'tick failed')), this.o.tickMs);
     this.tickTimer.unref();
+    if (this.o.offsetCommitMs > 0) {
+      this.groupCommitTimer = setInterval(() => void this.serial.run(async () => void this.commitGroupOffsets()), GROUP_COMMIT_EVERY_MS);
+      this.groupCommitTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
+    if (this.groupCommitTimer) clearInterval(this.groupCommitTimer);
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
-    // Stop fetching; the batch in hand finishes (its transaction commits) before stop() returns.
+    // The batch in hand finishes (its transaction commits; no new one starts, see eachBatch), then
+    // the group gets the checkpointed offsets, then fetching stops.
+    await this.serial.run(async () => {
+      await this.commitGroupOffsets(); // one in flight: wait for it, then commit what is left
+      await this.commitGroupOffsets();
+    }).catch(() => undefined);
     await this.consumer?.stop().catch(() => undefined);
     await this.serial.idle();
     await this.consumer?.disconnect().catch(() => undefined);
@@ -244,6 +271,7 @@ export class ScoringStage {
         const scorer = new PartitionScorer(topics.signals, p, this.o.core, this.o.serviceInfo, this.o.hashtagInfo, now);
         scorer.restore(entriesUnder(entries, PartitionScorer.prefixOf(p)));
         this.tasks.set(p, { scorer, producer: producers.get(p)! });
+        this.groupOffsets.forget(p);
       }
       if (this.trendsDirty) {
         const trends = this.newTrendTracker();
@@ -267,7 +295,7 @@ export class ScoringStage {
     if (partitions.length > 0) this.consumer?.resume([{ topic: this.o.topics.signals, partitions }]);
   }
 
-  private async processBatch(task: Task, messages: KafkaMessage[]): Promise<boolean> {
+  private async processBatch(task: Task, messages: KafkaMessage[], behind = false): Promise<boolean> {
     const now = Date.now();
     const ingest = task.scorer.ingest(messages, readSignalMessage, now);
     this.o.metrics.signalsSkipped.inc(ingest.skipped);
@@ -276,7 +304,13 @@ export class ScoringStage {
     const adv = task.scorer.advance(now, false); // event time only: the clock is the tick's, for caught-up partitions
     const trendEvents = this.trends.advance(this.trendFrontier(now));
     const announce = task.scorer.announcement(now, this.o.emptyPartitionIdleMs); // no end offsets here: never idle
-    const ok = await this.commit(task, ingest, adv, trendEvents, true, announce);
+    const p = task.scorer.partition;
+    // The batch that ends a backlog carries its offsets, so the group has the backlog's end at once.
+    const endsBacklog = !behind && this.behind.has(p);
+    if (behind) this.behind.add(p);
+    else this.behind.delete(p);
+    const withOffsets = endsBacklog || offsetsInTransaction(this.o.offsetCommitMs, this.groupOffsets.committedAt(p), now, messages.length);
+    const ok = await this.commit(task, ingest, adv, trendEvents, withOffsets, announce);
     if (ok) this.o.metrics.signalsConsumed.inc(messages.length - ingest.skipped);
     return ok;
   }
@@ -298,6 +332,37 @@ export class ScoringStage {
       await this.commit(task, undefined, adv, trendsPending ? trendEvents : [], false, announce);
       trendsPending = false;
     }
+  }
+
+  /**
+   * Gives the group every partition's checkpointed offset it does not have yet, in one plain
+   * OffsetCommit. Called between batches (in the Serial, every GROUP_COMMIT_EVERY_MS), when each
+   * task's next offset is the one its last committed transaction checkpointed. Not awaited: kafkajs retries a
+   * failed commit for up to half a minute (a rebalance, a broker away), which must not hold the
+   * batches up. One commit at a time; a commit that ends after a transaction committed a newer
+   * offset of its partition may have overwritten it, so that partition counts as not known and
+   * the next round commits it again. A failure is left to the next round: the checkpoints, not the
+   * group's offsets, say what was processed. `stop()` awaits it.
+   */
+  private commitGroupOffsets(): Promise<void> {
+    const consumer = this.consumer;
+    if (consumer === undefined || this.o.offsetCommitMs === 0) return Promise.resolve();
+    if (this.groupCommit !== undefined) return this.groupCommit;
+    const checkpointed = new Map<number, string>();
+    for (const [p, t] of this.tasks) if (t.scorer.nextOffset !== null) checkpointed.set(p, t.scorer.nextOffset.toString());
+    const due = this.groupOffsets.pending(checkpointed);
+    if (due.length === 0) return Promise.resolve();
+    const issuedAt = Date.now();
+    const commit = consumer
+      .commitOffsets(due.map(({ partition, offset }) => ({ topic: this.o.topics.signals, partition, offset })))
+      .then(() => {
+        for (const { partition, offset } of due) this.groupOffsets.committedBefore(partition, offset, issuedAt);
+        this.o.metrics.offsetCommits.inc({ how: 'group' });
+      })
+      .catch((err: unknown) => this.o.logger.debug({ err: (err as Error).message }, 'group offsets not committed; next round'))
+      .finally(() => (this.groupCommit = undefined));
+    this.groupCommit = commit;
+    return commit;
   }
 
   /**
@@ -366,6 +431,10 @@ export class ScoringStage {
     try {
       const r = await commitTransaction(task.producer, messages, offsets);
       for (const d of diffs) d.commit();
+      if (offsets !== undefined) {
+        this.groupOffsets.committed(p, offsets.offset, r.committedAt);
+        metrics.offsetCommits.inc({ how: 'transaction' });
+      }
       if (announce !== undefined) task.scorer.announced = announce;
       metrics.transactions.inc({ stage: 'scoring', result: 'committed' });
       metrics.transactionDuration.observe({ stage: 'scoring' }, r.durationMs);
