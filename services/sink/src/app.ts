@@ -136,8 +136,9 @@ export function createSinkService(config: SinkConfig, overrides: SinkOverrides =
     },
     async start() {
       if (config.sinkMigrate) await migrateSinkSchema(config, logger, clickhouse);
-      // The decoding threads load their code meanwhile (started with the handler): served once they have.
-      await handler.ready();
+      // The decoding threads (if any) load their code in the background meanwhile (started with
+      // the handler); until they have, the main thread maps every batch: serving and consuming
+      // do not wait for them.
       await http.listen({ host: config.sinkHost, port: config.sinkPort });
       port = (http.server.address() as AddressInfo).port;
       // Subscribing to a topic the broker does not have fails: create what is missing (idempotent).

@@ -148,7 +148,11 @@ export interface SinkStats {
 export interface BatchHandler {
   handleBatch(batch: Pick<ConsumedBatch, 'topic' | 'partition' | 'messages' | 'lag'>): Promise<void>;
   readonly stats: SinkStats;
-  /** Resolves once the decoding threads (if any) are loaded. */
+  /**
+   * Resolves once the decoding threads (if any) are loaded; rejects if they failed to load.
+   * Nothing needs to wait for it: until then (or for good, after a failure) batches are mapped
+   * on the main thread.
+   */
   ready(): Promise<void>;
   /** Stops the decoding threads (after the last batch). */
   close(): Promise<void>;
@@ -236,6 +240,22 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   const writeRows = deps.insert ?? rowBinaryInserter(deps.clickhouse, deps.database, deps.insertSettings, deps.trace ? deps.logger : undefined);
   const trace = deps.trace === true;
   const pool = (deps.decodeThreads ?? 0) > 0 ? createDecodePool(deps.decodeThreads!) : null;
+  // The threads load in the background (about a second of their own CPU): until they have, the
+  // main thread maps every batch itself, so the sink serves and consumes from its start. A pool
+  // that fails to load is never used (every batch is then mapped here).
+  let poolLoaded = false;
+  const poolReady = pool
+    ? pool.ready().then(
+        () => {
+          poolLoaded = true;
+        },
+        (err: unknown) => {
+          deps.logger.warn({ err: (err as Error)?.message }, 'decoding thread failed to load, mapping on the main thread');
+          throw err;
+        },
+      )
+    : Promise.resolve();
+  poolReady.catch(() => undefined); // logged above; ready() still rejects for whoever awaits it
   /** Batches handed over and still being decoded on a thread (their group waits for them). */
   let pendingMaps = 0;
 
@@ -392,7 +412,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     if (!topicKey) throw new Error(`sink: not subscribed to topic ${batch.topic}`);
     const t0 = trace ? epochNow() : 0;
     const origin = { topicKey, topic: batch.topic, partition: batch.partition };
-    if (pool && topicKey === 'reports' && batch.messages.length > 0) {
+    if (pool && poolLoaded && topicKey === 'reports' && batch.messages.length > 0) {
       // Slices go to the threads at once and each joins a group as soon as it is encoded, so a
       // large batch's first rows are being inserted while its last are still being decoded.
       const behind = (batch.lag ?? 0) >= BEHIND_MESSAGES;
@@ -439,7 +459,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     batchDuration.observe(stats.lastBatchAt - started);
   }
 
-  return { handleBatch, stats, ready: async () => pool?.ready(), close: async () => pool?.close() };
+  return { handleBatch, stats, ready: () => poolReady, close: async () => pool?.close() };
 }
 
 /**

@@ -36,7 +36,10 @@ export const sinkConfigSpec = defineConfig({
   // has it (1 s fetch wait, 2 s interval, the insert).
   sinkFlushIntervalMs: int('most often the sink inserts: a group of rows is sealed no sooner than this after the previous one (fewer, larger inserts and parts; a row reaches ClickHouse up to about this much later)', 2000, 0, 60_000),
   // Off by default: with the spawn clock (start-up included) the thread's second of loading cost more than it saved
-  // (bench:sink medians 90,844 rows/s with it, 100,425 without; README's sink row).
+  // (bench:sink medians 90,844 rows/s with it, 100,425 without; README's sink row). Session 13: it
+  // loads in the background now (the main thread maps until it has): bench:sink ratio 0.567 with
+  // it against 0.542 (medians of three pairs), still under 0.6, and the live day was not measured
+  // with it (services/sink/README.md, "Figures").
   sinkDecodeThreads: int('threads that parse, check and encode reports messages beside the main thread (0: all on the main thread)', 0, 0, 8),
   sinkTrace: bool('log a line per mapped batch, encoded insert body and group insert with their times (for bench/lib/sink-trace.ts; costs a little CPU)', false),
   sinkInsertTimeoutMs: int('give up on one ClickHouse request after this long (then retry)', 30_000, 100, 600_000),

@@ -92,6 +92,7 @@ describe('batch handler with a decoding thread', () => {
   it('stores the same rows and dead letters as without one', async () => {
     const [on, off] = [handler(1), handler(0)];
     try {
+      await on.h.ready();
       for (const x of [on, off])
         await Promise.all([
           x.h.handleBatch({ topic: topics.reports, partition: 3, messages: messages as never }),
@@ -115,6 +116,7 @@ describe('batch handler with a decoding thread', () => {
   it('a batch larger than a thread slice: every row once, the batch resolved only after the last insert', async () => {
     const x = handler(1);
     try {
+      await x.h.ready();
       const many = Array.from({ length: 25_000 }, (_, i) => ({ offset: String(i), value: value({ id: `m${i}`, ...base }) }));
       await x.h.handleBatch({ topic: topics.reports, partition: 0, messages: many as never, lag: 50_000 });
       const ids = x.inserts.filter((i) => i.table === 'reports').flatMap((i) => i.rows.map((r) => (r as { id: string }).id));
@@ -127,8 +129,29 @@ describe('batch handler with a decoding thread', () => {
     }
   });
 
+  it('maps on the main thread while the thread loads, then hands batches to it', async () => {
+    const x = handler(1);
+    try {
+      // Handed over at once, before the thread can have loaded (it takes a new isolate and tsx).
+      await x.h.handleBatch({ topic: topics.reports, partition: 0, messages: messages as never });
+      const early = x.inserts.filter((i) => i.table === 'reports');
+      expect(early.flatMap((i) => i.rows.map((r) => (r as { id: string }).id)).sort()).toEqual(['a', 'b', 'd', 'g']);
+      expect(early.every((i) => i.parts.every((p) => p.body === undefined))).toBe(true);
+      await x.h.ready();
+      const before = x.inserts.length;
+      await x.h.handleBatch({ topic: topics.reports, partition: 1, messages: messages as never });
+      const late = x.inserts.slice(before).filter((i) => i.table === 'reports');
+      expect(late.flatMap((i) => i.rows.map((r) => (r as { id: string }).id)).sort()).toEqual(['a', 'b', 'd', 'g']);
+      expect(late.some((i) => i.parts.some((p) => p.body !== undefined))).toBe(true);
+      expect(x.h.stats.rows.reports).toBe(8);
+    } finally {
+      await x.h.close();
+    }
+  });
+
   it('maps on the main thread when the threads are gone', async () => {
     const x = handler(1);
+    await x.h.ready();
     await x.h.close();
     await x.h.handleBatch({ topic: topics.reports, partition: 0, messages: messages.slice(0, 4) as never });
     expect(x.inserts.filter((i) => i.table === 'reports').flatMap((i) => i.rows.map((r) => (r as { id: string }).id)).sort()).toEqual(['a', 'b']);
@@ -139,6 +162,7 @@ describe('batch handler with a decoding thread', () => {
     const poison = Object.assign(new Error('Code: 27. DB::Exception: Cannot parse input'), { code: '27' });
     const x = handler(1, (rows) => (rows.some((r) => (r as { id: string }).id === 'b') && rows.length > 0 ? poison : null));
     try {
+      await x.h.ready();
       await x.h.handleBatch({ topic: topics.reports, partition: 0, messages: messages as never });
       expect(x.inserts.filter((i) => i.table === 'reports').flatMap((i) => i.rows.map((r) => (r as { id: string }).id)).sort()).toEqual(['a', 'd', 'g']);
       const dead = x.inserts.filter((i) => i.table === 'dlq').flatMap((i) => i.rows as unknown as Array<{ code: string; payload: string }>);

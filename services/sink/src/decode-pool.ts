@@ -32,7 +32,7 @@ export interface EncodedReports {
 }
 
 export interface DecodePool {
-  /** Resolves once every thread has loaded its code (the sink waits for it before it serves /healthz). */
+  /** Resolves once every thread has loaded its code (until then the sink maps on its main thread). */
   ready(): Promise<void>;
   encodeReports(values: readonly (Buffer | string | null)[]): Promise<EncodedReports>;
   close(): Promise<void>;
