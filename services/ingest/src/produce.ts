@@ -72,10 +72,10 @@ export interface ProduceDeps {
 export interface Produce {
   /** Resolves once Kafka acknowledged every event; a 503 HttpError when it did not in time. */
   store(events: Pending[]): Promise<void>;
-  /** The report for downradar.reports and its signal. */
-  reportMessages(ev: ReportEvent): EventMessages;
-  /** The post for downradar.posts (with the language its text is in) and its signals. */
-  postMessages(ev: PostEvent): EventMessages;
+  /** The report for downradar.reports and its signal, to store under `id` (the report's id unless given). */
+  reportMessages(ev: ReportEvent, id?: string): Pending;
+  /** The post for downradar.posts (with the language its text is in) and its signals, to store under `id`. */
+  postMessages(ev: PostEvent, id: string): Pending;
 }
 
 /**
@@ -325,13 +325,13 @@ export function createProduce(deps: ProduceDeps): Produce {
 
   // The report's JSON as bytes, the same bytes as JSON.stringify's (report-json.ts).
   const reportJson = new ReportJsonWriter();
-  function reportMessages(ev: ReportEvent): EventMessages {
-    return { messages: [{ topic: topics.reports, key: ev.serviceId, value: reportJson.write(ev) }], signals: [outgoing(understanding.signalForReport(ev))] };
+  function reportMessages(ev: ReportEvent, id = ev.id): Pending {
+    return { id, messages: [{ topic: topics.reports, key: ev.serviceId, value: reportJson.write(ev) }], signals: [outgoing(understanding.signalForReport(ev))] };
   }
 
-  function postMessages(ev: PostEvent): EventMessages {
+  function postMessages(ev: PostEvent, id: string): Pending {
     const { language, signals } = understanding.readPost(ev);
-    return { messages: [{ topic: topics.posts, key: ev.id, value: JSON.stringify({ ...ev, detectedLang: language }) }], signals: signals.map(outgoing) };
+    return { id, messages: [{ topic: topics.posts, key: ev.id, value: JSON.stringify({ ...ev, detectedLang: language }) }], signals: signals.map(outgoing) };
   }
 
   return { store, reportMessages, postMessages };
