@@ -129,11 +129,11 @@ class Writer {
     this.double(s.confidence);
     this.optionalString(s.country, 'country');
     this.optionalString(s.reporterHash, 'reporterHash');
-    if (!Array.isArray(s.hashtags) || !s.hashtags.every((h) => typeof h === 'string')) throw new NotEncodable('hashtags must be an array of strings');
+    if (!allStrings(s.hashtags)) throw new NotEncodable('hashtags must be an array of strings');
     this.strings(s.hashtags);
     if (s.evidence === undefined) this.long(0);
     else {
-      if (!Array.isArray(s.evidence) || !s.evidence.every((h) => typeof h === 'string')) throw new NotEncodable('evidence must be an array of strings');
+      if (!allStrings(s.evidence)) throw new NotEncodable('evidence must be an array of strings');
       this.long(1);
       this.strings(s.evidence);
     }
@@ -143,7 +143,14 @@ class Writer {
       this.enumOf(STATUS_INDEX, s.officialStatus, 'officialStatus');
     }
     // A field the schema does not have would be lost; JSON keeps it, and the reader's check refuses it.
-    for (const key in s) if (!FIELDS.has(key)) throw new NotEncodable(`${key} is not a SignalEvent field`);
+    // Keys in the schema's order (how signals are made) are matched by walking FIELD_ORDER, an
+    // identity comparison of property names a key; any other key is looked up in FIELDS.
+    let j = 0;
+    for (const key in s) {
+      while (j < FIELD_ORDER.length && FIELD_ORDER[j] !== key) j++;
+      if (j < FIELD_ORDER.length) j++;
+      else if (!FIELDS.has(key)) throw new NotEncodable(`${key} is not a SignalEvent field`);
+    }
   }
 
   optionalString(v: unknown, field: string): void {
@@ -157,7 +164,15 @@ class Writer {
   }
 }
 
-const FIELDS = new Set(['id', 'sourceId', 'serviceId', 'kind', 'at', 'receivedAt', 'outage', 'problem', 'confidence', 'country', 'reporterHash', 'hashtags', 'evidence', 'officialStatus']);
+/** SignalEvent's fields in the schema's order (the order the encoder writes and signals are built in). */
+const FIELD_ORDER: readonly string[] = ['id', 'sourceId', 'serviceId', 'kind', 'at', 'receivedAt', 'outage', 'problem', 'confidence', 'country', 'reporterHash', 'hashtags', 'evidence', 'officialStatus'];
+const FIELDS = new Set(FIELD_ORDER);
+
+function allStrings(list: unknown): list is string[] {
+  if (!Array.isArray(list)) return false;
+  for (let i = 0; i < list.length; i++) if (typeof list[i] !== 'string') return false;
+  return true;
+}
 
 const writer = new Writer();
 
