@@ -13,7 +13,7 @@
  * (common's signal-messages.ts; every reader takes both forms): about half the bytes of JSON for
  * kafkajs to encode and checksum, the broker to store, and no JSON.parse in the detector and the sink.
  */
-import { SignalSlicer, type Logger, type OutMessage, type Producer, type TopicNames } from '@downradar/common';
+import { encodeSignalRecord, NotEncodable, SignalSlicer, type Logger, type OutMessage, type Producer, type SignalRecord, type TopicNames } from '@downradar/common';
 import { HttpError } from '@downradar/common/http';
 import type { PostEvent, ReportEvent, SignalEvent } from '../../../schemas/events/index';
 import type { IngestMetrics } from './metrics';
@@ -26,17 +26,21 @@ export interface Understanding {
   readPost(post: PostEvent): { language: string; signals: SignalEvent[] };
 }
 
-/** A signal on its way to a signal batch, with a bound on its size there (groupEvents' budget). */
-export interface OutgoingSignal {
+/**
+ * A signal on its way to a signal batch, with a bound on its size there (groupEvents' budget).
+ * Encoded when it is made (`record`: the bytes it will have in its batch), so that a request's
+ * signals wait for the end of the turn as bytes rather than as objects; a signal the binary form
+ * cannot carry (a bug) stays an object (`signal`), which the batch then writes as JSON.
+ */
+export type OutgoingSignal = {
   serviceId: string;
   at: number;
-  signal: SignalEvent;
   /**
    * About its JSON length in characters, which groupEvents counted before signals went binary;
    * the binary form is shorter (no field names; produce.test.ts checks it for drawn signals).
    */
   chars: number;
-}
+} & ({ record: SignalRecord } | { signal: SignalEvent });
 
 /** What one event writes: its own message(s) and its signals (written as signal batches). */
 export interface EventMessages {
@@ -51,7 +55,14 @@ export function outgoing(s: SignalEvent): OutgoingSignal {
   for (const h of s.hashtags) chars += h.length + 3;
   for (const e of s.evidence ?? []) chars += e.length + 3;
   if (s.officialStatus) chars += JSON.stringify(s.officialStatus).length;
-  return { serviceId: s.serviceId, at: s.at, signal: s, chars };
+  let record: SignalRecord;
+  try {
+    record = encodeSignalRecord(s);
+  } catch (err) {
+    if (err instanceof NotEncodable) return { serviceId: s.serviceId, at: s.at, chars, signal: s };
+    throw err;
+  }
+  return { serviceId: s.serviceId, at: s.at, chars, record };
 }
 
 /** An event to store: its id (for the dedupe set and the retry join) and what it writes. */
