@@ -26,17 +26,22 @@ export interface ReportShaping {
 }
 
 export function reportEvent(r: DecidedReport, how: ReportShaping): ReportEvent {
+  return reportEventOf(r.id, r.serviceId, r.problem, r.at, r.reporterId, r.text, r.country, how);
+}
+
+/** reportEvent of a decided report given field by field (for a caller that has them apart: no object to build first). */
+export function reportEventOf(id: string, serviceId: string, problem: ReportEvent['problem'], at: number, reporterId: string, text: string | undefined, country: string | undefined, how: ReportShaping): ReportEvent {
   const event: ReportEvent = {
-    id: r.id,
-    serviceId: r.serviceId,
-    problem: r.problem,
-    at: r.at,
+    id,
+    serviceId,
+    problem,
+    at,
     receivedAt: how.receivedAt,
-    reporterHash: how.hashReporter(r.reporterId),
+    reporterHash: how.hashReporter(reporterId),
     source: how.source,
   };
-  if (r.text !== undefined) event.text = r.text;
-  if (r.country !== undefined) event.country = r.country;
+  if (text !== undefined) event.text = text;
+  if (country !== undefined) event.country = country;
   return event;
 }
 

@@ -256,3 +256,146 @@ describe('createProduce: the requests of one event-loop turn', () => {
     expect(sends[0]!.signal!.aborted).toBe(true);
   });
 });
+
+/**
+ * A request is answered stored only when every group holding one of its events, its own or one it
+ * joined, was acknowledged: the bookkeeping finds groups by position in the turn's events, and
+ * these fail whenever a failed group's event would be answered stored or a failed id would be
+ * joined instead of written again.
+ */
+describe('createProduce: failed sends are never answered stored', () => {
+  // Two events of this size never share a group (GROUP_MAX_CHARS).
+  const big = (id: string) => event(id, ['facebook'], T0, GROUP_MAX_CHARS / 2 + 1000);
+  const reportIds = (s: { messages: OutMessage[] }) => s.messages.filter((m) => m.topic === 't.reports').map((m) => (JSON.parse(m.value as string) as { id: string }).id);
+  const status = (p: Promise<unknown>) => p.then(() => 202, (e: unknown) => (e as HttpError).statusCode);
+
+  it('in one turn of two groups, the request of the failed group gets a 503 and the other its acknowledgement', async () => {
+    const { producer, sends } = heldProducer();
+    const { produce, recent } = produceWith(producer);
+    const a = status(produce.store([big('a')]));
+    const b = status(produce.store([big('b')]));
+    await new Promise((r) => setImmediate(r));
+    expect(sends.map(reportIds)).toEqual([['a'], ['b']]);
+    sends[1]!.fail(new Error('broker gone'));
+    sends[0]!.ack();
+    expect(await a).toBe(202);
+    expect(await b).toBe(503);
+    expect(recent.has('a')).toBe(true);
+    expect(recent.has('b')).toBe(false);
+  });
+
+  it("a request that joins another request's id in the same turn gets a 503 when that id's group fails, although its own group was stored", async () => {
+    const { producer, sends } = heldProducer();
+    const { produce, recent } = produceWith(producer);
+    const a = status(produce.store([big('a')]));
+    const b = status(produce.store([big('b'), big('a')]));
+    await new Promise((r) => setImmediate(r));
+    expect(sends.map(reportIds)).toEqual([['a'], ['b']]);
+    sends[1]!.ack();
+    sends[0]!.fail(new Error('broker gone'));
+    expect(await b).toBe(503);
+    expect(await a).toBe(503);
+    expect(recent.has('a')).toBe(false);
+    expect(recent.has('b')).toBe(true);
+    // a is written anew on its retry, not joined to the failed send
+    const retry = status(produce.store([big('a')]));
+    await new Promise((r) => setImmediate(r));
+    expect(sends.map(reportIds)).toEqual([['a'], ['b'], ['a']]);
+    sends[2]!.ack();
+    expect(await retry).toBe(202);
+  });
+
+  it('a request that joins an id of its own turn that sits in a later group waits for that group', async () => {
+    const { producer, sends } = heldProducer();
+    const { produce } = produceWith(producer);
+    const a = status(produce.store([big('a'), big('b')]));
+    const b = status(produce.store([big('c'), big('b')]));
+    await new Promise((r) => setImmediate(r));
+    expect(sends.map(reportIds)).toEqual([['a'], ['b'], ['c']]);
+    sends[0]!.ack();
+    sends[2]!.ack();
+    expect(await settled(b)).toBe('pending');
+    sends[1]!.fail(new Error('broker gone'));
+    expect(await b).toBe(503);
+    expect(await a).toBe(503);
+  });
+
+  it('a retry that joins a send still on its way gets a 503 when that send fails, and its next retry writes the event again', async () => {
+    const { producer, sends } = heldProducer();
+    const { produce, recent } = produceWith(producer);
+    const first = status(produce.store([event('x', ['facebook'], T0)]));
+    await new Promise((r) => setImmediate(r));
+    const retry = status(produce.store([event('y', ['facebook'], T0), event('x', ['facebook'], T0)]));
+    await new Promise((r) => setImmediate(r));
+    expect(sends.map(reportIds)).toEqual([['x'], ['y']]);
+    sends[1]!.ack();
+    expect(await settled(retry)).toBe('pending');
+    sends[0]!.fail(new Error('broker gone'));
+    expect(await first).toBe(503);
+    expect(await retry).toBe(503);
+    expect(recent.has('x')).toBe(false);
+    const again = status(produce.store([event('x', ['facebook'], T0)]));
+    await new Promise((r) => setImmediate(r));
+    expect(sends.map(reportIds)).toEqual([['x'], ['y'], ['x']]);
+    sends[2]!.ack();
+    expect(await again).toBe(202);
+    expect(recent.has('x')).toBe(true);
+  });
+
+  it('a send that fails at once: every request holding or joining its ids gets a 503, in the turn and right after it, and a later retry writes them', async () => {
+    const { producer, sends } = heldProducer();
+    const held = producer.send.bind(producer);
+    let failNext = true;
+    let c: Promise<number> | undefined;
+    const { produce, recent } = produceWith(producer);
+    producer.send = (messages, opts) => {
+      if (!failNext) return held(messages, opts);
+      failNext = false;
+      // A retry of y that runs right after the hand-over, before the failure's handlers ran.
+      queueMicrotask(() => (c = status(produce.store([event('y', ['whatsapp'], T0)]))));
+      return Promise.reject(new Error('refused at once'));
+    };
+    const a = status(produce.store([event('x', ['facebook'], T0)]));
+    const b = status(produce.store([event('x', ['facebook'], T0), event('y', ['whatsapp'], T0)]));
+    await new Promise((r) => setImmediate(r));
+    expect(c).toBeDefined();
+    expect(await a).toBe(503);
+    expect(await b).toBe(503);
+    expect(await c).toBe(503);
+    expect(recent.has('x') || recent.has('y')).toBe(false);
+    const later = status(produce.store([event('x', ['facebook'], T0), event('y', ['whatsapp'], T0)]));
+    await new Promise((r) => setImmediate(r));
+    expect(sends).toHaveLength(1);
+    sends[0]!.ack();
+    expect(await later).toBe(202);
+    expect(recent.has('x') && recent.has('y')).toBe(true);
+  });
+
+  it('when the producer refuses the second group of a turn: all its requests get a 503; a retry joins the group handed over and writes the other anew', async () => {
+    const { producer, sends } = heldProducer();
+    const held = producer.send.bind(producer);
+    let calls = 0;
+    producer.send = (messages, opts) => {
+      if (++calls === 2) throw new Error('producer refused');
+      return held(messages, opts);
+    };
+    const { produce, recent } = produceWith(producer);
+    const a = status(produce.store([big('a')]));
+    const b = status(produce.store([big('b')]));
+    await new Promise((r) => setImmediate(r));
+    expect(await a).toBe(503);
+    expect(await b).toBe(503);
+    expect(sends.map(reportIds)).toEqual([['a']]);
+    const retryA = status(produce.store([big('a')]));
+    const retryB = status(produce.store([big('b')]));
+    await new Promise((r) => setImmediate(r));
+    expect(sends.map(reportIds)).toEqual([['a'], ['b']]);
+    expect(await settled(retryA)).toBe('pending');
+    sends[1]!.ack();
+    expect(await retryB).toBe(202);
+    expect(await settled(retryA)).toBe('pending');
+    sends[0]!.ack();
+    expect(await retryA).toBe(202);
+    expect(recent.has('a') && recent.has('b')).toBe(true);
+  });
+});

@@ -13,7 +13,7 @@
  * (common's signal-messages.ts; every reader takes both forms): about half the bytes of JSON for
  * kafkajs to encode and checksum, the broker to store, and no JSON.parse in the detector and the sink.
  */
-import { SignalSlicer, type Logger, type OutMessage, type Producer, type TopicNames } from '@downradar/common';
+import { encodeSignalRecord, NotEncodable, SignalSlicer, type Logger, type OutMessage, type Producer, type SignalRecord, type TopicNames } from '@downradar/common';
 import { HttpError } from '@downradar/common/http';
 import type { PostEvent, ReportEvent, SignalEvent } from '../../../schemas/events/index';
 import type { IngestMetrics } from './metrics';
@@ -26,17 +26,21 @@ export interface Understanding {
   readPost(post: PostEvent): { language: string; signals: SignalEvent[] };
 }
 
-/** A signal on its way to a signal batch, with a bound on its size there (groupEvents' budget). */
-export interface OutgoingSignal {
+/**
+ * A signal on its way to a signal batch, with a bound on its size there (groupEvents' budget).
+ * Encoded when it is made (`record`: the bytes it will have in its batch), so that a request's
+ * signals wait for the end of the turn as bytes rather than as objects; a signal the binary form
+ * cannot carry (a bug) stays an object (`signal`), which the batch then writes as JSON.
+ */
+export type OutgoingSignal = {
   serviceId: string;
   at: number;
-  signal: SignalEvent;
   /**
    * About its JSON length in characters, which groupEvents counted before signals went binary;
    * the binary form is shorter (no field names; produce.test.ts checks it for drawn signals).
    */
   chars: number;
-}
+} & ({ record: SignalRecord } | { signal: SignalEvent });
 
 /** What one event writes: its own message(s) and its signals (written as signal batches). */
 export interface EventMessages {
@@ -51,7 +55,14 @@ export function outgoing(s: SignalEvent): OutgoingSignal {
   for (const h of s.hashtags) chars += h.length + 3;
   for (const e of s.evidence ?? []) chars += e.length + 3;
   if (s.officialStatus) chars += JSON.stringify(s.officialStatus).length;
-  return { serviceId: s.serviceId, at: s.at, signal: s, chars };
+  let record: SignalRecord;
+  try {
+    record = encodeSignalRecord(s);
+  } catch (err) {
+    if (err instanceof NotEncodable) return { serviceId: s.serviceId, at: s.at, chars, signal: s };
+    throw err;
+  }
+  return { serviceId: s.serviceId, at: s.at, chars, record };
 }
 
 /** An event to store: its id (for the dedupe set and the retry join) and what it writes. */
@@ -72,10 +83,10 @@ export interface ProduceDeps {
 export interface Produce {
   /** Resolves once Kafka acknowledged every event; a 503 HttpError when it did not in time. */
   store(events: Pending[]): Promise<void>;
-  /** The report for downradar.reports and its signal. */
-  reportMessages(ev: ReportEvent): EventMessages;
-  /** The post for downradar.posts (with the language its text is in) and its signals. */
-  postMessages(ev: PostEvent): EventMessages;
+  /** The report for downradar.reports and its signal, to store under `id` (the report's id unless given). */
+  reportMessages(ev: ReportEvent, id?: string): Pending;
+  /** The post for downradar.posts (with the language its text is in) and its signals, to store under `id`. */
+  postMessages(ev: PostEvent, id: string): Pending;
 }
 
 /**
@@ -122,13 +133,22 @@ export function groupEvents(events: readonly Pending[], signalsTopic: string, ma
  * grouping them together writes one signal batch per service for all of them instead of one
  * message per request, and one send (one abort signal, one group of producer bookkeeping) for
  * the lot. Each request still waits for exactly the groups that hold its own events.
+ *
+ * A request's own events are one run of `events` (store() appends them in one go), and a group
+ * is a run of `events` too (groupEvents keeps their order): a request finds its groups by
+ * positions, with no per-event bookkeeping. Only an id that joins an earlier request's event (the
+ * same id twice in a turn, or a client's retry while the first send is on its way) is looked up by
+ * id, in `positions`, built on the first such join.
  */
 interface Collection {
   events: Pending[];
-  /** Ids collected so far: a second request with the same id in the same turn joins the first. */
-  ids: Set<string>;
-  /** The send of each id, from the moment the collection was handed to the producer. */
-  sendOf: Map<string, Promise<void>>;
+  /** The sends of the groups handed to the producer, in order, and where each ends in `events` (exclusive). */
+  groupSends: Promise<void>[];
+  groupEnds: number[];
+  /** The ids of each group handed over, in order (what `positions` is built from). */
+  groupIds: string[][];
+  /** Position of each handed-over id: made on the first join of an id of this collection. */
+  positions: Map<string, number> | null;
   sent: Promise<void>;
   markSent(): void;
   /** Set when the collection could not be handed to the producer: its requests fail (503), never succeed. */
@@ -141,23 +161,47 @@ interface Collection {
   unsettledGroups: number;
 }
 
+const notHandedOver = () => new Error('the event could not be handed to the producer');
+
+/** The send of the group holding position i of a collection that was handed over (undefined: i was not handed over). */
+function groupAt(c: Collection, i: number): Promise<void> | undefined {
+  const ends = c.groupEnds;
+  for (let g = 0; g < ends.length; g++) if (i < ends[g]!) return c.groupSends[g];
+  return undefined;
+}
+
+/** The send that holds id in collection c (handed over), or undefined when its group never was. */
+function sendOfId(c: Collection, id: string): Promise<void> | undefined {
+  if (!c.positions) {
+    const positions = new Map<string, number>();
+    let i = 0;
+    for (const ids of c.groupIds) for (const x of ids) positions.set(x, i++);
+    c.positions = positions;
+  }
+  const i = c.positions.get(id);
+  return i === undefined ? undefined : groupAt(c, i);
+}
+
 export function createProduce(deps: ProduceDeps): Produce {
   const { producer, topics, understanding, recent, metrics, logger } = deps;
 
   /**
-   * Sends on their way, by event id. A client that retries an id (after a 503) while the first
-   * send is still in a request to the broker waits for that send instead of writing the event a
-   * second time: that request may already be in the log (the broker died before answering), and
-   * the producer repeats it with the same sequence numbers, so the broker keeps one copy.
+   * Events collected and not settled yet, by id: the collection that holds each. A request with
+   * an id already here joins that event instead of collecting it again: the same id twice in one
+   * turn is written once, and a client that retries an id (after a 503) while the first send is
+   * still in a request to the broker waits for that send instead of writing the event a second
+   * time: that request may already be in the log (the broker died before answering), and the
+   * producer repeats it with the same sequence numbers, so the broker keeps one copy. An id leaves
+   * when its group settles, or at once when it could not be handed to the producer.
    */
-  const unsettled = new Map<string, Promise<void>>();
+  const unsettled = new Map<string, Collection>();
   let collecting: Collection | null = null;
 
   function collection(): Collection {
     if (collecting) return collecting;
     let markSent!: () => void;
     const sent = new Promise<void>((r) => (markSent = r));
-    const c: Collection = { events: [], ids: new Set(), sendOf: new Map(), sent, markSent, giveUp: new AbortController(), waiting: 0, unsettledGroups: 0 };
+    const c: Collection = { events: [], groupSends: [], groupEnds: [], groupIds: [], positions: null, sent, markSent, giveUp: new AbortController(), waiting: 0, unsettledGroups: 0 };
     collecting = c;
     setImmediate(() => dispatch(c));
     return c;
@@ -170,26 +214,32 @@ export function createProduce(deps: ProduceDeps): Produce {
     } catch (err) {
       c.failed = err as Error;
       logger.error({ err: c.failed.message }, 'could not hand events to the producer');
+      // The events not handed over are nobody's: a retry must collect them anew, not join them.
+      const handed = c.groupEnds.length > 0 ? c.groupEnds[c.groupEnds.length - 1]! : 0;
+      for (let i = handed; i < c.events.length; i++) {
+        const id = c.events[i]!.id;
+        if (unsettled.get(id) === c) unsettled.delete(id);
+      }
     } finally {
       // Nothing reads the collected events once they are handed over (the producer has their
-      // messages, sendOf their sends): let the events, their signal objects and the id set go now
+      // messages, groupSends their sends): let the events and their signal objects go now
       // rather than when the last request of the collection is answered, after Kafka's
       // acknowledgement. Kept that long, a batch's objects outlived the young generation while
       // the next batches were parsed, and the garbage collector copied and promoted them.
       c.events = [];
-      c.ids = new Set();
       c.markSent();
     }
   }
 
   function send(c: Collection): void {
+    let end = 0;
     for (const group of groupEvents(c.events, topics.signals)) {
       const own = producer.send(group.messages, { signal: c.giveUp.signal });
+      end += group.ids.length;
+      c.groupSends.push(own);
+      c.groupEnds.push(end);
+      c.groupIds.push(group.ids);
       c.unsettledGroups++;
-      for (const id of group.ids) {
-        unsettled.set(id, own);
-        c.sendOf.set(id, own);
-      }
       // Registered before any request waits on `own`, so this runs before they resume.
       own
         .then(
@@ -202,22 +252,34 @@ export function createProduce(deps: ProduceDeps): Produce {
           },
         )
         .finally(() => {
-          for (const id of group.ids) if (unsettled.get(id) === own) unsettled.delete(id);
+          for (const id of group.ids) if (unsettled.get(id) === c) unsettled.delete(id);
         });
     }
   }
 
-  /** The sends that hold these events: earlier ones still unsettled, and this turn's collection. */
-  async function sendsOf(events: Pending[], earlier: Set<Promise<void>>, c: Collection | null): Promise<void> {
+  /**
+   * The sends that hold a request's events: the groups of its own run [start, end) of c's
+   * events, and, for each id it joined (pairs of collection and id), the group holding that id.
+   * A joined id whose group was never handed to the producer fails the request.
+   */
+  async function sendsOf(c: Collection | null, start: number, end: number, joined: (Collection | string)[] | null): Promise<void> {
+    const waits = new Set<Promise<void>>();
     if (c) {
       await c.sent;
       if (c.failed) throw c.failed;
-      for (const e of events) {
-        const own = c.sendOf.get(e.id);
-        if (own) earlier.add(own);
-      }
+      const ends = c.groupEnds;
+      if (end > start)
+        for (let g = 0, from = 0; g < ends.length && from < end; from = ends[g++]!) if (ends[g]! > start) waits.add(c.groupSends[g]!);
     }
-    await Promise.all(earlier);
+    if (joined)
+      for (let k = 0; k < joined.length; k += 2) {
+        const u = joined[k] as Collection;
+        await u.sent;
+        const own = sendOfId(u, joined[k + 1] as string);
+        if (!own) throw u.failed ?? notHandedOver();
+        waits.add(own);
+      }
+    await Promise.all(waits);
   }
 
   /**
@@ -227,24 +289,34 @@ export function createProduce(deps: ProduceDeps): Produce {
    */
   async function store(events: Pending[]): Promise<void> {
     const started = performance.now();
-    const earlier = new Set<Promise<void>>();
     let c: Collection | null = null;
+    let start = 0;
+    let joined: (Collection | string)[] | null = null;
     for (const e of events) {
       const u = unsettled.get(e.id);
       if (u) {
-        earlier.add(u);
+        // This turn's collection: the request waits for it like its own (it is not withdrawn
+        // while this request still waits).
+        if (u === collecting && !c) {
+          c = u;
+          start = c.events.length;
+        }
+        (joined ??= []).push(u, e.id);
         continue;
       }
-      c ??= collection();
-      if (c.ids.has(e.id)) continue;
-      c.ids.add(e.id);
+      if (!c) {
+        c = collection();
+        start = c.events.length;
+      }
+      unsettled.set(e.id, c);
       c.events.push(e);
     }
+    const end = c ? c.events.length : 0;
     if (c) c.waiting++;
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        sendsOf(events, earlier, c),
+        sendsOf(c, start, end, joined),
         new Promise((_, rej) => {
           timer = setTimeout(() => rej(new Error('timed out waiting for Kafka')), deps.produceTimeoutMs);
         }),
@@ -264,13 +336,13 @@ export function createProduce(deps: ProduceDeps): Produce {
 
   // The report's JSON as bytes, the same bytes as JSON.stringify's (report-json.ts).
   const reportJson = new ReportJsonWriter();
-  function reportMessages(ev: ReportEvent): EventMessages {
-    return { messages: [{ topic: topics.reports, key: ev.serviceId, value: reportJson.write(ev) }], signals: [outgoing(understanding.signalForReport(ev))] };
+  function reportMessages(ev: ReportEvent, id = ev.id): Pending {
+    return { id, messages: [{ topic: topics.reports, key: ev.serviceId, value: reportJson.write(ev) }], signals: [outgoing(understanding.signalForReport(ev))] };
   }
 
-  function postMessages(ev: PostEvent): EventMessages {
+  function postMessages(ev: PostEvent, id: string): Pending {
     const { language, signals } = understanding.readPost(ev);
-    return { messages: [{ topic: topics.posts, key: ev.id, value: JSON.stringify({ ...ev, detectedLang: language }) }], signals: signals.map(outgoing) };
+    return { id, messages: [{ topic: topics.posts, key: ev.id, value: JSON.stringify({ ...ev, detectedLang: language }) }], signals: signals.map(outgoing) };
   }
 
   return { store, reportMessages, postMessages };

@@ -51,7 +51,7 @@ const pools: Record<string, { good: unknown[]; bad: unknown[] }> = {
   },
   country: { good: [ABSENT, ABSENT, 'US', 'GB', 'BR'], bad: ['us', 'USA', '', 'U', 5, null] },
   at: {
-    good: [ABSENT, ABSENT, NOW, NOW - 60_000, NOW + 4 * 60_000, NOW - 6 * 86_400_000, -0],
+    good: [ABSENT, ABSENT, NOW, NOW - 60_000, NOW + 4 * 60_000, NOW - 6 * 86_400_000, -0, NOW + 5 * 60_000 + 10, NOW - 7 * 86_400_000 + 10], // the last two: on, before and after a bound as the drawn now moves (by up to 29 ms)
     bad: [NOW + 6 * 60_000, NOW - 8 * 86_400_000, 0, -1, 1.5, 8_640_000_000_000_000, 8_640_000_000_000_001, String(NOW), null, 1e21],
   },
   reporterId: { good: ['alice', 'reporter-17', 'r'.repeat(200), '😭'.repeat(100), '😭'.repeat(150), 'new\nline', 'quote"d'], bad: ['', 'r'.repeat(201), '😭'.repeat(201), 'ctrl \u0001', 5, null, ABSENT] },

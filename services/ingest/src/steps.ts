@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { compileValidator } from '@downradar/common';
-import { reportEvent, type ReportShaping } from '@downradar/common/report-event';
-import { CONTROL_CHARACTERS, checkEventTime, postEvent } from '@downradar/common/post-event';
+import { reportEvent, reportEventOf, type ReportShaping } from '@downradar/common/report-event';
+import { CONTROL_CHARACTERS, MAX_AHEAD_MS, MAX_BACK_MS, checkEventTime, postEvent } from '@downradar/common/post-event';
 import { PROBLEM_CATEGORIES, ReportInput, SLUG_PATTERN, EVENT_ID_PATTERN, COUNTRY_PATTERN, type PostEvent, type PostInput, type ReportEvent } from '../../../schemas/events/index';
 
 /**
@@ -106,11 +106,12 @@ export function plainReportEvent(ctx: { services: ServiceLookup; hashReporter(id
     if (typeof reporterId !== 'string' || reporterId.length === 0 || reporterId.length > 200 || CONTROL.test(reporterId)) return undefined;
     const problems = ctx.services.problemsOf(serviceId);
     if (!problems || (problem !== 'other' && !problems.includes(problem as string))) return undefined;
-    const time = checkTime(at, now, 'at', replay);
-    if (!time.ok) return undefined;
+    // checkEventTime's rule (a time it refuses goes the general way, which gives the rejection)
+    if (at !== undefined && (at > now + MAX_AHEAD_MS || (!replay && at < now - MAX_BACK_MS))) return undefined;
+    const time = at ?? now;
     const input = value as ReportInput;
     if (how.receivedAt !== now || how.source !== (replay ? 'replay' : 'api')) how = { receivedAt: now, source: replay ? 'replay' : 'api', hashReporter: ctx.hashReporter };
-    return reportEvent({ id: (id as string | undefined) ?? derivedReportId(input, time.value), serviceId, problem: input.problem, at: time.value, reporterId, text: text as string | undefined, country: country as string | undefined }, how);
+    return reportEventOf((id as string | undefined) ?? derivedReportId(input, time), serviceId, input.problem, time, reporterId, text as string | undefined, country as string | undefined, how);
   };
 }
 

@@ -196,3 +196,29 @@ describe('decodeCheckedSignalBatch', () => {
     expect(got.items.map((i) => i.ok)).toEqual([true, true, true, false]);
   });
 });
+
+describe('encodeSignalBatch: which objects it takes', () => {
+  const full = signal('a', { country: 'US', reporterHash: 'ab'.repeat(16), hashtags: ['#down'], evidence: ['report button: login'], officialStatus: 'major_outage' });
+
+  it('writes the same bytes whatever the order of a signal\'s keys', () => {
+    const keys = Object.keys(full);
+    const rand = seededRandom(17);
+    for (let i = 0; i < 50; i++) {
+      const shuffled = [...keys].sort(() => rand() - 0.5);
+      const copy = Object.fromEntries(shuffled.map((k) => [k, (full as unknown as Record<string, unknown>)[k]])) as unknown as SignalEvent;
+      expect(encodeSignalBatch([copy]).equals(encodeSignalBatch([full]))).toBe(true);
+    }
+  });
+
+  it('refuses a signal with a key the schema lacks, wherever the key stands, and arrays holding a non-string', () => {
+    const keys = Object.keys(full);
+    for (let at = 0; at <= keys.length; at++) {
+      const withExtra = Object.fromEntries([...keys.slice(0, at).map((k) => [k, (full as unknown as Record<string, unknown>)[k]]), ['note', 'x'], ...keys.slice(at).map((k) => [k, (full as unknown as Record<string, unknown>)[k]])]);
+      expect(() => encodeSignalBatch([withExtra as unknown as SignalEvent]), `extra key at ${at}`).toThrow(/note is not a SignalEvent field/);
+    }
+    expect(() => encodeSignalBatch([{ ...full, hashtags: ['a', 3] } as unknown as SignalEvent])).toThrow(/hashtags/);
+    expect(() => encodeSignalBatch([{ ...full, evidence: [null] } as unknown as SignalEvent])).toThrow(/evidence/);
+    // eslint-disable-next-line no-sparse-arrays
+    expect(() => encodeSignalBatch([{ ...full, hashtags: ['a', , 'b'] } as unknown as SignalEvent])).toThrow(/hashtags/);
+  });
+});

@@ -129,11 +129,11 @@ class Writer {
     this.double(s.confidence);
     this.optionalString(s.country, 'country');
     this.optionalString(s.reporterHash, 'reporterHash');
-    if (!Array.isArray(s.hashtags) || !s.hashtags.every((h) => typeof h === 'string')) throw new NotEncodable('hashtags must be an array of strings');
+    if (!allStrings(s.hashtags)) throw new NotEncodable('hashtags must be an array of strings');
     this.strings(s.hashtags);
     if (s.evidence === undefined) this.long(0);
     else {
-      if (!Array.isArray(s.evidence) || !s.evidence.every((h) => typeof h === 'string')) throw new NotEncodable('evidence must be an array of strings');
+      if (!allStrings(s.evidence)) throw new NotEncodable('evidence must be an array of strings');
       this.long(1);
       this.strings(s.evidence);
     }
@@ -143,7 +143,14 @@ class Writer {
       this.enumOf(STATUS_INDEX, s.officialStatus, 'officialStatus');
     }
     // A field the schema does not have would be lost; JSON keeps it, and the reader's check refuses it.
-    for (const key in s) if (!FIELDS.has(key)) throw new NotEncodable(`${key} is not a SignalEvent field`);
+    // Keys in the schema's order (how signals are made) are matched by walking FIELD_ORDER, an
+    // identity comparison of property names a key; any other key is looked up in FIELDS.
+    let j = 0;
+    for (const key in s) {
+      while (j < FIELD_ORDER.length && FIELD_ORDER[j] !== key) j++;
+      if (j < FIELD_ORDER.length) j++;
+      else if (!FIELDS.has(key)) throw new NotEncodable(`${key} is not a SignalEvent field`);
+    }
   }
 
   optionalString(v: unknown, field: string): void {
@@ -157,7 +164,15 @@ class Writer {
   }
 }
 
-const FIELDS = new Set(['id', 'sourceId', 'serviceId', 'kind', 'at', 'receivedAt', 'outage', 'problem', 'confidence', 'country', 'reporterHash', 'hashtags', 'evidence', 'officialStatus']);
+/** SignalEvent's fields in the schema's order (the order the encoder writes and signals are built in). */
+const FIELD_ORDER: readonly string[] = ['id', 'sourceId', 'serviceId', 'kind', 'at', 'receivedAt', 'outage', 'problem', 'confidence', 'country', 'reporterHash', 'hashtags', 'evidence', 'officialStatus'];
+const FIELDS = new Set(FIELD_ORDER);
+
+function allStrings(list: unknown): list is string[] {
+  if (!Array.isArray(list)) return false;
+  for (let i = 0; i < list.length; i++) if (typeof list[i] !== 'string') return false;
+  return true;
+}
 
 const writer = new Writer();
 
@@ -179,6 +194,90 @@ export function encodeSignalBatch(signals: readonly SignalEvent[]): Buffer {
   const out = Buffer.allocUnsafe(w.pos);
   w.buf.copy(out, 0, 0, w.pos);
   return out;
+}
+
+/**
+ * One signal's bytes in a batch (what encodeSignalBatch writes for it, which does not depend on
+ * the signals around it), at [start, end) of `chunk`.
+ */
+export interface SignalRecord {
+  chunk: Buffer;
+  start: number;
+  end: number;
+}
+
+/** Records are written one after another into chunks of this size; a chunk is never written again once a record is in it. */
+const RECORD_CHUNK = 64 * 1024;
+/** A record starts a fresh chunk when less than this is left (a longer record grows the chunk by copying, which keeps earlier offsets). */
+const RECORD_ROOM = 2048;
+const records = new Writer();
+
+/**
+ * A signal encoded now, to go into a batch later (signalBatchOfRecords): a writer that holds many
+ * signals until it batches them keeps their bytes instead of their objects (ingest holds a
+ * request's signals until the end of its turn; as objects, the garbage collector copied them
+ * while the rest of the request was parsed). Throws NotEncodable as encodeSignalBatch does.
+ */
+export function encodeSignalRecord(s: SignalEvent): SignalRecord {
+  const w = records;
+  if (w.buf.length - w.pos < RECORD_ROOM) {
+    w.buf = Buffer.allocUnsafe(RECORD_CHUNK);
+    w.pos = 0;
+  }
+  const start = w.pos;
+  try {
+    w.signal(s);
+  } catch (err) {
+    w.pos = start;
+    throw err;
+  }
+  return { chunk: w.buf, start, end: w.pos };
+}
+
+/** Bytes of the batch message signalBatchOfRecords makes of these records. */
+export function signalBatchLength(list: readonly SignalRecord[]): number {
+  let n = 3; // magic, version, the closing 0 count
+  for (const r of list) n += r.end - r.start;
+  if (list.length > 0) n += longLength(list.length);
+  return n;
+}
+
+function longLength(n: number): number {
+  let z = n * 2;
+  let len = 1;
+  while (z >= 0x80) {
+    z = Math.floor(z / 0x80);
+    len++;
+  }
+  return len;
+}
+
+/** The binary message of these signals' records: the same bytes as encodeSignalBatch of the signals. */
+export function signalBatchOfRecords(list: readonly SignalRecord[]): Buffer {
+  const out = Buffer.allocUnsafe(signalBatchLength(list));
+  let pos = 0;
+  out[pos++] = SIGNAL_BINARY_MAGIC;
+  out[pos++] = SIGNAL_BINARY_VERSION;
+  if (list.length > 0) {
+    // The count as Writer.long writes it: zig-zag (a positive n is 2n), base-128, low group first.
+    let z = list.length * 2;
+    while (z >= 0x80) {
+      out[pos++] = (z % 0x80) | 0x80;
+      z = Math.floor(z / 0x80);
+    }
+    out[pos++] = z;
+    for (const r of list) pos += r.chunk.copy(out, pos, r.start, r.end);
+  }
+  out[pos++] = 0;
+  if (pos !== out.length) throw new Error(`signal-codec: a batch of records took ${pos} bytes, not ${out.length}`);
+  return out;
+}
+
+/** The signal a record holds (for a writer that must write it as JSON after all). */
+export function signalOfRecord(r: SignalRecord): SignalEvent {
+  const decoded = decodeSignalBatch(signalBatchOfRecords([r]));
+  if (!decoded.ok || decoded.signals.length !== 1) throw new Error(`signal-codec: a record that does not decode: ${decoded.ok ? 'not one signal' : decoded.reason}`);
+  return decoded.signals[0]!;
 }
 
 /** True when a message value is in the binary form (by its first byte). */

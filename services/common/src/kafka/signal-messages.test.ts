@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SignalEvent } from '../../../../schemas/events/index';
-import { readSignalMessage, signalMessages, SignalSlicer } from './signal-messages';
-import { encodeSignalBatch } from './signal-codec';
+import { readSignalMessage, signalMessages, slicedSignalMessages, SignalSlicer } from './signal-messages';
+import { encodeSignalBatch, encodeSignalRecord, NotEncodable, signalBatchOfRecords, signalOfRecord } from './signal-codec';
 import type { OutMessage } from './producer';
 
 const T = Date.UTC(2021, 9, 4, 15, 41);
@@ -169,5 +169,73 @@ describe('SignalSlicer', () => {
     ]);
     expect(signalsOf(out[0]!.value)).toEqual([signal('a'), signal('b')]);
     expect(signalsOf(out[1]!.value)).toEqual([signal('c', 'whatsapp')]);
+  });
+});
+
+describe('signals given as records (encoded when they were made)', () => {
+  const drawn = (n: number, seed: number): SignalEvent[] => {
+    let x = seed;
+    const rand = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const services = ['facebook', 'whatsapp', 'telegram'];
+    return Array.from({ length: n }, (_, i) => {
+      const s = signal(`s-${seed}-${i}`, services[Math.floor(rand() * 3)]!, { at: T + Math.floor(rand() * 9000), confidence: Math.round(rand() * 100) / 100 });
+      if (rand() < 0.5) s.country = 'US';
+      if (rand() < 0.7) s.reporterHash = 'ab'.repeat(16);
+      if (rand() < 0.3) s.hashtags = ['facebookdown', 'ünïcode'];
+      if (rand() < 0.8) s.evidence = Array.from({ length: 1 + Math.floor(rand() * 3) }, (_, k) => `report button: login ${'x'.repeat(Math.floor(rand() * 400))}${k}`);
+      if (rand() < 0.1) s.officialStatus = 'major_outage';
+      return s;
+    });
+  };
+  const asRecords = (signals: SignalEvent[]) => signals.map((s) => ({ serviceId: s.serviceId, record: encodeSignalRecord(s) }));
+  const asObjects = (signals: SignalEvent[]) => signals.map((s) => ({ serviceId: s.serviceId, signal: s }));
+
+  it('a batch of records is byte for byte the batch of the signals, for counts past one varint byte and records across chunks', () => {
+    for (const n of [0, 1, 2, 63, 64, 65, 200, 1000]) {
+      const signals = drawn(n, n + 1);
+      const records = signals.map((s) => encodeSignalRecord(s));
+      expect(signalBatchOfRecords(records).equals(encodeSignalBatch(signals)), `n=${n}`).toBe(true);
+    }
+  });
+
+  it('a record longer than a chunk has left is whole, and so are the records before it', () => {
+    const before = drawn(120, 7).map((s) => ({ s, r: encodeSignalRecord(s) }));
+    const long = signal('long', 'facebook', { evidence: Array.from({ length: 20 }, (_, k) => `${'é'.repeat(300)} ${k}`) });
+    const r = encodeSignalRecord(long);
+    const after = drawn(50, 8).map((s) => ({ s, r: encodeSignalRecord(s) }));
+    for (const { s, r: rec } of [...before, { s: long, r }, ...after]) expect(signalBatchOfRecords([rec]).equals(encodeSignalBatch([s]))).toBe(true);
+    expect(signalOfRecord(r)).toEqual(long);
+  });
+
+  it('a signal the binary form cannot carry is refused and leaves the records around it whole', () => {
+    const a = encodeSignalRecord(signal('a'));
+    expect(() => encodeSignalRecord({ ...signal('b'), kind: 'tweet' } as unknown as SignalEvent)).toThrow(NotEncodable);
+    const c = encodeSignalRecord(signal('c'));
+    expect(signalBatchOfRecords([a, c]).equals(encodeSignalBatch([signal('a'), signal('c')]))).toBe(true);
+  });
+
+  it('slicedSignalMessages writes records as it writes the same signals given as objects, split the same way', () => {
+    for (const max of [128 * 1024, 2000, 600]) {
+      const signals = drawn(300, max);
+      const fromRecords = slicedSignalMessages('t', asRecords(signals), max);
+      const fromObjects = slicedSignalMessages('t', asObjects(signals), max);
+      expect(fromRecords.length).toBe(fromObjects.length);
+      fromRecords.forEach((m, i) => {
+        expect(m.key).toBe(fromObjects[i]!.key);
+        expect((m.value as Buffer).equals(fromObjects[i]!.value as Buffer)).toBe(true);
+      });
+    }
+  });
+
+  it('a service whose records are mixed with a signal the binary form cannot carry is written as JSON, as the objects would be', () => {
+    const bad = { ...signal('bad'), kind: 'tweet' } as unknown as SignalEvent;
+    const good = [signal('a', 'facebook', { country: 'US', evidence: ['report button: login'] }), signal('b', 'whatsapp')];
+    const mixed = slicedSignalMessages('t', [...asRecords([good[0]!]), { serviceId: 'facebook', signal: bad }, ...asRecords([good[1]!])]);
+    const objects = slicedSignalMessages('t', asObjects([good[0]!, bad, good[1]!]));
+    // the same signals, the same forms (the JSON of a record decoded again has the schema's key order)
+    expect(mixed.map((m) => [m.key, typeof m.value])).toEqual(objects.map((m) => [m.key, typeof m.value]));
+    expect(typeof mixed[0]!.value).toBe('string');
+    expect(JSON.parse(mixed[0]!.value as string)).toEqual(JSON.parse(objects[0]!.value as string));
+    expect((mixed[1]!.value as Buffer).equals(objects[1]!.value as Buffer)).toBe(true);
   });
 });

@@ -25,7 +25,7 @@
 import { SignalEvent } from '../../../../schemas/events/index';
 import { compileValidator, type Checked } from '../validate';
 import type { OutMessage } from './producer';
-import { decodeCheckedSignalBatch, encodeSignalBatch, isBinarySignalMessage, NotEncodable } from './signal-codec';
+import { decodeCheckedSignalBatch, encodeSignalBatch, isBinarySignalMessage, NotEncodable, signalBatchLength, signalBatchOfRecords, signalOfRecord, type SignalRecord } from './signal-codec';
 
 /**
  * Most characters (JSON) or bytes (binary) of one batch message. kafkajs writes one record batch per partition and
@@ -49,12 +49,13 @@ export function signalMessages(topic: string, signals: readonly SignalEvent[], m
 }
 
 /**
- * A signal for a signals message: as an object (written in the binary form) or as its JSON text
- * (written as JSON; for a caller that has only the text).
+ * A signal for a signals message: as an object (written in the binary form), already encoded
+ * (signal-codec's encodeSignalRecord: written in the binary form, the same bytes), or as its JSON
+ * text (written as JSON; for a caller that has only the text).
  */
-export type OutSignal = { serviceId: string; signal: SignalEvent } | { serviceId: string; json: string };
+export type OutSignal = { serviceId: string; signal: SignalEvent } | { serviceId: string; record: SignalRecord } | { serviceId: string; json: string };
 
-/** Messages for signals given either way: per service, binary when every signal of it is an object. */
+/** Messages for signals given either way: per service, binary when every signal of it is an object or a record. */
 export function slicedSignalMessages(topic: string, signals: readonly OutSignal[], maxChars = MAX_SIGNAL_BATCH_CHARS): OutMessage[] {
   const byService = new Map<string, OutSignal[]>();
   for (const s of signals) {
@@ -63,14 +64,22 @@ export function slicedSignalMessages(topic: string, signals: readonly OutSignal[
     list.push(s);
   }
   const out: OutMessage[] = [];
-  for (const [serviceId, list] of byService) {
+  for (const [serviceId, given] of byService) {
+    let list = given;
+    if (list.every((s) => 'record' in s)) {
+      for (const value of recordMessages((list as { record: SignalRecord }[]).map((s) => s.record), maxChars)) out.push({ topic, key: serviceId, value });
+      continue;
+    }
+    // Mixed with a signal the binary form could not carry: the records as objects again, and the
+    // service's signals written as the objects would be.
+    if (list.some((s) => 'record' in s)) list = list.map((s) => ('record' in s ? { serviceId: s.serviceId, signal: signalOfRecord(s.record) } : s));
     const objects = list.every((s) => 'signal' in s) ? (list as { signal: SignalEvent }[]).map((s) => s.signal) : undefined;
     const binary = objects && binaryMessages(objects, maxChars);
     if (binary) {
       for (const value of binary) out.push({ topic, key: serviceId, value });
       continue;
     }
-    const jsons = list.map((s) => ('json' in s ? s.json : JSON.stringify(s.signal)));
+    const jsons = list.map((s) => ('json' in s ? s.json : JSON.stringify((s as { signal: SignalEvent }).signal)));
     for (const m of serializedSignalMessages(topic, jsons.map((json) => ({ serviceId, json })), maxChars)) out.push(m);
   }
   return out;
@@ -90,6 +99,17 @@ function binaryMessages(signals: readonly SignalEvent[], maxBytes: number): Buff
   const size = Math.ceil(signals.length / parts);
   const out: Buffer[] = [];
   for (let i = 0; i < signals.length; i += size) out.push(...binaryMessages(signals.slice(i, i + size), maxBytes)!);
+  return out;
+}
+
+/** Records as binary messages of at most maxBytes, split as binaryMessages splits the same signals. */
+function recordMessages(records: readonly SignalRecord[], maxBytes: number): Buffer[] {
+  const length = signalBatchLength(records);
+  if (length <= maxBytes || records.length === 1) return [signalBatchOfRecords(records)];
+  const parts = Math.ceil(length / maxBytes) + 1;
+  const size = Math.ceil(records.length / parts);
+  const out: Buffer[] = [];
+  for (let i = 0; i < records.length; i += size) out.push(...recordMessages(records.slice(i, i + size), maxBytes));
   return out;
 }
 

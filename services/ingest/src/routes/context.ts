@@ -2,7 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '@downradar/common/http';
 import type { IngestMetrics } from '../metrics';
-import type { EventMessages, Produce } from '../produce';
+import type { Pending, Produce } from '../produce';
 import type { RecentIds } from '../recent-ids';
 import type { ServiceLookup, StepResult } from '../steps';
 
@@ -36,7 +36,7 @@ export async function storeOne<T extends { id: string }>(
   kind: 'report' | 'post',
   ev: T,
   key: string,
-  messagesOf: (e: T) => EventMessages,
+  messagesOf: (e: T, key: string) => Pending,
   admit?: (e: T) => void,
 ): Promise<FastifyReply> {
   if (ctx.recent.has(key)) {
@@ -44,7 +44,7 @@ export async function storeOne<T extends { id: string }>(
     return reply.status(202).send({ id: ev.id, status: 'duplicate' });
   }
   admit?.(ev);
-  await ctx.produce.store([{ id: key, ...messagesOf(ev) }]);
+  await ctx.produce.store([messagesOf(ev, key)]);
   ctx.metrics.accepted.inc({ kind });
   return reply.status(202).send({ id: ev.id, status: 'accepted' });
 }

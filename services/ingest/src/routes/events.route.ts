@@ -45,7 +45,7 @@ export async function eventsRoutes(app: FastifyInstance, ctx: RouteContext): Pro
       eventLineStep(ctx),
       // the ids of /v1/reports/batch and /v1/posts/batch: a report or post sent either way is one event
       (e) => (e.kind === 'report' ? e.event.id : 'p:' + e.event.id),
-      (e) => (e.kind === 'report' ? produce.reportMessages(e.event) : produce.postMessages(e.event)),
+      (e, id) => (e.kind === 'report' ? produce.reportMessages(e.event, id) : produce.postMessages(e.event, id)),
     ),
   );
 }

@@ -10,7 +10,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Checked } from '@downradar/common';
 import { HttpError } from '@downradar/common/http';
 import { parseJsonStrict } from '../body';
-import type { EventMessages, Pending } from '../produce';
+import type { Pending } from '../produce';
 import type { StepResult } from '../steps';
 import type { RouteContext } from './context';
 
@@ -37,7 +37,8 @@ export function batchRoute<I, T>(
   check: (value: unknown) => Checked<I>,
   toEvent: (input: I, t: number, replay: boolean) => StepResult<T>,
   idOf: (e: T) => string,
-  messagesOf: (e: T) => EventMessages,
+  /** The event's messages, stored under `id` (idOf's). */
+  messagesOf: (e: T, id: string) => Pending,
 ) {
   const { options, recent, metrics } = ctx;
   const kindOf = typeof kind === 'string' ? () => kind : kind.of;
@@ -88,7 +89,7 @@ export function batchRoute<I, T>(
       }
       seenInBatch.add(id);
       acceptedByKind[kindOf(r.value)]++;
-      events.push({ id, ...messagesOf(r.value) });
+      events.push(messagesOf(r.value, id));
     }
     // Counted before waiting: nothing here refers to the events while Kafka acknowledges them,
     // so the lines and the events' objects need not outlive the hand-over to the producer.
