@@ -5,11 +5,11 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { deleteTopicsWithPrefix, ensureTopics, loadConfig, topicNames } from '@downradar/common';
-import { STACK_ENV, eventually, testKafka, testPrefix } from '@downradar/common/testing/index';
+import { eventually, testKafka, testPrefix } from '@downradar/common/testing/index';
 import type { DlqRecord, IncidentEvent, ScoreEvent, TrendEvent } from '../../../schemas/events/index';
 import { createDetectorService, type DetectorService } from './app';
 import { detectorConfigSpec } from './config';
-import { catalogTraffic, groupLag, produceSignals, readAll, readJson } from './testing/testkit';
+import { catalogTraffic, groupLag, produceSignals, readAll, readJson, testDetectorEnv } from './testing/testkit';
 
 const MIN = 60_000;
 const kafka = testKafka('detector-test');
@@ -22,20 +22,7 @@ afterAll(async () => {
 });
 
 function build(prefix: string, instance: string, extra: Record<string, string> = {}): DetectorService {
-  const config = loadConfig(detectorConfigSpec, {
-    ...STACK_ENV,
-    DOWNRADAR_TOPIC_PREFIX: prefix,
-    DOWNRADAR_KAFKA_PARTITIONS: '3',
-    DOWNRADAR_DETECTOR_PORT: '0',
-    DOWNRADAR_DETECTOR_INSTANCE: instance,
-    DOWNRADAR_DETECTOR_GROUP_ID: `${prefix}-detector`,
-    DOWNRADAR_DETECTOR_INCIDENTS_GROUP_ID: `${prefix}-incidents`,
-    DOWNRADAR_DETECTOR_IDLE_TIMEOUT_MS: '0',
-    DOWNRADAR_DETECTOR_SESSION_TIMEOUT_MS: '6000',
-    DOWNRADAR_LOG_LEVEL: 'warn',
-    ...extra,
-  });
-  const s = createDetectorService(config);
+  const s = createDetectorService(loadConfig(detectorConfigSpec, testDetectorEnv(prefix, instance, extra)));
   services.push(s);
   return s;
 }

@@ -6,11 +6,11 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { deleteTopicsWithPrefix, ensureTopics, loadConfig, topicNames } from '@downradar/common';
-import { STACK_ENV, eventually, testKafka, testPrefix } from '@downradar/common/testing/index';
+import { eventually, testKafka, testPrefix } from '@downradar/common/testing/index';
 import type { ScoreEvent } from '../../../schemas/events/index';
 import { createDetectorService, type DetectorService } from './app';
 import { detectorConfigSpec } from './config';
-import { catalogTraffic, groupLag, produceSignals, readJson } from './testing/testkit';
+import { catalogTraffic, groupLag, produceSignals, readJson, testDetectorEnv } from './testing/testkit';
 
 const kafka = testKafka('detector-offsets-test');
 const prefixes: string[] = [];
@@ -22,20 +22,11 @@ afterAll(async () => {
 });
 
 function build(prefix: string, instance: string): DetectorService {
-  const config = loadConfig(detectorConfigSpec, {
-    ...STACK_ENV,
-    DOWNRADAR_TOPIC_PREFIX: prefix,
-    DOWNRADAR_KAFKA_PARTITIONS: '3',
-    DOWNRADAR_DETECTOR_PORT: '0',
-    DOWNRADAR_DETECTOR_INSTANCE: instance,
-    DOWNRADAR_DETECTOR_GROUP_ID: `${prefix}-detector`,
-    DOWNRADAR_DETECTOR_INCIDENTS_GROUP_ID: `${prefix}-incidents`,
-    DOWNRADAR_DETECTOR_IDLE_TIMEOUT_MS: '0',
-    DOWNRADAR_DETECTOR_SESSION_TIMEOUT_MS: '6000',
+  const config = loadConfig(
+    detectorConfigSpec,
     // Only the first transaction of a partition carries offsets; the rest go to the group on the tick.
-    DOWNRADAR_DETECTOR_OFFSET_COMMIT_MS: '60000',
-    DOWNRADAR_LOG_LEVEL: 'warn',
-  });
+    testDetectorEnv(prefix, instance, { DOWNRADAR_DETECTOR_OFFSET_COMMIT_MS: '60000' }),
+  );
   const s = createDetectorService(config);
   services.push(s);
   return s;

@@ -5,11 +5,11 @@
  */
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { deleteTopicsWithPrefix, ensureTopics, loadConfig, topicNames } from '@downradar/common';
-import { STACK_ENV, capturedLogger, eventually, testKafka, testPrefix } from '@downradar/common/testing/index';
+import { capturedLogger, eventually, testKafka, testPrefix } from '@downradar/common/testing/index';
 import type { IncidentEvent, ScoreEvent, SignalEvent } from '../../../schemas/events/index';
 import { createDetectorService, type DetectorService } from './app';
 import { detectorConfigSpec } from './config';
-import { catalogTraffic, groupLag, produceSignals, readJson } from './testing/testkit';
+import { catalogTraffic, groupLag, produceSignals, readJson, testDetectorEnv } from './testing/testkit';
 
 const MIN = 60_000;
 const PARTITIONS = 4;
@@ -27,21 +27,15 @@ afterAll(async () => {
 
 function build(prefix: string, instance: string): DetectorService {
   const s = createDetectorService(
-    loadConfig(detectorConfigSpec, {
-      ...STACK_ENV,
-      DOWNRADAR_TOPIC_PREFIX: prefix,
-      DOWNRADAR_KAFKA_PARTITIONS: String(PARTITIONS),
-      DOWNRADAR_DETECTOR_PORT: '0',
-      DOWNRADAR_DETECTOR_INSTANCE: instance,
-      DOWNRADAR_DETECTOR_GROUP_ID: `${prefix}-detector`,
-      DOWNRADAR_DETECTOR_INCIDENTS_GROUP_ID: `${prefix}-incidents`,
-      DOWNRADAR_DETECTOR_IDLE_TIMEOUT_MS: '0',
-      // Long enough that no partition is announced idle before the signals arrive: a partition
-      // waking up after the others closed windows would leave its first scores out of grouping.
-      DOWNRADAR_DETECTOR_EMPTY_PARTITION_IDLE_MS: '20000',
-      DOWNRADAR_DETECTOR_SESSION_TIMEOUT_MS: '6000',
-      DOWNRADAR_LOG_LEVEL: 'warn',
-    }),
+    loadConfig(
+      detectorConfigSpec,
+      testDetectorEnv(prefix, instance, {
+        DOWNRADAR_KAFKA_PARTITIONS: String(PARTITIONS),
+        // Long enough that no partition is announced idle before the signals arrive: a partition
+        // waking up after the others closed windows would leave its first scores out of grouping.
+        DOWNRADAR_DETECTOR_EMPTY_PARTITION_IDLE_MS: '20000',
+      }),
+    ),
     { logger: log.logger },
   );
   running.push(s);

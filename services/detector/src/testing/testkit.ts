@@ -8,6 +8,7 @@ import { loadCatalog } from '../../../../schemas/catalog/index';
 import type { SignalEvent } from '../../../../schemas/events/index';
 import { generateTraffic, type ServiceTraffic } from './simulate';
 import { readToEnd } from '../kafka/state-topic';
+import { STACK_ENV } from '@downradar/common/testing';
 
 export interface ReadMessage {
   partition: number;
@@ -57,9 +58,29 @@ export async function produceSignals(kafka: Kafka, topic: string, signals: reado
   }
 }
 
-/** Committed offsets of the group on `topic`, and how far they are from the end (0 = all consumed). */
 /** How far a group is behind on a topic (moved to the common test helpers; kept here for the detector's tests and the drills). */
 export { groupLag } from '@downradar/common/testing';
+
+/**
+ * The environment of a detector under test on the stack under test (STACK_ENV): its own topics
+ * (prefix) and groups, 3 partitions, a port the OS picks, no idle shutdown, a 6 s session, warn
+ * logs; `extra` adds or overrides variables.
+ */
+export function testDetectorEnv(prefix: string, instance: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...STACK_ENV,
+    DOWNRADAR_TOPIC_PREFIX: prefix,
+    DOWNRADAR_KAFKA_PARTITIONS: '3',
+    DOWNRADAR_DETECTOR_PORT: '0',
+    DOWNRADAR_DETECTOR_INSTANCE: instance,
+    DOWNRADAR_DETECTOR_GROUP_ID: `${prefix}-detector`,
+    DOWNRADAR_DETECTOR_INCIDENTS_GROUP_ID: `${prefix}-incidents`,
+    DOWNRADAR_DETECTOR_IDLE_TIMEOUT_MS: '0',
+    DOWNRADAR_DETECTOR_SESSION_TIMEOUT_MS: '6000',
+    DOWNRADAR_LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
 
 /** The services of the catalog with their prior rates, and an outage profile for some of them. */
 export function catalogTraffic(opts: {
