@@ -51,11 +51,15 @@ describe('scoring offsets (Kafka)', () => {
     const first = build(prefix, 'a');
     await first.start();
     await eventually(async () => ((await fetch(`http://127.0.0.1:${first.port}/readyz`)).ok ? true : undefined), 60_000, 'readyz');
-    // A live trickle: many small sends, so the stage commits many small transactions.
+    // A live trickle: many small sends, each read before the next is sent, so the stage commits
+    // many small transactions of a caught-up stream (on a loaded machine, sends that do not wait
+    // could pile up into a backlog read in a few large batches, which carry their offsets).
     const chunk = Math.ceil(signals.length / 40);
+    const consumed = async () => metric(await (await fetch(`http://127.0.0.1:${first.port}/metrics`)).text(), /detector_signals_consumed_total(?:\{[^}]*\})? (\d+)/);
     for (let i = 0; i < signals.length; i += chunk) {
-      await produceSignals(kafka, topics.signals, signals.slice(i, i + chunk), chunk);
-      await new Promise((r) => setTimeout(r, 50));
+      const sent = Math.min(i + chunk, signals.length);
+      await produceSignals(kafka, topics.signals, signals.slice(i, sent), chunk);
+      await eventually(async () => ((await consumed()) >= sent ? true : undefined), 60_000, `the stage reading the first ${sent} signals`);
     }
     await eventually(async () => ((await groupLag(kafka, groupId, topics.signals)) === 0 ? true : undefined), 60_000, 'the group at the end of the signals');
     const m = await (await fetch(`http://127.0.0.1:${first.port}/metrics`)).text();
