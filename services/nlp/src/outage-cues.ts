@@ -569,6 +569,13 @@ export interface CueWordFacts {
   readonly inCueLexicon: boolean;
 }
 
+declare module './text-tokens' {
+  interface WordFacts {
+    /** outage-cues.ts: cue phrases starting here, markers, negator, error code, particle. */
+    cues: CueWordFacts | undefined;
+  }
+}
+
 /** The facts of a word the cue reader knows nothing about (most words): one record for all of them. */
 const NO_CUE_FACTS: CueWordFacts = Object.freeze({
   entries: undefined, entriesFirst: '', markers: NO_MARKERS, phraseMarkers: undefined, negator: false, functionPattern: undefined, errorCode: false,

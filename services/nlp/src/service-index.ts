@@ -69,6 +69,13 @@ export interface NameFacts {
   readonly fuzzy: FuzzyHit | null;
 }
 
+declare module './text-tokens' {
+  interface WordFacts {
+    /** service-index.ts: names starting with this word, inflected and fuzzy readings, for the index `namesOf`. */
+    names: NameFacts | undefined;
+  }
+}
+
 const NO_NAMES: NameFacts = Object.freeze({ longest: undefined, inflected: undefined, fuzzy: null });
 
 export interface HashtagReading {

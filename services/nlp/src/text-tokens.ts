@@ -14,9 +14,6 @@
  */
 import type { LanguageCode } from './lexicon/types';
 import { RegexpTokenizer } from './natural-parts';
-import type { CueWordFacts } from './outage-cues';
-import type { NameFacts } from './service-index';
-import type { ReadingWordFacts } from './understanding';
 
 export type TokenKind = 'word' | 'hashtag' | 'handle' | 'boundary' | 'symbol';
 
@@ -44,14 +41,13 @@ export interface Token {
  */
 export interface WordFacts {
   readonly key: string;
-  /** outage-cues.ts: cue phrases starting here, markers, negator, error code, particle. */
-  cues: CueWordFacts | undefined;
+  // outage-cues.ts adds `cues` (cue phrases starting here, markers, negator, error code,
+  // particle), understanding.ts `reading` (whether the word carries meaning, and the other word
+  // lists it is in) and service-index.ts `names` (names starting with this word, inflected and
+  // fuzzy readings, for the index `namesOf`), each with `declare module './text-tokens'`, so
+  // that this module imports none of them.
   /** language-detect.ts: the Latin-script languages this word is a function word of (null: none). */
   stopwordLanguages: readonly LanguageCode[] | null | undefined;
-  /** understanding.ts: whether the word carries meaning, and the other word lists it is in. */
-  reading: ReadingWordFacts | undefined;
-  /** service-index.ts: names starting with this word, inflected and fuzzy readings, for the index `namesOf`. */
-  names: NameFacts | undefined;
   namesOf: object | undefined;
   /** problem-classifier.ts: the key's stem, the problem classifier's feature. */
   stem: string | undefined;

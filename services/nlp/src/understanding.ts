@@ -227,6 +227,13 @@ export interface ReadingWordFacts {
   readonly cueVocabulary: boolean;
 }
 
+declare module './text-tokens' {
+  interface WordFacts {
+    /** understanding.ts: whether the word carries meaning, and the other word lists it is in. */
+    reading: ReadingWordFacts | undefined;
+  }
+}
+
 function readingFacts(t: Token): ReadingWordFacts {
   return t.facts.reading ?? computeReadingFacts(t.facts);
 }
