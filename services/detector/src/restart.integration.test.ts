@@ -23,7 +23,7 @@ import type { IncidentEvent, ScoreEvent, SignalEvent } from '../../../schemas/ev
 import { createDetector } from './core/detector';
 import { minuteOfWeek } from './core/time';
 import { hashtagLookup, serviceInfoLookup } from './service-facts';
-import { catalogTraffic, groupLag, produceSignals, readJson } from './testing/testkit';
+import { catalogTraffic, groupLag, produceSignals, readJson, testDetectorEnv } from './testing/testkit';
 
 const MIN = 60_000;
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -72,19 +72,7 @@ function explained<T>(port: number, child: ChildProcess, wait: Promise<T>): Prom
 function spawnDetector(port: number, extra: Record<string, string> = {}): { child: ChildProcess; exited: Promise<never> } {
   const child = spawn(process.execPath, ['--import', 'tsx', `${REPO}services/detector/src/main.ts`], {
     cwd: REPO,
-    env: {
-      ...process.env,
-      DOWNRADAR_TOPIC_PREFIX: prefix,
-      DOWNRADAR_KAFKA_PARTITIONS: '3',
-      DOWNRADAR_DETECTOR_PORT: String(port),
-      DOWNRADAR_DETECTOR_INSTANCE: 'restart-test',
-      DOWNRADAR_DETECTOR_GROUP_ID: `${prefix}-detector`,
-      DOWNRADAR_DETECTOR_INCIDENTS_GROUP_ID: `${prefix}-incidents`,
-      DOWNRADAR_DETECTOR_IDLE_TIMEOUT_MS: '0',
-      DOWNRADAR_DETECTOR_SESSION_TIMEOUT_MS: '6000',
-      DOWNRADAR_LOG_LEVEL: 'warn',
-      ...extra,
-    },
+    env: { ...process.env, ...testDetectorEnv(prefix, 'restart-test', { DOWNRADAR_DETECTOR_PORT: String(port), ...extra }) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
