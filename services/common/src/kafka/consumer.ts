@@ -82,6 +82,10 @@ export async function runConsumer(opts: ConsumerRunnerOptions): Promise<Consumer
   });
   const stats = { batches: 0, messages: 0, retries: 0, committed: 0 };
   let stopping = false;
+  // Batches in hand, and who waits for them to end. kafkajs drops commitOffsets once its own
+  // stop() has begun, so stop() waits for these before calling it: the last commit gets through.
+  let inHand = 0;
+  let drained: (() => void)[] = [];
   const maxChunk = opts.maxChunk ?? 5000;
 
   if (opts.onAssign) {
@@ -104,10 +108,15 @@ export async function runConsumer(opts: ConsumerRunnerOptions): Promise<Consumer
       // kafkajs heartbeats only between fetches and when asked: keep the membership alive while a
       // handler waits on its downstream (heartbeat() sends only once the interval is due).
       const beat = setInterval(() => void heartbeat().catch(() => undefined), heartbeatInterval);
+      inHand++;
       try {
         await consumeBatch();
       } finally {
         clearInterval(beat);
+        if (--inHand === 0) {
+          for (const done of drained) done();
+          drained = [];
+        }
       }
       async function consumeBatch() {
         const { topic, partition } = batch;
@@ -150,6 +159,8 @@ export async function runConsumer(opts: ConsumerRunnerOptions): Promise<Consumer
     stats,
     async stop() {
       stopping = true;
+      // The chunk in hand finishes and commits; no further chunk starts (consumeBatch checks).
+      if (inHand > 0) await new Promise<void>((done) => drained.push(done));
       await consumer.stop().catch(() => undefined);
       await consumer.disconnect().catch(() => undefined);
     },

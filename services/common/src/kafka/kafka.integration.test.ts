@@ -218,6 +218,43 @@ describe('producer and consumer runner', () => {
     expect(runner.stats.retries).toBe(2);
   });
 
+  it('lets the batch in hand finish when stopped, and commits its offset (kafkajs drops commits once its own stop has begun)', async () => {
+    // A topic of its own, one partition: the batch in hand is exactly these three messages.
+    const topic = `${prefix}drain`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    const producer = createProducer({ kafka });
+    await producer.send(['d-1', 'd-2', 'd-3'].map((id) => ({ topic, key: 'drain', value: JSON.stringify({ id }) })));
+    await producer.close();
+    const groupId = `g-drain-${randomSuffix()}`;
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const inHand = new Promise<void>((r) => (entered = r));
+    const handled: string[][] = [];
+    const runner = await runConsumer({
+      kafka,
+      groupId,
+      topics: [topic],
+      handleBatch: async ({ messages }) => {
+        entered();
+        await released;
+        handled.push(messages.map((m) => JSON.parse(m.value!.toString()).id as string));
+      },
+    });
+    await inHand;
+    const stopped = runner.stop();
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    await stopped;
+    expect(handled).toEqual([['d-1', 'd-2', 'd-3']]);
+
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    await admin.disconnect();
+    expect(committed!.partitions).toEqual([{ partition: 0, offset: '3', metadata: null }]);
+  });
+
   it('rejects sends with a retriable error when the broker cannot be reached', async () => {
     const deadKafka = createKafka({ brokers: ['127.0.0.1:1'], clientId: 'dead', config: { retry: { retries: 1, initialRetryTime: 50 } } });
     const producer = createProducer({ kafka: deadKafka, retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 100 } });
