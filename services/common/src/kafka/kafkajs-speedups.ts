@@ -30,6 +30,7 @@
  */
 import { createRequire } from 'node:module';
 import { installModule } from './kafkajs-modules';
+import { kafkajsProduceRequest, produceRequestWith } from './kafkajs-produce-request';
 // The consumer's two replacements (record batch decoding, Batch), installed with these.
 import './kafkajs-consumer-speedups';
 
@@ -211,4 +212,7 @@ export function crc32C(buf: Buffer): number {
 
 /** Whether kafkajs' producers in this process use the three functions above. */
 export const kafkajsSpeedupsInstalled =
-  installModule(paths.grouping, groupMessagesPerPartition, paths.sendMessages) && installModule(paths.record, encodeRecord, paths.produceRequest) && installModule(paths.crc32C, crc32C, paths.recordBatch);
+  installModule(paths.grouping, groupMessagesPerPartition, paths.sendMessages) && installModule(paths.record, encodeRecord, paths.produceRequest) && installModule(paths.crc32C, crc32C, paths.recordBatch) &&
+  // 4. The Produce request written into one buffer (kafkajs-produce-request.ts); its own code,
+  // compiled here, takes the record encoder and the checksum above from the module cache.
+  installModule(paths.produceRequest, produceRequestWith(kafkajsProduceRequest()), paths.produceRequest);
