@@ -24,8 +24,15 @@
  * CPU per event (user + system time of the service's processes over a load, from /proc, divided by
  * the events): single_cpu_us_per_report beside fastify_hello_cpu_us_per_request
  * (single_to_fastify_cpu_ratio = hello / ingest), batch_cpu_us_per_report beside
- * kafkajs_best_cpu_us_per_message (batch_to_kafkajs_cpu_ratio = kafkajs' CPU for a report's
- * messages / ingest's CPU per report). A rate on a shared machine says how much CPU the service
+ * kafkajs_best_cpu_us_per_message. batch_to_kafkajs_cpu_ratio = kafkajs' CPU for a report's
+ * messages / ingest's CPU per report, as the median of DOWNRADAR_BENCH_CPU_ROUNDS (default 7)
+ * interleaved rounds after the runs (bench/lib/ingest-cpu-rounds.ts: ingest's batch load and the
+ * configuration of kafkajs that was fastest in most runs, back to back, order alternating; _min
+ * and _max their spread, rounds_*_cpu_us_* each side's median). The runs' own figure, the ratio of
+ * the runs' medians (what batch_to_kafkajs_cpu_ratio was before session 14; 0 rounds gives it
+ * again), is batch_to_kafkajs_cpu_ratio_of_run_medians: it took the peer's CPU from the one
+ * configuration run that was fastest of six, and the fastest run is also the one with the least
+ * CPU a message, so it swung with that one run. A rate on a shared machine says how much CPU the service
  * got; CPU per event says what the code costs, and a busy neighbour disturbs it far less.
  * Medians of DOWNRADAR_BENCH_RUNS runs (default 3); load_avg_1m says how busy the machine was;
  * ingest_peak_rss_mb is the largest VmHWM of ingest's processes after every run (memory flat under
