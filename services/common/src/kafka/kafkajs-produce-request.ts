@@ -59,7 +59,8 @@ interface RequestLike {
 
 const SMALL = 2 ** 30;
 
-function varIntSize(v: number): number {
+/** Bytes of a varint (zigzag) of an int32, as kafkajs writes it. */
+export function varIntSize(v: number): number {
   let z = ((v << 1) ^ (v >> 31)) >>> 0;
   let n = 1;
   while (z >= 0x80) {
@@ -69,7 +70,7 @@ function varIntSize(v: number): number {
   return n;
 }
 
-function writeVarInt(buf: Buffer, at: number, v: number): number {
+export function writeVarInt(buf: Buffer, at: number, v: number): number {
   let z = ((v << 1) ^ (v >> 31)) >>> 0;
   while (z >= 0x80) {
     buf[at++] = (z & 0x7f) | 0x80;
@@ -80,7 +81,7 @@ function writeVarInt(buf: Buffer, at: number, v: number): number {
 }
 
 /** Byte length of a key or value (-1: null), or undefined when this encoder does not take it. */
-function bytesLength(v: unknown): number | undefined {
+export function bytesLength(v: unknown): number | undefined {
   if (v == null) return -1;
   if (typeof v === 'string') return Buffer.byteLength(v, 'utf8');
   if (Buffer.isBuffer(v)) return v.length;
