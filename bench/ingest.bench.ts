@@ -24,8 +24,15 @@
  * CPU per event (user + system time of the service's processes over a load, from /proc, divided by
  * the events): single_cpu_us_per_report beside fastify_hello_cpu_us_per_request
  * (single_to_fastify_cpu_ratio = hello / ingest), batch_cpu_us_per_report beside
- * kafkajs_best_cpu_us_per_message (batch_to_kafkajs_cpu_ratio = kafkajs' CPU for a report's
- * messages / ingest's CPU per report). A rate on a shared machine says how much CPU the service
+ * kafkajs_best_cpu_us_per_message. batch_to_kafkajs_cpu_ratio = kafkajs' CPU for a report's
+ * messages / ingest's CPU per report, as the median of DOWNRADAR_BENCH_CPU_ROUNDS (default 7)
+ * interleaved rounds after the runs (bench/lib/ingest-cpu-rounds.ts: ingest's batch load and the
+ * configuration of kafkajs that was fastest in most runs, back to back, order alternating; _min
+ * and _max their spread, rounds_*_cpu_us_* each side's median). The runs' own figure, the ratio of
+ * the runs' medians (what batch_to_kafkajs_cpu_ratio was before session 14; 0 rounds gives it
+ * again), is batch_to_kafkajs_cpu_ratio_of_run_medians: it took the peer's CPU from the one
+ * configuration run that was fastest of six, and the fastest run is also the one with the least
+ * CPU a message, so it swung with that one run. A rate on a shared machine says how much CPU the service
  * got; CPU per event says what the code costs, and a busy neighbour disturbs it far less.
  * Medians of DOWNRADAR_BENCH_RUNS runs (default 3); load_avg_1m says how busy the machine was;
  * ingest_peak_rss_mb is the largest VmHWM of ingest's processes after every run (memory flat under
@@ -50,9 +57,13 @@ import { groupEvents, outgoing, type Pending } from '../services/ingest/src/prod
 import { toReportEvent } from '../services/ingest/src/steps';
 import { REPO_ROOT, benchIngestEnv, processTreeCpuMs, processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
 import { batchLoad, singleLoad } from './lib/http-load';
+import { serverPids } from './lib/cpu';
+import { cpuRounds, measureSelfReported, measureTree, roundsSummary, type Round, type SideCpu } from './lib/ingest-cpu-rounds';
 import { brokersFromEnv, createPeerTopic, javaProduce, kafkajsProduce, kcatProduce, loadAverage, ratio } from './lib/peers';
 
 const RUNS = Number(process.env.DOWNRADAR_BENCH_RUNS ?? 3);
+/** Interleaved CPU rounds after the runs (bench/lib/ingest-cpu-rounds.ts); 0 = the ratio of the runs' medians as before. */
+const CPU_ROUNDS = Number(process.env.DOWNRADAR_BENCH_CPU_ROUNDS ?? 7);
 const SINGLE_N = Number(process.env.DOWNRADAR_BENCH_SINGLE_N ?? 20_000);
 const BATCH_N = Number(process.env.DOWNRADAR_BENCH_BATCH_N ?? 200_000);
 const PROCESSES = process.env.DOWNRADAR_BENCH_INGEST_PROCESSES;
@@ -161,9 +172,17 @@ async function startHello(processes: number): Promise<ChildProcess> {
  * the faster producer functions ingest runs, services/common/src/kafka/kafkajs-speedups.ts), each
  * tried once per run: ingest is compared with the cheapest kafkajs, not with stock kafkajs alone.
  */
-async function kafkajsBest(file: string, processes: number): Promise<{ perS: number; config: string; cpuUsPerMessage: number }> {
-  let best = { perS: 0, config: '', cpuUsPerMessage: 0 };
-  const configs = [
+interface PeerConfig {
+  batch: number;
+  inFlight: number;
+  processes: number;
+  speedups?: boolean;
+}
+const describePeer = (c: PeerConfig) => `batch ${c.batch}, ${c.inFlight} producer(s), ${c.processes} process(es)${c.speedups ? ', with the speedups' : ''}`;
+
+async function kafkajsBest(file: string, processes: number): Promise<{ perS: number; config: string; cpuUsPerMessage: number; peer: PeerConfig }> {
+  let best = { perS: 0, config: '', cpuUsPerMessage: 0, peer: { batch: 0, inFlight: 0, processes: 0 } as PeerConfig };
+  const configs: PeerConfig[] = [
     { batch: 2000, inFlight: 1, processes: 1 },
     { batch: 10_000, inFlight: 1, processes: 1 },
     { batch: 10_000, inFlight: 2, processes: 1 },
@@ -173,9 +192,9 @@ async function kafkajsBest(file: string, processes: number): Promise<{ perS: num
   ];
   for (const c of configs) {
     const r = await kafkajsProduce({ brokers, file, ...c });
-    const config = `batch ${c.batch}, ${c.inFlight} producer(s), ${c.processes} process(es)${c.speedups ? ', with the speedups' : ''}`;
-    console.log(`  kafkajs ${config}: ${Math.round(r.perS)} messages/s`);
-    if (r.perS > best.perS) best = { perS: r.perS, config, cpuUsPerMessage: (r.cpuS * 1e6) / r.messages };
+    const config = describePeer(c);
+    console.log(`  kafkajs ${config}: ${Math.round(r.perS)} messages/s, ${((r.cpuS * 1e6) / r.messages).toFixed(1)} us CPU per message`);
+    if (r.perS > best.perS) best = { perS: r.perS, config, cpuUsPerMessage: (r.cpuS * 1e6) / r.messages, peer: c };
   }
   return best;
 }
@@ -204,6 +223,11 @@ const ingestProcesses = Number(PROCESSES ?? 1);
 console.log(`bench ingest: ${RUNS} runs, ${SINGLE_N} single POSTs, ${BATCH_N} reports in batches, ingest in ${ingestProcesses} process(es), load ${loadAverage()}`);
 const rows: Record<string, number>[] = [];
 const rss: number[] = [];
+/** The best kafkajs configuration of each run (by rate), for the CPU rounds. */
+const bestPeers: { peer: PeerConfig; perS: number }[] = [];
+let rounds: Round[] = [];
+const brokerPid = serverPids().kafka;
+const fmtSide = (s: SideCpu) => `${s.us.toFixed(1)} us (${s.perProcessS.map((x) => x.toFixed(2)).join('+')} s in ${s.wallS.toFixed(1)} s, others ${s.othersCores.toFixed(2)} cores)`;
 const headers = { 'x-api-key': KEY };
 try {
   for (let run = 0; run < RUNS; run++) {
@@ -211,7 +235,7 @@ try {
     // Both sides warm (JIT, connections) before the clock: the hello peer is a fresh process each run.
     const warmUp = (port: number) => singleLoad({ port, path: '/v1/reports', n: WARM_UP_N, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, 100 + run)), headers });
     await warmUp(PORT);
-    let cpu0 = processTreeCpuMs(ingest.pid!);
+    const cpu0 = processTreeCpuMs(ingest.pid!);
     const single = await singleLoad({ port: PORT, path: '/v1/reports', n: SINGLE_N, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, run)), headers });
     if (single.notAccepted) throw new Error(`${single.notAccepted} single reports were not accepted: ${single.firstBad}`);
     const singleCpuUs = ((processTreeCpuMs(ingest.pid!) - cpu0) * 1000) / SINGLE_N;
@@ -224,13 +248,15 @@ try {
       return stopProcess(hello);
     });
     const bodies = batchBodies(run);
-    cpu0 = processTreeCpuMs(ingest.pid!);
-    const batchRun = await batchLoad({ port: PORT, path: '/v1/reports/batch', bodies, inFlight: 4, headers });
-    const batchCpuUs = ((processTreeCpuMs(ingest.pid!) - cpu0) * 1000) / BATCH_N;
+    let batchRun = { seconds: 0, retries: 0 };
+    const batchSide = await measureTree(ingest.pid!, BATCH_N, async () => void (batchRun = await batchLoad({ port: PORT, path: '/v1/reports/batch', bodies, inFlight: 4, headers })), brokerPid ? [brokerPid] : []);
+    const batchCpuUs = batchSide.us;
+    console.log(`  ingest batch CPU ${fmtSide(batchSide)}`);
     const batch = BATCH_N / batchRun.seconds;
     if (batchRun.retries) console.log(`  ${batchRun.retries} batches answered 503 and were sent again`);
     rss.push(Math.max(...processTreeMemory(ingest.pid!).map((p) => p.peakRssMb)));
     const best = await kafkajsBest(files.kafkajs, Math.max(2, ingestProcesses));
+    bestPeers.push({ peer: best.peer, perS: best.perS });
     const java = await javaProduce({ brokers, topic: peerTopic, records: files.messages, payloadFile: files.payloads });
     const kcat = await kcatProduce({ brokers, topic: peerTopic, file: files.kcat, lines: files.messages });
     const row = {
@@ -256,6 +282,32 @@ try {
         `Java ${Math.round(java.perS)}/s | kcat ${Math.round(kcat.perS)}/s | ingest peak RSS ${rss[run]} MB`,
     );
   }
+  if (CPU_ROUNDS > 0) {
+    // The peer for the rounds: the configuration best (by rate) in most runs, ties to the faster.
+    const wins = new Map<string, { peer: PeerConfig; n: number; perS: number }>();
+    for (const b of bestPeers) {
+      const k = describePeer(b.peer);
+      const w = wins.get(k) ?? { peer: b.peer, n: 0, perS: 0 };
+      wins.set(k, { peer: b.peer, n: w.n + 1, perS: Math.max(w.perS, b.perS) });
+    }
+    const peer = [...wins.values()].sort((a, b) => b.n - a.n || b.perS - a.perS)[0]!.peer;
+    console.log(`CPU rounds: ${CPU_ROUNDS}, ingest and kafkajs (${describePeer(peer)}) alternating, load ${loadAverage()}`);
+    rounds = await cpuRounds({
+      rounds: CPU_ROUNDS,
+      messagesPerReport,
+      ingest: (i) => {
+        const bodies = batchBodies(200 + i);
+        return measureTree(ingest.pid!, BATCH_N, async () => void (await batchLoad({ port: PORT, path: '/v1/reports/batch', bodies, inFlight: 4, headers })), brokerPid ? [brokerPid] : []);
+      },
+      peer: () =>
+        measureSelfReported(
+          files.messages,
+          async () => (await kafkajsProduce({ brokers, file: files.kafkajs, ...peer })).cpuS,
+          brokerPid ? [brokerPid] : [],
+        ),
+      onRound: (i, r) => console.log(`  round ${i + 1}/${CPU_ROUNDS} (load ${loadAverage()}): ingest ${fmtSide(r.ingest)} a report | kafkajs ${fmtSide(r.peer)} a message | ratio ${r.ratio.toFixed(3)}`),
+    });
+  }
 } finally {
   await stopProcess(ingest);
   rmSync(tmp, { recursive: true, force: true });
@@ -279,7 +331,18 @@ writeResult('ingest', {
   batch_messages_per_report: Number(messagesPerReport.toFixed(4)),
   batch_cpu_us_per_report: Number(m('batchCpuUs').toFixed(1)),
   kafkajs_best_cpu_us_per_message: Number(m('kafkajsCpuUs').toFixed(1)),
-  batch_to_kafkajs_cpu_ratio: ratio(m('kafkajsCpuUs') * messagesPerReport, m('batchCpuUs')),
+  // The median of the interleaved rounds' ratios (the ratio of the runs' medians without rounds).
+  batch_to_kafkajs_cpu_ratio: rounds.length ? Number(roundsSummary(rounds).ratio.toFixed(3)) : ratio(m('kafkajsCpuUs') * messagesPerReport, m('batchCpuUs')),
+  ...(rounds.length
+    ? {
+        batch_to_kafkajs_cpu_ratio_rounds_min: Number(roundsSummary(rounds).min.toFixed(3)),
+        batch_to_kafkajs_cpu_ratio_rounds_max: Number(roundsSummary(rounds).max.toFixed(3)),
+        rounds_ingest_cpu_us_per_report: Number(roundsSummary(rounds).ingestUs.toFixed(1)),
+        rounds_kafkajs_cpu_us_per_message: Number(roundsSummary(rounds).peerUs.toFixed(1)),
+        cpu_rounds: rounds.length,
+      }
+    : {}),
+  batch_to_kafkajs_cpu_ratio_of_run_medians: ratio(m('kafkajsCpuUs') * messagesPerReport, m('batchCpuUs')),
   kafkajs_best_produce_per_s: Math.round(m('kafkajs')),
   java_produce_per_s: Math.round(m('java')),
   kcat_produce_per_s: Math.round(m('kcat')),

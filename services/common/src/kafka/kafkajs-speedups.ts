@@ -30,6 +30,7 @@
  */
 import { createRequire } from 'node:module';
 import { installModule } from './kafkajs-modules';
+import { bytesLength, kafkajsProduceRequest, produceRequestWith, varIntSize, writeVarInt } from './kafkajs-produce-request';
 // The consumer's two replacements (record batch decoding, Batch), installed with these.
 import './kafkajs-consumer-speedups';
 
@@ -89,35 +90,6 @@ const Encoder = require(paths.encoder) as { prototype: object };
 const kafkajsRecord = require(paths.record) as (args: RecordArgs) => EncoderLike;
 
 const SMALL = 2 ** 30;
-
-/** Bytes of a varint (zigzag) of an int32, as kafkajs writes it. */
-function varIntSize(v: number): number {
-  let z = ((v << 1) ^ (v >> 31)) >>> 0;
-  let n = 1;
-  while (z >= 0x80) {
-    n++;
-    z >>>= 7;
-  }
-  return n;
-}
-
-function writeVarInt(buf: Buffer, at: number, v: number): number {
-  let z = ((v << 1) ^ (v >> 31)) >>> 0;
-  while (z >= 0x80) {
-    buf[at++] = (z & 0x7f) | 0x80;
-    z >>>= 7;
-  }
-  buf[at++] = z;
-  return at;
-}
-
-/** The byte length of a key or value kafkajs writes as varint bytes, or -1 for null; undefined: not for this encoder. */
-function bytesLength(v: unknown): number | undefined {
-  if (v == null) return -1;
-  if (typeof v === 'string') return Buffer.byteLength(v, 'utf8');
-  if (Buffer.isBuffer(v)) return v.length;
-  return undefined;
-}
 
 function writeBytes(buf: Buffer, at: number, v: unknown, length: number): number {
   at = writeVarInt(buf, at, length);
@@ -211,4 +183,7 @@ export function crc32C(buf: Buffer): number {
 
 /** Whether kafkajs' producers in this process use the three functions above. */
 export const kafkajsSpeedupsInstalled =
-  installModule(paths.grouping, groupMessagesPerPartition, paths.sendMessages) && installModule(paths.record, encodeRecord, paths.produceRequest) && installModule(paths.crc32C, crc32C, paths.recordBatch);
+  installModule(paths.grouping, groupMessagesPerPartition, paths.sendMessages) && installModule(paths.record, encodeRecord, paths.produceRequest) && installModule(paths.crc32C, crc32C, paths.recordBatch) &&
+  // 4. The Produce request written into one buffer (kafkajs-produce-request.ts); its own code,
+  // compiled here, takes the record encoder and the checksum above from the module cache.
+  installModule(paths.produceRequest, produceRequestWith(kafkajsProduceRequest()), paths.produceRequest);
