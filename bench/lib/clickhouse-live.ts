@@ -28,15 +28,13 @@ function userSys(statFile: string): { user: number; sys: number } {
   return { user: Number(f[11]) / TICK, sys: Number(f[12]) / TICK };
 }
 
-/** CPU by thread name (threads that ended in between are in the process's total only). */
-function threads(pid: number): Map<string, { user: number; sys: number }> {
-  const out = new Map<string, { user: number; sys: number }>();
+/** CPU of each live thread by id, with its name now (18.16 renames a pooled thread for the work it takes, e.g. HTTPHandler). */
+function threads(pid: number): Map<string, { name: string; user: number; sys: number }> {
+  const out = new Map<string, { name: string; user: number; sys: number }>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      const t = userSys(`/proc/${pid}/task/${tid}/stat`);
-      const o = out.get(`${name}#${tid}`) ?? { user: 0, sys: 0 };
-      out.set(`${name}#${tid}`, { user: o.user + t.user, sys: o.sys + t.sys });
+      out.set(tid, { name, ...userSys(`/proc/${pid}/task/${tid}/stat`) });
     } catch {
       // the thread ended
     }
@@ -44,13 +42,16 @@ function threads(pid: number): Map<string, { user: number; sys: number }> {
   return out;
 }
 
-function byName(before: Map<string, { user: number; sys: number }>, after: Map<string, { user: number; sys: number }>): Map<string, { user: number; sys: number }> {
+/** Each thread's CPU in between, summed by its name at the end (threads that ended in between are in the process's total only). */
+function byName(
+  before: Map<string, { name: string; user: number; sys: number }>,
+  after: Map<string, { name: string; user: number; sys: number }>,
+): Map<string, { user: number; sys: number }> {
   const out = new Map<string, { user: number; sys: number }>();
-  for (const [key, a] of after) {
-    const b = before.get(key) ?? { user: 0, sys: 0 };
-    const name = key.slice(0, key.lastIndexOf('#'));
-    const o = out.get(name) ?? { user: 0, sys: 0 };
-    out.set(name, { user: o.user + a.user - b.user, sys: o.sys + a.sys - b.sys });
+  for (const [tid, a] of after) {
+    const b = before.get(tid) ?? { user: 0, sys: 0 };
+    const o = out.get(a.name) ?? { user: 0, sys: 0 };
+    out.set(a.name, { user: o.user + a.user - b.user, sys: o.sys + a.sys - b.sys });
   }
   return out;
 }
@@ -98,12 +99,12 @@ async function main(): Promise<void> {
   if (tables.has('query_log')) {
     const rows = await queryRows<Record<string, string | number>>(
       ch,
-      `SELECT extract(query, '(?i)insert into [\`"]?[a-z0-9_]+[\`"]?[.][\`"]?([a-z0-9_]+)') AS tbl, count() AS n, sum(written_rows) AS rows, sum(query_duration_ms) AS ms
+      `SELECT extract(lower(query), 'insert into [\`"]?[a-z0-9_]+[\`"]?[.][\`"]?([a-z0-9_]+)') AS tbl, count() AS n, sum(written_rows) AS rows, sum(query_duration_ms) AS ms
        FROM system.query_log WHERE event_time >= '${now}' AND type = 2 AND tbl != '' GROUP BY tbl ORDER BY ms DESC`,
     );
     const others = await queryRows<Record<string, string | number>>(
       ch,
-      `SELECT count() AS n, sum(query_duration_ms) AS ms FROM system.query_log WHERE event_time >= '${now}' AND type = 2 AND NOT match(query, '(?i)insert into')`,
+      `SELECT count() AS n, sum(query_duration_ms) AS ms FROM system.query_log WHERE event_time >= '${now}' AND type = 2 AND NOT match(lower(query), 'insert into')`,
     );
     console.log('query_log inserts since the start (table: inserts, rows written incl. views, summed ms):');
     for (const r of rows) console.log(`  ${r.tbl}: ${r.n}, ${r.rows} rows, ${r.ms} ms`);
