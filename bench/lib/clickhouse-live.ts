@@ -63,7 +63,8 @@ async function main(): Promise<void> {
   const pid = serverPids().clickhouse;
   if (!pid) throw new Error('no ClickHouse pid file under the data dir (DOWNRADAR_DATA_DIR or .data): is the stack up?');
   const ch = createClickHouse({ url: CLICKHOUSE_URL, requestTimeoutMs: 120_000 });
-  const [{ now }] = await queryRows<{ now: string }>(ch, 'SELECT toString(now()) AS now');
+  const now = (await queryRows<{ now: string }>(ch, 'SELECT toString(now()) AS now'))[0]?.now;
+  if (!now) throw new Error('ClickHouse did not answer SELECT now()');
   const cpu0 = userSys(`/proc/${pid}/stat`);
   const th0 = threads(pid);
   const load = loadAverage();
