@@ -54,6 +54,15 @@ ANALYST_QUERIES_PER_HOUR="${DOWNRADAR_CLICKHOUSE_ANALYST_QUERIES_PER_HOUR:-3600}
 ANALYST_EXECUTION_S_PER_HOUR="${DOWNRADAR_CLICKHOUSE_ANALYST_EXECUTION_S_PER_HOUR:-1800}"
 ANALYST_ROWS_READ_PER_HOUR="${DOWNRADAR_CLICKHOUSE_ANALYST_ROWS_READ_PER_HOUR:-20000000000}"
 
+# The default profile's (the services') measurement and server-start settings, unset by default:
+# DOWNRADAR_CLICKHOUSE_LOG_QUERIES=1 writes every query of the services into system.query_log;
+# DOWNRADAR_CLICKHOUSE_BACKGROUND_POOL_SIZE sets the merge pool's threads (read at server start).
+LOG_QUERIES="${DOWNRADAR_CLICKHOUSE_LOG_QUERIES:-0}"
+BACKGROUND_POOL_SIZE="${DOWNRADAR_CLICKHOUSE_BACKGROUND_POOL_SIZE:-}"
+[[ "$LOG_QUERIES" == 0 || "$LOG_QUERIES" == 1 ]] || dr_die "DOWNRADAR_CLICKHOUSE_LOG_QUERIES must be 0 or 1 (got '$LOG_QUERIES')"
+[[ -z "$BACKGROUND_POOL_SIZE" || "$BACKGROUND_POOL_SIZE" =~ ^[1-9][0-9]*$ ]] ||
+  dr_die "DOWNRADAR_CLICKHOUSE_BACKGROUND_POOL_SIZE must be a positive integer (got '$BACKGROUND_POOL_SIZE')"
+
 for v in ANALYST_MAX_EXECUTION_S ANALYST_MAX_MEMORY_BYTES ANALYST_CONCURRENT_QUERIES ANALYST_QUERIES_PER_HOUR \
          ANALYST_EXECUTION_S_PER_HOUR ANALYST_ROWS_READ_PER_HOUR; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || dr_die "DOWNRADAR_CLICKHOUSE_$v must be a positive integer (got '${!v}'); 0 would mean no limit"
@@ -106,7 +115,9 @@ has_constraints() {
 }
 
 users_xml() {
-  local version="$1" services_hash="$2" analyst_hash="$3" constraints="" services_networks analyst_networks
+  local version="$1" services_hash="$2" analyst_hash="$3" constraints="" services_networks analyst_networks default_extra=""
+  [[ "$LOG_QUERIES" == 1 ]] && default_extra+=$'\n            <log_queries>1</log_queries>'
+  [[ -n "$BACKGROUND_POOL_SIZE" ]] && default_extra+=$'\n            '"<background_pool_size>$BACKGROUND_POOL_SIZE</background_pool_size>"
   # Checked here, outside the heredoc, so that a bad value stops the script.
   services_networks="$(networks_xml "$SERVICES_NETWORKS" DOWNRADAR_CLICKHOUSE_SERVICES_NETWORKS)"
   analyst_networks="$(networks_xml "$ANALYST_NETWORKS" DOWNRADAR_CLICKHOUSE_ANALYST_NETWORKS)"
@@ -130,7 +141,7 @@ users_xml() {
         <default>
             <max_memory_usage>8000000000</max_memory_usage>
             <use_uncompressed_cache>0</use_uncompressed_cache>
-            <load_balancing>random</load_balancing>
+            <load_balancing>random</load_balancing>$default_extra
         </default>
         <!-- SQL users. readonly=1: no INSERT/CREATE/DROP/ALTER, no SET and no per-query setting
              that differs from this profile (URL parameters included), no table functions
