@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Registry, createLogger, topicNames, type ClickHouseClient, type OutMessage } from '@downradar/common';
-import { createBatchHandler, type InsertRows } from './batch-handler';
+import { BinaryWriter, Registry, createLogger, rowBinaryEncoder, topicNames, type ClickHouseClient, type OutMessage } from '@downradar/common';
+import { createBatchHandler, type InsertRows, type RowsPart } from './batch-handler';
+import { LAYOUTS, type Row } from './rows';
 
 const topics = topicNames('t');
 const T = Date.UTC(2021, 9, 4, 15, 41);
@@ -52,6 +53,37 @@ describe('batch handler', () => {
     expect(ch.inserts[0]!.rows.map((r) => r.id)).toEqual(['a', 'b', 'c', 'd']);
     expect(handler.stats).toMatchObject({ batches: 3, messages: 4, inserts: 1 });
     expect(handler.stats.rows.reports).toBe(4);
+  });
+
+  it('hands each batch\'s rows over encoded (RowBinary in the table\'s layout), and their objects again on demand', async () => {
+    const parts: Array<{ table: string; parts: RowsPart[] }> = [];
+    const handler = createBatchHandler({
+      clickhouse: {} as ClickHouseClient,
+      insert: async (table, p) => void parts.push({ table, parts: p }),
+      database: 'db',
+      producer: { send: async () => undefined },
+      topics,
+      logger: createLogger('test', 'silent'),
+      registry: new Registry(),
+    });
+    const messages = [
+      { offset: '0', value: report('a', { text: 'héllo 😀', country: 'DE' }) },
+      { offset: '1', value: Buffer.from('{nope') },
+      { offset: '2', value: report('b', { text: '😀'.repeat(400) }) }, // valid, not plain: the general path
+      { offset: '3', value: report('c') },
+    ];
+    await handler.handleBatch({ topic: topics.reports, partition: 0, messages: messages as never });
+    const reports = parts.filter((p) => p.table === 'reports').flatMap((p) => p.parts);
+    expect(reports).toHaveLength(1);
+    const [part] = reports;
+    const rows = part!.rows();
+    expect(rows.map((r) => (r as { id: string }).id)).toEqual(['a', 'b', 'c']);
+    expect(part!.count).toBe(3);
+    const w = new BinaryWriter();
+    const encode = rowBinaryEncoder(LAYOUTS.reports as never) as (w: BinaryWriter, r: Row) => void;
+    for (const r of rows) encode(w, r);
+    expect(part!.body).toBeDefined();
+    expect(Buffer.compare(part!.body!, w.view())).toBe(0);
   });
 
   it('with a flush interval, gathers the batches of later fetches into one insert, no sooner than the interval', async () => {

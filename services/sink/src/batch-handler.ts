@@ -136,6 +136,8 @@ export interface SinkStats {
   /** Rows acknowledged by ClickHouse per table (a retried batch counts again). */
   rows: Record<Table, number>;
   inserts: number;
+  /** Rows a decoding thread parsed and encoded (whether acknowledged yet or not). */
+  threadRows: number;
   deadLetters: number;
   failedInserts: number;
   /** Epoch ms of the last batch that was fully acknowledged, 0 before the first. */
@@ -191,6 +193,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     messages: 0,
     rows: Object.fromEntries(TABLES.map((t) => [t, 0])) as Record<Table, number>,
     inserts: 0,
+    threadRows: 0,
     deadLetters: 0,
     failedInserts: 0,
     lastBatchAt: 0,
@@ -236,6 +239,15 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   });
   for (const t of TABLES) rowsWritten.labels(t).inc(0);
   dlqTotal.labels('INVALID_MESSAGE').inc(0);
+
+  const encoders = new Map(TABLES.map((t) => [t, rowBinaryEncoder(LAYOUTS[t] as never) as (w: BinaryWriter, row: Row) => void]));
+  /** Rows as a part already encoded (RowBinary in the table's layout); `again` makes the same rows again. */
+  function encodedPart(table: Table, list: Row[], again: () => Row[]): RowsPart {
+    const w = new BinaryWriter(Math.max(1024, list.length * 160));
+    const encode = encoders.get(table)!;
+    for (const r of list) encode(w, r);
+    return { count: list.length, body: w.view(), rows: again };
+  }
 
   const writeRows = deps.insert ?? rowBinaryInserter(deps.clickhouse, deps.database, deps.insertSettings, deps.trace ? deps.logger : undefined);
   const trace = deps.trace === true;
@@ -426,11 +438,12 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
             .catch((err: unknown) => {
               deps.logger.warn({ err: (err as Error)?.message }, 'decoding thread failed, mapping on the main thread');
               const m = mapBatch(origin, slice, started);
-              return { rows: new Map([...m.rows].map(([table, list]) => [table, [rowsPart(list)]])), deadLetters: m.deadLetters, publish: m.publish };
+              return { rows: new Map([...m.rows].map(([table, list]) => [table, [rowsPart(list)]])), deadLetters: m.deadLetters, publish: m.publish, threadRows: 0 };
             })
             .then(
               (m) => {
                 pendingMaps--;
+                stats.threadRows += m.threadRows;
                 if (trace) deps.logger.info({ trace: 'map', partition: batch.partition, messages: slice.length, lag: batch.lag, from: t0, to: epochNow() }, 'sink trace');
                 return submit(m.rows, m.deadLetters, m.publish, behind);
               },
@@ -449,7 +462,12 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     } else {
       const m = mapBatch(origin, batch.messages, started);
       if (trace) deps.logger.info({ trace: 'map', partition: batch.partition, messages: batch.messages.length, lag: batch.lag, from: t0, to: epochNow() }, 'sink trace');
-      const rows = new Map([...m.rows].map(([table, list]) => [table, [rowsPart(list)]]));
+      // Each table's rows encoded now, while they are young: the group holds a buffer until its
+      // insert (up to the flush interval and the insert's own time later), not the row objects and
+      // their strings, which the garbage collector would otherwise copy and promote. The rare
+      // insert ClickHouse refuses as data maps the batch again (mapping is pure) for its objects.
+      const rows = new Map<Table, RowsPart[]>();
+      for (const [table, list] of m.rows) rows.set(table, [encodedPart(table, list, () => mapBatch(origin, batch.messages, started).rows.get(table) ?? [])]);
       await submit(rows, m.deadLetters, m.publish, (batch.lag ?? 0) >= BEHIND_MESSAGES);
     }
     consumed.labels(topicKey).inc(batch.messages.length);
@@ -472,17 +490,17 @@ async function mapReportsOffThread(
   origin: Omit<MessageOrigin, 'offset'>,
   messages: ConsumedBatch['messages'],
   nowMs: number,
-): Promise<{ rows: Map<Table, RowsPart[]>; deadLetters: DlqRecord[]; publish: DlqRecord[] }> {
+): Promise<{ rows: Map<Table, RowsPart[]>; deadLetters: DlqRecord[]; publish: DlqRecord[]; threadRows: number }> {
   const encoded = await pool.encodeReports(messages.map((m) => m.value));
   const parts: RowsPart[] = [];
   const plain = encoded.fallback.length === 0 ? messages : messages.filter((_, i) => !isIn(encoded.fallback, i));
   if (encoded.rows > 0) parts.push({ count: encoded.rows, body: encoded.body, rows: () => mapBatch(origin, plain, nowMs).rows.get('reports') ?? [] });
-  if (encoded.fallback.length === 0) return { rows: new Map([['reports', parts]]), deadLetters: [], publish: [] };
+  if (encoded.fallback.length === 0) return { rows: new Map([['reports', parts]]), deadLetters: [], publish: [], threadRows: encoded.rows };
   const rest = mapBatch(origin, Array.from(encoded.fallback, (i) => messages[i]!), nowMs);
   const rows = new Map<Table, RowsPart[]>();
   for (const [table, list] of rest.rows) rows.set(table, [rowsPart(list)]);
   if (parts.length > 0) rows.set('reports', [...parts, ...(rows.get('reports') ?? [])]);
-  return { rows, deadLetters: rest.deadLetters, publish: rest.publish };
+  return { rows, deadLetters: rest.deadLetters, publish: rest.publish, threadRows: encoded.rows };
 }
 
 /** Whether `i` is in the ascending `sorted`. */

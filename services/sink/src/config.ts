@@ -39,7 +39,9 @@ export const sinkConfigSpec = defineConfig({
   // (bench:sink medians 90,844 rows/s with it, 100,425 without; README's sink row). Session 13: it
   // loads in the background now (the main thread maps until it has): bench:sink ratio 0.567 with
   // it against 0.542 (medians of three pairs), still under 0.6, and the live day was not measured
-  // with it (services/sink/README.md, "Figures").
+  // with it (services/sink/README.md, "Figures"). Session 14 measured it on the live day
+  // (bench:e2e at 0.02, interleaved with 0): more of the sink's CPU, a longer day and about 65 MB
+  // more RSS, so it stays off (it paid only on bench:sink's backlog of reports, session 13).
   sinkDecodeThreads: int('threads that parse, check and encode reports messages beside the main thread (0: all on the main thread)', 0, 0, 8),
   sinkTrace: bool('log a line per mapped batch, encoded insert body and group insert with their times (for bench/lib/sink-trace.ts; costs a little CPU)', false),
   sinkInsertTimeoutMs: int('give up on one ClickHouse request after this long (then retry)', 30_000, 100, 600_000),

@@ -287,6 +287,19 @@ describe('mapBatch on signals', () => {
     expect(b.publish).toEqual(b.deadLetters);
   });
 
+  it('dead-letters an element whose time is beyond DateTime as OUT_OF_RANGE, named by its index, with its JSON as payload', () => {
+    const late = signal('b', { at: 5_000_000_000_000 });
+    const value = signalMessages('downradar.signals', [signal('a'), late, signal('c')])[0]!.value as Buffer;
+    for (const v of [value, Buffer.from(JSON.stringify([signal('a'), late, signal('c')]))]) {
+      const b = mapBatch(o, [{ offset: '4', value: v }], NOW);
+      expect(b.rows.get('signals')?.map((r) => (r as { id: string }).id)).toEqual(['a', 'c']);
+      expect(b.deadLetters.map((d) => [d.id, d.code])).toEqual([['sink:downradar.signals:1:4.1', 'OUT_OF_RANGE']]);
+      expect(JSON.parse(b.deadLetters[0]!.payload)).toEqual(late);
+      expect(b.deadLetters[0]!.reason).toMatch(/at 5000000000000/);
+      expect(b.publish).toEqual(b.deadLetters);
+    }
+  });
+
   it('stores the signals of a binary message as those of the same JSON batch; a binary message that does not decode is one dead letter', () => {
     const value = signalMessages('downradar.signals', [signal('a'), signal('b', { country: 'DE' })])[0]!.value as Buffer;
     const binary = mapBatch(o, [{ offset: '5', value }], NOW);

@@ -499,8 +499,12 @@ function toMapped(o: MessageOrigin, table: Table, mapping: TopicMapping, value: 
     return { kind: 'row', table, row: mapping.toRow(value as never) };
   } catch (err) {
     if (!(err instanceof OutOfRange)) throw err;
-    return { kind: 'dlq', record: sinkDeadLetter(o, 'OUT_OF_RANGE', `${o.topicKey}: ${err.message}`, payload, nowMs), publish: !isDlqTopic };
+    return outOfRange(o, err, payload, nowMs, isDlqTopic);
   }
+}
+
+function outOfRange(o: MessageOrigin, err: OutOfRange, payload: Buffer | string | null, nowMs: number, isDlqTopic: boolean): Mapped {
+  return { kind: 'dlq', record: sinkDeadLetter(o, 'OUT_OF_RANGE', `${o.topicKey}: ${err.message}`, payload, nowMs), publish: !isDlqTopic };
 }
 
 /**
@@ -508,7 +512,7 @@ function toMapped(o: MessageOrigin, table: Table, mapping: TopicMapping, value: 
  * (a JSON array; readSignalMessage). A bad element of a batch is a dead letter
  * of its own, named by the message's position and the element's index; the others are stored.
  */
-function mapSignalMessage(o: MessageOrigin, value: Buffer | string | null, nowMs: number, out: (m: Mapped) => void): void {
+function mapSignalMessage(o: MessageOrigin, value: Buffer | string | null, nowMs: number, out: (m: Mapped) => void, rows: Row[]): void {
   const read = readSignalMessage(value);
   if (!read.ok) return out(invalid(o, value, read, nowMs));
   const mapping = MAPPINGS.signals;
@@ -518,9 +522,20 @@ function mapSignalMessage(o: MessageOrigin, value: Buffer | string | null, nowMs
   }
   for (let i = 0; i < read.items.length; i++) {
     const item = read.items[i]!;
-    const element: MessageOrigin = { ...o, offset: `${o.offset}.${i}` };
-    if (item.ok) out(toMapped(element, 'signals', mapping, item.value, JSON.stringify(item.value), nowMs, false));
-    else out(invalid(element, JSON.stringify(read.raw[i]) ?? '', { field: `[${i}].${item.field}`, reason: item.reason }, nowMs));
+    // Straight into the rows (no Mapped object a signal); the element's own position and its
+    // JSON are made only for a dead letter (made for every signal, they cost the sink a
+    // JSON.stringify a signal in the live day).
+    if (item.ok) {
+      let row: SignalRow;
+      try {
+        row = signalRow(item.value);
+      } catch (err) {
+        if (!(err instanceof OutOfRange)) throw err;
+        out(outOfRange({ ...o, offset: `${o.offset}.${i}` }, err, JSON.stringify(item.value), nowMs, false));
+        continue;
+      }
+      rows.push(row);
+    } else out(invalid({ ...o, offset: `${o.offset}.${i}` }, JSON.stringify(read.raw[i]) ?? '', { field: `[${i}].${item.field}`, reason: item.reason }, nowMs));
   }
 }
 
@@ -552,19 +567,20 @@ export function mapBatch(
     }
   };
   const o: MessageOrigin = { ...origin, offset: '' };
-  // Reports, the bulk of the sink's rows: one pass for the plain ones (plainReportRow).
-  const reports: Row[] | undefined = origin.topicKey === 'reports' ? [] : undefined;
-  if (reports) rows.set('reports', reports);
+  // Reports and signals, the bulk of the sink's rows, go straight into their list (the reports:
+  // one pass for the plain ones, plainReportRow); the general path (add) appends to the same list.
+  const direct: Row[] | undefined = origin.topicKey === 'reports' || origin.topicKey === 'signals' ? [] : undefined;
+  if (direct) rows.set(TOPIC_TABLE[origin.topicKey], direct);
   for (const m of messages) {
     o.offset = m.offset;
-    if (reports) {
+    if (origin.topicKey === 'reports') {
       const row = plainReport(m.value);
-      if (row) reports.push(row);
+      if (row) direct!.push(row);
       else add(mapMessage(o, m.value, nowMs));
-    } else if (origin.topicKey === 'signals') mapSignalMessage(o, m.value, nowMs, add);
+    } else if (origin.topicKey === 'signals') mapSignalMessage(o, m.value, nowMs, add, direct!);
     else add(mapMessage(o, m.value, nowMs));
   }
-  if (reports && reports.length === 0) rows.delete('reports');
+  if (direct && direct.length === 0) rows.delete(TOPIC_TABLE[origin.topicKey]);
   return { rows, deadLetters, publish };
 }
 
