@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RecentIds } from './recent-ids';
+import { seededRandom } from '@downradar/common/seeded-random';
 
 /** The former RecentIds: two generations of Sets of strings, the behaviour to keep. */
 class Model {
@@ -22,16 +23,6 @@ class Model {
   }
 }
 
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function idPool(n: number, next: () => number): string[] {
   const alphabet = 'abcXYZ019._:-';
   const pool = new Set<string>(['a', 'ab', 'abc', 'ba', 'b', 'r-é', 'r-ü', 'p:a', 'p:ab', 'x\u{1F600}', 'x\u00ff', 'x\u0100', '']);
@@ -45,7 +36,7 @@ function idPool(n: number, next: () => number): string[] {
 }
 
 function compare(make: (capacity: number) => RecentIds, seed: number) {
-  const next = rng(seed);
+  const next = seededRandom(seed);
   const pool = idPool(400, next);
   for (const capacity of [1, 7, 50, 300]) {
     const r = make(capacity);

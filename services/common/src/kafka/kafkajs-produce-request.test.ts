@@ -2,21 +2,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { kafkajsSpeedupsInstalled } from './kafkajs-speedups';
 import { encodeProduceRequest, kafkajsProduceRequest, produceRequestWith } from './kafkajs-produce-request';
 import { kafkajsOwn } from './kafkajs-modules';
+import { seededRandom } from '../seeded-random';
 
 type Req = (args: object) => { encode(): Promise<{ buffer: Buffer }> };
 const own = kafkajsProduceRequest() as unknown as Req;
 const fast = produceRequestWith(kafkajsProduceRequest()) as unknown as Req;
 const Long = kafkajsOwn<{ fromValue(v: unknown): unknown; fromString(s: string): unknown }>('kafkajs/src/utils/long');
-
-/** A seeded random source (mulberry32), so a failure can be replayed. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function drawText(r: () => number, max: number): string {
   const pieces = ['a', 'Z', '0', ' ', '"', '\\', 'é', '€', '𝄞', '\u0000', '{"id":1}', 'facebook'];
@@ -68,7 +59,7 @@ describe("kafkajs' Produce request written into one buffer", () => {
 
   it("writes kafkajs' bytes for drawn requests", async () => {
     vi.spyOn(Date, 'now').mockReturnValue(1_633_363_200_123);
-    const r = rng(17);
+    const r = seededRandom(17);
     for (let i = 0; i < 300; i++) {
       const args = drawArgs(r);
       expect(encodeProduceRequest(args)).toBeDefined();
@@ -80,7 +71,7 @@ describe("kafkajs' Produce request written into one buffer", () => {
 
   it("leaves requests it does not take to kafkajs' own encoding, with the same bytes", async () => {
     vi.spyOn(Date, 'now').mockReturnValue(1_633_363_200_123);
-    const base = drawArgs(rng(5));
+    const base = drawArgs(seededRandom(5));
     const first = base.topicData[0]!.partitions[0]!;
     const variants = [
       { ...base, compression: 1 },
