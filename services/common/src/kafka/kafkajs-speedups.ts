@@ -22,7 +22,10 @@
  * 3. The CRC-32C of each record batch (kafkajs/src/protocol/recordBatch/crc32C): a table lookup a
  *    byte; here eight bytes a step (slicing by 8), the same checksum.
  *
- * All three go in kafkajs' place through Node's module cache before kafkajs loads: the modules that use
+ * 4. (Session 14, kafkajs-produce-request.ts) the whole Produce request written into one buffer of
+ *    its exact size; requests it does not take go through kafkajs' own request with 2 and 3.
+ *
+ * All four go in kafkajs' place through Node's module cache before kafkajs loads: the modules that use
  * them take them with `require(...)` when they are first loaded. So every file in this folder that
  * loads kafkajs imports this module first. If kafkajs was loaded before (some other import loaded
  * it), nothing is replaced and kafkajs' own functions run: the same bytes, more CPU;
@@ -181,7 +184,7 @@ export function crc32C(buf: Buffer): number {
   return (crc ^ -1) >>> 0;
 }
 
-/** Whether kafkajs' producers in this process use the three functions above. */
+/** Whether kafkajs' producers in this process use the four replacements above. */
 export const kafkajsSpeedupsInstalled =
   installModule(paths.grouping, groupMessagesPerPartition, paths.sendMessages) && installModule(paths.record, encodeRecord, paths.produceRequest) && installModule(paths.crc32C, crc32C, paths.recordBatch) &&
   // 4. The Produce request written into one buffer (kafkajs-produce-request.ts); its own code,
