@@ -88,6 +88,42 @@ export function bytesLength(v: unknown): number | undefined {
   return undefined;
 }
 
+/** Bytes of a record's body without headers (the varint of its length not counted): kafkajs' Record v0. */
+export function recordBodySize(timestampDelta: number, offsetDelta: number, keyLength: number, valueLength: number): number {
+  // attributes, timestamp delta, offset delta, key, value, no headers (varint 0)
+  return 1 + varIntSize(timestampDelta) + varIntSize(offsetDelta) + varIntSize(keyLength) + Math.max(keyLength, 0) + varIntSize(valueLength) + Math.max(valueLength, 0) + 1;
+}
+
+function writeBytes(buf: Buffer, at: number, v: unknown, length: number): number {
+  at = writeVarInt(buf, at, length);
+  if (length <= 0) return at;
+  if (typeof v === 'string') buf.write(v, at, length, 'utf8');
+  else (v as Buffer).copy(buf, at);
+  return at + length;
+}
+
+/** Writes one record without headers (its length first) at `at`; returns where it ends. */
+export function writeRecord(
+  buf: Buffer,
+  at: number,
+  body: number,
+  timestampDelta: number,
+  offsetDelta: number,
+  key: unknown,
+  keyLength: number,
+  value: unknown,
+  valueLength: number,
+): number {
+  at = writeVarInt(buf, at, body);
+  buf[at++] = 0; // attributes
+  at = writeVarInt(buf, at, timestampDelta);
+  at = writeVarInt(buf, at, offsetDelta);
+  at = writeBytes(buf, at, key, keyLength);
+  at = writeBytes(buf, at, value, valueLength);
+  buf[at++] = 0; // no headers
+  return at;
+}
+
 function hasHeaders(h: unknown): boolean {
   if (h === undefined) return false;
   if (h === null || typeof h !== 'object') return true;
@@ -127,8 +163,8 @@ export function encodeProduceRequest(args: ProduceArgs): { buf: Buffer; offset: 
         if (k === undefined || v === undefined) return undefined;
         keyLengths.push(k);
         valueLengths.push(v);
-        // attributes, timestamp delta 0, offset delta, key, value, no headers
-        const body = 1 + 1 + varIntSize(i) + varIntSize(k) + Math.max(k, 0) + varIntSize(v) + Math.max(v, 0) + 1;
+        // timestamp delta 0: no message has a timestamp of its own
+        const body = recordBodySize(0, i, k, v);
         recordSizes.push(body);
         total += varIntSize(body) + body;
       }
@@ -177,17 +213,7 @@ export function encodeProduceRequest(args: ProduceArgs): { buf: Buffer; offset: 
       at = buf.writeInt32BE(messages.length, at);
       for (let i = 0; i < messages.length; i++, r++) {
         const m = messages[i]!;
-        const k = keyLengths[r]!;
-        const v = valueLengths[r]!;
-        at = writeVarInt(buf, at, recordSizes[r]!);
-        buf[at++] = 0; // attributes
-        buf[at++] = 0; // timestamp delta 0 (no message has a timestamp of its own)
-        at = writeVarInt(buf, at, i);
-        at = writeVarInt(buf, at, k);
-        if (k > 0) at += typeof m.key === 'string' ? buf.write(m.key, at, k, 'utf8') : (m.key as Buffer).copy(buf, at);
-        at = writeVarInt(buf, at, v);
-        if (v > 0) at += typeof m.value === 'string' ? buf.write(m.value, at, v, 'utf8') : (m.value as Buffer).copy(buf, at);
-        buf[at++] = 0; // no headers
+        at = writeRecord(buf, at, recordSizes[r]!, 0, i, m.key, keyLengths[r]!, m.value, valueLengths[r]!);
       }
       buf.writeUInt32BE(crc32C(buf.subarray(bodyStart, at)), crcAt);
       buf.writeInt32BE(at - batchStart, batchLengthAt);

@@ -33,7 +33,7 @@
  */
 import { createRequire } from 'node:module';
 import { installModule } from './kafkajs-modules';
-import { bytesLength, kafkajsProduceRequest, produceRequestWith, varIntSize, writeVarInt } from './kafkajs-produce-request';
+import { bytesLength, kafkajsProduceRequest, produceRequestWith, recordBodySize, varIntSize, writeRecord } from './kafkajs-produce-request';
 // The consumer's two replacements (record batch decoding, Batch), installed with these.
 import './kafkajs-consumer-speedups';
 
@@ -94,14 +94,6 @@ const kafkajsRecord = require(paths.record) as (args: RecordArgs) => EncoderLike
 
 const SMALL = 2 ** 30;
 
-function writeBytes(buf: Buffer, at: number, v: unknown, length: number): number {
-  at = writeVarInt(buf, at, length);
-  if (length <= 0) return at;
-  if (typeof v === 'string') buf.write(v, at, length, 'utf8');
-  else (v as Buffer).copy(buf, at);
-  return at + length;
-}
-
 /** kafkajs' Record v0 encoder, the same bytes in one exact-size buffer. */
 export function encodeRecord(args: RecordArgs): EncoderLike {
   const { offsetDelta = 0, timestampDelta = 0, key, value, headers } = args;
@@ -117,24 +109,9 @@ export function encodeRecord(args: RecordArgs): EncoderLike {
     Math.abs(offsetDelta) >= SMALL
   )
     return kafkajsRecord(args);
-  const body =
-    1 + // attributes
-    varIntSize(timestampDelta) +
-    varIntSize(offsetDelta) +
-    varIntSize(keyLength) +
-    Math.max(keyLength, 0) +
-    varIntSize(valueLength) +
-    Math.max(valueLength, 0) +
-    1; // no headers: varint 0
-  const size = varIntSize(body) + body;
-  const buf = Buffer.allocUnsafe(size);
-  let at = writeVarInt(buf, 0, body);
-  buf[at++] = 0;
-  at = writeVarInt(buf, at, timestampDelta);
-  at = writeVarInt(buf, at, offsetDelta);
-  at = writeBytes(buf, at, key, keyLength);
-  at = writeBytes(buf, at, value, valueLength);
-  buf[at++] = 0;
+  const body = recordBodySize(timestampDelta, offsetDelta, keyLength, valueLength);
+  const buf = Buffer.allocUnsafe(varIntSize(body) + body);
+  const at = writeRecord(buf, 0, body, timestampDelta, offsetDelta, key, keyLength, value, valueLength);
   const e = Object.create(Encoder.prototype) as EncoderLike;
   e.buf = buf;
   e.offset = at;
