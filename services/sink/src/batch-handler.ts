@@ -59,6 +59,8 @@ export interface RowsPart {
 }
 
 const rowsPart = (rows: Row[]): RowsPart => ({ count: rows.length, rows: () => rows });
+/** Each table's RowBinary encoder, by its layout (for the inserter and for rows encoded when mapped). */
+const ENCODERS = new Map(TABLES.map((t) => [t, rowBinaryEncoder(LAYOUTS[t] as never) as (w: BinaryWriter, row: Row) => void]));
 const countOf = (parts: readonly RowsPart[]): number => parts.reduce((n, p) => n + p.count, 0);
 
 /** Writes rows into `<database>.<table>`; resolves once ClickHouse acknowledged them. */
@@ -66,7 +68,6 @@ export type InsertRows = (table: Table, parts: RowsPart[]) => Promise<void>;
 
 /** RowBinary inserts through the HTTP client: each table's rows encoded by its layout, with `settings` (a cluster's insert_quorum). */
 export function rowBinaryInserter(clickhouse: ClickHouseClient, database: string, settings?: ClickHouseSettings, traceTo?: Logger): InsertRows {
-  const encoders = new Map(TABLES.map((t) => [t, rowBinaryEncoder(LAYOUTS[t] as never) as (w: BinaryWriter, row: Row) => void]));
   const queries = new Map(TABLES.map((t) => [t, rowBinaryInsertQuery(`${database}.${t}`, LAYOUTS[t] as never)]));
   return async (table, parts) => {
     const t0 = traceTo ? epochNow() : 0;
@@ -77,7 +78,7 @@ export function rowBinaryInserter(clickhouse: ClickHouseClient, database: string
     for (const p of parts) if (!p.body) objects += p.count;
     if (objects > 0) {
       const w = new BinaryWriter(Math.max(4096, objects * 160));
-      const encode = encoders.get(table)!;
+      const encode = ENCODERS.get(table)!;
       for (const p of parts) if (!p.body) for (const r of p.rows()) encode(w, r);
       chunks.push(w.view());
     }
@@ -240,11 +241,10 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   for (const t of TABLES) rowsWritten.labels(t).inc(0);
   dlqTotal.labels('INVALID_MESSAGE').inc(0);
 
-  const encoders = new Map(TABLES.map((t) => [t, rowBinaryEncoder(LAYOUTS[t] as never) as (w: BinaryWriter, row: Row) => void]));
   /** Rows as a part already encoded (RowBinary in the table's layout); `again` makes the same rows again. */
   function encodedPart(table: Table, list: Row[], again: () => Row[]): RowsPart {
     const w = new BinaryWriter(Math.max(1024, list.length * 160));
-    const encode = encoders.get(table)!;
+    const encode = ENCODERS.get(table)!;
     for (const r of list) encode(w, r);
     return { count: list.length, body: w.view(), rows: again };
   }
