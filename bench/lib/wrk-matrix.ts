@@ -13,15 +13,17 @@
  * DOWNRADAR_BENCH_TARGETS (default node,fastify,ingest) and DOWNRADAR_BENCH_LOADERS (default
  * node,raw,wrk) pick the cells. Each cell is warmed by its own loader first (3,000 requests, or
  * 2 s of wrk), and the servers stay up across rounds (round 1 shows a fresh process, later ones
- * a warm one).
+ * a warm one). DOWNRADAR_BENCH_HELLO_PLAIN=1 runs the hello-worlds as plain JavaScript (compiled
+ * once by esbuild into .data/) under `node` without `--import tsx`: what tsx adds to a request.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createKafka, deleteTopicsWithPrefix, ensureTopics, hashApiKey } from '@downradar/common';
 import { singleLoad as nodeSingleLoad } from './http-load';
 import { rawSingleLoad } from './raw-http-load';
 import { wrkSingleLoad } from './wrk-load';
 import { brokersFromEnv, loadAverage } from './peers';
+import { processCpuS, serverPids } from './cpu';
 import { benchIngestEnv, processTreeCpuMs, REPO_ROOT, startServiceProcess, stopProcess } from './processes';
 
 const ROUNDS = Number(process.argv[2] ?? 2);
@@ -65,8 +67,16 @@ function userSystemMs(rootPid: number): { user: number; system: number } {
   return { user, system };
 }
 
+const PLAIN = process.env.DOWNRADAR_BENCH_HELLO_PLAIN === '1';
+function helloArgs(): string[] {
+  if (!PLAIN) return ['--import', 'tsx', `${REPO_ROOT}/bench/lib/fastify-hello.ts`];
+  const out = `${REPO_ROOT}/.data/fastify-hello.mjs`;
+  execFileSync(`${REPO_ROOT}/node_modules/.bin/esbuild`, [`${REPO_ROOT}/bench/lib/fastify-hello.ts`, '--format=esm', '--platform=node', `--outfile=${out}`, '--log-level=warning']);
+  return [out];
+}
+
 async function startHello(kind: 'node' | 'fastify', port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `${REPO_ROOT}/bench/lib/fastify-hello.ts`, String(port), PROCESSES, kind], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...helloArgs(), String(port), PROCESSES, kind], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
     child.on('exit', (code) => reject(new Error(`hello ${kind} exited ${code}`)));
@@ -100,6 +110,13 @@ async function drive(loader: string, port: number, tag: string, headers: Record<
   return { perS: r.perS, p50: r.p50, p99: r.p99, requests: n, notAccepted: r.notAccepted, loaderUs: ((ownCpuMs() - own0) * 1000) / n };
 }
 
+const brokerPid = serverPids().kafka;
+/** Produce requests Kafka acknowledged so far (ingest's /metrics, summed over its processes). */
+async function produceRequests(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(text.match(/^ingest_kafka_produce_requests\{count="requests"[^}]*\} (\S+)/m)?.[1] ?? NaN);
+}
+
 const kafka = TARGETS.includes('ingest') ? createKafka({ brokers: brokersFromEnv().split(','), clientId: 'bench-admin' }) : null;
 const servers = new Map<string, { child: ChildProcess; port: number; headers: Record<string, string> }>();
 try {
@@ -110,7 +127,7 @@ try {
   }
   if (TARGETS.includes('fastify')) servers.set('fastify', { child: await startHello('fastify', PORT + 1), port: PORT + 1, headers: {} });
   if (TARGETS.includes('node')) servers.set('node', { child: await startHello('node', PORT + 2), port: PORT + 2, headers: {} });
-  console.log(`matrix: ${ROUNDS} rounds, servers ${[...servers.keys()].join(', ')} in ${PROCESSES} process(es), loaders ${LOADERS.join(', ')}, node loaders ${SINGLE_N} requests, wrk ${WRK_S} s with ${WRK_THREADS} thread(s), ${CONCURRENCY} connections; load ${loadAverage()}`);
+  console.log(`matrix: ${ROUNDS} rounds, servers ${[...servers.keys()].join(', ')} in ${PROCESSES} process(es), loaders ${LOADERS.join(', ')}, node loaders ${SINGLE_N} requests, wrk ${WRK_S} s with ${WRK_THREADS} thread(s), ${CONCURRENCY} connections, hello-worlds ${PLAIN ? 'plain node' : 'under tsx'}; load ${loadAverage()}`);
   let seq = 0;
   for (let round = 0; round < ROUNDS; round++) {
     // alternate the loaders' order each round
@@ -121,12 +138,16 @@ try {
         const load = loadAverage();
         const cpu0 = processTreeCpuMs(s.child.pid!);
         const us0 = userSystemMs(s.child.pid!);
+        const broker0 = brokerPid ? processCpuS(brokerPid) : 0;
+        const produced0 = name === 'ingest' ? await produceRequests(s.port) : 0;
         const r = await drive(loader, s.port, `m${round}-${seq++}`, s.headers, false);
         const cpuUs = ((processTreeCpuMs(s.child.pid!) - cpu0) * 1000) / r.requests;
         const us1 = userSystemMs(s.child.pid!);
+        const brokerUs = brokerPid ? ((processCpuS(brokerPid) - broker0) * 1e6) / r.requests : 0;
+        const kafkaText = name === 'ingest' ? ` | broker ${brokerUs.toFixed(0)} us a request, ${(r.requests / ((await produceRequests(s.port)) - produced0)).toFixed(1)} requests a produce request` : '';
         const split = `user ${(((us1.user - us0.user) * 1000) / r.requests).toFixed(0)} + sys ${(((us1.system - us0.system) * 1000) / r.requests).toFixed(0)}`;
         console.log(
-          `round ${round + 1} ${name.padEnd(7)} ${loader.padEnd(4)} (load ${load}): ${String(Math.round(r.perS)).padStart(6)}/s p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms | server ${cpuUs.toFixed(0)} us a request (${split}) | loader ${r.loaderUs.toFixed(0)} us a request | ${r.requests} requests${r.notAccepted ? `, ${r.notAccepted} NOT ACCEPTED` : ''}`,
+          `round ${round + 1} ${name.padEnd(7)} ${loader.padEnd(4)} (load ${load}): ${String(Math.round(r.perS)).padStart(6)}/s p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms | server ${cpuUs.toFixed(0)} us a request (${split}) | loader ${r.loaderUs.toFixed(0)} us a request ${kafkaText} | ${r.requests} requests${r.notAccepted ? `, ${r.notAccepted} NOT ACCEPTED` : ''}`,
         );
       }
     }
