@@ -4,8 +4,14 @@
  * downradar (ingest as its own processes, DOWNRADAR_BENCH_INGEST_PROCESSES, default: the service's
  * own default):
  *  - single POST /v1/reports, 64 keep-alive connections, each counted when ingest answered 202
- *    (after Kafka acknowledged), after 3,000 unmeasured ones that warm both sides up:
- *    single_reports_per_s, single_p50_ms, single_p99_ms
+ *    (after Kafka acknowledged): single_reports_per_s, single_p50_ms, single_p99_ms. The load
+ *    generator is wrk (bench/lib/wrk-load.ts, Debian's package, installed by infra/setup.sh):
+ *    DOWNRADAR_BENCH_SINGLE_S seconds (default 8) after 2 unmeasured ones that warm both sides up;
+ *    node's http client spent 130-200 µs of CPU a request on the same two cores, more than the
+ *    hello-world it drove, wrk 5-10. Without wrk (or with DOWNRADAR_BENCH_LOADER=node) node's
+ *    client sends DOWNRADAR_BENCH_SINGLE_N requests after 3,000 unmeasured ones, as before.
+ *    single_loader_wrk says which ran (1 wrk, 0 node's client); single_loader_cpu_us_per_request
+ *    is the generator's own CPU a request
  *  - NDJSON batches of 5,000 reports, 4 in flight: batch_reports_per_s (each report is one message,
  *    and its signal goes in a SignalBatch of its service: batch_messages_per_report, about 1.003)
  * peers, with the very messages ingest writes (reports and signal batches, JSON, built by ingest's
@@ -57,6 +63,7 @@ import { groupEvents, outgoing, type Pending } from '../services/ingest/src/prod
 import { toReportEvent } from '../services/ingest/src/steps';
 import { REPO_ROOT, benchIngestEnv, processTreeCpuMs, processTreeMemory, startServiceProcess, stopProcess } from './lib/processes';
 import { batchLoad, singleLoad } from './lib/http-load';
+import { singleLoader, wrkSingleLoad } from './lib/wrk-load';
 import { serverPids } from './lib/cpu';
 import { cpuRounds, measureSelfReported, measureTree, roundsSummary, type Round, type SideCpu } from './lib/ingest-cpu-rounds';
 import { brokersFromEnv, createPeerTopic, javaProduce, kafkajsProduce, kcatProduce, loadAverage, ratio } from './lib/peers';
@@ -65,6 +72,9 @@ const RUNS = Number(process.env.DOWNRADAR_BENCH_RUNS ?? 3);
 /** Interleaved CPU rounds after the runs (bench/lib/ingest-cpu-rounds.ts); 0 = the ratio of the runs' medians as before. */
 const CPU_ROUNDS = Number(process.env.DOWNRADAR_BENCH_CPU_ROUNDS ?? 7);
 const SINGLE_N = Number(process.env.DOWNRADAR_BENCH_SINGLE_N ?? 20_000);
+/** Seconds of single POSTs a run with wrk (node's client sends SINGLE_N requests instead). */
+const SINGLE_S = Number(process.env.DOWNRADAR_BENCH_SINGLE_S ?? 8);
+const LOADER = singleLoader();
 const BATCH_N = Number(process.env.DOWNRADAR_BENCH_BATCH_N ?? 200_000);
 const PROCESSES = process.env.DOWNRADAR_BENCH_INGEST_PROCESSES;
 const PORT = Number(process.env.DOWNRADAR_BENCH_INGEST_PORT ?? process.env.DOWNRADAR_INGEST_PORT ?? 18081);
@@ -81,12 +91,13 @@ const brokers = brokersFromEnv();
 const SERVICES = ['facebook', 'instagram', 'whatsapp', 'messenger', 'twitter', 'youtube', 'netflix', 'telegram'];
 const PROBLEMS = ['app', 'server_connection', 'other'] as const;
 
-function report(i: number, run: number): ReportInput & { id: string } {
+/** Report i of a run; `idText` stands for i in its id and reporter (wrk's "{i}" template). */
+function report(i: number, run: number, idText = String(i)): ReportInput & { id: string } {
   return {
-    id: `b${run}-${i}`,
+    id: `b${run}-${idText}`,
     serviceId: SERVICES[i % SERVICES.length]!,
     problem: PROBLEMS[i % PROBLEMS.length]!,
-    reporterId: `reporter-${i}`,
+    reporterId: `reporter-${idText}`,
     country: 'US',
     text: 'app keeps crashing since this afternoon',
   };
@@ -146,6 +157,23 @@ function asJson(value: Buffer): string {
     return item.value;
   });
   return JSON.stringify(signals.length === 1 ? signals[0] : signals);
+}
+
+/**
+ * Single POSTs of one run on a port, with the loader of this bench (wrk, or node's client): the
+ * rate, latencies, the requests answered and the loader's own CPU a request. wrk's bodies are
+ * report(i, run) as node's client sends them (the services and problems repeat every 24).
+ */
+async function singles(port: number, run: number, warm: boolean, hdrs?: Record<string, string>): Promise<{ perS: number; p50: number; p99: number; requests: number; notAccepted: number; firstBad?: string; loaderUs: number }> {
+  if (LOADER === 'wrk') {
+    const r = await wrkSingleLoad({ port, path: '/v1/reports', seconds: warm ? 2 : SINGLE_S, concurrency: CONCURRENCY, template: (k) => JSON.stringify(report(k, run, '{i}')), period: SERVICES.length * PROBLEMS.length, ...(hdrs ? { headers: hdrs } : {}) });
+    return { ...r, loaderUs: r.loaderCpuUs };
+  }
+  const n = warm ? WARM_UP_N : SINGLE_N;
+  const own0 = process.cpuUsage();
+  const r = await singleLoad({ port, path: '/v1/reports', n, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, run)), ...(hdrs ? { headers: hdrs } : {}) });
+  const own = process.cpuUsage(own0);
+  return { ...r, requests: n, loaderUs: (own.user + own.system) / n };
 }
 
 function batchBodies(run: number): string[] {
@@ -220,7 +248,8 @@ const ingest = await startServiceProcess(
 );
 // One process, or a primary and its workers (the primary only hands connections over).
 const ingestProcesses = Number(PROCESSES ?? 1);
-console.log(`bench ingest: ${RUNS} runs, ${SINGLE_N} single POSTs, ${BATCH_N} reports in batches, ingest in ${ingestProcesses} process(es), load ${loadAverage()}`);
+const singleWhat = LOADER === 'wrk' ? `${SINGLE_S} s of single POSTs from wrk` : `${SINGLE_N} single POSTs from node's http client`;
+console.log(`bench ingest: ${RUNS} runs, ${singleWhat}, ${BATCH_N} reports in batches, ingest in ${ingestProcesses} process(es), load ${loadAverage()}`);
 const rows: Record<string, number>[] = [];
 const rss: number[] = [];
 /** The best kafkajs configuration of each run (by rate), for the CPU rounds. */
@@ -233,20 +262,20 @@ try {
   for (let run = 0; run < RUNS; run++) {
     const load = loadAverage();
     // Both sides warm (JIT, connections) before the clock: the hello peer is a fresh process each run.
-    const warmUp = (port: number) => singleLoad({ port, path: '/v1/reports', n: WARM_UP_N, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, 100 + run)), headers });
-    await warmUp(PORT);
+    await singles(PORT, 100 + run, true, headers);
     const cpu0 = processTreeCpuMs(ingest.pid!);
-    const single = await singleLoad({ port: PORT, path: '/v1/reports', n: SINGLE_N, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, run)), headers });
+    const single = await singles(PORT, run, false, headers);
     if (single.notAccepted) throw new Error(`${single.notAccepted} single reports were not accepted: ${single.firstBad}`);
-    const singleCpuUs = ((processTreeCpuMs(ingest.pid!) - cpu0) * 1000) / SINGLE_N;
+    const singleCpuUs = ((processTreeCpuMs(ingest.pid!) - cpu0) * 1000) / single.requests;
     const hello = await startHello(ingestProcesses);
-    await warmUp(HELLO_PORT);
-    const helloCpu0 = processTreeCpuMs(hello.pid!);
     let helloCpuUs = 0;
-    const helloR = await singleLoad({ port: HELLO_PORT, path: '/v1/reports', n: SINGLE_N, concurrency: CONCURRENCY, body: (i) => JSON.stringify(report(i, run)) }).finally(() => {
-      helloCpuUs = ((processTreeCpuMs(hello.pid!) - helloCpu0) * 1000) / SINGLE_N;
-      return stopProcess(hello);
-    });
+    const helloR = await (async () => {
+      await singles(HELLO_PORT, 100 + run, true);
+      const helloCpu0 = processTreeCpuMs(hello.pid!);
+      const r = await singles(HELLO_PORT, run, false);
+      helloCpuUs = ((processTreeCpuMs(hello.pid!) - helloCpu0) * 1000) / r.requests;
+      return r;
+    })().finally(() => stopProcess(hello));
     const bodies = batchBodies(run);
     let batchRun = { seconds: 0, retries: 0 };
     const batchSide = await measureTree(ingest.pid!, BATCH_N, async () => void (batchRun = await batchLoad({ port: PORT, path: '/v1/reports/batch', bodies, inFlight: 4, headers })), brokerPid ? [brokerPid] : []);
@@ -267,6 +296,8 @@ try {
       helloP99: helloR.p99,
       singleCpuUs,
       helloCpuUs,
+      singleLoaderUs: single.loaderUs,
+      helloLoaderUs: helloR.loaderUs,
       batch,
       batchCpuUs,
       kafkajsCpuUs: best.cpuUsPerMessage,
@@ -277,7 +308,7 @@ try {
     };
     rows.push(row);
     console.log(
-      `run ${run + 1}/${RUNS} (load ${load}): single ${Math.round(single.perS)}/s p99 ${single.p99.toFixed(1)} ms, ${singleCpuUs.toFixed(0)} us CPU each | fastify hello ${Math.round(helloR.perS)}/s p99 ${helloR.p99.toFixed(1)} ms, ${helloCpuUs.toFixed(0)} us CPU each | ` +
+      `run ${run + 1}/${RUNS} (load ${load}): single (${LOADER}) ${Math.round(single.perS)}/s p99 ${single.p99.toFixed(1)} ms, ${singleCpuUs.toFixed(0)} us CPU each (loader ${single.loaderUs.toFixed(0)}) | fastify hello ${Math.round(helloR.perS)}/s p99 ${helloR.p99.toFixed(1)} ms, ${helloCpuUs.toFixed(0)} us CPU each (loader ${helloR.loaderUs.toFixed(0)}) | ` +
         `batch ${Math.round(batch)} reports/s = ${Math.round(messagesPerReport * batch)} messages/s, ${batchCpuUs.toFixed(1)} us CPU per report | kafkajs best ${Math.round(best.perS)} messages/s (${best.config}), ${best.cpuUsPerMessage.toFixed(1)} us CPU per message | ` +
         `Java ${Math.round(java.perS)}/s | kcat ${Math.round(kcat.perS)}/s | ingest peak RSS ${rss[run]} MB`,
     );
@@ -327,6 +358,10 @@ writeResult('ingest', {
   single_cpu_us_per_report: Number(m('singleCpuUs').toFixed(1)),
   fastify_hello_cpu_us_per_request: Number(m('helloCpuUs').toFixed(1)),
   single_to_fastify_cpu_ratio: ratio(m('helloCpuUs'), m('singleCpuUs')),
+  // Which load generator sent the single POSTs (1 wrk, 0 node's http client), and its own CPU.
+  single_loader_wrk: LOADER === 'wrk' ? 1 : 0,
+  single_loader_cpu_us_per_request: Number(m('singleLoaderUs').toFixed(1)),
+  fastify_hello_loader_cpu_us_per_request: Number(m('helloLoaderUs').toFixed(1)),
   batch_reports_per_s: Math.round(batchRate),
   batch_messages_per_report: Number(messagesPerReport.toFixed(4)),
   batch_cpu_us_per_report: Number(m('batchCpuUs').toFixed(1)),

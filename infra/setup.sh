@@ -5,7 +5,8 @@
 #
 #   node_modules   npm ci (npm install without a lockfile) when missing or older than package-lock.json
 #   Debian         clickhouse-server clickhouse-client (the database), chromium (browser tests),
-#                  kcat and python3-confluent-kafka (the example consumer), plus a JDK 17 and
+#                  kcat and python3-confluent-kafka (the example consumer), wrk (bench:ingest's
+#                  single-POST load generator), plus a JDK 17 and
 #                  Maven if `java`/`mvn` are absent; one apt-get update per run, only if needed
 #   Kafka          the broker's jars from Maven Central (infra/kafka/kafka.sh libs)
 #   chDB           a current ClickHouse engine in process, for the SQL compatibility test: a Python
@@ -72,6 +73,7 @@ fi
 want_cmd clickhouse-client clickhouse-client "SQL shell for ClickHouse"
 want chromium "headless browser for the browser tests"
 want kcat "command-line Kafka client"
+want wrk "HTTP load generator of bench:ingest's single POSTs"
 want python3-confluent-kafka "the Python example consumer"
 want_cmd java openjdk-17-jre-headless "runs the Kafka broker"
 want_cmd mvn maven "fetches the Kafka broker from Maven Central"
