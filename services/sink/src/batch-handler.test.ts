@@ -86,6 +86,55 @@ describe('batch handler', () => {
     expect(Buffer.compare(part!.body!, w.view())).toBe(0);
   });
 
+  it('maps a large backlog batch in slices: its first rows are inserted while the rest are mapped, and it resolves after the last insert', async () => {
+    const ch = fakeClickHouse();
+    const { handler } = handlerWith(ch, 2000, 20_000);
+    const ids = Array.from({ length: 25_000 }, (_, i) => `r${i}`);
+    let resolved = false;
+    const done = handler.handleBatch({ ...batch(0, ids), lag: 50_000 }).then(() => void (resolved = true));
+    // The first flushEarlyRows rows (two slices) are inserted and acknowledged while the batch is still in hand.
+    while (ch.inserts.length === 0) await new Promise((r) => setTimeout(r, 1));
+    expect(ch.inserts[0]!.rows).toHaveLength(20_000);
+    expect(resolved).toBe(false);
+    await done;
+    expect(ch.inserts.length).toBeGreaterThan(1);
+    expect(ch.inserts.flatMap((i) => i.rows.map((r) => r.id))).toEqual(ids);
+    expect(handler.stats).toMatchObject({ batches: 1, messages: 25_000 });
+    expect(handler.stats.rows.reports).toBe(25_000);
+  });
+
+  it('a backlog batch of fewer than flushEarlyRows rows goes in as one insert, not one per slice', async () => {
+    const ch = fakeClickHouse();
+    const { handler } = handlerWith(ch, 2000);
+    const ids = Array.from({ length: 25_000 }, (_, i) => `r${i}`);
+    await handler.handleBatch({ ...batch(0, ids), lag: 50_000 });
+    expect(ch.inserts.map((i) => i.rows.length)).toEqual([25_000]);
+  });
+
+  it('a large live batch (not behind) still waits for the flush interval, its slices one insert', async () => {
+    const ch = fakeClickHouse();
+    const { handler } = handlerWith(ch, 2000);
+    await handler.handleBatch(batch(0, ['a']));
+    const t0 = Date.now();
+    const ids = Array.from({ length: 25_000 }, (_, i) => `r${i}`);
+    await handler.handleBatch({ ...batch(1, ids), lag: 0 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1900);
+    expect(ch.inserts.map((i) => i.rows.length)).toEqual([1, 25_000]);
+  });
+
+  it('fails a large batch when the insert of any of its slices fails, after every slice has settled', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' });
+    const ch = fakeClickHouse((_, rows) => (rows.some((r) => r.id === 'r15000') ? refused : null));
+    const { handler } = handlerWith(ch, 0, 10_000);
+    const ids = Array.from({ length: 25_000 }, (_, i) => `r${i}`);
+    await expect(handler.handleBatch({ ...batch(0, ids), lag: 50_000 })).rejects.toMatchObject({ name: 'ClickHouseError', retriable: true });
+    expect(handler.stats).toMatchObject({ batches: 0, failedInserts: 1 });
+    // Every slice was handed over and settled before the batch failed (nothing left in flight).
+    const stored = ch.inserts.flatMap((i) => i.rows.map((r) => r.id));
+    expect(stored).not.toContain('r15000');
+    expect(stored).toContain('r0');
+  });
+
   it('with a flush interval, gathers the batches of later fetches into one insert, no sooner than the interval', async () => {
     const ch = fakeClickHouse();
     const { handler } = handlerWith(ch, 200);

@@ -41,7 +41,7 @@ import {
   type TopicNames,
 } from '@downradar/common';
 import type { DlqRecord } from '../../../schemas/events/index';
-import { LAYOUTS, TABLES, dlqRow, mapBatch, topicKeyOf, type MessageOrigin, type Row, type SinkTopic, type Table } from './rows';
+import { LAYOUTS, TABLES, dlqRow, mapBatch, mapBatchInto, topicKeyOf, type MessageOrigin, type Row, type RowOut, type SinkTopic, type Table } from './rows';
 import { createDecodePool, type DecodePool } from './decode-pool';
 
 /** Epoch ms with a fraction, for the debug trace (comparable across processes). */
@@ -178,6 +178,45 @@ const BEHIND_MESSAGES = 10_000;
 /** Messages of a batch sent to a decoding thread at a time. */
 const THREAD_SLICE = 10_000;
 
+/**
+ * Messages of a batch mapped and encoded at a time on the main thread. Each slice joins a group as
+ * soon as it is encoded, and the event loop runs between slices (the insert in flight sends its
+ * body and hears its answer, the next group is sealed): on a backlog a chunk's first rows are
+ * being inserted while its last are mapped, and only one slice's rows are objects at a time.
+ */
+const MAP_SLICE = 10_000;
+
+/**
+ * A slice's rows, each encoded as soon as it is mapped (RowBinary in its table's layout): no row
+ * object outlives its message's turn, so the garbage collector never copies or promotes them. A
+ * part's rows() maps the slice again (mapping is pure), for the rare insert ClickHouse refuses as data.
+ */
+function mapEncoded(
+  origin: Omit<MessageOrigin, 'offset'>,
+  messages: ConsumedBatch['messages'],
+  nowMs: number,
+): { rows: Map<Table, RowsPart[]>; deadLetters: DlqRecord[]; publish: DlqRecord[] } {
+  const writers = new Map<Table, { w: BinaryWriter; count: number }>();
+  const dead = mapBatchInto(origin, messages, nowMs, (table): RowOut => {
+    const w = new BinaryWriter(Math.max(1024, messages.length * 160));
+    const encode = ENCODERS.get(table)!;
+    const e = {
+      w,
+      count: 0,
+      push(row: Row) {
+        encode(w, row);
+        e.count++;
+      },
+    };
+    writers.set(table, e);
+    return e;
+  });
+  const rows = new Map<Table, RowsPart[]>();
+  for (const [table, e] of writers)
+    if (e.count > 0) rows.set(table, [{ count: e.count, body: e.w.view(), rows: () => mapBatch(origin, messages, nowMs).rows.get(table) ?? [] }]);
+  return { rows, ...dead };
+}
+
 interface Waiter {
   resolve(): void;
   reject(err: unknown): void;
@@ -241,14 +280,6 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   for (const t of TABLES) rowsWritten.labels(t).inc(0);
   dlqTotal.labels('INVALID_MESSAGE').inc(0);
 
-  /** Rows as a part already encoded (RowBinary in the table's layout); `again` makes the same rows again. */
-  function encodedPart(table: Table, list: Row[], again: () => Row[]): RowsPart {
-    const w = new BinaryWriter(Math.max(1024, list.length * 160));
-    const encode = ENCODERS.get(table)!;
-    for (const r of list) encode(w, r);
-    return { count: list.length, body: w.view(), rows: again };
-  }
-
   const writeRows = deps.insert ?? rowBinaryInserter(deps.clickhouse, deps.database, deps.insertSettings, deps.trace ? deps.logger : undefined);
   const trace = deps.trace === true;
   const pool = (deps.decodeThreads ?? 0) > 0 ? createDecodePool(deps.decodeThreads!) : null;
@@ -268,7 +299,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
       )
     : Promise.resolve();
   poolReady.catch(() => undefined); // logged above; ready() still rejects for whoever awaits it
-  /** Batches handed over and still being decoded on a thread (their group waits for them). */
+  /** Batches still being mapped, on a decoding thread or in slices here (their group waits for them, up to flushEarlyRows rows). */
   let pendingMaps = 0;
 
   async function insertOnce(table: Table, parts: RowsPart[]): Promise<void> {
@@ -383,8 +414,9 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
 
   function scheduleSeal(): void {
     if (sealImmediate) return;
-    // Rows still on a decoding thread: the group waits for them (each arrival schedules the seal
-    // again) until it holds flushEarlyRows: fewer, larger inserts on a backlog.
+    // Rows still being mapped (on a decoding thread, or a large batch's later slices here): the
+    // group waits for them (each arrival schedules the seal again) until it holds flushEarlyRows:
+    // fewer, larger inserts on a backlog.
     if (pendingMaps > 0 && group.count < flushEarlyRows) return;
     // Behind within the last interval: still draining a backlog, whose last batches are not behind.
     const draining = now() - lastBehindAt < flushIntervalMs;
@@ -460,15 +492,50 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     } else {
-      const m = mapBatch(origin, batch.messages, started);
-      if (trace) deps.logger.info({ trace: 'map', partition: batch.partition, messages: batch.messages.length, lag: batch.lag, from: t0, to: epochNow() }, 'sink trace');
-      // Each table's rows encoded now, while they are young: the group holds a buffer until its
-      // insert (up to the flush interval and the insert's own time later), not the row objects and
-      // their strings, which the garbage collector would otherwise copy and promote. The rare
-      // insert ClickHouse refuses as data maps the batch again (mapping is pure) for its objects.
-      const rows = new Map<Table, RowsPart[]>();
-      for (const [table, list] of m.rows) rows.set(table, [encodedPart(table, list, () => mapBatch(origin, batch.messages, started).rows.get(table) ?? [])]);
-      await submit(rows, m.deadLetters, m.publish, (batch.lag ?? 0) >= BEHIND_MESSAGES);
+      // Each table's rows encoded as they are mapped (mapEncoded): the group holds buffers until
+      // its insert (up to the flush interval and the insert's own time later), not row objects and
+      // their strings, which the garbage collector would otherwise copy and promote.
+      const behind = (batch.lag ?? 0) >= BEHIND_MESSAGES;
+      const { messages } = batch;
+      if (messages.length <= MAP_SLICE) {
+        const m = mapEncoded(origin, messages, started);
+        if (trace) deps.logger.info({ trace: 'map', partition: batch.partition, messages: messages.length, lag: batch.lag, from: t0, to: epochNow() }, 'sink trace');
+        await submit(m.rows, m.deadLetters, m.publish, behind);
+      } else {
+        // A large batch (a backlog's chunk) in slices: each joins a group once encoded, and the
+        // loop turns between them, so its first rows are inserted while its last are mapped. The
+        // batch resolves once every slice's insert was acknowledged, and fails if any failed.
+        // Until its last slice is handed over the batch counts as being mapped (pendingMaps): a
+        // backlog's group then waits for flushEarlyRows rows, so its inserts stay as large as
+        // before, but the first one starts once that many are mapped, not a whole fetch.
+        const acks: Promise<void>[] = [];
+        pendingMaps++;
+        let mapping = true;
+        try {
+          for (let i = 0; i < messages.length; i += MAP_SLICE) {
+            if (i > 0) await new Promise<void>((r) => setImmediate(r));
+            const s0 = trace ? epochNow() : 0;
+            const slice = messages.slice(i, i + MAP_SLICE);
+            const m = mapEncoded(origin, slice, started);
+            if (trace) deps.logger.info({ trace: 'map', partition: batch.partition, messages: slice.length, lag: batch.lag, from: s0, to: epochNow() }, 'sink trace');
+            if (i + MAP_SLICE >= messages.length) {
+              pendingMaps--;
+              mapping = false;
+            }
+            const ack = submit(m.rows, m.deadLetters, m.publish, behind);
+            ack.catch(() => undefined); // awaited below, after every slice was handed over
+            acks.push(ack);
+          }
+        } finally {
+          if (mapping) {
+            pendingMaps--;
+            if (group.waiters.length > 0) scheduleSeal();
+          }
+        }
+        const settled = await Promise.allSettled(acks);
+        const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
+      }
     }
     consumed.labels(topicKey).inc(batch.messages.length);
     stats.batches++;

@@ -512,7 +512,7 @@ function outOfRange(o: MessageOrigin, err: OutOfRange, payload: Buffer | string 
  * (a JSON array; readSignalMessage). A bad element of a batch is a dead letter
  * of its own, named by the message's position and the element's index; the others are stored.
  */
-function mapSignalMessage(o: MessageOrigin, value: Buffer | string | null, nowMs: number, out: (m: Mapped) => void, rows: Row[]): void {
+function mapSignalMessage(o: MessageOrigin, value: Buffer | string | null, nowMs: number, out: (m: Mapped) => void, rows: RowOut): void {
   const read = readSignalMessage(value);
   if (!read.ok) return out(invalid(o, value, read, nowMs));
   const mapping = MAPPINGS.signals;
@@ -548,29 +548,57 @@ export interface MappedBatch {
   publish: DlqRecord[];
 }
 
+/** Where mapBatchInto puts one table's rows, in message order: a list, or an encoder that writes each row as it comes. */
+export interface RowOut {
+  push(row: Row): void;
+}
+
 export function mapBatch(
   origin: Omit<MessageOrigin, 'offset'>,
   messages: Pick<KafkaMessage, 'value' | 'offset'>[],
   nowMs: number,
 ): MappedBatch {
   const rows = new Map<Table, Row[]>();
+  const dead = mapBatchInto(origin, messages, nowMs, (table) => {
+    let list = rows.get(table);
+    if (!list) rows.set(table, (list = []));
+    return list;
+  });
+  for (const [table, list] of rows) if (list.length === 0) rows.delete(table);
+  return { rows, ...dead };
+}
+
+/**
+ * mapBatch without the lists: each row goes to `out(table)` as soon as it is made (the sink's
+ * handler encodes it there and then, so no row object outlives its message's turn). `out` is
+ * asked for the batch's own table once up front (reports, signals) and for any other table when
+ * its first row comes.
+ */
+export function mapBatchInto(
+  origin: Omit<MessageOrigin, 'offset'>,
+  messages: Pick<KafkaMessage, 'value' | 'offset'>[],
+  nowMs: number,
+  out: (table: Table) => RowOut,
+): Omit<MappedBatch, 'rows'> {
   const deadLetters: DlqRecord[] = [];
   const publish: DlqRecord[] = [];
+  const outs = new Map<Table, RowOut>();
   const add = (r: Mapped) => {
     if (r.kind === 'row') {
-      let list = rows.get(r.table);
-      if (!list) rows.set(r.table, (list = []));
-      list.push(r.row);
+      let to = outs.get(r.table);
+      if (!to) outs.set(r.table, (to = out(r.table)));
+      to.push(r.row);
     } else {
       deadLetters.push(r.record);
       if (r.publish) publish.push(r.record);
     }
   };
   const o: MessageOrigin = { ...origin, offset: '' };
-  // Reports and signals, the bulk of the sink's rows, go straight into their list (the reports:
-  // one pass for the plain ones, plainReportRow); the general path (add) appends to the same list.
-  const direct: Row[] | undefined = origin.topicKey === 'reports' || origin.topicKey === 'signals' ? [] : undefined;
-  if (direct) rows.set(TOPIC_TABLE[origin.topicKey], direct);
+  // Reports and signals, the bulk of the sink's rows, go straight to their table (the reports:
+  // one pass for the plain ones, plainReportRow); the general path (add) goes to the same place.
+  const directTable = origin.topicKey === 'reports' || origin.topicKey === 'signals' ? TOPIC_TABLE[origin.topicKey] : undefined;
+  const direct = directTable ? out(directTable) : undefined;
+  if (directTable) outs.set(directTable, direct!);
   for (const m of messages) {
     o.offset = m.offset;
     if (origin.topicKey === 'reports') {
@@ -580,8 +608,7 @@ export function mapBatch(
     } else if (origin.topicKey === 'signals') mapSignalMessage(o, m.value, nowMs, add, direct!);
     else add(mapMessage(o, m.value, nowMs));
   }
-  if (direct && direct.length === 0) rows.delete(TOPIC_TABLE[origin.topicKey]);
-  return { rows, deadLetters, publish };
+  return { deadLetters, publish };
 }
 
 /** A reports message's row when it is plain JSON that plainReportRow accepts; else undefined. */
