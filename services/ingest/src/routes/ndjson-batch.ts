@@ -11,7 +11,7 @@ import type { Checked } from '@downradar/common';
 import { HttpError } from '@downradar/common/http';
 import { parseJsonStrict } from '../body';
 import type { Pending } from '../produce';
-import type { StepResult } from '../steps';
+import type { StepResult, TextLineStep } from '../steps';
 import type { RouteContext } from './context';
 
 interface LineRejection {
@@ -43,6 +43,9 @@ export function batchRoute<I, T>(
   const { options, recent, metrics } = ctx;
   const kindOf = typeof kind === 'string' ? () => kind : kind.of;
   const rejectedKind = typeof kind === 'string' ? kind : kind.rejected;
+  // A step that reads the common shape of a line from its text (steps.ts TextLineStep): the line is
+  // parsed and checked as before only when it gives nothing.
+  const fromText = (toEvent as TextLineStep<T>).fromText;
   return async (req: FastifyRequest, reply: FastifyReply) => {
     if (typeof req.body !== 'string') throw new HttpError(415, 'UNSUPPORTED_CONTENT_TYPE', 'batches are NDJSON: content-type application/x-ndjson', 'content-type');
     const lines = req.body.split('\n');
@@ -62,19 +65,23 @@ export function batchRoute<I, T>(
         rejections.push({ line: i + 1, code: 'EMPTY_LINE', field: '(line)', reason: 'is empty' });
         continue;
       }
-      let value: unknown;
-      try {
-        value = parseJsonStrict(text, '(line)');
-      } catch (err) {
-        const e = err as HttpError;
-        rejections.push({ line: i + 1, code: e.code, field: '(line)', reason: e.message.replace(/^\(line\) /, '') });
-        continue;
-      }
+      const read = fromText?.(text, t, replay);
       let r: StepResult<T>;
-      if (check === anyLine) r = toEvent(value as I, t, replay);
+      if (read !== undefined) r = { ok: true, value: read };
       else {
-        const c = check(value);
-        r = c.ok ? toEvent(c.value, t, replay) : { ok: false, code: 'BAD_FIELD', field: c.field, reason: c.reason };
+        let value: unknown;
+        try {
+          value = parseJsonStrict(text, '(line)');
+        } catch (err) {
+          const e = err as HttpError;
+          rejections.push({ line: i + 1, code: e.code, field: '(line)', reason: e.message.replace(/^\(line\) /, '') });
+          continue;
+        }
+        if (check === anyLine) r = toEvent(value as I, t, replay);
+        else {
+          const c = check(value);
+          r = c.ok ? toEvent(c.value, t, replay) : { ok: false, code: 'BAD_FIELD', field: c.field, reason: c.reason };
+        }
       }
       if (!r.ok) {
         rejections.push({ line: i + 1, code: r.code, field: r.field, reason: r.reason });
