@@ -65,10 +65,8 @@ export function batchRoute<I, T>(
         rejections.push({ line: i + 1, code: 'EMPTY_LINE', field: '(line)', reason: 'is empty' });
         continue;
       }
-      const read = fromText?.(text, t, replay);
-      let r: StepResult<T>;
-      if (read !== undefined) r = { ok: true, value: read };
-      else {
+      let ev = fromText?.(text, t, replay);
+      if (ev === undefined) {
         let value: unknown;
         try {
           value = parseJsonStrict(text, '(line)');
@@ -77,26 +75,28 @@ export function batchRoute<I, T>(
           rejections.push({ line: i + 1, code: e.code, field: '(line)', reason: e.message.replace(/^\(line\) /, '') });
           continue;
         }
+        let r: StepResult<T>;
         if (check === anyLine) r = toEvent(value as I, t, replay);
         else {
           const c = check(value);
           r = c.ok ? toEvent(c.value, t, replay) : { ok: false, code: 'BAD_FIELD', field: c.field, reason: c.reason };
         }
+        if (!r.ok) {
+          rejections.push({ line: i + 1, code: r.code, field: r.field, reason: r.reason });
+          metrics.rejected.inc({ kind: rejectedKind, code: r.code });
+          continue;
+        }
+        ev = r.value;
       }
-      if (!r.ok) {
-        rejections.push({ line: i + 1, code: r.code, field: r.field, reason: r.reason });
-        metrics.rejected.inc({ kind: rejectedKind, code: r.code });
-        continue;
-      }
-      const id = idOf(r.value);
+      const id = idOf(ev);
       if (recent.has(id) || seenInBatch.has(id)) {
         dup++;
-        duplicatesByKind[kindOf(r.value)]++;
+        duplicatesByKind[kindOf(ev)]++;
         continue;
       }
       seenInBatch.add(id);
-      acceptedByKind[kindOf(r.value)]++;
-      events.push(messagesOf(r.value, id));
+      acceptedByKind[kindOf(ev)]++;
+      events.push(messagesOf(ev, id));
     }
     // Counted before waiting: nothing here refers to the events while Kafka acknowledges them,
     // so the lines and the events' objects need not outlive the hand-over to the producer.
