@@ -17,6 +17,7 @@
  */
 import type { ReportEvent } from '../../../schemas/events/index';
 import type { ServiceLookup } from './steps';
+import { vouchPlainAscii } from './report-json';
 import { plainReportFields } from './steps';
 
 const ID = 1;
@@ -47,6 +48,8 @@ export function reportTextReader(ctx: { services: ServiceLookup; hashReporter(id
   let country: string | undefined;
   let at: number | undefined;
   let reporterId: string | undefined;
+  /** Every string value read is printable ASCII (and, as every value read, has no '"', '\\' or control character). */
+  let ascii = true;
 
   /**
    * Reads the report object that starts at s[i] ('{'); returns the position after its '}', or -1
@@ -56,6 +59,7 @@ export function reportTextReader(ctx: { services: ServiceLookup; hashReporter(id
     const n = s.length;
     id = serviceId = problem = text = country = reporterId = undefined;
     at = undefined;
+    ascii = true;
     let seen = 0;
     if (s.charCodeAt(i) !== 0x7b) return -1;
     i++;
@@ -104,6 +108,7 @@ export function reportTextReader(ctx: { services: ServiceLookup; hashReporter(id
           const c = s.charCodeAt(j);
           if (c === 0x22) break;
           if (c < 0x20 || c === 0x5c) return -1; // a raw control character (not JSON) or an escape
+          if (c > 0x7e) ascii = false;
           j++;
         }
         const v = s.slice(from, j);
@@ -123,8 +128,13 @@ export function reportTextReader(ctx: { services: ServiceLookup; hashReporter(id
     }
   }
 
-  const eventOf = (now: number, replay: boolean): ReportEvent | undefined =>
-    serviceId === undefined || problem === undefined || reporterId === undefined ? undefined : plain(id, serviceId, problem, text, country, at, reporterId, now, replay);
+  const eventOf = (now: number, replay: boolean): ReportEvent | undefined => {
+    if (serviceId === undefined || problem === undefined || reporterId === undefined) return undefined;
+    const ev = plain(id, serviceId, problem, text, country, at, reporterId, now, replay);
+    // Its values are what JSON.stringify writes between quotes: its JSON may be written as it is (report-json.ts).
+    if (ev && ascii) vouchPlainAscii(ev);
+    return ev;
+  };
 
   /** Whether only JSON whitespace follows position i. */
   function restIsSpace(s: string, i: number): boolean {
