@@ -68,13 +68,13 @@ export function reportTextReader(ctx: { services: ServiceLookup; hashReporter(id
       if (s.charCodeAt(i) !== 0x22) return -1; // a key (an empty object is not a report)
       let field: number;
       const k = s.charCodeAt(i + 1);
-      if (k === 0x69 && s.startsWith('id"', i + 1)) (field = ID), (i += 4);
-      else if (k === 0x73 && s.startsWith('serviceId"', i + 1)) (field = SERVICE), (i += 11);
-      else if (k === 0x70 && s.startsWith('problem"', i + 1)) (field = PROBLEM), (i += 9);
-      else if (k === 0x74 && s.startsWith('text"', i + 1)) (field = TEXT), (i += 6);
-      else if (k === 0x63 && s.startsWith('country"', i + 1)) (field = COUNTRY), (i += 9);
-      else if (k === 0x61 && s.startsWith('at"', i + 1)) (field = AT), (i += 4);
-      else if (k === 0x72 && s.startsWith('reporterId"', i + 1)) (field = REPORTER), (i += 12);
+      if (k === 0x69 && s.startsWith('id"', i + 1)) { field = ID; i += 4; }
+      else if (k === 0x73 && s.startsWith('serviceId"', i + 1)) { field = SERVICE; i += 11; }
+      else if (k === 0x70 && s.startsWith('problem"', i + 1)) { field = PROBLEM; i += 9; }
+      else if (k === 0x74 && s.startsWith('text"', i + 1)) { field = TEXT; i += 6; }
+      else if (k === 0x63 && s.startsWith('country"', i + 1)) { field = COUNTRY; i += 9; }
+      else if (k === 0x61 && s.startsWith('at"', i + 1)) { field = AT; i += 4; }
+      else if (k === 0x72 && s.startsWith('reporterId"', i + 1)) { field = REPORTER; i += 12; }
       else return -1;
       if (seen & field) return -1; // a repeated key: JSON.parse keeps the last, the general way decides
       seen |= field;
