@@ -114,7 +114,7 @@ export class ReportJsonWriter {
       this.pos = 0;
     }
     const start = this.pos;
-    this.pos += this.chunk.latin1Write(json, start);
+    this.pos += this.chunk.write(json, start, 'latin1');
     return this.chunk.subarray(start, this.pos);
   }
 
