@@ -117,8 +117,44 @@ export function reporterHasher(salt: string): (reporterId: string) => string {
   // The id's UTF-8 and its padding (at most 72 bytes more): grown when an id does not fit.
   const PADDING = 72;
   let bytes = Buffer.alloc(256);
+  /** The digest of the inner state in s: the outer hash, then the first 16 bytes as hex. */
+  const finish = (): string => {
+    // Outer hash: the inner digest after the outer pad block (one block with its padding).
+    for (let i = 0; i < 8; i++) w[i] = s[i]!;
+    w[8] = 0x80000000 | 0;
+    for (let i = 9; i < 15; i++) w[i] = 0;
+    w[15] = (BLOCK + 32) * 8;
+    s.set(outerPadState);
+    sha256Block(s, w);
+    for (let i = 0; i < 4; i++) {
+      const x = s[i]!;
+      digest[4 * i] = x >>> 24;
+      digest[4 * i + 1] = x >>> 16;
+      digest[4 * i + 2] = x >>> 8;
+      digest[4 * i + 3] = x;
+    }
+    return digest.toString('hex');
+  };
   return (id) => {
     let n = id.length;
+    // An ASCII id of up to 55 bytes (nearly every one) is one block with its padding: its words
+    // are made from its characters directly.
+    if (n <= 55) {
+      w.fill(0, 0, 16);
+      let i = 0;
+      for (; i < n; i++) {
+        const c = id.charCodeAt(i);
+        if (c > 0x7f) break;
+        w[i >> 2]! |= c << (24 - 8 * (i & 3));
+      }
+      if (i === n) {
+        w[n >> 2]! |= 0x80 << (24 - 8 * (n & 3));
+        w[15] = (BLOCK + n) * 8;
+        s.set(innerPadState);
+        sha256Block(s, w);
+        return finish();
+      }
+    }
     let ascii = n + PADDING <= bytes.length;
     if (ascii)
       for (let i = 0; i < n; i++) {
@@ -149,15 +185,7 @@ export function reporterHasher(salt: string): (reporterId: string) => string {
       }
       sha256Block(s, w);
     }
-    // Outer hash: the inner digest after the outer pad block (one block with its padding).
-    for (let i = 0; i < 8; i++) w[i] = s[i]!;
-    w[8] = 0x80000000 | 0;
-    for (let i = 9; i < 15; i++) w[i] = 0;
-    w[15] = (BLOCK + 32) * 8;
-    s.set(outerPadState);
-    sha256Block(s, w);
-    for (let i = 0; i < 4; i++) digest.writeInt32BE(s[i]!, 4 * i);
-    return digest.toString('hex');
+    return finish();
   };
 }
 

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { compileValidator } from '@downradar/common';
 import { reportEvent, reportEventOf, type ReportShaping } from '@downradar/common/report-event';
 import { CONTROL_CHARACTERS, MAX_AHEAD_MS, MAX_BACK_MS, checkEventTime, postEvent } from '@downradar/common/post-event';
+import { reportTextReader } from './report-line-scan';
 import { PROBLEM_CATEGORIES, ReportInput, SLUG_PATTERN, EVENT_ID_PATTERN, COUNTRY_PATTERN, type PostEvent, type PostInput, type ReportEvent } from '../../../schemas/events/index';
 
 /**
@@ -68,14 +69,23 @@ export function toReportEvent(input: ReportInput, ctx: ReportContext): StepResul
 export function reportLineStep(ctx: { services: ServiceLookup; hashReporter(id: string): string }) {
   const checkInput = compileValidator(ReportInput);
   const plain = plainReportEvent(ctx);
-  return (value: unknown, t: number, replay: boolean): StepResult<ReportEvent> => {
+  const step = (value: unknown, t: number, replay: boolean): StepResult<ReportEvent> => {
     const ev = plain(value, t, replay);
     if (ev) return { ok: true, value: ev };
     const c = checkInput(value);
     if (!c.ok) return reject('BAD_FIELD', c.field, c.reason);
     return toReportEvent(c.value, { now: t, services: ctx.services, hashReporter: ctx.hashReporter, source: replay ? 'replay' : 'api', replay });
   };
+  // A line's text read without parsing it first, for the common shape (report-line-scan.ts).
+  const reader = reportTextReader(ctx);
+  return Object.assign(step, { fromText: reader.report });
 }
+
+/**
+ * A batch step that can also take a line's text as it is (`fromText`): the event, or undefined
+ * when the line must be parsed and given to the step (which then decides, as it always did).
+ */
+export type TextLineStep<T> = ((value: unknown, t: number, replay: boolean) => StepResult<T>) & { fromText?(text: string, t: number, replay: boolean): T | undefined };
 
 // ReportInput's rules, for the one pass (schemas/events/index.ts: EventId, Slug, Country, EpochMs).
 const EVENT_ID = new RegExp(EVENT_ID_PATTERN);
@@ -91,12 +101,23 @@ const MAX_EPOCH_MS = 8_640_000_000_000_000;
  * too long goes the general way.
  */
 export function plainReportEvent(ctx: { services: ServiceLookup; hashReporter(id: string): string }) {
-  // The shaping of one request's lines (one `now`): kept while `now` and `replay` stay the same.
-  let how: ReportShaping = { receivedAt: NaN, source: 'api', hashReporter: ctx.hashReporter };
+  const fields = plainReportFields(ctx);
   return (value: unknown, now: number, replay: boolean): ReportEvent | undefined => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
     for (const k in value) if (k !== 'id' && k !== 'serviceId' && k !== 'problem' && k !== 'text' && k !== 'country' && k !== 'at' && k !== 'reporterId') return undefined;
     const { id, serviceId, problem, text, country, at, reporterId } = value as Record<string, unknown>;
+    return fields(id, serviceId, problem, text, country, at, reporterId, now, replay);
+  };
+}
+
+/**
+ * plainReportEvent's checks and shaping of a report given field by field (undefined: absent), for
+ * a caller that has the fields apart (report-line-scan.ts reads them from the line's text).
+ */
+export function plainReportFields(ctx: { services: ServiceLookup; hashReporter(id: string): string }) {
+  // The shaping of one request's lines (one `now`): kept while `now` and `replay` stay the same.
+  let how: ReportShaping = { receivedAt: NaN, source: 'api', hashReporter: ctx.hashReporter };
+  return (id: unknown, serviceId: unknown, problem: unknown, text: unknown, country: unknown, at: unknown, reporterId: unknown, now: number, replay: boolean): ReportEvent | undefined => {
     if (id !== undefined && (typeof id !== 'string' || id.length > 128 || !EVENT_ID.test(id))) return undefined;
     if (typeof serviceId !== 'string' || !SLUG.test(serviceId)) return undefined;
     if (!PROBLEMS.has(problem)) return undefined;
@@ -109,9 +130,10 @@ export function plainReportEvent(ctx: { services: ServiceLookup; hashReporter(id
     // checkEventTime's rule (a time it refuses goes the general way, which gives the rejection)
     if (at !== undefined && (at > now + MAX_AHEAD_MS || (!replay && at < now - MAX_BACK_MS))) return undefined;
     const time = at ?? now;
-    const input = value as ReportInput;
     if (how.receivedAt !== now || how.source !== (replay ? 'replay' : 'api')) how = { receivedAt: now, source: replay ? 'replay' : 'api', hashReporter: ctx.hashReporter };
-    return reportEventOf((id as string | undefined) ?? derivedReportId(input, time), serviceId, input.problem, time, reporterId, text as string | undefined, country as string | undefined, how);
+    const kind = problem as ReportInput['problem'];
+    const decidedId = (id as string | undefined) ?? derivedReportId({ serviceId, problem: kind, reporterId, text: text as string | undefined, country: country as string | undefined }, time);
+    return reportEventOf(decidedId, serviceId, kind, time, reporterId, text as string | undefined, country as string | undefined, how);
   };
 }
 
