@@ -178,6 +178,11 @@ jvm_opts() {
     # start 26-29 s -> 14-15 s (start CPU 8.7 s -> 3.9 s), and the broker even used
     # less CPU for the first 1M produced messages (1.2-2.0 s vs 2.3-4.2 s), since C2
     # compilations cost more than they save in a dev/test broker's lifetime.
+    # Session 15, e2e at 0.05 (infra/README.md, "The broker's JVM"): C2 compiled for 15 s in the
+    # broker's first 70-s run and 6 s in its second, and its working threads then cost 17-35 %
+    # less than C1's; by the second run the total was lower. It pays back after about two minutes
+    # of full load: C1 stays the default (tests and drills start many short brokers); use c2 for
+    # a long day.
     c1) echo "-XX:TieredStopAtLevel=1" ;;
     # Tiered C1 + C2, the JVM's own default.
     c2) ;;
@@ -227,7 +232,9 @@ group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 delete.topic.enable=true
 
-# Sized for a 2-core machine.
+# Sized for a 2-core machine. 1/1 against 2/4 measured in session 15 (e2e at 0.05, two pairs):
+# +0.4 and -2.9 microseconds an event of the broker's 13-16, each time dearer in the run with other work
+# beside it; the same handler and network work either way. No clear win: 2/4 stays.
 num.network.threads=$NETWORK_THREADS
 num.io.threads=$IO_THREADS
 num.recovery.threads.per.data.dir=1

@@ -81,6 +81,7 @@ export function createDetectorService(config: DetectorServiceConfig, overrides: 
     emptyPartitionIdleMs: config.detectorEmptyPartitionIdleMs,
     maxBatchBytes: config.detectorMaxBatchBytes,
     fetchWaitMs: config.detectorFetchWaitMs,
+    fetchMinBytes: config.detectorFetchMinBytes,
     offsetCommitMs: config.detectorOffsetCommitMs,
     sessionTimeoutMs,
   });

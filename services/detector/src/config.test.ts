@@ -28,6 +28,17 @@ describe('detector config', () => {
     expect(core.levels.warningLog10).toBe(8);
   });
 
+  it('fetch settings: the scoring stage answers at the first record unless DOWNRADAR_DETECTOR_FETCH_MIN_BYTES says otherwise', () => {
+    const d = load({});
+    expect(d.detectorFetchMinBytes).toBe(1);
+    expect(d.detectorFetchWaitMs).toBe(500);
+    const c = load({ DOWNRADAR_DETECTOR_FETCH_MIN_BYTES: '1048576', DOWNRADAR_DETECTOR_FETCH_WAIT_MS: '250' });
+    expect(c.detectorFetchMinBytes).toBe(1_048_576);
+    expect(c.detectorFetchWaitMs).toBe(250);
+    expect(() => load({ DOWNRADAR_DETECTOR_FETCH_MIN_BYTES: '0' })).toThrow(/DOWNRADAR_DETECTOR_FETCH_MIN_BYTES must be at least 1/);
+    expect(() => load({ DOWNRADAR_DETECTOR_FETCH_MIN_BYTES: String(128 * 1024 * 1024) })).toThrow(/DOWNRADAR_DETECTOR_FETCH_MIN_BYTES/);
+  });
+
   it('a wrong value stops the boot with the variable named', () => {
     expect(() => load({ DOWNRADAR_DETECTOR_WINDOW_MS: '5000' })).toThrow(/DOWNRADAR_DETECTOR_WINDOW_MS must be at least 10000/);
     expect(() => coreConfigOf(load({ DOWNRADAR_DETECTOR_WINDOW_MS: '70000' }))).toThrow(ConfigError);

@@ -45,6 +45,12 @@ export const detectorConfigSpec = defineConfig({
     10,
     5_000,
   ),
+  detectorFetchMinBytes: int(
+    'the scoring stage\'s fetches wait (up to DOWNRADAR_DETECTOR_FETCH_WAIT_MS) for this many bytes of signals: larger batches, fewer transactions, at the price of up to that wait before a signal is scored (1 = answer at the first record); the incident stage always answers at the first record',
+    1,
+    1,
+    64 * 1024 * 1024,
+  ),
   detectorOffsetCommitMs: int(
     'the scoring stage puts its consumed offsets into a small transaction at most this often a partition, and commits them to the group between transactions otherwise (the checkpoint holds the offset in every transaction; 0 = in every transaction)',
     1000,

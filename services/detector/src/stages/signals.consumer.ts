@@ -64,6 +64,8 @@ export interface ScoringStageOptions {
   maxBatchBytes: number;
   /** Longest the broker holds a fetch that finds nothing new (it answers as soon as something comes). */
   fetchWaitMs: number;
+  /** Bytes the broker waits for (up to fetchWaitMs) before it answers a fetch (1 = the first record). */
+  fetchMinBytes?: number;
   /** How often at most a small transaction carries its partition's offsets (0 = every transaction). */
   offsetCommitMs: number;
   sessionTimeoutMs: number;
@@ -127,6 +129,7 @@ export class ScoringStage {
       maxBytesPerPartition: this.o.maxBatchBytes,
       maxBytes: Math.max(this.o.maxBatchBytes, 64 * 1024 * 1024),
       maxWaitTimeInMs: this.o.fetchWaitMs,
+      minBytes: this.o.fetchMinBytes ?? 1,
       allowAutoTopicCreation: false,
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
     });
