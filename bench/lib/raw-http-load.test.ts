@@ -1,42 +1,34 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRecordingServer, type RecordingServer, type SeenRequest } from './recording-server';
 import { rawSingleLoad } from './raw-http-load';
 
 /** Answers 202 with a small body, or 400 with a longer one for bodies marked bad, the answer sometimes in several writes. */
-let server: http.Server;
+let server: RecordingServer;
 let port = 0;
-const seen: { path: string; type: string; key: string; body: string }[] = [];
+let seen: SeenRequest[] = [];
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (d: string) => (body += d));
-    req.on('end', () => {
-      seen.push({ path: req.url ?? '', type: req.headers['content-type'] ?? '', key: String(req.headers['x-api-key'] ?? ''), body });
-      const parsed = JSON.parse(body) as { i: number; bad?: boolean };
-      if (parsed.bad) {
-        const text = JSON.stringify({ code: 'BAD_FIELD', message: 'x'.repeat(5000), i: parsed.i });
-        res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-        // In pieces, so the loader has to wait for the whole answer.
-        res.write(text.slice(0, 10));
-        setTimeout(() => res.end(text.slice(10)), 5);
-        return;
-      }
-      const text = JSON.stringify({ id: String(parsed.i), status: 'accepted' });
-      res.writeHead(202, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-      res.end(text);
-    });
+  server = await startRecordingServer((body, res) => {
+    const parsed = JSON.parse(body) as { i: number; bad?: boolean };
+    if (parsed.bad) {
+      const text = JSON.stringify({ code: 'BAD_FIELD', message: 'x'.repeat(5000), i: parsed.i });
+      res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      // In pieces, so the loader has to wait for the whole answer.
+      res.write(text.slice(0, 10));
+      setTimeout(() => res.end(text.slice(10)), 5);
+      return;
+    }
+    const text = JSON.stringify({ id: String(parsed.i), status: 'accepted' });
+    res.writeHead(202, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  port = (server.address() as AddressInfo).port;
+  port = server.port;
+  seen = server.seen;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-});
+afterAll(() => server.close());
 
 describe('rawSingleLoad', () => {
   it('sends every body once with its headers, and counts the answers that are not 202 with the first one', async () => {

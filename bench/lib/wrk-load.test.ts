@@ -1,32 +1,22 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRecordingServer, type RecordingServer, type SeenRequest } from './recording-server';
 import { parseWrkResult, wrkPath, wrkSingleLoad } from './wrk-load';
 
 /** Answers 202, or 400 to bodies marked bad; records what it got. */
-let server: http.Server;
+let server: RecordingServer;
 let port = 0;
-const seen: { path: string; type: string; key: string; body: string }[] = [];
+let seen: SeenRequest[] = [];
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (d: string) => (body += d));
-    req.on('end', () => {
-      seen.push({ path: req.url ?? '', type: req.headers['content-type'] ?? '', key: String(req.headers['x-api-key'] ?? ''), body });
-      const parsed = JSON.parse(body) as { bad?: boolean };
-      res.writeHead(parsed.bad ? 400 : 202, { 'content-type': 'application/json' }).end('{}');
-    });
+  server = await startRecordingServer((body, res) => {
+    const parsed = JSON.parse(body) as { bad?: boolean };
+    res.writeHead(parsed.bad ? 400 : 202, { 'content-type': 'application/json' }).end('{}');
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  port = (server.address() as AddressInfo).port;
+  port = server.port;
+  seen = server.seen;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-});
+afterAll(() => server.close());
 
 describe('parseWrkResult', () => {
   it('reads the result line among wrk\'s own output', () => {
