@@ -171,24 +171,31 @@ function writtenTheGeneralWay(values: unknown[], wrap: boolean) {
   return { rejections, messages: groupEvents(pending, topicNames('t').signals).flatMap((g) => g.messages) };
 }
 
+/** The batch's answer and messages are what the general way gives: the same rejections, and the same topics, keys and bytes in the same order. */
+function expectWrittenAlike(
+  got: { answer: { accepted: number; rejected: number; rejections: unknown[] }; messages: OutMessage[] },
+  expected: { rejections: unknown[]; messages: OutMessage[] },
+): void {
+  const { answer, messages } = got;
+  expect(answer.rejected).toBe(expected.rejections.length);
+  expect(answer.rejections).toEqual(expected.rejections.slice(0, 1000));
+  expect(answer.accepted).toBeGreaterThan(500);
+  expect(messages.length).toBe(expected.messages.length);
+  for (let i = 0; i < messages.length; i++) {
+    expect(messages[i]!.topic).toBe(expected.messages[i]!.topic);
+    expect(messages[i]!.key).toBe(expected.messages[i]!.key);
+    // the same bytes (ingest writes a report's JSON as bytes, the signal batches are bytes)
+    expect(Buffer.from(messages[i]!.value).equals(Buffer.from(expected.messages[i]!.value))).toBe(true);
+  }
+}
+
 describe('NDJSON report batches with the one pass', () => {
   for (const [path, wrap] of [['/v1/reports/batch', false], ['/v1/events/batch', true]] as const) {
     it(`write the same bytes to Kafka and the same rejections as the general way (${path})`, async () => {
       const next = seededRandom(path.length);
       const values = Array.from({ length: 3000 }, () => drawValue(next));
       const body = values.map((v) => JSON.stringify(wrap ? { report: v } : v)).join('\n');
-      const { answer, messages } = await batchThroughApp(path, body);
-      const expected = writtenTheGeneralWay(values, wrap);
-      expect(answer.rejected).toBe(expected.rejections.length);
-      expect(answer.rejections).toEqual(expected.rejections.slice(0, 1000));
-      expect(answer.accepted).toBeGreaterThan(500);
-      expect(messages.length).toBe(expected.messages.length);
-      for (let i = 0; i < messages.length; i++) {
-        expect(messages[i]!.topic).toBe(expected.messages[i]!.topic);
-        expect(messages[i]!.key).toBe(expected.messages[i]!.key);
-        // the same bytes (ingest writes a report's JSON as bytes, the signal batches are bytes)
-        expect(Buffer.from(messages[i]!.value).equals(Buffer.from(expected.messages[i]!.value))).toBe(true);
-      }
+      expectWrittenAlike(await batchThroughApp(path, body), writtenTheGeneralWay(values, wrap));
     });
   }
 });
@@ -313,17 +320,7 @@ describe('NDJSON report batches read from their text', () => {
         }
         texts.push(text);
       }
-      const { answer, messages } = await batchThroughApp(path, texts.join('\n'));
-      const expected = textsWrittenTheGeneralWay(texts, wrap);
-      expect(answer.rejected).toBe(expected.rejections.length);
-      expect(answer.rejections).toEqual(expected.rejections.slice(0, 1000));
-      expect(answer.accepted).toBeGreaterThan(500);
-      expect(messages.length).toBe(expected.messages.length);
-      for (let i = 0; i < messages.length; i++) {
-        expect(messages[i]!.topic).toBe(expected.messages[i]!.topic);
-        expect(messages[i]!.key).toBe(expected.messages[i]!.key);
-        expect(Buffer.from(messages[i]!.value).equals(Buffer.from(expected.messages[i]!.value))).toBe(true);
-      }
+      expectWrittenAlike(await batchThroughApp(path, texts.join('\n')), textsWrittenTheGeneralWay(texts, wrap));
     });
   }
 });
