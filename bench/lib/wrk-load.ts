@@ -5,8 +5,9 @@
  *
  * Why: the generator shares the two cores with what it measures. node's http client
  * (http-load.ts) spent 130-200 µs of CPU a request on this machine (session 11) and the lean
- * raw-socket one (raw-http-load.ts) 36-57, as much as the hello-world peer they drove; wrk spends
- * a few µs (its own CPU is `loaderCpuUs`, from /proc, in every result). The node loaders stay as
+ * raw-socket one (raw-http-load.ts) 36-67, as much as the hello-world peer they drove; wrk spent
+ * 21-34 µs in session 15, most of it its Lua request() (its own CPU is `loaderCpuUs`, from /proc,
+ * in every result). The node loaders stay as
  * the fallback when wrk is not installed (`singleLoader()` says which one runs).
  */
 import { execFileSync } from 'node:child_process';
@@ -44,7 +45,7 @@ export type SingleLoader = 'wrk' | 'node';
 
 /**
  * The single-POST load generator: wrk when installed, else node's http client with a message
- * saying how to get wrk. DOWNRADAR_BENCH_LOADER=node forces the node client.
+ * saying how to get wrk. DOWNRADAR_BENCH_LOADER=node (or raw) forces the node client.
  */
 export function singleLoader(): SingleLoader {
   const asked = process.env.DOWNRADAR_BENCH_LOADER;
