@@ -2,7 +2,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import { compileValidator } from '@downradar/common';
 import { reportEvent, reportEventOf, type ReportShaping } from '@downradar/common/report-event';
 import { CONTROL_CHARACTERS, MAX_AHEAD_MS, MAX_BACK_MS, checkEventTime, postEvent } from '@downradar/common/post-event';
-import { reportTextReader } from './report-line-scan';
 import { PROBLEM_CATEGORIES, ReportInput, SLUG_PATTERN, EVENT_ID_PATTERN, COUNTRY_PATTERN, type PostEvent, type PostInput, type ReportEvent } from '../../../schemas/events/index';
 
 /**
@@ -69,21 +68,19 @@ export function toReportEvent(input: ReportInput, ctx: ReportContext): StepResul
 export function reportLineStep(ctx: { services: ServiceLookup; hashReporter(id: string): string }) {
   const checkInput = compileValidator(ReportInput);
   const plain = plainReportEvent(ctx);
-  const step = (value: unknown, t: number, replay: boolean): StepResult<ReportEvent> => {
+  return (value: unknown, t: number, replay: boolean): StepResult<ReportEvent> => {
     const ev = plain(value, t, replay);
     if (ev) return { ok: true, value: ev };
     const c = checkInput(value);
     if (!c.ok) return reject('BAD_FIELD', c.field, c.reason);
     return toReportEvent(c.value, { now: t, services: ctx.services, hashReporter: ctx.hashReporter, source: replay ? 'replay' : 'api', replay });
   };
-  // A line's text read without parsing it first, for the common shape (report-line-scan.ts).
-  const reader = reportTextReader(ctx);
-  return Object.assign(step, { fromText: reader.report });
 }
 
 /**
  * A batch step that can also take a line's text as it is (`fromText`): the event, or undefined
- * when the line must be parsed and given to the step (which then decides, as it always did).
+ * when the line must be parsed and given to the step (which then decides, as it always did). The
+ * routes attach report-line-scan.ts's reader to reportLineStep this way.
  */
 export type TextLineStep<T> = ((value: unknown, t: number, replay: boolean) => StepResult<T>) & { fromText?(text: string, t: number, replay: boolean): T | undefined };
 
