@@ -33,18 +33,6 @@ const SOURCE = bytes(',"source":');
 const TEXT = bytes(',"text":');
 const COUNTRY = bytes(',"country":');
 
-/**
- * The report a line reader (report-line-scan.ts) just made from a line whose every value was
- * plain ASCII without a character JSON escapes: write() may write it by concatenation, with no
- * per-character check of those values. One report at a time, and only that very object: write()
- * of any other object ignores it. The values the reader did not read (reporterHash, source, the
- * numbers) are still checked.
- */
-let vouched: ReportEvent | undefined;
-export function vouchPlainAscii(r: ReportEvent): void {
-  vouched = r;
-}
-
 export class ReportJsonWriter {
   private chunk = Buffer.allocUnsafe(CHUNK);
   private pos = 0;
@@ -56,11 +44,6 @@ export class ReportJsonWriter {
 
   /** The report's JSON: its bytes (a view into a chunk), or JSON.stringify's string for an unusual object. */
   write(r: ReportEvent): Buffer | string {
-    if (r === vouched) {
-      vouched = undefined;
-      const out = this.writeVouched(r);
-      if (out) return out;
-    }
     if (!plainShape(r)) return JSON.stringify(r);
     const { id, serviceId, problem, reporterHash, source, text, country } = r;
     // JSON.stringify writes a UTF-16 unit as at most 6 bytes (\u001f, or a lone surrogate's
@@ -94,27 +77,6 @@ export class ReportJsonWriter {
       this.string(country);
     }
     this.chunk[this.pos++] = 0x7d; // }
-    return this.chunk.subarray(start, this.pos);
-  }
-
-  /**
-   * A vouched report (made by reportEventOf from values checked plain ASCII) as one string written
-   * as Latin-1 (its bytes are its characters); undefined when a value it did not vouch for is not
-   * plain (write() then takes its usual way).
-   */
-  private writeVouched(r: ReportEvent): Buffer | undefined {
-    const { id, serviceId, problem, at, receivedAt, reporterHash, source, text, country } = r;
-    if (!plainAsciiNumber(at) || !plainAsciiNumber(receivedAt) || !plainAscii(reporterHash) || !plainAscii(source)) return undefined;
-    let json = '{"id":"' + id + '","serviceId":"' + serviceId + '","problem":"' + problem + '","at":' + at + ',"receivedAt":' + receivedAt + ',"reporterHash":"' + reporterHash + '","source":"' + source + '"';
-    if (text !== undefined) json += ',"text":"' + text + '"';
-    if (country !== undefined) json += ',"country":"' + country + '"';
-    json += '}';
-    if (this.pos + json.length > this.chunk.length) {
-      this.chunk = Buffer.allocUnsafe(Math.max(CHUNK, json.length));
-      this.pos = 0;
-    }
-    const start = this.pos;
-    this.pos += this.chunk.write(json, start, 'latin1');
     return this.chunk.subarray(start, this.pos);
   }
 
@@ -202,19 +164,4 @@ function plainShape(r: ReportEvent): boolean {
     (r.text === undefined || typeof r.text === 'string') &&
     (r.country === undefined || typeof r.country === 'string')
   );
-}
-
-/** A string JSON.stringify writes as its characters between quotes, all ASCII: printable, no '"' or '\\'. */
-function plainAscii(s: unknown): boolean {
-  if (typeof s !== 'string') return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) return false;
-  }
-  return true;
-}
-
-/** A number JSON.stringify writes as String(x) does, in digits: a safe whole number, not negative. */
-function plainAsciiNumber(x: unknown): boolean {
-  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 }

@@ -15,9 +15,6 @@ import { groupEvents, outgoing, type Pending } from './produce';
 import { roomyOptions } from './testing/in-process-app';
 import { plainReportEvent, reject, reportLineStep, toReportEvent, type StepResult } from './steps';
 import { seededRandom } from '@downradar/common/seeded-random';
-import type { HttpError } from '@downradar/common/http';
-import { parseJsonStrict } from './body';
-import { reportTextReader } from './report-line-scan';
 
 const catalog = loadCatalog();
 const services = { problemsOf: (id: string) => catalog.get(id)?.problems };
@@ -171,156 +168,24 @@ function writtenTheGeneralWay(values: unknown[], wrap: boolean) {
   return { rejections, messages: groupEvents(pending, topicNames('t').signals).flatMap((g) => g.messages) };
 }
 
-/** The batch's answer and messages are what the general way gives: the same rejections, and the same topics, keys and bytes in the same order. */
-function expectWrittenAlike(
-  got: { answer: { accepted: number; rejected: number; rejections: unknown[] }; messages: OutMessage[] },
-  expected: { rejections: unknown[]; messages: OutMessage[] },
-): void {
-  const { answer, messages } = got;
-  expect(answer.rejected).toBe(expected.rejections.length);
-  expect(answer.rejections).toEqual(expected.rejections.slice(0, 1000));
-  expect(answer.accepted).toBeGreaterThan(500);
-  expect(messages.length).toBe(expected.messages.length);
-  for (let i = 0; i < messages.length; i++) {
-    expect(messages[i]!.topic).toBe(expected.messages[i]!.topic);
-    expect(messages[i]!.key).toBe(expected.messages[i]!.key);
-    // the same bytes (ingest writes a report's JSON as bytes, the signal batches are bytes)
-    expect(Buffer.from(messages[i]!.value).equals(Buffer.from(expected.messages[i]!.value))).toBe(true);
-  }
-}
-
 describe('NDJSON report batches with the one pass', () => {
   for (const [path, wrap] of [['/v1/reports/batch', false], ['/v1/events/batch', true]] as const) {
     it(`write the same bytes to Kafka and the same rejections as the general way (${path})`, async () => {
       const next = seededRandom(path.length);
       const values = Array.from({ length: 3000 }, () => drawValue(next));
       const body = values.map((v) => JSON.stringify(wrap ? { report: v } : v)).join('\n');
-      expectWrittenAlike(await batchThroughApp(path, body), writtenTheGeneralWay(values, wrap));
-    });
-  }
-});
-
-/**
- * A drawn line as text, written the many ways JSON allows (and some it does not): whitespace
- * between the parts, escaped characters, numbers with a fraction, an exponent, a sign or a leading
- * zero, a repeated key, a trailing comma, a cut line. report-line-scan.ts reads some of these from
- * the text and must then give what parsing the line and the general way give.
- */
-function drawText(next: () => number, wrap: boolean): string {
-  const pick = <T,>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!;
-  const value = drawValue(next);
-  const ws = () => (next() < 0.85 ? '' : pick([' ', '  ', '\t', '\r', ' \r\t']));
-  const str = (x: string) => {
-    const plain = JSON.stringify(x);
-    const r = next();
-    if (r < 0.04) return plain.replace(/[a-z]/, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`); // an escaped letter
-    if (r < 0.06) return plain.slice(0, -1) + '\\/"'; // an escaped slash
-    if (r < 0.07) return plain.slice(0, -1) + '\u0001"'; // a raw control character (not JSON)
-    return plain;
-  };
-  const num = (x: number) => {
-    const r = next();
-    if (r < 0.03) return `${x}.0`;
-    if (r < 0.05) return `${x / 1000}e3`;
-    if (r < 0.07) return `0${x}`;
-    if (r < 0.08) return `-${x}`;
-    if (r < 0.09) return `${x}0000`;
-    return JSON.stringify(x);
-  };
-  const render = (v: unknown): string => {
-    if (typeof v === 'string') return str(v);
-    if (typeof v === 'number') return num(v);
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) return JSON.stringify(v);
-    const parts = Object.entries(v).map(([k, x]) => `${ws()}${next() < 0.01 ? str(k) : JSON.stringify(k)}${ws()}:${ws()}${render(x)}${ws()}`);
-    if (next() < 0.03 && parts.length > 0) parts.push(parts[Math.floor(next() * parts.length)]!); // a repeated key
-    if (next() < 0.02) parts.push(`${ws()}"__proto__":{}`);
-    return `{${parts.join(',')}${next() < 0.01 ? ',' : ''}}`;
-  };
-  let text = wrap ? `{${ws()}"report"${ws()}:${ws()}${render(value)}${ws()}}` : render(value);
-  if (next() < 0.01) text = text.slice(0, Math.floor(next() * text.length)); // cut
-  if (next() < 0.01) text += pick(['x', '}', ',{}', ' {}']);
-  return text.trim() || '{}';
-}
-
-describe("a batch line's report read from its text", () => {
-  it('gives, for every line it reads, the event that parsing the line and the general way give', () => {
-    const next = seededRandom(29);
-    const reader = reportTextReader({ services, hashReporter });
-    let read = 0;
-    let generalOnly = 0;
-    for (let i = 0; i < 40_000; i++) {
-      const wrap = next() < 0.3;
-      const text = drawText(next, wrap);
-      const replay = next() < 0.3;
-      const t = NOW + Math.floor(i / 1000);
-      let expected: StepResult<ReportEvent> | undefined;
-      try {
-        const parsed = parseJsonStrict(text, '(line)');
-        if (!wrap) expected = generalStep(parsed, t, replay);
-        else if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && Object.keys(parsed).length === 1 && 'report' in parsed) expected = generalStep((parsed as { report: unknown }).report, t, replay);
-      } catch {
-        expected = undefined; // not JSON, or a forbidden key: the line is refused
+      const { answer, messages } = await batchThroughApp(path, body);
+      const expected = writtenTheGeneralWay(values, wrap);
+      expect(answer.rejected).toBe(expected.rejections.length);
+      expect(answer.rejections).toEqual(expected.rejections.slice(0, 1000));
+      expect(answer.accepted).toBeGreaterThan(500);
+      expect(messages.length).toBe(expected.messages.length);
+      for (let i = 0; i < messages.length; i++) {
+        expect(messages[i]!.topic).toBe(expected.messages[i]!.topic);
+        expect(messages[i]!.key).toBe(expected.messages[i]!.key);
+        // the same bytes (ingest writes a report's JSON as bytes, the signal batches are bytes)
+        expect(Buffer.from(messages[i]!.value).equals(Buffer.from(expected.messages[i]!.value))).toBe(true);
       }
-      const got = wrap ? reader.wrappedReport(text, t, replay) : reader.report(text, t, replay);
-      if (got) {
-        read++;
-        expect(expected?.ok, text).toBe(true);
-        expect(JSON.stringify(got), text).toBe(JSON.stringify(expected!.ok && expected!.value));
-      } else if (expected?.ok) generalOnly++;
-    }
-    // many good lines are read from the text; many are not (the pools' values are often escaped when written)
-    expect(read).toBeGreaterThan(5_000);
-    expect(generalOnly).toBeGreaterThan(1_000);
-  });
-
-  it('reads the lines a client writes with JSON.stringify', () => {
-    const reader = reportTextReader({ services, hashReporter });
-    const v = { id: 'r-1', serviceId: 'facebook', problem: 'app', reporterId: 'alice', text: 'down again 😭', country: 'US', at: NOW - 1000 };
-    expect(reader.report(JSON.stringify(v), NOW, false)).toEqual((generalStep(v, NOW, false) as { value: ReportEvent }).value);
-    expect(reader.wrappedReport(JSON.stringify({ report: v }), NOW, false)).toEqual((generalStep(v, NOW, false) as { value: ReportEvent }).value);
-    expect(reader.report(JSON.stringify({ ...v, text: 'a "quoted" word' }), NOW, false)).toBeUndefined(); // an escape: parsed
-    expect(reader.wrappedReport(JSON.stringify({ post: v }), NOW, false)).toBeUndefined();
-  });
-});
-
-/** What a batch of these texts wrote before lines were read from their text: each line parsed, checked the general way, grouped as produce.ts groups them. */
-function textsWrittenTheGeneralWay(texts: string[], wrap: boolean) {
-  const values: unknown[] = [];
-  const early: { line: number; code: string; field: string; reason: string }[] = [];
-  texts.forEach((text, i) => {
-    try {
-      const parsed = parseJsonStrict(text, '(line)');
-      values.push(wrap ? (parsed as { report: unknown }).report : parsed);
-    } catch (err) {
-      const e = err as HttpError;
-      early.push({ line: i + 1, code: e.code, field: '(line)', reason: e.message.replace(/^\(line\) /, '') });
-      values.push(undefined);
-    }
-  });
-  const w = writtenTheGeneralWay(values, wrap);
-  // the lines that did not parse are rejected in their place
-  const rejections = [...early, ...w.rejections.filter((r) => !early.some((e) => e.line === r.line))].sort((a, b) => a.line - b.line);
-  return { rejections, messages: w.messages };
-}
-
-describe('NDJSON report batches read from their text', () => {
-  for (const [path, wrap] of [['/v1/reports/batch', false], ['/v1/events/batch', true]] as const) {
-    it(`write the same bytes to Kafka and the same rejections as parsing every line (${path})`, async () => {
-      const next = seededRandom(path.length + 100);
-      // lines that parse as the route wants them: a report object (wrapped for /v1/events/batch), written in drawn ways
-      const texts: string[] = [];
-      while (texts.length < 3000) {
-        const text = drawText(next, wrap);
-        if (text.includes('\n')) continue; // a raw line feed (in a value written unescaped) would end the line
-        try {
-          const parsed = parseJsonStrict(text, '(line)') as Record<string, unknown>;
-          if (wrap && (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.keys(parsed).length !== 1 || !('report' in parsed))) continue;
-        } catch {
-          if (next() < 0.7) continue; // some lines that are not JSON stay
-        }
-        texts.push(text);
-      }
-      expectWrittenAlike(await batchThroughApp(path, texts.join('\n')), textsWrittenTheGeneralWay(texts, wrap));
     });
   }
 });

@@ -77,13 +77,6 @@ export function reportLineStep(ctx: { services: ServiceLookup; hashReporter(id: 
   };
 }
 
-/**
- * A batch step that can also take a line's text as it is (`fromText`): the event, or undefined
- * when the line must be parsed and given to the step (which then decides, as it always did). The
- * routes attach report-line-scan.ts's reader to reportLineStep this way.
- */
-export type TextLineStep<T> = ((value: unknown, t: number, replay: boolean) => StepResult<T>) & { fromText?(text: string, t: number, replay: boolean): T | undefined };
-
 // ReportInput's rules, for the one pass (schemas/events/index.ts: EventId, Slug, Country, EpochMs).
 const EVENT_ID = new RegExp(EVENT_ID_PATTERN);
 const SLUG = new RegExp(SLUG_PATTERN);
@@ -98,23 +91,12 @@ const MAX_EPOCH_MS = 8_640_000_000_000_000;
  * too long goes the general way.
  */
 export function plainReportEvent(ctx: { services: ServiceLookup; hashReporter(id: string): string }) {
-  const fields = plainReportFields(ctx);
+  // The shaping of one request's lines (one `now`): kept while `now` and `replay` stay the same.
+  let how: ReportShaping = { receivedAt: NaN, source: 'api', hashReporter: ctx.hashReporter };
   return (value: unknown, now: number, replay: boolean): ReportEvent | undefined => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
     for (const k in value) if (k !== 'id' && k !== 'serviceId' && k !== 'problem' && k !== 'text' && k !== 'country' && k !== 'at' && k !== 'reporterId') return undefined;
     const { id, serviceId, problem, text, country, at, reporterId } = value as Record<string, unknown>;
-    return fields(id, serviceId, problem, text, country, at, reporterId, now, replay);
-  };
-}
-
-/**
- * plainReportEvent's checks and shaping of a report given field by field (undefined: absent), for
- * a caller that has the fields apart (report-line-scan.ts reads them from the line's text).
- */
-export function plainReportFields(ctx: { services: ServiceLookup; hashReporter(id: string): string }) {
-  // The shaping of one request's lines (one `now`): kept while `now` and `replay` stay the same.
-  let how: ReportShaping = { receivedAt: NaN, source: 'api', hashReporter: ctx.hashReporter };
-  return (id: unknown, serviceId: unknown, problem: unknown, text: unknown, country: unknown, at: unknown, reporterId: unknown, now: number, replay: boolean): ReportEvent | undefined => {
     if (id !== undefined && (typeof id !== 'string' || id.length > 128 || !EVENT_ID.test(id))) return undefined;
     if (typeof serviceId !== 'string' || !SLUG.test(serviceId)) return undefined;
     if (!PROBLEMS.has(problem)) return undefined;
@@ -127,10 +109,9 @@ export function plainReportFields(ctx: { services: ServiceLookup; hashReporter(i
     // checkEventTime's rule (a time it refuses goes the general way, which gives the rejection)
     if (at !== undefined && (at > now + MAX_AHEAD_MS || (!replay && at < now - MAX_BACK_MS))) return undefined;
     const time = at ?? now;
+    const input = value as ReportInput;
     if (how.receivedAt !== now || how.source !== (replay ? 'replay' : 'api')) how = { receivedAt: now, source: replay ? 'replay' : 'api', hashReporter: ctx.hashReporter };
-    const kind = problem as ReportInput['problem'];
-    const decidedId = (id as string | undefined) ?? derivedReportId({ serviceId, problem: kind, reporterId, text: text as string | undefined, country: country as string | undefined }, time);
-    return reportEventOf(decidedId, serviceId, kind, time, reporterId, text as string | undefined, country as string | undefined, how);
+    return reportEventOf((id as string | undefined) ?? derivedReportId(input, time), serviceId, input.problem, time, reporterId, text as string | undefined, country as string | undefined, how);
   };
 }
 

@@ -7,7 +7,6 @@
 import type { FastifyInstance } from 'fastify';
 import { compileValidator } from '@downradar/common';
 import { PostInput, type PostEvent, type ReportEvent } from '../../../../schemas/events/index';
-import { reportTextReader } from '../report-line-scan';
 import { reject, reportLineStep, toPostEvent, type StepResult } from '../steps';
 import type { RouteContext } from './context';
 import { anyLine, batchRoute } from './ndjson-batch';
@@ -18,8 +17,7 @@ type MixedEvent = { kind: 'report'; event: ReportEvent } | { kind: 'post'; event
 export function eventLineStep(ctx: Pick<RouteContext, 'services' | 'hashReporter'>) {
   const reportStep = reportLineStep(ctx);
   const checkPost = compileValidator(PostInput);
-  const reader = reportTextReader(ctx);
-  const step = (value: unknown, t: number, replay: boolean): StepResult<MixedEvent> => {
+  return (value: unknown, t: number, replay: boolean): StepResult<MixedEvent> => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return reject('BAD_FIELD', '(line)', 'must be an object {"report": ...} or {"post": ...}');
     const keys = Object.keys(value);
     if (keys.length !== 1 || (keys[0] !== 'report' && keys[0] !== 'post'))
@@ -33,12 +31,6 @@ export function eventLineStep(ctx: Pick<RouteContext, 'services' | 'hashReporter
     const p = toPostEvent(c.value, t, replay);
     return p.ok ? { ok: true, value: { kind: 'post', event: p.value } } : { ...p, field: `post.${p.field}` };
   };
-  // A report line's text read without parsing it first (report-line-scan.ts); posts are parsed.
-  const fromText = (text: string, t: number, replay: boolean): MixedEvent | undefined => {
-    const event = reader.wrappedReport(text, t, replay);
-    return event && { kind: 'report', event };
-  };
-  return Object.assign(step, { fromText });
 }
 
 export async function eventsRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {

@@ -11,7 +11,7 @@ import type { Checked } from '@downradar/common';
 import { HttpError } from '@downradar/common/http';
 import { parseJsonStrict } from '../body';
 import type { Pending } from '../produce';
-import type { StepResult, TextLineStep } from '../steps';
+import type { StepResult } from '../steps';
 import type { RouteContext } from './context';
 
 interface LineRejection {
@@ -43,9 +43,6 @@ export function batchRoute<I, T>(
   const { options, recent, metrics } = ctx;
   const kindOf = typeof kind === 'string' ? () => kind : kind.of;
   const rejectedKind = typeof kind === 'string' ? kind : kind.rejected;
-  // A step that reads the common shape of a line from its text (steps.ts TextLineStep): the line is
-  // parsed and checked as before only when it gives nothing.
-  const fromText = (toEvent as TextLineStep<T>).fromText;
   return async (req: FastifyRequest, reply: FastifyReply) => {
     if (typeof req.body !== 'string') throw new HttpError(415, 'UNSUPPORTED_CONTENT_TYPE', 'batches are NDJSON: content-type application/x-ndjson', 'content-type');
     const lines = req.body.split('\n');
@@ -65,38 +62,34 @@ export function batchRoute<I, T>(
         rejections.push({ line: i + 1, code: 'EMPTY_LINE', field: '(line)', reason: 'is empty' });
         continue;
       }
-      let ev = fromText?.(text, t, replay);
-      if (ev === undefined) {
-        let value: unknown;
-        try {
-          value = parseJsonStrict(text, '(line)');
-        } catch (err) {
-          const e = err as HttpError;
-          rejections.push({ line: i + 1, code: e.code, field: '(line)', reason: e.message.replace(/^\(line\) /, '') });
-          continue;
-        }
-        let r: StepResult<T>;
-        if (check === anyLine) r = toEvent(value as I, t, replay);
-        else {
-          const c = check(value);
-          r = c.ok ? toEvent(c.value, t, replay) : { ok: false, code: 'BAD_FIELD', field: c.field, reason: c.reason };
-        }
-        if (!r.ok) {
-          rejections.push({ line: i + 1, code: r.code, field: r.field, reason: r.reason });
-          metrics.rejected.inc({ kind: rejectedKind, code: r.code });
-          continue;
-        }
-        ev = r.value;
+      let value: unknown;
+      try {
+        value = parseJsonStrict(text, '(line)');
+      } catch (err) {
+        const e = err as HttpError;
+        rejections.push({ line: i + 1, code: e.code, field: '(line)', reason: e.message.replace(/^\(line\) /, '') });
+        continue;
       }
-      const id = idOf(ev);
+      let r: StepResult<T>;
+      if (check === anyLine) r = toEvent(value as I, t, replay);
+      else {
+        const c = check(value);
+        r = c.ok ? toEvent(c.value, t, replay) : { ok: false, code: 'BAD_FIELD', field: c.field, reason: c.reason };
+      }
+      if (!r.ok) {
+        rejections.push({ line: i + 1, code: r.code, field: r.field, reason: r.reason });
+        metrics.rejected.inc({ kind: rejectedKind, code: r.code });
+        continue;
+      }
+      const id = idOf(r.value);
       if (recent.has(id) || seenInBatch.has(id)) {
         dup++;
-        duplicatesByKind[kindOf(ev)]++;
+        duplicatesByKind[kindOf(r.value)]++;
         continue;
       }
       seenInBatch.add(id);
-      acceptedByKind[kindOf(ev)]++;
-      events.push(messagesOf(ev, id));
+      acceptedByKind[kindOf(r.value)]++;
+      events.push(messagesOf(r.value, id));
     }
     // Counted before waiting: nothing here refers to the events while Kafka acknowledges them,
     // so the lines and the events' objects need not outlive the hand-over to the producer.

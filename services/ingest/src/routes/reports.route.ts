@@ -6,16 +6,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '@downradar/common/http';
 import { ReportInput, type ReportEvent } from '../../../../schemas/events/index';
 import { WindowLimiter } from '../rate-limiter';
-import { reportTextReader } from '../report-line-scan';
 import { reportLineStep, toReportEvent } from '../steps';
 import { accepted, storeOne, type RouteContext } from './context';
 import { anyLine, batchRoute } from './ndjson-batch';
 
 export async function reportsRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   const { options, metrics, produce } = ctx;
-  // A batch line's report read from its text for the common shape (report-line-scan.ts); any
-  // other line is parsed and checked by reportLineStep.
-  const lineStep = Object.assign(reportLineStep(ctx), { fromText: reportTextReader(ctx).report });
   const reporterLimiter = new WindowLimiter(options.reportsPerReporterPer15Min, 15 * 60_000);
 
   app.post(
@@ -44,7 +40,7 @@ export async function reportsRoutes(app: FastifyInstance, ctx: RouteContext): Pr
       ctx,
       'report',
       anyLine,
-      lineStep,
+      reportLineStep(ctx),
       (e) => e.id,
       produce.reportMessages,
     ),
