@@ -7,7 +7,7 @@
  *    (after Kafka acknowledged): single_reports_per_s, single_p50_ms, single_p99_ms. The load
  *    generator is wrk (bench/lib/wrk-load.ts, Debian's package, installed by infra/setup.sh):
  *    DOWNRADAR_BENCH_SINGLE_S seconds (default 8) after 2 unmeasured seconds that warm both sides
- *    up; node's http client spent 115-200 µs of CPU a request on the same two cores, more than the
+ *    up; node's http client spent 115-162 µs of CPU a request on the same two cores, more than the
  *    hello-world it drove, wrk 21-34 (session 15). Without wrk (or with DOWNRADAR_BENCH_LOADER=node) node's
  *    client sends DOWNRADAR_BENCH_SINGLE_N requests after 3,000 unmeasured ones, as before.
  *    single_loader_wrk says which ran (1 wrk, 0 node's client); single_loader_cpu_us_per_request
