@@ -13,6 +13,9 @@
  *  - RowBinary: the rows encoded into one insert body: the column loop and the UTF-8 encoder for
  *    every string against the generated encoder and ASCII byte by byte
  *  - all three in a row, as the sink does them
+ *  - map + encode as the sink's handler does it (mapBatchInto, each row encoded as mapped): every
+ *    message parsed (JSON.parse, plainReportRow, the row's encoder) against the common shape read
+ *    from its bytes (report-bytes.ts, batch-handler.ts mapEncoded)
  * Each as µs of CPU (process.cpuUsage) a row, medians of `rounds`, before and after alternated; the
  * rows are bench:sink's (bench/lib/reports.ts), 5,000 to a record batch.
  */
@@ -21,7 +24,8 @@ import { kafkajsOwn } from '../../services/common/src/kafka/kafkajs-modules';
 import { Batch as FastBatch, KafkajsBatch, decodeRecordBatch } from '../../services/common/src/kafka/kafkajs-consumer-speedups';
 import { BinaryWriter, rowBinaryEncoder, rowBinaryEncoderLoop } from '@downradar/common';
 import { median } from '@downradar/common/bench-results';
-import { LAYOUTS, mapBatch, mapMessage, type Row } from '../../services/sink/src/rows';
+import { LAYOUTS, mapBatch, mapBatchInto, mapMessage, type Row } from '../../services/sink/src/rows';
+import { mapEncoded } from '../../services/sink/src/batch-handler';
 import { generateReports } from './reports';
 import { loadAverage } from './peers';
 
@@ -110,6 +114,19 @@ function map(messages: Message[]): Row[] {
   return m.rows.get('reports')!;
 }
 
+/** mapEncoded as it was before session 16: every reports message parsed, each row encoded as mapped. */
+function mapEncodedParsed(messages: Message[]): Buffer {
+  const w = new BinaryWriter(Math.max(4096, messages.length * 160));
+  const dead = mapBatchInto({ topicKey: 'reports', topic: TOPIC, partition: 0 }, messages, Date.now(), () => ({ push: (r: Row) => encodeGenerated(w, r) }));
+  if (dead.deadLetters.length > 0) throw new Error(`dead letters: ${dead.deadLetters[0]!.reason}`);
+  return w.view();
+}
+function mapEncodedBytes(messages: Message[]): Buffer {
+  const m = mapEncoded({ topicKey: 'reports', topic: TOPIC, partition: 0 }, messages as never, Date.now());
+  if (m.deadLetters.length > 0) throw new Error(`dead letters: ${m.deadLetters[0]!.reason}`);
+  return m.rows.get('reports')![0]!.body!;
+}
+
 /** µs of CPU per row of one call of `f` over the N rows. */
 async function cpuUs(f: () => unknown): Promise<number> {
   const t0 = process.cpuUsage();
@@ -132,6 +149,7 @@ async function main(): Promise<void> {
   if (JSON.stringify(await decodeFetch(bytes, ownBatchDecoder, own)) !== JSON.stringify(messages)) throw new Error('decoders differ');
   if (JSON.stringify(mapGeneral(messages)) !== JSON.stringify(rows)) throw new Error('rows differ');
   if (encode(rows, true) !== encode(rows, false)) throw new Error('encodings differ');
+  if (!mapEncodedParsed(messages).equals(mapEncodedBytes(messages))) throw new Error('bodies differ');
   const parts: Record<string, [() => unknown, () => unknown]> = {
     'kafkajs fetch decode + Batch': [() => decodeFetch(bytes, ownBatchDecoder, own), () => decodeFetch(bytes, decodeRecordBatch, fast)],
     'mapBatch (parse, check, row)': [() => mapGeneral(messages), () => map(messages)],
@@ -140,6 +158,7 @@ async function main(): Promise<void> {
       async () => encode(mapGeneral(await decodeFetch(bytes, ownBatchDecoder, own)), true),
       async () => encode(map(await decodeFetch(bytes, decodeRecordBatch, fast)), false),
     ],
+    'map + encode (handler)': [() => mapEncodedParsed(messages), () => mapEncodedBytes(messages)],
   };
   // Warm up every part (the JIT), then alternate before and after, round by round.
   for (const [a, b] of Object.values(parts)) {

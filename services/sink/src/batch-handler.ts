@@ -43,6 +43,7 @@ import {
 import type { DlqRecord } from '../../../schemas/events/index';
 import { LAYOUTS, TABLES, dlqRow, mapBatch, mapBatchInto, topicKeyOf, type MessageOrigin, type Row, type RowOut, type SinkTopic, type Table } from './rows';
 import { createDecodePool, type DecodePool } from './decode-pool';
+import { encodePlainReport } from './report-bytes';
 
 /** Epoch ms with a fraction, for the debug trace (comparable across processes). */
 const epochNow = (): number => performance.timeOrigin + performance.now();
@@ -191,7 +192,7 @@ const MAP_SLICE = 10_000;
  * object outlives its message's turn, so the garbage collector never copies or promotes them. A
  * part's rows() maps the slice again (mapping is pure), for the rare insert ClickHouse refuses as data.
  */
-function mapEncoded(
+export function mapEncoded(
   origin: Omit<MessageOrigin, 'offset'>,
   messages: ConsumedBatch['messages'],
   nowMs: number,
@@ -200,7 +201,7 @@ function mapEncoded(
   const dead = mapBatchInto(origin, messages, nowMs, (table): RowOut => {
     const w = new BinaryWriter(Math.max(1024, messages.length * 160));
     const encode = ENCODERS.get(table)!;
-    const e = {
+    const e: RowOut & { w: BinaryWriter; count: number } = {
       w,
       count: 0,
       push(row: Row) {
@@ -208,6 +209,13 @@ function mapEncoded(
         e.count++;
       },
     };
+    // A reports message of the common shape is read from its bytes into its row's (report-bytes.ts).
+    if (table === 'reports')
+      e.pushReportBytes = (value: Buffer) => {
+        if (!encodePlainReport(w, value, 0, value.length)) return false;
+        e.count++;
+        return true;
+      };
     writers.set(table, e);
     return e;
   });

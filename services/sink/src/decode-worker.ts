@@ -1,13 +1,15 @@
 /**
  * The sink's decoding thread (decode-pool.ts): reports messages in, their RowBinary rows out, so
  * that JSON parsing, the checks and the encoding run beside the main thread (kafkajs' fetches, the
- * inserts) on the machine's other core. Only the plain messages (plainReportRow, as mapBatch's one
- * pass): the index of every other message goes back, and the main thread maps it the general way
- * (its row, or its dead letter with the field named).
+ * inserts) on the machine's other core. Only the plain messages (report-bytes.ts's read of the
+ * common shape from its bytes, then plainReportRow, as mapBatch): the index of every other message
+ * goes back, and the main thread maps it the general way (its row, or its dead letter with the
+ * field named).
  */
 import { parentPort } from 'node:worker_threads';
 import { BinaryWriter, rowBinaryEncoder } from '@downradar/common/clickhouse/row-binary';
 import { REPORT_LAYOUT, plainReportRow, type ReportRow } from './report-row';
+import { encodePlainReport } from './report-bytes';
 import type { DecodeRequest, DecodeResponse } from './decode-pool';
 
 const encode = rowBinaryEncoder<ReportRow>(REPORT_LAYOUT);
@@ -22,6 +24,12 @@ parentPort!.on('message', (m: DecodeRequest) => {
     const len = m.lengths[i]!;
     if (len < 0) {
       fallback.push(i);
+      continue;
+    }
+    // The common shape straight from its bytes (report-bytes.ts); else parsed, as on the main thread.
+    if (encodePlainReport(w, data, pos, pos + len)) {
+      pos += len;
+      rows++;
       continue;
     }
     let row: ReportRow | undefined;

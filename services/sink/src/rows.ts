@@ -551,6 +551,12 @@ export interface MappedBatch {
 /** Where mapBatchInto puts one table's rows, in message order: a list, or an encoder that writes each row as it comes. */
 export interface RowOut {
   push(row: Row): void;
+  /**
+   * For the reports table, optional: writes the row of a reports message read straight from its
+   * bytes (report-bytes.ts) and returns true, or writes nothing and returns false (the message then
+   * takes today's path: JSON.parse, plainReportRow, mapMessage).
+   */
+  pushReportBytes?(value: Buffer): boolean;
 }
 
 export function mapBatch(
@@ -599,9 +605,11 @@ export function mapBatchInto(
   const directTable = origin.topicKey === 'reports' || origin.topicKey === 'signals' ? TOPIC_TABLE[origin.topicKey] : undefined;
   const direct = directTable ? out(directTable) : undefined;
   if (directTable) outs.set(directTable, direct!);
+  const readBytes = direct?.pushReportBytes !== undefined;
   for (const m of messages) {
     o.offset = m.offset;
     if (origin.topicKey === 'reports') {
+      if (readBytes && m.value !== null && typeof m.value !== 'string' && direct!.pushReportBytes!(m.value)) continue;
       const row = plainReport(m.value);
       if (row) direct!.push(row);
       else add(mapMessage(o, m.value, nowMs));

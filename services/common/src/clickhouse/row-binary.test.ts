@@ -117,6 +117,19 @@ describe('RowBinary', () => {
     expect(hex(w.take())).toBe('017801');
   });
 
+  it('gives room for bytes written by the caller, growing the buffer and keeping what was written', () => {
+    const w = new BinaryWriter(2);
+    w.uint8(7);
+    const buf = w.room(300);
+    expect(buf.length).toBeGreaterThanOrEqual(301);
+    for (let i = 0; i < 300; i++) buf[w.length + i] = i & 0xff;
+    w.advance(300);
+    w.uint8(9);
+    const out = w.take();
+    expect(out.length).toBe(302);
+    expect([out[0], out[1], out[255], out[300], out[301]]).toEqual([7, 0, 254, 299 & 0xff, 9]);
+  });
+
   it('refuses a type it cannot write', () => {
     expect(() => rowBinaryEncoder([['a', 'Decimal(9,2)' as never]])).toThrow(/unsupported/);
   });

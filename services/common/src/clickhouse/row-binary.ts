@@ -116,6 +116,21 @@ export class BinaryWriter {
     this.pos += 8;
   }
 
+  /**
+   * Room for `bytes` more bytes: the buffer to write them into from `length` on (valid until the
+   * next call), then `advance` by what was written. For a caller that writes a row's bytes itself
+   * (the sink's reports read from their JSON bytes).
+   */
+  room(bytes: number): Buffer {
+    this.ensure(bytes);
+    return this.buf;
+  }
+
+  /** Counts `n` bytes written into `room()`'s buffer from `length` on. */
+  advance(n: number): void {
+    this.pos += n;
+  }
+
   /** The bytes written so far (a copy), and an empty writer. */
   take(): Buffer {
     const out = Buffer.from(this.buf.subarray(0, this.pos));
