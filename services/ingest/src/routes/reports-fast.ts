@@ -196,7 +196,9 @@ export function fastReportHandler(d: FastReportDeps): (req: IncomingMessage, res
     }
     // @fastify/rate-limit's onRequest hook for the route
     let result: StoreResult | undefined;
-    store.incr(normalizeIP(ip), (_err, r) => (result = r), 60_000, max);
+    // normalizeIP lower-cases an IPv4 address (a no-op on its digits and dots) after testing it
+    // against the IPv6 pattern (visible in the profile); an address with a colon goes through it.
+    store.incr(ip.includes(':') ? normalizeIP(ip) : ip, (_err, r) => (result = r), 60_000, max);
     const current = result?.current ?? 0;
     const ttlInSeconds = Math.ceil((result?.ttl ?? 0) / 1000);
     if (current > max) {
