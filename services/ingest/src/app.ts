@@ -164,8 +164,16 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
   await app.register(postsRoutes, ctx);
   await app.register(eventsRoutes, ctx);
 
-  // Behind a proxy the client address comes from X-Forwarded-For (fastify's trustProxy): fastify's way only.
-  if ((deps.fastReports ?? true) && !options.trustProxy) {
+  if (deps.fastReports ?? true) {
+    // fastify's request.ip (lib/request.js): behind a trusted proxy, the furthest X-Forwarded-For address.
+    const proxyAddresses = (fromFastify('@fastify/proxy-addr') as { all(req: IncomingMessage, trust: () => boolean): string[] }).all;
+    const trustAll = () => true;
+    const clientAddress = options.trustProxy
+      ? (req: IncomingMessage) => {
+          const all = proxyAddresses(req, trustAll);
+          return all[all.length - 1];
+        }
+      : (req: IncomingMessage) => req.socket.remoteAddress;
     const compile = (fromFastify('@fastify/ajv-compiler') as () => (external: object, o: typeof AJV_OPTIONS) => (r: object) => unknown)()({}, AJV_OPTIONS);
     let open = true;
     app.addHook('preClose', async () => {
@@ -176,6 +184,7 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
       reporterLimiter: ctx.reporterLimiter,
       rateStore: rateStore.routeStore,
       reportsPerIpPerMinute: options.reportsPerIpPerMinute,
+      clientAddress,
       eventLoopDelay: () => app.memoryUsage().eventLoopDelay,
       maxEventLoopDelayMs: options.maxEventLoopDelayMs,
       genReqId,

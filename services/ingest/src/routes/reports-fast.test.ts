@@ -213,6 +213,25 @@ describe('POST /v1/reports: the fast path answers as fastify does', () => {
     expect(res.headers['x-ratelimit-remaining']).toBe('24');
   });
 
+  it('behind a trusted proxy, limits the X-Forwarded-For address as fastify does', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: NOW });
+    const options = { reportsPerIpPerMinute: 4, trustProxy: true };
+    const fast = await side(true, options);
+    const slow = await side(false, options);
+    const r = seededRandom(9);
+    const statuses: number[] = [];
+    for (let i = 0; i < 80; i++) {
+      const client = `10.0.0.${Math.floor(r() * 6)}`;
+      const xff = r() < 0.3 ? `${client}, 192.168.1.${Math.floor(r() * 3)}` : client;
+      const res = await same(fast, slow, { headers: { ...JSON_TYPE, 'x-forwarded-for': xff }, body: JSON.stringify({ id: `r-p${i}`, serviceId: 'facebook', problem: 'app', reporterId: `u${i}` }) });
+      statuses.push(res.status);
+    }
+    expect(statuses.filter((s) => s === 202).length).toBeGreaterThan(10);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(10);
+    expect(fast.routed).toBe(0);
+    expect(fast.produced).toEqual(slow.produced);
+  });
+
   it('answers 503 KAFKA_UNAVAILABLE with Retry-After as fastify does when Kafka fails', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: NOW });
     let down = true;

@@ -10,7 +10,7 @@
  * - it takes only `POST /v1/reports` with content-type `application/json` (or with
  *   `; charset=utf-8`), a content-length from 1 to the single-event body limit and no
  *   transfer-encoding, while the app is not closing; every other request (other content types,
- *   chunked or empty or oversize bodies, a query string, trust-proxy mode) goes to fastify
+ *   chunked or empty or oversize bodies, a query string) goes to fastify
  *   untouched, which then does everything itself;
  * - load shedding first (503 OVERLOADED, Retry-After 5) from under-pressure's own measurement,
  *   then the per-address limit in @fastify/rate-limit's own store for the route (the same
@@ -88,6 +88,8 @@ export interface FastReportDeps {
   /** The route store of the per-address limit (set once fastify registered the route). */
   rateStore(): RateLimitStore | undefined;
   reportsPerIpPerMinute: number;
+  /** The client address as fastify's request.ip gives it (X-Forwarded-For's with trustProxy). */
+  clientAddress(req: IncomingMessage): string | undefined;
   /** under-pressure's last event-loop delay measurement (Infinity before the first). */
   eventLoopDelay(): number;
   maxEventLoopDelayMs: number;
@@ -184,7 +186,7 @@ export function fastReportHandler(d: FastReportDeps): (req: IncomingMessage, res
     if (length === undefined || h['transfer-encoding'] !== undefined || !DIGITS.test(length)) return false;
     const bytes = Number(length);
     if (bytes === 0 || bytes > SINGLE_BODY_LIMIT) return false;
-    const ip = req.socket.remoteAddress;
+    const ip = d.clientAddress(req);
     const store = d.rateStore();
     if (ip === undefined || store === undefined) return false;
 
