@@ -4,13 +4,17 @@
  * limits, and the routes (routes/), which store through the produce module (produce.ts).
  * wiring.ts builds the dependencies from configuration; tests hand in their own.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createServer, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import type { Registry } from 'prom-client';
 import { Gauge, presentedKey, type ApiKeyStore, type Logger, type Producer, type TopicNames } from '@downradar/common';
 import { createHttpApp, errorBody, HttpError, opsRoutes } from '@downradar/common/http';
+import { ReportInput } from '../../../schemas/events/index';
 import { registerBodyParsers } from './body';
+import { fastReportHandler, sharedRateLimitStore } from './routes/reports-fast';
 import { createIngestMetrics } from './metrics';
 import { createProduce, type Understanding } from './produce';
 import { RecentIds } from './recent-ids';
@@ -18,6 +22,7 @@ import type { RouteContext } from './routes/context';
 import { eventsRoutes } from './routes/events.route';
 import { postsRoutes } from './routes/posts.route';
 import { reportsRoutes } from './routes/reports.route';
+import { WindowLimiter } from './rate-limiter';
 import type { ServiceLookup } from './steps';
 
 export type { Understanding } from './produce';
@@ -45,17 +50,50 @@ export interface IngestDeps {
   /** Whether Kafka answers (for /readyz). */
   kafkaReady(): Promise<boolean>;
   now?: () => number;
+  /**
+   * Answer POST /v1/reports's common case in node's request handler before fastify (reports-fast.ts;
+   * default on). Off, every request goes through fastify's route; the answers are the same.
+   */
+  fastReports?: boolean;
+}
+
+// The ajv options of the app's schema checks (fastify's compiler; reports-fast.ts compiles ReportInput alike).
+const AJV_OPTIONS = { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: false }, plugins: [] };
+const fromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'));
+
+/** fastify's default request ids (`req-1`, `req-2`, ... in base 36), one counter for both paths. */
+function requestIds(): () => string {
+  let next = 0;
+  return () => {
+    next = (next + 1) & 2147483647;
+    return `req-${next.toString(36)}`;
+  };
 }
 
 export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
   const { options, logger } = deps;
+  const genReqId = requestIds();
+  // The fast path is set once the routes are registered; until then (and off) fastify has every request.
+  let fast: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   const app = createHttpApp({
     logger,
     accepts: 'application/json, or application/x-ndjson for batches',
     fastify: {
       trustProxy: options.trustProxy,
       bodyLimit: options.batchMaxBytes,
-      ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: false } },
+      ajv: AJV_OPTIONS,
+      genReqId,
+      // fastify's own HTTP/1 server (lib/server.js) with the fast path in front of its handler.
+      serverFactory: (handler, o: FastifyServerOptions) => {
+        const server = createServer((o as { http?: ServerOptions }).http ?? {}, (req, res) => {
+          if (fast === undefined || !fast(req, res)) handler(req, res);
+        });
+        if (o.keepAliveTimeout !== undefined) server.keepAliveTimeout = o.keepAliveTimeout;
+        if (o.requestTimeout !== undefined) server.requestTimeout = o.requestTimeout;
+        server.setTimeout(o.connectionTimeout ?? 0);
+        if (o.maxRequestsPerSocket !== undefined && o.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = o.maxRequestsPerSocket;
+        return server;
+      },
     },
   });
   registerBodyParsers(app, options.batchMaxBytes);
@@ -73,8 +111,10 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
       reply.header('retry-after', '5').status(503).send(errorBody(503, 'OVERLOADED', 'ingest is overloaded, retry later'));
     },
   });
+  const rateStore = sharedRateLimitStore();
   await app.register(rateLimit, {
     global: false,
+    store: rateStore.Store,
     errorResponseBuilder: (_req, ctx) =>
       new HttpError(429, 'RATE_LIMITED', `more than ${ctx.max} reports per minute from this address; retry after ${ctx.after}`, '(client address)'),
   });
@@ -105,6 +145,7 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
   const recent = new RecentIds();
   const ctx: RouteContext = {
     options,
+    reporterLimiter: new WindowLimiter(options.reportsPerReporterPer15Min, 15 * 60_000),
     now: deps.now ?? Date.now,
     services: deps.services,
     hashReporter: deps.hashReporter,
@@ -122,5 +163,35 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
   await app.register(reportsRoutes, ctx);
   await app.register(postsRoutes, ctx);
   await app.register(eventsRoutes, ctx);
+
+  if (deps.fastReports ?? true) {
+    // fastify's request.ip (lib/request.js): behind a trusted proxy, the furthest X-Forwarded-For address.
+    const proxyAddresses = (fromFastify('@fastify/proxy-addr') as { all(req: IncomingMessage, trust: () => boolean): string[] }).all;
+    const trustAll = () => true;
+    const clientAddress = options.trustProxy
+      ? (req: IncomingMessage) => {
+          const all = proxyAddresses(req, trustAll);
+          return all[all.length - 1];
+        }
+      : (req: IncomingMessage) => req.socket.remoteAddress;
+    const compile = (fromFastify('@fastify/ajv-compiler') as () => (external: object, o: typeof AJV_OPTIONS) => (r: object) => unknown)()({}, AJV_OPTIONS);
+    let open = true;
+    app.addHook('preClose', async () => {
+      open = false;
+    });
+    fast = fastReportHandler({
+      ctx,
+      reporterLimiter: ctx.reporterLimiter,
+      rateStore: rateStore.routeStore,
+      reportsPerIpPerMinute: options.reportsPerIpPerMinute,
+      clientAddress,
+      eventLoopDelay: () => app.memoryUsage().eventLoopDelay,
+      maxEventLoopDelayMs: options.maxEventLoopDelayMs,
+      genReqId,
+      open: () => open,
+      validate: compile({ schema: ReportInput, method: 'POST', url: '/v1/reports', httpPart: 'body' }) as Parameters<typeof fastReportHandler>[0]['validate'],
+      logger,
+    });
+  }
   return app;
 }

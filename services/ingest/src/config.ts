@@ -24,4 +24,5 @@ export const ingestConfigSpec = defineConfig({
   produceTimeoutMs: int('give up on Kafka (503) after this long', 5000, 100, 120_000),
   maxEventLoopDelayMs: int('shed load (503) when the event loop lags more than this', 2000, 10, 60_000),
   trustProxy: bool('trust X-Forwarded-For for the client address', false),
+  ingestFastReports: bool('answer POST /v1/reports in node\'s request handler before fastify (the same answers; off: fastify answers it)', true),
 });

@@ -54,6 +54,7 @@ export async function buildIngest(config: IngestConfig = loadConfig(ingestConfig
     apiKeys,
     logger,
     registry,
+    fastReports: config.ingestFastReports,
     kafkaReady: async () => {
       if (!adminConnected) {
         await admin.connect();

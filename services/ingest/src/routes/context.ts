@@ -4,12 +4,15 @@ import { HttpError } from '@downradar/common/http';
 import type { IngestMetrics } from '../metrics';
 import type { Pending, Produce } from '../produce';
 import type { RecentIds } from '../recent-ids';
+import type { WindowLimiter } from '../rate-limiter';
 import type { ServiceLookup, StepResult } from '../steps';
 
 export interface RouteContext {
   options: { reportsPerIpPerMinute: number; reportsPerReporterPer15Min: number; batchMaxLines: number };
   now(): number;
   services: ServiceLookup;
+  /** POST /v1/reports's limit per reporter and service (shared by fastify's route and reports-fast.ts). */
+  reporterLimiter: WindowLimiter;
   hashReporter(id: string): string;
   recent: RecentIds;
   metrics: IngestMetrics;

@@ -5,14 +5,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '@downradar/common/http';
 import { ReportInput, type ReportEvent } from '../../../../schemas/events/index';
-import { WindowLimiter } from '../rate-limiter';
 import { reportLineStep, toReportEvent } from '../steps';
 import { accepted, storeOne, type RouteContext } from './context';
 import { anyLine, batchRoute } from './ndjson-batch';
 
 export async function reportsRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   const { options, metrics, produce } = ctx;
-  const reporterLimiter = new WindowLimiter(options.reportsPerReporterPer15Min, 15 * 60_000);
+  const { reporterLimiter } = ctx;
 
   app.post(
     '/v1/reports',

@@ -7,6 +7,7 @@ import { Registry } from 'prom-client';
 import { createLogger, loadApiKeys, topicNames, type ApiKeyStore, type Producer } from '@downradar/common';
 import type { SignalEvent } from '../../../../schemas/events/index';
 import { buildApp, type IngestOptions } from '../app';
+import type { ServiceLookup } from '../steps';
 
 export const roomyOptions: IngestOptions = {
   reportsPerIpPerMinute: 1000,
@@ -18,7 +19,10 @@ export const roomyOptions: IngestOptions = {
   trustProxy: false,
 };
 
-export function inProcessIngest(producer: Producer, opts: { options?: Partial<IngestOptions>; apiKeys?: ApiKeyStore } = {}) {
+export function inProcessIngest(
+  producer: Producer,
+  opts: { options?: Partial<IngestOptions>; apiKeys?: ApiKeyStore; fastReports?: boolean; services?: ServiceLookup } = {},
+) {
   return buildApp({
     options: { ...roomyOptions, ...opts.options },
     producer,
@@ -41,11 +45,12 @@ export function inProcessIngest(producer: Producer, opts: { options?: Partial<In
       }),
       readPost: () => ({ language: 'und', signals: [] }),
     },
-    services: { problemsOf: () => ['app'] },
+    services: opts.services ?? { problemsOf: () => ['app'] },
     hashReporter: () => 'h'.repeat(32),
     apiKeys: opts.apiKeys ?? loadApiKeys({}),
     logger: createLogger('test', 'silent'),
     registry: new Registry(),
     kafkaReady: async () => true,
+    ...(opts.fastReports === undefined ? {} : { fastReports: opts.fastReports }),
   });
 }
