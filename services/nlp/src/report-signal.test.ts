@@ -49,7 +49,7 @@ describe("a report's signal hashtags", () => {
 /** A report's whole signal, keys in order: what the spread-built signal of before gave. */
 describe("a report's signal", () => {
   const understanding = createUnderstanding();
-  const before = (report: ReportEvent, hashtags: string[]) => ({
+  const before = (report: ReportEvent, hashtags: readonly string[]) => ({
     id: report.id,
     sourceId: report.id,
     serviceId: report.serviceId,
