@@ -16,6 +16,9 @@ export const SLUG_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
 export const EVENT_ID_PATTERN = '^[A-Za-z0-9._:-]+$';
 export const COUNTRY_PATTERN = '^[A-Z]{2}$';
 export const REPORT_SOURCE_PATTERN = '^[a-z0-9_-]{1,32}$';
+/** A post's source and its declared language (PostInput), shared with ingest's one-pass post check (steps.ts). */
+export const POST_SOURCE_PATTERN = '^[a-z0-9_-]{1,32}$';
+export const LANG_PATTERN = '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$';
 const Slug = (description: string) => Type.String({ pattern: SLUG_PATTERN, description });
 const EpochMs = (description: string) =>
   Type.Integer({ minimum: 0, maximum: 8_640_000_000_000_000, description });
@@ -60,8 +63,8 @@ export const PostInput = Type.Object(
     id: EventId('post id from its source; the same id sent twice is stored once'),
     at: EpochMs('time the post was published'),
     text: Type.String({ minLength: 1, maxLength: 5000 }),
-    lang: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$' })),
-    source: Type.String({ pattern: '^[a-z0-9_-]{1,32}$', description: 'twitter, mastodon, reddit, replay, ...' }),
+    lang: Type.Optional(Type.String({ pattern: LANG_PATTERN })),
+    source: Type.String({ pattern: POST_SOURCE_PATTERN, description: 'twitter, mastodon, reddit, replay, ...' }),
     authorHash: Type.String({ minLength: 1, maxLength: 128 }),
     country: Type.Optional(Country),
     replyTo: Type.Optional(EventId('id of the post this replies to')),

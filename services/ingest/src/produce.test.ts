@@ -3,7 +3,9 @@ import { createLogger, encodeSignalBatch, isBinarySignalMessage, readSignalMessa
 import { HttpError } from '@downradar/common/http';
 import type { SignalEvent } from '../../../schemas/events/index';
 import { createIngestMetrics } from './metrics';
-import { GROUP_MAX_CHARS, createProduce, groupEvents, outgoing, type Pending } from './produce';
+import { seededRandom } from '@downradar/common/seeded-random';
+import type { PostEvent } from '../../../schemas/events/index';
+import { GROUP_MAX_CHARS, createProduce, groupEvents, outgoing, postJson, type Pending } from './produce';
 import { RecentIds } from './recent-ids';
 
 const T0 = Date.UTC(2021, 9, 4, 15, 40);
@@ -50,6 +52,34 @@ function signalsByService(groups: ReturnType<typeof groupEvents>) {
     }
   return out;
 }
+
+describe('postJson', () => {
+  it("is JSON.stringify of the post with detectedLang added, for drawn posts and odd objects", () => {
+    const next = seededRandom(5);
+    const pick = <T,>(xs: T[]): T => xs[Math.floor(next() * xs.length)]!;
+    const texts = ['facebook down', 'quote " backslash \\ tab \t', '😭 #whatsappdown', 'lone \ud800 surrogate', 'line sep \u2028', ''];
+    const fields: Record<string, unknown[]> = {
+      id: ['p-1', 'x'.repeat(128)],
+      at: [T0, 0, -0, 1.5],
+      text: texts,
+      lang: [undefined, 'en', 'hi-Latn'],
+      source: ['replay', 'bluesky'],
+      authorHash: ['a1', 'h"'],
+      country: [undefined, 'US'],
+      replyTo: [undefined, 'p-0'],
+      receivedAt: [T0, T0 + 1],
+    };
+    for (let i = 0; i < 3000; i++) {
+      const post: Record<string, unknown> = {};
+      for (const k of Object.keys(fields).sort(() => next() - 0.5)) if (next() < 0.9) post[k] = pick(fields[k]!);
+      const lang = pick(['en', 'und', 'hi-Latn', 'pt', 'q"\\']);
+      expect(postJson(post as PostEvent, lang)).toBe(JSON.stringify({ ...post, detectedLang: lang }));
+    }
+    // objects it must copy as before: a key of its own named detectedLang (the spread overwrites it in place), toJSON, no field written, a class
+    const odd: unknown[] = [{ id: 'p', detectedLang: 'xx', text: 't' }, { id: 'p', toJSON: () => ({ x: 1 }) }, {}, { gone: undefined }, Object.assign(Object.create({ inherited: 1 }), { id: 'p' })];
+    for (const post of odd) expect(postJson(post as PostEvent, 'en')).toBe(JSON.stringify({ ...(post as object), detectedLang: 'en' }));
+  });
+});
 
 describe('groupEvents', () => {
   it('writes the signals of one service within a few seconds as one message, in line order', () => {

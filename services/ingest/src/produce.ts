@@ -65,6 +65,21 @@ export function outgoing(s: SignalEvent): OutgoingSignal {
   return { serviceId: s.serviceId, at: s.at, chars, record };
 }
 
+/**
+ * The post's JSON for downradar.posts: `JSON.stringify({ ...ev, detectedLang })`, written as the
+ * post's own JSON with the field put before its closing brace, without the copy of the post. The
+ * same string when the post is a plain object with some field written and no detectedLang or
+ * toJSON key of its own (every post ingest makes: PostInput allows neither); any other object is
+ * copied as before (produce.test.ts compares the two over drawn posts).
+ */
+export function postJson(ev: PostEvent, detectedLang: string): string {
+  if (Object.getPrototypeOf(ev) === Object.prototype && !Object.hasOwn(ev, 'detectedLang') && !Object.hasOwn(ev, 'toJSON')) {
+    const own = JSON.stringify(ev);
+    if (own.length > 2) return `${own.slice(0, -1)},"detectedLang":${JSON.stringify(detectedLang)}}`;
+  }
+  return JSON.stringify({ ...ev, detectedLang });
+}
+
 /** An event to store: its id (for the dedupe set and the retry join) and what it writes. */
 export interface Pending extends EventMessages {
   id: string;
@@ -342,7 +357,7 @@ export function createProduce(deps: ProduceDeps): Produce {
 
   function postMessages(ev: PostEvent, id: string): Pending {
     const { language, signals } = understanding.readPost(ev);
-    return { id, messages: [{ topic: topics.posts, key: ev.id, value: JSON.stringify({ ...ev, detectedLang: language }) }], signals: signals.map(outgoing) };
+    return { id, messages: [{ topic: topics.posts, key: ev.id, value: postJson(ev, language) }], signals: signals.map(outgoing) };
   }
 
   return { store, reportMessages, postMessages };

@@ -45,3 +45,39 @@ describe("a report's signal hashtags", () => {
     expect(understanding.signalForReport(report(undefined)).hashtags).toEqual([]);
   });
 });
+
+/** A report's whole signal, keys in order: what the spread-built signal of before gave. */
+describe("a report's signal", () => {
+  const understanding = createUnderstanding();
+  const before = (report: ReportEvent, hashtags: readonly string[]) => ({
+    id: report.id,
+    sourceId: report.id,
+    serviceId: report.serviceId,
+    kind: 'report',
+    at: report.at,
+    receivedAt: report.receivedAt,
+    outage: true,
+    problem: report.problem,
+    confidence: 1,
+    ...(report.country ? { country: report.country } : {}),
+    reporterHash: report.reporterHash,
+    hashtags,
+    evidence: [`report button: ${report.problem}`],
+  });
+  it('has the fields, values and key order it had, with and without country and text, for every problem', () => {
+    let n = 0;
+    for (const problem of ['login', 'app', 'server_connection', 'messaging', 'website', 'other'] as const)
+      for (const country of [undefined, '', 'US'])
+        for (const text of [undefined, '', 'down #whatsappdown', 'no tags'])
+          for (const receivedAt of [1_633_362_300_500, 0]) {
+            const report = { id: `r-${n++}`, serviceId: 'whatsapp', problem, ...(text === undefined ? {} : { text }), ...(country === undefined ? {} : { country }), at: 1_633_362_300_000, receivedAt, reporterHash: 'h', source: 'api' } as ReportEvent;
+            const got = understanding.signalForReport(report);
+            expect(JSON.stringify(got)).toBe(JSON.stringify(before(report, text?.includes('#') ? tokenise(text).hashtags : [])));
+            expect(Object.keys(got)).toEqual(Object.keys(before(report, [])));
+          }
+    // two signals never share an evidence list (a caller may change its own)
+    const a = understanding.signalForReport({ id: 'a', serviceId: 'whatsapp', problem: 'app', at: 1, receivedAt: 1, reporterHash: 'h', source: 'api' });
+    const b = understanding.signalForReport({ id: 'b', serviceId: 'whatsapp', problem: 'app', at: 1, receivedAt: 1, reporterHash: 'h', source: 'api' });
+    expect(a.evidence).not.toBe(b.evidence);
+  });
+});

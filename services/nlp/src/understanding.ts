@@ -25,7 +25,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Catalog, CatalogService } from '../../../schemas/catalog/index';
 import { loadCatalog } from '../../../schemas/catalog/index';
-import type { PostEvent, ProblemCategory, ReportEvent, SignalEvent } from '../../../schemas/events/index';
+import { PROBLEM_CATEGORIES, type PostEvent, type ProblemCategory, type ReportEvent, type SignalEvent } from '../../../schemas/events/index';
 import { detectLanguage, type DetectedLanguage } from './language-detect';
 import { LANGUAGE_CODES, type LanguageCode } from './lexicon/index';
 import { analyseCues, CUE_VOCABULARY, cueLanguageVotes, isOutageWord, LANGUAGE_COUNTRIES, LEXICON_SEGMENTATION_WORDS, type Cue, type CueLanguage } from './outage-cues';
@@ -217,6 +217,8 @@ const INTENT_LANGUAGES: readonly DetectedLanguage[] = ['hi-Latn'];
 /** A complaint read from the words alone is less sure than one read from a cue (0.75 for a weak cue). */
 const INTENT_MODEL_CONFIDENCE = 0.6;
 const MAX_HASHTAGS = 50;
+/** A report's evidence, by its problem: the same string for every report of a problem. */
+const REPORT_EVIDENCE: ReadonlyMap<string, string> = new Map(PROBLEM_CATEGORIES.map((p) => [p, `report button: ${p}`]));
 const MAX_EVENT_ID = 128;
 
 /** What the reading asks about one word, once per distinct word (kept on its facts record, text-tokens.ts). */
@@ -516,24 +518,16 @@ export function createUnderstanding(options: UnderstandingOptions = {}): Underst
     },
     readPost,
     signalForReport(report) {
-      return {
-        id: report.id,
-        sourceId: report.id,
-        serviceId: report.serviceId,
-        kind: 'report',
-        at: report.at,
-        receivedAt: report.receivedAt,
-        outage: true,
-        problem: report.problem,
-        confidence: 1,
-        ...(report.country ? { country: report.country } : {}),
-        reporterHash: report.reporterHash,
-        // A hashtag is a token that starts with '#', and nothing before the tokenizer adds one: a
-        // text without '#' (nearly every report) has none, without tokenising it (a tenth of
-        // ingest's CPU a batched report went to tokenising report texts for hashtags they lacked).
-        hashtags: report.text?.includes('#') ? tokenise(report.text, segmenter).hashtags.slice(0, MAX_HASHTAGS) : [],
-        evidence: [`report button: ${report.problem}`],
-      };
+      // A hashtag is a token that starts with '#', and nothing before the tokenizer adds one: a
+      // text without '#' (nearly every report) has none, without tokenising it (a tenth of
+      // ingest's CPU a batched report went to tokenising report texts for hashtags they lacked).
+      const hashtags = report.text?.includes('#') ? tokenise(report.text, segmenter).hashtags.slice(0, MAX_HASHTAGS) : [];
+      const evidence = [REPORT_EVIDENCE.get(report.problem) ?? `report button: ${report.problem}`];
+      // The fields in the schema's order, country only when the report has one: two literals
+      // rather than a spread of a temporary object (ingest makes one of these a report).
+      return report.country
+        ? { id: report.id, sourceId: report.id, serviceId: report.serviceId, kind: 'report', at: report.at, receivedAt: report.receivedAt, outage: true, problem: report.problem, confidence: 1, country: report.country, reporterHash: report.reporterHash, hashtags, evidence }
+        : { id: report.id, sourceId: report.id, serviceId: report.serviceId, kind: 'report', at: report.at, receivedAt: report.receivedAt, outage: true, problem: report.problem, confidence: 1, reporterHash: report.reporterHash, hashtags, evidence };
     },
   };
 

@@ -5,9 +5,8 @@
  * reports request and a posts request that would reach Kafka in either order.
  */
 import type { FastifyInstance } from 'fastify';
-import { compileValidator } from '@downradar/common';
-import { PostInput, type PostEvent, type ReportEvent } from '../../../../schemas/events/index';
-import { reject, reportLineStep, toPostEvent, type StepResult } from '../steps';
+import type { PostEvent, ReportEvent } from '../../../../schemas/events/index';
+import { postLineStep, reject, reportLineStep, type StepResult } from '../steps';
 import type { RouteContext } from './context';
 import { anyLine, batchRoute } from './ndjson-batch';
 
@@ -16,7 +15,7 @@ type MixedEvent = { kind: 'report'; event: ReportEvent } | { kind: 'post'; event
 /** A line's report or post, checked by the same rules as /v1/reports/batch and /v1/posts/batch. */
 export function eventLineStep(ctx: Pick<RouteContext, 'services' | 'hashReporter'>) {
   const reportStep = reportLineStep(ctx);
-  const checkPost = compileValidator(PostInput);
+  const postStep = postLineStep();
   return (value: unknown, t: number, replay: boolean): StepResult<MixedEvent> => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return reject('BAD_FIELD', '(line)', 'must be an object {"report": ...} or {"post": ...}');
     const keys = Object.keys(value);
@@ -26,9 +25,7 @@ export function eventLineStep(ctx: Pick<RouteContext, 'services' | 'hashReporter
       const r = reportStep((value as { report: unknown }).report, t, replay);
       return r.ok ? { ok: true, value: { kind: 'report', event: r.value } } : { ...r, field: `report.${r.field}` };
     }
-    const c = checkPost((value as { post: unknown }).post);
-    if (!c.ok) return reject('BAD_FIELD', `post.${c.field}`, c.reason);
-    const p = toPostEvent(c.value, t, replay);
+    const p = postStep((value as { post: unknown }).post, t, replay);
     return p.ok ? { ok: true, value: { kind: 'post', event: p.value } } : { ...p, field: `post.${p.field}` };
   };
 }

@@ -1,10 +1,9 @@
 /** POST /v1/posts (one post) and /v1/posts/batch (NDJSON): API key required. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { compileValidator } from '@downradar/common';
 import { PostInput, type PostEvent } from '../../../../schemas/events/index';
-import { toPostEvent } from '../steps';
+import { postLineStep, toPostEvent } from '../steps';
 import { accepted, storeOne, type RouteContext } from './context';
-import { batchRoute } from './ndjson-batch';
+import { anyLine, batchRoute } from './ndjson-batch';
 
 /** Posts and reports share one id space in the recent-ids set: a post's key is prefixed. */
 const postKey = (e: PostEvent) => 'p:' + e.id;
@@ -20,6 +19,6 @@ export async function postsRoutes(app: FastifyInstance, ctx: RouteContext): Prom
   app.post(
     '/v1/posts/batch',
     { preHandler: ctx.requireKey },
-    batchRoute<PostInput, PostEvent>(ctx, 'post', compileValidator(PostInput), toPostEvent, postKey, produce.postMessages),
+    batchRoute<unknown, PostEvent>(ctx, 'post', anyLine, postLineStep(), postKey, produce.postMessages),
   );
 }
