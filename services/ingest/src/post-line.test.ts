@@ -6,16 +6,14 @@
  * general way gives, on /v1/events/batch and /v1/posts/batch.
  */
 import { describe, expect, it } from 'vitest';
-import { Registry } from 'prom-client';
-import { compileValidator, createLogger, hashApiKey, loadApiKeys, reporterHasher, topicNames, type OutMessage, type Producer } from '@downradar/common';
+import { compileValidator, reporterHasher, topicNames } from '@downradar/common';
 import { createUnderstanding } from '@downradar/nlp';
 import { seededRandom } from '@downradar/common/seeded-random';
 import { loadCatalog } from '../../../schemas/catalog/index';
 import { PostInput, type PostEvent } from '../../../schemas/events/index';
-import { buildApp } from './app';
 import { groupEvents, outgoing, type Pending } from './produce';
 import { plainPostEvent, postLineStep, reject, toPostEvent, type StepResult } from './steps';
-import { roomyOptions } from './testing/in-process-app';
+import { batchThroughApp } from './testing/batch-through-app';
 
 const catalog = loadCatalog();
 const nlp = createUnderstanding({ catalog });
@@ -117,37 +115,6 @@ describe("a batch line's post in one pass", () => {
 
 const KEY = 'drk_key_of_the_post_line_test';
 
-/** The messages a batch writes, through the app with nlp's understanding and a producer that keeps them. */
-async function batchThroughApp(path: string, body: string): Promise<{ answer: { accepted: number; rejected: number; rejections: unknown[] }; messages: OutMessage[] }> {
-  const messages: OutMessage[] = [];
-  const producer: Producer = {
-    stats: { sentMessages: 0, sentBatches: 0, failedBatches: 0 },
-    connect: async () => undefined,
-    close: async () => undefined,
-    send: async (ms: OutMessage[]) => void messages.push(...ms),
-  };
-  const app = await buildApp({
-    options: { ...roomyOptions, batchMaxLines: 5000, batchMaxBytes: 32 << 20 },
-    producer,
-    topics: topicNames('t'),
-    understanding: { signalForReport: (r) => nlp.signalForReport(r), readPost: (p) => nlp.readPost(p, p.receivedAt) },
-    services: { problemsOf: (id) => catalog.get(id)?.problems },
-    hashReporter: reporterHasher('salt-of-the-test'),
-    apiKeys: loadApiKeys({ hashes: [`${hashApiKey(KEY)}:feed`] }),
-    logger: createLogger('test', 'silent'),
-    registry: new Registry(),
-    kafkaReady: async () => true,
-    now: () => NOW,
-  });
-  try {
-    const res = await app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/x-ndjson', 'x-api-key': KEY }, payload: body });
-    expect(res.statusCode).toBe(202);
-    return { answer: res.json(), messages };
-  } finally {
-    await app.close();
-  }
-}
-
 /** What the batch wrote before: each line checked the general way, the post's JSON as `{...ev, detectedLang}`, grouped as produce.ts groups them. */
 function writtenTheGeneralWay(values: unknown[], wrap: boolean) {
   const pending: Pending[] = [];
@@ -173,7 +140,7 @@ describe('NDJSON post batches with the one pass', () => {
       const next = seededRandom(path.length + 100);
       const values = Array.from({ length: 3000 }, () => drawValue(next));
       const body = values.map((v) => JSON.stringify(wrap ? { post: v } : v)).join('\n');
-      const { answer, messages } = await batchThroughApp(path, body);
+      const { answer, messages } = await batchThroughApp(path, body, { nlp, services: { problemsOf: (id) => catalog.get(id)?.problems }, hashReporter: reporterHasher('salt-of-the-test'), key: KEY, now: NOW, batchMaxBytes: 32 << 20 });
       const expected = writtenTheGeneralWay(values, wrap);
       expect(answer.rejected).toBe(expected.rejections.length);
       expect(answer.rejections).toEqual(expected.rejections.slice(0, 1000));
