@@ -17,11 +17,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { Registry } from 'prom-client';
-import { createLogger, hashApiKey, loadApiKeys, reporterHasher, topicNames, type OutMessage, type Producer } from '@downradar/common';
-import { createUnderstanding } from '@downradar/nlp';
-import { loadCatalog } from '../../schemas/catalog/index';
-import { buildApp } from '../../services/ingest/src/app';
+import { hashApiKey, type OutMessage } from '@downradar/common';
+import { inProcessIngest } from './ingest-in-process';
 import { generateEvents } from '../../services/replay/src/generator';
 import { loadScenario } from '../../services/replay/src/scenario-loader';
 
@@ -52,31 +49,14 @@ const record = (messages: OutMessage[]) => {
     recording.out?.write(JSON.stringify({ topic: m.topic, key, value: value.toString('base64') }) + '\n');
   }
 };
-const producer: Producer = {
-  send: (messages) => {
-    record(messages);
-    return new Promise((resolve) => setImmediate(resolve));
-  },
-  connect: async () => undefined,
-  close: async () => undefined,
-  stats: { sentMessages: 0, sentBatches: 0, failedBatches: 0 },
-};
-const catalog = loadCatalog();
-const nlp = createUnderstanding({ catalog });
-const app = await buildApp({
-  options: { reportsPerIpPerMinute: 1e9, reportsPerReporterPer15Min: 1e6, batchMaxLines: 10_000, batchMaxBytes: 16 << 20, produceTimeoutMs: 60_000, maxEventLoopDelayMs: 600_000, trustProxy: false },
-  producer,
-  topics: topicNames('day'),
-  understanding: { signalForReport: (r) => nlp.signalForReport(r), readPost: (p) => nlp.readPost(p, p.receivedAt) },
-  services: { problemsOf: (id) => catalog.get(id)?.problems },
-  hashReporter: reporterHasher('bench-salt'),
-  apiKeys: loadApiKeys({ hashes: [`${hashApiKey(KEY)}:feed`] }),
-  logger: createLogger('bench', 'warn'),
-  registry: new Registry(),
-  kafkaReady: async () => true,
+const { app } = await inProcessIngest([`${hashApiKey(KEY)}:feed`], {
+  onSend: record,
+  topicPrefix: 'day',
+  batchMaxBytes: 16 << 20,
+  produceTimeoutMs: 60_000,
+  maxEventLoopDelayMs: 600_000,
   now: () => NOW,
 });
-await app.ready();
 
 function bodies(round: number): string[] {
   const out: string[] = [];

@@ -5,7 +5,7 @@
  * (ingest-batch-cpu.ts, ingest-handler-cpu.ts) drive through fastify's `inject`.
  */
 import { Registry } from 'prom-client';
-import { createLogger, loadApiKeys, reporterHasher, topicNames, type Producer } from '@downradar/common';
+import { createLogger, loadApiKeys, reporterHasher, topicNames, type OutMessage, type Producer } from '@downradar/common';
 import { createUnderstanding } from '@downradar/nlp';
 import { loadCatalog } from '../../schemas/catalog/index';
 import { buildApp } from '../../services/ingest/src/app';
@@ -18,11 +18,24 @@ export function reportJson(prefix: string, i: number, run: number): string {
   return JSON.stringify({ id: `${prefix}${run}-${i}`, serviceId: SERVICES[i % SERVICES.length], problem: PROBLEMS[i % PROBLEMS.length], reporterId: `reporter-${i}`, country: 'US', text: 'app keeps crashing since this afternoon' });
 }
 
-export async function inProcessIngest(apiKeyHashes: string[] = []): Promise<{ app: Awaited<ReturnType<typeof buildApp>>; sentMessages(): number }> {
+/** What a caller may set beyond the benches' defaults (ingest-day-lines.ts: a whole day's requests, each message recorded). */
+export interface InProcessOptions {
+  /** Called with every send's messages before it is acknowledged. */
+  onSend?(messages: OutMessage[]): void;
+  topicPrefix?: string;
+  batchMaxBytes?: number;
+  produceTimeoutMs?: number;
+  maxEventLoopDelayMs?: number;
+  /** A fixed clock (default: Date.now). */
+  now?: () => number;
+}
+
+export async function inProcessIngest(apiKeyHashes: string[] = [], o: InProcessOptions = {}): Promise<{ app: Awaited<ReturnType<typeof buildApp>>; sentMessages(): number }> {
   let sent = 0;
   const producer: Producer = {
     send: (messages) => {
       sent += messages.length;
+      o.onSend?.(messages);
       return new Promise((resolve) => setImmediate(resolve));
     },
     connect: async () => undefined,
@@ -32,9 +45,9 @@ export async function inProcessIngest(apiKeyHashes: string[] = []): Promise<{ ap
   const catalog = loadCatalog();
   const nlp = createUnderstanding({ catalog });
   const app = await buildApp({
-    options: { reportsPerIpPerMinute: 1e9, reportsPerReporterPer15Min: 1e6, batchMaxLines: 10_000, batchMaxBytes: 5 << 20, produceTimeoutMs: 5000, maxEventLoopDelayMs: 60_000, trustProxy: false },
+    options: { reportsPerIpPerMinute: 1e9, reportsPerReporterPer15Min: 1e6, batchMaxLines: 10_000, batchMaxBytes: o.batchMaxBytes ?? 5 << 20, produceTimeoutMs: o.produceTimeoutMs ?? 5000, maxEventLoopDelayMs: o.maxEventLoopDelayMs ?? 60_000, trustProxy: false },
     producer,
-    topics: topicNames('bench'),
+    topics: topicNames(o.topicPrefix ?? 'bench'),
     // as wiring.ts builds it
     understanding: { signalForReport: (r) => nlp.signalForReport(r), readPost: (p) => nlp.readPost(p, p.receivedAt) },
     services: { problemsOf: (id) => catalog.get(id)?.problems },
@@ -43,6 +56,7 @@ export async function inProcessIngest(apiKeyHashes: string[] = []): Promise<{ ap
     logger: createLogger('bench', 'warn'),
     registry: new Registry(),
     kafkaReady: async () => true,
+    ...(o.now ? { now: o.now } : {}),
   });
   await app.ready();
   return { app, sentMessages: () => sent };
