@@ -15,7 +15,7 @@
  * reports as detector_startup_*; run alone it starts the detector RUNS times on a small backlog:
  *
  *   set -a; source <env>; set +a
- *   flock /work/bench.lock npx tsx bench/lib/detector-startup.ts [signals=20000] [runs=3]
+ *   npx tsx bench/lib/detector-startup.ts [signals=20000] [runs=3]
  *
  * A second start on the same prefix (DOWNRADAR_BENCH_STARTUP_RESTART=1) restores the checkpoints
  * the first one wrote: the time to resume scoring after a crash or a deploy.
