@@ -255,22 +255,20 @@ export function createProduce(deps: ProduceDeps): Produce {
       c.groupEnds.push(end);
       c.groupIds.push(group.ids);
       c.unsettledGroups++;
-      // Registered before any request waits on `own`, so this runs before they resume. One
-      // callback and one pass over the group's ids on either outcome (a stored id becomes recent
-      // before it leaves `unsettled`), not a second promise (finally) and a second pass a group.
-      own.then(
-        () => {
-          c.unsettledGroups--;
-          for (const id of group.ids) {
-            recent.add(id);
-            if (unsettled.get(id) === c) unsettled.delete(id);
-          }
-        },
-        () => {
-          c.unsettledGroups--;
+      // Registered before any request waits on `own`, so this runs before they resume.
+      own
+        .then(
+          () => {
+            c.unsettledGroups--;
+            for (const id of group.ids) recent.add(id);
+          },
+          () => {
+            c.unsettledGroups--;
+          },
+        )
+        .finally(() => {
           for (const id of group.ids) if (unsettled.get(id) === c) unsettled.delete(id);
-        },
-      );
+        });
     }
   }
 
