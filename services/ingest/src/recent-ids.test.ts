@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RecentIds } from './recent-ids';
+import { RecentIds, hash1, hash2, hashBoth } from './recent-ids';
 import { seededRandom } from '@downradar/common/seeded-random';
 
 /** The former RecentIds: two generations of Sets of strings, the behaviour to keep. */
@@ -77,6 +77,17 @@ describe('RecentIds', () => {
     expect(r.has('fb-2021-10-04.c16ws.s0.02:g7g10:3')).toBe(false);
     expect(r.has('fb-2021-10-04.c16ws.s0.02:g7g10:')).toBe(false);
     expect(r.has('fb-2021-10-04.c16ws.s0.02:g7g10:22')).toBe(false);
+  });
+
+  it('hashes an id in one pass to the values of hash1 and hash2', () => {
+    const next = seededRandom(4);
+    const out = new Uint32Array(2);
+    const wrong: string[] = [];
+    for (const id of [...idPool(2000, next), 'x'.repeat(300), '\u{1F600}'.repeat(9)]) {
+      hashBoth(id, out);
+      if (out[0] !== hash1(id) || out[1] !== hash2(id)) wrong.push(id);
+    }
+    expect(wrong).toEqual([]);
   });
 
   it('keeps ids of any length as its arena grows, across rotations', () => {
