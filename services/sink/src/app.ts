@@ -24,9 +24,10 @@ import {
   type Service,
 } from '@downradar/common';
 import { createHttpApp, opsRoutes } from '@downradar/common/http';
-import { createBatchHandler, type SinkStats } from './batch-handler';
+import { BEHIND_MESSAGES, createBatchHandler, type SinkStats } from './batch-handler';
 import type { SinkConfig } from './config';
 import { SINK_TOPICS } from './rows';
+import { createTopicCadence, type TopicCadence } from './topic-cadence';
 
 /** start: migrate (if configured), serve /healthz, /readyz and /metrics, join the consumer group. stop: drain, then close every client. */
 export interface Sink extends Service {
@@ -106,6 +107,23 @@ export function createSinkService(config: SinkConfig, overrides: SinkOverrides =
   });
   let runners: ConsumerRunner[] = [];
   let stopped = false;
+  // The detector's outputs at their own, slower cadence on a live stream (topic-cadence.ts).
+  const cadence: TopicCadence | null =
+    config.sinkDetectorIntervalMs > 0
+      ? createTopicCadence({
+          topics: [names.scores, names.alerts, names.trends],
+          intervalMs: config.sinkDetectorIntervalMs,
+          behindMessages: BEHIND_MESSAGES,
+          consumers: () => runners.map((r) => r.consumer),
+          logger,
+        })
+      : null;
+  const handleBatch: typeof handler.handleBatch = cadence
+    ? (batch) => {
+        cadence.onBatch(batch);
+        return handler.handleBatch(batch);
+      }
+    : handler.handleBatch;
   let port = config.sinkPort;
   const http = createHttpApp({ logger });
   // Liveness: the consumer runs (ClickHouse being down is reported but does not fail it: the
@@ -163,18 +181,20 @@ export function createSinkService(config: SinkConfig, overrides: SinkOverrides =
             maxBytesPerPartition: Math.max(4 * 1024 * 1024, Math.floor(config.sinkFetchMaxBytes / 4)),
             minBytes: config.sinkFetchMinBytes,
             maxWaitTimeInMs: config.sinkFetchMaxWaitMs,
-            handleBatch: handler.handleBatch,
+            handleBatch,
           }),
         ),
       ]);
       runners = started.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
       const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason; // the caller's stop() closes what did start
-      logger.info({ topics, group: config.sinkGroupId, database: config.clickhouseDatabase, port }, 'sink started');
+      cadence?.start();
+      logger.info({ topics, group: config.sinkGroupId, database: config.clickhouseDatabase, port, detectorIntervalMs: config.sinkDetectorIntervalMs }, 'sink started');
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      cadence?.stop();
       await Promise.all(runners.map((r) => r.stop()));
       await handler.close();
       await producer.close();

@@ -174,7 +174,7 @@ const BAD_DATA_CODES = new Set(['6', '26', '27', '38', '41', '53', '69', '70', '
  * backlog (a live fetch leaves none, or on a transactional topic a commit marker and at most an
  * open transaction): its group goes in without waiting for the flush interval.
  */
-const BEHIND_MESSAGES = 10_000;
+export const BEHIND_MESSAGES = 10_000;
 
 /** Messages of a batch sent to a decoding thread at a time. */
 const THREAD_SLICE = 10_000;

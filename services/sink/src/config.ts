@@ -35,6 +35,16 @@ export const sinkConfigSpec = defineConfig({
   // five-minute day, measured"). The price: a row reaches ClickHouse up to about 3 s after Kafka
   // has it (1 s fetch wait, 2 s interval, the insert).
   sinkFlushIntervalMs: int('most often the sink inserts: a group of rows is sealed no sooner than this after the previous one (fewer, larger inserts and parts; a row reaches ClickHouse up to about this much later)', 2000, 0, 60_000),
+  // The detector's outputs (scores, alerts, trends) are a few % of the rows but, each insert
+  // making a part of 50-60 files in its table (and alerts one more in incidents), a third of the
+  // parts a live day makes. With this set their partitions are paused once a live batch of theirs
+  // is in hand and resumed every this many ms, so their rows go in that often instead of every
+  // flush interval; reports, posts and signals are not affected, and a backlog (a batch
+  // BEHIND_MESSAGES behind its partition's end) is never paused. Off by default: at 0.05 (bench:e2e,
+  // six pairs, README's "clickhouse in the live day, session 17") 10,000 halved their parts and
+  // merges and ClickHouse's CPU was lower in 4 of 6 pairs (medians 11.75 -> 9.45 s), but the run
+  // order moved it as much; the pipeline's CPU an event showed no difference. Not yet run at scale 1.
+  sinkDetectorIntervalMs: int('how often the detector\'s outputs (scores, alerts, trends) are fetched on a live stream (0 = with every fetch, as the other topics)', 0, 0, 60_000),
   // Off by default: with the spawn clock (start-up included) the thread's second of loading cost more than it saved
   // (bench:sink medians 90,844 rows/s with it, 100,425 without; README's sink row). Session 13: it
   // loads in the background now (the main thread maps until it has): bench:sink ratio 0.567 with

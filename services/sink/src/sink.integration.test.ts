@@ -68,6 +68,8 @@ beforeAll(async () => {
     DOWNRADAR_SINK_INSERT_TIMEOUT_MS: '5000',
     // The same tests through the decoding thread: DOWNRADAR_SINK_DECODE_THREADS=1 npx vitest run ...
     ...(process.env.DOWNRADAR_SINK_DECODE_THREADS ? { DOWNRADAR_SINK_DECODE_THREADS: process.env.DOWNRADAR_SINK_DECODE_THREADS } : {}),
+    // And with the detector's outputs at their own cadence (topic-cadence.ts): DOWNRADAR_SINK_DETECTOR_INTERVAL_MS=3000 npx vitest run ...
+    ...(process.env.DOWNRADAR_SINK_DETECTOR_INTERVAL_MS ? { DOWNRADAR_SINK_DETECTOR_INTERVAL_MS: process.env.DOWNRADAR_SINK_DETECTOR_INTERVAL_MS } : {}),
   });
   sink = createSinkService(config, { logger: sinkLog.logger });
   await sink.start();
