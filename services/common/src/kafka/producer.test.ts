@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
-import { createProducer } from './producer';
+import { createProducer, PartitionTable } from './producer';
 import { keyPartition } from './key-partition';
 
 /**
@@ -15,7 +15,15 @@ import { keyPartition } from './key-partition';
  */
 const PARTITIONS = 3;
 function fakeKafka(fail: (request: number) => Error | undefined, delayMs: number | ((producer: number) => number) = 0, forget: (request: number) => number[] = () => []) {
-  const requests: { producer: number; values: string[]; partitions?: number[]; placed: Map<string, number>; messages: { key: string | null; value: string; partition: number }[] }[] = [];
+  const requests: {
+    producer: number;
+    values: string[];
+    partitions?: number[];
+    placed: Map<string, number>;
+    messages: { key: string | null; value: string; partition: number }[];
+    /** The request as kafkajs got it: its topics in order, each with its messages in order. */
+    topics: { topic: string; messages: { value: string; partition: number }[] }[];
+  }[] = [];
   let producers = 0;
   let inFlight = 0;
   let maxInFlight = 0;
@@ -48,6 +56,7 @@ function fakeKafka(fail: (request: number) => Error | undefined, delayMs: number
             partitions,
             placed: new Map(topicMessages.flatMap((t) => t.messages.map((m) => [m.value, m.partition!] as const))),
             messages: topicMessages.flatMap((t) => t.messages.map((m) => ({ key: m.key, value: m.value, partition: m.partition! }))),
+            topics: topicMessages.map((t) => ({ topic: t.topic, messages: t.messages.map((m) => ({ value: m.value, partition: m.partition! })) })),
           });
           const err = fail(requests.length);
           if (err) throw err;
@@ -359,5 +368,74 @@ describe("createProducer's kafkajs partitioner", () => {
       expect(partitioner({ topic: 't', partitionMetadata, message: { key } })).toBe(kafkajs({ topic: 't', partitionMetadata: partitionMetadata as never, message: { key, value: null } }));
     }
     await producer.close();
+  });
+});
+
+/**
+ * The request the producer must make of messages all in one request: topics in the order they
+ * first occur, within a topic its partitions in the order they first occur, and each partition's
+ * messages in the order they were sent (kafkajs writes one record batch per partition as given).
+ */
+function expectedRequest(messages: { topic: string; key: string; value: string }[]) {
+  const topics: { topic: string; messages: { value: string; partition: number }[] }[] = [];
+  for (const topic of [...new Set(messages.map((m) => m.topic))]) {
+    const mine = messages.filter((m) => m.topic === topic).map((m) => ({ value: m.value, partition: keyPartition(m.key, PARTITIONS) }));
+    const partitions = [...new Set(mine.map((m) => m.partition))];
+    topics.push({ topic, messages: partitions.flatMap((p) => mine.filter((m) => m.partition === p)) });
+  }
+  return topics;
+}
+
+describe("createProducer's requests by topic and partition", () => {
+  it('sends every partition of every topic whole, its messages in the order sent, the partitions in the order they first occur', async () => {
+    for (const producers of [1, 2]) {
+      const fake = fakeKafka(() => undefined);
+      const producer = createProducer({ kafka: fake.kafka, producers });
+      // Three topics interleaved message by message (as ingest's report, signal and post), keys over every partition.
+      const messages = Array.from({ length: 300 }, (_, i) => ({ topic: ['reports', 'signals', 'posts'][i % 3]!, key: `key-${(i * 7) % 23}`, value: `v${i}` }));
+      // Several sends in one turn: one request per producer, made of several parts.
+      await Promise.all([0, 1, 2, 3, 4].map((j) => producer.send(messages.slice(j * 60, (j + 1) * 60))));
+      await producer.close();
+      expect(fake.requests).toHaveLength(producers);
+      for (const r of fake.requests) {
+        const owned = new Set(r.messages.map((m) => m.partition));
+        expect(r.topics).toEqual(expectedRequest(messages.filter((m) => owned.has(keyPartition(m.key, PARTITIONS)))));
+      }
+      expect(fake.requests.flatMap((r) => r.values).sort()).toEqual(messages.map((m) => m.value).sort());
+    }
+  });
+
+  it('sends again exactly the messages of the partitions the answer left out, of every topic, in order', async () => {
+    const fake = fakeKafka(() => undefined, 0, (n) => (n === 1 ? [1] : []));
+    const producer = createProducer({ kafka: fake.kafka, producers: 1 });
+    const messages = Array.from({ length: 120 }, (_, i) => ({ topic: i % 2 ? 'signals' : 'reports', key: `key-${i % 17}`, value: `v${i}` }));
+    await producer.send(messages);
+    await producer.close();
+    expect(fake.requests).toHaveLength(2);
+    expect(fake.requests[0]!.topics).toEqual(expectedRequest(messages));
+    expect(fake.requests[1]!.topics).toEqual(expectedRequest(messages.filter((m) => keyPartition(m.key, PARTITIONS) === 1)));
+    expect(producer.stats.sentMessages).toBe(messages.length);
+  });
+});
+
+describe('PartitionTable', () => {
+  it('has one entry per topic and partition, made once, in the order first asked for', () => {
+    const made: string[] = [];
+    const table = new PartitionTable((topic, partition) => (made.push(`${topic}:${partition}`), { topic, partition, n: 0 }));
+    const asked: [string, number][] = [
+      ['b', 2],
+      ['a', 2],
+      ['b', 0],
+      ['b', 2],
+      ['a', 0],
+      ['a', 2],
+      ['c', 5],
+      ['b', 0],
+    ];
+    for (const [topic, partition] of asked) table.entry(topic, partition).n++;
+    // A topic equal in content but another string object finds the same entries.
+    table.entry(['b', 'b'].join('').slice(1), 2).n++;
+    expect(made).toEqual(['b:2', 'a:2', 'b:0', 'a:0', 'c:5']);
+    expect(table.entries.map((e) => `${e.topic}:${e.partition}=${e.n}`)).toEqual(['b:2=3', 'a:2=2', 'b:0=2', 'a:0=1', 'c:5=1']);
   });
 });

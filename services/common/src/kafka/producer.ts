@@ -172,6 +172,36 @@ export function missingFrom(sent: Map<string, PartitionMessages>, acknowledged: 
 }
 
 /**
+ * One entry per (topic, partition) of a part or a request, found for each of its messages by a
+ * scan of the few topics seen so far and an index into that topic's array by partition, instead
+ * of a "topic:partition" string built or looked up and a map lookup a message. `entries` holds them in the order they were first asked for: the order in which the
+ * partitions first occur in the messages, the order a map filled message by message has.
+ */
+export class PartitionTable<T> {
+  private readonly topics: string[] = [];
+  private readonly byTopic: (T | undefined)[][] = [];
+  readonly entries: T[] = [];
+  constructor(private readonly make: (topic: string, partition: number) => T) {}
+
+  entry(topic: string, partition: number): T {
+    const topics = this.topics;
+    let t = 0;
+    while (t < topics.length && topics[t] !== topic) t++;
+    if (t === topics.length) {
+      topics.push(topic);
+      this.byTopic.push([]);
+    }
+    const slots = this.byTopic[t]!;
+    let e = slots[partition];
+    if (e === undefined) {
+      e = slots[partition] = this.make(topic, partition);
+      this.entries.push(e);
+    }
+    return e;
+  }
+}
+
+/**
  * kafkajs' partitioner for this producer's requests: every message handed to kafkajs carries the
  * partition chosen when it was placed (partitionOf), which kafkajs' default partitioner returns
  * too, but only after filtering the partition list and a lookup by topic, for every message. A
@@ -406,9 +436,9 @@ export function createProducer(opts: ProducerOptions): Producer {
   }
 
   /**
-   * "topic:partition", one string per partition made once: a request's parts are counted and
-   * grouped by it for every message, and a string built per message (and hashed anew in the map)
-   * was a per-message cost of its own.
+   * "topic:partition", one string per partition made once: the key of a partition's share of a
+   * part and of its messages in a request (looked up once per partition of each, messages find
+   * their partition through a PartitionTable).
    */
   const partitionKeys = new Map<string, string[]>();
   function partitionKey(topic: string, partition: number): string {
@@ -417,15 +447,16 @@ export function createProducer(opts: ProducerOptions): Producer {
     return (keys[partition] ??= `${topic}:${partition}`);
   }
 
-  /** The bytes of a queued part on each partition ("topic:partition"). */
+  /** The bytes of a queued part on each partition ("topic:partition"), in the order the partitions first occur in it. */
   function partitionShares(p: Pending): Map<string, number> {
-    const shares = new Map<string, number>();
     const { messages, partitions } = p;
+    const table = new PartitionTable((topic, partition) => ({ key: partitionKey(topic, partition), bytes: 0 }));
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i]!;
-      const k = partitionKey(m.topic, partitions[i]!);
-      shares.set(k, (shares.get(k) ?? 0) + sizeOf(m));
+      table.entry(m.topic, partitions[i]!).bytes += sizeOf(m);
     }
+    const shares = new Map<string, number>();
+    for (const { key, bytes } of table.entries) shares.set(key, bytes);
     return shares;
   }
 
@@ -459,20 +490,19 @@ export function createProducer(opts: ProducerOptions): Producer {
     return taken;
   }
 
-  /** The messages of a request by topic and partition. */
+  /** The messages of a request by topic and partition ("topic:partition"), in the order the partitions first occur in it. */
   function byPartition(batch: Pending[]): Map<string, PartitionMessages> {
-    const out = new Map<string, PartitionMessages>();
+    const table = new PartitionTable<PartitionMessages>((topic, partition) => ({ topic, partition, messages: [] }));
     for (const p of batch) {
       const { messages, partitions } = p;
       for (let i = 0; i < messages.length; i++) {
         const m = messages[i]!;
         const partition = partitions[i]!;
-        const k = partitionKey(m.topic, partition);
-        let entry = out.get(k);
-        if (!entry) out.set(k, (entry = { topic: m.topic, partition, messages: [] }));
-        entry.messages.push(m.headers ? { key: m.key, value: m.value, partition, headers: m.headers } : { key: m.key, value: m.value, partition });
+        table.entry(m.topic, partition).messages.push(m.headers ? { key: m.key, value: m.value, partition, headers: m.headers } : { key: m.key, value: m.value, partition });
       }
     }
+    const out = new Map<string, PartitionMessages>();
+    for (const entry of table.entries) out.set(partitionKey(entry.topic, entry.partition), entry);
     return out;
   }
 
