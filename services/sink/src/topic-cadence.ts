@@ -4,7 +4,7 @@
  *
  * Every insert makes a part in its table, a directory of one or two files per column (scores 19
  * columns, incident_events 22 and its incidents view 20), however few its rows; on the live day
- * these topics are a few % of the rows and about a third of the parts (README, "e2e, session 17").
+ * these topics are a few % of the rows and about a third of the parts (README, "clickhouse in the live day, session 17").
  * With the sink's 2 s flush interval every group carried a few of their rows. Here a partition of
  * such a topic is paused (kafkajs pause: its next fetches leave it out) as soon as a live batch of
  * it is in hand, and every intervalMs all the partitions paused here are resumed, so each one's
