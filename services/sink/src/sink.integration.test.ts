@@ -8,10 +8,6 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createProducer,
-  deleteTopicsWithPrefix,
-  ensureTopics,
-  loadConfig,
   queryRows,
   repoRoot,
   signalMessages,
@@ -19,11 +15,11 @@ import {
   type OutMessage,
   type Producer,
 } from '@downradar/common';
-import { STACK_ENV, capturedLogger, eventually, groupLag, randomSuffix, readTopic, testClickHouse, testDatabase, testKafka, testPrefix } from '@downradar/common/testing';
+import { capturedLogger, eventually, groupLag, randomSuffix, readTopic, testClickHouse, testDatabase, testKafka, testPrefix } from '@downradar/common/testing';
 import type { DlqRecord, IncidentEvent, PostEvent, ReportEvent, ScoreEvent, SignalEvent, TrendEvent } from '../../../schemas/events/index';
-import { createSinkService, type Sink } from './app';
+import type { Sink } from './app';
+import { closeStackSink, startStackSink } from './testing/stack-sink';
 import { LAYOUTS, TABLES } from './rows';
-import { sinkConfigSpec } from './config';
 
 const prefix = testPrefix('sink');
 const db = testDatabase('sink');
@@ -55,33 +51,23 @@ function report(id: string, over: Partial<ReportEvent> = {}): ReportEvent {
 const msg = (topic: string, key: string, value: unknown): OutMessage => ({ topic, key, value: typeof value === 'string' ? value : JSON.stringify(value) });
 
 beforeAll(async () => {
-  await ensureTopics(kafka, { prefix, partitions: 3 });
-  producer = createProducer({ kafka });
-  await producer.connect();
-  // This stack's broker and ClickHouse (not the defaults on 9092 and 8123, which may be another stack's).
-  const config = loadConfig(sinkConfigSpec, {
-    ...STACK_ENV,
-    DOWNRADAR_TOPIC_PREFIX: prefix,
-    DOWNRADAR_CLICKHOUSE_DATABASE: db,
-    DOWNRADAR_SINK_PORT: '0',
-    DOWNRADAR_SINK_GROUP_ID: groupId,
-    DOWNRADAR_SINK_INSERT_TIMEOUT_MS: '5000',
-    // The same tests through the decoding thread: DOWNRADAR_SINK_DECODE_THREADS=1 npx vitest run ...
-    ...(process.env.DOWNRADAR_SINK_DECODE_THREADS ? { DOWNRADAR_SINK_DECODE_THREADS: process.env.DOWNRADAR_SINK_DECODE_THREADS } : {}),
-    // And with the detector's outputs at their own cadence (topic-cadence.ts): DOWNRADAR_SINK_DETECTOR_INTERVAL_MS=3000 npx vitest run ...
-    ...(process.env.DOWNRADAR_SINK_DETECTOR_INTERVAL_MS ? { DOWNRADAR_SINK_DETECTOR_INTERVAL_MS: process.env.DOWNRADAR_SINK_DETECTOR_INTERVAL_MS } : {}),
-  });
-  sink = createSinkService(config, { logger: sinkLog.logger });
-  await sink.start();
+  ({ producer, sink } = await startStackSink({
+    kafka,
+    prefix,
+    db,
+    groupId,
+    logger: sinkLog.logger,
+    env: {
+      DOWNRADAR_SINK_INSERT_TIMEOUT_MS: '5000',
+      // The same tests through the decoding thread: DOWNRADAR_SINK_DECODE_THREADS=1 npx vitest run ...
+      ...(process.env.DOWNRADAR_SINK_DECODE_THREADS ? { DOWNRADAR_SINK_DECODE_THREADS: process.env.DOWNRADAR_SINK_DECODE_THREADS } : {}),
+      // And with the detector's outputs at their own cadence (topic-cadence.ts): DOWNRADAR_SINK_DETECTOR_INTERVAL_MS=3000 npx vitest run ...
+      ...(process.env.DOWNRADAR_SINK_DETECTOR_INTERVAL_MS ? { DOWNRADAR_SINK_DETECTOR_INTERVAL_MS: process.env.DOWNRADAR_SINK_DETECTOR_INTERVAL_MS } : {}),
+    },
+  }));
 });
 
-afterAll(async () => {
-  await sink?.stop();
-  await producer?.close();
-  await ch.command({ query: `DROP DATABASE IF EXISTS ${db}` }).catch(() => undefined);
-  await ch.close();
-  await deleteTopicsWithPrefix(kafka, prefix);
-});
+afterAll(() => closeStackSink({ kafka, prefix, db, ch, sink, producer }));
 
 describe('sink', () => {
   it('lands a message of every topic in its table', async () => {

@@ -5,11 +5,11 @@
  * exactly once and be committed. topic-cadence.test.ts checks when it pauses and resumes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProducer, deleteTopicsWithPrefix, ensureTopics, loadConfig, queryRows, topicNames, type OutMessage, type Producer } from '@downradar/common';
-import { STACK_ENV, capturedLogger, eventually, groupLag, randomSuffix, testClickHouse, testDatabase, testKafka, testPrefix } from '@downradar/common/testing';
+import { queryRows, topicNames, type OutMessage, type Producer } from '@downradar/common';
+import { capturedLogger, eventually, groupLag, randomSuffix, testClickHouse, testDatabase, testKafka, testPrefix } from '@downradar/common/testing';
 import type { IncidentEvent, ReportEvent, ScoreEvent, TrendEvent } from '../../../schemas/events/index';
-import { createSinkService, type Sink } from './app';
-import { sinkConfigSpec } from './config';
+import type { Sink } from './app';
+import { closeStackSink, startStackSink } from './testing/stack-sink';
 
 const prefix = testPrefix('sink-cadence');
 const db = testDatabase('sink_cadence');
@@ -53,29 +53,17 @@ function roundMessages(round: number): OutMessage[] {
 }
 
 beforeAll(async () => {
-  await ensureTopics(kafka, { prefix, partitions: 3 });
-  producer = createProducer({ kafka });
-  await producer.connect();
-  const config = loadConfig(sinkConfigSpec, {
-    ...STACK_ENV,
-    DOWNRADAR_TOPIC_PREFIX: prefix,
-    DOWNRADAR_CLICKHOUSE_DATABASE: db,
-    DOWNRADAR_SINK_PORT: '0',
-    DOWNRADAR_SINK_GROUP_ID: groupId,
-    DOWNRADAR_SINK_FLUSH_INTERVAL_MS: '500',
-    DOWNRADAR_SINK_DETECTOR_INTERVAL_MS: '1500',
-  });
-  sink = createSinkService(config, { logger: sinkLog.logger });
-  await sink.start();
+  ({ producer, sink } = await startStackSink({
+    kafka,
+    prefix,
+    db,
+    groupId,
+    logger: sinkLog.logger,
+    env: { DOWNRADAR_SINK_FLUSH_INTERVAL_MS: '500', DOWNRADAR_SINK_DETECTOR_INTERVAL_MS: '1500' },
+  }));
 });
 
-afterAll(async () => {
-  await sink?.stop();
-  await producer?.close();
-  await ch.command({ query: `DROP DATABASE IF EXISTS ${db}` }).catch(() => undefined);
-  await ch.close();
-  await deleteTopicsWithPrefix(kafka, prefix);
-});
+afterAll(() => closeStackSink({ kafka, prefix, db, ch, sink, producer }));
 
 describe('sink with the detector outputs at their own cadence', () => {
   it('stores every score, alert, trend and report exactly once while their partitions are paused and resumed, and commits them', async () => {
