@@ -7,6 +7,8 @@ import { ReplayTargetError, type ReplayEvent } from './target';
 
 interface Seen {
   path: string;
+  /** the client's port: the same for requests on one kept-alive connection */
+  port: number | undefined;
   headers: IncomingMessage['headers'];
   lines: unknown[];
 }
@@ -22,11 +24,11 @@ async function ingestStub(script: { status: number; headers?: Record<string, str
   const seen: Seen[] = [];
   let i = 0;
   server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const lines = body.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-      seen.push({ path: req.url ?? '', headers: req.headers, lines });
+      const lines = Buffer.concat(chunks).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      seen.push({ path: req.url ?? '', port: req.socket.remotePort, headers: req.headers, lines });
       const answer = script[Math.min(i++, script.length - 1)]!;
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
       res.end(JSON.stringify(answer.body ?? { accepted: lines.length, duplicates: 0, rejected: 0, rejections: [] }));
@@ -93,6 +95,55 @@ describe('http target', () => {
     const err = (await t.send(batch(report(1))).catch((e: unknown) => e)) as ReplayTargetError;
     expect(err.retriable).toBe(true);
     expect(t.stats.retries).toBe(1);
+  });
+
+  it('sends text outside ASCII byte for byte, its batches on one kept-alive connection', async () => {
+    const { url, seen } = await ingestStub([{ status: 202 }]);
+    const t = createHttpTarget({ ingestUrl: url });
+    const text = 'ça ne marche pas 🙃 فيسبوك لا يعمل';
+    const post = { id: 'p2', at: report(1).at, text, source: 'twitter', authorHash: 'a2' };
+    await t.send([{ kind: 'post', post, emitAt: post.at }]);
+    await t.send(batch(report(3)));
+    await t.close();
+    expect(seen.map((s) => s.lines)).toEqual([[{ post }], [{ report: report(3) }]]);
+    expect(Number(seen[0]!.headers['content-length'])).toBe(Buffer.byteLength(JSON.stringify({ post }) + '\n'));
+    expect(seen[1]!.port).toBe(seen[0]!.port);
+  });
+
+  it('retries a request that gets no answer within timeoutMs', async () => {
+    let requests = 0;
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (++requests === 1) return; // the first request is never answered
+        res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: 1 }));
+      });
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const reasons: string[] = [];
+    const t = createHttpTarget({
+      ingestUrl: `http://127.0.0.1:${(server!.address() as AddressInfo).port}`,
+      timeoutMs: 200,
+      sleep: async () => {},
+      onRetry: (r) => reasons.push(r.reason),
+    });
+    await t.send(batch(report(1)));
+    await t.close();
+    expect(requests).toBe(2);
+    expect(t.stats).toMatchObject({ retries: 1, accepted: 1 });
+    expect(reasons[0]).toMatch(/TimeoutError: no answer within 200 ms/);
+  });
+
+  it('sends through the fetch it is given instead of node\'s client', async () => {
+    const calls: { url: string; body: string }[] = [];
+    const fake = (async (url: string, init: RequestInit) => {
+      calls.push({ url, body: Buffer.from(init.body as Uint8Array).toString('utf8') });
+      return new Response(JSON.stringify({ accepted: 1, duplicates: 0, rejected: 0 }), { status: 202, headers: { 'content-type': 'application/json' } });
+    }) as unknown as typeof fetch;
+    const t = createHttpTarget({ ingestUrl: 'http://ingest.invalid', fetch: fake });
+    await t.send(batch(report(4)));
+    expect(calls).toEqual([{ url: 'http://ingest.invalid/v1/events/batch', body: JSON.stringify({ report: report(4) }) + '\n' }]);
+    expect(t.stats).toMatchObject({ accepted: 1 });
   });
 
   it('keeps the first rejections as notes', async () => {

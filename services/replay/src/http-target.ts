@@ -5,7 +5,14 @@
  * event times older than seven days only from replays). 503 and 429 are retried with backoff,
  * honouring Retry-After; network errors are retried the same way; any other refusal stops the
  * replay with the receiver's message.
+ *
+ * Requests go through node's http (or https) client on keep-alive connections, the body as one
+ * Buffer. The replay is the load generator of bench:e2e, on the same two cores as the pipeline it
+ * drives, and `fetch` (undici) cost about twice as much CPU a request for the same bytes: its
+ * WHATWG body handling scans and copies each ~140 KB body again (toUSVString, web streams).
  */
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { ReplayTargetError, type ReplayEvent, type ReplayTarget } from './target';
 
 export interface HttpTargetOptions {
@@ -18,6 +25,7 @@ export interface HttpTargetOptions {
   maxDelayMs?: number;
   /** per request (default 60 s) */
   timeoutMs?: number;
+  /** sends each request with this instead of node's http client (a test's stand-in) */
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   onRetry?: (info: { path: string; attempt: number; status?: number; delayMs: number; reason: string }) => void;
@@ -39,9 +47,63 @@ interface BatchAnswer {
   rejections?: { line: number; code: string; field: string; reason: string }[];
 }
 
+/** What the target needs of an answer: its status, one header and its body as text. */
+interface Answer {
+  status: number;
+  ok: boolean;
+  header(name: string): string | null;
+  text: string;
+}
+
+type Send = (url: string, headers: Record<string, string>, body: Buffer, timeoutMs: number) => Promise<Answer>;
+
+/** A sender over `fetch` (HttpTargetOptions.fetch). */
+function fetchSender(doFetch: typeof fetch): Send {
+  return async (url, headers, body, timeoutMs) => {
+    const res = await doFetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    const text = await res.text();
+    return { status: res.status, ok: res.ok, header: (name) => res.headers.get(name), text };
+  };
+}
+
+/**
+ * A sender over node's http/https client with keep-alive connections (as many as requests in
+ * flight). A network error or a timeout rejects, as fetch's does, and is retried by the caller.
+ */
+function nodeSender(base: string): { send: Send; close(): void } {
+  const https = base.startsWith('https:');
+  const agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  const request = https ? httpsRequest : httpRequest;
+  const send: Send = (url, headers, body, timeoutMs) =>
+    new Promise<Answer>((resolve, reject) => {
+      const req = request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          resolve({
+            status,
+            ok: status >= 200 && status < 300,
+            header: (name) => {
+              const v = res.headers[name.toLowerCase()];
+              return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+            },
+            text: Buffer.concat(chunks).toString('utf8'),
+          });
+        });
+      });
+      req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' })));
+      req.on('error', reject);
+      req.end(body);
+    });
+  return { send, close: () => agent.destroy() };
+}
+
 export function createHttpTarget(opts: HttpTargetOptions): ReplayTarget {
   const base = opts.ingestUrl.replace(/\/+$/, '');
-  const doFetch = opts.fetch ?? fetch;
+  const node = opts.fetch ? undefined : nodeSender(base);
+  const send = opts.fetch ? fetchSender(opts.fetch) : node!.send;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const maxAttempts = opts.maxAttempts ?? 12;
   const baseDelay = opts.baseDelayMs ?? 250;
@@ -54,17 +116,18 @@ export function createHttpTarget(opts: HttpTargetOptions): ReplayTarget {
 
   async function post(path: string, lines: unknown[]): Promise<void> {
     if (lines.length === 0) return;
-    let body = '';
-    for (const l of lines) body += JSON.stringify(l) + '\n';
+    let text = '';
+    for (const l of lines) text += JSON.stringify(l) + '\n';
+    const body = Buffer.from(text, 'utf8');
     for (let attempt = 1; ; attempt++) {
       let status: number | undefined;
       let reason: string;
       let wait: number | undefined;
       try {
         stats.requests++;
-        const res = await doFetch(base + path, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+        const res = await send(base + path, headers, body, timeoutMs);
         status = res.status;
-        const text = await res.text();
+        const text = res.text;
         if (res.ok) {
           let answer: BatchAnswer = {};
           try {
@@ -84,7 +147,7 @@ export function createHttpTarget(opts: HttpTargetOptions): ReplayTarget {
         reason = `${status} ${text.slice(0, 300)}`;
         if (status !== 503 && status !== 429)
           throw new ReplayTargetError(`ingest refused ${path}: ${reason}${status === 401 ? ' (pass --api-key or DOWNRADAR_API_KEY)' : ''}`, false, status);
-        wait = retryAfterMs(res.headers.get('retry-after'));
+        wait = retryAfterMs(res.header('retry-after'));
       } catch (err) {
         if (err instanceof ReplayTargetError) throw err;
         reason = `${(err as Error).name}: ${(err as Error).message}${(err as { cause?: Error }).cause ? ` (${(err as { cause: Error }).cause.message})` : ''}`;
@@ -112,6 +175,8 @@ export function createHttpTarget(opts: HttpTargetOptions): ReplayTarget {
         events.map((e) => (e.kind === 'report' ? { report: e.report } : { post: e.post })),
       );
     },
-    async close() {},
+    async close() {
+      node?.close();
+    },
   };
 }
