@@ -137,13 +137,8 @@ export class ReporterDedupe {
    */
   private journal: Float64Array | null = null;
   private journalLength = 0;
-  /**
-   * Bumped whenever the compaction time changes (a compaction, or the first report): the deltas
-   * of a checkpoint say it with the new time and the compaction's cutoff (dedupe-checkpoint.ts).
-   */
+  /** Bumped whenever entries are dropped or the compaction time changes: a delta cannot say that. */
   private generation = 0;
-  /** The last compaction's cutoff (entries older than it were dropped); null = none since this table was made or restored. */
-  private lastCutoff: number | null = null;
 
   constructor(
     private readonly dedupeMs: number,
@@ -177,21 +172,12 @@ export class ReporterDedupe {
   }
 
   /**
-   * Changes when the compaction time does (a compaction dropped the entries older than `cutoff`,
-   * or the first report set the time): a delta then also carries the new time and the cutoff.
+   * Changes since the last compaction (or since journaling started) are deltas of this
+   * generation; a new generation (a compaction dropped entries, or the first report set the
+   * compaction time) needs the whole table written again.
    */
   get gen(): number {
     return this.generation;
-  }
-
-  /** Event time of the last compaction (or of the first report, before any): the state's `g`. */
-  get compactionTime(): number | null {
-    return this.compactedAt;
-  }
-
-  /** The last compaction's cutoff: it dropped every entry older than this (null = none since made or restored). */
-  get cutoff(): number | null {
-    return this.lastCutoff;
   }
 
   /** Hashes set so far (the position to pass to `changes` and `dropJournal`). */
@@ -236,7 +222,6 @@ export class ReporterDedupe {
     this.spare = this.table;
     this.table = target;
     this.compactedAt = at;
-    this.lastCutoff = cutoff;
     this.generation++;
   }
 

@@ -117,39 +117,6 @@ describe('dedupe tables checkpointed as a base and deltas', () => {
     expect(refused.filter((r) => r.key.includes('dedupe:'))).toEqual([]);
   });
 
-  it('a compaction is a delta with the new compaction time and the cutoff, and a restore drops what it dropped', () => {
-    const topic = new Map<string, string>();
-    const s = new PartitionScorer('signals', 0, config, info, () => undefined, 0);
-    const at = Date.UTC(2021, 9, 4, 15, 0);
-    const horizon = config.dedupeMs + config.allowedLatenessMs + config.windowMs;
-    const report = (k: number, t: number): SignalEvent => ({
-      id: `r${k}`, sourceId: `r${k}`, serviceId: 'facebook', kind: 'report', at: t, receivedAt: t, outage: true, problem: 'login', confidence: 1, reporterHash: `reporter-${k}`, hashtags: [],
-    });
-    s.checkpointAfter(Array.from({ length: 50 }, (_, k) => report(k, at + k)), 0, topic); // base: 50 entries
-    s.checkpointAfter([report(50, at + horizon - 60_000)], 1, topic); // a delta, no compaction yet
-    const compacting = s.checkpointAfter([report(51, at + horizon + 30_000)], 2, topic); // compacts: drops the first 50
-    const dedupe = compacting.filter((r) => r.key.includes('dedupe:'));
-    expect(dedupe.map((r) => r.key)).toEqual(['p0/dedupe:facebook~1']);
-    const delta = JSON.parse(dedupe[0]!.value!) as { e: number[]; g: number; c: number };
-    expect(delta.g).toBe(at + horizon + 30_000);
-    expect(delta.c).toBe(at + 30_000);
-    expect(delta.e).toHaveLength(2);
-    const original = table(s.detector.snapshot(), 'facebook');
-    expect(original.entries).toHaveLength(2); // report 50 and 51 are newer than the cutoff
-    expect(original.g).toBe(at + horizon + 30_000);
-    const back = restored(topic);
-    expect(table(back.detector.snapshot(), 'facebook')).toEqual(original);
-    // The restored table refuses report 50's reporter again and admits report 0's, like the original.
-    const again = [
-      { ...report(50, at + horizon + 31_000), id: 'again-50', sourceId: 'again-50' },
-      { ...report(0, at + horizon + 31_000), id: 'again-0', sourceId: 'again-0' },
-    ];
-    s.checkpointAfter(again, 3, topic);
-    back.checkpointAfter(again, 3, new Map(topic));
-    expect(back.stats()).toEqual(s.stats());
-    expect(table(back.detector.snapshot(), 'facebook')).toEqual(table(s.detector.snapshot(), 'facebook'));
-  });
-
   it(`writes a new base after ${MAX_DELTAS} deltas and deletes the old deltas in the same transaction`, () => {
     const topic = new Map<string, string>();
     const s = new PartitionScorer('signals', 0, config, info, () => undefined, 0);
