@@ -56,6 +56,26 @@ describe('ReportJsonWriter', () => {
     for (const { value, want } of written) expect(asBytes(value).equals(want)).toBe(true);
   });
 
+  it("writes JSON.stringify's bytes when receivedAt and source repeat, change back and forth, or are not plain", () => {
+    // The bytes of `,"receivedAt":<n>,"reporterHash":` and `,"source":...` are kept from one
+    // report to the next: every switch between kept and unusual values must still write the report's own.
+    const next = seededRandom(1718);
+    const times = [1_700_000_000_000, 1_700_000_000_001, 0, 1.5, -0, -3, NaN, 2 ** 60, Number.MAX_SAFE_INTEGER];
+    const sources = ['api', 'replay', 'web', 'a"b', 'back\\slash', 'é', '\u0001', ''];
+    const writer = new ReportJsonWriter();
+    const written: { value: Buffer | string; want: Buffer }[] = [];
+    for (let i = 0; i < 5_000; i++) {
+      const receivedAt = next() < 0.7 ? times[0]! : times[Math.floor(next() * times.length)]!;
+      const source = next() < 0.7 ? 'api' : sources[Math.floor(next() * sources.length)]!;
+      const r = reportEvent(
+        { id: `r-${i}`, serviceId: 'facebook', problem: 'app', at: 1_633_273_359_560 + i, reporterId: `u${i}`, country: 'US' },
+        { receivedAt, source, hashReporter: () => '0123456789abcdef0123456789abcdef' },
+      );
+      written.push({ value: writer.write(r), want: expected(r) });
+    }
+    for (const { value, want } of written) expect(asBytes(value).toString('utf8')).toBe(want.toString('utf8'));
+  });
+
   it('gives objects that are not shaped as reportEvent() makes them to JSON.stringify', () => {
     const writer = new ReportJsonWriter();
     const base = reportEvent({ id: 'r-1', serviceId: 'facebook', problem: 'app', at: 1, reporterId: 'x', text: 't', country: 'US' }, { receivedAt: 2, source: 'api', hashReporter: () => 'h' });

@@ -41,6 +41,11 @@ export class ReportJsonWriter {
   private lastNumber = -1;
   private readonly lastDigits = new Uint8Array(24);
   private lastLength = 0;
+  /** receivedAt and source of the last report, and their bytes (undefined: not a plain number or string). */
+  private middleOf = NaN;
+  private middle: Uint8Array | undefined;
+  private tailOf: string | undefined;
+  private tail: Uint8Array | undefined;
 
   /** The report's JSON: its bytes (a view into a chunk), or JSON.stringify's string for an unusual object. */
   write(r: ReportEvent): Buffer | string {
@@ -62,12 +67,22 @@ export class ReportJsonWriter {
     this.string(problem);
     this.raw(AT);
     this.number(r.at);
-    this.raw(RECEIVED);
-    this.number(r.receivedAt);
-    this.raw(HASH);
+    // `,"receivedAt":<n>,"reporterHash":` is the same for every report of a request (one `now`),
+    // and `,"source":"<source>"` for nearly all: each is kept as bytes and copied whole.
+    if (r.receivedAt !== this.middleOf) this.middle = this.middleBytes(r.receivedAt);
+    if (this.middle) this.raw(this.middle);
+    else {
+      this.raw(RECEIVED);
+      this.number(r.receivedAt);
+      this.raw(HASH);
+    }
     this.string(reporterHash);
-    this.raw(SOURCE);
-    this.string(source);
+    if (source !== this.tailOf) this.tail = this.tailBytes(source);
+    if (this.tail) this.raw(this.tail);
+    else {
+      this.raw(SOURCE);
+      this.string(source);
+    }
     if (text !== undefined) {
       this.raw(TEXT);
       this.string(text);
@@ -78,6 +93,23 @@ export class ReportJsonWriter {
     }
     this.chunk[this.pos++] = 0x7d; // }
     return this.chunk.subarray(start, this.pos);
+  }
+
+  /** The bytes of `,"receivedAt":<n>,"reporterHash":` for a safe whole n (else undefined: written field by field). */
+  private middleBytes(n: number): Uint8Array | undefined {
+    this.middleOf = n;
+    if (!Number.isSafeInteger(n) || n < 0 || Object.is(n, -0)) return undefined;
+    return bytes(`,"receivedAt":${n},"reporterHash":`);
+  }
+
+  /** The bytes of `,"source":<source as JSON>` for a printable ASCII source (else undefined: written as a string). */
+  private tailBytes(source: string): Uint8Array | undefined {
+    this.tailOf = source;
+    for (let i = 0; i < source.length; i++) {
+      const c = source.charCodeAt(i);
+      if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7f) return undefined;
+    }
+    return bytes(`,"source":"${source}"`);
   }
 
   private raw(b: Uint8Array): void {
