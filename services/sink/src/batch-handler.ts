@@ -44,6 +44,7 @@ import type { DlqRecord } from '../../../schemas/events/index';
 import { LAYOUTS, TABLES, dlqRow, mapBatch, mapBatchInto, topicKeyOf, type MessageOrigin, type Row, type RowOut, type SinkTopic, type Table } from './rows';
 import { createDecodePool, type DecodePool } from './decode-pool';
 import { encodePlainReport } from './report-bytes';
+import { encodeSignalBytes } from './signal-bytes';
 
 /** Epoch ms with a fraction, for the debug trace (comparable across processes). */
 const epochNow = (): number => performance.timeOrigin + performance.now();
@@ -215,6 +216,13 @@ export function mapEncoded(
         if (!encodePlainReport(w, value, 0, value.length)) return false;
         e.count++;
         return true;
+      };
+    // A binary signals message whose signals the codec's fast tests vouch for is read from its bytes into its rows' (signal-bytes.ts).
+    if (table === 'signals')
+      e.pushSignalBytes = (value: Buffer) => {
+        const n = encodeSignalBytes(w, value);
+        e.count += n;
+        return n > 0;
       };
     writers.set(table, e);
     return e;

@@ -557,6 +557,12 @@ export interface RowOut {
    * takes today's path: JSON.parse, plainReportRow, mapMessage).
    */
   pushReportBytes?(value: Buffer): boolean;
+  /**
+   * For the signals table, optional: writes the rows of a binary signals message read straight
+   * from its bytes (signal-bytes.ts) and returns true, or writes nothing and returns false (the
+   * message then takes today's path: readSignalMessage, signalRow).
+   */
+  pushSignalBytes?(value: Buffer): boolean;
 }
 
 export function mapBatch(
@@ -606,6 +612,7 @@ export function mapBatchInto(
   const direct = directTable ? out(directTable) : undefined;
   if (directTable) outs.set(directTable, direct!);
   const readBytes = direct?.pushReportBytes !== undefined;
+  const readSignalBytes = direct?.pushSignalBytes !== undefined;
   for (const m of messages) {
     o.offset = m.offset;
     if (origin.topicKey === 'reports') {
@@ -613,7 +620,10 @@ export function mapBatchInto(
       const row = plainReport(m.value);
       if (row) direct!.push(row);
       else add(mapMessage(o, m.value, nowMs));
-    } else if (origin.topicKey === 'signals') mapSignalMessage(o, m.value, nowMs, add, direct!);
+    } else if (origin.topicKey === 'signals') {
+      if (readSignalBytes && m.value !== null && typeof m.value !== 'string' && direct!.pushSignalBytes!(m.value)) continue;
+      mapSignalMessage(o, m.value, nowMs, add, direct!);
+    }
     else add(mapMessage(o, m.value, nowMs));
   }
   return { deadLetters, publish };
