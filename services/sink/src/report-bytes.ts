@@ -23,6 +23,7 @@
  * and the dead letters of both paths over many drawn values.
  */
 import type { BinaryWriter } from '@downradar/common/clickhouse/row-binary';
+import { uint32, varUInt } from './row-bytes';
 import { PROBLEM_CATEGORIES } from '../../../schemas/events/index';
 
 /** The last ms of DateTime (UInt32 seconds), as plainReportRow's bound. */
@@ -163,15 +164,6 @@ function text(buf: Buffer, p: number, end: number): number {
   return -1;
 }
 
-/** Writes `n` as a ClickHouse VarUInt at `o`; returns the position after it. */
-function varUInt(out: Buffer, o: number, n: number): number {
-  while (n >= 0x80) {
-    out[o++] = (n & 0x7f) | 0x80;
-    n >>>= 7;
-  }
-  out[o++] = n;
-  return o;
-}
 
 /** A String column (VarUInt length, bytes) copied from `buf[s…e]` at `o`; returns the position after it. */
 function str(out: Buffer, o: number, buf: Buffer, s: number, e: number): number {
@@ -180,13 +172,6 @@ function str(out: Buffer, o: number, buf: Buffer, s: number, e: number): number 
   return o;
 }
 
-function uint32(out: Buffer, o: number, n: number): number {
-  out[o] = n & 0xff;
-  out[o + 1] = (n >>> 8) & 0xff;
-  out[o + 2] = (n >>> 16) & 0xff;
-  out[o + 3] = (n >>> 24) & 0xff;
-  return o + 4;
-}
 
 /** A UInt64 of a whole number below 2^53, little endian. */
 function uint64(out: Buffer, o: number, n: number): number {

@@ -25,6 +25,7 @@
  */
 import type { BinaryWriter } from '@downradar/common/clickhouse/row-binary';
 import { SIGNAL_BINARY_MAGIC, SIGNAL_BINARY_VERSION } from '@downradar/common';
+import { uint32, varUInt } from './row-bytes';
 import { OFFICIAL_STATUSES, PROBLEM_CATEGORIES, SIGNAL_KINDS, SignalEvent } from '../../../schemas/events/index';
 
 const P = SignalEvent.properties;
@@ -95,15 +96,6 @@ function uint(buf: Buffer, max: number): number {
   return -1;
 }
 
-/** Writes `n` as a ClickHouse VarUInt at `o`; returns the position after it. */
-function varUInt(out: Buffer, o: number, n: number): number {
-  while (n >= 0x80) {
-    out[o++] = (n & 0x7f) | 0x80;
-    n >>>= 7;
-  }
-  out[o++] = n;
-  return o;
-}
 
 /** A String column (VarUInt length, bytes) copied from `buf[s…s+n]` at `o`; returns the position after it. */
 function copy(out: Buffer, o: number, buf: Buffer, s: number, n: number): number {
@@ -114,13 +106,6 @@ function copy(out: Buffer, o: number, buf: Buffer, s: number, n: number): number
   return o;
 }
 
-function uint32(out: Buffer, o: number, n: number): number {
-  out[o] = n & 0xff;
-  out[o + 1] = (n >>> 8) & 0xff;
-  out[o + 2] = (n >>> 16) & 0xff;
-  out[o + 3] = (n >>> 24) & 0xff;
-  return o + 4;
-}
 
 /** Whether `buf[s…e]` is valid UTF-8 as the WHATWG decoder reads it (shortest forms, no surrogates, ≤ U+10FFFF). */
 function utf8(buf: Buffer, s: number, e: number): boolean {
